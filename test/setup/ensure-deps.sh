@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what Sluice's tests and demo need on a fresh machine, and nothing twice:
+#   - Debian packages (prometheus, postgresql, openssl, chromium) when missing;
+#   - node_modules from package-lock.json when missing or older than the lock;
+#   - the local control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+#     kubectl, kwok), built from Go modules into a cache outside the repo, keyed by the pinned go.sum files.
+# Usage: ensure-deps.sh [--cluster-only]   (--cluster-only skips the packages only the test fixtures use)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cluster_only=false
+[ "${1:-}" = "--cluster-only" ] && cluster_only=true
+
+log() { printf '[ensure-deps] %s\n' "$*" >&2; }
+
+# --- Debian packages ------------------------------------------------------------------------------
+need_pkgs=(openssl)
+$cluster_only || need_pkgs+=(prometheus postgresql chromium)
+missing=()
+for p in "${need_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}"
+    exit 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's packages may start their own services; the tests start private instances on free ports.
+  pkill -x prometheus 2>/dev/null || true
+fi
+
+# --- npm packages ---------------------------------------------------------------------------------
+if [ ! -x "$root/node_modules/.bin/node" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  log "installing npm packages (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# --- Kubernetes binaries from the Go module proxy -------------------------------------------------
+bin_dir=$("$root/test/setup/cluster-bin-dir.sh")
+wanted=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
+have_all=true
+for b in "${wanted[@]}"; do [ -x "$bin_dir/$b" ] || have_all=false; done
+if ! $have_all || [ ! -f "$bin_dir/kwok-stages.yaml" ]; then
+  log "building the local control plane into $bin_dir (cold: several minutes on 2 cores; cached afterwards)"
+  tmp="$bin_dir.partial"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  (cd "$root/test/cluster/go/k8s" && go build -trimpath -o "$tmp/" ./etcd \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+  (cd "$root/test/cluster/go/kwok" && go build -trimpath -o "$tmp/" sigs.k8s.io/kwok/cmd/kwok)
+  # kwok's own "fast" stages: nodes become Ready and keep a lease, pods turn Running/Ready and are deleted cleanly.
+  kwok_dir=$(cd "$root/test/cluster/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    printf -- '---\n'; cat "$kwok_dir/kustomize/stage/$f"
+  done > "$tmp/kwok-stages.yaml"
+  mkdir -p "$(dirname "$bin_dir")"
+  rm -rf "$bin_dir" && mv "$tmp" "$bin_dir"
+fi

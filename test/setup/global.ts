@@ -1,0 +1,73 @@
+/**
+ * Vitest global setup for the integration project: starts the real services once for the whole run and hands
+ * their addresses to the tests through `inject()`. Which services start is `SLUICE_TEST_SERVICES`
+ * (comma-separated, default `cluster,prometheus,unleash`). A control plane already running from
+ * `npm run cluster -- up` is reused and left running; whatever this setup started, it stops.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { runningControlPlane, up, down } from '../cluster/controlPlane.ts';
+import { repoRoot } from '../cluster/paths.ts';
+import { startPrometheus, type PrometheusInfo } from '../fixtures/prometheus.ts';
+import { startUnleash, type UnleashInfo } from '../fixtures/unleash.ts';
+
+export interface ClusterInfo {
+  kubeconfig: string;
+  server: string;
+  dir: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    cluster: ClusterInfo | null;
+    prometheus: PrometheusInfo | null;
+    unleash: UnleashInfo | null;
+  }
+}
+
+/** How often the shared Prometheus scrapes; analysis timing tests are written against this. */
+export const testScrapeInterval = '1s';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const wanted = new Set((process.env.SLUICE_TEST_SERVICES ?? 'cluster,prometheus,unleash').split(',').map((s) => s.trim()));
+  const runDir = join(repoRoot, '.sluice', 'test-services');
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+
+  const startCluster = async () => {
+    if (!wanted.has('cluster')) return null;
+    const reused = runningControlPlane();
+    const cp = await up();
+    if (reused === undefined) stops.push(() => down());
+    return { kubeconfig: cp.kubeconfig, server: cp.server, dir: cp.dir };
+  };
+  const startProm = async () => {
+    if (!wanted.has('prometheus')) return null;
+    const dir = join(runDir, 'prometheus');
+    const prom = await startPrometheus({ dir, scrapeInterval: testScrapeInterval });
+    stops.push(() => prom.stop());
+    return { url: prom.url, targetsDir: join(dir, 'targets') };
+  };
+  const startUnl = async () => {
+    if (!wanted.has('unleash')) return null;
+    const u = await startUnleash({ dir: join(runDir, 'unleash') });
+    stops.push(() => u.stop());
+    return { url: u.url, adminToken: u.adminToken, clientToken: u.clientToken };
+  };
+
+  const teardown = async () => {
+    await Promise.allSettled(stops.reverse().map((stop) => stop()));
+  };
+  try {
+    const [cluster, prometheus, unleash] = await Promise.all([startCluster(), startProm(), startUnl()]);
+    project.provide('cluster', cluster);
+    project.provide('prometheus', prometheus);
+    project.provide('unleash', unleash);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return teardown;
+}

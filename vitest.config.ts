@@ -1,0 +1,33 @@
+/**
+ * Two projects: `unit` (pure logic, beside the code, no services) and `integration` (stories against the real
+ * control plane, Prometheus and Unleash started once by test/setup/global.ts). Results also go to
+ * test-results/vitest.json, which .ci/run turns into its `N passed, N failed` line.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['controller/**/*.test.ts', 'dashboard/**/*.test.ts', 'test/support/**/*.test.ts', 'examples/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/global.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          // The API server, Prometheus and Unleash share two cores with the tests: keep to two files at once.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
