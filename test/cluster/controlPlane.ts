@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePorts } from '../support/ports.ts';
 import { isAlive, readPidFile, startProcess, stopProcess, tailLog, type ProcessSpec } from '../support/process.ts';
-import { waitFor } from '../support/wait.ts';
+import { GiveUp, waitFor } from '../support/wait.ts';
 import { ensureCerts, type ClusterCerts } from './certs.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { clusterBinDir, defaultClusterDir, defaultKubeconfig } from './paths.ts';
@@ -100,7 +100,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
     startProcess({ name, command: join(bin, name), args, logFile: join(r.logDir, `${name}.log`), pidFile: r.pidFile(name) } satisfies ProcessSpec);
   const ensureAlive = (name: Component) => {
     const rec = readPidFile(r.pidFile(name));
-    if (rec === undefined || !isAlive(rec.pid)) throw new Error(`${name} exited; its log ends with:\n${tailLog(join(r.logDir, `${name}.log`))}`);
+    if (rec === undefined || !isAlive(rec.pid)) throw new GiveUp(`${name} exited; its log ends with:\n${tailLog(join(r.logDir, `${name}.log`))}`);
   };
 
   try {
@@ -167,7 +167,9 @@ function apiserverArgs(c: ClusterCerts, etcd: number, port: number): string[] {
     '--service-account-key-file', c.saPub, '--service-account-signing-key-file', c.saKey,
     '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
     '--service-cluster-ip-range', '10.96.0.0/16', '--authorization-mode', 'Node,RBAC',
-    '--allow-privileged', 'true', '--enable-priority-and-fairness', 'true',
+    '--allow-privileged=true',
+    // The apiserver will not publish a loopback address as the kubernetes Service's endpoint; nothing in-cluster needs it.
+    '--endpoint-reconciler-type=none',
     '--profiling=false', '--v', '1'];
 }
 
@@ -176,7 +178,6 @@ function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port: number
     '--bind-address', '127.0.0.1', '--secure-port', String(port), '--leader-elect=false',
     '--service-account-private-key-file', c.saKey, '--root-ca-file', c.caCert, '--use-service-account-credentials',
     '--cluster-signing-cert-file', c.caCert, '--cluster-signing-key-file', c.caKey,
-    '--controllers', '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route',
     '--concurrent-deployment-syncs', '10', '--concurrent-replicaset-syncs', '10',
     '--kube-api-qps', '200', '--kube-api-burst', '400', '--v', '1'];
 }

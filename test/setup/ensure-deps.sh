@@ -39,24 +39,4 @@ if [ ! -x "$root/node_modules/.bin/node" ] || [ "$root/package-lock.json" -nt "$
 fi
 
 # --- Kubernetes binaries from the Go module proxy -------------------------------------------------
-bin_dir=$("$root/test/setup/cluster-bin-dir.sh")
-wanted=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
-have_all=true
-for b in "${wanted[@]}"; do [ -x "$bin_dir/$b" ] || have_all=false; done
-if ! $have_all || [ ! -f "$bin_dir/kwok-stages.yaml" ]; then
-  log "building the local control plane into $bin_dir (cold: several minutes on 2 cores; cached afterwards)"
-  tmp="$bin_dir.partial"
-  rm -rf "$tmp" && mkdir -p "$tmp"
-  (cd "$root/test/cluster/go/k8s" && go build -trimpath -o "$tmp/" ./etcd \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
-  (cd "$root/test/cluster/go/kwok" && go build -trimpath -o "$tmp/" sigs.k8s.io/kwok/cmd/kwok)
-  # kwok's own "fast" stages: nodes become Ready and keep a lease, pods turn Running/Ready and are deleted cleanly.
-  kwok_dir=$(cd "$root/test/cluster/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
-  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
-           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
-    printf -- '---\n'; cat "$kwok_dir/kustomize/stage/$f"
-  done > "$tmp/kwok-stages.yaml"
-  mkdir -p "$(dirname "$bin_dir")"
-  rm -rf "$bin_dir" && mv "$tmp" "$bin_dir"
-fi
+"$root/test/setup/build-cluster.sh"

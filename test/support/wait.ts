@@ -8,6 +8,9 @@ export interface WaitOptions {
   what: string;
 }
 
+/** Thrown by a probe when waiting longer cannot help (the awaited process died): waitFor rethrows it at once. */
+export class GiveUp extends Error {}
+
 /**
  * Calls `probe` until it returns a value other than undefined/false, or throws after the timeout with the
  * last error the probe raised (a timeout that hides its cause costs the reader a rerun).
@@ -20,6 +23,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {
