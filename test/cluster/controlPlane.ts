@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 import { freePorts } from '../support/ports.ts';
 import { isAlive, readPidFile, startProcess, stopProcess, tailLog, type ProcessSpec } from '../support/process.ts';
 import { GiveUp, waitFor } from '../support/wait.ts';
@@ -66,12 +67,15 @@ export function aliveComponents(opts: ControlPlaneOptions = {}): Component[] {
  * died) is torn down and started afresh, because its etcd may no longer match what the others believe.
  */
 export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const bin = clusterBinDir();
   const existing = runningControlPlane(opts);
-  if (existing !== undefined && (await apiserverReady(existing))) return existing;
+  if (existing !== undefined && (await apiserverReady(existing))) {
+    await installCrds(existing, join(bin, 'gateway-api-crds.yaml')); // a cluster from an older checkout may lack them
+    return existing;
+  }
   await down(opts);
 
   const r = resolved(opts);
-  const bin = clusterBinDir();
   for (const b of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']) {
     if (!existsSync(join(bin, b))) throw new Error(`${join(bin, b)} is missing: run bash test/setup/ensure-deps.sh to build it`);
   }
@@ -112,6 +116,8 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
     start('kube-apiserver', apiserverArgs(certs, etcdClient, apiserver));
     await waitFor(async () => { ensureAlive('kube-apiserver'); return apiserverReady(cp); }, { timeoutMs: 90_000, what: 'kube-apiserver /readyz' });
 
+    await installCrds(cp, join(bin, 'gateway-api-crds.yaml'));
+
     start('kube-controller-manager', controllerManagerArgs(certs, kc('kube-controller-manager'), controllerManager));
     start('kube-scheduler', schedulerArgs(kc('kube-scheduler'), scheduler));
     start('kwok', ['--kubeconfig', kc('kwok'), '--config', join(bin, 'kwok-stages.yaml'),
@@ -149,6 +155,22 @@ export function adminConfig(cp: ControlPlane): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfig);
   return kc;
+}
+
+/** Server-side applies the CRDs in a YAML file and waits until every one is Established. */
+export async function installCrds(cp: ControlPlane, file: string): Promise<void> {
+  const kc = adminConfig(cp);
+  const objects = kc.makeApiClient(KubernetesObjectApi);
+  const crds = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as KubernetesObject | null).filter((o) => o?.kind === 'CustomResourceDefinition');
+  for (const crd of crds) await objects.patch(crd!, undefined, undefined, 'sluice-local-cluster', true, PatchStrategy.ServerSideApply);
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  await waitFor(async () => {
+    for (const crd of crds) {
+      const got = await ext.readCustomResourceDefinition({ name: crd!.metadata!.name! });
+      if (!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
+    }
+    return true;
+  }, { timeoutMs: 30_000, what: `CRDs from ${file} to be Established` });
 }
 
 function etcdArgs(dir: string, client: number, peer: number): string[] {

@@ -82,4 +82,18 @@ describe('the local control plane', () => {
     await expect(custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: 'test.sluice.dev/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 0 } } }))
       .rejects.toThrow(/spec.size/);
   });
+
+  it('serves the Gateway API HTTPRoute, as a cluster with a Gateway implementation does', async () => {
+    const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
+    const ref = { group: 'gateway.networking.k8s.io', version: 'v1', namespace: ns.name, plural: 'httproutes' };
+    await custom.createNamespacedCustomObject({
+      ...ref,
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web' },
+        spec: { rules: [{ backendRefs: [{ name: 'web-stable', port: 80, weight: 100 }, { name: 'web-canary', port: 80, weight: 0 }] }] },
+      },
+    });
+    const route = (await custom.getNamespacedCustomObject({ ...ref, name: 'web' })) as { spec: { rules: { backendRefs: { weight: number }[] }[] } };
+    expect(route.spec.rules[0]!.backendRefs.map((b) => b.weight)).toEqual([100, 0]);
+  });
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
-# kwok) from the Go module proxy into the cache folder that cluster-bin-dir.sh names, unless they are there already.
+# kwok) from the Go module proxy, with kwok's stages and the Gateway API CRDs, into the cache folder that
+# cluster-bin-dir.sh names, unless they are there already.
 # Cold: about 13 minutes on 2 cores; the Go module and build caches stay in their default places, so a rebuild after
 # a flag change is mostly a relink.
 set -euo pipefail
@@ -16,7 +17,7 @@ flock 9
 wanted=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
 have_all=true
 for b in "${wanted[@]}"; do [ -x "$bin_dir/$b" ] || have_all=false; done
-if ! $have_all || [ ! -f "$bin_dir/kwok-stages.yaml" ]; then
+if ! $have_all || [ ! -f "$bin_dir/kwok-stages.yaml" ] || [ ! -f "$bin_dir/gateway-api-crds.yaml" ]; then
   log "building the local control plane into $bin_dir (cold: several minutes on 2 cores; cached afterwards)"
   tmp="$bin_dir.partial"
   rm -rf "$tmp" && mkdir -p "$tmp"
@@ -37,6 +38,11 @@ if ! $have_all || [ ! -f "$bin_dir/kwok-stages.yaml" ]; then
            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     printf -- '---\n'; cat "$kwok_dir/kustomize/stage/$f"
   done > "$tmp/kwok-stages.yaml"
+  # The Gateway API's standard CRDs, installed by `cluster up` so HTTPRoutes exist as on a real cluster.
+  gw_dir=$(cd "$root/test/cluster/go/crds" && go mod download sigs.k8s.io/gateway-api && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+  for k in gatewayclasses gateways httproutes grpcroutes referencegrants; do
+    printf -- '---\n'; cat "$gw_dir/config/crd/standard/gateway.networking.k8s.io_$k.yaml"
+  done > "$tmp/gateway-api-crds.yaml"
   rm -rf "$bin_dir" && mv "$tmp" "$bin_dir"
   # Older builds are 700 MB each; the Go build cache makes a rebuild of one of them a relink.
   find "$(dirname "$(dirname "$bin_dir")")" -maxdepth 1 -name 'cluster-*' ! -path "$(dirname "$bin_dir")" -exec rm -rf {} +
