@@ -1,0 +1,469 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  backoffDelayMs,
+  TerminalError,
+  WorkQueue,
+  type QueueClock,
+  type ReconcileHandler,
+  type ReconcileReport,
+  type ReconcileResult,
+  type WorkQueueOptions,
+} from './workQueue.ts';
+
+/** Lets every resolved promise chain run: the queue's bookkeeping after a handler settles is a few ticks deep. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A clock the test moves by hand; timers fire in due order, each followed by a settle. */
+class ManualClock implements QueueClock {
+  #now = 0;
+  #timers: { dueAt: number; seq: number; callback: () => void }[] = [];
+  #seq = 0;
+
+  now(): number {
+    return this.#now;
+  }
+
+  schedule(callback: () => void, delayMs: number): () => void {
+    const timer = { dueAt: this.#now + delayMs, seq: this.#seq++, callback };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+    };
+  }
+
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    for (;;) {
+      // Runs still settling may schedule timers that fall inside this advance.
+      await settle();
+      const due = this.#timers.filter((t) => t.dueAt <= target).sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq)[0];
+      if (!due) break;
+      this.#timers = this.#timers.filter((t) => t !== due);
+      this.#now = due.dueAt;
+      due.callback();
+    }
+    this.#now = target;
+    await settle();
+  }
+}
+
+interface Run {
+  key: string;
+  startedAt: number;
+  finish: (result?: ReconcileResult) => void;
+  fail: (error: unknown) => void;
+}
+
+/** A handler whose runs stay in flight until the test finishes or fails them. */
+function heldHandler(clock: QueueClock) {
+  const runs: Run[] = [];
+  const open = new Set<Run>();
+  const handler: ReconcileHandler = (key) =>
+    new Promise<ReconcileResult>((resolve, reject) => {
+      const run: Run = {
+        key,
+        startedAt: clock.now(),
+        finish: (result) => { open.delete(run); resolve(result); },
+        fail: (error) => { open.delete(run); reject(error instanceof Error ? error : new Error(String(error))); },
+      };
+      runs.push(run);
+      open.add(run);
+    });
+  return { handler, runs, open: () => [...open].map((r) => r.key) };
+}
+
+function makeQueue(handler: ReconcileHandler, options: Partial<WorkQueueOptions> = {}) {
+  const clock = new ManualClock();
+  const reports: (ReconcileReport & { key: string })[] = [];
+  const queue = new WorkQueue({
+    handler,
+    clock,
+    baseBackoffMs: 100,
+    maxBackoffMs: 1_000,
+    onResult: (key, report) => reports.push({ key, ...report }),
+    ...options,
+  });
+  return { queue, clock, reports };
+}
+
+describe('WorkQueue: one run per key', () => {
+  it('runs a key added many times before it starts once', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue } = makeQueue(handler);
+    queue.add('shop/checkout');
+    queue.add('shop/checkout');
+    queue.add('shop/checkout');
+    expect(queue.depth).toEqual({ queued: 1, waiting: 0 });
+    expect(handler).not.toHaveBeenCalled();
+
+    queue.start();
+    await settle();
+    expect(handler.mock.calls).toEqual([['shop/checkout']]);
+    expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
+  });
+
+  it('runs different keys in the order they were first added', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue } = makeQueue(handler);
+    for (const key of ['a/1', 'b/2', 'a/1', 'c/3']) queue.add(key);
+    queue.start();
+    await settle();
+    expect(handler.mock.calls.map(([key]) => key)).toEqual(['a/1', 'b/2', 'c/3']);
+  });
+
+  it('never runs one key twice at once, and runs it once more after a run during which it was added', async () => {
+    const clock = new ManualClock();
+    const held = heldHandler(clock);
+    const { queue } = makeQueue(held.handler, { clock, concurrency: 4 });
+    queue.start();
+    queue.add('shop/checkout');
+    await settle();
+    expect(held.open()).toEqual(['shop/checkout']);
+
+    queue.add('shop/checkout');
+    queue.add('shop/checkout');
+    await settle();
+    expect(held.runs).toHaveLength(1);
+    expect(queue.depth.queued).toBe(1);
+
+    held.runs[0]!.finish();
+    await settle();
+    expect(held.runs).toHaveLength(2);
+    expect(held.open()).toEqual(['shop/checkout']);
+    held.runs[1]!.finish();
+    await settle();
+    expect(held.runs).toHaveLength(2);
+    expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
+  });
+
+  it('lets the run after a mid-run add decide the timer, instead of the stale run before it', async () => {
+    const clock = new ManualClock();
+    const held = heldHandler(clock);
+    const { queue } = makeQueue(held.handler, { clock });
+    queue.start();
+    queue.add('shop/checkout');
+    await settle();
+    queue.add('shop/checkout');
+    held.runs[0]!.finish({ requeueAfterMs: 10_000 });
+    await settle();
+    expect(held.runs).toHaveLength(2);
+    held.runs[1]!.finish();
+    await settle();
+
+    expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
+    await clock.advance(20_000);
+    expect(held.runs).toHaveLength(2);
+  });
+});
+
+describe('WorkQueue: concurrency', () => {
+  it('runs at most `concurrency` keys at once and starts the next as one ends', async () => {
+    const clock = new ManualClock();
+    const held = heldHandler(clock);
+    const { queue } = makeQueue(held.handler, { clock, concurrency: 2 });
+    for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
+    queue.start();
+    await settle();
+    expect(held.open()).toEqual(['a', 'b']);
+    expect(queue.depth.queued).toBe(2);
+
+    held.runs[1]!.finish();
+    await settle();
+    expect(held.open()).toEqual(['a', 'c']);
+    held.runs[0]!.fail(new Error('conflict'));
+    await settle();
+    expect(held.open()).toEqual(['c', 'd']);
+  });
+
+  it('defaults to one key at a time', async () => {
+    const clock = new ManualClock();
+    const held = heldHandler(clock);
+    const queue = new WorkQueue({ handler: held.handler, clock });
+    queue.add('a');
+    queue.add('b');
+    queue.start();
+    await settle();
+    expect(held.open()).toEqual(['a']);
+  });
+});
+
+describe('WorkQueue: retries', () => {
+  it('backs off exponentially per key, up to the cap', async () => {
+    const handler = vi.fn<ReconcileHandler>(() => Promise.reject(new Error('API server unavailable')));
+    const { queue, clock, reports } = makeQueue(handler);
+    const runTimes: number[] = [];
+    handler.mockImplementation(() => {
+      runTimes.push(clock.now());
+      return Promise.reject(new Error('API server unavailable'));
+    });
+    queue.start();
+    queue.add('shop/checkout');
+    await clock.advance(10_000);
+
+    expect(reports.slice(0, 7).map((r) => r.retryInMs)).toEqual([100, 200, 400, 800, 1_000, 1_000, 1_000]);
+    expect(reports.every((r) => r.outcome === 'error' && r.error instanceof Error)).toBe(true);
+    expect(runTimes.slice(0, 7)).toEqual([0, 100, 300, 700, 1_500, 2_500, 3_500]);
+  });
+
+  it('keeps the backoff of one key apart from another', async () => {
+    const failing = new Set(['a']);
+    const handler = vi.fn<ReconcileHandler>((key) => (failing.has(key) ? Promise.reject(new Error('boom')) : Promise.resolve()));
+    const { queue, clock, reports } = makeQueue(handler, { concurrency: 2 });
+    queue.start();
+    queue.add('a');
+    await clock.advance(100);
+    failing.add('b');
+    queue.add('b');
+    await settle();
+    expect(reports.map((r) => [r.key, r.retryInMs])).toEqual([['a', 100], ['a', 200], ['b', 100]]);
+  });
+
+  it('forgets the failures of a key once it succeeds', async () => {
+    let failuresLeft = 2;
+    const handler = vi.fn<ReconcileHandler>(() => (failuresLeft-- > 0 ? Promise.reject(new Error('conflict')) : Promise.resolve()));
+    const { queue, clock, reports } = makeQueue(handler);
+    queue.start();
+    queue.add('shop/checkout');
+    await clock.advance(1_000);
+    expect(reports.map((r) => r.outcome)).toEqual(['error', 'error', 'success']);
+
+    failuresLeft = 1;
+    queue.add('shop/checkout');
+    await settle();
+    expect(reports.at(-1)).toMatchObject({ outcome: 'error', retryInMs: 100 });
+  });
+
+  it('does not retry a TerminalError, and forgets the failures before it', async () => {
+    const errors: Error[] = [new Error('timeout'), new TerminalError('spec.strategy is invalid')];
+    const handler = vi.fn<ReconcileHandler>(() => {
+      const error = errors.shift();
+      return error ? Promise.reject(error) : Promise.resolve();
+    });
+    const { queue, clock, reports } = makeQueue(handler);
+    queue.start();
+    queue.add('shop/checkout');
+    await clock.advance(60_000);
+    expect(handler).toHaveBeenCalledTimes(2);
+    expect(reports.map((r) => r.outcome)).toEqual(['error', 'terminal']);
+    expect(reports[1]!.error).toBeInstanceOf(TerminalError);
+    expect(reports[1]!.retryInMs).toBeUndefined();
+    expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
+
+    errors.push(new Error('timeout'));
+    queue.add('shop/checkout');
+    await settle();
+    expect(reports.at(-1)).toMatchObject({ outcome: 'error', retryInMs: 100 });
+  });
+
+  it('treats a handler that throws before returning a promise like one that rejects', async () => {
+    const handler: ReconcileHandler = () => {
+      throw new Error('not async');
+    };
+    const { queue, reports } = makeQueue(handler);
+    queue.start();
+    queue.add('a');
+    await settle();
+    expect(reports).toMatchObject([{ key: 'a', outcome: 'error', retryInMs: 100 }]);
+  });
+
+  it('backs off instead of spinning when a handler asks for a negative or NaN requeue', async () => {
+    const handler = vi.fn<ReconcileHandler>(() => Promise.resolve({ requeueAfterMs: Number.NaN }));
+    const { queue, clock, reports } = makeQueue(handler);
+    queue.start();
+    queue.add('a');
+    await settle();
+    handler.mockResolvedValue({ requeueAfterMs: -5 });
+    await clock.advance(100);
+    expect(reports.map((r) => [r.outcome, r.retryInMs])).toEqual([['error', 100], ['error', 200]]);
+    expect(String(reports[1]!.error)).toMatch(/asked to requeue after -5 ms/);
+  });
+});
+
+describe('WorkQueue: timers', () => {
+  it('runs a key again after the delay its handler asks for', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    handler.mockResolvedValueOnce({ requeueAfterMs: 5_000 });
+    const { queue, clock, reports } = makeQueue(handler);
+    queue.start();
+    queue.add('shop/checkout');
+    await settle();
+    expect(reports[0]).toMatchObject({ outcome: 'requeue', retryInMs: 5_000 });
+    expect(queue.depth).toEqual({ queued: 0, waiting: 1 });
+
+    await clock.advance(4_999);
+    expect(handler).toHaveBeenCalledTimes(1);
+    await clock.advance(1);
+    expect(handler).toHaveBeenCalledTimes(2);
+    expect(reports[1]!.outcome).toBe('success');
+    expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
+  });
+
+  it('keeps the earliest of two delays for one key', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue, clock } = makeQueue(handler);
+    queue.start();
+    queue.addAfter('late-then-early', 5_000);
+    queue.addAfter('late-then-early', 1_000);
+    queue.addAfter('early-then-late', 1_000);
+    queue.addAfter('early-then-late', 5_000);
+    expect(queue.depth.waiting).toBe(2);
+    expect(clock.pendingTimers).toBe(2);
+
+    await clock.advance(1_000);
+    expect(handler.mock.calls.map(([key]) => key).sort()).toEqual(['early-then-late', 'late-then-early']);
+    await clock.advance(10_000);
+    expect(handler).toHaveBeenCalledTimes(2);
+  });
+
+  it('runs a waiting key at once when it is added, and drops its timer', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue, clock } = makeQueue(handler);
+    queue.start();
+    queue.addAfter('a', 5_000);
+    queue.add('a');
+    await settle();
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(5_000);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('ignores a delay for a key that is queued to run now', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue, clock } = makeQueue(handler);
+    queue.add('a');
+    queue.addAfter('a', 1_000);
+    expect(queue.depth).toEqual({ queued: 1, waiting: 0 });
+    queue.start();
+    await clock.advance(2_000);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs a key now for a delay of zero or less, and refuses a delay that is not a number', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue } = makeQueue(handler);
+    queue.start();
+    queue.addAfter('a', 0);
+    queue.addAfter('b', -10);
+    await settle();
+    expect(handler).toHaveBeenCalledTimes(2);
+    expect(() => queue.addAfter('c', Number.NaN)).toThrow(RangeError);
+    expect(() => queue.addAfter('c', Number.POSITIVE_INFINITY)).toThrow(/finite/);
+  });
+
+  it('reports how long each run took on the queue clock', async () => {
+    const clock = new ManualClock();
+    const handler: ReconcileHandler = () => new Promise((resolve) => clock.schedule(resolve, 250));
+    const { queue, reports } = makeQueue(handler, { clock });
+    queue.start();
+    queue.add('a');
+    await clock.advance(250);
+    expect(reports).toMatchObject([{ key: 'a', outcome: 'success', durationMs: 250 }]);
+  });
+});
+
+describe('WorkQueue: shutdown', () => {
+  it('drops queued keys and timers and resolves once the runs in flight end', async () => {
+    const clock = new ManualClock();
+    const held = heldHandler(clock);
+    const { queue, reports } = makeQueue(held.handler, { clock });
+    queue.start();
+    queue.add('in-flight');
+    queue.add('queued');
+    queue.addAfter('waiting', 1_000);
+    await settle();
+    expect(held.open()).toEqual(['in-flight']);
+
+    let stopped = false;
+    const stopping = queue.shutdown().then(() => (stopped = true));
+    expect(queue.shutdown()).toBe(queue.shutdown());
+    expect(clock.pendingTimers).toBe(0);
+    expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
+    queue.add('after-shutdown');
+    queue.addAfter('after-shutdown', 10);
+    await settle();
+    expect(stopped).toBe(false);
+
+    held.runs[0]!.fail(new Error('interrupted'));
+    await stopping;
+    expect(stopped).toBe(true);
+    await clock.advance(60_000);
+    expect(held.runs.map((r) => r.key)).toEqual(['in-flight']);
+    // The run that ended during shutdown is still reported, but nothing is scheduled for it.
+    expect(reports).toMatchObject([{ key: 'in-flight', outcome: 'error' }]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('resolves at once with nothing in flight, and cannot be started again', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue } = makeQueue(handler);
+    queue.add('a');
+    await queue.shutdown();
+    expect(() => queue.start()).toThrow(/shut down/);
+    expect(handler).not.toHaveBeenCalled();
+  });
+});
+
+describe('WorkQueue: options and hooks', () => {
+  it.each([
+    ['no workers', { concurrency: 0 }, /concurrency/],
+    ['a fraction of a worker', { concurrency: 1.5 }, /concurrency/],
+    ['a zero backoff', { baseBackoffMs: 0 }, /backoff/],
+    ['a cap below the base', { baseBackoffMs: 500, maxBackoffMs: 100 }, /backoff/],
+    ['an endless cap', { maxBackoffMs: Number.POSITIVE_INFINITY }, /backoff/],
+  ])('refuses %s', (_what, options, message) => {
+    expect(() => new WorkQueue({ handler: async () => {}, ...options })).toThrow(message);
+  });
+
+  it('keeps working when the result hook throws, and turns the throw into a process warning', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const handler = vi.fn<ReconcileHandler>(async () => {});
+      const { queue } = makeQueue(handler, { onResult: () => { throw new Error('metrics broke'); } });
+      queue.start();
+      queue.add('a');
+      await settle();
+      queue.add('b');
+      await settle();
+      expect(handler).toHaveBeenCalledTimes(2);
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/metrics broke/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('WorkQueue on the system clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires requeue timers through setTimeout, so fake timers drive it', async () => {
+    vi.useFakeTimers();
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const queue = new WorkQueue({ handler });
+    queue.start();
+    queue.addAfter('a', 30_000);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(handler).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(handler).toHaveBeenCalledWith('a');
+    await queue.shutdown();
+  });
+});
+
+describe('backoffDelayMs', () => {
+  it('doubles from the base and stops at the cap, even after very many failures', () => {
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, 200, 60_000))).toEqual([200, 400, 800, 1_600]);
+    expect(backoffDelayMs(9, 200, 60_000)).toBe(51_200);
+    expect(backoffDelayMs(10, 200, 60_000)).toBe(60_000);
+    expect(backoffDelayMs(5_000, 200, 60_000)).toBe(60_000);
+  });
+});

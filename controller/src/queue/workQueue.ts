@@ -1,0 +1,266 @@
+/**
+ * The controller's one work queue, and with it the whole retry policy. Watch events only ever `add` a key
+ * ("namespace/name"); the queue decides when the reconcile handler runs for it:
+ *
+ * - a key waiting to run is queued once, however many events arrive for it (the handler reads current state,
+ *   so one run covers them all);
+ * - a key is never handled twice at the same time: added while in flight, it runs again right after;
+ * - the handler's result is the retry policy: `{ requeueAfterMs }` runs it again on a timer, a thrown error runs
+ *   it again after a per-key exponential backoff, a `TerminalError` is not retried, success forgets the failures.
+ *
+ * Time comes through `QueueClock` so that tests drive it by hand.
+ */
+
+/** What a reconcile asks of the queue: nothing (done until the next event), or to run again after a delay. */
+export type ReconcileResult = { requeueAfterMs?: number } | void;
+
+/** The one reconcile signature: a key, never an event. */
+export type ReconcileHandler = (key: string) => Promise<ReconcileResult>;
+
+/**
+ * Thrown by a handler when running again cannot help (an invalid spec, a missing referenced object that only a
+ * user can create). The key is not retried; the next watch event for it runs it again.
+ */
+export class TerminalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+/** How one run of the handler ended. `requeue` is a success that asked to run again after a delay. */
+export type ReconcileOutcome = 'success' | 'requeue' | 'error' | 'terminal';
+
+export interface ReconcileReport {
+  durationMs: number;
+  outcome: ReconcileOutcome;
+  /** What the handler threw, for `error` and `terminal`. */
+  error?: unknown;
+  /** For `error`: the backoff before the next try. For `requeue`: the delay the handler asked for. */
+  retryInMs?: number;
+}
+
+/** Keys the queue holds: `queued` will run as soon as a worker is free, `waiting` wait for a timer. */
+export interface QueueDepth {
+  queued: number;
+  waiting: number;
+}
+
+/** Time as the queue sees it. */
+export interface QueueClock {
+  /** Milliseconds on a clock that never goes back; only differences are used. */
+  now(): number;
+  /** Calls `callback` once after `delayMs`; the returned function cancels it. */
+  schedule(callback: () => void, delayMs: number): () => void;
+}
+
+/** The real clock. Looks the timer functions up at each call, so that vitest's fake timers apply to it too. */
+export const systemClock: QueueClock = {
+  now: () => performance.now(),
+  schedule(callback, delayMs) {
+    const timer = globalThis.setTimeout(callback, delayMs);
+    return () => globalThis.clearTimeout(timer);
+  },
+};
+
+export interface WorkQueueOptions {
+  handler: ReconcileHandler;
+  /** How many different keys may be handled at once. Default 1. */
+  concurrency?: number;
+  /** Delay before the first retry of a failing key; it doubles with each further failure. Default 200 ms. */
+  baseBackoffMs?: number;
+  /** The longest delay between retries, so that a key failing for an hour is still tried every minute. Default 60 s. */
+  maxBackoffMs?: number;
+  clock?: QueueClock;
+  /**
+   * Called after each run, for metrics and logs, so that the queue knows neither. It must not throw; if it does,
+   * the queue carries on and the error becomes a process warning.
+   */
+  onResult?: (key: string, report: ReconcileReport) => void;
+}
+
+/** The delay before retrying a key after its `failures`-th failure in a row (1-based). */
+export function backoffDelayMs(failures: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, failures - 1), maxMs);
+}
+
+interface PendingTimer {
+  dueAt: number;
+  cancel: () => void;
+}
+
+export class WorkQueue {
+  readonly #handler: ReconcileHandler;
+  readonly #concurrency: number;
+  readonly #baseBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #clock: QueueClock;
+  readonly #onResult: WorkQueueOptions['onResult'];
+
+  /** Keys ready to run, oldest first; a Set keeps insertion order and makes a second add of a key a no-op. */
+  readonly #ready = new Set<string>();
+  /** Keys being handled right now. Never also in #ready. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Keys added while in flight: they go back to #ready when their run ends. */
+  readonly #dirty = new Set<string>();
+  readonly #timers = new Map<string, PendingTimer>();
+  /** Failures in a row per key; a success or a terminal error forgets the key. */
+  readonly #failures = new Map<string, number>();
+
+  #started = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: WorkQueueOptions) {
+    const concurrency = options.concurrency ?? 1;
+    const baseBackoffMs = options.baseBackoffMs ?? 200;
+    const maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`work queue concurrency must be a whole number >= 1, not ${concurrency}`);
+    }
+    if (!(baseBackoffMs > 0) || !(maxBackoffMs >= baseBackoffMs) || !Number.isFinite(maxBackoffMs)) {
+      throw new RangeError(`work queue backoff needs 0 < base <= max (finite), not base ${baseBackoffMs} ms and max ${maxBackoffMs} ms`);
+    }
+    this.#handler = options.handler;
+    this.#concurrency = concurrency;
+    this.#baseBackoffMs = baseBackoffMs;
+    this.#maxBackoffMs = maxBackoffMs;
+    this.#clock = options.clock ?? systemClock;
+    this.#onResult = options.onResult;
+  }
+
+  get depth(): QueueDepth {
+    return { queued: this.#ready.size + this.#dirty.size, waiting: this.#timers.size };
+  }
+
+  /**
+   * Runs `key` as soon as a worker is free. A pending timer for the key is dropped: the run this add causes
+   * reads the current state and asks for its own timer if it still needs one.
+   */
+  add(key: string): void {
+    if (this.#stopping) return;
+    this.#cancelTimer(key);
+    if (this.#inFlight.has(key)) this.#dirty.add(key);
+    else this.#ready.add(key);
+    this.#pump();
+  }
+
+  /** Runs `key` after `delayMs`, unless it is due sooner already (the earliest time wins). */
+  addAfter(key: string, delayMs: number): void {
+    if (!Number.isFinite(delayMs)) throw new RangeError(`requeue delay for ${key} must be a finite number of ms, not ${delayMs}`);
+    if (this.#stopping) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    // Already due now: a timer could only cause a second, pointless run.
+    if (this.#ready.has(key) || this.#dirty.has(key)) return;
+    const dueAt = this.#clock.now() + delayMs;
+    const pending = this.#timers.get(key);
+    if (pending && pending.dueAt <= dueAt) return;
+    pending?.cancel();
+    const cancel = this.#clock.schedule(() => {
+      this.#timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.#timers.set(key, { dueAt, cancel });
+  }
+
+  /** Starts handing keys to the handler, including those added before. */
+  start(): void {
+    if (this.#stopping) throw new Error('the work queue was shut down; make a new one');
+    this.#started = true;
+    this.#pump();
+  }
+
+  /**
+   * Stops taking keys, drops queued keys and timers, and resolves when the runs in flight have ended. Dropping
+   * is safe because reconcile is level-based: whoever runs next (this process again, or the next leader) lists
+   * every Rollout and converges from the state in the cluster.
+   */
+  shutdown(): Promise<void> {
+    this.#stopping ??= this.#drain();
+    return this.#stopping;
+  }
+
+  async #drain(): Promise<void> {
+    for (const key of [...this.#timers.keys()]) this.#cancelTimer(key);
+    this.#ready.clear();
+    this.#dirty.clear();
+    await Promise.all(this.#inFlight.values());
+  }
+
+  #cancelTimer(key: string): void {
+    this.#timers.get(key)?.cancel();
+    this.#timers.delete(key);
+  }
+
+  #pump(): void {
+    if (!this.#started || this.#stopping) return;
+    while (this.#inFlight.size < this.#concurrency) {
+      const next = this.#ready.values().next();
+      if (next.done) return;
+      const key = next.value;
+      this.#ready.delete(key);
+      this.#inFlight.set(key, this.#run(key));
+    }
+  }
+
+  /** Runs the handler for one key and applies the retry policy to what it returns. Never rejects. */
+  async #run(key: string): Promise<void> {
+    const startedAt = this.#clock.now();
+    let report: Omit<ReconcileReport, 'durationMs'>;
+    try {
+      report = this.#judge(key, await this.#handler(key));
+    } catch (error) {
+      report = this.#judgeFailure(key, error);
+    }
+    this.#inFlight.delete(key);
+    this.#schedule(key, report);
+    this.#report(key, { durationMs: this.#clock.now() - startedAt, ...report });
+    this.#pump();
+  }
+
+  #judge(key: string, result: ReconcileResult): Omit<ReconcileReport, 'durationMs'> {
+    const delayMs = result?.requeueAfterMs;
+    if (delayMs === undefined) {
+      this.#failures.delete(key);
+      return { outcome: 'success' };
+    }
+    if (!Number.isFinite(delayMs) || delayMs < 0) {
+      // A handler bug, not a reason to spin or to stop: treat it as a failure so that it backs off.
+      return this.#judgeFailure(key, new RangeError(`reconcile of ${key} asked to requeue after ${delayMs} ms`));
+    }
+    this.#failures.delete(key);
+    return { outcome: 'requeue', retryInMs: delayMs };
+  }
+
+  #judgeFailure(key: string, error: unknown): Omit<ReconcileReport, 'durationMs'> {
+    if (error instanceof TerminalError) {
+      this.#failures.delete(key);
+      return { outcome: 'terminal', error };
+    }
+    const failures = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, failures);
+    return { outcome: 'error', error, retryInMs: backoffDelayMs(failures, this.#baseBackoffMs, this.#maxBackoffMs) };
+  }
+
+  #schedule(key: string, report: Omit<ReconcileReport, 'durationMs'>): void {
+    if (this.#stopping) return;
+    if (this.#dirty.delete(key)) {
+      // Something changed during the run: run again now. It decides its own timer; the failure count stays,
+      // so that if it fails too its backoff keeps growing.
+      this.#ready.add(key);
+      return;
+    }
+    if (report.retryInMs !== undefined) this.addAfter(key, report.retryInMs);
+  }
+
+  #report(key: string, report: ReconcileReport): void {
+    if (!this.#onResult) return;
+    try {
+      this.#onResult(key, report);
+    } catch (error) {
+      process.emitWarning(error instanceof Error ? error : new Error(String(error)), 'SluiceWorkQueueHook');
+    }
+  }
+}
