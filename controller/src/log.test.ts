@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, redactedValue, rolloutLogger, type LogLevel } from './log.ts';
+
+/** A logger whose lines are parsed into `lines` instead of going to stdout. */
+function capture(level: LogLevel = 'info') {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({ level, destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  return { log, lines };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with the component, a readable level and an ISO time', () => {
+    const { log, lines } = capture();
+    log.info({ rollouts: 3 }, 'watching rollouts');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ component: 'sluice', level: 'info', msg: 'watching rollouts', rollouts: 3 });
+    expect(lines[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(lines[0]).not.toHaveProperty('pid');
+  });
+
+  it('drops lines below the configured level', () => {
+    const { log, lines } = capture('warn');
+    log.debug('noise');
+    log.info('still noise');
+    log.warn('lease lost');
+    log.error('cannot reach the API server');
+    expect(lines.map((l) => l.level)).toEqual(['warn', 'error']);
+  });
+
+  it('logs trace lines when asked to', () => {
+    const { log, lines } = capture('trace');
+    log.trace('watch event');
+    expect(lines).toMatchObject([{ level: 'trace', msg: 'watch event' }]);
+  });
+
+  it('serializes an error with its message, stack and cause', () => {
+    const { log, lines } = capture();
+    log.error({ err: new Error('patch failed', { cause: new Error('409 Conflict') }) }, 'reconcile failed');
+    const err = lines[0]!.err as Record<string, unknown>;
+    expect(err.message).toMatch(/patch failed/);
+    expect(err.stack).toMatch(/log\.test\.ts/);
+    expect(JSON.stringify(err)).toMatch(/409 Conflict/);
+  });
+});
+
+describe('createLogger redaction', () => {
+  it.each([
+    ['a top-level token', { token: 's3cr3t' }, ['token']],
+    ['a nested token', { unleash: { apiToken: 's3cr3t', url: 'http://unleash' } }, ['unleash', 'apiToken']],
+    ['a provider password', { prometheus: { password: 's3cr3t' } }, ['prometheus', 'password']],
+    ['an authorization header', { headers: { authorization: 'Bearer s3cr3t' } }, ['headers', 'authorization']],
+    ['a capitalized Authorization header', { headers: { Authorization: 's3cr3t' } }, ['headers', 'Authorization']],
+    ['the headers of a request', { req: { headers: { authorization: 'Bearer s3cr3t', cookie: 's3cr3t' } } }, ['req', 'headers', 'authorization']],
+    ['a bearer token of a provider', { provider: { bearerToken: 's3cr3t' } }, ['provider', 'bearerToken']],
+  ])('hides %s', (_what, fields, path) => {
+    const { log, lines } = capture();
+    log.info(fields, 'calling a provider');
+    const raw = JSON.stringify(lines[0]);
+    expect(raw).not.toContain('s3cr3t');
+    let value: unknown = lines[0];
+    for (const segment of path) value = (value as Record<string, unknown>)[segment];
+    expect(value).toBe(redactedValue);
+  });
+
+  it('keeps fields that merely look similar', () => {
+    const { log, lines } = capture();
+    log.info({ tokenSecretName: 'unleash-admin', headers: { accept: 'application/json' } }, 'reading a secret reference');
+    expect(lines[0]).toMatchObject({ tokenSecretName: 'unleash-admin', headers: { accept: 'application/json' } });
+  });
+
+  it('hides secrets bound into a child logger too', () => {
+    const { log, lines } = capture();
+    log.child({ unleash: { token: 's3cr3t' } }).info('connected');
+    expect(JSON.stringify(lines[0])).not.toContain('s3cr3t');
+  });
+});
+
+describe('rolloutLogger', () => {
+  it('puts the namespace, name and revision on every line', () => {
+    const { log, lines } = capture();
+    const rolloutLog = rolloutLogger(log, { namespace: 'shop', name: 'checkout', revision: '7f9c6d' });
+    rolloutLog.info({ weight: 20 }, 'set canary weight');
+    rolloutLog.warn('analysis inconclusive');
+    for (const line of lines) {
+      expect(line).toMatchObject({ component: 'sluice', namespace: 'shop', name: 'checkout', revision: '7f9c6d' });
+    }
+    expect(lines[0]).toMatchObject({ weight: 20, msg: 'set canary weight' });
+  });
+
+  it('leaves the revision out when it is not known yet', () => {
+    const { log, lines } = capture();
+    rolloutLogger(log, { namespace: 'shop', name: 'checkout' }).info('first reconcile');
+    expect(lines[0]).toMatchObject({ namespace: 'shop', name: 'checkout' });
+    expect(lines[0]).not.toHaveProperty('revision');
+  });
+
+  it('does not change the parent logger', () => {
+    const { log, lines } = capture();
+    rolloutLogger(log, { namespace: 'shop', name: 'checkout' });
+    log.info('controller started');
+    expect(lines[0]).not.toHaveProperty('namespace');
+  });
+});
