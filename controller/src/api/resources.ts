@@ -1,0 +1,60 @@
+/**
+ * The three Sluice resources as the API server knows them: names, scope, schemas and `kubectl get` columns.
+ * generate-crds.ts writes these to crds/; the controller uses the plurals to address them.
+ */
+import { analysisTemplateSpec } from './analysis.schema.ts';
+import type { ResourceDefinition } from './crd.ts';
+import { rolloutSpec } from './rollout.schema.ts';
+import { rolloutStatus } from './rollout-status.schema.ts';
+
+export const rolloutResource: ResourceDefinition = {
+  kind: 'Rollout',
+  plural: 'rollouts',
+  singular: 'rollout',
+  scope: 'Namespaced',
+  shortNames: ['ro'],
+  categories: ['sluice'],
+  description:
+    'A Rollout releases a new version of a Deployment (or a feature flag) step by step: it shifts traffic to a canary, ' +
+    'measures it with analysis, and promotes it or rolls it back on its own.',
+  spec: rolloutSpec,
+  status: rolloutStatus,
+  rules: [
+    {
+      // The Services are named <rollout>-stable and <rollout>-canary; a Service name is a DNS-1035 label.
+      rule: "!has(self.spec) || !has(self.spec.service) || self.metadata.name.matches('^[a-z]([-a-z0-9]{0,54}[a-z0-9])?$')",
+      // No fieldPath: the API server accepts none outside the schema's own properties, so the message names the field.
+      message: 'metadata.name of a Rollout with spec.service must be at most 56 lowercase letters, digits or dashes, starting with a letter: Sluice names its Services <name>-stable and <name>-canary',
+    },
+  ],
+  printerColumns: [
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Progressing, Paused, Healthy or Degraded.' },
+    { name: 'Step', type: 'integer', jsonPath: '.status.currentStepIndex', description: 'Index of the current step (0 is the first).' },
+    { name: 'Canary-Weight', type: 'integer', jsonPath: '.status.weights.canary', description: 'Percentage of traffic on the canary.' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since the Rollout was created.' },
+    { name: 'Message', type: 'string', jsonPath: '.status.message', description: 'What the rollout is doing or waiting for.', priority: 1 },
+  ],
+};
+
+export const analysisTemplateResource: ResourceDefinition = {
+  kind: 'AnalysisTemplate',
+  plural: 'analysistemplates',
+  singular: 'analysistemplate',
+  scope: 'Namespaced',
+  categories: ['sluice'],
+  description: 'An AnalysisTemplate says how to judge a canary: which metrics to measure in Prometheus, how often, and what counts as success.',
+  spec: analysisTemplateSpec,
+};
+
+export const clusterAnalysisTemplateResource: ResourceDefinition = {
+  kind: 'ClusterAnalysisTemplate',
+  plural: 'clusteranalysistemplates',
+  singular: 'clusteranalysistemplate',
+  scope: 'Cluster',
+  categories: ['sluice'],
+  description:
+    'A ClusterAnalysisTemplate is an AnalysisTemplate that Rollouts in every namespace can use (clusterScope: true in the reference).',
+  spec: analysisTemplateSpec,
+};
+
+export const resources = [rolloutResource, analysisTemplateResource, clusterAnalysisTemplateResource];
