@@ -1,0 +1,172 @@
+/**
+ * Reads the canary steps the way the planner needs them: one action per step with defaults applied and durations
+ * parsed, the field path of each step (for error messages), the traffic weight in effect at a step, and when
+ * background analysis runs. Defaults come from the schema, so there is one place that says what they are.
+ */
+import type { TSchema } from 'typebox';
+import { formatDuration, parseDuration } from './duration.ts';
+import { analysisTemplateRef, backgroundAnalysis, setFlagStep } from './rollout.schema.ts';
+import type { AnalysisArg, CanaryStep, RolloutSpec } from './types.ts';
+
+export type StepKind = 'setWeight' | 'pause' | 'analysis' | 'setFlag';
+
+const stepKinds: readonly StepKind[] = ['setWeight', 'pause', 'analysis', 'setFlag'];
+
+export const stepsField = 'spec.strategy.canary.steps';
+export const backgroundAnalysisField = 'spec.strategy.canary.analysis';
+
+/** Field path of the step at `index`, as error messages and conditions name it. */
+export function stepField(index: number): string {
+  return `${stepsField}[${index}]`;
+}
+
+/** Raised when a step does not have exactly one action (the API server refuses those; this guards other callers). */
+export class StepError extends Error {
+  readonly field: string;
+  /** The message without the field, for callers that report the field separately. */
+  readonly problem: string;
+
+  constructor(field: string, problem: string) {
+    super(`${field}: ${problem}`);
+    this.name = 'StepError';
+    this.field = field;
+    this.problem = problem;
+  }
+}
+
+/** The one action of a step. */
+export function stepKind(step: CanaryStep, field = 'step'): StepKind {
+  const present = stepKinds.filter((kind) => step[kind] !== undefined);
+  const [only] = present;
+  if (present.length !== 1 || only === undefined) {
+    const found = present.length === 0 ? 'none' : present.join(' and ');
+    throw new StepError(field, `a step has exactly one action (setWeight, pause, analysis or setFlag), found ${found}`);
+  }
+  return only;
+}
+
+/** A template reference with clusterScope resolved. */
+export interface ResolvedTemplateRef {
+  templateName: string;
+  clusterScope: boolean;
+}
+
+/** An analysis to run: a step's, or the background one. `field` is where it sits in the spec. */
+export interface ResolvedAnalysis {
+  field: string;
+  templates: ResolvedTemplateRef[];
+  args: AnalysisArg[];
+}
+
+interface StepBase {
+  index: number;
+  /** Path of the step in the spec, e.g. spec.strategy.canary.steps[2]. */
+  field: string;
+}
+
+export type ResolvedStep =
+  | (StepBase & { kind: 'setWeight'; weight: number })
+  // durationMs undefined: wait until promoted.
+  | (StepBase & { kind: 'pause'; durationMs: number | undefined })
+  | (StepBase & { kind: 'analysis'; analysis: ResolvedAnalysis })
+  | (StepBase & {
+      kind: 'setFlag';
+      flag: { name: string; rollout: number; environment: string | undefined; project: string; onAbort: 'restore' | 'disable' };
+    });
+
+/** The schema default of a field, read from the schema itself. */
+function schemaDefault<T>(schema: TSchema): T {
+  const value = (schema as { default?: unknown }).default;
+  if (value === undefined) throw new Error('schema has no default: the schema and steps.ts disagree');
+  return value as T;
+}
+
+const defaults = {
+  clusterScope: schemaDefault<boolean>(analysisTemplateRef.properties.clusterScope),
+  project: schemaDefault<string>(setFlagStep.properties.project),
+  onAbort: schemaDefault<'restore' | 'disable'>(setFlagStep.properties.onAbort),
+  startingStep: schemaDefault<number>(backgroundAnalysis.properties.startingStep),
+};
+
+function resolveAnalysis(field: string, analysis: { templates: { templateName: string; clusterScope?: boolean }[]; args?: AnalysisArg[] }): ResolvedAnalysis {
+  return {
+    field,
+    templates: analysis.templates.map((t) => ({ templateName: t.templateName, clusterScope: t.clusterScope ?? defaults.clusterScope })),
+    args: analysis.args ?? [],
+  };
+}
+
+/** Resolves one step; throws StepError or DurationError naming the field when the step cannot be read. */
+export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
+  const field = stepField(index);
+  const base = { index, field };
+  switch (stepKind(step, field)) {
+    case 'setWeight':
+      return { ...base, kind: 'setWeight', weight: step.setWeight! };
+    case 'pause': {
+      const duration = step.pause!.duration;
+      return { ...base, kind: 'pause', durationMs: duration === undefined ? undefined : parseDuration(duration, `${field}.pause.duration`) };
+    }
+    case 'analysis':
+      return { ...base, kind: 'analysis', analysis: resolveAnalysis(`${field}.analysis`, step.analysis!) };
+    case 'setFlag': {
+      const f = step.setFlag!;
+      return {
+        ...base,
+        kind: 'setFlag',
+        flag: { name: f.name, rollout: f.rollout, environment: f.environment, project: f.project ?? defaults.project, onAbort: f.onAbort ?? defaults.onAbort },
+      };
+    }
+  }
+}
+
+/** All steps of the spec, resolved. */
+export function resolveSteps(spec: RolloutSpec): ResolvedStep[] {
+  return spec.strategy.canary.steps.map((step, index) => resolveStep(step, index));
+}
+
+/**
+ * The canary's traffic percentage while step `index` runs: that of the last setWeight at or before it, 0 before
+ * the first one, and 100 once every step is done (the canary is then promoted to stable).
+ */
+export function canaryWeightAt(steps: readonly ResolvedStep[], index: number): number {
+  if (index >= steps.length) return 100;
+  let weight = 0;
+  for (const step of steps.slice(0, index + 1)) {
+    if (step.kind === 'setWeight') weight = step.weight;
+  }
+  return weight;
+}
+
+/** The background analysis and the step index it starts at, if the spec has one. */
+export function resolveBackgroundAnalysis(spec: RolloutSpec): (ResolvedAnalysis & { startingStep: number }) | undefined {
+  const background = spec.strategy.canary.analysis;
+  if (background === undefined) return undefined;
+  return { ...resolveAnalysis(backgroundAnalysisField, background), startingStep: background.startingStep ?? defaults.startingStep };
+}
+
+/** Every analysis the spec runs, steps first, then the background one. */
+export function analysesOf(spec: RolloutSpec): ResolvedAnalysis[] {
+  const fromSteps = resolveSteps(spec).flatMap((s) => (s.kind === 'analysis' ? [s.analysis] : []));
+  const background = resolveBackgroundAnalysis(spec);
+  return background === undefined ? fromSteps : [...fromSteps, background];
+}
+
+/** A Rollout without a workload releases only feature flags: it has no pods and moves no traffic. */
+export function isFlagOnly(spec: RolloutSpec): boolean {
+  return spec.workloadRef === undefined;
+}
+
+/** A short description of a step for status messages and events, e.g. "setWeight 10%" or "pause until promoted". */
+export function describeStep(step: ResolvedStep): string {
+  switch (step.kind) {
+    case 'setWeight':
+      return `setWeight ${step.weight}%`;
+    case 'pause':
+      return step.durationMs === undefined ? 'pause until promoted' : `pause ${formatDuration(step.durationMs)}`;
+    case 'analysis':
+      return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
+    case 'setFlag':
+      return `setFlag ${step.flag.name} to ${step.flag.rollout}%`;
+  }
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import type { AnalysisTemplateSpec, CanaryStep, Rollout, RolloutSpec } from './types.ts';
+import { validateRollout, type TemplateLookup } from './validate.ts';
+
+const metric = (name: string) => ({ name, successCondition: 'result < 1', provider: { prometheus: { address: 'http://prometheus:9090', query: 'up' } } });
+
+const errorRate: AnalysisTemplateSpec = {
+  args: [{ name: 'service' }, { name: 'window', value: '1m' }, { name: 'token', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+  metrics: [metric('error-rate')],
+};
+const latency: AnalysisTemplateSpec = { args: [{ name: 'service' }], metrics: [metric('latency')] };
+const sharedErrorRate: AnalysisTemplateSpec = { metrics: [metric('error-rate')] };
+
+/** Templates in namespace shop, plus one ClusterAnalysisTemplate. */
+const lookup: TemplateLookup = {
+  analysisTemplate: (namespace, name) => (namespace === 'shop' ? { 'error-rate': errorRate, latency }[name] : undefined),
+  clusterAnalysisTemplate: (name) => (name === 'shared-error-rate' ? sharedErrorRate : undefined),
+};
+
+function rollout(steps: CanaryStep[], canary: Partial<RolloutSpec['strategy']['canary']> = {}): Rollout {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'checkout', namespace: 'shop' },
+    spec: { workloadRef: { name: 'checkout' }, strategy: { canary: { steps, ...canary } } },
+  };
+}
+
+const service = [{ name: 'service', value: 'checkout' }];
+
+describe('validateRollout', () => {
+  it('accepts analyses whose templates exist and get every required argument', () => {
+    const r = rollout(
+      [
+        { setWeight: 10 },
+        { analysis: { templates: [{ templateName: 'error-rate' }, { templateName: 'latency' }], args: [...service, { name: 'window', value: '5m' }] } },
+        { analysis: { templates: [{ templateName: 'shared-error-rate', clusterScope: true }] } },
+      ],
+      { analysis: { templates: [{ templateName: 'latency' }], args: service } },
+    );
+    expect(validateRollout(r, lookup)).toEqual([]);
+  });
+
+  it('names a missing AnalysisTemplate by namespace and name, at the templateName field', () => {
+    const r = rollout([{ setWeight: 10 }, { pause: {} }, { analysis: { templates: [{ templateName: 'eror-rate' }], args: service } }]);
+    expect(validateRollout(r, lookup)).toEqual([
+      {
+        field: 'spec.strategy.canary.steps[2].analysis.templates[0].templateName',
+        code: 'TemplateNotFound',
+        message: 'AnalysisTemplate shop/eror-rate not found: create it or fix the name, or set clusterScope: true for a ClusterAnalysisTemplate',
+      },
+    ]);
+  });
+
+  it('looks clusterScope references up among ClusterAnalysisTemplates only', () => {
+    const r = rollout([{ analysis: { templates: [{ templateName: 'error-rate', clusterScope: true }], args: service } }]);
+    expect(validateRollout(r, lookup)).toEqual([
+      {
+        field: 'spec.strategy.canary.steps[0].analysis.templates[0].templateName',
+        code: 'TemplateNotFound',
+        message:
+          'ClusterAnalysisTemplate error-rate not found: create it or fix the name, or drop clusterScope to use an AnalysisTemplate in the namespace',
+      },
+    ]);
+  });
+
+  it('checks the background analysis, too', () => {
+    const r = rollout([{ setWeight: 10 }], { analysis: { templates: [{ templateName: 'gone' }] } });
+    expect(validateRollout(r, lookup).map((e) => [e.code, e.field])).toEqual([['TemplateNotFound', 'spec.strategy.canary.analysis.templates[0].templateName']]);
+  });
+
+  it('asks for a required argument the analysis does not pass, once per template', () => {
+    const r = rollout([{ analysis: { templates: [{ templateName: 'error-rate' }, { templateName: 'latency' }] } }]);
+    expect(validateRollout(r, lookup)).toEqual([
+      {
+        field: 'spec.strategy.canary.steps[0].analysis.args',
+        code: 'MissingArg',
+        message: 'AnalysisTemplate shop/error-rate needs argument "service": add {name: service, value: ...} to args',
+      },
+      {
+        field: 'spec.strategy.canary.steps[0].analysis.args',
+        code: 'MissingArg',
+        message: 'AnalysisTemplate shop/latency needs argument "service": add {name: service, value: ...} to args',
+      },
+    ]);
+  });
+
+  it('points at an argument that no template declares, as a likely typo', () => {
+    const r = rollout([{ analysis: { templates: [{ templateName: 'latency' }], args: [...service, { name: 'servce', value: 'x' }] } }]);
+    expect(validateRollout(r, lookup)).toEqual([
+      {
+        field: 'spec.strategy.canary.steps[0].analysis.args[1].name',
+        code: 'UnknownArg',
+        message: 'no template of this analysis declares argument "servce" (they declare service): fix the name or remove it',
+      },
+    ]);
+  });
+
+  it('does not call arguments unknown while a template is missing', () => {
+    const r = rollout([{ analysis: { templates: [{ templateName: 'latency' }, { templateName: 'gone' }], args: [...service, { name: 'extra', value: 'x' }] } }]);
+    expect(validateRollout(r, lookup).map((e) => e.code)).toEqual(['TemplateNotFound']);
+  });
+
+  it('refuses two templates of one analysis that define the same metric', () => {
+    const r = rollout([{ analysis: { templates: [{ templateName: 'error-rate' }, { templateName: 'shared-error-rate', clusterScope: true }], args: service } }]);
+    expect(validateRollout(r, lookup)).toEqual([
+      {
+        field: 'spec.strategy.canary.steps[0].analysis.templates[1].templateName',
+        code: 'DuplicateMetric',
+        message:
+          'metric "error-rate" is defined by both AnalysisTemplate shop/error-rate and ClusterAnalysisTemplate shared-error-rate: rename it in one of them, or split them into two analysis steps',
+      },
+    ]);
+  });
+
+  it('reports a step it cannot read instead of throwing', () => {
+    const r = rollout([{ setWeight: 10, pause: {} }, { pause: { duration: 'soon' } }]);
+    expect(validateRollout(r, lookup)).toEqual([
+      {
+        field: 'spec.strategy.canary.steps[0]',
+        code: 'InvalidStep',
+        message: 'a step has exactly one action (setWeight, pause, analysis or setFlag), found setWeight and pause',
+      },
+    ]);
+  });
+});
