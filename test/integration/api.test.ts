@@ -9,6 +9,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/c
 import type { TSchema } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { metric } from '../../controller/src/api/analysis.schema.ts';
 import { canaryStep, rolloutSpec } from '../../controller/src/api/rollout.schema.ts';
 import { invalidCases, validRollout, validTemplate, type InvalidCase } from './invalid-objects.ts';
 import { installSluiceCrds, resourceOf, sluiceRef, statusMessage } from './sluice-crds.ts';
@@ -149,7 +150,7 @@ describe('defaults', () => {
 
 describe('kubectl', () => {
   it('explains the steps with their descriptions', async () => {
-    const out = words(await kubectl(['explain', 'rollouts.spec.strategy.canary.steps', `--api-version=${apiVersion}`]));
+    const out = words(await kubectl(['explain', 'rollout.spec.strategy.canary.steps', `--api-version=${apiVersion}`]));
     expect(out).toContain(described(canaryStep));
     for (const [field, schema] of Object.entries(canaryStep.properties)) {
       expect(out).toContain(field);
@@ -160,6 +161,14 @@ describe('kubectl', () => {
   it('explains every spec field', async () => {
     const out = words(await kubectl(['explain', 'ro.spec', `--api-version=${apiVersion}`]));
     for (const [field, schema] of Object.entries(rolloutSpec.properties)) {
+      expect(out, field).toContain(`${field} <`);
+      expect(out, field).toContain(described(schema));
+    }
+  });
+
+  it('explains every field of an AnalysisTemplate metric', async () => {
+    const out = words(await kubectl(['explain', 'analysistemplate.spec.metrics', `--api-version=${apiVersion}`]));
+    for (const [field, schema] of Object.entries(metric.properties)) {
       expect(out, field).toContain(`${field} <`);
       expect(out, field).toContain(described(schema));
     }
