@@ -1,0 +1,85 @@
+/**
+ * The plan under construction: the next status, events and desired objects, filled in by the planner's sub-steps.
+ * Keeping it in one small object lets each sub-step read as "decide, record, return" without passing ten values.
+ */
+import type { Condition, RolloutStatus } from '../api/types.ts';
+import { setCondition, type ConditionType, type ConditionValue } from './conditions.ts';
+import type { DesiredReplicaSet, ObservedWorld, Plan, PlannedEvent } from './world.ts';
+
+type PauseReason = 'PauseStep' | 'UserPaused' | 'AnalysisInconclusive' | 'FreezeFlag';
+
+export class PlanBuilder {
+  readonly world: ObservedWorld;
+  readonly previous: RolloutStatus;
+  status: RolloutStatus;
+  replicaSets: DesiredReplicaSet[] = [];
+  services: Plan['services'] = undefined;
+  canaryWeight: number | undefined = undefined;
+  takeOverDeployment: Plan['takeOverDeployment'] = undefined;
+  clearAction = false;
+  events: PlannedEvent[] = [];
+  requeueAfterMs: number | undefined = undefined;
+  /** Set when the rollout is Degraded (aborted, deadline passed): the reason becomes the Progressing condition. */
+  degraded: { reason: string; message: string } | undefined = undefined;
+  private pauses: PauseReason[] = [];
+
+  constructor(world: ObservedWorld) {
+    this.world = world;
+    this.previous = world.rollout.status ?? {};
+    this.status = { ...structuredClone(this.previous), observedGeneration: world.rollout.metadata.generation ?? 0 };
+  }
+
+  get now(): string {
+    return this.world.now.toISOString();
+  }
+
+  event(type: PlannedEvent['type'], reason: string, message: string): void {
+    this.events.push({ type, reason, message });
+  }
+
+  requeueAfter(ms: number): void {
+    const at = Math.max(ms, 0);
+    this.requeueAfterMs = this.requeueAfterMs === undefined ? at : Math.min(this.requeueAfterMs, at);
+  }
+
+  pause(reason: PauseReason): void {
+    if (!this.pauses.includes(reason)) this.pauses.push(reason);
+  }
+
+  get paused(): boolean {
+    return this.pauses.length > 0;
+  }
+
+  condition(type: ConditionType, value: ConditionValue): void {
+    this.status.conditions = setCondition(this.status.conditions ?? [], type, value, this.world.now, this.status.observedGeneration);
+  }
+
+  conditionOf(type: ConditionType): Condition | undefined {
+    return this.previous.conditions?.find((c) => c.type === type);
+  }
+
+  /** Moves to step `index`, whose clock starts now. */
+  enterStep(index: number): void {
+    this.status.currentStepIndex = index;
+    this.status.stepStartedAt = this.now;
+  }
+
+  build(): Plan {
+    // Pause conditions keep the time they began, so "paused for 5m" stays true across reconciles.
+    const before = this.previous.pauseConditions ?? [];
+    this.status.pauseConditions = this.pauses.map((reason) => ({
+      reason,
+      startTime: before.find((p) => p.reason === reason)?.startTime ?? this.now,
+    }));
+    return {
+      status: this.status,
+      replicaSets: this.replicaSets,
+      services: this.services,
+      canaryWeight: this.canaryWeight,
+      takeOverDeployment: this.takeOverDeployment,
+      clearAction: this.clearAction,
+      events: this.events,
+      requeueAfterMs: this.requeueAfterMs,
+    };
+  }
+}

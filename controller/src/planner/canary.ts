@@ -1,0 +1,204 @@
+/**
+ * The canary pipeline: which revision is stable and which is the canary, manual requests, the steps, and
+ * promotion or abort. Each sub-step records what it decided on the PlanBuilder and says whether to go on.
+ */
+import { canaryWeightAt, describeStep, type ResolvedStep } from '../api/steps.ts';
+import type { PlanBuilder } from './builder.ts';
+import { abort, planAborted, retry } from './abort.ts';
+import { canaryReplicas, podShare } from './replicas.ts';
+import { revisionOf } from './revision.ts';
+import { runStep } from './step.ts';
+
+export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
+  const { world, status } = b;
+  const spec = world.rollout.spec;
+  const desired = world.deployment?.templateRevision ?? revisionOf(spec.strategy);
+
+  if (status.stableRevision === undefined) {
+    // First sight of this Rollout: what runs now is stable; there is nothing to compare a canary with.
+    status.stableRevision = desired;
+    status.canaryRevision = desired;
+    b.enterStep(steps.length);
+    b.event('Normal', 'Initialized', `revision ${desired} is the stable revision`);
+  }
+  if (desired === status.stableRevision) return planSteady(b, steps.length);
+
+  if (status.canaryRevision !== desired) startCanary(b, desired, steps.length);
+  if (applyAction(b, steps) === 'stop') return;
+  if (status.abort === true) return planAborted(b);
+
+  const background = world.backgroundVerdict;
+  if (background?.kind === 'failed') return abort(b, `background analysis failed: ${background.message}`);
+
+  let index = status.currentStepIndex ?? 0;
+  while (index < steps.length) {
+    const step = steps[index]!;
+    const where = `step ${index + 1}/${steps.length} (${describeStep(step)})`;
+    if (spec.paused === true) {
+      b.pause('UserPaused');
+      b.status.message = `paused by spec.paused at ${where}: resume with kubectl sluice resume ${world.rollout.metadata.name}`;
+      break;
+    }
+    if (world.freeze !== undefined) {
+      b.pause('FreezeFlag');
+      b.status.message = `held at ${where}: ${world.freeze.message}`;
+      break;
+    }
+    const outcome = runStep(b, step, where);
+    if (outcome === 'aborted') return;
+    if (outcome === 'wait') break;
+    b.event('Normal', 'StepCompleted', `${where} done`);
+    index += 1;
+    b.enterStep(index);
+  }
+  planTraffic(b, steps, index);
+}
+
+/** The pod template is the stable one: no canary in flight (or the one in flight was reverted by the user). */
+function planSteady(b: PlanBuilder, stepCount: number): void {
+  const { status, world } = b;
+  const stable = status.stableRevision!;
+  if (status.canaryRevision !== stable) {
+    b.event('Normal', 'CanaryReverted', `the pod template is back at stable revision ${stable}: canary ${status.canaryRevision} is removed`);
+    status.canaryRevision = stable;
+    b.enterStep(stepCount);
+  }
+  if (typeof world.action === 'string') {
+    b.clearAction = true;
+    b.event('Warning', 'ActionIgnored', `${world.action} ignored: no canary is in flight`);
+  }
+  delete status.abort;
+  delete status.abortedAt;
+  delete status.analysis;
+  const n = desiredReplicas(b);
+  if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
+  setTraffic(b, 0, { stable, canary: stable });
+  takeOverWhenStableReady(b, n);
+}
+
+function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
+  const { status } = b;
+  const superseded = status.canaryRevision !== status.stableRevision ? status.canaryRevision : undefined;
+  status.canaryRevision = desired;
+  status.abort = false;
+  delete status.abortedAt;
+  delete status.analysis;
+  b.enterStep(0);
+  if (superseded !== undefined) {
+    b.event('Normal', 'Superseded', `canary ${superseded} is replaced by the newer revision ${desired}; the steps start again`);
+  } else {
+    b.event('Normal', 'CanaryStarted', `canary revision ${desired} started against stable ${status.stableRevision} (${stepCount} steps)`);
+  }
+}
+
+/** Acts on a promote / promote-full / abort / retry request; 'stop' when the plan is complete already. */
+function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'stop' {
+  const action = b.world.action;
+  if (action === undefined || typeof action !== 'string') return 'go';
+  b.clearAction = true;
+  const { status } = b;
+  const index = status.currentStepIndex ?? 0;
+  switch (action) {
+    case 'abort':
+      if (status.abort === true) return 'go';
+      abort(b, 'aborted by a user request');
+      return 'stop';
+    case 'retry':
+      if (status.abort !== true) {
+        b.event('Warning', 'ActionIgnored', 'retry ignored: the rollout is not aborted');
+        return 'go';
+      }
+      retry(b);
+      return 'go';
+    case 'promote':
+    case 'promote-full':
+      if (status.abort === true) {
+        b.event('Warning', 'ActionIgnored', `${action} ignored: the rollout is aborted; use retry to start the canary again`);
+        return 'go';
+      }
+      if (index >= steps.length) return 'go';
+      if (action === 'promote') {
+        b.event('Normal', 'Promoted', `step ${index + 1}/${steps.length} (${describeStep(steps[index]!)}) ended by a promote request`);
+        b.enterStep(index + 1);
+      } else {
+        b.event('Normal', 'PromotedFull', `steps ${index + 1}-${steps.length} skipped by a promote-full request`);
+        b.enterStep(steps.length);
+      }
+      return 'go';
+  }
+}
+
+/** The user's replica count: the Deployment's own while Sluice has not taken it over, then the recorded one. */
+export function desiredReplicas(b: PlanBuilder): number {
+  const d = b.world.deployment;
+  if (d === undefined) return 0;
+  return d.replicas > 0 ? d.replicas : (d.recordedReplicas ?? 1);
+}
+
+export function readyOf(b: PlanBuilder, revision: string | undefined): number {
+  return b.world.replicaSets.find((rs) => rs.revision === revision)?.readyReplicas ?? 0;
+}
+
+/** Scales the Deployment to 0 once Sluice's stable pods can carry its traffic, never before. */
+function takeOverWhenStableReady(b: PlanBuilder, n: number): void {
+  const d = b.world.deployment;
+  if (d !== undefined && d.replicas > 0 && readyOf(b, b.status.stableRevision) >= n) b.takeOverDeployment = { recordReplicas: n };
+}
+
+export function setTraffic(b: PlanBuilder, canaryWeight: number, services: { stable: string; canary: string }): void {
+  if (b.world.deployment === undefined) return; // a flag-only rollout moves no traffic
+  b.services = services;
+  b.canaryWeight = canaryWeight;
+  if (b.world.traffic === undefined) {
+    // Replica ratio: the canary's share is its share of the pods.
+    const canary = b.replicaSets.find((rs) => rs.revision === services.canary && services.canary !== services.stable);
+    const share = podShare(desiredReplicas(b), Math.min(canary?.replicas ?? 0, readyOf(b, services.canary)));
+    b.status.weights = { canary: share, stable: 100 - share };
+  } else {
+    b.status.weights = { canary: canaryWeight, stable: 100 - canaryWeight };
+  }
+}
+
+/**
+ * Pods and traffic for the step the rollout is at. The canary gets the step's weight only once its pods for that
+ * weight are ready; until then it keeps the weight it had. After the last step the canary scales to full size and,
+ * once ready, becomes stable.
+ */
+function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: number): void {
+  const { status, world } = b;
+  const stable = status.stableRevision!;
+  const canary = status.canaryRevision!;
+  if (world.deployment === undefined) {
+    if (index >= steps.length) promoteFlagOnly(b);
+    return;
+  }
+  const n = desiredReplicas(b);
+  const target = index >= steps.length ? 100 : canaryWeightAt(steps, index);
+  const pods = index >= steps.length ? n : canaryReplicas(n, target);
+  b.replicaSets = [{ revision: stable, replicas: n }, { revision: canary, replicas: pods }];
+  takeOverWhenStableReady(b, n);
+  const ready = readyOf(b, canary) >= pods;
+
+  if (index >= steps.length) {
+    if (!ready) {
+      b.status.message = `promoting: waiting for canary pods (${readyOf(b, canary)}/${n} ready)`;
+      setTraffic(b, status.weights?.canary ?? 0, { stable, canary });
+      return;
+    }
+    // Both Services now select the new revision, so setting the router back to 100% stable moves no request
+    // to the old pods; the old stable ReplicaSet is left out of the plan and scales to 0.
+    status.stableRevision = canary;
+    b.replicaSets = [{ revision: canary, replicas: n }];
+    setTraffic(b, 0, { stable: canary, canary });
+    b.event('Normal', 'Promoted', `revision ${canary} is now stable (was ${stable})`);
+    return;
+  }
+  const previousWeight = Math.min(status.weights?.canary ?? 0, target);
+  setTraffic(b, ready ? target : previousWeight, { stable, canary });
+}
+
+function promoteFlagOnly(b: PlanBuilder): void {
+  const { status } = b;
+  b.event('Normal', 'Promoted', `every step of revision ${status.canaryRevision} is done`);
+  status.stableRevision = status.canaryRevision;
+}

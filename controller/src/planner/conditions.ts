@@ -1,0 +1,33 @@
+/** metav1.Condition bookkeeping: a condition's lastTransitionTime changes only when its status does. */
+import type { Condition } from '../api/types.ts';
+
+export type ConditionType = 'Healthy' | 'Progressing' | 'Paused' | 'InvalidSpec';
+
+export interface ConditionValue {
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+/** Returns the conditions with `type` set to `value`, keeping the transition time when the status is unchanged. */
+export function setCondition(
+  conditions: readonly Condition[],
+  type: ConditionType,
+  value: ConditionValue,
+  now: Date,
+  observedGeneration: number | undefined,
+): Condition[] {
+  const previous = conditions.find((c) => c.type === type);
+  const next: Condition = {
+    type,
+    status: value.status,
+    reason: value.reason,
+    message: value.message,
+    lastTransitionTime: previous !== undefined && previous.status === value.status ? previous.lastTransitionTime : now.toISOString(),
+    ...(observedGeneration === undefined ? {} : { observedGeneration }),
+  };
+  const order: ConditionType[] = ['Healthy', 'Progressing', 'Paused', 'InvalidSpec'];
+  return [...conditions.filter((c) => c.type !== type), next].sort(
+    (a, b) => order.indexOf(a.type as ConditionType) - order.indexOf(b.type as ConditionType),
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * A pure stand-in for the cluster, for planner tests: it applies a Plan the way the executor and Kubernetes
+ * would (ReplicaSets scale, pods become ready when allowed, the router takes the weight, status is written), so a
+ * test can run a rollout through many reconciles and read it as a story.
+ */
+import type { ManualAction } from '../api/controls.ts';
+import type { Rollout, RolloutSpec } from '../api/types.ts';
+import { planRollout } from './plan.ts';
+import type { GateVerdict, ObservedReplicaSet, ObservedWorld, Plan } from './world.ts';
+
+export const baseSpec = (overrides: Partial<RolloutSpec> = {}): RolloutSpec => ({
+  workloadRef: { name: 'checkout' },
+  service: { port: 80 },
+  trafficRouting: { gatewayAPI: { httpRoute: 'checkout' } },
+  strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 60 }, { pause: {} }] } },
+  ...overrides,
+});
+
+export class SimCluster {
+  rollout: Rollout;
+  now = new Date('2026-11-29T03:00:00Z');
+  templateRevision = 'rev-a';
+  deploymentReplicas = 4;
+  recordedReplicas: number | undefined;
+  deploymentExists = true;
+  replicaSets = new Map<string, ObservedReplicaSet>();
+  routeWeight: number | undefined = 0;
+  /** When false, new pods never become ready (for progress-deadline stories). */
+  podsBecomeReady = true;
+  action: ObservedWorld['action'];
+  stepVerdicts = new Map<number, GateVerdict>();
+  backgroundVerdict: GateVerdict | undefined;
+  freeze: { message: string } | undefined;
+  specErrors: ObservedWorld['specErrors'] = [];
+  events: { reason: string; message: string; type: string }[] = [];
+  lastPlan: Plan | undefined;
+  createdRevisions: string[] = [];
+
+  constructor(spec: RolloutSpec = baseSpec()) {
+    this.rollout = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name: 'checkout', namespace: 'shop', generation: 1 }, spec };
+  }
+
+  world(): ObservedWorld {
+    return {
+      now: this.now,
+      rollout: structuredClone(this.rollout),
+      specErrors: this.specErrors,
+      deployment: this.rollout.spec.workloadRef === undefined || !this.deploymentExists
+        ? undefined
+        : { name: 'checkout', replicas: this.deploymentReplicas, recordedReplicas: this.recordedReplicas, templateRevision: this.templateRevision },
+      replicaSets: [...this.replicaSets.values()].map((rs) => ({ ...rs })),
+      traffic: this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
+        ? undefined
+        : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight },
+      action: this.action,
+      stepVerdicts: this.stepVerdicts,
+      backgroundVerdict: this.backgroundVerdict,
+      freeze: this.freeze,
+    };
+  }
+
+  /** One reconcile: plan, then apply the plan as the executor and the cluster would. */
+  reconcile(): Plan {
+    const plan = planRollout(this.world());
+    this.lastPlan = plan;
+    this.events.push(...plan.events);
+    if (plan.clearAction) this.action = undefined;
+    this.rollout.status = plan.status;
+    const wanted = new Map(plan.replicaSets.map((d) => [d.revision, d.replicas]));
+    for (const [revision, replicas] of wanted) {
+      const rs = this.replicaSets.get(revision);
+      if (rs === undefined) {
+        if (revision !== this.templateRevision) continue; // only the current template can be created
+        this.createdRevisions.push(revision);
+        this.replicaSets.set(revision, { name: `checkout-${revision}`, revision, replicas, readyReplicas: 0, availableReplicas: 0 });
+      } else {
+        rs.replicas = replicas;
+      }
+    }
+    for (const rs of this.replicaSets.values()) if (!wanted.has(rs.revision)) rs.replicas = 0;
+    if (plan.canaryWeight !== undefined && this.routeWeight !== undefined) this.routeWeight = plan.canaryWeight;
+    if (plan.takeOverDeployment !== undefined) {
+      this.recordedReplicas = plan.takeOverDeployment.recordReplicas;
+      this.deploymentReplicas = 0;
+    }
+    return plan;
+  }
+
+  /** Pods catch up with their ReplicaSets (kube-controller-manager + kwok). */
+  settlePods(): void {
+    for (const rs of this.replicaSets.values()) {
+      if (rs.readyReplicas > rs.replicas || this.podsBecomeReady) rs.readyReplicas = rs.availableReplicas = rs.replicas;
+    }
+  }
+
+  /** Reconciles until the plan stops changing anything, settling pods in between. */
+  converge(limit = 20): Plan {
+    let plan = this.reconcile();
+    for (let i = 0; i < limit; i++) {
+      this.settlePods();
+      const before = JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight]);
+      plan = this.reconcile();
+      if (before === JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight])) return plan;
+    }
+    return plan;
+  }
+
+  advance(ms: number): void {
+    this.now = new Date(this.now.getTime() + ms);
+  }
+
+  request(action: ManualAction): void {
+    this.action = action;
+  }
+
+  replicasOf(revision: string): number | undefined {
+    return this.replicaSets.get(revision)?.replicas;
+  }
+
+  eventReasons(): string[] {
+    return this.events.map((e) => e.reason);
+  }
+}

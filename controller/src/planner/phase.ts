@@ -1,0 +1,42 @@
+/** The phase, message and conditions that sum up a plan, and an Event when the phase changes. */
+import type { Plan } from './world.ts';
+import type { PlanBuilder } from './builder.ts';
+import { desiredReplicas, readyOf } from './canary.ts';
+
+export function finishStatus(b: PlanBuilder): Plan {
+  const { status, previous } = b;
+  const inFlight = status.canaryRevision !== status.stableRevision;
+  const n = desiredReplicas(b);
+  const stableReady = b.world.deployment === undefined ? n : readyOf(b, status.stableRevision);
+
+  if (b.degraded !== undefined) {
+    status.phase = 'Degraded';
+    status.message = b.degraded.reason === 'RolloutAborted' ? `aborted: ${b.degraded.message}` : b.degraded.message;
+    b.condition('Healthy', { status: 'False', reason: b.degraded.reason, message: b.degraded.message });
+    b.condition('Progressing', { status: 'False', reason: b.degraded.reason, message: b.degraded.message });
+  } else if (b.paused) {
+    status.phase = 'Paused';
+    b.condition('Healthy', { status: 'False', reason: 'CanaryInFlight', message: status.message ?? '' });
+    b.condition('Progressing', { status: 'True', reason: 'RolloutPaused', message: status.message ?? '' });
+  } else if (inFlight || stableReady < n) {
+    status.phase = 'Progressing';
+    if (!inFlight) status.message = `waiting for stable pods (${stableReady}/${n} ready)`;
+    b.condition('Healthy', { status: 'False', reason: inFlight ? 'CanaryInFlight' : 'StableNotReady', message: status.message ?? '' });
+    b.condition('Progressing', { status: 'True', reason: inFlight ? 'CanaryProgressing' : 'StableScaling', message: status.message ?? '' });
+  } else {
+    status.phase = 'Healthy';
+    status.message = b.world.deployment === undefined
+      ? `revision ${status.stableRevision} is released`
+      : `revision ${status.stableRevision} is stable with ${stableReady}/${n} pods ready and 100% of traffic`;
+    b.condition('Healthy', { status: 'True', reason: 'Healthy', message: status.message });
+    b.condition('Progressing', { status: 'False', reason: 'Completed', message: 'no canary in flight' });
+  }
+  b.condition('Paused', b.paused
+    ? { status: 'True', reason: 'Paused', message: status.message ?? '' }
+    : { status: 'False', reason: 'NotPaused', message: '' });
+
+  if (previous.phase !== status.phase && (status.phase === 'Healthy' || status.phase === 'Paused')) {
+    b.event('Normal', status.phase, status.message ?? status.phase);
+  }
+  return b.build();
+}

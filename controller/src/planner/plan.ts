@@ -1,0 +1,59 @@
+/**
+ * The planner: given a Rollout, what the controller observed and the clock, what should happen next and why.
+ * Pure: no I/O, no timers, no randomness. It reads as a pipeline of early returns; each returns the plan once it
+ * has decided. The reasons it records become the status message, the conditions and the Events.
+ */
+import { DurationError } from '../api/duration.ts';
+import { resolveSteps, StepError, type ResolvedStep } from '../api/steps.ts';
+import { PlanBuilder } from './builder.ts';
+import { planCanary } from './canary.ts';
+import { finishStatus } from './phase.ts';
+import type { ObservedWorld, Plan } from './world.ts';
+
+export function planRollout(world: ObservedWorld): Plan {
+  const b = new PlanBuilder(world);
+  const { rollout } = world;
+
+  if (typeof world.action === 'object') {
+    b.clearAction = true;
+    b.event('Warning', 'InvalidAction', world.action.invalid);
+  }
+
+  let steps: ResolvedStep[];
+  try {
+    steps = resolveSteps(rollout.spec);
+  } catch (err) {
+    if (err instanceof StepError || err instanceof DurationError) return invalid(b, err.message);
+    throw err;
+  }
+  if (world.specErrors.length > 0) {
+    const [first] = world.specErrors;
+    return invalid(b, `${first!.field}: ${first!.message}`);
+  }
+  if (rollout.spec.workloadRef !== undefined && world.deployment === undefined) {
+    const name = `${rollout.metadata.namespace}/${rollout.spec.workloadRef.name}`;
+    return invalid(b, `spec.workloadRef.name: Deployment ${name} not found: create it or fix the name`);
+  }
+  if (world.traffic?.kind === 'invalid') return invalid(b, `${world.traffic.field}: ${world.traffic.message}`);
+
+  b.condition('InvalidSpec', { status: 'False', reason: 'SpecValid', message: '' });
+  planCanary(b, steps);
+  return finishStatus(b);
+}
+
+/**
+ * A spec the controller cannot carry out: say so and touch nothing. Traffic, pods and flags stay exactly where
+ * they are, so a typo can never shift traffic; fixing the spec resumes from the same step.
+ */
+function invalid(b: PlanBuilder, message: string): Plan {
+  b.status.phase = 'Degraded';
+  b.status.message = `invalid spec: ${message}`;
+  const before = b.conditionOf('InvalidSpec');
+  if (before?.status !== 'True' || before.message !== message) b.event('Warning', 'InvalidSpec', message);
+  b.condition('InvalidSpec', { status: 'True', reason: 'InvalidSpec', message });
+  b.condition('Healthy', { status: 'False', reason: 'InvalidSpec', message });
+  b.condition('Progressing', { status: 'False', reason: 'InvalidSpec', message });
+  // Keep every Sluice ReplicaSet at its current size: an absent entry would mean "scale to 0".
+  b.replicaSets = b.world.replicaSets.map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
+  return b.build();
+}

@@ -1,0 +1,99 @@
+/** One step of the canary: is it done, does it wait, or did it end the canary? */
+import type { ResolvedStep } from '../api/steps.ts';
+import { formatDuration } from '../api/duration.ts';
+import type { PlanBuilder } from './builder.ts';
+import { abort } from './abort.ts';
+import { desiredReplicas, readyOf } from './canary.ts';
+import { canaryReplicas } from './replicas.ts';
+
+export type StepOutcome = 'next' | 'wait' | 'aborted';
+
+export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): StepOutcome {
+  switch (step.kind) {
+    case 'setWeight':
+      return setWeight(b, step.weight, where);
+    case 'pause':
+      return pause(b, step.durationMs, where);
+    case 'analysis':
+    case 'setFlag':
+      return gate(b, step.index, where);
+  }
+}
+
+function setWeight(b: PlanBuilder, weight: number, where: string): StepOutcome {
+  const pods = canaryReplicas(desiredReplicas(b), weight);
+  const ready = readyOf(b, b.status.canaryRevision);
+  const traffic = b.world.traffic;
+  if (ready < pods) {
+    b.status.message = `${where}: waiting for canary pods (${ready}/${pods} ready)`;
+    return stalled(b, where);
+  }
+  // The router must confirm the weight before the step counts as done: a write is not a fact until read back.
+  if (traffic?.kind === 'weights' && traffic.canary !== weight) {
+    b.status.message = `${where}: waiting for the traffic router to confirm ${weight}% (reads ${traffic.canary}%)`;
+    return stalled(b, where);
+  }
+  return 'next';
+}
+
+function pause(b: PlanBuilder, durationMs: number | undefined, where: string): StepOutcome {
+  const name = b.world.rollout.metadata.name;
+  if (durationMs === undefined) {
+    b.pause('PauseStep');
+    b.status.message = `${where}: paused until promoted (kubectl sluice promote ${name})`;
+    return 'wait';
+  }
+  const left = Date.parse(b.status.stepStartedAt ?? b.now) + durationMs - b.world.now.getTime();
+  if (left <= 0) return 'next';
+  b.pause('PauseStep');
+  b.status.message = `${where}: ${formatDuration(left)} left`;
+  b.requeueAfter(left);
+  return 'wait';
+}
+
+/** Analysis and setFlag steps: their verdict comes from the analysis and flag engines, through the world. */
+function gate(b: PlanBuilder, index: number, where: string): StepOutcome {
+  const verdict = b.world.stepVerdicts.get(index);
+  if (verdict === undefined) {
+    b.status.message = `${where}: waiting for a verdict (kubectl sluice promote ${b.world.rollout.metadata.name} skips this step)`;
+    return 'wait';
+  }
+  switch (verdict.kind) {
+    case 'done':
+      return 'next';
+    case 'running':
+      b.status.message = `${where}: ${verdict.message}`;
+      if (verdict.requeueAfterMs !== undefined) b.requeueAfter(verdict.requeueAfterMs);
+      return 'wait';
+    case 'inconclusive':
+      b.pause('AnalysisInconclusive');
+      b.status.message = `${where}: inconclusive, ${verdict.message}; promote to go on or abort`;
+      return 'wait';
+    case 'failed':
+      abort(b, `${where} failed: ${verdict.message}`);
+      return 'aborted';
+  }
+}
+
+/**
+ * A step that waits on the cluster (pods, router) counts against progressDeadlineSeconds; pauses and analysis
+ * do not. Past the deadline the rollout is Degraded, and aborted when progressDeadlineAbort asks for it.
+ */
+export function stalled(b: PlanBuilder, where: string): StepOutcome {
+  const spec = b.world.rollout.spec;
+  const deadlineMs = (spec.progressDeadlineSeconds ?? 600) * 1000;
+  const since = Date.parse(b.status.stepStartedAt ?? b.now);
+  const left = since + deadlineMs - b.world.now.getTime();
+  if (left > 0) {
+    b.requeueAfter(left);
+    return 'wait';
+  }
+  const message = `progress deadline exceeded: ${where} made no progress for ${formatDuration(deadlineMs)} (${b.status.message ?? ''})`;
+  if (spec.progressDeadlineAbort === true) {
+    abort(b, message);
+    return 'aborted';
+  }
+  if (b.conditionOf('Progressing')?.reason !== 'ProgressDeadlineExceeded') b.event('Warning', 'ProgressDeadlineExceeded', message);
+  b.degraded = { reason: 'ProgressDeadlineExceeded', message };
+  return 'wait';
+}

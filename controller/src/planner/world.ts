@@ -1,0 +1,89 @@
+/**
+ * What the planner sees and what it decides. The reconciler fills an ObservedWorld from the informers' caches
+ * (no API call), the planner turns it into a Plan without any I/O, and the executor applies the Plan.
+ */
+import type { ManualAction } from '../api/controls.ts';
+import type { SpecError } from '../api/validate.ts';
+import type { Rollout, RolloutStatus } from '../api/types.ts';
+
+/** The Deployment named by workloadRef, reduced to what the planner needs. */
+export interface ObservedDeployment {
+  name: string;
+  /** spec.replicas as the Deployment has it now (Sluice keeps it at 0 once it has taken over). */
+  replicas: number;
+  /** Replicas the user asked for, recorded by Sluice when it scaled the Deployment to 0. */
+  recordedReplicas: number | undefined;
+  /** Revision (hash) of the Deployment's current pod template. */
+  templateRevision: string;
+}
+
+/** A ReplicaSet that Sluice owns for this Rollout. */
+export interface ObservedReplicaSet {
+  name: string;
+  revision: string;
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+}
+
+/** What the traffic router reads back from the cluster. */
+export type TrafficObservation =
+  | { kind: 'weights'; canary: number; stable: number }
+  /** The router's object is missing or lacks the stable/canary backends: the spec cannot be carried out. */
+  | { kind: 'invalid'; message: string; field: string };
+
+/** The verdict of a step that the planner cannot decide alone (analysis, feature flags). */
+export type GateVerdict =
+  | { kind: 'done'; message: string }
+  | { kind: 'running'; message: string; requeueAfterMs?: number }
+  | { kind: 'inconclusive'; message: string }
+  | { kind: 'failed'; message: string };
+
+export interface ObservedWorld {
+  now: Date;
+  rollout: Rollout;
+  /** Controller-only spec checks (validate.ts); any error stops the rollout where it is. */
+  specErrors: SpecError[];
+  /** Absent for flag-only Rollouts and when the Deployment does not exist. */
+  deployment: ObservedDeployment | undefined;
+  replicaSets: ObservedReplicaSet[];
+  /** Absent when the rollout splits by replica ratio (no router object to read). */
+  traffic: TrafficObservation | undefined;
+  /** The pending manual request from the sluice.dev/action annotation, already parsed. */
+  action: ManualAction | { invalid: string } | undefined;
+  /** Verdicts for analysis and setFlag steps, by step index; a missing verdict means the step waits. */
+  stepVerdicts: ReadonlyMap<number, GateVerdict>;
+  /** Background analysis verdict, when the spec has one and it has started. */
+  backgroundVerdict: GateVerdict | undefined;
+  /** Set while a freeze flag holds every step. */
+  freeze: { message: string } | undefined;
+}
+
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface DesiredReplicaSet {
+  revision: string;
+  replicas: number;
+}
+
+export interface Plan {
+  /** The whole status to write; the executor writes only when it differs from the current one. */
+  status: RolloutStatus;
+  /** Replica counts per revision; a Sluice ReplicaSet not listed here is scaled to 0. */
+  replicaSets: DesiredReplicaSet[];
+  /** Revisions the -stable and -canary Services select; undefined leaves a Service as it is. */
+  services: { stable: string; canary: string } | undefined;
+  /** Canary weight for the traffic router; undefined leaves the router as it is. */
+  canaryWeight: number | undefined;
+  /** Scale the template Deployment to 0 and record the user's replicas on it. */
+  takeOverDeployment: { recordReplicas: number } | undefined;
+  /** Remove the sluice.dev/action annotation (it was acted on, or refused). */
+  clearAction: boolean;
+  events: PlannedEvent[];
+  /** When to look again even if nothing changes (pause durations, scale-down delays). */
+  requeueAfterMs: number | undefined;
+}
