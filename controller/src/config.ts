@@ -1,0 +1,386 @@
+/**
+ * The controller's one config loader. Every setting is declared once, in `settings` below, with its flag, its
+ * environment variable, its default, what it accepts and why it exists; the loader, `--help` and the README table
+ * are all read from that table, so they cannot disagree. A flag wins over its environment variable, which wins
+ * over the default. Bad input stops the controller before it touches the cluster, with a message that names the
+ * flag and the variable and says what would be accepted.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { formatDuration, parseDuration } from './api/duration.ts';
+import { logLevels, type LogLevel } from './log.ts';
+
+/** The label that assigns a Rollout to the controller started with the same `--instance-id`. */
+export const instanceIdLabel = 'sluice.dev/instance-id';
+
+/** What the loader asks of the machine it runs on; tests pass their own. */
+export interface ConfigHost {
+  /** The namespace of the pod this runs in, or undefined outside a cluster. */
+  podNamespace(): string | undefined;
+  hostname(): string;
+  /** A few random characters, so that two controllers on one host have different identities. */
+  randomSuffix(): string;
+}
+
+const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export const machineHost: ConfigHost = {
+  podNamespace() {
+    try {
+      return readFileSync(serviceAccountNamespaceFile, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  hostname: () => hostname(),
+  randomSuffix: () => randomBytes(3).toString('hex'),
+};
+
+/** Returned by a parser for a value it does not accept. */
+const invalid: unique symbol = Symbol('invalid');
+
+interface DefaultContext {
+  /** Given to defaults that depend on it (the Lease name). */
+  instanceId: string | undefined;
+  host: ConfigHost;
+}
+
+interface Setting<T> {
+  flag: `--${string}`;
+  env: string;
+  /** What the value is, in --help: `--metrics-port <port>`. */
+  valueName: string;
+  /** Completes "... is not <accepts>" in errors and "Accepts <accepts>." in the docs. */
+  accepts: string;
+  description: string;
+  /** The default in words, for --help and the README. */
+  defaultText: string;
+  default: (context: DefaultContext) => T;
+  parse: (text: string) => T | typeof invalid;
+  /** May stand alone (`--leader-elect` means true); a value needs `=`, as with Go's flag package. */
+  boolean?: true;
+}
+
+function setting<T>(spec: Setting<T>): Setting<T> {
+  return spec;
+}
+
+// DNS-1123 label: what namespaces are, and what an instance id must be to end a Lease name and be a label value.
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dnsSubdomain = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function parseWholeNumber(min: number, max: number) {
+  return (text: string): number | typeof invalid => {
+    if (!/^[0-9]+$/.test(text)) return invalid;
+    const value = Number(text);
+    return value >= min && value <= max ? value : invalid;
+  };
+}
+
+const parsePort = parseWholeNumber(1, 65_535);
+
+function parseDurationAtLeast(minMs: number) {
+  return (text: string): number | typeof invalid => {
+    try {
+      const ms = parseDuration(text);
+      return ms >= minMs && ms > 0 ? ms : invalid;
+    } catch {
+      return invalid;
+    }
+  };
+}
+
+const booleanWords = new Map([['true', true], ['1', true], ['false', false], ['0', false]]);
+
+const durationExamples = '(like 15s, 1m30s or 500ms)';
+
+export const settings = {
+  kubeconfig: setting<string | undefined>({
+    flag: '--kubeconfig', env: 'KUBECONFIG', valueName: 'path', accepts: 'a path to a kubeconfig file',
+    description: 'Kubeconfig to reach the API server with.',
+    defaultText: 'in a pod, its service account; elsewhere ~/.kube/config',
+    default: () => undefined,
+    parse: (text) => text || undefined,
+  }),
+  namespace: setting({
+    flag: '--namespace', env: 'SLUICE_NAMESPACE', valueName: 'namespace',
+    accepts: 'a namespace name (lowercase letters, digits and "-", at most 63) or empty',
+    description: 'The only namespace whose Rollouts this controller handles; empty for all of them.',
+    defaultText: '(all namespaces)',
+    default: () => '',
+    parse: (text) => (text === '' || dnsLabel.test(text) ? text : invalid),
+  }),
+  instanceId: setting<string | undefined>({
+    flag: '--instance-id', env: 'SLUICE_INSTANCE_ID', valueName: 'id',
+    accepts: 'an id of lowercase letters, digits and "-" (at most 63, starting and ending with a letter or digit)',
+    description:
+      `Shards the cluster between controllers: with an id, this one handles only Rollouts labelled ${instanceIdLabel}=<id>; ` +
+      'without one, only Rollouts that have no such label.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: (text) => (text === '' ? undefined : dnsLabel.test(text) ? text : invalid),
+  }),
+  logLevel: setting<LogLevel>({
+    flag: '--log-level', env: 'SLUICE_LOG_LEVEL', valueName: 'level', accepts: `one of ${logLevels.join(', ')}`,
+    description: 'The least severe level that is logged.',
+    defaultText: 'info',
+    default: () => 'info',
+    parse: (text) => logLevels.find((level) => level === text.toLowerCase()) ?? invalid,
+  }),
+  metricsPort: setting({
+    flag: '--metrics-port', env: 'SLUICE_METRICS_PORT', valueName: 'port', accepts: 'a port (1-65535)',
+    description: 'Port of the Prometheus /metrics endpoint and the health probes.',
+    defaultText: '8080',
+    default: () => 8080,
+    parse: parsePort,
+  }),
+  metricsAddress: setting({
+    flag: '--metrics-address', env: 'SLUICE_METRICS_ADDRESS', valueName: 'ip',
+    accepts: 'an IP address to listen on (like 0.0.0.0, 127.0.0.1 or ::)',
+    description: 'Address the metrics endpoint listens on.',
+    defaultText: '0.0.0.0',
+    default: () => '0.0.0.0',
+    parse: (text) => (isIP(text) === 0 ? invalid : text),
+  }),
+  leaderElect: setting({
+    flag: '--leader-elect', env: 'SLUICE_LEADER_ELECT', valueName: 'bool', accepts: 'true or false', boolean: true,
+    description: 'Take a Lease before reconciling, so that of several replicas only one acts. Turn off only for a single local run.',
+    defaultText: 'true',
+    default: () => true,
+    parse: (text) => booleanWords.get(text.toLowerCase()) ?? invalid,
+  }),
+  leaderElectionNamespace: setting({
+    flag: '--leader-election-namespace', env: 'SLUICE_LEADER_ELECTION_NAMESPACE', valueName: 'namespace',
+    accepts: 'a namespace name (lowercase letters, digits and "-", at most 63)',
+    description: 'Namespace of the leader-election Lease.',
+    defaultText: 'the namespace of the pod, else sluice-system',
+    default: ({ host }) => host.podNamespace() ?? 'sluice-system',
+    parse: (text) => (dnsLabel.test(text) ? text : invalid),
+  }),
+  leaderElectionId: setting({
+    flag: '--leader-election-id', env: 'SLUICE_LEADER_ELECTION_ID', valueName: 'name',
+    accepts: 'a Lease name (lowercase letters, digits, "-" and ".", at most 253)',
+    description: 'Name of the leader-election Lease; controllers with the same name elect one leader between them.',
+    defaultText: 'sluice-controller, or sluice-controller-<instance-id> with an instance id',
+    default: ({ instanceId }) => (instanceId === undefined ? 'sluice-controller' : `sluice-controller-${instanceId}`),
+    parse: (text) => (dnsSubdomain.test(text) ? text : invalid),
+  }),
+  leaseDurationMs: setting({
+    flag: '--lease-duration', env: 'SLUICE_LEASE_DURATION', valueName: 'duration',
+    accepts: `a duration longer than 0 ${durationExamples}`,
+    description: 'How long the other replicas wait after the last renewal before they take the Lease over.',
+    defaultText: '15s',
+    default: () => 15_000,
+    parse: parseDurationAtLeast(0),
+  }),
+  renewDeadlineMs: setting({
+    flag: '--renew-deadline', env: 'SLUICE_RENEW_DEADLINE', valueName: 'duration',
+    accepts: `a duration longer than 0 ${durationExamples}`,
+    description: 'How long the leader keeps trying to renew before it stops reconciling; shorter than the lease duration.',
+    defaultText: '10s',
+    default: () => 10_000,
+    parse: parseDurationAtLeast(0),
+  }),
+  retryPeriodMs: setting({
+    flag: '--retry-period', env: 'SLUICE_RETRY_PERIOD', valueName: 'duration',
+    accepts: `a duration longer than 0 ${durationExamples}`,
+    description: 'How often to try to take or renew the Lease; shorter than the renew deadline.',
+    defaultText: '2s',
+    default: () => 2_000,
+    parse: parseDurationAtLeast(0),
+  }),
+  concurrency: setting({
+    flag: '--concurrency', env: 'SLUICE_CONCURRENCY', valueName: 'n', accepts: 'a whole number from 1 to 100',
+    description: 'How many Rollouts are reconciled at once (one Rollout is never reconciled twice at once).',
+    defaultText: '4',
+    default: () => 4,
+    parse: parseWholeNumber(1, 100),
+  }),
+  resyncPeriodMs: setting({
+    flag: '--resync-period', env: 'SLUICE_RESYNC_PERIOD', valueName: 'duration',
+    accepts: 'a duration of at least 1s (like 5m or 30s)',
+    description: 'How often every watched list is read again, in case a watch stalled without an error.',
+    defaultText: '5m',
+    default: () => 300_000,
+    parse: parseDurationAtLeast(1_000),
+  }),
+  kubeApiQps: setting({
+    flag: '--kube-api-qps', env: 'SLUICE_KUBE_API_QPS', valueName: 'rate', accepts: 'a number of requests per second above 0',
+    description: 'Sustained rate of requests to the API server.',
+    defaultText: '50',
+    default: () => 50,
+    parse: (text) => (/^[0-9]+(\.[0-9]+)?$/.test(text) && Number(text) > 0 ? Number(text) : invalid),
+  }),
+  kubeApiBurst: setting({
+    flag: '--kube-api-burst', env: 'SLUICE_KUBE_API_BURST', valueName: 'n', accepts: 'a whole number of requests from 1 to 10000',
+    description: 'Requests to the API server allowed at once above the sustained rate.',
+    defaultText: '100',
+    default: () => 100,
+    parse: parseWholeNumber(1, 10_000),
+  }),
+  dashboardPort: setting({
+    flag: '--dashboard-port', env: 'SLUICE_DASHBOARD_PORT', valueName: 'port', accepts: 'a port (1-65535)',
+    description: 'Port of the dashboard and its API.',
+    defaultText: '3100',
+    default: () => 3100,
+    parse: parsePort,
+  }),
+  podName: setting({
+    flag: '--pod-name', env: 'POD_NAME', valueName: 'name', accepts: 'a name of 1 to 253 characters',
+    description: 'This replica\'s identity in the leader-election Lease (set it from the downward API).',
+    defaultText: 'the host name and a random suffix',
+    default: ({ host }) => `${host.hostname()}-${host.randomSuffix()}`,
+    parse: (text) => (text.length >= 1 && text.length <= 253 ? text : invalid),
+  }),
+};
+
+type SettingName = keyof typeof settings;
+type SettingValue<S> = S extends Setting<infer T> ? T : never;
+
+/** The controller's settings, one field per entry of `settings`. Durations are in milliseconds. */
+export type ControllerConfig = { readonly [K in SettingName]: SettingValue<(typeof settings)[K]> };
+
+/** Why the controller cannot start with the given flags and environment: one line per problem. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type ConfigOutcome = { kind: 'run'; config: ControllerConfig } | { kind: 'help'; text: string };
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+const names = Object.keys(settings) as SettingName[];
+const byFlag = new Map(names.map((name) => [settings[name].flag, name]));
+
+function label(name: SettingName): string {
+  return `${settings[name].flag} / ${settings[name].env}`;
+}
+
+/** Reads the flags (`process.argv.slice(2)`) and the environment; throws ConfigError with every problem found. */
+export function loadConfig(argv: readonly string[], env: Environment, host: ConfigHost = machineHost): ConfigOutcome {
+  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', text: renderHelp() };
+  const problems: string[] = [];
+  const raw = new Map<SettingName, string>();
+  for (const name of names) {
+    const fromEnv = env[settings[name].env];
+    if (fromEnv !== undefined) raw.set(name, fromEnv);
+  }
+  // Flags after the environment, so that a flag wins; a repeated flag's last value wins, as in Go.
+  readFlags(argv, raw, problems);
+
+  const values = new Map<SettingName, unknown>();
+  for (const name of names) {
+    const text = raw.get(name);
+    if (text === undefined) continue;
+    const value: unknown = settings[name].parse(text);
+    if (value === invalid) problems.push(`${label(name)}: ${JSON.stringify(text)} is not ${settings[name].accepts}`);
+    else values.set(name, value);
+  }
+  const context: DefaultContext = { instanceId: values.get('instanceId') as string | undefined, host };
+  for (const name of names) {
+    if (!values.has(name)) values.set(name, settings[name].default(context));
+  }
+  // Each value came from its own setting's parser or default, so the object has the ControllerConfig shape.
+  const config = Object.fromEntries(values) as ControllerConfig;
+  if (problems.length === 0) problems.push(...crossSettingProblems(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { kind: 'run', config };
+}
+
+function readFlags(argv: readonly string[], raw: Map<SettingName, string>, problems: string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) {
+      problems.push(`unexpected argument ${JSON.stringify(arg)}: every setting is a --flag (see --help)`);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const flag = equals === -1 ? arg : arg.slice(0, equals);
+    const name = byFlag.get(flag as `--${string}`);
+    if (name === undefined) {
+      problems.push(`unknown flag ${flag} (see --help for the flags)`);
+      continue;
+    }
+    const { boolean, valueName } = settings[name];
+    const next = argv[i + 1];
+    if (equals !== -1) {
+      raw.set(name, arg.slice(equals + 1));
+    } else if (boolean && next !== undefined && booleanWords.has(next.toLowerCase())) {
+      // Go's rule: `--leader-elect false` is the flag (true) and a stray word. Say what works instead.
+      problems.push(`${flag} takes its value after "=": ${flag}=${next}`);
+      i++;
+    } else if (boolean) {
+      raw.set(name, 'true');
+    } else if (next !== undefined && !next.startsWith('--')) {
+      raw.set(name, next);
+      i++;
+    } else {
+      problems.push(`${flag} needs a value: ${flag}=<${valueName}> or ${flag} <${valueName}>`);
+    }
+  }
+}
+
+function crossSettingProblems(config: ControllerConfig): string[] {
+  const problems: string[] = [];
+  const shorter = (a: 'renewDeadlineMs' | 'retryPeriodMs', b: 'leaseDurationMs' | 'renewDeadlineMs') => {
+    if (config[a] >= config[b]) {
+      problems.push(
+        `${label(a)} (${formatDuration(config[a])}) must be shorter than ${label(b)} (${formatDuration(config[b])}): ` +
+          'otherwise another replica can take the Lease while this one still believes it leads',
+      );
+    }
+  };
+  shorter('renewDeadlineMs', 'leaseDurationMs');
+  shorter('retryPeriodMs', 'renewDeadlineMs');
+  if (config.metricsPort === config.dashboardPort) {
+    problems.push(`${label('metricsPort')} and ${label('dashboardPort')} are both ${config.metricsPort}: they need different ports`);
+  }
+  return problems;
+}
+
+/** The label selector for the Rollouts this controller handles, per `--instance-id`. */
+export function rolloutSelector(config: Pick<ControllerConfig, 'instanceId'>): string {
+  return config.instanceId === undefined ? `!${instanceIdLabel}` : `${instanceIdLabel}=${config.instanceId}`;
+}
+
+function usage(name: SettingName): string {
+  const { flag, valueName, boolean } = settings[name];
+  return boolean ? `${flag}[=<${valueName}>]` : `${flag} <${valueName}>`;
+}
+
+/** The text of `--help`. */
+export function renderHelp(): string {
+  const lines = [
+    'Usage: sluice-controller [flags]',
+    '',
+    'Sluice: progressive delivery for Kubernetes. Every setting is a flag and an environment variable;',
+    'a flag wins over its variable, which wins over the default. Durations are written like 15s, 1m30s or 500ms.',
+    '',
+    'Flags:',
+  ];
+  for (const name of names) {
+    const s = settings[name];
+    lines.push(`  ${usage(name)}  (env ${s.env}; default: ${s.defaultText})`, `      ${s.description} Accepts ${s.accepts}.`);
+  }
+  lines.push('  -h, --help', '      Print this text and exit.');
+  return lines.join('\n') + '\n';
+}
+
+/** The settings as a Markdown table, for the README. */
+export function renderSettingsTable(): string {
+  // Markdown would take `<id>` for an HTML tag and `|` for a column break.
+  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  const rows = names.map((name) => {
+    const s = settings[name];
+    return `| \`${usage(name)}\` | \`${s.env}\` | ${cell(s.defaultText)} | ${cell(`${s.description} Accepts ${s.accepts}.`)} |`;
+  });
+  return ['| Flag | Environment variable | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n') + '\n';
+}
