@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { execFileSync } from 'node:child_process';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePorts } from '../support/ports.ts';
 import { isAlive, readPidFile, startProcess, stopProcess, tailLog, type ProcessSpec } from '../support/process.ts';
 import { GiveUp, waitFor } from '../support/wait.ts';
@@ -157,20 +157,16 @@ export function adminConfig(cp: ControlPlane): KubeConfig {
   return kc;
 }
 
-/** Server-side applies the CRDs in a YAML file and waits until every one is Established. */
+/**
+ * Server-side applies the CRDs in a YAML file and waits until every one is Established. Through kubectl, not
+ * client-node's KubernetesObjectApi, which re-serializes CRDs through its typed model and drops keys such as
+ * x-kubernetes-int-or-string.
+ */
 export async function installCrds(cp: ControlPlane, file: string): Promise<void> {
-  const kc = adminConfig(cp);
-  const objects = kc.makeApiClient(KubernetesObjectApi);
-  const crds = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as KubernetesObject | null).filter((o) => o?.kind === 'CustomResourceDefinition');
-  for (const crd of crds) await objects.patch(crd!, undefined, undefined, 'sluice-local-cluster', true, PatchStrategy.ServerSideApply);
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await waitFor(async () => {
-    for (const crd of crds) {
-      const got = await ext.readCustomResourceDefinition({ name: crd!.metadata!.name! });
-      if (!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
-    }
-    return true;
-  }, { timeoutMs: 30_000, what: `CRDs from ${file} to be Established` });
+  const kubectl = join(clusterBinDir(), 'kubectl');
+  execFileSync(kubectl, ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager=sluice-local-cluster', '-f', file],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(kubectl, ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', '--timeout=30s', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 function etcdArgs(dir: string, client: number, peer: number): string[] {
