@@ -1,0 +1,159 @@
+/**
+ * The controller's one Prometheus registry and every metric Sluice exports. Each controller gets its own
+ * registry from `createMetrics` (never prom-client's global one), so that tests can make fresh ones and nothing
+ * registers a metric twice.
+ *
+ * Label values are always from small, fixed sets (a result, a verb, a status code, a phase) or name a Rollout
+ * that exists: per-rollout series are deleted by `forgetRollout` when the Rollout goes, so that the series count
+ * follows the cluster instead of growing for the life of the process. Error messages and keys are never labels.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { rolloutPhase } from './api/rollout-status.schema.ts';
+import type { RolloutPhase } from './api/types.ts';
+import type { QueueDepth, ReconcileReport } from './queue/workQueue.ts';
+
+export interface BuildInfo {
+  version: string;
+  /** The source revision (git commit) the controller was built from, when known. */
+  revision?: string;
+}
+
+/** The verbs of requests to the API server, as the `verb` label spells them. */
+export type KubeApiVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'apply' | 'delete';
+
+/** State that is read when Prometheus scrapes, rather than pushed on every change, so it is never stale. */
+export interface MetricSources {
+  queueDepth?: () => QueueDepth;
+  /** The phase of every Rollout this controller handles; undefined for one not reconciled yet. */
+  rolloutPhases?: () => Iterable<RolloutPhase | undefined>;
+}
+
+/** The phase label of Rollouts that have no phase yet (or one this version does not know). */
+export const unknownPhase = 'Unknown';
+
+export interface SluiceMetrics {
+  /** Serve `registry.metrics()` with `registry.contentType` on /metrics. */
+  readonly registry: Registry;
+  /** Records one reconcile; fits the work queue's `onResult` hook. */
+  observeReconcile(report: Pick<ReconcileReport, 'outcome' | 'durationMs'>): void;
+  /** Counts one request to the API server; `code` is the HTTP status, undefined when no response came. */
+  countKubeApiRequest(verb: KubeApiVerb, code: number | undefined): void;
+  /** The canary's share of traffic in percent (0-100), as last written to the traffic router. */
+  setCanaryWeight(namespace: string, rollout: string, weight: number): void;
+  /** Deletes every series about a Rollout; call it when the Rollout is deleted or stops being handled here. */
+  forgetRollout(namespace: string, rollout: string): void;
+  setLeader(leading: boolean): void;
+  /** Sets where scrape-time gauges read from; replaces earlier sources. */
+  collectFrom(sources: MetricSources): void;
+}
+
+const knownPhases: readonly string[] = rolloutPhase.enum;
+
+export function createMetrics(build: BuildInfo): SluiceMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  let sources: MetricSources = {};
+
+  collectDefaultMetrics({ register: registry });
+
+  const reconcileDuration = new Histogram({
+    name: 'sluice_reconcile_duration_seconds',
+    help: 'How long one reconcile of a Rollout took, by result (success, requeue, error, terminal).',
+    labelNames: ['result'] as const,
+    // From a reconcile that finds nothing to do (milliseconds) to one that waits on slow API calls.
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+
+  const reconcileErrors = new Counter({
+    name: 'sluice_reconcile_errors_total',
+    help: 'Reconciles that failed, whether retried with backoff or terminal.',
+    registers,
+  });
+
+  new Gauge({
+    name: 'sluice_workqueue_depth',
+    // Two states because keys waiting on a timer are normal (every paused rollout has one), while a queue of
+    // keys ready to run that keeps growing means the workers cannot keep up.
+    help: 'Keys in the work queue: queued ones are ready to run, waiting ones wait for a requeue or backoff timer.',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const depth = sources.queueDepth?.();
+      if (!depth) return this.reset();
+      this.set({ state: 'queued' }, depth.queued);
+      this.set({ state: 'waiting' }, depth.waiting);
+    },
+  });
+
+  new Gauge({
+    name: 'sluice_rollouts',
+    help: `Rollouts handled by this controller, by phase (${unknownPhase}: not reconciled yet).`,
+    labelNames: ['phase'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const phases = sources.rolloutPhases?.();
+      if (!phases) return;
+      const counts = new Map<string, number>([...knownPhases, unknownPhase].map((phase) => [phase, 0]));
+      for (const phase of phases) {
+        const known = phase !== undefined && knownPhases.includes(phase) ? phase : unknownPhase;
+        counts.set(known, (counts.get(known) ?? 0) + 1);
+      }
+      for (const [phase, count] of counts) this.set({ phase }, count);
+    },
+  });
+
+  const canaryWeight = new Gauge({
+    name: 'sluice_rollout_canary_weight',
+    help: 'Percent of traffic (0-100) the canary of a Rollout receives, as last set by the controller.',
+    labelNames: ['namespace', 'rollout'] as const,
+    registers,
+  });
+
+  const kubeApiRequests = new Counter({
+    name: 'sluice_kube_api_requests_total',
+    help: 'Requests to the Kubernetes API server, by verb and HTTP status code ("error" when no response came).',
+    labelNames: ['verb', 'code'] as const,
+    registers,
+  });
+
+  const leader = new Gauge({
+    name: 'sluice_leader',
+    help: '1 while this replica holds the leader-election Lease (or runs without leader election), else 0.',
+    registers,
+  });
+  leader.set(0);
+
+  const buildInfo = new Gauge({
+    name: 'sluice_build_info',
+    help: 'Always 1; the labels say which build of Sluice is running.',
+    labelNames: ['version', 'revision'] as const,
+    registers,
+  });
+  buildInfo.set({ version: build.version, revision: build.revision ?? 'unknown' }, 1);
+
+  return {
+    registry,
+    observeReconcile({ outcome, durationMs }) {
+      reconcileDuration.observe({ result: outcome }, durationMs / 1000);
+      if (outcome === 'error' || outcome === 'terminal') reconcileErrors.inc();
+    },
+    countKubeApiRequest(verb, code) {
+      const isStatus = code !== undefined && Number.isInteger(code) && code >= 100 && code <= 599;
+      kubeApiRequests.inc({ verb, code: isStatus ? String(code) : 'error' });
+    },
+    setCanaryWeight(namespace, rollout, weight) {
+      canaryWeight.set({ namespace, rollout }, weight);
+    },
+    forgetRollout(namespace, rollout) {
+      canaryWeight.remove({ namespace, rollout });
+    },
+    setLeader(leading) {
+      leader.set(leading ? 1 : 0);
+    },
+    collectFrom(next) {
+      sources = next;
+    },
+  };
+}
