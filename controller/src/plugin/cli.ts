@@ -1,0 +1,145 @@
+/**
+ * kubectl-sluice: `kubectl sluice get|status [--watch]|promote [--full]|abort|retry|pause|resume`.
+ * Every action is a plain-kubectl equivalent underneath (the sluice.dev/action annotation, or spec.paused), so
+ * the plugin adds convenience, never a second way to drive a rollout.
+ */
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { actionAnnotation, type ManualAction } from '../api/controls.ts';
+import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
+import { describe, table, type EventLine } from './render.ts';
+
+const usage = `Usage: kubectl sluice <command> [name] [-n namespace | -A] [--kubeconfig file] [--context name]
+
+Commands:
+  get [name]              list rollouts (phase, step, canary weight, age)
+  status <name> [--watch] phase, message, step, weights, conditions and recent events
+  promote <name> [--full] end the current step (--full: skip every remaining step)
+  abort <name>            move all traffic back to stable now
+  retry <name>            start an aborted canary again from the first step
+  pause <name>            hold the rollout at its step (spec.paused=true)
+  resume <name>           let it go on (spec.paused=false)
+
+Plain kubectl does the same:
+  kubectl annotate rollout <name> ${actionAnnotation}=promote|promote-full|abort|retry --overwrite
+  kubectl patch rollout <name> --type merge -p '{"spec":{"paused":true}}'`;
+
+const ref = { group: apiGroup, version: apiVersionName, plural: 'rollouts' };
+
+interface Args {
+  command: string | undefined;
+  name: string | undefined;
+  namespace: string | undefined;
+  allNamespaces: boolean;
+  full: boolean;
+  watch: boolean;
+  kubeconfig: string | undefined;
+  context: string | undefined;
+}
+
+export function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { command: undefined, name: undefined, namespace: undefined, allNamespaces: false, full: false, watch: false, kubeconfig: undefined, context: undefined };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '-n' || a.startsWith('--namespace')) args.namespace = value();
+    else if (a === '-A' || a === '--all-namespaces') args.allNamespaces = true;
+    else if (a === '--full') args.full = true;
+    else if (a === '-w' || a === '--watch') args.watch = true;
+    else if (a.startsWith('--kubeconfig')) args.kubeconfig = value();
+    else if (a.startsWith('--context')) args.context = value();
+    else if (a === '-h' || a === '--help') positional.unshift('help');
+    else if (a.startsWith('-')) throw new Error(`unknown flag ${a}\n\n${usage}`);
+    else positional.push(a);
+  }
+  [args.command, args.name] = positional;
+  return args;
+}
+
+function kubeConfig(args: Args): KubeConfig {
+  const kc = new KubeConfig();
+  if (args.kubeconfig !== undefined) kc.loadFromFile(args.kubeconfig);
+  else kc.loadFromDefault();
+  if (args.context !== undefined) kc.setCurrentContext(args.context);
+  return kc;
+}
+
+function currentNamespace(kc: KubeConfig, args: Args): string {
+  return args.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+export async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.command === undefined || args.command === 'help') {
+    out(usage);
+    return args.command === undefined ? 2 : 0;
+  }
+  const kc = kubeConfig(args);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const namespace = currentNamespace(kc, args);
+  const needName = () => {
+    if (args.name === undefined) throw new Error(`${args.command} needs a rollout name: kubectl sluice ${args.command} <name>`);
+    return args.name;
+  };
+  const annotate = async (action: ManualAction) => {
+    const name = needName();
+    await custom.patchNamespacedCustomObject({ ...ref, namespace, name, body: { metadata: { annotations: { [actionAnnotation]: action } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    out(`rollout ${namespace}/${name}: ${action} requested`);
+  };
+  const setPaused = async (paused: boolean) => {
+    const name = needName();
+    await custom.patchNamespacedCustomObject({ ...ref, namespace, name, body: { spec: { paused } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    out(`rollout ${namespace}/${name}: ${paused ? 'paused' : 'resumed'}`);
+  };
+
+  switch (args.command) {
+    case 'get': {
+      const list = args.name !== undefined
+        ? [(await custom.getNamespacedCustomObject({ ...ref, namespace, name: args.name })) as Rollout]
+        : ((args.allNamespaces
+            ? await custom.listClusterCustomObject(ref)
+            : await custom.listNamespacedCustomObject({ ...ref, namespace })) as { items: Rollout[] }).items;
+      out(list.length === 0 ? `No rollouts found in ${args.allNamespaces ? 'any namespace' : `${namespace} namespace`}.` : table(list, new Date(), args.allNamespaces));
+      return 0;
+    }
+    case 'status':
+      return status(kc, namespace, needName(), args.watch, out);
+    case 'promote':
+      await annotate(args.full ? 'promote-full' : 'promote');
+      return 0;
+    case 'abort':
+    case 'retry':
+      await annotate(args.command);
+      return 0;
+    case 'pause':
+    case 'resume':
+      await setPaused(args.command === 'pause');
+      return 0;
+    default:
+      throw new Error(`unknown command ${args.command}\n\n${usage}`);
+  }
+}
+
+async function status(kc: KubeConfig, namespace: string, name: string, watch: boolean, out: (s: string) => void): Promise<number> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  let last = '';
+  for (;;) {
+    const rollout = (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as Rollout;
+    const events = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name},involvedObject.kind=Rollout` });
+    const lines: EventLine[] = events.items
+      .sort((a, b) => new Date(a.lastTimestamp ?? 0).getTime() - new Date(b.lastTimestamp ?? 0).getTime())
+      .slice(-10)
+      .map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', time: e.lastTimestamp?.toISOString() }));
+    const text = describe(rollout, lines, new Date());
+    if (text !== last) out(watch && last !== '' ? `\n${text}` : text);
+    last = text;
+    if (!watch) return 0;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The executor: applies a Plan to the cluster, writing only what differs from the cache. Order matters for
+ * safety: Services before traffic (the canary Service must select the canary before it gets a request), pods
+ * up before traffic, traffic before pods down (an abort takes traffic off the canary first), status last.
+ * Every write first checks the fence: a replica that is no longer leader stops before it writes.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { actionAnnotation } from '../api/controls.ts';
+import { apiGroup, apiVersion, apiVersionName, type Rollout } from '../api/types.ts';
+import type { Plan } from '../planner/world.ts';
+import type { TrafficRouter } from '../routers/router.ts';
+import { recordedReplicasAnnotation, revisionLabel, serviceName } from '../workload/names.ts';
+import { buildReplicaSet, buildService } from '../workload/objects.ts';
+import type { Caches } from './caches.ts';
+import { sameJson } from './sameJson.ts';
+
+export interface Clients {
+  apps: AppsV1Api;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+}
+
+export interface ExecuteContext {
+  rollout: Rollout;
+  deployment: V1Deployment | undefined;
+  replicaSets: V1ReplicaSet[];
+  router: TrafficRouter | undefined;
+  caches: Caches;
+  clients: Clients;
+  /** Throws when this replica may not write (not the leader). */
+  fence: () => void;
+  /** Who reports the Events (the pod name). */
+  reportingInstance: string;
+}
+
+export const rolloutRef = { group: apiGroup, version: apiVersionName, plural: 'rollouts' };
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void> {
+  const { rollout, clients, fence } = ctx;
+  const namespace = rollout.metadata.namespace!;
+
+  if (plan.clearAction) await clearAction(ctx);
+  if (plan.services !== undefined && rollout.spec.service !== undefined) {
+    for (const role of ['stable', 'canary'] as const) await applyService(ctx, role, plan.services[role]);
+  }
+
+  const current = new Map(ctx.replicaSets.map((rs) => [rs.metadata!.labels![revisionLabel]!, rs]));
+  const wanted = new Map(plan.replicaSets.map((d) => [d.revision, d.replicas]));
+  for (const [revision, replicas] of wanted) {
+    const rs = current.get(revision);
+    if (rs === undefined) {
+      if (ctx.deployment === undefined) continue;
+      fence();
+      await clients.apps.createNamespacedReplicaSet({ namespace, body: buildReplicaSet(rollout, ctx.deployment, revision, replicas) });
+    } else if ((rs.spec?.replicas ?? 0) < replicas) {
+      await scale(ctx, rs, replicas);
+    }
+  }
+
+  if (plan.canaryWeight !== undefined && ctx.router?.differs(plan.canaryWeight) === true) {
+    fence();
+    await ctx.router.setWeight(plan.canaryWeight);
+  }
+
+  for (const rs of ctx.replicaSets) {
+    const revision = rs.metadata!.labels![revisionLabel]!;
+    const replicas = wanted.get(revision) ?? 0;
+    if ((rs.spec?.replicas ?? 0) > replicas) await scale(ctx, rs, replicas);
+  }
+
+  if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined) {
+    fence();
+    await clients.apps.patchNamespacedDeployment({
+      namespace,
+      name: ctx.deployment.metadata!.name!,
+      body: { metadata: { annotations: { [recordedReplicasAnnotation]: String(plan.takeOverDeployment.recordReplicas) } }, spec: { replicas: 0 } },
+    }, merge);
+  }
+
+  if (!sameJson(rollout.status ?? {}, plan.status)) {
+    fence();
+    // A PUT with the cached resourceVersion: if the Rollout changed meanwhile, the write fails with a conflict
+    // and the key is retried against the newer object, instead of overwriting what we have not seen.
+    await clients.custom.replaceNamespacedCustomObjectStatus({ ...rolloutRef, namespace, name: rollout.metadata.name!, body: { ...rollout, status: plan.status } });
+  }
+
+  for (const event of plan.events) {
+    fence();
+    await recordEvent(ctx, event.type, event.reason, event.message);
+  }
+}
+
+async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number): Promise<void> {
+  ctx.fence();
+  await ctx.clients.apps.patchNamespacedReplicaSet(
+    { namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { spec: { replicas } } },
+    merge,
+  );
+}
+
+async function applyService(ctx: ExecuteContext, role: 'stable' | 'canary', revision: string): Promise<void> {
+  const desired = buildService(ctx.rollout, role, revision);
+  const cached = ctx.caches.services.get(ctx.rollout.metadata.namespace, serviceName(ctx.rollout, role));
+  if (cached !== undefined && sameJson(cached.spec?.selector, desired.spec?.selector) && sameJson(
+    cached.spec?.ports?.map((p) => [p.port, p.targetPort]),
+    desired.spec?.ports?.map((p) => [p.port, p.targetPort]),
+  )) return;
+  ctx.fence();
+  const { core } = ctx.clients;
+  if (cached === undefined) {
+    await core.createNamespacedService({ namespace: ctx.rollout.metadata.namespace!, body: desired });
+  } else {
+    await core.patchNamespacedService({ namespace: ctx.rollout.metadata.namespace!, name: desired.metadata!.name!, body: { spec: { selector: desired.spec!.selector, ports: desired.spec!.ports } } }, merge);
+  }
+}
+
+/**
+ * Removes the sluice.dev/action annotation before the plan's effects: a JSON Patch that first tests the value,
+ * so a newer, different request that arrived meanwhile is not thrown away (the patch fails and the key retries).
+ */
+async function clearAction(ctx: ExecuteContext): Promise<void> {
+  const value = ctx.rollout.metadata.annotations?.[actionAnnotation];
+  if (value === undefined) return;
+  const path = `/metadata/annotations/${actionAnnotation.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  ctx.fence();
+  await ctx.clients.custom.patchNamespacedCustomObject(
+    { ...rolloutRef, namespace: ctx.rollout.metadata.namespace!, name: ctx.rollout.metadata.name!, body: [{ op: 'test', path, value }, { op: 'remove', path }] },
+    jsonPatch,
+  );
+}
+
+export async function recordEvent(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'reportingInstance'>, type: string, reason: string, message: string): Promise<void> {
+  const { rollout } = ctx;
+  const now = new Date();
+  await ctx.clients.core.createNamespacedEvent({
+    namespace: rollout.metadata.namespace!,
+    body: {
+      metadata: { name: `${rollout.metadata.name}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`, namespace: rollout.metadata.namespace },
+      involvedObject: { apiVersion, kind: 'Rollout', name: rollout.metadata.name, namespace: rollout.metadata.namespace, uid: rollout.metadata.uid },
+      type,
+      reason,
+      message: message.slice(0, 1024),
+      source: { component: 'sluice' },
+      reportingComponent: 'sluice.dev/controller',
+      reportingInstance: ctx.reportingInstance,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    },
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Deleting a Rollout never takes the application down. Sluice's ReplicaSets belong to the Rollout and go with
+ * it, so a finalizer holds the Rollout until its Deployment has been scaled back to the recorded replicas and
+ * has that many pods available; only then does the garbage collector remove Sluice's pods.
+ */
+import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import type { Rollout } from '../api/types.ts';
+import { handoverFinalizer, recordedReplicasAnnotation } from '../workload/names.ts';
+import type { ExecuteContext } from './execute.ts';
+import { rolloutRef } from './execute.ts';
+
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+/** Adds the finalizer to a Rollout that has a workload (a flag-only Rollout has no pods to hand over). */
+export async function ensureFinalizer(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>): Promise<void> {
+  const { rollout } = ctx;
+  if (rollout.spec.workloadRef === undefined || rollout.metadata.finalizers?.includes(handoverFinalizer)) return;
+  ctx.fence();
+  const ops = rollout.metadata.finalizers === undefined
+    ? [{ op: 'add', path: '/metadata/finalizers', value: [handoverFinalizer] }]
+    : [{ op: 'add', path: '/metadata/finalizers/-', value: handoverFinalizer }];
+  await ctx.clients.custom.patchNamespacedCustomObject({ ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: ops }, jsonPatch);
+}
+
+/** Returns how long to wait before looking again, or undefined once the finalizer is gone. */
+export async function handOver(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>, deployment: V1Deployment | undefined): Promise<number | undefined> {
+  const { rollout } = ctx;
+  const index = rollout.metadata.finalizers?.indexOf(handoverFinalizer) ?? -1;
+  if (index < 0) return undefined;
+  const recorded = Number(deployment?.metadata?.annotations?.[recordedReplicasAnnotation]);
+  if (deployment !== undefined && Number.isInteger(recorded) && recorded > 0) {
+    if ((deployment.spec?.replicas ?? 0) === 0) {
+      ctx.fence();
+      await ctx.clients.apps.patchNamespacedDeployment({
+        namespace: deployment.metadata!.namespace!,
+        name: deployment.metadata!.name!,
+        body: { spec: { replicas: recorded } },
+      }, merge);
+      return 1_000;
+    }
+    if ((deployment.status?.availableReplicas ?? 0) < recorded) return 1_000;
+  }
+  ctx.fence();
+  await ctx.clients.custom.patchNamespacedCustomObject({
+    ...rolloutRef,
+    namespace: rollout.metadata.namespace!,
+    name: rollout.metadata.name!,
+    body: [{ op: 'test', path: `/metadata/finalizers/${index}`, value: handoverFinalizer }, { op: 'remove', path: `/metadata/finalizers/${index}` }],
+  }, jsonPatch);
+  return undefined;
+}
+
+export function isDeleting(rollout: Rollout): boolean {
+  return rollout.metadata.deletionTimestamp !== undefined && rollout.metadata.deletionTimestamp !== null;
+}

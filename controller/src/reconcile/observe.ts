@@ -1,0 +1,61 @@
+/**
+ * Builds the planner's ObservedWorld from the caches: the Deployment reduced to its template revision and
+ * replicas, the ReplicaSets this Rollout owns, what the router reads, the pending manual request, and the
+ * controller-only spec checks.
+ */
+import type { V1ReplicaSet } from '@kubernetes/client-node';
+import { readActionRequest } from '../api/controls.ts';
+import type { Rollout } from '../api/types.ts';
+import { validateRollout } from '../api/validate.ts';
+import { revisionOf } from '../planner/revision.ts';
+import type { ObservedReplicaSet, ObservedWorld } from '../planner/world.ts';
+import type { TrafficRouter } from '../routers/router.ts';
+import { recordedReplicasAnnotation, revisionLabel, rolloutLabel } from '../workload/names.ts';
+import type { Caches } from './caches.ts';
+
+export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
+  return caches.replicaSets
+    .list(rollout.metadata.namespace)
+    .filter((rs) => rs.metadata?.labels?.[rolloutLabel] === rollout.metadata.name && rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid));
+}
+
+export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRouter | { unsupported: string }, now: Date): ObservedWorld {
+  const namespace = rollout.metadata.namespace!;
+  const ref = rollout.spec.workloadRef;
+  const d = ref === undefined ? undefined : caches.deployments.get(namespace, ref.name);
+  const recorded = Number(d?.metadata?.annotations?.[recordedReplicasAnnotation]);
+  const replicaSets: ObservedReplicaSet[] = ownedReplicaSets(caches, rollout).map((rs) => ({
+    name: rs.metadata!.name!,
+    revision: rs.metadata!.labels![revisionLabel] ?? '',
+    replicas: rs.spec?.replicas ?? 0,
+    readyReplicas: rs.status?.readyReplicas ?? 0,
+    availableReplicas: rs.status?.availableReplicas ?? 0,
+  }));
+
+  const specErrors = validateRollout(rollout, {
+    analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
+    clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
+  });
+  if ('unsupported' in router) specErrors.unshift({ field: 'spec.trafficRouting', message: router.unsupported, code: 'InvalidStep' });
+
+  const request = readActionRequest(rollout.metadata.annotations);
+  return {
+    now,
+    rollout,
+    specErrors,
+    deployment: d?.spec?.template === undefined
+      ? undefined
+      : {
+          name: d.metadata!.name!,
+          replicas: d.spec.replicas ?? 1,
+          recordedReplicas: Number.isInteger(recorded) && recorded > 0 ? recorded : undefined,
+          templateRevision: revisionOf(d.spec.template),
+        },
+    replicaSets,
+    traffic: 'unsupported' in router ? undefined : router.observe(),
+    action: request.kind === 'none' ? undefined : request.kind === 'action' ? request.action : { invalid: `${request.field}: ${request.message}` },
+    stepVerdicts: new Map(),
+    backgroundVerdict: undefined,
+    freeze: undefined,
+  };
+}

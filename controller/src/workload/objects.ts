@@ -1,0 +1,51 @@
+/**
+ * The ReplicaSets and Services Sluice runs for a Rollout, built from the Deployment's pod template. Sluice owns
+ * the ReplicaSets (one per revision), so promotion keeps the canary's pods: its ReplicaSet simply grows.
+ */
+import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { Rollout } from '../api/types.ts';
+import { ownedBy, replicaSetName, revisionLabel, rolloutLabel, serviceName } from './names.ts';
+
+export function buildReplicaSet(rollout: Rollout, deployment: V1Deployment, revision: string, replicas: number): V1ReplicaSet {
+  const template = structuredClone(deployment.spec!.template);
+  const labels = { ...template.metadata?.labels, [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision };
+  const selector = deployment.spec!.selector;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: replicaSetName(rollout, revision),
+      namespace: rollout.metadata.namespace!,
+      labels: { [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision },
+      ownerReferences: ownedBy(rollout),
+    },
+    spec: {
+      replicas,
+      minReadySeconds: deployment.spec!.minReadySeconds,
+      // The Deployment's selector narrowed to this revision, so two revisions never claim each other's pods.
+      selector: {
+        matchLabels: { ...selector.matchLabels, [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision },
+        ...(selector.matchExpressions === undefined ? {} : { matchExpressions: selector.matchExpressions }),
+      },
+      template: { ...template, metadata: { ...template.metadata, labels } },
+    },
+  };
+}
+
+export function buildService(rollout: Rollout, role: 'stable' | 'canary', revision: string): V1Service {
+  const port = rollout.spec.service!;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: serviceName(rollout, role),
+      namespace: rollout.metadata.namespace!,
+      labels: { [rolloutLabel]: rollout.metadata.name! },
+      ownerReferences: ownedBy(rollout),
+    },
+    spec: {
+      selector: { [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision },
+      ports: [{ name: 'http', port: port.port, targetPort: (port.targetPort ?? port.port) as never, protocol: 'TCP' }],
+    },
+  };
+}
