@@ -1,82 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  backoffDelayMs,
-  TerminalError,
-  WorkQueue,
-  type QueueClock,
-  type ReconcileHandler,
-  type ReconcileReport,
-  type ReconcileResult,
-  type WorkQueueOptions,
-} from './workQueue.ts';
-
-/** Lets every resolved promise chain run: the queue's bookkeeping after a handler settles is a few ticks deep. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** A clock the test moves by hand; timers fire in due order, each followed by a settle. */
-class ManualClock implements QueueClock {
-  #now = 0;
-  #timers: { dueAt: number; seq: number; callback: () => void }[] = [];
-  #seq = 0;
-
-  now(): number {
-    return this.#now;
-  }
-
-  schedule(callback: () => void, delayMs: number): () => void {
-    const timer = { dueAt: this.#now + delayMs, seq: this.#seq++, callback };
-    this.#timers.push(timer);
-    return () => {
-      this.#timers = this.#timers.filter((t) => t !== timer);
-    };
-  }
-
-  get pendingTimers(): number {
-    return this.#timers.length;
-  }
-
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
-    for (;;) {
-      // Runs still settling may schedule timers that fall inside this advance.
-      await settle();
-      const due = this.#timers.filter((t) => t.dueAt <= target).sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq)[0];
-      if (!due) break;
-      this.#timers = this.#timers.filter((t) => t !== due);
-      this.#now = due.dueAt;
-      due.callback();
-    }
-    this.#now = target;
-    await settle();
-  }
-}
-
-interface Run {
-  key: string;
-  startedAt: number;
-  finish: (result?: ReconcileResult) => void;
-  fail: (error: unknown) => void;
-}
-
-/** A handler whose runs stay in flight until the test finishes or fails them. */
-function heldHandler(clock: QueueClock) {
-  const runs: Run[] = [];
-  const open = new Set<Run>();
-  const handler: ReconcileHandler = (key) =>
-    new Promise<ReconcileResult>((resolve, reject) => {
-      const run: Run = {
-        key,
-        startedAt: clock.now(),
-        finish: (result) => { open.delete(run); resolve(result); },
-        fail: (error) => { open.delete(run); reject(error instanceof Error ? error : new Error(String(error))); },
-      };
-      runs.push(run);
-      open.add(run);
-    });
-  return { handler, runs, open: () => [...open].map((r) => r.key) };
-}
+import { heldHandler, ManualClock, settle } from './testing.ts';
+import { backoffDelayMs, TerminalError, WorkQueue, type ReconcileHandler, type ReconcileReport, type WorkQueueOptions } from './workQueue.ts';
 
 function makeQueue(handler: ReconcileHandler, options: Partial<WorkQueueOptions> = {}) {
   const clock = new ManualClock();
@@ -119,7 +43,7 @@ describe('WorkQueue: one run per key', () => {
 
   it('never runs one key twice at once, and runs it once more after a run during which it was added', async () => {
     const clock = new ManualClock();
-    const held = heldHandler(clock);
+    const held = heldHandler();
     const { queue } = makeQueue(held.handler, { clock, concurrency: 4 });
     queue.start();
     queue.add('shop/checkout');
@@ -144,7 +68,7 @@ describe('WorkQueue: one run per key', () => {
 
   it('lets the run after a mid-run add decide the timer, instead of the stale run before it', async () => {
     const clock = new ManualClock();
-    const held = heldHandler(clock);
+    const held = heldHandler();
     const { queue } = makeQueue(held.handler, { clock });
     queue.start();
     queue.add('shop/checkout');
@@ -165,7 +89,7 @@ describe('WorkQueue: one run per key', () => {
 describe('WorkQueue: concurrency', () => {
   it('runs at most `concurrency` keys at once and starts the next as one ends', async () => {
     const clock = new ManualClock();
-    const held = heldHandler(clock);
+    const held = heldHandler();
     const { queue } = makeQueue(held.handler, { clock, concurrency: 2 });
     for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
     queue.start();
@@ -183,7 +107,7 @@ describe('WorkQueue: concurrency', () => {
 
   it('defaults to one key at a time', async () => {
     const clock = new ManualClock();
-    const held = heldHandler(clock);
+    const held = heldHandler();
     const queue = new WorkQueue({ handler: held.handler, clock });
     queue.add('a');
     queue.add('b');
@@ -237,6 +161,18 @@ describe('WorkQueue: retries', () => {
     queue.add('shop/checkout');
     await settle();
     expect(reports.at(-1)).toMatchObject({ outcome: 'error', retryInMs: 100 });
+  });
+
+  it('forgets the failures of a key that succeeds with a requeue', async () => {
+    const handler = vi.fn<ReconcileHandler>();
+    handler.mockRejectedValueOnce(new Error('conflict'));
+    handler.mockResolvedValueOnce({ requeueAfterMs: 1_000 });
+    handler.mockRejectedValueOnce(new Error('conflict'));
+    const { queue, clock, reports } = makeQueue(handler);
+    queue.start();
+    queue.add('shop/checkout');
+    await clock.advance(1_100);
+    expect(reports.map((r) => [r.outcome, r.retryInMs])).toEqual([['error', 100], ['requeue', 1_000], ['error', 100]]);
   });
 
   it('does not retry a TerminalError, and forgets the failures before it', async () => {
@@ -371,7 +307,7 @@ describe('WorkQueue: timers', () => {
 describe('WorkQueue: shutdown', () => {
   it('drops queued keys and timers and resolves once the runs in flight end', async () => {
     const clock = new ManualClock();
-    const held = heldHandler(clock);
+    const held = heldHandler();
     const { queue, reports } = makeQueue(held.handler, { clock });
     queue.start();
     queue.add('in-flight');

@@ -244,8 +244,8 @@ export class WorkQueue {
     return { outcome: 'error', error, retryInMs: backoffDelayMs(failures, this.#baseBackoffMs, this.#maxBackoffMs) };
   }
 
+  /** After shutdown this does nothing: #drain emptied #dirty, and addAfter ignores new keys. */
   #schedule(key: string, report: Omit<ReconcileReport, 'durationMs'>): void {
-    if (this.#stopping) return;
     if (this.#dirty.delete(key)) {
       // Something changed during the run: run again now. It decides its own timer; the failure count stays,
       // so that if it fails too its backoff keeps growing.
