@@ -70,7 +70,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
   const bin = clusterBinDir();
   const existing = runningControlPlane(opts);
   if (existing !== undefined && (await apiserverReady(existing))) {
-    await installCrds(existing, join(bin, 'gateway-api-crds.yaml')); // a cluster from an older checkout may lack them
+    installCrds(existing, join(bin, 'gateway-api-crds.yaml')); // a cluster from an older checkout may lack them
     return existing;
   }
   await down(opts);
@@ -116,7 +116,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
     start('kube-apiserver', apiserverArgs(certs, etcdClient, apiserver));
     await waitFor(async () => { ensureAlive('kube-apiserver'); return apiserverReady(cp); }, { timeoutMs: 90_000, what: 'kube-apiserver /readyz' });
 
-    await installCrds(cp, join(bin, 'gateway-api-crds.yaml'));
+    installCrds(cp, join(bin, 'gateway-api-crds.yaml'));
 
     start('kube-controller-manager', controllerManagerArgs(certs, kc('kube-controller-manager'), controllerManager));
     start('kube-scheduler', schedulerArgs(kc('kube-scheduler'), scheduler));
@@ -162,7 +162,7 @@ export function adminConfig(cp: ControlPlane): KubeConfig {
  * client-node's KubernetesObjectApi, which re-serializes CRDs through its typed model and drops keys such as
  * x-kubernetes-int-or-string.
  */
-export async function installCrds(cp: ControlPlane, file: string): Promise<void> {
+export function installCrds(cp: ControlPlane, file: string): void {
   const kubectl = join(clusterBinDir(), 'kubectl');
   execFileSync(kubectl, ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager=sluice-local-cluster', '-f', file],
     { stdio: ['ignore', 'ignore', 'pipe'] });

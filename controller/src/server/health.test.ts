@@ -7,7 +7,7 @@ describe('health endpoints', () => {
     const registry = new Registry();
     new Counter({ name: 'sluice_test_total', help: 'test', registers: [registry] }).inc(3);
     let ready = false;
-    let problem: string | undefined;
+    let problem: string | undefined = undefined;
     const app = healthServer({ registry, ready: () => ready, problem: () => problem });
     expect((await app.inject('/metrics')).body).toContain('sluice_test_total 3');
     expect((await app.inject('/readyz')).statusCode).toBe(503);

@@ -45,7 +45,7 @@ export function buildService(rollout: Rollout, role: 'stable' | 'canary', revisi
     },
     spec: {
       selector: { [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision },
-      ports: [{ name: 'http', port: port.port, targetPort: (port.targetPort ?? port.port) as never, protocol: 'TCP' }],
+      ports: [{ name: 'http', port: port.port, targetPort: port.targetPort ?? port.port, protocol: 'TCP' }],
     },
   };
 }

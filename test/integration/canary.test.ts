@@ -1,0 +1,111 @@
+/**
+ * Stories of the controller core against the real control plane: a canary through its steps with the Gateway
+ * API router, manual promotion with kubectl sluice, abort, and a newer image mid-canary.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../cluster/paths.ts';
+import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { createApp, createRollout, eventReasons, replicaSetsOf, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
+import { installSluiceCrds } from './sluice-crds.ts';
+import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
+
+const ns = useNamespace('canary');
+let controller: ControllerProcess;
+
+beforeAll(async () => {
+  await installSluiceCrds(adminKubeConfig());
+  controller = await startController({ namespace: ns.name });
+});
+afterAll(async () => controller?.stop());
+
+async function sluice(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin/kubectl-sluice.js'), ...args, '-n', ns.name, '--kubeconfig', clusterInfo().kubeconfig]);
+  return stdout;
+}
+
+const gatewaySpec = (name: string) => ({
+  workloadRef: { name },
+  service: { port: 80, targetPort: 8080 },
+  trafficRouting: { gatewayAPI: { httpRoute: name } },
+  strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 60 }, { pause: {} }] } },
+});
+
+describe('given a Deployment and a Rollout with the Gateway API router', () => {
+  it('when the image changes, the weights go 20 then 60, it pauses, and kubectl sluice promote finishes it', async () => {
+    await createApp(ns.name, 'web', { replicas: 3, route: true });
+    await createRollout(ns.name, 'web', gatewaySpec('web'));
+    const initial = await waitForRollout(ns.name, 'web', 'web Healthy', (r) => r.status?.phase === 'Healthy');
+    const stable = initial.status!.stableRevision!;
+
+    await setImage(ns.name, 'web', 'example.invalid/app:v2');
+    const seen = new Set<number>();
+    const paused = await waitForRollout(ns.name, 'web', 'paused at step 4', (r) => {
+      if (r.status?.weights !== undefined) seen.add(r.status.weights.canary);
+      return r.status?.phase === 'Paused' && r.status.currentStepIndex === 3;
+    });
+    expect([...seen]).toEqual(expect.arrayContaining([20, 60]));
+    expect(paused.status?.weights).toEqual({ canary: 60, stable: 40 });
+    expect(await routeCanaryWeight(ns.name, 'web')).toBe(60);
+    expect(paused.status?.canaryRevision).not.toBe(stable);
+    expect(paused.status?.message).toMatch(/paused until promoted/);
+
+    expect(await sluice('promote', 'web')).toMatch(/promote requested/);
+    const done = await waitForRollout(ns.name, 'web', 'web Healthy on the new revision', (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision);
+    expect(done.status?.weights).toEqual({ canary: 0, stable: 100 });
+    expect(await routeCanaryWeight(ns.name, 'web')).toBe(0);
+    const sets = await replicaSetsOf(ns.name, 'web');
+    expect(sets.find((s) => s.revision === done.status!.stableRevision)?.replicas).toBe(3);
+    expect(sets.find((s) => s.revision === stable)?.replicas).toBe(0);
+    expect(sets).toHaveLength(2); // promotion kept the canary's ReplicaSet: no second rollout of v2
+    expect(await eventReasons(ns.name, 'web')).toEqual(expect.arrayContaining(['CanaryStarted', 'StepCompleted', 'Paused', 'Promoted', 'Healthy']));
+    expect(await sluice('get')).toMatch(/web\s+Healthy\s+4\/4\s+0/);
+  });
+
+  it('when aborted at step 2, the canary weight is 0 right after, no pod starts, and the canary scales down after the delay', async () => {
+    await createApp(ns.name, 'shop', { replicas: 2, route: true });
+    await createRollout(ns.name, 'shop', { ...gatewaySpec('shop'), strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }], abortScaleDownDelaySeconds: 3 } } });
+    await waitForRollout(ns.name, 'shop', 'shop Healthy', (r) => r.status?.phase === 'Healthy');
+    await setImage(ns.name, 'shop', 'example.invalid/app:v2');
+    const paused = await waitForRollout(ns.name, 'shop', 'paused at step 2', (r) => r.status?.phase === 'Paused');
+    expect(await routeCanaryWeight(ns.name, 'shop')).toBe(50);
+    const pods = async () => (await clientsPods(ns.name, 'shop')).sort();
+    const podsBefore = await pods();
+
+    await sluice('abort', 'shop');
+    await waitForRollout(ns.name, 'shop', 'shop aborted', (r) => r.status?.abort === true, 10_000);
+    expect(await routeCanaryWeight(ns.name, 'shop')).toBe(0);
+    expect(await pods()).toEqual(podsBefore); // the abort started no pod
+    const abortedAt = Date.now();
+    const after = await waitForRollout(ns.name, 'shop', 'Degraded', (r) => r.status?.phase === 'Degraded');
+    expect(after.status?.message).toBe('aborted: aborted by a user request');
+    const canaryRs = async () => (await replicaSetsOf(ns.name, 'shop')).find((s) => s.revision === paused.status?.canaryRevision)?.replicas;
+    expect(await canaryRs()).toBe(1); // kept for abortScaleDownDelaySeconds
+    while ((await canaryRs()) !== 0 && Date.now() - abortedAt < 20_000) await new Promise((r) => setTimeout(r, 200));
+    expect(await canaryRs()).toBe(0);
+    expect(Date.now() - abortedAt).toBeGreaterThan(2_000);
+    expect(await eventReasons(ns.name, 'shop')).toContain('Aborted');
+  });
+
+  it('when a newer image arrives mid-canary, the steps restart for the newest revision', async () => {
+    await createApp(ns.name, 'api', { replicas: 2, route: true });
+    await createRollout(ns.name, 'api', gatewaySpec('api'));
+    await waitForRollout(ns.name, 'api', 'api Healthy', (r) => r.status?.phase === 'Healthy');
+    await setImage(ns.name, 'api', 'example.invalid/app:v2');
+    const first = await waitForRollout(ns.name, 'api', 'paused at the last step', (r) => r.status?.currentStepIndex === 3);
+    await setImage(ns.name, 'api', 'example.invalid/app:v3');
+    const second = await waitForRollout(ns.name, 'api', 'a new canary', (r) => r.status?.canaryRevision !== first.status?.canaryRevision && r.status?.currentStepIndex === 3);
+    expect(second.status?.stableRevision).toBe(first.status?.stableRevision);
+    expect(await eventReasons(ns.name, 'api')).toContain('Superseded');
+    const sets = await replicaSetsOf(ns.name, 'api');
+    expect(sets.find((s) => s.revision === first.status?.canaryRevision)?.replicas).toBe(0);
+  });
+});
+
+async function clientsPods(namespace: string, rollout: string): Promise<string[]> {
+  const { CoreV1Api } = await import('@kubernetes/client-node');
+  const list = await adminKubeConfig().makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: `sluice.dev/rollout=${rollout}` });
+  return list.items.map((p) => p.metadata!.name!);
+}

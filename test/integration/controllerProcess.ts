@@ -1,0 +1,74 @@
+/**
+ * Runs the real controller (`node controller/src/main.ts`) as a separate process against the local control
+ * plane, scoped to one test namespace, with its logs in .sluice/test-logs/ for a post-mortem.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../cluster/paths.ts';
+import { freePort } from '../support/ports.ts';
+import { waitFor } from '../support/wait.ts';
+import { clusterInfo } from './support.ts';
+
+export interface ControllerProcess {
+  name: string;
+  metricsUrl: string;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL: no graceful shutdown, as when a node dies. */
+  kill(): Promise<void>;
+  /** Reads one series value from /metrics (sum over matching label sets). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+}
+
+export async function startController(opts: { namespace: string; name?: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv }): Promise<ControllerProcess> {
+  const name = opts.name ?? 'sluice';
+  const port = await freePort();
+  const logDir = join(repoRoot, '.sluice', 'test-logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(join(logDir, `${opts.namespace}-${name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [join(repoRoot, 'controller/src/main.ts'),
+    '--kubeconfig', clusterInfo().kubeconfig, '--namespace', opts.namespace, '--metrics-port', String(port), '--metrics-address', '127.0.0.1',
+    '--pod-name', name, '--log-level', 'debug', ...(opts.extraArgs ?? ['--leader-elect=false'])], {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const metricsUrl = `http://127.0.0.1:${port}`;
+  const proc: ControllerProcess = {
+    name,
+    metricsUrl,
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async metric(metricName, labels = {}) {
+      const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
+        if (m === null || m[1] !== metricName) continue;
+        const got: Record<string, string> = {};
+        for (const x of (m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)) got[x[1]!] = x[2]!;
+        if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[4]);
+      }
+      return sum;
+    },
+  };
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}; see .sluice/test-logs/${opts.namespace}-${name}.log`);
+    return (await fetch(`${metricsUrl}/readyz`)).ok;
+  }, { timeoutMs: 30_000, what: `controller ${name} /readyz` });
+  return proc;
+}

@@ -1,0 +1,88 @@
+/** Building blocks of the controller stories: an app (Deployment + HTTPRoute), a Rollout, and ways to watch them. */
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
+import { waitFor } from '../support/wait.ts';
+import { adminKubeConfig } from './support.ts';
+
+const rolloutRef = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts' };
+const routeRef = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' };
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function clients() {
+  const kc = adminKubeConfig();
+  return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+}
+
+export async function createApp(namespace: string, name: string, opts: { replicas: number; route: boolean; nodeSelector?: Record<string, string> }): Promise<void> {
+  const { apps, custom } = clients();
+  await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas: opts.replicas,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'app', image: 'example.invalid/app:v1', ports: [{ containerPort: 8080 }] }], ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}) },
+        },
+      },
+    },
+  });
+  if (opts.route) {
+    await custom.createNamespacedCustomObject({
+      ...routeRef, namespace,
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name },
+        spec: { rules: [{ backendRefs: [{ name: `${name}-stable`, port: 80, weight: 100 }, { name: `${name}-canary`, port: 80, weight: 0 }] }] },
+      },
+    });
+  }
+}
+
+export async function createRollout(namespace: string, name: string, spec: RolloutSpec): Promise<void> {
+  await clients().custom.createNamespacedCustomObject({ ...rolloutRef, namespace, body: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name }, spec } });
+}
+
+export async function getRollout(namespace: string, name: string): Promise<Rollout> {
+  return (await clients().custom.getNamespacedCustomObject({ ...rolloutRef, namespace, name })) as Rollout;
+}
+
+export async function patchTemplate(namespace: string, name: string, template: object): Promise<void> {
+  await clients().apps.patchNamespacedDeployment({ namespace, name, body: { spec: { template } } }, merge);
+}
+
+export async function setImage(namespace: string, name: string, image: string): Promise<void> {
+  await patchTemplate(namespace, name, { spec: { containers: [{ name: 'app', image }] } });
+}
+
+/** Canary weight in the HTTPRoute as a percentage. */
+export async function routeCanaryWeight(namespace: string, name: string): Promise<number> {
+  const route = (await clients().custom.getNamespacedCustomObject({ ...routeRef, namespace, name })) as { spec: { rules: { backendRefs: { name: string; weight: number }[] }[] } };
+  const refs = route.spec.rules[0]!.backendRefs;
+  const canary = refs.find((r) => r.name === `${name}-canary`)!.weight;
+  const stable = refs.find((r) => r.name === `${name}-stable`)!.weight;
+  return Math.round((canary * 100) / (canary + stable));
+}
+
+export async function waitForRollout(namespace: string, name: string, what: string, ok: (r: Rollout) => boolean, timeoutMs = 60_000): Promise<Rollout> {
+  let last: Rollout | undefined;
+  try {
+    return await waitFor(async () => {
+      last = await getRollout(namespace, name);
+      return ok(last) ? last : undefined;
+    }, { timeoutMs, intervalMs: 100, what });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}`, { cause: err });
+  }
+}
+
+export async function replicaSetsOf(namespace: string, rollout: string): Promise<{ name: string; revision: string; replicas: number }[]> {
+  const list = await clients().apps.listNamespacedReplicaSet({ namespace, labelSelector: `sluice.dev/rollout=${rollout}` });
+  return list.items.map((rs) => ({ name: rs.metadata!.name!, revision: rs.metadata!.labels!['sluice.dev/revision']!, replicas: rs.spec?.replicas ?? 0 }));
+}
+
+export async function eventReasons(namespace: string, rollout: string): Promise<string[]> {
+  const events = await clients().core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${rollout},involvedObject.kind=Rollout` });
+  return events.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((e) => e.reason ?? '');
+}
