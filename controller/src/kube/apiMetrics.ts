@@ -1,0 +1,142 @@
+/**
+ * Counts every request the controller sends to the API server, by verb and HTTP status, and holds them to a
+ * client-side rate limit. This is what proves "zero writes when idle", so it must see every write.
+ *
+ * How: client-node 2.x sends each request of a client made by `kc.makeApiClient(...)` through the Configuration's
+ * HttpLibrary. InstrumentedKubeConfig builds that Configuration with an HttpLibrary that wraps client-node's own
+ * (IsomorphicFetchHttpLibrary). It therefore sees every typed client, KubernetesObjectApi (server-side apply) and
+ * KubeJsonApi (the informers' list and watch), with the request and its response together.
+ * Middleware would not do: its post hook gets the response without the request it answers, and a per-call
+ * `middleware` option replaces the static list unless the caller asks for "append".
+ * Not covered: client-node's Watch, Exec, Attach, PortForward, Log and Metrics, which open their own connections;
+ * Sluice uses none of them (informers watch through KubeJsonApi).
+ */
+import {
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  ServerConfiguration,
+  createConfiguration,
+  setHeaderMiddleware,
+  wrapHttpLibrary,
+  type ApiConstructor,
+  type ApiType,
+  type HttpLibrary,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import { TokenBucket, type RateLimit } from './rateLimit.ts';
+
+export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
+
+/** The HTTP status, or 'error' when no response came (refused, reset, timed out, aborted). */
+export type KubeResponseCode = number | 'error';
+
+/** `resource` is the plural, with the subresource if any ("rollouts/status"); '' for discovery and other paths. */
+export type KubeRequestObserver = (verb: KubeVerb, code: KubeResponseCode, resource: string) => void;
+
+export interface KubeInstrumentation {
+  observe?: KubeRequestObserver;
+  rateLimit?: RateLimit;
+  /** Sent as User-Agent, so the API server's audit log names Sluice; "sluice" when omitted. */
+  userAgent?: string;
+}
+
+// The namespace object's own subresources: /api/v1/namespaces/{name}/status is not a resource named "status".
+const namespaceSubresources = new Set(['status', 'finalize']);
+
+/** What a request does in Kubernetes terms, from its method and URL (the way the API server classifies it). */
+export function describeRequest(method: string, url: string): { verb: KubeVerb; resource: string } {
+  const u = new URL(url, 'https://api-server.invalid');
+  let parts = u.pathname.split('/').filter((p) => p !== '');
+  if (parts[0] === 'api') parts = parts.slice(2);
+  else if (parts[0] === 'apis') parts = parts.length >= 3 ? parts.slice(3) : [];
+  else parts = [];
+  let watch = ['true', '1'].includes(u.searchParams.get('watch') ?? '');
+  if (parts[0] === 'watch') {
+    watch = true; // the old /api/v1/watch/... form
+    parts = parts.slice(1);
+  }
+  if (parts[0] === 'namespaces' && parts.length >= 3 && !namespaceSubresources.has(parts[2]!)) parts = parts.slice(2);
+  const [plural, name, subresource] = parts;
+  const resource = plural === undefined ? '' : subresource === undefined ? plural : `${plural}/${subresource}`;
+  const verb = ((): KubeVerb => {
+    switch (method.toUpperCase()) {
+      case 'GET':
+      case 'HEAD':
+        if (watch) return 'watch';
+        return name === undefined && plural !== undefined ? 'list' : 'get';
+      case 'POST':
+        return 'create';
+      case 'PUT':
+        return 'update';
+      case 'PATCH':
+        return 'patch';
+      case 'DELETE':
+        return name === undefined ? 'deletecollection' : 'delete';
+      default:
+        return 'other';
+    }
+  })();
+  return { verb, resource };
+}
+
+/**
+ * A KubeConfig whose API clients count and rate-limit their requests. Load it like any KubeConfig, or copy one
+ * with instrumentKubeConfig; then use `kc.makeApiClient(...)` as usual.
+ */
+export class InstrumentedKubeConfig extends KubeConfig {
+  readonly #httpApi: HttpLibrary;
+  readonly #userAgent: string;
+
+  constructor(instrumentation: KubeInstrumentation = {}) {
+    super();
+    this.#httpApi = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), instrumentation);
+    this.#userAgent = instrumentation.userAgent ?? 'sluice';
+  }
+
+  // Same as KubeConfig.makeApiClient, with the instrumented HttpLibrary.
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const cluster = this.getCurrentCluster();
+    if (cluster === null) throw new Error('the kubeconfig has no current cluster');
+    const config = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: this },
+      httpApi: this.#httpApi,
+      middleware: [setHeaderMiddleware('User-Agent', this.#userAgent)],
+    });
+    return new apiClientType(config);
+  }
+}
+
+/**
+ * A copy of `kc` (clusters, users, contexts, current context) whose clients report each request to `observe`.
+ * Authenticators added to `kc` with addAuthenticator are not carried over.
+ */
+export function instrumentKubeConfig(kc: KubeConfig, observe: KubeRequestObserver, options: Omit<KubeInstrumentation, 'observe'> = {}): InstrumentedKubeConfig {
+  const copy = new InstrumentedKubeConfig({ ...options, observe });
+  copy.loadFromOptions({ clusters: kc.getClusters(), users: kc.getUsers(), contexts: kc.getContexts(), currentContext: kc.getCurrentContext() });
+  return copy;
+}
+
+function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: KubeInstrumentation): HttpLibrary {
+  const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit);
+  return wrapHttpLibrary({
+    async send(request: RequestContext): Promise<ResponseContext> {
+      if (bucket !== undefined) {
+        await bucket.take();
+        // Given up on while it waited for its turn: it was never sent, so it is not counted.
+        request.getSignal()?.throwIfAborted();
+      }
+      const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
+      let response: ResponseContext;
+      try {
+        response = await inner.send(request).toPromise();
+      } catch (err) {
+        observe?.(verb, 'error', resource);
+        throw err;
+      }
+      observe?.(verb, response.httpStatusCode, resource);
+      return response;
+    },
+  });
+}
