@@ -1,0 +1,290 @@
+/**
+ * A shared informer for one kind: it lists and watches the API server, keeps the objects in memory as the API
+ * server's JSON, and tells its handlers which keys changed. Handlers get the kind and the key, nothing else: they
+ * enqueue the key, and the reconciler reads the cache.
+ *
+ * Written on KubeJsonApi rather than client-node's ListWatch/makeInformer, because restarting is the whole job:
+ * - ListWatch stops for good on any error but 410 Gone, and restarting it from outside means racing its own
+ *   reconnect logic; it has no bookmarks, no no-progress watchdog and no periodic relist;
+ * - its list objects are model classes (Dates, unknown fields dropped) but its watch objects are JSON;
+ * - it watches through client-node's Watch, which drops quiet watches after 30 s (see kubeJsonApi.ts).
+ * Here one loop owns every step (list, watch, restart, relist), so errors, stalls, expiry and resyncs all take
+ * the same path, and stop() has exactly one request and one set of timers to end.
+ *
+ * The loop: list (in pages) and replace the cache, notifying keys that were added, changed or removed -> watch
+ * from the list's resourceVersion with bookmarks -> when the watch ends, decide how to go on:
+ * - closed by the API server (its timeoutSeconds): watch again from the last resourceVersion seen;
+ * - error (HTTP error, reset, a torn line): the same after an exponential backoff;
+ * - stalled (no event or bookmark for noProgressTimeoutMs; watches can hang silently, client-node #596, #958):
+ *   watch again at once;
+ * - expired (410 Gone: the resourceVersion is too old): list again;
+ * - resync (resyncPeriodMs since the last list): list again, which also catches anything a watch missed.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+import { KubeJsonApi, type WatchEvent } from './kubeJsonApi.ts';
+import { keyOf } from './objectKey.ts';
+import { ObjectStore, type KubeObject } from './objectStore.ts';
+import { apiVersionOf, collectionPath, type ResourceRef } from './resourceRef.ts';
+
+/** Receives the kind ("Rollout") and the key ("shop/checkout") of an object that was added, changed or deleted. */
+export type InformerHandler = (kind: string, key: string) => void;
+
+export type RestartReason = 'closed' | 'error' | 'stalled' | 'expired' | 'resync';
+
+export interface InformerOptions {
+  resource: ResourceRef;
+  /** Watch one namespace; all namespaces when omitted. */
+  namespace?: string;
+  labelSelector?: string;
+  /** Relist this often even when the watch looks healthy; 0 never relists. Default 10 minutes. */
+  resyncPeriodMs?: number;
+  /**
+   * Restart a watch that delivered no event and no bookmark for this long. The API server sends a bookmark about
+   * every 60 s on a quiet watch, so the default (150 s) is two missed bookmarks and a margin.
+   */
+  noProgressTimeoutMs?: number;
+  /** The API server ends each watch after this many seconds; default a random 5 to 10 minutes. */
+  watchTimeoutSeconds?: () => number;
+  /** Delays between failed attempts; default 1 s doubling up to 30 s. */
+  backoff?: BackoffOptions;
+  /** Objects per list page. Default 500. */
+  pageSize?: number;
+  /** Called each time the watch is restarted, for metrics and logs; it must not throw. */
+  onRestart?: (kind: string, reason: RestartReason, error?: unknown) => void;
+}
+
+interface WatchEnd {
+  reason: RestartReason | 'stopped';
+  error: unknown;
+  /** The last resourceVersion seen, from an event or a bookmark. */
+  resourceVersion: string;
+  /** Whether any event or bookmark arrived: proof the API server was answering. */
+  progressed: boolean;
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly kind: string;
+  /** Resolves once the first list is in the cache; rejects if the informer is stopped before that. */
+  readonly synced: Promise<void>;
+  readonly #api: KubeJsonApi;
+  readonly #resource: ResourceRef;
+  readonly #path: string;
+  readonly #labelSelector: string | undefined;
+  readonly #resyncPeriodMs: number;
+  readonly #noProgressTimeoutMs: number;
+  readonly #watchTimeoutSeconds: () => number;
+  readonly #pageSize: number;
+  readonly #onRestart: (kind: string, reason: RestartReason, error?: unknown) => void;
+  readonly #backoff: Backoff;
+  readonly #store = new ObjectStore<T>();
+  readonly #handlers = new Set<InformerHandler>();
+  readonly #stopper = new AbortController();
+  #running: Promise<void> | undefined;
+  #hasSynced = false;
+  #markSynced: () => void = () => undefined;
+  #failSync: (err: Error) => void = () => undefined;
+
+  constructor(kc: KubeConfig, options: InformerOptions) {
+    this.kind = options.resource.kind;
+    this.#api = kc.makeApiClient(KubeJsonApi);
+    this.#resource = options.resource;
+    this.#path = collectionPath(options.resource, options.namespace);
+    this.#labelSelector = options.labelSelector;
+    this.#resyncPeriodMs = options.resyncPeriodMs ?? 10 * 60_000;
+    this.#noProgressTimeoutMs = options.noProgressTimeoutMs ?? 150_000;
+    this.#watchTimeoutSeconds = options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
+    this.#pageSize = options.pageSize ?? 500;
+    this.#onRestart = options.onRestart ?? (() => undefined);
+    this.#backoff = new Backoff(options.backoff ?? { initialMs: 1_000, maxMs: 30_000 });
+    this.synced = new Promise<void>((resolve, reject) => {
+      this.#markSynced = resolve;
+      this.#failSync = reject;
+    });
+    // Nobody may be waiting for it; a rejection nobody awaits must not crash the process.
+    this.synced.catch(() => undefined);
+  }
+
+  /** Starts listing and watching; call once, after registering handlers. */
+  start(): void {
+    if (this.#running !== undefined) throw new Error(`the ${this.kind} informer was already started`);
+    this.#running = this.#run(this.#stopper.signal);
+  }
+
+  /** Ends the watch and every timer; resolves when nothing of the informer is left running. Final. */
+  async stop(): Promise<void> {
+    this.#stopper.abort();
+    if (!this.#hasSynced) this.#failSync(new Error(`the ${this.kind} informer was stopped before it synced`));
+    await this.#running;
+  }
+
+  hasSynced(): boolean {
+    return this.#hasSynced;
+  }
+
+  /** The cached object, as the API server sent it. Do not modify it: other readers share it. */
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.#store.get(namespace, name);
+  }
+
+  /** Cached objects of one namespace, or of all. Do not modify them: other readers share them. */
+  list(namespace?: string): T[] {
+    return this.#store.list(namespace);
+  }
+
+  /** Registers a handler; returns the function that removes it. */
+  onChange(handler: InformerHandler): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  async #run(stop: AbortSignal): Promise<void> {
+    let resourceVersion: string | undefined;
+    let listedAt = 0;
+    while (!stop.aborted) {
+      if (resourceVersion === undefined || this.#resyncDue(listedAt)) {
+        try {
+          resourceVersion = await this.#relist(stop);
+          listedAt = performance.now();
+        } catch (err) {
+          if (stop.aborted) break;
+          this.#onRestart(this.kind, 'error', err);
+          await pause(this.#backoff.next(), stop);
+          continue;
+        }
+      }
+      const end = await this.#watch(resourceVersion, listedAt, stop);
+      if (end.reason === 'stopped') break;
+      resourceVersion = end.reason === 'expired' ? undefined : end.resourceVersion;
+      if (end.progressed) this.#backoff.reset();
+      this.#onRestart(this.kind, end.reason, end.error);
+      await pause(this.#delayAfter(end), stop);
+    }
+  }
+
+  #resyncDue(listedAt: number): boolean {
+    return this.#resyncPeriodMs > 0 && performance.now() - listedAt >= this.#resyncPeriodMs;
+  }
+
+  #delayAfter(end: WatchEnd): number {
+    switch (end.reason) {
+      case 'error':
+        return this.#backoff.next();
+      case 'closed':
+      case 'expired':
+        // Routine when the watch had been working; a loop when the API server ends every watch at once.
+        return end.progressed ? 0 : this.#backoff.next();
+      default:
+        return 0; // a stalled watch already waited out its timeout; a resync is due now
+    }
+  }
+
+  /** Lists every page, replaces the cache, notifies what changed; returns the list's resourceVersion. */
+  async #relist(stop: AbortSignal): Promise<string> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page = await this.#api.list<T>(this.#path, { labelSelector: this.#labelSelector, limit: this.#pageSize, continue: continueToken }, stop);
+      for (const item of page.items ?? []) items.push(this.#withTypeMeta(item));
+      resourceVersion = page.metadata?.resourceVersion;
+      continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
+    } while (continueToken !== undefined);
+    if (resourceVersion === undefined || resourceVersion === '') throw new Error(`the ${this.kind} list carried no resourceVersion`);
+    for (const key of this.#store.replace(items)) this.#notify(key);
+    if (!this.#hasSynced) {
+      this.#hasSynced = true;
+      this.#markSynced();
+    }
+    return resourceVersion;
+  }
+
+  /** One watch, from `resourceVersion` until it ends for one of the reasons in WatchEnd. */
+  async #watch(resourceVersion: string, listedAt: number, stop: AbortSignal): Promise<WatchEnd> {
+    const state = { resourceVersion, progressed: false };
+    let ended: WatchEnd | undefined;
+    const request = new AbortController();
+    let watchdog: NodeJS.Timeout | undefined;
+    let resync: NodeJS.Timeout | undefined;
+    const end = (reason: WatchEnd['reason'], error?: unknown) => {
+      if (ended !== undefined) return;
+      ended = { reason, error, ...state };
+      clearTimeout(watchdog);
+      clearTimeout(resync);
+      request.abort();
+    };
+    const armWatchdog = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => end('stalled', new Error(`no ${this.kind} event or bookmark for ${this.#noProgressTimeoutMs} ms`)), this.#noProgressTimeoutMs);
+    };
+    const onStop = () => end('stopped');
+    stop.addEventListener('abort', onStop, { once: true });
+    if (this.#resyncPeriodMs > 0) resync = setTimeout(() => end('resync'), Math.max(0, listedAt + this.#resyncPeriodMs - performance.now()));
+    armWatchdog();
+    const onEvent = (event: WatchEvent) => {
+      if (ended !== undefined) return;
+      state.progressed = true;
+      armWatchdog();
+      const failure = this.#apply(event, state);
+      if (failure !== undefined) end(failure.reason, failure.error);
+    };
+    try {
+      const query = { resourceVersion, allowWatchBookmarks: true, labelSelector: this.#labelSelector, timeoutSeconds: this.#watchTimeoutSeconds() };
+      await this.#api.watch(this.#path, query, onEvent, request.signal);
+      end('closed');
+    } catch (err) {
+      end(isGone(err) ? 'expired' : 'error', err);
+    } finally {
+      stop.removeEventListener('abort', onStop);
+    }
+    return ended ?? { reason: 'error', error: new Error('watch ended without a reason'), ...state };
+  }
+
+  /** Applies one watch event to the cache; returns why the watch must end, if it must. */
+  #apply(event: WatchEvent, state: { resourceVersion: string }): { reason: 'expired' | 'error'; error: Error } | undefined {
+    if (event.type === 'ERROR') {
+      const status = event.object as { code?: number; reason?: string; message?: string };
+      const error = new Error(`${this.kind} watch error ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`);
+      return { reason: status.code === 410 ? 'expired' : 'error', error };
+    }
+    const obj = this.#withTypeMeta(event.object as T);
+    const rv = obj.metadata?.resourceVersion;
+    if (rv !== undefined && rv !== '') state.resourceVersion = rv;
+    if (event.type === 'BOOKMARK') return undefined;
+    const changed = event.type === 'DELETED' ? this.#store.remove(obj) : this.#store.upsert(obj);
+    if (changed) this.#notify(keyOf(obj));
+    return undefined;
+  }
+
+  /** List items of built-in kinds come without apiVersion and kind; give them the ones watch events carry. */
+  #withTypeMeta(obj: T): T {
+    if (obj.apiVersion !== undefined && obj.kind !== undefined) return obj;
+    return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(this.#resource), kind: obj.kind ?? this.kind };
+  }
+
+  #notify(key: string): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(this.kind, key);
+      } catch (err) {
+        // A throwing handler is a bug. Surface it as an uncaught exception instead of losing it, and keep
+        // the cache consistent by finishing the list or event that is being applied.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}
+
+/** 410 Gone as an HTTP status: the resourceVersion asked for is older than the API server keeps. */
+function isGone(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 410;
+}
+
+/** Waits, unless the informer is stopped first. */
+async function pause(ms: number, stop: AbortSignal): Promise<void> {
+  if (ms <= 0 || stop.aborted) return;
+  await sleep(ms, undefined, { signal: stop }).catch(() => undefined);
+}
