@@ -48,6 +48,11 @@ export async function getRollout(namespace: string, name: string): Promise<Rollo
   return (await clients().custom.getNamespacedCustomObject({ ...rolloutRef, namespace, name })) as Rollout;
 }
 
+/** The plain-kubectl way to ask for promote, abort or retry: kubectl annotate rollout <name> sluice.dev/action=<action>. */
+export async function requestAction(namespace: string, name: string, action: string): Promise<void> {
+  await clients().custom.patchNamespacedCustomObject({ ...rolloutRef, namespace, name, body: { metadata: { annotations: { 'sluice.dev/action': action } } } }, merge);
+}
+
 export async function patchTemplate(namespace: string, name: string, template: object): Promise<void> {
   await clients().apps.patchNamespacedDeployment({ namespace, name, body: { spec: { template } } }, merge);
 }

@@ -43,7 +43,9 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
   const { rollout, clients, fence } = ctx;
   const namespace = rollout.metadata.namespace!;
 
-  if (plan.clearAction) await clearAction(ctx);
+  // Each write to the Rollout returns its new resourceVersion; the status write must build on the latest one.
+  let resourceVersion = rollout.metadata.resourceVersion;
+  if (plan.clearAction) resourceVersion = (await clearAction(ctx)) ?? resourceVersion;
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
     for (const role of ['stable', 'canary'] as const) await applyService(ctx, role, plan.services[role]);
   }
@@ -85,7 +87,10 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     fence();
     // A PUT with the cached resourceVersion: if the Rollout changed meanwhile, the write fails with a conflict
     // and the key is retried against the newer object, instead of overwriting what we have not seen.
-    await clients.custom.replaceNamespacedCustomObjectStatus({ ...rolloutRef, namespace, name: rollout.metadata.name!, body: { ...rollout, status: plan.status } });
+    await clients.custom.replaceNamespacedCustomObjectStatus({
+      ...rolloutRef, namespace, name: rollout.metadata.name!,
+      body: { ...rollout, metadata: { ...rollout.metadata, resourceVersion }, status: plan.status },
+    });
   }
 
   for (const event of plan.events) {
@@ -122,15 +127,16 @@ async function applyService(ctx: ExecuteContext, role: 'stable' | 'canary', revi
  * Removes the sluice.dev/action annotation before the plan's effects: a JSON Patch that first tests the value,
  * so a newer, different request that arrived meanwhile is not thrown away (the patch fails and the key retries).
  */
-async function clearAction(ctx: ExecuteContext): Promise<void> {
+async function clearAction(ctx: ExecuteContext): Promise<string | undefined> {
   const value = ctx.rollout.metadata.annotations?.[actionAnnotation];
-  if (value === undefined) return;
+  if (value === undefined) return undefined;
   const path = `/metadata/annotations/${actionAnnotation.replaceAll('~', '~0').replaceAll('/', '~1')}`;
   ctx.fence();
-  await ctx.clients.custom.patchNamespacedCustomObject(
+  const updated = (await ctx.clients.custom.patchNamespacedCustomObject(
     { ...rolloutRef, namespace: ctx.rollout.metadata.namespace!, name: ctx.rollout.metadata.name!, body: [{ op: 'test', path, value }, { op: 'remove', path }] },
     jsonPatch,
-  );
+  )) as { metadata?: { resourceVersion?: string } };
+  return updated.metadata?.resourceVersion;
 }
 
 export async function recordEvent(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'reportingInstance'>, type: string, reason: string, message: string): Promise<void> {

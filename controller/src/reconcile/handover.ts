@@ -12,15 +12,19 @@ import { rolloutRef } from './execute.ts';
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-/** Adds the finalizer to a Rollout that has a workload (a flag-only Rollout has no pods to hand over). */
-export async function ensureFinalizer(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>): Promise<void> {
+/**
+ * Adds the finalizer to a Rollout that has a workload (a flag-only Rollout has no pods to hand over). True when it
+ * wrote: the Rollout has a new resourceVersion, and the watch event of that write brings the next reconcile.
+ */
+export async function ensureFinalizer(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>): Promise<boolean> {
   const { rollout } = ctx;
-  if (rollout.spec.workloadRef === undefined || rollout.metadata.finalizers?.includes(handoverFinalizer)) return;
+  if (rollout.spec.workloadRef === undefined || rollout.metadata.finalizers?.includes(handoverFinalizer)) return false;
   ctx.fence();
   const ops = rollout.metadata.finalizers === undefined
     ? [{ op: 'add', path: '/metadata/finalizers', value: [handoverFinalizer] }]
     : [{ op: 'add', path: '/metadata/finalizers/-', value: handoverFinalizer }];
   await ctx.clients.custom.patchNamespacedCustomObject({ ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: ops }, jsonPatch);
+  return true;
 }
 
 /** Returns how long to wait before looking again, or undefined once the finalizer is gone. */

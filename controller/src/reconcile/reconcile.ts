@@ -42,12 +42,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       const wait = await handOver(base, deployment);
       return wait === undefined ? undefined : { requeueAfterMs: wait };
     }
-    await ensureFinalizer(base);
+    if (await ensureFinalizer(base)) return;
 
     const router = routerFor(rollout, deps.routerDeps);
     const plan = planRollout(observeWorld(deps.caches, rollout, router, now()));
-    const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
-    for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
     await executePlan({
       ...base,
       deployment,
@@ -56,6 +54,9 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       caches: deps.caches,
       reportingInstance: deps.reportingInstance,
     }, plan);
+    // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
+    const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
+    for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
     deps.onPlanned?.(namespace ?? '', name, plan.status);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   };

@@ -1,0 +1,137 @@
+/**
+ * Wires the controller: one informer per kind feeding one work queue, whose handler is reconcile(key). Nothing
+ * here decides anything about a rollout; it only connects the parts and starts and stops them in order.
+ */
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
+import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Rollout } from './api/types.ts';
+import { rolloutSelector, type ControllerConfig } from './config.ts';
+import { Informer } from './kube/informer.ts';
+import { KubeJsonApi } from './kube/kubeJsonApi.ts';
+import type { KubeObject } from './kube/objectStore.ts';
+import { parseObjectKey } from './kube/objectKey.ts';
+import { collectionPath, deploymentsRef, httpRoutesRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
+import type { SluiceMetrics } from './metrics.ts';
+import { WorkQueue } from './queue/workQueue.ts';
+import type { Caches, ObjectCache } from './reconcile/caches.ts';
+import { createReconciler } from './reconcile/reconcile.ts';
+import { rolloutKeysFor, type WatchedKind } from './reconcile/triggers.ts';
+import { rolloutLabel } from './workload/names.ts';
+
+const sluiceRef = (r: { kind: string; plural: string; scope: string }): ResourceRef => ({
+  group: apiGroup, version: apiVersionName, plural: r.plural, kind: r.kind, namespaced: r.scope === 'Namespaced',
+});
+
+/** An empty cache, for a kind whose CRD is not installed (no Gateway API): lookups find nothing. */
+const emptyCache: ObjectCache<never> = { get: () => undefined, list: () => [] };
+
+export interface Controller {
+  caches: Caches;
+  ready(): boolean;
+  /** Starts the workers (call when leading). */
+  startWorkers(): void;
+  stop(): Promise<void>;
+  queue: WorkQueue;
+}
+
+export async function startController(kc: KubeConfig, config: ControllerConfig, log: Logger, metrics: SluiceMetrics, fence: () => void): Promise<Controller> {
+  const namespace = config.namespace === '' ? undefined : config.namespace;
+  const informers: Informer[] = [];
+  const inform = <T extends KubeObject>(resource: ResourceRef, labelSelector?: string, scoped = true): Informer<T> => {
+    const informer = new Informer<T>(kc, {
+      resource,
+      ...(scoped && namespace !== undefined ? { namespace } : {}),
+      ...(labelSelector === undefined ? {} : { labelSelector }),
+      resyncPeriodMs: config.resyncPeriodMs,
+      onRestart: (kind, reason, error) => {
+        if (reason !== 'closed' && reason !== 'resync') log.warn({ kind, reason, err: error }, 'watch restarted');
+      },
+    });
+    informers.push(informer as unknown as Informer);
+    return informer;
+  };
+
+  const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
+  const caches: Caches = {
+    rollouts,
+    deployments: inform(deploymentsRef),
+    // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
+    replicaSets: inform(replicaSetsRef, rolloutLabel),
+    services: inform(servicesRef, rolloutLabel),
+    httpRoutes: (await served(kc, httpRoutesRef)) ? inform(httpRoutesRef) : emptyCache,
+    analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
+    clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(sluiceRef(clusterAnalysisTemplateResource), undefined, false),
+  } as Caches;
+  if (caches.httpRoutes === emptyCache) log.warn('the Gateway API HTTPRoute kind is not served: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec');
+
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const reconcile = createReconciler({
+    caches,
+    clients: { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom },
+    routerDeps: {
+      cached: (_kind, ns, name) => caches.httpRoutes.get(ns, name),
+      jsonPatch: async (t, ops) => {
+        await custom.patchNamespacedCustomObject({ group: t.group, version: t.version, plural: t.plural, namespace: t.namespace, name: t.name, body: ops },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+      },
+    },
+    fence,
+    reportingInstance: config.podName,
+    log,
+    onPlanned: (ns, name, status) => {
+      if (status === undefined) metrics.forgetRollout(ns, name);
+      else if (status.weights !== undefined) metrics.setCanaryWeight(ns, name, status.weights.canary);
+    },
+  });
+
+  const queue = new WorkQueue({
+    handler: reconcile,
+    concurrency: config.concurrency,
+    onResult: (key, report) => {
+      metrics.observeReconcile(report);
+      if (report.outcome === 'error' || report.outcome === 'terminal') {
+        const { namespace: ns, name } = parseObjectKey(key);
+        // A conflict means our cache was a write behind (often our own last write): routine, retried at once.
+        if (report.error instanceof ApiException && report.error.code === 409) log.debug({ namespace: ns, name }, 'conflict: retrying with the newer object');
+        else log.warn({ namespace: ns, name, err: report.error, retryInMs: report.retryInMs }, 'reconcile failed');
+      }
+    },
+  });
+  for (const informer of informers) {
+    informer.onChange((kind, key) => {
+      const { namespace: ns, name } = parseObjectKey(key);
+      const cached = informer.get(ns, name) as { metadata?: { labels?: Record<string, string> } } | undefined;
+      for (const k of rolloutKeysFor(kind as WatchedKind, { metadata: { namespace: ns, name, ...(cached?.metadata?.labels ? { labels: cached.metadata.labels } : {}) } }, rollouts)) queue.add(k);
+    });
+  }
+  metrics.collectFrom({ queueDepth: () => queue.depth, rolloutPhases: () => rollouts.list().map((r) => r.status?.phase) });
+  for (const informer of informers) informer.start();
+
+  return {
+    caches,
+    queue,
+    ready: () => informers.every((i) => i.hasSynced()),
+    startWorkers: () => queue.start(),
+    async stop() {
+      await queue.shutdown();
+      log.debug('work queue drained');
+      await Promise.all(informers.map(async (i) => {
+        await i.stop();
+        log.debug({ kind: i.kind }, 'informer stopped');
+      }));
+    },
+  };
+}
+
+/** Whether the API server serves a kind (its CRD may not be installed). */
+async function served(kc: KubeConfig, ref: ResourceRef): Promise<boolean> {
+  const api = kc.makeApiClient(KubeJsonApi);
+  try {
+    await api.list(collectionPath(ref), { limit: 1 });
+    return true;
+  } catch (err) {
+    if (err instanceof ApiException && err.code === 404) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Sluice's entry point (`npm start`, and the container's command): reads the configuration, connects to the API
+ * server, serves /metrics, /healthz and /readyz, and runs the controller while this replica is the leader.
+ * SIGTERM and SIGINT shut down gracefully: in-flight reconciles finish and the Lease is released at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ConfigError, loadConfig, type ControllerConfig } from './config.ts';
+import { startController } from './controller.ts';
+import { instrumentKubeConfig, type KubeVerb } from './kube/apiMetrics.ts';
+import { LeaderElector } from './kube/leaderElection.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics, type KubeApiVerb } from './metrics.ts';
+import { healthServer } from './server/health.ts';
+
+const version = '0.1.0';
+
+function readConfig(): ControllerConfig {
+  try {
+    const outcome = loadConfig(process.argv.slice(2), process.env);
+    if (outcome.kind === 'help') {
+      console.log(outcome.text);
+      process.exit(0);
+    }
+    return outcome.config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) console.error(`sluice: ${problem}`);
+      console.error('sluice: run with --help to see every setting');
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const apiVerb = (verb: KubeVerb): KubeApiVerb => (verb === 'deletecollection' ? 'delete' : verb === 'other' ? 'get' : verb);
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const log = createLogger({ level: config.logLevel });
+  const metrics = createMetrics({ version });
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+
+  const base = new KubeConfig();
+  if (config.kubeconfig !== undefined) base.loadFromFile(config.kubeconfig);
+  else base.loadFromDefault();
+  const kc = instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
+    rateLimit: { qps: config.kubeApiQps, burst: config.kubeApiBurst },
+    userAgent: `sluice/${version}`,
+  });
+
+  let elector: LeaderElector | undefined;
+  const fence = () => {
+    if (elector !== undefined && !elector.isLeader()) throw new Error('not the leader: no write');
+  };
+  const controller = await startController(kc, config, log, metrics, fence);
+  const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
+  await server.listen({ host: config.metricsAddress, port: config.metricsPort });
+  log.info({ namespace: config.namespace || '(all)', instanceId: config.instanceId, leaderElect: config.leaderElect, metricsPort: config.metricsPort }, 'sluice started');
+
+  const stopping = new AbortController();
+  const shutdown = async (code: number, why: string) => {
+    if (stopping.signal.aborted) return;
+    stopping.abort();
+    log.info({ why }, 'shutting down');
+    // A stuck request must not keep a terminating pod alive: leave after the grace period whatever happens.
+    setTimeout(() => {
+      log.error('shutdown took longer than 10s; exiting anyway');
+      process.exit(code === 0 ? 1 : code);
+    }, 10_000).unref();
+    await controller.stop();
+    log.debug('controller stopped');
+    await elector?.release();
+    await server.close();
+    log.info('stopped');
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+  process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+
+  if (!config.leaderElect) {
+    metrics.setLeader(true);
+    controller.startWorkers();
+    return;
+  }
+  elector = new LeaderElector(kc, {
+    namespace: config.leaderElectionNamespace,
+    name: config.leaderElectionId,
+    // Unique per process: a restarted replica must campaign anew, never inherit its predecessor's lease.
+    identity: `${config.podName}_${randomBytes(4).toString('hex')}`,
+    leaseDurationMs: config.leaseDurationMs,
+    renewDeadlineMs: config.renewDeadlineMs,
+    retryPeriodMs: config.retryPeriodMs,
+    onStartedLeading: () => {
+      metrics.setLeader(true);
+      log.info('became the leader');
+      controller.startWorkers();
+    },
+    // Like controller-runtime: a replica that lost its lease exits, and starts again as a follower.
+    onStoppedLeading: () => {
+      metrics.setLeader(false);
+      if (!stopping.signal.aborted) void shutdown(1, 'lost the leader lease');
+    },
+    onError: (err) => log.warn({ err }, 'leader election request failed'),
+  });
+  await elector.run(stopping.signal);
+}
+
+main().catch((err: unknown) => {
+  const log: Logger = createLogger({ level: 'error' });
+  log.fatal({ err }, 'sluice could not start');
+  process.exit(1);
+});
