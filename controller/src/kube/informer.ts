@@ -119,9 +119,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     await this.#running;
   }
 
-  hasSynced(): boolean {
-    return this.#hasSynced;
-  }
+  /** True once the first list is in the cache. An arrow function, so that a readiness probe can hold it. */
+  readonly hasSynced = (): boolean => this.#hasSynced;
 
   /** The cached object, as the API server sent it. Do not modify it: other readers share it. */
   get(namespace: string | undefined, name: string): T | undefined {

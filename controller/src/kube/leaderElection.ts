@@ -80,10 +80,11 @@ export class LeaderElector {
     this.#onError = options.onError ?? (() => undefined);
   }
 
-  /** May this replica write now? Check right before each write: the answer can turn false at any moment. */
-  isLeader(): boolean {
-    return this.#leading && withinRenewDeadline(this.#lastRenewAtMs, this.#renewDeadlineMs, now());
-  }
+  /**
+   * May this replica write now? Check right before each write: the answer can turn false at any moment.
+   * An arrow function, so that it can be handed to the executor on its own.
+   */
+  readonly isLeader = (): boolean => this.#leading && withinRenewDeadline(this.#lastRenewAtMs, this.#renewDeadlineMs, now());
 
   /** Campaigns and renews until `signal` aborts or release() is called; stops leading when it returns. */
   async run(signal: AbortSignal): Promise<void> {
