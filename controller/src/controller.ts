@@ -28,7 +28,7 @@ const emptyCache: ObjectCache<never> = { get: () => undefined, list: () => [] };
 
 export interface Controller {
   caches: Caches;
-  ready(): boolean;
+  readonly ready: () => boolean;
   /** Starts the workers (call when leading). */
   startWorkers(): void;
   stop(): Promise<void>;
@@ -37,7 +37,7 @@ export interface Controller {
 
 export async function startController(kc: KubeConfig, config: ControllerConfig, log: Logger, metrics: SluiceMetrics, fence: () => void): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
-  const informers: Informer[] = [];
+  const informers: Informer<KubeObject>[] = [];
   const inform = <T extends KubeObject>(resource: ResourceRef, labelSelector?: string, scoped = true): Informer<T> => {
     const informer = new Informer<T>(kc, {
       resource,
@@ -48,7 +48,7 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
         if (reason !== 'closed' && reason !== 'resync') log.warn({ kind, reason, err: error }, 'watch restarted');
       },
     });
-    informers.push(informer as unknown as Informer);
+    informers.push(informer);
     return informer;
   };
 
@@ -62,7 +62,7 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
     httpRoutes: (await served(kc, httpRoutesRef)) ? inform(httpRoutesRef) : emptyCache,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
     clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(sluiceRef(clusterAnalysisTemplateResource), undefined, false),
-  } as Caches;
+  };
   if (caches.httpRoutes === emptyCache) log.warn('the Gateway API HTTPRoute kind is not served: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec');
 
   const custom = kc.makeApiClient(CustomObjectsApi);

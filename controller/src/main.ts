@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, loadConfig, type ControllerConfig } from './config.ts';
-import { startController } from './controller.ts';
+import { startController, type Controller } from './controller.ts';
 import { instrumentKubeConfig, type KubeVerb } from './kube/apiMetrics.ts';
 import { LeaderElector } from './kube/leaderElection.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -49,15 +49,8 @@ async function main(): Promise<void> {
     userAgent: `sluice/${version}`,
   });
 
-  let elector: LeaderElector | undefined;
-  const fence = () => {
-    if (elector !== undefined && !elector.isLeader()) throw new Error('not the leader: no write');
-  };
-  const controller = await startController(kc, config, log, metrics, fence);
-  const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
-  await server.listen({ host: config.metricsAddress, port: config.metricsPort });
-  log.info({ namespace: config.namespace || '(all)', instanceId: config.instanceId, leaderElect: config.leaderElect, metricsPort: config.metricsPort }, 'sluice started');
-
+  // Filled once the informers run; the shutdown and leader callbacks are made before that.
+  const running: { controller?: Controller } = {};
   const stopping = new AbortController();
   const shutdown = async (code: number, why: string) => {
     if (stopping.signal.aborted) return;
@@ -68,22 +61,14 @@ async function main(): Promise<void> {
       log.error('shutdown took longer than 10s; exiting anyway');
       process.exit(code === 0 ? 1 : code);
     }, 10_000).unref();
-    await controller.stop();
+    await running.controller?.stop();
     log.debug('controller stopped');
     await elector?.release();
     await server.close();
     log.info('stopped');
     process.exit(code);
   };
-  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
-  process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
-
-  if (!config.leaderElect) {
-    metrics.setLeader(true);
-    controller.startWorkers();
-    return;
-  }
-  elector = new LeaderElector(kc, {
+  const elector = config.leaderElect ? new LeaderElector(kc, {
     namespace: config.leaderElectionNamespace,
     name: config.leaderElectionId,
     // Unique per process: a restarted replica must campaign anew, never inherit its predecessor's lease.
@@ -94,7 +79,7 @@ async function main(): Promise<void> {
     onStartedLeading: () => {
       metrics.setLeader(true);
       log.info('became the leader');
-      controller.startWorkers();
+      running.controller?.startWorkers();
     },
     // Like controller-runtime: a replica that lost its lease exits, and starts again as a follower.
     onStoppedLeading: () => {
@@ -102,8 +87,24 @@ async function main(): Promise<void> {
       if (!stopping.signal.aborted) void shutdown(1, 'lost the leader lease');
     },
     onError: (err) => log.warn({ err }, 'leader election request failed'),
-  });
-  await elector.run(stopping.signal);
+  }) : undefined;
+  const fence = () => {
+    if (elector !== undefined && !elector.isLeader()) throw new Error('not the leader: no write');
+  };
+  const controller = await startController(kc, config, log, metrics, fence);
+  running.controller = controller;
+  const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
+  await server.listen({ host: config.metricsAddress, port: config.metricsPort });
+  log.info({ namespace: config.namespace || '(all)', instanceId: config.instanceId, leaderElect: config.leaderElect, metricsPort: config.metricsPort }, 'sluice started');
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+  process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+
+  if (!config.leaderElect) {
+    metrics.setLeader(true);
+    controller.startWorkers();
+    return;
+  }
+  await elector?.run(stopping.signal);
 }
 
 main().catch((err: unknown) => {
