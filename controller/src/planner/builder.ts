@@ -27,6 +27,7 @@ export class PlanBuilder {
     this.world = world;
     this.previous = world.rollout.status ?? {};
     this.status = { ...structuredClone(this.previous), observedGeneration: world.rollout.metadata.generation ?? 0 };
+    if (world.analysisRuns !== undefined) this.status.analysis = { runs: world.analysisRuns };
   }
 
   get now(): string {

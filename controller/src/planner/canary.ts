@@ -69,7 +69,7 @@ function planSteady(b: PlanBuilder, stepCount: number): void {
   }
   delete status.abort;
   delete status.abortedAt;
-  delete status.analysis;
+  // status.analysis stays: the last canary's measurements are worth reading after it was promoted or removed.
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
   setTraffic(b, 0, { stable, canary: stable });

@@ -56,6 +56,7 @@ export class SimCluster {
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,
       freeze: this.freeze,
+      analysisRuns: undefined,
     };
   }
 

@@ -4,7 +4,7 @@
  */
 import type { ManualAction } from '../api/controls.ts';
 import type { SpecError } from '../api/validate.ts';
-import type { Rollout, RolloutStatus } from '../api/types.ts';
+import type { AnalysisRunStatus, Rollout, RolloutStatus } from '../api/types.ts';
 
 /** The Deployment named by workloadRef, reduced to what the planner needs. */
 export interface ObservedDeployment {
@@ -55,6 +55,8 @@ export interface ObservedWorld {
   stepVerdicts: ReadonlyMap<number, GateVerdict>;
   /** Background analysis verdict, when the spec has one and it has started. */
   backgroundVerdict: GateVerdict | undefined;
+  /** The analysis runs after this reconcile's measurements; undefined leaves status.analysis as it is. */
+  analysisRuns: AnalysisRunStatus[] | undefined;
   /** Set while a freeze flag holds every step. */
   freeze: { message: string } | undefined;
 }

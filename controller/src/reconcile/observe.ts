@@ -57,5 +57,6 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     stepVerdicts: new Map(),
     backgroundVerdict: undefined,
     freeze: undefined,
+    analysisRuns: undefined,
   };
 }
