@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { celResult, compileCondition, judgeByConditions, type Conditions, type MeasuredPhase, type PromData } from './condition.ts';
+
+const scalar = (v: number): PromData => ({ kind: 'scalar', values: [v] });
+const vector = (...values: number[]): PromData => ({ kind: 'vector', values });
+const empty: PromData = { kind: 'empty' };
+
+const both: Conditions = { successCondition: 'result < 0.05', failureCondition: 'result >= 0.10' };
+const onlySuccess: Conditions = { successCondition: 'result < 0.05' };
+const onlyFailure: Conditions = { failureCondition: 'result >= 0.10' };
+
+describe('judgeByConditions', () => {
+  it.each<[string, Conditions, PromData, MeasuredPhase]>([
+    ['both, success holds', both, scalar(0.01), 'Successful'],
+    ['both, failure holds', both, scalar(0.31), 'Failed'],
+    ['both, neither holds', both, scalar(0.07), 'Inconclusive'],
+    ['only success, holds', onlySuccess, scalar(0.01), 'Successful'],
+    ['only success, does not hold', onlySuccess, scalar(0.07), 'Failed'],
+    ['only failure, holds', onlyFailure, scalar(0.5), 'Failed'],
+    ['only failure, does not hold', onlyFailure, scalar(0.01), 'Successful'],
+    ['an integer-valued result against a double literal', { successCondition: 'result == 1' }, scalar(1), 'Successful'],
+    ['a single-series vector is a number', onlySuccess, vector(0.01), 'Successful'],
+    ['a list with all()', { successCondition: 'result.all(x, x < 0.05)' }, vector(0.01, 0.02), 'Successful'],
+    ['a list with all(), one too high', { successCondition: 'result.all(x, x < 0.05)' }, vector(0.01, 0.2), 'Failed'],
+    ['a range of one series is its samples', { successCondition: 'result.all(x, x < 1)' }, { kind: 'matrix', series: [[0.1, 0.2]] }, 'Successful'],
+  ])('%s: %s', (_what, conditions, data, phase) => {
+    expect(judgeByConditions(conditions, data).phase).toBe(phase);
+  });
+
+  it('says which condition decided a failure', () => {
+    expect(judgeByConditions(both, scalar(0.31))).toEqual({ phase: 'Failed', message: 'failureCondition result >= 0.10' });
+    expect(judgeByConditions(onlySuccess, scalar(0.07))).toEqual({ phase: 'Failed', message: 'successCondition result < 0.05 not met' });
+    expect(judgeByConditions(both, scalar(0.07)).message).toBe('neither successCondition result < 0.05 nor failureCondition result >= 0.10 holds');
+  });
+
+  describe('no data is never a pass', () => {
+    const permissive: Conditions[] = [
+      both,
+      onlySuccess,
+      onlyFailure,
+      { successCondition: 'true' },
+      { successCondition: '!(result > 1)' },
+      { successCondition: 'result != 0.5' },
+      { failureCondition: 'false' },
+      { successCondition: 'size(result) == 0' },
+    ];
+    const forLists: Conditions[] = [
+      { successCondition: 'result.all(x, x < 0.05)', failureCondition: 'result.exists(x, x >= 0.10)' },
+      { successCondition: 'result.exists(x, x < 0.05)' },
+      { successCondition: 'true' },
+      { failureCondition: 'result.exists(x, x >= 0.10)' },
+      { successCondition: '!result.exists(x, x > 1)' },
+    ];
+    const noData: [string, PromData, Conditions[]][] = [
+      ['empty', empty, [...permissive, ...forLists]],
+      ['NaN', scalar(NaN), permissive],
+      ['+Inf', scalar(Infinity), permissive.filter((c) => c !== both && c !== onlyFailure)],
+      ['-Inf', scalar(-Infinity), permissive],
+      ['a vector with one NaN', vector(0.01, NaN), forLists],
+      ['a range with an infinity', { kind: 'matrix', series: [[0.01, -Infinity]] }, forLists],
+    ];
+    for (const [what, data, conditionSets] of noData) {
+      it.each(conditionSets)(`${what} is not Successful with %j`, (conditions) => {
+        const verdict = judgeByConditions(conditions, data);
+        expect(verdict.phase).toBe('Inconclusive');
+      });
+    }
+
+    it('an empty result is Inconclusive and says so', () => {
+      expect(judgeByConditions(both, empty)).toEqual({ phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' });
+    });
+
+    it('a failureCondition that holds on +Inf still fails', () => {
+      expect(judgeByConditions(both, scalar(Infinity)).phase).toBe('Failed');
+    });
+
+    it('NaN with a failureCondition that does not hold is Inconclusive', () => {
+      expect(judgeByConditions(both, scalar(NaN))).toEqual({ phase: 'Inconclusive', message: 'the result holds NaN or an infinity; such a value is never a pass' });
+    });
+  });
+
+  it.each<[Conditions, string]>([
+    [{ successCondition: 'result <' }, 'successCondition result < is not valid CEL: Unexpected token: EOF'],
+    [{ successCondition: 'foo > 1' }, 'is not valid CEL: Unknown variable: foo'],
+    [{ successCondition: '1 + 1' }, 'it gives int, not true or false'],
+    [{ successCondition: 'result' }, 'must give true or false, gave 0.5'],
+    [{ failureCondition: 'result >= "x"' }, 'could not be evaluated: no such overload'],
+  ])('makes an expression problem an Error, not a crash: %j', (conditions, message) => {
+    const verdict = judgeByConditions(conditions, scalar(0.5));
+    expect(verdict.phase).toBe('Error');
+    expect(verdict.message).toContain(message);
+  });
+
+  it('hints at list access when a list meets a number comparison', () => {
+    const verdict = judgeByConditions(onlySuccess, vector(0.01, 0.02));
+    expect(verdict).toEqual({
+      phase: 'Error',
+      message: 'successCondition result < 0.05 could not be evaluated: no such overload: dyn<list<double>> < double (result is a list of 2: use result[0] or result.all(x, ...))',
+    });
+  });
+});
+
+describe('celResult', () => {
+  it.each<[PromData, unknown]>([
+    [empty, undefined],
+    [scalar(2), 2],
+    [vector(1, 2), [1, 2]],
+    [{ kind: 'matrix', series: [[1]] }, 1],
+    [{ kind: 'matrix', series: [[1, 2]] }, [1, 2]],
+    [{ kind: 'matrix', series: [[1], [2, 3]] }, [[1], [2, 3]]],
+  ])('gives %j to CEL as %j', (data, value) => {
+    expect(celResult(data)).toEqual(value);
+  });
+});
+
+describe('compileCondition', () => {
+  it('compiles an expression once', () => {
+    expect(compileCondition('result > 42')).toBe(compileCondition('result > 42'));
+  });
+});
