@@ -135,7 +135,7 @@ function measured(m: Measurement | undefined): string {
   return m.message === undefined ? `measured ${value}` : `measured ${value} (${m.message})`;
 }
 
-/** Splits "<what happened>: <detail>" as the provider and the engine write error messages. */
+/** Splits "<what happened>: <detail>" as PrometheusProvider writes its error messages. */
 function splitError(message: string): [string, string] {
   const at = message.indexOf(': ');
   return at < 0 ? [message, ''] : [message.slice(0, at), message.slice(at + 2)];
@@ -147,7 +147,8 @@ function describeErrors(r: MetricResult, plan: MetricPlan): string {
   const last = streak.at(-1)?.message ?? 'no message';
   const [what, detail] = splitError(last);
   const limit = `consecutiveErrorLimit ${plan.consecutiveErrorLimit}`;
-  if (streak.every((m) => splitError(m.message ?? '')[0] === what)) {
+  // "Prometheus at <address> was unreachable" reads right with "5 times in a row"; other messages are quoted whole.
+  if (what.startsWith('Prometheus at ') && streak.every((m) => splitError(m.message ?? '')[0] === what)) {
     return `metric ${r.name}: ${what} ${r.consecutiveErrors} times in a row${detail === '' ? '' : `: ${detail}`} (${limit})`;
   }
   return `metric ${r.name} errored ${r.consecutiveErrors} times in a row (${limit}); last: ${last}`;
