@@ -49,6 +49,8 @@ describe('loadConfig defaults', () => {
       kubeApiQps: 50,
       kubeApiBurst: 100,
       dashboardPort: 3100,
+      dashboardBasePath: '/',
+      dashboardActions: false,
       podName: 'sluice-7d9f-a1b2c3',
     });
   });
@@ -88,6 +90,8 @@ const accepted: { [K in keyof ControllerConfig]: [string, ControllerConfig[K]] }
   kubeApiQps: ['7.5', 7.5],
   kubeApiBurst: ['20', 20],
   dashboardPort: ['8443', 8443],
+  dashboardBasePath: ['/sluice', '/sluice/'],
+  dashboardActions: ['true', true],
   podName: ['sluice-controller-5c9d8-xk2lp', 'sluice-controller-5c9d8-xk2lp'],
 };
 const names = Object.keys(settings) as (keyof ControllerConfig)[];
@@ -145,6 +149,10 @@ describe('loadConfig refusals', () => {
   it.each([
     ['--metrics-port', '0', /is not a port \(1-65535\)/],
     ['--dashboard-port', '65536', /is not a port/],
+    ['--dashboard-base-path', 'sluice', /is not a URL path starting with "\/"/],
+    ['--dashboard-base-path', '/a/../b', /is not a URL path/],
+    ['--dashboard-base-path', '/sluice?x=1', /is not a URL path/],
+    ['--dashboard-actions', 'on', /is not true or false/],
     ['--metrics-port', '80.5', /is not a port/],
     ['--namespace', 'Shop', /is not a namespace name/],
     ['--instance-id', 'team_a', /is not an id of lowercase letters/],

@@ -92,6 +92,12 @@ function parseDurationAtLeast(minMs: number) {
   };
 }
 
+/** "/sluice" and "/sluice/" both become "/sluice/"; no "..", "//", query or fragment. */
+function parseBasePath(text: string): string | typeof invalid {
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(text) || text.includes('//') || /\/\.\.?(\/|$)/.test(text)) return invalid;
+  return text.endsWith('/') ? text : `${text}/`;
+}
+
 const booleanWords = new Map([['true', true], ['1', true], ['false', false], ['0', false]]);
 
 const durationExamples = '(like 15s, 1m30s or 500ms)';
@@ -139,7 +145,7 @@ export const settings = {
   metricsAddress: setting({
     flag: '--metrics-address', env: 'SLUICE_METRICS_ADDRESS', valueName: 'ip',
     accepts: 'an IP address to listen on (like 0.0.0.0, 127.0.0.1 or ::)',
-    description: 'Address the metrics endpoint listens on.',
+    description: 'Address the metrics endpoint, the health probes and the dashboard listen on.',
     defaultText: '0.0.0.0',
     default: () => '0.0.0.0',
     parse: (text) => (isIP(text) === 0 ? invalid : text),
@@ -226,6 +232,23 @@ export const settings = {
     defaultText: '3100',
     default: () => 3100,
     parse: parsePort,
+  }),
+  dashboardBasePath: setting({
+    flag: '--dashboard-base-path', env: 'SLUICE_DASHBOARD_BASE_PATH', valueName: 'path',
+    accepts: 'a URL path starting with "/" (letters, digits, "-", "_", "." and "/")',
+    description: 'URL path the dashboard and its API are served under, for a proxy that forwards, say, /sluice/ to it unchanged.',
+    defaultText: '/',
+    default: () => '/',
+    parse: parseBasePath,
+  }),
+  dashboardActions: setting({
+    flag: '--dashboard-actions', env: 'SLUICE_DASHBOARD_ACTIONS', valueName: 'bool', accepts: 'true or false', boolean: true,
+    description:
+      'Let the dashboard promote, abort, retry, pause and resume. Each action then needs a Kubernetes bearer token whose user may ' +
+      'patch the Rollout (checked with a TokenReview and a SubjectAccessReview), and becomes an Event naming that user. Off: the dashboard is read-only.',
+    defaultText: 'false',
+    default: () => false,
+    parse: (text) => booleanWords.get(text.toLowerCase()) ?? invalid,
   }),
   podName: setting({
     flag: '--pod-name', env: 'POD_NAME', valueName: 'name', accepts: 'a name of 1 to 253 characters',
