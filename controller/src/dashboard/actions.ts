@@ -1,0 +1,52 @@
+/**
+ * What a dashboard button writes: the same merge patch as `kubectl sluice` and the documented kubectl one-liners
+ * (the sluice.dev/action annotation for promote, promote-full, abort and retry; spec.paused for pause and resume),
+ * followed by an Event on the Rollout that names the user who asked, so `kubectl describe` shows who did what.
+ */
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { actionAnnotation } from '../api/controls.ts';
+import type { Rollout } from '../api/types.ts';
+import { recordEvent, rolloutRef } from '../reconcile/execute.ts';
+import type { DashboardAction } from './model.ts';
+
+export const dashboardActionReason = 'DashboardAction';
+
+/** The merge patch an action stands for. */
+export function actionPatch(action: DashboardAction): object {
+  switch (action) {
+    case 'pause':
+      return { spec: { paused: true } };
+    case 'resume':
+      return { spec: { paused: false } };
+    default:
+      return { metadata: { annotations: { [actionAnnotation]: action } } };
+  }
+}
+
+/** The Event's message: "promote requested by alice via the dashboard". */
+export function actionMessage(action: DashboardAction, username: string): string {
+  return `${action} requested by ${username} via the dashboard`;
+}
+
+export interface RolloutWriter {
+  /** Writes the action's patch with the controller's identity. */
+  request(rollout: Rollout, action: DashboardAction): Promise<void>;
+  /** Records a Normal Event with reason DashboardAction on the Rollout. */
+  recordAction(rollout: Rollout, message: string): Promise<void>;
+}
+
+export function kubernetesRolloutWriter(kc: KubeConfig, reportingInstance: string): RolloutWriter {
+  const clients = { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  return {
+    async request(rollout, action) {
+      await clients.custom.patchNamespacedCustomObject(
+        { ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: actionPatch(action) },
+        merge,
+      );
+    },
+    async recordAction(rollout, message) {
+      await recordEvent({ rollout, clients, reportingInstance }, 'Normal', dashboardActionReason, message);
+    },
+  };
+}

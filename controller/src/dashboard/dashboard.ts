@@ -1,0 +1,102 @@
+/**
+ * Wires the dashboard to a running controller: the Rollout informer's changes feed the weight history and the
+ * stream, an Event feed keeps each rollout's recent Events, and the HTTP server answers from those. main.ts starts
+ * it after the health server and closes it on shutdown.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Caches } from '../reconcile/caches.ts';
+import { kubernetesRolloutWriter } from './actions.ts';
+import { findAssetsDir, loadAssets } from './assets.ts';
+import { KubernetesAuthorizer } from './auth.ts';
+import { EventFeed } from './eventFeed.ts';
+import { WeightHistory } from './history.ts';
+import { RecentEvents } from './recentEvents.ts';
+import { dashboardServer } from './server.ts';
+import { RolloutStream } from './stream.ts';
+import { keyOfRollout, rolloutViews } from './view.ts';
+
+export interface DashboardOptions {
+  kc: KubeConfig;
+  caches: Pick<Caches, 'rollouts' | 'analysisTemplates' | 'clusterAnalysisTemplates'>;
+  /** Registers a handler for changed Rollout keys (namespace/name); returns its remover. */
+  onRolloutChange: (handler: (key: string) => void) => () => void;
+  ready: () => boolean;
+  log: Logger;
+  basePath: string;
+  actions: boolean;
+  /** The namespace the controller watches; empty for all. */
+  namespace: string;
+  version: string;
+  /** Who reports the dashboard's Events (the pod name). */
+  reportingInstance: string;
+  /** dashboard/dist; found next to the code when omitted. */
+  assetsDir?: string;
+}
+
+export interface Dashboard {
+  server: FastifyInstance;
+  listen(host: string, port: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createDashboard(options: DashboardOptions): Dashboard {
+  const { caches, log } = options;
+  const history = new WeightHistory();
+  const events = new RecentEvents();
+  const views = rolloutViews({ ...caches, history, events });
+  const stream = new RolloutStream(views);
+
+  const recordWeight = (key: string) => {
+    const rollout = views.rollout(key);
+    if (rollout === undefined) {
+      history.forget(key);
+      events.forget(key);
+    } else {
+      history.record(key, rollout.status?.weights?.canary ?? 0);
+    }
+  };
+  // Rollouts listed before this handler was registered; later ones arrive through it.
+  for (const rollout of caches.rollouts.list()) recordWeight(keyOfRollout(rollout));
+  const removeHandler = options.onRolloutChange((key) => {
+    recordWeight(key);
+    stream.rolloutChanged(key);
+  });
+  const feed = new EventFeed(options.kc, {
+    namespace: options.namespace,
+    events,
+    onChange: (key) => stream.eventsChanged(key),
+    onError: (err) => log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'dashboard: the Event watch failed; retrying'),
+  });
+
+  const assetsDir = options.assetsDir ?? findAssetsDir();
+  const assets = loadAssets(assetsDir);
+  if (assets === undefined) log.warn('dashboard: the page is not built (npm run build:dashboard); only its JSON API is served');
+  const server = dashboardServer({
+    views,
+    ready: options.ready,
+    stream,
+    authorizer: new KubernetesAuthorizer(options.kc),
+    writer: kubernetesRolloutWriter(options.kc, options.reportingInstance),
+    assets,
+    log,
+    basePath: options.basePath,
+    actions: options.actions,
+    namespace: options.namespace,
+    version: options.version,
+  });
+
+  return {
+    server,
+    async listen(host, port) {
+      feed.start();
+      await server.listen({ host, port });
+    },
+    async close() {
+      removeHandler();
+      stream.close();
+      await Promise.all([server.close(), feed.stop()]);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { RecentEvents, type RawEvent } from './recentEvents.ts';
+
+const event = (uid: string, rollout: string, minute: number, extra: Partial<RawEvent> = {}): RawEvent => ({
+  metadata: { uid, namespace: 'shop' },
+  involvedObject: { kind: 'Rollout', name: rollout, namespace: 'shop' },
+  type: 'Normal',
+  reason: `R${uid}`,
+  message: `message ${uid}`,
+  count: 1,
+  lastTimestamp: new Date(Date.UTC(2026, 10, 29, 3, minute)).toISOString(),
+  ...extra,
+});
+
+describe('RecentEvents', () => {
+  it('keeps the newest per rollout, newest first, and updates an Event in place', () => {
+    const events = new RecentEvents({ perRollout: 2 });
+    expect(events.upsert(event('1', 'a', 1))).toBe('shop/a');
+    events.upsert(event('2', 'a', 3));
+    events.upsert(event('3', 'a', 2));
+    events.upsert(event('2', 'a', 4, { count: 3 }));
+    expect(events.of('shop/a').map((e) => [e.reason, e.count])).toEqual([['R2', 3], ['R3', 1]]);
+  });
+
+  it('ignores Events about other kinds', () => {
+    const events = new RecentEvents();
+    expect(events.upsert({ ...event('1', 'a', 1), involvedObject: { kind: 'Pod', name: 'a', namespace: 'shop' } })).toBeUndefined();
+    expect(events.rollouts).toBe(0);
+  });
+
+  it('drops the rollout whose Events changed longest ago beyond maxRollouts', () => {
+    const events = new RecentEvents({ maxRollouts: 2 });
+    events.upsert(event('1', 'a', 1));
+    events.upsert(event('2', 'b', 1));
+    events.upsert(event('3', 'a', 2));
+    events.upsert(event('4', 'c', 1));
+    expect(events.of('shop/b')).toEqual([]);
+    expect(events.of('shop/a')).toHaveLength(2);
+    expect(events.rollouts).toBe(2);
+  });
+
+  it('cuts long messages, reads the time from series or eventTime, and forgets', () => {
+    const events = new RecentEvents();
+    events.upsert(event('1', 'a', 1, { message: 'x'.repeat(2_000), lastTimestamp: null, eventTime: '2026-11-29T03:00:00.000000Z', series: { count: 7, lastObservedTime: '2026-11-29T03:09:00.000000Z' } }));
+    const [only] = events.of('shop/a');
+    expect(only?.message).toHaveLength(512);
+    expect(only?.time).toBe('2026-11-29T03:09:00.000000Z');
+    expect(only?.count).toBe(7);
+    expect(events.remove(event('1', 'a', 1))).toBe('shop/a');
+    expect(events.of('shop/a')).toEqual([]);
+    events.upsert(event('2', 'a', 1));
+    events.forget('shop/a');
+    expect(events.rollouts).toBe(0);
+  });
+
+  it('replaces everything on a relist and names every rollout that may have changed', () => {
+    const events = new RecentEvents();
+    events.upsert(event('1', 'a', 1));
+    const touched = events.replace([event('2', 'b', 1)]);
+    expect([...touched].sort()).toEqual(['shop/a', 'shop/b']);
+    expect(events.of('shop/a')).toEqual([]);
+    expect(events.of('shop/b').map((e) => e.reason)).toEqual(['R2']);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * The newest Events of each Rollout, for the dashboard's detail view, kept small: at most `perRollout` Events per
+ * rollout (older ones are dropped), messages cut to 512 characters, and at most `maxRollouts` rollouts (the one
+ * whose Events changed longest ago is dropped first). A deleted rollout's Events are dropped with it.
+ */
+import type { EventView } from './model.ts';
+
+/** The fields of a core/v1 Event that the dashboard reads, as the API server's JSON. */
+export interface RawEvent {
+  metadata?: { uid?: string; name?: string; namespace?: string; creationTimestamp?: string };
+  involvedObject?: { kind?: string; name?: string; namespace?: string };
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+  series?: { count?: number; lastObservedTime?: string } | null;
+}
+
+interface Stored extends EventView {
+  sortTime: number;
+}
+
+export interface RecentEventsOptions {
+  perRollout?: number;
+  maxRollouts?: number;
+}
+
+const maxMessage = 512;
+
+/** The rollout key (namespace/name) an Event is about, or undefined when it is not about a Rollout. */
+export function rolloutKeyOf(event: RawEvent): string | undefined {
+  const o = event.involvedObject;
+  if (o?.kind !== 'Rollout' || o.name === undefined) return undefined;
+  return `${o.namespace ?? event.metadata?.namespace ?? ''}/${o.name}`;
+}
+
+function viewOf(event: RawEvent): Stored {
+  const time = event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp ?? undefined;
+  const message = event.message ?? '';
+  return {
+    type: event.type ?? 'Normal',
+    reason: event.reason ?? '',
+    message: message.length > maxMessage ? `${message.slice(0, maxMessage - 1)}…` : message,
+    time: time ?? undefined,
+    count: event.series?.count ?? event.count ?? 1,
+    sortTime: time === undefined ? 0 : Date.parse(time) || 0,
+  };
+}
+
+export class RecentEvents {
+  /** Insertion order is recency: a rollout whose Events change moves to the end. */
+  readonly #byRollout = new Map<string, Map<string, Stored>>();
+  readonly #perRollout: number;
+  readonly #maxRollouts: number;
+
+  constructor(options: RecentEventsOptions = {}) {
+    this.#perRollout = Math.max(1, options.perRollout ?? 15);
+    this.#maxRollouts = Math.max(1, options.maxRollouts ?? 4_000);
+  }
+
+  /** Stores a new or updated Event; returns the rollout key it belongs to, or undefined when it was ignored. */
+  upsert(event: RawEvent): string | undefined {
+    const key = rolloutKeyOf(event);
+    const id = event.metadata?.uid ?? event.metadata?.name;
+    if (key === undefined || id === undefined) return undefined;
+    const events = this.#byRollout.get(key) ?? new Map<string, Stored>();
+    this.#byRollout.delete(key);
+    this.#byRollout.set(key, events);
+    events.set(id, viewOf(event));
+    if (events.size > this.#perRollout) {
+      const oldest = [...events].sort(([, a], [, b]) => a.sortTime - b.sortTime).slice(0, events.size - this.#perRollout);
+      for (const [oldId] of oldest) events.delete(oldId);
+    }
+    if (this.#byRollout.size > this.#maxRollouts) {
+      const first = this.#byRollout.keys().next();
+      if (first.done !== true) this.#byRollout.delete(first.value);
+    }
+    return key;
+  }
+
+  /** Forgets one Event (the API server deleted it); returns its rollout key when it was known. */
+  remove(event: RawEvent): string | undefined {
+    const key = rolloutKeyOf(event);
+    const id = event.metadata?.uid ?? event.metadata?.name;
+    if (key === undefined || id === undefined) return undefined;
+    return this.#byRollout.get(key)?.delete(id) === true ? key : undefined;
+  }
+
+  /** Replaces everything with a fresh list; returns every rollout key whose Events may have changed. */
+  replace(events: readonly RawEvent[]): Set<string> {
+    const touched = new Set(this.#byRollout.keys());
+    this.#byRollout.clear();
+    const byTime = [...events].sort((a, b) => viewOf(a).sortTime - viewOf(b).sortTime);
+    for (const event of byTime) {
+      const key = this.upsert(event);
+      if (key !== undefined) touched.add(key);
+    }
+    return touched;
+  }
+
+  forget(key: string): void {
+    this.#byRollout.delete(key);
+  }
+
+  /** The rollout's Events, newest first. */
+  of(key: string): EventView[] {
+    const events = this.#byRollout.get(key);
+    if (events === undefined) return [];
+    return [...events.values()].sort((a, b) => b.sortTime - a.sortTime).map(({ sortTime: _sortTime, ...view }) => view);
+  }
+
+  get rollouts(): number {
+    return this.#byRollout.size;
+  }
+}
