@@ -29,6 +29,8 @@ const emptyCache: ObjectCache<never> = { get: () => undefined, list: () => [] };
 export interface Controller {
   caches: Caches;
   readonly ready: () => boolean;
+  /** Calls the handler with the key (namespace/name) of each Rollout added, changed or deleted; returns its remover. For the dashboard. */
+  onRolloutChange(handler: (key: string) => void): () => void;
   /** Starts the workers (call when leading). */
   startWorkers(): void;
   stop(): Promise<void>;
@@ -112,6 +114,7 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
     caches,
     queue,
     ready: () => informers.every((i) => i.hasSynced()),
+    onRolloutChange: (handler) => rollouts.onChange((_kind, key) => handler(key)),
     startWorkers: () => queue.start(),
     async stop() {
       await queue.shutdown();

@@ -11,6 +11,7 @@ import { instrumentKubeConfig, type KubeVerb } from './kube/apiMetrics.ts';
 import { LeaderElector } from './kube/leaderElection.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type KubeApiVerb } from './metrics.ts';
+import { createDashboard, type Dashboard } from './dashboard/dashboard.ts';
 import { healthServer } from './server/health.ts';
 
 const version = '0.1.0';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   });
 
   // Filled once the informers run; the shutdown and leader callbacks are made before that.
-  const running: { controller?: Controller } = {};
+  const running: { controller?: Controller; dashboard?: Dashboard } = {};
   const stopping = new AbortController();
   const shutdown = async (code: number, why: string) => {
     if (stopping.signal.aborted) return;
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     await running.controller?.stop();
     log.debug('controller stopped');
     await elector?.release();
+    await running.dashboard?.close();
     await server.close();
     log.info('stopped');
     process.exit(code);
@@ -95,6 +97,15 @@ async function main(): Promise<void> {
   running.controller = controller;
   const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });
+
+  // The dashboard: its own port, reading the same caches; every replica serves it, leader or not.
+  running.dashboard = createDashboard({
+    kc, caches: controller.caches, onRolloutChange: (handler) => controller.onRolloutChange(handler), ready: controller.ready, log,
+    basePath: config.dashboardBasePath, actions: config.dashboardActions, namespace: config.namespace, version, reportingInstance: config.podName,
+  });
+  await running.dashboard.listen(config.metricsAddress, config.dashboardPort);
+  log.info({ dashboardPort: config.dashboardPort, basePath: config.dashboardBasePath, actions: config.dashboardActions }, 'dashboard started');
+
   log.info({ namespace: config.namespace || '(all)', instanceId: config.instanceId, leaderElect: config.leaderElect, metricsPort: config.metricsPort }, 'sluice started');
   process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
   process.on('SIGINT', () => void shutdown(0, 'SIGINT'));

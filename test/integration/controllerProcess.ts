@@ -6,13 +6,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../cluster/paths.ts';
-import { freePort } from '../support/ports.ts';
+import { freePorts } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 import { clusterInfo } from './support.ts';
 
 export interface ControllerProcess {
   name: string;
   metricsUrl: string;
+  /** The dashboard at its base path, e.g. http://127.0.0.1:40123/ (every controller gets a free port for it). */
+  dashboardUrl: string;
   child: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
@@ -24,14 +26,23 @@ export interface ControllerProcess {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
-export async function startController(opts: { namespace: string; name?: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv }): Promise<ControllerProcess> {
+export async function startController(opts: {
+  namespace: string;
+  name?: string;
+  extraArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Flags for the dashboard, such as --dashboard-actions=true or --dashboard-base-path=/sluice/. */
+  dashboardArgs?: string[];
+}): Promise<ControllerProcess> {
   const name = opts.name ?? 'sluice';
-  const port = await freePort();
+  const [port, dashboardPort] = (await freePorts(2)) as [number, number];
+  const basePath = opts.dashboardArgs?.find((a) => a.startsWith('--dashboard-base-path='))?.split('=')[1]?.replace(/\/?$/, '/') ?? '/';
   const logDir = join(repoRoot, '.sluice', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${opts.namespace}-${name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, [join(repoRoot, 'controller/src/main.ts'),
     '--kubeconfig', clusterInfo().kubeconfig, '--namespace', opts.namespace, '--metrics-port', String(port), '--metrics-address', '127.0.0.1',
+    '--dashboard-port', String(dashboardPort), ...(opts.dashboardArgs ?? []),
     '--pod-name', name, '--log-level', 'debug', ...(opts.extraArgs ?? ['--leader-elect=false'])], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,6 +54,7 @@ export async function startController(opts: { namespace: string; name?: string; 
   const proc: ControllerProcess = {
     name,
     metricsUrl,
+    dashboardUrl: `http://127.0.0.1:${dashboardPort}${basePath}`,
     child,
     exited,
     async stop() {
