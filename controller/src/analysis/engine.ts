@@ -1,0 +1,195 @@
+/**
+ * The analysis engine: given the Rollout, the clock, the runs recorded in status and the analyses that should be
+ * running now, it takes the measurements that are due and returns the new runs for status, a verdict per
+ * active run for the planner, and when to look again. All state lives in status (level-based): a restarted
+ * controller carries each run on from where it stood. A run carries over only for the same name and revision;
+ * a new canary revision starts fresh. Runs that are no longer active keep their final state but measure nothing.
+ */
+import { maxAnalysisRuns, maxMetricsPerRun } from '../api/rollout-status.schema.ts';
+import { DurationError } from '../api/duration.ts';
+import type { ResolvedAnalysis } from '../api/steps.ts';
+import type { AnalysisRunStatus, AnalysisTemplateSpec, Rollout } from '../api/types.ts';
+import type { TemplateLookup } from '../api/validate.ts';
+import type { GateVerdict } from '../planner/world.ts';
+import { resolveArgs, type ReadSecret, type ResolvedArgs } from './args.ts';
+import { AnalysisConfigError, templateLabel, truncate } from './errors.ts';
+import { takeMeasurement } from './measure.ts';
+import { applyMeasurement, newMetricResult, nextMeasurementAt, planMetric } from './metric.ts';
+import type { PrometheusApi } from './prometheus.ts';
+import { describeRun, isRunFinished, runPhase, verdictOf, type PlannedMetric } from './run.ts';
+
+export interface ActiveAnalysis {
+  /** "step-<index>" for an analysis step, "background" for the background analysis. */
+  name: string;
+  /** Index of the analysis step; absent for background analysis. */
+  stepIndex?: number;
+  /** The canary revision being judged. */
+  revision: string;
+  analysis: ResolvedAnalysis;
+}
+
+export interface AnalysisInput {
+  rollout: Rollout;
+  now: Date;
+  /** status.analysis.runs as last written (empty when there is none). */
+  runs: readonly AnalysisRunStatus[];
+  /** The analyses that should be measuring now. */
+  active: readonly ActiveAnalysis[];
+}
+
+export interface AnalysisDeps {
+  templates: TemplateLookup;
+  readSecret: ReadSecret;
+  provider: PrometheusApi;
+  /** Reads the time when measurements finish; the wall clock when omitted. */
+  clock?: () => Date;
+}
+
+export interface AnalysisOutcome {
+  /** The runs to write to status.analysis.runs: newest last, at most maxAnalysisRuns. */
+  runs: AnalysisRunStatus[];
+  /** A verdict per active run, by run name. */
+  verdicts: Map<string, GateVerdict>;
+  /** Time until the next measurement of any active run is due; undefined when none is. */
+  requeueAfterMs: number | undefined;
+}
+
+/** Never requeue sooner than this: a measurement that is already due again is taken on the next pass. */
+const minRequeueMs = 500;
+
+/** The run name status uses for an analysis step (by index) or the background analysis. */
+export function analysisRunName(stepIndex: number | undefined): string {
+  return stepIndex === undefined ? 'background' : `step-${stepIndex}`;
+}
+
+/** Splits the engine's verdicts into the planner's ObservedWorld fields. */
+export function splitVerdicts(verdicts: ReadonlyMap<string, GateVerdict>): { stepVerdicts: Map<number, GateVerdict>; backgroundVerdict: GateVerdict | undefined } {
+  const stepVerdicts = new Map<number, GateVerdict>();
+  for (const [name, verdict] of verdicts) {
+    const m = /^step-(\d+)$/.exec(name);
+    if (m !== null) stepVerdicts.set(Number(m[1]), verdict);
+  }
+  return { stepVerdicts, backgroundVerdict: verdicts.get('background') };
+}
+
+interface TemplateMetrics {
+  metrics: (PlannedMetric & { field: string; args: ResolvedArgs | AnalysisConfigError; spec: AnalysisTemplateSpec['metrics'][number] })[];
+  /** Why the run cannot measure at all (a missing template), if so. */
+  blocked?: string;
+}
+
+/** The run's metrics from its templates, each with its plan, its result so far and its template's args. */
+function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Rollout, deps: AnalysisDeps): TemplateMetrics {
+  const namespace = rollout.metadata.namespace ?? 'default';
+  const kind = active.stepIndex === undefined ? 'background' : 'step';
+  const out: TemplateMetrics['metrics'] = [];
+  const seen = new Set<string>();
+  for (const ref of active.analysis.templates) {
+    const label = templateLabel(ref, namespace);
+    const spec = ref.clusterScope ? deps.templates.clusterAnalysisTemplate(ref.templateName) : deps.templates.analysisTemplate(namespace, ref.templateName);
+    if (spec === undefined) return { metrics: [], blocked: `waiting for ${label}, which does not exist: create it or fix the templateName` };
+    let args: ResolvedArgs | AnalysisConfigError;
+    try {
+      args = resolveArgs(spec.args, active.analysis.args, { rollout, readSecret: deps.readSecret, template: label, argsField: `${active.analysis.field}.args` });
+    } catch (err) {
+      if (!(err instanceof AnalysisConfigError)) throw err;
+      args = err;
+    }
+    for (const [i, metric] of spec.metrics.entries()) {
+      // Results are kept by metric name; validate.ts reports two templates defining one name.
+      if (seen.has(metric.name)) continue;
+      seen.add(metric.name);
+      const field = `${label} spec.metrics[${i}]`;
+      let plan;
+      try {
+        plan = planMetric(metric, kind, field);
+      } catch (err) {
+        if (err instanceof DurationError) return { metrics: [], blocked: err.message };
+        throw err;
+      }
+      const previous = run.metrics.find((r) => r.name === metric.name);
+      const result = previous === undefined ? newMetricResult(plan) : { ...previous };
+      if (plan.dryRun) result.dryRun = true;
+      else delete result.dryRun;
+      out.push({ plan, result, field, args, spec: metric });
+    }
+  }
+  if (out.length > maxMetricsPerRun) {
+    return { metrics: [], blocked: `this analysis has ${out.length} metrics but status holds at most ${maxMetricsPerRun} per run: split its templates over two analysis steps` };
+  }
+  return { metrics: out };
+}
+
+interface RunOutcome {
+  run: AnalysisRunStatus;
+  verdict: GateVerdict;
+  nextDueAt: number | undefined;
+}
+
+async function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undefined, input: AnalysisInput, deps: AnalysisDeps, clock: () => Date): Promise<RunOutcome> {
+  const run: AnalysisRunStatus = previous ?? {
+    name: active.name,
+    ...(active.stepIndex === undefined ? {} : { stepIndex: active.stepIndex }),
+    revision: active.revision,
+    phase: 'Pending',
+    startedAt: input.now.toISOString(),
+    metrics: [],
+  };
+  if (isRunFinished(run.phase)) return { run, verdict: verdictOf(run.phase, run.message ?? run.phase, undefined), nextDueAt: undefined };
+
+  const { metrics, blocked } = metricsOf(active, run, input.rollout, deps);
+  if (blocked !== undefined) {
+    const message = truncate(blocked, 1024);
+    return { run: { ...run, message }, verdict: { kind: 'running', message }, nextDueAt: undefined };
+  }
+
+  const runStartedAt = new Date(run.startedAt);
+  const namespace = input.rollout.metadata.namespace ?? 'default';
+  await Promise.all(
+    metrics.map(async (m) => {
+      const due = nextMeasurementAt(m.result, m.plan, runStartedAt);
+      if (due === undefined || due.getTime() > input.now.getTime()) return;
+      const measurement = await takeMeasurement({ metric: m.spec, args: m.args, namespace, field: m.field, startedAt: input.now }, { provider: deps.provider, readSecret: deps.readSecret, clock });
+      m.result = applyMeasurement(m.result, measurement, m.plan);
+    }),
+  );
+
+  const phase = runPhase(metrics);
+  const message = truncate(describeRun(metrics), 1024);
+  const updated: AnalysisRunStatus = { ...run, phase, message, metrics: metrics.map((m) => m.result) };
+  if (isRunFinished(phase)) updated.finishedAt = clock().toISOString();
+  const dues = isRunFinished(phase) ? [] : metrics.flatMap((m) => nextMeasurementAt(m.result, m.plan, runStartedAt)?.getTime() ?? []);
+  const nextDueAt = dues.length === 0 ? undefined : Math.min(...dues);
+  const requeue = nextDueAt === undefined ? undefined : Math.max(minRequeueMs, nextDueAt - clock().getTime());
+  return { run: updated, verdict: verdictOf(phase, message, requeue), nextDueAt };
+}
+
+/**
+ * Carries the runs on: measures what is due in every active run (all due metrics at once), and returns the runs
+ * for status with a verdict per active run. Never throws for anything Prometheus, a template or a Secret does.
+ */
+export async function evaluateAnalysis(input: AnalysisInput, deps: AnalysisDeps): Promise<AnalysisOutcome> {
+  const clock = deps.clock ?? (() => new Date());
+  const active = input.active.filter((a, i) => input.active.findIndex((b) => b.name === a.name) === i);
+  const outcomes = await Promise.all(
+    active.map((a) => evaluateRun(a, input.runs.find((r) => r.name === a.name && r.revision === a.revision), input, deps, clock)),
+  );
+
+  // Previous runs keep their place; a run restarted for a new revision moves to the end (newest last).
+  const byName = new Map(outcomes.map((o) => [o.run.name, o.run]));
+  const carried = input.runs.filter((r) => !byName.has(r.name) || active.some((a) => a.name === r.name && a.revision === r.revision));
+  let runs = [...carried.map((r) => byName.get(r.name) ?? r), ...outcomes.map((o) => o.run).filter((r) => !carried.some((c) => c.name === r.name))];
+  const activeNames = new Set(active.map((a) => a.name));
+  while (runs.length > maxAnalysisRuns) {
+    const oldest = runs.findIndex((r) => !activeNames.has(r.name));
+    if (oldest < 0) break;
+    runs = runs.filter((_, i) => i !== oldest);
+  }
+
+  const dues = outcomes.flatMap((o) => o.nextDueAt ?? []);
+  return {
+    runs,
+    verdicts: new Map(outcomes.map((o) => [o.run.name, o.verdict])),
+    requeueAfterMs: dues.length === 0 ? undefined : Math.max(minRequeueMs, Math.min(...dues) - clock().getTime()),
+  };
+}
