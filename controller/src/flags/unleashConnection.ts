@@ -1,0 +1,79 @@
+/**
+ * The controller's one way to Unleash, made on first use: a controller whose Rollouts use no setFlag step and no
+ * freeze flag never builds a client, never polls Unleash, and needs none of the Unleash settings.
+ */
+import { FreezeGate, type FreezeContext, type FreezeGateOptions, type FreezeReading } from './freezeGate.ts';
+import { missingSettings, unleashBaseUrl, type UnleashSettings } from './settings.ts';
+import { UnleashAdmin, type FlagAdmin } from './unleashAdmin.ts';
+
+/** Either the thing asked for, or why the settings do not allow it (a message for InvalidSpec). */
+export type Available<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export interface UnleashConnectionOptions {
+  /** Deadline of each Admin API request; 10 s when omitted. */
+  adminTimeoutMs?: number;
+  /** Passed to the freeze gate (polling interval, change listener, clock, client factory). */
+  freezeGate?: Omit<FreezeGateOptions, 'url' | 'clientToken'>;
+}
+
+export class UnleashConnection {
+  readonly #settings: UnleashSettings;
+  readonly #options: UnleashConnectionOptions;
+  #admin: UnleashAdmin | undefined;
+  #gate: FreezeGate | undefined;
+  #closed = false;
+
+  constructor(settings: UnleashSettings, options: UnleashConnectionOptions = {}) {
+    this.#settings = settings;
+    this.#options = options;
+  }
+
+  get defaultEnvironment(): string {
+    return this.#settings.defaultEnvironment;
+  }
+
+  get defaultProject(): string {
+    return this.#settings.defaultProject;
+  }
+
+  /** The Admin API client for setFlag steps and restores. */
+  admin(): Available<FlagAdmin> {
+    if (this.#admin === undefined) {
+      const missing = missingSettings(this.#settings, 'admin');
+      if (missing !== undefined) return { ok: false, message: missing };
+      this.#admin = new UnleashAdmin({ url: unleashBaseUrl(this.#settings.url!)!, adminToken: this.#settings.adminToken!, timeoutMs: this.#options.adminTimeoutMs });
+    }
+    return { ok: true, value: this.#admin };
+  }
+
+  /**
+   * Reads a freeze flag. The first call starts the client, which has not heard from Unleash yet: that call, like
+   * every call while Unleash cannot be read, holds the Rollout. Without the settings it holds too, saying why.
+   */
+  isFrozen(flag: string, context: FreezeContext): FreezeReading {
+    const gate = this.#freezeGate();
+    if (!gate.ok) return { frozen: true, message: `freeze flag ${flag} cannot be read: ${gate.message}; holding` };
+    return gate.value.isFrozen(flag, context);
+  }
+
+  #freezeGate(): Available<FreezeGate> {
+    if (this.#closed) return { ok: false, message: 'the controller is stopping' };
+    if (this.#gate === undefined) {
+      const missing = missingSettings(this.#settings, 'client');
+      if (missing !== undefined) return { ok: false, message: missing };
+      this.#gate = new FreezeGate({ ...this.#options.freezeGate, url: unleashBaseUrl(this.#settings.url!)!, clientToken: this.#settings.clientToken! });
+    }
+    return { ok: true, value: this.#gate };
+  }
+
+  /** Whether the freeze gate's client was started (tests and shutdown check that nothing was left running). */
+  get polling(): boolean {
+    return this.#gate !== undefined && !this.#closed;
+  }
+
+  /** Stops the freeze gate's polling, if it was started; for shutdown. */
+  close(): void {
+    this.#closed = true;
+    this.#gate?.destroy();
+  }
+}
