@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.sluice/', 'test-results/', 'dashboard/dist/'] },
+  { ignores: ['node_modules/', 'dist/', '.sluice/', 'test-results/', 'dashboard/dist/', 'dashboard/.dist-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
