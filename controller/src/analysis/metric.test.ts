@@ -177,7 +177,7 @@ describe('describeMetric', () => {
     const p = plan({ count: 5 });
     expect(describeMetric(run(p, ['Successful', 'Successful']), p)).toBe('error-rate 2/5 measurements, 0 failed');
     expect(describeMetric(run(plan({ count: undefined }), ['Successful', 'Error']), plan({ count: undefined }))).toBe(
-      'error-rate 1 measurements, 0 failed, 1 errors in a row',
+      'error-rate 1 measurements, 0 failed, 1 error in a row',
     );
     expect(describeMetric(run(p, ['Successful', 'Successful', 'Successful', 'Successful', 'Successful']), p)).toBe(
       'metric error-rate passed (5/5 measurements successful)',

@@ -156,7 +156,7 @@ function describeErrors(r: MetricResult, plan: MetricPlan): string {
 
 function progress(r: MetricResult, plan: MetricPlan): string {
   const taken = plan.count === undefined ? `${decisive(r)} measurements` : `${decisive(r)}/${plan.count} measurements`;
-  const errors = r.consecutiveErrors > 0 ? `, ${r.consecutiveErrors} errors in a row` : '';
+  const errors = r.consecutiveErrors === 0 ? '' : `, ${r.consecutiveErrors} ${r.consecutiveErrors === 1 ? 'error' : 'errors'} in a row`;
   return `${taken}, ${r.failed} failed${errors}`;
 }
 
