@@ -1,0 +1,39 @@
+# The Sluice controller image: ghcr.io/sluice-dev/sluice:<version> (manifests/controller/deployment.yaml).
+#
+#   docker build -t ghcr.io/sluice-dev/sluice:0.1.0 .
+#
+# Not built by this repository's tests or CI: their machines have no container engine. What the tests check
+# instead (test/integration/manifests.test.ts) is the payload of the final stage: the compiled dist/ with only
+# the production node_modules runs, and it drives a rollout against a real API server with the ServiceAccount
+# rights of manifests/.
+#
+# Three stages: "build" compiles TypeScript with the dev dependencies, "runtime-deps" installs the production
+# dependencies alone, and the final stage holds those two outputs and nothing else (no compiler, no sources,
+# no npm cache). --ignore-scripts: no production dependency has an install script, and the one dev dependency
+# that has one (the `node` package, which fetches Node 24 for machines without it) is not needed where the
+# base image already is Node 24.
+
+FROM node:24-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY controller/src ./controller/src
+RUN npm run build
+
+FROM node:24-slim AS runtime-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=runtime-deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+# ESM: Node reads "type": "module" from the nearest package.json to treat dist/**/*.js as modules.
+COPY package.json ./
+# The base image's unprivileged "node" user, by number so that Kubernetes can check runAsNonRoot.
+USER 1000:1000
+EXPOSE 8080 3100
+CMD ["node", "dist/controller/src/main.js"]
