@@ -92,8 +92,8 @@ function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Roll
     try {
       args = resolveArgs(spec.args, active.analysis.args, { rollout, readSecret: deps.readSecret, template: label, argsField: `${active.analysis.field}.args` });
     } catch (err) {
-      if (!(err instanceof AnalysisConfigError)) throw err;
-      args = err;
+      // Whatever went wrong (a Secret reader that throws, too), it is this template's Error measurements, not a crash.
+      args = err instanceof AnalysisConfigError ? err : new AnalysisConfigError('InvalidSpec', label, `reading the arguments of ${label} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     for (const [i, metric] of spec.metrics.entries()) {
       // Results are kept by metric name; validate.ts reports two templates defining one name.

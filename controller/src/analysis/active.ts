@@ -1,0 +1,31 @@
+/**
+ * Which analyses should be measuring now, read from the Rollout's status the way the planner left it: the
+ * analysis step the canary is at, and the background analysis from its startingStep until the last step is
+ * done. Nothing measures without a canary in flight (canary revision differs from stable, not aborted).
+ */
+import { resolveBackgroundAnalysis, resolveSteps, type ResolvedStep } from '../api/steps.ts';
+import type { Rollout } from '../api/types.ts';
+import { analysisRunName, type ActiveAnalysis } from './engine.ts';
+
+export function activeAnalyses(rollout: Rollout): ActiveAnalysis[] {
+  const status = rollout.status;
+  const canary = status?.canaryRevision;
+  if (status === undefined || canary === undefined || canary === status.stableRevision || status.abort === true) return [];
+  let steps: ResolvedStep[];
+  let background: ReturnType<typeof resolveBackgroundAnalysis>;
+  try {
+    steps = resolveSteps(rollout.spec);
+    background = resolveBackgroundAnalysis(rollout.spec);
+  } catch {
+    // A spec the planner cannot read is InvalidSpec there; nothing measures meanwhile.
+    return [];
+  }
+  const index = status.currentStepIndex ?? 0;
+  const active: ActiveAnalysis[] = [];
+  const step = steps[index];
+  if (step?.kind === 'analysis') active.push({ name: analysisRunName(index), stepIndex: index, revision: canary, analysis: step.analysis });
+  if (background !== undefined && index >= background.startingStep && index < steps.length) {
+    active.push({ name: analysisRunName(undefined), revision: canary, analysis: background });
+  }
+  return active;
+}
