@@ -1,6 +1,7 @@
 /**
- * Runs the real controller (`node controller/src/main.ts`) as a separate process against the local control
- * plane, scoped to one test namespace, with its logs in .sluice/test-logs/ for a post-mortem.
+ * Runs the real controller (`node controller/src/main.ts`, or another entry such as the image's compiled one) as a
+ * separate process against the local control plane, scoped to one test namespace unless asked for all, with the
+ * admin's kubeconfig or another one, and its logs in .sluice/test-logs/ for a post-mortem.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -26,22 +27,33 @@ export interface ControllerProcess {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
-export async function startController(opts: {
+export interface ControllerOptions {
+  /** The namespace whose Rollouts it handles (--namespace); also names the log file. */
   namespace: string;
   name?: string;
+  /** Flags after the fixed ones; default --leader-elect=false. */
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
   /** Flags for the dashboard, such as --dashboard-actions=true or --dashboard-base-path=/sluice/. */
   dashboardArgs?: string[];
-}): Promise<ControllerProcess> {
+  /** A kubeconfig other than the admin's, such as one holding only a ServiceAccount's token. */
+  kubeconfig?: string;
+  /** Handle the Rollouts of every namespace: no --namespace (pair it with --instance-id in extraArgs). */
+  allNamespaces?: boolean;
+  /** The script to run instead of controller/src/main.ts, such as the image's dist/controller/src/main.js. */
+  entry?: string;
+}
+
+export async function startController(opts: ControllerOptions): Promise<ControllerProcess> {
   const name = opts.name ?? 'sluice';
   const [port, dashboardPort] = (await freePorts(2)) as [number, number];
   const basePath = opts.dashboardArgs?.find((a) => a.startsWith('--dashboard-base-path='))?.split('=')[1]?.replace(/\/?$/, '/') ?? '/';
   const logDir = join(repoRoot, '.sluice', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${opts.namespace}-${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(repoRoot, 'controller/src/main.ts'),
-    '--kubeconfig', clusterInfo().kubeconfig, '--namespace', opts.namespace, '--metrics-port', String(port), '--metrics-address', '127.0.0.1',
+  const child = spawn(process.execPath, [opts.entry ?? join(repoRoot, 'controller/src/main.ts'),
+    '--kubeconfig', opts.kubeconfig ?? clusterInfo().kubeconfig, ...(opts.allNamespaces === true ? [] : ['--namespace', opts.namespace]),
+    '--metrics-port', String(port), '--metrics-address', '127.0.0.1',
     '--dashboard-port', String(dashboardPort), ...(opts.dashboardArgs ?? []),
     '--pod-name', name, '--log-level', 'debug', ...(opts.extraArgs ?? ['--leader-elect=false'])], {
     env: { ...process.env, ...opts.env },
