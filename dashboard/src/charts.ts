@@ -36,7 +36,7 @@ export class Charts {
     this.#draw(id, target, 'weight', [t, canary], () => ({
       series: [{}, { label: 'Canary weight %', stroke: colours.canary, width: 2, fill: 'rgba(217, 119, 6, 0.12)', ...(stepped === undefined ? {} : { paths: stepped }) }],
       scales: { y: { range: [0, 100] } },
-      axes: [{}, { values: (_u: uPlot, ticks: number[]) => ticks.map((v) => `${v}%`) }],
+      axes: [{ space: 90 }, { values: (_u: uPlot, ticks: number[]) => ticks.map((v) => `${v}%`) }],
     }));
   }
 
@@ -57,6 +57,7 @@ export class Charts {
         ...metric.thresholds.map((th) => thresholdSeries(th)),
       ],
       scales: { y: { range: [low, high + (high - low) * 0.15] } },
+      axes: [{ space: 90 }, {}],
     }));
   }
 

@@ -22,6 +22,12 @@ describe('RecentEvents', () => {
     expect(events.of('shop/a').map((e) => [e.reason, e.count])).toEqual([['R2', 3], ['R3', 1]]);
   });
 
+  it('orders Events of the same second by arrival, newest first', () => {
+    const events = new RecentEvents();
+    for (const uid of ['1', '2', '3']) events.upsert(event(uid, 'a', 5));
+    expect(events.of('shop/a').map((e) => e.reason)).toEqual(['R3', 'R2', 'R1']);
+  });
+
   it('ignores Events about other kinds', () => {
     const events = new RecentEvents();
     expect(events.upsert({ ...event('1', 'a', 1), involvedObject: { kind: 'Pod', name: 'a', namespace: 'shop' } })).toBeUndefined();

@@ -21,6 +21,8 @@ export interface RawEvent {
 
 interface Stored extends EventView {
   sortTime: number;
+  /** Arrival order, for Events within the same second (Event times have whole seconds). */
+  seq: number;
 }
 
 export interface RecentEventsOptions {
@@ -37,7 +39,7 @@ export function rolloutKeyOf(event: RawEvent): string | undefined {
   return `${o.namespace ?? event.metadata?.namespace ?? ''}/${o.name}`;
 }
 
-function viewOf(event: RawEvent): Stored {
+function viewOf(event: RawEvent): Omit<Stored, 'seq'> {
   const time = event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp ?? undefined;
   const message = event.message ?? '';
   return {
@@ -50,11 +52,16 @@ function viewOf(event: RawEvent): Stored {
   };
 }
 
+function byTime(a: Stored, b: Stored): number {
+  return a.sortTime - b.sortTime || a.seq - b.seq;
+}
+
 export class RecentEvents {
   /** Insertion order is recency: a rollout whose Events change moves to the end. */
   readonly #byRollout = new Map<string, Map<string, Stored>>();
   readonly #perRollout: number;
   readonly #maxRollouts: number;
+  #seq = 0;
 
   constructor(options: RecentEventsOptions = {}) {
     this.#perRollout = Math.max(1, options.perRollout ?? 15);
@@ -69,9 +76,9 @@ export class RecentEvents {
     const events = this.#byRollout.get(key) ?? new Map<string, Stored>();
     this.#byRollout.delete(key);
     this.#byRollout.set(key, events);
-    events.set(id, viewOf(event));
+    events.set(id, { ...viewOf(event), seq: this.#seq++ });
     if (events.size > this.#perRollout) {
-      const oldest = [...events].sort(([, a], [, b]) => a.sortTime - b.sortTime).slice(0, events.size - this.#perRollout);
+      const oldest = [...events].sort(([, a], [, b]) => byTime(a, b)).slice(0, events.size - this.#perRollout);
       for (const [oldId] of oldest) events.delete(oldId);
     }
     if (this.#byRollout.size > this.#maxRollouts) {
@@ -93,8 +100,9 @@ export class RecentEvents {
   replace(events: readonly RawEvent[]): Set<string> {
     const touched = new Set(this.#byRollout.keys());
     this.#byRollout.clear();
-    const byTime = [...events].sort((a, b) => viewOf(a).sortTime - viewOf(b).sortTime);
-    for (const event of byTime) {
+    // A stable sort: a list comes in name order, and Sluice names its Events by the millisecond they were made.
+    const oldestFirst = [...events].sort((a, b) => viewOf(a).sortTime - viewOf(b).sortTime);
+    for (const event of oldestFirst) {
       const key = this.upsert(event);
       if (key !== undefined) touched.add(key);
     }
@@ -109,7 +117,7 @@ export class RecentEvents {
   of(key: string): EventView[] {
     const events = this.#byRollout.get(key);
     if (events === undefined) return [];
-    return [...events.values()].sort((a, b) => b.sortTime - a.sortTime).map(({ sortTime: _sortTime, ...view }) => view);
+    return [...events.values()].sort((a, b) => byTime(b, a)).map(({ sortTime: _sortTime, seq: _seq, ...view }) => view);
   }
 
   get rollouts(): number {
