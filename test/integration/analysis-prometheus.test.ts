@@ -231,4 +231,14 @@ describe('an injected argument cannot widen a query', () => {
     const out = await analyse([errorRate({ successCondition: 'result >= 0', failureCondition: undefined, provider: { prometheus: { address, query: template } } })], value);
     expect(out.runs[0]!.metrics[0]!.measurements[0]).toMatchObject({ phase: 'Inconclusive', value: 'no data' });
   });
+
+  it.each(['"} or vector(1) or {"', 'line\nbreak\r\ttab', 'back\\slash \\" quote', "it's", 'nul\x00 del\x7f esc\x1b', 'ünïcødé ✓ 🚀', '{{args.service}}'])(
+    'Prometheus reads the escaped value %j back exactly',
+    async (value) => {
+      const prom = connectPrometheus(address, info!.targetsDir);
+      // label_replace writes the string literal into a label: what Prometheus parsed is what comes back.
+      const [sample] = await prom.query(renderQuery('label_replace(vector(1), "v", "{{args.service}}", "", "")', args(value)));
+      expect(sample?.metric.v).toBe(value);
+    },
+  );
 });
