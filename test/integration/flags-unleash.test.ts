@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { TouchedFlag } from '../../controller/src/api/types.ts';
 import { sluiceStrategyTitle } from '../../controller/src/flags/flagEnvironment.ts';
-import { restoreFlags, runSetFlagStep, type SetFlagStep } from '../../controller/src/flags/flagSteps.ts';
+import { restoreFlags, runSetFlagStep, type ResolvedSetFlagStep } from '../../controller/src/flags/flagSteps.ts';
 import { FreezeGate } from '../../controller/src/flags/freezeGate.ts';
 import { UnleashAdmin } from '../../controller/src/flags/unleashAdmin.ts';
 import { connectUnleash } from '../fixtures/unleash.ts';
@@ -46,7 +46,7 @@ async function unleashSays(name: string): Promise<{ enabled: boolean; strategies
   return (await unleash.admin('GET', `${features}/${name}/environments/${environment}`)) as { enabled: boolean; strategies: RawStrategy[] };
 }
 
-function setFlagStep(name: string, rollout: number, onAbort: 'restore' | 'disable' = 'restore'): SetFlagStep {
+function setFlagStep(name: string, rollout: number, onAbort: 'restore' | 'disable' = 'restore'): ResolvedSetFlagStep {
   return { index: 1, field: 'spec.strategy.canary.steps[1]', kind: 'setFlag', flag: { name, rollout, environment: undefined, project: 'default', onAbort } };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TouchedFlag } from '../api/types.ts';
 import type { FlagRef, FlagState, StrategyChoice } from './flagEnvironment.ts';
-import { flagOfStep, restoreFlags, runSetFlagStep, type SetFlagStep } from './flagSteps.ts';
+import { flagOfStep, restoreFlags, runSetFlagStep, type ResolvedSetFlagStep } from './flagSteps.ts';
 import type { AdminFailure, AdminResult, FlagAdmin, PreviousFlagState } from './unleashAdmin.ts';
 
 /**
@@ -69,7 +69,7 @@ class FakeAdmin implements FlagAdmin {
   }
 }
 
-function step(name: string, rollout: number, more: Partial<SetFlagStep['flag']> = {}): SetFlagStep {
+function step(name: string, rollout: number, more: Partial<ResolvedSetFlagStep['flag']> = {}): ResolvedSetFlagStep {
   return { index: 3, field: 'spec.strategy.canary.steps[3]', kind: 'setFlag', flag: { name, rollout, environment: undefined, project: 'default', onAbort: 'restore', ...more } };
 }
 
@@ -77,7 +77,7 @@ const env = 'production';
 const unreachable: AdminFailure = { ok: false, kind: 'unreachable', message: 'Unleash at http://u unreachable' };
 
 /** Runs the step until it is no longer recording (the reconciler writes status in between). */
-async function runToEnd(admin: FakeAdmin, s: SetFlagStep, flags: TouchedFlag[] = []) {
+async function runToEnd(admin: FakeAdmin, s: ResolvedSetFlagStep, flags: TouchedFlag[] = []) {
   const first = await runSetFlagStep(s, flags, admin, env);
   return runSetFlagStep(s, first.flags, admin, env);
 }

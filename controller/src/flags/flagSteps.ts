@@ -13,7 +13,7 @@ import type { GateVerdict } from '../planner/world.ts';
 import { describeFlag, type FlagRef, type StrategyChoice } from './flagEnvironment.ts';
 import type { AdminFailure, FlagAdmin } from './unleashAdmin.ts';
 
-export type SetFlagStep = Extract<ResolvedStep, { kind: 'setFlag' }>;
+export type ResolvedSetFlagStep = Extract<ResolvedStep, { kind: 'setFlag' }>;
 
 /**
  * The step cannot go on until a person fixes something outside the Rollout's reach (the token, or a flag that
@@ -45,7 +45,7 @@ export interface FlagStepTiming {
 export const defaultFlagStepTiming: FlagStepTiming = { retryAfterMs: 10_000, recheckInvalidAfterMs: 60_000, afterRecordMs: 1_000 };
 
 /** The flag a step names, with the controller's default environment filled in. */
-export function flagOfStep(step: SetFlagStep, defaultEnvironment: string): FlagRef {
+export function flagOfStep(step: ResolvedSetFlagStep, defaultEnvironment: string): FlagRef {
   return { name: step.flag.name, project: step.flag.project, environment: step.flag.environment ?? defaultEnvironment };
 }
 
@@ -58,7 +58,7 @@ export function sameFlag(a: FlagRef, b: FlagRef): boolean {
  * flag. `done` only when Unleash has confirmed the percentage by a read-back.
  */
 export async function runSetFlagStep(
-  step: SetFlagStep,
+  step: ResolvedSetFlagStep,
   flags: readonly TouchedFlag[],
   admin: FlagAdmin,
   defaultEnvironment: string,
@@ -113,7 +113,7 @@ export async function runSetFlagStep(
   };
 }
 
-function failureVerdict(step: SetFlagStep, failure: AdminFailure, timing: FlagStepTiming): GateVerdict | InvalidFlagStep {
+function failureVerdict(step: ResolvedSetFlagStep, failure: AdminFailure, timing: FlagStepTiming): GateVerdict | InvalidFlagStep {
   switch (failure.kind) {
     case 'auth':
     case 'notFound':
