@@ -31,7 +31,8 @@ export const testScrapeInterval = '1s';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const wanted = new Set((process.env.SLUICE_TEST_SERVICES ?? 'cluster,prometheus,unleash').split(',').map((s) => s.trim()));
-  const runDir = join(repoRoot, '.sluice', 'test-services');
+  // One folder per run: two test runs in one checkout must not delete each other's databases.
+  const runDir = join(repoRoot, '.sluice', 'test-services', String(process.pid));
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
@@ -59,6 +60,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const teardown = async () => {
     await Promise.allSettled(stops.reverse().map((stop) => stop()));
+    rmSync(runDir, { recursive: true, force: true });
   };
   try {
     const [cluster, prometheus, unleash] = await Promise.all([startCluster(), startProm(), startUnl()]);
