@@ -70,7 +70,7 @@ describe('given the dashboard in chromium and a rollout about to start a canary'
     await page.locator(`${row('checkout')} .phase`).filter({ hasText: 'Healthy' }).waitFor();
     await expectText(page, '.live', 'live');
     await page.evaluate(() => {
-      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+      (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
     });
 
     // A second canary for the list's colours: payments aborted (Degraded).
@@ -83,7 +83,7 @@ describe('given the dashboard in chromium and a rollout about to start a canary'
 
     await page.locator(`${row('checkout')} .weight-text`).filter({ hasText: /^60%$/ }).waitFor({ timeout: 30_000 });
     expect((await getRollout(ns.name, 'checkout')).status?.weights?.canary).toBe(60);
-    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
     await waitForRollout(ns.name, 'payments', 'payments paused', (r) => r.status?.phase === 'Paused');
     await requestAction(ns.name, 'payments', 'abort');
