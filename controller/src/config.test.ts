@@ -51,6 +51,11 @@ describe('loadConfig defaults', () => {
       dashboardPort: 3100,
       dashboardBasePath: '/',
       dashboardActions: false,
+      unleashUrl: undefined,
+      unleashAdminToken: undefined,
+      unleashClientToken: undefined,
+      unleashEnvironment: 'development',
+      unleashProject: 'default',
       podName: 'sluice-7d9f-a1b2c3',
     });
   });
@@ -92,6 +97,11 @@ const accepted: { [K in keyof ControllerConfig]: [string, ControllerConfig[K]] }
   dashboardPort: ['8443', 8443],
   dashboardBasePath: ['/sluice', '/sluice/'],
   dashboardActions: ['true', true],
+  unleashUrl: ['http://unleash.unleash:4242', 'http://unleash.unleash:4242'],
+  unleashAdminToken: ['*:*.0123abcd', '*:*.0123abcd'],
+  unleashClientToken: ['default:production.0123abcd', 'default:production.0123abcd'],
+  unleashEnvironment: ['production', 'production'],
+  unleashProject: ['payments', 'payments'],
   podName: ['sluice-controller-5c9d8-xk2lp', 'sluice-controller-5c9d8-xk2lp'],
 };
 const names = Object.keys(settings) as (keyof ControllerConfig)[];

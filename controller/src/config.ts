@@ -5,6 +5,7 @@
  * over the default. Bad input stops the controller before it touches the cluster, with a message that names the
  * flag and the variable and says what would be accepted.
  */
+import { unleashBaseUrl, unleashDefaults } from './flags/settings.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -249,6 +250,41 @@ export const settings = {
     defaultText: 'false',
     default: () => false,
     parse: (text) => booleanWords.get(text.toLowerCase()) ?? invalid,
+  }),
+  unleashUrl: setting<string | undefined>({
+    flag: '--unleash-url', env: 'SLUICE_UNLEASH_URL', valueName: 'url', accepts: 'an http(s) URL of the Unleash server, without credentials',
+    description: 'Unleash server for setFlag steps and freeze flags. Needed only when a Rollout uses them.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: (text) => (text === '' ? undefined : unleashBaseUrl(text) === undefined ? invalid : text),
+  }),
+  unleashAdminToken: setting<string | undefined>({
+    flag: '--unleash-admin-token', env: 'SLUICE_UNLEASH_ADMIN_TOKEN', valueName: 'token', accepts: 'an Unleash admin API token',
+    description: 'Admin API token that setFlag steps and abort restores write with; in a cluster, from a Secret. Never logged.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: (text) => text || undefined,
+  }),
+  unleashClientToken: setting<string | undefined>({
+    flag: '--unleash-client-token', env: 'SLUICE_UNLEASH_CLIENT_TOKEN', valueName: 'token', accepts: 'an Unleash backend (client) API token',
+    description: 'Client API token that freeze flags are read with (its environment is the one read); in a cluster, from a Secret. Never logged.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: (text) => text || undefined,
+  }),
+  unleashEnvironment: setting({
+    flag: '--unleash-environment', env: 'SLUICE_UNLEASH_ENVIRONMENT', valueName: 'name', accepts: 'an Unleash environment name',
+    description: 'Environment a setFlag step changes when it names none.',
+    defaultText: unleashDefaults.defaultEnvironment,
+    default: () => unleashDefaults.defaultEnvironment,
+    parse: (text) => (/^[A-Za-z0-9_.-]{1,100}$/.test(text) ? text : invalid),
+  }),
+  unleashProject: setting({
+    flag: '--unleash-project', env: 'SLUICE_UNLEASH_PROJECT', valueName: 'name', accepts: 'an Unleash project id',
+    description: 'Project of a flag when a setFlag step names none.',
+    defaultText: unleashDefaults.defaultProject,
+    default: () => unleashDefaults.defaultProject,
+    parse: (text) => (/^[A-Za-z0-9_.-]{1,100}$/.test(text) ? text : invalid),
   }),
   podName: setting({
     flag: '--pod-name', env: 'POD_NAME', valueName: 'name', accepts: 'a name of 1 to 253 characters',
