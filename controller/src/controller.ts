@@ -61,7 +61,7 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
     // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
     replicaSets: inform(replicaSetsRef, rolloutLabel),
     services: inform(servicesRef, rolloutLabel),
-    httpRoutes: (await served(kc, httpRoutesRef)) ? inform(httpRoutesRef) : emptyCache,
+    httpRoutes: (await served(kc, httpRoutesRef, namespace)) ? inform(httpRoutesRef) : emptyCache,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
     clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(sluiceRef(clusterAnalysisTemplateResource), undefined, false),
   };
@@ -127,11 +127,14 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
   };
 }
 
-/** Whether the API server serves a kind (its CRD may not be installed). */
-async function served(kc: KubeConfig, ref: ResourceRef): Promise<boolean> {
+/**
+ * Whether the API server serves a kind (its CRD may not be installed). Asked in the watched namespace when there
+ * is one: a controller confined to a namespace may have no right to list the kind across the cluster.
+ */
+async function served(kc: KubeConfig, ref: ResourceRef, namespace: string | undefined): Promise<boolean> {
   const api = kc.makeApiClient(KubeJsonApi);
   try {
-    await api.list(collectionPath(ref), { limit: 1 });
+    await api.list(collectionPath(ref, namespace), { limit: 1 });
     return true;
   } catch (err) {
     if (err instanceof ApiException && err.code === 404) return false;
