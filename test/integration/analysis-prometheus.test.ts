@@ -181,7 +181,7 @@ describe('Prometheus unreachable', () => {
 
 describe('the statistical judge through Prometheus', () => {
   beforeAll(async () => {
-    // The judge needs the whole lookback (20s at 1s steps, plus the 5s rate window) filled on both tracks.
+    // The judge needs the lookback (20s at 1s steps, plus the 5s rate window) filled on both tracks.
     const q = (track: string) => `sum(rate(http_request_duration_seconds_count{job="${job}",service="slow",track="${track}"}[5s]))`;
     await waitFor(
       async () => {
@@ -192,9 +192,10 @@ describe('the statistical judge through Prometheus', () => {
             return r.kind === 'matrix' ? r.series.flat().filter((v) => v > 0).length : 0;
           }),
         );
-        return counts.every((c) => c >= 21);
+        // 21 steps in the window; a few may lack data when a scrape is late on a busy machine (the judge drops them).
+        return counts.every((c) => c >= 16);
       },
-      { timeoutMs: 90_000, intervalMs: 1000, what: '20s of latency samples on both tracks' },
+      { timeoutMs: 90_000, intervalMs: 1000, what: 'at least 16 of the last 21 seconds of latency samples on both tracks' },
     );
   }, 120_000);
 
