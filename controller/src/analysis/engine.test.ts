@@ -126,6 +126,15 @@ describe('evaluateAnalysis: a step analysis', () => {
     expect(out.runs[0]!.metrics[0]).toMatchObject({ phase: 'Successful', count: 3, successful: 3 });
   });
 
+  it('changes nothing between measurements, so status is not rewritten while waiting', async () => {
+    const s = setup([{ ...errorRate, count: 3, interval: '30s' }], () => value(0.01));
+    const first = await s.reconcile([s.step()]);
+    s.clock.advance(29);
+    const second = await s.reconcile([s.step()]);
+    expect(second.runs).toEqual(first.runs);
+    expect(s.provider.queries).toHaveLength(1);
+  });
+
   it('does not catch up on missed intervals after a long gap: one measurement per pass', async () => {
     const s = setup([{ ...errorRate, count: 3, interval: '30s' }], () => value(0.01));
     await s.reconcile([s.step()]);
