@@ -23,18 +23,23 @@ export interface EventFeedOptions {
   /** Called when the feed fails and will retry; for logs. */
   onError: (err: unknown) => void;
   noProgressTimeoutMs?: number;
+  /** The list and watch calls; built from the KubeConfig when omitted (tests pass their own). */
+  api?: Pick<KubeJsonApi, 'list' | 'watch'>;
+  /** Delays between failed attempts; 1 s doubling up to 30 s when omitted. */
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 export class EventFeed {
-  readonly #api: KubeJsonApi;
+  readonly #api: Pick<KubeJsonApi, 'list' | 'watch'>;
   readonly #path: string;
   readonly #options: EventFeedOptions;
   readonly #stopper = new AbortController();
-  readonly #backoff = new Backoff({ initialMs: 1_000, maxMs: 30_000 });
+  readonly #backoff: Backoff;
   #running: Promise<void> | undefined;
 
   constructor(kc: KubeConfig, options: EventFeedOptions) {
-    this.#api = kc.makeApiClient(KubeJsonApi);
+    this.#api = options.api ?? kc.makeApiClient(KubeJsonApi);
+    this.#backoff = new Backoff(options.backoff ?? { initialMs: 1_000, maxMs: 30_000 });
     this.#path = options.namespace === '' ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/events`;
     this.#options = options;
   }
