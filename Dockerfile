@@ -7,11 +7,11 @@
 # the production node_modules runs, and it drives a rollout against a real API server with the ServiceAccount
 # rights of manifests/.
 #
-# Three stages: "build" compiles TypeScript with the dev dependencies, "runtime-deps" installs the production
-# dependencies alone, and the final stage holds those two outputs and nothing else (no compiler, no sources,
-# no npm cache). --ignore-scripts: no production dependency has an install script, and the one dev dependency
-# that has one (the `node` package, which fetches Node 24 for machines without it) is not needed where the
-# base image already is Node 24.
+# Three stages: "build" compiles TypeScript and bundles the dashboard page with the dev dependencies,
+# "runtime-deps" installs the production dependencies alone, and the final stage holds those outputs and nothing
+# else (no compiler, no sources, no npm cache). --ignore-scripts: no production dependency has an install script,
+# and the one dev dependency that needs its own (the `node` package, which fetches Node 24 for machines without
+# it) has nothing to do where the base image is Node 24 already.
 
 FROM node:24-slim AS build
 WORKDIR /src
@@ -19,6 +19,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY controller/src ./controller/src
+COPY dashboard ./dashboard
+# tsc into dist/, then vite bundles the dashboard page into dashboard/dist.
 RUN npm run build
 
 FROM node:24-slim AS runtime-deps
@@ -31,6 +33,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# Found by the controller beside its code (controller/src/dashboard/assets.ts looks for dashboard/dist upwards).
+COPY --from=build /src/dashboard/dist ./dashboard/dist
 # ESM: Node reads "type": "module" from the nearest package.json to treat dist/**/*.js as modules.
 COPY package.json ./
 # The base image's unprivileged "node" user, by number so that Kubernetes can check runAsNonRoot.
