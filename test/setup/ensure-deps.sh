@@ -40,3 +40,6 @@ fi
 
 # --- Kubernetes binaries from the Go module proxy -------------------------------------------------
 "$root/test/setup/build-cluster.sh"
+
+# --- Checkers of the monitoring examples (Prometheus config loader, PrometheusRule CRD) ----------------
+$cluster_only || "$root/test/setup/monitoring-tools.sh" >/dev/null
