@@ -6,7 +6,9 @@ import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, se
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
 import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Rollout } from './api/types.ts';
+import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
+import { UnleashConnection } from './flags/unleashConnection.ts';
 import { Informer } from './kube/informer.ts';
 import { KubeJsonApi } from './kube/kubeJsonApi.ts';
 import type { KubeObject } from './kube/objectStore.ts';
@@ -68,6 +70,12 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
   if (caches.httpRoutes === emptyCache) log.warn('the Gateway API HTTPRoute kind is not served: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec');
 
   const custom = kc.makeApiClient(CustomObjectsApi);
+  // Woken by the freeze gate when a freeze flag changes or Unleash comes back; filled in once the queue exists.
+  const wake = { frozenRollouts: () => {} };
+  const unleash = new UnleashConnection({
+    url: config.unleashUrl, adminToken: config.unleashAdminToken, clientToken: config.unleashClientToken,
+    defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject,
+  }, { freezeGate: { onChange: () => wake.frozenRollouts() } });
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom },
@@ -77,6 +85,14 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
         await custom.patchNamespacedCustomObject({ group: t.group, version: t.version, plural: t.plural, namespace: t.namespace, name: t.name, body: ops },
           setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
       },
+    },
+    gates: {
+      templates: {
+        analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
+        clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
+      },
+      prometheus: new PrometheusProvider({ userAgent: 'sluice' }),
+      unleash,
     },
     fence,
     reportingInstance: config.podName,
@@ -107,6 +123,9 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
       for (const k of rolloutKeysFor(kind as WatchedKind, { metadata: { namespace: ns, name, ...(cached?.metadata?.labels ? { labels: cached.metadata.labels } : {}) } }, rollouts)) queue.add(k);
     });
   }
+  wake.frozenRollouts = () => {
+    for (const r of rollouts.list()) if (r.spec.gates?.freezeFlag !== undefined) queue.add(`${r.metadata.namespace}/${r.metadata.name}`);
+  };
   metrics.collectFrom({ queueDepth: () => queue.depth, rolloutPhases: () => rollouts.list().map((r) => r.status?.phase) });
   for (const informer of informers) informer.start();
 
@@ -118,6 +137,7 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
     startWorkers: () => queue.start(),
     async stop() {
       await queue.shutdown();
+      unleash.close();
       log.debug('work queue drained');
       await Promise.all(informers.map(async (i) => {
         await i.stop();

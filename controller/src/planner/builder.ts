@@ -28,6 +28,7 @@ export class PlanBuilder {
     this.previous = world.rollout.status ?? {};
     this.status = { ...structuredClone(this.previous), observedGeneration: world.rollout.metadata.generation ?? 0 };
     if (world.analysisRuns !== undefined) this.status.analysis = { runs: world.analysisRuns };
+    if (world.flags !== undefined) this.status.flags = world.flags;
   }
 
   get now(): string {

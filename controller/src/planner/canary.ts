@@ -9,17 +9,26 @@ import { canaryReplicas, podShare } from './replicas.ts';
 import { revisionOf } from './revision.ts';
 import { runStep } from './step.ts';
 
+/** The stable revision of a flag-only Rollout before its first release. */
+export const unreleased = 'none';
+
 export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   const { world, status } = b;
   const spec = world.rollout.spec;
   const desired = world.deployment?.templateRevision ?? revisionOf(spec.strategy);
 
   if (status.stableRevision === undefined) {
-    // First sight of this Rollout: what runs now is stable; there is nothing to compare a canary with.
-    status.stableRevision = desired;
-    status.canaryRevision = desired;
-    b.enterStep(steps.length);
-    b.event('Normal', 'Initialized', `revision ${desired} is the stable revision`);
+    if (world.deployment === undefined) {
+      // A flag-only Rollout is the release itself: nothing is released yet, so its steps run from the start.
+      status.stableRevision = unreleased;
+      status.canaryRevision = unreleased;
+    } else {
+      // First sight of a workload: what runs now is stable; there is nothing to compare a canary with.
+      status.stableRevision = desired;
+      status.canaryRevision = desired;
+      b.enterStep(steps.length);
+      b.event('Normal', 'Initialized', `revision ${desired} is the stable revision`);
+    }
   }
   if (desired === status.stableRevision) return planSteady(b, steps.length);
 
@@ -29,6 +38,12 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
 
   const background = world.backgroundVerdict;
   if (background?.kind === 'failed') return abort(b, `background analysis failed: ${background.message}`);
+  if (background?.kind === 'inconclusive') {
+    // Holds where it is: no data is never a pass. An abort, or data coming back, ends the hold.
+    b.pause('AnalysisInconclusive');
+    b.status.message = `background analysis inconclusive: ${background.message}; holding (abort, or wait for data)`;
+    return planTraffic(b, steps, status.currentStepIndex ?? 0);
+  }
 
   let index = status.currentStepIndex ?? 0;
   while (index < steps.length) {
@@ -80,6 +95,8 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   const { status } = b;
   const superseded = status.canaryRevision !== status.stableRevision ? status.canaryRevision : undefined;
   status.canaryRevision = desired;
+  // Flags an aborted canary has not restored yet stay listed (and shown); otherwise a new canary starts clean.
+  if (status.abort !== true) delete status.flags;
   status.abort = false;
   delete status.abortedAt;
   delete status.analysis;
@@ -188,6 +205,7 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     // Both Services now select the new revision, so setting the router back to 100% stable moves no request
     // to the old pods; the old stable ReplicaSet is left out of the plan and scales to 0.
     status.stableRevision = canary;
+    delete status.flags; // promoted: the flags stay where the steps left them, nothing is left to restore
     b.replicaSets = [{ revision: canary, replicas: n }];
     setTraffic(b, 0, { stable: canary, canary });
     b.event('Normal', 'Promoted', `revision ${canary} is now stable (was ${stable})`);
@@ -201,4 +219,5 @@ function promoteFlagOnly(b: PlanBuilder): void {
   const { status } = b;
   b.event('Normal', 'Promoted', `every step of revision ${status.canaryRevision} is done`);
   status.stableRevision = status.canaryRevision;
+  delete status.flags;
 }

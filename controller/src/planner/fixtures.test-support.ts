@@ -57,6 +57,7 @@ export class SimCluster {
       backgroundVerdict: this.backgroundVerdict,
       freeze: this.freeze,
       analysisRuns: undefined,
+      flags: undefined,
     };
   }
 

@@ -286,6 +286,16 @@ describe('specs the controller cannot carry out', () => {
 });
 
 describe('flag-only rollouts', () => {
+  it('are the release themselves: a new one runs its steps from the first', () => {
+    const sim = new SimCluster({ strategy: { canary: { steps: [{ setFlag: { name: 'new-flow', rollout: 10 } }] } } });
+    const plan = sim.converge();
+    expect(plan.status.phase).toBe('Progressing');
+    expect(plan.status.currentStepIndex).toBe(0);
+    expect(plan.status.message).toMatch(/step 1\/1 \(setFlag new-flow to 10%\): waiting for a verdict/);
+    sim.stepVerdicts.set(0, { kind: 'done', message: 'Unleash confirmed 10%' });
+    expect(sim.converge().status.phase).toBe('Healthy');
+  });
+
   it('run their steps without pods or traffic and end released', () => {
     const sim = new SimCluster({ strategy: { canary: { steps: [{ setFlag: { name: 'new-flow', rollout: 10 } }, { pause: { duration: '1s' } }] } } });
     sim.converge();

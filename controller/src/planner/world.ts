@@ -4,7 +4,7 @@
  */
 import type { ManualAction } from '../api/controls.ts';
 import type { SpecError } from '../api/validate.ts';
-import type { AnalysisRunStatus, Rollout, RolloutStatus } from '../api/types.ts';
+import type { AnalysisRunStatus, Rollout, RolloutStatus, TouchedFlag } from '../api/types.ts';
 
 /** The Deployment named by workloadRef, reduced to what the planner needs. */
 export interface ObservedDeployment {
@@ -57,6 +57,8 @@ export interface ObservedWorld {
   backgroundVerdict: GateVerdict | undefined;
   /** The analysis runs after this reconcile's measurements; undefined leaves status.analysis as it is. */
   analysisRuns: AnalysisRunStatus[] | undefined;
+  /** The feature flags the rollout has touched, after this reconcile's setFlag step; undefined leaves them. */
+  flags: TouchedFlag[] | undefined;
   /** Set while a freeze flag holds every step. */
   freeze: { message: string } | undefined;
 }

@@ -33,6 +33,11 @@ export interface ExecuteContext {
   fence: () => void;
   /** Who reports the Events (the pod name). */
   reportingInstance: string;
+  /**
+   * Runs once traffic has moved and before status is written, so that what it changes in the plan (flags still
+   * to restore) lands in the same status write, and so that an abort's traffic shift never waits for Unleash.
+   */
+  afterTraffic?: (plan: Plan) => Promise<void>;
 }
 
 export const rolloutRef = { group: apiGroup, version: apiVersionName, plural: 'rollouts' };
@@ -73,6 +78,8 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     const replicas = wanted.get(revision) ?? 0;
     if ((rs.spec?.replicas ?? 0) > replicas) await scale(ctx, rs, replicas);
   }
+
+  await ctx.afterTraffic?.(plan);
 
   if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined) {
     fence();

@@ -58,5 +58,6 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     backgroundVerdict: undefined,
     freeze: undefined,
     analysisRuns: undefined,
+    flags: undefined,
   };
 }

@@ -4,6 +4,8 @@
  * the event that woke it; every call converges from whatever state it finds.
  */
 import type { Logger } from 'pino';
+import { analysesOf } from '../api/steps.ts';
+import type { Rollout } from '../api/types.ts';
 import { parseObjectKey } from '../kube/objectKey.ts';
 import { planRollout } from '../planner/plan.ts';
 import type { ReconcileResult } from '../queue/workQueue.ts';
@@ -11,6 +13,9 @@ import { routerFor } from '../routers/factory.ts';
 import type { RouterDeps } from '../routers/router.ts';
 import type { Caches } from './caches.ts';
 import { executePlan, type Clients } from './execute.ts';
+import { restoreAbortedFlags } from './flagRestore.ts';
+import { evaluateGates, type GateDeps } from './gates.ts';
+import { readSecrets, secretRefs } from './secrets.ts';
 import { ensureFinalizer, handOver, isDeleting } from './handover.ts';
 import { observeWorld, ownedReplicaSets } from './observe.ts';
 
@@ -18,6 +23,8 @@ export interface ReconcilerDeps {
   caches: Caches;
   clients: Clients;
   routerDeps: RouterDeps;
+  /** Prometheus and Unleash; the Secret reader is made per reconcile. */
+  gates: Omit<GateDeps, 'readSecret'>;
   fence: () => void;
   reportingInstance: string;
   log: Logger;
@@ -45,7 +52,18 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     if (await ensureFinalizer(base)) return;
 
     const router = routerFor(rollout, deps.routerDeps);
-    const plan = planRollout(observeWorld(deps.caches, rollout, router, now()));
+    const at = now();
+    const world = observeWorld(deps.caches, rollout, router, at);
+    const templates = deps.gates.templates;
+    const readSecret = await readSecrets(deps.clients.core, namespace!, secretRefs(analysisSpecs(rollout, templates)));
+    const gates = await evaluateGates(rollout, at, { ...deps.gates, readSecret });
+    world.specErrors.push(...gates.specErrors);
+    Object.assign(world, {
+      analysisRuns: gates.analysisRuns, flags: gates.flags, stepVerdicts: gates.stepVerdicts,
+      backgroundVerdict: gates.backgroundVerdict, freeze: gates.freeze,
+    });
+    const plan = planRollout(world);
+    if (gates.requeueAfterMs !== undefined) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
     await executePlan({
       ...base,
       deployment,
@@ -53,6 +71,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       router: 'unsupported' in router ? undefined : router,
       caches: deps.caches,
       reportingInstance: deps.reportingInstance,
+      afterTraffic: (p) => restoreAbortedFlags(p, deps.gates.unleash),
     }, plan);
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
     const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
@@ -60,4 +79,14 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     deps.onPlanned?.(namespace ?? '', name, plan.status);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   };
+}
+
+/** The template specs of every analysis the Rollout names, so their Secrets can be read before measuring. */
+function analysisSpecs(rollout: Rollout, templates: GateDeps['templates']): unknown[] {
+  try {
+    return analysesOf(rollout.spec).flatMap((a) => a.templates.map((t) =>
+      t.clusterScope ? templates.clusterAnalysisTemplate(t.templateName) : templates.analysisTemplate(rollout.metadata.namespace!, t.templateName)));
+  } catch {
+    return [];
+  }
 }
