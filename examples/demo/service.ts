@@ -53,7 +53,7 @@ export async function startDemoService(opts: ServiceOptions): Promise<{ url: str
     return reply.code(code).send({ version: opts.version, ok: !failed });
   });
   app.get('/metrics', async (_req, reply) => reply.header('Content-Type', registry.contentType).send(await registry.metrics()));
-  app.get('/healthz', async () => 'ok');
+  app.get('/healthz', () => 'ok');
   await app.listen({ host: '127.0.0.1', port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;

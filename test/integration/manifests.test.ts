@@ -106,7 +106,7 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     }
   });
 
-  it.each([['manifests', undefined], ['manifests/namespaced', undefined], ['manifests', ['manifests/dashboard-actions']]] as const)(
+  it.each([['manifests', undefined], ['manifests/namespaced', undefined], ['manifests', ['manifests/dashboard-actions']], ['manifests', ['manifests/analysis-secrets']]] as const)(
     'binds every role of %s (components %s) to the ServiceAccount the Deployment runs as, in its namespace, with no wildcard',
     async (dir, components) => {
       const { objects } = await render(dir, { namespace: 'elsewhere', nameSuffix: '-x', ...(components === undefined ? {} : { components: [...components] }) });
@@ -176,7 +176,7 @@ describe('manifests/ as kubectl kustomize renders it', () => {
 });
 
 describe('the API server accepts', () => {
-  it.each([['manifests', undefined], ['manifests/namespaced', undefined], ['manifests', ['manifests/dashboard-actions']]] as const)(
+  it.each([['manifests', undefined], ['manifests/namespaced', undefined], ['manifests', ['manifests/dashboard-actions']], ['manifests', ['manifests/analysis-secrets']]] as const)(
     'every object of %s (components %s) in a server-side dry run',
     async (dir, components) => {
       const target = dir === 'manifests/namespaced' ? nsInstall.name : app.name;
