@@ -121,7 +121,7 @@ describe('given Unleash that cannot be used', () => {
       workloadRef: { name: 'web' }, service: { port: 80 }, trafficRouting: { gatewayAPI: { httpRoute: 'web' } },
       strategy: { canary: { steps: [{ setFlag: { name: flag, rollout: 10 } }, { setWeight: 50 }] } },
     });
-    await (await wrongToken.started);
+    await wrongToken.started;
     await waitForRollout(wrongToken.namespace, 'web', 'Healthy', (r) => r.status?.phase === 'Healthy');
     await setImage(wrongToken.namespace, 'web', 'example.invalid/app:v2');
     const r = await waitForRollout(wrongToken.namespace, 'web', 'InvalidSpec', (x) => x.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True') === true, 30_000);
