@@ -27,6 +27,8 @@ export class DemoGateway {
   #server: Server | undefined;
   /** Requests sent per track, for the demo's timeline. */
   readonly sent = { stable: 0, canary: 0, errors: { stable: 0, canary: 0 } };
+  /** When each version first answered an error through this gateway (ms since the epoch). */
+  readonly firstErrorAt = new Map<string, number>();
 
   constructor(kc: KubeConfig, namespace: string, name: string, pods: PodRuntime) {
     this.#kc = kc;
@@ -98,7 +100,10 @@ export class DemoGateway {
       }
     }
     this.sent[track] += 1;
-    if (code >= 500) this.sent.errors[track] += 1;
+    if (code >= 500) {
+      this.sent.errors[track] += 1;
+      if (proc !== undefined && !this.firstErrorAt.has(proc.version)) this.firstErrorAt.set(proc.version, Date.now());
+    }
     this.#requests.inc({ service: this.#name, track, code: String(code) });
     this.#duration.observe({ service: this.#name, track }, (performance.now() - started) / 1000);
   }

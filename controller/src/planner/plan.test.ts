@@ -56,6 +56,9 @@ describe('a canary through every step (Gateway API router)', () => {
     expect(plan.status.currentStepIndex).toBe(1);
     expect(plan.status.phase).toBe('Paused');
     expect(plan.requeueAfterMs).toBe(2_000);
+    expect(plan.status.message).toBe('step 2/4 (pause 2s): paused until 2026-11-29T03:00:02.000Z');
+    sim.advance(500);
+    expect(sim.reconcile().status.message).toBe(plan.status.message); // no countdown: nothing to write while it waits
     expect(plan.status.weights).toEqual({ canary: 20, stable: 80 });
 
     sim.advance(2_000);

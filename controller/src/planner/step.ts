@@ -43,10 +43,12 @@ function pause(b: PlanBuilder, durationMs: number | undefined, where: string): S
     b.status.message = `${where}: paused until promoted (kubectl sluice promote ${name})`;
     return 'wait';
   }
-  const left = Date.parse(b.status.stepStartedAt ?? b.now) + durationMs - b.world.now.getTime();
+  const endsAt = Date.parse(b.status.stepStartedAt ?? b.now) + durationMs;
+  const left = endsAt - b.world.now.getTime();
   if (left <= 0) return 'next';
   b.pause('PauseStep');
-  b.status.message = `${where}: ${formatDuration(left)} left`;
+  // The end time, not a countdown: a message that changed on every reconcile would be a status write each time.
+  b.status.message = `${where}: paused until ${new Date(endsAt).toISOString()}`;
   b.requeueAfter(left);
   return 'wait';
 }
