@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { initialize, type Unleash } from 'unleash-client';
 import { connectUnleash } from '../fixtures/unleash.ts';
+import { waitFor } from '../support/wait.ts';
 
 const info = inject('unleash');
 const clients: Unleash[] = [];
@@ -36,7 +37,9 @@ describe('the Unleash fixture', () => {
       client.once('synchronized', () => resolve());
       client.once('error', reject);
     });
-    expect(client.isEnabled(on)).toBe(true);
+    // Unleash serves clients from a cache that follows Admin API writes within about a second, so the first
+    // synchronization may predate them: wait for a refresh that shows the flag on.
+    await waitFor(() => client.isEnabled(on), { timeoutMs: 15_000, what: `unleash-client to see ${on} enabled` });
     expect(client.isEnabled(off)).toBe(false);
   });
 });
