@@ -1,0 +1,69 @@
+/** Prints the benchmark's tables and says what each number includes. */
+import type { ReactionResult } from './reaction.ts';
+import type { ScaleResult } from './scale.ts';
+import type { Summary } from './stats.ts';
+
+const ms = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+const summaryRow = (what: string, s: Summary, includes: string) => [what, String(s.n), ms(s.p50), ms(s.p99), ms(s.max), includes];
+
+export function reactionTable(r: ReactionResult): string {
+  return table(['Reaction', 'n', 'p50', 'p99', 'max', 'what it includes'], [
+    summaryRow('failing measurement -> weight 0', r.aborts.failedMeasurementToWeight0Ms, 'plan + HTTPRoute PATCH + watch delivery, in the reconcile that measured'),
+    summaryRow('error flip -> failing measurement', r.aborts.errorFlipToFailedMeasurementMs, 'Prometheus scrape (1 s) + 3 s rate window crossing 10% + analysis interval (1 s)'),
+    summaryRow('error flip -> weight 0', r.aborts.errorFlipToWeight0Ms, 'both of the above: what a user sees'),
+    summaryRow('kubectl sluice promote -> next weight', r.promotes.promoteToNextWeightMs, 'annotation PATCH, watch to the controller, queue, reconcile, HTTPRoute PATCH, watch back'),
+    summaryRow('promote annotation written -> next weight', r.promotes.annotationWrittenToNextWeightMs, 'the same without the plugin\'s own PATCH round trip'),
+  ]);
+}
+
+export function costTable(r: ReactionResult, scale: ScaleResult[]): string {
+  const rows = [
+    ['Prometheus queries per analysis interval per rollout', String(r.cost.promQueriesPerIntervalPerRollout),
+      `counted by a proxy in front of Prometheus, ${r.cost.rolloutsMeasured} rollouts x 1 metric, ${r.cost.promQueryWindowSeconds} s window`],
+    ['status bytes, canary paused with background analysis', `${r.cost.statusBytesWithAnalysis.p50 ?? '-'} (max ${r.cost.statusBytesWithAnalysis.max ?? '-'})`, 'JSON of .status, 1 metric, up to 10 measurements kept'],
+    ...scale.map((s) => [`status bytes after a 3-step canary (N=${s.rollouts})`, `${s.statusBytes.p50 ?? '-'} (max ${s.statusBytes.max ?? '-'})`, 'JSON of .status, no analysis']),
+  ];
+  return table(['Cost per rollout', 'value', 'how'], rows);
+}
+
+export function scaleTable(results: ScaleResult[]): string {
+  const col = (f: (s: ScaleResult) => string) => results.map(f);
+  const rows: [string, ...string[]][] = [
+    ['created objects (Deployment+HTTPRoute+Rollout)', ...col((s) => `${s.objectsCreated} in ${s.createSeconds} s`)],
+    ['start-up to caches synced', ...col((s) => `${s.startupToCachesSyncedSeconds} s`)],
+    ['RSS / heap at caches synced', ...col((s) => `${s.memory.atCachesSynced.rssMiB} / ${s.memory.atCachesSynced.heapUsedMiB} MiB`)],
+    ['RSS / heap idle after takeover', ...col((s) => `${s.memory.idleAfterTakeover.rssMiB} / ${s.memory.idleAfterTakeover.heapUsedMiB} MiB`)],
+    ['RSS / heap idle after the canary', ...col((s) => `${s.memory.idleAfterCanary.rssMiB} / ${s.memory.idleAfterCanary.heapUsedMiB} MiB`)],
+    ['peak RSS (VmHWM)', ...col((s) => `${s.memory.peakRssMiB} MiB`)],
+    ['takeover: all Healthy after start', ...col((s) => `${s.takeoverSeconds} s`)],
+    ['3-step canary: all N promoted', ...col((s) => `${s.canary.allFinishedSeconds} s`)],
+    ['  per rollout p50 / p99', ...col((s) => `${s.canary.perRolloutFinishSeconds.p50} / ${s.canary.perRolloutFinishSeconds.p99} s`)],
+    ['  reconcile p50 / p99', ...col((s) => `${ms(s.canary.reconcileP50Ms)} / ${ms(s.canary.reconcileP99Ms)}`)],
+    ['  reconciles per rollout', ...col((s) => String(s.canary.reconcilesPerRollout))],
+    ['  API requests/s (writes/s)', ...col((s) => `${s.canary.api.readsPerSecond + s.canary.api.writesPerSecond} (${s.canary.api.writesPerSecond})`)],
+    ['  API requests (writes) per rollout', ...col((s) => `${s.canary.apiRequestsPerRollout} (${s.canary.apiWritesPerRollout})`)],
+    ['  API server write latency p50 / p99 (all clients)', ...col((s) => `${ms(s.canary.apiserverWrites.p50Ms)} / ${ms(s.canary.apiserverWrites.p99Ms)}`)],
+    ['  cores: sluice / apiserver / etcd', ...col((s) => `${s.canary.cores.sluice ?? '-'} / ${s.canary.cores['kube-apiserver'] ?? '-'} / ${s.canary.cores.etcd ?? '-'}`)],
+    ['  cores: kcm / scheduler / kwok', ...col((s) => `${s.canary.cores['kube-controller-manager'] ?? '-'} / ${s.canary.cores['kube-scheduler'] ?? '-'} / ${s.canary.cores.kwok ?? '-'}`)],
+    ['idle API requests/s (writes) after takeover', ...col((s) => `${s.idle.afterTakeover.readsPerSecond + s.idle.afterTakeover.writesPerSecond} (${s.idle.afterTakeover.writes} writes in ${s.idle.afterTakeover.seconds} s)`)],
+    ['idle API requests/s (writes) after canary', ...col((s) => `${s.idle.afterCanary.readsPerSecond + s.idle.afterCanary.writesPerSecond} (${s.idle.afterCanary.writes} writes in ${s.idle.afterCanary.seconds} s)`)],
+  ];
+  return table(['Scale', ...results.map((s) => `N = ${s.rollouts.toLocaleString('en-US')}`)], rows);
+}
+
+export const explanations = [
+  'Times are wall clock on one machine: the controller, the control plane and this benchmark share its cores.',
+  '"weight 0" and "next weight" are the arrival of the HTTPRoute watch event carrying the new weight, so they include the API server\'s write and its watch delivery.',
+  '"failing measurement" is the finishedAt the controller wrote into the Rollout\'s status for the first Failed measurement after the flip.',
+  'Reconcile p50/p99 are interpolated inside the sluice_reconcile_duration_seconds buckets (5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30, 60 s): a p99 of 37 ms means "between 25 and 50 ms".',
+  'API requests/s are deltas of the controller\'s sluice_kube_api_requests_total (every request it sent, watches included, whatever the answer), divided by the window.',
+  'Cores are CPU seconds from /proc/<pid>/stat over the window, divided by its length (2 cores on the machine in all).',
+  'RSS and heap are the controller\'s process_resident_memory_bytes and nodejs_heap_size_used_bytes; peak RSS is VmHWM from /proc.',
+];

@@ -1,0 +1,206 @@
+/**
+ * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out bench/results/<date>.json]
+ *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force]`
+ *
+ * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
+ * again; one that was running is reused and left running): reaction times, memory, throughput, API load and
+ * cost per rollout. Prints tables and writes the numbers as JSON. Each scenario has its own namespace and its
+ * own controller process, and is cleaned up after. Not a test: nothing here passes or fails on a number.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { crdsDir } from '../controller/src/api/generate-crds.ts';
+import { resources } from '../controller/src/api/resources.ts';
+import { down, runningControlPlane, up } from '../test/cluster/controlPlane.ts';
+import { clusterBinDir, repoRoot } from '../test/cluster/paths.ts';
+import { waitFor } from '../test/support/wait.ts';
+import type { BenchContext } from './context.ts';
+import { benchLabel, connect, type Kube } from './kube.ts';
+import { benchReaction, type ReactionResult } from './reaction.ts';
+import { costTable, explanations, reactionTable, scaleTable } from './report.ts';
+import { benchScale, type ScaleResult } from './scale.ts';
+
+interface Options {
+  sizes: number[];
+  aborts: number;
+  promotes: number;
+  out: string;
+  qps: number;
+  burst: number;
+  concurrency: number;
+  idleSeconds: number;
+  clientConcurrency: number;
+  reaction: boolean;
+  force: boolean;
+  /** Run the controller of this commit (exported from git) instead of the work tree's. */
+  commit: string | undefined;
+}
+
+const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force] [--commit REV]';
+
+export function parseOptions(argv: readonly string[]): Options {
+  const today = new Date().toISOString().slice(0, 10);
+  const o: Options = {
+    sizes: [100, 1000], aborts: 50, promotes: 20, out: join('bench', 'results', `${today}.json`),
+    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value\n${usage}`);
+      return v;
+    };
+    const int = (min: number) => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < min) throw new Error(`${flag} takes a whole number of at least ${min}\n${usage}`);
+      return v;
+    };
+    switch (flag) {
+      case '--sizes':
+        o.sizes = value().split(',').filter((s) => s !== '').map((s) => {
+          const n = Number(s.replaceAll('_', ''));
+          if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes takes whole numbers, like 100,1000; got ${s}`);
+          return n;
+        });
+        break;
+      case '--aborts': o.aborts = int(0); break;
+      case '--promotes': o.promotes = int(0); break;
+      case '--out': o.out = value(); break;
+      case '--qps': o.qps = int(1); break;
+      case '--burst': o.burst = int(1); break;
+      case '--concurrency': o.concurrency = int(1); break;
+      case '--idle-seconds': o.idleSeconds = int(1); break;
+      case '--client-concurrency': o.clientConcurrency = int(1); break;
+      case '--no-reaction': o.reaction = false; break;
+      case '--force': o.force = true; break;
+      case '--commit': o.commit = value(); break;
+      case '-h':
+      case '--help':
+        console.log(usage);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${a}\n${usage}`);
+    }
+  }
+  return o;
+}
+
+/** `kubectl apply --server-side -k crds/`, as a user installs them, then waits until every Sluice kind is served. */
+async function installCrds(kube: Kube): Promise<void> {
+  execFileSync(join(clusterBinDir(), 'kubectl'), ['--kubeconfig', kube.kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager=sluice-bench', '-k', crdsDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const custom = kube.kc.makeApiClient(CustomObjectsApi);
+  for (const def of resources) {
+    await waitFor(() => custom.listClusterCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: def.plural, limit: 1 }).then(() => true), { timeoutMs: 30_000, what: `${def.plural}.sluice.dev to be served` });
+  }
+}
+
+/**
+ * Where the controller under test comes from. The work tree by default (benchmark your change); with --commit,
+ * that commit's controller/ exported into the work folder, so edits in progress elsewhere in the tree cannot
+ * change what is measured. node_modules and the built dashboard are found up the tree, from the repository.
+ */
+function controllerSource(commit: string | undefined, workDir: string): { entry: string; commit: string; dirty: boolean } {
+  const git = (...args: string[]) => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8' }).trim();
+  if (commit === undefined) {
+    return { entry: join(repoRoot, 'controller/src/main.ts'), commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'controller') !== '' };
+  }
+  const sha = git('rev-parse', '--verify', `${commit}^{commit}`);
+  const dir = join(workDir, 'src');
+  mkdirSync(dir, { recursive: true });
+  execFileSync('bash', ['-c', 'git -C "$1" archive "$2" controller package.json | tar -x -C "$3"', '_', repoRoot, sha, dir]);
+  return { entry: join(dir, 'controller/src/main.ts'), commit: sha, dirty: false };
+}
+
+function otherTestRuns(): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', 'vitest'], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '');
+  } catch {
+    return [];
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const progress = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
+  if (opts.sizes.some((n) => n >= 10_000) && !opts.force) {
+    const others = otherTestRuns();
+    if (others.length > 0) throw new Error(`other test runs are using the machine (pgrep vitest):\n${others.join('\n')}\n10,000 rollouts would disturb them and be disturbed; wait, or pass --force`);
+  }
+  const others = otherTestRuns();
+  const load = loadavg().map((x) => Math.round(x * 100) / 100);
+  if (others.length > 0) progress(`note: other test runs share the machine (load average ${load.join(', ')}); the numbers will show it`);
+  const runId = randomBytes(3).toString('hex');
+  const workDir = join(repoRoot, '.sluice', 'bench', runId);
+  mkdirSync(workDir, { recursive: true });
+
+  const reused = runningControlPlane() !== undefined;
+  const started = performance.now();
+  const cp = await up();
+  progress(`${reused ? 'reusing the running' : 'started a'} control plane at ${cp.server} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  try {
+    const kube = connect(cp.kubeconfig);
+    await installCrds(kube);
+    const leftovers = (await kube.core.listNamespace({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!);
+    if (leftovers.length > 0) progress(`note: namespaces of earlier benchmark runs are still there: ${leftovers.join(', ')}`);
+    const source = controllerSource(opts.commit, workDir);
+    progress(`controller from ${opts.commit === undefined ? 'the work tree' : 'commit'} ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}`);
+    const ctx: BenchContext = {
+      kube, clusterDir: cp.dir, flags: { qps: opts.qps, burst: opts.burst, concurrency: opts.concurrency }, controllerEntry: source.entry,
+      workDir, clientConcurrency: opts.clientConcurrency, runId, progress,
+    };
+    progress(`controller flags: --kube-api-qps ${opts.qps} --kube-api-burst ${opts.burst} --concurrency ${opts.concurrency}; logs in ${relative(repoRoot, workDir)}`);
+
+    let reaction: ReactionResult | undefined;
+    if (opts.reaction && (opts.aborts > 0 || opts.promotes > 0)) {
+      reaction = await benchReaction(ctx, { aborts: opts.aborts, promotes: opts.promotes, abortRollouts: 5 });
+      console.log(`\n${reactionTable(reaction)}\n`);
+    }
+    const scale: ScaleResult[] = [];
+    for (const n of opts.sizes) {
+      progress(`scale: ${n} rollouts`);
+      scale.push(await benchScale(ctx, n, { idleSeconds: opts.idleSeconds }));
+      console.log(`\n${scaleTable(scale)}\n`);
+    }
+    if (reaction !== undefined) console.log(`${costTable(reaction, scale)}\n`);
+    for (const e of explanations) console.log(`- ${e}`);
+
+    const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+    const out = {
+      date: new Date().toISOString(),
+      command,
+      machineAtStart: { loadAverage: load, otherTestRuns: others },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), kernel: release(), node: process.version },
+      controllerFlags: ctx.flags,
+      controllerSource: { commit: source.commit, uncommittedChanges: source.dirty },
+      controlPlane: { reused, server: cp.server },
+      options: opts,
+      reaction,
+      scale,
+      notes: explanations,
+    };
+    const file = resolve(repoRoot, opts.out);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    progress(`wrote ${relative(repoRoot, file)}`);
+  } finally {
+    if (!reused) {
+      progress('stopping the control plane this run started');
+      await down();
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
