@@ -63,13 +63,20 @@ describe('given a flag-only Rollout', () => {
       { setFlag: { name: flag, rollout: 50 } }, { pause: { duration: '1s' } },
       { setFlag: { name: flag, rollout: 100 } },
     ]));
-    const seen = new Set<number>();
-    await waitForRollout(ns.name, 'release', 'Healthy', (r) => {
-      void flagState(flag).then((s) => s.rollouts.forEach((p) => seen.add(p)));
-      return r.status?.phase === 'Healthy';
-    }, 60_000);
-    expect(await flagState(flag)).toEqual({ enabled: true, rollouts: [100] });
-    expect(seen.has(100)).toBe(true);
+    // Sample the flag in Unleash while the steps run: each percentage holds for at least its 1s pause.
+    const seen: number[] = [];
+    const done = waitForRollout(ns.name, 'release', 'Healthy', (r) => r.status?.phase === 'Healthy', 60_000);
+    let finished = false;
+    void done.finally(() => { finished = true; }).catch(() => undefined);
+    while (!finished) {
+      for (const p of (await flagState(flag)).rollouts) if (seen.at(-1) !== p) seen.push(p);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await done;
+    const final = await flagState(flag);
+    for (const p of final.rollouts) if (seen.at(-1) !== p) seen.push(p);
+    expect(final).toEqual({ enabled: true, rollouts: [100] });
+    expect(seen).toEqual([10, 50, 100]);
   });
 
   it('when its analysis fails, puts the flag back where it was, read back from Unleash', async () => {
