@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // kubectl plugin entry point: `kubectl sluice ...` finds this file on PATH as kubectl-sluice.
-// Runs the TypeScript source directly (Node 24 strips types); the built image ships the compiled file instead.
+// Runs the TypeScript source directly (Node 24 strips types), so it works from a checkout of this repository.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 23 || (major === 23 && minor < 6)) {
   console.error(`kubectl-sluice needs Node.js 24 (found ${process.version}); run it through npm exec -- kubectl-sluice, which uses the project's Node`);
