@@ -14,6 +14,8 @@ export interface ControllerFlags {
   qps: number;
   burst: number;
   concurrency: number;
+  /** Options for the controller's node, such as --max-old-space-size=128 (a container's memory limit). */
+  nodeOptions: string[];
 }
 
 export interface RunningController {
@@ -24,6 +26,8 @@ export interface RunningController {
   spawnedAt: number;
   readyAt: number;
   scrape(): Promise<Snapshot>;
+  /** Forces a full garbage collection in the controller (through its inspector), so the next scrape shows live memory. */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,12 +41,13 @@ export interface Snapshot {
 }
 
 export async function startController(opts: { entry: string; kubeconfig: string; namespace: string; flags: ControllerFlags; logDir: string; label: string }): Promise<RunningController> {
-  const [metricsPort, dashboardPort] = (await freePorts(2)) as [number, number];
+  const [metricsPort, dashboardPort, inspectPort] = (await freePorts(3)) as [number, number, number];
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `controller-${opts.label}.log`);
   const log = createWriteStream(logFile);
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [opts.entry,
+  // The inspector, on loopback, lets the benchmark force a full GC before it reads the heap (see collectGarbage).
+  const child: ChildProcess = spawn(process.execPath, [...opts.flags.nodeOptions, `--inspect=127.0.0.1:${inspectPort}`, opts.entry,
     '--kubeconfig', opts.kubeconfig, '--namespace', opts.namespace, '--leader-elect=false',
     '--metrics-port', String(metricsPort), '--metrics-address', '127.0.0.1', '--dashboard-port', String(dashboardPort),
     '--kube-api-qps', String(opts.flags.qps), '--kube-api-burst', String(opts.flags.burst), '--concurrency', String(opts.flags.concurrency),
@@ -79,6 +84,7 @@ export async function startController(opts: { entry: string; kubeconfig: string;
         cpuSeconds: sumOf(samples, 'process_cpu_seconds_total'),
       };
     },
+    collectGarbage: () => collectGarbage(inspectPort),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -87,6 +93,25 @@ export async function startController(opts: { entry: string; kubeconfig: string;
       log.end();
     },
   };
+}
+
+/** HeapProfiler.collectGarbage through the inspector protocol: what a heap snapshot does first. */
+async function collectGarbage(port: number): Promise<void> {
+  const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+  if (target === undefined) throw new Error('the controller\'s inspector lists no target');
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+      ws.onmessage = (m: MessageEvent) => {
+        if ((JSON.parse(String(m.data)) as { id?: number }).id === 1) resolve();
+      };
+      ws.onerror = () => reject(new Error('the controller\'s inspector closed the connection'));
+      setTimeout(() => reject(new Error('no answer to HeapProfiler.collectGarbage in 60 s')), 60_000);
+    });
+  } finally {
+    ws.close();
+  }
 }
 
 /** Peak resident memory of a process (VmHWM), in bytes; 0 when it cannot be read. */

@@ -177,7 +177,9 @@ async function runAborts(ctx: BenchContext, watched: Watched, exporterUrl: strin
     const weight0 = await watched.until(`${name} canary weight 0`, () => {
       const w = watched.weights.get(name);
       return w !== undefined && w.percent === 0 && w.at > flip ? w.at : undefined;
-    }, 60_000);
+    }, 60_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}; its status: ${JSON.stringify(watched.rollouts.get(name)?.status)}`, { cause: err });
+    });
     const aborted = await watched.until(`${name} aborted in status`, () => {
       const r = watched.rollouts.get(name);
       return r?.status?.abort === true ? r : undefined;
@@ -267,7 +269,9 @@ async function createTemplate(kube: Kube, ns: string, address: string): Promise<
         args: [{ name: 'service' }],
         metrics: [{
           name: 'error-rate', interval: '1s', failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4,
-          successCondition: 'result < 0.05', failureCondition: 'result >= 0.10',
+          // No gap between the two: a measurement whose 3 s window is only partly past the flip would otherwise
+          // be Inconclusive, which pauses the rollout instead of aborting it.
+          successCondition: 'result < 0.05', failureCondition: 'result >= 0.05',
           provider: { prometheus: { address, timeout: '2s', query: errorRatioQuery('') } },
         }],
       },

@@ -3,6 +3,7 @@ import type { ReactionResult } from './reaction.ts';
 import type { ScaleResult } from './scale.ts';
 import type { Summary } from './stats.ts';
 
+const perSec = (r: { readsPerSecond: number; writesPerSecond: number }) => String(Math.round((r.readsPerSecond + r.writesPerSecond) * 10) / 10);
 const ms = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
 
 function table(header: string[], rows: string[][]): string {
@@ -16,7 +17,7 @@ const summaryRow = (what: string, s: Summary, includes: string) => [what, String
 export function reactionTable(r: ReactionResult): string {
   return table(['Reaction', 'n', 'p50', 'p99', 'max', 'what it includes'], [
     summaryRow('failing measurement -> weight 0', r.aborts.failedMeasurementToWeight0Ms, 'plan + HTTPRoute PATCH + watch delivery, in the reconcile that measured'),
-    summaryRow('error flip -> failing measurement', r.aborts.errorFlipToFailedMeasurementMs, 'Prometheus scrape (1 s) + 3 s rate window crossing 10% + analysis interval (1 s)'),
+    summaryRow('error flip -> failing measurement', r.aborts.errorFlipToFailedMeasurementMs, 'Prometheus scrape (1 s) + the 3 s rate window crossing 5% + analysis interval (1 s)'),
     summaryRow('error flip -> weight 0', r.aborts.errorFlipToWeight0Ms, 'both of the above: what a user sees'),
     summaryRow('kubectl sluice promote -> next weight', r.promotes.promoteToNextWeightMs, 'annotation PATCH, watch to the controller, queue, reconcile, HTTPRoute PATCH, watch back'),
     summaryRow('promote annotation written -> next weight', r.promotes.annotationWrittenToNextWeightMs, 'the same without the plugin\'s own PATCH round trip'),
@@ -40,20 +41,22 @@ export function scaleTable(results: ScaleResult[]): string {
     ['start-up to caches synced', ...col((s) => `${s.startupToCachesSyncedSeconds} s`)],
     ['RSS / heap at caches synced', ...col((s) => `${s.memory.atCachesSynced.rssMiB} / ${s.memory.atCachesSynced.heapUsedMiB} MiB`)],
     ['RSS / heap idle after takeover', ...col((s) => `${s.memory.idleAfterTakeover.rssMiB} / ${s.memory.idleAfterTakeover.heapUsedMiB} MiB`)],
+    ['  the same after a forced full GC', ...col((s) => `${s.memory.idleAfterTakeoverGc.rssMiB} / ${s.memory.idleAfterTakeoverGc.heapUsedMiB} MiB`)],
     ['RSS / heap idle after the canary', ...col((s) => `${s.memory.idleAfterCanary.rssMiB} / ${s.memory.idleAfterCanary.heapUsedMiB} MiB`)],
+    ['  the same after a forced full GC', ...col((s) => `${s.memory.idleAfterCanaryGc.rssMiB} / ${s.memory.idleAfterCanaryGc.heapUsedMiB} MiB`)],
     ['peak RSS (VmHWM)', ...col((s) => `${s.memory.peakRssMiB} MiB`)],
     ['takeover: all Healthy after start', ...col((s) => `${s.takeoverSeconds} s`)],
     ['3-step canary: all N promoted', ...col((s) => `${s.canary.allFinishedSeconds} s`)],
     ['  per rollout p50 / p99', ...col((s) => `${s.canary.perRolloutFinishSeconds.p50} / ${s.canary.perRolloutFinishSeconds.p99} s`)],
     ['  reconcile p50 / p99', ...col((s) => `${ms(s.canary.reconcileP50Ms)} / ${ms(s.canary.reconcileP99Ms)}`)],
     ['  reconciles per rollout', ...col((s) => String(s.canary.reconcilesPerRollout))],
-    ['  API requests/s (writes/s)', ...col((s) => `${s.canary.api.readsPerSecond + s.canary.api.writesPerSecond} (${s.canary.api.writesPerSecond})`)],
+    ['  API requests/s (writes/s)', ...col((s) => `${perSec(s.canary.api)} (${s.canary.api.writesPerSecond})`)],
     ['  API requests (writes) per rollout', ...col((s) => `${s.canary.apiRequestsPerRollout} (${s.canary.apiWritesPerRollout})`)],
     ['  API server write latency p50 / p99 (all clients)', ...col((s) => `${ms(s.canary.apiserverWrites.p50Ms)} / ${ms(s.canary.apiserverWrites.p99Ms)}`)],
     ['  cores: sluice / apiserver / etcd', ...col((s) => `${s.canary.cores.sluice ?? '-'} / ${s.canary.cores['kube-apiserver'] ?? '-'} / ${s.canary.cores.etcd ?? '-'}`)],
     ['  cores: kcm / scheduler / kwok', ...col((s) => `${s.canary.cores['kube-controller-manager'] ?? '-'} / ${s.canary.cores['kube-scheduler'] ?? '-'} / ${s.canary.cores.kwok ?? '-'}`)],
-    ['idle API requests/s (writes) after takeover', ...col((s) => `${s.idle.afterTakeover.readsPerSecond + s.idle.afterTakeover.writesPerSecond} (${s.idle.afterTakeover.writes} writes in ${s.idle.afterTakeover.seconds} s)`)],
-    ['idle API requests/s (writes) after canary', ...col((s) => `${s.idle.afterCanary.readsPerSecond + s.idle.afterCanary.writesPerSecond} (${s.idle.afterCanary.writes} writes in ${s.idle.afterCanary.seconds} s)`)],
+    ['idle API requests/s (writes) after takeover', ...col((s) => `${perSec(s.idle.afterTakeover)} (${s.idle.afterTakeover.writes} writes in ${s.idle.afterTakeover.seconds} s)`)],
+    ['idle API requests/s (writes) after canary', ...col((s) => `${perSec(s.idle.afterCanary)} (${s.idle.afterCanary.writes} writes in ${s.idle.afterCanary.seconds} s)`)],
   ];
   return table(['Scale', ...results.map((s) => `N = ${s.rollouts.toLocaleString('en-US')}`)], rows);
 }
@@ -65,5 +68,5 @@ export const explanations = [
   'Reconcile p50/p99 are interpolated inside the sluice_reconcile_duration_seconds buckets (5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30, 60 s): a p99 of 37 ms means "between 25 and 50 ms".',
   'API requests/s are deltas of the controller\'s sluice_kube_api_requests_total (every request it sent, watches included, whatever the answer), divided by the window.',
   'Cores are CPU seconds from /proc/<pid>/stat over the window, divided by its length (2 cores on the machine in all).',
-  'RSS and heap are the controller\'s process_resident_memory_bytes and nodejs_heap_size_used_bytes; peak RSS is VmHWM from /proc.',
+  'RSS and heap are the controller\'s process_resident_memory_bytes and nodejs_heap_size_used_bytes; peak RSS is VmHWM from /proc. "After a forced full GC" is read right after HeapProfiler.collectGarbage through the controller\'s inspector (it runs with --inspect on loopback for this): the heap it really holds, without garbage V8 has not collected yet.',
 ];

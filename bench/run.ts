@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out bench/results/<date>.json]
- *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force]`
+ *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force]
+ *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"]`
  *
  * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
  * again; one that was running is reused and left running): reaction times, memory, throughput, API load and
@@ -9,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
@@ -38,15 +39,21 @@ interface Options {
   force: boolean;
   /** Run the controller of this commit (exported from git) instead of the work tree's. */
   commit: string | undefined;
+  /** compiled: tsc's JavaScript, as the image runs it; source: the .ts files through Node's type stripping. */
+  entry: 'compiled' | 'source';
+  /** A diff (git apply) to the exported controller: measures a proposed change without touching the work tree. */
+  patch: string | undefined;
+  /** Node options for the controller process (e.g. "--max-old-space-size=128"). */
+  nodeOptions: string[];
 }
 
-const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force] [--commit REV]';
+const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"]';
 
 export function parseOptions(argv: readonly string[]): Options {
   const today = new Date().toISOString().slice(0, 10);
   const o: Options = {
     sizes: [100, 1000], aborts: 50, promotes: 20, out: join('bench', 'results', `${today}.json`),
-    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined,
+    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -80,6 +87,14 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--no-reaction': o.reaction = false; break;
       case '--force': o.force = true; break;
       case '--commit': o.commit = value(); break;
+      case '--patch': o.patch = resolve(value()); break;
+      case '--node-options': o.nodeOptions = value().split(' ').filter((x) => x !== ''); break;
+      case '--entry': {
+        const v = value();
+        if (v !== 'compiled' && v !== 'source') throw new Error(`--entry is compiled or source, got ${v}`);
+        o.entry = v;
+        break;
+      }
       case '-h':
       case '--help':
         console.log(usage);
@@ -102,20 +117,36 @@ async function installCrds(kube: Kube): Promise<void> {
 }
 
 /**
- * Where the controller under test comes from. The work tree by default (benchmark your change); with --commit,
- * that commit's controller/ exported into the work folder, so edits in progress elsewhere in the tree cannot
- * change what is measured. node_modules and the built dashboard are found up the tree, from the repository.
+ * Where the controller under test comes from: the work tree (benchmark your change), or with --commit that
+ * commit's controller/ exported into the work folder, so edits in progress elsewhere in the tree cannot change
+ * what is measured. With --entry compiled (the default) it is compiled with tsconfig.build.json and run as
+ * JavaScript, the way the image runs it; --entry source runs the .ts files through Node's type stripping.
+ * node_modules and the built dashboard are found up the tree, in the repository.
  */
-function controllerSource(commit: string | undefined, workDir: string): { entry: string; commit: string; dirty: boolean } {
+function controllerSource(commit: string | undefined, entry: 'compiled' | 'source', patch: string | undefined, workDir: string, progress: (m: string) => void): { entry: string; commit: string; dirty: boolean } {
   const git = (...args: string[]) => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8' }).trim();
-  if (commit === undefined) {
-    return { entry: join(repoRoot, 'controller/src/main.ts'), commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'controller') !== '' };
+  let srcDir = repoRoot;
+  let sha = git('rev-parse', 'HEAD');
+  let dirty = git('status', '--porcelain', '--', 'controller') !== '';
+  if (commit !== undefined) {
+    sha = git('rev-parse', '--verify', `${commit}^{commit}`);
+    dirty = false;
+    srcDir = join(workDir, 'src');
+    mkdirSync(srcDir, { recursive: true });
+    execFileSync('bash', ['-c', 'git -C "$1" archive "$2" controller package.json tsconfig.json tsconfig.build.json | tar -x -C "$3"', '_', repoRoot, sha, srcDir]);
+    if (patch !== undefined) execFileSync('git', ['apply', '--unsafe-paths', `--directory=${relative(repoRoot, srcDir)}`, patch], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   }
-  const sha = git('rev-parse', '--verify', `${commit}^{commit}`);
-  const dir = join(workDir, 'src');
-  mkdirSync(dir, { recursive: true });
-  execFileSync('bash', ['-c', 'git -C "$1" archive "$2" controller package.json | tar -x -C "$3"', '_', repoRoot, sha, dir]);
-  return { entry: join(dir, 'controller/src/main.ts'), commit: sha, dirty: false };
+  if (entry === 'source') return { entry: join(srcDir, 'controller/src/main.ts'), commit: sha, dirty };
+  const outDir = join(workDir, 'dist');
+  try {
+    execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(srcDir, 'tsconfig.build.json'), '--outDir', outDir], { cwd: srcDir, encoding: 'utf8' });
+  } catch (err) {
+    // tsc still emits on type errors (someone else's edit in progress); the run goes on if main.js is there.
+    progress(`note: tsc reported errors compiling the controller: ${String((err as { stdout?: string }).stdout ?? err).slice(0, 500)}`);
+  }
+  const main = join(outDir, 'controller/src/main.js');
+  if (!existsSync(main)) throw new Error(`compiling the controller produced no ${main}`);
+  return { entry: main, commit: sha, dirty };
 }
 
 function otherTestRuns(): string[] {
@@ -149,13 +180,13 @@ async function main(): Promise<void> {
     await installCrds(kube);
     const leftovers = (await kube.core.listNamespace({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!);
     if (leftovers.length > 0) progress(`note: namespaces of earlier benchmark runs are still there: ${leftovers.join(', ')}`);
-    const source = controllerSource(opts.commit, workDir);
-    progress(`controller from ${opts.commit === undefined ? 'the work tree' : 'commit'} ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}`);
+    const source = controllerSource(opts.patch === undefined ? opts.commit : (opts.commit ?? 'HEAD'), opts.entry, opts.patch, workDir, progress);
+    progress(`controller (${opts.entry}) from ${opts.commit === undefined && opts.patch === undefined ? 'the work tree at' : 'commit'} ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}${opts.patch === undefined ? '' : ` with ${relative(repoRoot, opts.patch)} applied`}`);
     const ctx: BenchContext = {
-      kube, clusterDir: cp.dir, flags: { qps: opts.qps, burst: opts.burst, concurrency: opts.concurrency }, controllerEntry: source.entry,
+      kube, clusterDir: cp.dir, flags: { qps: opts.qps, burst: opts.burst, concurrency: opts.concurrency, nodeOptions: opts.nodeOptions }, controllerEntry: source.entry,
       workDir, clientConcurrency: opts.clientConcurrency, runId, progress,
     };
-    progress(`controller flags: --kube-api-qps ${opts.qps} --kube-api-burst ${opts.burst} --concurrency ${opts.concurrency}; logs in ${relative(repoRoot, workDir)}`);
+    progress(`controller flags: --kube-api-qps ${opts.qps} --kube-api-burst ${opts.burst} --concurrency ${opts.concurrency}${opts.nodeOptions.length > 0 ? `; node ${opts.nodeOptions.join(' ')}` : ''}; logs in ${relative(repoRoot, workDir)}`);
 
     let reaction: ReactionResult | undefined;
     if (opts.reaction && (opts.aborts > 0 || opts.promotes > 0)) {
@@ -178,7 +209,7 @@ async function main(): Promise<void> {
       machineAtStart: { loadAverage: load, otherTestRuns: others },
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), kernel: release(), node: process.version },
       controllerFlags: ctx.flags,
-      controllerSource: { commit: source.commit, uncommittedChanges: source.dirty },
+      controllerSource: { commit: source.commit, uncommittedChanges: source.dirty, entry: opts.entry, patch: opts.patch === undefined ? undefined : relative(repoRoot, opts.patch) },
       controlPlane: { reused, server: cp.server },
       options: opts,
       reaction,

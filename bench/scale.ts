@@ -33,8 +33,11 @@ export interface ScaleResult {
     atCachesSynced: MemoryReading;
     /** After every Deployment was taken over and the controller went idle. */
     idleAfterTakeover: MemoryReading;
+    /** The same right after a forced full GC: the memory the controller really holds for N rollouts. */
+    idleAfterTakeoverGc: MemoryReading;
     /** After every rollout went through its canary and the controller went idle. */
     idleAfterCanary: MemoryReading;
+    idleAfterCanaryGc: MemoryReading;
     /** The process's peak RSS over the whole run (VmHWM). */
     peakRssMiB: number;
   };
@@ -113,13 +116,15 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     const synced = await c.scrape();
     ctx.progress(`scale ${n}: caches synced ${startup.toFixed(1)} s after start; RSS ${mib(synced.rssBytes)} MiB`);
     const takeoverStart = performance.now();
-    await watched.until(`all ${n} Rollouts Healthy`, () => (stableAtStart.size === n ? true : undefined), 120_000 + n * 200);
+    await watched.until(`all ${n} Rollouts Healthy`, () => (stableAtStart.size === n ? true : undefined), 300_000 + n * 500);
     const takeoverSeconds = (performance.now() - takeoverStart) / 1000;
     ctx.progress(`scale ${n}: all Healthy (took over every Deployment) in ${takeoverSeconds.toFixed(1)} s`);
 
     await settle(c);
     const idle1 = await idleWindow(c, opts.idleSeconds);
     const afterTakeover = await c.scrape();
+    await c.collectGarbage();
+    const afterTakeoverGc = await c.scrape();
 
     // The canary: every Deployment gets a new image at once.
     phase = 'canary';
@@ -134,7 +139,7 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     const triggerSeconds = (performance.now() - perfStart) / 1000;
     const progress = setInterval(() => ctx.progress(`scale ${n}: ${finishedAt.size}/${n} promoted after ${((performance.now() - perfStart) / 1000).toFixed(0)} s`), 15_000);
     try {
-      await watched.until(`all ${n} Rollouts promoted`, () => (finishedAt.size === n ? true : undefined), 300_000 + n * 300);
+      await watched.until(`all ${n} Rollouts promoted`, () => (finishedAt.size === n ? true : undefined), 300_000 + n * 500);
     } finally {
       clearInterval(progress);
     }
@@ -153,6 +158,8 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     await settle(c);
     const idle2 = await idleWindow(c, opts.idleSeconds);
     const afterCanary = await c.scrape();
+    await c.collectGarbage();
+    const afterCanaryGc = await c.scrape();
     const statuses = [...watched.rollouts.values()].map((r) => Buffer.byteLength(JSON.stringify(r.status ?? {})));
     const peak = peakRss(c.pid);
 
@@ -166,7 +173,10 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
       createSeconds: round(createSeconds),
       benchNodes: nodeNames.length,
       startupToCachesSyncedSeconds: round(startup, 2),
-      memory: { atCachesSynced: memoryOf(synced), idleAfterTakeover: memoryOf(afterTakeover), idleAfterCanary: memoryOf(afterCanary), peakRssMiB: mib(peak) },
+      memory: {
+        atCachesSynced: memoryOf(synced), idleAfterTakeover: memoryOf(afterTakeover), idleAfterTakeoverGc: memoryOf(afterTakeoverGc),
+        idleAfterCanary: memoryOf(afterCanary), idleAfterCanaryGc: memoryOf(afterCanaryGc), peakRssMiB: mib(peak),
+      },
       takeoverSeconds: round(takeoverSeconds),
       canary: {
         allFinishedSeconds: round(allFinishedSeconds),
