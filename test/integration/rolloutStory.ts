@@ -91,3 +91,9 @@ export async function eventReasons(namespace: string, rollout: string): Promise<
   const events = await clients().core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${rollout},involvedObject.kind=Rollout` });
   return events.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((e) => e.reason ?? '');
 }
+
+/** The messages of a Rollout's Events with one reason. */
+export async function eventMessages(namespace: string, rollout: string, reason: string): Promise<string[]> {
+  const events = await clients().core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${rollout},involvedObject.kind=Rollout,reason=${reason}` });
+  return events.items.map((e) => e.message ?? '');
+}
