@@ -23,7 +23,7 @@ export interface WriteLatency {
   note: string;
 }
 
-const mutating = (l: Record<string, string>) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(l.verb ?? '');
+const mutating = (l: Record<string, string>) => ['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'].includes(l.verb ?? '');
 
 export function writeLatency(before: readonly Sample[], after: readonly Sample[]): WriteLatency {
   const name = 'apiserver_request_duration_seconds';
@@ -32,5 +32,26 @@ export function writeLatency(before: readonly Sample[], after: readonly Sample[]
     const v = histogramQuantile(x, b);
     return v === undefined ? undefined : Math.round(v * 1000);
   };
-  return { writes: b.at(-1)?.count ?? 0, p50Ms: q(0.5), p99Ms: q(0.99), note: 'apiserver_request_duration_seconds of POST/PUT/PATCH/DELETE, all clients; buckets 5, 25, 50, 100, 200, 400, 600, 800 ms, 1 s, ...' };
+  return { writes: b.at(-1)?.count ?? 0, p50Ms: q(0.5), p99Ms: q(0.99), note: 'apiserver_request_duration_seconds of POST/PUT/PATCH/APPLY/DELETE, all clients; buckets 5, 25, 50, 100, 200, 400, 600, 800 ms, 1 s, ...' };
+}
+
+/**
+ * Writes the API server counted in the window by verb and resource ("PUT rollouts/status", "POST events"), from
+ * every client: rollouts, httproutes and Sluice's Services are written by Sluice alone; events, replicasets and
+ * pods also by kube-controller-manager and the scheduler.
+ */
+export function writesByResource(before: readonly Sample[], after: readonly Sample[]): Record<string, number> {
+  const count = (samples: readonly Sample[]) => {
+    const m = new Map<string, number>();
+    for (const s of samples) {
+      if (s.name !== 'apiserver_request_total' || !mutating(s.labels)) continue;
+      const key = `${s.labels.verb} ${s.labels.resource}${s.labels.subresource ? `/${s.labels.subresource}` : ''}`;
+      m.set(key, (m.get(key) ?? 0) + s.value);
+    }
+    return m;
+  };
+  const a = count(before);
+  const out: Record<string, number> = {};
+  for (const [k, v] of [...count(after)].sort((x, y) => y[1] - x[1])) if (v - (a.get(k) ?? 0) > 0) out[k] = v - (a.get(k) ?? 0);
+  return out;
 }

@@ -24,6 +24,7 @@ import type { TrafficSpec } from '../test/fixtures/traffic-exporter.ts';
 import { freePort } from '../test/support/ports.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
+import { contention, type Contention } from './machine.ts';
 import { startController, type RunningController } from './controller.ts';
 import { createBenchNodes, createNamespace, deleteNamespace, deleteNodes, deployment, httpRoute, merge, rollout, rolloutRef, routed, waitNodesReady, type Kube } from './kube.ts';
 import { startPromProxy } from './promProxy.ts';
@@ -54,6 +55,8 @@ export interface ReactionResult {
     /** JSON bytes of .status of a Rollout at a pause step with a background analysis of one metric (10 measurements kept). */
     statusBytesWithAnalysis: Summary;
   };
+  /** Load and other test runs before and after the aborts and promotes. */
+  machine: { atStart: Contention; atEnd: Contention };
   setup: { prometheusScrapeInterval: string; analysisInterval: string; rollouts: number; replicas: number };
 }
 
@@ -127,10 +130,13 @@ export async function benchReaction(ctx: BenchContext, opts: { aborts: number; p
     const queriesPerIntervalPerRollout = perService.reduce((a, b) => a + b, 0) / services.length / windowSeconds;
     const statusBytes = services.map((s) => Buffer.byteLength(JSON.stringify(watched.rollouts.get(s)?.status ?? {})));
 
+    const machineAtStart = contention();
     const aborts = await runAborts(ctx, watched, exporter.url, prom, services, opts.aborts);
     const promotes = await runPromotes(ctx, watched, ns, promoteSteps, opts.promotes, nextImage);
     await checkAlive(controller);
+    const machineAtEnd = contention();
     return {
+      machine: { atStart: machineAtStart, atEnd: machineAtEnd },
       aborts,
       promotes,
       cost: {

@@ -55,6 +55,7 @@ export function scaleTable(results: ScaleResult[]): string {
     ['  API server write latency p50 / p99 (all clients)', ...col((s) => `${ms(s.canary.apiserverWrites.p50Ms)} / ${ms(s.canary.apiserverWrites.p99Ms)}`)],
     ['  cores: sluice / apiserver / etcd', ...col((s) => `${s.canary.cores.sluice ?? '-'} / ${s.canary.cores['kube-apiserver'] ?? '-'} / ${s.canary.cores.etcd ?? '-'}`)],
     ['  cores: kcm / scheduler / kwok', ...col((s) => `${s.canary.cores['kube-controller-manager'] ?? '-'} / ${s.canary.cores['kube-scheduler'] ?? '-'} / ${s.canary.cores.kwok ?? '-'}`)],
+    ['  load average at start / end; other test runs', ...col((s) => `${s.canary.machine.atStart.loadAverage[0]} / ${s.canary.machine.atEnd.loadAverage[0]}; ${s.canary.machine.atStart.otherTestRuns.length + s.canary.machine.atEnd.otherTestRuns.length > 0 ? 'yes' : 'none'}`)],
     ['idle API requests/s (writes) after takeover', ...col((s) => `${perSec(s.idle.afterTakeover)} (${s.idle.afterTakeover.writes} writes in ${s.idle.afterTakeover.seconds} s)`)],
     ['idle API requests/s (writes) after canary', ...col((s) => `${perSec(s.idle.afterCanary)} (${s.idle.afterCanary.writes} writes in ${s.idle.afterCanary.seconds} s)`)],
   ];

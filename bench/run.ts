@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { crdsDir } from '../controller/src/api/generate-crds.ts';
@@ -21,6 +21,7 @@ import { clusterBinDir, repoRoot } from '../test/cluster/paths.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { benchLabel, connect, type Kube } from './kube.ts';
+import { contention, otherTestRuns } from './machine.ts';
 import { benchReaction, type ReactionResult } from './reaction.ts';
 import { costTable, explanations, reactionTable, scaleTable } from './report.ts';
 import { benchScale, type ScaleResult } from './scale.ts';
@@ -149,14 +150,6 @@ function controllerSource(commit: string | undefined, entry: 'compiled' | 'sourc
   return { entry: main, commit: sha, dirty };
 }
 
-function otherTestRuns(): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', 'vitest'], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '');
-  } catch {
-    return [];
-  }
-}
-
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const progress = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -164,9 +157,8 @@ async function main(): Promise<void> {
     const others = otherTestRuns();
     if (others.length > 0) throw new Error(`other test runs are using the machine (pgrep vitest):\n${others.join('\n')}\n10,000 rollouts would disturb them and be disturbed; wait, or pass --force`);
   }
-  const others = otherTestRuns();
-  const load = loadavg().map((x) => Math.round(x * 100) / 100);
-  if (others.length > 0) progress(`note: other test runs share the machine (load average ${load.join(', ')}); the numbers will show it`);
+  const atStart = contention();
+  if (atStart.otherTestRuns.length > 0) progress(`note: other test runs share the machine (load average ${atStart.loadAverage.join(', ')}); the numbers will show it`);
   const runId = randomBytes(3).toString('hex');
   const workDir = join(repoRoot, '.sluice', 'bench', runId);
   mkdirSync(workDir, { recursive: true });
@@ -206,7 +198,7 @@ async function main(): Promise<void> {
     const out = {
       date: new Date().toISOString(),
       command,
-      machineAtStart: { loadAverage: load, otherTestRuns: others },
+      machineAtStart: atStart,
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), kernel: release(), node: process.version },
       controllerFlags: ctx.flags,
       controllerSource: { commit: source.commit, uncommittedChanges: source.dirty, entry: opts.entry, patch: opts.patch === undefined ? undefined : relative(repoRoot, opts.patch) },

@@ -6,8 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Rollout } from '../controller/src/api/types.ts';
-import { apiserverMetrics, writeLatency, type WriteLatency } from './apiserver.ts';
+import { apiserverMetrics, writeLatency, writesByResource, type WriteLatency } from './apiserver.ts';
 import type { BenchContext } from './context.ts';
+import { contention, type Contention } from './machine.ts';
 import { controlPlanePids, coresBetween, cpuCounters, peakRss, round, startController, type RunningController, type Snapshot } from './controller.ts';
 import {
   createBenchNodes, createNamespace, deleteNamespace, deleteNodes, deployment, forEachLimit, httpRoute, merge, rollout, rolloutRef, routed, routeRef, waitNodesReady, withRetry,
@@ -60,6 +61,10 @@ export interface ScaleResult {
     cores: Record<string, number>;
     /** How long the API server took to answer writes meanwhile (all clients). */
     apiserverWrites: WriteLatency;
+    /** Load and other test runs at the start and the end of the canary phase. */
+    machine: { atStart: Contention; atEnd: Contention };
+    /** Writes per rollout the API server counted meanwhile, by verb and resource (all clients). */
+    apiserverWritesPerRolloutByResource: Record<string, number>;
   };
   idle: { afterTakeover: ApiRates; afterCanary: ApiRates };
   /** JSON bytes of .status per Rollout after its canary (no analysis). */
@@ -128,6 +133,7 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
 
     // The canary: every Deployment gets a new image at once.
     phase = 'canary';
+    const machineAtStart = contention();
     const apiBefore = await apiserverMetrics(kube.kubeconfig);
     const before = await c.scrape();
     const cpuBefore = cpuCounters({ ...pids, sluice: c.pid });
@@ -144,7 +150,10 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
       clearInterval(progress);
     }
     const after = await c.scrape();
-    const apiserverWrites = writeLatency(apiBefore, await apiserverMetrics(kube.kubeconfig));
+    const machineAtEnd = contention();
+    const apiAfter = await apiserverMetrics(kube.kubeconfig);
+    const apiserverWrites = writeLatency(apiBefore, apiAfter);
+    const byResource = Object.fromEntries(Object.entries(writesByResource(apiBefore, apiAfter)).map(([k, v]) => [k, round(v / n, 2)]));
     const busySeconds = (after.at - before.at) / 1000;
     const cores = coresBetween(cpuBefore, cpuCounters({ ...pids, sluice: c.pid }), busySeconds);
     const lastFinish = Math.max(...finishedAt.values());
@@ -192,6 +201,8 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
         apiWritesPerRollout: round(api.writes / n, 1),
         cores,
         apiserverWrites,
+        apiserverWritesPerRolloutByResource: byResource,
+        machine: { atStart: machineAtStart, atEnd: machineAtEnd },
       },
       idle: { afterTakeover: idle1, afterCanary: idle2 },
       statusBytes: summarize(statuses),
