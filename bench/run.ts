@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out bench/results/<date>.json]
  *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force]
- *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"]`
+ *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup]`
  *
  * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
  * again; one that was running is reused and left running): reaction times, memory, throughput, API load and
@@ -20,7 +20,7 @@ import { down, runningControlPlane, up } from '../test/cluster/controlPlane.ts';
 import { clusterBinDir, repoRoot } from '../test/cluster/paths.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
-import { benchLabel, connect, type Kube } from './kube.ts';
+import { benchLabel, connect, deleteNamespace, deleteNodes, type Kube } from './kube.ts';
 import { contention, otherTestRuns } from './machine.ts';
 import { benchReaction, type ReactionResult } from './reaction.ts';
 import { costTable, explanations, reactionTable, scaleTable } from './report.ts';
@@ -46,15 +46,17 @@ interface Options {
   patch: string | undefined;
   /** Node options for the controller process (e.g. "--max-old-space-size=128"). */
   nodeOptions: string[];
+  /** Only delete what earlier runs left behind (namespaces and nodes labelled sluice.dev/bench), then exit. */
+  cleanup: boolean;
 }
 
-const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"]';
+const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup]';
 
 export function parseOptions(argv: readonly string[]): Options {
   const today = new Date().toISOString().slice(0, 10);
   const o: Options = {
     sizes: [100, 1000], aborts: 50, promotes: 20, out: join('bench', 'results', `${today}.json`),
-    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [],
+    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [], cleanup: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -87,6 +89,7 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--client-concurrency': o.clientConcurrency = int(1); break;
       case '--no-reaction': o.reaction = false; break;
       case '--force': o.force = true; break;
+      case '--cleanup': o.cleanup = true; break;
       case '--commit': o.commit = value(); break;
       case '--patch': o.patch = resolve(value()); break;
       case '--node-options': o.nodeOptions = value().split(' ').filter((x) => x !== ''); break;
@@ -171,7 +174,15 @@ async function main(): Promise<void> {
     const kube = connect(cp.kubeconfig);
     await installCrds(kube);
     const leftovers = (await kube.core.listNamespace({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!);
-    if (leftovers.length > 0) progress(`note: namespaces of earlier benchmark runs are still there: ${leftovers.join(', ')}`);
+    if (opts.cleanup) {
+      // Run it only when no benchmark is running: it deletes every benchmark namespace and node.
+      for (const ns of leftovers) progress(`deleting namespace ${ns}: ${(await deleteNamespace(kube, ns, 900_000)) ? 'gone' : 'still terminating'}`);
+      const nodes = (await kube.core.listNode({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!);
+      await deleteNodes(kube, nodes);
+      progress(`deleted ${nodes.length} benchmark nodes`);
+      return;
+    }
+    if (leftovers.length > 0) progress(`note: namespaces of earlier benchmark runs are still there (npm run bench -- --cleanup deletes them): ${leftovers.join(', ')}`);
     const source = controllerSource(opts.patch === undefined ? opts.commit : (opts.commit ?? 'HEAD'), opts.entry, opts.patch, workDir, progress);
     progress(`controller (${opts.entry}) from ${opts.commit === undefined && opts.patch === undefined ? 'the work tree at' : 'commit'} ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}${opts.patch === undefined ? '' : ` with ${relative(repoRoot, opts.patch)} applied`}`);
     const ctx: BenchContext = {
