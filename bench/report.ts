@@ -1,6 +1,6 @@
 /** Prints the benchmark's tables and says what each number includes. */
 import type { ReactionResult } from './reaction.ts';
-import type { ScaleResult } from './scale.ts';
+import type { CanaryResult, ScaleResult } from './scale.ts';
 import type { Summary } from './stats.ts';
 
 const perSec = (r: { readsPerSecond: number; writesPerSecond: number }) => String(Math.round((r.readsPerSecond + r.writesPerSecond) * 10) / 10);
@@ -36,28 +36,32 @@ export function costTable(r: ReactionResult, scale: ScaleResult[]): string {
 
 export function scaleTable(results: ScaleResult[]): string {
   const col = (f: (s: ScaleResult) => string) => results.map(f);
+  const canaryCol = (f: (c: CanaryResult) => string) => results.map((s) => (s.canary === undefined ? 'not run' : f(s.canary)));
+  const mem = (m: { rssMiB: number; heapUsedMiB: number } | undefined) => (m === undefined ? 'not run' : `${m.rssMiB} / ${m.heapUsedMiB} MiB`);
   const rows: [string, ...string[]][] = [
     ['created objects (Deployment+HTTPRoute+Rollout)', ...col((s) => `${s.objectsCreated} in ${s.createSeconds} s`)],
     ['start-up to caches synced', ...col((s) => `${s.startupToCachesSyncedSeconds} s`)],
     ['RSS / heap at caches synced', ...col((s) => `${s.memory.atCachesSynced.rssMiB} / ${s.memory.atCachesSynced.heapUsedMiB} MiB`)],
     ['RSS / heap idle after takeover', ...col((s) => `${s.memory.idleAfterTakeover.rssMiB} / ${s.memory.idleAfterTakeover.heapUsedMiB} MiB`)],
     ['  the same after a forced full GC', ...col((s) => `${s.memory.idleAfterTakeoverGc.rssMiB} / ${s.memory.idleAfterTakeoverGc.heapUsedMiB} MiB`)],
-    ['RSS / heap idle after the canary', ...col((s) => `${s.memory.idleAfterCanary.rssMiB} / ${s.memory.idleAfterCanary.heapUsedMiB} MiB`)],
-    ['  the same after a forced full GC', ...col((s) => `${s.memory.idleAfterCanaryGc.rssMiB} / ${s.memory.idleAfterCanaryGc.heapUsedMiB} MiB`)],
+    ['RSS / heap idle after the canary', ...col((s) => mem(s.memory.idleAfterCanary))],
+    ['  the same after a forced full GC', ...col((s) => mem(s.memory.idleAfterCanaryGc))],
     ['peak RSS (VmHWM)', ...col((s) => `${s.memory.peakRssMiB} MiB`)],
     ['takeover: all Healthy after start', ...col((s) => `${s.takeoverSeconds} s`)],
-    ['3-step canary: all N promoted', ...col((s) => `${s.canary.allFinishedSeconds} s`)],
-    ['  per rollout p50 / p99', ...col((s) => `${s.canary.perRolloutFinishSeconds.p50} / ${s.canary.perRolloutFinishSeconds.p99} s`)],
-    ['  reconcile p50 / p99', ...col((s) => `${ms(s.canary.reconcileP50Ms)} / ${ms(s.canary.reconcileP99Ms)}`)],
-    ['  reconciles per rollout', ...col((s) => String(s.canary.reconcilesPerRollout))],
-    ['  API requests/s (writes/s)', ...col((s) => `${perSec(s.canary.api)} (${s.canary.api.writesPerSecond})`)],
-    ['  API requests (writes) per rollout', ...col((s) => `${s.canary.apiRequestsPerRollout} (${s.canary.apiWritesPerRollout})`)],
-    ['  API server write latency p50 / p99 (all clients)', ...col((s) => `${ms(s.canary.apiserverWrites.p50Ms)} / ${ms(s.canary.apiserverWrites.p99Ms)}`)],
-    ['  cores: sluice / apiserver / etcd', ...col((s) => `${s.canary.cores.sluice ?? '-'} / ${s.canary.cores['kube-apiserver'] ?? '-'} / ${s.canary.cores.etcd ?? '-'}`)],
-    ['  cores: kcm / scheduler / kwok', ...col((s) => `${s.canary.cores['kube-controller-manager'] ?? '-'} / ${s.canary.cores['kube-scheduler'] ?? '-'} / ${s.canary.cores.kwok ?? '-'}`)],
-    ['  load average at start / end; other test runs', ...col((s) => `${s.canary.machine.atStart.loadAverage[0]} / ${s.canary.machine.atEnd.loadAverage[0]}; ${s.canary.machine.atStart.otherTestRuns.length + s.canary.machine.atEnd.otherTestRuns.length > 0 ? 'yes' : 'none'}`)],
+    ['  reconcile p50 / p99; API writes/s', ...col((s) => `${ms(s.takeover.reconcileP50Ms)} / ${ms(s.takeover.reconcileP99Ms)}; ${s.takeover.api.writesPerSecond}`)],
+    ['  cores: sluice / apiserver', ...col((s) => `${s.takeover.cores.sluice ?? '-'} / ${s.takeover.cores['kube-apiserver'] ?? '-'}`)],
+    ['3-step canary: all N promoted', ...canaryCol((c) => `${c.allFinishedSeconds} s`)],
+    ['  per rollout p50 / p99', ...canaryCol((c) => `${c.perRolloutFinishSeconds.p50} / ${c.perRolloutFinishSeconds.p99} s`)],
+    ['  reconcile p50 / p99', ...canaryCol((c) => `${ms(c.reconcileP50Ms)} / ${ms(c.reconcileP99Ms)}`)],
+    ['  reconciles per rollout', ...canaryCol((c) => String(c.reconcilesPerRollout))],
+    ['  API requests/s (writes/s)', ...canaryCol((c) => `${perSec(c.api)} (${c.api.writesPerSecond})`)],
+    ['  API requests (writes) per rollout', ...canaryCol((c) => `${c.apiRequestsPerRollout} (${c.apiWritesPerRollout})`)],
+    ['  API server write latency p50 / p99 (all clients)', ...canaryCol((c) => `${ms(c.apiserverWrites.p50Ms)} / ${ms(c.apiserverWrites.p99Ms)}`)],
+    ['  cores: sluice / apiserver / etcd', ...canaryCol((c) => `${c.cores.sluice ?? '-'} / ${c.cores['kube-apiserver'] ?? '-'} / ${c.cores.etcd ?? '-'}`)],
+    ['  cores: kcm / scheduler / kwok', ...canaryCol((c) => `${c.cores['kube-controller-manager'] ?? '-'} / ${c.cores['kube-scheduler'] ?? '-'} / ${c.cores.kwok ?? '-'}`)],
+    ['  load average at start / end; other test runs', ...canaryCol((c) => `${c.machine.atStart.loadAverage[0]} / ${c.machine.atEnd.loadAverage[0]}; ${c.machine.atStart.otherTestRuns.length + c.machine.atEnd.otherTestRuns.length > 0 ? 'yes' : 'none'}`)],
     ['idle API requests/s (writes) after takeover', ...col((s) => `${perSec(s.idle.afterTakeover)} (${s.idle.afterTakeover.writes} writes in ${s.idle.afterTakeover.seconds} s)`)],
-    ['idle API requests/s (writes) after canary', ...col((s) => `${perSec(s.idle.afterCanary)} (${s.idle.afterCanary.writes} writes in ${s.idle.afterCanary.seconds} s)`)],
+    ['idle API requests/s (writes) after canary', ...col((s) => (s.idle.afterCanary === undefined ? 'not run' : `${perSec(s.idle.afterCanary)} (${s.idle.afterCanary.writes} writes in ${s.idle.afterCanary.seconds} s)`))],
   ];
   return table(['Scale', ...results.map((s) => `N = ${s.rollouts.toLocaleString('en-US')}`)], rows);
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out bench/results/<date>.json]
- *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force]
+ *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force]
  *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup]`
  *
  * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
@@ -46,17 +46,19 @@ interface Options {
   patch: string | undefined;
   /** Node options for the controller process (e.g. "--max-old-space-size=128"). */
   nodeOptions: string[];
+  /** Skip the canary of the scale runs (start-up, takeover, memory and idle only), for sizes whose canary takes too long. */
+  canary: boolean;
   /** Only delete what earlier runs left behind (namespaces and nodes labelled sluice.dev/bench), then exit. */
   cleanup: boolean;
 }
 
-const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup]';
+const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup]';
 
 export function parseOptions(argv: readonly string[]): Options {
   const today = new Date().toISOString().slice(0, 10);
   const o: Options = {
     sizes: [100, 1000], aborts: 50, promotes: 20, out: join('bench', 'results', `${today}.json`),
-    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [], cleanup: false,
+    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [], canary: true, cleanup: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -90,6 +92,7 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--no-reaction': o.reaction = false; break;
       case '--force': o.force = true; break;
       case '--cleanup': o.cleanup = true; break;
+      case '--no-canary': o.canary = false; break;
       case '--commit': o.commit = value(); break;
       case '--patch': o.patch = resolve(value()); break;
       case '--node-options': o.nodeOptions = value().split(' ').filter((x) => x !== ''); break;
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
     const scale: ScaleResult[] = [];
     for (const n of opts.sizes) {
       progress(`scale: ${n} rollouts`);
-      scale.push(await benchScale(ctx, n, { idleSeconds: opts.idleSeconds }));
+      scale.push(await benchScale(ctx, n, { idleSeconds: opts.idleSeconds, canary: opts.canary }));
       console.log(`\n${scaleTable(scale)}\n`);
     }
     if (reaction !== undefined) console.log(`${costTable(reaction, scale)}\n`);

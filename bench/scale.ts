@@ -23,6 +23,30 @@ export interface MemoryReading {
   heapUsedMiB: number;
 }
 
+export interface CanaryResult {
+  /** First image patch sent -> the last Rollout Healthy on the new revision (arrival of its watch event). */
+  allFinishedSeconds: number;
+  /** Per rollout: first image patch sent -> that rollout Healthy on the new revision. */
+  perRolloutFinishSeconds: Summary;
+  triggerSeconds: number;
+  reconcileP50Ms?: number;
+  reconcileP99Ms?: number;
+  reconciles: number;
+  reconcilesPerRollout: number;
+  reconcileErrors: number;
+  api: ApiRates;
+  apiRequestsPerRollout: number;
+  apiWritesPerRollout: number;
+  /** Cores used while busy, per process (controller and control plane). */
+  cores: Record<string, number>;
+  /** How long the API server took to answer writes meanwhile (all clients). */
+  apiserverWrites: WriteLatency;
+  /** Load and other test runs at the start and the end of the canary phase. */
+  machine: { atStart: Contention; atEnd: Contention };
+  /** Writes per rollout the API server counted meanwhile, by verb and resource (all clients). */
+  apiserverWritesPerRolloutByResource: Record<string, number>;
+}
+
 export interface ScaleResult {
   rollouts: number;
   objectsCreated: number;
@@ -37,36 +61,17 @@ export interface ScaleResult {
     /** The same right after a forced full GC: the memory the controller really holds for N rollouts. */
     idleAfterTakeoverGc: MemoryReading;
     /** After every rollout went through its canary and the controller went idle. */
-    idleAfterCanary: MemoryReading;
-    idleAfterCanaryGc: MemoryReading;
+    idleAfterCanary?: MemoryReading;
+    idleAfterCanaryGc?: MemoryReading;
     /** The process's peak RSS over the whole run (VmHWM). */
     peakRssMiB: number;
   };
   takeoverSeconds: number;
-  canary: {
-    /** First image patch sent -> the last Rollout Healthy on the new revision (arrival of its watch event). */
-    allFinishedSeconds: number;
-    /** Per rollout: first image patch sent -> that rollout Healthy on the new revision. */
-    perRolloutFinishSeconds: Summary;
-    triggerSeconds: number;
-    reconcileP50Ms?: number;
-    reconcileP99Ms?: number;
-    reconciles: number;
-    reconcilesPerRollout: number;
-    reconcileErrors: number;
-    api: ApiRates;
-    apiRequestsPerRollout: number;
-    apiWritesPerRollout: number;
-    /** Cores used while busy, per process (controller and control plane). */
-    cores: Record<string, number>;
-    /** How long the API server took to answer writes meanwhile (all clients). */
-    apiserverWrites: WriteLatency;
-    /** Load and other test runs at the start and the end of the canary phase. */
-    machine: { atStart: Contention; atEnd: Contention };
-    /** Writes per rollout the API server counted meanwhile, by verb and resource (all clients). */
-    apiserverWritesPerRolloutByResource: Record<string, number>;
-  };
-  idle: { afterTakeover: ApiRates; afterCanary: ApiRates };
+  /** Reconciles, API requests and cores from caches synced to every Rollout Healthy. */
+  takeover: BusyStats;
+  /** Undefined with --no-canary. */
+  canary?: CanaryResult;
+  idle: { afterTakeover: ApiRates; afterCanary?: ApiRates };
   /** JSON bytes of .status per Rollout after its canary (no analysis). */
   statusBytes: Summary;
   cleanupSeconds: number;
@@ -76,7 +81,7 @@ const appName = (i: number, n: number) => `app-${String(i).padStart(String(n - 1
 const mib = (bytes: number) => round(bytes / 1024 ** 2, 1);
 const memoryOf = (s: Snapshot): MemoryReading => ({ rssMiB: mib(s.rssBytes), heapUsedMiB: mib(s.heapUsedBytes) });
 
-export async function benchScale(ctx: BenchContext, n: number, opts: { idleSeconds: number }): Promise<ScaleResult> {
+export async function benchScale(ctx: BenchContext, n: number, opts: { idleSeconds: number; canary: boolean }): Promise<ScaleResult> {
   const { kube } = ctx;
   const ns = `sluice-bench-scale-${n}-${ctx.runId}`;
   const names = Array.from({ length: n }, (_, i) => appName(i, n));
@@ -85,9 +90,11 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
   const nodeNames = await createBenchNodes(kube, `sluice-bench-${n}-${ctx.runId}`, Math.max(1, Math.ceil((2.5 * n) / podsPerNode)), podsPerNode);
   let controller: RunningController | undefined;
   let watched: Watched | undefined;
+  let namespaceLeft = false;
   try {
     await waitNodesReady(kube, nodeNames, 60_000);
     await createNamespace(kube, ns);
+    namespaceLeft = true;
     const createStart = performance.now();
     await forEachLimit(names, ctx.clientConcurrency, async (name, i) => {
       await withRetry(() => kube.apps.createNamespacedDeployment({ namespace: ns, body: deployment(name, 1) }), `create Deployment ${name}`);
@@ -121,8 +128,11 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     const synced = await c.scrape();
     ctx.progress(`scale ${n}: caches synced ${startup.toFixed(1)} s after start; RSS ${mib(synced.rssBytes)} MiB`);
     const takeoverStart = performance.now();
+    const takeoverCpu = cpuCounters({ ...pids, sluice: c.pid });
     await watched.until(`all ${n} Rollouts Healthy`, () => (stableAtStart.size === n ? true : undefined), 300_000 + n * 500);
     const takeoverSeconds = (performance.now() - takeoverStart) / 1000;
+    const tookOver = await c.scrape();
+    const takeover = busyStats(synced, tookOver, coresBetween(takeoverCpu, cpuCounters({ ...pids, sluice: c.pid }), (tookOver.at - synced.at) / 1000), n);
     ctx.progress(`scale ${n}: all Healthy (took over every Deployment) in ${takeoverSeconds.toFixed(1)} s`);
 
     await settle(c);
@@ -132,62 +142,49 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     const afterTakeoverGc = await c.scrape();
 
     // The canary: every Deployment gets a new image at once.
-    phase = 'canary';
-    const machineAtStart = contention();
-    const apiBefore = await apiserverMetrics(kube.kubeconfig);
-    const before = await c.scrape();
-    const cpuBefore = cpuCounters({ ...pids, sluice: c.pid });
-    const canaryStart = wallNow();
-    const perfStart = performance.now();
-    await forEachLimit(names, ctx.clientConcurrency, async (name) => {
-      await withRetry(() => kube.apps.patchNamespacedDeployment({ namespace: ns, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } } } }, merge), `patch ${name}`);
-    });
-    const triggerSeconds = (performance.now() - perfStart) / 1000;
-    const progress = setInterval(() => ctx.progress(`scale ${n}: ${finishedAt.size}/${n} promoted after ${((performance.now() - perfStart) / 1000).toFixed(0)} s`), 15_000);
-    try {
-      await watched.until(`all ${n} Rollouts promoted`, () => (finishedAt.size === n ? true : undefined), 300_000 + n * 500);
-    } finally {
-      clearInterval(progress);
-    }
-    const after = await c.scrape();
-    const machineAtEnd = contention();
-    const apiAfter = await apiserverMetrics(kube.kubeconfig);
-    const apiserverWrites = writeLatency(apiBefore, apiAfter);
-    const byResource = Object.fromEntries(Object.entries(writesByResource(apiBefore, apiAfter)).map(([k, v]) => [k, round(v / n, 2)]));
-    const busySeconds = (after.at - before.at) / 1000;
-    const cores = coresBetween(cpuBefore, cpuCounters({ ...pids, sluice: c.pid }), busySeconds);
-    const lastFinish = Math.max(...finishedAt.values());
-    const allFinishedSeconds = (lastFinish - canaryStart) / 1000;
-    ctx.progress(`scale ${n}: all ${n} promoted ${allFinishedSeconds.toFixed(1)} s after the first image patch`);
+    const runCanary = async (w: Watched) => {
+      phase = 'canary';
+      const machineAtStart = contention();
+      const apiBefore = await apiserverMetrics(kube.kubeconfig);
+      const before = await c.scrape();
+      const cpuBefore = cpuCounters({ ...pids, sluice: c.pid });
+      const canaryStart = wallNow();
+      const perfStart = performance.now();
+      await forEachLimit(names, ctx.clientConcurrency, async (name) => {
+        await withRetry(() => kube.apps.patchNamespacedDeployment({ namespace: ns, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } } } }, merge), `patch ${name}`);
+      });
+      const triggerSeconds = (performance.now() - perfStart) / 1000;
+      const progress = setInterval(() => ctx.progress(`scale ${n}: ${finishedAt.size}/${n} promoted after ${((performance.now() - perfStart) / 1000).toFixed(0)} s`), 15_000);
+      try {
+        await w.until(`all ${n} Rollouts promoted`, () => (finishedAt.size === n ? true : undefined), 300_000 + n * 500);
+      } finally {
+        clearInterval(progress);
+      }
+      const after = await c.scrape();
+      const machineAtEnd = contention();
+      const apiAfter = await apiserverMetrics(kube.kubeconfig);
+      const apiserverWrites = writeLatency(apiBefore, apiAfter);
+      const byResource = Object.fromEntries(Object.entries(writesByResource(apiBefore, apiAfter)).map(([k, v]) => [k, round(v / n, 2)]));
+      const busySeconds = (after.at - before.at) / 1000;
+      const cores = coresBetween(cpuBefore, cpuCounters({ ...pids, sluice: c.pid }), busySeconds);
+      const lastFinish = Math.max(...finishedAt.values());
+      const allFinishedSeconds = (lastFinish - canaryStart) / 1000;
+      ctx.progress(`scale ${n}: all ${n} promoted ${allFinishedSeconds.toFixed(1)} s after the first image patch`);
 
-    const buckets = bucketDelta(histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'), histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'));
-    const reconciles = buckets.at(-1)?.count ?? 0;
-    const api = apiRates(before.samples, after.samples, busySeconds);
+      const buckets = bucketDelta(histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'), histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'));
+      const reconciles = buckets.at(-1)?.count ?? 0;
+      const api = apiRates(before.samples, after.samples, busySeconds);
 
-    await settle(c);
-    const idle2 = await idleWindow(c, opts.idleSeconds);
-    const afterCanary = await c.scrape();
-    await c.collectGarbage();
-    const afterCanaryGc = await c.scrape();
-    const statuses = [...watched.rollouts.values()].map((r) => Buffer.byteLength(JSON.stringify(r.status ?? {})));
-    const peak = peakRss(c.pid);
-
-    const q = (x: number) => {
-      const v = histogramQuantile(x, buckets);
-      return v === undefined ? undefined : round(v * 1000, 1);
-    };
-    const result: Omit<ScaleResult, 'cleanupSeconds'> = {
-      rollouts: n,
-      objectsCreated: 3 * n,
-      createSeconds: round(createSeconds),
-      benchNodes: nodeNames.length,
-      startupToCachesSyncedSeconds: round(startup, 2),
-      memory: {
-        atCachesSynced: memoryOf(synced), idleAfterTakeover: memoryOf(afterTakeover), idleAfterTakeoverGc: memoryOf(afterTakeoverGc),
-        idleAfterCanary: memoryOf(afterCanary), idleAfterCanaryGc: memoryOf(afterCanaryGc), peakRssMiB: mib(peak),
-      },
-      takeoverSeconds: round(takeoverSeconds),
-      canary: {
+      await settle(c);
+      const idle2 = await idleWindow(c, opts.idleSeconds);
+      const afterCanary = await c.scrape();
+      await c.collectGarbage();
+      const afterCanaryGc = await c.scrape();
+      const q = (x: number) => {
+        const v = histogramQuantile(x, buckets);
+        return v === undefined ? undefined : round(v * 1000, 1);
+      };
+      const canary: CanaryResult = {
         allFinishedSeconds: round(allFinishedSeconds),
         perRolloutFinishSeconds: roundSummary(summarize([...finishedAt.values()].map((t) => (t - canaryStart) / 1000))),
         triggerSeconds: round(triggerSeconds),
@@ -203,8 +200,27 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
         apiserverWrites,
         apiserverWritesPerRolloutByResource: byResource,
         machine: { atStart: machineAtStart, atEnd: machineAtEnd },
+      };
+      return { canary, idle: idle2, memory: memoryOf(afterCanary), memoryGc: memoryOf(afterCanaryGc) };
+    };
+    const done = opts.canary ? await runCanary(watched) : undefined;
+    const statuses = [...watched.rollouts.values()].map((r) => Buffer.byteLength(JSON.stringify(r.status ?? {})));
+    const peak = peakRss(c.pid);
+
+    const result: Omit<ScaleResult, 'cleanupSeconds'> = {
+      rollouts: n,
+      objectsCreated: 3 * n,
+      createSeconds: round(createSeconds),
+      benchNodes: nodeNames.length,
+      startupToCachesSyncedSeconds: round(startup, 2),
+      memory: {
+        atCachesSynced: memoryOf(synced), idleAfterTakeover: memoryOf(afterTakeover), idleAfterTakeoverGc: memoryOf(afterTakeoverGc),
+        idleAfterCanary: done?.memory, idleAfterCanaryGc: done?.memoryGc, peakRssMiB: mib(peak),
       },
-      idle: { afterTakeover: idle1, afterCanary: idle2 },
+      takeoverSeconds: round(takeoverSeconds),
+      takeover,
+      canary: done?.canary,
+      idle: { afterTakeover: idle1, afterCanary: done?.idle },
       statusBytes: summarize(statuses),
     };
     watched.stop();
@@ -212,20 +228,39 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     await controller.stop();
     controller = undefined;
     const cleanupStart = performance.now();
+    namespaceLeft = false;
     await deleteNamespace(kube, ns, 900_000);
     return { ...result, cleanupSeconds: round((performance.now() - cleanupStart) / 1000) };
   } finally {
     watched?.stop();
-    if (controller !== undefined) {
-      await controller.stop();
-      await deleteNamespace(kube, ns, 900_000);
-    }
+    await controller?.stop();
+    // Deleted only once the controller is gone: deleteNamespace takes Sluice's finalizers off the Rollouts.
+    if (namespaceLeft) await deleteNamespace(kube, ns, 900_000);
     await deleteNodes(kube, nodeNames);
   }
 }
 
 function roundSummary(s: Summary): Summary {
   return Object.fromEntries(Object.entries(s).map(([k, v]: [string, number]) => [k, k === 'n' ? v : round(v, 1)])) as unknown as Summary;
+}
+
+export interface BusyStats {
+  reconcileP50Ms?: number;
+  reconcileP99Ms?: number;
+  reconcilesPerRollout: number;
+  api: ApiRates;
+  apiWritesPerRollout: number;
+  cores: Record<string, number>;
+}
+
+function busyStats(before: Snapshot, after: Snapshot, cores: Record<string, number>, n: number): BusyStats {
+  const buckets = bucketDelta(histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'), histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'));
+  const q = (x: number) => {
+    const v = histogramQuantile(x, buckets);
+    return v === undefined ? undefined : round(v * 1000, 1);
+  };
+  const api = apiRates(before.samples, after.samples, (after.at - before.at) / 1000);
+  return { reconcileP50Ms: q(0.5), reconcileP99Ms: q(0.99), reconcilesPerRollout: round((buckets.at(-1)?.count ?? 0) / n, 1), api, apiWritesPerRollout: round(api.writes / n, 1), cores };
 }
 
 /** Waits until no key is queued and no write went out for 5 s in a row (at most 5 minutes). */
