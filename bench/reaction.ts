@@ -25,7 +25,7 @@ import { freePort } from '../test/support/ports.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { contention, type Contention } from './machine.ts';
-import { startController, type RunningController } from './controller.ts';
+import { startController } from './controller.ts';
 import { createBenchNodes, createNamespace, deleteNamespace, deleteNodes, deployment, httpRoute, merge, rollout, rolloutRef, routed, waitNodesReady, type Kube } from './kube.ts';
 import { startPromProxy } from './promProxy.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -133,7 +133,7 @@ export async function benchReaction(ctx: BenchContext, opts: { aborts: number; p
     const machineAtStart = contention();
     const aborts = await runAborts(ctx, watched, exporter.url, prom, services, opts.aborts);
     const promotes = await runPromotes(ctx, watched, ns, promoteSteps, opts.promotes, nextImage);
-    await checkAlive(controller);
+    await controller.scrape(); // throws if the controller died on the way
     const machineAtEnd = contention();
     return {
       machine: { atStart: machineAtStart, atEnd: machineAtEnd },
@@ -150,10 +150,6 @@ export async function benchReaction(ctx: BenchContext, opts: { aborts: number; p
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch((err: unknown) => ctx.progress(`cleanup: ${String(err)}`));
   }
-}
-
-async function checkAlive(c: RunningController): Promise<void> {
-  await c.scrape();
 }
 
 /** A canary at 20% whose background analysis has a Successful measurement and no abort. */
