@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out bench/results/<date>.json]
  *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force]
- *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup]`
+ *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]`
  *
  * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
  * again; one that was running is reused and left running): reaction times, memory, throughput, API load and
@@ -50,15 +50,17 @@ interface Options {
   canary: boolean;
   /** Only delete what earlier runs left behind (namespaces and nodes labelled sluice.dev/bench), then exit. */
   cleanup: boolean;
+  /** With --cleanup=<run id>: only that run's namespaces and nodes (the id ends their names). */
+  cleanupRun: string | undefined;
 }
 
-const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup]';
+const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]';
 
 export function parseOptions(argv: readonly string[]): Options {
   const today = new Date().toISOString().slice(0, 10);
   const o: Options = {
     sizes: [100, 1000], aborts: 50, promotes: 20, out: join('bench', 'results', `${today}.json`),
-    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [], canary: true, cleanup: false,
+    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [], canary: true, cleanup: false, cleanupRun: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -91,7 +93,10 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--client-concurrency': o.clientConcurrency = int(1); break;
       case '--no-reaction': o.reaction = false; break;
       case '--force': o.force = true; break;
-      case '--cleanup': o.cleanup = true; break;
+      case '--cleanup':
+        o.cleanup = true;
+        o.cleanupRun = inline;
+        break;
       case '--no-canary': o.canary = false; break;
       case '--commit': o.commit = value(); break;
       case '--patch': o.patch = resolve(value()); break;
@@ -178,9 +183,13 @@ async function main(): Promise<void> {
     await installCrds(kube);
     const leftovers = (await kube.core.listNamespace({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!);
     if (opts.cleanup) {
-      // Run it only when no benchmark is running: it deletes every benchmark namespace and node.
-      for (const ns of leftovers) progress(`deleting namespace ${ns}: ${(await deleteNamespace(kube, ns, 900_000)) ? 'gone' : 'still terminating'}`);
-      const nodes = (await kube.core.listNode({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!);
+      // Deletes every benchmark namespace there is now, with the nodes of the same runs (named ...-<run id>-<i>):
+      // a run that starts meanwhile keeps its own. Stop a run's controller first: its finalizers are taken off.
+      const doomed = leftovers.filter((ns) => opts.cleanupRun === undefined || ns.endsWith(`-${opts.cleanupRun}`));
+      const runIds = doomed.map((ns) => ns.split('-').at(-1)!);
+      const nodes = (await kube.core.listNode({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!)
+        .filter((name) => runIds.some((id) => new RegExp(`-${id}-\\d+$`).test(name)));
+      for (const ns of doomed) progress(`deleting namespace ${ns}: ${(await deleteNamespace(kube, ns, 900_000)) ? 'gone' : 'still terminating'}`);
       await deleteNodes(kube, nodes);
       progress(`deleted ${nodes.length} benchmark nodes`);
       return;
