@@ -24,6 +24,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { ConnectionPool, defaultRequestTimeoutMs, failureMeansDeadConnection } from './connectionPool.ts';
 import { TokenBucket, type RateLimit } from './rateLimit.ts';
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
@@ -39,6 +40,8 @@ export interface KubeInstrumentation {
   rateLimit?: RateLimit;
   /** Sent as User-Agent, so the API server's audit log names Sluice; "sluice" when omitted. */
   userAgent?: string;
+  /** Deadline for a response's headers and between body chunks, lists and watches aside; default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 // The namespace object's own subresources: /api/v1/namespaces/{name}/status is not a resource named "status".
@@ -87,11 +90,23 @@ export function describeRequest(method: string, url: string): { verb: KubeVerb; 
 export class InstrumentedKubeConfig extends KubeConfig {
   readonly #httpApi: HttpLibrary;
   readonly #userAgent: string;
+  readonly #pool: ConnectionPool;
 
   constructor(instrumentation: KubeInstrumentation = {}) {
     super();
-    this.#httpApi = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), instrumentation);
+    this.#pool = new ConnectionPool({ requestTimeoutMs: instrumentation.requestTimeoutMs ?? defaultRequestTimeoutMs });
+    this.#httpApi = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), instrumentation, this.#pool);
     this.#userAgent = instrumentation.userAgent ?? 'sluice';
+  }
+
+  /** Forgets the kept-alive connections: for a caller that saw one stall without failing (a silent watch). */
+  dropConnections(): void {
+    this.#pool.drop();
+  }
+
+  /** How many times the connections were dropped since start. */
+  get connectionDrops(): number {
+    return this.#pool.drops;
   }
 
   // Same as KubeConfig.makeApiClient, with the instrumented HttpLibrary.
@@ -118,7 +133,12 @@ export function instrumentKubeConfig(kc: KubeConfig, observe: KubeRequestObserve
   return copy;
 }
 
-function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: KubeInstrumentation): HttpLibrary {
+/** Drops the connections of `kc` if it pools them (an InstrumentedKubeConfig); a plain KubeConfig has none to drop. */
+export function dropConnections(kc: KubeConfig): void {
+  if (kc instanceof InstrumentedKubeConfig) kc.dropConnections();
+}
+
+function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: KubeInstrumentation, pool: ConnectionPool): HttpLibrary {
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit);
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
@@ -128,10 +148,14 @@ function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: Kub
         request.getSignal()?.throwIfAborted();
       }
       const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
+      // Lists and watches keep a connection of their own (see connectionPool.ts); the rest share the pool.
+      const shared = verb === 'list' || verb === 'watch' ? undefined : pool.dispatcherFor(request.getDispatcher());
+      if (shared !== undefined) request.setDispatcher(shared);
       let response: ResponseContext;
       try {
         response = await inner.send(request).toPromise();
       } catch (err) {
+        if (shared !== undefined && failureMeansDeadConnection(request.getSignal())) pool.drop(shared);
         observe?.(verb, 'error', resource);
         throw err;
       }
