@@ -45,7 +45,7 @@ function recordedInformer(kc: KubeConfig, story: string, options: Partial<Inform
 }
 
 /** A ConfigMap as the API server sends it: timestamps are strings. */
-type V1ConfigMapJson = Omit<V1ConfigMap, 'metadata'> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string; creationTimestamp?: string } };
+type V1ConfigMapJson = Omit<V1ConfigMap, 'metadata'> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string; creationTimestamp?: string; annotations?: Record<string, string> } };
 
 const informers: Informer<V1ConfigMapJson>[] = [];
 afterEach(async () => {
@@ -94,7 +94,7 @@ describe('the informer', () => {
     expect(informer.list(ns.name).map((cm) => cm.metadata?.name)).toEqual(['listed']);
   });
 
-  it('stores objects from the list and from the watch as the same plain JSON the API server sends', async () => {
+  it('stores objects from the list and from the watch as the plain JSON the API server sends, less managedFields', async () => {
     await createConfigMap('shape', 'from-list', { a: '1' });
     const { informer } = recordedInformer(adminKubeConfig(), 'shape');
     informer.start();
@@ -104,11 +104,23 @@ describe('the informer', () => {
 
     for (const name of ['from-list', 'from-watch']) {
       const cached = informer.get(ns.name, name);
-      const fromKubectl = JSON.parse(await kubectl(['get', 'configmap', name, '-n', ns.name, '-o', 'json', '--show-managed-fields'])) as unknown;
-      expect(cached, name).toEqual(fromKubectl);
+      const fromKubectl = JSON.parse(await kubectl(['get', 'configmap', name, '-n', ns.name, '-o', 'json', '--show-managed-fields'])) as V1ConfigMapJson & { metadata: { managedFields?: unknown } };
+      expect(fromKubectl.metadata.managedFields, 'the API server keeps them').toBeDefined();
+      const { managedFields: _left, ...metadata } = fromKubectl.metadata;
+      expect(cached, name).toEqual({ ...fromKubectl, metadata });
       expect(typeof cached?.metadata?.creationTimestamp, name).toBe('string');
       expect(JSON.parse(JSON.stringify(cached)), `${name} is plain JSON`).toEqual(cached);
     }
+
+    // kubectl apply's copy of the whole object is left out of the cache too; the other annotations stay.
+    await kubectl(['create', 'configmap', 'applied', '-n', ns.name, '--from-literal=c=3', '--save-config']);
+    await kubectl(['annotate', 'configmap', 'applied', '-n', ns.name, 'team=payments']);
+    await kubectl(['label', 'configmap', 'applied', '-n', ns.name, 'story=shape']);
+    await waitFor(() => informer.get(ns.name, 'applied'), { timeoutMs: 10_000, what: 'the applied ConfigMap' });
+    const onServer = JSON.parse(await kubectl(['get', 'configmap', 'applied', '-n', ns.name, '-o', 'json'])) as V1ConfigMapJson & { metadata: { annotations: Record<string, string> } };
+    expect(Object.keys(onServer.metadata.annotations).sort()).toEqual(['kubectl.kubernetes.io/last-applied-configuration', 'team']);
+    expect(informer.get(ns.name, 'applied')?.metadata).toMatchObject({ annotations: { team: 'payments' }, resourceVersion: onServer.metadata.resourceVersion });
+    expect(Object.keys((informer.get(ns.name, 'applied')?.metadata as { annotations: object }).annotations)).toEqual(['team']);
   });
 
   it('recovers after its connection is cut, and its cache converges with changes made meanwhile', async () => {

@@ -22,6 +22,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { dropConnections } from './apiMetrics.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { KubeJsonApi, type WatchEvent } from './kubeJsonApi.ts';
 import { keyOf } from './objectKey.ts';
@@ -68,6 +69,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly kind: string;
   /** Resolves once the first list is in the cache; rejects if the informer is stopped before that. */
   readonly synced: Promise<void>;
+  readonly #kc: KubeConfig;
   readonly #api: KubeJsonApi;
   readonly #resource: ResourceRef;
   readonly #path: string;
@@ -88,6 +90,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   constructor(kc: KubeConfig, options: InformerOptions) {
     this.kind = options.resource.kind;
+    this.#kc = kc;
     this.#api = kc.makeApiClient(KubeJsonApi);
     this.#resource = options.resource;
     this.#path = collectionPath(options.resource, options.namespace);
@@ -157,6 +160,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (end.reason === 'stopped') break;
       resourceVersion = end.reason === 'expired' ? undefined : end.resourceVersion;
       if (end.progressed) this.#backoff.reset();
+      // A silent watch is a silent connection, and its siblings in the pool may be just as dead (a partition):
+      // the relist or watch that follows must not wait out a deadline on one of them.
+      if (end.reason === 'stalled') dropConnections(this.#kc);
       this.#onRestart(this.kind, end.reason, end.error);
       await pause(this.#delayAfter(end), stop);
     }
@@ -186,7 +192,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     let resourceVersion: string | undefined;
     do {
       const page = await this.#api.list<T>(this.#path, { labelSelector: this.#labelSelector, limit: this.#pageSize, continue: continueToken }, stop);
-      for (const item of page.items ?? []) items.push(this.#withTypeMeta(item));
+      for (const item of page.items ?? []) items.push(this.#forCache(item));
       resourceVersion = page.metadata?.resourceVersion;
       continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
     } while (continueToken !== undefined);
@@ -247,7 +253,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       const error = new Error(`${this.kind} watch error ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`);
       return { reason: status.code === 410 ? 'expired' : 'error', error };
     }
-    const obj = this.#withTypeMeta(event.object as T);
+    const obj = this.#forCache(event.object as T);
     const rv = obj.metadata?.resourceVersion;
     if (rv !== undefined && rv !== '') state.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return undefined;
@@ -256,10 +262,21 @@ export class Informer<T extends KubeObject = KubeObject> {
     return undefined;
   }
 
-  /** List items of built-in kinds come without apiVersion and kind; give them the ones watch events carry. */
-  #withTypeMeta(obj: T): T {
-    if (obj.apiVersion !== undefined && obj.kind !== undefined) return obj;
-    return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(this.#resource), kind: obj.kind ?? this.kind };
+  /**
+   * The object as the cache keeps it. List items of built-in kinds come without apiVersion and kind: they get
+   * the ones watch events carry. managedFields and kubectl's last-applied copy are left out (as client-go's
+   * TransformStripManagedFields does): nothing here reads them, and on objects written by kubectl apply they
+   * are most of the bytes (a Rollout's spec twice more). Writes never send a cached object's metadata back but
+   * to the status subresource, which ignores it, so nothing is lost on the API server.
+   */
+  #forCache(obj: T): T {
+    const metadata = obj.metadata;
+    const annotations = metadata?.annotations as Record<string, string> | undefined;
+    const slim = metadata !== undefined && (metadata.managedFields !== undefined || annotations?.[lastAppliedAnnotation] !== undefined)
+      ? { ...obj, metadata: { ...withoutKey(metadata, 'managedFields'), ...(annotations === undefined ? {} : { annotations: withoutKey(annotations, lastAppliedAnnotation) }) } }
+      : obj;
+    if (slim.apiVersion !== undefined && slim.kind !== undefined) return slim;
+    return { ...slim, apiVersion: slim.apiVersion ?? apiVersionOf(this.#resource), kind: slim.kind ?? this.kind };
   }
 
   #notify(key: string): void {
@@ -275,6 +292,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
     }
   }
+}
+
+const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function withoutKey<V extends object>(record: V, key: string): V {
+  const { [key]: _dropped, ...rest } = record as Record<string, unknown>;
+  return rest as V;
 }
 
 /** 410 Gone as an HTTP status: the resourceVersion asked for is older than the API server keeps. */
