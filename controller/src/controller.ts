@@ -17,6 +17,7 @@ import { collectionPath, deploymentsRef, httpRoutesRef, replicaSetsRef, services
 import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';
+import { EventRecorder } from './reconcile/eventRecorder.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { rolloutKeysFor, type WatchedKind } from './reconcile/triggers.ts';
 import { rolloutLabel } from './workload/names.ts';
@@ -39,7 +40,11 @@ export interface Controller {
   queue: WorkQueue;
 }
 
-export async function startController(kc: KubeConfig, config: ControllerConfig, log: Logger, metrics: SluiceMetrics, fence: () => void): Promise<Controller> {
+/**
+ * `eventsKc` sends the Events: the same cluster and user as `kc`, with a rate limit of its own (as client-go's event
+ * broadcaster has), so that reports of what was done never delay doing the next thing.
+ */
+export async function startController(kc: KubeConfig, eventsKc: KubeConfig, config: ControllerConfig, log: Logger, metrics: SluiceMetrics, fence: () => void): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
   const informers: Informer<KubeObject>[] = [];
   const inform = <T extends KubeObject>(resource: ResourceRef, labelSelector?: string, scoped = true): Informer<T> => {
@@ -76,6 +81,11 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
     url: config.unleashUrl, adminToken: config.unleashAdminToken, clientToken: config.unleashClientToken,
     defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject,
   }, { freezeGate: { onChange: () => wake.frozenRollouts() } });
+  const events = new EventRecorder({
+    core: eventsKc.makeApiClient(CoreV1Api),
+    reportingInstance: config.podName,
+    onDropped: (event, why, err) => log.warn({ namespace: event.metadata.namespace, name: event.involvedObject.name, reason: event.reason, why, err }, 'event not recorded'),
+  });
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom },
@@ -95,7 +105,7 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
       unleash,
     },
     fence,
-    reportingInstance: config.podName,
+    events,
     log,
     onPlanned: (ns, name, status) => {
       if (status === undefined) metrics.forgetRollout(ns, name);
@@ -137,6 +147,7 @@ export async function startController(kc: KubeConfig, config: ControllerConfig, 
     startWorkers: () => queue.start(),
     async stop() {
       await queue.shutdown();
+      await events.stop(2_000);
       unleash.close();
       log.debug('work queue drained');
       await Promise.all(informers.map(async (i) => {

@@ -45,10 +45,11 @@ async function main(): Promise<void> {
   const base = new KubeConfig();
   if (config.kubeconfig !== undefined) base.loadFromFile(config.kubeconfig);
   else base.loadFromDefault();
-  const kc = instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
+  const instrumented = () => instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
     rateLimit: { qps: config.kubeApiQps, burst: config.kubeApiBurst },
     userAgent: `sluice/${version}`,
   });
+  const kc = instrumented();
 
   // Filled once the informers run; the shutdown and leader callbacks are made before that.
   const running: { controller?: Controller; dashboard?: Dashboard } = {};
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   const fence = () => {
     if (elector !== undefined && !elector.isLeader()) throw new Error('not the leader: no write');
   };
-  const controller = await startController(kc, config, log, metrics, fence);
+  const controller = await startController(kc, instrumented(), config, log, metrics, fence);
   running.controller = controller;
   const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });

@@ -214,7 +214,7 @@ export const settings = {
   }),
   kubeApiQps: setting({
     flag: '--kube-api-qps', env: 'SLUICE_KUBE_API_QPS', valueName: 'rate', accepts: 'a number of requests per second above 0',
-    description: 'Sustained rate of requests to the API server.',
+    description: 'Sustained rate of requests to the API server. Events are sent in the background with a budget of their own of the same size.',
     defaultText: '50',
     default: () => 50,
     parse: (text) => (/^[0-9]+(\.[0-9]+)?$/.test(text) && Number(text) > 0 ? Number(text) : invalid),

@@ -6,7 +6,8 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { actionAnnotation } from '../api/controls.ts';
 import type { Rollout } from '../api/types.ts';
-import { recordEvent, rolloutRef } from '../reconcile/execute.ts';
+import { rolloutEvent } from '../reconcile/eventRecorder.ts';
+import { rolloutRef } from '../reconcile/execute.ts';
 import type { DashboardAction } from './model.ts';
 
 export const dashboardActionReason = 'DashboardAction';
@@ -46,7 +47,11 @@ export function kubernetesRolloutWriter(kc: KubeConfig, reportingInstance: strin
       );
     },
     async recordAction(rollout, message) {
-      await recordEvent({ rollout, clients, reportingInstance }, 'Normal', dashboardActionReason, message);
+      // Written before the answer, unlike the reconciles' Events: the person who clicked is told if it failed.
+      await clients.core.createNamespacedEvent({
+        namespace: rollout.metadata.namespace!,
+        body: rolloutEvent(rollout, { type: 'Normal', reason: dashboardActionReason, message }, reportingInstance),
+      });
     },
   };
 }

@@ -4,16 +4,16 @@
  * up before traffic, traffic before pods down (an abort takes traffic off the canary first), status last.
  * Every write first checks the fence: a replica that is no longer leader stops before it writes.
  */
-import { randomBytes } from 'node:crypto';
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { actionAnnotation } from '../api/controls.ts';
-import { apiGroup, apiVersion, apiVersionName, type Rollout } from '../api/types.ts';
+import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
 import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, serviceName } from '../workload/names.ts';
 import { buildReplicaSet, buildService } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
+import type { EventSink } from './eventRecorder.ts';
 import { sameJson } from './sameJson.ts';
 
 export interface Clients {
@@ -31,8 +31,8 @@ export interface ExecuteContext {
   clients: Clients;
   /** Throws when this replica may not write (not the leader). */
   fence: () => void;
-  /** Who reports the Events (the pod name). */
-  reportingInstance: string;
+  /** Where the plan's Events go; they are written in the background, after this reconcile. */
+  events: EventSink;
   /**
    * Runs once traffic has moved and before status is written, so that what it changes in the plan (flags still
    * to restore) lands in the same status write, and so that an abort's traffic shift never waits for Unleash.
@@ -100,10 +100,7 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     });
   }
 
-  for (const event of plan.events) {
-    fence();
-    await recordEvent(ctx, event.type, event.reason, event.message);
-  }
+  for (const event of plan.events) ctx.events.record(rollout, event);
 }
 
 async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number): Promise<void> {
@@ -146,23 +143,3 @@ async function clearAction(ctx: ExecuteContext): Promise<string | undefined> {
   return updated.metadata?.resourceVersion;
 }
 
-export async function recordEvent(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'reportingInstance'>, type: string, reason: string, message: string): Promise<void> {
-  const { rollout } = ctx;
-  const now = new Date();
-  await ctx.clients.core.createNamespacedEvent({
-    namespace: rollout.metadata.namespace!,
-    body: {
-      metadata: { name: `${rollout.metadata.name}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`, namespace: rollout.metadata.namespace },
-      involvedObject: { apiVersion, kind: 'Rollout', name: rollout.metadata.name, namespace: rollout.metadata.namespace, uid: rollout.metadata.uid },
-      type,
-      reason,
-      message: message.slice(0, 1024),
-      source: { component: 'sluice' },
-      reportingComponent: 'sluice.dev/controller',
-      reportingInstance: ctx.reportingInstance,
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    },
-  });
-}

@@ -17,6 +17,7 @@ import { restoreAbortedFlags } from './flagRestore.ts';
 import { evaluateGates, type GateDeps } from './gates.ts';
 import { readSecrets, secretRefs } from './secrets.ts';
 import { ensureFinalizer, handOver, isDeleting } from './handover.ts';
+import type { EventSink } from './eventRecorder.ts';
 import { observeWorld, ownedReplicaSets } from './observe.ts';
 
 export interface ReconcilerDeps {
@@ -26,7 +27,7 @@ export interface ReconcilerDeps {
   /** Prometheus and Unleash; the Secret reader is made per reconcile. */
   gates: Omit<GateDeps, 'readSecret'>;
   fence: () => void;
-  reportingInstance: string;
+  events: EventSink;
   log: Logger;
   now?: () => Date;
   /** Told the outcome of each plan, for metrics (phase, weights) and for forgetting deleted rollouts. */
@@ -70,7 +71,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       replicaSets: ownedReplicaSets(deps.caches, rollout),
       router: 'unsupported' in router ? undefined : router,
       caches: deps.caches,
-      reportingInstance: deps.reportingInstance,
+      events: deps.events,
       afterTraffic: (p) => restoreAbortedFlags(p, deps.gates.unleash),
     }, plan);
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
