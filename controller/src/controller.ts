@@ -84,7 +84,10 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
   const events = new EventRecorder({
     core: eventsKc.makeApiClient(CoreV1Api),
     reportingInstance: config.podName,
-    onDropped: (event, why, err) => log.warn({ namespace: event.metadata.namespace, name: event.involvedObject.name, reason: event.reason, why, err }, 'event not recorded'),
+    onDropped: (event, why, err) => {
+      metrics.countDroppedEvent();
+      log.warn({ namespace: event.metadata.namespace, name: event.involvedObject.name, reason: event.reason, why, err }, 'event not recorded');
+    },
   });
   const reconcile = createReconciler({
     caches,

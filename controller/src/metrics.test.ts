@@ -28,6 +28,7 @@ const sluiceMetrics = {
   sluice_rollouts: { type: 'gauge', labels: ['phase'] },
   sluice_rollout_canary_weight: { type: 'gauge', labels: ['namespace', 'rollout'] },
   sluice_kube_api_requests_total: { type: 'counter', labels: ['verb', 'code'] },
+  sluice_events_dropped_total: { type: 'counter', labels: [] },
   sluice_leader: { type: 'gauge', labels: [] },
   sluice_build_info: { type: 'gauge', labels: ['version', 'revision'] },
 };
@@ -114,6 +115,14 @@ describe('SluiceMetrics.countKubeApiRequest', () => {
     expect(await valueOf(registry, 'sluice_kube_api_requests_total', { verb: 'patch', code: '409' })).toBe(1);
     expect(await valueOf(registry, 'sluice_kube_api_requests_total', { verb: 'watch', code: 'error' })).toBe(1);
     expect(await valueOf(registry, 'sluice_kube_api_requests_total', { verb: 'list', code: 'error' })).toBe(1);
+  });
+
+  it('counts Events given up on', async () => {
+    const metrics = createMetrics({ version: '0.1.0' });
+    expect(await valueOf(metrics.registry, 'sluice_events_dropped_total', {})).toBe(0);
+    metrics.countDroppedEvent();
+    metrics.countDroppedEvent();
+    expect(await valueOf(metrics.registry, 'sluice_events_dropped_total', {})).toBe(2);
   });
 });
 

@@ -38,6 +38,8 @@ export interface SluiceMetrics {
   observeReconcile(report: Pick<ReconcileReport, 'outcome' | 'durationMs'>): void;
   /** Counts one request to the API server; `code` is the HTTP status, undefined when no response came. */
   countKubeApiRequest(verb: KubeApiVerb, code: number | undefined): void;
+  /** Counts one Event given up on (refused, or the API server out of reach through every retry). */
+  countDroppedEvent(): void;
   /** The canary's share of traffic in percent (0-100), as last written to the traffic router. */
   setCanaryWeight(namespace: string, rollout: string, weight: number): void;
   /** Deletes every series about a Rollout; call it when the Rollout is deleted or stops being handled here. */
@@ -118,6 +120,12 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
     registers,
   });
 
+  const droppedEvents = new Counter({
+    name: 'sluice_events_dropped_total',
+    help: 'Events about Rollouts that were never written: refused by the API server, unreachable through every retry, or more than 1,000 waiting.',
+    registers,
+  });
+
   const leader = new Gauge({
     name: 'sluice_leader',
     help: '1 while this replica holds the leader-election Lease (or runs without leader election), else 0.',
@@ -142,6 +150,9 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
     countKubeApiRequest(verb, code) {
       const isStatus = code !== undefined && Number.isInteger(code) && code >= 100 && code <= 599;
       kubeApiRequests.inc({ verb, code: isStatus ? String(code) : 'error' });
+    },
+    countDroppedEvent() {
+      droppedEvents.inc();
     },
     setCanaryWeight(namespace, rollout, weight) {
       canaryWeight.set({ namespace, rollout }, weight);
