@@ -18,6 +18,7 @@ import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';
 import { EventRecorder } from './reconcile/eventRecorder.ts';
+import { WriteExpectations } from './reconcile/expectations.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { rolloutKeysFor, type WatchedKind } from './reconcile/triggers.ts';
 import { rolloutLabel } from './workload/names.ts';
@@ -89,6 +90,12 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
       log.warn({ namespace: event.metadata.namespace, name: event.involvedObject.name, reason: event.reason, why, err }, 'event not recorded');
     },
   });
+  // Fed before the queue hears of a change: each version of a Rollout the cache takes, in order.
+  const expectations = new WriteExpectations();
+  rollouts.onChange((_kind, key) => {
+    const { namespace: ns, name } = parseObjectKey(key);
+    expectations.seen(key, rollouts.get(ns, name)?.metadata?.resourceVersion);
+  });
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom },
@@ -109,6 +116,7 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
     },
     fence,
     events,
+    expectations,
     log,
     onPlanned: (ns, name, status) => {
       if (status === undefined) metrics.forgetRollout(ns, name);

@@ -18,6 +18,7 @@ import { evaluateGates, type GateDeps } from './gates.ts';
 import { readSecrets, secretRefs } from './secrets.ts';
 import { ensureFinalizer, handOver, isDeleting } from './handover.ts';
 import type { EventSink } from './eventRecorder.ts';
+import type { WriteExpectations } from './expectations.ts';
 import { observeWorld, ownedReplicaSets } from './observe.ts';
 
 export interface ReconcilerDeps {
@@ -28,6 +29,8 @@ export interface ReconcilerDeps {
   gates: Omit<GateDeps, 'readSecret'>;
   fence: () => void;
   events: EventSink;
+  /** The Rollout versions written here that the cache has not shown yet (fed by the Rollout informer). */
+  expectations: WriteExpectations;
   log: Logger;
   now?: () => Date;
   /** Told the outcome of each plan, for metrics (phase, weights) and for forgetting deleted rollouts. */
@@ -43,6 +46,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       deps.onPlanned?.(namespace ?? '', name, undefined);
       return;
     }
+    // Our own last write has not reached the cache: planning from the older Rollout would undo it. Its watch
+    // event wakes this key again; the delay is only the bound for a version the cache skipped.
+    const behind = deps.expectations.behind(key);
+    if (behind !== undefined) return { requeueAfterMs: behind };
     const ref = rollout.spec.workloadRef;
     const deployment = ref === undefined ? undefined : deps.caches.deployments.get(namespace, ref.name);
     const base = { rollout, clients: deps.clients, fence: deps.fence };
@@ -65,7 +72,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     });
     const plan = planRollout(world);
     if (gates.requeueAfterMs !== undefined) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
-    await executePlan({
+    const written = await executePlan({
       ...base,
       deployment,
       replicaSets: ownedReplicaSets(deps.caches, rollout),
@@ -74,6 +81,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       events: deps.events,
       afterTraffic: (p) => restoreAbortedFlags(p, deps.gates.unleash),
     }, plan);
+    if (written !== undefined) deps.expectations.wrote(key, written);
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
     const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
     for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
