@@ -12,7 +12,7 @@ import { connectPrometheus, startPrometheus, type Prometheus } from '../fixtures
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { clients, createApp, createRollout, eventReasons, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
+import { clients, createApp, createRollout, eventMessages, eventReasons, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluice-crds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -73,7 +73,9 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
   it('when the canary answers 30% errors, analysis aborts it: canary weight 0 within scrape + interval + 2 s', async () => {
     const prom = connectPrometheus(info!.url, info!.targetsDir);
     const canary = await exporter([{ service: 'bad', track: 'canary', rps: 200, errorRatio: 0, latencyMedian: 0.05 }], prom, 'bad-canary');
-    await errorRateTemplate('bad-error-rate', info!.url, { count: 1000 });
+    // While the 3 s rate window fills after the flip, one measurement can land between the thresholds (5-10%):
+    // tolerate that one, as a user with a rising error rate would, so the story measures the abort, not the luck.
+    await errorRateTemplate('bad-error-rate', info!.url, { count: 1000, inconclusiveLimit: 1 });
     await createApp(ns.name, 'bad', { replicas: 2, route: true });
     await createRollout(ns.name, 'bad', {
       ...routed('bad'),
@@ -98,8 +100,8 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
     const r = await waitForRollout(ns.name, 'bad', 'aborted', (x) => x.status?.abort === true);
     expect(r.status?.phase).toBe('Degraded');
     expect(r.status?.message).toMatch(/metric error-rate failed: measured 0\.\d+ \(failureCondition result >= 0\.10\)/);
-    const events = await clients().core.listNamespacedEvent({ namespace: ns.name, fieldSelector: 'involvedObject.name=bad,reason=Aborted' });
-    expect(events.items[0]?.message).toMatch(/error-rate failed: measured 0\.\d+/);
+    // Events are written in the background, just after the status they report.
+    await expect.poll(async () => (await eventMessages(ns.name, 'bad', 'Aborted'))[0], { timeout: 5_000 }).toMatch(/error-rate failed: measured 0\.\d+/);
   });
 
   it('when the canary is healthy (0.5% errors against a 5% threshold), it is promoted through every step', async () => {
@@ -116,7 +118,7 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
     const run = done.status?.analysis?.runs.find((x) => x.name === 'step-3');
     expect(run?.phase).toBe('Successful');
     expect(run?.metrics[0]?.successful).toBe(3);
-    expect(await eventReasons(ns.name, 'good')).toEqual(expect.arrayContaining(['CanaryStarted', 'Promoted']));
+    await expect.poll(() => eventReasons(ns.name, 'good'), { timeout: 5_000 }).toEqual(expect.arrayContaining(['CanaryStarted', 'Promoted']));
   });
 
   it('when Prometheus stops mid-analysis, it never promotes and aborts after consecutiveErrorLimit, saying Prometheus was unreachable', async () => {

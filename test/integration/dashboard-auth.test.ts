@@ -80,7 +80,7 @@ describe('given the dashboard with actions on, and a rollout paused until promot
       body: { action: 'promote', rollout: `${ns.name}/web`, user: oncall.username, message: `promote requested by ${oncall.username} via the dashboard`, eventRecorded: true },
     });
     await waitForRollout(ns.name, 'web', 'web Healthy on the new revision', (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision);
-    expect(await eventReasons(ns.name, 'web')).toEqual(expect.arrayContaining(['DashboardAction', 'Promoted']));
+    await expect.poll(() => eventReasons(ns.name, 'web'), { timeout: 5_000 }).toEqual(expect.arrayContaining(['DashboardAction', 'Promoted']));
     // The dashboard's own Event watch shows it in the detail, newest first.
     const detail = await waitFor(async () => {
       const d = await getJson<RolloutDetail>(controller.dashboardUrl, `api/rollouts/${ns.name}/web`);

@@ -9,7 +9,7 @@ import type { RolloutSpec } from '../../controller/src/api/types.ts';
 import { connectUnleash } from '../fixtures/unleash.ts';
 import { freePort } from '../support/ports.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { clients, createApp, createRollout, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
+import { clients, createApp, createRollout, eventMessages, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluice-crds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -93,8 +93,7 @@ describe('given a flag-only Rollout', () => {
     const r = await waitForRollout(ns.name, 'doomed', 'aborted with every flag restored', (x) => x.status?.abort === true && (x.status.flags ?? []).length === 0, 60_000);
     expect(r.status?.message).toMatch(/aborted: step 2\/3 \(analysis always-failing\) failed: metric errors failed: measured 1/);
     expect(await flagState(flag)).toEqual(before);
-    const events = await clients().core.listNamespacedEvent({ namespace: ns.name, fieldSelector: 'involvedObject.name=doomed,reason=FlagRestored' });
-    expect(events.items.length).toBeGreaterThan(0);
+    await expect.poll(async () => (await eventMessages(ns.name, 'doomed', 'FlagRestored')).length, { timeout: 5_000 }).toBeGreaterThan(0);
   });
 
   it('holds while its freeze flag is on, saying so, and goes on once it is off', async () => {
