@@ -146,6 +146,7 @@ describe('defaults', () => {
       paused: false,
       progressDeadlineSeconds: 600,
       progressDeadlineAbort: false,
+      revisionHistoryLimit: 10,
     });
   });
 });

@@ -60,7 +60,7 @@ describe('given a Deployment and a Rollout with the Gateway API router', () => {
     expect(sets.find((s) => s.revision === done.status!.stableRevision)?.replicas).toBe(3);
     expect(sets.find((s) => s.revision === stable)?.replicas).toBe(0);
     expect(sets).toHaveLength(2); // promotion kept the canary's ReplicaSet: no second rollout of v2
-    expect(await eventReasons(ns.name, 'web')).toEqual(expect.arrayContaining(['CanaryStarted', 'StepCompleted', 'Paused', 'Promoted', 'Healthy']));
+    await expect.poll(() => eventReasons(ns.name, 'web'), { timeout: 5_000 }).toEqual(expect.arrayContaining(['CanaryStarted', 'StepCompleted', 'Paused', 'Promoted', 'Healthy']));
     expect(await sluice('get')).toMatch(/web\s+Healthy\s+4\/4\s+0/);
   });
 
@@ -86,7 +86,7 @@ describe('given a Deployment and a Rollout with the Gateway API router', () => {
     while ((await canaryRs()) !== 0 && Date.now() - abortedAt < 20_000) await new Promise((r) => setTimeout(r, 200));
     expect(await canaryRs()).toBe(0);
     expect(Date.now() - abortedAt).toBeGreaterThan(2_000);
-    expect(await eventReasons(ns.name, 'shop')).toContain('Aborted');
+    await expect.poll(() => eventReasons(ns.name, 'shop'), { timeout: 5_000 }).toContain('Aborted');
   });
 
   it('when a newer image arrives mid-canary, the steps restart for the newest revision', async () => {
@@ -98,9 +98,25 @@ describe('given a Deployment and a Rollout with the Gateway API router', () => {
     await setImage(ns.name, 'api', 'example.invalid/app:v3');
     const second = await waitForRollout(ns.name, 'api', 'a new canary', (r) => r.status?.canaryRevision !== first.status?.canaryRevision && r.status?.currentStepIndex === 3);
     expect(second.status?.stableRevision).toBe(first.status?.stableRevision);
-    expect(await eventReasons(ns.name, 'api')).toContain('Superseded');
+    await expect.poll(() => eventReasons(ns.name, 'api'), { timeout: 5_000 }).toContain('Superseded');
     const sets = await replicaSetsOf(ns.name, 'api');
     expect(sets.find((s) => s.revision === first.status?.canaryRevision)?.replicas).toBe(0);
+  });
+});
+
+describe('given a Rollout with revisionHistoryLimit 1', () => {
+  it('when three releases are promoted, only stable and the newest old ReplicaSet are left', async () => {
+    await createApp(ns.name, 'cart', { replicas: 1, route: false });
+    await createRollout(ns.name, 'cart', { workloadRef: { name: 'cart' }, revisionHistoryLimit: 1, strategy: { canary: { steps: [{ setWeight: 50 }] } } });
+    const revisions = [(await waitForRollout(ns.name, 'cart', 'cart Healthy', (r) => r.status?.phase === 'Healthy')).status!.stableRevision!];
+    for (const version of ['v2', 'v3', 'v4']) {
+      await setImage(ns.name, 'cart', `example.invalid/app:${version}`);
+      const done = await waitForRollout(ns.name, 'cart', `${version} stable`, (r) => r.status?.phase === 'Healthy' && !revisions.includes(r.status.stableRevision!));
+      revisions.push(done.status!.stableRevision!);
+    }
+    // v1 and v2 went once their pods were gone; v3 is kept at 0 replicas, v4 runs.
+    await expect.poll(async () => (await replicaSetsOf(ns.name, 'cart')).map((s) => `${s.revision}:${s.replicas}`).sort(), { timeout: 15_000 })
+      .toEqual([`${revisions[2]}:0`, `${revisions[3]}:1`].sort());
   });
 });
 

@@ -165,6 +165,9 @@ export const rolloutSpec = object(
     progressDeadlineAbort: Type.Optional(
       Type.Boolean({ description: 'Abort the rollout (all traffic back to stable) when the progress deadline passes, instead of only marking it Degraded.', default: false }),
     ),
+    revisionHistoryLimit: Type.Optional(
+      Type.Integer({ description: 'Old ReplicaSets (scaled to 0, neither stable nor canary) to keep; older ones are deleted. 0 keeps none.', minimum: 0, maximum: 1000, default: 10 }),
+    ),
   },
   celRules(
     {

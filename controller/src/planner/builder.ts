@@ -17,6 +17,7 @@ export class PlanBuilder {
   canaryWeight: number | undefined = undefined;
   takeOverDeployment: Plan['takeOverDeployment'] = undefined;
   clearAction = false;
+  deleteReplicaSets: string[] = [];
   events: PlannedEvent[] = [];
   requeueAfterMs: number | undefined = undefined;
   /** Set when the rollout is Degraded (aborted, deadline passed): the reason becomes the Progressing condition. */
@@ -80,6 +81,7 @@ export class PlanBuilder {
       canaryWeight: this.canaryWeight,
       takeOverDeployment: this.takeOverDeployment,
       clearAction: this.clearAction,
+      deleteReplicaSets: this.deleteReplicaSets,
       events: this.events,
       requeueAfterMs: this.requeueAfterMs,
     };

@@ -74,12 +74,15 @@ export class SimCluster {
       if (rs === undefined) {
         if (revision !== this.templateRevision) continue; // only the current template can be created
         this.createdRevisions.push(revision);
-        this.replicaSets.set(revision, { name: `checkout-${revision}`, revision, replicas, readyReplicas: 0, availableReplicas: 0 });
+        this.replicaSets.set(revision, { name: `checkout-${revision}`, revision, replicas, readyReplicas: 0, availableReplicas: 0, pods: replicas, sequence: this.createdRevisions.length, createdAt: this.now.toISOString() });
       } else {
         rs.replicas = replicas;
       }
     }
     for (const rs of this.replicaSets.values()) if (!wanted.has(rs.revision)) rs.replicas = 0;
+    for (const name of plan.deleteReplicaSets) {
+      for (const [revision, rs] of this.replicaSets) if (rs.name === name) this.replicaSets.delete(revision);
+    }
     if (plan.canaryWeight !== undefined && this.routeWeight !== undefined) this.routeWeight = plan.canaryWeight;
     if (plan.takeOverDeployment !== undefined) {
       this.recordedReplicas = plan.takeOverDeployment.recordReplicas;
@@ -92,6 +95,7 @@ export class SimCluster {
   settlePods(): void {
     for (const rs of this.replicaSets.values()) {
       if (rs.readyReplicas > rs.replicas || this.podsBecomeReady) rs.readyReplicas = rs.availableReplicas = rs.replicas;
+      rs.pods = Math.max(rs.replicas, rs.readyReplicas);
     }
   }
 

@@ -7,6 +7,7 @@ import { DurationError } from '../api/duration.ts';
 import { resolveSteps, StepError, type ResolvedStep } from '../api/steps.ts';
 import { PlanBuilder } from './builder.ts';
 import { planCanary } from './canary.ts';
+import { planHistory } from './history.ts';
 import { finishStatus } from './phase.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
@@ -38,6 +39,7 @@ export function planRollout(world: ObservedWorld): Plan {
 
   b.condition('InvalidSpec', { status: 'False', reason: 'SpecValid', message: '' });
   planCanary(b, steps);
+  planHistory(b);
   return finishStatus(b);
 }
 

@@ -24,6 +24,12 @@ export interface ObservedReplicaSet {
   replicas: number;
   readyReplicas: number;
   availableReplicas: number;
+  /** Pods that exist (status.replicas), ready or not: a ReplicaSet scaled to 0 may still be stopping some. */
+  pods: number;
+  /** Creation order (1, 2, ...; 0 when unknown): the older of two old ReplicaSets is deleted first. */
+  sequence: number;
+  /** metadata.creationTimestamp, for ReplicaSets of the same sequence (whole seconds only). */
+  createdAt: string;
 }
 
 /** What the traffic router reads back from the cluster. */
@@ -87,6 +93,8 @@ export interface Plan {
   takeOverDeployment: { recordReplicas: number } | undefined;
   /** Remove the sluice.dev/action annotation (it was acted on, or refused). */
   clearAction: boolean;
+  /** Names of old ReplicaSets (no pod, no role) beyond spec.revisionHistoryLimit, to delete. */
+  deleteReplicaSets: string[];
   events: PlannedEvent[];
   /** When to look again even if nothing changes (pause durations, scale-down delays). */
   requeueAfterMs: number | undefined;

@@ -11,7 +11,7 @@ import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
 import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, serviceName } from '../workload/names.ts';
-import { buildReplicaSet, buildService } from '../workload/objects.ts';
+import { buildReplicaSet, buildService, nextSequence } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
 import type { EventSink } from './eventRecorder.ts';
 import { sameJson } from './sameJson.ts';
@@ -44,13 +44,18 @@ export const rolloutRef = { group: apiGroup, version: apiVersionName, plural: 'r
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void> {
+/** Carries out the plan; returns the Rollout's resourceVersion after this controller's last write to it, if it wrote. */
+export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<string | undefined> {
   const { rollout, clients, fence } = ctx;
   const namespace = rollout.metadata.namespace!;
 
   // Each write to the Rollout returns its new resourceVersion; the status write must build on the latest one.
   let resourceVersion = rollout.metadata.resourceVersion;
-  if (plan.clearAction) resourceVersion = (await clearAction(ctx)) ?? resourceVersion;
+  let written: string | undefined;
+  if (plan.clearAction) {
+    written = await clearAction(ctx);
+    resourceVersion = written ?? resourceVersion;
+  }
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
     for (const role of ['stable', 'canary'] as const) await applyService(ctx, role, plan.services[role]);
   }
@@ -62,7 +67,7 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     if (rs === undefined) {
       if (ctx.deployment === undefined) continue;
       fence();
-      await clients.apps.createNamespacedReplicaSet({ namespace, body: buildReplicaSet(rollout, ctx.deployment, revision, replicas) });
+      await clients.apps.createNamespacedReplicaSet({ namespace, body: buildReplicaSet(rollout, ctx.deployment, revision, replicas, nextSequence(ctx.replicaSets)) });
     } else if ((rs.spec?.replicas ?? 0) < replicas) {
       await scale(ctx, rs, replicas);
     }
@@ -94,13 +99,26 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     fence();
     // A PUT with the cached resourceVersion: if the Rollout changed meanwhile, the write fails with a conflict
     // and the key is retried against the newer object, instead of overwriting what we have not seen.
-    await clients.custom.replaceNamespacedCustomObjectStatus({
+    const updated = (await clients.custom.replaceNamespacedCustomObjectStatus({
       ...rolloutRef, namespace, name: rollout.metadata.name!,
       body: { ...rollout, metadata: { ...rollout.metadata, resourceVersion }, status: plan.status },
-    });
+    })) as { metadata?: { resourceVersion?: string } };
+    written = updated.metadata?.resourceVersion ?? written;
   }
 
   for (const event of plan.events) ctx.events.record(rollout, event);
+
+  for (const name of plan.deleteReplicaSets) {
+    const rs = ctx.replicaSets.find((r) => r.metadata?.name === name);
+    if (rs === undefined) continue;
+    fence();
+    // The uid precondition: a ReplicaSet recreated under the same name since the cache saw it is not ours to delete.
+    await clients.apps.deleteNamespacedReplicaSet({ namespace, name, body: { preconditions: { uid: rs.metadata!.uid! }, propagationPolicy: 'Background' } })
+      .catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== 404) throw err;
+      });
+  }
+  return written;
 }
 
 async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number): Promise<void> {

@@ -11,6 +11,7 @@ import { revisionOf } from '../planner/revision.ts';
 import type { ObservedReplicaSet, ObservedWorld } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, rolloutLabel } from '../workload/names.ts';
+import { sequenceOf } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
 
 export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
@@ -30,6 +31,9 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     replicas: rs.spec?.replicas ?? 0,
     readyReplicas: rs.status?.readyReplicas ?? 0,
     availableReplicas: rs.status?.availableReplicas ?? 0,
+    pods: rs.status?.replicas ?? 0,
+    sequence: sequenceOf(rs),
+    createdAt: timestamp(rs.metadata?.creationTimestamp),
   }));
 
   const specErrors = validateRollout(rollout, {
@@ -60,4 +64,10 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     analysisRuns: undefined,
     flags: undefined,
   };
+}
+
+/** The cache keeps the API server's JSON (a string); a typed client's object would carry a Date. */
+function timestamp(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return value instanceof Date ? value.toISOString() : '';
 }

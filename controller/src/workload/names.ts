@@ -8,6 +8,8 @@ export const rolloutLabel = 'sluice.dev/rollout';
 export const revisionLabel = 'sluice.dev/revision';
 /** On the Deployment: the replicas its user asked for, recorded when Sluice scaled it to 0. */
 export const recordedReplicasAnnotation = 'sluice.dev/replicas';
+/** On Sluice's ReplicaSets: 1 for the Rollout's first, then one more each; the lowest are deleted first. */
+export const sequenceAnnotation = 'sluice.dev/sequence';
 /** Holds a deleted Rollout until its Deployment runs the application again. */
 export const handoverFinalizer = 'sluice.dev/handover';
 /** The field manager of every server-side apply Sluice makes. */

@@ -4,9 +4,9 @@
  */
 import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/types.ts';
-import { ownedBy, replicaSetName, revisionLabel, rolloutLabel, serviceName } from './names.ts';
+import { ownedBy, replicaSetName, revisionLabel, rolloutLabel, sequenceAnnotation, serviceName } from './names.ts';
 
-export function buildReplicaSet(rollout: Rollout, deployment: V1Deployment, revision: string, replicas: number): V1ReplicaSet {
+export function buildReplicaSet(rollout: Rollout, deployment: V1Deployment, revision: string, replicas: number, sequence: number): V1ReplicaSet {
   const template = structuredClone(deployment.spec!.template);
   const labels = { ...template.metadata?.labels, [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision };
   const selector = deployment.spec!.selector;
@@ -17,6 +17,8 @@ export function buildReplicaSet(rollout: Rollout, deployment: V1Deployment, revi
       name: replicaSetName(rollout, revision),
       namespace: rollout.metadata.namespace!,
       labels: { [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision },
+      // Creation order, for deleting the oldest first: creationTimestamp has whole seconds only.
+      annotations: { [sequenceAnnotation]: String(sequence) },
       ownerReferences: ownedBy(rollout),
     },
     spec: {
@@ -30,6 +32,17 @@ export function buildReplicaSet(rollout: Rollout, deployment: V1Deployment, revi
       template: { ...template, metadata: { ...template.metadata, labels } },
     },
   };
+}
+
+/** A ReplicaSet's place in creation order (sequenceAnnotation); 0 for one made before Sluice numbered them. */
+export function sequenceOf(rs: V1ReplicaSet): number {
+  const n = Number(rs.metadata?.annotations?.[sequenceAnnotation]);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+/** The sequence for the next ReplicaSet of a Rollout that owns `existing`. */
+export function nextSequence(existing: readonly V1ReplicaSet[]): number {
+  return existing.reduce((max, rs) => Math.max(max, sequenceOf(rs)), 0) + 1;
 }
 
 export function buildService(rollout: Rollout, role: 'stable' | 'canary', revision: string): V1Service {
