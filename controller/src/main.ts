@@ -71,7 +71,8 @@ async function main(): Promise<void> {
     log.info('stopped');
     process.exit(code);
   };
-  const elector = config.leaderElect ? new LeaderElector(kc, {
+  // Its own connections: a renewal that misses its deadline drops them, and must not drop the reconciles' with them.
+  const elector = config.leaderElect ? new LeaderElector(instrumented(), {
     namespace: config.leaderElectionNamespace,
     name: config.leaderElectionId,
     // Unique per process: a restarted replica must campaign anew, never inherit its predecessor's lease.

@@ -105,18 +105,25 @@ describe('given a Deployment and a Rollout with the Gateway API router', () => {
 });
 
 describe('given a Rollout with revisionHistoryLimit 1', () => {
-  it('when three releases are promoted, only stable and the newest old ReplicaSet are left', async () => {
+  it('when releases are promoted, one reverted to, only stable and the most recently used old ReplicaSet are left', async () => {
     await createApp(ns.name, 'cart', { replicas: 1, route: false });
     await createRollout(ns.name, 'cart', { workloadRef: { name: 'cart' }, revisionHistoryLimit: 1, strategy: { canary: { steps: [{ setWeight: 50 }] } } });
-    const revisions = [(await waitForRollout(ns.name, 'cart', 'cart Healthy', (r) => r.status?.phase === 'Healthy')).status!.stableRevision!];
-    for (const version of ['v2', 'v3', 'v4']) {
+    const revisions = new Map([['v1', (await waitForRollout(ns.name, 'cart', 'cart Healthy', (r) => r.status?.phase === 'Healthy')).status!.stableRevision!]]);
+    const release = async (version: string) => {
+      const before = (await waitForRollout(ns.name, 'cart', 'any', () => true)).status!.stableRevision;
       await setImage(ns.name, 'cart', `example.invalid/app:${version}`);
-      const done = await waitForRollout(ns.name, 'cart', `${version} stable`, (r) => r.status?.phase === 'Healthy' && !revisions.includes(r.status.stableRevision!));
-      revisions.push(done.status!.stableRevision!);
-    }
-    // v1 and v2 went once their pods were gone; v3 is kept at 0 replicas, v4 runs.
+      const done = await waitForRollout(ns.name, 'cart', `${version} stable`, (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== before);
+      revisions.set(version, done.status!.stableRevision!);
+    };
+    await release('v2');
+    await release('v3');
+    await expect.poll(async () => (await replicaSetsOf(ns.name, 'cart')).map((s) => s.revision).sort(), { timeout: 15_000 })
+      .toEqual([revisions.get('v2'), revisions.get('v3')].sort()); // v1 went once its pod was gone
+    await release('v2'); // a revert: v2's ReplicaSet comes back and is the most recently used old one after v4
+    expect(revisions.get('v2')).toBe([...revisions.values()][1]);
+    await release('v4');
     await expect.poll(async () => (await replicaSetsOf(ns.name, 'cart')).map((s) => `${s.revision}:${s.replicas}`).sort(), { timeout: 15_000 })
-      .toEqual([`${revisions[2]}:0`, `${revisions[3]}:1`].sort());
+      .toEqual([`${revisions.get('v2')}:0`, `${revisions.get('v4')}:1`].sort());
   });
 });
 

@@ -159,6 +159,8 @@ function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: Kub
         observe?.(verb, 'error', resource);
         throw err;
       }
+      // The pooled connections present the client certificate they were opened with; a rotated one needs new ones.
+      if (shared !== undefined && response.httpStatusCode === 401) pool.drop(shared);
       observe?.(verb, response.httpStatusCode, resource);
       return response;
     },

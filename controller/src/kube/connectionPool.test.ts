@@ -40,7 +40,9 @@ describe('ConnectionPool', () => {
     // Ten requests, each through the dispatcher of its own new Agent, yet a connection or two: kept alive, reused.
     for (let i = 0; i < 10; i++) await get('/ok', pool.dispatcherFor(new Agent()));
     expect(sockets.size).toBeLessThanOrEqual(2);
-    expect(pool.dispatcherFor(undefined)).toBeUndefined();
+    // No Agent from client-node (nothing TLS to carry): the pool makes a plain one, with the same deadlines.
+    const fresh = new ConnectionPool({ requestTimeoutMs: 200 });
+    await expect(get('/hang', fresh.dispatcherFor(undefined))).rejects.toThrow();
   });
 
   it('gives up on a request whose answer does not come within the deadline', async () => {
@@ -75,7 +77,7 @@ describe('ConnectionPool', () => {
 
   it('drops a pool once for the failures it caused, not the pool that replaced it', () => {
     const pool = new ConnectionPool({ requestTimeoutMs: 5_000 });
-    const deadPool = pool.dispatcherFor(new Agent())!;
+    const deadPool = pool.dispatcherFor(new Agent());
     pool.drop(deadPool);
     const next = pool.dispatcherFor(new Agent());
     pool.drop(deadPool); // a second request that failed on the dead pool

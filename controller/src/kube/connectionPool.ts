@@ -13,14 +13,16 @@
  *   open new connections, and the old pool closes once what is in flight on it ends. One dead socket usually
  *   means its siblings are dead too (the same partition), and trying them one by one costs a timeout each.
  *   The kubelet does the same when a heartbeat fails (client-go's closeAllConns);
- * - whoever sees a connection stall without a failure (the informer's watchdog) calls drop().
+ * - whoever sees a connection stall without a failure (the informer's watchdog) calls drop();
+ * - a 401 drops it too: client-node reads client certificates anew for every request (files, exec plugins), but
+ *   a pooled connection keeps presenting the one it was opened with, so after a rotation only a new one works.
  * Lists and watches are not pooled (see apiMetrics.ts): they are few, a watch holds its connection for minutes,
  * and a relist must not land on a pooled connection that froze with the watch it replaces.
  *
  * The pool adopts the Agent that client-node built for the first request after each drop, so TLS, client
- * certificates and proxies are exactly what client-node would have used.
+ * certificates and proxies are exactly what client-node would have used at that moment.
  */
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 export interface ConnectionPoolOptions {
   /** Deadline for a response's headers, and between two chunks of its body, for every request but a watch. */
@@ -50,15 +52,16 @@ export class ConnectionPool {
   }
 
   /**
-   * The dispatcher a request should use instead of `own`, the one client-node made for it; undefined keeps `own`
-   * (client-node made none: plain HTTP without TLS options, where fetch's global pool already reuses connections).
+   * The dispatcher a request should use instead of `own`, the one client-node made for it. client-node makes none
+   * when there is no TLS option to carry (a publicly trusted server and a token): the pool then has a plain Agent,
+   * so those requests get the same deadlines.
    */
-  dispatcherFor(own: Dispatcher | undefined): Dispatcher | undefined {
-    if (own === undefined) return undefined;
-    if (this.#agent === undefined) {
-      this.#agent = own;
+  dispatcherFor(own: Dispatcher | undefined): Dispatcher {
+    if (this.#agent === undefined || this.#bounded === undefined) {
+      const agent = own ?? new Agent();
       const timeoutMs = this.#requestTimeoutMs;
-      this.#bounded = own.compose((dispatch) => (opts, handler) => dispatch({ ...opts, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, handler));
+      this.#agent = agent;
+      this.#bounded = agent.compose((dispatch) => (opts, handler) => dispatch({ ...opts, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, handler));
     }
     return this.#bounded;
   }

@@ -74,6 +74,26 @@ describe('EventRecorder', () => {
     expect(dropped).toEqual(['Refused: refused (403)']);
   });
 
+  it('counts an Event as written when a retry finds that the attempt it retried had landed', async () => {
+    const dropped: string[] = [];
+    const api = apiServer((_body, attempt) => (attempt === 1 ? 'network' : 409));
+    const recorder = new EventRecorder({ core: api.core, reportingInstance: 'p', retryDelaysMs: [1], onDropped: (e) => dropped.push(e.reason!) });
+    recorder.record(rollout('a'), step('Landed'));
+    await recorder.stop(5_000);
+    expect(dropped).toEqual([]);
+    expect(recorder.pending).toBe(0);
+  });
+
+  it('goes on when the drop reporter throws', async () => {
+    const api = apiServer((body) => (body.reason === 'Refused' ? 403 : 'ok'));
+    const recorder = new EventRecorder({ core: api.core, reportingInstance: 'p', onDropped: () => { throw new Error('logger broke'); } });
+    recorder.record(rollout('a'), step('Refused'));
+    recorder.record(rollout('a'), step('Next'));
+    await recorder.stop(5_000);
+    expect(api.written).toEqual(['a:Next']);
+    expect(recorder.pending).toBe(0);
+  });
+
   it('gives up on an Event after its retries, and goes on with the next', async () => {
     const dropped: string[] = [];
     const api = apiServer((body) => (body.reason === 'Never' ? 'network' : 'ok'));

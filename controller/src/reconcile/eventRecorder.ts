@@ -75,8 +75,8 @@ export class EventRecorder implements EventSink {
 
   record(rollout: Rollout, event: PlannedEvent): void {
     const body = rolloutEvent(rollout, event, this.#options.reportingInstance);
-    if (this.#stopped) return this.#options.onDropped?.(body, 'the controller is stopping');
-    if (this.#count >= this.#options.capacity) return this.#options.onDropped?.(body, `${this.#count} Events are already waiting`);
+    if (this.#stopped) return this.#dropped(body, 'the controller is stopping');
+    if (this.#count >= this.#options.capacity) return this.#dropped(body, `${this.#count} Events are already waiting`);
     const key = `${body.metadata.namespace ?? ''}/${body.involvedObject.name ?? ''}`;
     const chain = this.#waiting.get(key);
     this.#count++;
@@ -98,6 +98,15 @@ export class EventRecorder implements EventSink {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
+  }
+
+  /** Reports a dropped Event; a throwing reporter must not stall the Rollout's other Events. */
+  #dropped(body: CoreV1Event, why: string, err?: unknown): void {
+    try {
+      this.#options.onDropped?.(body, why, err);
+    } catch {
+      // nothing more to do with it: the Event is gone either way
+    }
   }
 
   #pump(): void {
@@ -131,11 +140,13 @@ export class EventRecorder implements EventSink {
         return;
       } catch (err) {
         const code = (err as { code?: unknown }).code;
+        // An earlier attempt that timed out had landed after all: the Event is there (its name is unique).
+        if (code === 409 && attempt > 0) return;
         // A refusal (the namespace is gone, forbidden, invalid) is final; a failure to reach the API server or a
         // 429 / 5xx may pass.
         const final = typeof code === 'number' && code >= 400 && code < 500 && code !== 429;
         if (final || attempt >= delays.length) {
-          this.#options.onDropped?.(body, final ? `refused (${String(code)})` : `not written after ${attempt + 1} attempts`, err);
+          this.#dropped(body, final ? `refused (${String(code)})` : `not written after ${attempt + 1} attempts`, err);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, delays[attempt]).unref());

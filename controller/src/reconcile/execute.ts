@@ -2,7 +2,8 @@
  * The executor: applies a Plan to the cluster, writing only what differs from the cache. Order matters for
  * safety: Services before traffic (the canary Service must select the canary before it gets a request), pods
  * up before traffic, traffic before pods down (an abort takes traffic off the canary first), status last.
- * Every write first checks the fence: a replica that is no longer leader stops before it writes.
+ * Every write first checks the fence: a replica that is no longer leader stops before it writes. Events are the
+ * exception, as in client-go: they report, they change nothing, and they are sent in the background.
  */
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -10,8 +11,8 @@ import { actionAnnotation } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
 import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
-import { recordedReplicasAnnotation, revisionLabel, serviceName } from '../workload/names.ts';
-import { buildReplicaSet, buildService, nextSequence } from '../workload/objects.ts';
+import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
+import { buildReplicaSet, buildService, nextSequence, sequenceOf } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
 import type { EventSink } from './eventRecorder.ts';
 import { sameJson } from './sameJson.ts';
@@ -33,6 +34,10 @@ export interface ExecuteContext {
   fence: () => void;
   /** Where the plan's Events go; they are written in the background, after this reconcile. */
   events: EventSink;
+  /** Told the Rollout's resourceVersion after each write to it, as it happens (see expectations.ts). */
+  onRolloutWritten: (resourceVersion: string) => void;
+  /** Told of an old ReplicaSet that could not be deleted: housekeeping, so it never fails the reconcile. */
+  onPruneFailed: (name: string, err: unknown) => void;
   /**
    * Runs once traffic has moved and before status is written, so that what it changes in the plan (flags still
    * to restore) lands in the same status write, and so that an abort's traffic shift never waits for Unleash.
@@ -44,16 +49,15 @@ export const rolloutRef = { group: apiGroup, version: apiVersionName, plural: 'r
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-/** Carries out the plan; returns the Rollout's resourceVersion after this controller's last write to it, if it wrote. */
-export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<string | undefined> {
+export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void> {
   const { rollout, clients, fence } = ctx;
   const namespace = rollout.metadata.namespace!;
 
   // Each write to the Rollout returns its new resourceVersion; the status write must build on the latest one.
   let resourceVersion = rollout.metadata.resourceVersion;
-  let written: string | undefined;
   if (plan.clearAction) {
-    written = await clearAction(ctx);
+    const written = await clearAction(ctx);
+    if (written !== undefined) ctx.onRolloutWritten(written);
     resourceVersion = written ?? resourceVersion;
   }
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
@@ -62,14 +66,17 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<stri
 
   const current = new Map(ctx.replicaSets.map((rs) => [rs.metadata!.labels![revisionLabel]!, rs]));
   const wanted = new Map(plan.replicaSets.map((d) => [d.revision, d.replicas]));
+  let sequence = nextSequence(ctx.replicaSets);
   for (const [revision, replicas] of wanted) {
     const rs = current.get(revision);
     if (rs === undefined) {
       if (ctx.deployment === undefined) continue;
       fence();
-      await clients.apps.createNamespacedReplicaSet({ namespace, body: buildReplicaSet(rollout, ctx.deployment, revision, replicas, nextSequence(ctx.replicaSets)) });
+      await clients.apps.createNamespacedReplicaSet({ namespace, body: buildReplicaSet(rollout, ctx.deployment, revision, replicas, sequence++) });
     } else if ((rs.spec?.replicas ?? 0) < replicas) {
-      await scale(ctx, rs, replicas);
+      // An old ReplicaSet brought back (the template reverted to it) is the newest again: the history keeps it.
+      const revived = (rs.spec?.replicas ?? 0) === 0 && sequenceOf(rs) < sequence - 1 ? sequence++ : undefined;
+      await scale(ctx, rs, replicas, revived);
     }
   }
 
@@ -103,7 +110,7 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<stri
       ...rolloutRef, namespace, name: rollout.metadata.name!,
       body: { ...rollout, metadata: { ...rollout.metadata, resourceVersion }, status: plan.status },
     })) as { metadata?: { resourceVersion?: string } };
-    written = updated.metadata?.resourceVersion ?? written;
+    if (updated.metadata?.resourceVersion !== undefined) ctx.onRolloutWritten(updated.metadata.resourceVersion);
   }
 
   for (const event of plan.events) ctx.events.record(rollout, event);
@@ -112,19 +119,21 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<stri
     const rs = ctx.replicaSets.find((r) => r.metadata?.name === name);
     if (rs === undefined) continue;
     fence();
-    // The uid precondition: a ReplicaSet recreated under the same name since the cache saw it is not ours to delete.
-    await clients.apps.deleteNamespacedReplicaSet({ namespace, name, body: { preconditions: { uid: rs.metadata!.uid! }, propagationPolicy: 'Background' } })
+    // Preconditions: a ReplicaSet recreated under the same name, or scaled since the cache saw it (kubectl scale),
+    // is not deleted; the next reconcile looks again.
+    const preconditions = { uid: rs.metadata!.uid!, resourceVersion: rs.metadata!.resourceVersion! };
+    await clients.apps.deleteNamespacedReplicaSet({ namespace, name, body: { preconditions, propagationPolicy: 'Background' } })
       .catch((err: unknown) => {
-        if ((err as { code?: unknown }).code !== 404) throw err;
+        if ((err as { code?: unknown }).code !== 404) ctx.onPruneFailed(name, err);
       });
   }
-  return written;
 }
 
-async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number): Promise<void> {
+async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number, sequence?: number): Promise<void> {
   ctx.fence();
+  const renumber = sequence === undefined ? {} : { metadata: { annotations: { [sequenceAnnotation]: String(sequence) } } };
   await ctx.clients.apps.patchNamespacedReplicaSet(
-    { namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { spec: { replicas } } },
+    { namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { ...renumber, spec: { replicas } } },
     merge,
   );
 }

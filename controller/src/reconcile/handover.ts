@@ -16,14 +16,15 @@ const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
  * Adds the finalizer to a Rollout that has a workload (a flag-only Rollout has no pods to hand over). True when it
  * wrote: the Rollout has a new resourceVersion, and the watch event of that write brings the next reconcile.
  */
-export async function ensureFinalizer(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>): Promise<boolean> {
+export async function ensureFinalizer(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence' | 'onRolloutWritten'>): Promise<boolean> {
   const { rollout } = ctx;
   if (rollout.spec.workloadRef === undefined || rollout.metadata.finalizers?.includes(handoverFinalizer)) return false;
   ctx.fence();
   const ops = rollout.metadata.finalizers === undefined
     ? [{ op: 'add', path: '/metadata/finalizers', value: [handoverFinalizer] }]
     : [{ op: 'add', path: '/metadata/finalizers/-', value: handoverFinalizer }];
-  await ctx.clients.custom.patchNamespacedCustomObject({ ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: ops }, jsonPatch);
+  const updated = (await ctx.clients.custom.patchNamespacedCustomObject({ ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: ops }, jsonPatch)) as { metadata?: { resourceVersion?: string } };
+  if (updated.metadata?.resourceVersion !== undefined) ctx.onRolloutWritten(updated.metadata.resourceVersion);
   return true;
 }
 

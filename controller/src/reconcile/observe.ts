@@ -31,7 +31,9 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     replicas: rs.spec?.replicas ?? 0,
     readyReplicas: rs.status?.readyReplicas ?? 0,
     availableReplicas: rs.status?.availableReplicas ?? 0,
-    pods: rs.status?.replicas ?? 0,
+    // status.replicas counts active pods only; pods still shutting down are in terminatingReplicas (Kubernetes
+    // 1.33+, where the feature is on; absent elsewhere, and then they go uncounted).
+    pods: (rs.status?.replicas ?? 0) + terminating(rs),
     sequence: sequenceOf(rs),
     createdAt: timestamp(rs.metadata?.creationTimestamp),
   }));
@@ -70,4 +72,9 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
 function timestamp(value: unknown): string {
   if (typeof value === 'string') return value;
   return value instanceof Date ? value.toISOString() : '';
+}
+
+function terminating(rs: V1ReplicaSet): number {
+  const n = (rs.status as { terminatingReplicas?: unknown } | undefined)?.terminatingReplicas;
+  return typeof n === 'number' && n > 0 ? n : 0;
 }

@@ -43,6 +43,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     const { namespace, name } = parseObjectKey(key);
     const rollout = deps.caches.rollouts.get(namespace, name);
     if (rollout === undefined) {
+      deps.expectations.seen(key, undefined);
       deps.onPlanned?.(namespace ?? '', name, undefined);
       return;
     }
@@ -52,7 +53,9 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     if (behind !== undefined) return { requeueAfterMs: behind };
     const ref = rollout.spec.workloadRef;
     const deployment = ref === undefined ? undefined : deps.caches.deployments.get(namespace, ref.name);
-    const base = { rollout, clients: deps.clients, fence: deps.fence };
+    // Recorded as each write lands, so that a later failure in the same reconcile cannot leave it out.
+    const onRolloutWritten = (resourceVersion: string) => deps.expectations.wrote(key, resourceVersion);
+    const base = { rollout, clients: deps.clients, fence: deps.fence, onRolloutWritten };
     if (isDeleting(rollout)) {
       const wait = await handOver(base, deployment);
       return wait === undefined ? undefined : { requeueAfterMs: wait };
@@ -72,7 +75,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     });
     const plan = planRollout(world);
     if (gates.requeueAfterMs !== undefined) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
-    const written = await executePlan({
+    await executePlan({
       ...base,
       deployment,
       replicaSets: ownedReplicaSets(deps.caches, rollout),
@@ -80,8 +83,9 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       caches: deps.caches,
       events: deps.events,
       afterTraffic: (p) => restoreAbortedFlags(p, deps.gates.unleash),
+      onRolloutWritten,
+      onPruneFailed: (rs, err) => deps.log.warn({ namespace, name, replicaSet: rs, err }, 'old ReplicaSet not deleted; retried at the next reconcile'),
     }, plan);
-    if (written !== undefined) deps.expectations.wrote(key, written);
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
     const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
     for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
