@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { PodRuntime } from './podRuntime.ts';
+import type { PodRuntime, RevisionProcess } from './podRuntime.ts';
 
 interface Route {
   spec: { rules: { backendRefs: { name: string; weight?: number }[] }[] };
@@ -89,8 +89,8 @@ export class DemoGateway {
 
   async #send(track: 'stable' | 'canary'): Promise<void> {
     const revision = this.#revisions[track];
-    const proc = revision === undefined ? undefined : this.#pods.processFor(revision);
     const started = performance.now();
+    const proc = revision === undefined ? undefined : await this.#processOf(revision);
     let code = 503; // no ready backend: what a gateway answers
     if (proc !== undefined) {
       try {
@@ -106,6 +106,19 @@ export class DemoGateway {
     }
     this.#requests.inc({ service: this.#name, track, code: String(code) });
     this.#duration.observe({ service: this.#name, track }, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * The process serving a revision. On a real cluster a pod is Ready only once its process serves; here kwok marks
+   * it Ready at once and the demo's stand-in kubelet (podRuntime.ts) starts the process a moment later. Waiting up
+   * to 2 s for it keeps that gap from showing up as 503s that no version of the app ever answered.
+   */
+  async #processOf(revision: string): Promise<RevisionProcess | undefined> {
+    for (let waited = 0; ; waited += 50) {
+      const proc = this.#pods.processFor(revision);
+      if (proc !== undefined || waited >= 2_000 || this.#stopped) return proc;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   stop(): void {
