@@ -104,11 +104,6 @@ export class InstrumentedKubeConfig extends KubeConfig {
     this.#pool.drop();
   }
 
-  /** How many times the connections were dropped since start. */
-  get connectionDrops(): number {
-    return this.#pool.drops;
-  }
-
   // Same as KubeConfig.makeApiClient, with the instrumented HttpLibrary.
   override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
     const cluster = this.getCurrentCluster();
