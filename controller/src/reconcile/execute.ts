@@ -119,12 +119,14 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     const rs = ctx.replicaSets.find((r) => r.metadata?.name === name);
     if (rs === undefined) continue;
     fence();
-    // Preconditions: a ReplicaSet recreated under the same name, or scaled since the cache saw it (kubectl scale),
-    // is not deleted; the next reconcile looks again.
+    // Preconditions: a ReplicaSet recreated under the same name, or changed since the cache saw it (kubectl scale,
+    // a status update), is not deleted: the 409 is routine, and the watch event of that change brings the next
+    // reconcile, which looks again. Gone already (404) is done.
     const preconditions = { uid: rs.metadata!.uid!, resourceVersion: rs.metadata!.resourceVersion! };
     await clients.apps.deleteNamespacedReplicaSet({ namespace, name, body: { preconditions, propagationPolicy: 'Background' } })
       .catch((err: unknown) => {
-        if ((err as { code?: unknown }).code !== 404) ctx.onPruneFailed(name, err);
+        const code = (err as { code?: unknown }).code;
+        if (code !== 404 && code !== 409) ctx.onPruneFailed(name, err);
       });
   }
 }
