@@ -5,7 +5,8 @@
 import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
-import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Rollout } from './api/types.ts';
+import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Measurement, type Rollout } from './api/types.ts';
+import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
@@ -19,7 +20,9 @@ import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';
 import { EventRecorder } from './reconcile/eventRecorder.ts';
 import { WriteExpectations } from './reconcile/expectations.ts';
+import { BackgroundWork } from './reconcile/background.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
+import { readSecrets } from './reconcile/secrets.ts';
 import { rolloutKeysFor, type WatchedKind } from './reconcile/triggers.ts';
 import { rolloutLabel } from './workload/names.ts';
 
@@ -81,7 +84,7 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
   const unleash = new UnleashConnection({
     url: config.unleashUrl, adminToken: config.unleashAdminToken, clientToken: config.unleashClientToken,
     defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject,
-  }, { freezeGate: { onChange: () => wake.frozenRollouts() } });
+  }, { freezeGate: { onChange: () => wake.frozenRollouts() }, adminFence: fence });
   const events = new EventRecorder({
     core: eventsKc.makeApiClient(CoreV1Api),
     reportingInstance: config.podName,
@@ -96,9 +99,17 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
     const { namespace: ns, name } = parseObjectKey(key);
     expectations.seen(key, rollouts.get(ns, name)?.metadata?.resourceVersion);
   });
+  // Slow I/O off the reconcile path: measurements and Unleash operations run here and wake their key when done.
+  const wakeKey = { add: (_key: string) => {} };
+  // Measurements wait on the network, not the CPU: several per worker; one namespace gets a quarter at most.
+  const slots = Math.max(8, config.concurrency * 8);
+  const background = { concurrency: slots, perNamespace: Math.max(2, Math.ceil(slots / 4)), wake: (key: string) => wakeKey.add(key) };
+  const measurements = new BackgroundWork<Measurement>(background);
+  const flagOperations = new BackgroundWork<AdminResult>(background);
+  const core = kc.makeApiClient(CoreV1Api);
   const reconcile = createReconciler({
     caches,
-    clients: { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom },
+    clients: { apps: kc.makeApiClient(AppsV1Api), core, custom },
     routerDeps: {
       cached: (_kind, ns, name) => caches.httpRoutes.get(ns, name),
       jsonPatch: async (t, ops) => {
@@ -106,14 +117,18 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
           setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
       },
     },
-    gates: {
-      templates: {
-        analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
-        clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
-      },
-      prometheus: new PrometheusProvider({ userAgent: 'sluice' }),
-      unleash,
+    templates: {
+      analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
+      clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
     },
+    measure: {
+      provider: new PrometheusProvider({ userAgent: 'sluice' }),
+      readSecrets: (ns, refs) => readSecrets(core, ns, refs),
+      clock: () => new Date(),
+    },
+    unleash,
+    measurements,
+    flagOperations,
     fence,
     events,
     expectations,
@@ -144,6 +159,7 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
       for (const k of rolloutKeysFor(kind as WatchedKind, { metadata: { namespace: ns, name, ...(cached?.metadata?.labels ? { labels: cached.metadata.labels } : {}) } }, rollouts)) queue.add(k);
     });
   }
+  wakeKey.add = (key) => queue.add(key);
   wake.frozenRollouts = () => {
     for (const r of rollouts.list()) if (r.spec.gates?.freezeFlag !== undefined) queue.add(`${r.metadata.namespace}/${r.metadata.name}`);
   };
@@ -157,6 +173,8 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
     onRolloutChange: (handler) => rollouts.onChange((_kind, key) => handler(key)),
     startWorkers: () => queue.start(),
     async stop() {
+      measurements.close();
+      flagOperations.close();
       await queue.shutdown();
       await events.stop(2_000);
       unleash.close();

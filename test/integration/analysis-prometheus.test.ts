@@ -7,9 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AnalysisRunStatus, AnalysisTemplateSpec, Metric, Rollout } from '../../controller/src/api/types.ts';
+import type { AnalysisRunStatus, AnalysisTemplateSpec, Measurement, Metric, Rollout } from '../../controller/src/api/types.ts';
 import { renderQuery } from '../../controller/src/analysis/args.ts';
 import { evaluateAnalysis, type ActiveAnalysis, type AnalysisDeps, type AnalysisOutcome } from '../../controller/src/analysis/engine.ts';
+import { measureInBackground } from '../../controller/src/analysis/measureTask.ts';
 import { PrometheusProvider } from '../../controller/src/analysis/prometheus.ts';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
 import type { TrafficSpec } from '../fixtures/traffic-exporter.ts';
@@ -66,11 +67,10 @@ function latencyVsStable(): Metric {
 /** One analysis step over a template with these metrics, for `service`; returns the engine's outcome. */
 async function analyse(metrics: Metric[], service: string, opts: { now?: Date; runs?: AnalysisRunStatus[]; clock?: () => Date } = {}): Promise<AnalysisOutcome> {
   const spec: AnalysisTemplateSpec = { args: [{ name: 'service' }], metrics };
+  const measured = new Map<string, Measurement>();
   const deps: AnalysisDeps = {
     templates: { analysisTemplate: (ns, name) => (ns === 'shop' && name === 't' ? spec : undefined), clusterAnalysisTemplate: () => undefined },
-    readSecret: () => undefined,
-    provider,
-    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    measurement: (id) => measured.get(id),
   };
   const active: ActiveAnalysis = {
     name: 'step-0',
@@ -78,7 +78,12 @@ async function analyse(metrics: Metric[], service: string, opts: { now?: Date; r
     revision: 'rev1',
     analysis: { field: 'spec.strategy.canary.steps[0].analysis', templates: [{ templateName: 't', clusterScope: false }], args: [{ name: 'service', value: service }] },
   };
-  return evaluateAnalysis({ rollout, now: opts.now ?? new Date(), runs: opts.runs ?? [], active: [active] }, deps);
+  // The reconcile that finds the measurements due, the background taking them, and the reconcile that folds them in.
+  const input = { rollout, now: opts.now ?? new Date(), runs: opts.runs ?? [], active: [active] };
+  const first = evaluateAnalysis(input, deps);
+  const taskDeps = { provider, readSecrets: () => Promise.resolve(() => undefined), clock: opts.clock ?? (() => new Date()) };
+  await Promise.all(first.due.map(async (due) => measured.set(due.id, await measureInBackground(due, rollout, taskDeps))));
+  return evaluateAnalysis({ ...input, runs: first.runs }, deps);
 }
 
 beforeAll(async () => {

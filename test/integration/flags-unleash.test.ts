@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { TouchedFlag } from '../../controller/src/api/types.ts';
 import { sluiceStrategyTitle } from '../../controller/src/flags/flagEnvironment.ts';
-import { restoreFlags, runSetFlagStep, type ResolvedSetFlagStep } from '../../controller/src/flags/flagSteps.ts';
+import { SimCluster } from '../../controller/src/planner/fixtures.test-support.ts';
+import { runFlagOperation } from '../../controller/src/reconcile/backgroundTasks.ts';
 import { FreezeGate } from '../../controller/src/flags/freezeGate.ts';
 import { UnleashAdmin } from '../../controller/src/flags/unleashAdmin.ts';
 import { connectUnleash } from '../fixtures/unleash.ts';
@@ -44,10 +45,6 @@ async function newFlag(opts: { enabled?: boolean; rollout?: number } = {}): Prom
 /** The flag in the test environment as Unleash has it, read with the fixture's own client. */
 async function unleashSays(name: string): Promise<{ enabled: boolean; strategies: RawStrategy[] }> {
   return (await unleash.admin('GET', `${features}/${name}/environments/${environment}`)) as { enabled: boolean; strategies: RawStrategy[] };
-}
-
-function setFlagStep(name: string, rollout: number, onAbort: 'restore' | 'disable' = 'restore'): ResolvedSetFlagStep {
-  return { index: 1, field: 'spec.strategy.canary.steps[1]', kind: 'setFlag', flag: { name, rollout, environment: undefined, project: 'default', onAbort } };
 }
 
 async function closedUrl(): Promise<string> {
@@ -159,58 +156,79 @@ describe('the Unleash Admin API client', () => {
   });
 });
 
-describe('setFlag steps and aborts', () => {
+describe('setFlag steps and aborts: the planner\'s operations, carried out against Unleash', () => {
+  /** A flag-only rollout whose first step sets the flag; the rest waits for a promote. */
+  function release(name: string, rollout: number, onAbort: 'restore' | 'disable' = 'restore'): SimCluster {
+    return new SimCluster({ strategy: { canary: { steps: [{ setFlag: { name, rollout, environment, onAbort } }, { pause: {} }] } } });
+  }
+
+  /** Reconciles as the controller would: each plan, then the Unleash operations it asks for, as the background runs them. */
+  async function drive(sim: SimCluster, using: UnleashAdmin, until: (s: SimCluster) => boolean, max = 12): Promise<void> {
+    for (let i = 0; i < max && !until(sim); i++) {
+      const plan = sim.reconcile();
+      for (const op of plan.flagOperations) sim.flagOutcomes.set(op.id, { result: await runFlagOperation(op.operation, using), at: sim.now.getTime() });
+    }
+  }
+
   it('records a flag before changing it, sets it, and an abort puts it back exactly', async () => {
     const flag = await newFlag({ enabled: false, rollout: 5 });
     const [userStrategy] = (await unleashSays(flag.name)).strategies;
-
-    const first = await runSetFlagStep(setFlagStep(flag.name, 20), [], admin, environment);
-    expect(first.verdict).toMatchObject({ kind: 'running' });
+    const sim = release(flag.name, 20);
+    await drive(sim, admin, (s) => s.rollout.status?.flags?.length === 1);
     const recorded: TouchedFlag = {
       name: flag.name, project: 'default', environment, previousEnabled: false, previousRollout: 5, strategyId: userStrategy!.id, rollout: 5, onAbort: 'restore',
     };
-    expect(first.flags).toEqual([recorded]);
-    expect((await unleashSays(flag.name)).enabled).toBe(false);
+    expect(sim.rollout.status?.flags).toEqual([recorded]);
+    expect((await unleashSays(flag.name)).enabled).toBe(false); // recorded, not changed yet
 
-    const second = await runSetFlagStep(setFlagStep(flag.name, 20), first.flags, admin, environment);
-    expect(second.verdict).toEqual({ kind: 'done', message: `flag ${flag.name} in project default, environment development is enabled at 20% (confirmed by Unleash)` });
-    expect(second.flags).toEqual([{ ...recorded, rollout: 20 }]);
+    await drive(sim, admin, (s) => s.rollout.status?.currentStepIndex === 1);
+    expect(sim.rollout.status?.flags).toEqual([{ ...recorded, rollout: 20 }]);
     expect(await unleashSays(flag.name)).toMatchObject({ enabled: true, strategies: [{ id: userStrategy!.id, parameters: { rollout: '20' } }] });
 
-    const restored = await restoreFlags(second.flags, admin);
-    expect(restored.remaining).toEqual([]);
-    expect(restored.results.map((r) => r.outcome)).toEqual(['restored']);
+    sim.request('abort');
+    await drive(sim, admin, (s) => s.rollout.status?.abort === true && s.rollout.status.flags?.length === 0);
+    expect(sim.rollout.status?.flags).toEqual([]);
+    expect(sim.events.filter((e) => e.reason === 'FlagRestored').map((e) => e.message)).toEqual([
+      `put flag ${flag.name} in project default, environment development back: disabled, gradual rollout back at 5%`,
+    ]);
     expect(await unleashSays(flag.name)).toMatchObject({ enabled: false, strategies: [{ id: userStrategy!.id, parameters: { rollout: '5' } }] });
   });
 
   it('turns the flag off on abort when the step says onAbort: disable', async () => {
     const flag = await newFlag();
-    const first = await runSetFlagStep(setFlagStep(flag.name, 50, 'disable'), [], admin, environment);
-    const second = await runSetFlagStep(setFlagStep(flag.name, 50, 'disable'), first.flags, admin, environment);
-    expect(second.verdict.kind).toBe('done');
-    const restored = await restoreFlags(second.flags, admin);
-    expect(restored.results.map((r) => [r.outcome, r.message])).toEqual([['disabled', `turned flag ${flag.name} in project default, environment development off (onAbort: disable)`]]);
+    const sim = release(flag.name, 50, 'disable');
+    await drive(sim, admin, (s) => s.rollout.status?.currentStepIndex === 1);
+    expect((await unleashSays(flag.name)).enabled).toBe(true);
+    sim.request('abort');
+    await drive(sim, admin, (s) => s.rollout.status?.flags?.length === 0);
+    expect(sim.events.filter((e) => e.reason === 'FlagRestored').map((e) => e.message)).toEqual([`turned flag ${flag.name} in project default, environment development off (onAbort: disable)`]);
     expect((await unleashSays(flag.name)).enabled).toBe(false);
   });
 
-  it('turns a refused token into an invalid step, naming the field', async () => {
+  it('turns a refused token into InvalidSpec, naming the field, and records nothing', async () => {
     const flag = await newFlag();
     const refused = new UnleashAdmin({ url: info.url, adminToken: `*:*.${randomBytes(8).toString('hex')}` });
-    const result = await runSetFlagStep(setFlagStep(flag.name, 10), [], refused, environment);
-    expect(result.verdict).toMatchObject({ kind: 'invalid', field: 'spec.strategy.canary.steps[1].setFlag', message: expect.stringContaining('SLUICE_UNLEASH_ADMIN_TOKEN') as string });
-    expect(result.flags).toEqual([]);
+    const sim = release(flag.name, 10);
+    await drive(sim, refused, () => false, 4);
+    const condition = sim.rollout.status?.conditions?.find((c) => c.type === 'InvalidSpec');
+    expect(condition).toMatchObject({ status: 'True', message: expect.stringContaining('spec.strategy.canary.steps[0].setFlag: Unleash refused the admin token') as string });
+    expect(condition?.message).toContain('SLUICE_UNLEASH_ADMIN_TOKEN');
+    expect(sim.rollout.status?.flags ?? []).toEqual([]);
   });
 
   it('never calls a step done while Unleash is unreachable, and keeps the flag to restore', async () => {
     const unreachable = new UnleashAdmin({ url: await closedUrl(), adminToken: info.adminToken });
-    const touched: TouchedFlag = { name: 'any', project: 'default', environment, previousEnabled: false, rollout: 10, onAbort: 'restore' };
-    for (const flags of [[], [touched]]) {
-      const result = await runSetFlagStep(setFlagStep('any', 10), flags, unreachable, environment);
-      expect(result.verdict).toMatchObject({ kind: 'running', requeueAfterMs: 10_000, message: expect.stringContaining('unreachable') as string });
-      expect(result.flags).toEqual(flags);
-    }
-    const restored = await restoreFlags([touched, { ...touched, name: 'other' }], unreachable);
-    expect(restored.remaining).toEqual([touched, { ...touched, name: 'other' }]);
+    const flag = await newFlag();
+    const sim = release(flag.name, 10);
+    await drive(sim, admin, (s) => s.rollout.status?.currentStepIndex === 1);
+    sim.request('abort');
+    await drive(sim, unreachable, () => false, 4);
+    expect(sim.rollout.status?.flags).toHaveLength(1);
+    expect(sim.rollout.status?.message).toMatch(/flags still to restore: .*unreachable/);
+    const fresh = release((await newFlag()).name, 10);
+    await drive(fresh, unreachable, () => false, 4);
+    expect(fresh.rollout.status?.currentStepIndex).toBe(0);
+    expect(fresh.rollout.status?.message).toContain('unreachable');
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { maxAnalysisRuns, maxMeasurementsPerMetric } from '../api/rollout-status.schema.ts';
-import type { AnalysisRunStatus, AnalysisTemplateSpec, Metric, Rollout } from '../api/types.ts';
+import type { AnalysisRunStatus, AnalysisTemplateSpec, Measurement, Metric, Rollout } from '../api/types.ts';
 import { analysisRunName, evaluateAnalysis, splitVerdicts, type ActiveAnalysis, type AnalysisDeps, type AnalysisOutcome } from './engine.ts';
+import { measureInBackground } from './measureTask.ts';
 import type { PrometheusApi, PromResult } from './prometheus.ts';
 
 const rollout: Rollout = {
@@ -44,10 +45,14 @@ function setup(metrics: Metric[], answer: (promql: string) => PromResult | Promi
   const clock = new Clock();
   const templates = new Map<string, AnalysisTemplateSpec>([['shop/error-rate', { args: more.args ?? [{ name: 'service' }], metrics }]]);
   const p = provider(answer);
+  const measured = new Map<string, Measurement>();
   const deps: AnalysisDeps = {
     templates: { analysisTemplate: (ns, name) => templates.get(`${ns}/${name}`), clusterAnalysisTemplate: () => undefined },
-    readSecret: (ns, name, key) => more.secrets?.[`${ns}/${name}/${key}`],
+    measurement: (id) => measured.get(id),
+  };
+  const taskDeps = {
     provider: p,
+    readSecrets: () => Promise.resolve((ns: string, name: string, key: string) => more.secrets?.[`${ns}/${name}/${key}`]),
     clock: clock.now,
   };
   let runs: AnalysisRunStatus[] = [];
@@ -58,9 +63,19 @@ function setup(metrics: Metric[], answer: (promql: string) => PromResult | Promi
     analysis: { field: `spec.strategy.canary.steps[${index}].analysis`, templates: [{ templateName: 'error-rate', clusterScope: false }], args: [{ name: 'service', value: 'checkout' }] },
   });
   const background = (revision = 'rev1'): ActiveAnalysis => ({ ...step(0, revision), name: 'background', stepIndex: undefined });
-  /** One reconcile: feeds back the runs from the last one, as status would. */
+  /**
+   * One reconcile, and the one the background's wake-up brings: what is due is measured (as the background would,
+   * at the same instant), then folded in. Feeds back the runs from the last one, as status would.
+   */
   const reconcile = async (active: ActiveAnalysis[]): Promise<AnalysisOutcome> => {
-    const out = await evaluateAnalysis({ rollout, now: clock.now(), runs, active }, deps);
+    let out = evaluateAnalysis({ rollout, now: clock.now(), runs, active }, deps);
+    if (out.due.length > 0) {
+      runs = out.runs;
+      // All due measurements are asked for at once; the background takes them concurrently.
+      await Promise.all(out.due.map(async (due) => measured.set(due.id, await measureInBackground(due, rollout, taskDeps))));
+      out = evaluateAnalysis({ rollout, now: clock.now(), runs, active }, deps);
+      expect(out.due).toEqual([]);
+    }
     runs = out.runs;
     return out;
   };

@@ -1,9 +1,12 @@
 /**
- * The analysis engine: given the Rollout, the clock, the runs recorded in status and the analyses that should be
- * running now, it takes the measurements that are due and returns the new runs for status, a verdict per
- * active run for the planner, and when to look again. All state lives in status (level-based): a restarted
- * controller carries each run on from where it stood. A run carries over only for the same name and revision;
- * a new canary revision starts fresh. Runs that are no longer active keep their final state but measure nothing.
+ * The analysis engine: given the Rollout, the clock, the runs recorded in status, the analyses that should be
+ * running now and the measurements that have finished in the background, it returns the new runs for status, a
+ * verdict per active run for the planner, the measurements that are due (to be taken in the background: see
+ * reconcile/background.ts), and when to look again. Pure and synchronous: no Prometheus call and no Secret read
+ * ever stands between a reconcile and its plan. All state lives in status (level-based): a restarted controller
+ * carries each run on from where it stood and takes the measurement it was taking again. A run carries over only
+ * for the same name and revision; a new canary revision starts fresh. Runs that are no longer active keep their
+ * final state but measure nothing.
  */
 import { maxAnalysisRuns, maxMetricsPerRun } from '../api/rollout-status.schema.ts';
 import { DurationError } from '../api/duration.ts';
@@ -11,11 +14,9 @@ import type { ResolvedAnalysis } from '../api/steps.ts';
 import type { AnalysisRunStatus, AnalysisTemplateSpec, Rollout } from '../api/types.ts';
 import type { TemplateLookup } from '../api/validate.ts';
 import type { GateVerdict } from '../planner/world.ts';
-import { resolveArgs, type ReadSecret, type ResolvedArgs } from './args.ts';
-import { AnalysisConfigError, templateLabel, truncate } from './errors.ts';
-import { takeMeasurement } from './measure.ts';
+import type { AnalysisArg, Measurement } from '../api/types.ts';
+import { templateLabel, truncate } from './errors.ts';
 import { applyMeasurement, newMetricResult, nextMeasurementAt, planMetric } from './metric.ts';
-import type { PrometheusApi } from './prometheus.ts';
 import { describeRun, isRunFinished, runPhase, verdictOf, type PlannedMetric } from './run.ts';
 
 export interface ActiveAnalysis {
@@ -37,12 +38,31 @@ export interface AnalysisInput {
   active: readonly ActiveAnalysis[];
 }
 
+/** A measurement that is due: everything the background needs to take it, and the id its outcome is kept under. */
+export interface DueMeasurement {
+  /** "<run>/<revision>/<metric>/<index>": the index-th measurement of the metric in that run. */
+  id: string;
+  metric: AnalysisTemplateSpec['metrics'][number];
+  /** The template's declared args and the values the Rollout passes: resolved (Secrets read) in the background. */
+  templateArgs: AnalysisTemplateSpec['args'];
+  passedArgs: readonly AnalysisArg[];
+  /** "AnalysisTemplate shop/error-rate" or "ClusterAnalysisTemplate error-rate". */
+  template: string;
+  /** ClusterAnalysisTemplates are written by cluster admins; namespaced ones by the Rollout's team. */
+  clusterScope: boolean;
+  /** Where the Rollout passes args, for messages. */
+  argsField: string;
+  /** Where the metric is defined, for messages. */
+  field: string;
+}
+
+/** What the background has made of a measurement so far. */
+export type MeasurementState = Measurement | 'measuring' | undefined;
+
 export interface AnalysisDeps {
   templates: TemplateLookup;
-  readSecret: ReadSecret;
-  provider: PrometheusApi;
-  /** Reads the time when measurements finish; the wall clock when omitted. */
-  clock?: () => Date;
+  /** The finished measurement with this id, 'measuring' while it runs, undefined when it was not asked for. */
+  measurement: (id: string) => MeasurementState;
 }
 
 export interface AnalysisOutcome {
@@ -52,6 +72,8 @@ export interface AnalysisOutcome {
   verdicts: Map<string, GateVerdict>;
   /** Time until the next measurement of any active run is due; undefined when none is. */
   requeueAfterMs: number | undefined;
+  /** Measurements due now and not finished: the reconciler asks the background to take them. */
+  due: DueMeasurement[];
 }
 
 /** Never requeue sooner than this: a measurement that is already due again is taken on the next pass. */
@@ -73,13 +95,13 @@ export function splitVerdicts(verdicts: ReadonlyMap<string, GateVerdict>): { ste
 }
 
 interface TemplateMetrics {
-  metrics: (PlannedMetric & { field: string; args: ResolvedArgs | AnalysisConfigError; spec: AnalysisTemplateSpec['metrics'][number] })[];
+  metrics: (PlannedMetric & { field: string; template: string; clusterScope: boolean; templateArgs: AnalysisTemplateSpec['args']; spec: AnalysisTemplateSpec['metrics'][number] })[];
   /** Why the run cannot measure at all (a missing template), if so. */
   blocked?: string;
 }
 
 /** The run's metrics from its templates, each with its plan, its result so far and its template's args. */
-function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Rollout, deps: AnalysisDeps): TemplateMetrics {
+function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Rollout, deps: Pick<AnalysisDeps, 'templates'>): TemplateMetrics {
   const namespace = rollout.metadata.namespace ?? 'default';
   const kind = active.stepIndex === undefined ? 'background' : 'step';
   const out: TemplateMetrics['metrics'] = [];
@@ -88,13 +110,6 @@ function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Roll
     const label = templateLabel(ref, namespace);
     const spec = ref.clusterScope ? deps.templates.clusterAnalysisTemplate(ref.templateName) : deps.templates.analysisTemplate(namespace, ref.templateName);
     if (spec === undefined) return { metrics: [], blocked: `waiting for ${label}, which does not exist: create it or fix the templateName` };
-    let args: ResolvedArgs | AnalysisConfigError;
-    try {
-      args = resolveArgs(spec.args, active.analysis.args, { rollout, readSecret: deps.readSecret, template: label, argsField: `${active.analysis.field}.args` });
-    } catch (err) {
-      // Whatever went wrong (a Secret reader that throws, too), it is this template's Error measurements, not a crash.
-      args = err instanceof AnalysisConfigError ? err : new AnalysisConfigError('InvalidSpec', label, `reading the arguments of ${label} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
     for (const [i, metric] of spec.metrics.entries()) {
       // Results are kept by metric name; validate.ts reports two templates defining one name.
       if (seen.has(metric.name)) continue;
@@ -111,7 +126,7 @@ function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Roll
       const result = previous === undefined ? newMetricResult(plan) : { ...previous };
       if (plan.dryRun) result.dryRun = true;
       else delete result.dryRun;
-      out.push({ plan, result, field, args, spec: metric });
+      out.push({ plan, result, field, template: label, clusterScope: ref.clusterScope === true, templateArgs: spec.args, spec: metric });
     }
   }
   if (out.length > maxMetricsPerRun) {
@@ -124,9 +139,10 @@ interface RunOutcome {
   run: AnalysisRunStatus;
   verdict: GateVerdict;
   nextDueAt: number | undefined;
+  due: DueMeasurement[];
 }
 
-async function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undefined, input: AnalysisInput, deps: AnalysisDeps, clock: () => Date): Promise<RunOutcome> {
+function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undefined, input: AnalysisInput, deps: AnalysisDeps): RunOutcome {
   const run: AnalysisRunStatus = previous ?? {
     name: active.name,
     ...(active.stepIndex === undefined ? {} : { stepIndex: active.stepIndex }),
@@ -135,45 +151,54 @@ async function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus |
     startedAt: input.now.toISOString(),
     metrics: [],
   };
-  if (isRunFinished(run.phase)) return { run, verdict: verdictOf(run.phase, run.message ?? run.phase, undefined), nextDueAt: undefined };
+  if (isRunFinished(run.phase)) return { run, verdict: verdictOf(run.phase, run.message ?? run.phase, undefined), nextDueAt: undefined, due: [] };
 
   const { metrics, blocked } = metricsOf(active, run, input.rollout, deps);
   if (blocked !== undefined) {
     const message = truncate(blocked, 1024);
-    return { run: { ...run, message }, verdict: { kind: 'running', message }, nextDueAt: undefined };
+    return { run: { ...run, message }, verdict: { kind: 'running', message }, nextDueAt: undefined, due: [] };
   }
 
   const runStartedAt = new Date(run.startedAt);
-  const namespace = input.rollout.metadata.namespace ?? 'default';
-  await Promise.all(
-    metrics.map(async (m) => {
-      const due = nextMeasurementAt(m.result, m.plan, runStartedAt);
-      if (due === undefined || due.getTime() > input.now.getTime()) return;
-      const measurement = await takeMeasurement({ metric: m.spec, args: m.args, namespace, field: m.field, startedAt: input.now }, { provider: deps.provider, readSecret: deps.readSecret, clock });
-      m.result = applyMeasurement(m.result, measurement, m.plan);
-    }),
-  );
+  const due: DueMeasurement[] = [];
+  for (const m of metrics) {
+    const at = nextMeasurementAt(m.result, m.plan, runStartedAt);
+    if (at === undefined || at.getTime() > input.now.getTime()) continue;
+    // The index-th measurement of this metric in this run: its outcome is folded in exactly once, because status
+    // then holds count index + 1 and the next measurement has another id.
+    const id = `${run.name}/${run.revision}/${m.result.name}/${m.result.count}`;
+    const state = deps.measurement(id);
+    if (state === undefined || state === 'measuring') {
+      if (state === undefined) {
+        due.push({
+          id, metric: m.spec, templateArgs: m.templateArgs, passedArgs: active.analysis.args, template: m.template,
+          clusterScope: m.clusterScope, argsField: `${active.analysis.field}.args`, field: m.field,
+        });
+      }
+      continue;
+    }
+    m.result = applyMeasurement(m.result, state, m.plan);
+  }
 
   const phase = runPhase(metrics);
   const message = truncate(describeRun(metrics), 1024);
   const updated: AnalysisRunStatus = { ...run, phase, message, metrics: metrics.map((m) => m.result) };
-  if (isRunFinished(phase)) updated.finishedAt = clock().toISOString();
+  if (isRunFinished(phase)) updated.finishedAt = input.now.toISOString();
   const dues = isRunFinished(phase) ? [] : metrics.flatMap((m) => nextMeasurementAt(m.result, m.plan, runStartedAt)?.getTime() ?? []);
-  const nextDueAt = dues.length === 0 ? undefined : Math.min(...dues);
-  const requeue = nextDueAt === undefined ? undefined : Math.max(minRequeueMs, nextDueAt - clock().getTime());
-  return { run: updated, verdict: verdictOf(phase, message, requeue), nextDueAt };
+  // A measurement under way wakes the key when it ends; only the next one still to come needs a timer.
+  const future = dues.filter((t) => t > input.now.getTime());
+  const nextDueAt = future.length === 0 ? undefined : Math.min(...future);
+  const requeue = nextDueAt === undefined ? undefined : Math.max(minRequeueMs, nextDueAt - input.now.getTime());
+  return { run: updated, verdict: verdictOf(phase, message, requeue), nextDueAt, due: isRunFinished(phase) ? [] : due };
 }
 
 /**
- * Carries the runs on: measures what is due in every active run (all due metrics at once), and returns the runs
- * for status with a verdict per active run. Never throws for anything Prometheus, a template or a Secret does.
+ * Carries the runs on: folds in the measurements that finished, lists those that are due, and returns the runs
+ * for status with a verdict per active run. Never throws for anything a template says.
  */
-export async function evaluateAnalysis(input: AnalysisInput, deps: AnalysisDeps): Promise<AnalysisOutcome> {
-  const clock = deps.clock ?? (() => new Date());
+export function evaluateAnalysis(input: AnalysisInput, deps: AnalysisDeps): AnalysisOutcome {
   const active = input.active.filter((a, i) => input.active.findIndex((b) => b.name === a.name) === i);
-  const outcomes = await Promise.all(
-    active.map((a) => evaluateRun(a, input.runs.find((r) => r.name === a.name && r.revision === a.revision), input, deps, clock)),
-  );
+  const outcomes = active.map((a) => evaluateRun(a, input.runs.find((r) => r.name === a.name && r.revision === a.revision), input, deps));
 
   // Previous runs keep their place; a run restarted for a new revision moves to the end (newest last).
   const byName = new Map(outcomes.map((o) => [o.run.name, o.run]));
@@ -190,6 +215,7 @@ export async function evaluateAnalysis(input: AnalysisInput, deps: AnalysisDeps)
   return {
     runs,
     verdicts: new Map(outcomes.map((o) => [o.run.name, o.verdict])),
-    requeueAfterMs: dues.length === 0 ? undefined : Math.max(minRequeueMs, Math.min(...dues) - clock().getTime()),
+    requeueAfterMs: dues.length === 0 ? undefined : Math.max(minRequeueMs, Math.min(...dues) - input.now.getTime()),
+    due: outcomes.flatMap((o) => o.due),
   };
 }

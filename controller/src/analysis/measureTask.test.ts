@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { secretRefs } from './secrets.ts';
+import { secretRefs } from './measureTask.ts';
 
 describe('secretRefs', () => {
   it('finds every secretKeyRef at any depth', () => {

@@ -85,6 +85,9 @@ export const rolloutStatus = object('What the controller observed and did; writt
   ),
   abort: Type.Optional(Type.Boolean({ description: 'The canary revision was aborted: all traffic is on stable until a retry or a new revision.' })),
   abortedAt: Type.Optional(timestamp('When the abort happened; the canary is scaled down abortScaleDownDelaySeconds later.')),
+  handledAction: Type.Optional(Type.Enum(['promote', 'promote-full', 'abort', 'retry'], {
+    description: 'The sluice.dev/action request this status already carried out; set until the annotation is removed, so that a retried reconcile never acts on one request twice.',
+  })),
   stepStartedAt: Type.Optional(timestamp('When the current step started; pause durations and the progress deadline count from it.')),
   pauseConditions: Type.Optional(
     mapList(
@@ -105,5 +108,5 @@ export const rolloutStatus = object('What the controller observed and did; writt
     }),
   ),
   flags: Type.Optional(mapList('Feature flags the rollout changed and how to put them back on abort.', touchedFlag, ['name', 'project', 'environment'], { maxItems: 64 })),
-  conditions: Type.Optional(mapList('Standard conditions: Healthy, Progressing, Paused and InvalidSpec.', condition, ['type'], { maxItems: 16 })),
+  conditions: Type.Optional(mapList('Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed.', condition, ['type'], { maxItems: 16 })),
 });

@@ -63,6 +63,8 @@ export interface UnleashAdminOptions {
   adminToken: string;
   /** Deadline of each request; 10 s when omitted. */
   timeoutMs?: number;
+  /** Throws when this replica may not write; called right before each write leaves (not before reads). */
+  fence?: (() => void) | undefined;
 }
 
 type Call = { ok: true; body: unknown } | AdminFailure;
@@ -73,8 +75,10 @@ export class UnleashAdmin implements FlagAdmin {
   readonly #url: string;
   readonly #token: string;
   readonly #timeoutMs: number;
+  readonly #fence: (() => void) | undefined;
 
   constructor(options: UnleashAdminOptions) {
+    this.#fence = options.fence;
     this.#url = options.url.replace(/\/+$/, '');
     this.#token = options.adminToken;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
@@ -196,6 +200,8 @@ export class UnleashAdmin implements FlagAdmin {
 
   async #call(flag: FlagRef, doing: string, method: HttpRequest['method'], path: string, json?: unknown): Promise<Call> {
     const base = `${this.#url}/api/admin/projects/${encodeURIComponent(flag.project)}/features/${encodeURIComponent(flag.name)}`;
+    // The fence at the wire: a replica that lost the lease while this operation waited sends no write.
+    if (method !== 'GET') this.#fence?.();
     const outcome = await requestJson({
       method,
       url: `${base}/environments/${encodeURIComponent(flag.environment)}${path}`,

@@ -12,6 +12,8 @@ export type Available<T> = { ok: true; value: T } | { ok: false; message: string
 export interface UnleashConnectionOptions {
   /** Deadline of each Admin API request; 10 s when omitted. */
   adminTimeoutMs?: number;
+  /** Throws when this replica may not write (not the leader); checked right before each Admin API write. */
+  adminFence?: () => void;
   /** Passed to the freeze gate (polling interval, change listener, clock, client factory). */
   freezeGate?: Omit<FreezeGateOptions, 'url' | 'clientToken'>;
 }
@@ -41,7 +43,7 @@ export class UnleashConnection {
     if (this.#admin === undefined) {
       const missing = missingSettings(this.#settings, 'admin');
       if (missing !== undefined) return { ok: false, message: missing };
-      this.#admin = new UnleashAdmin({ url: unleashBaseUrl(this.#settings.url!)!, adminToken: this.#settings.adminToken!, timeoutMs: this.#options.adminTimeoutMs });
+      this.#admin = new UnleashAdmin({ url: unleashBaseUrl(this.#settings.url!)!, adminToken: this.#settings.adminToken!, timeoutMs: this.#options.adminTimeoutMs, fence: this.#options.adminFence });
     }
     return { ok: true, value: this.#admin };
   }

@@ -1,30 +1,41 @@
 /**
  * Abort and retry. An abort moves all traffic back to stable in the reconcile that decides it and starts no pod
- * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0.
+ * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0. Every flag the
+ * rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
+ * invalid (a template deleted, the Deployment deleted, the route edited): nothing a spec error blocks may stand
+ * between a user's abort and the traffic move.
  */
 import type { PlanBuilder } from './builder.ts';
-import { desiredReplicas, setTraffic } from './canary.ts';
+import { planFlagRestores } from './flags.ts';
+import { desiredReplicas, setTraffic } from './replicas.ts';
 
 export function abort(b: PlanBuilder, reason: string): void {
+  recordAbort(b, reason);
+  planAborted(b);
+}
+
+function recordAbort(b: PlanBuilder, reason: string): void {
   b.status.abort = true;
   b.status.abortedAt = b.now;
   b.event('Warning', 'Aborted', `${reason}; all traffic is back on stable ${b.status.stableRevision}`);
   b.degraded = { reason: 'RolloutAborted', message: reason };
-  planAborted(b);
+}
+
+function keepAbortReason(b: PlanBuilder): void {
+  if (b.degraded !== undefined) return;
+  const before = b.conditionOf('Progressing');
+  b.degraded = { reason: 'RolloutAborted', message: before?.reason === 'RolloutAborted' ? before.message : 'aborted' };
 }
 
 export function planAborted(b: PlanBuilder): void {
   const { status, world } = b;
   const stable = status.stableRevision!;
   const canary = status.canaryRevision!;
-  if (b.degraded === undefined) {
-    const before = b.conditionOf('Progressing');
-    b.degraded = { reason: 'RolloutAborted', message: before?.reason === 'RolloutAborted' ? before.message : 'aborted' };
-  }
+  keepAbortReason(b);
+  planFlagRestores(b);
   if (world.deployment === undefined) return;
 
-  const delayMs = (world.rollout.spec.strategy.canary.abortScaleDownDelaySeconds ?? 30) * 1000;
-  const left = Date.parse(status.abortedAt ?? b.now) + delayMs - world.now.getTime();
+  const left = scaleDownLeftMs(b);
   const canaryNow = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
   b.replicaSets = [{ revision: stable, replicas: desiredReplicas(b) }];
   if (left > 0 && canaryNow > 0) {
@@ -32,6 +43,52 @@ export function planAborted(b: PlanBuilder): void {
     b.requeueAfter(left);
   }
   setTraffic(b, 0, { stable, canary });
+}
+
+function scaleDownLeftMs(b: PlanBuilder): number {
+  const delayMs = (b.world.rollout.spec.strategy?.canary?.abortScaleDownDelaySeconds ?? 30) * 1000;
+  return Date.parse(b.status.abortedAt ?? b.now) + delayMs - b.world.now.getTime();
+}
+
+/** Whether an abort is asked for or in force on a canary in flight over a known stable revision. */
+export function abortApplies(b: PlanBuilder): boolean {
+  const { status } = b;
+  const inFlight = status.stableRevision !== undefined && status.canaryRevision !== undefined && status.canaryRevision !== status.stableRevision;
+  return inFlight && (status.abort === true || b.action === 'abort');
+}
+
+/**
+ * The abort of a rollout whose spec cannot be carried out. Only what the abort needs is trusted: the revisions in
+ * status, the ReplicaSets that exist, and the router's reading when it has one. Stable keeps the pods it has now
+ * (the Deployment may be gone, so its replica count is not known); traffic goes to 0 on the canary where the router
+ * can be written; where it cannot (the route lost a backend), the canary is scaled to 0 at once, since taking its
+ * pods away is then the only way to take requests off it.
+ */
+export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): void {
+  const { status, world } = b;
+  if (b.action === 'abort') b.actedOn('abort');
+  if (status.abort !== true) recordAbort(b, `aborted by a user request while the spec is invalid (${specMessage})`);
+  keepAbortReason(b);
+  planFlagRestores(b);
+  const stable = status.stableRevision!;
+  const canary = status.canaryRevision!;
+  const stableNow = world.replicaSets.find((rs) => rs.revision === stable);
+  const canaryNow = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
+  const routerWritable = world.traffic === undefined || world.traffic.kind === 'weights';
+  // Every other Sluice ReplicaSet keeps its size: an absent entry would mean "scale to 0".
+  b.replicaSets = world.replicaSets.filter((rs) => rs.revision !== canary).map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
+  const left = scaleDownLeftMs(b);
+  if (routerWritable && left > 0 && canaryNow > 0) {
+    b.replicaSets.push({ revision: canary, replicas: canaryNow });
+    b.requeueAfter(left);
+  }
+  if (stableNow === undefined) return; // a flag-only rollout, or no stable pods: there is no traffic to move
+  if (world.traffic?.kind === 'weights') {
+    b.services = { stable, canary };
+    b.canaryWeight = 0;
+  }
+  status.weights = { canary: 0, stable: 100 };
+  b.messageSuffix = routerWritable ? '' : '; the traffic router cannot be written, so the canary was scaled to 0 at once';
 }
 
 export function retry(b: PlanBuilder): void {

@@ -2,6 +2,7 @@
  * The plan under construction: the next status, events and desired objects, filled in by the planner's sub-steps.
  * Keeping it in one small object lets each sub-step read as "decide, record, return" without passing ten values.
  */
+import type { ManualAction } from '../api/controls.ts';
 import type { Condition, RolloutStatus } from '../api/types.ts';
 import { setCondition, type ConditionType, type ConditionValue } from './conditions.ts';
 import type { DesiredReplicaSet, ObservedWorld, Plan, PlannedEvent } from './world.ts';
@@ -17,6 +18,11 @@ export class PlanBuilder {
   canaryWeight: number | undefined = undefined;
   takeOverDeployment: Plan['takeOverDeployment'] = undefined;
   clearAction = false;
+  flagOperations: Plan['flagOperations'] = [];
+  /** A step that waits for a person to fix something outside the Rollout: reported as InvalidSpec. */
+  invalidStep: { field: string; message: string } | undefined = undefined;
+  /** Said after the status message, whatever the phase (flags an abort has not put back yet). */
+  messageSuffix = '';
   deleteReplicaSets: string[] = [];
   events: PlannedEvent[] = [];
   requeueAfterMs: number | undefined = undefined;
@@ -24,12 +30,26 @@ export class PlanBuilder {
   degraded: { reason: string; message: string } | undefined = undefined;
   private pauses: PauseReason[] = [];
 
+  /**
+   * The manual request to act on: the annotation's, unless status says it was acted on already (the annotation is
+   * removed only after status records what was done, so a retried reconcile may see it once more).
+   */
+  readonly action: ObservedWorld['action'];
+
   constructor(world: ObservedWorld) {
     this.world = world;
     this.previous = world.rollout.status ?? {};
     this.status = { ...structuredClone(this.previous), observedGeneration: world.rollout.metadata.generation ?? 0 };
+    const handled = this.previous.handledAction;
+    if (typeof world.action === 'string' && world.action === handled) {
+      this.action = undefined;
+      this.clearAction = true;
+    } else {
+      this.action = world.action;
+      // No request pending (or a new one): the record of the last one has done its work.
+      if (handled !== undefined) delete this.status.handledAction;
+    }
     if (world.analysisRuns !== undefined) this.status.analysis = { runs: world.analysisRuns };
-    if (world.flags !== undefined) this.status.flags = world.flags;
   }
 
   get now(): string {
@@ -67,6 +87,12 @@ export class PlanBuilder {
     this.status.stepStartedAt = this.now;
   }
 
+  /** Marks the manual request as acted on: status records it, then the executor removes the annotation. */
+  actedOn(action: ManualAction): void {
+    this.clearAction = true;
+    this.status.handledAction = action;
+  }
+
   build(): Plan {
     // Pause conditions keep the time they began, so "paused for 5m" stays true across reconciles.
     const before = this.previous.pauseConditions ?? [];
@@ -81,6 +107,7 @@ export class PlanBuilder {
       canaryWeight: this.canaryWeight,
       takeOverDeployment: this.takeOverDeployment,
       clearAction: this.clearAction,
+      flagOperations: this.flagOperations,
       deleteReplicaSets: this.deleteReplicaSets,
       events: this.events,
       requeueAfterMs: this.requeueAfterMs,

@@ -5,7 +5,7 @@
 import { canaryWeightAt, describeStep, type ResolvedStep } from '../api/steps.ts';
 import type { PlanBuilder } from './builder.ts';
 import { abort, planAborted, retry } from './abort.ts';
-import { canaryReplicas, podShare } from './replicas.ts';
+import { canaryReplicas, desiredReplicas, readyOf, setTraffic } from './replicas.ts';
 import { revisionOf } from './revision.ts';
 import { runStep } from './step.ts';
 
@@ -78,9 +78,9 @@ function planSteady(b: PlanBuilder, stepCount: number): void {
     status.canaryRevision = stable;
     b.enterStep(stepCount);
   }
-  if (typeof world.action === 'string') {
-    b.clearAction = true;
-    b.event('Warning', 'ActionIgnored', `${world.action} ignored: no canary is in flight`);
+  if (typeof b.action === 'string') {
+    b.actedOn(b.action);
+    b.event('Warning', 'ActionIgnored', `${b.action} ignored: no canary is in flight`);
   }
   delete status.abort;
   delete status.abortedAt;
@@ -110,9 +110,9 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
 
 /** Acts on a promote / promote-full / abort / retry request; 'stop' when the plan is complete already. */
 function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'stop' {
-  const action = b.world.action;
+  const action = b.action;
   if (action === undefined || typeof action !== 'string') return 'go';
-  b.clearAction = true;
+  b.actedOn(action);
   const { status } = b;
   const index = status.currentStepIndex ?? 0;
   switch (action) {
@@ -145,35 +145,10 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
   }
 }
 
-/** The user's replica count: the Deployment's own while Sluice has not taken it over, then the recorded one. */
-export function desiredReplicas(b: PlanBuilder): number {
-  const d = b.world.deployment;
-  if (d === undefined) return 0;
-  return d.replicas > 0 ? d.replicas : (d.recordedReplicas ?? 1);
-}
-
-export function readyOf(b: PlanBuilder, revision: string | undefined): number {
-  return b.world.replicaSets.find((rs) => rs.revision === revision)?.readyReplicas ?? 0;
-}
-
 /** Scales the Deployment to 0 once Sluice's stable pods can carry its traffic, never before. */
 function takeOverWhenStableReady(b: PlanBuilder, n: number): void {
   const d = b.world.deployment;
   if (d !== undefined && d.replicas > 0 && readyOf(b, b.status.stableRevision) >= n) b.takeOverDeployment = { recordReplicas: n };
-}
-
-export function setTraffic(b: PlanBuilder, canaryWeight: number, services: { stable: string; canary: string }): void {
-  if (b.world.deployment === undefined) return; // a flag-only rollout moves no traffic
-  b.services = services;
-  b.canaryWeight = canaryWeight;
-  if (b.world.traffic === undefined) {
-    // Replica ratio: the canary's share is its share of the pods.
-    const canary = b.replicaSets.find((rs) => rs.revision === services.canary && services.canary !== services.stable);
-    const share = podShare(desiredReplicas(b), Math.min(canary?.replicas ?? 0, readyOf(b, services.canary)));
-    b.status.weights = { canary: share, stable: 100 - share };
-  } else {
-    b.status.weights = { canary: canaryWeight, stable: 100 - canaryWeight };
-  }
 }
 
 /**

@@ -5,6 +5,9 @@
  */
 import type { ManualAction } from '../api/controls.ts';
 import type { Rollout, RolloutSpec } from '../api/types.ts';
+import type { FlagState } from '../flags/flagEnvironment.ts';
+import { flagKey, type FlagOperation } from '../flags/flagSteps.ts';
+import type { AdminFailure, AdminResult } from '../flags/unleashAdmin.ts';
 import { planRollout } from './plan.ts';
 import type { GateVerdict, ObservedReplicaSet, ObservedWorld, Plan } from './world.ts';
 
@@ -15,6 +18,59 @@ export const baseSpec = (overrides: Partial<RolloutSpec> = {}): RolloutSpec => (
   strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 60 }, { pause: {} }] } },
   ...overrides,
 });
+
+/**
+ * Unleash as the background sees it: flags by "project/environment/name", each operation applied at once and
+ * counted. `failure` makes every operation fail that way (Unleash down, a bad token).
+ */
+export class SimUnleash {
+  flags = new Map<string, { enabled: boolean; percent: number | undefined; strategyId: string | undefined; bySluice: boolean }>();
+  failure: AdminFailure | undefined;
+  /** Every operation asked of Unleash, in order, as "kind project/environment/name". */
+  calls: string[] = [];
+  writes = 0;
+
+  add(project: string, environment: string, name: string, state: { enabled: boolean; percent?: number }): void {
+    this.flags.set(flagKey({ project, environment, name }), { enabled: state.enabled, percent: state.percent, strategyId: state.percent === undefined ? undefined : 'user-1', bySluice: false });
+  }
+
+  get(project: string, environment: string, name: string) {
+    return this.flags.get(flagKey({ project, environment, name }));
+  }
+
+  apply(op: FlagOperation): AdminResult {
+    const key = flagKey(op.flag);
+    this.calls.push(`${op.kind} ${key}`);
+    if (this.failure !== undefined) return this.failure;
+    const flag = this.flags.get(key);
+    if (flag === undefined) return { ok: false, kind: 'notFound', message: `no flag ${key}` };
+    switch (op.kind) {
+      case 'read':
+        break;
+      case 'set':
+        this.writes += 1;
+        flag.enabled = true;
+        if (flag.strategyId === undefined) Object.assign(flag, { strategyId: 'sluice-1', bySluice: true });
+        flag.percent = op.percent;
+        break;
+      case 'restore':
+        this.writes += 1;
+        flag.enabled = op.flag.previousEnabled;
+        if (op.flag.previousRollout === undefined) Object.assign(flag, { strategyId: undefined, percent: undefined, bySluice: false });
+        else flag.percent = op.flag.previousRollout;
+        break;
+      case 'disable':
+        this.writes += 1;
+        flag.enabled = false;
+        break;
+    }
+    return { ok: true, state: this.#state(flag) };
+  }
+
+  #state(flag: { enabled: boolean; percent: number | undefined; strategyId: string | undefined; bySluice: boolean }): FlagState {
+    return { enabled: flag.enabled, rollout: flag.strategyId === undefined ? undefined : { strategyId: flag.strategyId, percent: flag.percent ?? 0, addedBySluice: flag.bySluice } };
+  }
+}
 
 export class SimCluster {
   rollout: Rollout;
@@ -35,6 +91,15 @@ export class SimCluster {
   events: { reason: string; message: string; type: string }[] = [];
   lastPlan: Plan | undefined;
   createdRevisions: string[] = [];
+  unleash = new SimUnleash();
+  /** The executor's removal of the sluice.dev/action annotation fails (after status was written). */
+  clearActionFails = false;
+  /** The router's object cannot be used (a backend was removed from the route): its reading is `invalid`. */
+  routeInvalid: string | undefined;
+  /** Why flags cannot be changed at all (no Unleash settings), if so. */
+  unleashUnavailable: string | undefined;
+  /** Outcomes of the flag operations the plans asked for, as the background keeps them. */
+  flagOutcomes = new Map<string, { result: AdminResult; at: number }>();
 
   constructor(spec: RolloutSpec = baseSpec()) {
     this.rollout = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name: 'checkout', namespace: 'shop', generation: 1 }, spec };
@@ -49,15 +114,24 @@ export class SimCluster {
         ? undefined
         : { name: 'checkout', replicas: this.deploymentReplicas, recordedReplicas: this.recordedReplicas, templateRevision: this.templateRevision },
       replicaSets: [...this.replicaSets.values()].map((rs) => ({ ...rs })),
-      traffic: this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
-        ? undefined
-        : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight },
+      traffic: this.routeInvalid !== undefined
+        ? { kind: 'invalid', field: 'spec.trafficRouting.gatewayAPI.httpRoute', message: this.routeInvalid }
+        : this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
+          ? undefined
+          : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight },
       action: this.action,
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,
       freeze: this.freeze,
       analysisRuns: undefined,
-      flags: undefined,
+      unleash: {
+        defaultEnvironment: 'production',
+        unavailable: this.unleashUnavailable,
+        operation: (id) => {
+          const o = this.flagOutcomes.get(id);
+          return o === undefined ? undefined : { kind: 'done', result: o.result, ageMs: this.now.getTime() - o.at };
+        },
+      },
     };
   }
 
@@ -66,7 +140,7 @@ export class SimCluster {
     const plan = planRollout(this.world());
     this.lastPlan = plan;
     this.events.push(...plan.events);
-    if (plan.clearAction) this.action = undefined;
+    if (plan.clearAction && !this.clearActionFails) this.action = undefined;
     this.rollout.status = plan.status;
     const wanted = new Map(plan.replicaSets.map((d) => [d.revision, d.replicas]));
     for (const [revision, replicas] of wanted) {
@@ -87,6 +161,11 @@ export class SimCluster {
     if (plan.takeOverDeployment !== undefined) {
       this.recordedReplicas = plan.takeOverDeployment.recordReplicas;
       this.deploymentReplicas = 0;
+    }
+    // The background runs each operation at once; an id with an outcome runs again only when retried.
+    for (const op of plan.flagOperations) {
+      if (!op.retry && this.flagOutcomes.has(op.id)) continue;
+      this.flagOutcomes.set(op.id, { result: this.unleash.apply(op.operation), at: this.now.getTime() });
     }
     return plan;
   }

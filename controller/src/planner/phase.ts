@@ -1,7 +1,7 @@
 /** The phase, message and conditions that sum up a plan, and an Event when the phase changes. */
 import type { Plan } from './world.ts';
 import type { PlanBuilder } from './builder.ts';
-import { desiredReplicas, readyOf } from './canary.ts';
+import { desiredReplicas, readyOf } from './replicas.ts';
 
 export function finishStatus(b: PlanBuilder): Plan {
   const { status, previous } = b;
@@ -35,6 +35,7 @@ export function finishStatus(b: PlanBuilder): Plan {
     ? { status: 'True', reason: 'Paused', message: status.message ?? '' }
     : { status: 'False', reason: 'NotPaused', message: '' });
 
+  if (b.messageSuffix !== '') status.message = `${status.message ?? ''}${b.messageSuffix}`;
   if (previous.phase !== status.phase && (status.phase === 'Healthy' || status.phase === 'Paused')) {
     b.event('Normal', status.phase, status.message ?? status.phase);
   }

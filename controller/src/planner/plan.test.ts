@@ -117,6 +117,31 @@ describe('abort', () => {
     expect(sim.replicasOf('rev-a')).toBe(4);
   });
 
+  it('acts on a promote once, even when removing the request failed after status recorded it', () => {
+    const sim = withCanary(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }, { setWeight: 60 }, { pause: {} }] } } }));
+    sim.converge();
+    expect(sim.rollout.status?.currentStepIndex).toBe(1);
+    sim.clearActionFails = true;
+    sim.request('promote');
+    let plan = sim.reconcile();
+    expect(plan.status.handledAction).toBe('promote');
+    // The annotation is still there (the removal failed): the next reconciles must not promote again.
+    sim.settlePods();
+    sim.reconcile();
+    sim.settlePods();
+    plan = sim.reconcile();
+    expect(plan.status.currentStepIndex).toBe(3);
+    expect(plan.clearAction).toBe(true);
+    sim.clearActionFails = false;
+    sim.reconcile();
+    plan = sim.reconcile();
+    expect(plan.status.handledAction).toBeUndefined();
+    // A new request after the old one was removed is acted on.
+    sim.request('promote');
+    plan = sim.converge();
+    expect(plan.status.currentStepIndex).toBe(5);
+  });
+
   it('retries from the first step', () => {
     const sim = withCanary();
     sim.converge();
@@ -281,6 +306,72 @@ describe('specs the controller cannot carry out', () => {
     expect(sim.eventReasons().filter((r) => r === 'InvalidSpec')).toHaveLength(1); // one Event, not one per reconcile
   });
 
+  describe('never block an abort', () => {
+    const atTwentyPercent = () => {
+      const sim = withCanary(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], abortScaleDownDelaySeconds: 30 } } }));
+      sim.converge();
+      expect(sim.routeWeight).toBe(20);
+      return sim;
+    };
+
+    it('a later template deleted: traffic back on stable in the reconcile that reads the request', () => {
+      const sim = atTwentyPercent();
+      sim.specErrors = [{ field: 'spec.strategy.canary.steps[1].analysis.templates[0].templateName', message: 'AnalysisTemplate shop/x not found', code: 'TemplateNotFound' }];
+      sim.request('abort');
+      const plan = sim.reconcile();
+      expect(plan.canaryWeight).toBe(0);
+      expect(plan.status.abort).toBe(true);
+      expect(plan.clearAction).toBe(true);
+      expect(plan.status.message).toMatch(/^aborted: .*; invalid spec: spec.strategy.canary.steps\[1\]/);
+      expect(plan.replicaSets).toEqual([{ revision: 'rev-a', replicas: 4 }, { revision: 'rev-b', replicas: 1 }]);
+      sim.advance(30_000);
+      sim.reconcile();
+      expect(sim.replicasOf('rev-b')).toBe(0);
+      expect(sim.replicasOf('rev-a')).toBe(4);
+    });
+
+    it('the Deployment deleted: stable keeps the pods it has, traffic goes back to it', () => {
+      const sim = atTwentyPercent();
+      sim.deploymentExists = false;
+      sim.request('abort');
+      const plan = sim.reconcile();
+      expect(plan.canaryWeight).toBe(0);
+      expect(plan.status.abort).toBe(true);
+      expect(plan.replicaSets).toContainEqual({ revision: 'rev-a', replicas: 4 });
+    });
+
+    it('the route lost its canary backend: the router cannot be written, so the canary is scaled to 0 at once', () => {
+      const sim = atTwentyPercent();
+      sim.routeInvalid = 'HTTPRoute shop/checkout has no backendRef named checkout-canary';
+      sim.request('abort');
+      const plan = sim.reconcile();
+      expect(plan.canaryWeight).toBeUndefined();
+      expect(plan.replicaSets).toEqual([{ revision: 'rev-a', replicas: 4 }]);
+      expect(plan.status.message).toContain('the canary was scaled to 0 at once');
+    });
+
+    it('an abort already recorded keeps its course while the spec is invalid', () => {
+      const sim = atTwentyPercent();
+      sim.request('abort');
+      sim.reconcile();
+      sim.specErrors = [{ field: 'spec.strategy.canary.steps[0]', message: 'broken', code: 'InvalidStep' }];
+      sim.advance(30_000);
+      sim.reconcile();
+      expect(sim.replicasOf('rev-b')).toBe(0);
+      expect(sim.rollout.status?.abort).toBe(true);
+    });
+  });
+
+  it('keeps a promote request waiting while the spec is invalid, and says so', () => {
+    const sim = withCanary();
+    sim.converge();
+    sim.specErrors = [{ field: 'spec.strategy.canary.steps[0]', message: 'broken', code: 'InvalidStep' }];
+    sim.request('promote');
+    const plan = sim.reconcile();
+    expect(plan.clearAction).toBe(false);
+    expect(plan.status.message).toContain('the promote request waits until the spec is fixed');
+  });
+
   it('names spec.workloadRef.name when the Deployment is missing', () => {
     const sim = new SimCluster();
     sim.deploymentExists = false;
@@ -291,23 +382,30 @@ describe('specs the controller cannot carry out', () => {
 describe('flag-only rollouts', () => {
   it('are the release themselves: a new one runs its steps from the first', () => {
     const sim = new SimCluster({ strategy: { canary: { steps: [{ setFlag: { name: 'new-flow', rollout: 10 } }] } } });
+    sim.unleash.failure = { ok: false, kind: 'unreachable', message: 'Unleash is unreachable' };
     const plan = sim.converge();
     expect(plan.status.phase).toBe('Progressing');
     expect(plan.status.currentStepIndex).toBe(0);
-    expect(plan.status.message).toMatch(/step 1\/1 \(setFlag new-flow to 10%\): waiting for a verdict/);
-    sim.stepVerdicts.set(0, { kind: 'done', message: 'Unleash confirmed 10%' });
+    expect(plan.status.message).toMatch(/step 1\/1 \(setFlag new-flow to 10%\): Unleash is unreachable/);
+    sim.unleash.failure = undefined;
+    sim.unleash.add('default', 'production', 'new-flow', { enabled: false });
+    sim.advance(10_000);
     expect(sim.converge().status.phase).toBe('Healthy');
+    expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: true, percent: 10 });
   });
 
   it('run their steps without pods or traffic and end released', () => {
     const sim = new SimCluster({ strategy: { canary: { steps: [{ setFlag: { name: 'new-flow', rollout: 10 } }, { pause: { duration: '1s' } }] } } });
+    sim.unleash.add('default', 'production', 'new-flow', { enabled: false });
+    sim.converge();
+    sim.advance(1_000);
     sim.converge();
     sim.rollout.spec.strategy.canary.steps[0] = { setFlag: { name: 'new-flow', rollout: 50 } };
     let plan = sim.reconcile();
     expect(plan.replicaSets).toEqual([]);
     expect(plan.canaryWeight).toBeUndefined();
-    sim.stepVerdicts.set(0, { kind: 'done', message: 'flag set' });
     expect(sim.converge().status.phase).toBe('Paused'); // the 1s pause starts once the flag step is done
+    expect(sim.unleash.get('default', 'production', 'new-flow')?.percent).toBe(50);
     sim.advance(1_000);
     plan = sim.converge();
     expect(plan.status.phase).toBe('Healthy');

@@ -5,6 +5,7 @@
  */
 import { DurationError } from '../api/duration.ts';
 import { resolveSteps, StepError, type ResolvedStep } from '../api/steps.ts';
+import { abortApplies, abortDespiteInvalidSpec } from './abort.ts';
 import { PlanBuilder } from './builder.ts';
 import { planCanary } from './canary.ts';
 import { planHistory } from './history.ts';
@@ -15,9 +16,9 @@ export function planRollout(world: ObservedWorld): Plan {
   const b = new PlanBuilder(world);
   const { rollout } = world;
 
-  if (typeof world.action === 'object') {
+  if (typeof b.action === 'object') {
     b.clearAction = true;
-    b.event('Warning', 'InvalidAction', world.action.invalid);
+    b.event('Warning', 'InvalidAction', b.action.invalid);
   }
 
   let steps: ResolvedStep[];
@@ -39,8 +40,18 @@ export function planRollout(world: ObservedWorld): Plan {
 
   b.condition('InvalidSpec', { status: 'False', reason: 'SpecValid', message: '' });
   planCanary(b, steps);
+  if (b.invalidStep !== undefined) reportInvalidStep(b, b.invalidStep);
   planHistory(b);
   return finishStatus(b);
+}
+
+/** A step that needs a person (Unleash refused the token, the flag does not exist): InvalidSpec, held where it is. */
+function reportInvalidStep(b: PlanBuilder, problem: { field: string; message: string }): void {
+  const message = `${problem.field}: ${problem.message}`;
+  const before = b.conditionOf('InvalidSpec');
+  if (before?.status !== 'True' || before.message !== message) b.event('Warning', 'InvalidSpec', message);
+  b.condition('InvalidSpec', { status: 'True', reason: 'InvalidSpec', message });
+  b.degraded ??= { reason: 'InvalidSpec', message: `invalid spec: ${message}` };
 }
 
 /**
@@ -48,11 +59,25 @@ export function planRollout(world: ObservedWorld): Plan {
  * they are, so a typo can never shift traffic; fixing the spec resumes from the same step.
  */
 function invalid(b: PlanBuilder, message: string): Plan {
-  b.status.phase = 'Degraded';
-  b.status.message = `invalid spec: ${message}`;
   const before = b.conditionOf('InvalidSpec');
   if (before?.status !== 'True' || before.message !== message) b.event('Warning', 'InvalidSpec', message);
   b.condition('InvalidSpec', { status: 'True', reason: 'InvalidSpec', message });
+  if (abortApplies(b)) {
+    // An abort is the one thing an invalid spec never blocks: it only needs stable, which status names.
+    abortDespiteInvalidSpec(b, message);
+    b.status.phase = 'Degraded';
+    b.status.message = `aborted: ${b.degraded!.message}; invalid spec: ${message}${b.messageSuffix}`;
+    b.condition('Healthy', { status: 'False', reason: 'RolloutAborted', message: b.status.message });
+    b.condition('Progressing', { status: 'False', reason: 'RolloutAborted', message: b.status.message });
+    return b.build();
+  }
+  if (typeof b.action === 'string') {
+    // Kept for when the spec is fixed: a promote or retry of a rollout that cannot run now would act on a guess.
+    b.status.message = `invalid spec: ${message}; the ${b.action} request waits until the spec is fixed`;
+  } else {
+    b.status.message = `invalid spec: ${message}`;
+  }
+  b.status.phase = 'Degraded';
   b.condition('Healthy', { status: 'False', reason: 'InvalidSpec', message });
   b.condition('Progressing', { status: 'False', reason: 'InvalidSpec', message });
   // Keep every Sluice ReplicaSet at its current size: an absent entry would mean "scale to 0".

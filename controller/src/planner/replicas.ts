@@ -4,6 +4,7 @@
  * least one once it gets any traffic. With the replica-ratio router the traffic share therefore follows the pod
  * ratio canary / (stable + canary), a little under the weight; a traffic router gets the exact weight.
  */
+import type { PlanBuilder } from './builder.ts';
 
 export function canaryReplicas(desired: number, weight: number): number {
   if (weight <= 0 || desired <= 0) return 0;
@@ -15,3 +16,29 @@ export function podShare(stable: number, canary: number): number {
   const total = stable + canary;
   return total === 0 ? 0 : Math.round((canary * 100) / total);
 }
+
+/** The user's replica count: the Deployment's own while Sluice has not taken it over, then the recorded one. */
+export function desiredReplicas(b: PlanBuilder): number {
+  const d = b.world.deployment;
+  if (d === undefined) return 0;
+  return d.replicas > 0 ? d.replicas : (d.recordedReplicas ?? 1);
+}
+
+export function readyOf(b: PlanBuilder, revision: string | undefined): number {
+  return b.world.replicaSets.find((rs) => rs.revision === revision)?.readyReplicas ?? 0;
+}
+
+export function setTraffic(b: PlanBuilder, canaryWeight: number, services: { stable: string; canary: string }): void {
+  if (b.world.deployment === undefined) return; // a flag-only rollout moves no traffic
+  b.services = services;
+  b.canaryWeight = canaryWeight;
+  if (b.world.traffic === undefined) {
+    // Replica ratio: the canary's share is its share of the pods.
+    const canary = b.replicaSets.find((rs) => rs.revision === services.canary && services.canary !== services.stable);
+    const share = podShare(desiredReplicas(b), Math.min(canary?.replicas ?? 0, readyOf(b, services.canary)));
+    b.status.weights = { canary: share, stable: 100 - share };
+  } else {
+    b.status.weights = { canary: canaryWeight, stable: 100 - canaryWeight };
+  }
+}
+

@@ -3,8 +3,8 @@ import type { ResolvedStep } from '../api/steps.ts';
 import { formatDuration } from '../api/duration.ts';
 import type { PlanBuilder } from './builder.ts';
 import { abort } from './abort.ts';
-import { desiredReplicas, readyOf } from './canary.ts';
-import { canaryReplicas } from './replicas.ts';
+import { canaryReplicas, desiredReplicas, readyOf } from './replicas.ts';
+import { planSetFlag } from './flags.ts';
 
 export type StepOutcome = 'next' | 'wait' | 'aborted';
 
@@ -15,8 +15,9 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
     case 'pause':
       return pause(b, step.durationMs, where);
     case 'analysis':
-    case 'setFlag':
       return gate(b, step.index, where);
+    case 'setFlag':
+      return planSetFlag(b, step, where);
   }
 }
 
@@ -53,7 +54,7 @@ function pause(b: PlanBuilder, durationMs: number | undefined, where: string): S
   return 'wait';
 }
 
-/** Analysis and setFlag steps: their verdict comes from the analysis and flag engines, through the world. */
+/** Analysis steps: their verdict comes from the analysis engine, through the world. */
 function gate(b: PlanBuilder, index: number, where: string): StepOutcome {
   const verdict = b.world.stepVerdicts.get(index);
   if (verdict === undefined) {

@@ -4,7 +4,8 @@
  */
 import type { ManualAction } from '../api/controls.ts';
 import type { SpecError } from '../api/validate.ts';
-import type { AnalysisRunStatus, Rollout, RolloutStatus, TouchedFlag } from '../api/types.ts';
+import type { AnalysisRunStatus, Rollout, RolloutStatus } from '../api/types.ts';
+import type { FlagOperationState, PlannedFlagOperation } from '../flags/flagSteps.ts';
 
 /** The Deployment named by workloadRef, reduced to what the planner needs. */
 export interface ObservedDeployment {
@@ -30,6 +31,15 @@ export interface ObservedReplicaSet {
   sequence: number;
   /** metadata.creationTimestamp, for ReplicaSets of the same sequence (whole seconds only). */
   createdAt: string;
+}
+
+export interface UnleashView {
+  /** The environment of a setFlag step that names none. */
+  defaultEnvironment: string;
+  /** Why Sluice cannot change flags at all (the Unleash settings are missing), if it cannot. */
+  unavailable: string | undefined;
+  /** Where the flag operation with this id stands. */
+  operation: (id: string) => FlagOperationState;
 }
 
 /** What the traffic router reads back from the cluster. */
@@ -63,8 +73,8 @@ export interface ObservedWorld {
   backgroundVerdict: GateVerdict | undefined;
   /** The analysis runs after this reconcile's measurements; undefined leaves status.analysis as it is. */
   analysisRuns: AnalysisRunStatus[] | undefined;
-  /** The feature flags the rollout has touched, after this reconcile's setFlag step; undefined leaves them. */
-  flags: TouchedFlag[] | undefined;
+  /** Unleash as the planner sees it: the outcomes of the flag operations it asked for, run in the background. */
+  unleash: UnleashView;
   /** Set while a freeze flag holds every step. */
   freeze: { message: string } | undefined;
 }
@@ -91,8 +101,10 @@ export interface Plan {
   canaryWeight: number | undefined;
   /** Scale the template Deployment to 0 and record the user's replicas on it. */
   takeOverDeployment: { recordReplicas: number } | undefined;
-  /** Remove the sluice.dev/action annotation (it was acted on, or refused). */
+  /** Remove the sluice.dev/action annotation (it was acted on, or refused), once status records what was done. */
   clearAction: boolean;
+  /** Unleash calls to hand to the background, after status is written and traffic has moved. */
+  flagOperations: PlannedFlagOperation[];
   /** Names of old ReplicaSets (no pod, no role) beyond spec.revisionHistoryLimit, to delete. */
   deleteReplicaSets: string[];
   events: PlannedEvent[];

@@ -1,14 +1,22 @@
 /**
- * The executor: applies a Plan to the cluster, writing only what differs from the cache. Order matters for
- * safety: Services before traffic (the canary Service must select the canary before it gets a request), pods
- * up before traffic, traffic before pods down (an abort takes traffic off the canary first), status last.
- * Every write first checks the fence: a replica that is no longer leader stops before it writes. Events are the
- * exception, as in client-go: they report, they change nothing, and they are sent in the background.
+ * The executor: applies a Plan to the cluster, writing only what differs from the cache. The order is the safety
+ * argument:
+ *   1. status first: the plan's decisions (an abort, a step reached, a flag's previous state) are recorded before
+ *      any of their effects, with their Events, so that a failure later in the reconcile can lose no decision: the
+ *      next reconcile reads it from status and carries it out again;
+ *   2. the manual request is removed only after status records what was done with it (a retried reconcile sees
+ *      status.handledAction and does not act twice), and the record is dropped right after;
+ *   3. Services before traffic (the canary Service must select the canary before it gets a request), pods up before
+ *      traffic, traffic before pods down (an abort takes traffic off the canary first);
+ *   4. Unleash operations are handed to the background (they never hold this reconcile), after traffic has moved.
+ * Every write is fenced at the wire (kube/apiMetrics.ts, flags/unleashAdmin.ts): a replica that is no longer leader
+ * sends nothing. A write that fails is reported in status (condition WriteFailed) and the key is retried.
  */
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { actionAnnotation } from '../api/controls.ts';
-import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
+import { apiGroup, apiVersionName, type Condition, type Rollout, type RolloutStatus } from '../api/types.ts';
+import type { PlannedFlagOperation } from '../flags/flagSteps.ts';
 import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
@@ -38,30 +46,59 @@ export interface ExecuteContext {
   onRolloutWritten: (resourceVersion: string) => void;
   /** Told of an old ReplicaSet that could not be deleted: housekeeping, so it never fails the reconcile. */
   onPruneFailed: (name: string, err: unknown) => void;
-  /**
-   * Runs once traffic has moved and before status is written, so that what it changes in the plan (flags still
-   * to restore) lands in the same status write, and so that an abort's traffic shift never waits for Unleash.
-   */
-  afterTraffic?: (plan: Plan) => Promise<void>;
+  /** Hands Unleash operations to the background; called once status is written and traffic has moved. */
+  dispatchFlagOperations?: (operations: readonly PlannedFlagOperation[]) => void;
 }
 
 export const rolloutRef = { group: apiGroup, version: apiVersionName, plural: 'rollouts' };
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void> {
-  const { rollout, clients, fence } = ctx;
-  const namespace = rollout.metadata.namespace!;
+/** The condition the executor sets when a write failed, and clears once a whole plan was carried out. */
+export const writeFailedCondition = 'WriteFailed';
 
-  // Each write to the Rollout returns its new resourceVersion; the status write must build on the latest one.
-  let resourceVersion = rollout.metadata.resourceVersion;
+export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void> {
+  // Each write to the Rollout returns its new resourceVersion; a status write must build on the latest one.
+  const rv = { current: ctx.rollout.metadata.resourceVersion };
+  let status = ctx.rollout.status ?? {};
+
+  // 1. The decisions, before any of their effects.
+  if (!sameJson(status, plan.status)) {
+    await writeStatus(ctx, rv, plan.status);
+    status = plan.status;
+  }
+  for (const event of plan.events) ctx.events.record(ctx.rollout, event);
+
+  // 2. The manual request, now that status says what was done with it.
   if (plan.clearAction) {
     const written = await clearAction(ctx);
-    if (written !== undefined) ctx.onRolloutWritten(written);
-    resourceVersion = written ?? resourceVersion;
+    if (written !== undefined) {
+      ctx.onRolloutWritten(written);
+      rv.current = written;
+    }
+    if (status.handledAction !== undefined) {
+      status = { ...status };
+      delete status.handledAction;
+      await writeStatus(ctx, rv, status);
+    }
   }
+
+  // 3 and 4. The effects; a failure is reported in status and the key retried, the decisions stay recorded.
+  try {
+    await applyEffects(ctx, plan);
+  } catch (err) {
+    await reportWriteFailure(ctx, rv, status, err);
+    throw err;
+  }
+  const failed = status.conditions?.find((c) => c.type === writeFailedCondition);
+  if (failed !== undefined) await writeStatus(ctx, rv, { ...status, conditions: status.conditions!.filter((c) => c !== failed) }).catch(() => undefined);
+}
+
+async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
+  const { rollout, clients, fence } = ctx;
+  const namespace = rollout.metadata.namespace!;
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
-    for (const role of ['stable', 'canary'] as const) await applyService(ctx, role, plan.services[role]);
+    for (const role of ['stable', 'canary'] as const) await step(`update Service ${serviceName(rollout, role)}`, () => applyService(ctx, role, plan.services![role]));
   }
 
   const current = new Map(ctx.replicaSets.map((rs) => [rs.metadata!.labels![revisionLabel]!, rs]));
@@ -71,49 +108,44 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     const rs = current.get(revision);
     if (rs === undefined) {
       if (ctx.deployment === undefined) continue;
-      fence();
-      await clients.apps.createNamespacedReplicaSet({ namespace, body: buildReplicaSet(rollout, ctx.deployment, revision, replicas, sequence++) });
+      const body = buildReplicaSet(rollout, ctx.deployment, revision, replicas, sequence++);
+      await step(`create ReplicaSet ${body.metadata?.name}`, () => {
+        fence();
+        return clients.apps.createNamespacedReplicaSet({ namespace, body });
+      });
     } else if ((rs.spec?.replicas ?? 0) < replicas) {
       // An old ReplicaSet brought back (the template reverted to it) is the newest again: the history keeps it.
       const revived = (rs.spec?.replicas ?? 0) === 0 && sequenceOf(rs) < sequence - 1 ? sequence++ : undefined;
-      await scale(ctx, rs, replicas, revived);
+      await step(`scale ReplicaSet ${rs.metadata?.name} to ${replicas}`, () => scale(ctx, rs, replicas, revived));
     }
   }
 
   if (plan.canaryWeight !== undefined && ctx.router?.differs(plan.canaryWeight) === true) {
-    fence();
-    await ctx.router.setWeight(plan.canaryWeight);
+    await step(`set the canary weight to ${plan.canaryWeight}%`, () => {
+      fence();
+      return ctx.router!.setWeight(plan.canaryWeight!);
+    });
   }
 
   for (const rs of ctx.replicaSets) {
     const revision = rs.metadata!.labels![revisionLabel]!;
     const replicas = wanted.get(revision) ?? 0;
-    if ((rs.spec?.replicas ?? 0) > replicas) await scale(ctx, rs, replicas);
+    if ((rs.spec?.replicas ?? 0) > replicas) await step(`scale ReplicaSet ${rs.metadata?.name} to ${replicas}`, () => scale(ctx, rs, replicas));
   }
 
-  await ctx.afterTraffic?.(plan);
+  if (plan.flagOperations.length > 0) ctx.dispatchFlagOperations?.(plan.flagOperations);
 
   if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined) {
-    fence();
-    await clients.apps.patchNamespacedDeployment({
-      namespace,
-      name: ctx.deployment.metadata!.name!,
-      body: { metadata: { annotations: { [recordedReplicasAnnotation]: String(plan.takeOverDeployment.recordReplicas) } }, spec: { replicas: 0 } },
-    }, merge);
+    const d = ctx.deployment.metadata!.name!;
+    await step(`scale Deployment ${d} to 0`, () => {
+      fence();
+      return clients.apps.patchNamespacedDeployment({
+        namespace,
+        name: d,
+        body: { metadata: { annotations: { [recordedReplicasAnnotation]: String(plan.takeOverDeployment!.recordReplicas) } }, spec: { replicas: 0 } },
+      }, merge);
+    });
   }
-
-  if (!sameJson(rollout.status ?? {}, plan.status)) {
-    fence();
-    // A PUT with the cached resourceVersion: if the Rollout changed meanwhile, the write fails with a conflict
-    // and the key is retried against the newer object, instead of overwriting what we have not seen.
-    const updated = (await clients.custom.replaceNamespacedCustomObjectStatus({
-      ...rolloutRef, namespace, name: rollout.metadata.name!,
-      body: { ...rollout, metadata: { ...rollout.metadata, resourceVersion }, status: plan.status },
-    })) as { metadata?: { resourceVersion?: string } };
-    if (updated.metadata?.resourceVersion !== undefined) ctx.onRolloutWritten(updated.metadata.resourceVersion);
-  }
-
-  for (const event of plan.events) ctx.events.record(rollout, event);
 
   for (const name of plan.deleteReplicaSets) {
     const rs = ctx.replicaSets.find((r) => r.metadata?.name === name);
@@ -128,6 +160,80 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
         const code = (err as { code?: unknown }).code;
         if (code !== 404 && code !== 409) ctx.onPruneFailed(name, err);
       });
+  }
+}
+
+/** A write that failed, named for the status message: "set the canary weight to 0%: HTTP 422 ...". */
+export class WriteError extends Error {
+  readonly code: unknown;
+  constructor(what: string, cause: unknown) {
+    super(`could not ${what}: ${describeError(cause)}`, { cause });
+    this.name = 'WriteError';
+    this.code = (cause as { code?: unknown } | undefined)?.code;
+  }
+}
+
+async function step<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw new WriteError(what, err);
+  }
+}
+
+function describeError(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const body = (err as { body?: unknown } | undefined)?.body;
+  let said = '';
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      if (typeof parsed.message === 'string') said = parsed.message;
+    } catch {
+      said = '';
+    }
+  } else if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') {
+    said = (body as { message: string }).message;
+  }
+  if (said === '' && err instanceof Error) said = err.message;
+  const text = `${typeof code === 'number' ? `HTTP ${code}: ` : ''}${said}`.replace(/\s+/g, ' ').trim();
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
+/** Says in status which write failed (best effort: the reconcile fails either way, and is retried). */
+async function reportWriteFailure(ctx: ExecuteContext, rv: { current: string | undefined }, status: RolloutStatus, err: unknown): Promise<void> {
+  if (isFenceError(err) || (err as { code?: unknown }).code === 409) return; // not ours to write, or routine
+  const message = `${err instanceof Error ? err.message : String(err)}; retrying`;
+  const previous = status.conditions?.find((c) => c.type === writeFailedCondition);
+  if (previous?.message === message) return;
+  const condition: Condition = {
+    type: writeFailedCondition, status: 'True', reason: 'WriteFailed', message,
+    lastTransitionTime: previous?.lastTransitionTime ?? new Date().toISOString(),
+    ...(status.observedGeneration === undefined ? {} : { observedGeneration: status.observedGeneration }),
+  };
+  const conditions = [...(status.conditions ?? []).filter((c) => c.type !== writeFailedCondition), condition];
+  await writeStatus(ctx, rv, { ...status, conditions }).catch(() => undefined);
+}
+
+function isFenceError(err: unknown): boolean {
+  const inner = err instanceof WriteError ? err.cause : err;
+  return inner instanceof Error && /not the leader/.test(inner.message);
+}
+
+/**
+ * A PUT with the cached resourceVersion: if the Rollout changed meanwhile, the write fails with a conflict and the
+ * key is retried against the newer object, instead of overwriting what we have not seen.
+ */
+async function writeStatus(ctx: ExecuteContext, rv: { current: string | undefined }, status: RolloutStatus): Promise<void> {
+  ctx.fence();
+  const { rollout } = ctx;
+  const updated = (await ctx.clients.custom.replaceNamespacedCustomObjectStatus({
+    ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!,
+    body: { ...rollout, metadata: { ...rollout.metadata, resourceVersion: rv.current }, status },
+  })) as { metadata?: { resourceVersion?: string } };
+  if (updated.metadata?.resourceVersion !== undefined) {
+    ctx.onRolloutWritten(updated.metadata.resourceVersion);
+    rv.current = updated.metadata.resourceVersion;
   }
 }
 
@@ -157,8 +263,9 @@ async function applyService(ctx: ExecuteContext, role: 'stable' | 'canary', revi
 }
 
 /**
- * Removes the sluice.dev/action annotation before the plan's effects: a JSON Patch that first tests the value,
- * so a newer, different request that arrived meanwhile is not thrown away (the patch fails and the key retries).
+ * Removes the sluice.dev/action annotation once status records what was done with it: a JSON Patch that first
+ * tests the value, so a newer, different request that arrived meanwhile is not thrown away (the patch fails with
+ * 422 and the key retries, and plans the newer request). The request is gone already (404 on the path): done.
  */
 async function clearAction(ctx: ExecuteContext): Promise<string | undefined> {
   const value = ctx.rollout.metadata.annotations?.[actionAnnotation];
@@ -171,4 +278,3 @@ async function clearAction(ctx: ExecuteContext): Promise<string | undefined> {
   )) as { metadata?: { resourceVersion?: string } };
   return updated.metadata?.resourceVersion;
 }
-

@@ -64,7 +64,8 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     backgroundVerdict: undefined,
     freeze: undefined,
     analysisRuns: undefined,
-    flags: undefined,
+    // Filled in by the reconciler from the background's outcomes.
+    unleash: { defaultEnvironment: 'development', unavailable: 'Unleash is not connected', operation: () => undefined },
   };
 }
 

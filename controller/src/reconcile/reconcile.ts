@@ -1,21 +1,26 @@
 /**
- * reconcile(key): the level-based loop body. It reads the Rollout and everything around it from the caches,
- * asks the planner what should happen, lets the executor do it, and returns when to look again. It never sees
- * the event that woke it; every call converges from whatever state it finds.
+ * reconcile(key): the level-based loop body. It reads the Rollout and everything around it from the caches and
+ * from what the background has finished (measurements, Unleash operations), asks the planner what should happen,
+ * lets the executor do it, and returns when to look again. It never waits for Prometheus, Unleash or a Secret:
+ * those run in the background and wake the key when they end. It never sees the event that woke it; every call
+ * converges from whatever state it finds.
  */
 import type { Logger } from 'pino';
-import { analysesOf } from '../api/steps.ts';
-import type { Rollout } from '../api/types.ts';
+import type { Measurement } from '../api/types.ts';
+import type { MeasureTaskDeps } from '../analysis/measureTask.ts';
+import type { AdminResult } from '../flags/unleashAdmin.ts';
+import type { UnleashConnection } from '../flags/unleashConnection.ts';
 import { parseObjectKey } from '../kube/objectKey.ts';
 import { planRollout } from '../planner/plan.ts';
+import type { UnleashView } from '../planner/world.ts';
 import type { ReconcileResult } from '../queue/workQueue.ts';
 import { routerFor } from '../routers/factory.ts';
 import type { RouterDeps } from '../routers/router.ts';
+import type { BackgroundWork } from './background.ts';
+import { flagTask, flagTaskId, measurementTask, measurementTaskId } from './backgroundTasks.ts';
 import type { Caches } from './caches.ts';
 import { executePlan, type Clients } from './execute.ts';
-import { restoreAbortedFlags } from './flagRestore.ts';
-import { evaluateGates, type GateDeps } from './gates.ts';
-import { readSecrets, secretRefs } from './secrets.ts';
+import { observeGates, type GateDeps } from './gates.ts';
 import { ensureFinalizer, handOver, isDeleting } from './handover.ts';
 import type { EventSink } from './eventRecorder.ts';
 import type { WriteExpectations } from './expectations.ts';
@@ -25,25 +30,35 @@ export interface ReconcilerDeps {
   caches: Caches;
   clients: Clients;
   routerDeps: RouterDeps;
-  /** Prometheus and Unleash; the Secret reader is made per reconcile. */
-  gates: Omit<GateDeps, 'readSecret'>;
+  templates: GateDeps['templates'];
+  /** Prometheus and the Secret reader, for measurements in the background. */
+  measure: MeasureTaskDeps;
+  unleash: UnleashConnection;
+  /** Measurements and Unleash operations in flight and their outcomes (see background.ts). */
+  measurements: BackgroundWork<Measurement>;
+  flagOperations: BackgroundWork<AdminResult>;
   fence: () => void;
   events: EventSink;
   /** The Rollout versions written here that the cache has not shown yet (fed by the Rollout informer). */
   expectations: WriteExpectations;
   log: Logger;
   now?: () => Date;
+  /** Monotonic clock of the background work (ms), to age its outcomes. */
+  monotonic?: () => number;
   /** Told the outcome of each plan, for metrics (phase, weights) and for forgetting deleted rollouts. */
   onPlanned?: (namespace: string, name: string, status: { phase?: string; weights?: { canary: number } } | undefined) => void;
 }
 
 export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date());
+  const monotonic = deps.monotonic ?? (() => performance.now());
   return async (key) => {
     const { namespace, name } = parseObjectKey(key);
     const rollout = deps.caches.rollouts.get(namespace, name);
     if (rollout === undefined) {
       deps.expectations.seen(key, undefined);
+      deps.measurements.forgetKey(key);
+      deps.flagOperations.forgetKey(key);
       deps.onPlanned?.(namespace ?? '', name, undefined);
       return;
     }
@@ -65,16 +80,23 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     const router = routerFor(rollout, deps.routerDeps);
     const at = now();
     const world = observeWorld(deps.caches, rollout, router, at);
-    const templates = deps.gates.templates;
-    const readSecret = await readSecrets(deps.clients.core, namespace!, secretRefs(analysisSpecs(rollout, templates)));
-    const gates = await evaluateGates(rollout, at, { ...deps.gates, readSecret });
-    world.specErrors.push(...gates.specErrors);
+    const gates = observeGates(rollout, at, {
+      templates: deps.templates,
+      measurement: (id) => {
+        const state = deps.measurements.state(key, measurementTaskId(rollout, id));
+        return state === undefined ? undefined : state.kind === 'done' ? state.value : 'measuring';
+      },
+      isFrozen: (flag, context) => deps.unleash.isFrozen(flag, context),
+    });
     Object.assign(world, {
-      analysisRuns: gates.analysisRuns, flags: gates.flags, stepVerdicts: gates.stepVerdicts,
-      backgroundVerdict: gates.backgroundVerdict, freeze: gates.freeze,
+      analysisRuns: gates.analysisRuns, stepVerdicts: gates.stepVerdicts, backgroundVerdict: gates.backgroundVerdict,
+      freeze: gates.freeze, unleash: unleashView(deps, key, rollout, monotonic),
     });
     const plan = planRollout(world);
-    if (gates.requeueAfterMs !== undefined) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
+    if (gates.requeueAfterMs !== undefined && plan.status.abort !== true) {
+      plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
+    }
+    const admin = deps.unleash.admin();
     await executePlan({
       ...base,
       deployment,
@@ -82,10 +104,20 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       router: 'unsupported' in router ? undefined : router,
       caches: deps.caches,
       events: deps.events,
-      afterTraffic: (p) => restoreAbortedFlags(p, deps.gates.unleash),
       onRolloutWritten,
+      dispatchFlagOperations: (operations) => {
+        if (!admin.ok) return;
+        for (const op of operations) {
+          if (op.retry) deps.flagOperations.forget(key, flagTaskId(rollout, op.id));
+          deps.flagOperations.submit(flagTask(key, rollout, op, admin.value));
+        }
+      },
       onPruneFailed: (rs, err) => deps.log.warn({ namespace, name, replicaSet: rs, err }, 'old ReplicaSet not deleted; retried at the next reconcile'),
     }, plan);
+    // Measurements are asked for only once the plan that needs them is written, and never for an aborted canary.
+    if (plan.status.abort !== true && plan.status.canaryRevision === rollout.status?.canaryRevision) {
+      for (const due of gates.due) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure));
+    }
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
     const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
     for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
@@ -94,12 +126,16 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
   };
 }
 
-/** The template specs of every analysis the Rollout names, so their Secrets can be read before measuring. */
-function analysisSpecs(rollout: Rollout, templates: GateDeps['templates']): unknown[] {
-  try {
-    return analysesOf(rollout.spec).flatMap((a) => a.templates.map((t) =>
-      t.clusterScope ? templates.clusterAnalysisTemplate(t.templateName) : templates.analysisTemplate(rollout.metadata.namespace!, t.templateName)));
-  } catch {
-    return [];
-  }
+function unleashView(deps: ReconcilerDeps, key: string, rollout: Parameters<typeof flagTaskId>[0], monotonic: () => number): UnleashView {
+  const admin = deps.unleash.admin();
+  return {
+    defaultEnvironment: deps.unleash.defaultEnvironment,
+    unavailable: admin.ok ? undefined : admin.message,
+    operation: (id) => {
+      const state = deps.flagOperations.state(key, flagTaskId(rollout, id));
+      if (state === undefined) return undefined;
+      if (state.kind !== 'done') return { kind: 'pending' };
+      return { kind: 'done', result: state.value, ageMs: Math.max(0, monotonic() - state.at) };
+    },
+  };
 }

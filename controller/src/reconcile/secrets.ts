@@ -1,23 +1,10 @@
 /**
- * Secrets the analysis needs (template args and Prometheus headers from secretKeyRef), fetched just before the
- * measurements and held only for that reconcile. Sluice watches no Secrets: it reads the few it is pointed at.
+ * Secrets an analysis needs (template args and Prometheus headers from secretKeyRef), fetched by the background
+ * measurement just before it measures and held only for that measurement. Sluice watches no Secrets: it reads the
+ * few it is pointed at, in the Rollout's own namespace, and only for an analysis that is measuring.
  */
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import type { ReadSecret } from '../analysis/args.ts';
-
-/** Every {secretKeyRef: {name, key}} anywhere in the given specs. */
-export function secretRefs(specs: readonly unknown[]): { name: string; key: string }[] {
-  const found: { name: string; key: string }[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
-    if (v === null || typeof v !== 'object') return;
-    const ref = (v as { secretKeyRef?: { name?: unknown; key?: unknown } }).secretKeyRef;
-    if (typeof ref?.name === 'string' && typeof ref.key === 'string') found.push({ name: ref.name, key: ref.key });
-    Object.values(v).forEach(walk);
-  };
-  specs.forEach(walk);
-  return found;
-}
 
 /** Reads the named Secrets of a namespace; a missing Secret reads as undefined (the analysis says which). */
 export async function readSecrets(core: CoreV1Api, namespace: string, refs: readonly { name: string }[]): Promise<ReadSecret> {
@@ -29,9 +16,10 @@ export async function readSecrets(core: CoreV1Api, namespace: string, refs: read
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) continue; // the analysis names the missing Secret
       if (err instanceof ApiException && err.code === 403) {
-        throw new Error(`Sluice may not read Secret ${namespace}/${name} (403): grant its ServiceAccount get on secrets in ${namespace}`, { cause: err });
+        throw new Error(`Sluice may not read Secret ${namespace}/${name} (403): let its ServiceAccount get this Secret (see manifests/analysis-secrets), or remove the secretKeyRef`, { cause: err });
       }
-      throw err;
+      const code = err instanceof ApiException ? ` (${err.code})` : '';
+      throw new Error(`reading Secret ${namespace}/${name} failed${code}; the next measurement tries again`, { cause: err });
     }
   }
   return (ns, name, key) => (ns === namespace ? data.get(name)?.[key] : undefined);

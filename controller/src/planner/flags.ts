@@ -1,0 +1,115 @@
+/**
+ * Feature flags in the plan: a setFlag step asks for an Unleash read (to record the flag as it was), then for the
+ * set, and counts only once the set's read-back confirms the percentage; an abort asks for every touched flag to be
+ * put back and forgets a flag only once Unleash confirms it. The calls themselves run in the background
+ * (reconcile/flagWork.ts), behind the leader fence, after the plan's status is written; here the planner only reads
+ * their outcomes from the world and decides. A paused, frozen, invalid or aborting rollout never reaches a setFlag
+ * step, so it never moves a flag.
+ */
+import { describeFlag } from '../flags/flagEnvironment.ts';
+import {
+  defaultFlagStepTiming, describeState, flagKey, flagOfStep, restoreOperation, restoredMessage, sameFlag, setChoice,
+  touchedFlagAfterSet, touchedFlagFrom, type FlagOperation, type FlagOperationState, type ResolvedSetFlagStep,
+} from '../flags/flagSteps.ts';
+import type { AdminFailure } from '../flags/unleashAdmin.ts';
+import type { PlanBuilder } from './builder.ts';
+import type { StepOutcome } from './step.ts';
+
+const timing = defaultFlagStepTiming;
+
+export function planSetFlag(b: PlanBuilder, step: ResolvedSetFlagStep, where: string): StepOutcome {
+  const unleash = b.world.unleash;
+  const field = `${step.field}.setFlag`;
+  if (unleash.unavailable !== undefined) return flagProblem(b, field, unleash.unavailable, where);
+  const flag = flagOfStep(step, unleash.defaultEnvironment);
+  const { rollout: percent, onAbort } = step.flag;
+  const revision = b.status.canaryRevision;
+  // Only what status already holds counts as recorded: the set must never go out before the record is written.
+  const recorded = b.previous.flags?.find((f) => sameFlag(f, flag));
+  if (recorded === undefined) {
+    const id = `${revision}/read/${step.index}/${flagKey(flag)}`;
+    const state = unleash.operation(id);
+    if (state?.kind === 'done' && state.result.ok) {
+      const entry = touchedFlagFrom(flag, state.result.state, onAbort);
+      b.status.flags = [...(b.status.flags ?? []).filter((f) => !sameFlag(f, flag)), entry];
+      b.status.message = `${where}: recorded ${describeFlag(flag)} as it is now (${describeState(state.result.state)}) so that an abort can put it back; setting it to ${percent}% next`;
+      return 'wait'; // the status write wakes the key again, and the set goes out then
+    }
+    return pendingOrFailed(b, { id, operation: { kind: 'read', flag } }, state, field, where, `reading ${describeFlag(flag)} before changing it`);
+  }
+  const id = `${revision}/set/${step.index}/${flagKey(flag)}/${percent}`;
+  const state = unleash.operation(id);
+  if (state?.kind === 'done' && state.result.ok) {
+    const confirmed = state.result.state;
+    b.status.flags = (b.status.flags ?? []).map((f) => (sameFlag(f, flag) ? touchedFlagAfterSet(f, percent, onAbort, confirmed) : f));
+    return 'next';
+  }
+  const set: FlagOperation = { kind: 'set', flag, percent, choice: setChoice(recorded) };
+  return pendingOrFailed(b, { id, operation: set }, state, field, where, `setting ${describeFlag(flag)} to ${percent}%`);
+}
+
+/** Asks for the operation when it was never asked for, or again once a failed try has waited long enough. */
+function pendingOrFailed(
+  b: PlanBuilder, op: { id: string; operation: FlagOperation }, state: FlagOperationState, field: string, where: string, doing: string,
+): StepOutcome {
+  if (state === undefined || state.kind === 'pending') {
+    if (state === undefined) b.flagOperations.push({ ...op, retry: false });
+    b.status.message = `${where}: ${doing}`;
+    return 'wait';
+  }
+  const failure = state.result as AdminFailure;
+  // A bad token or a missing flag needs a person; anything else is worth a try again soon.
+  const needsPerson = failure.kind === 'auth' || failure.kind === 'notFound';
+  const waitMs = needsPerson ? timing.recheckInvalidAfterMs : timing.retryAfterMs;
+  if (state.ageMs >= waitMs) b.flagOperations.push({ ...op, retry: true });
+  else b.requeueAfter(waitMs - state.ageMs);
+  if (needsPerson) return flagProblem(b, field, failure.message, where);
+  b.status.message = `${where}: ${failure.message}`;
+  return 'wait';
+}
+
+/** The step cannot go on until a person fixes something outside the Rollout (settings, token, the flag itself). */
+function flagProblem(b: PlanBuilder, field: string, message: string, where: string): StepOutcome {
+  b.status.message = `${where}: ${message}`;
+  b.invalidStep = { field, message };
+  return 'wait';
+}
+
+/**
+ * On abort: asks for every flag the rollout touched to be put back (or turned off), drops each from status.flags
+ * once Unleash confirms, and says which are still to restore. A failed restore is tried again after a delay that
+ * grows with the time since the abort (kept in no memory: abortedAt is in status).
+ */
+export function planFlagRestores(b: PlanBuilder): void {
+  const flags = b.status.flags ?? [];
+  if (flags.length === 0) return;
+  const unleash = b.world.unleash;
+  const names = (list: typeof flags) => list.map((f) => `${f.name} (${f.environment})`).join(', ');
+  if (unleash.unavailable !== undefined) {
+    b.messageSuffix = `; flags still to restore: ${names(flags)}: ${unleash.unavailable}`;
+    return;
+  }
+  const abortedAt = b.status.abortedAt ?? b.now;
+  const sinceAbortMs = b.world.now.getTime() - Date.parse(abortedAt);
+  const retryMs = Math.min(60_000, Math.max(2_000, sinceAbortMs / 2));
+  const remaining: typeof flags = [];
+  let reason: string | undefined;
+  for (const flag of flags) {
+    const id = `${b.status.canaryRevision}/restore/${abortedAt}/${flagKey(flag)}`;
+    const state = unleash.operation(id);
+    if (state?.kind === 'done' && (state.result.ok || state.result.kind === 'notFound')) {
+      b.event('Normal', 'FlagRestored', state.result.ok ? restoredMessage(flag) : `${describeFlag(flag)} is no longer in Unleash: there is nothing to put back`);
+      continue;
+    }
+    remaining.push(flag);
+    if (state === undefined) {
+      b.flagOperations.push({ id, operation: restoreOperation(flag), retry: false });
+    } else if (state.kind === 'done' && !state.result.ok) {
+      reason ??= state.result.message;
+      if (state.ageMs >= retryMs) b.flagOperations.push({ id, operation: restoreOperation(flag), retry: true });
+      else b.requeueAfter(retryMs - state.ageMs);
+    }
+  }
+  b.status.flags = remaining;
+  if (reason !== undefined) b.messageSuffix = `; flags still to restore: ${names(remaining)}: ${reason}`;
+}
