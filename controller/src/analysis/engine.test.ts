@@ -79,7 +79,9 @@ function setup(metrics: Metric[], answer: (promql: string) => PromResult | Promi
     runs = out.runs;
     return out;
   };
-  return { clock, templates, provider: p, deps, step, background, reconcile, runs: () => runs };
+  /** Status loses the runs, as a retry after an abort does. */
+  const clearRuns = () => (runs = []);
+  return { clock, templates, provider: p, deps, step, background, reconcile, runs: () => runs, clearRuns };
 }
 
 const value = (v: number): PromResult => ({ kind: 'scalar', values: [v] });
@@ -166,6 +168,18 @@ describe('evaluateAnalysis: a step analysis', () => {
     expect(out.runs).toHaveLength(1);
     expect(out.runs[0]).toMatchObject({ revision: 'rev2', phase: 'Running', startedAt: s.clock.now().toISOString() });
     expect(out.runs[0]!.metrics[0]!.count).toBe(1);
+  });
+
+  it('measures a retried run anew, never folding in a measurement of the run before it', async () => {
+    let answer = 0.5;
+    const s = setup([errorRate], () => value(answer));
+    expect((await s.reconcile([s.step()])).verdicts.get('step-1')?.kind).toBe('failed');
+    s.clearRuns();
+    s.clock.advance(5);
+    answer = 0.01;
+    const out = await s.reconcile([s.step()]);
+    expect(out.verdicts.get('step-1')?.kind).toBe('done');
+    expect(s.provider.queries).toHaveLength(2);
   });
 
   it('keeps a run that is no longer active as it was, measuring nothing, and gives it no verdict', async () => {

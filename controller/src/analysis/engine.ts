@@ -40,7 +40,7 @@ export interface AnalysisInput {
 
 /** A measurement that is due: everything the background needs to take it, and the id its outcome is kept under. */
 export interface DueMeasurement {
-  /** "<run>/<revision>/<metric>/<index>": the index-th measurement of the metric in that run. */
+  /** "<run>/<revision>/<run start>/<metric>/<index>": the index-th measurement of the metric in that run. */
   id: string;
   metric: AnalysisTemplateSpec['metrics'][number];
   /** The template's declared args and the values the Rollout passes: resolved (Secrets read) in the background. */
@@ -165,8 +165,9 @@ function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undef
     const at = nextMeasurementAt(m.result, m.plan, runStartedAt);
     if (at === undefined || at.getTime() > input.now.getTime()) continue;
     // The index-th measurement of this metric in this run: its outcome is folded in exactly once, because status
-    // then holds count index + 1 and the next measurement has another id.
-    const id = `${run.name}/${run.revision}/${m.result.name}/${m.result.count}`;
+    // then holds count index + 1 and the next measurement has another id. The run's start tells a retried run
+    // (same name and revision, counts from 0 again) from the one before it.
+    const id = `${run.name}/${run.revision}/${run.startedAt}/${m.result.name}/${m.result.count}`;
     const state = deps.measurement(id);
     if (state === undefined || state === 'measuring') {
       if (state === undefined) {

@@ -112,6 +112,19 @@ describe('an abort with flags touched', () => {
     expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: false, percent: 20 });
   });
 
+  it('after a retry, reads and sets the flag again instead of trusting the first attempt\'s outcomes', () => {
+    const sim = setFlagThenAbort();
+    sim.converge();
+    expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: false, percent: 20 });
+    sim.unleash.add('default', 'production', 'new-flow', { enabled: true, percent: 30 }); // someone changed it meanwhile
+    sim.advance(1_000);
+    sim.request('retry');
+    sim.converge();
+    expect(sim.rollout.status?.currentStepIndex).toBe(1);
+    expect(sim.unleash.get('default', 'production', 'new-flow')?.percent).toBe(50);
+    expect(sim.rollout.status?.flags).toEqual([expect.objectContaining({ previousEnabled: true, previousRollout: 30 })]);
+  });
+
   it('still puts the flags back when the spec has become invalid', () => {
     const sim = setFlagThenAbort();
     sim.specErrors = [{ field: 'spec.strategy.canary.steps[1]', message: 'broken', code: 'InvalidStep' }];

@@ -23,11 +23,13 @@ export function planSetFlag(b: PlanBuilder, step: ResolvedSetFlagStep, where: st
   if (unleash.unavailable !== undefined) return flagProblem(b, field, unleash.unavailable, where);
   const flag = flagOfStep(step, unleash.defaultEnvironment);
   const { rollout: percent, onAbort } = step.flag;
-  const revision = b.status.canaryRevision;
+  // The step's start names this attempt: after an abort and a retry, the same step on the same revision must not
+  // find the outcomes of the first attempt (a stale read, or a set that the restore has undone since).
+  const attempt = `${b.status.canaryRevision}/${b.status.stepStartedAt ?? ''}`;
   // Only what status already holds counts as recorded: the set must never go out before the record is written.
   const recorded = b.previous.flags?.find((f) => sameFlag(f, flag));
   if (recorded === undefined) {
-    const id = `${revision}/read/${step.index}/${flagKey(flag)}`;
+    const id = `${attempt}/read/${step.index}/${flagKey(flag)}`;
     const state = unleash.operation(id);
     if (state?.kind === 'done' && state.result.ok) {
       const entry = touchedFlagFrom(flag, state.result.state, onAbort);
@@ -37,7 +39,7 @@ export function planSetFlag(b: PlanBuilder, step: ResolvedSetFlagStep, where: st
     }
     return pendingOrFailed(b, { id, operation: { kind: 'read', flag } }, state, field, where, `reading ${describeFlag(flag)} before changing it`);
   }
-  const id = `${revision}/set/${step.index}/${flagKey(flag)}/${percent}`;
+  const id = `${attempt}/set/${step.index}/${flagKey(flag)}/${percent}`;
   const state = unleash.operation(id);
   if (state?.kind === 'done' && state.result.ok) {
     const confirmed = state.result.state;
