@@ -156,8 +156,9 @@ describe('given an API server that refuses every change to the HTTPRoute', () =>
       }, { timeoutMs: 20_000, intervalMs: 200, what: 'the admission policy to refuse route updates' });
 
       await requestAction(teamB.name, 'frozen', 'abort');
-      const recorded = await waitForRollout(teamB.name, 'frozen', 'the abort recorded', (r) => r.status?.abort === true, 5_000);
-      expect(recorded.metadata.annotations?.['sluice.dev/action']).toBeUndefined();
+      // Recorded in status, and the request taken off the Rollout, while the route still refuses every write.
+      await waitForRollout(teamB.name, 'frozen', 'the abort recorded and the request removed', (r) =>
+        r.status?.abort === true && r.metadata.annotations?.['sluice.dev/action'] === undefined, 5_000);
       const failing = await waitForRollout(teamB.name, 'frozen', 'the refused write reported', (r) =>
         r.status?.conditions?.some((c) => c.type === 'WriteFailed' && c.status === 'True') === true, 15_000);
       expect(failing.status?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toMatch(/could not set the canary weight to 0%: HTTP (422|403).*frozen for this story/);

@@ -76,7 +76,8 @@ describe('given a Deployment and a Rollout with the Gateway API router', () => {
 
     await sluice('abort', 'shop');
     await waitForRollout(ns.name, 'shop', 'shop aborted', (r) => r.status?.abort === true, 10_000);
-    expect(await routeCanaryWeight(ns.name, 'shop')).toBe(0);
+    // The abort is recorded in status first, and the route is the next write.
+    await expect.poll(() => routeCanaryWeight(ns.name, 'shop'), { timeout: 1_000, interval: 20 }).toBe(0);
     expect(await pods()).toEqual(podsBefore); // the abort started no pod
     const abortedAt = Date.now();
     const after = await waitForRollout(ns.name, 'shop', 'Degraded', (r) => r.status?.phase === 'Degraded');

@@ -4,9 +4,11 @@
  *
  *   kubectl annotate rollout checkout sluice.dev/action=promote --overwrite
  *
- * The controller removes the annotation before it acts (with the object's resourceVersion, so a newer request is
- * never lost), then records the outcome in status. If it dies between the two writes the request is dropped, not
- * repeated: a promote must never skip two steps.
+ * The controller first records what it did with the request in status (with `status.handledAction`), then removes
+ * the annotation (a JSON Patch that tests the value, so a newer, different request is never lost). A request is
+ * never dropped (an abort survives any failure after it was read), and never acted on twice: a reconcile that
+ * finds the annotation still there and `handledAction` naming it only removes it, so a promote never skips two
+ * steps.
  */
 
 export const actionAnnotation = 'sluice.dev/action';

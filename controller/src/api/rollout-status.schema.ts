@@ -78,7 +78,7 @@ export const rolloutStatus = object('What the controller observed and did; writt
   stableRevision: Type.Optional(text('Pod template hash of the stable revision.', { maxLength: 63 })),
   canaryRevision: Type.Optional(text('Pod template hash of the canary revision; equal to stableRevision when no canary is in flight.', { maxLength: 63 })),
   weights: Type.Optional(
-    object('Traffic percentages the router was last set to.', {
+    object('Traffic percentages Sluice set the router to. Written with the decision, before the router is: the router can lag by a moment, and for longer while condition WriteFailed is True; Healthy waits for the router to read back 0% on the canary.', {
       canary: percent('Percentage of traffic on the canary.'),
       stable: percent('Percentage of traffic on stable.'),
     }),

@@ -23,6 +23,13 @@ export function finishStatus(b: PlanBuilder): Plan {
     if (!inFlight) status.message = `waiting for stable pods (${stableReady}/${n} ready)`;
     b.condition('Healthy', { status: 'False', reason: inFlight ? 'CanaryInFlight' : 'StableNotReady', message: status.message ?? '' });
     b.condition('Progressing', { status: 'True', reason: inFlight ? 'CanaryProgressing' : 'StableScaling', message: status.message ?? '' });
+  } else if (b.world.traffic?.kind === 'weights' && b.world.traffic.canary !== 0) {
+    // Status is written before the route: Healthy waits for the route to read back 100% on stable, so that
+    // `kubectl wait --for=condition=Healthy` returns only once the traffic has really moved.
+    status.phase = 'Progressing';
+    status.message = `waiting for the traffic router to confirm 100% on stable (reads ${b.world.traffic.canary}% on the canary)`;
+    b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });
+    b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
   } else {
     status.phase = 'Healthy';
     status.message = b.world.deployment === undefined

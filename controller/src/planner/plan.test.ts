@@ -82,6 +82,21 @@ describe('a canary through every step (Gateway API router)', () => {
     expect(sim.eventReasons()).toEqual(expect.arrayContaining(['CanaryStarted', 'StepCompleted', 'Paused', 'Promoted', 'Healthy']));
   });
 
+  it('is Healthy after promotion only once the router reads back 100% on stable', () => {
+    const sim = withCanary(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } }));
+    sim.converge();
+    sim.request('promote');
+    let plan = sim.reconcile();
+    for (let i = 0; i < 5 && plan.canaryWeight !== 0; i++) {
+      sim.settlePods();
+      plan = sim.reconcile();
+    }
+    expect(plan.canaryWeight).toBe(0);
+    expect(plan.status.phase).toBe('Progressing');
+    expect(plan.status.message).toMatch(/waiting for the traffic router to confirm 100% on stable \(reads 20% on the canary\)/);
+    expect(sim.reconcile().status.phase).toBe('Healthy');
+  });
+
   it('skips the remaining steps on promote-full', () => {
     const sim = withCanary();
     sim.converge();

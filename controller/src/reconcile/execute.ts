@@ -4,11 +4,12 @@
  *   1. status first: the plan's decisions (an abort, a step reached, a flag's previous state) are recorded before
  *      any of their effects, with their Events, so that a failure later in the reconcile can lose no decision: the
  *      next reconcile reads it from status and carries it out again;
- *   2. the manual request is removed only after status records what was done with it (a retried reconcile sees
- *      status.handledAction and does not act twice), and the record is dropped right after;
- *   3. Services before traffic (the canary Service must select the canary before it gets a request), pods up before
- *      traffic, traffic before pods down (an abort takes traffic off the canary first);
- *   4. Unleash operations are handed to the background (they never hold this reconcile), after traffic has moved.
+ *   2. Services before traffic (the canary Service must select the canary before it gets a request), pods up before
+ *      traffic, traffic before pods down (an abort takes traffic off the canary first); so the traffic of an abort
+ *      is the first write after its status;
+ *   3. Unleash operations are handed to the background (they never hold this reconcile), after traffic has moved;
+ *   4. the manual request is removed only after status records what was done with it (a retried reconcile sees
+ *      status.handledAction and does not act twice), and the record is dropped right after.
  * Every write is fenced at the wire (kube/apiMetrics.ts, flags/unleashAdmin.ts): a replica that is no longer leader
  * sends nothing. A write that fails is reported in status (condition WriteFailed) and the key is retried.
  */
@@ -69,7 +70,16 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
   }
   for (const event of plan.events) ctx.events.record(ctx.rollout, event);
 
-  // 2. The manual request, now that status says what was done with it.
+  // 2. The effects; a failure is reported in status and the key retried, the decisions stay recorded.
+  let failure: unknown;
+  try {
+    await applyEffects(ctx, plan);
+  } catch (err) {
+    failure = err;
+  }
+
+  // 3. The manual request, now that status says what was done with it (also when an effect failed: the request
+  // is recorded, and status.handledAction keeps a retry from acting on it twice meanwhile).
   if (plan.clearAction) {
     const written = await clearAction(ctx);
     if (written !== undefined) {
@@ -83,12 +93,9 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     }
   }
 
-  // 3 and 4. The effects; a failure is reported in status and the key retried, the decisions stay recorded.
-  try {
-    await applyEffects(ctx, plan);
-  } catch (err) {
-    await reportWriteFailure(ctx, rv, status, err);
-    throw err;
+  if (failure !== undefined) {
+    await reportWriteFailure(ctx, rv, status, failure);
+    throw failure;
   }
   const failed = status.conditions?.find((c) => c.type === writeFailedCondition);
   if (failed !== undefined) await writeStatus(ctx, rv, { ...status, conditions: status.conditions!.filter((c) => c !== failed) }).catch(() => undefined);
