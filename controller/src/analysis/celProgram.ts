@@ -63,6 +63,18 @@ export function staticCostProblem(run: ParseResult): string | undefined {
   return `it nests ${depth} comprehensions (all, exists, map, filter...), at most ${maxComprehensionDepth} are allowed: each level multiplies the work by the size of the result; compare against an aggregate (e.g. max) instead of element against element`;
 }
 
+/** Why an expression is too expensive whatever the data, or undefined (also when it does not parse). */
+export function conditionCostProblem(expression: string): string | undefined {
+  const compiled = compileCondition(expression);
+  if (compiled.ok) return undefined;
+  try {
+    return staticCostProblem(environment.parse(expression));
+  } catch {
+    // Not CEL at all: the measurement says so, with the parser's message.
+    return undefined;
+  }
+}
+
 /** Compiles, type-checks and cost-checks an expression once; later calls get the cached program (or error). */
 export function compileCondition(expression: string): Compiled {
   const hit = cache.get(expression);
