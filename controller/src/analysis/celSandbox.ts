@@ -69,14 +69,17 @@ export class CelSandbox {
     // An idle evaluator must not keep the process alive at shutdown.
     worker.unref();
     return new Promise((resolve, reject) => {
+      const onExit = (code: number): void => reject(new Error(`it exited with code ${code} while loading`));
       const onReady = (message: unknown): void => {
         if ((message as { ready?: boolean }).ready !== true) return;
         worker.off('error', reject);
+        worker.off('exit', onExit);
         worker.off('message', onReady);
         resolve(worker);
       };
       worker.on('message', onReady);
       worker.once('error', reject);
+      worker.once('exit', onExit);
     });
   }
 
