@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { celResult, compileCondition, judgeByConditions, type Conditions, type MeasuredPhase, type PromData } from './condition.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CelSandbox } from './celSandbox.ts';
+import { celResult, compileCondition, judgeByConditions, maxConditionSamples, type Conditions, type MeasuredPhase, type PromData } from './condition.ts';
 
 const scalar = (v: number): PromData => ({ kind: 'scalar', values: [v] });
 const vector = (...values: number[]): PromData => ({ kind: 'vector', values });
@@ -23,14 +24,14 @@ describe('judgeByConditions', () => {
     ['a list with all()', { successCondition: 'result.all(x, x < 0.05)' }, vector(0.01, 0.02), 'Successful'],
     ['a list with all(), one too high', { successCondition: 'result.all(x, x < 0.05)' }, vector(0.01, 0.2), 'Failed'],
     ['a range of one series is its samples', { successCondition: 'result.all(x, x < 1)' }, { kind: 'matrix', series: [[0.1, 0.2]] }, 'Successful'],
-  ])('%s: %s', (_what, conditions, data, phase) => {
-    expect(judgeByConditions(conditions, data).phase).toBe(phase);
+  ])('%s: %s', async (_what, conditions, data, phase) => {
+    expect((await judgeByConditions(conditions, data)).phase).toBe(phase);
   });
 
-  it('says which condition decided a failure', () => {
-    expect(judgeByConditions(both, scalar(0.31))).toEqual({ phase: 'Failed', message: 'failureCondition result >= 0.10' });
-    expect(judgeByConditions(onlySuccess, scalar(0.07))).toEqual({ phase: 'Failed', message: 'successCondition result < 0.05 not met' });
-    expect(judgeByConditions(both, scalar(0.07)).message).toBe('neither successCondition result < 0.05 nor failureCondition result >= 0.10 holds');
+  it('says which condition decided a failure', async () => {
+    await expect(judgeByConditions(both, scalar(0.31))).resolves.toEqual({ phase: 'Failed', message: 'failureCondition result >= 0.10' });
+    await expect(judgeByConditions(onlySuccess, scalar(0.07))).resolves.toEqual({ phase: 'Failed', message: 'successCondition result < 0.05 not met' });
+    expect((await judgeByConditions(both, scalar(0.07))).message).toBe('neither successCondition result < 0.05 nor failureCondition result >= 0.10 holds');
   });
 
   describe('no data is never a pass', () => {
@@ -60,22 +61,22 @@ describe('judgeByConditions', () => {
       ['a range with an infinity', { kind: 'matrix', series: [[0.01, -Infinity]] }, forLists],
     ];
     for (const [what, data, conditionSets] of noData) {
-      it.each(conditionSets)(`${what} is not Successful with %j`, (conditions) => {
-        const verdict = judgeByConditions(conditions, data);
+      it.each(conditionSets)(`${what} is not Successful with %j`, async (conditions) => {
+        const verdict = await judgeByConditions(conditions, data);
         expect(verdict.phase).toBe('Inconclusive');
       });
     }
 
-    it('an empty result is Inconclusive and says so', () => {
-      expect(judgeByConditions(both, empty)).toEqual({ phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' });
+    it('an empty result is Inconclusive and says so', async () => {
+      await expect(judgeByConditions(both, empty)).resolves.toEqual({ phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' });
     });
 
-    it('a failureCondition that holds on +Inf still fails', () => {
-      expect(judgeByConditions(both, scalar(Infinity)).phase).toBe('Failed');
+    it('a failureCondition that holds on +Inf still fails', async () => {
+      expect((await judgeByConditions(both, scalar(Infinity))).phase).toBe('Failed');
     });
 
-    it('NaN with a failureCondition that does not hold is Inconclusive', () => {
-      expect(judgeByConditions(both, scalar(NaN))).toEqual({ phase: 'Inconclusive', message: 'the result holds NaN or an infinity; such a value is never a pass' });
+    it('NaN with a failureCondition that does not hold is Inconclusive', async () => {
+      await expect(judgeByConditions(both, scalar(NaN))).resolves.toEqual({ phase: 'Inconclusive', message: 'the result holds NaN or an infinity; such a value is never a pass' });
     });
   });
 
@@ -85,14 +86,14 @@ describe('judgeByConditions', () => {
     [{ successCondition: '1 + 1' }, 'it gives int, not true or false'],
     [{ successCondition: 'result' }, 'must give true or false, gave 0.5'],
     [{ failureCondition: 'result >= "x"' }, 'could not be evaluated: no such overload'],
-  ])('makes an expression problem an Error, not a crash: %j', (conditions, message) => {
-    const verdict = judgeByConditions(conditions, scalar(0.5));
+  ])('makes an expression problem an Error, not a crash: %j', async (conditions, message) => {
+    const verdict = await judgeByConditions(conditions, scalar(0.5));
     expect(verdict.phase).toBe('Error');
     expect(verdict.message).toContain(message);
   });
 
-  it('hints at list access when a list meets a number comparison', () => {
-    const verdict = judgeByConditions(onlySuccess, vector(0.01, 0.02));
+  it('hints at list access when a list meets a number comparison', async () => {
+    const verdict = await judgeByConditions(onlySuccess, vector(0.01, 0.02));
     expect(verdict).toEqual({
       phase: 'Error',
       message: 'successCondition result < 0.05 could not be evaluated: no such overload: dyn<list<double>> < double (result is a list of 2: use result[0] or result.all(x, ...))',
@@ -116,5 +117,44 @@ describe('celResult', () => {
 describe('compileCondition', () => {
   it('compiles an expression once', () => {
     expect(compileCondition('result > 42')).toBe(compileCondition('result > 42'));
+  });
+});
+
+describe('the cost of a condition is bounded', () => {
+  const sandbox = new CelSandbox({ deadlineMs: 150 });
+  afterAll(() => sandbox.close());
+  const range = (series: number, samples: number): PromData => ({
+    kind: 'matrix',
+    series: Array.from({ length: series }, (_, s) => Array.from({ length: samples }, (_, i) => (s + i) / 1_000)),
+  });
+
+  it('makes a condition that overruns an Error saying it was too expensive and what to do, and the event loop keeps ticking', async () => {
+    let worstLag = 0;
+    let last = performance.now();
+    const probe = setInterval(() => {
+      const now = performance.now();
+      worstLag = Math.max(worstLag, now - last - 10);
+      last = now;
+    }, 10);
+    const verdict = await judgeByConditions({ successCondition: 'result.all(a, result.all(b, a.size() + b.size() > 0))' }, range(10_000, 1), sandbox);
+    clearInterval(probe);
+    expect(verdict.phase).toBe('Error');
+    expect(verdict.message).toMatch(/^successCondition .* was too expensive to evaluate and was stopped \(it ran longer than 150 ms\): compare an aggregate/);
+    expect(worstLag).toBeLessThan(100);
+  }, 10_000);
+
+  it('refuses three nested comprehensions before running them', async () => {
+    const verdict = await judgeByConditions({ failureCondition: 'result.exists(a, a.exists(b, result.exists(c, c.size() > 0)))' }, range(200, 3), sandbox);
+    expect(verdict.phase).toBe('Error');
+    expect(verdict.message).toMatch(/failureCondition .* is not valid CEL: it nests 3 comprehensions/);
+  });
+
+  it(`hands no more than ${maxConditionSamples} samples to a condition`, async () => {
+    const verdict = await judgeByConditions({ successCondition: 'true' }, range(600, 20), sandbox);
+    expect(verdict).toEqual({
+      phase: 'Error',
+      message: 'the query returned 12000 samples in 600 series, more than the 11000 a condition may judge: aggregate it (e.g. sum by or max by), or raise range.step',
+    });
+    await expect(judgeByConditions({ successCondition: 'true' }, range(550, 20), sandbox)).resolves.toEqual({ phase: 'Successful', message: undefined });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * successCondition / failureCondition: CEL over `result` (a number for a single value, a list of numbers for a
  * vector of several series, a list per series for a range). Each expression is compiled and type-checked once
- * and cached. Evaluation errors become an Error measurement, never a crash.
+ * and cached. Evaluation runs in a worker under a deadline (celSandbox.ts), on a result of bounded size; errors
+ * and overruns become an Error measurement, never a crash or a stalled event loop.
  *
  * The rule for missing or unusable data ("no data is never a pass"):
  * - an empty result is Inconclusive, whatever the conditions say: there is no number to judge;
@@ -11,8 +12,11 @@
  * neither holds the measurement is Failed if only a successCondition is set, Inconclusive if both are set,
  * and Successful if only a failureCondition is set (it did not hold on real data).
  */
-import { Environment, type ParseResult } from '@marcbachmann/cel-js';
+import { compileCondition, type CelValue } from './celProgram.ts';
+import { CelSandbox } from './celSandbox.ts';
 import type { PromResult } from './prometheus.ts';
+
+export { compileCondition } from './celProgram.ts';
 
 export type MeasuredPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
 
@@ -29,43 +33,25 @@ export interface Conditions {
 /** The data a condition judges: every result kind but errors, which never reach a condition. */
 export type PromData = Exclude<PromResult, { kind: 'error' }>;
 
-type CelValue = number | number[] | number[][];
+/**
+ * The most samples a condition judges. Prometheus itself returns at most 11,000 points per series; a result
+ * beyond this is a query that should aggregate, and even a linear condition over it costs more than it tells.
+ */
+export const maxConditionSamples = 11_000;
 
-const environment = new Environment().registerVariable('result', 'dyn');
-
-type Compiled = { ok: true; run: ParseResult } | { ok: false; error: string };
-
-/** Bounded, so that expressions edited over months cannot grow memory without end. */
-const cacheLimit = 256;
-const cache = new Map<string, Compiled>();
-
-/** Compiles and type-checks an expression once; later calls get the cached program (or the cached error). */
-export function compileCondition(expression: string): Compiled {
-  const hit = cache.get(expression);
-  if (hit !== undefined) {
-    // Re-insert: Map keeps insertion order, so the first key is always the least recently used.
-    cache.delete(expression);
-    cache.set(expression, hit);
-    return hit;
-  }
-  let compiled: Compiled;
-  try {
-    const run = environment.parse(expression);
-    const checked = run.check();
-    if (!checked.valid) compiled = { ok: false, error: checked.error?.summary ?? 'type error' };
-    else if (checked.type !== 'bool' && checked.type !== 'dyn') compiled = { ok: false, error: `it gives ${checked.type}, not true or false` };
-    else compiled = { ok: true, run };
-  } catch (err) {
-    compiled = { ok: false, error: celMessage(err) };
-  }
-  if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value!);
-  cache.set(expression, compiled);
-  return compiled;
+/** Why `data` is too large to hand to a condition, or undefined. For the Prometheus client to check early too. */
+export function resultTooLarge(data: PromData): string | undefined {
+  const samples = numbersOf(data).length;
+  if (samples <= maxConditionSamples) return undefined;
+  const series = data.kind === 'matrix' ? ` in ${data.series.length} series` : '';
+  return `the query returned ${samples} samples${series}, more than the ${maxConditionSamples} a condition may judge: aggregate it (e.g. sum by or max by), or raise range.step`;
 }
 
-function celMessage(err: unknown): string {
-  if (err !== null && typeof err === 'object' && 'summary' in err && typeof err.summary === 'string') return err.summary;
-  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+let sharedSandbox: CelSandbox | undefined;
+
+/** The process's one condition evaluator, started on first use. */
+function defaultSandbox(): CelSandbox {
+  return (sharedSandbox ??= new CelSandbox());
 }
 
 /** The value of `result`: a number for one value, a list for several, a list per series for a range. */
@@ -87,27 +73,34 @@ function numbersOf(data: PromData): number[] {
 
 type Outcome = { holds: boolean } | { error: string };
 
-function evaluate(name: string, expression: string, result: CelValue): Outcome {
+async function evaluate(name: string, expression: string, result: CelValue, sandbox: CelSandbox): Promise<Outcome> {
   const compiled = compileCondition(expression);
   if (!compiled.ok) return { error: `${name} ${expression} is not valid CEL: ${compiled.error}` };
-  let value: unknown;
-  try {
-    value = compiled.run({ result });
-  } catch (err) {
-    const hint = Array.isArray(result) ? ` (result is a list of ${result.length}: use result[0] or result.all(x, ...))` : '';
-    return { error: `${name} ${expression} could not be evaluated: ${celMessage(err)}${hint}` };
+  const evaluated = await sandbox.evaluate(expression, result);
+  if ('overBudget' in evaluated) {
+    return { error: `${name} ${expression} was too expensive to evaluate and was stopped (${evaluated.overBudget}): compare an aggregate such as max or avg instead of looping over every sample, or make the query return fewer samples (aggregate it, or raise range.step)` };
   }
+  if ('error' in evaluated) {
+    const hint = Array.isArray(result) ? ` (result is a list of ${result.length}: use result[0] or result.all(x, ...))` : '';
+    return { error: `${name} ${expression} could not be evaluated: ${evaluated.error}${hint}` };
+  }
+  const value = evaluated.value;
   if (typeof value !== 'boolean') return { error: `${name} ${expression} must give true or false, gave ${String(value)}` };
   return { holds: value };
 }
 
-/** Judges one measured result by the metric's conditions, following the rule in this file's comment. */
-export function judgeByConditions(conditions: Conditions, data: PromData): ConditionVerdict {
+/**
+ * Judges one measured result by the metric's conditions, following the rule in this file's comment. The
+ * conditions run in `sandbox` (by default the process's one evaluator), never on the event loop.
+ */
+export async function judgeByConditions(conditions: Conditions, data: PromData, sandbox: CelSandbox = defaultSandbox()): Promise<ConditionVerdict> {
   const { successCondition: success, failureCondition: failure } = conditions;
   const result = celResult(data);
   if (result === undefined) return { phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' };
+  const tooLarge = resultTooLarge(data);
+  if (tooLarge !== undefined) return { phase: 'Error', message: tooLarge };
 
-  const failed = failure === undefined ? undefined : evaluate('failureCondition', failure, result);
+  const failed = failure === undefined ? undefined : await evaluate('failureCondition', failure, result, sandbox);
   if (failed !== undefined && 'error' in failed) return { phase: 'Error', message: failed.error };
   if (failed?.holds === true) return { phase: 'Failed', message: `failureCondition ${failure}` };
 
@@ -119,7 +112,7 @@ export function judgeByConditions(conditions: Conditions, data: PromData): Condi
       ? { phase: 'Error', message: 'the metric has neither successCondition nor failureCondition' }
       : { phase: 'Successful', message: undefined };
   }
-  const succeeded = evaluate('successCondition', success, result);
+  const succeeded = await evaluate('successCondition', success, result, sandbox);
   if ('error' in succeeded) return { phase: 'Error', message: succeeded.error };
   if (succeeded.holds) return { phase: 'Successful', message: undefined };
   if (failure === undefined) return { phase: 'Failed', message: `successCondition ${success} not met` };

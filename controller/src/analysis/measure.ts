@@ -162,7 +162,7 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, secrets: stri
   if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }));
   const data = await ask({});
   if (data.kind === 'error') return { phase: 'Error', message: data.message };
-  const verdict = judgeByConditions(metric, data);
+  const verdict = await judgeByConditions(metric, data);
   return { phase: verdict.phase, value: formatResult(data), message: verdict.message };
 }
 

@@ -10,6 +10,23 @@ import { durationPattern } from './duration.ts';
 export const maxMetrics = 20;
 export const maxTemplateArgs = 32;
 
+/**
+ * Bounds on metric fields that have no sane use beyond them. The API server enforces them (CEL rules) and so does
+ * the controller (validate.ts), for templates written before the bounds existed.
+ */
+export const metricLimits = {
+  /** A query holds a measurement worker while it runs; a slow Prometheus should be an Error, not a stall. */
+  timeout: '60s',
+  interval: '24h',
+  initialDelay: '24h',
+  lookback: '168h',
+  /** Prometheus refuses a range query of more than 11,000 points per series; this says so before it is sent. */
+  pointsPerSeries: 11_000,
+  count: 10_000,
+  /** failureLimit, inconclusiveLimit, consecutiveErrorLimit: beyond this a limit no longer limits anything. */
+  tolerated: 1_000,
+} as const;
+
 const onlyOneOf = (fields: string[]) => fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(' + ');
 
 export const templateArg = object(
@@ -62,20 +79,27 @@ export const prometheusAuthentication = object(
 export const prometheusRange = object(
   'Makes the query a range query, giving a series of samples instead of one value (the comparison needs samples).',
   {
-    lookback: duration('How far back the range starts.'),
-    step: duration('Resolution of the range: one sample per step.'),
+    lookback: duration('How far back the range starts.', {}, metricLimits.lookback),
+    step: duration(`Resolution of the range: one sample per step. range.lookback / range.step may be at most ${metricLimits.pointsPerSeries}.`),
   },
-  celRules({
-    // matches() first: a value that fails the pattern gets the pattern's error, not a second one from duration().
-    rule: `!self.lookback.matches(r'${durationPattern}') || !self.step.matches(r'${durationPattern}') || (duration(self.step) > duration('0s') && duration(self.step) <= duration(self.lookback))`,
-    message: 'range.step must be longer than 0s and no longer than range.lookback',
-    fieldPath: '.step',
-  }),
+  celRules(
+    {
+      // matches() first: a value that fails the pattern gets the pattern's error, not a second one from duration().
+      rule: `!self.lookback.matches(r'${durationPattern}') || !self.step.matches(r'${durationPattern}') || (duration(self.step) > duration('0s') && duration(self.step) <= duration(self.lookback))`,
+      message: 'range.step must be longer than 0s and no longer than range.lookback',
+      fieldPath: '.step',
+    },
+    {
+      rule: `!self.lookback.matches(r'${durationPattern}') || !self.step.matches(r'${durationPattern}') || duration(self.lookback).getMilliseconds() <= duration(self.step).getMilliseconds() * ${metricLimits.pointsPerSeries}`,
+      message: `range.lookback / range.step gives more than ${metricLimits.pointsPerSeries} samples per series, which Prometheus refuses: raise range.step or shorten range.lookback`,
+      fieldPath: '.step',
+    },
+  ),
 );
 
 export const prometheusProvider = object('Measures with a PromQL query.', {
   address: Type.String({ description: 'Base URL of the Prometheus HTTP API, such as http://prometheus.monitoring:9090.', maxLength: 2048, pattern: '^https?://[^\\s/?#]+[^\\s]*$' }),
-  timeout: Type.Optional(duration('How long one query may take before the measurement is an error.', { default: '30s' })),
+  timeout: Type.Optional(duration('How long one query may take before the measurement is an error.', { default: '30s' }, metricLimits.timeout)),
   query: text('PromQL query. {{args.<name>}} is replaced by the argument (escaped for PromQL strings); with compare, {{track}} is replaced by canary or stable.', {
     minLength: 1,
     maxLength: 8192,
@@ -106,20 +130,21 @@ export const metric = object(
   'One thing to measure, how often, and how to judge it.',
   {
     name: labelName('Name of the metric, shown in status and events.'),
-    interval: Type.Optional(duration('Time between measurements.', { default: '1m' })),
+    interval: Type.Optional(duration('Time between measurements.', { default: '1m' }, metricLimits.interval)),
     count: Type.Optional(
       Type.Integer({
         description: 'Number of measurements. Omitted: an analysis step takes one; background analysis measures every interval until the rollout finishes.',
         minimum: 1,
+        maximum: metricLimits.count,
       }),
     ),
-    initialDelay: Type.Optional(duration('Wait before the first measurement, so that the canary has served traffic.')),
-    failureLimit: Type.Optional(Type.Integer({ description: 'Failed measurements tolerated; one more fails the metric.', minimum: 0, default: 0 })),
+    initialDelay: Type.Optional(duration('Wait before the first measurement, so that the canary has served traffic.', {}, metricLimits.initialDelay)),
+    failureLimit: Type.Optional(Type.Integer({ description: 'Failed measurements tolerated; one more fails the metric.', minimum: 0, maximum: metricLimits.tolerated, default: 0 })),
     inconclusiveLimit: Type.Optional(
-      Type.Integer({ description: 'Inconclusive measurements tolerated; one more pauses the rollout for a human to decide.', minimum: 0, default: 0 }),
+      Type.Integer({ description: 'Inconclusive measurements tolerated; one more pauses the rollout for a human to decide.', minimum: 0, maximum: metricLimits.tolerated, default: 0 }),
     ),
     consecutiveErrorLimit: Type.Optional(
-      Type.Integer({ description: 'Provider errors in a row tolerated (Prometheus down, bad query); one more makes the metric Error, which aborts.', minimum: 0, default: 4 }),
+      Type.Integer({ description: 'Provider errors in a row tolerated (Prometheus down, bad query); one more makes the metric Error, which aborts.', minimum: 0, maximum: metricLimits.tolerated, default: 4 }),
     ),
     successCondition: Type.Optional(text('CEL over result (a number, or a list for vector results) that must be true for success, such as result < 0.05.', { minLength: 1 })),
     failureCondition: Type.Optional(text('CEL over result that, when true, fails the measurement, such as result >= 0.10.', { minLength: 1 })),

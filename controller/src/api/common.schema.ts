@@ -61,9 +61,26 @@ export function unleashName(description: string, options: TStringOptions = {}) {
   return Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._~-]+$', ...options, description });
 }
 
-/** A Go-style duration string, checked with the same pattern that controller/src/api/duration.ts parses. */
-export function duration(description: string, options: TStringOptions = {}) {
-  return Type.String({ maxLength: 32, ...options, description: `${description} A duration such as 30s, 1m, 1h30m or 500ms.`, pattern: durationPattern });
+/**
+ * A Go-style duration string, checked with the same pattern that controller/src/api/duration.ts parses. With
+ * `max`, the API server also refuses a longer one (the controller checks the same bound, see validate.ts): a
+ * value beyond it has no sane use, and some (a 60-day timer) break Node's timers.
+ */
+export function duration(description: string, options: TStringOptions = {}, max?: string) {
+  const bound = max === undefined ? '' : ` At most ${max}.`;
+  return Type.String({
+    maxLength: 32,
+    ...options,
+    description: `${description} A duration such as 30s, 1m, 1h30m or 500ms.${bound}`,
+    pattern: durationPattern,
+    ...(max === undefined
+      ? {}
+      : celRules({
+          // matches() first: a value that fails the pattern gets the pattern's error, not a second one from duration().
+          rule: `!self.matches(r'${durationPattern}') || duration(self) <= duration('${max}')`,
+          message: `must be at most ${max}`,
+        })),
+  });
 }
 
 /** A whole percentage. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationPattern, formatDuration, isDuration, parseDuration } from './duration.ts';
+import { durationPattern, formatDuration, isDuration, longerThan, parseDuration } from './duration.ts';
 
 describe('parseDuration', () => {
   it.each([
@@ -62,5 +62,14 @@ describe('formatDuration', () => {
   it('refuses negative and infinite durations', () => {
     expect(() => formatDuration(-1)).toThrow(RangeError);
     expect(() => formatDuration(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+  });
+});
+
+describe('longerThan', () => {
+  it('says by how much a duration is over its bound, and nothing at or under it', () => {
+    expect(longerThan('61s', '60s')).toBe('61s is longer than the 60s allowed');
+    expect(longerThan('1m', '60s')).toBeUndefined();
+    expect(longerThan('721h', '720h')).toBe('721h is longer than the 720h allowed');
+    expect(longerThan('not a duration', '60s')).toBeUndefined();
   });
 });

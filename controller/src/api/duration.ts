@@ -65,3 +65,12 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/**
+ * Why `text` is longer than `max`, or undefined (also for a string that is not a duration: the pattern check
+ * reports that). For fields with an upper bound; the CRD carries the same bound as a CEL rule.
+ */
+export function longerThan(text: string, max: string): string | undefined {
+  if (!isDuration(text) || parseDuration(text) <= parseDuration(max)) return undefined;
+  return `${text} is longer than the ${max} allowed`;
+}

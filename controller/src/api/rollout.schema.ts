@@ -11,6 +11,16 @@ export const maxSteps = 64;
 export const maxTemplatesPerAnalysis = 10;
 export const maxArgs = 32;
 
+/**
+ * Bounds with no sane use beyond them. A long pause stays legal: the controller wakes the Rollout hourly (the
+ * work queue caps timers) and plans the time still left.
+ */
+export const rolloutLimits = {
+  pause: '720h',
+  abortScaleDownDelaySeconds: 86_400,
+  progressDeadlineSeconds: 86_400,
+} as const;
+
 export const analysisArg = object('A value for an argument that the AnalysisTemplates declare.', {
   name: Type.String({ description: 'Name of the argument, as declared in the template\'s spec.args.', minLength: 1, maxLength: 63, pattern: '^[A-Za-z_][A-Za-z0-9_-]*$' }),
   value: text('Value substituted for {{args.<name>}} in the templates\' queries.'),
@@ -33,7 +43,7 @@ export const analysisStep = object('Runs the templates\' metrics against the can
 });
 
 export const pauseStep = object('Waits before the next step.', {
-  duration: Type.Optional(duration('How long to wait. Omitted, the rollout waits until it is promoted.')),
+  duration: Type.Optional(duration('How long to wait. Omitted, the rollout waits until it is promoted.', {}, rolloutLimits.pause)),
 });
 
 export const setFlagStep = object('Sets an Unleash feature flag\'s gradual rollout percentage and enables the flag; done when Unleash confirms.', {
@@ -79,7 +89,7 @@ export const canaryStrategy = object(
     }),
     analysis: Type.Optional(backgroundAnalysis),
     abortScaleDownDelaySeconds: Type.Optional(
-      Type.Integer({ description: 'Seconds to keep the canary pods after an abort has moved all traffic back to stable, before scaling them down.', minimum: 0, default: 30 }),
+      Type.Integer({ description: 'Seconds to keep the canary pods after an abort has moved all traffic back to stable, before scaling them down.', minimum: 0, maximum: rolloutLimits.abortScaleDownDelaySeconds, default: 30 }),
     ),
   },
   celRules({
@@ -160,7 +170,7 @@ export const rolloutSpec = object(
     gates: Type.Optional(gates),
     paused: Type.Optional(Type.Boolean({ description: 'Set true to hold the rollout at its current step, false to resume it.', default: false })),
     progressDeadlineSeconds: Type.Optional(
-      Type.Integer({ description: 'Seconds a step may go without progress before the rollout is marked Degraded.', minimum: 1, default: 600 }),
+      Type.Integer({ description: 'Seconds a step may go without progress before the rollout is marked Degraded.', minimum: 1, maximum: rolloutLimits.progressDeadlineSeconds, default: 600 }),
     ),
     progressDeadlineAbort: Type.Optional(
       Type.Boolean({ description: 'Abort the rollout (all traffic back to stable) when the progress deadline passes, instead of only marking it Degraded.', default: false }),

@@ -124,3 +124,45 @@ describe('validateRollout', () => {
     ]);
   });
 });
+
+describe('validateRollout: bounds the CRD also enforces, for objects older than its rules', () => {
+  const withMetric = (extra: Record<string, unknown>, prometheus: Record<string, unknown> = {}): TemplateLookup => ({
+    analysisTemplate: (_ns, name) =>
+      name === 'heavy'
+        ? { metrics: [{ ...metric('heavy'), ...extra, provider: { prometheus: { address: 'http://prometheus:9090', query: 'up', ...prometheus } } }] }
+        : undefined,
+    clusterAnalysisTemplate: () => undefined,
+  });
+  const heavy = rollout([{ analysis: { templates: [{ templateName: 'heavy' }] } }]);
+
+  it('refuses a pause longer than 30 days, naming the step, and accepts one of exactly 30 days', () => {
+    expect(validateRollout(rollout([{ pause: { duration: '721h' } }]), lookup)).toEqual([
+      { field: 'spec.strategy.canary.steps[0].pause.duration', code: 'OutOfRange', message: '721h is longer than the 720h allowed: pause without a duration to wait until promoted' },
+    ]);
+    expect(validateRollout(rollout([{ pause: { duration: '720h' } }]), lookup)).toEqual([]);
+  });
+
+  it('refuses a query timeout above 60s, a range of more than 11,000 points and counts beyond any use', () => {
+    const errors = validateRollout(heavy, withMetric({ count: 10_001, failureLimit: 5_000 }, { timeout: '5m', range: { lookback: '24h', step: '1s' } }));
+    expect(errors).toEqual([
+      { field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.prometheus.timeout', code: 'OutOfRange', message: '5m is longer than the 60s allowed: a query that slow holds a measurement worker: make the query cheaper' },
+      {
+        field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.prometheus.range.step',
+        code: 'OutOfRange',
+        message: 'range.lookback 24h / range.step 1s gives more than 11000 samples per series, which Prometheus refuses: raise range.step or shorten range.lookback',
+      },
+      { field: 'AnalysisTemplate shop/heavy spec.metrics[0].count', code: 'OutOfRange', message: '10001 is more than the 10000 allowed' },
+      { field: 'AnalysisTemplate shop/heavy spec.metrics[0].failureLimit', code: 'OutOfRange', message: '5000 is more than the 1000 allowed' },
+    ]);
+    expect(validateRollout(heavy, withMetric({}, { timeout: '60s', range: { lookback: '1h', step: '15s' } }))).toEqual([]);
+  });
+
+  it('refuses three nested comprehensions in a condition at validation time, naming the field', () => {
+    const errors = validateRollout(heavy, withMetric({ successCondition: 'result.all(a, result.all(b, result.all(c, a + b + c > 0.0)))' }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ field: 'AnalysisTemplate shop/heavy spec.metrics[0].successCondition', code: 'TooExpensive' });
+    expect(errors[0]!.message).toMatch(/^successCondition is too expensive to evaluate: it nests 3 comprehensions/);
+    // A condition that is merely wrong is left to the measurement, which shows the parser's message.
+    expect(validateRollout(heavy, withMetric({ successCondition: 'result <' }))).toEqual([]);
+  });
+});

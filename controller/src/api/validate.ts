@@ -3,12 +3,19 @@
  * AnalysisTemplates exist, does each analysis pass the arguments its templates require, do two templates of one
  * analysis define the same metric. The controller turns the errors into the InvalidSpec condition and touches
  * nothing else; each error names the field and says what to do.
+ *
+ * It also repeats the bounds the CRD's CEL rules set (a pause of at most 720h, a query timeout of at most 60s...)
+ * for objects written before those rules existed, and refuses conditions too expensive to evaluate whatever the
+ * data (OutOfRange, TooExpensive).
  */
-import { DurationError } from './duration.ts';
-import { analysesOf, StepError, stepsField, type ResolvedAnalysis, type ResolvedTemplateRef } from './steps.ts';
-import type { AnalysisTemplateSpec, Rollout } from './types.ts';
+import { conditionCostProblem } from '../analysis/celProgram.ts';
+import { metricLimits } from './analysis.schema.ts';
+import { DurationError, isDuration, longerThan, parseDuration } from './duration.ts';
+import { rolloutLimits } from './rollout.schema.ts';
+import { analysesOf, StepError, stepField, stepsField, type ResolvedAnalysis, type ResolvedTemplateRef } from './steps.ts';
+import type { AnalysisTemplateSpec, Metric, Rollout } from './types.ts';
 
-export type SpecErrorCode = 'TemplateNotFound' | 'MissingArg' | 'UnknownArg' | 'DuplicateMetric' | 'InvalidStep';
+export type SpecErrorCode = 'TemplateNotFound' | 'MissingArg' | 'UnknownArg' | 'DuplicateMetric' | 'InvalidStep' | 'OutOfRange' | 'TooExpensive';
 
 export interface SpecError {
   /** Path of the offending field, e.g. spec.strategy.canary.steps[2].analysis.templates[0].templateName. */
@@ -80,6 +87,8 @@ function validateAnalysis(analysis: ResolvedAnalysis, namespace: string, lookup:
     });
   }
 
+  for (const t of found) errors.push(...metricLimitErrors(t));
+
   // Results are recorded per metric name, so two templates of one analysis must not share one.
   const owner = new Map<string, FoundTemplate>();
   for (const t of found) {
@@ -94,6 +103,68 @@ function validateAnalysis(analysis: ResolvedAnalysis, namespace: string, lookup:
         });
       }
     }
+  }
+  return errors;
+}
+
+/** Bounds on a template's metrics, and conditions too expensive to run; each error names the template's field. */
+function metricLimitErrors(t: FoundTemplate): SpecError[] {
+  const errors: SpecError[] = [];
+  const outOfRange = (field: string, message: string) => errors.push({ field: `${t.label} ${field}`, code: 'OutOfRange', message });
+  t.spec.metrics.forEach((m: Metric, i) => {
+    const at = `spec.metrics[${i}]`;
+    const prom = m.provider.prometheus;
+    const durations: [string, string | undefined, string, string][] = [
+      [`${at}.provider.prometheus.timeout`, prom.timeout, metricLimits.timeout, 'a query that slow holds a measurement worker: make the query cheaper'],
+      [`${at}.interval`, m.interval, metricLimits.interval, 'measure at least daily'],
+      [`${at}.initialDelay`, m.initialDelay, metricLimits.initialDelay, 'use a pause step before the analysis for a longer wait'],
+      [`${at}.provider.prometheus.range.lookback`, prom.range?.lookback, metricLimits.lookback, 'shorten it'],
+    ];
+    for (const [field, value, max, advice] of durations) {
+      const problem = value === undefined ? undefined : longerThan(value, max);
+      if (problem !== undefined) outOfRange(field, `${problem}: ${advice}`);
+    }
+    if (prom.range !== undefined && isDuration(prom.range.lookback) && isDuration(prom.range.step)) {
+      const stepMs = parseDuration(prom.range.step);
+      const points = stepMs > 0 ? parseDuration(prom.range.lookback) / stepMs : Infinity;
+      if (points > metricLimits.pointsPerSeries) {
+        outOfRange(`${at}.provider.prometheus.range.step`, `range.lookback ${prom.range.lookback} / range.step ${prom.range.step} gives more than ${metricLimits.pointsPerSeries} samples per series, which Prometheus refuses: raise range.step or shorten range.lookback`);
+      }
+    }
+    const counts: [string, number | undefined, number][] = [
+      [`${at}.count`, m.count, metricLimits.count],
+      [`${at}.failureLimit`, m.failureLimit, metricLimits.tolerated],
+      [`${at}.inconclusiveLimit`, m.inconclusiveLimit, metricLimits.tolerated],
+      [`${at}.consecutiveErrorLimit`, m.consecutiveErrorLimit, metricLimits.tolerated],
+    ];
+    for (const [field, value, max] of counts) if (value !== undefined && value > max) outOfRange(field, `${value} is more than the ${max} allowed`);
+    for (const name of ['successCondition', 'failureCondition'] as const) {
+      const expression = m[name];
+      if (expression === undefined) continue;
+      // Only cost is refused here; other CEL problems become an Error measurement that shows the expression.
+      const problem = conditionCostProblem(expression);
+      if (problem !== undefined) errors.push({ field: `${t.label} ${at}.${name}`, code: 'TooExpensive', message: `${name} is too expensive to evaluate: ${problem}` });
+    }
+  });
+  return errors;
+}
+
+/** Bounds on the Rollout's own fields that the CRD may not have enforced (an object older than the rule). */
+function rolloutLimitErrors(rollout: Rollout): SpecError[] {
+  const errors: SpecError[] = [];
+  rollout.spec.strategy.canary.steps.forEach((step, i) => {
+    const duration = step.pause?.duration;
+    const problem = duration === undefined ? undefined : longerThan(duration, rolloutLimits.pause);
+    if (problem !== undefined) {
+      errors.push({ field: `${stepField(i)}.pause.duration`, code: 'OutOfRange', message: `${problem}: pause without a duration to wait until promoted` });
+    }
+  });
+  const seconds: [string, number | undefined, number][] = [
+    ['spec.strategy.canary.abortScaleDownDelaySeconds', rollout.spec.strategy.canary.abortScaleDownDelaySeconds, rolloutLimits.abortScaleDownDelaySeconds],
+    ['spec.progressDeadlineSeconds', rollout.spec.progressDeadlineSeconds, rolloutLimits.progressDeadlineSeconds],
+  ];
+  for (const [field, value, max] of seconds) {
+    if (value !== undefined && value > max) errors.push({ field, code: 'OutOfRange', message: `${value} is more than the ${max} allowed` });
   }
   return errors;
 }
@@ -113,5 +184,5 @@ export function validateRollout(rollout: Rollout, lookup: TemplateLookup): SpecE
     }
     throw err;
   }
-  return analyses.flatMap((analysis) => validateAnalysis(analysis, namespace, lookup));
+  return [...rolloutLimitErrors(rollout), ...analyses.flatMap((analysis) => validateAnalysis(analysis, namespace, lookup))];
 }

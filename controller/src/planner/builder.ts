@@ -9,6 +9,9 @@ import type { DesiredReplicaSet, ObservedWorld, Plan, PlannedEvent } from './wor
 
 type PauseReason = 'PauseStep' | 'UserPaused' | 'AnalysisInconclusive' | 'FreezeFlag';
 
+/** The longest requeue a plan asks for; the work queue caps delays at the same hour. */
+const maxPlannedRequeueMs = 3_600_000;
+
 export class PlanBuilder {
   readonly world: ObservedWorld;
   readonly previous: RolloutStatus;
@@ -60,8 +63,13 @@ export class PlanBuilder {
     this.events.push({ type, reason, message });
   }
 
+  /**
+   * Asks to be reconciled again after `ms`, capped at an hour: a 30-day pause is woken hourly and plans the time
+   * still left, and no delay ever reaches Node's timer limit (above 2^31-1 ms a timer fires after 1 ms, which
+   * reconciled a `pause: {duration: 720h}` about a thousand times a second). A NaN asks for the cap, not a spin.
+   */
   requeueAfter(ms: number): void {
-    const at = Math.max(ms, 0);
+    const at = Number.isNaN(ms) ? maxPlannedRequeueMs : Math.min(Math.max(ms, 0), maxPlannedRequeueMs);
     this.requeueAfterMs = this.requeueAfterMs === undefined ? at : Math.min(this.requeueAfterMs, at);
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { heldHandler, ManualClock, settle } from './testing.ts';
-import { backoffDelayMs, TerminalError, WorkQueue, type ReconcileHandler, type ReconcileReport, type WorkQueueOptions } from './workQueue.ts';
+import { backoffDelayMs, systemClock, TerminalError, WorkQueue, type ReconcileHandler, type ReconcileReport, type WorkQueueOptions } from './workQueue.ts';
 
 function makeQueue(handler: ReconcileHandler, options: Partial<WorkQueueOptions> = {}) {
   const clock = new ManualClock();
@@ -114,6 +114,59 @@ describe('WorkQueue: concurrency', () => {
     queue.start();
     await settle();
     expect(held.open()).toEqual(['a']);
+  });
+});
+
+describe('WorkQueue: fairness between namespaces', () => {
+  it('serves a key of another namespace within the first two picks, however many keys one namespace queued', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue } = makeQueue(handler);
+    for (let i = 0; i < 100; i++) queue.add(`a/r${i}`);
+    queue.add('b/checkout');
+    queue.start();
+    await settle();
+    const order = handler.mock.calls.map(([key]) => key);
+    expect(order).toHaveLength(101);
+    expect(order.indexOf('b/checkout')).toBeLessThan(2);
+  });
+
+  it('takes the namespaces in turn while each has keys', async () => {
+    const handler = vi.fn<ReconcileHandler>(async () => {});
+    const { queue } = makeQueue(handler);
+    for (const key of ['a/1', 'a/2', 'a/3', 'b/1', 'b/2', 'c/1']) queue.add(key);
+    queue.start();
+    await settle();
+    expect(handler.mock.calls.map(([key]) => key)).toEqual(['a/1', 'b/1', 'c/1', 'a/2', 'b/2', 'a/3']);
+  });
+
+  it('leaves a worker for another namespace while one namespace\'s reconciles hang', async () => {
+    const clock = new ManualClock();
+    const held = heldHandler();
+    const { queue } = makeQueue(held.handler, { clock, concurrency: 4 });
+    queue.start();
+    for (let i = 0; i < 10; i++) queue.add(`a/r${i}`);
+    await settle();
+    // a holds half the workers, not all of them, even with nothing else queued.
+    expect(held.open()).toEqual(['a/r0', 'a/r1']);
+
+    queue.add('b/checkout');
+    await settle();
+    expect(held.open()).toContain('b/checkout');
+    expect(held.open().filter((k) => k.startsWith('a/'))).toHaveLength(2);
+  });
+
+  it('honours an explicit per-namespace cap, and lets a namespace use every worker when the cap allows', async () => {
+    const clock = new ManualClock();
+    const held = heldHandler();
+    const { queue } = makeQueue(held.handler, { clock, concurrency: 3, maxInFlightPerNamespace: 3 });
+    queue.start();
+    for (let i = 0; i < 5; i++) queue.add(`a/r${i}`);
+    await settle();
+    expect(held.open()).toEqual(['a/r0', 'a/r1', 'a/r2']);
+    held.runs[0]!.finish();
+    await settle();
+    expect(held.open()).toEqual(['a/r1', 'a/r2', 'a/r3']);
+    expect(() => makeQueue(held.handler, { maxInFlightPerNamespace: 0 })).toThrow(/maxInFlightPerNamespace/);
   });
 });
 
@@ -293,6 +346,22 @@ describe('WorkQueue: timers', () => {
     expect(() => queue.addAfter('c', Number.POSITIVE_INFINITY)).toThrow(/finite/);
   });
 
+  it('caps a long requeue delay, so that a 720h pause wakes its key once an hour and not every millisecond', async () => {
+    const handler = vi.fn<ReconcileHandler>(() => Promise.resolve({ requeueAfterMs: 720 * 3_600_000 }));
+    const { queue, clock } = makeQueue(handler);
+    queue.start();
+    queue.add('shop/checkout');
+    await settle();
+    expect(handler).toHaveBeenCalledTimes(1);
+    await clock.advance(3_600_000 - 1);
+    expect(handler).toHaveBeenCalledTimes(1);
+    await clock.advance(1);
+    expect(handler).toHaveBeenCalledTimes(2);
+    await clock.advance(2 * 3_600_000);
+    expect(handler).toHaveBeenCalledTimes(4);
+    expect(() => makeQueue(handler, { maxRequeueMs: 2 ** 31 })).toThrow(/maxRequeueMs/);
+  });
+
   it('reports how long each run took on the queue clock', async () => {
     const clock = new ManualClock();
     const handler: ReconcileHandler = () => new Promise((resolve) => clock.schedule(resolve, 250));
@@ -379,6 +448,16 @@ describe('WorkQueue: options and hooks', () => {
 describe('WorkQueue on the system clock', () => {
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('never lets a timer above 2^31-1 ms fire early, as Node does with such a delay', async () => {
+    vi.useFakeTimers();
+    const fired = vi.fn();
+    systemClock.schedule(fired, 720 * 3_600_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fired).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(2 ** 31 - 1);
+    expect(fired).toHaveBeenCalledTimes(1);
   });
 
   it('fires requeue timers through setTimeout, so fake timers drive it', async () => {

@@ -6,7 +6,13 @@
  *   so one run covers them all);
  * - a key is never handled twice at the same time: added while in flight, it runs again right after;
  * - the handler's result is the retry policy: `{ requeueAfterMs }` runs it again on a timer, a thrown error runs
- *   it again after a per-key exponential backoff, a `TerminalError` is not retried, success forgets the failures.
+ *   it again after a per-key exponential backoff, a `TerminalError` is not retried, success forgets the failures;
+ * - a requeue delay is capped (an hour by default): a 30-day pause wakes its key once an hour, and the run then
+ *   asks for the time still left. Node fires a timer above 2^31-1 ms after 1 ms, so an uncapped 720h delay
+ *   would reconcile the key about a thousand times a second;
+ * - namespaces take turns: ready keys wait in one line per namespace and the lines are served round-robin, and
+ *   one namespace holds at most `maxInFlightPerNamespace` workers, so a tenant with a thousand keys or with
+ *   reconciles that hang cannot make another tenant's key wait behind all of them.
  *
  * Time comes through `QueueClock` so that tests drive it by hand.
  */
@@ -54,11 +60,15 @@ export interface QueueClock {
   schedule(callback: () => void, delayMs: number): () => void;
 }
 
+/** The longest delay Node's timers honour; a longer one fires after 1 ms. */
+export const maxTimerDelayMs = 2 ** 31 - 1;
+
 /** The real clock. Looks the timer functions up at each call, so that vitest's fake timers apply to it too. */
 export const systemClock: QueueClock = {
   now: () => performance.now(),
   schedule(callback, delayMs) {
-    const timer = globalThis.setTimeout(callback, delayMs);
+    // Clamped here too, so that no caller of the clock can hit the 1 ms overflow.
+    const timer = globalThis.setTimeout(callback, Math.min(delayMs, maxTimerDelayMs));
     return () => globalThis.clearTimeout(timer);
   },
 };
@@ -71,6 +81,16 @@ export interface WorkQueueOptions {
   baseBackoffMs?: number;
   /** The longest delay between retries, so that a key failing for an hour is still tried every minute. Default 60 s. */
   maxBackoffMs?: number;
+  /**
+   * The longest requeue delay: a longer one wakes the key after this long instead, and its run asks again for the
+   * time still left. Default one hour; never more than Node's timer limit (2^31-1 ms).
+   */
+  maxRequeueMs?: number;
+  /**
+   * How many keys of one namespace may be handled at once, so that one tenant cannot hold every worker.
+   * Default half the concurrency, at least 1. A key with no namespace ("name" without a slash) is its own group.
+   */
+  maxInFlightPerNamespace?: number;
   clock?: QueueClock;
   /**
    * Called after each run, for metrics and logs, so that the queue knows neither. It must not throw; if it does,
@@ -89,18 +109,32 @@ interface PendingTimer {
   cancel: () => void;
 }
 
+/** The group a key takes turns in: its namespace, or the key itself when it has none. */
+export function namespaceOfKey(key: string): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? key : key.slice(0, slash + 1);
+}
+
 export class WorkQueue {
   readonly #handler: ReconcileHandler;
   readonly #concurrency: number;
+  readonly #maxInFlightPerNamespace: number;
+  readonly #maxRequeueMs: number;
   readonly #baseBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #clock: QueueClock;
   readonly #onResult: WorkQueueOptions['onResult'];
 
-  /** Keys ready to run, oldest first; a Set keeps insertion order and makes a second add of a key a no-op. */
-  readonly #ready = new Set<string>();
+  /**
+   * Keys ready to run, one line per namespace, oldest first; a Set keeps insertion order and makes a second add of
+   * a key a no-op. The Map's own order is the round-robin turn: a namespace served goes to the back.
+   */
+  readonly #ready = new Map<string, Set<string>>();
+  #readyCount = 0;
   /** Keys being handled right now. Never also in #ready. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Keys in flight per namespace, for the per-namespace cap. */
+  readonly #inFlightByNamespace = new Map<string, number>();
   /** Keys added while in flight: they go back to #ready when their run ends. */
   readonly #dirty = new Set<string>();
   readonly #timers = new Map<string, PendingTimer>();
@@ -114,14 +148,24 @@ export class WorkQueue {
     const concurrency = options.concurrency ?? 1;
     const baseBackoffMs = options.baseBackoffMs ?? 200;
     const maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    const maxInFlightPerNamespace = options.maxInFlightPerNamespace ?? Math.max(1, Math.floor(concurrency / 2));
+    const maxRequeueMs = options.maxRequeueMs ?? 3_600_000;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`work queue concurrency must be a whole number >= 1, not ${concurrency}`);
+    }
+    if (!Number.isInteger(maxInFlightPerNamespace) || maxInFlightPerNamespace < 1) {
+      throw new RangeError(`work queue maxInFlightPerNamespace must be a whole number >= 1, not ${maxInFlightPerNamespace}`);
+    }
+    if (!(maxRequeueMs > 0) || maxRequeueMs > maxTimerDelayMs) {
+      throw new RangeError(`work queue maxRequeueMs must be above 0 and at most ${maxTimerDelayMs} ms, not ${maxRequeueMs}`);
     }
     if (!(baseBackoffMs > 0) || !(maxBackoffMs >= baseBackoffMs) || !Number.isFinite(maxBackoffMs)) {
       throw new RangeError(`work queue backoff needs 0 < base <= max (finite), not base ${baseBackoffMs} ms and max ${maxBackoffMs} ms`);
     }
     this.#handler = options.handler;
     this.#concurrency = concurrency;
+    this.#maxInFlightPerNamespace = maxInFlightPerNamespace;
+    this.#maxRequeueMs = maxRequeueMs;
     this.#baseBackoffMs = baseBackoffMs;
     this.#maxBackoffMs = maxBackoffMs;
     this.#clock = options.clock ?? systemClock;
@@ -129,7 +173,7 @@ export class WorkQueue {
   }
 
   get depth(): QueueDepth {
-    return { queued: this.#ready.size + this.#dirty.size, waiting: this.#timers.size };
+    return { queued: this.#readyCount + this.#dirty.size, waiting: this.#timers.size };
   }
 
   /**
@@ -140,20 +184,51 @@ export class WorkQueue {
     if (this.#stopping) return;
     this.#cancelTimer(key);
     if (this.#inFlight.has(key)) this.#dirty.add(key);
-    else this.#ready.add(key);
+    else this.#enqueue(key);
     this.#pump();
   }
 
-  /** Runs `key` after `delayMs`, unless it is due sooner already (the earliest time wins). */
-  addAfter(key: string, delayMs: number): void {
-    if (!Number.isFinite(delayMs)) throw new RangeError(`requeue delay for ${key} must be a finite number of ms, not ${delayMs}`);
+  #enqueue(key: string): void {
+    const namespace = namespaceOfKey(key);
+    let line = this.#ready.get(namespace);
+    if (line === undefined) this.#ready.set(namespace, (line = new Set()));
+    if (line.has(key)) return;
+    line.add(key);
+    this.#readyCount++;
+  }
+
+  #isReady(key: string): boolean {
+    return this.#ready.get(namespaceOfKey(key))?.has(key) ?? false;
+  }
+
+  /** The next key to run: the first namespace in turn that is under its cap gives its oldest key, and goes last. */
+  #takeNext(): string | undefined {
+    for (const [namespace, line] of this.#ready) {
+      if ((this.#inFlightByNamespace.get(namespace) ?? 0) >= this.#maxInFlightPerNamespace) continue;
+      const key = line.values().next().value!;
+      line.delete(key);
+      this.#readyCount--;
+      this.#ready.delete(namespace);
+      if (line.size > 0) this.#ready.set(namespace, line);
+      return key;
+    }
+    return undefined;
+  }
+
+  /**
+   * Runs `key` after `delayMs`, unless it is due sooner already (the earliest time wins). A delay above
+   * `maxRequeueMs` wakes the key after `maxRequeueMs`: level-based, its run asks again for what is left.
+   */
+  addAfter(key: string, requestedMs: number): void {
+    if (!Number.isFinite(requestedMs)) throw new RangeError(`requeue delay for ${key} must be a finite number of ms, not ${requestedMs}`);
     if (this.#stopping) return;
-    if (delayMs <= 0) {
+    if (requestedMs <= 0) {
       this.add(key);
       return;
     }
+    const delayMs = Math.min(requestedMs, this.#maxRequeueMs);
     // Already due now: a timer could only cause a second, pointless run.
-    if (this.#ready.has(key) || this.#dirty.has(key)) return;
+    if (this.#isReady(key) || this.#dirty.has(key)) return;
     const dueAt = this.#clock.now() + delayMs;
     const pending = this.#timers.get(key);
     if (pending && pending.dueAt <= dueAt) return;
@@ -185,6 +260,7 @@ export class WorkQueue {
   async #drain(): Promise<void> {
     for (const key of [...this.#timers.keys()]) this.#cancelTimer(key);
     this.#ready.clear();
+    this.#readyCount = 0;
     this.#dirty.clear();
     await Promise.all(this.#inFlight.values());
   }
@@ -197,10 +273,10 @@ export class WorkQueue {
   #pump(): void {
     if (!this.#started || this.#stopping) return;
     while (this.#inFlight.size < this.#concurrency) {
-      const next = this.#ready.values().next();
-      if (next.done) return;
-      const key = next.value;
-      this.#ready.delete(key);
+      const key = this.#takeNext();
+      if (key === undefined) return;
+      const namespace = namespaceOfKey(key);
+      this.#inFlightByNamespace.set(namespace, (this.#inFlightByNamespace.get(namespace) ?? 0) + 1);
       this.#inFlight.set(key, this.#run(key));
     }
   }
@@ -215,6 +291,10 @@ export class WorkQueue {
       report = this.#judgeFailure(key, error);
     }
     this.#inFlight.delete(key);
+    const namespace = namespaceOfKey(key);
+    const left = (this.#inFlightByNamespace.get(namespace) ?? 1) - 1;
+    if (left > 0) this.#inFlightByNamespace.set(namespace, left);
+    else this.#inFlightByNamespace.delete(namespace);
     this.#schedule(key, report);
     this.#report(key, { durationMs: this.#clock.now() - startedAt, ...report });
     this.#pump();
@@ -249,7 +329,7 @@ export class WorkQueue {
     if (this.#dirty.delete(key)) {
       // Something changed during the run: run again now. It decides its own timer; the failure count stays,
       // so that if it fails too its backoff keeps growing.
-      this.#ready.add(key);
+      this.#enqueue(key);
       return;
     }
     if (report.retryInMs !== undefined) this.addAfter(key, report.retryInMs);
