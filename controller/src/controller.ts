@@ -6,6 +6,7 @@ import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, se
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
 import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Rollout } from './api/types.ts';
+import { AnswerBudget } from './analysis/answerBudget.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
@@ -80,7 +81,7 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
   const wake = { frozenRollouts: () => {} };
   const unleash = new UnleashConnection({
     url: config.unleashUrl, adminToken: config.unleashAdminToken, clientToken: config.unleashClientToken,
-    defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject,
+    defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject, tenancy: config.unleashTenancy,
   }, { freezeGate: { onChange: () => wake.frozenRollouts() } });
   const events = new EventRecorder({
     core: eventsKc.makeApiClient(CoreV1Api),
@@ -111,7 +112,13 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
         analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
         clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
       },
-      prometheus: new PrometheusProvider({ userAgent: 'sluice' }),
+      prometheus: new PrometheusProvider({
+        userAgent: 'sluice',
+        // One budget for the whole process: every analysis of every Rollout shares it.
+        budget: new AnswerBudget(config.analysisAnswerBudget),
+        allowedHosts: config.analysisAllowedHosts,
+        debug: (details, message) => log.debug(details, message),
+      }),
       unleash,
     },
     fence,
