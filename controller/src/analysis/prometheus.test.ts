@@ -192,6 +192,23 @@ describe('PrometheusProvider over a socket', () => {
     expect(res).toEqual({ kind: 'error', message: `Prometheus at ${url} cannot be queried: header X-Token has a value HTTP cannot carry (a line break or control character)` });
   });
 
+  it('follows no redirect, which could lead from an allowed host to one that is not', async () => {
+    let followed = 0;
+    const elsewhere = await serve(() => {
+      followed++;
+      return { status: 200, body: ok({ resultType: 'scalar', result: [1, '1'] }) };
+    });
+    const server = createServer((_req, res) => res.writeHead(307, { Location: `${elsewhere.replace('127.0.0.1', 'localhost')}/api/v1/query` }).end());
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect(await local().query(url, 'up', { timeoutMs: 5000 })).toEqual({
+      kind: 'error',
+      message: `Prometheus at ${url} answered HTTP 307 Temporary Redirect: Sluice follows no redirects, so point provider.prometheus.address at where it leads`,
+    });
+    expect(followed).toBe(0);
+  });
+
   it('logs the body of a refused answer at debug, where status never sees it', async () => {
     const url = await serve(() => ({ status: 503, body: 'upstream connect error: secret-db.internal:5432' }));
     const logged: Record<string, unknown>[] = [];

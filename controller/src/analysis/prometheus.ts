@@ -145,7 +145,8 @@ export class PrometheusProvider implements PrometheusApi {
     const account = this.#budget.open();
     try {
       // POST with a form body: Prometheus accepts it on both endpoints, and long queries do not hit URL limits.
-      const res = await fetch(url, { method: 'POST', headers: requestHeaders, body: new URLSearchParams(form).toString(), signal });
+      // Redirects are not followed: an allowed host could otherwise send the query on to one that is not.
+      const res = await fetch(url, { method: 'POST', headers: requestHeaders, body: new URLSearchParams(form).toString(), signal, redirect: 'manual' });
       const body = await readCounted(res, this.#maxResponseBytes, account, signal);
       if (body === undefined) return { kind: 'error', message: `${where} answered with more than ${mib(this.#maxResponseBytes)}: narrow the query (aggregate with sum or topk)` };
       const result = interpretResponse(address, res.status, body, this.#limits);
@@ -258,7 +259,8 @@ export function interpretResponse(address: string, status: number, text: string,
   const statusLine = `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
   if (body === undefined || (body.status !== 'success' && body.status !== 'error')) {
     if (status < 200 || status >= 300) {
-      const hint = status === 401 || status === 403 ? ': check provider.prometheus.authentication' : '';
+      const hint = status === 401 || status === 403 ? ': check provider.prometheus.authentication'
+        : status >= 300 && status < 400 ? ': Sluice follows no redirects, so point provider.prometheus.address at where it leads' : '';
       return { kind: 'error', message: `${where} answered ${statusLine}${hint}` };
     }
     return { kind: 'error', message: `${where} answered with something other than the Prometheus API: check provider.prometheus.address` };
