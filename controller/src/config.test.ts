@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -10,6 +13,12 @@ import {
   type ConfigHost,
   type ControllerConfig,
 } from './config.ts';
+
+const files = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+const tokenFile = join(files, 'admin-token');
+writeFileSync(tokenFile, '*:*.from-a-file\n');
+const tenancyFile = join(files, 'tenancy.yaml');
+writeFileSync(tenancyFile, 'namespaces:\n  shop: {projects: [shop], environments: [production]}\n');
 
 const host: ConfigHost = { podNamespace: () => undefined, hostname: () => 'sluice-7d9f', randomSuffix: () => 'a1b2c3' };
 
@@ -54,8 +63,12 @@ describe('loadConfig defaults', () => {
       unleashUrl: undefined,
       unleashAdminToken: undefined,
       unleashClientToken: undefined,
+      unleashAdminTokenFile: undefined,
+      unleashTenancy: undefined,
       unleashEnvironment: 'development',
       unleashProject: 'default',
+      analysisAllowedHosts: [],
+      analysisAnswerBudget: 64 * 1024 * 1024,
       podName: 'sluice-7d9f-a1b2c3',
     });
   });
@@ -99,9 +112,13 @@ const accepted: { [K in keyof ControllerConfig]: [string, ControllerConfig[K]] }
   dashboardActions: ['true', true],
   unleashUrl: ['http://unleash.unleash:4242', 'http://unleash.unleash:4242'],
   unleashAdminToken: ['*:*.0123abcd', '*:*.0123abcd'],
+  unleashAdminTokenFile: [tokenFile, tokenFile],
+  unleashTenancy: ['{namespaces: {shop: {projects: [shop], environments: [production]}}}', { namespaces: { shop: { projects: ['shop'], environments: ['production'] } }, source: 'setting' }],
   unleashClientToken: ['default:production.0123abcd', 'default:production.0123abcd'],
   unleashEnvironment: ['production', 'production'],
   unleashProject: ['payments', 'payments'],
+  analysisAllowedHosts: ['prometheus.monitoring:9090,*.svc', [{ host: 'prometheus.monitoring', port: 9090 }, { host: '*.svc', port: undefined }]],
+  analysisAnswerBudget: ['128Mi', 128 * 1024 * 1024],
   podName: ['sluice-controller-5c9d8-xk2lp', 'sluice-controller-5c9d8-xk2lp'],
 };
 const names = Object.keys(settings) as (keyof ControllerConfig)[];
@@ -111,7 +128,8 @@ describe('loadConfig sources', () => {
     expect(Object.keys(accepted).sort()).toEqual([...names].sort());
   });
 
-  it.each(names)('reads %s from its flag, as --flag=value and as --flag value', (name) => {
+  const flagged = names.filter((name) => !('secret' in settings[name]));
+  it.each(flagged)('reads %s from its flag, as --flag=value and as --flag value', (name) => {
     const [text, value] = accepted[name];
     const { flag } = settings[name];
     expect(load([`${flag}=${text}`])[name]).toEqual(value);
@@ -222,6 +240,42 @@ describe('loadConfig refusals', () => {
   });
 });
 
+describe('secrets and policies', () => {
+  it('refuses the admin token as a flag, which the process list would show, and says what to use', () => {
+    const refusal = '--unleash-admin-token is not accepted: a flag\'s value is visible to every user of the machine in the process list; ' +
+      'use SLUICE_UNLEASH_ADMIN_TOKEN (from a Secret) or --unleash-admin-token-file=<path>';
+    expect(problemsOf(['--unleash-admin-token=*:*.secret'])).toEqual([refusal]);
+    expect(problemsOf(['--unleash-admin-token', '*:*.secret', '--namespace=shop'])).toEqual([refusal]);
+  });
+
+  it('reads the admin token from its file, once, and not beside the variable', () => {
+    expect(load([`--unleash-admin-token-file=${tokenFile}`]).unleashAdminToken).toBe('*:*.from-a-file');
+    expect(problemsOf([`--unleash-admin-token-file=${tokenFile}`], { SLUICE_UNLEASH_ADMIN_TOKEN: '*:*.x' })).toEqual([
+      `--unleash-admin-token-file / SLUICE_UNLEASH_ADMIN_TOKEN_FILE and SLUICE_UNLEASH_ADMIN_TOKEN are both set: set only one`,
+    ]);
+    expect(problemsOf(['--unleash-admin-token-file=/nonexistent/token'])).toEqual([expect.stringMatching(/^--unleash-admin-token-file \/ SLUICE_UNLEASH_ADMIN_TOKEN_FILE: cannot read \/nonexistent\/token: ENOENT/)]);
+    const empty = join(files, 'empty');
+    writeFileSync(empty, '\n');
+    expect(problemsOf([`--unleash-admin-token-file=${empty}`])).toEqual([expect.stringContaining(`${empty} is empty`)]);
+  });
+
+  it('reads the tenancy policy from a file, and says what is wrong with one it cannot use', () => {
+    expect(load([`--unleash-tenancy=${tenancyFile}`]).unleashTenancy).toEqual({ namespaces: { shop: { projects: ['shop'], environments: ['production'] } }, source: 'setting' });
+    expect(problemsOf(['--unleash-tenancy={namespaces: {shop: {projects: [shop]}}}'])).toEqual([
+      '--unleash-tenancy / SLUICE_UNLEASH_TENANCY: the policy namespaces.shop.environments must be a list of at least one Unleash name, or ["*"]',
+    ]);
+    expect(problemsOf(['--unleash-tenancy=/nonexistent/policy.yaml'])).toEqual([expect.stringMatching(/^--unleash-tenancy \/ SLUICE_UNLEASH_TENANCY: cannot read the policy file \/nonexistent\/policy\.yaml/)]);
+  });
+
+  it('says which allowed host it cannot read, and refuses a budget smaller than two answers', () => {
+    expect(problemsOf(['--analysis-allowed-hosts=prometheus:9090,http://x'])).toEqual([
+      '--analysis-allowed-hosts / SLUICE_ANALYSIS_ALLOWED_HOSTS: "http://x" is not a host, host:port, *.domain or *.domain:port',
+    ]);
+    expect(problemsOf(['--analysis-answer-budget=8Mi'])).toEqual(['--analysis-answer-budget / SLUICE_ANALYSIS_ANSWER_BUDGET: "8Mi" is not a size of at least 16Mi (like 64Mi or 1Gi)']);
+    expect(load(['--analysis-answer-budget=1Gi']).analysisAnswerBudget).toBe(1024 ** 3);
+  });
+});
+
 describe('loadConfig rules between settings', () => {
   it('wants the renew deadline shorter than the lease duration', () => {
     expect(problemsOf(['--lease-duration=10s'])).toEqual([
@@ -258,12 +312,14 @@ describe('--help', () => {
   it('lists every flag with its variable and default, in plain text', () => {
     const help = renderHelp();
     for (const setting of Object.values(settings)) {
-      expect(help).toMatch(new RegExp(`^  ${setting.flag}[ []`, 'm'));
+      if ('secret' in setting) expect(help).toContain(`  (environment only: ${setting.env})`);
+      else expect(help).toMatch(new RegExp(`^  ${setting.flag}[ []`, 'm'));
       expect(help).toContain(`env ${setting.env}; default: ${setting.defaultText}`);
       expect(help).toContain(setting.description);
     }
     expect(help).toContain('--leader-elect[=<bool>]');
-    expect(help).not.toMatch(/[|`*]/);
+    // No Markdown: tables, code spans or emphasis (a lone * is a wildcard in the allowed hosts and the tenancy policy).
+    expect(help).not.toMatch(/[|`]|\*\*|\*[a-z]+\*/i);
     expect(help).not.toContain('\u001b');
   });
 });

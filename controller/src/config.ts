@@ -5,8 +5,9 @@
  * over the default. Bad input stops the controller before it touches the cluster, with a message that names the
  * flag and the variable and says what would be accepted.
  */
+import { readFileSync } from 'node:fs';
 import { formatDuration } from './api/duration.ts';
-import { booleanWords, instanceIdLabel, invalid, machineHost, settings, type ConfigHost, type DefaultContext, type SettingName, type SettingValue } from './settings.ts';
+import { booleanWords, instanceIdLabel, invalid, machineHost, Refused, settings, type ConfigHost, type DefaultContext, type SettingName, type SettingValue } from './settings.ts';
 
 export { instanceIdLabel, machineHost, settings, type ConfigHost } from './settings.ts';
 
@@ -54,17 +55,37 @@ export function loadConfig(argv: readonly string[], env: Environment, host: Conf
     if (text === undefined) continue;
     const value: unknown = settings[name].parse(text);
     if (value === invalid) problems.push(`${label(name)}: ${JSON.stringify(text)} is not ${settings[name].accepts}`);
+    else if (value instanceof Refused) problems.push(`${label(name)}: ${value.reason}`);
     else values.set(name, value);
   }
   const context: DefaultContext = { instanceId: values.get('instanceId') as string | undefined, host };
   for (const name of names) {
     if (!values.has(name)) values.set(name, settings[name].default(context));
   }
+  if (values.get('unleashAdminTokenFile') !== undefined) readAdminTokenFile(values, problems);
   // Each value came from its own setting's parser or default, so the object has the ControllerConfig shape.
   const config = Object.fromEntries(values) as ControllerConfig;
   if (problems.length === 0) problems.push(...crossSettingProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return { kind: 'run', config };
+}
+
+/** The admin token from its file: once, at start (restart the controller after rotating the Secret). */
+function readAdminTokenFile(values: Map<SettingName, unknown>, problems: string[]): void {
+  const path = values.get('unleashAdminTokenFile') as string;
+  if (values.get('unleashAdminToken') !== undefined) {
+    problems.push(`${label('unleashAdminTokenFile')} and ${settings.unleashAdminToken.env} are both set: set only one`);
+    return;
+  }
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    problems.push(`${label('unleashAdminTokenFile')}: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  if (token === '') problems.push(`${label('unleashAdminTokenFile')}: ${path} is empty: it should hold the Unleash admin API token`);
+  else values.set('unleashAdminToken', token);
 }
 
 function readFlags(argv: readonly string[], raw: Map<SettingName, string>, problems: string[]): void {
@@ -83,7 +104,12 @@ function readFlags(argv: readonly string[], raw: Map<SettingName, string>, probl
     }
     const { boolean, valueName } = settings[name];
     const next = argv[i + 1];
-    if (equals !== -1) {
+    const secret = (settings[name] as { secret?: { instead: string } }).secret;
+    if (secret !== undefined) {
+      // Not even read: the value is already in the process list, and must not reach the config either.
+      problems.push(`${flag} is not accepted: a flag's value is visible to every user of the machine in the process list; use ${secret.instead}`);
+      if (equals === -1 && next !== undefined && !next.startsWith('--')) i++;
+    } else if (equals !== -1) {
       raw.set(name, arg.slice(equals + 1));
     } else if (boolean && next !== undefined && booleanWords.has(next.toLowerCase())) {
       // Go's rule: `--leader-elect false` is the flag (true) and a stray word. Say what works instead.
@@ -125,6 +151,7 @@ export function rolloutSelector(config: Pick<ControllerConfig, 'instanceId'>): s
 
 function usage(name: SettingName): string {
   const { flag, valueName, boolean } = settings[name];
+  if ('secret' in settings[name]) return `(environment only: ${settings[name].env})`;
   return boolean ? `${flag}[=<${valueName}>]` : `${flag} <${valueName}>`;
 }
 
@@ -148,8 +175,8 @@ export function renderHelp(): string {
 
 /** The settings as a Markdown table, for the README. */
 export function renderSettingsTable(): string {
-  // Markdown would take `<id>` for an HTML tag and `|` for a column break.
-  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  // Markdown would take `<id>` for an HTML tag, `|` for a column break and two wildcards for emphasis.
+  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('*', '\\*').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
   const rows = names.map((name) => {
     const s = settings[name];
     return `| \`${usage(name)}\` | \`${s.env}\` | ${cell(s.defaultText)} | ${cell(`${s.description} Accepts ${s.accepts}.`)} |`;

@@ -6,6 +6,7 @@ import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, se
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
 import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Measurement, type Rollout } from './api/types.ts';
+import { AnswerBudget } from './analysis/answerBudget.ts';
 import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
@@ -83,7 +84,7 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
   const wake = { frozenRollouts: () => {} };
   const unleash = new UnleashConnection({
     url: config.unleashUrl, adminToken: config.unleashAdminToken, clientToken: config.unleashClientToken,
-    defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject,
+    defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject, tenancy: config.unleashTenancy,
   }, { freezeGate: { onChange: () => wake.frozenRollouts() }, adminFence: fence });
   const events = new EventRecorder({
     core: eventsKc.makeApiClient(CoreV1Api),
@@ -122,7 +123,13 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
       clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
     },
     measure: {
-      provider: new PrometheusProvider({ userAgent: 'sluice' }),
+      provider: new PrometheusProvider({
+        userAgent: 'sluice',
+        // One budget for the whole process: every analysis of every Rollout shares it.
+        budget: new AnswerBudget(config.analysisAnswerBudget),
+        allowedHosts: config.analysisAllowedHosts,
+        debug: (details, message) => log.debug(details, message),
+      }),
       readSecrets: (ns, refs) => readSecrets(core, ns, refs),
       clock: () => new Date(),
     },

@@ -7,8 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { parseHostPatterns, type HostPattern } from './analysis/providerPolicy.ts';
 import { parseDuration } from './api/duration.ts';
 import { unleashBaseUrl, unleashDefaults } from './flags/settings.ts';
+import { parseTenancy, type TenancyPolicy } from './flags/tenancy.ts';
 import { logLevels, type LogLevel } from './log.ts';
 
 /** The label that assigns a Rollout to the controller started with the same `--instance-id`. */
@@ -37,9 +39,17 @@ export const machineHost: ConfigHost = {
   randomSuffix: () => randomBytes(3).toString('hex'),
 };
 
-/** Returned by a parser for a value it does not accept. */
 /** What a parser returns for text it does not accept. */
 export const invalid: unique symbol = Symbol('invalid');
+
+/** What a parser returns for text it does not accept when it can say more than `accepts` does. */
+export class Refused {
+  readonly reason: string;
+
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
 
 export interface DefaultContext {
   /** Given to defaults that depend on it (the Lease name). */
@@ -58,9 +68,14 @@ export interface Setting<T> {
   /** The default in words, for --help and the README. */
   defaultText: string;
   default: (context: DefaultContext) => T;
-  parse: (text: string) => T | typeof invalid;
+  parse: (text: string) => T | typeof invalid | Refused;
   /** May stand alone (`--leader-elect` means true); a value needs `=`, as with Go's flag package. */
   boolean?: true;
+  /**
+   * A secret: read from the environment (or a file setting) only. A flag's value is visible to every user of the
+   * machine in the process list, so the flag is refused with a message saying what to use instead.
+   */
+  secret?: { instead: string };
 }
 
 function setting<T>(spec: Setting<T>): Setting<T> {
@@ -101,6 +116,33 @@ function parseBasePath(text: string): string | typeof invalid {
 export const booleanWords = new Map([['true', true], ['1', true], ['false', false], ['0', false]]);
 
 const durationExamples = '(like 15s, 1m30s or 500ms)';
+
+const byteUnits: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** "64Mi", "1Gi", "16777216": a size in bytes, as Kubernetes writes memory, from `min` up. */
+function parseBytesAtLeast(min: number) {
+  return (text: string): number | typeof invalid => {
+    const m = /^([0-9]+)(Ki|Mi|Gi)?$/.exec(text);
+    if (m === null) return invalid;
+    const bytes = Number(m[1]) * byteUnits[m[2] ?? '']!;
+    return Number.isSafeInteger(bytes) && bytes >= min ? bytes : invalid;
+  };
+}
+
+/** Inline YAML or JSON when the text starts with "{", else a path to a file holding it (read once, at start). */
+function parseTenancySetting(text: string): TenancyPolicy | undefined | Refused {
+  if (text.trim() === '') return undefined;
+  let source = text;
+  if (!text.trimStart().startsWith('{')) {
+    try {
+      source = readFileSync(text, 'utf8');
+    } catch (err) {
+      return new Refused(`cannot read the policy file ${text}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const policy = parseTenancy(source);
+  return 'problem' in policy ? new Refused(`the policy ${policy.problem}`) : policy;
+}
 
 export const settings = {
   kubeconfig: setting<string | undefined>({
@@ -259,10 +301,31 @@ export const settings = {
   }),
   unleashAdminToken: setting<string | undefined>({
     flag: '--unleash-admin-token', env: 'SLUICE_UNLEASH_ADMIN_TOKEN', valueName: 'token', accepts: 'an Unleash admin API token',
-    description: 'Admin API token that setFlag steps and abort restores write with; in a cluster, from a Secret. Never logged.',
+    description:
+      'Admin API token that setFlag steps and abort restores write with; in a cluster, from a Secret. Never logged. ' +
+      'Environment only (or --unleash-admin-token-file): a flag would show the token in the process list.',
     defaultText: '(none)',
     default: () => undefined,
     parse: (text) => text || undefined,
+    secret: { instead: 'SLUICE_UNLEASH_ADMIN_TOKEN (from a Secret) or --unleash-admin-token-file=<path>' },
+  }),
+  unleashAdminTokenFile: setting<string | undefined>({
+    flag: '--unleash-admin-token-file', env: 'SLUICE_UNLEASH_ADMIN_TOKEN_FILE', valueName: 'path', accepts: 'a path to a file holding the token',
+    description: 'File the Unleash admin API token is read from at start (a mounted Secret), instead of SLUICE_UNLEASH_ADMIN_TOKEN.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: (text) => text || undefined,
+  }),
+  unleashTenancy: setting<TenancyPolicy | undefined>({
+    flag: '--unleash-tenancy', env: 'SLUICE_UNLEASH_TENANCY', valueName: 'policy',
+    accepts: 'a policy in YAML or JSON, inline when it starts with "{", else the path of a file holding it',
+    description:
+      'Which Unleash projects and environments the Rollouts of each namespace may change with setFlag steps, like ' +
+      '{namespaces: {shop: {projects: [shop], environments: [production]}, "*": {projects: [default], environments: [development]}}}; ' +
+      'a namespace without an entry follows "*", and "*" in a list allows any name. A step outside it is InvalidSpec and no flag moves.',
+    defaultText: 'every namespace may change only --unleash-project in --unleash-environment',
+    default: () => undefined,
+    parse: parseTenancySetting,
   }),
   unleashClientToken: setting<string | undefined>({
     flag: '--unleash-client-token', env: 'SLUICE_UNLEASH_CLIENT_TOKEN', valueName: 'token', accepts: 'an Unleash backend (client) API token',
@@ -284,6 +347,29 @@ export const settings = {
     defaultText: unleashDefaults.defaultProject,
     default: () => unleashDefaults.defaultProject,
     parse: (text) => (/^[A-Za-z0-9_.-]{1,100}$/.test(text) ? text : invalid),
+  }),
+  analysisAllowedHosts: setting<HostPattern[]>({
+    flag: '--analysis-allowed-hosts', env: 'SLUICE_ANALYSIS_ALLOWED_HOSTS', valueName: 'hosts',
+    accepts: 'host, host:port, *.domain or *.domain:port entries separated by commas, or * for any host',
+    description:
+      'Hosts a namespaced AnalysisTemplate may query (provider.prometheus.address); ClusterAnalysisTemplates, written by cluster admins, may query any. ' +
+      'An entry without a port allows every port. No address may carry credentials or use a scheme other than http(s).',
+    defaultText: '(none: only ClusterAnalysisTemplates may query Prometheus)',
+    default: () => [],
+    parse: (text) => {
+      const patterns = parseHostPatterns(text);
+      return 'problem' in patterns ? new Refused(patterns.problem) : patterns;
+    },
+  }),
+  analysisAnswerBudget: setting({
+    flag: '--analysis-answer-budget', env: 'SLUICE_ANALYSIS_ANSWER_BUDGET', valueName: 'bytes',
+    accepts: 'a size of at least 16Mi (like 64Mi or 1Gi)',
+    description:
+      'Bytes of Prometheus answers the controller holds at once, over all analyses; one answer may be at most 8 MiB. ' +
+      'A measurement whose answer finds no room before its timeout is an Error, measured again at the next interval.',
+    defaultText: '64Mi',
+    default: () => 64 * 1024 * 1024,
+    parse: parseBytesAtLeast(16 * 1024 * 1024),
   }),
   podName: setting({
     flag: '--pod-name', env: 'POD_NAME', valueName: 'name', accepts: 'a name of 1 to 253 characters',

@@ -120,7 +120,9 @@ async function main(): Promise<number> {
 
 function spawnController(kubeconfig: string, namespace: string, metricsPort: number, dashboardPort: number): ChildProcess {
   return spawn(process.execPath, [join(repoRoot, 'controller/src/main.ts'), '--kubeconfig', kubeconfig, '--namespace', namespace,
-    '--leader-elect=false', '--metrics-port', String(metricsPort), '--metrics-address', '127.0.0.1', '--dashboard-port', String(dashboardPort), '--log-level', 'warn'],
+    '--leader-elect=false', '--metrics-port', String(metricsPort), '--metrics-address', '127.0.0.1', '--dashboard-port', String(dashboardPort), '--log-level', 'warn',
+    // The demo's AnalysisTemplate is namespaced and its Prometheus runs on loopback.
+    '--analysis-allowed-hosts', '127.0.0.1'],
   { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 

@@ -56,7 +56,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     '--metrics-port', String(port), '--metrics-address', '127.0.0.1',
     '--dashboard-port', String(dashboardPort), ...(opts.dashboardArgs ?? []),
     '--pod-name', name, '--log-level', 'debug', ...(opts.extraArgs ?? ['--leader-elect=false'])], {
-    env: { ...process.env, ...opts.env },
+    // The stories' AnalysisTemplates are namespaced and query Prometheus on loopback, which an admin allows so.
+    env: { ...process.env, SLUICE_ANALYSIS_ALLOWED_HOSTS: '127.0.0.1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);

@@ -39,6 +39,8 @@ const suffix = `-${id}`;
 const installNs = `manifests-${id}-system`;
 const app = useNamespace('manifests-app');
 const nsInstall = useNamespace('manifests-ns');
+/** A namespace whose owner lets Sluice read its Secrets with manifests/analysis-secrets-namespace. */
+const tenant = useNamespace('manifests-tenant');
 const rolloutRef = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts' };
 const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
 
@@ -159,6 +161,21 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     expect(service.ports.map((p) => [p.name, p.port])).toEqual([['metrics', port('metrics')], ['dashboard', port('dashboard')]]);
   });
 
+  it('analysis-secrets-namespace: a Role and RoleBinding a namespace owner applies in their namespace, granting get on its Secrets to the install\'s ServiceAccount', async () => {
+    const { objects } = await render('manifests/analysis-secrets-namespace');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Role/sluice-analysis-secrets', 'RoleBinding/sluice-analysis-secrets']);
+    // No namespace of its own: it goes where the owner applies it (kubectl apply -n <namespace> -k ...).
+    for (const o of objects) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeUndefined();
+    expect(rulesOf(one(objects, 'Role'))).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    const binding = one(objects, 'RoleBinding');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sluice-analysis-secrets' });
+    const install = await render('manifests');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: one(install.objects, 'ServiceAccount').metadata.name, namespace: one(install.objects, 'Namespace').metadata.name }]);
+    // Even under an owner's kustomization that sets its namespace, the subject stays the install's.
+    const overlaid = await render('manifests/analysis-secrets-namespace', { namespace: 'shop', nameSuffix: '' });
+    expect(one(overlaid.objects, 'RoleBinding').subjects).toEqual(binding.subjects);
+  });
+
   it('namespaced: the same controller, told to handle its own namespace, with a Role and no ClusterRole but the template reader', async () => {
     const { objects } = await render('manifests/namespaced');
     expect(ofKind(objects, 'Namespace')).toEqual([]);
@@ -186,6 +203,12 @@ describe('the API server accepts', () => {
       expect(applied).toHaveLength(objects.length);
     },
   );
+
+  it('the per-namespace Secret access of manifests/analysis-secrets-namespace, applied with -n, in a server-side dry run', async () => {
+    const { yaml, objects } = await render('manifests/analysis-secrets-namespace');
+    const { stdout } = await applyYaml(yaml, { dryRun: true, namespace: app.name });
+    expect(stdout.split('\n').filter((l) => l.endsWith('serverside-applied (server dry run)'))).toHaveLength(objects.length);
+  });
 
   it('every YAML example, the PrometheusRule included, in a server-side dry run', async () => {
     const crd = join(monitoringTools(), 'monitoring.coreos.com_prometheusrules.yaml');
@@ -303,6 +326,19 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
     };
     expect(await accessMatrix(saKubeconfig, Object.keys(grants), app.name)).toEqual(grants);
     expect(await accessMatrix(saKubeconfig, Object.keys(grants), undefined)).toEqual(grants);
+  });
+
+  it('may read the Secrets of a namespace whose owner applied analysis-secrets-namespace, and of no other', async () => {
+    const secrets = (verb: string, namespace: string) => allowed(saKubeconfig, { group: '', resource: 'secrets', verb, namespace });
+    expect(await secrets('get', tenant.name)).toBe(false);
+    const { objects } = await render('manifests/analysis-secrets-namespace');
+    // The test's install has its own namespace and name suffix: the owner points the binding at it.
+    one(objects, 'RoleBinding').subjects = [{ kind: 'ServiceAccount', name: `sluice${suffix}`, namespace: installNs }];
+    await applyYaml(objects.map((o) => stringify(o)).join('---\n'), { namespace: tenant.name });
+    await waitFor(() => secrets('get', tenant.name), { timeoutMs: 15_000, what: 'the RoleBinding to take effect' });
+    for (const verb of ['list', 'watch', 'create', 'update', 'patch', 'delete']) expect(await secrets(verb, tenant.name), verb).toBe(false);
+    expect(await secrets('get', app.name)).toBe(false);
+    expect(await allowed(saKubeconfig, { group: '', resource: 'secrets', verb: 'get' })).toBe(false);
   });
 
   it('lets it take and renew only its own Lease, only in its own namespace', async () => {

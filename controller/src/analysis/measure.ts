@@ -24,6 +24,11 @@ export interface MeasureInput {
   /** Where the metric is defined, for messages: e.g. "AnalysisTemplate shop/error-rate metrics[error-rate]". */
   field: string;
   startedAt: Date;
+  /**
+   * The metric comes from a ClusterAnalysisTemplate (written by a cluster admin), so its address need not be in
+   * --analysis-allowed-hosts. Omitted: false, as for a namespaced AnalysisTemplate.
+   */
+  trusted?: boolean;
 }
 
 export interface MeasureDeps {
@@ -154,9 +159,10 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, secrets: stri
     : { lookbackMs: parseDuration(prom.range.lookback, `${base}.range.lookback`), stepMs: parseDuration(prom.range.step, `${base}.range.step`) };
   const ask = (extra: Record<string, string>): Promise<PromResult> => {
     const promql = renderQuery(prom.query, args, extra, `${base}.query`);
-    if (range === undefined) return deps.provider.query(prom.address, promql, { timeoutMs, headers });
+    const trusted = input.trusted ?? false;
+    if (range === undefined) return deps.provider.query(prom.address, promql, { timeoutMs, headers, trusted });
     const start = new Date(startedAt.getTime() - range.lookbackMs);
-    return deps.provider.queryRange(prom.address, promql, { start, end: startedAt, stepMs: range.stepMs, timeoutMs, headers });
+    return deps.provider.queryRange(prom.address, promql, { start, end: startedAt, stepMs: range.stepMs, timeoutMs, headers, trusted });
   };
 
   if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }));

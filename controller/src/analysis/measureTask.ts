@@ -46,7 +46,8 @@ export async function measureInBackground(due: DueMeasurement, rollout: Rollout,
     args = err instanceof AnalysisConfigError ? err : new AnalysisConfigError('InvalidSpec', due.template, truncate(`${due.template}: ${text}`, 900));
   }
   return takeMeasurement(
-    { metric: due.metric, args, namespace, field: due.field, startedAt },
+    // A ClusterAnalysisTemplate is a cluster admin's: it may query any host; a namespaced one only allowed hosts.
+    { metric: due.metric, args, namespace, field: due.field, startedAt, trusted: due.clusterScope },
     { provider: deps.provider, readSecret, clock: deps.clock },
   );
 }

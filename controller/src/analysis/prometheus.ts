@@ -4,8 +4,20 @@
  * an agent per request. It never throws for anything Prometheus or the network does: unreachable, timeouts, HTTP
  * errors and refused queries all come back as `{kind: 'error'}` with a sentence saying what happened.
  * NaN and ±Inf, which Prometheus sends as the strings "NaN", "+Inf" and "-Inf", come back as NaN and ±Infinity.
+ *
+ * Three bounds keep a query from costing the controller more than it can spare or reaching what it should not:
+ * - the address is checked before anything is sent (providerPolicy.ts): http(s) only, no credentials in it, and
+ *   for a namespaced template only the hosts the controller's settings allow;
+ * - every answer is counted against the process's one AnswerBudget as its bytes arrive, besides the cap on each
+ *   answer, and an answer with more samples than Sluice reads is refused after parsing;
+ * - the answer's text never reaches status: its address is chosen by a template's author, so the body is theirs
+ *   to write. Status gets the HTTP status and Prometheus's errorType; only a bad_data answer (Prometheus's parse
+ *   error, which is about the author's own query) keeps its words, cut and stripped. The rest goes to the debug log.
  */
+import { STATUS_CODES } from 'node:http';
 import { formatDuration } from '../api/duration.ts';
+import { AnswerBudget, BudgetExhausted, type AnswerAccount } from './answerBudget.ts';
+import { addressProblem, type HostPattern } from './providerPolicy.ts';
 
 export type PromResult =
   | { kind: 'scalar' | 'vector'; values: number[] }
@@ -13,14 +25,22 @@ export type PromResult =
   | { kind: 'empty' }
   | { kind: 'error'; message: string };
 
-export interface QueryOptions {
+interface QueryScope {
+  /**
+   * The query comes from a ClusterAnalysisTemplate, which a cluster admin wrote: its address need not be in the
+   * allowed hosts. Omitted: false, the namespaced template's rule.
+   */
+  trusted?: boolean;
+}
+
+export interface QueryOptions extends QueryScope {
   timeoutMs: number;
   headers?: Readonly<Record<string, string>>;
   /** Evaluation time; Prometheus's "now" when omitted. */
   time?: Date;
 }
 
-export interface RangeQueryOptions {
+export interface RangeQueryOptions extends QueryScope {
   start: Date;
   end: Date;
   stepMs: number;
@@ -34,28 +54,63 @@ export interface PrometheusApi {
   queryRange(address: string, promql: string, opts: RangeQueryOptions): Promise<PromResult>;
 }
 
+/** How many samples one answer may hold; more is refused rather than judged on a part. */
+export interface SampleLimits {
+  /** Points of one series: Prometheus itself refuses a range query of more than 11,000 points per series. */
+  perSeries: number;
+  /** Samples of the whole answer (series × points). */
+  total: number;
+}
+
+export const defaultSampleLimits: SampleLimits = { perSeries: 11_000, total: 100_000 };
+
 export interface PrometheusProviderOptions {
   /** Sent as User-Agent, so that Prometheus's logs name Sluice. */
   userAgent?: string;
-  /** Answers larger than this are refused rather than held in memory (a query returning every series). */
+  /**
+   * Answers larger than this are refused rather than held in memory (a query returning every series). At most
+   * the budget's maxAnswerBytes.
+   */
   maxResponseBytes?: number;
+  /** The process's budget for answers in flight; the provider's own, of defaultAnswerBudgetBytes, when omitted. */
+  budget?: AnswerBudget;
+  /** Hosts a namespaced AnalysisTemplate may query (--analysis-allowed-hosts); none when omitted. */
+  allowedHosts?: readonly HostPattern[];
+  sampleLimits?: SampleLimits;
+  /** Where the full text of a refused or failed answer goes (never into status). */
+  debug?: (details: Record<string, unknown>, message: string) => void;
 }
 
-const defaultMaxResponseBytes = 8 * 1024 * 1024;
+export const defaultMaxResponseBytes = 8 * 1024 * 1024;
+export const defaultAnswerBudgetBytes = 64 * 1024 * 1024;
+
+/** The setting that sizes the budget, for messages. */
+const budgetSetting = '--analysis-answer-budget / SLUICE_ANALYSIS_ANSWER_BUDGET';
+
+const mib = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(1))} MiB`;
 
 export class PrometheusProvider implements PrometheusApi {
   readonly #userAgent: string;
   readonly #maxResponseBytes: number;
+  readonly #budget: AnswerBudget;
+  readonly #allowedHosts: readonly HostPattern[];
+  readonly #limits: SampleLimits;
+  readonly #debug: NonNullable<PrometheusProviderOptions['debug']>;
 
   constructor(opts: PrometheusProviderOptions = {}) {
     this.#userAgent = opts.userAgent ?? 'sluice';
-    this.#maxResponseBytes = opts.maxResponseBytes ?? defaultMaxResponseBytes;
+    this.#budget = opts.budget ?? new AnswerBudget(defaultAnswerBudgetBytes, { maxAnswerBytes: opts.maxResponseBytes ?? defaultMaxResponseBytes });
+    // No answer may be larger than the budget's large room, or it would wait for room that can never be.
+    this.#maxResponseBytes = Math.min(opts.maxResponseBytes ?? defaultMaxResponseBytes, this.#budget.maxAnswerBytes);
+    this.#allowedHosts = opts.allowedHosts ?? [];
+    this.#limits = opts.sampleLimits ?? defaultSampleLimits;
+    this.#debug = opts.debug ?? (() => undefined);
   }
 
   query(address: string, promql: string, opts: QueryOptions): Promise<PromResult> {
     const form: Record<string, string> = { query: promql, timeout: promTimeout(opts.timeoutMs) };
     if (opts.time !== undefined) form.time = unixSeconds(opts.time);
-    return this.#post(address, 'api/v1/query', form, opts.timeoutMs, opts.headers);
+    return this.#post(address, 'api/v1/query', form, opts);
   }
 
   queryRange(address: string, promql: string, opts: RangeQueryOptions): Promise<PromResult> {
@@ -66,19 +121,18 @@ export class PrometheusProvider implements PrometheusApi {
       step: String(opts.stepMs / 1000),
       timeout: promTimeout(opts.timeoutMs),
     };
-    return this.#post(address, 'api/v1/query_range', form, opts.timeoutMs, opts.headers);
+    return this.#post(address, 'api/v1/query_range', form, opts);
   }
 
-  async #post(address: string, path: string, form: Record<string, string>, timeoutMs: number, headers: Readonly<Record<string, string>> = {}): Promise<PromResult> {
+  async #post(address: string, path: string, form: Record<string, string>, opts: QueryScope & { timeoutMs: number; headers?: Readonly<Record<string, string>> }): Promise<PromResult> {
+    // Checked before the URL is even built: an address with credentials must not be quoted, and a refused one
+    // must not be sent the template's headers.
+    const problem = addressProblem(address, { trusted: opts.trusted ?? false, allowedHosts: this.#allowedHosts });
+    if (problem !== undefined) return { kind: 'error', message: problem };
     const where = `Prometheus at ${address}`;
-    let url: URL;
-    try {
-      url = new URL(path, address.endsWith('/') ? address : `${address}/`);
-    } catch {
-      return { kind: 'error', message: `${where} cannot be queried: the address is not a URL` };
-    }
+    const url = new URL(path, address.endsWith('/') ? address : `${address}/`);
     const requestHeaders = new Headers({ 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', 'User-Agent': this.#userAgent });
-    for (const [name, value] of Object.entries(headers)) {
+    for (const [name, value] of Object.entries(opts.headers ?? {})) {
       try {
         requestHeaders.set(name, value);
       } catch {
@@ -86,16 +140,33 @@ export class PrometheusProvider implements PrometheusApi {
         return { kind: 'error', message: `${where} cannot be queried: header ${name} has a value HTTP cannot carry (a line break or control character)` };
       }
     }
+    const { timeoutMs } = opts;
     const signal = AbortSignal.timeout(timeoutMs);
+    const account = this.#budget.open();
     try {
       // POST with a form body: Prometheus accepts it on both endpoints, and long queries do not hit URL limits.
-      const res = await fetch(url, { method: 'POST', headers: requestHeaders, body: new URLSearchParams(form).toString(), signal });
-      const body = await readLimited(res, this.#maxResponseBytes);
-      if (body === undefined) return { kind: 'error', message: `${where} answered with more than ${this.#maxResponseBytes} bytes: narrow the query (aggregate with sum or topk)` };
-      return interpretResponse(address, res.status, res.statusText, body);
+      // Redirects are not followed: an allowed host could otherwise send the query on to one that is not.
+      const res = await fetch(url, { method: 'POST', headers: requestHeaders, body: new URLSearchParams(form).toString(), signal, redirect: 'manual' });
+      const body = await readCounted(res, this.#maxResponseBytes, account, signal);
+      if (body === undefined) return { kind: 'error', message: `${where} answered with more than ${mib(this.#maxResponseBytes)}: narrow the query (aggregate with sum or topk)` };
+      const result = interpretResponse(address, res.status, body, this.#limits);
+      if (result.kind === 'error' && (res.status >= 300 || !body.startsWith('{"status":"success"'))) {
+        this.#debug({ address, status: res.status, body: body.slice(0, 2048) }, 'Prometheus answer refused');
+      }
+      return result;
     } catch (err) {
+      if (err instanceof BudgetExhausted) {
+        return {
+          kind: 'error',
+          message: `${where}: its answer found no room in the controller's budget for answers in flight (${mib(this.#budget.totalBytes)}, ${budgetSetting}) ` +
+            `within ${formatDuration(timeoutMs)}, as other analyses held it: measured again at the next interval; raise the budget if this repeats`,
+        };
+      }
       if (signal.aborted) return { kind: 'error', message: `${where} did not answer within ${formatDuration(timeoutMs)}: raise provider.prometheus.timeout or make the query cheaper` };
       return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
+    } finally {
+      // Held until here: the text and its parsed form are garbage once the numbers are out.
+      account.close();
     }
   }
 }
@@ -108,20 +179,37 @@ function promTimeout(ms: number): string {
   return `${Math.max(1, Math.ceil(ms))}ms`;
 }
 
-/** Reads a body up to `max` bytes; undefined (and the rest discarded) when it is larger. */
-async function readLimited(res: Response, max: number): Promise<string | undefined> {
+/**
+ * Reads a body of at most `max` bytes, counting every byte against the answer's account as it arrives (waiting
+ * for room while `signal` allows). A Content-Length is counted at once, so that an answer of known size waits
+ * for the room it needs before holding any; bytes beyond it are counted too. Undefined (and the rest
+ * discarded) when the body is larger than `max`.
+ */
+async function readCounted(res: Response, max: number, account: AnswerAccount, signal: AbortSignal): Promise<string | undefined> {
   if (res.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) {
-      await res.body.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(chunk);
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (Number.isSafeInteger(declared) && declared > max) {
+    await res.body.cancel().catch(() => undefined);
+    return undefined;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    if (Number.isSafeInteger(declared) && declared > 0) await account.grow(declared, signal);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > max) {
+        await res.body.cancel().catch(() => undefined);
+        return undefined;
+      }
+      await account.grow(size, signal);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    await res.body.cancel().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Turns fetch's "fetch failed" into its cause: "connect ECONNREFUSED 127.0.0.1:9", "getaddrinfo ENOTFOUND prom". */
@@ -143,11 +231,22 @@ interface ApiBody {
   data?: { resultType?: unknown; result?: unknown };
 }
 
+/** Prometheus's own words, fit for status: printable ASCII only, whitespace folded, at most `max` characters. */
+function sanitize(text: string, max: number): string {
+  const clean = text.replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
+}
+
+/** An errorType as Prometheus writes them (bad_data, execution, timeout, ...), or nothing for anything else. */
+function errorTypeOf(body: ApiBody): string | undefined {
+  return typeof body.errorType === 'string' && /^[a-z_]{1,32}$/.test(body.errorType) ? body.errorType : undefined;
+}
+
 /**
  * Reads an answer of the Prometheus HTTP API. Pure, so that every shape Prometheus (or a proxy in front of it)
- * can send is tested without a server.
+ * can send is tested without a server. No part of an answer's text is returned but a bad_data error's words.
  */
-export function interpretResponse(address: string, status: number, statusText: string, text: string): PromResult {
+export function interpretResponse(address: string, status: number, text: string, limits: SampleLimits = defaultSampleLimits): PromResult {
   const where = `Prometheus at ${address}`;
   let body: ApiBody | undefined;
   try {
@@ -156,25 +255,55 @@ export function interpretResponse(address: string, status: number, statusText: s
   } catch {
     body = undefined;
   }
-  const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  // The standard reason phrase, not the server's: that is the author's text too.
+  const statusLine = `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
   if (body === undefined || (body.status !== 'success' && body.status !== 'error')) {
     if (status < 200 || status >= 300) {
-      const hint = status === 401 || status === 403 ? ': check provider.prometheus.authentication' : snippet === '' ? '' : `: ${snippet}`;
-      return { kind: 'error', message: `${where} answered HTTP ${status} ${statusText}`.trimEnd() + hint };
+      const hint = status === 401 || status === 403 ? ': check provider.prometheus.authentication'
+        : status >= 300 && status < 400 ? ': Sluice follows no redirects, so point provider.prometheus.address at where it leads' : '';
+      return { kind: 'error', message: `${where} answered ${statusLine}${hint}` };
     }
-    return { kind: 'error', message: `${where} answered with something other than the Prometheus API: check provider.prometheus.address (got: ${snippet})` };
+    return { kind: 'error', message: `${where} answered with something other than the Prometheus API: check provider.prometheus.address` };
   }
   if (body.status === 'error') {
-    const detail = typeof body.error === 'string' ? body.error : 'no error text';
-    if (body.errorType === 'bad_data') return { kind: 'error', message: `${where} refused the query: ${detail}` };
-    const type = typeof body.errorType === 'string' ? ` (${body.errorType})` : '';
-    return { kind: 'error', message: `${where} could not run the query, HTTP ${status}${type}: ${detail}` };
+    const type = errorTypeOf(body);
+    if (type === 'bad_data') {
+      // A parse error: it is about the author's own query, which they need to fix, so its words are kept.
+      const detail = typeof body.error === 'string' ? `: ${sanitize(body.error, 160)}` : '';
+      return { kind: 'error', message: `${where} refused the query (bad_data)${detail}` };
+    }
+    const hint = type === 'timeout' || type === 'execution' ? ': make the query cheaper or raise provider.prometheus.timeout' : '';
+    return { kind: 'error', message: `${where} could not run the query, ${statusLine}${type === undefined ? '' : ` (${type})`}${hint}` };
   }
-  return readData(where, body.data);
+  return readData(where, body.data, limits);
 }
 
-function readData(where: string, data: ApiBody['data']): PromResult {
+/** Why an answer holds more samples than Sluice reads, before any of them is converted. */
+function tooManySamples(where: string, resultType: unknown, result: unknown, limits: SampleLimits): string | undefined {
+  if (!Array.isArray(result)) return undefined;
+  if (resultType === 'vector' && result.length > limits.total) {
+    return `${where} answered with ${result.length} series, more than the ${limits.total} samples Sluice reads in one answer: aggregate the query (sum, topk)`;
+  }
+  if (resultType !== 'matrix') return undefined;
+  let total = 0;
+  for (const series of result) {
+    const points = (series as { values?: unknown } | null)?.values;
+    const n = Array.isArray(points) ? points.length : 0;
+    if (n > limits.perSeries) {
+      return `${where} answered with ${n} points in one series, more than the ${limits.perSeries} Sluice reads per series: use a longer range.step or a shorter range.lookback`;
+    }
+    total += n;
+  }
+  if (total > limits.total) {
+    return `${where} answered with ${total} samples (series × points), more than the ${limits.total} Sluice reads in one answer: aggregate the query (sum, topk) or use a longer range.step`;
+  }
+  return undefined;
+}
+
+function readData(where: string, data: ApiBody['data'], limits: SampleLimits): PromResult {
   const result = data?.result;
+  const over = tooManySamples(where, data?.resultType, result, limits);
+  if (over !== undefined) return { kind: 'error', message: over };
   try {
     switch (data?.resultType) {
       case 'scalar':
@@ -190,7 +319,7 @@ function readData(where: string, data: ApiBody['data']): PromResult {
       case 'string':
         return { kind: 'error', message: `${where} returned a string, not numbers: the query must return a number, a vector or a range` };
       default:
-        return { kind: 'error', message: `${where} returned an unknown result type ${JSON.stringify(data?.resultType)}` };
+        return { kind: 'error', message: `${where} returned an unknown result type: the query must return a number, a vector or a range` };
     }
   } catch (err) {
     return { kind: 'error', message: `${where} returned a result Sluice cannot read: ${err instanceof Error ? err.message : String(err)}` };
@@ -202,7 +331,8 @@ function asArray(value: unknown, series?: unknown): unknown[] {
   if (series !== null && typeof series === 'object' && ('histogram' in series || 'histograms' in series)) {
     throw new Error('native histogram samples have no single value: wrap the query in histogram_quantile or histogram_sum');
   }
-  throw new Error(`expected a list, got ${JSON.stringify(value)?.slice(0, 80)}`);
+  // Says what kind of thing came, never what it said: the answer's text stays out of status.
+  throw new Error(`expected a list, got ${value === null ? 'null' : typeof value}`);
 }
 
 /** Reads one [timestamp, "value"] pair; Prometheus writes NaN and infinities as "NaN", "+Inf" and "-Inf". */
@@ -212,6 +342,6 @@ function readSample(pair: unknown, series?: unknown): number {
   if (raw === '-Inf') return -Infinity;
   if (raw === 'NaN') return NaN;
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (Number.isNaN(value)) throw new Error(`sample value ${JSON.stringify(raw)} is not a number`);
+  if (Number.isNaN(value)) throw new Error(`a sample value (a ${typeof raw}) is not a number`);
   return value;
 }

@@ -3,6 +3,7 @@
  * controller whose Rollouts use no setFlag step and no freeze flag never needs Unleash, and the connection is
  * only made when the first Rollout asks for it (unleashConnection.ts).
  */
+import type { TenancyPolicy } from './tenancy.ts';
 
 export interface UnleashSettings {
   /** Base URL of the Unleash server, e.g. http://unleash.unleash:4242 (the /api/... paths are added here). */
@@ -15,6 +16,11 @@ export interface UnleashSettings {
   defaultEnvironment: string;
   /** Project of a flag when the step names none (the schema's own default is 'default' too). */
   defaultProject: string;
+  /**
+   * Which projects and environments each namespace's setFlag steps may change (--unleash-tenancy). Absent: only
+   * the default project in the default environment (tenancy.ts).
+   */
+  tenancy?: TenancyPolicy | undefined;
 }
 
 /** The environment variables proposed for config.ts; messages name them so a user knows what to set. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FreezeClient } from './freezeGate.ts';
 import { unleashDefaults, type UnleashSettings } from './settings.ts';
 import { UnleashAdmin } from './unleashAdmin.ts';
+import { parseTenancy, type TenancyPolicy } from './tenancy.ts';
 import { UnleashConnection } from './unleashConnection.ts';
 
 const settings: UnleashSettings = { url: 'http://unleash:4242/api', adminToken: '*:*.admin', clientToken: 'default:development.client', ...unleashDefaults };
@@ -68,5 +69,16 @@ describe('UnleashConnection', () => {
   it('hands out the default environment and project for steps that name none', () => {
     const connection = new UnleashConnection({ ...settings, defaultEnvironment: 'production' });
     expect([connection.defaultEnvironment, connection.defaultProject]).toEqual(['production', 'default']);
+  });
+
+  it("checks a namespace's flags against the tenancy setting, or the default project and environment without one", () => {
+    const plain = new UnleashConnection(settings);
+    expect(plain.flagAllowed('shop', { project: 'default', environment: 'development' })).toBeUndefined();
+    expect(plain.flagAllowed('shop', { project: 'payments', environment: 'development' }, 'spec.strategy.canary.steps[1].setFlag'))
+      .toMatch(/^spec\.strategy\.canary\.steps\[1\]\.setFlag\.project: .*with no --unleash-tenancy/);
+    const tenancy = parseTenancy('{namespaces: {shop: {projects: [payments], environments: [production]}}}') as TenancyPolicy;
+    const policed = new UnleashConnection({ ...settings, tenancy });
+    expect(policed.flagAllowed('shop', { project: 'payments', environment: 'production' })).toBeUndefined();
+    expect(policed.flagAllowed('blog', { project: 'default', environment: 'development' })).toMatch(/namespace blog may not change Unleash flags/);
   });
 });

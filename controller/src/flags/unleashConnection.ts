@@ -4,6 +4,7 @@
  */
 import { FreezeGate, type FreezeContext, type FreezeGateOptions, type FreezeReading } from './freezeGate.ts';
 import { missingSettings, unleashBaseUrl, type UnleashSettings } from './settings.ts';
+import { defaultTenancy, flagAllowed, type FlagTarget, type TenancyPolicy } from './tenancy.ts';
 import { UnleashAdmin, type FlagAdmin } from './unleashAdmin.ts';
 
 /** Either the thing asked for, or why the settings do not allow it (a message for InvalidSpec). */
@@ -36,6 +37,19 @@ export class UnleashConnection {
 
   get defaultProject(): string {
     return this.#settings.defaultProject;
+  }
+
+  /** The policy in force: the setting's, or the default project and environment alone. */
+  get tenancy(): TenancyPolicy {
+    return this.#settings.tenancy ?? defaultTenancy(this.#settings.defaultProject, this.#settings.defaultEnvironment);
+  }
+
+  /**
+   * Why the Rollouts of `namespace` may not change flags in `target` (a message for InvalidSpec naming
+   * `<field>.project` or `<field>.environment` and the setting), or undefined when they may. Pure; no I/O.
+   */
+  flagAllowed(namespace: string, target: FlagTarget, field?: string): string | undefined {
+    return flagAllowed(this.tenancy, namespace, target, field);
   }
 
   /** The Admin API client for setFlag steps and restores. */

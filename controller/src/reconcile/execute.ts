@@ -71,11 +71,11 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
   for (const event of plan.events) ctx.events.record(ctx.rollout, event);
 
   // 2. The effects; a failure is reported in status and the key retried, the decisions stay recorded.
-  let failure: unknown;
+  let failure: Error | undefined;
   try {
     await applyEffects(ctx, plan);
   } catch (err) {
-    failure = err;
+    failure = err instanceof Error ? err : new Error(String(err));
   }
 
   // 3. The manual request, now that status says what was done with it (also when an effect failed: the request

@@ -6,7 +6,9 @@
  * converges from whatever state it finds.
  */
 import type { Logger } from 'pino';
-import type { Measurement } from '../api/types.ts';
+import { resolveSteps } from '../api/steps.ts';
+import type { Measurement, Rollout } from '../api/types.ts';
+import type { SpecError } from '../api/validate.ts';
 import type { MeasureTaskDeps } from '../analysis/measureTask.ts';
 import type { AdminResult } from '../flags/unleashAdmin.ts';
 import type { UnleashConnection } from '../flags/unleashConnection.ts';
@@ -80,6 +82,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     const router = routerFor(rollout, deps.routerDeps);
     const at = now();
     const world = observeWorld(deps.caches, rollout, router, at);
+    world.specErrors.push(...flagTenancyErrors(rollout, deps.unleash));
     const gates = observeGates(rollout, at, {
       templates: deps.templates,
       measurement: (id) => {
@@ -126,7 +129,30 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
   };
 }
 
-function unleashView(deps: ReconcilerDeps, key: string, rollout: Parameters<typeof flagTaskId>[0], monotonic: () => number): UnleashView {
+/**
+ * Every setFlag step must name a project and environment the Rollout's namespace may change (--unleash-tenancy):
+ * anything else makes the whole Rollout InvalidSpec, so no flag of another team moves, not even the allowed ones.
+ */
+function flagTenancyErrors(rollout: Rollout, unleash: UnleashConnection): SpecError[] {
+  let steps: ReturnType<typeof resolveSteps>;
+  try {
+    steps = resolveSteps(rollout.spec);
+  } catch {
+    return []; // the planner reports an unreadable spec
+  }
+  const errors: SpecError[] = [];
+  for (const step of steps) {
+    if (step.kind !== 'setFlag') continue;
+    const target = { project: step.flag.project, environment: step.flag.environment ?? unleash.defaultEnvironment };
+    const denied = unleash.flagAllowed(rollout.metadata.namespace!, target, `${step.field}.setFlag`);
+    if (denied === undefined) continue;
+    const colon = denied.indexOf(': ');
+    errors.push({ field: denied.slice(0, colon), message: denied.slice(colon + 2), code: 'InvalidStep' });
+  }
+  return errors;
+}
+
+function unleashView(deps: ReconcilerDeps, key: string, rollout: Rollout, monotonic: () => number): UnleashView {
   const admin = deps.unleash.admin();
   return {
     defaultEnvironment: deps.unleash.defaultEnvironment,

@@ -1,0 +1,88 @@
+/**
+ * Tenancy of feature flags, against a real Unleash server: the controller is told (--unleash-tenancy) which
+ * Unleash projects and environments each namespace's Rollouts may change. A Rollout that names another project or
+ * environment is InvalidSpec, saying which field and which setting, and its flag does not move in Unleash (read
+ * back); within the policy, the same namespace's flags move as before.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
+import { connectUnleash } from '../fixtures/unleash.ts';
+import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { createRollout, waitForRollout } from './rolloutStory.ts';
+import { installSluiceCrds } from './sluice-crds.ts';
+import { adminKubeConfig, useNamespace } from './support.ts';
+
+const shop = useNamespace('tenancy-shop');
+const unleashInfo = inject('unleash');
+const controllers: ControllerProcess[] = [];
+const unleash = () => connectUnleash(unleashInfo!);
+const features = '/api/admin/projects/default/features';
+
+interface FeatureEnv { name: string; enabled: boolean; strategies: { name: string; parameters?: { rollout?: string } }[] }
+
+async function createFlag(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await unleash().admin('POST', features, { name, type: 'release' });
+  return name;
+}
+
+/** The flag in every environment, as Unleash has it: enabled, and its gradual-rollout percentages. */
+async function flagEverywhere(name: string): Promise<Record<string, { enabled: boolean; rollouts: number[] }>> {
+  const f = (await unleash().admin('GET', `${features}/${name}`)) as { environments: FeatureEnv[] };
+  return Object.fromEntries(f.environments.map((e) => [e.name, {
+    enabled: e.enabled,
+    rollouts: e.strategies.filter((s) => s.name === 'flexibleRollout').map((s) => Number(s.parameters?.rollout)),
+  }]));
+}
+
+const flagOnly = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({ strategy: { canary: { steps } } });
+const invalidSpec = (r: Rollout) => r.status?.conditions?.find((c) => c.type === 'InvalidSpec' && c.status === 'True');
+
+beforeAll(async () => {
+  if (unleashInfo === null) throw new Error('this suite needs Unleash: include it in SLUICE_TEST_SERVICES');
+  await installSluiceCrds(adminKubeConfig());
+  // The shop namespace may change the default project in development only; no other namespace may change any flag.
+  const tenancy = { namespaces: { [shop.name]: { projects: ['default'], environments: ['development'] } } };
+  controllers.push(await startController({
+    namespace: shop.name,
+    env: { SLUICE_UNLEASH_URL: unleashInfo.url, SLUICE_UNLEASH_ADMIN_TOKEN: unleashInfo.adminToken, SLUICE_UNLEASH_CLIENT_TOKEN: unleashInfo.clientToken, SLUICE_UNLEASH_TENANCY: JSON.stringify(tenancy) },
+  }));
+});
+afterAll(async () => {
+  await Promise.all(controllers.map((c) => c.stop()));
+});
+
+describe('given a controller with an Unleash tenancy policy', () => {
+  it('a Rollout naming an environment its namespace may not change is InvalidSpec, and the flag does not move in any environment', async () => {
+    const flag = await createFlag('prod-only');
+    const before = await flagEverywhere(flag);
+    await createRollout(shop.name, 'to-production', flagOnly([{ setFlag: { name: flag, rollout: 50, environment: 'production' } }, { pause: { duration: '1s' } }]));
+    const r = await waitForRollout(shop.name, 'to-production', 'InvalidSpec', (x) => invalidSpec(x) !== undefined, 30_000);
+    expect(invalidSpec(r)?.message).toMatch(new RegExp(
+      `spec\\.strategy\\.canary\\.steps\\[0\\]\\.setFlag\\.environment: the Rollouts of namespace ${shop.name} may not change flags in Unleash environment production ` +
+        '\\(allowed: development\\).*--unleash-tenancy / SLUICE_UNLEASH_TENANCY'));
+    // Give a wrongly wired controller the time to write, then read the flag back from Unleash.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await flagEverywhere(flag)).toEqual(before);
+    expect((await waitForRollout(shop.name, 'to-production', 'still InvalidSpec', () => true)).status?.flags ?? []).toEqual([]);
+  });
+
+  it('a Rollout naming a project its namespace may not use is InvalidSpec before Unleash is asked anything', async () => {
+    const flag = await createFlag('other-team');
+    const before = await flagEverywhere(flag);
+    await createRollout(shop.name, 'other-project', flagOnly([{ setFlag: { name: flag, rollout: 10, project: 'payments' } }]));
+    const r = await waitForRollout(shop.name, 'other-project', 'InvalidSpec', (x) => invalidSpec(x) !== undefined, 30_000);
+    // The policy's words, not Unleash's "project not found": the check comes first.
+    expect(invalidSpec(r)?.message).toMatch(/steps\[0\]\.setFlag\.project: .* may not change flags of Unleash project payments \(allowed: default\)/);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await flagEverywhere(flag)).toEqual(before);
+  });
+
+  it('within its policy, the same namespace moves its flag and ends Healthy (the control)', async () => {
+    const flag = await createFlag('allowed');
+    await createRollout(shop.name, 'allowed', flagOnly([{ setFlag: { name: flag, rollout: 30 } }]));
+    await waitForRollout(shop.name, 'allowed', 'Healthy', (x) => x.status?.phase === 'Healthy', 60_000);
+    expect((await flagEverywhere(flag)).development).toEqual({ enabled: true, rollouts: [30] });
+  });
+});
