@@ -8,6 +8,9 @@
  * KubeJsonApi (the informers' list and watch), with the request and its response together.
  * Middleware would not do: its post hook gets the response without the request it answers, and a per-call
  * `middleware` option replaces the static list unless the caller asks for "append".
+ * With a `fence`, it is also where writes are fenced: a write is checked when it is asked for, again after its wait
+ * for a token, and last when undici hands it a connection, right before its bytes go out. A write waiting for a
+ * token when leadership ends is dropped at once. Reads are never fenced: a follower keeps its caches warm.
  * Not covered: client-node's Watch, Exec, Attach, PortForward, Log and Metrics, which open their own connections;
  * Sluice uses none of them (informers watch through KubeJsonApi).
  */
@@ -24,8 +27,10 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import type { Dispatcher } from 'undici';
 import { ConnectionPool, defaultRequestTimeoutMs, failureMeansDeadConnection } from './connectionPool.ts';
 import { TokenBucket, type RateLimit } from './rateLimit.ts';
+import { notLeaderCause, type WriteFence } from './writeFence.ts';
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
 
@@ -42,7 +47,14 @@ export interface KubeInstrumentation {
   userAgent?: string;
   /** Deadline for a response's headers and between body chunks, lists and watches aside; default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Checked before every POST, PUT, PATCH and DELETE leaves (see above). For the reconciler's client only: the leader
+   * elector's own Lease client must not be fenced, or a replica could never become leader.
+   */
+  fence?: WriteFence;
 }
+
+const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 // The namespace object's own subresources: /api/v1/namespaces/{name}/status is not a resource named "status".
 const namespaceSubresources = new Set(['status', 'finalize']);
@@ -133,23 +145,34 @@ export function dropConnections(kc: KubeConfig): void {
   if (kc instanceof InstrumentedKubeConfig) kc.dropConnections();
 }
 
-function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: KubeInstrumentation, pool: ConnectionPool): HttpLibrary {
+function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit, fence }: KubeInstrumentation, pool: ConnectionPool): HttpLibrary {
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit);
+  const fenced = fence === undefined ? undefined : fencedDispatchers(fence);
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
+      const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
+      const write = fence !== undefined && mutatingMethods.has(request.getHttpMethod().toUpperCase());
+      const what = `${verb} ${resource}`;
+      // Checked first so that a follower's write does not take a token from the reads behind it.
+      if (write) fence.check(what);
       if (bucket !== undefined) {
-        await bucket.take();
+        const signals = [request.getSignal(), write ? fence.lost() : undefined].filter((s) => s !== undefined);
+        await bucket.take(signals.length === 0 ? undefined : AbortSignal.any(signals));
         // Given up on while it waited for its turn: it was never sent, so it is not counted.
         request.getSignal()?.throwIfAborted();
       }
-      const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
+      // The wait may have been long, or the timer that aborts fence.lost() late: ask again.
+      if (write) fence.check(what);
       // Lists and watches keep a connection of their own (see connectionPool.ts); the rest share the pool.
       const shared = verb === 'list' || verb === 'watch' ? undefined : pool.dispatcherFor(request.getDispatcher());
-      if (shared !== undefined) request.setDispatcher(shared);
+      if (shared !== undefined) request.setDispatcher(write && fenced !== undefined ? fenced(shared, what) : shared);
       let response: ResponseContext;
       try {
         response = await inner.send(request).toPromise();
       } catch (err) {
+        // Refused by the fence at the socket: never sent, and no sign of a dead connection.
+        const notLeader = notLeaderCause(err);
+        if (notLeader !== undefined) throw notLeader;
         if (shared !== undefined && failureMeansDeadConnection(request.getSignal())) pool.drop(shared);
         observe?.(verb, 'error', resource);
         throw err;
@@ -158,6 +181,31 @@ function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: Kub
       if (shared !== undefined && response.httpStatusCode === 401) pool.drop(shared);
       observe?.(verb, response.httpStatusCode, resource);
       return response;
+    },
+  });
+}
+
+/**
+ * `dispatcher` with the fence checked when undici starts writing the request on a connection: after the handshake
+ * of a new connection and fetch's own steps, the last moment before its bytes leave. A throw there fails the
+ * request before anything is written, and keeps the connection.
+ */
+function fencedDispatchers(fence: WriteFence): (dispatcher: Dispatcher, what: string) => Dispatcher {
+  return (dispatcher, what) => dispatcher.compose((dispatch) => (opts, handler) => dispatch(opts, fenceAtSocket(handler, fence, what)));
+}
+
+// A Proxy, not a decorator class: fetch's handler has methods of its own (onResponseStarted) that must still be reached.
+function fenceAtSocket(handler: Dispatcher.DispatchHandler, fence: WriteFence, what: string): Dispatcher.DispatchHandler {
+  return new Proxy(handler, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property !== 'onRequestStart') return method.bind(target);
+      return (...args: unknown[]): unknown => {
+        fence.check(what);
+        return method.apply(target, args);
+      };
     },
   });
 }
