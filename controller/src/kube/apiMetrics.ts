@@ -27,10 +27,9 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import type { Dispatcher } from 'undici';
 import { ConnectionPool, defaultRequestTimeoutMs, failureMeansDeadConnection } from './connectionPool.ts';
 import { TokenBucket, type RateLimit } from './rateLimit.ts';
-import { notLeaderCause, type WriteFence } from './writeFence.ts';
+import { fenceAtSocket, notLeaderCause, type WriteFence } from './writeFence.ts';
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
 
@@ -147,7 +146,6 @@ export function dropConnections(kc: KubeConfig): void {
 
 function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit, fence }: KubeInstrumentation, pool: ConnectionPool): HttpLibrary {
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit);
-  const fenced = fence === undefined ? undefined : fencedDispatchers(fence);
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
       const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
@@ -165,7 +163,7 @@ function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit, fence
       if (write) fence.check(what);
       // Lists and watches keep a connection of their own (see connectionPool.ts); the rest share the pool.
       const shared = verb === 'list' || verb === 'watch' ? undefined : pool.dispatcherFor(request.getDispatcher());
-      if (shared !== undefined) request.setDispatcher(write && fenced !== undefined ? fenced(shared, what) : shared);
+      if (shared !== undefined) request.setDispatcher(write ? fenceAtSocket(shared, fence, what) : shared);
       let response: ResponseContext;
       try {
         response = await inner.send(request).toPromise();
@@ -181,31 +179,6 @@ function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit, fence
       if (shared !== undefined && response.httpStatusCode === 401) pool.drop(shared);
       observe?.(verb, response.httpStatusCode, resource);
       return response;
-    },
-  });
-}
-
-/**
- * `dispatcher` with the fence checked when undici starts writing the request on a connection: after the handshake
- * of a new connection and fetch's own steps, the last moment before its bytes leave. A throw there fails the
- * request before anything is written, and keeps the connection.
- */
-function fencedDispatchers(fence: WriteFence): (dispatcher: Dispatcher, what: string) => Dispatcher {
-  return (dispatcher, what) => dispatcher.compose((dispatch) => (opts, handler) => dispatch(opts, fenceAtSocket(handler, fence, what)));
-}
-
-// A Proxy, not a decorator class: fetch's handler has methods of its own (onResponseStarted) that must still be reached.
-function fenceAtSocket(handler: Dispatcher.DispatchHandler, fence: WriteFence, what: string): Dispatcher.DispatchHandler {
-  return new Proxy(handler, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property);
-      if (typeof value !== 'function') return value;
-      const method = value as (...args: unknown[]) => unknown;
-      if (property !== 'onRequestStart') return method.bind(target);
-      return (...args: unknown[]): unknown => {
-        fence.check(what);
-        return method.apply(target, args);
-      };
     },
   });
 }

@@ -4,6 +4,7 @@
  * before a wait (the rate limiter, a connection handshake) proves nothing about the moment the write reaches the
  * server, and by then the next leader may be acting.
  */
+import type { Dispatcher } from 'undici';
 
 /** A write refused because this replica is not, or no longer, the leader. Never retried: the process stops leading. */
 export class NotLeaderError extends Error {
@@ -50,4 +51,30 @@ export function notLeaderCause(err: unknown): NotLeaderError | undefined {
     if (e instanceof NotLeaderError) return e;
   }
   return undefined;
+}
+
+/**
+ * `dispatcher` with `fence` checked when undici starts writing a request on a connection: after the handshake of
+ * a new connection and fetch's own steps, the last moment before its bytes leave. A refusal fails the request
+ * (fetch rejects with the NotLeaderError as its cause, see notLeaderCause) before anything is written, and keeps
+ * the connection. For writes only: every request through it is fenced.
+ */
+export function fenceAtSocket(dispatcher: Dispatcher, fence: WriteFence, what: string): Dispatcher {
+  return dispatcher.compose((dispatch) => (opts, handler) => dispatch(opts, checkingOnStart(handler, fence, what)));
+}
+
+// A Proxy, not a decorator class: fetch's handler has methods of its own (onResponseStarted) that must still be reached.
+function checkingOnStart(handler: Dispatcher.DispatchHandler, fence: WriteFence, what: string): Dispatcher.DispatchHandler {
+  return new Proxy(handler, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property !== 'onRequestStart') return method.bind(target);
+      return (...args: unknown[]): unknown => {
+        fence.check(what);
+        return method.apply(target, args);
+      };
+    },
+  });
 }
