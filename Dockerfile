@@ -12,8 +12,17 @@
 # else (no compiler, no sources, no npm cache). --ignore-scripts: no production dependency has an install script,
 # and the one dev dependency that needs its own (the `node` package, which fetches Node 24 for machines without
 # it) has nothing to do where the base image is Node 24 already.
+#
+# The base image is pinned by digest, the tag only saying which one it is: a tag moves (every Debian fix rebuilds
+# it), so the same commit could build a different image tomorrow. Node 24.21.0, the version of the `node` dev
+# dependency the tests run on. To update: `docker buildx imagetools inspect node:<version>-slim` prints the digest
+# of the whole image (the index over its platforms); put it in all three FROM lines.
+#
+# The final stage drops the package managers the base image ships (npm, npx, corepack, yarn): the controller
+# runs with node alone, and a package manager in a running controller's image is only attack surface (and CVE
+# reports to triage).
 
-FROM node:24-slim AS build
+FROM node:24.21.0-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6 AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -23,12 +32,14 @@ COPY dashboard ./dashboard
 # tsc into dist/, then vite bundles the dashboard page into dashboard/dist.
 RUN npm run build
 
-FROM node:24-slim AS runtime-deps
+FROM node:24.21.0-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6 AS runtime-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:24-slim
+FROM node:24.21.0-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
+# /usr/local/lib/node_modules holds npm and corepack; the bin entries are their links, and yarn's.
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-v*
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=runtime-deps /app/node_modules ./node_modules

@@ -6,10 +6,10 @@ if (major < 23 || (major === 23 && minor < 6)) {
   console.error(`kubectl-sluice needs Node.js 24 (found ${process.version}); run it through npm exec -- kubectl-sluice, which uses the project's Node`);
   process.exit(1);
 }
-const { run } = await import('../controller/src/plugin/cli.ts');
+const { run, errorText } = await import('../controller/src/plugin/cli.ts');
 try {
   process.exitCode = await run(process.argv.slice(2), (s) => console.log(s));
 } catch (err) {
-  console.error(`error: ${err?.body?.message ?? err?.message ?? err}`);
+  console.error(errorText(err));
   process.exitCode = 1;
 }

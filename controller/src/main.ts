@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type ControllerConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
 import { instrumentKubeConfig, type KubeVerb } from './kube/apiMetrics.ts';
 import { LeaderElector } from './kube/leaderElection.ts';
+import { leaderFence, type WriteFence } from './kube/writeFence.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type KubeApiVerb } from './metrics.ts';
 import { createDashboard, type Dashboard } from './dashboard/dashboard.ts';
@@ -45,10 +46,12 @@ async function main(): Promise<void> {
   const base = new KubeConfig();
   if (config.kubeconfig !== undefined) base.loadFromFile(config.kubeconfig);
   else base.loadFromDefault();
-  const instrumented = () => instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
+  const instrumented = (fence?: WriteFence) => instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
     rateLimit: { qps: config.kubeApiQps, burst: config.kubeApiBurst },
     userAgent: `sluice/${version}`,
+    ...(fence === undefined ? {} : { fence }),
   });
+  // The dashboard's client: unfenced, since a person's action is allowed on any replica (the reconciler has its own).
   const kc = instrumented();
 
   // Filled once the informers run; the shutdown and leader callbacks are made before that.
@@ -92,10 +95,12 @@ async function main(): Promise<void> {
     },
     onError: (err) => log.warn({ err }, 'leader election request failed'),
   }) : undefined;
-  const fence = () => {
-    if (elector !== undefined && !elector.isLeader()) throw new Error('not the leader: no write');
-  };
-  const controller = await startController(kc, instrumented(), config, log, metrics, fence);
+  // One fence for every write the reconciler makes: the executor checks it before it asks, the reconciler's client
+  // again right before the request leaves (after its rate-limiter wait), and Unleash admin calls use fence.check
+  // too. Not the Lease client (it must write to lead), not Events (they report, as in client-go), not the
+  // dashboard's client (a person's action, allowed on any replica).
+  const fence = leaderFence(elector);
+  const controller = await startController(instrumented(fence), instrumented(), config, log, metrics, fence.check);
   running.controller = controller;
   const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });

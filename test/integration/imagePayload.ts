@@ -4,10 +4,12 @@
  * run, so the files and commands are the Dockerfile's own, not a second list kept by hand. Two stand-ins, said
  * where they happen: the build stage's full `npm ci` is the repo's node_modules linked in (same lockfile), and
  * `npm cache clean` is skipped (here it would empty the machine's npm cache; in the image it only shrinks a layer).
+ * The base image's own files are not there (a scratch root is empty): an `rm -rf` of them is carried out inside the
+ * stage's root, never on this machine.
  * A RUN line this file does not know fails the build, so a Dockerfile change cannot slip past the tests.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, matchesGlob, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../cluster/paths.ts';
@@ -113,7 +115,20 @@ async function runStep(stage: Stage, command: string, cwd: string): Promise<void
     await run('npm', words.slice(1), { cwd, env, maxBuffer: 16 * 1024 * 1024 });
   } else if (words[0] === 'npm' && words[1] === 'cache') {
     // stand-in: skipped, see the file comment
+  } else if (words[0] === 'rm' && words[1] === '-rf') {
+    for (const path of words.slice(2)) removeInStage(stage, path);
   } else {
     throw new Error(`Dockerfile stage ${stage.name}: RUN ${command} is not handled by test/integration/imagePayload.ts`);
   }
+}
+
+/** `rm -rf path` inside the stage: absolute paths only, a `*` only in the last part, as the shell would expand it. */
+function removeInStage(stage: Stage, path: string): void {
+  if (!isAbsolute(path) || path.split('/').includes('..') || path.slice(0, path.lastIndexOf('/')).includes('*')) {
+    throw new Error(`Dockerfile stage ${stage.name}: rm -rf ${path} is not handled by test/integration/imagePayload.ts`);
+  }
+  const parent = join(stage.root, dirname(path));
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  const names = !last.includes('*') ? [last] : existsSync(parent) ? readdirSync(parent).filter((n) => matchesGlob(n, last)) : [];
+  for (const name of names) rmSync(join(parent, name), { recursive: true, force: true });
 }

@@ -94,6 +94,7 @@ export const invalidCases: InvalidCase[] = [
   rollout('service port 0', { ...validRollout, service: { port: 0 } }, 'spec.service.port', atLeast(1)),
   rollout('a targetPort out of range', { ...validRollout, service: { port: 80, targetPort: 70000 } }, 'spec.service.targetPort', /port number from 1 to 65535 or a port name/),
   { ...rollout('a Rollout name too long for its Services', validRollout, 'metadata.name', /Sluice names its Services <name>-stable and <name>-canary/), name: `checkout-${'x'.repeat(50)}` },
+  { ...rollout('a Rollout name too long for its pods\' label', { ...workload, ...steps({ setWeight: 10 }) }, 'metadata.name', /label value is at most 63/), name: `checkout-${'x'.repeat(55)}` },
   // Top-level fields
   rollout('paused as a string', { ...validRollout, paused: 'yes' }, 'spec.paused', mustBe('boolean')),
   rollout('a progress deadline of 0', { ...validRollout, progressDeadlineSeconds: 0 }, 'spec.progressDeadlineSeconds', atLeast(1)),

@@ -4,9 +4,11 @@
  * never overlap; release() hands over at once. Timings are short (lease 6 s, renew deadline 4 s, retry 1 s) and the
  * assertions leave slack for two busy cores on every bound that a slow machine could stretch.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { instrumentKubeConfig } from '../../controller/src/kube/apiMetrics.ts';
 import { LeaderElector } from '../../controller/src/kube/leaderElection.ts';
+import { leaderFence, NotLeaderError } from '../../controller/src/kube/writeFence.ts';
 import { waitFor } from '../support/wait.ts';
 import { FaultyNetwork } from './faultyNetwork.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
@@ -113,10 +115,22 @@ describe('leader election on a Lease', () => {
       const b = campaign(adminKubeConfig(), 'partition', 'replica-b');
       const sampled = sampleLeadership([a, b]);
       await new Promise((resolve) => setTimeout(resolve, 2 * P)); // b is watching a renew
+      // a's reconciler client is not cut off (only its Lease renewals are), with one token every 8 s: a write queued
+      // now would leave after b has taken over, unless the fence drops it when a stops leading.
+      const writes = instrumentKubeConfig(adminKubeConfig(), () => undefined, { rateLimit: { qps: 1 / 8, burst: 1 }, fence: leaderFence(a.elector) })
+        .makeApiClient(CoreV1Api);
+      const configMap = (name: string) => ({ namespace: ns.name, body: { metadata: { name } } });
+      await writes.createNamespacedConfigMap(configMap('while-leading'));
+      const queuedAt = performance.now();
+      const queued = writes.createNamespacedConfigMap(configMap('after-leading')).then(() => 'sent', (err: unknown) => err);
 
       const partitionedAt = performance.now();
       network.blackhole(); // a's renewals now hang and time out; a itself runs on, unaware
       const aStopped = await sampled.flipped('replica-a', false, partitionedAt);
+      // Dropped when a's term ended (the timer at its renew deadline), not when its token came, 8 s after it asked.
+      const dropped = await queued;
+      expect(dropped).toBeInstanceOf(NotLeaderError);
+      expect(a.elector.leadershipLost().aborted).toBe(true);
       const bStarted = await sampled.flipped('replica-b', true, partitionedAt);
       const facts = `a stopped ${(aStopped - partitionedAt).toFixed(0)} ms after the partition, b started ${(bStarted - partitionedAt).toFixed(0)} ms after it`;
       console.info(`partition: ${facts}`);
@@ -137,6 +151,11 @@ describe('leader election on a Lease', () => {
       const lease = await readLease('partition');
       expect(lease.spec?.holderIdentity).toBe('replica-b');
       expect(lease.spec?.leaseTransitions).toBe(1);
+      // Past the queued write's turn: it never reached the API server.
+      expect(performance.now() - queuedAt).toBeGreaterThan(8_000);
+      const names = (await adminKubeConfig().makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns.name })).items.map((c) => c.metadata?.name);
+      expect(names).toContain('while-leading');
+      expect(names).not.toContain('after-leading');
     } finally {
       await network.close();
     }

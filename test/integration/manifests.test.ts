@@ -130,6 +130,27 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     },
   );
 
+  it('pins every base image by digest, and leaves no package manager in the image it runs', () => {
+    // Static, from the Dockerfile's text: no container engine runs here to look inside the built image.
+    const dockerfile = dockerInstructions(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+    const froms = dockerfile.filter((i) => i.op === 'FROM').map((i) => i.args.split(/\s+/)[0]!);
+    expect(froms.length).toBeGreaterThan(0);
+    // A tag says which image it is, the digest makes it that image whatever the tag points at later.
+    for (const image of froms) expect(image).toMatch(/^node:24\.\d+\.\d+-slim@sha256:[0-9a-f]{64}$/);
+    expect(new Set(froms).size).toBe(1); // one Node for building and running
+    const final = dockerfile.slice(dockerfile.findLastIndex((i) => i.op === 'FROM') + 1);
+    const removal = final.findIndex((i) => i.op === 'RUN' && i.args.startsWith('rm -rf '));
+    expect(removal, 'the final stage removes the package managers').toBeGreaterThanOrEqual(0);
+    const removed = final[removal]!.args.split(/\s+/).slice(2);
+    // npm and corepack live in /usr/local/lib/node_modules, their commands and yarn's are links in /usr/local/bin.
+    for (const path of ['/usr/local/lib/node_modules', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack', '/usr/local/bin/yarn', '/usr/local/bin/yarnpkg', '/opt/yarn-v*']) {
+      expect(removed).toContain(path);
+    }
+    // Nothing after it runs or brings back a package manager, and the container starts node itself.
+    for (const i of final.slice(removal + 1)) expect(`${i.op} ${i.args}`).not.toMatch(/\b(npm|npx|corepack|yarn)\b|^RUN /);
+    expect((JSON.parse(final.find((i) => i.op === 'CMD')!.args) as string[])[0]).toBe('node');
+  });
+
   it('runs the image the Dockerfile builds, the way its CMD does, with the flags, ports and probes the controller has', async () => {
     const { objects } = await render('manifests');
     const deployment = one(objects, 'Deployment');

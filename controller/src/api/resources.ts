@@ -4,6 +4,7 @@
  */
 import { analysisTemplateSpec } from './analysis.schema.ts';
 import type { ResourceDefinition } from './crd.ts';
+import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
 import { rolloutSpec } from './rollout.schema.ts';
 import { rolloutStatus } from './rollout-status.schema.ts';
 
@@ -19,12 +20,18 @@ export const rolloutResource: ResourceDefinition = {
     'measures it with analysis, and promotes it or rolls it back on its own.',
   spec: rolloutSpec,
   status: rolloutStatus,
+  // Names Sluice derives from the Rollout's (workload/names.ts), checked here so that a bad one is refused at once
+  // instead of failing every create later. validate.ts checks the same for Rollouts created before these rules.
   rules: [
     {
       // The Services are named <rollout>-stable and <rollout>-canary; a Service name is a DNS-1035 label.
-      rule: "!has(self.spec) || !has(self.spec.service) || self.metadata.name.matches('^[a-z]([-a-z0-9]{0,54}[a-z0-9])?$')",
+      rule: `!has(self.spec) || !has(self.spec.service) || self.metadata.name.matches('${nameWithServicePattern}')`,
       // No fieldPath: the API server accepts none outside the schema's own properties, so the message names the field.
-      message: 'metadata.name of a Rollout with spec.service must be at most 56 lowercase letters, digits or dashes, starting with a letter: Sluice names its Services <name>-stable and <name>-canary',
+      message: `metadata.name of a Rollout with spec.service must be at most ${maxNameWithService} lowercase letters, digits or dashes, starting with a letter: Sluice names its Services <name>-stable and <name>-canary`,
+    },
+    {
+      rule: `!has(self.spec) || !has(self.spec.workloadRef) || self.metadata.name.size() <= ${maxNameWithWorkload}`,
+      message: `metadata.name of a Rollout with spec.workloadRef must be at most ${maxNameWithWorkload} characters: Sluice labels the ReplicaSets and pods it creates sluice.dev/rollout=<name>, and a label value is at most ${maxNameWithWorkload}`,
     },
   ],
   printerColumns: [

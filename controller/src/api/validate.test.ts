@@ -123,6 +123,24 @@ describe('validateRollout', () => {
       },
     ]);
   });
+
+  it('refuses a name too long for the label Sluice puts on its ReplicaSets and pods, or for its Services', () => {
+    // What the API server now refuses (resources.ts), for a Rollout created before that rule.
+    const long = rollout([{ setWeight: 10 }]);
+    long.metadata.name = `checkout-${'x'.repeat(55)}`; // 64 characters
+    expect(validateRollout(long, lookup)).toEqual([{ field: 'metadata.name', code: 'InvalidName', message: expect.stringMatching(/at most 63 characters \(this one has 64\).*sluice\.dev\/rollout=<name>/) as unknown }]);
+    long.metadata.name = `checkout-${'x'.repeat(54)}`;
+    expect(validateRollout(long, lookup)).toEqual([]);
+
+    const served = rollout([{ setWeight: 10 }]);
+    served.spec.service = { port: 80 };
+    for (const name of [`checkout-${'x'.repeat(48)}`, 'checkout.v2', '2checkout']) {
+      served.metadata.name = name;
+      expect(validateRollout(served, lookup), name).toEqual([{ field: 'metadata.name', code: 'InvalidName', message: expect.stringContaining('<name>-stable and <name>-canary') as unknown }]);
+    }
+    served.metadata.name = `checkout-${'x'.repeat(47)}`; // 56: checkout-xxx-stable is 63
+    expect(validateRollout(served, lookup)).toEqual([]);
+  });
 });
 
 describe('validateRollout: bounds the CRD also enforces, for objects older than its rules', () => {

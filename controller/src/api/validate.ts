@@ -1,5 +1,6 @@
 /**
- * Checks of a Rollout that the API server cannot make because they need other objects: do the referenced
+ * Checks of a Rollout that the API server cannot make because they need other objects, or did not make because the
+ * object is older than the rule (names Sluice derives from the Rollout's). Do the referenced
  * AnalysisTemplates exist, does each analysis pass the arguments its templates require, do two templates of one
  * analysis define the same metric. The controller turns the errors into the InvalidSpec condition and touches
  * nothing else; each error names the field and says what to do.
@@ -9,13 +10,14 @@
  * data (OutOfRange, TooExpensive).
  */
 import { conditionCostProblem } from '../analysis/celProgram.ts';
+import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
 import { metricLimits } from './analysis.schema.ts';
 import { DurationError, isDuration, longerThan, parseDuration } from './duration.ts';
 import { rolloutLimits } from './rollout.schema.ts';
 import { analysesOf, StepError, stepField, stepsField, type ResolvedAnalysis, type ResolvedTemplateRef } from './steps.ts';
 import type { AnalysisTemplateSpec, Metric, Rollout } from './types.ts';
 
-export type SpecErrorCode = 'TemplateNotFound' | 'MissingArg' | 'UnknownArg' | 'DuplicateMetric' | 'InvalidStep' | 'OutOfRange' | 'TooExpensive';
+export type SpecErrorCode = 'TemplateNotFound' | 'MissingArg' | 'UnknownArg' | 'DuplicateMetric' | 'InvalidStep' | 'OutOfRange' | 'TooExpensive' | 'InvalidName';
 
 export interface SpecError {
   /** Path of the offending field, e.g. spec.strategy.canary.steps[2].analysis.templates[0].templateName. */
@@ -170,10 +172,35 @@ function rolloutLimitErrors(rollout: Rollout): SpecError[] {
 }
 
 /**
+ * The API server refuses these names (resources.ts), but only for Rollouts created or renamed since the rules came:
+ * an older one would fail every create of its ReplicaSets or Services, with nothing in its status to say why.
+ */
+function nameErrors(rollout: Rollout): SpecError[] {
+  const name = rollout.metadata.name ?? '';
+  if (rollout.spec.service !== undefined && !new RegExp(nameWithServicePattern).test(name)) {
+    return [{
+      field: 'metadata.name', code: 'InvalidName',
+      message: `a Rollout with spec.service needs a name of at most ${maxNameWithService} lowercase letters, digits or dashes, starting with a letter, ` +
+        `since Sluice names its Services <name>-stable and <name>-canary: recreate it under a shorter name`,
+    }];
+  }
+  if (rollout.spec.workloadRef !== undefined && name.length > maxNameWithWorkload) {
+    return [{
+      field: 'metadata.name', code: 'InvalidName',
+      message: `a Rollout with spec.workloadRef needs a name of at most ${maxNameWithWorkload} characters (this one has ${name.length}), ` +
+        `since Sluice labels its ReplicaSets and pods sluice.dev/rollout=<name>: recreate it under a shorter name`,
+    }];
+  }
+  return [];
+}
+
+/**
  * Returns every problem with the Rollout that only the controller can see (empty when there is none). A step that
  * cannot be read (which the API server should have refused) is reported as InvalidStep rather than thrown.
  */
 export function validateRollout(rollout: Rollout, lookup: TemplateLookup): SpecError[] {
+  const names = nameErrors(rollout);
+  if (names.length > 0) return names;
   const namespace = rollout.metadata.namespace ?? 'default';
   let analyses: ResolvedAnalysis[];
   try {

@@ -8,6 +8,9 @@
  * KubeJsonApi (the informers' list and watch), with the request and its response together.
  * Middleware would not do: its post hook gets the response without the request it answers, and a per-call
  * `middleware` option replaces the static list unless the caller asks for "append".
+ * With a `fence`, it is also where writes are fenced: a write is checked when it is asked for, again after its wait
+ * for a token, and last when undici hands it a connection, right before its bytes go out. A write waiting for a
+ * token when leadership ends is dropped at once. Reads are never fenced: a follower keeps its caches warm.
  * Not covered: client-node's Watch, Exec, Attach, PortForward, Log and Metrics, which open their own connections;
  * Sluice uses none of them (informers watch through KubeJsonApi).
  */
@@ -26,6 +29,7 @@ import {
 } from '@kubernetes/client-node';
 import { ConnectionPool, defaultRequestTimeoutMs, failureMeansDeadConnection } from './connectionPool.ts';
 import { TokenBucket, type RateLimit } from './rateLimit.ts';
+import { fenceAtSocket, notLeaderCause, type WriteFence } from './writeFence.ts';
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
 
@@ -42,7 +46,14 @@ export interface KubeInstrumentation {
   userAgent?: string;
   /** Deadline for a response's headers and between body chunks, lists and watches aside; default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Checked before every POST, PUT, PATCH and DELETE leaves (see above). For the reconciler's client only: the leader
+   * elector's own Lease client must not be fenced, or a replica could never become leader.
+   */
+  fence?: WriteFence;
 }
+
+const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 // The namespace object's own subresources: /api/v1/namespaces/{name}/status is not a resource named "status".
 const namespaceSubresources = new Set(['status', 'finalize']);
@@ -133,23 +144,33 @@ export function dropConnections(kc: KubeConfig): void {
   if (kc instanceof InstrumentedKubeConfig) kc.dropConnections();
 }
 
-function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit }: KubeInstrumentation, pool: ConnectionPool): HttpLibrary {
+function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit, fence }: KubeInstrumentation, pool: ConnectionPool): HttpLibrary {
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit);
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
+      const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
+      const write = fence !== undefined && mutatingMethods.has(request.getHttpMethod().toUpperCase());
+      const what = `${verb} ${resource}`;
+      // Checked first so that a follower's write does not take a token from the reads behind it.
+      if (write) fence.check(what);
       if (bucket !== undefined) {
-        await bucket.take();
+        const signals = [request.getSignal(), write ? fence.lost() : undefined].filter((s) => s !== undefined);
+        await bucket.take(signals.length === 0 ? undefined : AbortSignal.any(signals));
         // Given up on while it waited for its turn: it was never sent, so it is not counted.
         request.getSignal()?.throwIfAborted();
       }
-      const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
+      // The wait may have been long, or the timer that aborts fence.lost() late: ask again.
+      if (write) fence.check(what);
       // Lists and watches keep a connection of their own (see connectionPool.ts); the rest share the pool.
       const shared = verb === 'list' || verb === 'watch' ? undefined : pool.dispatcherFor(request.getDispatcher());
-      if (shared !== undefined) request.setDispatcher(shared);
+      if (shared !== undefined) request.setDispatcher(write ? fenceAtSocket(shared, fence, what) : shared);
       let response: ResponseContext;
       try {
         response = await inner.send(request).toPromise();
       } catch (err) {
+        // Refused by the fence at the socket: never sent, and no sign of a dead connection.
+        const notLeader = notLeaderCause(err);
+        if (notLeader !== undefined) throw notLeader;
         if (shared !== undefined && failureMeansDeadConnection(request.getSignal())) pool.drop(shared);
         observe?.(verb, 'error', resource);
         throw err;

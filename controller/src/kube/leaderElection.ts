@@ -7,9 +7,10 @@
  * reads). Every write carries the resourceVersion it was based on, so two replicas can never both succeed in
  * taking one version of the Lease.
  *
- * isLeader() is the fence: the executor asks it right before each write. It turns false renewDeadline after the
- * last successful renew was sent, even if this process is too wedged to notice, and another replica can take
- * over only after seeing the Lease unchanged for leaseDuration (> renewDeadline).
+ * isLeader() is the fence (writeFence.ts): it is asked right before each write leaves, after any wait. It turns false
+ * renewDeadline after the last successful renew was sent, even if this process is too wedged to notice, and another
+ * replica can take over only after seeing the Lease unchanged for leaseDuration (> renewDeadline).
+ * leadershipLost() lets writes that are waiting (in the rate limiter) give up the moment leadership ends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -21,6 +22,7 @@ import {
   type KubeConfig,
   type V1Lease,
 } from '@kubernetes/client-node';
+import { NotLeaderError } from './writeFence.ts';
 import { checkElectionTimings, decideElection, withinRenewDeadline, type ElectionAction, type ObservedLease } from './leaseDecision.ts';
 
 export interface LeaderElectionOptions {
@@ -64,6 +66,8 @@ export class LeaderElector {
   #lastRenewAtMs: number | undefined;
   #leading = false;
   #fence: NodeJS.Timeout | undefined;
+  /** Aborted when the current term of leadership ends; born aborted, as this replica does not lead yet. */
+  #term = abortedTerm();
 
   constructor(kc: KubeConfig, options: LeaderElectionOptions) {
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
@@ -85,6 +89,12 @@ export class LeaderElector {
    * An arrow function, so that it can be handed to the executor on its own.
    */
   readonly isLeader = (): boolean => this.#leading && withinRenewDeadline(this.#lastRenewAtMs, this.#renewDeadlineMs, now());
+
+  /**
+   * A signal that aborts, with a NotLeaderError, when this replica's current term as leader ends; already aborted
+   * when it does not lead. An arrow function, like isLeader.
+   */
+  readonly leadershipLost = (): AbortSignal => this.#term.signal;
 
   /** Campaigns and renews until `signal` aborts or release() is called; stops leading when it returns. */
   async run(signal: AbortSignal): Promise<void> {
@@ -229,10 +239,12 @@ export class LeaderElector {
     if (leading === this.#leading) return;
     this.#leading = leading;
     if (leading) {
+      this.#term = new AbortController();
       this.#onStartedLeading();
     } else {
       clearTimeout(this.#fence);
       this.#fence = undefined;
+      this.#term.abort(new NotLeaderError());
       this.#onStoppedLeading();
     }
   }
@@ -241,6 +253,12 @@ export class LeaderElector {
   #requestTimeoutMs(): number {
     return Math.max(this.#retryPeriodMs, 1_000);
   }
+}
+
+function abortedTerm(): AbortController {
+  const term = new AbortController();
+  term.abort(new NotLeaderError());
+  return term;
 }
 
 /** Monotonic milliseconds: immune to wall-clock steps (NTP, a VM resumed), which is what fencing needs. */

@@ -36,6 +36,23 @@ describe('TokenBucket', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(40);
   });
 
+  it('lets a waiting caller give up when its signal aborts, with its reason, and hands its token back', async () => {
+    const c = clock();
+    const bucket = new TokenBucket({ qps: 10, burst: 1 }, c.now);
+    bucket.reserve();
+    const stop = new AbortController();
+    const started = performance.now();
+    const waiting = bucket.take(stop.signal).then(() => 'sent', (err: unknown) => err);
+    setTimeout(() => stop.abort(new Error('no longer the leader')), 10);
+    expect(await waiting).toEqual(new Error('no longer the leader'));
+    expect(performance.now() - started).toBeLessThan(90);
+    // The next caller takes the slot the one that gave up had, not the one after it.
+    expect(bucket.reserve()).toBeCloseTo(100);
+    // A signal already aborted: no token taken at all.
+    await expect(bucket.take(AbortSignal.abort(new Error('gone')))).rejects.toThrow('gone');
+    expect(bucket.reserve()).toBeCloseTo(200);
+  });
+
   it('refuses limits that would block forever', () => {
     expect(() => new TokenBucket({ qps: 0, burst: 1 })).toThrow(/qps/);
     expect(() => new TokenBucket({ qps: 1, burst: 0 })).toThrow(/burst/);

@@ -39,9 +39,20 @@ export class TokenBucket {
     return this.#tokens >= 0 ? 0 : -this.#tokens / this.#perMs;
   }
 
-  /** Resolves when the caller may send. */
-  async take(): Promise<void> {
+  /**
+   * Resolves when the caller may send. With `signal`, the wait ends as soon as it aborts, rejecting with its reason,
+   * and the token goes back: a write dropped from the queue (its replica stopped leading) must not delay the rest.
+   */
+  async take(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     const waitMs = this.reserve();
-    if (waitMs > 0) await sleep(waitMs);
+    if (waitMs <= 0) return;
+    try {
+      await sleep(waitMs, undefined, signal === undefined ? undefined : { signal });
+    } catch (err) {
+      if (signal?.aborted !== true) throw err;
+      this.#tokens = Math.min(this.#burst, this.#tokens + 1);
+      throw signal.reason;
+    }
   }
 }

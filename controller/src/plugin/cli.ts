@@ -7,6 +7,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOption
 import { actionAnnotation, type ManualAction } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
 import { describe, table, type EventLine } from './render.ts';
+import { printable } from './terminalText.ts';
 
 const usage = `Usage: kubectl sluice <command> [name] [-n namespace | -A] [--kubeconfig file] [--context name]
 
@@ -70,6 +71,16 @@ function kubeConfig(args: Args): KubeConfig {
 
 function currentNamespace(kc: KubeConfig, args: Args): string {
   return args.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+/**
+ * The line to print when run() fails. The API server's message quotes what the user or the cluster wrote (names,
+ * field values), so it is made printable like every other string from the cluster.
+ */
+export function errorText(err: unknown): string {
+  const e = err as { body?: { message?: unknown }; message?: unknown } | null | undefined;
+  const message = e?.body?.message ?? e?.message ?? err;
+  return `error: ${printable(typeof message === 'string' ? message : String(message))}`;
 }
 
 export async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {

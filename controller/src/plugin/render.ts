@@ -1,5 +1,9 @@
-/** Text the kubectl plugin prints: a `kubectl get`-style table and a `describe`-style status. Pure, so testable. */
+/**
+ * Text the kubectl plugin prints: a `kubectl get`-style table and a `describe`-style status. Pure, so testable.
+ * Every string that comes from the cluster goes through `printable` (terminalText.ts) on its way in.
+ */
 import type { Rollout } from '../api/types.ts';
+import { printable } from './terminalText.ts';
 
 export function age(from: string | Date | undefined, now: Date): string {
   if (from === undefined) return '<unknown>';
@@ -19,9 +23,9 @@ export function stepText(r: Rollout): string {
 export function table(rollouts: readonly Rollout[], now: Date, withNamespace: boolean): string {
   const head = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'PHASE', 'STEP', 'CANARY-WEIGHT', 'AGE'];
   const rows = rollouts.map((r) => [
-    ...(withNamespace ? [r.metadata.namespace ?? ''] : []),
-    r.metadata.name ?? '',
-    r.status?.phase ?? '-',
+    ...(withNamespace ? [printable(r.metadata.namespace ?? '')] : []),
+    printable(r.metadata.name ?? ''),
+    printable(r.status?.phase ?? '-'),
     stepText(r),
     r.status?.weights === undefined ? '-' : String(r.status.weights.canary),
     age(r.metadata.creationTimestamp, now),
@@ -39,21 +43,25 @@ export interface EventLine {
 
 export function describe(r: Rollout, events: readonly EventLine[], now: Date): string {
   const s = r.status ?? {};
+  // Numbers from status are printed through String(), so that a non-number someone wrote there is cleaned too.
   const lines = [
-    `Name:         ${r.metadata.name}`,
-    `Namespace:    ${r.metadata.namespace}`,
-    `Phase:        ${s.phase ?? '-'}`,
-    `Message:      ${s.message ?? ''}`,
-    `Step:         ${stepText(r)}`,
-    `Weights:      canary ${s.weights?.canary ?? 0}%, stable ${s.weights?.stable ?? 100}%`,
-    `Stable:       ${s.stableRevision ?? '-'}`,
-    `Canary:       ${s.canaryRevision ?? '-'}${s.abort === true ? ' (aborted)' : ''}`,
+    `Name:         ${printable(r.metadata.name ?? '')}`,
+    `Namespace:    ${printable(r.metadata.namespace ?? '')}`,
+    `Phase:        ${printable(s.phase ?? '-')}`,
+    `Message:      ${printable(s.message ?? '')}`,
+    `Step:         ${printable(stepText(r))}`,
+    `Weights:      canary ${printable(String(s.weights?.canary ?? 0))}%, stable ${printable(String(s.weights?.stable ?? 100))}%`,
+    `Stable:       ${printable(s.stableRevision ?? '-')}`,
+    `Canary:       ${printable(s.canaryRevision ?? '-')}${s.abort === true ? ' (aborted)' : ''}`,
   ];
-  if ((s.pauseConditions ?? []).length > 0) lines.push(`Paused:       ${s.pauseConditions!.map((p) => `${p.reason} since ${age(p.startTime, now)}`).join(', ')}`);
+  if ((s.pauseConditions ?? []).length > 0) lines.push(`Paused:       ${s.pauseConditions!.map((p) => `${printable(p.reason)} since ${age(p.startTime, now)}`).join(', ')}`);
   lines.push('Conditions:');
-  for (const c of s.conditions ?? []) lines.push(`  ${c.type.padEnd(12)} ${c.status.padEnd(6)} ${c.reason}${c.message === '' ? '' : `: ${c.message}`}`);
+  for (const c of s.conditions ?? []) {
+    const message = printable(c.message ?? '');
+    lines.push(`  ${printable(c.type).padEnd(12)} ${printable(c.status).padEnd(6)} ${printable(c.reason)}${message === '' ? '' : `: ${message}`}`);
+  }
   lines.push('Events:');
   if (events.length === 0) lines.push('  <none>');
-  for (const e of events) lines.push(`  ${age(e.time, now).padStart(5)}  ${e.type.padEnd(8)} ${e.reason.padEnd(24)} ${e.message}`);
+  for (const e of events) lines.push(`  ${age(e.time, now).padStart(5)}  ${printable(e.type).padEnd(8)} ${printable(e.reason).padEnd(24)} ${printable(e.message)}`);
   return lines.join('\n');
 }

@@ -15,6 +15,17 @@ export const handoverFinalizer = 'sluice.dev/handover';
 /** The field manager of every server-side apply Sluice makes. */
 export const fieldManager = 'sluice';
 
+/**
+ * The longest Rollout name Sluice can work with. With a workloadRef, the name is the value of the sluice.dev/rollout
+ * label on ReplicaSets, pods and Services, and a label value has at most 63 characters. With a service, it is
+ * also the start of the Service names <name>-stable and <name>-canary, which are DNS-1035 labels (at most 63,
+ * lowercase letters, digits and dashes, starting with a letter): 63 minus the 7 of "-stable" or "-canary".
+ */
+export const maxNameWithWorkload = 63;
+export const maxNameWithService = 63 - '-stable'.length;
+/** The names a Rollout with a service may have (the Service names are DNS-1035 labels). */
+export const nameWithServicePattern = `^[a-z]([-a-z0-9]{0,${maxNameWithService - 2}}[a-z0-9])?$`;
+
 export function serviceName(rollout: Rollout, role: 'stable' | 'canary'): string {
   return `${rollout.metadata.name}-${role}`;
 }
