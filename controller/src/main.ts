@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     userAgent: `sluice/${version} dashboard`,
   });
   running.dashboard = createDashboard({
-    kc, authKc: dashboardAuthKc, caches: controller.caches, onRolloutChange: (handler) => controller.onRolloutChange(handler), ready: controller.ready, log,
+    kc, authKc: dashboardAuthKc, audience: config.dashboardAudience, allowedHosts: config.dashboardAllowedHosts, caches: controller.caches, onRolloutChange: (handler) => controller.onRolloutChange(handler), ready: controller.ready, log,
     basePath: config.dashboardBasePath, actions: config.dashboardActions, namespace: config.namespace, version, reportingInstance: config.podName,
   });
   await running.dashboard.listen(config.metricsAddress, config.dashboardPort);
