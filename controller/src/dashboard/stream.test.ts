@@ -26,12 +26,12 @@ function setup() {
   }, { flushMs: 60_000 });
   const page = (filter: StreamClient['filter'] = {}, detailKey?: string) => {
     const sent: Sent[] = [];
-    const frames: string[] = [];
+    const frames: Buffer[] = [];
     const client: StreamClient = {
       filter, detailKey,
       write: (frame) => {
         frames.push(frame);
-        const [, event, data] = /^event: (\w+)\ndata: (.*)\n\n$/s.exec(frame)!;
+        const [, event, data] = /^event: (\w+)\ndata: (.*)\n\n$/s.exec(frame.toString())!;
         sent.push({ event, data: JSON.parse(data!) as unknown } as Sent);
       },
     };
@@ -73,7 +73,7 @@ describe('RolloutStream', () => {
     const bank = page({ namespace: 'bank' });
     expect(summariesBuilt()).toBe(1);
     expect(detailsBuilt()).toBe(1);
-    // The very same string, not 50 equal ones: memory for the frames is shared.
+    // The very same Buffer, not 50 equal ones: memory for the frames is shared.
     expect(new Set(pages.map((p) => p.frames[0])).size).toBe(1);
     expect(pages[0]!.frames[0]).not.toBe(bank.frames[0]);
     rollouts.put(rollout('shop', 'a', progressing(60, 2)));

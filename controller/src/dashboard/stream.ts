@@ -4,8 +4,8 @@
  * for the pages that show it) once, whatever the number of pages, and sends each page what matches its filter.
  * A burst (a relist of 1,000 rollouts) becomes one message per page.
  *
- * Every message is serialised once for all the pages that get it: pages with the same filter share one snapshot
- * and one changes frame, pages that show the same rollout share its detail frame. The snapshot for a filter is
+ * Every message is serialised and encoded once for all the pages that get it: pages with the same filter share one
+ * snapshot and one changes frame, pages that show the same rollout share its detail frame. The snapshot for a filter is
  * kept until a rollout changes (a detail too), so a reconnect storm (every page after a restart, or a flood of new streams)
  * costs one JSON.stringify per filter, not one per page.
  */
@@ -15,8 +15,11 @@ export interface StreamClient {
   filter: RolloutFilter;
   /** The rollout whose detail this page shows, if any. */
   detailKey: string | undefined;
-  /** Sends one server-sent event, already framed (`event: ...\ndata: ...\n\n`); the same string goes to many pages. */
-  write(frame: string): void;
+  /**
+   * Sends one server-sent event, already framed and encoded (`event: ...\ndata: ...\n\n`). The same Buffer goes
+   * to many pages: a socket queues it by reference, so a slow page does not hold a copy of its own.
+   */
+  write(frame: Buffer): void;
 }
 
 export interface StreamSources {
@@ -30,9 +33,9 @@ export interface RolloutStreamOptions {
   flushMs?: number;
 }
 
-/** One server-sent event. */
-export function frameOf<E extends keyof StreamMessages>(event: E, data: StreamMessages[E]): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+/** One server-sent event, encoded. */
+export function frameOf<E extends keyof StreamMessages>(event: E, data: StreamMessages[E]): Buffer {
+  return Buffer.from(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
 /** Filters that select the same rows share a key (and so their frames). */
@@ -52,10 +55,10 @@ export class RolloutStream {
   /** Keys whose Events changed: only their detail is sent again. */
   readonly #eventsChanged = new Set<string>();
   /** Snapshot frames by filter key, and the rows they are cut from; dropped when any rollout changes. */
-  readonly #snapshots = new Map<string, string>();
+  readonly #snapshots = new Map<string, Buffer>();
   #summaries: RolloutSummary[] | undefined;
   /** Detail frames by rollout key, for pages that connect; dropped when that rollout or its Events change. */
-  readonly #details = new Map<string, string>();
+  readonly #details = new Map<string, Buffer>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(sources: StreamSources, options: RolloutStreamOptions = {}) {
@@ -99,7 +102,7 @@ export class RolloutStream {
     if (this.#clients.size === 0) return;
 
     const summaries = new Map(changed.map((key) => [key, this.#sources.summary(key)]));
-    const changesByFilter = new Map<string, string | undefined>();
+    const changesByFilter = new Map<string, Buffer | undefined>();
     const changesFrame = (filter: RolloutFilter) => {
       const key = filterKey(filter);
       if (!changesByFilter.has(key)) {
@@ -127,7 +130,7 @@ export class RolloutStream {
     this.#clients.clear();
   }
 
-  #snapshotFrame(filter: RolloutFilter): string {
+  #snapshotFrame(filter: RolloutFilter): Buffer {
     const key = filterKey(filter);
     let frame = this.#snapshots.get(key);
     if (frame === undefined) {
@@ -140,7 +143,7 @@ export class RolloutStream {
     return frame;
   }
 
-  #detailFrame(key: string): string {
+  #detailFrame(key: string): Buffer {
     let frame = this.#details.get(key);
     if (frame === undefined) {
       frame = frameOf('detail', { key, rollout: this.#sources.detail(key) ?? null });
