@@ -71,6 +71,8 @@ export class KubernetesAuthorizer implements Authorizer {
     if (refused !== undefined) return { kind: 'unauthenticated', reason: refused };
     // The dashboard's audience first: that is the token meant for it. A token for the API server's audience fails
     // that review (audience-aware authenticators check the list) and passes the second, with no audiences given.
+    // An authenticator that ignores audiences accepts its tokens in the first with empty status.audiences, which
+    // means "valid for the API server": accepted either way, so status.audiences need not be checked.
     let status = await this.#review(token, [this.#audience]);
     if (!accepted(status)) status = await this.#review(token, undefined);
     if (!accepted(status)) {
