@@ -3,10 +3,16 @@
  * for the API server's own audience are both accepted, tokens for any other audience are not, a made-up token is
  * reviewed once and then answered from memory, and a withdrawn RoleBinding stops an accepted token at once.
  * The reviews are counted on the dashboard's own KubeConfig, the one main.ts gives it, with its own rate limit.
+ * A flood of 600 action requests with made-up tokens, from one address or from many, meets the per-address limit
+ * or the in-flight cap, and a write on the reconciler's client meanwhile does not wait (the figures are printed).
  */
-import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesAuthorizer } from '../../controller/src/dashboard/auth.ts';
+import { allowedDashboardHosts } from '../../controller/src/dashboard/hostCheck.ts';
+import { dashboardServer } from '../../controller/src/dashboard/server.ts';
+import type { RolloutStream } from '../../controller/src/dashboard/stream.ts';
 import { instrumentKubeConfig } from '../../controller/src/kube/apiMetrics.ts';
 import { waitFor } from '../support/wait.ts';
 import { serviceAccountToken } from './dashboardStory.ts';
@@ -69,5 +75,48 @@ describe('given a service account that may patch rollout web', () => {
     expect(await authorizer.authorize(token, target())).toMatchObject({ kind: 'allowed' });
     await adminKubeConfig().makeApiClient(RbacAuthorizationV1Api).deleteNamespacedRoleBinding({ namespace: ns.name, name: 'oncall-rollouts' });
     await waitFor(async () => (await authorizer.authorize(token, target())).kind === 'forbidden', { timeoutMs: 10_000, what: 'the token to be forbidden' });
+  });
+});
+
+describe('given 600 action requests with made-up tokens', () => {
+  async function flood(addresses: (i: number) => string) {
+    const reviews: string[] = [];
+    const kc = instrumentKubeConfig(adminKubeConfig(), (verb, code, resource) => reviews.push(`${verb} ${resource} ${code}`), { rateLimit: { qps: 5, burst: 10 } });
+    // The reconciler's client, as main.ts makes it: its writes must not wait behind the dashboard's reviews.
+    const reconcilerKc = instrumentKubeConfig(adminKubeConfig(), () => undefined, { rateLimit: { qps: 50, burst: 100 } });
+    const refuse = () => Promise.reject(new Error('no writes in this test'));
+    const app = dashboardServer({
+      views: { summaries: () => [], summary: () => undefined, detail: () => undefined, rollout: () => undefined },
+      ready: () => true, stream: { add: () => () => undefined } as unknown as RolloutStream,
+      authorizer: new KubernetesAuthorizer(kc), writer: { request: refuse, recordAction: refuse },
+      assets: undefined, log: pino({ level: 'silent' }), basePath: '/', actions: true, namespace: '', version: 'test',
+      allowedHosts: allowedDashboardHosts('', []),
+    });
+    const answers = Promise.all(Array.from({ length: 600 }, (_, i) => app.inject({
+      method: 'POST', url: `/api/rollouts/${ns.name}/web/actions/abort`, remoteAddress: addresses(i), headers: { authorization: `Bearer made-up-${i}` },
+    })));
+    const started = performance.now();
+    await reconcilerKc.makeApiClient(CoreV1Api).patchNamespace({ name: ns.name, body: { metadata: { labels: { flooded: 'yes' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const writeMs = performance.now() - started;
+    const statuses = (await answers).map((a) => `${a.statusCode} ${a.json<{ code: string }>().code}`);
+    await app.close();
+    const count = (s: string) => statuses.filter((x) => x === s).length;
+    console.log(`600 made-up tokens: a reconciler write took ${writeMs.toFixed(0)} ms; answers ${JSON.stringify(Object.fromEntries([...new Set(statuses)].map((s) => [s, count(s)])))}; ` +
+      `${reviews.length} TokenReviews`);
+    return { count, reviews };
+  }
+
+  it('from one address: 10 are reviewed, the rest get 429 before any TokenReview', async () => {
+    const { count, reviews } = await flood(() => '10.1.0.1');
+    expect(count('401 SLUICE_DASHBOARD_BAD_TOKEN')).toBe(10);
+    expect(count('429 SLUICE_DASHBOARD_TOO_MANY_REQUESTS')).toBe(590);
+    expect(reviews).toHaveLength(20);
+  });
+
+  it('from 600 addresses: at most 16 are reviewed at once, the rest get 503 (the reconciler\'s write time is printed)', async () => {
+    const { count } = await flood((i) => `10.2.${Math.floor(i / 250)}.${i % 250}`);
+    expect(count('401 SLUICE_DASHBOARD_BAD_TOKEN')).toBe(16);
+    expect(count('503 SLUICE_DASHBOARD_AUTH_BUSY')).toBe(584);
   });
 });
