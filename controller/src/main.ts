@@ -105,9 +105,15 @@ async function main(): Promise<void> {
   const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });
 
-  // The dashboard: its own port, reading the same caches; every replica serves it, leader or not.
+  // The dashboard: its own port, reading the same caches; every replica serves it, leader or not. Its token checks
+  // have a client and a rate limit of their own: anyone who can reach the port can send a made-up token, and the
+  // TokenReview it costs must never delay a reconciler's write.
+  const dashboardAuthKc = instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
+    rateLimit: { qps: 5, burst: 10 },
+    userAgent: `sluice/${version} dashboard`,
+  });
   running.dashboard = createDashboard({
-    kc, caches: controller.caches, onRolloutChange: (handler) => controller.onRolloutChange(handler), ready: controller.ready, log,
+    kc, authKc: dashboardAuthKc, audience: config.dashboardAudience, allowedHosts: config.dashboardAllowedHosts, caches: controller.caches, onRolloutChange: (handler) => controller.onRolloutChange(handler), ready: controller.ready, log,
     basePath: config.dashboardBasePath, actions: config.dashboardActions, namespace: config.namespace, version, reportingInstance: config.podName,
   });
   await running.dashboard.listen(config.metricsAddress, config.dashboardPort);

@@ -292,6 +292,29 @@ export const settings = {
     default: () => false,
     parse: (text) => booleanWords.get(text.toLowerCase()) ?? invalid,
   }),
+  // Dashboard hardening (issue 13): which Host names the dashboard answers to, and the audience of its tokens.
+  dashboardAllowedHosts: setting<readonly string[]>({
+    flag: '--dashboard-allowed-hosts', env: 'SLUICE_DASHBOARD_ALLOWED_HOSTS', valueName: 'names',
+    accepts: 'comma-separated host names or IP addresses, without ports',
+    description:
+      'Host names the dashboard may be reached by besides localhost, 127.0.0.1, [::1] and the pod\'s own name and addresses: ' +
+      'the name of a proxy or Ingress in front of it. Requests naming any other Host get 421 (a guard against DNS rebinding).',
+    defaultText: '(none)',
+    default: () => [],
+    parse: (text) => {
+      const names = text.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+      return names.every((n) => /^[a-z0-9.-]{1,253}$/.test(n) || /^[0-9a-f:.]{2,45}$/.test(n)) ? names : invalid;
+    },
+  }),
+  dashboardAudience: setting({
+    flag: '--dashboard-audience', env: 'SLUICE_DASHBOARD_AUDIENCE', valueName: 'audience', accepts: 'a token audience (1 to 253 characters, no spaces)',
+    description:
+      'Audience of tokens made for the dashboard (kubectl create token <sa> --audience <this>): such a token cannot be used ' +
+      'against the API server itself. Tokens for the API server\'s own audience are accepted too.',
+    defaultText: 'sluice-dashboard',
+    default: () => 'sluice-dashboard',
+    parse: (text) => (/^\S{1,253}$/.test(text) ? text : invalid),
+  }),
   unleashUrl: setting<string | undefined>({
     flag: '--unleash-url', env: 'SLUICE_UNLEASH_URL', valueName: 'url', accepts: 'an http(s) URL of the Unleash server, without credentials',
     description: 'Unleash server for setFlag steps and freeze flags. Needed only when a Rollout uses them.',

@@ -2,6 +2,8 @@
  * Dashboard actions against the real API server with RBAC on: the TokenReview and SubjectAccessReview are real,
  * the tokens come from the TokenRequest API, and the action is carried out by the real controller.
  */
+import { request } from 'node:http';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutDetail, RolloutList } from '../../controller/src/dashboard/model.ts';
 import { waitFor } from '../support/wait.ts';
@@ -88,6 +90,26 @@ describe('given the dashboard with actions on, and a rollout paused until promot
     }, { timeoutMs: 10_000, what: 'the DashboardAction Event in the detail' });
     expect(detail.events.find((e) => e.reason === 'DashboardAction')?.message).toBe(`promote requested by ${oncall.username} via the dashboard`);
     expect(detail.phase).toBe('Healthy');
+  });
+
+  it('accepts a token made for the dashboard\'s audience (kubectl create token --audience sluice-dashboard)', async () => {
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const made = await core.createNamespacedServiceAccountToken({ namespace: ns.name, name: 'oncall', body: { spec: { audiences: ['sluice-dashboard'], expirationSeconds: 600 } } });
+    const auth = { authorization: `Bearer ${made.status?.token ?? ''}` };
+    expect(await postAction(controller.dashboardUrl, ns.name, 'web', 'pause', auth)).toMatchObject({ status: 202, body: { user: oncall.username } });
+    expect((await postAction(controller.dashboardUrl, ns.name, 'web', 'resume', auth)).status).toBe(202);
+  });
+
+  it('answers only to the names it is served as: a DNS-rebound Host gets 421, even for reads', async () => {
+    const { port } = new URL(controller.dashboardUrl);
+    const status = (host: string) => new Promise<number | undefined>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/api/rollouts', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject).end();
+    });
+    expect(await status(`rebound.attacker.example:${port}`)).toBe(421);
+    expect(await status(`localhost:${port}`)).toBe(200);
   });
 
   it('pauses and resumes through spec.paused', async () => {

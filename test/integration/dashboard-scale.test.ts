@@ -11,6 +11,7 @@ import { findAssetsDir, loadAssets } from '../../controller/src/dashboard/assets
 import type { Authorizer } from '../../controller/src/dashboard/auth.ts';
 import { FakeCache, progressing, rollout } from '../../controller/src/dashboard/fixtures.test-support.ts';
 import { WeightHistory } from '../../controller/src/dashboard/history.ts';
+import { allowedDashboardHosts } from '../../controller/src/dashboard/hostCheck.ts';
 import { RecentEvents } from '../../controller/src/dashboard/recentEvents.ts';
 import { dashboardServer } from '../../controller/src/dashboard/server.ts';
 import { RolloutStream } from '../../controller/src/dashboard/stream.ts';
@@ -29,7 +30,7 @@ const stream = new RolloutStream(views, { flushMs: 50 });
 const server = dashboardServer({
   views, ready: () => true, stream, assets: loadAssets(findAssetsDir()), log: pino({ level: 'silent' }),
   authorizer: { authorize: refuse } satisfies Authorizer, writer: { request: refuse, recordAction: refuse } satisfies RolloutWriter,
-  basePath: '/sluice/', actions: false, namespace: '', version: 'test',
+  basePath: '/sluice/', actions: false, namespace: '', version: 'test', allowedHosts: allowedDashboardHosts('', []),
 });
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;

@@ -100,7 +100,7 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterRole/sluice', 'ClusterRoleBinding/sluice',
       'CustomResourceDefinition/analysistemplates.sluice.dev', 'CustomResourceDefinition/clusteranalysistemplates.sluice.dev', 'CustomResourceDefinition/rollouts.sluice.dev',
-      'Deployment/sluice', 'Namespace/sluice-system', 'PodDisruptionBudget/sluice', 'Role/sluice-leader-election', 'RoleBinding/sluice-leader-election',
+      'Deployment/sluice', 'Namespace/sluice-system', 'NetworkPolicy/sluice', 'PodDisruptionBudget/sluice', 'Role/sluice-leader-election', 'RoleBinding/sluice-leader-election',
       'Service/sluice', 'ServiceAccount/sluice',
     ]);
     for (const o of objects.filter((x) => !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind))) {
@@ -195,6 +195,28 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     // Even under an owner's kustomization that sets its namespace, the subject stays the install's.
     const overlaid = await render('manifests/analysis-secrets-namespace', { namespace: 'shop', nameSuffix: '' });
     expect(one(overlaid.objects, 'RoleBinding').subjects).toEqual(binding.subjects);
+  });
+
+  it('lets only Prometheus\'s namespace reach the metrics port and only labelled pods beside it the dashboard', async () => {
+    const { objects } = await render('manifests');
+    const deployment = one(objects, 'Deployment');
+    const policy = one(objects, 'NetworkPolicy').spec as {
+      podSelector: { matchLabels: Record<string, string> };
+      policyTypes: string[];
+      ingress: { from: { namespaceSelector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string; protocol: string }[] }[];
+    };
+    // It selects the controller's pods, and limits ingress only: the controller reaches out to the API server and the providers.
+    const podLabels = (deployment.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    expect(Object.entries(policy.podSelector.matchLabels).every(([k, v]) => podLabels[k] === v)).toBe(true);
+    expect(policy.policyTypes).toEqual(['Ingress']);
+    // Every port it opens is one the container names, and each to one narrow source; no rule without a source.
+    const containerPorts = (containerOf(deployment).ports ?? []).map((p) => p.name);
+    expect(policy.ingress.map((rule) => rule.ports.map((p) => p.port))).toEqual([['metrics'], ['dashboard']]);
+    for (const rule of policy.ingress) for (const p of rule.ports) expect(containerPorts).toContain(p.port);
+    expect(policy.ingress.map((rule) => rule.from)).toEqual([
+      [{ namespaceSelector: { matchLabels: { 'sluice.dev/scrape-metrics': 'true' } } }],
+      [{ podSelector: { matchLabels: { 'sluice.dev/dashboard-access': 'true' } } }],
+    ]);
   });
 
   it('namespaced: the same controller, told to handle its own namespace, with a Role and no ClusterRole but the template reader', async () => {

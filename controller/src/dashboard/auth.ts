@@ -5,11 +5,21 @@
  * needs, so the dashboard never lets anyone do more than their RBAC allows. The dashboard then writes with the
  * controller's own identity, and names the user in an Event.
  *
- * Nothing is cached: actions are rare, and a revoked token or RoleBinding must stop working at once.
- * The token never reaches a log line or an error message.
+ * Tokens may be bound to the dashboard's audience (`kubectl create token <sa> --audience sluice-dashboard`): such a
+ * token is useless against the API server itself, so a leaked one can do no more than press dashboard buttons.
+ * Tokens for the API server's own audience (what `kubectl create token <sa>` gives) are accepted as before.
+ *
+ * Only refusals are cached, briefly and by the token's hash (rejectedTokens.ts), so that a flood of made-up tokens
+ * does not become a flood of TokenReviews; accepted tokens and every SubjectAccessReview are asked afresh, so a
+ * revoked token or RoleBinding stops working at once. The reviews go through a KubeConfig of the dashboard's own,
+ * with its own rate limit, never the reconciler's. The token never reaches a log line or an error message.
  */
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
 import { apiGroup } from '../api/types.ts';
+import { RejectedTokens } from './rejectedTokens.ts';
+
+/** The audience a token made for the dashboard names, unless --dashboard-audience says otherwise. */
+export const defaultDashboardAudience = 'sluice-dashboard';
 
 export interface AuthUser {
   username: string;
@@ -36,20 +46,39 @@ export interface Authorizer {
 /** The verb and resource a dashboard action needs, as `kubectl auth can-i patch rollouts.sluice.dev/<name>`. */
 export const actionPermission = { verb: 'patch', group: apiGroup, resource: 'rollouts' } as const;
 
+export interface KubernetesAuthorizerOptions {
+  /** The dashboard's own audience; tokens bound to it are accepted besides the API server's. */
+  audience?: string;
+  rejected?: RejectedTokens;
+}
+
 export class KubernetesAuthorizer implements Authorizer {
   readonly #authn: AuthenticationV1Api;
   readonly #authz: AuthorizationV1Api;
+  readonly #audience: string;
+  readonly #rejected: RejectedTokens;
 
-  constructor(kc: KubeConfig) {
+  /** `kc` should be the dashboard's own (see main.ts): its rate limit is what these reviews may spend. */
+  constructor(kc: KubeConfig, options: KubernetesAuthorizerOptions = {}) {
     this.#authn = kc.makeApiClient(AuthenticationV1Api);
     this.#authz = kc.makeApiClient(AuthorizationV1Api);
+    this.#audience = options.audience ?? defaultDashboardAudience;
+    this.#rejected = options.rejected ?? new RejectedTokens();
   }
 
   async authorize(token: string, target: ActionTarget): Promise<AuthDecision> {
-    const review = await this.#authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
-    const status = review.status;
-    if (status?.authenticated !== true || status.user?.username === undefined) {
-      return { kind: 'unauthenticated', reason: status?.error === undefined || status.error === '' ? 'the API server did not accept the token' : `the API server did not accept the token: ${status.error}` };
+    const refused = this.#rejected.reason(token);
+    if (refused !== undefined) return { kind: 'unauthenticated', reason: refused };
+    // The dashboard's audience first: that is the token meant for it. A token for the API server's audience fails
+    // that review (audience-aware authenticators check the list) and passes the second, with no audiences given.
+    // An authenticator that ignores audiences accepts its tokens in the first with empty status.audiences, which
+    // means "valid for the API server": accepted either way, so status.audiences need not be checked.
+    let status = await this.#review(token, [this.#audience]);
+    if (!accepted(status)) status = await this.#review(token, undefined);
+    if (!accepted(status)) {
+      const reason = status?.error === undefined || status.error === '' ? 'the API server did not accept the token' : `the API server did not accept the token: ${status.error}`;
+      this.#rejected.remember(token, reason);
+      return { kind: 'unauthenticated', reason };
     }
     const user: AuthUser = {
       username: status.user.username,
@@ -79,4 +108,15 @@ export class KubernetesAuthorizer implements Authorizer {
         (why === undefined || why === '' ? '' : ` (${why})`),
     };
   }
+
+  async #review(token: string, audiences: string[] | undefined): Promise<V1TokenReviewStatus | undefined> {
+    const review = await this.#authn.createTokenReview({
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences === undefined ? {} : { audiences }) } },
+    });
+    return review.status;
+  }
+}
+
+function accepted(status: V1TokenReviewStatus | undefined): status is V1TokenReviewStatus & { user: { username: string } } {
+  return status?.authenticated === true && status.user?.username !== undefined;
 }

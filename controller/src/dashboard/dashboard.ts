@@ -3,22 +3,35 @@
  * stream, an Event feed keeps each rollout's recent Events, and the HTTP server answers from those. main.ts starts
  * it after the health server and closes it on shutdown.
  */
+import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Caches } from '../reconcile/caches.ts';
 import { kubernetesRolloutWriter } from './actions.ts';
 import { findAssetsDir, loadAssets } from './assets.ts';
-import { KubernetesAuthorizer } from './auth.ts';
+import { defaultDashboardAudience, KubernetesAuthorizer } from './auth.ts';
 import { EventFeed } from './eventFeed.ts';
 import { WeightHistory } from './history.ts';
+import { allowedDashboardHosts } from './hostCheck.ts';
 import { RecentEvents } from './recentEvents.ts';
-import { dashboardServer } from './server.ts';
+import { dashboardServer, type DashboardLimits } from './server.ts';
 import { RolloutStream } from './stream.ts';
 import { keyOfRollout, rolloutViews } from './view.ts';
 
 export interface DashboardOptions {
+  /** Reads the Events and writes the actions (with the controller's identity). */
   kc: KubeConfig;
+  /**
+   * Asks the API server about tokens (TokenReview, SubjectAccessReview): a KubeConfig of its own with its own rate
+   * limit, so that requests from anyone who can reach the port never spend the reconciler's API budget.
+   */
+  authKc: KubeConfig;
+  /** The audience of tokens made for the dashboard (kubectl create token --audience); tokens for the API server pass too. */
+  audience?: string;
+  /** Host names the dashboard is reached by besides loopback and the pod's own name and addresses (a proxy, an Ingress). */
+  allowedHosts?: readonly string[];
+  limits?: Partial<DashboardLimits>;
   caches: Pick<Caches, 'rollouts' | 'analysisTemplates' | 'clusterAnalysisTemplates'>;
   /** Registers a handler for changed Rollout keys (namespace/name); returns its remover. */
   onRolloutChange: (handler: (key: string) => void) => () => void;
@@ -77,7 +90,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     views,
     ready: options.ready,
     stream,
-    authorizer: new KubernetesAuthorizer(options.kc),
+    authorizer: new KubernetesAuthorizer(options.authKc, { audience: options.audience ?? defaultDashboardAudience }),
     writer: kubernetesRolloutWriter(options.kc, options.reportingInstance),
     assets,
     log,
@@ -85,6 +98,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     actions: options.actions,
     namespace: options.namespace,
     version: options.version,
+    // The pod's host name too: it is the pod's name in a cluster even when --pod-name is not set.
+    allowedHosts: allowedDashboardHosts(options.reportingInstance, [hostname(), ...(options.allowedHosts ?? [])]),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
 
   return {

@@ -6,7 +6,7 @@ import { RecentEvents, type RawEvent } from './recentEvents.ts';
 
 const event = (uid: string, rollout: string, rv: string) => ({
   metadata: { uid, namespace: 'shop', resourceVersion: rv },
-  involvedObject: { kind: 'Rollout', name: rollout, namespace: 'shop' },
+  involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout, namespace: 'shop', uid: `uid-${rollout}` },
   reason: `R${uid}`, message: uid, lastTimestamp: `2026-11-29T03:00:0${uid}Z`,
 });
 
@@ -66,8 +66,8 @@ describe('EventFeed', () => {
     // After the API server closed the watch, it watches again from the last resourceVersion seen.
     expect(api.calls[2]?.query.resourceVersion).toBe('13');
     expect(changed).toEqual(['shop/a', 'shop/b', 'shop/a']);
-    expect(events.of('shop/b').map((e) => e.reason)).toEqual(['R2']);
-    expect(events.of('shop/a')).toEqual([]);
+    expect(events.of('shop/b', 'uid-b').map((e) => e.reason)).toEqual(['R2']);
+    expect(events.of('shop/a', 'uid-a')).toEqual([]);
   });
 
   it('lists again when the resourceVersion is too old (410), and backs off after other errors', async () => {
@@ -81,7 +81,7 @@ describe('EventFeed', () => {
     await f.stop();
     expect(api.calls[0]?.path).toBe('/api/v1/events');
     expect(errors.map((e) => (e as Error).message)).toEqual(['connection refused']);
-    expect(events.of('shop/c').map((e) => e.reason)).toEqual(['R3']);
+    expect(events.of('shop/c', 'uid-c').map((e) => e.reason)).toEqual(['R3']);
     expect(api.calls.at(-1)?.query.resourceVersion).toBe('20');
   });
 

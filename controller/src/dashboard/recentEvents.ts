@@ -2,13 +2,20 @@
  * The newest Events of each Rollout, for the dashboard's detail view, kept small: at most `perRollout` Events per
  * rollout (older ones are dropped), messages cut to 512 characters, and at most `maxRollouts` rollouts (the one
  * whose Events changed longest ago is dropped first). A deleted rollout's Events are dropped with it.
+ *
+ * Anyone who may create Events in a namespace can write one that says `source: sluice`, so the field selector
+ * proves nothing about who wrote it. What an Event cannot fake is where it lives: an Event is kept only when it
+ * sits in the namespace of the Rollout it names, names a sluice.dev Rollout, and carries that Rollout's uid (checked
+ * when it is read, against the cached Rollout). So no one can put "abort requested by alice" on another team's
+ * rollout, nor on a deleted rollout's namesake.
  */
+import { apiGroup } from '../api/types.ts';
 import type { EventView } from './model.ts';
 
 /** The fields of a core/v1 Event that the dashboard reads, as the API server's JSON. */
 export interface RawEvent {
   metadata?: { uid?: string; name?: string; namespace?: string; creationTimestamp?: string };
-  involvedObject?: { kind?: string; name?: string; namespace?: string };
+  involvedObject?: { apiVersion?: string; kind?: string; name?: string; namespace?: string; uid?: string };
   type?: string;
   reason?: string;
   message?: string;
@@ -20,6 +27,8 @@ export interface RawEvent {
 }
 
 interface Stored extends EventView {
+  /** The uid of the Rollout the Event names; shown only while it matches the cached Rollout's. */
+  rolloutUid: string;
   sortTime: number;
   /** Arrival order, for Events within the same second (Event times have whole seconds). */
   seq: number;
@@ -32,14 +41,21 @@ export interface RecentEventsOptions {
 
 const maxMessage = 512;
 
-/** The rollout key (namespace/name) an Event is about, or undefined when it is not about a Rollout. */
+/**
+ * The rollout key (namespace/name) an Event is about, or undefined when it is not about a sluice.dev Rollout in the
+ * Event's own namespace (an Event in namespace "team-a" about a Rollout in "team-b" is a forgery, not a report).
+ */
 export function rolloutKeyOf(event: RawEvent): string | undefined {
   const o = event.involvedObject;
-  if (o?.kind !== 'Rollout' || o.name === undefined) return undefined;
-  return `${o.namespace ?? event.metadata?.namespace ?? ''}/${o.name}`;
+  const namespace = event.metadata?.namespace;
+  if (o?.kind !== 'Rollout' || o.name === undefined || o.name === '') return undefined;
+  if (o.apiVersion === undefined || !o.apiVersion.startsWith(`${apiGroup}/`)) return undefined;
+  if (namespace === undefined || namespace === '' || o.namespace !== namespace) return undefined;
+  if (o.uid === undefined || o.uid === '') return undefined;
+  return `${namespace}/${o.name}`;
 }
 
-function viewOf(event: RawEvent): Omit<Stored, 'seq'> {
+function viewOf(event: RawEvent): Omit<Stored, 'seq' | 'rolloutUid'> {
   const time = event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp ?? undefined;
   const message = event.message ?? '';
   return {
@@ -76,7 +92,7 @@ export class RecentEvents {
     const events = this.#byRollout.get(key) ?? new Map<string, Stored>();
     this.#byRollout.delete(key);
     this.#byRollout.set(key, events);
-    events.set(id, { ...viewOf(event), seq: this.#seq++ });
+    events.set(id, { ...viewOf(event), rolloutUid: event.involvedObject!.uid!, seq: this.#seq++ });
     if (events.size > this.#perRollout) {
       const oldest = [...events].sort(([, a], [, b]) => byTime(a, b)).slice(0, events.size - this.#perRollout);
       for (const [oldId] of oldest) events.delete(oldId);
@@ -113,11 +129,17 @@ export class RecentEvents {
     this.#byRollout.delete(key);
   }
 
-  /** The rollout's Events, newest first. */
-  of(key: string): EventView[] {
+  /**
+   * The Events of the rollout `key` whose uid is `uid`, newest first. Those naming another uid (forged, or about
+   * an earlier rollout of the same name) are not shown.
+   */
+  of(key: string, uid: string | undefined): EventView[] {
     const events = this.#byRollout.get(key);
-    if (events === undefined) return [];
-    return [...events.values()].sort((a, b) => byTime(b, a)).map(({ sortTime: _sortTime, seq: _seq, ...view }) => view);
+    if (events === undefined || uid === undefined) return [];
+    return [...events.values()]
+      .filter((e) => e.rolloutUid === uid)
+      .sort((a, b) => byTime(b, a))
+      .map(({ sortTime: _sortTime, seq: _seq, rolloutUid: _uid, ...view }) => view);
   }
 
   get rollouts(): number {

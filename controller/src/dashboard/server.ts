@@ -3,6 +3,9 @@
  * under the base path so that it can sit behind a proxy at, say, /sluice/. Reads come from the controller's
  * informer caches (no API call per request); actions are off unless --dashboard-actions, and then each needs a
  * bearer token that the API server authenticates and authorizes (auth.ts), from a same-origin page (crossSite.ts).
+ * Every request must name a Host the dashboard is served as (hostCheck.ts: DNS rebinding). Each client address
+ * may send so many actions a second and hold so many streams, and the server holds so many streams in all
+ * (clientLimits.ts): what one client spends (API server reviews, memory, CPU) must not be taken from the others.
  *
  * Routes, under the base path:
  *   GET  /                                         the page (and assets/*)
@@ -18,11 +21,13 @@ import type { Logger } from 'pino';
 import { actionMessage, type RolloutWriter } from './actions.ts';
 import type { Asset } from './assets.ts';
 import type { Authorizer } from './auth.ts';
+import { OpenCounter, RequestRateLimiter, type RequestRate } from './clientLimits.ts';
 import { bearerToken, checkSameOrigin } from './crossSite.ts';
 import { DashboardError, dashboardErrors } from './errors.ts';
+import { checkHost } from './hostCheck.ts';
 import {
   dashboardActions, isDashboardAction, matchesFilter, rolloutPhases,
-  type DashboardInfo, type RolloutDetail, type RolloutFilter, type RolloutList, type StreamMessages,
+  type DashboardInfo, type RolloutDetail, type RolloutFilter, type RolloutList,
 } from './model.ts';
 import type { RolloutStream, StreamClient } from './stream.ts';
 import type { RolloutViews } from './view.ts';
@@ -43,7 +48,28 @@ export interface DashboardServerDeps {
   version: string;
   /** Seconds between keep-alive comments on the stream, so proxies do not close a quiet one. */
   keepAliveMs?: number;
+  /** Host names (no port) requests may be sent to (hostCheck.ts allowedDashboardHosts). */
+  allowedHosts: ReadonlySet<string>;
+  limits?: Partial<DashboardLimits>;
 }
+
+export interface DashboardLimits {
+  /** Action requests per client address; the rest get 429 before any TokenReview. */
+  actions: RequestRate;
+  /** Token checks waiting on the API server at once; more get 503 rather than queue behind the rate limit. */
+  authInFlight: number;
+  /** Open streams per client address (a page is one; behind port-forward every user is one address). */
+  streamsPerClient: number;
+  /** Open streams in all, on this replica. */
+  streamsTotal: number;
+}
+
+export const defaultDashboardLimits: DashboardLimits = {
+  actions: { perSecond: 1, burst: 10 },
+  authInFlight: 16,
+  streamsPerClient: 20,
+  streamsTotal: 200,
+};
 
 /** "/", "/sluice" and "/sluice/" become "/" and "/sluice/". */
 export function normalizeBasePath(path: string): string {
@@ -81,9 +107,18 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
   // No request logging: an Authorization header must never reach a log line. Actions are logged below, by hand.
   const app = Fastify({ logger: false });
   const streams = new Set<ServerResponse>();
+  const limits = { ...defaultDashboardLimits, ...deps.limits };
+  const actionRate = new RequestRateLimiter(limits.actions);
+  const openStreams = new OpenCounter({ perClient: limits.streamsPerClient, total: limits.streamsTotal });
+  let authInFlight = 0;
 
   const { views } = deps;
 
+  // Before routing, so that a page loaded through a rebound name reads nothing, not even the list.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const verdict = checkHost(request.headers.host, deps.allowedHosts);
+    done(verdict.ok ? undefined : dashboardErrors.badHost(verdict.reason));
+  });
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
@@ -141,6 +176,11 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
     const detailKey = request.query.rollout === undefined || request.query.rollout === '' ? undefined : request.query.rollout;
     if (detailKey !== undefined && !/^[^/]+\/[^/]+$/.test(detailKey)) throw dashboardErrors.badQuery('rollout must be <namespace>/<name>');
     if (!deps.ready()) throw dashboardErrors.notSynced();
+    const opened = openStreams.open(request.ip);
+    if (opened.kind !== 'ok') {
+      throw opened.kind === 'perClient' ? dashboardErrors.tooManyStreams(limits.streamsPerClient) : dashboardErrors.streamsFull(limits.streamsTotal);
+    }
+    const { release } = opened;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -155,12 +195,12 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
     const client: StreamClient = {
       filter,
       detailKey,
-      send<E extends keyof StreamMessages>(event: E, data: StreamMessages[E]) {
+      write(frame) {
         if (res.writableLength > maxBufferedBytes) {
           res.destroy();
           return;
         }
-        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        res.write(frame);
       },
     };
     const remove = deps.stream.add(client);
@@ -169,12 +209,19 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
       clearInterval(keepAlive);
       remove();
       streams.delete(res);
+      release();
     });
   });
 
   app.post<{ Params: { namespace: string; name: string; action: string } }>(`${base}api/rollouts/:namespace/:name/actions/:action`, async (request, reply) => {
     const { namespace, name, action } = request.params;
     if (!deps.actions) throw dashboardErrors.readOnly();
+    const waitMs = actionRate.take(request.ip);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      reply.header('Retry-After', String(seconds));
+      throw dashboardErrors.tooManyRequests(seconds);
+    }
     const sameOrigin = checkSameOrigin({ host: request.headers.host, origin: request.headers.origin, 'sec-fetch-site': header(request.headers['sec-fetch-site']) });
     if (!sameOrigin.ok) throw dashboardErrors.crossSite(sameOrigin.reason);
     if (!isDashboardAction(action)) throw dashboardErrors.unknownAction(action, dashboardActions);
@@ -183,12 +230,19 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
       reply.header('WWW-Authenticate', 'Bearer realm="sluice"');
       throw dashboardErrors.noToken();
     }
+    if (authInFlight >= limits.authInFlight) {
+      reply.header('Retry-After', '2');
+      throw dashboardErrors.authBusy();
+    }
     let decision;
+    authInFlight++;
     try {
       decision = await deps.authorizer.authorize(token, { namespace, name });
     } catch (err) {
       deps.log.warn({ err: redactedError(err) }, 'dashboard: TokenReview or SubjectAccessReview failed');
       throw dashboardErrors.authUnavailable();
+    } finally {
+      authInFlight--;
     }
     if (decision.kind === 'unauthenticated') {
       reply.header('WWW-Authenticate', 'Bearer realm="sluice", error="invalid_token"');

@@ -12,16 +12,32 @@ function setup() {
   const rollouts = new FakeCache([rollout('shop', 'a', progressing(20, 0)), rollout('shop', 'b', progressing(0, 0)), rollout('bank', 'c')]);
   const views = rolloutViews({ rollouts, analysisTemplates: new FakeCache(), clusterAnalysisTemplates: new FakeCache(), history: new WeightHistory(), events: new RecentEvents() });
   let detailsBuilt = 0;
-  const stream = new RolloutStream({ ...views, detail: (key) => {
-    detailsBuilt++;
-    return views.detail(key);
-  } }, { flushMs: 60_000 });
+  let summariesBuilt = 0;
+  const stream = new RolloutStream({
+    ...views,
+    detail: (key) => {
+      detailsBuilt++;
+      return views.detail(key);
+    },
+    summaries: () => {
+      summariesBuilt++;
+      return views.summaries();
+    },
+  }, { flushMs: 60_000 });
   const page = (filter: StreamClient['filter'] = {}, detailKey?: string) => {
     const sent: Sent[] = [];
-    const client: StreamClient = { filter, detailKey, send: (event, data) => sent.push({ event, data } as Sent) };
-    return { sent, remove: stream.add(client) };
+    const frames: Buffer[] = [];
+    const client: StreamClient = {
+      filter, detailKey,
+      write: (frame) => {
+        frames.push(frame);
+        const [, event, data] = /^event: (\w+)\ndata: (.*)\n\n$/s.exec(frame.toString())!;
+        sent.push({ event, data: JSON.parse(data!) as unknown } as Sent);
+      },
+    };
+    return { sent, frames, remove: stream.add(client) };
   };
-  return { rollouts, stream, page, detailsBuilt: () => detailsBuilt };
+  return { rollouts, stream, page, detailsBuilt: () => detailsBuilt, summariesBuilt: () => summariesBuilt };
 }
 
 describe('RolloutStream', () => {
@@ -49,6 +65,25 @@ describe('RolloutStream', () => {
     expect(detailsBuilt() - before).toBe(1);
     // The bank page does not show shop rollouts: for it they are removals (a no-op for rows it never had).
     expect(bank!.sent.at(-1)).toEqual({ event: 'changes', data: { upserted: [], removed: ['shop/a', 'shop/b'] } });
+  });
+
+  it('serialises one snapshot for all pages with the same filter, until a rollout changes', () => {
+    const { rollouts, stream, page, summariesBuilt, detailsBuilt } = setup();
+    const pages = Array.from({ length: 50 }, () => page({ namespace: 'shop', phases: ['Progressing'] }, 'shop/a'));
+    const bank = page({ namespace: 'bank' });
+    expect(summariesBuilt()).toBe(1);
+    expect(detailsBuilt()).toBe(1);
+    // The very same Buffer, not 50 equal ones: memory for the frames is shared.
+    expect(new Set(pages.map((p) => p.frames[0])).size).toBe(1);
+    expect(pages[0]!.frames[0]).not.toBe(bank.frames[0]);
+    rollouts.put(rollout('shop', 'a', progressing(60, 2)));
+    stream.rolloutChanged('shop/a');
+    const late = page({ namespace: 'shop', phases: ['Progressing'] });
+    expect(summariesBuilt()).toBe(2);
+    expect(late.sent[0]).toMatchObject({ event: 'snapshot', data: { items: [{ key: 'shop/a', canaryWeight: 60 }, { key: 'shop/b' }] } });
+    stream.flush();
+    expect(new Set(pages.map((p) => p.frames.at(-2))).size).toBe(1);
+    expect(pages[0]!.sent.at(-2)).toMatchObject({ event: 'changes', data: { upserted: [{ key: 'shop/a' }] } });
   });
 
   it('sends a deleted rollout as removed, and a null detail to the page that showed it', () => {

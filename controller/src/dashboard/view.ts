@@ -200,7 +200,7 @@ export function rolloutViews(sources: ViewSources): RolloutViews {
       return detailOf(r, {
         analysisTemplate: (ns, template) => sources.analysisTemplates.get(ns, template)?.spec,
         clusterAnalysisTemplate: (template) => sources.clusterAnalysisTemplates.get(undefined, template)?.spec,
-        events: sources.events.of(key),
+        events: sources.events.of(key, r.metadata.uid),
         weightHistory: sources.history.get(key),
       });
     },
