@@ -96,11 +96,14 @@ function parseWholeNumber(min: number, max: number) {
 
 const parsePort = parseWholeNumber(1, 65_535);
 
+/** Node's timers fire at once past 2^31-1 ms (24.8 days): no duration setting may reach it. */
+const maxSettingMs = 24 * 24 * 3_600_000;
+
 function parseDurationAtLeast(minMs: number) {
   return (text: string): number | typeof invalid => {
     try {
       const ms = parseDuration(text);
-      return ms >= minMs && ms > 0 ? ms : invalid;
+      return ms >= minMs && ms > 0 && ms <= maxSettingMs ? ms : invalid;
     } catch {
       return invalid;
     }
@@ -217,7 +220,7 @@ export const settings = {
   }),
   leaseDurationMs: setting({
     flag: '--lease-duration', env: 'SLUICE_LEASE_DURATION', valueName: 'duration',
-    accepts: `a duration longer than 0 ${durationExamples}`,
+    accepts: `a duration longer than 0 and at most 576h ${durationExamples}`,
     description: 'How long the other replicas wait after the last renewal before they take the Lease over.',
     defaultText: '15s',
     default: () => 15_000,
@@ -225,7 +228,7 @@ export const settings = {
   }),
   renewDeadlineMs: setting({
     flag: '--renew-deadline', env: 'SLUICE_RENEW_DEADLINE', valueName: 'duration',
-    accepts: `a duration longer than 0 ${durationExamples}`,
+    accepts: `a duration longer than 0 and at most 576h ${durationExamples}`,
     description: 'How long the leader keeps trying to renew before it stops reconciling; shorter than the lease duration.',
     defaultText: '10s',
     default: () => 10_000,
@@ -233,7 +236,7 @@ export const settings = {
   }),
   retryPeriodMs: setting({
     flag: '--retry-period', env: 'SLUICE_RETRY_PERIOD', valueName: 'duration',
-    accepts: `a duration longer than 0 ${durationExamples}`,
+    accepts: `a duration longer than 0 and at most 576h ${durationExamples}`,
     description: 'How often to try to take or renew the Lease; shorter than the renew deadline.',
     defaultText: '2s',
     default: () => 2_000,
@@ -248,7 +251,7 @@ export const settings = {
   }),
   resyncPeriodMs: setting({
     flag: '--resync-period', env: 'SLUICE_RESYNC_PERIOD', valueName: 'duration',
-    accepts: 'a duration of at least 1s (like 5m or 30s)',
+    accepts: 'a duration from 1s to 576h (like 5m or 30s)',
     description: 'How often every watched list is read again, in case a watch stalled without an error.',
     defaultText: '5m',
     default: () => 300_000,
