@@ -51,7 +51,12 @@ export async function startController(opts: { entry: string; kubeconfig: string;
     '--kubeconfig', opts.kubeconfig, '--namespace', opts.namespace, '--leader-elect=false',
     '--metrics-port', String(metricsPort), '--metrics-address', '127.0.0.1', '--dashboard-port', String(dashboardPort),
     '--kube-api-qps', String(opts.flags.qps), '--kube-api-burst', String(opts.flags.burst), '--concurrency', String(opts.flags.concurrency),
-    '--log-level', 'info', '--pod-name', `sluice-bench-${opts.label}`, '--analysis-allowed-hosts', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--log-level', 'info', '--pod-name', `sluice-bench-${opts.label}`], {
+    // The benchmark's Prometheus is on loopback; by the environment, so that older controllers without the
+    // setting (--commit) run unchanged.
+    env: { ...process.env, SLUICE_ANALYSIS_ALLOWED_HOSTS: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
