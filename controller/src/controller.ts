@@ -12,6 +12,7 @@ import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
 import { Informer } from './kube/informer.ts';
+import { notLeaderCause } from './kube/writeFence.ts';
 import { KubeJsonApi } from './kube/kubeJsonApi.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
@@ -155,6 +156,8 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
         const { namespace: ns, name } = parseObjectKey(key);
         // A conflict means our cache was a write behind (often our own last write): routine, retried at once.
         if (report.error instanceof ApiException && report.error.code === 409) log.debug({ namespace: ns, name }, 'conflict: retrying with the newer object');
+        // This replica lost its Lease: the write was refused on purpose, and the process is on its way out.
+        else if (notLeaderCause(report.error) !== undefined) log.debug({ namespace: ns, name }, 'not the leader: write dropped');
         else log.warn({ namespace: ns, name, err: report.error, retryInMs: report.retryInMs }, 'reconcile failed');
       }
     },

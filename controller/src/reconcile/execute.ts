@@ -22,6 +22,7 @@ import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
 import { buildReplicaSet, buildService, nextSequence, sequenceOf } from '../workload/objects.ts';
+import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
 import type { EventSink } from './eventRecorder.ts';
 import { sameJson } from './sameJson.ts';
@@ -223,8 +224,7 @@ async function reportWriteFailure(ctx: ExecuteContext, rv: { current: string | u
 }
 
 function isFenceError(err: unknown): boolean {
-  const inner = err instanceof WriteError ? err.cause : err;
-  return inner instanceof Error && /not the leader/.test(inner.message);
+  return notLeaderCause(err) !== undefined;
 }
 
 /**

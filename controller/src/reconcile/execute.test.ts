@@ -1,0 +1,133 @@
+/**
+ * The executor's order is its safety argument (see execute.ts): these tests hold it. The clients are recorders of
+ * the calls the executor makes, in order; what the API server does with them is the integration stories' part.
+ */
+import { describe, expect, it } from 'vitest';
+import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { Rollout, RolloutStatus } from '../api/types.ts';
+import { NotLeaderError } from '../kube/writeFence.ts';
+import type { Plan } from '../planner/world.ts';
+import type { Caches } from './caches.ts';
+import { executePlan, WriteError, type ExecuteContext } from './execute.ts';
+
+const rollout: Rollout = {
+  apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout',
+  metadata: { name: 'checkout', namespace: 'shop', uid: 'u1', resourceVersion: '10', annotations: { 'sluice.dev/action': 'abort' } },
+  spec: { workloadRef: { name: 'checkout' }, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } },
+  status: { stableRevision: 'a', canaryRevision: 'b', currentStepIndex: 1, weights: { canary: 20, stable: 80 } },
+};
+
+const rs = (revision: string, replicas: number): V1ReplicaSet => ({
+  metadata: { name: `checkout-${revision}`, namespace: 'shop', uid: `rs-${revision}`, resourceVersion: '1', labels: { 'sluice.dev/revision': revision } },
+  spec: { replicas, selector: { matchLabels: {} }, template: {} },
+});
+
+const abortPlan = (status: Partial<RolloutStatus> = {}): Plan => ({
+  status: { ...rollout.status, abort: true, abortedAt: '2026-11-30T00:00:00Z', handledAction: 'abort', weights: { canary: 0, stable: 100 }, ...status },
+  replicaSets: [{ revision: 'a', replicas: 4 }],
+  services: undefined,
+  canaryWeight: 0,
+  takeOverDeployment: undefined,
+  clearAction: true,
+  flagOperations: [{ id: 'op', operation: { kind: 'disable', flag: { name: 'f', project: 'p', environment: 'e', previousEnabled: false, rollout: 20, onAbort: 'disable' } }, retry: false }],
+  deleteReplicaSets: [],
+  events: [{ type: 'Warning', reason: 'Aborted', message: 'aborted by a user request' }],
+  requeueAfterMs: undefined,
+});
+
+/** An executor context whose every write is recorded in `calls`; `fail` makes the named write throw. */
+function recorder(fail: Partial<Record<'status' | 'route' | 'clear' | 'scale', Error>> = {}, fence: () => void = () => {}) {
+  const calls: string[] = [];
+  const statuses: RolloutStatus[] = [];
+  let rv = 10;
+  const attempt = (what: keyof typeof fail, label: string) => {
+    calls.push(label);
+    if (fail[what] !== undefined) throw fail[what];
+  };
+  const empty = { get: () => undefined, list: () => [] };
+  const ctx = {
+    rollout,
+    deployment: undefined,
+    replicaSets: [rs('a', 4), rs('b', 1)],
+    router: {
+      kind: 'test', observe: () => undefined, differs: () => true,
+      setWeight: (w: number) => Promise.resolve().then(() => attempt('route', `route ${w}%`)),
+    },
+    caches: { services: empty } as unknown as Caches,
+    clients: {
+      apps: { patchNamespacedReplicaSet: (p: { name: string; body: { spec: { replicas: number } } }) => Promise.resolve().then(() => attempt('scale', `scale ${p.name} to ${p.body.spec.replicas}`)) },
+      core: {},
+      custom: {
+        replaceNamespacedCustomObjectStatus: (p: { body: { status: RolloutStatus; metadata: { resourceVersion: string } } }) => Promise.resolve().then(() => {
+          attempt('status', `status@${p.body.metadata.resourceVersion}${p.body.status.handledAction === undefined ? '' : ' handled'}${p.body.status.conditions?.some((c) => c.type === 'WriteFailed') === true ? ' WriteFailed' : ''}`);
+          statuses.push(p.body.status);
+          return { metadata: { resourceVersion: String(++rv) } };
+        }),
+        patchNamespacedCustomObject: () => Promise.resolve().then(() => {
+          attempt('clear', 'remove the action annotation');
+          return { metadata: { resourceVersion: String(++rv) } };
+        }),
+      },
+    },
+    fence,
+    events: { record: (_r: Rollout, e: { reason: string }) => calls.push(`event ${e.reason}`) },
+    onRolloutWritten: () => {},
+    onPruneFailed: () => {},
+    dispatchFlagOperations: (ops: readonly unknown[]) => calls.push(`dispatch ${ops.length} flag operation(s)`),
+  } as unknown as ExecuteContext;
+  return { ctx, calls, statuses };
+}
+
+describe('executePlan', () => {
+  it('records the decision and its Events first, moves traffic next, and removes the request last', async () => {
+    const { ctx, calls } = recorder();
+    await executePlan(ctx, abortPlan());
+    expect(calls).toEqual([
+      'status@10 handled',
+      'event Aborted',
+      'route 0%',
+      'scale checkout-b to 0',
+      'dispatch 1 flag operation(s)',
+      'remove the action annotation',
+      'status@12',
+    ]);
+  });
+
+  it('keeps the decision when the route write fails: removes the request, reports WriteFailed, and fails the reconcile', async () => {
+    const refused = Object.assign(new Error('HTTP-Code: 422'), { code: 422, body: JSON.stringify({ message: 'route changes are frozen' }) });
+    const { ctx, calls, statuses } = recorder({ route: refused });
+    const run = executePlan(ctx, abortPlan());
+    await expect(run).rejects.toBeInstanceOf(WriteError);
+    await expect(run).rejects.toThrow('could not set the canary weight to 0%: HTTP 422: route changes are frozen');
+    expect(calls).toEqual(['status@10 handled', 'event Aborted', 'route 0%', 'remove the action annotation', 'status@12', 'status@13 WriteFailed']);
+    expect(statuses.at(-1)?.abort).toBe(true);
+    expect(statuses.at(-1)?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toBe('could not set the canary weight to 0%: HTTP 422: route changes are frozen; retrying');
+  });
+
+  it('does nothing else when the status write conflicts: the next reconcile plans from the newer object', async () => {
+    const conflict = Object.assign(new Error('conflict'), { code: 409 });
+    const { ctx, calls } = recorder({ status: conflict });
+    await expect(executePlan(ctx, abortPlan())).rejects.toBe(conflict);
+    expect(calls).toEqual(['status@10 handled']);
+  });
+
+  it('sends nothing once the fence says this replica is no longer the leader, and reports nothing either', async () => {
+    let leader = true;
+    const { ctx, calls } = recorder({}, () => {
+      if (!leader) throw new NotLeaderError();
+    });
+    leader = false;
+    await expect(executePlan(ctx, abortPlan())).rejects.toBeInstanceOf(NotLeaderError);
+    expect(calls).toEqual([]);
+  });
+
+  it('clears a WriteFailed condition once a whole plan was carried out', async () => {
+    const failed = { type: 'WriteFailed', status: 'True' as const, reason: 'WriteFailed', message: 'could not ...', lastTransitionTime: '2026-11-30T00:00:00Z' };
+    const { ctx, calls, statuses } = recorder();
+    const before = { ...rollout, status: { ...abortPlan().status, handledAction: undefined, conditions: [failed] } };
+    const plan = { ...abortPlan({ handledAction: undefined, conditions: [failed] }), clearAction: false, events: [], flagOperations: [] };
+    await executePlan({ ...ctx, rollout: before }, plan);
+    expect(calls).toEqual(['route 0%', 'scale checkout-b to 0', 'status@10']);
+    expect(statuses.at(-1)?.conditions).toEqual([]);
+  });
+});
