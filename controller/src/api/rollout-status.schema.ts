@@ -85,8 +85,9 @@ export const rolloutStatus = object('What the controller observed and did; writt
   ),
   abort: Type.Optional(Type.Boolean({ description: 'The canary revision was aborted: all traffic is on stable until a retry or a new revision.' })),
   abortedAt: Type.Optional(timestamp('When the abort happened; the canary is scaled down abortScaleDownDelaySeconds later.')),
-  handledAction: Type.Optional(Type.Enum(['promote', 'promote-full', 'abort', 'retry'], {
-    description: 'The sluice.dev/action request this status already carried out; set until the annotation is removed, so that a retried reconcile never acts on one request twice.',
+  handledAction: Type.Optional(Type.String({
+    maxLength: 256,
+    description: 'The sluice.dev/action request this status already carried out and the state it left the rollout in ("promote at <revision> step 2"); set until the annotation is removed, so that a retried reconcile never acts on one request twice.',
   })),
   stepStartedAt: Type.Optional(timestamp('When the current step started; pause durations and the progress deadline count from it.')),
   pauseConditions: Type.Optional(

@@ -52,7 +52,8 @@ const listed = (allowed: readonly string[], name: string) => allowed.includes('*
  * fix (`<field>.project` or `<field>.environment`) and the setting to change; undefined when they may.
  */
 export function flagAllowed(policy: TenancyPolicy, namespace: string, target: FlagTarget, field = 'setFlag'): string | undefined {
-  const grant = policy.namespaces[namespace] ?? policy.namespaces['*'];
+  // Own keys only: a namespace called "constructor" or "__proto__" must not find Object.prototype's members.
+  const grant = Object.hasOwn(policy.namespaces, namespace) ? policy.namespaces[namespace] : Object.hasOwn(policy.namespaces, '*') ? policy.namespaces['*'] : undefined;
   const how = policy.source === 'defaults'
     ? `with no ${tenancySetting}, only the controller's default project and environment are allowed: a cluster admin can allow more there`
     : `a cluster admin can allow it in ${tenancySetting}`;

@@ -32,7 +32,7 @@ export function planAborted(b: PlanBuilder): void {
   const stable = status.stableRevision!;
   const canary = status.canaryRevision!;
   keepAbortReason(b);
-  planFlagRestores(b);
+  planFlagRestores(b, { abort: true });
   if (world.deployment === undefined) return;
 
   const left = scaleDownLeftMs(b);
@@ -69,7 +69,7 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
   if (b.action === 'abort') b.actedOn('abort');
   if (status.abort !== true) recordAbort(b, `aborted by a user request while the spec is invalid (${specMessage})`);
   keepAbortReason(b);
-  planFlagRestores(b);
+  planFlagRestores(b, { abort: true });
   const stable = status.stableRevision!;
   const canary = status.canaryRevision!;
   const stableNow = world.replicaSets.find((rs) => rs.revision === stable);

@@ -4,6 +4,7 @@
  */
 import type { ManualAction } from '../api/controls.ts';
 import type { Condition, RolloutStatus } from '../api/types.ts';
+import { revisionOf } from './revision.ts';
 import { setCondition, type ConditionType, type ConditionValue } from './conditions.ts';
 import type { DesiredReplicaSet, ObservedWorld, Plan, PlannedEvent } from './world.ts';
 
@@ -44,7 +45,9 @@ export class PlanBuilder {
     this.previous = world.rollout.status ?? {};
     this.status = { ...structuredClone(this.previous), observedGeneration: world.rollout.metadata.generation ?? 0 };
     const handled = this.previous.handledAction;
-    if (typeof world.action === 'string' && world.action === handled) {
+    // A new revision to release makes any request a new one: it cannot be about the state the record names.
+    const sameRelease = (world.deployment?.templateRevision ?? revisionOf(world.rollout.spec.strategy)) === this.previous.canaryRevision;
+    if (typeof world.action === 'string' && handled !== undefined && sameRelease && handled === handledSignature(world.action, this.previous)) {
       this.action = undefined;
       this.clearAction = true;
     } else {
@@ -95,13 +98,16 @@ export class PlanBuilder {
     this.status.stepStartedAt = this.now;
   }
 
+  #actedOn: ManualAction | undefined;
+
   /** Marks the manual request as acted on: status records it, then the executor removes the annotation. */
   actedOn(action: ManualAction): void {
     this.clearAction = true;
-    this.status.handledAction = action;
+    this.#actedOn = action;
   }
 
   build(): Plan {
+    if (this.#actedOn !== undefined) this.status.handledAction = handledSignature(this.#actedOn, this.status);
     // Pause conditions keep the time they began, so "paused for 5m" stays true across reconciles.
     const before = this.previous.pauseConditions ?? [];
     this.status.pauseConditions = this.pauses.map((reason) => ({
@@ -121,4 +127,13 @@ export class PlanBuilder {
       requeueAfterMs: this.requeueAfterMs,
     };
   }
+}
+
+/**
+ * The record of a request acted on: the action and the state it left the rollout in. A request found again with
+ * the rollout still in that state is the same one (its annotation was not removed yet); once the rollout has moved
+ * on (another step, another revision, an abort ended) an equal request is a new one and is acted on.
+ */
+export function handledSignature(action: ManualAction, status: RolloutStatus): string {
+  return `${action} at ${status.canaryRevision ?? ''} step ${status.currentStepIndex ?? 0}${status.abort === true ? ' aborted' : ''}`;
 }

@@ -8,6 +8,7 @@ import { abort, planAborted, retry } from './abort.ts';
 import { canaryReplicas, desiredReplicas, readyOf, setTraffic } from './replicas.ts';
 import { revisionOf } from './revision.ts';
 import { runStep } from './step.ts';
+import { keepUnneededFlags, planFlagRestores } from './flags.ts';
 
 /** The stable revision of a flag-only Rollout before its first release. */
 export const unreleased = 'none';
@@ -30,7 +31,7 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
       b.event('Normal', 'Initialized', `revision ${desired} is the stable revision`);
     }
   }
-  if (desired === status.stableRevision) return planSteady(b, steps.length);
+  if (desired === status.stableRevision) return planSteady(b, steps);
 
   if (status.canaryRevision !== desired) startCanary(b, desired, steps.length);
   if (applyAction(b, steps) === 'stop') return;
@@ -45,6 +46,9 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
     return planTraffic(b, steps, status.currentStepIndex ?? 0);
   }
 
+  // Flags an earlier canary or an earlier spec changed, which no step names now, go back to where they were;
+  // not while paused or frozen, when Unleash is left alone.
+  if (spec.paused !== true && world.freeze === undefined) planFlagRestores(b, { keep: steps });
   let index = status.currentStepIndex ?? 0;
   while (index < steps.length) {
     const step = steps[index]!;
@@ -70,7 +74,8 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
 }
 
 /** The pod template is the stable one: no canary in flight (or the one in flight was reverted by the user). */
-function planSteady(b: PlanBuilder, stepCount: number): void {
+function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
+  const stepCount = steps.length;
   const { status, world } = b;
   const stable = status.stableRevision!;
   if (status.canaryRevision !== stable) {
@@ -84,6 +89,9 @@ function planSteady(b: PlanBuilder, stepCount: number): void {
   }
   delete status.abort;
   delete status.abortedAt;
+  // No canary in flight: any flag still recorded is one no release wants changed (the canary was reverted, or a
+  // promotion left a flag its steps no longer name): put it back.
+  planFlagRestores(b, { keep: [] });
   // status.analysis stays: the last canary's measurements are worth reading after it was promoted or removed.
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
@@ -95,8 +103,9 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   const { status } = b;
   const superseded = status.canaryRevision !== status.stableRevision ? status.canaryRevision : undefined;
   status.canaryRevision = desired;
-  // Flags an aborted canary has not restored yet stay listed (and shown); otherwise a new canary starts clean.
-  if (status.abort !== true) delete status.flags;
+  // status.flags stays: the superseded canary's flags keep their first recorded state, so that this canary's
+  // steps on the same flag steer it from there and an abort still puts it back where it was before any of them;
+  // flags this canary's steps do not name are put back while it runs (planCanary).
   status.abort = false;
   delete status.abortedAt;
   delete status.analysis;
@@ -161,7 +170,7 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
   const stable = status.stableRevision!;
   const canary = status.canaryRevision!;
   if (world.deployment === undefined) {
-    if (index >= steps.length) promoteFlagOnly(b);
+    if (index >= steps.length) promoteFlagOnly(b, steps);
     return;
   }
   const n = desiredReplicas(b);
@@ -180,7 +189,7 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     // Both Services now select the new revision, so setting the router back to 100% stable moves no request
     // to the old pods; the old stable ReplicaSet is left out of the plan and scales to 0.
     status.stableRevision = canary;
-    delete status.flags; // promoted: the flags stay where the steps left them, nothing is left to restore
+    keepUnneededFlags(b, steps); // promoted: the flags the steps set stay where they left them
     b.replicaSets = [{ revision: canary, replicas: n }];
     setTraffic(b, 0, { stable: canary, canary });
     b.event('Normal', 'Promoted', `revision ${canary} is now stable (was ${stable})`);
@@ -190,9 +199,9 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
   setTraffic(b, ready ? target : previousWeight, { stable, canary });
 }
 
-function promoteFlagOnly(b: PlanBuilder): void {
+function promoteFlagOnly(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   const { status } = b;
   b.event('Normal', 'Promoted', `every step of revision ${status.canaryRevision} is done`);
   status.stableRevision = status.canaryRevision;
-  delete status.flags;
+  keepUnneededFlags(b, steps);
 }

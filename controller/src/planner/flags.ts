@@ -2,10 +2,11 @@
  * Feature flags in the plan: a setFlag step asks for an Unleash read (to record the flag as it was), then for the
  * set, and counts only once the set's read-back confirms the percentage; an abort asks for every touched flag to be
  * put back and forgets a flag only once Unleash confirms it. The calls themselves run in the background
- * (reconcile/flagWork.ts), behind the leader fence, after the plan's status is written; here the planner only reads
+ * (reconcile/backgroundTasks.ts), behind the leader fence, after the plan's status is written; here the planner only reads
  * their outcomes from the world and decides. A paused, frozen, invalid or aborting rollout never reaches a setFlag
  * step, so it never moves a flag.
  */
+import type { ResolvedStep } from '../api/steps.ts';
 import { describeFlag } from '../flags/flagEnvironment.ts';
 import {
   defaultFlagStepTiming, describeState, flagKey, flagOfStep, restoreOperation, restoredMessage, sameFlag, setChoice,
@@ -78,32 +79,45 @@ function flagProblem(b: PlanBuilder, field: string, message: string, where: stri
 }
 
 /**
- * On abort: asks for every flag the rollout touched to be put back (or turned off), drops each from status.flags
- * once Unleash confirms, and says which are still to restore. A failed restore is tried again after a delay that
- * grows with the time since the abort (kept in no memory: abortedAt is in status).
+ * Puts flags back: on abort every flag the rollout touched (or turns it off, with onAbort: disable); otherwise the
+ * flags no step of the current spec names any more (a superseded canary's, a step removed from the spec, or every
+ * flag left when the template went back to stable), since nothing being released wants them changed. A flag is
+ * dropped from status.flags only once Unleash confirms. A failed restore is tried again after a delay (after an
+ * abort, one that grows with the time since it: kept in no memory, abortedAt is in status).
  */
-export function planFlagRestores(b: PlanBuilder): void {
+export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { keep: readonly ResolvedStep[] }): void {
   const flags = b.status.flags ?? [];
   if (flags.length === 0) return;
   const unleash = b.world.unleash;
+  const named = 'keep' in scope
+    ? scope.keep.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, unleash.defaultEnvironment)] : []))
+    : [];
+  const toRestore = flags.filter((f) => !named.some((n) => sameFlag(n, f)));
+  if (toRestore.length === 0) return;
   const names = (list: typeof flags) => list.map((f) => `${f.name} (${f.environment})`).join(', ');
   if (unleash.unavailable !== undefined) {
-    b.messageSuffix = `; flags still to restore: ${names(flags)}: ${unleash.unavailable}`;
+    b.messageSuffix = `; flags still to restore: ${names(toRestore)}: ${unleash.unavailable}`;
     return;
   }
-  const abortedAt = b.status.abortedAt ?? b.now;
-  const sinceAbortMs = b.world.now.getTime() - Date.parse(abortedAt);
-  const retryMs = Math.min(60_000, Math.max(2_000, sinceAbortMs / 2));
-  const remaining: typeof flags = [];
+  let retryMs = timing.retryAfterMs;
+  let attempt: string;
+  if ('abort' in scope) {
+    const abortedAt = b.status.abortedAt ?? b.now;
+    retryMs = Math.min(60_000, Math.max(2_000, (b.world.now.getTime() - Date.parse(abortedAt)) / 2));
+    attempt = `restore/${abortedAt}`;
+  } else {
+    attempt = `unneeded/${b.status.stepStartedAt ?? ''}`;
+  }
+  const kept = flags.filter((f) => !toRestore.includes(f));
   let reason: string | undefined;
-  for (const flag of flags) {
-    const id = `${b.status.canaryRevision}/restore/${abortedAt}/${flagKey(flag)}`;
+  for (const flag of toRestore) {
+    const id = `${b.status.canaryRevision}/${attempt}/${flagKey(flag)}`;
     const state = unleash.operation(id);
     if (state?.kind === 'done' && (state.result.ok || state.result.kind === 'notFound')) {
       b.event('Normal', 'FlagRestored', state.result.ok ? restoredMessage(flag) : `${describeFlag(flag)} is no longer in Unleash: there is nothing to put back`);
       continue;
     }
-    remaining.push(flag);
+    kept.push(flag);
     if (state === undefined) {
       b.flagOperations.push({ id, operation: restoreOperation(flag), retry: false });
     } else if (state.kind === 'done' && !state.result.ok) {
@@ -112,6 +126,15 @@ export function planFlagRestores(b: PlanBuilder): void {
       else b.requeueAfter(retryMs - state.ageMs);
     }
   }
-  b.status.flags = remaining;
-  if (reason !== undefined) b.messageSuffix = `; flags still to restore: ${names(remaining)}: ${reason}`;
+  // The list keeps its order: a flag restored drops out, the others stay where they were.
+  b.status.flags = flags.filter((f) => kept.includes(f));
+  if (reason !== undefined) b.messageSuffix = `; flags still to restore: ${names(b.status.flags.filter((f) => toRestore.includes(f)))}: ${reason}`;
+}
+
+/** At promotion: the flags the steps set stay as they are (nothing to restore); the others are still put back. */
+export function keepUnneededFlags(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
+  const named = steps.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, b.world.unleash.defaultEnvironment)] : []));
+  const left = (b.status.flags ?? []).filter((f) => !named.some((n) => sameFlag(n, f)));
+  if (left.length === 0) delete b.status.flags;
+  else b.status.flags = left;
 }

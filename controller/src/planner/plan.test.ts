@@ -139,7 +139,7 @@ describe('abort', () => {
     sim.clearActionFails = true;
     sim.request('promote');
     let plan = sim.reconcile();
-    expect(plan.status.handledAction).toBe('promote');
+    expect(plan.status.handledAction).toBe('promote at rev-b step 2');
     // The annotation is still there (the removal failed): the next reconciles must not promote again.
     sim.settlePods();
     sim.reconcile();

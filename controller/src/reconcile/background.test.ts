@@ -98,12 +98,21 @@ describe('BackgroundWork', () => {
     expect(bg.state('a/r', 'm')).toMatchObject({ value: 'run 2' });
   });
 
-  it('sheds load past maxWaiting with a failure outcome instead of growing', () => {
-    const { bg } = work({ concurrency: 1, perNamespace: 1, maxWaiting: 2 });
+  it('sheds load past a namespace\'s share of the waiting line with a failure outcome instead of growing', () => {
+    const { bg } = work({ concurrency: 1, perNamespace: 1, maxWaiting: 8 });
     const hang = () => new Promise<string>(() => {});
-    for (let i = 0; i < 4; i++) bg.submit(task(`a/r${i}`, 'm', hang));
+    for (let i = 0; i < 5; i++) bg.submit(task(`a/r${i}`, 'm', hang));
     expect(bg.waiting).toBe(2);
-    expect(bg.state('a/r3', 'm')).toMatchObject({ kind: 'done', value: expect.stringContaining('tasks waiting already') as string });
+    expect(bg.state('a/r4', 'm')).toMatchObject({ kind: 'done', value: expect.stringContaining('namespace a has 2 tasks waiting already') as string });
+  });
+
+  it('never sheds another namespace\'s task because one namespace filled the line', () => {
+    const { bg } = work({ concurrency: 4, perNamespace: 2, maxWaiting: 8 });
+    const hang = () => new Promise<string>(() => {});
+    for (let i = 0; i < 10; i++) bg.submit(task('noisy/r', `m${i}`, hang));
+    bg.submit(task('victim/r', 'm0', hang));
+    expect(bg.state('victim/r', 'm0')?.kind).toBe('running');
+    expect(bg.state('noisy/r', 'm9')?.kind).toBe('done');
   });
 
   it('forgets the oldest outcomes past maxOutcomes', async () => {

@@ -11,8 +11,9 @@
  * - Each task has a deadline; past it the outcome is `onDeadline()` and the key is woken, whatever the task does.
  * - Fair between namespaces: at most `perNamespace` tasks of one namespace run at once, and waiting tasks are
  *   started namespace by namespace in turn, so one team's hanging provider cannot take every slot.
- * - Bounded: at most `maxWaiting` tasks wait and `maxOutcomes` outcomes are kept (the oldest are forgotten first;
- *   a forgotten outcome only costs a repeat of the task).
+ * - Bounded: a namespace may have `maxWaitingPerNamespace` tasks waiting and all together about `maxWaiting`
+ *   (past that, the namespace that asks for more gets a failure outcome, never another namespace), and at most
+ *   `maxOutcomes` outcomes are kept (the oldest are forgotten first; a forgotten outcome only costs a repeat).
  */
 
 export interface BackgroundTask<R> {
@@ -43,6 +44,8 @@ export interface BackgroundWorkOptions {
   /** Tasks of one namespace running at once. */
   perNamespace: number;
   maxWaiting?: number;
+  /** Tasks of one namespace that may wait; a quarter of maxWaiting when omitted. */
+  maxWaitingPerNamespace?: number;
   maxOutcomes?: number;
   /** Called with the key of each task that ended. */
   wake: (key: string) => void;
@@ -72,7 +75,8 @@ export class BackgroundWork<R> {
   #closed = false;
 
   constructor(options: BackgroundWorkOptions) {
-    this.#o = { maxWaiting: 10_000, maxOutcomes: 20_000, ...options };
+    const maxWaiting = options.maxWaiting ?? 10_000;
+    this.#o = { maxWaiting, maxWaitingPerNamespace: Math.max(1, Math.ceil(maxWaiting / 4)), maxOutcomes: 20_000, ...options };
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -81,9 +85,12 @@ export class BackgroundWork<R> {
     if (this.#closed) return;
     const k = entryKey(task.key, task.id);
     if (this.#entries.has(k)) return;
-    if (this.#waitingCount >= this.#o.maxWaiting) {
-      // Shed load rather than grow: the asker sees a failure and asks again on a later pass.
-      this.#finish({ task, state: 'done' }, k, task.onFailure(`the controller has ${this.#waitingCount} tasks waiting already; trying again later`));
+    const mine = this.#waiting.get(task.namespace)?.length ?? 0;
+    // Shed load rather than grow, and shed it where it comes from: a namespace past its share of the waiting line
+    // (or, when the whole line is full, one that has tasks waiting already) gets the failure; another namespace's
+    // first task always gets in line. The asker sees the failure as the outcome, and asks again on a later pass.
+    if (mine >= this.#o.maxWaitingPerNamespace || (this.#waitingCount >= this.#o.maxWaiting && mine > 0)) {
+      this.#finish({ task, state: 'done' }, k, task.onFailure(`namespace ${task.namespace} has ${mine} tasks waiting already; this one was not started`));
       return;
     }
     const entry: Entry<R> = { task, state: 'waiting' };

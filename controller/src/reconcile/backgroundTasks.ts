@@ -4,6 +4,7 @@
  * wire by the admin client (a replica that lost the lease sends none); operations on one flag share a lane, so a
  * restore never overtakes the set it undoes.
  */
+import { prometheusProvider } from '../api/analysis.schema.ts';
 import { parseDuration } from '../api/duration.ts';
 import type { Measurement, Rollout } from '../api/types.ts';
 import type { DueMeasurement } from '../analysis/engine.ts';
@@ -28,9 +29,10 @@ export function flagTaskId(rollout: Rollout, id: string): string {
 }
 
 export function measurementTask(key: string, rollout: Rollout, due: DueMeasurement, deps: MeasureTaskDeps): BackgroundTask<Measurement> {
-  let timeoutMs = 10_000;
+  let timeoutMs = 60_000; // the schema's maximum, should the template's be unreadable
   try {
-    timeoutMs = parseDuration(due.metric.provider.prometheus.timeout ?? '10s', 'timeout');
+    // The same default the measurement uses (measure.ts): the schema's.
+    timeoutMs = parseDuration(due.metric.provider.prometheus.timeout ?? (prometheusProvider.properties.timeout as unknown as { default: string }).default, 'timeout');
   } catch {
     // the measurement itself reports the bad duration
   }

@@ -67,6 +67,10 @@ function recorder(fail: Partial<Record<'status' | 'route' | 'clear' | 'scale', E
           attempt('clear', 'remove the action annotation');
           return { metadata: { resourceVersion: String(++rv) } };
         }),
+        patchNamespacedCustomObjectStatus: (p: { body: { status: Record<string, unknown> } }) => Promise.resolve().then(() => {
+          calls.push(`status patch ${JSON.stringify(p.body.status)}`);
+          return { metadata: { resourceVersion: String(++rv) } };
+        }),
       },
     },
     fence,
@@ -86,10 +90,11 @@ describe('executePlan', () => {
       'status@10 handled',
       'event Aborted',
       'route 0%',
-      'scale checkout-b to 0',
       'dispatch 1 flag operation(s)',
+      'scale checkout-b to 0',
       'remove the action annotation',
-      'status@12',
+      // No resourceVersion: a request annotated meanwhile must not make this write conflict and leave the marker.
+      'status patch {"handledAction":null}',
     ]);
   });
 
@@ -99,9 +104,26 @@ describe('executePlan', () => {
     const run = executePlan(ctx, abortPlan());
     await expect(run).rejects.toBeInstanceOf(WriteError);
     await expect(run).rejects.toThrow('could not set the canary weight to 0%: HTTP 422: route changes are frozen');
-    expect(calls).toEqual(['status@10 handled', 'event Aborted', 'route 0%', 'remove the action annotation', 'status@12', 'status@13 WriteFailed']);
+    expect(calls).toEqual(['status@10 handled', 'event Aborted', 'route 0%', 'remove the action annotation', 'status patch {"handledAction":null}', 'status@13 WriteFailed']);
     expect(statuses.at(-1)?.abort).toBe(true);
     expect(statuses.at(-1)?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toBe('could not set the canary weight to 0%: HTTP 422: route changes are frozen; retrying');
+  });
+
+  it('moves an abort\'s traffic and dispatches its restores even when a scale of the same plan is refused', async () => {
+    const quota = Object.assign(new Error('exceeded quota'), { code: 403 });
+    const { ctx, calls } = recorder({ scale: quota });
+    await expect(executePlan(ctx, abortPlan())).rejects.toBeInstanceOf(WriteError);
+    expect(calls.slice(0, 5)).toEqual(['status@10 handled', 'event Aborted', 'route 0%', 'dispatch 1 flag operation(s)', 'scale checkout-b to 0']);
+  });
+
+  it('never rebuilds a missing ReplicaSet of another revision from the Deployment\'s current template', async () => {
+    const { ctx, calls } = recorder();
+    const deployment = { metadata: { name: 'checkout' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'app', image: 'canary:v2' }] } } } };
+    // Stable revision "a" was deleted by hand; the Deployment's template is the canary's.
+    const plan = { ...abortPlan(), status: { ...rollout.status }, canaryWeight: undefined, clearAction: false, events: [], flagOperations: [] };
+    const run = executePlan({ ...ctx, deployment, replicaSets: [rs('b', 1)] }, plan);
+    await expect(run).rejects.toThrow(/could not create the ReplicaSet of revision a: it is missing and the Deployment's pod template is another revision/);
+    expect(calls.filter((c) => c.startsWith('create'))).toEqual([]);
   });
 
   it('does nothing else when the status write conflicts: the next reconcile plans from the newer object', async () => {

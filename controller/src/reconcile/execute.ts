@@ -2,11 +2,12 @@
  * The executor: applies a Plan to the cluster, writing only what differs from the cache. The order is the safety
  * argument:
  *   1. status first: the plan's decisions (an abort, a step reached, a flag's previous state) are recorded before
- *      any of their effects, with their Events, so that a failure later in the reconcile can lose no decision: the
- *      next reconcile reads it from status and carries it out again;
+ *      any of their effects, so that a failure later in the reconcile can lose no decision: the next reconcile
+ *      reads it from status and carries it out again. Their Events are queued then (they are sent in the
+ *      background and, like client-go's, are best effort: status is the record);
  *   2. Services before traffic (the canary Service must select the canary before it gets a request), pods up before
- *      traffic, traffic before pods down (an abort takes traffic off the canary first); so the traffic of an abort
- *      is the first write after its status;
+ *      traffic, traffic before pods down; an abort needs none of the first two, so its traffic move (and its flag
+ *      restores) are the first thing after its status;
  *   3. Unleash operations are handed to the background (they never hold this reconcile), after traffic has moved;
  *   4. the manual request is removed only after status records what was done with it (a retried reconcile sees
  *      status.handledAction and does not act twice), and the record is dropped right after.
@@ -18,6 +19,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { actionAnnotation } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Condition, type Rollout, type RolloutStatus } from '../api/types.ts';
 import type { PlannedFlagOperation } from '../flags/flagSteps.ts';
+import { revisionOf } from '../planner/revision.ts';
 import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
@@ -90,7 +92,7 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     if (status.handledAction !== undefined) {
       status = { ...status };
       delete status.handledAction;
-      await writeStatus(ctx, rv, status);
+      await dropHandledAction(ctx, rv);
     }
   }
 
@@ -105,6 +107,23 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
 async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   const { rollout, clients, fence } = ctx;
   const namespace = rollout.metadata.namespace!;
+  const setWeight = async () => {
+    if (plan.canaryWeight === undefined || ctx.router?.differs(plan.canaryWeight) !== true) return;
+    await step(`set the canary weight to ${plan.canaryWeight}%`, () => {
+      fence();
+      return ctx.router!.setWeight(plan.canaryWeight!);
+    });
+  };
+  const dispatchFlags = () => {
+    if (plan.flagOperations.length > 0) ctx.dispatchFlagOperations?.(plan.flagOperations);
+  };
+  // An abort needs no Service change and no new pod (stable never shrank): its traffic move and its flag restores
+  // go first, so that nothing else that fails or waits (a scale refused, a quota) can hold them back.
+  const abortFirst = plan.status.abort === true;
+  if (abortFirst) {
+    await setWeight();
+    dispatchFlags();
+  }
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
     for (const role of ['stable', 'canary'] as const) await step(`update Service ${serviceName(rollout, role)}`, () => applyService(ctx, role, plan.services![role]));
   }
@@ -115,7 +134,13 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   for (const [revision, replicas] of wanted) {
     const rs = current.get(revision);
     if (rs === undefined) {
+      // Only the Deployment's current template can be built: a missing ReplicaSet of another revision (the stable
+      // one, deleted by hand) must not be recreated from the canary's template under the stable revision's name.
       if (ctx.deployment === undefined) continue;
+      if (ctx.deployment.spec?.template === undefined || revisionOf(ctx.deployment.spec.template) !== revision) {
+        throw new WriteError(`create the ReplicaSet of revision ${revision}`, new Error(
+          `it is missing and the Deployment's pod template is another revision, so it cannot be rebuilt: set the Deployment's template back to that revision, or abort`));
+      }
       const body = buildReplicaSet(rollout, ctx.deployment, revision, replicas, sequence++);
       await step(`create ReplicaSet ${body.metadata?.name}`, () => {
         fence();
@@ -128,12 +153,7 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     }
   }
 
-  if (plan.canaryWeight !== undefined && ctx.router?.differs(plan.canaryWeight) === true) {
-    await step(`set the canary weight to ${plan.canaryWeight}%`, () => {
-      fence();
-      return ctx.router!.setWeight(plan.canaryWeight!);
-    });
-  }
+  if (!abortFirst) await setWeight();
 
   for (const rs of ctx.replicaSets) {
     const revision = rs.metadata!.labels![revisionLabel]!;
@@ -141,7 +161,7 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     if ((rs.spec?.replicas ?? 0) > replicas) await step(`scale ReplicaSet ${rs.metadata?.name} to ${replicas}`, () => scale(ctx, rs, replicas));
   }
 
-  if (plan.flagOperations.length > 0) ctx.dispatchFlagOperations?.(plan.flagOperations);
+  if (!abortFirst) dispatchFlags();
 
   if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined) {
     const d = ctx.deployment.metadata!.name!;
@@ -238,6 +258,23 @@ async function writeStatus(ctx: ExecuteContext, rv: { current: string | undefine
     ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!,
     body: { ...rollout, metadata: { ...rollout.metadata, resourceVersion: rv.current }, status },
   })) as { metadata?: { resourceVersion?: string } };
+  if (updated.metadata?.resourceVersion !== undefined) {
+    ctx.onRolloutWritten(updated.metadata.resourceVersion);
+    rv.current = updated.metadata.resourceVersion;
+  }
+}
+
+/**
+ * Removes status.handledAction with a merge patch and no resourceVersion: only this leader writes status, and a
+ * user who annotates the next request meanwhile must not make this write conflict, or the marker would stay and
+ * the new request would be taken for the old one.
+ */
+async function dropHandledAction(ctx: ExecuteContext, rv: { current: string | undefined }): Promise<void> {
+  ctx.fence();
+  const updated = (await ctx.clients.custom.patchNamespacedCustomObjectStatus(
+    { ...rolloutRef, namespace: ctx.rollout.metadata.namespace!, name: ctx.rollout.metadata.name!, body: { status: { handledAction: null } } },
+    merge,
+  )) as { metadata?: { resourceVersion?: string } };
   if (updated.metadata?.resourceVersion !== undefined) {
     ctx.onRolloutWritten(updated.metadata.resourceVersion);
     rv.current = updated.metadata.resourceVersion;

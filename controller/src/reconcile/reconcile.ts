@@ -144,7 +144,13 @@ function flagTenancyErrors(rollout: Rollout, unleash: UnleashConnection): SpecEr
   for (const step of steps) {
     if (step.kind !== 'setFlag') continue;
     const target = { project: step.flag.project, environment: step.flag.environment ?? unleash.defaultEnvironment };
-    const denied = unleash.flagAllowed(rollout.metadata.namespace!, target, `${step.field}.setFlag`);
+    let denied: string | undefined;
+    try {
+      denied = unleash.flagAllowed(rollout.metadata.namespace!, target, `${step.field}.setFlag`);
+    } catch (err) {
+      // Never a reason to skip planning (an abort must still go through): deny, and say why.
+      denied = `${step.field}.setFlag: the Unleash tenancy policy could not be applied (${err instanceof Error ? err.message : String(err)}); no flag moves`;
+    }
     if (denied === undefined) continue;
     const colon = denied.indexOf(': ');
     errors.push({ field: denied.slice(0, colon), message: denied.slice(colon + 2), code: 'InvalidStep' });
