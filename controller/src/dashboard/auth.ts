@@ -9,8 +9,9 @@
  * token is useless against the API server itself, so a leaked one can do no more than press dashboard buttons.
  * Tokens for the API server's own audience (what `kubectl create token <sa>` gives) are accepted as before.
  *
- * Only refusals are cached, briefly and by the token's hash (rejectedTokens.ts), so that a flood of made-up tokens
- * does not become a flood of TokenReviews; accepted tokens and every SubjectAccessReview are asked afresh, so a
+ * Only refusals are cached, briefly and by the token's hash (rejectedTokens.ts), so that the same made-up token
+ * sent again costs no TokenReview (a new one costs two: the dashboard's audience, then the API server's; what bounds
+ * a flood of new ones is the per-client limit and the cap on checks in flight, in server.ts); accepted tokens and every SubjectAccessReview are asked afresh, so a
  * revoked token or RoleBinding stops working at once. The reviews go through a KubeConfig of the dashboard's own,
  * with its own rate limit, never the reconciler's. The token never reaches a log line or an error message.
  */
