@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutSpec } from '../api/types.ts';
 import { SimCluster } from './fixtures.test-support.ts';
+import { planDeletion } from './plan.ts';
 
 const flagSpec = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({ strategy: { canary: { steps } } });
 
@@ -131,6 +132,23 @@ describe('an abort with flags touched', () => {
     sim.converge();
     expect(sim.rollout.status?.abort).toBe(true);
     expect(sim.rollout.status?.flags).toEqual([]);
+    expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: false, percent: 20 });
+  });
+});
+
+describe('a Rollout deleted with flags changed', () => {
+  it('puts every flag back, and says so, before its finalizer may go', () => {
+    const sim = atFlagStep();
+    sim.converge();
+    expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: true, percent: 50 });
+    let plan = planDeletion(sim.world());
+    expect(plan.flagOperations.map((o) => o.operation.kind)).toEqual(['restore']);
+    expect(plan.status.message).toBe('deleting: putting back the flags it changed (new-flow)');
+    expect(plan.canaryWeight).toBeUndefined();
+    for (const op of plan.flagOperations) sim.flagOutcomes.set(op.id, { result: sim.unleash.apply(op.operation), at: sim.now.getTime() });
+    sim.rollout.status = plan.status;
+    plan = planDeletion(sim.world());
+    expect(plan.status.flags).toEqual([]);
     expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: false, percent: 20 });
   });
 });

@@ -85,7 +85,7 @@ function flagProblem(b: PlanBuilder, field: string, message: string, where: stri
  * dropped from status.flags only once Unleash confirms. A failed restore is tried again after a delay (after an
  * abort, one that grows with the time since it: kept in no memory, abortedAt is in status).
  */
-export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { keep: readonly ResolvedStep[] }): void {
+export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { deleting: true } | { keep: readonly ResolvedStep[] }): void {
   const flags = b.status.flags ?? [];
   if (flags.length === 0) return;
   const unleash = b.world.unleash;
@@ -105,6 +105,8 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { keep
     const abortedAt = b.status.abortedAt ?? b.now;
     retryMs = Math.min(60_000, Math.max(2_000, (b.world.now.getTime() - Date.parse(abortedAt)) / 2));
     attempt = `restore/${abortedAt}`;
+  } else if ('deleting' in scope) {
+    attempt = 'deleted';
   } else {
     attempt = `unneeded/${b.status.stepStartedAt ?? ''}`;
   }

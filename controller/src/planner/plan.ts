@@ -7,6 +7,7 @@ import { DurationError } from '../api/duration.ts';
 import { resolveSteps, StepError, type ResolvedStep } from '../api/steps.ts';
 import { abortApplies, abortDespiteInvalidSpec } from './abort.ts';
 import { PlanBuilder } from './builder.ts';
+import { planFlagRestores } from './flags.ts';
 import { planCanary } from './canary.ts';
 import { planHistory } from './history.ts';
 import { finishStatus } from './phase.ts';
@@ -52,6 +53,22 @@ function reportInvalidStep(b: PlanBuilder, problem: { field: string; message: st
   if (before?.status !== 'True' || before.message !== message) b.event('Warning', 'InvalidSpec', message);
   b.condition('InvalidSpec', { status: 'True', reason: 'InvalidSpec', message });
   b.degraded ??= { reason: 'InvalidSpec', message: `invalid spec: ${message}` };
+}
+
+/**
+ * A Rollout being deleted that changed feature flags: they go back first (its finalizer holds it meanwhile), so
+ * that deleting a release never leaves a flag half rolled out. Pods, Services and traffic are left as they are;
+ * the hand-over of the pods to the Deployment comes after.
+ */
+export function planDeletion(world: ObservedWorld): Plan {
+  const b = new PlanBuilder(world);
+  planFlagRestores(b, { deleting: true });
+  const left = b.status.flags ?? [];
+  b.status.message = left.length === 0
+    ? 'deleting: every flag it changed is back where it was'
+    : `deleting: putting back the flags it changed (${left.map((f) => f.name).join(', ')})${b.messageSuffix}`;
+  b.replicaSets = world.replicaSets.map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
+  return b.build();
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Deleting a Rollout never takes the application down. Sluice's ReplicaSets belong to the Rollout and go with
- * it, so a finalizer holds the Rollout until its Deployment has been scaled back to the recorded replicas and
- * has that many pods available; only then does the garbage collector remove Sluice's pods.
+ * Deleting a Rollout never takes the application down, nor leaves a flag half rolled out. Sluice's ReplicaSets
+ * belong to the Rollout and go with it, so a finalizer holds the Rollout until the flags it changed are back
+ * (planner/plan.ts planDeletion) and its Deployment has been scaled back to the recorded replicas and has that many
+ * pods available; only then does the garbage collector remove Sluice's pods.
  */
 import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/types.ts';
@@ -13,12 +14,14 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 /**
- * Adds the finalizer to a Rollout that has a workload (a flag-only Rollout has no pods to hand over). True when it
- * wrote: the Rollout has a new resourceVersion, and the watch event of that write brings the next reconcile.
+ * Adds the finalizer to a Rollout that has a workload, or that has recorded a feature flag it is about to change (a
+ * flag is recorded in status one reconcile before it is set, so the finalizer is there before any flag moves). True
+ * when it wrote: the Rollout has a new resourceVersion, and the watch event of that write brings the next reconcile.
  */
 export async function ensureFinalizer(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence' | 'onRolloutWritten'>): Promise<boolean> {
   const { rollout } = ctx;
-  if (rollout.spec.workloadRef === undefined || rollout.metadata.finalizers?.includes(handoverFinalizer)) return false;
+  const needed = rollout.spec.workloadRef !== undefined || (rollout.status?.flags?.length ?? 0) > 0;
+  if (!needed || rollout.metadata.finalizers?.includes(handoverFinalizer)) return false;
   ctx.fence();
   const ops = rollout.metadata.finalizers === undefined
     ? [{ op: 'add', path: '/metadata/finalizers', value: [handoverFinalizer] }]

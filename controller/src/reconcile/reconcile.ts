@@ -13,7 +13,9 @@ import type { MeasureTaskDeps } from '../analysis/measureTask.ts';
 import type { AdminResult } from '../flags/unleashAdmin.ts';
 import type { UnleashConnection } from '../flags/unleashConnection.ts';
 import { parseObjectKey } from '../kube/objectKey.ts';
-import { planRollout } from '../planner/plan.ts';
+import { planDeletion, planRollout } from '../planner/plan.ts';
+import type { PlannedFlagOperation } from '../flags/flagSteps.ts';
+import { handoverFinalizer } from '../workload/names.ts';
 import type { UnleashView } from '../planner/world.ts';
 import type { ReconcileResult } from '../queue/workQueue.ts';
 import { routerFor } from '../routers/factory.ts';
@@ -73,14 +75,40 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     // Recorded as each write lands, so that a later failure in the same reconcile cannot leave it out.
     const onRolloutWritten = (resourceVersion: string) => deps.expectations.wrote(key, resourceVersion);
     const base = { rollout, clients: deps.clients, fence: deps.fence, onRolloutWritten };
+    const router = routerFor(rollout, deps.routerDeps);
+    const at = now();
+    const executeContext = {
+      ...base,
+      deployment,
+      replicaSets: ownedReplicaSets(deps.caches, rollout),
+      router: 'unsupported' in router ? undefined : router,
+      caches: deps.caches,
+      events: deps.events,
+      onRolloutWritten,
+      dispatchFlagOperations: (operations: readonly PlannedFlagOperation[]) => {
+        const admin = deps.unleash.admin();
+        if (!admin.ok) return;
+        for (const op of operations) {
+          if (op.retry) deps.flagOperations.forget(key, flagTaskId(rollout, op.id));
+          deps.flagOperations.submit(flagTask(key, rollout, op, admin.value));
+        }
+      },
+      onPruneFailed: (rs: string, err: unknown) => deps.log.warn({ namespace, name, replicaSet: rs, err }, 'old ReplicaSet not deleted; retried at the next reconcile'),
+    };
     if (isDeleting(rollout)) {
+      if ((rollout.status?.flags?.length ?? 0) > 0 && rollout.metadata.finalizers?.includes(handoverFinalizer)) {
+        const world = observeWorld(deps.caches, rollout, router, at);
+        world.unleash = unleashView(deps, key, rollout, monotonic);
+        const plan = planDeletion(world);
+        await executePlan(executeContext, plan);
+        // The restores wake the key when they end; the delay is only the bound for a lost wake-up.
+        return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? 10_000, 10_000) };
+      }
       const wait = await handOver(base, deployment);
       return wait === undefined ? undefined : { requeueAfterMs: wait };
     }
     if (await ensureFinalizer(base)) return;
 
-    const router = routerFor(rollout, deps.routerDeps);
-    const at = now();
     const world = observeWorld(deps.caches, rollout, router, at);
     world.specErrors.push(...flagTenancyErrors(rollout, deps.unleash));
     const gates = observeGates(rollout, at, {
@@ -99,24 +127,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     if (gates.requeueAfterMs !== undefined && plan.status.abort !== true) {
       plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
     }
-    const admin = deps.unleash.admin();
-    await executePlan({
-      ...base,
-      deployment,
-      replicaSets: ownedReplicaSets(deps.caches, rollout),
-      router: 'unsupported' in router ? undefined : router,
-      caches: deps.caches,
-      events: deps.events,
-      onRolloutWritten,
-      dispatchFlagOperations: (operations) => {
-        if (!admin.ok) return;
-        for (const op of operations) {
-          if (op.retry) deps.flagOperations.forget(key, flagTaskId(rollout, op.id));
-          deps.flagOperations.submit(flagTask(key, rollout, op, admin.value));
-        }
-      },
-      onPruneFailed: (rs, err) => deps.log.warn({ namespace, name, replicaSet: rs, err }, 'old ReplicaSet not deleted; retried at the next reconcile'),
-    }, plan);
+    await executePlan(executeContext, plan);
     // Measurements are asked for only once the plan that needs them is written, and never for an aborted canary.
     if (plan.status.abort !== true && plan.status.canaryRevision === rollout.status?.canaryRevision) {
       for (const due of gates.due) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure));
