@@ -50,7 +50,7 @@ export const setFlagStep = object('Sets an Unleash feature flag\'s gradual rollo
   name: unleashName('Name of the Unleash feature flag.'),
   rollout: percent('Percentage of users who get the flag (the flexibleRollout strategy\'s rollout).'),
   environment: Type.Optional(unleashName('Unleash environment to change. Omitted: the controller\'s configured default environment.')),
-  project: Type.Optional(unleashName('Unleash project that owns the flag.', { default: 'default' })),
+  project: Type.Optional(unleashName('Unleash project that owns the flag; the controller\'s --unleash-project (default "default") when omitted.')),
   onAbort: Type.Optional(
     Type.Enum(['restore', 'disable'], {
       description: 'What happens to the flag when the rollout aborts: restore puts back the state from before the rollout touched it; disable turns the flag off.',

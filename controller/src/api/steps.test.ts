@@ -67,7 +67,7 @@ describe('resolveSteps', () => {
         index: 4,
         field: 'spec.strategy.canary.steps[4]',
         kind: 'setFlag',
-        flag: { name: 'new-flow', rollout: 50, environment: undefined, project: 'default', onAbort: 'restore' },
+        flag: { name: 'new-flow', rollout: 50, environment: undefined, project: undefined, onAbort: 'restore' },
       },
       {
         index: 5,

@@ -71,7 +71,8 @@ export type ResolvedStep =
   | (StepBase & { kind: 'analysis'; analysis: ResolvedAnalysis })
   | (StepBase & {
       kind: 'setFlag';
-      flag: { name: string; rollout: number; environment: string | undefined; project: string; onAbort: 'restore' | 'disable' };
+      /** environment and project: the controller's defaults (--unleash-environment, --unleash-project) when undefined. */
+      flag: { name: string; rollout: number; environment: string | undefined; project: string | undefined; onAbort: 'restore' | 'disable' };
     });
 
 /** The schema default of a field, read from the schema itself. */
@@ -83,7 +84,6 @@ function schemaDefault<T>(schema: TSchema): T {
 
 const defaults = {
   clusterScope: schemaDefault<boolean>(analysisTemplateRef.properties.clusterScope),
-  project: schemaDefault<string>(setFlagStep.properties.project),
   onAbort: schemaDefault<'restore' | 'disable'>(setFlagStep.properties.onAbort),
   startingStep: schemaDefault<number>(backgroundAnalysis.properties.startingStep),
 };
@@ -114,7 +114,7 @@ export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
       return {
         ...base,
         kind: 'setFlag',
-        flag: { name: f.name, rollout: f.rollout, environment: f.environment, project: f.project ?? defaults.project, onAbort: f.onAbort ?? defaults.onAbort },
+        flag: { name: f.name, rollout: f.rollout, environment: f.environment, project: f.project, onAbort: f.onAbort ?? defaults.onAbort },
       };
     }
   }

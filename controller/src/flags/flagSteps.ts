@@ -41,9 +41,9 @@ export interface FlagStepTiming {
 
 export const defaultFlagStepTiming: FlagStepTiming = { retryAfterMs: 10_000, recheckInvalidAfterMs: 60_000 };
 
-/** The flag a step names, with the controller's default environment filled in. */
-export function flagOfStep(step: ResolvedSetFlagStep, defaultEnvironment: string): FlagRef {
-  return { name: step.flag.name, project: step.flag.project, environment: step.flag.environment ?? defaultEnvironment };
+/** The flag a step names, with the controller's default project and environment filled in. */
+export function flagOfStep(step: ResolvedSetFlagStep, defaults: { defaultEnvironment: string; defaultProject: string }): FlagRef {
+  return { name: step.flag.name, project: step.flag.project ?? defaults.defaultProject, environment: step.flag.environment ?? defaults.defaultEnvironment };
 }
 
 export function sameFlag(a: FlagRef, b: FlagRef): boolean {

@@ -98,6 +98,8 @@ export class SimCluster {
   routeInvalid: string | undefined;
   /** Why flags cannot be changed at all (no Unleash settings), if so. */
   unleashUnavailable: string | undefined;
+  /** The controller's --unleash-project. */
+  defaultProject = 'default';
   /** Outcomes of the flag operations the plans asked for, as the background keeps them. */
   flagOutcomes = new Map<string, { result: AdminResult; at: number }>();
 
@@ -126,6 +128,7 @@ export class SimCluster {
       analysisRuns: undefined,
       unleash: {
         defaultEnvironment: 'production',
+        defaultProject: this.defaultProject,
         unavailable: this.unleashUnavailable,
         operation: (id) => {
           const o = this.flagOutcomes.get(id);

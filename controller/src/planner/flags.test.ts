@@ -32,6 +32,14 @@ describe('a setFlag step', () => {
     expect(sim.unleash.calls).toEqual(['read default/production/new-flow', 'set default/production/new-flow']);
   });
 
+  it('takes the project from the controller\'s --unleash-project when the step names none', () => {
+    const sim = new SimCluster(flagSpec([{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }]));
+    sim.defaultProject = 'shop';
+    sim.unleash.add('shop', 'production', 'new-flow', { enabled: false });
+    sim.converge();
+    expect(sim.unleash.calls).toEqual(['read shop/production/new-flow', 'set shop/production/new-flow']);
+  });
+
   it('leaves Unleash untouched while the rollout is paused, frozen or has an abort pending', () => {
     for (const hold of ['paused', 'frozen', 'abort'] as const) {
       const sim = atFlagStep();

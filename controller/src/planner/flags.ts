@@ -22,7 +22,7 @@ export function planSetFlag(b: PlanBuilder, step: ResolvedSetFlagStep, where: st
   const unleash = b.world.unleash;
   const field = `${step.field}.setFlag`;
   if (unleash.unavailable !== undefined) return flagProblem(b, field, unleash.unavailable, where);
-  const flag = flagOfStep(step, unleash.defaultEnvironment);
+  const flag = flagOfStep(step, unleash);
   const { rollout: percent, onAbort } = step.flag;
   // The step's start names this attempt: after an abort and a retry, the same step on the same revision must not
   // find the outcomes of the first attempt (a stale read, or a set that the restore has undone since).
@@ -90,7 +90,7 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { dele
   if (flags.length === 0) return;
   const unleash = b.world.unleash;
   const named = 'keep' in scope
-    ? scope.keep.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, unleash.defaultEnvironment)] : []))
+    ? scope.keep.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, unleash)] : []))
     : [];
   const toRestore = flags.filter((f) => !named.some((n) => sameFlag(n, f)));
   if (toRestore.length === 0) return;
@@ -135,7 +135,7 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { dele
 
 /** At promotion: the flags the steps set stay as they are (nothing to restore); the others are still put back. */
 export function keepUnneededFlags(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
-  const named = steps.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, b.world.unleash.defaultEnvironment)] : []));
+  const named = steps.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, b.world.unleash)] : []));
   const left = (b.status.flags ?? []).filter((f) => !named.some((n) => sameFlag(n, f)));
   if (left.length === 0) delete b.status.flags;
   else b.status.flags = left;

@@ -34,8 +34,9 @@ export interface ObservedReplicaSet {
 }
 
 export interface UnleashView {
-  /** The environment of a setFlag step that names none. */
+  /** The environment and project of a setFlag step that names none. */
   defaultEnvironment: string;
+  defaultProject: string;
   /** Why Sluice cannot change flags at all (the Unleash settings are missing), if it cannot. */
   unavailable: string | undefined;
   /** Where the flag operation with this id stands. */

@@ -65,7 +65,7 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     freeze: undefined,
     analysisRuns: undefined,
     // Filled in by the reconciler from the background's outcomes.
-    unleash: { defaultEnvironment: 'development', unavailable: 'Unleash is not connected', operation: () => undefined },
+    unleash: { defaultEnvironment: 'development', defaultProject: 'default', unavailable: 'Unleash is not connected', operation: () => undefined },
   };
 }
 

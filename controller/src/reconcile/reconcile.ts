@@ -14,7 +14,7 @@ import type { AdminResult } from '../flags/unleashAdmin.ts';
 import type { UnleashConnection } from '../flags/unleashConnection.ts';
 import { parseObjectKey } from '../kube/objectKey.ts';
 import { planDeletion, planRollout } from '../planner/plan.ts';
-import type { PlannedFlagOperation } from '../flags/flagSteps.ts';
+import { flagOfStep, type PlannedFlagOperation } from '../flags/flagSteps.ts';
 import { handoverFinalizer } from '../workload/names.ts';
 import type { UnleashView } from '../planner/world.ts';
 import type { ReconcileResult } from '../queue/workQueue.ts';
@@ -154,7 +154,8 @@ function flagTenancyErrors(rollout: Rollout, unleash: UnleashConnection): SpecEr
   const errors: SpecError[] = [];
   for (const step of steps) {
     if (step.kind !== 'setFlag') continue;
-    const target = { project: step.flag.project, environment: step.flag.environment ?? unleash.defaultEnvironment };
+    const { project, environment } = flagOfStep(step, unleash);
+    const target = { project, environment };
     let denied: string | undefined;
     try {
       denied = unleash.flagAllowed(rollout.metadata.namespace!, target, `${step.field}.setFlag`);
@@ -173,6 +174,7 @@ function unleashView(deps: ReconcilerDeps, key: string, rollout: Rollout, monoto
   const admin = deps.unleash.admin();
   return {
     defaultEnvironment: deps.unleash.defaultEnvironment,
+    defaultProject: deps.unleash.defaultProject,
     unavailable: admin.ok ? undefined : admin.message,
     operation: (id) => {
       const state = deps.flagOperations.state(key, flagTaskId(rollout, id));
