@@ -50,7 +50,11 @@ export interface Controller {
  * `eventsKc` sends the Events: the same cluster and user as `kc`, with a rate limit of its own (as client-go's event
  * broadcaster has), so that reports of what was done never delay doing the next thing.
  */
-export async function startController(kc: KubeConfig, eventsKc: KubeConfig, config: ControllerConfig, log: Logger, metrics: SluiceMetrics, fence: () => void): Promise<Controller> {
+export async function startController(
+  kc: KubeConfig, eventsKc: KubeConfig, config: ControllerConfig, log: Logger, metrics: SluiceMetrics, fence: () => void,
+  /** The background's reads (the Secrets a measurement needs): a rate limit of their own, never ahead of a write. */
+  readsKc: KubeConfig = eventsKc,
+): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
   const informers: Informer<KubeObject>[] = [];
   const inform = <T extends KubeObject>(resource: ResourceRef, labelSelector?: string, scoped = true): Informer<T> => {
@@ -109,6 +113,7 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
   const measurements = new BackgroundWork<Measurement>(background);
   const flagOperations = new BackgroundWork<AdminResult>(background);
   const core = kc.makeApiClient(CoreV1Api);
+  const secretReader = readsKc.makeApiClient(CoreV1Api);
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core, custom },
@@ -131,7 +136,7 @@ export async function startController(kc: KubeConfig, eventsKc: KubeConfig, conf
         allowedHosts: config.analysisAllowedHosts,
         debug: (details, message) => log.debug(details, message),
       }),
-      readSecrets: (ns, refs) => readSecrets(core, ns, refs),
+      readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),
     },
     unleash,

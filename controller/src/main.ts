@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   // too. Not the Lease client (it must write to lead), not Events (they report, as in client-go), not the
   // dashboard's client (a person's action, allowed on any replica).
   const fence = leaderFence(elector);
-  const controller = await startController(instrumented(fence), instrumented(), config, log, metrics, fence.check);
+  const controller = await startController(instrumented(fence), instrumented(), config, log, metrics, fence.check, instrumented());
   running.controller = controller;
   const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });

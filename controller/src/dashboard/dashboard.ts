@@ -57,7 +57,12 @@ export interface Dashboard {
 export function createDashboard(options: DashboardOptions): Dashboard {
   const { caches, log } = options;
   const history = new WeightHistory();
-  const events = new RecentEvents();
+  const events = new RecentEvents({
+    exists: (key, uid) => {
+      const [namespace, name] = key.split('/') as [string, string];
+      return caches.rollouts.get(namespace, name)?.metadata.uid === uid;
+    },
+  });
   const views = rolloutViews({ ...caches, history, events });
   const stream = new RolloutStream(views);
 

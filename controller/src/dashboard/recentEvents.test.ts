@@ -102,3 +102,18 @@ describe('RecentEvents', () => {
     expect(events.of('shop/b', 'uid-b').map((e) => e.reason)).toEqual(['R2']);
   });
 });
+
+describe('RecentEvents with the cache to check against', () => {
+  const event = (ns: string, name: string, uid: string, i: number): RawEvent => ({
+    metadata: { uid: `e-${ns}-${name}-${i}`, name: `${name}.${i}`, namespace: ns, creationTimestamp: '2026-11-30T00:00:00Z' },
+    involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name, namespace: ns, uid },
+    type: 'Warning', reason: 'Aborted', message: 'aborted', source: { component: 'sluice' },
+  }) as RawEvent;
+
+  it('keeps another team\'s Events when one namespace floods Events about made-up Rollouts', () => {
+    const events = new RecentEvents({ exists: (key, uid) => key === 'shop/checkout' && uid === 'real-uid' });
+    events.upsert(event('shop', 'checkout', 'real-uid', 0));
+    for (let i = 0; i < 4_000; i++) expect(events.upsert(event('evil', `ghost-${i}`, 'x', i))).toBeUndefined();
+    expect(events.of('shop/checkout', 'real-uid')).toHaveLength(1);
+  });
+});

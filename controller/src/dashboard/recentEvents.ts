@@ -37,6 +37,11 @@ interface Stored extends EventView {
 export interface RecentEventsOptions {
   perRollout?: number;
   maxRollouts?: number;
+  /**
+   * Whether the Rollout `key` with this uid exists (the informer cache): Events about any other are not kept, so
+   * that a tenant who may create Events cannot fill the store with made-up Rollouts and push out other teams'.
+   */
+  exists?: (key: string, uid: string) => boolean;
 }
 
 const maxMessage = 512;
@@ -77,11 +82,13 @@ export class RecentEvents {
   readonly #byRollout = new Map<string, Map<string, Stored>>();
   readonly #perRollout: number;
   readonly #maxRollouts: number;
+  readonly #exists: ((key: string, uid: string) => boolean) | undefined;
   #seq = 0;
 
   constructor(options: RecentEventsOptions = {}) {
     this.#perRollout = Math.max(1, options.perRollout ?? 15);
     this.#maxRollouts = Math.max(1, options.maxRollouts ?? 4_000);
+    this.#exists = options.exists;
   }
 
   /** Stores a new or updated Event; returns the rollout key it belongs to, or undefined when it was ignored. */
@@ -89,6 +96,7 @@ export class RecentEvents {
     const key = rolloutKeyOf(event);
     const id = event.metadata?.uid ?? event.metadata?.name;
     if (key === undefined || id === undefined) return undefined;
+    if (this.#exists !== undefined && !this.#exists(key, event.involvedObject?.uid ?? '')) return undefined;
     const events = this.#byRollout.get(key) ?? new Map<string, Stored>();
     this.#byRollout.delete(key);
     this.#byRollout.set(key, events);
