@@ -59,6 +59,23 @@ describe('AnswerBudget', () => {
     expect(order).toEqual(['second', 'third']);
   });
 
+  it('lets one tenant hold at most half the large rooms, so another tenant\'s large answer still gets one', async () => {
+    // 4 large rooms of 20 (the budget keeps one room's worth for small ones).
+    const b = new AnswerBudget(100, { maxAnswerBytes: 20, smallAnswerBytes: 5 });
+    const noisy = Array.from({ length: 4 }, () => b.open('noisy'));
+    const grants = noisy.map((a) => a.grow(20, AbortSignal.timeout(200)));
+    await settle();
+    const victim = b.open('shop');
+    await victim.grow(20, AbortSignal.timeout(100)); // without the share, it would wait behind the noisy ones
+    expect(victim.bytes).toBe(20);
+    victim.close();
+    const outcomes = await Promise.allSettled(grants);
+    // Two of the noisy answers got rooms at once; the others waited for their share and ran out of time.
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+    for (const a of noisy) a.close();
+    expect(b.heldBytes).toBe(0);
+  });
+
   it('gives up when the signal aborts, holding nothing, and the line moves on', async () => {
     const b = new AnswerBudget(100, { maxAnswerBytes: 50, smallAnswerBytes: 50 });
     const holder = b.open();

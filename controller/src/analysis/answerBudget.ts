@@ -24,40 +24,68 @@ export class BudgetExhausted extends Error {
   }
 }
 
-/** A counted set of rooms handed out first come, first served. */
+/**
+ * A counted set of rooms handed out first come, first served, with one limit: a tenant (the Rollout's namespace)
+ * holds at most half of them, so that one team's slow, large answers cannot keep every other team's waiting until
+ * their deadlines pass. A waiter over its share lets the ones behind it go first.
+ */
 class Rooms {
   #free: number;
-  readonly #line: (() => void)[] = [];
+  readonly #perTenant: number;
+  readonly #held = new Map<string, number>();
+  readonly #line: { tenant: string; grant: () => void }[] = [];
 
   constructor(count: number) {
     this.#free = count;
+    this.#perTenant = Math.max(1, Math.ceil(count / 2));
   }
 
-  async take(signal: AbortSignal): Promise<void> {
-    if (this.#line.length === 0 && this.#free > 0) {
-      this.#free--;
+  async take(signal: AbortSignal, tenant: string): Promise<void> {
+    if (this.#free > 0 && this.#heldBy(tenant) < this.#perTenant && !this.#line.some((w) => this.#heldBy(w.tenant) < this.#perTenant)) {
+      this.#grant(tenant);
       return;
     }
     await new Promise<void>((resolve, reject) => {
-      const grant = () => {
-        signal.removeEventListener('abort', giveUp);
-        resolve();
+      const waiter = {
+        tenant,
+        grant: () => {
+          signal.removeEventListener('abort', giveUp);
+          resolve();
+        },
       };
       const giveUp = () => {
-        const at = this.#line.indexOf(grant);
+        const at = this.#line.indexOf(waiter);
         if (at !== -1) this.#line.splice(at, 1);
         reject(new BudgetExhausted());
       };
       if (signal.aborted) return giveUp();
       signal.addEventListener('abort', giveUp, { once: true });
-      this.#line.push(grant);
+      this.#line.push(waiter);
     });
   }
 
-  give(): void {
-    const next = this.#line.shift();
-    if (next === undefined) this.#free++;
-    else next();
+  give(tenant: string): void {
+    const n = this.#heldBy(tenant) - 1;
+    if (n <= 0) this.#held.delete(tenant);
+    else this.#held.set(tenant, n);
+    this.#free++;
+    // The first waiter still under its share goes next.
+    while (this.#free > 0) {
+      const at = this.#line.findIndex((w) => this.#heldBy(w.tenant) < this.#perTenant);
+      if (at === -1) break;
+      const [next] = this.#line.splice(at, 1);
+      this.#grant(next!.tenant);
+      next!.grant();
+    }
+  }
+
+  #heldBy(tenant: string): number {
+    return this.#held.get(tenant) ?? 0;
+  }
+
+  #grant(tenant: string): void {
+    this.#free--;
+    this.#held.set(tenant, this.#heldBy(tenant) + 1);
   }
 }
 
@@ -99,9 +127,9 @@ export class AnswerBudget {
     return this.#peak;
   }
 
-  /** Opens an account for one answer; close it (in a finally) to give its room back. */
-  open(): AnswerAccount {
-    return new AnswerAccount(this, this.#large, this.#small, (delta) => {
+  /** Opens an account for one answer of `tenant` (the Rollout's namespace); close it (in a finally) to give its room back. */
+  open(tenant = ''): AnswerAccount {
+    return new AnswerAccount(this, this.#large, this.#small, tenant, (delta) => {
       this.#held += delta;
       if (this.#held > this.#peak) this.#peak = this.#held;
     });
@@ -114,12 +142,14 @@ export class AnswerAccount {
   readonly #large: Rooms;
   readonly #small: Rooms;
   readonly #count: (delta: number) => void;
+  readonly #tenant: string;
   #room: 'none' | 'small' | 'large' = 'none';
   #bytes = 0;
   #closed = false;
 
-  constructor(budget: AnswerBudget, large: Rooms, small: Rooms, count: (delta: number) => void) {
+  constructor(budget: AnswerBudget, large: Rooms, small: Rooms, tenant: string, count: (delta: number) => void) {
     this.#budget = budget;
+    this.#tenant = tenant;
     this.#large = large;
     this.#small = small;
     this.#count = count;
@@ -135,14 +165,14 @@ export class AnswerAccount {
     if (bytes > this.#budget.maxAnswerBytes) throw new RangeError(`${bytes} bytes is more than an answer may be (${this.#budget.maxAnswerBytes})`);
     if (bytes <= this.#bytes) return;
     if (this.#room === 'none' && bytes <= this.#budget.smallAnswerBytes) {
-      await this.#small.take(signal);
+      await this.#small.take(signal, this.#tenant);
       // Closed while waiting (the request ended): hand the room straight back.
-      if (this.#closed) return this.#small.give();
+      if (this.#closed) return this.#small.give(this.#tenant);
       this.#room = 'small';
     } else if (this.#room !== 'large' && bytes > this.#budget.smallAnswerBytes) {
-      await this.#large.take(signal);
-      if (this.#closed) return this.#large.give();
-      if (this.#room === 'small') this.#small.give();
+      await this.#large.take(signal, this.#tenant);
+      if (this.#closed) return this.#large.give(this.#tenant);
+      if (this.#room === 'small') this.#small.give(this.#tenant);
       this.#room = 'large';
     }
     this.#count(bytes - this.#bytes);
@@ -154,8 +184,8 @@ export class AnswerAccount {
     this.#closed = true;
     this.#count(-this.#bytes);
     this.#bytes = 0;
-    if (this.#room === 'small') this.#small.give();
-    if (this.#room === 'large') this.#large.give();
+    if (this.#room === 'small') this.#small.give(this.#tenant);
+    if (this.#room === 'large') this.#large.give(this.#tenant);
     this.#room = 'none';
   }
 }

@@ -54,7 +54,7 @@ describe('takeMeasurement with conditions', () => {
     const provider = fakeProvider(() => ({ kind: 'scalar', values: [0.31] }));
     const m = await takeMeasurement(input(errorRate), deps(provider));
     expect(m).toEqual({ phase: 'Failed', value: '0.31', message: 'failureCondition result >= 0.10', startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString() });
-    expect(provider.calls).toEqual([{ kind: 'query', address: 'http://prom:9090', promql: 'sum(rate(errors{service="checkout"}[1m]))', opts: { timeoutMs: 10_000, headers: {}, trusted: false } }]);
+    expect(provider.calls).toEqual([{ kind: 'query', address: 'http://prom:9090', promql: 'sum(rate(errors{service="checkout"}[1m]))', opts: { timeoutMs: 10_000, headers: {}, trusted: false, tenant: 'shop' } }]);
   });
 
   it('passes a value within the successCondition', async () => {
@@ -81,7 +81,7 @@ describe('takeMeasurement with conditions', () => {
     metric.provider = { prometheus: { ...errorRate.provider.prometheus, range: { lookback: '5m', step: '30s' } } };
     const provider = fakeProvider(() => ({ kind: 'matrix', series: [[0.01, 0.02]] }));
     expect(await takeMeasurement(input(metric), deps(provider))).toMatchObject({ phase: 'Successful', value: '[0.01, 0.02]' });
-    expect(provider.calls[0]!.opts).toEqual({ start: new Date('2026-01-01T00:05:00Z'), end: startedAt, stepMs: 30_000, timeoutMs: 10_000, headers: {}, trusted: false });
+    expect(provider.calls[0]!.opts).toEqual({ start: new Date('2026-01-01T00:05:00Z'), end: startedAt, stepMs: 30_000, timeoutMs: 10_000, headers: {}, trusted: false, tenant: 'shop' });
   });
 
   it('uses the default timeout of 30s', async () => {
@@ -112,7 +112,7 @@ describe('takeMeasurement with compare', () => {
     expect(m.value).toMatch(/^High \(ratio 1\.3, p=[0-9.e-]+\)$/);
     expect(m.message).toMatch(/^canary latency is 30% higher than stable \(U=900, p.*\); allowed up to \+10%$/);
     expect(provider.calls.map((c) => c.promql).sort()).toEqual(['p99{track="canary",svc="checkout"}', 'p99{track="stable",svc="checkout"}']);
-    expect(provider.calls.map((c) => c.opts)).toEqual([0, 1].map(() => ({ start: new Date('2026-01-01T00:00:00Z'), end: startedAt, stepMs: 15_000, timeoutMs: 30_000, headers: {}, trusted: false })));
+    expect(provider.calls.map((c) => c.opts)).toEqual([0, 1].map(() => ({ start: new Date('2026-01-01T00:00:00Z'), end: startedAt, stepMs: 15_000, timeoutMs: 30_000, headers: {}, trusted: false, tenant: 'shop' })));
   });
 
   it('passes the same distribution', async () => {

@@ -160,9 +160,10 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, secrets: stri
   const ask = (extra: Record<string, string>): Promise<PromResult> => {
     const promql = renderQuery(prom.query, args, extra, `${base}.query`);
     const trusted = input.trusted ?? false;
-    if (range === undefined) return deps.provider.query(prom.address, promql, { timeoutMs, headers, trusted });
+    const tenant = input.namespace;
+    if (range === undefined) return deps.provider.query(prom.address, promql, { timeoutMs, headers, trusted, tenant });
     const start = new Date(startedAt.getTime() - range.lookbackMs);
-    return deps.provider.queryRange(prom.address, promql, { start, end: startedAt, stepMs: range.stepMs, timeoutMs, headers, trusted });
+    return deps.provider.queryRange(prom.address, promql, { start, end: startedAt, stepMs: range.stepMs, timeoutMs, headers, trusted, tenant });
   };
 
   if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }));

@@ -31,6 +31,8 @@ interface QueryScope {
    * allowed hosts. Omitted: false, the namespaced template's rule.
    */
   trusted?: boolean;
+  /** Whose query it is (the Rollout's namespace): one tenant holds at most half of the answer budget's rooms. */
+  tenant?: string;
 }
 
 export interface QueryOptions extends QueryScope {
@@ -142,7 +144,7 @@ export class PrometheusProvider implements PrometheusApi {
     }
     const { timeoutMs } = opts;
     const signal = AbortSignal.timeout(timeoutMs);
-    const account = this.#budget.open();
+    const account = this.#budget.open(opts.tenant ?? '');
     try {
       // POST with a form body: Prometheus accepts it on both endpoints, and long queries do not hit URL limits.
       // Redirects are not followed: an allowed host could otherwise send the query on to one that is not.
