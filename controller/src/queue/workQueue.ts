@@ -11,8 +11,9 @@
  *   asks for the time still left. Node fires a timer above 2^31-1 ms after 1 ms, so an uncapped 720h delay
  *   would reconcile the key about a thousand times a second;
  * - namespaces take turns: ready keys wait in one line per namespace and the lines are served round-robin, and
- *   one namespace holds at most `maxInFlightPerNamespace` workers, so a tenant with a thousand keys or with
- *   reconciles that hang cannot make another tenant's key wait behind all of them.
+ *   one namespace holds at most `maxInFlightPerNamespace` workers while others have work (and all but one worker
+ *   when it is alone), so a tenant with a thousand keys or with reconciles that hang cannot make another tenant's
+ *   key wait behind all of them.
  *
  * Time comes through `QueueClock` so that tests drive it by hand.
  */
@@ -201,16 +202,25 @@ export class WorkQueue {
     return this.#ready.get(namespaceOfKey(key))?.has(key) ?? false;
   }
 
-  /** The next key to run: the first namespace in turn that is under its cap gives its oldest key, and goes last. */
+  /**
+   * The next key to run: the first namespace in turn that is under its cap gives its oldest key, and goes last.
+   * When no namespace under its cap has work, a namespace over it may take an idle worker too, as long as one
+   * worker stays free for whoever comes next: a team alone on the controller is not held to half of it, and a
+   * team that arrives later waits for no more than that one free worker.
+   */
   #takeNext(): string | undefined {
-    for (const [namespace, line] of this.#ready) {
-      if ((this.#inFlightByNamespace.get(namespace) ?? 0) >= this.#maxInFlightPerNamespace) continue;
-      const key = line.values().next().value!;
-      line.delete(key);
-      this.#readyCount--;
-      this.#ready.delete(namespace);
-      if (line.size > 0) this.#ready.set(namespace, line);
-      return key;
+    const under = (namespace: string) => (this.#inFlightByNamespace.get(namespace) ?? 0) < this.#maxInFlightPerNamespace;
+    const spare = this.#inFlight.size < this.#concurrency - 1;
+    for (const pass of [under, () => spare]) {
+      for (const [namespace, line] of this.#ready) {
+        if (!pass(namespace)) continue;
+        const key = line.values().next().value!;
+        line.delete(key);
+        this.#readyCount--;
+        this.#ready.delete(namespace);
+        if (line.size > 0) this.#ready.set(namespace, line);
+        return key;
+      }
     }
     return undefined;
   }
