@@ -7,7 +7,7 @@
  */
 import type { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
-import { desiredReplicas, setTraffic } from './replicas.ts';
+import { desiredReplicas, readyOf, setTraffic } from './replicas.ts';
 
 export function abort(b: PlanBuilder, reason: string): void {
   recordAbort(b, reason);
@@ -38,6 +38,14 @@ export function planAborted(b: PlanBuilder): void {
   const left = scaleDownLeftMs(b);
   const canaryNow = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
   b.replicaSets = [{ revision: stable, replicas: desiredReplicas(b) }];
+  if (readyOf(b, stable) === 0 && readyOf(b, canary) > 0) {
+    // Stable has no ready pod (its ReplicaSet was deleted or scaled by hand): moving the traffic now would send
+    // every request to nothing. The canary keeps its pods and its share until stable's pods are ready again.
+    b.replicaSets.push({ revision: canary, replicas: canaryNow });
+    setTraffic(b, b.world.traffic?.kind === 'weights' ? b.world.traffic.canary : (b.status.weights?.canary ?? 0), { stable, canary });
+    b.messageSuffix = `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`;
+    return;
+  }
   if (left > 0 && canaryNow > 0) {
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
     b.requeueAfter(left);

@@ -4,7 +4,6 @@
  */
 import type { ManualAction } from '../api/controls.ts';
 import type { Condition, RolloutStatus } from '../api/types.ts';
-import { revisionOf } from './revision.ts';
 import { setCondition, type ConditionType, type ConditionValue } from './conditions.ts';
 import type { DesiredReplicaSet, ObservedWorld, Plan, PlannedEvent } from './world.ts';
 
@@ -45,13 +44,19 @@ export class PlanBuilder {
     this.previous = world.rollout.status ?? {};
     this.status = { ...structuredClone(this.previous), observedGeneration: world.rollout.metadata.generation ?? 0 };
     const handled = this.previous.handledAction;
-    // A new revision to release makes any request a new one: it cannot be about the state the record names.
-    const sameRelease = (world.deployment?.templateRevision ?? revisionOf(world.rollout.spec.strategy)) === this.previous.canaryRevision;
-    if (typeof world.action === 'string' && handled !== undefined && sameRelease && handled === handledSignature(world.action, this.previous)) {
+    // Only a request that is not idempotent needs the record: an abort acted on twice is one abort.
+    // A leftover request is never applied to a newer release: it matches the state it left, which status still
+    // shows until this plan starts the new canary (swallowing a new equal request there is the safe side).
+    // "promote" alone is the record of a controller before this format: taken as the same request.
+    const request = world.action;
+    if (typeof request === 'string' && request !== 'abort' && handled !== undefined
+      && (handled === handledSignature(request, this.previous) || handled === request)) {
       this.action = undefined;
       this.clearAction = true;
+      // Still there: the record follows the rollout as it moves on, so the request stays recognised.
+      this.#actedOn = request;
     } else {
-      this.action = world.action;
+      this.action = request;
       // No request pending (or a new one): the record of the last one has done its work.
       if (handled !== undefined) delete this.status.handledAction;
     }
@@ -103,7 +108,7 @@ export class PlanBuilder {
   /** Marks the manual request as acted on: status records it, then the executor removes the annotation. */
   actedOn(action: ManualAction): void {
     this.clearAction = true;
-    this.#actedOn = action;
+    if (action !== 'abort') this.#actedOn = action;
   }
 
   build(): Plan {

@@ -48,8 +48,10 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
 
   // Flags an earlier canary or an earlier spec changed, which no step names now, go back to where they were;
   // not while paused or frozen, when Unleash is left alone.
-  if (spec.paused !== true && world.freeze === undefined) planFlagRestores(b, { keep: steps });
+  // Kept: the flags of the steps this canary has reached; a later step's flag, changed by an earlier canary, goes
+  // back now and is set again when its step comes.
   let index = status.currentStepIndex ?? 0;
+  if (spec.paused !== true && world.freeze === undefined) planFlagRestores(b, { keep: steps.slice(0, index + 1) });
   while (index < steps.length) {
     const step = steps[index]!;
     const where = `step ${index + 1}/${steps.length} (${describeStep(step)})`;
@@ -90,8 +92,8 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   delete status.abort;
   delete status.abortedAt;
   // No canary in flight: any flag still recorded is one no release wants changed (the canary was reverted, or a
-  // promotion left a flag its steps no longer name): put it back.
-  planFlagRestores(b, { keep: [] });
+  // promotion left a flag its steps did not set): put it back, unless paused or frozen, when Unleash is left alone.
+  if (world.rollout.spec.paused !== true && world.freeze === undefined) planFlagRestores(b, { keep: [] });
   // status.analysis stays: the last canary's measurements are worth reading after it was promoted or removed.
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];

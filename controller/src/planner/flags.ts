@@ -7,6 +7,7 @@
  * step, so it never moves a flag.
  */
 import type { ResolvedStep } from '../api/steps.ts';
+import type { TouchedFlag } from '../api/types.ts';
 import { describeFlag } from '../flags/flagEnvironment.ts';
 import {
   defaultFlagStepTiming, describeState, flagKey, flagOfStep, restoreOperation, restoredMessage, sameFlag, setChoice,
@@ -85,6 +86,9 @@ function flagProblem(b: PlanBuilder, field: string, message: string, where: stri
  * dropped from status.flags only once Unleash confirms. A failed restore is tried again after a delay (after an
  * abort, one that grows with the time since it: kept in no memory, abortedAt is in status).
  */
+/** How long a Rollout being deleted waits for Unleash to confirm its restores. */
+export const giveUpOnDeleteMs = 10 * 60_000;
+
 export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { deleting: true } | { keep: readonly ResolvedStep[] }): void {
   const flags = b.status.flags ?? [];
   if (flags.length === 0) return;
@@ -95,6 +99,18 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { dele
   const toRestore = flags.filter((f) => !named.some((n) => sameFlag(n, f)));
   if (toRestore.length === 0) return;
   const names = (list: typeof flags) => list.map((f) => `${f.name} (${f.environment})`).join(', ');
+  if ('deleting' in scope) {
+    // The cache keeps the API server's text; a typed client would give a Date.
+    const stamp: unknown = b.world.rollout.metadata.deletionTimestamp;
+    const since = stamp instanceof Date ? stamp.getTime() : Date.parse(typeof stamp === 'string' ? stamp : b.now);
+    if (b.world.now.getTime() - since > giveUpOnDeleteMs) {
+      // Deleting must end: after this long (Unleash gone, the token refused), the flags are left as they are, and
+      // said so, rather than holding the Rollout (and its namespace's deletion) for ever.
+      b.event('Warning', 'FlagsNotRestored', `${names(toRestore)} left as they are: Unleash did not confirm a restore within ${giveUpOnDeleteMs / 60_000} minutes of the deletion`);
+      b.status.flags = flags.filter((f) => !toRestore.includes(f));
+      return;
+    }
+  }
   if (unleash.unavailable !== undefined) {
     b.messageSuffix = `; flags still to restore: ${names(toRestore)}: ${unleash.unavailable}`;
     return;
@@ -133,10 +149,17 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { dele
   if (reason !== undefined) b.messageSuffix = `; flags still to restore: ${names(b.status.flags.filter((f) => toRestore.includes(f)))}: ${reason}`;
 }
 
-/** At promotion: the flags the steps set stay as they are (nothing to restore); the others are still put back. */
+/**
+ * At promotion: a flag stays as it is (its record is dropped: nothing to restore) when it is at the percentage the
+ * release's last step on it asked for; any other (a step skipped by promote-full, a flag an earlier canary set)
+ * stays recorded and is put back once the new stable is in place.
+ */
 export function keepUnneededFlags(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
-  const named = steps.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, b.world.unleash)] : []));
-  const left = (b.status.flags ?? []).filter((f) => !named.some((n) => sameFlag(n, f)));
+  const asked = (f: TouchedFlag) => {
+    const last = steps.filter((s) => s.kind === 'setFlag' && sameFlag(flagOfStep(s, b.world.unleash), f)).at(-1);
+    return last?.kind === 'setFlag' && last.flag.rollout === f.rollout;
+  };
+  const left = (b.status.flags ?? []).filter((f) => !asked(f));
   if (left.length === 0) delete b.status.flags;
   else b.status.flags = left;
 }

@@ -83,14 +83,14 @@ function recorder(fail: Partial<Record<'status' | 'route' | 'clear' | 'scale', E
 }
 
 describe('executePlan', () => {
-  it('records the decision and its Events first, moves traffic next, and removes the request last', async () => {
+  it('records the decision and its Events first, sends the restores and moves traffic next, and removes the request last', async () => {
     const { ctx, calls } = recorder();
     await executePlan(ctx, abortPlan());
     expect(calls).toEqual([
       'status@10 handled',
       'event Aborted',
-      'route 0%',
       'dispatch 1 flag operation(s)',
+      'route 0%',
       'scale checkout-b to 0',
       'remove the action annotation',
       // No resourceVersion: a request annotated meanwhile must not make this write conflict and leave the marker.
@@ -104,7 +104,7 @@ describe('executePlan', () => {
     const run = executePlan(ctx, abortPlan());
     await expect(run).rejects.toBeInstanceOf(WriteError);
     await expect(run).rejects.toThrow('could not set the canary weight to 0%: HTTP 422: route changes are frozen');
-    expect(calls).toEqual(['status@10 handled', 'event Aborted', 'route 0%', 'remove the action annotation', 'status patch {"handledAction":null}', 'status@13 WriteFailed']);
+    expect(calls).toEqual(['status@10 handled', 'event Aborted', 'dispatch 1 flag operation(s)', 'route 0%', 'remove the action annotation', 'status patch {"handledAction":null}', 'status@13 WriteFailed']);
     expect(statuses.at(-1)?.abort).toBe(true);
     expect(statuses.at(-1)?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toBe('could not set the canary weight to 0%: HTTP 422: route changes are frozen; retrying');
   });
@@ -113,7 +113,7 @@ describe('executePlan', () => {
     const quota = Object.assign(new Error('exceeded quota'), { code: 403 });
     const { ctx, calls } = recorder({ scale: quota });
     await expect(executePlan(ctx, abortPlan())).rejects.toBeInstanceOf(WriteError);
-    expect(calls.slice(0, 5)).toEqual(['status@10 handled', 'event Aborted', 'route 0%', 'dispatch 1 flag operation(s)', 'scale checkout-b to 0']);
+    expect(calls.slice(0, 5)).toEqual(['status@10 handled', 'event Aborted', 'dispatch 1 flag operation(s)', 'route 0%', 'scale checkout-b to 0']);
   });
 
   it('never rebuilds a missing ReplicaSet of another revision from the Deployment\'s current template', async () => {
@@ -151,5 +151,14 @@ describe('executePlan', () => {
     await executePlan({ ...ctx, rollout: before }, plan);
     expect(calls).toEqual(['route 0%', 'scale checkout-b to 0', 'status@10']);
     expect(statuses.at(-1)?.conditions).toEqual([]);
+  });
+});
+
+describe('an abort whose route write is refused', () => {
+  it('still dispatches its flag restores (they do not need the route)', async () => {
+    const frozen = Object.assign(new Error('HTTP 422: route changes are frozen'), { code: 422 });
+    const { ctx, calls } = recorder({ route: frozen });
+    await expect(executePlan(ctx, abortPlan())).rejects.toBeInstanceOf(WriteError);
+    expect(calls).toContain('dispatch 1 flag operation(s)');
   });
 });

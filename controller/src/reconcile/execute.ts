@@ -121,8 +121,10 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   // go first, so that nothing else that fails or waits (a scale refused, a quota) can hold them back.
   const abortFirst = plan.status.abort === true;
   if (abortFirst) {
-    await setWeight();
+    // The restores first: they never fail here (they run in the background), and a refused route write must not
+    // keep them from going out.
     dispatchFlags();
+    await setWeight();
   }
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
     for (const role of ['stable', 'canary'] as const) await step(`update Service ${serviceName(rollout, role)}`, () => applyService(ctx, role, plan.services![role]));
@@ -139,7 +141,7 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
       if (ctx.deployment === undefined) continue;
       if (ctx.deployment.spec?.template === undefined || revisionOf(ctx.deployment.spec.template) !== revision) {
         throw new WriteError(`create the ReplicaSet of revision ${revision}`, new Error(
-          `it is missing and the Deployment's pod template is another revision, so it cannot be rebuilt: set the Deployment's template back to that revision, or abort`));
+          `it is missing and the Deployment's pod template is another revision, so it cannot be rebuilt: set the Deployment's template back to that revision`));
       }
       const body = buildReplicaSet(rollout, ctx.deployment, revision, replicas, sequence++);
       await step(`create ReplicaSet ${body.metadata?.name}`, () => {
