@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot } from '../cluster/paths.ts';
 import { freePorts } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
+import { GiveUp, waitFor } from '../support/wait.ts';
 import { installSluiceCrds } from './sluice-crds.ts';
 import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
 
@@ -45,7 +45,7 @@ it('npm start on a fresh clone serves the dashboard page and its scripts', async
   const exited = new Promise((resolve) => npm.once('exit', resolve));
   try {
     await waitFor(async () => {
-      if (npm.exitCode !== null) throw new Error(`npm start exited with ${npm.exitCode}:\n${output.join('')}`);
+      if (npm.exitCode !== null) throw new GiveUp(`npm start exited with ${npm.exitCode}`);
       return (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.ok;
     }, { timeoutMs: 90_000, what: 'npm start: controller ready' }).catch((err: unknown) => {
       throw new Error(`${String(err)}\nnpm start printed:\n${output.join('')}`);
@@ -60,7 +60,12 @@ it('npm start on a fresh clone serves the dashboard page and its scripts', async
     expect(bundle.status).toBe(200);
     expect(output.join('')).not.toContain('the page is not built');
   } finally {
-    if (npm.exitCode === null && npm.pid !== undefined) process.kill(-npm.pid, 'SIGTERM');
+    // The whole group, even when npm has exited: the controller it started may outlive it.
+    try {
+      process.kill(-npm.pid!, 'SIGTERM');
+    } catch {
+      // ESRCH: the group is gone already
+    }
     await exited;
   }
 });
