@@ -58,3 +58,10 @@ describe.skipIf(oldNode === undefined)(`kubectl-sluice linked onto PATH, started
     expect(result.status).toBe(1);
   });
 });
+
+it('runs in place when started by Node 24 itself', () => {
+  const result = spawnSync(process.execPath, [plugin, '--help'], { encoding: 'utf8', timeout: 30_000 });
+  expect(result.stderr).toBe('');
+  expect(result.stdout).toContain('Usage: kubectl sluice <command>');
+  expect(result.status).toBe(0);
+});
