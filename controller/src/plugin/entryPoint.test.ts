@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const plugin = fileURLToPath(new URL('../../../bin/kubectl-sluice.js', import.meta.url));
 
@@ -37,8 +37,10 @@ function runLinked(args: string[]) {
 }
 
 describe.skipIf(oldNode === undefined)(`kubectl-sluice linked onto PATH, started by the machine's ${oldNode?.version ?? 'old'} Node`, () => {
-  symlinkSync(plugin, join(bin, 'kubectl-sluice'));
-  symlinkSync(oldNode!.path, join(bin, 'node'));
+  beforeAll(() => {
+    symlinkSync(plugin, join(bin, 'kubectl-sluice'));
+    symlinkSync(oldNode!.path, join(bin, 'node'));
+  });
 
   it('the node on that PATH really is the old one', () => {
     const seen = spawnSync('node', ['--version'], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
