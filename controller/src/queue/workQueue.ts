@@ -133,6 +133,8 @@ export class WorkQueue {
   #readyCount = 0;
   /** Keys being handled right now. Never also in #ready. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** When each run in flight started; the Map's order is the order they started in, so the first is the oldest. */
+  readonly #runStartedAt = new Map<string, number>();
   /** Keys in flight per namespace, for the per-namespace cap. */
   readonly #inFlightByNamespace = new Map<string, number>();
   /** Keys added while in flight: they go back to #ready when their run ends. */
@@ -174,6 +176,17 @@ export class WorkQueue {
 
   get depth(): QueueDepth {
     return { queued: this.#readyCount + this.#dirty.size, waiting: this.#timers.size };
+  }
+
+  /**
+   * How long the oldest reconcile in flight has been running; undefined when none is (an idle queue, or one not
+   * started: a follower's). For the liveness probe: every request a reconcile makes has a deadline, so a run far
+   * older than those deadlines has hung, and its worker and its key with it. Keys waiting to run cannot wait with
+   * nothing in flight (a free worker takes them at once), so this also covers a queue that stopped taking work.
+   */
+  oldestRunMs(): number | undefined {
+    const startedAt = this.#runStartedAt.values().next();
+    return startedAt.done === true ? undefined : this.#clock.now() - startedAt.value;
   }
 
   /**
@@ -277,6 +290,7 @@ export class WorkQueue {
       if (key === undefined) return;
       const namespace = namespaceOfKey(key);
       this.#inFlightByNamespace.set(namespace, (this.#inFlightByNamespace.get(namespace) ?? 0) + 1);
+      this.#runStartedAt.set(key, this.#clock.now());
       this.#inFlight.set(key, this.#run(key));
     }
   }
@@ -291,6 +305,7 @@ export class WorkQueue {
       report = this.#judgeFailure(key, error);
     }
     this.#inFlight.delete(key);
+    this.#runStartedAt.delete(key);
     const namespace = namespaceOfKey(key);
     const left = (this.#inFlightByNamespace.get(namespace) ?? 1) - 1;
     if (left > 0) this.#inFlightByNamespace.set(namespace, left);
