@@ -158,7 +158,7 @@ export async function startController(
     concurrency: config.concurrency,
     onResult: (key, report) => {
       metrics.observeReconcile(report);
-      if (report.outcome === 'error' || report.outcome === 'terminal') {
+      if (report.outcome === 'error') {
         const { namespace: ns, name } = parseObjectKey(key);
         // A conflict means our cache was a write behind (often our own last write): routine, retried at once.
         if (isConflict(report.error)) log.debug({ namespace: ns, name }, 'conflict: retrying with the newer object');

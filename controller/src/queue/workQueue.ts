@@ -6,7 +6,9 @@
  *   so one run covers them all);
  * - a key is never handled twice at the same time: added while in flight, it runs again right after;
  * - the handler's result is the retry policy: `{ requeueAfterMs }` runs it again on a timer, a thrown error runs
- *   it again after a per-key exponential backoff, a `TerminalError` is not retried, success forgets the failures;
+ *   it again after a per-key exponential backoff, success forgets the failures. There is no "do not retry": a
+ *   problem only a user can fix (an invalid spec, a missing template) is a status the reconcile writes, and it
+ *   returns normally; a thrown error is always worth another try;
  * - a requeue delay is capped (an hour by default): a 30-day pause wakes its key once an hour, and the run then
  *   asks for the time still left. Node fires a timer above 2^31-1 ms after 1 ms, so an uncapped 720h delay
  *   would reconcile the key about a thousand times a second;
@@ -23,24 +25,13 @@ export type ReconcileResult = { requeueAfterMs?: number } | void;
 /** The one reconcile signature: a key, never an event. */
 export type ReconcileHandler = (key: string) => Promise<ReconcileResult>;
 
-/**
- * Thrown by a handler when running again cannot help (an invalid spec, a missing referenced object that only a
- * user can create). The key is not retried; the next watch event for it runs it again.
- */
-export class TerminalError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TerminalError';
-  }
-}
-
 /** How one run of the handler ended. `requeue` is a success that asked to run again after a delay. */
-export type ReconcileOutcome = 'success' | 'requeue' | 'error' | 'terminal';
+export type ReconcileOutcome = 'success' | 'requeue' | 'error';
 
 export interface ReconcileReport {
   durationMs: number;
   outcome: ReconcileOutcome;
-  /** What the handler threw, for `error` and `terminal`. */
+  /** What the handler threw, for `error`. */
   error?: unknown;
   /** For `error`: the backoff before the next try. For `requeue`: the delay the handler asked for. */
   retryInMs?: number;
@@ -140,7 +131,7 @@ export class WorkQueue {
   /** Keys added while in flight: they go back to #ready when their run ends. */
   readonly #dirty = new Set<string>();
   readonly #timers = new Map<string, PendingTimer>();
-  /** Failures in a row per key; a success or a terminal error forgets the key. */
+  /** Failures in a row per key; a success forgets the key. */
   readonly #failures = new Map<string, number>();
 
   #started = false;
@@ -330,10 +321,6 @@ export class WorkQueue {
   }
 
   #judgeFailure(key: string, error: unknown): Omit<ReconcileReport, 'durationMs'> {
-    if (error instanceof TerminalError) {
-      this.#failures.delete(key);
-      return { outcome: 'terminal', error };
-    }
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
     return { outcome: 'error', error, retryInMs: backoffDelayMs(failures, this.#baseBackoffMs, this.#maxBackoffMs) };
