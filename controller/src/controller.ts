@@ -2,7 +2,7 @@
  * Wires the controller: one informer per kind feeding one work queue, whose handler is reconcile(key). Nothing
  * here decides anything about a rollout; it only connects the parts and starts and stops them in order.
  */
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
 import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Measurement, type Rollout } from './api/types.ts';
@@ -11,6 +11,7 @@ import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
+import { isConflict, isNotFound } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import { KubeJsonApi } from './kube/kubeJsonApi.ts';
@@ -157,10 +158,10 @@ export async function startController(
     concurrency: config.concurrency,
     onResult: (key, report) => {
       metrics.observeReconcile(report);
-      if (report.outcome === 'error' || report.outcome === 'terminal') {
+      if (report.outcome === 'error') {
         const { namespace: ns, name } = parseObjectKey(key);
         // A conflict means our cache was a write behind (often our own last write): routine, retried at once.
-        if (report.error instanceof ApiException && report.error.code === 409) log.debug({ namespace: ns, name }, 'conflict: retrying with the newer object');
+        if (isConflict(report.error)) log.debug({ namespace: ns, name }, 'conflict: retrying with the newer object');
         // This replica lost its Lease: the write was refused on purpose, and the process is on its way out.
         else if (notLeaderCause(report.error) !== undefined) log.debug({ namespace: ns, name }, 'not the leader: write dropped');
         else log.warn({ namespace: ns, name, err: report.error, retryInMs: report.retryInMs }, 'reconcile failed');
@@ -212,7 +213,7 @@ async function served(kc: KubeConfig, ref: ResourceRef, namespace: string | unde
     await api.list(collectionPath(ref, namespace), { limit: 1 });
     return true;
   } catch (err) {
-    if (err instanceof ApiException && err.code === 404) return false;
+    if (isNotFound(err)) return false;
     throw err;
   }
 }

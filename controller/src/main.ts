@@ -13,7 +13,7 @@ import { leaderFence, type WriteFence } from './kube/writeFence.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type KubeApiVerb } from './metrics.ts';
 import { createDashboard, type Dashboard } from './dashboard/dashboard.ts';
-import { healthServer } from './server/health.ts';
+import { healthServer, wedgedReconcile } from './server/health.ts';
 
 const version = '0.1.0';
 
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const fence = leaderFence(elector);
   const controller = await startController(instrumented(fence), instrumented(), config, log, metrics, fence.check, instrumented());
   running.controller = controller;
-  const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: () => undefined });
+  const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: wedgedReconcile(controller.queue) });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });
 
   // The dashboard: its own port, reading the same caches; every replica serves it, leader or not. Its token checks

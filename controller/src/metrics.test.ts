@@ -82,14 +82,13 @@ describe('SluiceMetrics.observeReconcile', () => {
     metrics.observeReconcile({ outcome: 'success', durationMs: 250 });
     metrics.observeReconcile({ outcome: 'requeue', durationMs: 40 });
     metrics.observeReconcile({ outcome: 'error', durationMs: 1_500 });
-    metrics.observeReconcile({ outcome: 'terminal', durationMs: 3 });
     const { registry } = metrics;
 
     const counts = (await samples(registry, 'sluice_reconcile_duration_seconds')).filter((s) => s.metricName?.endsWith('_count'));
-    expect(Object.fromEntries(counts.map((s) => [s.labels.result, s.value]))).toEqual({ success: 1, requeue: 1, error: 1, terminal: 1 });
+    expect(Object.fromEntries(counts.map((s) => [s.labels.result, s.value]))).toEqual({ success: 1, requeue: 1, error: 1 });
     const sums = (await samples(registry, 'sluice_reconcile_duration_seconds')).filter((s) => s.metricName?.endsWith('_sum'));
     expect(sums.find((s) => s.labels.result === 'success')?.value).toBeCloseTo(0.25);
-    expect(await valueOf(registry, 'sluice_reconcile_errors_total')).toBe(2);
+    expect(await valueOf(registry, 'sluice_reconcile_errors_total')).toBe(1);
   });
 
   it('fits the work queue hook directly', async () => {

@@ -60,7 +60,7 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
 
   const reconcileDuration = new Histogram({
     name: 'sluice_reconcile_duration_seconds',
-    help: 'How long one reconcile of a Rollout took, by result (success, requeue, error, terminal).',
+    help: 'How long one reconcile of a Rollout took, by result (success, requeue, error).',
     labelNames: ['result'] as const,
     // From a reconcile that finds nothing to do (milliseconds) to one that waits on slow API calls.
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
@@ -69,7 +69,7 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
 
   const reconcileErrors = new Counter({
     name: 'sluice_reconcile_errors_total',
-    help: 'Reconciles that failed, whether retried with backoff or terminal.',
+    help: 'Reconciles that failed (each is retried with backoff).',
     registers,
   });
 
@@ -145,7 +145,7 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
     registry,
     observeReconcile({ outcome, durationMs }) {
       reconcileDuration.observe({ result: outcome }, durationMs / 1000);
-      if (outcome === 'error' || outcome === 'terminal') reconcileErrors.inc();
+      if (outcome === 'error') reconcileErrors.inc();
     },
     countKubeApiRequest(verb, code) {
       const isStatus = code !== undefined && Number.isInteger(code) && code >= 100 && code <= 599;

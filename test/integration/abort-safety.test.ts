@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AdmissionregistrationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RolloutSpec } from '../../controller/src/api/types.ts';
+import { isForbidden, isInvalid } from '../../controller/src/kube/apiErrors.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { clients, createApp, getRollout, requestAction, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
@@ -151,7 +152,7 @@ describe('given an API server that refuses every change to the HTTPRoute', () =>
           }, jsonPatch);
           return false;
         } catch (err) {
-          return (err as { code?: number }).code === 422 || (err as { code?: number }).code === 403;
+          return isInvalid(err) || isForbidden(err);
         }
       }, { timeoutMs: 20_000, intervalMs: 200, what: 'the admission policy to refuse route updates' });
 

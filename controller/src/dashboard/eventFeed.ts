@@ -8,6 +8,7 @@
  * again on 410 Gone, and a no-progress watchdog for watches that hang silently (bookmarks arrive about every 60 s).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { isGone } from '../kube/apiErrors.ts';
 import { Backoff } from '../kube/backoff.ts';
 import { KubeJsonApi, type WatchEvent } from '../kube/kubeJsonApi.ts';
 import type { RawEvent, RecentEvents } from './recentEvents.ts';
@@ -62,7 +63,7 @@ export class EventFeed {
         this.#backoff.reset();
       } catch (err) {
         if (stop.aborted) break;
-        if ((err as { code?: unknown }).code === 410) {
+        if (isGone(err)) {
           resourceVersion = undefined;
           continue;
         }

@@ -15,20 +15,21 @@
  *   GET  api/stream?namespace=&phase=&q=&rollout=ns/name    server-sent events: snapshot, changes, detail
  *   POST api/rollouts/:namespace/:name/actions/:action      promote | promote-full | abort | retry | pause | resume
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginCallback, type FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { actionMessage, type RolloutWriter } from './actions.ts';
+import { actionRoutes } from './actionRoutes.ts';
+import type { RolloutWriter } from './actions.ts';
 import type { Asset } from './assets.ts';
 import type { Authorizer } from './auth.ts';
 import { OpenCounter, RequestRateLimiter, type RequestRate } from './clientLimits.ts';
-import { bearerToken, checkSameOrigin } from './crossSite.ts';
 import { DashboardError, dashboardErrors } from './errors.ts';
 import { checkHost } from './hostCheck.ts';
+import { matchesFilter, rolloutPhases, type DashboardInfo, type RolloutDetail, type RolloutFilter, type RolloutList } from './model.ts';
 import {
-  dashboardActions, isDashboardAction, matchesFilter, rolloutPhases,
-  type DashboardInfo, type RolloutDetail, type RolloutFilter, type RolloutList,
-} from './model.ts';
+  defaultLimit, rolloutListQuery, rolloutParams, rolloutStreamQuery, schemaProblem,
+  type RolloutListQuery, type RolloutParams, type RolloutStreamQuery,
+} from './routeSchemas.ts';
 import type { RolloutStream, StreamClient } from './stream.ts';
 import type { RolloutViews } from './view.ts';
 
@@ -46,7 +47,7 @@ export interface DashboardServerDeps {
   actions: boolean;
   namespace: string;
   version: string;
-  /** Seconds between keep-alive comments on the stream, so proxies do not close a quiet one. */
+  /** Milliseconds between keep-alive comments on the stream, so proxies do not close a quiet one. Default 25 s. */
   keepAliveMs?: number;
   /** Host names (no port) requests may be sent to (hostCheck.ts allowedDashboardHosts). */
   allowedHosts: ReadonlySet<string>;
@@ -77,8 +78,6 @@ export function normalizeBasePath(path: string): string {
   return trimmed === '' ? '/' : `${trimmed.startsWith('/') ? '' : '/'}${trimmed}/`;
 }
 
-const maxLimit = 1_000;
-const defaultLimit = 100;
 /** A page whose stream cannot take what is sent (a stalled network) is dropped; it reconnects to a fresh snapshot. */
 const maxBufferedBytes = 4 * 1024 * 1024;
 
@@ -89,28 +88,21 @@ function send(reply: FastifyReply, err: DashboardError): FastifyReply {
   return reply.code(err.status).send({ code: err.code, message: err.message });
 }
 
-function readFilter(query: Record<string, string | undefined>): RolloutFilter {
+/** The filter of the list and the stream; the schema made each a single string, this checks the phases named. */
+function readFilter(query: { namespace?: string; phase?: string; q?: string }): RolloutFilter {
   const phases = (query.phase ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
   const unknown = phases.filter((p) => !(rolloutPhases as readonly string[]).includes(p));
   if (unknown.length > 0) throw dashboardErrors.badQuery(`unknown phase ${unknown.join(', ')}: use ${rolloutPhases.join(', ')}`);
   return { namespace: query.namespace, phases, text: query.q };
 }
 
-function readWhole(text: string | undefined, name: string, fallback: number, max: number): number {
-  if (text === undefined || text === '') return fallback;
-  if (!/^[0-9]+$/.test(text) || Number(text) > max) throw dashboardErrors.badQuery(`${name} must be a whole number from 0 to ${max}`);
-  return Number(text);
-}
-
 export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
   const base = normalizeBasePath(deps.basePath);
-  // No request logging: an Authorization header must never reach a log line. Actions are logged below, by hand.
+  // No request logging: an Authorization header must never reach a log line. Actions are logged by hand.
   const app = Fastify({ logger: false });
   const streams = new Set<ServerResponse>();
   const limits = { ...defaultDashboardLimits, ...deps.limits };
-  const actionRate = new RequestRateLimiter(limits.actions);
   const openStreams = new OpenCounter({ perClient: limits.streamsPerClient, total: limits.streamsTotal });
-  let authInFlight = 0;
 
   const { views } = deps;
 
@@ -123,12 +115,15 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('X-Frame-Options', 'DENY');
+    // By URL, not per route group: a 404 under api/ (no route, so no group's hook) must not be cached either.
     if (request.url.startsWith(`${base}api/`)) reply.header('Cache-Control', 'no-store');
     else reply.header('Content-Security-Policy', contentSecurityPolicy);
     done(null, payload);
   });
-  app.setErrorHandler((err, _request, reply) => {
+  app.setErrorHandler((err, request, reply) => {
     if (err instanceof DashboardError) return send(reply, err);
+    const refused = schemaProblem(err, request);
+    if (refused !== undefined) return send(reply, refused);
     deps.log.error({ err }, 'dashboard request failed');
     return reply.code(500).send({ code: 'SLUICE_DASHBOARD_INTERNAL', message: 'the dashboard failed to answer; see the controller log' });
   });
@@ -139,155 +134,94 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
   });
 
   // The page. Hash routing (#/rollouts/ns/name) keeps every page URL at the base path, so relative URLs just work.
-  if (base !== '/') app.get(base.slice(0, -1), (_request, reply) => reply.redirect(base, 308));
-  const page = (path: string, reply: FastifyReply) => {
-    if (deps.assets === undefined) return send(reply, dashboardErrors.noAssets());
-    const asset = deps.assets.get(path);
-    if (asset === undefined) return send(reply, new DashboardError(404, 'SLUICE_DASHBOARD_NO_ROUTE', `no such file: ${path}`));
-    return reply
-      .header('Content-Type', asset.contentType)
-      .header('Cache-Control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-      .send(asset.body);
-  };
-  app.get(base, (_request, reply) => page('index.html', reply));
-  app.get<{ Params: { '*': string } }>(`${base}assets/*`, (request, reply) => page(`assets/${request.params['*']}`, reply));
-
-  app.get(`${base}api/config`, (_request, reply) => reply.send({ version: deps.version, actions: deps.actions, namespace: deps.namespace } satisfies DashboardInfo));
-
-  app.get<{ Querystring: Record<string, string | undefined> }>(`${base}api/rollouts`, (request, reply) => {
-    const filter = readFilter(request.query);
-    const limit = readWhole(request.query.limit, 'limit', defaultLimit, maxLimit);
-    const offset = readWhole(request.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    if (!deps.ready()) throw dashboardErrors.notSynced();
-    const matching = views.summaries().filter((s) => matchesFilter(s, filter));
-    return reply.send({ items: matching.slice(offset, offset + limit), total: matching.length, offset, limit } satisfies RolloutList);
-  });
-
-  app.get<{ Params: { namespace: string; name: string } }>(`${base}api/rollouts/:namespace/:name`, (request, reply) => {
-    const { namespace, name } = request.params;
-    if (!deps.ready()) throw dashboardErrors.notSynced();
-    const found = views.detail(`${namespace}/${name}`);
-    if (found === undefined) throw dashboardErrors.notFound(namespace, name);
-    return reply.send(found satisfies RolloutDetail);
-  });
-
-  app.get<{ Querystring: Record<string, string | undefined> }>(`${base}api/stream`, (request, reply) => {
-    const filter = readFilter(request.query);
-    const detailKey = request.query.rollout === undefined || request.query.rollout === '' ? undefined : request.query.rollout;
-    if (detailKey !== undefined && !/^[^/]+\/[^/]+$/.test(detailKey)) throw dashboardErrors.badQuery('rollout must be <namespace>/<name>');
-    if (!deps.ready()) throw dashboardErrors.notSynced();
-    const opened = openStreams.open(request.ip);
-    if (opened.kind !== 'ok') {
-      throw opened.kind === 'perClient' ? dashboardErrors.tooManyStreams(limits.streamsPerClient) : dashboardErrors.streamsFull(limits.streamsTotal);
-    }
-    const { release } = opened;
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no', // nginx: pass each event on at once
-      'X-Content-Type-Options': 'nosniff',
-    });
-    res.write('retry: 2000\n\n');
-    streams.add(res);
-    const client: StreamClient = {
-      filter,
-      detailKey,
-      write(frame) {
-        if (res.writableLength > maxBufferedBytes) {
-          res.destroy();
-          return;
-        }
-        res.write(frame);
-      },
+  const pageRoutes: FastifyPluginCallback = (page, _options, done) => {
+    const file = (path: string, reply: FastifyReply) => {
+      if (deps.assets === undefined) return send(reply, dashboardErrors.noAssets());
+      const asset = deps.assets.get(path);
+      if (asset === undefined) return send(reply, new DashboardError(404, 'SLUICE_DASHBOARD_NO_ROUTE', `no such file: ${path}`));
+      return reply
+        .header('Content-Type', asset.contentType)
+        .header('Cache-Control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+        .send(asset.body);
     };
-    const remove = deps.stream.add(client);
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs ?? 25_000);
-    res.on('close', () => {
-      clearInterval(keepAlive);
-      remove();
-      streams.delete(res);
-      release();
-    });
-  });
+    // Only the base path with its slash serves the page; without it, a redirect (below) keeps relative URLs right.
+    page.get('/', { prefixTrailingSlash: 'slash' }, (_request, reply) => file('index.html', reply));
+    page.get<{ Params: { '*': string } }>('/assets/*', (request, reply) => file(`assets/${request.params['*']}`, reply));
+    done();
+  };
 
-  app.post<{ Params: { namespace: string; name: string; action: string } }>(`${base}api/rollouts/:namespace/:name/actions/:action`, async (request, reply) => {
-    const { namespace, name, action } = request.params;
-    if (!deps.actions) throw dashboardErrors.readOnly();
-    const waitMs = actionRate.take(request.ip);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      reply.header('Retry-After', String(seconds));
-      throw dashboardErrors.tooManyRequests(seconds);
-    }
-    const sameOrigin = checkSameOrigin({ host: request.headers.host, origin: request.headers.origin, 'sec-fetch-site': header(request.headers['sec-fetch-site']) });
-    if (!sameOrigin.ok) throw dashboardErrors.crossSite(sameOrigin.reason);
-    if (!isDashboardAction(action)) throw dashboardErrors.unknownAction(action, dashboardActions);
-    const token = bearerToken(request.headers.authorization);
-    if (token === undefined) {
-      reply.header('WWW-Authenticate', 'Bearer realm="sluice"');
-      throw dashboardErrors.noToken();
-    }
-    if (authInFlight >= limits.authInFlight) {
-      reply.header('Retry-After', '2');
-      throw dashboardErrors.authBusy();
-    }
-    let decision;
-    authInFlight++;
-    try {
-      decision = await deps.authorizer.authorize(token, { namespace, name });
-    } catch (err) {
-      deps.log.warn({ err: redactedError(err) }, 'dashboard: TokenReview or SubjectAccessReview failed');
-      throw dashboardErrors.authUnavailable();
-    } finally {
-      authInFlight--;
-    }
-    if (decision.kind === 'unauthenticated') {
-      reply.header('WWW-Authenticate', 'Bearer realm="sluice", error="invalid_token"');
-      deps.log.info({ namespace, name, action }, 'dashboard: refused an action with a token the API server did not accept');
-      throw dashboardErrors.badToken(decision.reason);
-    }
-    if (decision.kind === 'forbidden') {
-      deps.log.info({ namespace, name, action, user: decision.user.username }, 'dashboard: refused an action the user may not do');
-      throw dashboardErrors.forbidden(decision.reason);
-    }
-    const rollout = views.rollout(`${namespace}/${name}`);
-    if (rollout === undefined) throw dashboardErrors.notFound(namespace, name);
-    const user = decision.user.username;
-    try {
-      await deps.writer.request(rollout, action);
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (code === 404) throw dashboardErrors.notFound(namespace, name);
-      deps.log.warn({ err: redactedError(err), namespace, name, action, user }, 'dashboard: action write failed');
-      throw dashboardErrors.writeFailed(namespace, name, typeof code === 'number' ? `the API server answered ${code}` : 'the API server could not be reached');
-    }
-    const message = actionMessage(action, user);
-    let recorded = true;
-    try {
-      await deps.writer.recordAction(rollout, message);
-    } catch (err) {
-      recorded = false;
-      deps.log.error({ err: redactedError(err), namespace, name, action, user }, 'dashboard: the action was written but its Event was not');
-    }
-    deps.log.info({ namespace, name, action, user }, 'dashboard action');
-    return reply.code(202).send({ action, rollout: `${namespace}/${name}`, user, message, eventRecorded: recorded });
-  });
+  const apiRoutes: FastifyPluginCallback = (api, _options, done) => {
+    api.get('/config', (_request, reply) => reply.send({ version: deps.version, actions: deps.actions, namespace: deps.namespace } satisfies DashboardInfo));
+
+    api.get<{ Querystring: RolloutListQuery }>('/rollouts', { schema: { querystring: rolloutListQuery } }, (request, reply) => {
+      const filter = readFilter(request.query);
+      const { limit = defaultLimit, offset = 0 } = request.query;
+      if (!deps.ready()) throw dashboardErrors.notSynced();
+      const matching = views.summaries().filter((s) => matchesFilter(s, filter));
+      return reply.send({ items: matching.slice(offset, offset + limit), total: matching.length, offset, limit } satisfies RolloutList);
+    });
+
+    api.get<{ Params: RolloutParams }>('/rollouts/:namespace/:name', { schema: { params: rolloutParams } }, (request, reply) => {
+      const { namespace, name } = request.params;
+      if (!deps.ready()) throw dashboardErrors.notSynced();
+      const found = views.detail(`${namespace}/${name}`);
+      if (found === undefined) throw dashboardErrors.notFound(namespace, name);
+      return reply.send(found satisfies RolloutDetail);
+    });
+
+    api.get<{ Querystring: RolloutStreamQuery }>('/stream', { schema: { querystring: rolloutStreamQuery } }, (request, reply) => {
+      const filter = readFilter(request.query);
+      const detailKey = request.query.rollout === '' ? undefined : request.query.rollout;
+      if (!deps.ready()) throw dashboardErrors.notSynced();
+      const opened = openStreams.open(request.ip);
+      if (opened.kind !== 'ok') {
+        throw opened.kind === 'perClient' ? dashboardErrors.tooManyStreams(limits.streamsPerClient) : dashboardErrors.streamsFull(limits.streamsTotal);
+      }
+      const { release } = opened;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no', // nginx: pass each event on at once
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.write('retry: 2000\n\n');
+      streams.add(res);
+      const client: StreamClient = {
+        filter,
+        detailKey,
+        write(frame) {
+          if (res.writableLength > maxBufferedBytes) {
+            res.destroy();
+            return;
+          }
+          res.write(frame);
+        },
+      };
+      const remove = deps.stream.add(client);
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs ?? 25_000);
+      res.on('close', () => {
+        clearInterval(keepAlive);
+        remove();
+        streams.delete(res);
+        release();
+      });
+    });
+
+    void api.register(actionRoutes, {
+      views, authorizer: deps.authorizer, writer: deps.writer, log: deps.log, actions: deps.actions,
+      actionRate: new RequestRateLimiter(limits.actions), authInFlightLimit: limits.authInFlight,
+    });
+    done();
+  };
+
+  // Route groups under the base path ("/" or "/sluice/"); fastify's prefix takes no trailing slash.
+  const prefix = base.slice(0, -1);
+  if (prefix !== '') app.get(prefix, (_request, reply) => reply.redirect(base, 308));
+  void app.register(pageRoutes, { prefix });
+  void app.register(apiRoutes, { prefix: `${prefix}/api` });
 
   return app;
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * client-node's errors carry the request, headers included; a failed TokenReview's request body holds the token.
- * Log only the code and message.
- */
-function redactedError(err: unknown): { message: string; code?: unknown } {
-  if (err instanceof Error) return { message: err.message.slice(0, 500), code: (err as { code?: unknown }).code };
-  return { message: String(err).slice(0, 500) };
 }

@@ -22,6 +22,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { isGone } from './apiErrors.ts';
 import { dropConnections } from './apiMetrics.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { KubeJsonApi, type WatchEvent } from './kubeJsonApi.ts';
@@ -251,7 +252,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (event.type === 'ERROR') {
       const status = event.object as { code?: number; reason?: string; message?: string };
       const error = new Error(`${this.kind} watch error ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`);
-      return { reason: status.code === 410 ? 'expired' : 'error', error };
+      return { reason: isGone(status) ? 'expired' : 'error', error };
     }
     const obj = this.#forCache(event.object as T);
     const rv = obj.metadata?.resourceVersion;
@@ -299,11 +300,6 @@ const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration'
 function withoutKey<V extends object>(record: V, key: string): V {
   const { [key]: _dropped, ...rest } = record as Record<string, unknown>;
   return rest as V;
-}
-
-/** 410 Gone as an HTTP status: the resourceVersion asked for is older than the API server keeps. */
-function isGone(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 410;
 }
 
 /** Waits, unless the informer is stopped first. */

@@ -14,7 +14,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  ApiException,
   CoordinationV1Api,
   Observable,
   V1MicroTime,
@@ -22,6 +21,7 @@ import {
   type KubeConfig,
   type V1Lease,
 } from '@kubernetes/client-node';
+import { isConflict, isNotFound } from './apiErrors.ts';
 import { NotLeaderError } from './writeFence.ts';
 import { checkElectionTimings, decideElection, withinRenewDeadline, type ElectionAction, type ObservedLease } from './leaseDecision.ts';
 
@@ -278,14 +278,6 @@ function withSignal(signal: AbortSignal): ConfigurationOptions {
     }],
     middlewareMergeStrategy: 'append',
   };
-}
-
-function isConflict(err: unknown): boolean {
-  return err instanceof ApiException && err.code === 409;
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof ApiException && err.code === 404;
 }
 
 async function pause(ms: number, stop: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { heldHandler, ManualClock, settle } from './testing.ts';
-import { backoffDelayMs, systemClock, TerminalError, WorkQueue, type ReconcileHandler, type ReconcileReport, type WorkQueueOptions } from './workQueue.ts';
+import { backoffDelayMs, systemClock, WorkQueue, type ReconcileHandler, type ReconcileReport, type WorkQueueOptions } from './workQueue.ts';
 
 function makeQueue(handler: ReconcileHandler, options: Partial<WorkQueueOptions> = {}) {
   const clock = new ManualClock();
@@ -232,28 +232,6 @@ describe('WorkQueue: retries', () => {
     queue.add('shop/checkout');
     await clock.advance(1_100);
     expect(reports.map((r) => [r.outcome, r.retryInMs])).toEqual([['error', 100], ['requeue', 1_000], ['error', 100]]);
-  });
-
-  it('does not retry a TerminalError, and forgets the failures before it', async () => {
-    const errors: Error[] = [new Error('timeout'), new TerminalError('spec.strategy is invalid')];
-    const handler = vi.fn<ReconcileHandler>(() => {
-      const error = errors.shift();
-      return error ? Promise.reject(error) : Promise.resolve();
-    });
-    const { queue, clock, reports } = makeQueue(handler);
-    queue.start();
-    queue.add('shop/checkout');
-    await clock.advance(60_000);
-    expect(handler).toHaveBeenCalledTimes(2);
-    expect(reports.map((r) => r.outcome)).toEqual(['error', 'terminal']);
-    expect(reports[1]!.error).toBeInstanceOf(TerminalError);
-    expect(reports[1]!.retryInMs).toBeUndefined();
-    expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
-
-    errors.push(new Error('timeout'));
-    queue.add('shop/checkout');
-    await settle();
-    expect(reports.at(-1)).toMatchObject({ outcome: 'error', retryInMs: 100 });
   });
 
   it('treats a handler that throws before returning a promise like one that rejects', async () => {

@@ -6,7 +6,9 @@
  *   so one run covers them all);
  * - a key is never handled twice at the same time: added while in flight, it runs again right after;
  * - the handler's result is the retry policy: `{ requeueAfterMs }` runs it again on a timer, a thrown error runs
- *   it again after a per-key exponential backoff, a `TerminalError` is not retried, success forgets the failures;
+ *   it again after a per-key exponential backoff, success forgets the failures. There is no "do not retry": a
+ *   problem only a user can fix (an invalid spec, a missing template) is a status the reconcile writes, and it
+ *   returns normally; a thrown error is always worth another try;
  * - a requeue delay is capped (an hour by default): a 30-day pause wakes its key once an hour, and the run then
  *   asks for the time still left. Node fires a timer above 2^31-1 ms after 1 ms, so an uncapped 720h delay
  *   would reconcile the key about a thousand times a second;
@@ -24,24 +26,13 @@ export type ReconcileResult = { requeueAfterMs?: number } | void;
 /** The one reconcile signature: a key, never an event. */
 export type ReconcileHandler = (key: string) => Promise<ReconcileResult>;
 
-/**
- * Thrown by a handler when running again cannot help (an invalid spec, a missing referenced object that only a
- * user can create). The key is not retried; the next watch event for it runs it again.
- */
-export class TerminalError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TerminalError';
-  }
-}
-
 /** How one run of the handler ended. `requeue` is a success that asked to run again after a delay. */
-export type ReconcileOutcome = 'success' | 'requeue' | 'error' | 'terminal';
+export type ReconcileOutcome = 'success' | 'requeue' | 'error';
 
 export interface ReconcileReport {
   durationMs: number;
   outcome: ReconcileOutcome;
-  /** What the handler threw, for `error` and `terminal`. */
+  /** What the handler threw, for `error`. */
   error?: unknown;
   /** For `error`: the backoff before the next try. For `requeue`: the delay the handler asked for. */
   retryInMs?: number;
@@ -134,12 +125,14 @@ export class WorkQueue {
   #readyCount = 0;
   /** Keys being handled right now. Never also in #ready. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** When each run in flight started; the Map's order is the order they started in, so the first is the oldest. */
+  readonly #runStartedAt = new Map<string, number>();
   /** Keys in flight per namespace, for the per-namespace cap. */
   readonly #inFlightByNamespace = new Map<string, number>();
   /** Keys added while in flight: they go back to #ready when their run ends. */
   readonly #dirty = new Set<string>();
   readonly #timers = new Map<string, PendingTimer>();
-  /** Failures in a row per key; a success or a terminal error forgets the key. */
+  /** Failures in a row per key; a success forgets the key. */
   readonly #failures = new Map<string, number>();
 
   #started = false;
@@ -175,6 +168,17 @@ export class WorkQueue {
 
   get depth(): QueueDepth {
     return { queued: this.#readyCount + this.#dirty.size, waiting: this.#timers.size };
+  }
+
+  /**
+   * How long the oldest reconcile in flight has been running; undefined when none is (an idle queue, or one not
+   * started: a follower's). For the liveness probe: every request a reconcile makes has a deadline, so a run far
+   * older than those deadlines has hung, and its worker and its key with it. Keys waiting to run cannot wait with
+   * nothing in flight (a free worker takes them at once), so this also covers a queue that stopped taking work.
+   */
+  oldestRunMs(): number | undefined {
+    const startedAt = this.#runStartedAt.values().next();
+    return startedAt.done === true ? undefined : this.#clock.now() - startedAt.value;
   }
 
   /**
@@ -287,6 +291,7 @@ export class WorkQueue {
       if (key === undefined) return;
       const namespace = namespaceOfKey(key);
       this.#inFlightByNamespace.set(namespace, (this.#inFlightByNamespace.get(namespace) ?? 0) + 1);
+      this.#runStartedAt.set(key, this.#clock.now());
       this.#inFlight.set(key, this.#run(key));
     }
   }
@@ -301,6 +306,7 @@ export class WorkQueue {
       report = this.#judgeFailure(key, error);
     }
     this.#inFlight.delete(key);
+    this.#runStartedAt.delete(key);
     const namespace = namespaceOfKey(key);
     const left = (this.#inFlightByNamespace.get(namespace) ?? 1) - 1;
     if (left > 0) this.#inFlightByNamespace.set(namespace, left);
@@ -325,10 +331,6 @@ export class WorkQueue {
   }
 
   #judgeFailure(key: string, error: unknown): Omit<ReconcileReport, 'durationMs'> {
-    if (error instanceof TerminalError) {
-      this.#failures.delete(key);
-      return { outcome: 'terminal', error };
-    }
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
     return { outcome: 'error', error, retryInMs: backoffDelayMs(failures, this.#baseBackoffMs, this.#maxBackoffMs) };

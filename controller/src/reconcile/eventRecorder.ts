@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Event, CoreV1Api } from '@kubernetes/client-node';
 import { apiVersion, type Rollout } from '../api/types.ts';
+import { isConflict, statusCode } from '../kube/apiErrors.ts';
 import type { PlannedEvent } from '../planner/world.ts';
 
 export interface EventSink {
@@ -139,12 +140,12 @@ export class EventRecorder implements EventSink {
         await this.#options.core.createNamespacedEvent({ namespace: body.metadata.namespace!, body });
         return;
       } catch (err) {
-        const code = (err as { code?: unknown }).code;
+        const code = statusCode(err);
         // An earlier attempt that timed out had landed after all: the Event is there (its name is unique).
-        if (code === 409 && attempt > 0) return;
+        if (isConflict(err) && attempt > 0) return;
         // A refusal (the namespace is gone, forbidden, invalid) is final; a failure to reach the API server or a
         // 429 / 5xx may pass.
-        const final = typeof code === 'number' && code >= 400 && code < 500 && code !== 429;
+        const final = code !== undefined && code >= 400 && code < 500 && code !== 429;
         if (final || attempt >= delays.length) {
           this.#dropped(body, final ? `refused (${String(code)})` : `not written after ${attempt + 1} attempts`, err);
           return;

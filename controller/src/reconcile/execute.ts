@@ -24,6 +24,7 @@ import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
 import { buildReplicaSet, buildService, nextSequence, sequenceOf } from '../workload/objects.ts';
+import { isConflict, isNotFound, statusCode } from '../kube/apiErrors.ts';
 import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
 import type { EventSink } from './eventRecorder.ts';
@@ -187,8 +188,7 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     const preconditions = { uid: rs.metadata!.uid!, resourceVersion: rs.metadata!.resourceVersion! };
     await clients.apps.deleteNamespacedReplicaSet({ namespace, name, body: { preconditions, propagationPolicy: 'Background' } })
       .catch((err: unknown) => {
-        const code = (err as { code?: unknown }).code;
-        if (code !== 404 && code !== 409) ctx.onPruneFailed(name, err);
+        if (!isNotFound(err) && !isConflict(err)) ctx.onPruneFailed(name, err);
       });
   }
 }
@@ -212,7 +212,7 @@ async function step<T>(what: string, write: () => Promise<T>): Promise<T> {
 }
 
 function describeError(err: unknown): string {
-  const code = (err as { code?: unknown } | undefined)?.code;
+  const code = statusCode(err);
   const body = (err as { body?: unknown } | undefined)?.body;
   let said = '';
   if (typeof body === 'string') {
@@ -226,13 +226,13 @@ function describeError(err: unknown): string {
     said = (body as { message: string }).message;
   }
   if (said === '' && err instanceof Error) said = err.message;
-  const text = `${typeof code === 'number' ? `HTTP ${code}: ` : ''}${said}`.replace(/\s+/g, ' ').trim();
+  const text = `${code === undefined ? '' : `HTTP ${code}: `}${said}`.replace(/\s+/g, ' ').trim();
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
 /** Says in status which write failed (best effort: the reconcile fails either way, and is retried). */
 async function reportWriteFailure(ctx: ExecuteContext, rv: { current: string | undefined }, status: RolloutStatus, err: unknown): Promise<void> {
-  if (isFenceError(err) || (err as { code?: unknown }).code === 409) return; // not ours to write, or routine
+  if (isFenceError(err) || isConflict(err)) return; // not ours to write, or routine
   const message = `${err instanceof Error ? err.message : String(err)}; retrying`;
   const previous = status.conditions?.find((c) => c.type === writeFailedCondition);
   if (previous?.message === message) return;

@@ -3,7 +3,8 @@
  * measurement just before it measures and held only for that measurement. Sluice watches no Secrets: it reads the
  * few it is pointed at, in the Rollout's own namespace, and only for an analysis that is measuring.
  */
-import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { isForbidden, isNotFound, statusCode } from '../kube/apiErrors.ts';
 import type { ReadSecret } from '../analysis/args.ts';
 
 /** Reads the named Secrets of a namespace; a missing Secret reads as undefined (the analysis says which). */
@@ -14,11 +15,11 @@ export async function readSecrets(core: CoreV1Api, namespace: string, refs: read
       const secret = await core.readNamespacedSecret({ namespace, name });
       data.set(name, Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])));
     } catch (err) {
-      if (err instanceof ApiException && err.code === 404) continue; // the analysis names the missing Secret
-      if (err instanceof ApiException && err.code === 403) {
+      if (isNotFound(err)) continue; // the analysis names the missing Secret
+      if (isForbidden(err)) {
         throw new Error(`Sluice may not read Secret ${namespace}/${name} (403): let its ServiceAccount get this Secret (see manifests/analysis-secrets), or remove the secretKeyRef`, { cause: err });
       }
-      const code = err instanceof ApiException ? ` (${err.code})` : '';
+      const code = statusCode(err) === undefined ? '' : ` (${statusCode(err)})`;
       throw new Error(`reading Secret ${namespace}/${name} failed${code}; the next measurement tries again`, { cause: err });
     }
   }
