@@ -140,7 +140,9 @@ describe('the cost of a condition is bounded', () => {
     clearInterval(probe);
     expect(verdict.phase).toBe('Error');
     expect(verdict.message).toMatch(/^successCondition .* was too expensive to evaluate and was stopped \(it ran longer than 150 ms\): compare an aggregate/);
-    expect(worstLag).toBeLessThan(100);
+    // On the event loop this condition runs for about a minute; off it, the loop's worst lag is scheduling noise,
+    // which on a loaded 2-core machine can reach a few hundred ms: a second tells the two apart with room to spare.
+    expect(worstLag).toBeLessThan(1_000);
   }, 10_000);
 
   it('refuses three nested comprehensions before running them', async () => {
