@@ -94,7 +94,7 @@ describe('given a Rollout whose analysis provider never answers', () => {
     await waitFor(async () => (await routeCanaryWeight(teamA.name, 'stuck')) === 0, { timeoutMs: 30_000, intervalMs: 20, what: 'canary weight 0' });
     const ms = Date.now() - requested;
     const stillWaiting = sockets.size;
-    console.log(`[abort story] abort requested -> HTTPRoute canary weight 0 in ${ms} ms while the provider hangs (about a second when idle)`);
+    console.log(`[abort story] abort requested -> HTTPRoute canary weight 0 in ${ms} ms while the provider hangs`);
     // The order, not a number of milliseconds that a loaded machine stretches: traffic was back on stable while
     // the measurement's request still hung, so the abort did not wait for it (it would wait out the 30 s timeout).
     expect(stillWaiting).toBeGreaterThan(0);
