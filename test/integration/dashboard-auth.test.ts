@@ -10,8 +10,9 @@ import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { getJson, postAction, serviceAccountToken } from './dashboardStory.ts';
 import { createApp, createRollout, eventReasons, getRollout, setImage, waitForRollout } from './rolloutStory.ts';
+import { watchRollout } from './rolloutWatch.ts';
 import { installSluiceCrds } from './sluice-crds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { adminKubeConfig, kubectl, useNamespace } from './support.ts';
 
 const ns = useNamespace('dash-auth');
 let controller: ControllerProcess;
@@ -37,6 +38,11 @@ beforeAll(async () => {
 });
 afterAll(async () => controller?.stop());
 
+const marker = 'test.sluice.dev/marker';
+async function markRollout(name: string): Promise<void> {
+  await kubectl(['annotate', 'rollouts.sluice.dev', name, '-n', ns.name, `${marker}=${Date.now()}`, '--overwrite']);
+}
+
 describe('given the dashboard with actions on, and a rollout paused until promoted', () => {
   it('lists and shows the rollout from the controller\'s caches', async () => {
     const list = await getJson<RolloutList>(controller.dashboardUrl, 'api/rollouts?phase=Paused');
@@ -58,6 +64,8 @@ describe('given the dashboard with actions on, and a rollout paused until promot
   });
 
   it('with a token whose user may not patch the rollout, answers 403 and changes nothing', async () => {
+    // The controller removes an action annotation soon after it acts on it: only a watch sees every write.
+    const [web, other] = await Promise.all([watchRollout(ns.name, 'web'), watchRollout(ns.name, 'other')]);
     const answer = await postAction(controller.dashboardUrl, ns.name, 'web', 'abort', { authorization: `Bearer ${viewer.token}` });
     expect(answer.status).toBe(403);
     expect(answer.body).toMatchObject({ code: 'SLUICE_DASHBOARD_FORBIDDEN' });
@@ -65,8 +73,15 @@ describe('given the dashboard with actions on, and a rollout paused until promot
     // RBAC is per rollout: the on-call account may patch web, not other.
     const elsewhere = await postAction(controller.dashboardUrl, ns.name, 'other', 'pause', { authorization: `Bearer ${oncall.token}` });
     expect(elsewhere.status).toBe(403);
-    expect((await getRollout(ns.name, 'other')).spec.paused).not.toBe(true);
-    expect((await getRollout(ns.name, 'web')).status?.abort).not.toBe(true);
+    // A write the dashboard made before answering is in the watch once a later write is: mark both rollouts.
+    await Promise.all(['web', 'other'].map((name) => markRollout(name)));
+    await waitFor(() => [web, other].every((h) => h.versions.some((v) => v.metadata.annotations?.[marker] !== undefined)), { timeoutMs: 10_000, what: 'the marker in both watches' });
+    await Promise.all([web.stop(), other.stop()]);
+    expect(web.versions.map((v) => v.metadata.annotations?.['sluice.dev/action'])).not.toContain('abort');
+    expect(other.versions.map((v) => v.spec.paused)).not.toContain(true);
+    // The Event is written before the answer, so it would be there by now.
+    expect(await eventReasons(ns.name, 'web')).not.toContain('DashboardAction');
+    expect(await eventReasons(ns.name, 'other')).not.toContain('DashboardAction');
   });
 
   it('refuses a request a browser says came from another site, token or not', async () => {

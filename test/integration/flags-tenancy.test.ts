@@ -57,13 +57,16 @@ describe('given a controller with an Unleash tenancy policy', () => {
   it('a Rollout naming an environment its namespace may not change is InvalidSpec, and the flag does not move in any environment', async () => {
     const flag = await createFlag('prod-only');
     const before = await flagEverywhere(flag);
+    const created = performance.now();
     await createRollout(shop.name, 'to-production', flagOnly([{ setFlag: { name: flag, rollout: 50, environment: 'production' } }, { pause: { duration: '1s' } }]));
     const r = await waitForRollout(shop.name, 'to-production', 'InvalidSpec', (x) => invalidSpec(x) !== undefined, 30_000);
+    const reconcileMs = performance.now() - created;
     expect(invalidSpec(r)?.message).toMatch(new RegExp(
       `spec\\.strategy\\.canary\\.steps\\[0\\]\\.setFlag\\.environment: the Rollouts of namespace ${shop.name} may not change flags in Unleash environment production ` +
         '\\(allowed: development\\).*--unleash-tenancy / SLUICE_UNLEASH_TENANCY'));
-    // Give a wrongly wired controller the time to write, then read the flag back from Unleash.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Give a wrongly wired controller the time to write, then read the flag back from Unleash: a few reconciles,
+    // as long as this one took here (a loaded machine takes longer for both).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(3_000, 3 * reconcileMs)));
     expect(await flagEverywhere(flag)).toEqual(before);
     expect((await waitForRollout(shop.name, 'to-production', 'still InvalidSpec', () => true)).status?.flags ?? []).toEqual([]);
   });
@@ -71,11 +74,13 @@ describe('given a controller with an Unleash tenancy policy', () => {
   it('a Rollout naming a project its namespace may not use is InvalidSpec before Unleash is asked anything', async () => {
     const flag = await createFlag('other-team');
     const before = await flagEverywhere(flag);
+    const created = performance.now();
     await createRollout(shop.name, 'other-project', flagOnly([{ setFlag: { name: flag, rollout: 10, project: 'payments' } }]));
     const r = await waitForRollout(shop.name, 'other-project', 'InvalidSpec', (x) => invalidSpec(x) !== undefined, 30_000);
+    const reconcileMs = performance.now() - created;
     // The policy's words, not Unleash's "project not found": the check comes first.
     expect(invalidSpec(r)?.message).toMatch(/steps\[0\]\.setFlag\.project: .* may not change flags of Unleash project payments \(allowed: default\)/);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(2_000, 3 * reconcileMs))); // as above
     expect(await flagEverywhere(flag)).toEqual(before);
   });
 

@@ -4,6 +4,7 @@
  * planner cap the wake-up at an hour: once at the pause, the Rollout is left alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createApp, createRollout, setImage, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluice-crds.ts';
@@ -33,8 +34,16 @@ describe('given a Rollout with a 720h pause', () => {
     await setImage(ns.name, 'sleepy', 'example.invalid/app:v2');
     await waitForRollout(ns.name, 'sleepy', 'paused at step 1', (r) => r.status?.currentStepIndex === 1 && (r.status.pauseConditions ?? []).some((p) => p.reason === 'PauseStep'));
 
-    // Let the writes that reached the pause come back through the watch.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Let the writes that reached the pause come back through the watch: until a second passes without a
+    // reconcile (a loaded machine takes longer than any fixed wait to deliver them).
+    let last = await reconciles();
+    await waitFor(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const now = await reconciles();
+      const settled = now === last;
+      last = now;
+      return settled;
+    }, { timeoutMs: 30_000, intervalMs: 0, what: 'a second without a reconcile' });
     const before = await reconciles();
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const after = await reconciles();

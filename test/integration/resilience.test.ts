@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createApp, createRollout, eventMessages, patchTemplate, replicaSetsOf, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
+import { stepIndices, stepsRanOnce, watchRollout } from './rolloutWatch.ts';
 import { installSluiceCrds } from './sluice-crds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -38,13 +39,20 @@ describe('the controller process', () => {
     });
     const first = await start({ namespace: ns.name, name: 'first' });
     await waitForRollout(ns.name, 'kill', 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const history = await watchRollout(ns.name, 'kill');
     await setImage(ns.name, 'kill', 'example.invalid/app:v2');
     await waitForRollout(ns.name, 'kill', 'in the 3s pause', (r) => r.status?.currentStepIndex === 1);
     await first.kill();
 
     await start({ namespace: ns.name, name: 'second' });
     const done = await waitForRollout(ns.name, 'kill', 'paused at the last step', (r) => r.status?.currentStepIndex === 3 && r.status.phase === 'Paused');
+    await history.stop();
     expect(done.status?.weights?.canary).toBeGreaterThan(0);
+    // Every status the Rollout passed through across the kill: a second process that started the canary over
+    // would have written step 0 (or 1) again on its way to step 3, which polling between the two may not see.
+    const canary = history.versions.filter((v) => v.status !== undefined && v.status.canaryRevision === done.status?.canaryRevision && v.status.canaryRevision !== v.status.stableRevision);
+    const indices = stepIndices(canary);
+    expect(stepsRanOnce(indices, 3), `step indices ${JSON.stringify(indices)}`).toBe(true);
     // Events are written right after the status they report: give the last one a moment to land.
     const completed = await waitFor(async () => {
       const got = (await eventMessages(ns.name, 'kill', 'StepCompleted')).sort();

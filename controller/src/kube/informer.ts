@@ -25,15 +25,16 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { isGone } from './apiErrors.ts';
 import { dropConnections } from './apiMetrics.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
+import { forCache, nextStep, resyncDelayMs, watchFailure, type RestartReason, type WatchEnd } from './informerDecisions.ts';
 import { KubeJsonApi, type WatchEvent } from './kubeJsonApi.ts';
 import { keyOf } from './objectKey.ts';
 import { ObjectStore, type KubeObject } from './objectStore.ts';
-import { apiVersionOf, collectionPath, type ResourceRef } from './resourceRef.ts';
+import { collectionPath, type ResourceRef } from './resourceRef.ts';
+
+export type { RestartReason } from './informerDecisions.ts';
 
 /** Receives the kind ("Rollout") and the key ("shop/checkout") of an object that was added, changed or deleted. */
 export type InformerHandler = (kind: string, key: string) => void;
-
-export type RestartReason = 'closed' | 'error' | 'stalled' | 'expired' | 'resync';
 
 export interface InformerOptions {
   resource: ResourceRef;
@@ -55,15 +56,6 @@ export interface InformerOptions {
   pageSize?: number;
   /** Called each time the watch is restarted, for metrics and logs; it must not throw. */
   onRestart?: (kind: string, reason: RestartReason, error?: unknown) => void;
-}
-
-interface WatchEnd {
-  reason: RestartReason | 'stopped';
-  error: unknown;
-  /** The last resourceVersion seen, from an event or a bookmark. */
-  resourceVersion: string;
-  /** Whether any event or bookmark arrived: proof the API server was answering. */
-  progressed: boolean;
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -159,31 +151,17 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       const end = await this.#watch(resourceVersion, listedAt, stop);
       if (end.reason === 'stopped') break;
-      resourceVersion = end.reason === 'expired' ? undefined : end.resourceVersion;
-      if (end.progressed) this.#backoff.reset();
-      // A silent watch is a silent connection, and its siblings in the pool may be just as dead (a partition):
-      // the relist or watch that follows must not wait out a deadline on one of them.
-      if (end.reason === 'stalled') dropConnections(this.#kc);
+      const next = nextStep({ ...end, reason: end.reason });
+      resourceVersion = next.resourceVersion;
+      if (next.resetBackoff) this.#backoff.reset();
+      if (next.dropConnections) dropConnections(this.#kc);
       this.#onRestart(this.kind, end.reason, end.error);
-      await pause(this.#delayAfter(end), stop);
+      await pause(next.backOff ? this.#backoff.next() : 0, stop);
     }
   }
 
   #resyncDue(listedAt: number): boolean {
-    return this.#resyncPeriodMs > 0 && performance.now() - listedAt >= this.#resyncPeriodMs;
-  }
-
-  #delayAfter(end: WatchEnd): number {
-    switch (end.reason) {
-      case 'error':
-        return this.#backoff.next();
-      case 'closed':
-      case 'expired':
-        // Routine when the watch had been working; a loop when the API server ends every watch at once.
-        return end.progressed ? 0 : this.#backoff.next();
-      default:
-        return 0; // a stalled watch already waited out its timeout; a resync is due now
-    }
+    return resyncDelayMs(this.#resyncPeriodMs, listedAt, performance.now()) === 0;
   }
 
   /** Lists every page, replaces the cache, notifies what changed; returns the list's resourceVersion. */
@@ -226,7 +204,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     };
     const onStop = () => end('stopped');
     stop.addEventListener('abort', onStop, { once: true });
-    if (this.#resyncPeriodMs > 0) resync = setTimeout(() => end('resync'), Math.max(0, listedAt + this.#resyncPeriodMs - performance.now()));
+    const resyncIn = resyncDelayMs(this.#resyncPeriodMs, listedAt, performance.now());
+    if (resyncIn !== undefined) resync = setTimeout(() => end('resync'), resyncIn);
     armWatchdog();
     const onEvent = (event: WatchEvent) => {
       if (ended !== undefined) return;
@@ -249,11 +228,8 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Applies one watch event to the cache; returns why the watch must end, if it must. */
   #apply(event: WatchEvent, state: { resourceVersion: string }): { reason: 'expired' | 'error'; error: Error } | undefined {
-    if (event.type === 'ERROR') {
-      const status = event.object as { code?: number; reason?: string; message?: string };
-      const error = new Error(`${this.kind} watch error ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`);
-      return { reason: isGone(status) ? 'expired' : 'error', error };
-    }
+    const failure = watchFailure(this.kind, event);
+    if (failure !== undefined) return failure;
     const obj = this.#forCache(event.object as T);
     const rv = obj.metadata?.resourceVersion;
     if (rv !== undefined && rv !== '') state.resourceVersion = rv;
@@ -263,21 +239,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     return undefined;
   }
 
-  /**
-   * The object as the cache keeps it. List items of built-in kinds come without apiVersion and kind: they get
-   * the ones watch events carry. managedFields and kubectl's last-applied copy are left out (as client-go's
-   * TransformStripManagedFields does): nothing here reads them, and on objects written by kubectl apply they
-   * are most of the bytes (a Rollout's spec twice more). Writes never send a cached object's metadata back but
-   * to the status subresource, which ignores it, so nothing is lost on the API server.
-   */
   #forCache(obj: T): T {
-    const metadata = obj.metadata;
-    const annotations = metadata?.annotations as Record<string, string> | undefined;
-    const slim = metadata !== undefined && (metadata.managedFields !== undefined || annotations?.[lastAppliedAnnotation] !== undefined)
-      ? { ...obj, metadata: { ...withoutKey(metadata, 'managedFields'), ...(annotations === undefined ? {} : { annotations: withoutKey(annotations, lastAppliedAnnotation) }) } }
-      : obj;
-    if (slim.apiVersion !== undefined && slim.kind !== undefined) return slim;
-    return { ...slim, apiVersion: slim.apiVersion ?? apiVersionOf(this.#resource), kind: slim.kind ?? this.kind };
+    return forCache(obj, this.#resource);
   }
 
   #notify(key: string): void {
@@ -293,13 +256,6 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
     }
   }
-}
-
-const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
-
-function withoutKey<V extends object>(record: V, key: string): V {
-  const { [key]: _dropped, ...rest } = record as Record<string, unknown>;
-  return rest as V;
 }
 
 /** Waits, unless the informer is stopped first. */
