@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cluster/paths.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createApp, createRollout, eventReasons, replicaSetsOf, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
 
 const ns = useNamespace('canary');

@@ -10,7 +10,7 @@ import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { getJson, postAction, serviceAccountToken } from './dashboardStory.ts';
 import { createApp, createRollout, eventReasons, getRollout, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('dash-auth');
