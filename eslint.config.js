@@ -1,5 +1,7 @@
-// Lint rules: typescript-eslint's recommended, type-aware set on every TypeScript file.
+// Lint rules: typescript-eslint's recommended, type-aware set on every TypeScript file, and no import cycles
+// (a cycle makes module initialisation order matter and hides which layer depends on which).
 import js from '@eslint/js';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -14,6 +16,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': 'error',
     },
+  },
+  {
+    // Imports name their `.ts` files (allowImportingTsExtensions), so Node's own resolution finds every module.
+    files: ['**/*.ts', '**/*.js'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+      // The rule parses each imported module itself: TypeScript files need typescript-eslint's parser for that.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['bin/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },

@@ -15,7 +15,7 @@ export default defineConfig({
           include: ['controller/**/*.test.ts', 'dashboard/**/*.test.ts', 'test/support/**/*.test.ts', 'examples/**/*.test.ts'],
           environment: 'node',
           // The dashboard's page is built when missing or stale: its tests read the built files.
-          globalSetup: ['test/setup/dashboard-assets.ts'],
+          globalSetup: ['test/setup/dashboardAssets.ts'],
         },
       },
       {
@@ -23,7 +23,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/setup/dashboard-assets.ts', 'test/setup/global.ts'],
+          globalSetup: ['test/setup/dashboardAssets.ts', 'test/setup/global.ts'],
           testTimeout: 120_000,
           hookTimeout: 240_000,
           // The API server, Prometheus and Unleash share two cores with the tests: keep to two files at once.

@@ -1,7 +1,7 @@
 /**
  * Reaction: how fast the controller acts on what it is told.
  * - Abort: K Rollouts route 20% to a canary through an HTTPRoute and run a background analysis every second
- *   against a real Prometheus that scrapes a real exporter (test/fixtures/traffic-exporter.ts). The benchmark
+ *   against a real Prometheus that scrapes a real exporter (test/fixtures/trafficExporter.ts). The benchmark
  *   flips one canary to 30% errors (PUT /error-ratio), then records (a) the flip, (b) finishedAt of the first
  *   Failed measurement in the Rollout's status and (c) the arrival of the HTTPRoute watch event with canary
  *   weight 0. (c)-(b) is the controller's reaction; (c)-(a) adds Prometheus's scrape and the rate window.
@@ -20,7 +20,7 @@ import type { Rollout } from '../controller/src/api/types.ts';
 import { run as kubectlSluice } from '../controller/src/plugin/cli.ts';
 import { repoRoot } from '../test/cluster/paths.ts';
 import { startPrometheus, type Prometheus } from '../test/fixtures/prometheus.ts';
-import type { TrafficSpec } from '../test/fixtures/traffic-exporter.ts';
+import type { TrafficSpec } from '../test/fixtures/trafficExporter.ts';
 import { freePort } from '../test/support/ports.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
@@ -283,7 +283,7 @@ async function createTemplate(kube: Kube, ns: string, address: string): Promise<
 
 async function startExporter(traffic: TrafficSpec[]): Promise<{ child: ChildProcess; port: number; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'test/fixtures/traffic-exporter.ts')], {
+  const child = spawn(process.execPath, [join(repoRoot, 'test/fixtures/trafficExporter.ts')], {
     env: { ...process.env, EXPORTER_PORT: String(port), EXPORTER_TRAFFIC: JSON.stringify(traffic) },
     stdio: 'ignore',
   });

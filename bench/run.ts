@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { crdsDir } from '../controller/src/api/generate-crds.ts';
+import { crdsDir } from '../controller/src/api/generateCrds.ts';
 import { resources } from '../controller/src/api/resources.ts';
 import { down, runningControlPlane, up } from '../test/cluster/controlPlane.ts';
 import { clusterBinDir, repoRoot } from '../test/cluster/paths.ts';

@@ -8,7 +8,7 @@
  * follows the cluster instead of growing for the life of the process. Error messages and keys are never labels.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { rolloutPhase } from './api/rollout-status.schema.ts';
+import { rolloutPhase } from './api/rolloutStatus.schema.ts';
 import type { RolloutPhase } from './api/types.ts';
 import type { QueueDepth, ReconcileReport } from './queue/workQueue.ts';
 

@@ -12,8 +12,8 @@ import { parseAllDocuments } from 'yaml';
 import { metric } from '../../controller/src/api/analysis.schema.ts';
 import { resources } from '../../controller/src/api/resources.ts';
 import { canaryStep, rolloutSpec } from '../../controller/src/api/rollout.schema.ts';
-import { invalidCases, validRollout, validTemplate, type InvalidCase } from './invalid-objects.ts';
-import { installSluiceCrds, resourceOf, sluiceRef, statusMessage } from './sluice-crds.ts';
+import { invalidCases, validRollout, validTemplate, type InvalidCase } from './invalidObjects.ts';
+import { installSluiceCrds, resourceOf, sluiceRef, statusMessage } from './sluiceCrds.ts';
 import { adminKubeConfig, kubectl, useNamespace } from './support.ts';
 
 const ns = useNamespace('api');

@@ -10,7 +10,7 @@ import { repoRoot } from '../cluster/paths.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { clients, createApp, createRollout, eventReasons, replicaSetsOf, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
 import { stepIndices, stepsRanOnce, watchRollout } from './rolloutWatch.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
 
 const ns = useNamespace('canary');

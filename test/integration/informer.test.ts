@@ -199,7 +199,7 @@ describe('the informer', () => {
   it('leaves no timer and no socket behind when stopped: a process that only ran an informer exits by itself', async () => {
     // Timers of 60 s and a watch the API server would keep open for minutes: either one left behind would keep
     // the process alive long after stop().
-    const script = join(import.meta.dirname, 'testdata', 'informer-then-stop.ts');
+    const script = join(import.meta.dirname, 'testdata', 'informerThenStop.ts');
     const child = spawn(process.execPath, [script, clusterInfo().kubeconfig, ns.name], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let stoppedAt = 0;

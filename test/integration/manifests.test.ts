@@ -30,7 +30,7 @@ import { postAction, serviceAccountToken } from './dashboardStory.ts';
 import { buildImagePayload, dockerInstructions, type ImagePayload } from './imagePayload.ts';
 import { allowed, applyYaml, kubectlAs, parseObjects, render, serviceAccountKubeconfig, type Access, type KubeObject, type Rule } from './installation.ts';
 import { createApp, getRollout, replicaSetsOf, requestAction, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
 
 const id = randomBytes(3).toString('hex');

@@ -15,7 +15,7 @@ describe('the Prometheus fixture', () => {
     if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
     const prom = connectPrometheus(info.url, info.targetsDir);
     const port = await freePort();
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/counter-exporter.ts')], {
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/counterExporter.ts')], {
       env: { ...process.env, EXPORTER_PORT: String(port), EXPORTER_COUNT: '42', EXPORTER_ERRORS: '7' },
       stdio: 'inherit',
     });

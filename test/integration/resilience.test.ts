@@ -8,7 +8,7 @@ import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createApp, createRollout, eventMessages, patchTemplate, replicaSetsOf, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
 import { stepIndices, stepsRanOnce, watchRollout } from './rolloutWatch.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('resilience');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxAnalysisRuns, maxMeasurementsPerMetric } from '../api/rollout-status.schema.ts';
+import { maxAnalysisRuns, maxMeasurementsPerMetric } from '../api/rolloutStatus.schema.ts';
 import type { AnalysisRunStatus, AnalysisTemplateSpec, Measurement, Metric, Rollout } from '../api/types.ts';
 import { analysisRunName, evaluateAnalysis, splitVerdicts, type ActiveAnalysis, type AnalysisDeps, type AnalysisOutcome } from './engine.ts';
 import { measureInBackground } from './measureTask.ts';

@@ -8,7 +8,7 @@
  * for the same name and revision; a new canary revision starts fresh. Runs that are no longer active keep their
  * final state but measure nothing.
  */
-import { maxAnalysisRuns, maxMetricsPerRun } from '../api/rollout-status.schema.ts';
+import { maxAnalysisRuns, maxMetricsPerRun } from '../api/rolloutStatus.schema.ts';
 import { DurationError } from '../api/duration.ts';
 import type { ResolvedAnalysis } from '../api/steps.ts';
 import type { AnalysisRunStatus, AnalysisTemplateSpec, Rollout } from '../api/types.ts';

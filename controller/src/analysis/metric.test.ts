@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxMeasurementsPerMetric } from '../api/rollout-status.schema.ts';
+import { maxMeasurementsPerMetric } from '../api/rolloutStatus.schema.ts';
 import type { Measurement, Metric, MetricResult } from '../api/types.ts';
 import {
   applyMeasurement,

@@ -10,7 +10,7 @@
 import type { TSchema } from 'typebox';
 import { metric as metricSchema } from '../api/analysis.schema.ts';
 import { parseDuration } from '../api/duration.ts';
-import { maxMeasurementsPerMetric } from '../api/rollout-status.schema.ts';
+import { maxMeasurementsPerMetric } from '../api/rolloutStatus.schema.ts';
 import type { Measurement, Metric, MetricResult } from '../api/types.ts';
 
 export type AnalysisKind = 'step' | 'background';

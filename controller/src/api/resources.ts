@@ -1,12 +1,12 @@
 /**
  * The three Sluice resources as the API server knows them: names, scope, schemas and `kubectl get` columns.
- * generate-crds.ts writes these to crds/; the controller uses the plurals to address them.
+ * generateCrds.ts writes these to crds/; the controller uses the plurals to address them.
  */
 import { analysisTemplateSpec } from './analysis.schema.ts';
 import type { ResourceDefinition } from './crd.ts';
 import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
 import { rolloutSpec } from './rollout.schema.ts';
-import { rolloutStatus } from './rollout-status.schema.ts';
+import { rolloutStatus } from './rolloutStatus.schema.ts';
 
 export const rolloutResource: ResourceDefinition = {
   kind: 'Rollout',

@@ -19,7 +19,7 @@ import type {
   setFlagStep,
   trafficRouting,
 } from './rollout.schema.ts';
-import type { analysisRun, measurement, metricResult, rolloutPhase, rolloutStatus, touchedFlag } from './rollout-status.schema.ts';
+import type { analysisRun, measurement, metricResult, rolloutPhase, rolloutStatus, touchedFlag } from './rolloutStatus.schema.ts';
 
 export const apiGroup = 'sluice.dev';
 export const apiVersionName = 'v1alpha1';

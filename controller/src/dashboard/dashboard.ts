@@ -12,7 +12,7 @@ import { kubernetesRolloutWriter } from './actions.ts';
 import { findAssetsDir, loadAssets } from './assets.ts';
 import { defaultDashboardAudience, KubernetesAuthorizer } from './auth.ts';
 import { EventFeed } from './eventFeed.ts';
-import { WeightHistory } from './history.ts';
+import { WeightHistory } from './weightHistory.ts';
 import { allowedDashboardHosts } from './hostCheck.ts';
 import { RecentEvents } from './recentEvents.ts';
 import { dashboardServer, type DashboardLimits } from './server.ts';

@@ -6,7 +6,7 @@ import { actionMessage, actionPatch, type RolloutWriter } from './actions.ts';
 import type { Asset } from './assets.ts';
 import type { AuthDecision, Authorizer } from './auth.ts';
 import { FakeCache, progressing, rollout } from './fixtures.test-support.ts';
-import { WeightHistory } from './history.ts';
+import { WeightHistory } from './weightHistory.ts';
 import type { RolloutDetail, RolloutList } from './model.ts';
 import { RecentEvents } from './recentEvents.ts';
 import { allowedDashboardHosts } from './hostCheck.ts';

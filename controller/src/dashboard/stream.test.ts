@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamMessages } from './model.ts';
 import { FakeCache, progressing, rollout } from './fixtures.test-support.ts';
-import { WeightHistory } from './history.ts';
+import { WeightHistory } from './weightHistory.ts';
 import { RecentEvents } from './recentEvents.ts';
 import { RolloutStream, type StreamClient } from './stream.ts';
 import { rolloutViews } from './view.ts';

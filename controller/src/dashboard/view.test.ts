@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutStatus } from '../api/types.ts';
-import { WeightHistory } from './history.ts';
+import { WeightHistory } from './weightHistory.ts';
 import { RecentEvents } from './recentEvents.ts';
 import { FakeCache, progressing, prometheus, rollout, template } from './fixtures.test-support.ts';
 import { applicableActions, detailOf, rolloutViews, summarize } from './view.ts';

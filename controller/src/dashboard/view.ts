@@ -6,7 +6,7 @@
 import { describeStep, resolveStep, type ResolvedStep } from '../api/steps.ts';
 import type { AnalysisRunStatus, AnalysisTemplate, AnalysisTemplateSpec, ClusterAnalysisTemplate, Metric, MetricResult, Rollout } from '../api/types.ts';
 import type { ObjectCache } from '../reconcile/caches.ts';
-import type { WeightHistory, WeightSeries } from './history.ts';
+import type { WeightHistory, WeightSeries } from './weightHistory.ts';
 import { compareSummaries, type AnalysisRunView, type DashboardAction, type EventView, type MetricView, type RolloutDetail, type RolloutSummary, type StepView } from './model.ts';
 import type { RecentEvents } from './recentEvents.ts';
 import { thresholdsOf } from './thresholds.ts';

@@ -9,7 +9,7 @@ import { abortApplies, abortDespiteInvalidSpec } from './abort.ts';
 import { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
 import { planCanary } from './canary.ts';
-import { planHistory } from './history.ts';
+import { planOldReplicaSets } from './oldReplicaSets.ts';
 import { finishStatus } from './phase.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
@@ -42,7 +42,7 @@ export function planRollout(world: ObservedWorld): Plan {
   b.condition('InvalidSpec', { status: 'False', reason: 'SpecValid', message: '' });
   planCanary(b, steps);
   if (b.invalidStep !== undefined) reportInvalidStep(b, b.invalidStep);
-  planHistory(b);
+  planOldReplicaSets(b);
   return finishStatus(b);
 }
 

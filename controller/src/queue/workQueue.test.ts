@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { heldHandler, ManualClock, settle } from './testing.ts';
+import { heldHandler, ManualClock, settle } from './workQueue.test-support.ts';
 import { backoffDelayMs, systemClock, WorkQueue, type ReconcileHandler, type ReconcileReport, type WorkQueueOptions } from './workQueue.ts';
 
 function makeQueue(handler: ReconcileHandler, options: Partial<WorkQueueOptions> = {}) {

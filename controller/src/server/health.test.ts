@@ -1,7 +1,7 @@
 import { Registry, Counter } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { WorkQueue } from '../queue/workQueue.ts';
-import { heldHandler, ManualClock, settle } from '../queue/testing.ts';
+import { heldHandler, ManualClock, settle } from '../queue/workQueue.test-support.ts';
 import { healthServer, reconcileHangLimitMs, wedgedReconcile } from './health.ts';
 
 describe('health endpoints', () => {

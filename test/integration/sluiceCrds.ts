@@ -1,6 +1,6 @@
 /** Installs the Sluice CRDs generated into crds/ on the test control plane, for every story that needs them. */
 import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { crdsDir } from '../../controller/src/api/generate-crds.ts';
+import { crdsDir } from '../../controller/src/api/generateCrds.ts';
 import { resources } from '../../controller/src/api/resources.ts';
 import { apiGroup, apiVersionName } from '../../controller/src/api/types.ts';
 import { waitFor } from '../support/wait.ts';

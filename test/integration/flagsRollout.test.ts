@@ -10,7 +10,7 @@ import { connectUnleash } from '../fixtures/unleash.ts';
 import { freePort } from '../support/ports.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { clients, createApp, createRollout, eventMessages, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('flags');

@@ -1,6 +1,6 @@
 /**
  * `npm run gen:crds`: writes crds/*.yaml from the TypeBox schemas. The files are checked in so that
- * `kubectl apply -k crds/` works from a clone; generate-crds.test.ts fails when they are stale.
+ * `kubectl apply -k crds/` works from a clone; generateCrds.test.ts fails when they are stale.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

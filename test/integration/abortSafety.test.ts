@@ -12,7 +12,7 @@ import { isForbidden, isInvalid } from '../../controller/src/kube/apiErrors.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { clients, createApp, getRollout, requestAction, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const teamA = useNamespace('abort-a');

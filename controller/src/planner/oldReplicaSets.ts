@@ -8,7 +8,7 @@ import type { PlanBuilder } from './builder.ts';
 
 export const defaultRevisionHistoryLimit = 10;
 
-export function planHistory(b: PlanBuilder): void {
+export function planOldReplicaSets(b: PlanBuilder): void {
   const limit = b.world.rollout.spec.revisionHistoryLimit ?? defaultRevisionHistoryLimit;
   // Anything with a role or a pod stays: the stable and canary revisions, whatever the plan scales up, and a
   // ReplicaSet whose pods are still stopping (deleting it would orphan nothing, but would hide them).

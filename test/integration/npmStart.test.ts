@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot } from '../cluster/paths.ts';
 import { freePorts } from '../support/ports.ts';
 import { GiveUp, waitFor } from '../support/wait.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
 
 const ns = useNamespace('npm-start');

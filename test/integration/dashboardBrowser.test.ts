@@ -14,7 +14,7 @@ import { launchChromium } from './browser.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { serviceAccountToken } from './dashboardStory.ts';
 import { createApp, createRollout, getRollout, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('dash-ui');

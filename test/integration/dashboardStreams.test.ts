@@ -13,7 +13,7 @@ import type { Rollout } from '../../controller/src/api/types.ts';
 import type { RolloutWriter } from '../../controller/src/dashboard/actions.ts';
 import type { Authorizer } from '../../controller/src/dashboard/auth.ts';
 import { FakeCache, progressing, rollout } from '../../controller/src/dashboard/fixtures.test-support.ts';
-import { WeightHistory } from '../../controller/src/dashboard/history.ts';
+import { WeightHistory } from '../../controller/src/dashboard/weightHistory.ts';
 import { allowedDashboardHosts } from '../../controller/src/dashboard/hostCheck.ts';
 import { RecentEvents } from '../../controller/src/dashboard/recentEvents.ts';
 import { dashboardServer, type DashboardServerDeps } from '../../controller/src/dashboard/server.ts';

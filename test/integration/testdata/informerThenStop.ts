@@ -7,7 +7,7 @@ import { Informer } from '../../../controller/src/kube/informer.ts';
 import { configMapsRef } from '../../../controller/src/kube/resourceRef.ts';
 
 const [kubeconfig, namespace] = process.argv.slice(2);
-if (kubeconfig === undefined || namespace === undefined) throw new Error('usage: informer-then-stop.ts <kubeconfig> <namespace>');
+if (kubeconfig === undefined || namespace === undefined) throw new Error('usage: informerThenStop.ts <kubeconfig> <namespace>');
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 

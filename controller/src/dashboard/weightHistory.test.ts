@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WeightHistory } from './history.ts';
+import { WeightHistory } from './weightHistory.ts';
 
 describe('WeightHistory', () => {
   it('records a point only when the weight changes', () => {

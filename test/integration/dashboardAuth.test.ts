@@ -11,7 +11,7 @@ import { startController, type ControllerProcess } from './controllerProcess.ts'
 import { getJson, postAction, serviceAccountToken } from './dashboardStory.ts';
 import { createApp, createRollout, eventReasons, getRollout, setImage, waitForRollout } from './rolloutStory.ts';
 import { watchRollout } from './rolloutWatch.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, kubectl, useNamespace } from './support.ts';
 
 const ns = useNamespace('dash-auth');

@@ -13,7 +13,7 @@ import { evaluateAnalysis, type ActiveAnalysis, type AnalysisDeps, type Analysis
 import { measureInBackground } from '../../controller/src/analysis/measureTask.ts';
 import { PrometheusProvider } from '../../controller/src/analysis/prometheus.ts';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
-import type { TrafficSpec } from '../fixtures/traffic-exporter.ts';
+import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -92,7 +92,7 @@ beforeAll(async () => {
   address = info.url;
   const prom = connectPrometheus(info.url, info.targetsDir);
   const port = await freePort();
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/traffic-exporter.ts')], {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/trafficExporter.ts')], {
     env: { ...process.env, EXPORTER_PORT: String(port), EXPORTER_TRAFFIC: JSON.stringify(traffic) },
     stdio: 'inherit',
   });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { clients, createApp, createRollout, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('pathological');

@@ -7,13 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { TrafficSpec } from '../fixtures/traffic-exporter.ts';
+import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { connectPrometheus, startPrometheus, type Prometheus } from '../fixtures/prometheus.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { clients, createApp, createRollout, eventMessages, eventReasons, getRollout, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('analysis');
@@ -37,7 +37,7 @@ afterAll(async () => {
  */
 async function exporter(traffic: TrafficSpec[], prom: Pick<Prometheus, 'setTargets' | 'query'>, job: string): Promise<string> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/traffic-exporter.ts')], {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/trafficExporter.ts')], {
     env: { ...process.env, EXPORTER_PORT: String(port), EXPORTER_TRAFFIC: JSON.stringify(traffic) },
     stdio: 'inherit',
   });

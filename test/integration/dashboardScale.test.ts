@@ -10,7 +10,7 @@ import type { RolloutWriter } from '../../controller/src/dashboard/actions.ts';
 import { findAssetsDir, loadAssets } from '../../controller/src/dashboard/assets.ts';
 import type { Authorizer } from '../../controller/src/dashboard/auth.ts';
 import { FakeCache, progressing, rollout } from '../../controller/src/dashboard/fixtures.test-support.ts';
-import { WeightHistory } from '../../controller/src/dashboard/history.ts';
+import { WeightHistory } from '../../controller/src/dashboard/weightHistory.ts';
 import { allowedDashboardHosts } from '../../controller/src/dashboard/hostCheck.ts';
 import { RecentEvents } from '../../controller/src/dashboard/recentEvents.ts';
 import { dashboardServer } from '../../controller/src/dashboard/server.ts';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { crdsDir, renderCrds } from './generate-crds.ts';
+import { crdsDir, renderCrds } from './generateCrds.ts';
 
 describe('crds/', () => {
   const rendered = renderCrds();

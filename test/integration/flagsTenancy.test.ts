@@ -10,7 +10,7 @@ import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
 import { connectUnleash } from '../fixtures/unleash.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createRollout, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const shop = useNamespace('tenancy-shop');

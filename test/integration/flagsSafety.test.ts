@@ -8,7 +8,7 @@ import type { RolloutSpec } from '../../controller/src/api/types.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createFlag, flagState, unleashEnv } from './flagStory.ts';
 import { clients, createRollout, getRollout, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluice-crds.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('flags-safety');
