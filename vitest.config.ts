@@ -12,7 +12,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['controller/**/*.test.ts', 'dashboard/**/*.test.ts', 'test/support/**/*.test.ts', 'examples/**/*.test.ts'],
+          include: [
+            'controller/**/*.test.ts',
+            'dashboard/**/*.test.ts',
+            'test/support/**/*.test.ts',
+            'examples/**/*.test.ts',
+          ],
           environment: 'node',
           // The dashboard's page is built when missing or stale: its tests read the built files.
           globalSetup: ['test/setup/dashboardAssets.ts'],

@@ -10,8 +10,14 @@ import { clusterBinDir } from '../test/cluster/paths.ts';
 import { bucketDelta, histogramBuckets, histogramQuantile, parseExposition, type Sample } from './stats.ts';
 
 export async function apiserverMetrics(kubeconfig: string): Promise<Sample[]> {
-  const { stdout } = await promisify(execFile)(join(clusterBinDir(), 'kubectl'), ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return parseExposition(stdout).filter((s) => s.name.startsWith('apiserver_request_duration_seconds') || s.name === 'apiserver_request_total');
+  const { stdout } = await promisify(execFile)(
+    join(clusterBinDir(), 'kubectl'),
+    ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
+  return parseExposition(stdout).filter(
+    (s) => s.name.startsWith('apiserver_request_duration_seconds') || s.name === 'apiserver_request_total',
+  );
 }
 
 export interface WriteLatency {
@@ -32,7 +38,12 @@ export function writeLatency(before: readonly Sample[], after: readonly Sample[]
     const v = histogramQuantile(x, b);
     return v === undefined ? undefined : Math.round(v * 1000);
   };
-  return { writes: b.at(-1)?.count ?? 0, p50Ms: q(0.5), p99Ms: q(0.99), note: 'apiserver_request_duration_seconds of POST/PUT/PATCH/APPLY/DELETE, all clients; buckets 5, 25, 50, 100, 200, 400, 600, 800 ms, 1 s, ...' };
+  return {
+    writes: b.at(-1)?.count ?? 0,
+    p50Ms: q(0.5),
+    p99Ms: q(0.99),
+    note: 'apiserver_request_duration_seconds of POST/PUT/PATCH/APPLY/DELETE, all clients; buckets 5, 25, 50, 100, 200, 400, 600, 800 ms, 1 s, ...',
+  };
 }
 
 /**
@@ -52,6 +63,7 @@ export function writesByResource(before: readonly Sample[], after: readonly Samp
   };
   const a = count(before);
   const out: Record<string, number> = {};
-  for (const [k, v] of [...count(after)].sort((x, y) => y[1] - x[1])) if (v - (a.get(k) ?? 0) > 0) out[k] = v - (a.get(k) ?? 0);
+  for (const [k, v] of [...count(after)].sort((x, y) => y[1] - x[1]))
+    if (v - (a.get(k) ?? 0) > 0) out[k] = v - (a.get(k) ?? 0);
   return out;
 }

@@ -40,23 +40,55 @@ export interface Snapshot {
   cpuSeconds: number;
 }
 
-export async function startController(opts: { entry: string; kubeconfig: string; namespace: string; flags: ControllerFlags; logDir: string; label: string }): Promise<RunningController> {
+export async function startController(opts: {
+  entry: string;
+  kubeconfig: string;
+  namespace: string;
+  flags: ControllerFlags;
+  logDir: string;
+  label: string;
+}): Promise<RunningController> {
   const [metricsPort, dashboardPort, inspectPort] = (await freePorts(3)) as [number, number, number];
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `controller-${opts.label}.log`);
   const log = createWriteStream(logFile);
   const spawnedAt = performance.now();
   // The inspector, on loopback, lets the benchmark force a full GC before it reads the heap (see collectGarbage).
-  const child: ChildProcess = spawn(process.execPath, [...opts.flags.nodeOptions, `--inspect=127.0.0.1:${inspectPort}`, opts.entry,
-    '--kubeconfig', opts.kubeconfig, '--namespace', opts.namespace, '--leader-elect=false',
-    '--metrics-port', String(metricsPort), '--metrics-address', '127.0.0.1', '--dashboard-port', String(dashboardPort),
-    '--kube-api-qps', String(opts.flags.qps), '--kube-api-burst', String(opts.flags.burst), '--concurrency', String(opts.flags.concurrency),
-    '--log-level', 'info', '--pod-name', `sluice-bench-${opts.label}`], {
-    // The benchmark's Prometheus is on loopback; by the environment, so that older controllers without the
-    // setting (--commit) run unchanged.
-    env: { ...process.env, SLUICE_ANALYSIS_ALLOWED_HOSTS: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...opts.flags.nodeOptions,
+      `--inspect=127.0.0.1:${inspectPort}`,
+      opts.entry,
+      '--kubeconfig',
+      opts.kubeconfig,
+      '--namespace',
+      opts.namespace,
+      '--leader-elect=false',
+      '--metrics-port',
+      String(metricsPort),
+      '--metrics-address',
+      '127.0.0.1',
+      '--dashboard-port',
+      String(dashboardPort),
+      '--kube-api-qps',
+      String(opts.flags.qps),
+      '--kube-api-burst',
+      String(opts.flags.burst),
+      '--concurrency',
+      String(opts.flags.concurrency),
+      '--log-level',
+      'info',
+      '--pod-name',
+      `sluice-bench-${opts.label}`,
+    ],
+    {
+      // The benchmark's Prometheus is on loopback; by the environment, so that older controllers without the
+      // setting (--commit) run unchanged.
+      env: { ...process.env, SLUICE_ANALYSIS_ALLOWED_HOSTS: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -65,7 +97,10 @@ export async function startController(opts: { entry: string; kubeconfig: string;
   for (const deadline = Date.now() + 600_000; ;) {
     if (child.exitCode !== null) throw new Error(`the controller exited with ${child.exitCode}; see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`the controller's caches did not sync in 10 minutes; see ${logFile}`);
-    const ok = await fetch(`${metricsUrl}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${metricsUrl}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) {
       readyAt = performance.now();
       break;
@@ -102,8 +137,10 @@ export async function startController(opts: { entry: string; kubeconfig: string;
 
 /** HeapProfiler.collectGarbage through the inspector protocol: what a heap snapshot does first. */
 async function collectGarbage(port: number): Promise<void> {
-  const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
-  if (target === undefined) throw new Error('the controller\'s inspector lists no target');
+  const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
+  if (target === undefined) throw new Error("the controller's inspector lists no target");
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -111,7 +148,7 @@ async function collectGarbage(port: number): Promise<void> {
       ws.onmessage = (m: MessageEvent) => {
         if ((JSON.parse(String(m.data)) as { id?: number }).id === 1) resolve();
       };
-      ws.onerror = () => reject(new Error('the controller\'s inspector closed the connection'));
+      ws.onerror = () => reject(new Error("the controller's inspector closed the connection"));
       setTimeout(() => reject(new Error('no answer to HeapProfiler.collectGarbage in 60 s')), 60_000);
     });
   } finally {
@@ -160,7 +197,11 @@ export function cpuCounters(pids: Record<string, number>): Record<string, number
 }
 
 /** Cores used by each process between two cpuCounters readings `seconds` apart. */
-export function coresBetween(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, number> {
+export function coresBetween(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  seconds: number,
+): Record<string, number> {
   return Object.fromEntries(Object.keys(after).map((k) => [k, round((after[k]! - (before[k] ?? 0)) / seconds, 2)]));
 }
 

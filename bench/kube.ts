@@ -3,7 +3,16 @@
  * retries, the objects of one benchmarked app (Deployment, HTTPRoute, Rollout), its own fake nodes, and a
  * list+watch that records when each change arrived.
  */
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RolloutSpec } from '../controller/src/api/types.ts';
 
@@ -27,11 +36,21 @@ export interface Kube {
 export function connect(kubeconfig: string): Kube {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  return { kc, kubeconfig, apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+  return {
+    kc,
+    kubeconfig,
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
 }
 
 /** Runs fn over items with at most `limit` calls in flight. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -51,7 +70,11 @@ export async function withRetry<T>(call: () => Promise<T>, what: string): Promis
       return await call();
     } catch (err) {
       if (err instanceof ApiException && err.code === 409) return undefined;
-      if (!retriable(err) || attempt >= 8) throw new Error(`${what}: ${err instanceof ApiException ? `HTTP ${err.code} ${String(err.body).slice(0, 300)}` : String(err)}`, { cause: err });
+      if (!retriable(err) || attempt >= 8)
+        throw new Error(
+          `${what}: ${err instanceof ApiException ? `HTTP ${err.code} ${String(err.body).slice(0, 300)}` : String(err)}`,
+          { cause: err },
+        );
       await sleep(100 * 2 ** attempt);
     }
   }
@@ -60,7 +83,9 @@ export async function withRetry<T>(call: () => Promise<T>, what: string): Promis
 /** Pods of the benchmark's apps go to its own nodes only. */
 export const benchPlacement = {
   nodeSelector: { [benchNodeTaint.key]: benchNodeTaint.value },
-  tolerations: [{ key: benchNodeTaint.key, operator: 'Equal', value: benchNodeTaint.value, effect: benchNodeTaint.effect }],
+  tolerations: [
+    { key: benchNodeTaint.key, operator: 'Equal', value: benchNodeTaint.value, effect: benchNodeTaint.effect },
+  ],
 };
 
 export function deployment(name: string, replicas: number, image = 'example.invalid/app:v1') {
@@ -79,8 +104,19 @@ export function deployment(name: string, replicas: number, image = 'example.inva
 
 export function httpRoute(name: string) {
   return {
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name },
-    spec: { rules: [{ backendRefs: [{ name: `${name}-stable`, port: 80, weight: 100 }, { name: `${name}-canary`, port: 80, weight: 0 }] }] },
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name },
+    spec: {
+      rules: [
+        {
+          backendRefs: [
+            { name: `${name}-stable`, port: 80, weight: 100 },
+            { name: `${name}-canary`, port: 80, weight: 0 },
+          ],
+        },
+      ],
+    },
   };
 }
 
@@ -89,7 +125,11 @@ export function rollout(name: string, spec: RolloutSpec) {
 }
 
 /** A Rollout of the Deployment `name` whose canary weight is written to the HTTPRoute `name`. */
-export const routed = (name: string) => ({ workloadRef: { name }, service: { port: 80 }, trafficRouting: { gatewayAPI: { httpRoute: name } } });
+export const routed = (name: string) => ({
+  workloadRef: { name },
+  service: { port: 80 },
+  trafficRouting: { gatewayAPI: { httpRoute: name } },
+});
 
 export async function createNamespace(kube: Kube, name: string): Promise<void> {
   await kube.core.createNamespace({ body: { metadata: { name, labels: { [benchLabel]: 'true' } } } });
@@ -100,11 +140,23 @@ export async function createNamespace(kube: Kube, name: string): Promise<void> {
  * (nobody would remove it now), then deletes the namespace and waits, up to `timeoutMs`, until it is gone.
  */
 export async function deleteNamespace(kube: Kube, name: string, timeoutMs: number): Promise<boolean> {
-  const list = (await kube.custom.listNamespacedCustomObject({ ...rolloutRef, namespace: name }).catch(() => ({ items: [] }))) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
-  await forEachLimit(list.items.filter((r) => (r.metadata.finalizers ?? []).length > 0), 16, async (r) => {
-    await withRetry(() => kube.custom.patchNamespacedCustomObject({ ...rolloutRef, namespace: name, name: r.metadata.name, body: { metadata: { finalizers: null } } }, merge), `unfinalize ${r.metadata.name}`)
-      .catch(() => undefined);
-  });
+  const list = (await kube.custom
+    .listNamespacedCustomObject({ ...rolloutRef, namespace: name })
+    .catch(() => ({ items: [] }))) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
+  await forEachLimit(
+    list.items.filter((r) => (r.metadata.finalizers ?? []).length > 0),
+    16,
+    async (r) => {
+      await withRetry(
+        () =>
+          kube.custom.patchNamespacedCustomObject(
+            { ...rolloutRef, namespace: name, name: r.metadata.name, body: { metadata: { finalizers: null } } },
+            merge,
+          ),
+        `unfinalize ${r.metadata.name}`,
+      ).catch(() => undefined);
+    },
+  );
   await kube.core.deleteNamespace({ name }).catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -122,7 +174,12 @@ export async function deleteNamespace(kube: Kube, name: string, timeoutMs: numbe
  * Fake nodes for the benchmark's pods, managed by the control plane's kwok (it manages every node annotated
  * kwok.x-k8s.io/node=fake) and tainted so that other users' pods never land on them.
  */
-export async function createBenchNodes(kube: Kube, prefix: string, count: number, podsPerNode: number): Promise<string[]> {
+export async function createBenchNodes(
+  kube: Kube,
+  prefix: string,
+  count: number,
+  podsPerNode: number,
+): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   for (const name of names) {
     await kube.core.createNode({
@@ -130,10 +187,20 @@ export async function createBenchNodes(kube: Kube, prefix: string, count: number
         metadata: {
           name,
           annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-          labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok', [benchNodeTaint.key]: benchNodeTaint.value, [benchLabel]: 'true' },
+          labels: {
+            'kubernetes.io/hostname': name,
+            'kubernetes.io/os': 'linux',
+            'kubernetes.io/arch': 'amd64',
+            type: 'kwok',
+            [benchNodeTaint.key]: benchNodeTaint.value,
+            [benchLabel]: 'true',
+          },
         },
         spec: { taints: [benchNodeTaint] },
-        status: { allocatable: { cpu: '1000', memory: '4Ti', pods: String(podsPerNode) }, capacity: { cpu: '1000', memory: '4Ti', pods: String(podsPerNode) } },
+        status: {
+          allocatable: { cpu: '1000', memory: '4Ti', pods: String(podsPerNode) },
+          capacity: { cpu: '1000', memory: '4Ti', pods: String(podsPerNode) },
+        },
       },
     });
   }
@@ -148,9 +215,14 @@ export async function waitNodesReady(kube: Kube, names: readonly string[], timeo
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const nodes = await kube.core.listNode({ labelSelector: `${benchLabel}=true` });
-    const ready = nodes.items.filter((n) => names.includes(n.metadata!.name!) && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = nodes.items.filter(
+      (n) =>
+        names.includes(n.metadata!.name!) &&
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
     if (ready.length === names.length) return;
-    if (Date.now() > deadline) throw new Error(`only ${ready.length} of ${names.length} benchmark nodes turned Ready (is kwok running?)`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${ready.length} of ${names.length} benchmark nodes turned Ready (is kwok running?)`);
     await sleep(500);
   }
 }
@@ -165,7 +237,10 @@ interface Listed<T> {
  * arrived (performance.now()). Re-lists after a 410 or a dropped watch. stop() ends it.
  */
 export function listWatch<T extends { metadata?: { name?: string; resourceVersion?: string } }>(
-  kube: Kube, path: string, list: () => Promise<Listed<T>>, onObject: (type: string, obj: T, at: number) => void,
+  kube: Kube,
+  path: string,
+  list: () => Promise<Listed<T>>,
+  onObject: (type: string, obj: T, at: number) => void,
 ): { stop: () => void } {
   let stopped = false;
   let controller: AbortController | undefined;
@@ -178,12 +253,19 @@ export function listWatch<T extends { metadata?: { name?: string; resourceVersio
     for (;;) {
       if (stopped) return;
       const ended = await new Promise<unknown>((resolve) => {
-        watch.watch(path, { resourceVersion: rv, allowWatchBookmarks: true }, (type: string, obj: T) => {
-          const arrived = performance.now();
-          if (obj.metadata?.resourceVersion !== undefined) rv = obj.metadata.resourceVersion;
-          if (type === 'ERROR') resolve(obj);
-          else if (type !== 'BOOKMARK') onObject(type, obj, arrived);
-        }, (err: unknown) => resolve(err ?? 'closed')).then((c) => (controller = c), resolve);
+        watch
+          .watch(
+            path,
+            { resourceVersion: rv, allowWatchBookmarks: true },
+            (type: string, obj: T) => {
+              const arrived = performance.now();
+              if (obj.metadata?.resourceVersion !== undefined) rv = obj.metadata.resourceVersion;
+              if (type === 'ERROR') resolve(obj);
+              else if (type !== 'BOOKMARK') onObject(type, obj, arrived);
+            },
+            (err: unknown) => resolve(err ?? 'closed'),
+          )
+          .then((c) => (controller = c), resolve);
       });
       if (stopped) return;
       const gone = typeof ended === 'object' && ended !== null && 'code' in ended && ended.code === 410;

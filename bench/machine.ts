@@ -14,7 +14,9 @@ export interface Contention {
 
 export function otherTestRuns(): string[] {
   try {
-    return execFileSync('pgrep', ['-af', 'vitest'], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '' && !l.includes('<defunct>'));
+    return execFileSync('pgrep', ['-af', 'vitest'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.includes('<defunct>'));
   } catch {
     return [];
   }

@@ -24,14 +24,20 @@ export async function startPromProxy(target: string): Promise<PromProxy> {
       const body = chunks.length === 0 ? undefined : Buffer.concat(chunks);
       if (url.startsWith('/api/v1/')) {
         // Sluice POSTs a form (query=...); a GET carries it in the URL.
-        const form = new URLSearchParams(req.method === 'POST' ? (body?.toString('utf8') ?? '') : new URL(url, 'http://proxy').search);
+        const form = new URLSearchParams(
+          req.method === 'POST' ? (body?.toString('utf8') ?? '') : new URL(url, 'http://proxy').search,
+        );
         const service = /service="([^"]+)"/.exec(form.get('query') ?? '')?.[1] ?? '';
         counts.set(service, (counts.get(service) ?? 0) + 1);
       }
       const headers: Record<string, string> = {};
       if (req.headers['content-type'] !== undefined) headers['content-type'] = req.headers['content-type'];
       fetch(`${target}${url}`, { method: req.method ?? 'GET', headers, body, signal: AbortSignal.timeout(10_000) })
-        .then(async (r) => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await r.arrayBuffer())))
+        .then(async (r) =>
+          res
+            .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' })
+            .end(Buffer.from(await r.arrayBuffer())),
+        )
         .catch((err: unknown) => res.writeHead(502).end(String(err)));
     });
   });

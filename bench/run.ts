@@ -54,13 +54,30 @@ interface Options {
   cleanupRun: string | undefined;
 }
 
-const usage = 'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]';
+const usage =
+  'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]';
 
 export function parseOptions(argv: readonly string[]): Options {
   const today = new Date().toISOString().slice(0, 10);
   const o: Options = {
-    sizes: [100, 1000], aborts: 50, promotes: 20, out: join('bench', 'results', `${today}.json`),
-    qps: 100, burst: 200, concurrency: 8, idleSeconds: 30, clientConcurrency: 32, reaction: true, force: false, commit: undefined, entry: 'compiled', patch: undefined, nodeOptions: [], canary: true, cleanup: false, cleanupRun: undefined,
+    sizes: [100, 1000],
+    aborts: 50,
+    promotes: 20,
+    out: join('bench', 'results', `${today}.json`),
+    qps: 100,
+    burst: 200,
+    concurrency: 8,
+    idleSeconds: 30,
+    clientConcurrency: 32,
+    reaction: true,
+    force: false,
+    commit: undefined,
+    entry: 'compiled',
+    patch: undefined,
+    nodeOptions: [],
+    canary: true,
+    cleanup: false,
+    cleanupRun: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -77,30 +94,63 @@ export function parseOptions(argv: readonly string[]): Options {
     };
     switch (flag) {
       case '--sizes':
-        o.sizes = value().split(',').filter((s) => s !== '').map((s) => {
-          const n = Number(s.replaceAll('_', ''));
-          if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes takes whole numbers, like 100,1000; got ${s}`);
-          return n;
-        });
+        o.sizes = value()
+          .split(',')
+          .filter((s) => s !== '')
+          .map((s) => {
+            const n = Number(s.replaceAll('_', ''));
+            if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes takes whole numbers, like 100,1000; got ${s}`);
+            return n;
+          });
         break;
-      case '--aborts': o.aborts = int(0); break;
-      case '--promotes': o.promotes = int(0); break;
-      case '--out': o.out = value(); break;
-      case '--qps': o.qps = int(1); break;
-      case '--burst': o.burst = int(1); break;
-      case '--concurrency': o.concurrency = int(1); break;
-      case '--idle-seconds': o.idleSeconds = int(1); break;
-      case '--client-concurrency': o.clientConcurrency = int(1); break;
-      case '--no-reaction': o.reaction = false; break;
-      case '--force': o.force = true; break;
+      case '--aborts':
+        o.aborts = int(0);
+        break;
+      case '--promotes':
+        o.promotes = int(0);
+        break;
+      case '--out':
+        o.out = value();
+        break;
+      case '--qps':
+        o.qps = int(1);
+        break;
+      case '--burst':
+        o.burst = int(1);
+        break;
+      case '--concurrency':
+        o.concurrency = int(1);
+        break;
+      case '--idle-seconds':
+        o.idleSeconds = int(1);
+        break;
+      case '--client-concurrency':
+        o.clientConcurrency = int(1);
+        break;
+      case '--no-reaction':
+        o.reaction = false;
+        break;
+      case '--force':
+        o.force = true;
+        break;
       case '--cleanup':
         o.cleanup = true;
         o.cleanupRun = inline;
         break;
-      case '--no-canary': o.canary = false; break;
-      case '--commit': o.commit = value(); break;
-      case '--patch': o.patch = resolve(value()); break;
-      case '--node-options': o.nodeOptions = value().split(' ').filter((x) => x !== ''); break;
+      case '--no-canary':
+        o.canary = false;
+        break;
+      case '--commit':
+        o.commit = value();
+        break;
+      case '--patch':
+        o.patch = resolve(value());
+        break;
+      case '--node-options':
+        o.nodeOptions = value()
+          .split(' ')
+          .filter((x) => x !== '');
+        break;
       case '--entry': {
         const v = value();
         if (v !== 'compiled' && v !== 'source') throw new Error(`--entry is compiled or source, got ${v}`);
@@ -121,10 +171,29 @@ export function parseOptions(argv: readonly string[]): Options {
 
 /** `kubectl apply --server-side -k crds/`, as a user installs them, then waits until every Sluice kind is served. */
 async function installCrds(kube: Kube): Promise<void> {
-  execFileSync(join(clusterBinDir(), 'kubectl'), ['--kubeconfig', kube.kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager=sluice-bench', '-k', crdsDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    join(clusterBinDir(), 'kubectl'),
+    [
+      '--kubeconfig',
+      kube.kubeconfig,
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=sluice-bench',
+      '-k',
+      crdsDir,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const custom = kube.kc.makeApiClient(CustomObjectsApi);
   for (const def of resources) {
-    await waitFor(() => custom.listClusterCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: def.plural, limit: 1 }).then(() => true), { timeoutMs: 30_000, what: `${def.plural}.sluice.dev to be served` });
+    await waitFor(
+      () =>
+        custom
+          .listClusterCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: def.plural, limit: 1 })
+          .then(() => true),
+      { timeoutMs: 30_000, what: `${def.plural}.sluice.dev to be served` },
+    );
   }
 }
 
@@ -135,7 +204,13 @@ async function installCrds(kube: Kube): Promise<void> {
  * JavaScript, the way the image runs it; --entry source runs the .ts files through Node's type stripping.
  * node_modules and the built dashboard are found up the tree, in the repository.
  */
-function controllerSource(commit: string | undefined, entry: 'compiled' | 'source', patch: string | undefined, workDir: string, progress: (m: string) => void): { entry: string; commit: string; dirty: boolean } {
+function controllerSource(
+  commit: string | undefined,
+  entry: 'compiled' | 'source',
+  patch: string | undefined,
+  workDir: string,
+  progress: (m: string) => void,
+): { entry: string; commit: string; dirty: boolean } {
   const git = (...args: string[]) => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8' }).trim();
   let srcDir = repoRoot;
   let sha = git('rev-parse', 'HEAD');
@@ -145,16 +220,39 @@ function controllerSource(commit: string | undefined, entry: 'compiled' | 'sourc
     dirty = false;
     srcDir = join(workDir, 'src');
     mkdirSync(srcDir, { recursive: true });
-    execFileSync('bash', ['-c', 'git -C "$1" archive "$2" controller package.json tsconfig.json tsconfig.build.json | tar -x -C "$3"', '_', repoRoot, sha, srcDir]);
-    if (patch !== undefined) execFileSync('git', ['apply', '--unsafe-paths', `--directory=${relative(repoRoot, srcDir)}`, patch], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('bash', [
+      '-c',
+      'git -C "$1" archive "$2" controller package.json tsconfig.json tsconfig.build.json | tar -x -C "$3"',
+      '_',
+      repoRoot,
+      sha,
+      srcDir,
+    ]);
+    if (patch !== undefined)
+      execFileSync('git', ['apply', '--unsafe-paths', `--directory=${relative(repoRoot, srcDir)}`, patch], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
   }
   if (entry === 'source') return { entry: join(srcDir, 'controller/src/main.ts'), commit: sha, dirty };
   const outDir = join(workDir, 'dist');
   try {
-    execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(srcDir, 'tsconfig.build.json'), '--outDir', outDir], { cwd: srcDir, encoding: 'utf8' });
+    execFileSync(
+      process.execPath,
+      [
+        join(repoRoot, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        join(srcDir, 'tsconfig.build.json'),
+        '--outDir',
+        outDir,
+      ],
+      { cwd: srcDir, encoding: 'utf8' },
+    );
   } catch (err) {
     // tsc still emits on type errors (someone else's edit in progress); the run goes on if main.js is there.
-    progress(`note: tsc reported errors compiling the controller: ${String((err as { stdout?: string }).stdout ?? err).slice(0, 500)}`);
+    progress(
+      `note: tsc reported errors compiling the controller: ${String((err as { stdout?: string }).stdout ?? err).slice(0, 500)}`,
+    );
   }
   const main = join(outDir, 'controller/src/main.js');
   if (!existsSync(main)) throw new Error(`compiling the controller produced no ${main}`);
@@ -166,10 +264,16 @@ async function main(): Promise<void> {
   const progress = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
   if (opts.sizes.some((n) => n >= 10_000) && !opts.force) {
     const others = otherTestRuns();
-    if (others.length > 0) throw new Error(`other test runs are using the machine (pgrep vitest):\n${others.join('\n')}\n10,000 rollouts would disturb them and be disturbed; wait, or pass --force`);
+    if (others.length > 0)
+      throw new Error(
+        `other test runs are using the machine (pgrep vitest):\n${others.join('\n')}\n10,000 rollouts would disturb them and be disturbed; wait, or pass --force`,
+      );
   }
   const atStart = contention();
-  if (atStart.otherTestRuns.length > 0) progress(`note: other test runs share the machine (load average ${atStart.loadAverage.join(', ')}); the numbers will show it`);
+  if (atStart.otherTestRuns.length > 0)
+    progress(
+      `note: other test runs share the machine (load average ${atStart.loadAverage.join(', ')}); the numbers will show it`,
+    );
   const runId = randomBytes(3).toString('hex');
   const workDir = join(repoRoot, '.sluice', 'bench', runId);
   mkdirSync(workDir, { recursive: true });
@@ -177,31 +281,58 @@ async function main(): Promise<void> {
   const reused = runningControlPlane() !== undefined;
   const started = performance.now();
   const cp = await up();
-  progress(`${reused ? 'reusing the running' : 'started a'} control plane at ${cp.server} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  progress(
+    `${reused ? 'reusing the running' : 'started a'} control plane at ${cp.server} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
   try {
     const kube = connect(cp.kubeconfig);
     await installCrds(kube);
-    const leftovers = (await kube.core.listNamespace({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!);
+    const leftovers = (await kube.core.listNamespace({ labelSelector: `${benchLabel}=true` })).items.map(
+      (n) => n.metadata!.name!,
+    );
     if (opts.cleanup) {
       // Deletes every benchmark namespace there is now, with the nodes of the same runs (named ...-<run id>-<i>):
       // a run that starts meanwhile keeps its own. Stop a run's controller first: its finalizers are taken off.
       const doomed = leftovers.filter((ns) => opts.cleanupRun === undefined || ns.endsWith(`-${opts.cleanupRun}`));
       const runIds = doomed.map((ns) => ns.split('-').at(-1)!);
-      const nodes = (await kube.core.listNode({ labelSelector: `${benchLabel}=true` })).items.map((n) => n.metadata!.name!)
+      const nodes = (await kube.core.listNode({ labelSelector: `${benchLabel}=true` })).items
+        .map((n) => n.metadata!.name!)
         .filter((name) => runIds.some((id) => new RegExp(`-${id}-\\d+$`).test(name)));
-      for (const ns of doomed) progress(`deleting namespace ${ns}: ${(await deleteNamespace(kube, ns, 900_000)) ? 'gone' : 'still terminating'}`);
+      for (const ns of doomed)
+        progress(
+          `deleting namespace ${ns}: ${(await deleteNamespace(kube, ns, 900_000)) ? 'gone' : 'still terminating'}`,
+        );
       await deleteNodes(kube, nodes);
       progress(`deleted ${nodes.length} benchmark nodes`);
       return;
     }
-    if (leftovers.length > 0) progress(`note: namespaces of earlier benchmark runs are still there (npm run bench -- --cleanup deletes them): ${leftovers.join(', ')}`);
-    const source = controllerSource(opts.patch === undefined ? opts.commit : (opts.commit ?? 'HEAD'), opts.entry, opts.patch, workDir, progress);
-    progress(`controller (${opts.entry}) from ${opts.commit === undefined && opts.patch === undefined ? 'the work tree at' : 'commit'} ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}${opts.patch === undefined ? '' : ` with ${relative(repoRoot, opts.patch)} applied`}`);
+    if (leftovers.length > 0)
+      progress(
+        `note: namespaces of earlier benchmark runs are still there (npm run bench -- --cleanup deletes them): ${leftovers.join(', ')}`,
+      );
+    const source = controllerSource(
+      opts.patch === undefined ? opts.commit : (opts.commit ?? 'HEAD'),
+      opts.entry,
+      opts.patch,
+      workDir,
+      progress,
+    );
+    progress(
+      `controller (${opts.entry}) from ${opts.commit === undefined && opts.patch === undefined ? 'the work tree at' : 'commit'} ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}${opts.patch === undefined ? '' : ` with ${relative(repoRoot, opts.patch)} applied`}`,
+    );
     const ctx: BenchContext = {
-      kube, clusterDir: cp.dir, flags: { qps: opts.qps, burst: opts.burst, concurrency: opts.concurrency, nodeOptions: opts.nodeOptions }, controllerEntry: source.entry,
-      workDir, clientConcurrency: opts.clientConcurrency, runId, progress,
+      kube,
+      clusterDir: cp.dir,
+      flags: { qps: opts.qps, burst: opts.burst, concurrency: opts.concurrency, nodeOptions: opts.nodeOptions },
+      controllerEntry: source.entry,
+      workDir,
+      clientConcurrency: opts.clientConcurrency,
+      runId,
+      progress,
     };
-    progress(`controller flags: --kube-api-qps ${opts.qps} --kube-api-burst ${opts.burst} --concurrency ${opts.concurrency}${opts.nodeOptions.length > 0 ? `; node ${opts.nodeOptions.join(' ')}` : ''}; logs in ${relative(repoRoot, workDir)}`);
+    progress(
+      `controller flags: --kube-api-qps ${opts.qps} --kube-api-burst ${opts.burst} --concurrency ${opts.concurrency}${opts.nodeOptions.length > 0 ? `; node ${opts.nodeOptions.join(' ')}` : ''}; logs in ${relative(repoRoot, workDir)}`,
+    );
 
     let reaction: ReactionResult | undefined;
     if (opts.reaction && (opts.aborts > 0 || opts.promotes > 0)) {
@@ -222,9 +353,20 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       command,
       machineAtStart: atStart,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), kernel: release(), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memoryGiB: Math.round(totalmem() / 1024 ** 3),
+        kernel: release(),
+        node: process.version,
+      },
       controllerFlags: ctx.flags,
-      controllerSource: { commit: source.commit, uncommittedChanges: source.dirty, entry: opts.entry, patch: opts.patch === undefined ? undefined : relative(repoRoot, opts.patch) },
+      controllerSource: {
+        commit: source.commit,
+        uncommittedChanges: source.dirty,
+        entry: opts.entry,
+        patch: opts.patch === undefined ? undefined : relative(repoRoot, opts.patch),
+      },
       controlPlane: { reused, server: cp.server },
       options: opts,
       reaction,

@@ -9,11 +9,42 @@ import type { Rollout } from '../controller/src/api/types.ts';
 import { apiserverMetrics, writeLatency, writesByResource, type WriteLatency } from './apiserver.ts';
 import type { BenchContext } from './context.ts';
 import { contention, type Contention } from './machine.ts';
-import { controlPlanePids, coresBetween, cpuCounters, peakRss, round, startController, type RunningController, type Snapshot } from './controller.ts';
 import {
-  createBenchNodes, createNamespace, deleteNamespace, deleteNodes, deployment, forEachLimit, httpRoute, merge, rollout, rolloutRef, routed, routeRef, waitNodesReady, withRetry,
+  controlPlanePids,
+  coresBetween,
+  cpuCounters,
+  peakRss,
+  round,
+  startController,
+  type RunningController,
+  type Snapshot,
+} from './controller.ts';
+import {
+  createBenchNodes,
+  createNamespace,
+  deleteNamespace,
+  deleteNodes,
+  deployment,
+  forEachLimit,
+  httpRoute,
+  merge,
+  rollout,
+  rolloutRef,
+  routed,
+  routeRef,
+  waitNodesReady,
+  withRetry,
 } from './kube.ts';
-import { apiRates, bucketDelta, histogramBuckets, histogramQuantile, summarize, sumOf, type ApiRates, type Summary } from './stats.ts';
+import {
+  apiRates,
+  bucketDelta,
+  histogramBuckets,
+  histogramQuantile,
+  summarize,
+  sumOf,
+  type ApiRates,
+  type Summary,
+} from './stats.ts';
 import { wallNow, Watched } from './watched.ts';
 
 export const reconcileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -81,13 +112,22 @@ const appName = (i: number, n: number) => `app-${String(i).padStart(String(n - 1
 const mib = (bytes: number) => round(bytes / 1024 ** 2, 1);
 const memoryOf = (s: Snapshot): MemoryReading => ({ rssMiB: mib(s.rssBytes), heapUsedMiB: mib(s.heapUsedBytes) });
 
-export async function benchScale(ctx: BenchContext, n: number, opts: { idleSeconds: number; canary: boolean }): Promise<ScaleResult> {
+export async function benchScale(
+  ctx: BenchContext,
+  n: number,
+  opts: { idleSeconds: number; canary: boolean },
+): Promise<ScaleResult> {
   const { kube } = ctx;
   const ns = `sluice-bench-scale-${n}-${ctx.runId}`;
   const names = Array.from({ length: n }, (_, i) => appName(i, n));
   // Peak pods: a Deployment's pod and Sluice's stable pod during takeover, or stable and canary during the canary.
   const podsPerNode = 3000;
-  const nodeNames = await createBenchNodes(kube, `sluice-bench-${n}-${ctx.runId}`, Math.max(1, Math.ceil((2.5 * n) / podsPerNode)), podsPerNode);
+  const nodeNames = await createBenchNodes(
+    kube,
+    `sluice-bench-${n}-${ctx.runId}`,
+    Math.max(1, Math.ceil((2.5 * n) / podsPerNode)),
+    podsPerNode,
+  );
   let controller: RunningController | undefined;
   let watched: Watched | undefined;
   let namespaceLeft = false;
@@ -97,11 +137,26 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     namespaceLeft = true;
     const createStart = performance.now();
     await forEachLimit(names, ctx.clientConcurrency, async (name, i) => {
-      await withRetry(() => kube.apps.createNamespacedDeployment({ namespace: ns, body: deployment(name, 1) }), `create Deployment ${name}`);
-      await withRetry(() => kube.custom.createNamespacedCustomObject({ ...routeRef, namespace: ns, body: httpRoute(name) }), `create HTTPRoute ${name}`);
-      await withRetry(() => kube.custom.createNamespacedCustomObject({ ...rolloutRef, namespace: ns, body: rollout(name, {
-        ...routed(name), strategy: { canary: { steps: [{ setWeight: 25 }, { setWeight: 50 }, { setWeight: 75 }] } },
-      }) }), `create Rollout ${name}`);
+      await withRetry(
+        () => kube.apps.createNamespacedDeployment({ namespace: ns, body: deployment(name, 1) }),
+        `create Deployment ${name}`,
+      );
+      await withRetry(
+        () => kube.custom.createNamespacedCustomObject({ ...routeRef, namespace: ns, body: httpRoute(name) }),
+        `create HTTPRoute ${name}`,
+      );
+      await withRetry(
+        () =>
+          kube.custom.createNamespacedCustomObject({
+            ...rolloutRef,
+            namespace: ns,
+            body: rollout(name, {
+              ...routed(name),
+              strategy: { canary: { steps: [{ setWeight: 25 }, { setWeight: 50 }, { setWeight: 75 }] } },
+            }),
+          }),
+        `create Rollout ${name}`,
+      );
       if ((i + 1) % 1000 === 0) ctx.progress(`scale ${n}: created ${i + 1} apps`);
     });
     const createSeconds = (performance.now() - createStart) / 1000;
@@ -122,17 +177,33 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
     watched.onRollout = onRollout;
 
     const pids = controlPlanePids(ctx.clusterDir);
-    controller = await startController({ entry: ctx.controllerEntry, kubeconfig: kube.kubeconfig, namespace: ns, flags: ctx.flags, logDir: ctx.workDir, label: `scale-${n}` });
+    controller = await startController({
+      entry: ctx.controllerEntry,
+      kubeconfig: kube.kubeconfig,
+      namespace: ns,
+      flags: ctx.flags,
+      logDir: ctx.workDir,
+      label: `scale-${n}`,
+    });
     const c = controller;
     const startup = (c.readyAt - c.spawnedAt) / 1000;
     const synced = await c.scrape();
     ctx.progress(`scale ${n}: caches synced ${startup.toFixed(1)} s after start; RSS ${mib(synced.rssBytes)} MiB`);
     const takeoverStart = performance.now();
     const takeoverCpu = cpuCounters({ ...pids, sluice: c.pid });
-    await watched.until(`all ${n} Rollouts Healthy`, () => (stableAtStart.size === n ? true : undefined), 300_000 + n * 500);
+    await watched.until(
+      `all ${n} Rollouts Healthy`,
+      () => (stableAtStart.size === n ? true : undefined),
+      300_000 + n * 500,
+    );
     const takeoverSeconds = (performance.now() - takeoverStart) / 1000;
     const tookOver = await c.scrape();
-    const takeover = busyStats(synced, tookOver, coresBetween(takeoverCpu, cpuCounters({ ...pids, sluice: c.pid }), (tookOver.at - synced.at) / 1000), n);
+    const takeover = busyStats(
+      synced,
+      tookOver,
+      coresBetween(takeoverCpu, cpuCounters({ ...pids, sluice: c.pid }), (tookOver.at - synced.at) / 1000),
+      n,
+    );
     ctx.progress(`scale ${n}: all Healthy (took over every Deployment) in ${takeoverSeconds.toFixed(1)} s`);
 
     await settle(c);
@@ -151,12 +222,35 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
       const canaryStart = wallNow();
       const perfStart = performance.now();
       await forEachLimit(names, ctx.clientConcurrency, async (name) => {
-        await withRetry(() => kube.apps.patchNamespacedDeployment({ namespace: ns, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } } } }, merge), `patch ${name}`);
+        await withRetry(
+          () =>
+            kube.apps.patchNamespacedDeployment(
+              {
+                namespace: ns,
+                name,
+                body: {
+                  spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } },
+                },
+              },
+              merge,
+            ),
+          `patch ${name}`,
+        );
       });
       const triggerSeconds = (performance.now() - perfStart) / 1000;
-      const progress = setInterval(() => ctx.progress(`scale ${n}: ${finishedAt.size}/${n} promoted after ${((performance.now() - perfStart) / 1000).toFixed(0)} s`), 15_000);
+      const progress = setInterval(
+        () =>
+          ctx.progress(
+            `scale ${n}: ${finishedAt.size}/${n} promoted after ${((performance.now() - perfStart) / 1000).toFixed(0)} s`,
+          ),
+        15_000,
+      );
       try {
-        await w.until(`all ${n} Rollouts promoted`, () => (finishedAt.size === n ? true : undefined), 300_000 + n * 500);
+        await w.until(
+          `all ${n} Rollouts promoted`,
+          () => (finishedAt.size === n ? true : undefined),
+          300_000 + n * 500,
+        );
       } finally {
         clearInterval(progress);
       }
@@ -164,14 +258,19 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
       const machineAtEnd = contention();
       const apiAfter = await apiserverMetrics(kube.kubeconfig);
       const apiserverWrites = writeLatency(apiBefore, apiAfter);
-      const byResource = Object.fromEntries(Object.entries(writesByResource(apiBefore, apiAfter)).map(([k, v]) => [k, round(v / n, 2)]));
+      const byResource = Object.fromEntries(
+        Object.entries(writesByResource(apiBefore, apiAfter)).map(([k, v]) => [k, round(v / n, 2)]),
+      );
       const busySeconds = (after.at - before.at) / 1000;
       const cores = coresBetween(cpuBefore, cpuCounters({ ...pids, sluice: c.pid }), busySeconds);
       const lastFinish = Math.max(...finishedAt.values());
       const allFinishedSeconds = (lastFinish - canaryStart) / 1000;
       ctx.progress(`scale ${n}: all ${n} promoted ${allFinishedSeconds.toFixed(1)} s after the first image patch`);
 
-      const buckets = bucketDelta(histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'), histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'));
+      const buckets = bucketDelta(
+        histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'),
+        histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'),
+      );
       const reconciles = buckets.at(-1)?.count ?? 0;
       const api = apiRates(before.samples, after.samples, busySeconds);
 
@@ -192,7 +291,9 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
         reconcileP99Ms: q(0.99),
         reconciles,
         reconcilesPerRollout: round(reconciles / n, 1),
-        reconcileErrors: sumOf(after.samples, 'sluice_reconcile_errors_total') - sumOf(before.samples, 'sluice_reconcile_errors_total'),
+        reconcileErrors:
+          sumOf(after.samples, 'sluice_reconcile_errors_total') -
+          sumOf(before.samples, 'sluice_reconcile_errors_total'),
         api,
         apiRequestsPerRollout: round(api.total / n, 1),
         apiWritesPerRollout: round(api.writes / n, 1),
@@ -214,8 +315,12 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
       benchNodes: nodeNames.length,
       startupToCachesSyncedSeconds: round(startup, 2),
       memory: {
-        atCachesSynced: memoryOf(synced), idleAfterTakeover: memoryOf(afterTakeover), idleAfterTakeoverGc: memoryOf(afterTakeoverGc),
-        idleAfterCanary: done?.memory, idleAfterCanaryGc: done?.memoryGc, peakRssMiB: mib(peak),
+        atCachesSynced: memoryOf(synced),
+        idleAfterTakeover: memoryOf(afterTakeover),
+        idleAfterTakeoverGc: memoryOf(afterTakeoverGc),
+        idleAfterCanary: done?.memory,
+        idleAfterCanaryGc: done?.memoryGc,
+        peakRssMiB: mib(peak),
       },
       takeoverSeconds: round(takeoverSeconds),
       takeover,
@@ -241,7 +346,9 @@ export async function benchScale(ctx: BenchContext, n: number, opts: { idleSecon
 }
 
 function roundSummary(s: Summary): Summary {
-  return Object.fromEntries(Object.entries(s).map(([k, v]: [string, number]) => [k, k === 'n' ? v : round(v, 1)])) as unknown as Summary;
+  return Object.fromEntries(
+    Object.entries(s).map(([k, v]: [string, number]) => [k, k === 'n' ? v : round(v, 1)]),
+  ) as unknown as Summary;
 }
 
 export interface BusyStats {
@@ -254,13 +361,23 @@ export interface BusyStats {
 }
 
 function busyStats(before: Snapshot, after: Snapshot, cores: Record<string, number>, n: number): BusyStats {
-  const buckets = bucketDelta(histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'), histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'));
+  const buckets = bucketDelta(
+    histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'),
+    histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'),
+  );
   const q = (x: number) => {
     const v = histogramQuantile(x, buckets);
     return v === undefined ? undefined : round(v * 1000, 1);
   };
   const api = apiRates(before.samples, after.samples, (after.at - before.at) / 1000);
-  return { reconcileP50Ms: q(0.5), reconcileP99Ms: q(0.99), reconcilesPerRollout: round((buckets.at(-1)?.count ?? 0) / n, 1), api, apiWritesPerRollout: round(api.writes / n, 1), cores };
+  return {
+    reconcileP50Ms: q(0.5),
+    reconcileP99Ms: q(0.99),
+    reconcilesPerRollout: round((buckets.at(-1)?.count ?? 0) / n, 1),
+    api,
+    apiWritesPerRollout: round(api.writes / n, 1),
+    cores,
+  };
 }
 
 /** Waits until no key is queued and no write went out for 5 s in a row (at most 5 minutes). */

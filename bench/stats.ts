@@ -61,7 +61,11 @@ export function sumOf(samples: readonly Sample[], name: string, match: Record<st
 }
 
 /** Cumulative bucket counts of a histogram (summed over its other labels), by upper bound, ascending. */
-export function histogramBuckets(samples: readonly Sample[], name: string, only: (labels: Record<string, string>) => boolean = () => true): { le: number; count: number }[] {
+export function histogramBuckets(
+  samples: readonly Sample[],
+  name: string,
+  only: (labels: Record<string, string>) => boolean = () => true,
+): { le: number; count: number }[] {
   const byLe = new Map<number, number>();
   for (const s of samples) {
     if (s.name !== `${name}_bucket` || !only(s.labels)) continue;
@@ -72,7 +76,10 @@ export function histogramBuckets(samples: readonly Sample[], name: string, only:
 }
 
 /** Bucket counts of `after` minus those of `before`: the observations made between two scrapes. */
-export function bucketDelta(before: { le: number; count: number }[], after: { le: number; count: number }[]): { le: number; count: number }[] {
+export function bucketDelta(
+  before: { le: number; count: number }[],
+  after: { le: number; count: number }[],
+): { le: number; count: number }[] {
   const prev = new Map(before.map((b) => [b.le, b.count]));
   return after.map((b) => ({ le: b.le, count: b.count - (prev.get(b.le) ?? 0) }));
 }
@@ -118,7 +125,9 @@ export interface ApiRates {
 export function apiRates(before: readonly Sample[], after: readonly Sample[], seconds: number): ApiRates {
   const counts = (samples: readonly Sample[]) => {
     const m = new Map<string, number>();
-    for (const s of samples) if (s.name === 'sluice_kube_api_requests_total') m.set(`${s.labels.verb}|${s.labels.code}`, (m.get(`${s.labels.verb}|${s.labels.code}`) ?? 0) + s.value);
+    for (const s of samples)
+      if (s.name === 'sluice_kube_api_requests_total')
+        m.set(`${s.labels.verb}|${s.labels.code}`, (m.get(`${s.labels.verb}|${s.labels.code}`) ?? 0) + s.value);
     return m;
   };
   const a = counts(before);

@@ -39,7 +39,9 @@ export class Watched {
 
   static start(kube: Kube, namespace: string, opts: { routes: boolean }): Watched {
     const w = new Watched();
-    const ro = listWatch<Rollout>(kube, `/apis/${rolloutRef.group}/${rolloutRef.version}/namespaces/${namespace}/${rolloutRef.plural}`,
+    const ro = listWatch<Rollout>(
+      kube,
+      `/apis/${rolloutRef.group}/${rolloutRef.version}/namespaces/${namespace}/${rolloutRef.plural}`,
       async () => (await kube.custom.listNamespacedCustomObject({ ...rolloutRef, namespace })) as { items: Rollout[] },
       (type, r) => {
         const at = wallNow();
@@ -47,10 +49,13 @@ export class Watched {
         else w.rollouts.set(r.metadata.name!, r);
         w.onRollout(r, at);
         w.#check();
-      });
+      },
+    );
     w.#stops.push(ro.stop);
     if (opts.routes) {
-      const rt = listWatch<Route>(kube, `/apis/${routeRef.group}/${routeRef.version}/namespaces/${namespace}/${routeRef.plural}`,
+      const rt = listWatch<Route>(
+        kube,
+        `/apis/${routeRef.group}/${routeRef.version}/namespaces/${namespace}/${routeRef.plural}`,
         async () => (await kube.custom.listNamespacedCustomObject({ ...routeRef, namespace })) as { items: Route[] },
         (_type, route) => {
           const at = wallNow();
@@ -58,7 +63,8 @@ export class Watched {
           const prev = w.weights.get(route.metadata!.name!);
           if (prev === undefined || prev.percent !== percent) w.weights.set(route.metadata!.name!, { percent, at });
           w.#check();
-        });
+        },
+      );
       w.#stops.push(rt.stop);
     }
     return w;

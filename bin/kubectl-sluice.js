@@ -18,10 +18,15 @@ if (major < 23 || (major === 23 && minor < 6)) {
   const projectNode = join(checkout, 'node_modules', 'node', 'bin', 'node');
   // The variable stops a loop should the project's Node itself be too old.
   if (!existsSync(projectNode) || process.env.SLUICE_PLUGIN_REEXEC === '1') {
-    console.error(`kubectl-sluice needs Node.js 24 (found ${process.version}); run npm ci in ${checkout} to install it`);
+    console.error(
+      `kubectl-sluice needs Node.js 24 (found ${process.version}); run npm ci in ${checkout} to install it`,
+    );
     process.exit(1);
   }
-  const child = spawn(projectNode, [script, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, SLUICE_PLUGIN_REEXEC: '1' } });
+  const child = spawn(projectNode, [script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, SLUICE_PLUGIN_REEXEC: '1' },
+  });
   // Ctrl-C reaches both processes; this one waits for the child (status --watch) to end, and ends the same way.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('error', (err) => {

@@ -22,7 +22,10 @@ interface Manifest {
 }
 
 const manifests: Manifest[] = globSync('**/*.yaml', { cwd: import.meta.dirname }).flatMap((file) =>
-  parseAllDocuments(readFileSync(join(import.meta.dirname, file), 'utf8')).map((doc) => ({ ...(doc.toJS() as Omit<Manifest, 'file'>), file })),
+  parseAllDocuments(readFileSync(join(import.meta.dirname, file), 'utf8')).map((doc) => ({
+    ...(doc.toJS() as Omit<Manifest, 'file'>),
+    file,
+  })),
 );
 const sluice = manifests.filter((m) => ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate'].includes(m.kind));
 const specSchema = (kind: string): TSchema => (kind === 'Rollout' ? rolloutSpec : analysisTemplateSpec);
@@ -49,22 +52,38 @@ function valuePaths(value: unknown, prefix = ''): string[] {
 
 describe('examples/', () => {
   it('has Rollouts, AnalysisTemplates and a ClusterAnalysisTemplate', () => {
-    expect(new Set(sluice.map((m) => m.kind))).toEqual(new Set(['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate']));
+    expect(new Set(sluice.map((m) => m.kind))).toEqual(
+      new Set(['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate']),
+    );
   });
 
-  it.each(sluice.map((m) => [`${m.file} (${m.kind} ${m.metadata.name})`, m] as const))('%s matches the schema and sets no namespace', (_name, m) => {
-    const errors = [...Value.Errors(specSchema(m.kind), m.spec)].map((e) => `spec${e.instancePath.replaceAll('/', '.')}: ${e.message}`);
-    expect(errors).toEqual([]);
-    expect(m.metadata.namespace).toBeUndefined();
-  });
+  it.each(sluice.map((m) => [`${m.file} (${m.kind} ${m.metadata.name})`, m] as const))(
+    '%s matches the schema and sets no namespace',
+    (_name, m) => {
+      const errors = [...Value.Errors(specSchema(m.kind), m.spec)].map(
+        (e) => `spec${e.instancePath.replaceAll('/', '.')}: ${e.message}`,
+      );
+      expect(errors).toEqual([]);
+      expect(m.metadata.namespace).toBeUndefined();
+    },
+  );
 
   it('has Rollouts whose templates exist and get every argument they need', () => {
-    const templates = (kind: string) => new Map(sluice.filter((m) => m.kind === kind).map((m) => [m.metadata.name, m.spec as AnalysisTemplateSpec]));
+    const templates = (kind: string) =>
+      new Map(sluice.filter((m) => m.kind === kind).map((m) => [m.metadata.name, m.spec as AnalysisTemplateSpec]));
     const namespaced = templates('AnalysisTemplate');
     const cluster = templates('ClusterAnalysisTemplate');
-    const lookup = { analysisTemplate: (_ns: string, name: string) => namespaced.get(name), clusterAnalysisTemplate: (name: string) => cluster.get(name) };
+    const lookup = {
+      analysisTemplate: (_ns: string, name: string) => namespaced.get(name),
+      clusterAnalysisTemplate: (name: string) => cluster.get(name),
+    };
     for (const m of sluice.filter((s) => s.kind === 'Rollout')) {
-      const rollout = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { ...m.metadata, namespace: 'shop' }, spec: m.spec } as Rollout;
+      const rollout = {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Rollout',
+        metadata: { ...m.metadata, namespace: 'shop' },
+        spec: m.spec,
+      } as Rollout;
       expect(validateRollout(rollout, lookup), m.file).toEqual([]);
     }
   });
@@ -73,7 +92,9 @@ describe('examples/', () => {
     ['Rollout', rolloutSpec, ['Rollout']],
     ['AnalysisTemplate', analysisTemplateSpec, ['AnalysisTemplate', 'ClusterAnalysisTemplate']],
   ] as const)('together use every %s spec field', (_kind, schema, kinds) => {
-    const used = new Set(sluice.filter((m) => (kinds as readonly string[]).includes(m.kind)).flatMap((m) => valuePaths(m.spec)));
+    const used = new Set(
+      sluice.filter((m) => (kinds as readonly string[]).includes(m.kind)).flatMap((m) => valuePaths(m.spec)),
+    );
     const unused = schemaPaths(schema).filter((path) => !used.has(path));
     expect(unused, `add these fields to a manifest in ${relative(process.cwd(), import.meta.dirname)}/`).toEqual([]);
   });

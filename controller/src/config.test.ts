@@ -117,11 +117,20 @@ const accepted: { [K in keyof ControllerConfig]: [string, ControllerConfig[K]] }
   unleashUrl: ['http://unleash.unleash:4242', 'http://unleash.unleash:4242'],
   unleashAdminToken: ['*:*.0123abcd', '*:*.0123abcd'],
   unleashAdminTokenFile: [tokenFile, tokenFile],
-  unleashTenancy: ['{namespaces: {shop: {projects: [shop], environments: [production]}}}', { namespaces: { shop: { projects: ['shop'], environments: ['production'] } }, source: 'setting' }],
+  unleashTenancy: [
+    '{namespaces: {shop: {projects: [shop], environments: [production]}}}',
+    { namespaces: { shop: { projects: ['shop'], environments: ['production'] } }, source: 'setting' },
+  ],
   unleashClientToken: ['default:production.0123abcd', 'default:production.0123abcd'],
   unleashEnvironment: ['production', 'production'],
   unleashProject: ['payments', 'payments'],
-  analysisAllowedHosts: ['prometheus.monitoring:9090,*.svc', [{ host: 'prometheus.monitoring', port: 9090 }, { host: '*.svc', port: undefined }]],
+  analysisAllowedHosts: [
+    'prometheus.monitoring:9090,*.svc',
+    [
+      { host: 'prometheus.monitoring', port: 9090 },
+      { host: '*.svc', port: undefined },
+    ],
+  ],
   analysisAnswerBudget: ['128Mi', 128 * 1024 * 1024],
   podName: ['sluice-controller-5c9d8-xk2lp', 'sluice-controller-5c9d8-xk2lp'],
 };
@@ -174,8 +183,12 @@ describe('loadConfig sources', () => {
 
 describe('loadConfig refusals', () => {
   it('names the flag and the variable and says what a port is', () => {
-    expect(problemsOf(['--metrics-port', 'abc'])).toEqual(['--metrics-port / SLUICE_METRICS_PORT: "abc" is not a port (1-65535)']);
-    expect(problemsOf([], { SLUICE_METRICS_PORT: '' })).toEqual(['--metrics-port / SLUICE_METRICS_PORT: "" is not a port (1-65535)']);
+    expect(problemsOf(['--metrics-port', 'abc'])).toEqual([
+      '--metrics-port / SLUICE_METRICS_PORT: "abc" is not a port (1-65535)',
+    ]);
+    expect(problemsOf([], { SLUICE_METRICS_PORT: '' })).toEqual([
+      '--metrics-port / SLUICE_METRICS_PORT: "" is not a port (1-65535)',
+    ]);
   });
 
   it.each([
@@ -185,7 +198,11 @@ describe('loadConfig refusals', () => {
     ['--dashboard-base-path', '/a/../b', /is not a URL path/],
     ['--dashboard-base-path', '/sluice?x=1', /is not a URL path/],
     ['--dashboard-actions', 'on', /is not true or false/],
-    ['--dashboard-allowed-hosts', 'sluice.example.com:8443', /is not comma-separated host names or IP addresses, without ports/],
+    [
+      '--dashboard-allowed-hosts',
+      'sluice.example.com:8443',
+      /is not comma-separated host names or IP addresses, without ports/,
+    ],
     ['--dashboard-audience', 'two words', /is not a token audience/],
     ['--metrics-port', '80.5', /is not a port/],
     ['--namespace', 'Shop', /is not a namespace name/],
@@ -226,14 +243,18 @@ describe('loadConfig refusals', () => {
   });
 
   it('refuses a flag without its value', () => {
-    expect(problemsOf(['--namespace'])).toEqual(['--namespace needs a value: --namespace=<namespace> or --namespace <namespace>']);
+    expect(problemsOf(['--namespace'])).toEqual([
+      '--namespace needs a value: --namespace=<namespace> or --namespace <namespace>',
+    ]);
     expect(problemsOf(['--concurrency', '--namespace=shop'])).toEqual([
       '--concurrency needs a value: --concurrency=<n> or --concurrency <n>',
     ]);
   });
 
   it('says how to write a boolean that was given after a space', () => {
-    expect(problemsOf(['--leader-elect', 'false'])).toEqual(['--leader-elect takes its value after "=": --leader-elect=false']);
+    expect(problemsOf(['--leader-elect', 'false'])).toEqual([
+      '--leader-elect takes its value after "=": --leader-elect=false',
+    ]);
   });
 
   it('reports every problem at once', () => {
@@ -244,14 +265,18 @@ describe('loadConfig refusals', () => {
 
   it('throws a ConfigError whose message lists the problems, one per line', () => {
     expect(() => loadConfig(['--concurrency=0', '--metrics-port=x'], {}, host)).toThrow(
-      expect.objectContaining({ name: 'ConfigError', message: expect.stringMatching(/^--metrics-port .*\n--concurrency /) as unknown }),
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: expect.stringMatching(/^--metrics-port .*\n--concurrency /) as unknown,
+      }),
     );
   });
 });
 
 describe('secrets and policies', () => {
   it('refuses the admin token as a flag, which the process list would show, and says what to use', () => {
-    const refusal = '--unleash-admin-token is not accepted: a flag\'s value is visible to every user of the machine in the process list; ' +
+    const refusal =
+      "--unleash-admin-token is not accepted: a flag's value is visible to every user of the machine in the process list; " +
       'use SLUICE_UNLEASH_ADMIN_TOKEN (from a Secret) or --unleash-admin-token-file=<path>';
     expect(problemsOf(['--unleash-admin-token=*:*.secret'])).toEqual([refusal]);
     expect(problemsOf(['--unleash-admin-token', '*:*.secret', '--namespace=shop'])).toEqual([refusal]);
@@ -262,25 +287,38 @@ describe('secrets and policies', () => {
     expect(problemsOf([`--unleash-admin-token-file=${tokenFile}`], { SLUICE_UNLEASH_ADMIN_TOKEN: '*:*.x' })).toEqual([
       `--unleash-admin-token-file / SLUICE_UNLEASH_ADMIN_TOKEN_FILE and SLUICE_UNLEASH_ADMIN_TOKEN are both set: set only one`,
     ]);
-    expect(problemsOf(['--unleash-admin-token-file=/nonexistent/token'])).toEqual([expect.stringMatching(/^--unleash-admin-token-file \/ SLUICE_UNLEASH_ADMIN_TOKEN_FILE: cannot read \/nonexistent\/token: ENOENT/)]);
+    expect(problemsOf(['--unleash-admin-token-file=/nonexistent/token'])).toEqual([
+      expect.stringMatching(
+        /^--unleash-admin-token-file \/ SLUICE_UNLEASH_ADMIN_TOKEN_FILE: cannot read \/nonexistent\/token: ENOENT/,
+      ),
+    ]);
     const empty = join(files, 'empty');
     writeFileSync(empty, '\n');
     expect(problemsOf([`--unleash-admin-token-file=${empty}`])).toEqual([expect.stringContaining(`${empty} is empty`)]);
   });
 
   it('reads the tenancy policy from a file, and says what is wrong with one it cannot use', () => {
-    expect(load([`--unleash-tenancy=${tenancyFile}`]).unleashTenancy).toEqual({ namespaces: { shop: { projects: ['shop'], environments: ['production'] } }, source: 'setting' });
+    expect(load([`--unleash-tenancy=${tenancyFile}`]).unleashTenancy).toEqual({
+      namespaces: { shop: { projects: ['shop'], environments: ['production'] } },
+      source: 'setting',
+    });
     expect(problemsOf(['--unleash-tenancy={namespaces: {shop: {projects: [shop]}}}'])).toEqual([
       '--unleash-tenancy / SLUICE_UNLEASH_TENANCY: the policy namespaces.shop.environments must be a list of at least one Unleash name, or ["*"]',
     ]);
-    expect(problemsOf(['--unleash-tenancy=/nonexistent/policy.yaml'])).toEqual([expect.stringMatching(/^--unleash-tenancy \/ SLUICE_UNLEASH_TENANCY: cannot read the policy file \/nonexistent\/policy\.yaml/)]);
+    expect(problemsOf(['--unleash-tenancy=/nonexistent/policy.yaml'])).toEqual([
+      expect.stringMatching(
+        /^--unleash-tenancy \/ SLUICE_UNLEASH_TENANCY: cannot read the policy file \/nonexistent\/policy\.yaml/,
+      ),
+    ]);
   });
 
   it('says which allowed host it cannot read, and refuses a budget smaller than two answers', () => {
     expect(problemsOf(['--analysis-allowed-hosts=prometheus:9090,http://x'])).toEqual([
       '--analysis-allowed-hosts / SLUICE_ANALYSIS_ALLOWED_HOSTS: "http://x" is not a host, host:port, *.domain or *.domain:port',
     ]);
-    expect(problemsOf(['--analysis-answer-budget=8Mi'])).toEqual(['--analysis-answer-budget / SLUICE_ANALYSIS_ANSWER_BUDGET: "8Mi" is not a size of at least 16Mi (like 64Mi or 1Gi)']);
+    expect(problemsOf(['--analysis-answer-budget=8Mi'])).toEqual([
+      '--analysis-answer-budget / SLUICE_ANALYSIS_ANSWER_BUDGET: "8Mi" is not a size of at least 16Mi (like 64Mi or 1Gi)',
+    ]);
     expect(load(['--analysis-answer-budget=1Gi']).analysisAnswerBudget).toBe(1024 ** 3);
   });
 });
@@ -295,7 +333,9 @@ describe('loadConfig rules between settings', () => {
 
   it('wants the retry period shorter than the renew deadline', () => {
     expect(problemsOf(['--retry-period=1m'])).toEqual([
-      expect.stringMatching(/^--retry-period \/ SLUICE_RETRY_PERIOD \(1m\) must be shorter than --renew-deadline \/ SLUICE_RENEW_DEADLINE \(10s\)/),
+      expect.stringMatching(
+        /^--retry-period \/ SLUICE_RETRY_PERIOD \(1m\) must be shorter than --renew-deadline \/ SLUICE_RENEW_DEADLINE \(10s\)/,
+      ),
     ]);
   });
 
@@ -336,7 +376,10 @@ describe('--help', () => {
 describe('renderSettingsTable', () => {
   it('has a header and one row per setting', () => {
     const lines = renderSettingsTable().trimEnd().split('\n');
-    expect(lines.slice(0, 2)).toEqual(['| Flag | Environment variable | Default | Description |', '| --- | --- | --- | --- |']);
+    expect(lines.slice(0, 2)).toEqual([
+      '| Flag | Environment variable | Default | Description |',
+      '| --- | --- | --- | --- |',
+    ]);
     expect(lines).toHaveLength(2 + names.length);
     expect(lines[2 + names.indexOf('metricsPort')]).toBe(
       '| `--metrics-port <port>` | `SLUICE_METRICS_PORT` | 8080 | Port of the Prometheus /metrics endpoint and the health probes. Accepts a port (1-65535). |',
@@ -344,7 +387,9 @@ describe('renderSettingsTable', () => {
   });
 
   it('escapes what Markdown would read as HTML outside code spans', () => {
-    const row = renderSettingsTable().split('\n').find((line) => line.startsWith('| `--leader-election-id'));
+    const row = renderSettingsTable()
+      .split('\n')
+      .find((line) => line.startsWith('| `--leader-election-id'));
     expect(row).toContain('sluice-controller-&lt;instance-id&gt;');
     expect(row).toMatch(/^\| `--leader-election-id <name>` \|/);
   });

@@ -7,10 +7,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { formatDuration } from './api/duration.ts';
-import { booleanWords, instanceIdLabel, invalid, machineHost, Refused, settings, type ConfigHost, type DefaultContext, type SettingName, type SettingValue } from './settings.ts';
+import {
+  booleanWords,
+  instanceIdLabel,
+  invalid,
+  machineHost,
+  Refused,
+  settings,
+  type ConfigHost,
+  type DefaultContext,
+  type SettingName,
+  type SettingValue,
+} from './settings.ts';
 
 export { instanceIdLabel, machineHost, settings, type ConfigHost } from './settings.ts';
-
 
 /** The controller's settings, one field per entry of `settings`. Durations are in milliseconds. */
 export type ControllerConfig = { readonly [K in SettingName]: SettingValue<(typeof settings)[K]> };
@@ -81,10 +91,13 @@ function readAdminTokenFile(values: Map<SettingName, unknown>, problems: string[
   try {
     token = readFileSync(path, 'utf8').trim();
   } catch (err) {
-    problems.push(`${label('unleashAdminTokenFile')}: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    problems.push(
+      `${label('unleashAdminTokenFile')}: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return;
   }
-  if (token === '') problems.push(`${label('unleashAdminTokenFile')}: ${path} is empty: it should hold the Unleash admin API token`);
+  if (token === '')
+    problems.push(`${label('unleashAdminTokenFile')}: ${path} is empty: it should hold the Unleash admin API token`);
   else values.set('unleashAdminToken', token);
 }
 
@@ -107,7 +120,9 @@ function readFlags(argv: readonly string[], raw: Map<SettingName, string>, probl
     const secret = (settings[name] as { secret?: { instead: string } }).secret;
     if (secret !== undefined) {
       // Not even read: the value is already in the process list, and must not reach the config either.
-      problems.push(`${flag} is not accepted: a flag's value is visible to every user of the machine in the process list; use ${secret.instead}`);
+      problems.push(
+        `${flag} is not accepted: a flag's value is visible to every user of the machine in the process list; use ${secret.instead}`,
+      );
       if (equals === -1 && next !== undefined && !next.startsWith('--')) i++;
     } else if (equals !== -1) {
       raw.set(name, arg.slice(equals + 1));
@@ -139,7 +154,9 @@ function crossSettingProblems(config: ControllerConfig): string[] {
   shorter('renewDeadlineMs', 'leaseDurationMs');
   shorter('retryPeriodMs', 'renewDeadlineMs');
   if (config.metricsPort === config.dashboardPort) {
-    problems.push(`${label('metricsPort')} and ${label('dashboardPort')} are both ${config.metricsPort}: they need different ports`);
+    problems.push(
+      `${label('metricsPort')} and ${label('dashboardPort')} are both ${config.metricsPort}: they need different ports`,
+    );
   }
   return problems;
 }
@@ -167,7 +184,10 @@ export function renderHelp(): string {
   ];
   for (const name of names) {
     const s = settings[name];
-    lines.push(`  ${usage(name)}  (env ${s.env}; default: ${s.defaultText})`, `      ${s.description} Accepts ${s.accepts}.`);
+    lines.push(
+      `  ${usage(name)}  (env ${s.env}; default: ${s.defaultText})`,
+      `      ${s.description} Accepts ${s.accepts}.`,
+    );
   }
   lines.push('  -h, --help', '      Print this text and exit.');
   return lines.join('\n') + '\n';
@@ -176,10 +196,13 @@ export function renderHelp(): string {
 /** The settings as a Markdown table, for the README. */
 export function renderSettingsTable(): string {
   // Markdown would take `<id>` for an HTML tag, `|` for a column break and two wildcards for emphasis.
-  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('*', '\\*').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  const cell = (text: string) =>
+    text.replaceAll('|', '\\|').replaceAll('*', '\\*').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
   const rows = names.map((name) => {
     const s = settings[name];
     return `| \`${usage(name)}\` | \`${s.env}\` | ${cell(s.defaultText)} | ${cell(`${s.description} Accepts ${s.accepts}.`)} |`;
   });
-  return ['| Flag | Environment variable | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n') + '\n';
+  return (
+    ['| Flag | Environment variable | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n') + '\n'
+  );
 }

@@ -2,10 +2,24 @@
  * Wires the controller: one informer per kind feeding one work queue, whose handler is reconcile(key). Nothing
  * here decides anything about a rollout; it only connects the parts and starts and stops them in order.
  */
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
-import { apiGroup, apiVersionName, type AnalysisTemplate, type ClusterAnalysisTemplate, type Measurement, type Rollout } from './api/types.ts';
+import {
+  apiGroup,
+  apiVersionName,
+  type AnalysisTemplate,
+  type ClusterAnalysisTemplate,
+  type Measurement,
+  type Rollout,
+} from './api/types.ts';
 import { AnswerBudget } from './analysis/answerBudget.ts';
 import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
@@ -17,7 +31,14 @@ import { notLeaderCause } from './kube/writeFence.ts';
 import { KubeJsonApi } from './kube/kubeJsonApi.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
-import { collectionPath, deploymentsRef, httpRoutesRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
+import {
+  collectionPath,
+  deploymentsRef,
+  httpRoutesRef,
+  replicaSetsRef,
+  servicesRef,
+  type ResourceRef,
+} from './kube/resourceRef.ts';
 import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';
@@ -30,7 +51,11 @@ import { rolloutKeysFor, type WatchedKind } from './reconcile/triggers.ts';
 import { rolloutLabel } from './workload/names.ts';
 
 const sluiceRef = (r: { kind: string; plural: string; scope: string }): ResourceRef => ({
-  group: apiGroup, version: apiVersionName, plural: r.plural, kind: r.kind, namespaced: r.scope === 'Namespaced',
+  group: apiGroup,
+  version: apiVersionName,
+  plural: r.plural,
+  kind: r.kind,
+  namespaced: r.scope === 'Namespaced',
 });
 
 /** An empty cache, for a kind whose CRD is not installed (no Gateway API): lookups find nothing. */
@@ -52,7 +77,12 @@ export interface Controller {
  * broadcaster has), so that reports of what was done never delay doing the next thing.
  */
 export async function startController(
-  kc: KubeConfig, eventsKc: KubeConfig, config: ControllerConfig, log: Logger, metrics: SluiceMetrics, fence: () => void,
+  kc: KubeConfig,
+  eventsKc: KubeConfig,
+  config: ControllerConfig,
+  log: Logger,
+  metrics: SluiceMetrics,
+  fence: () => void,
   /** The background's reads (the Secrets a measurement needs): a rate limit of their own, never ahead of a write. */
   readsKc: KubeConfig = eventsKc,
 ): Promise<Controller> {
@@ -81,23 +111,40 @@ export async function startController(
     services: inform(servicesRef, rolloutLabel),
     httpRoutes: (await served(kc, httpRoutesRef, namespace)) ? inform(httpRoutesRef) : emptyCache,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
-    clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(sluiceRef(clusterAnalysisTemplateResource), undefined, false),
+    clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(
+      sluiceRef(clusterAnalysisTemplateResource),
+      undefined,
+      false,
+    ),
   };
-  if (caches.httpRoutes === emptyCache) log.warn('the Gateway API HTTPRoute kind is not served: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec');
+  if (caches.httpRoutes === emptyCache)
+    log.warn(
+      'the Gateway API HTTPRoute kind is not served: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec',
+    );
 
   const custom = kc.makeApiClient(CustomObjectsApi);
   // Woken by the freeze gate when a freeze flag changes or Unleash comes back; filled in once the queue exists.
   const wake = { frozenRollouts: () => {} };
-  const unleash = new UnleashConnection({
-    url: config.unleashUrl, adminToken: config.unleashAdminToken, clientToken: config.unleashClientToken,
-    defaultEnvironment: config.unleashEnvironment, defaultProject: config.unleashProject, tenancy: config.unleashTenancy,
-  }, { freezeGate: { onChange: () => wake.frozenRollouts() }, adminFence: fence });
+  const unleash = new UnleashConnection(
+    {
+      url: config.unleashUrl,
+      adminToken: config.unleashAdminToken,
+      clientToken: config.unleashClientToken,
+      defaultEnvironment: config.unleashEnvironment,
+      defaultProject: config.unleashProject,
+      tenancy: config.unleashTenancy,
+    },
+    { freezeGate: { onChange: () => wake.frozenRollouts() }, adminFence: fence },
+  );
   const events = new EventRecorder({
     core: eventsKc.makeApiClient(CoreV1Api),
     reportingInstance: config.podName,
     onDropped: (event, why, err) => {
       metrics.countDroppedEvent();
-      log.warn({ namespace: event.metadata.namespace, name: event.involvedObject.name, reason: event.reason, why, err }, 'event not recorded');
+      log.warn(
+        { namespace: event.metadata.namespace, name: event.involvedObject.name, reason: event.reason, why, err },
+        'event not recorded',
+      );
     },
   });
   // Fed before the queue hears of a change: each version of a Rollout the cache takes, in order.
@@ -110,7 +157,11 @@ export async function startController(
   const wakeKey = { add: (_key: string) => {} };
   // Measurements wait on the network, not the CPU: several per worker; one namespace gets a quarter at most.
   const slots = Math.max(8, config.concurrency * 8);
-  const background = { concurrency: slots, perNamespace: Math.max(2, Math.ceil(slots / 4)), wake: (key: string) => wakeKey.add(key) };
+  const background = {
+    concurrency: slots,
+    perNamespace: Math.max(2, Math.ceil(slots / 4)),
+    wake: (key: string) => wakeKey.add(key),
+  };
   const measurements = new BackgroundWork<Measurement>(background);
   const flagOperations = new BackgroundWork<AdminResult>(background);
   const core = kc.makeApiClient(CoreV1Api);
@@ -121,8 +172,10 @@ export async function startController(
     routerDeps: {
       cached: (_kind, ns, name) => caches.httpRoutes.get(ns, name),
       jsonPatch: async (t, ops) => {
-        await custom.patchNamespacedCustomObject({ group: t.group, version: t.version, plural: t.plural, namespace: t.namespace, name: t.name, body: ops },
-          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+        await custom.patchNamespacedCustomObject(
+          { group: t.group, version: t.version, plural: t.plural, namespace: t.namespace, name: t.name, body: ops },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        );
       },
     },
     templates: {
@@ -163,7 +216,8 @@ export async function startController(
         // A conflict means our cache was a write behind (often our own last write): routine, retried at once.
         if (isConflict(report.error)) log.debug({ namespace: ns, name }, 'conflict: retrying with the newer object');
         // This replica lost its Lease: the write was refused on purpose, and the process is on its way out.
-        else if (notLeaderCause(report.error) !== undefined) log.debug({ namespace: ns, name }, 'not the leader: write dropped');
+        else if (notLeaderCause(report.error) !== undefined)
+          log.debug({ namespace: ns, name }, 'not the leader: write dropped');
         else log.warn({ namespace: ns, name, err: report.error, retryInMs: report.retryInMs }, 'reconcile failed');
       }
     },
@@ -172,14 +226,23 @@ export async function startController(
     informer.onChange((kind, key) => {
       const { namespace: ns, name } = parseObjectKey(key);
       const cached = informer.get(ns, name) as { metadata?: { labels?: Record<string, string> } } | undefined;
-      for (const k of rolloutKeysFor(kind as WatchedKind, { metadata: { namespace: ns, name, ...(cached?.metadata?.labels ? { labels: cached.metadata.labels } : {}) } }, rollouts)) queue.add(k);
+      for (const k of rolloutKeysFor(
+        kind as WatchedKind,
+        { metadata: { namespace: ns, name, ...(cached?.metadata?.labels ? { labels: cached.metadata.labels } : {}) } },
+        rollouts,
+      ))
+        queue.add(k);
     });
   }
   wakeKey.add = (key) => queue.add(key);
   wake.frozenRollouts = () => {
-    for (const r of rollouts.list()) if (r.spec.gates?.freezeFlag !== undefined) queue.add(`${r.metadata.namespace}/${r.metadata.name}`);
+    for (const r of rollouts.list())
+      if (r.spec.gates?.freezeFlag !== undefined) queue.add(`${r.metadata.namespace}/${r.metadata.name}`);
   };
-  metrics.collectFrom({ queueDepth: () => queue.depth, rolloutPhases: () => rollouts.list().map((r) => r.status?.phase) });
+  metrics.collectFrom({
+    queueDepth: () => queue.depth,
+    rolloutPhases: () => rollouts.list().map((r) => r.status?.phase),
+  });
   for (const informer of informers) informer.start();
 
   return {
@@ -195,10 +258,12 @@ export async function startController(
       await events.stop(2_000);
       unleash.close();
       log.debug('work queue drained');
-      await Promise.all(informers.map(async (i) => {
-        await i.stop();
-        log.debug({ kind: i.kind }, 'informer stopped');
-      }));
+      await Promise.all(
+        informers.map(async (i) => {
+          await i.stop();
+          log.debug({ kind: i.kind }, 'informer stopped');
+        }),
+      );
     },
   };
 }

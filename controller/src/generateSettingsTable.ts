@@ -15,7 +15,8 @@ const end = '<!-- end of settings table -->';
 export function withSettingsTable(readme: string): string {
   const from = readme.indexOf(begin);
   const to = readme.indexOf(end);
-  if (from === -1 || to < from) throw new Error(`README.md needs the lines\n${begin}\n${end}\nwhere the settings table goes`);
+  if (from === -1 || to < from)
+    throw new Error(`README.md needs the lines\n${begin}\n${end}\nwhere the settings table goes`);
   return `${readme.slice(0, from + begin.length)}\n${renderSettingsTable()}${readme.slice(to)}`;
 }
 

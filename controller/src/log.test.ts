@@ -4,7 +4,10 @@ import { createLogger, redactedValue, rolloutLogger, type LogLevel } from './log
 /** A logger whose lines are parsed into `lines` instead of going to stdout. */
 function capture(level: LogLevel = 'info') {
   const lines: Record<string, unknown>[] = [];
-  const log = createLogger({ level, destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  const log = createLogger({
+    level,
+    destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
   return { log, lines };
 }
 
@@ -50,7 +53,11 @@ describe('createLogger redaction', () => {
     ['a provider password', { prometheus: { password: 's3cr3t' } }, ['prometheus', 'password']],
     ['an authorization header', { headers: { authorization: 'Bearer s3cr3t' } }, ['headers', 'authorization']],
     ['a capitalized Authorization header', { headers: { Authorization: 's3cr3t' } }, ['headers', 'Authorization']],
-    ['the headers of a request', { req: { headers: { authorization: 'Bearer s3cr3t', cookie: 's3cr3t' } } }, ['req', 'headers', 'authorization']],
+    [
+      'the headers of a request',
+      { req: { headers: { authorization: 'Bearer s3cr3t', cookie: 's3cr3t' } } },
+      ['req', 'headers', 'authorization'],
+    ],
     ['a bearer token of a provider', { provider: { bearerToken: 's3cr3t' } }, ['provider', 'bearerToken']],
   ])('hides %s', (_what, fields, path) => {
     const { log, lines } = capture();
@@ -64,7 +71,10 @@ describe('createLogger redaction', () => {
 
   it('keeps fields that merely look similar', () => {
     const { log, lines } = capture();
-    log.info({ tokenSecretName: 'unleash-admin', headers: { accept: 'application/json' } }, 'reading a secret reference');
+    log.info(
+      { tokenSecretName: 'unleash-admin', headers: { accept: 'application/json' } },
+      'reading a secret reference',
+    );
     expect(lines[0]).toMatchObject({ tokenSecretName: 'unleash-admin', headers: { accept: 'application/json' } });
   });
 

@@ -15,7 +15,22 @@ export type LogLevel = (typeof logLevels)[number];
  * (Unleash, Prometheus bearer tokens, Kubernetes service-account tokens), passwords and auth headers. pino's paths
  * match one level per segment, so each name is listed at the top level, one level down and under `headers`.
  */
-const secretFields = ['token', 'apiToken', 'bearerToken', 'adminToken', 'clientToken', 'unleashAdminToken', 'unleashClientToken', 'password', 'secret', 'clientSecret', 'authorization', 'Authorization', 'cookie', 'Cookie'];
+const secretFields = [
+  'token',
+  'apiToken',
+  'bearerToken',
+  'adminToken',
+  'clientToken',
+  'unleashAdminToken',
+  'unleashClientToken',
+  'password',
+  'secret',
+  'clientSecret',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'Cookie',
+];
 
 export const redactedPaths: readonly string[] = secretFields.flatMap((field) => [
   field,

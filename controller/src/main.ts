@@ -35,7 +35,8 @@ function readConfig(): ControllerConfig {
   }
 }
 
-const apiVerb = (verb: KubeVerb): KubeApiVerb => (verb === 'deletecollection' ? 'delete' : verb === 'other' ? 'get' : verb);
+const apiVerb = (verb: KubeVerb): KubeApiVerb =>
+  verb === 'deletecollection' ? 'delete' : verb === 'other' ? 'get' : verb;
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -46,11 +47,16 @@ async function main(): Promise<void> {
   const base = new KubeConfig();
   if (config.kubeconfig !== undefined) base.loadFromFile(config.kubeconfig);
   else base.loadFromDefault();
-  const instrumented = (fence?: WriteFence) => instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
-    rateLimit: { qps: config.kubeApiQps, burst: config.kubeApiBurst },
-    userAgent: `sluice/${version}`,
-    ...(fence === undefined ? {} : { fence }),
-  });
+  const instrumented = (fence?: WriteFence) =>
+    instrumentKubeConfig(
+      base,
+      (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code),
+      {
+        rateLimit: { qps: config.kubeApiQps, burst: config.kubeApiBurst },
+        userAgent: `sluice/${version}`,
+        ...(fence === undefined ? {} : { fence }),
+      },
+    );
   // The dashboard's client: unfenced, since a person's action is allowed on any replica (the reconciler has its own).
   const kc = instrumented();
 
@@ -75,51 +81,91 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   // Its own connections: a renewal that misses its deadline drops them, and must not drop the reconciles' with them.
-  const elector = config.leaderElect ? new LeaderElector(instrumented(), {
-    namespace: config.leaderElectionNamespace,
-    name: config.leaderElectionId,
-    // Unique per process: a restarted replica must campaign anew, never inherit its predecessor's lease.
-    identity: `${config.podName}_${randomBytes(4).toString('hex')}`,
-    leaseDurationMs: config.leaseDurationMs,
-    renewDeadlineMs: config.renewDeadlineMs,
-    retryPeriodMs: config.retryPeriodMs,
-    onStartedLeading: () => {
-      metrics.setLeader(true);
-      log.info('became the leader');
-      running.controller?.startWorkers();
-    },
-    // Like controller-runtime: a replica that lost its lease exits, and starts again as a follower.
-    onStoppedLeading: () => {
-      metrics.setLeader(false);
-      if (!stopping.signal.aborted) void shutdown(1, 'lost the leader lease');
-    },
-    onError: (err) => log.warn({ err }, 'leader election request failed'),
-  }) : undefined;
+  const elector = config.leaderElect
+    ? new LeaderElector(instrumented(), {
+        namespace: config.leaderElectionNamespace,
+        name: config.leaderElectionId,
+        // Unique per process: a restarted replica must campaign anew, never inherit its predecessor's lease.
+        identity: `${config.podName}_${randomBytes(4).toString('hex')}`,
+        leaseDurationMs: config.leaseDurationMs,
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+        onStartedLeading: () => {
+          metrics.setLeader(true);
+          log.info('became the leader');
+          running.controller?.startWorkers();
+        },
+        // Like controller-runtime: a replica that lost its lease exits, and starts again as a follower.
+        onStoppedLeading: () => {
+          metrics.setLeader(false);
+          if (!stopping.signal.aborted) void shutdown(1, 'lost the leader lease');
+        },
+        onError: (err) => log.warn({ err }, 'leader election request failed'),
+      })
+    : undefined;
   // One fence for every write the reconciler makes: the executor checks it before it asks, the reconciler's client
   // again right before the request leaves (after its rate-limiter wait), and Unleash admin calls use fence.check
   // too. Not the Lease client (it must write to lead), not Events (they report, as in client-go), not the
   // dashboard's client (a person's action, allowed on any replica).
   const fence = leaderFence(elector);
-  const controller = await startController(instrumented(fence), instrumented(), config, log, metrics, fence.check, instrumented());
+  const controller = await startController(
+    instrumented(fence),
+    instrumented(),
+    config,
+    log,
+    metrics,
+    fence.check,
+    instrumented(),
+  );
   running.controller = controller;
-  const server = healthServer({ registry: metrics.registry, ready: controller.ready, problem: wedgedReconcile(controller.queue) });
+  const server = healthServer({
+    registry: metrics.registry,
+    ready: controller.ready,
+    problem: wedgedReconcile(controller.queue),
+  });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });
 
   // The dashboard: its own port, reading the same caches; every replica serves it, leader or not. Its token checks
   // have a client and a rate limit of their own: anyone who can reach the port can send a made-up token, and the
   // TokenReview it costs must never delay a reconciler's write.
-  const dashboardAuthKc = instrumentKubeConfig(base, (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code), {
-    rateLimit: { qps: 5, burst: 10 },
-    userAgent: `sluice/${version} dashboard`,
-  });
+  const dashboardAuthKc = instrumentKubeConfig(
+    base,
+    (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code),
+    {
+      rateLimit: { qps: 5, burst: 10 },
+      userAgent: `sluice/${version} dashboard`,
+    },
+  );
   running.dashboard = createDashboard({
-    kc, authKc: dashboardAuthKc, audience: config.dashboardAudience, allowedHosts: config.dashboardAllowedHosts, caches: controller.caches, onRolloutChange: (handler) => controller.onRolloutChange(handler), ready: controller.ready, log,
-    basePath: config.dashboardBasePath, actions: config.dashboardActions, namespace: config.namespace, version, reportingInstance: config.podName,
+    kc,
+    authKc: dashboardAuthKc,
+    audience: config.dashboardAudience,
+    allowedHosts: config.dashboardAllowedHosts,
+    caches: controller.caches,
+    onRolloutChange: (handler) => controller.onRolloutChange(handler),
+    ready: controller.ready,
+    log,
+    basePath: config.dashboardBasePath,
+    actions: config.dashboardActions,
+    namespace: config.namespace,
+    version,
+    reportingInstance: config.podName,
   });
   await running.dashboard.listen(config.metricsAddress, config.dashboardPort);
-  log.info({ dashboardPort: config.dashboardPort, basePath: config.dashboardBasePath, actions: config.dashboardActions }, 'dashboard started');
+  log.info(
+    { dashboardPort: config.dashboardPort, basePath: config.dashboardBasePath, actions: config.dashboardActions },
+    'dashboard started',
+  );
 
-  log.info({ namespace: config.namespace || '(all)', instanceId: config.instanceId, leaderElect: config.leaderElect, metricsPort: config.metricsPort }, 'sluice started');
+  log.info(
+    {
+      namespace: config.namespace || '(all)',
+      instanceId: config.instanceId,
+      leaderElect: config.leaderElect,
+      metricsPort: config.metricsPort,
+    },
+    'sluice started',
+  );
   process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
   process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
 

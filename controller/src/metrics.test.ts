@@ -17,7 +17,11 @@ async function samples(registry: Registry, name: string): Promise<Sample[]> {
   return (metric as unknown as { values: Sample[] }).values;
 }
 
-async function valueOf(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+async function valueOf(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
   return (await samples(registry, name)).find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
 }
 
@@ -43,7 +47,12 @@ describe('createMetrics registry', () => {
       expect(String(metric!.type), name).toBe(type);
       expect(metric!.help, name).not.toBe('');
     }
-    expect(metrics.filter((m) => m.name.startsWith('sluice_')).map((m) => m.name).sort()).toEqual(Object.keys(sluiceMetrics).sort());
+    expect(
+      metrics
+        .filter((m) => m.name.startsWith('sluice_'))
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(Object.keys(sluiceMetrics).sort());
     expect(await globalRegistry.getMetricsAsJSON()).toEqual([]);
   });
 
@@ -70,7 +79,12 @@ describe('createMetrics registry', () => {
     metrics.collectFrom({ queueDepth: () => ({ queued: 1, waiting: 0 }), rolloutPhases: () => ['Healthy'] });
     for (const [name, { labels }] of Object.entries(sluiceMetrics)) {
       for (const sample of await samples(metrics.registry, name)) {
-        expect(Object.keys(sample.labels).filter((label) => label !== 'le').sort(), name).toEqual([...labels].sort());
+        expect(
+          Object.keys(sample.labels)
+            .filter((label) => label !== 'le')
+            .sort(),
+          name,
+        ).toEqual([...labels].sort());
       }
     }
   });
@@ -84,20 +98,33 @@ describe('SluiceMetrics.observeReconcile', () => {
     metrics.observeReconcile({ outcome: 'error', durationMs: 1_500 });
     const { registry } = metrics;
 
-    const counts = (await samples(registry, 'sluice_reconcile_duration_seconds')).filter((s) => s.metricName?.endsWith('_count'));
-    expect(Object.fromEntries(counts.map((s) => [s.labels.result, s.value]))).toEqual({ success: 1, requeue: 1, error: 1 });
-    const sums = (await samples(registry, 'sluice_reconcile_duration_seconds')).filter((s) => s.metricName?.endsWith('_sum'));
+    const counts = (await samples(registry, 'sluice_reconcile_duration_seconds')).filter((s) =>
+      s.metricName?.endsWith('_count'),
+    );
+    expect(Object.fromEntries(counts.map((s) => [s.labels.result, s.value]))).toEqual({
+      success: 1,
+      requeue: 1,
+      error: 1,
+    });
+    const sums = (await samples(registry, 'sluice_reconcile_duration_seconds')).filter((s) =>
+      s.metricName?.endsWith('_sum'),
+    );
     expect(sums.find((s) => s.labels.result === 'success')?.value).toBeCloseTo(0.25);
     expect(await valueOf(registry, 'sluice_reconcile_errors_total')).toBe(1);
   });
 
   it('fits the work queue hook directly', async () => {
     const metrics = createMetrics({ version: '0.1.0' });
-    const queue = new WorkQueue({ handler: () => Promise.resolve(), onResult: (_key, report) => metrics.observeReconcile(report) });
+    const queue = new WorkQueue({
+      handler: () => Promise.resolve(),
+      onResult: (_key, report) => metrics.observeReconcile(report),
+    });
     queue.start();
     queue.add('shop/checkout');
     await queue.shutdown();
-    expect(await metrics.registry.metrics()).toMatch(/^sluice_reconcile_duration_seconds_count\{result="success"\} 1$/m);
+    expect(await metrics.registry.metrics()).toMatch(
+      /^sluice_reconcile_duration_seconds_count\{result="success"\} 1$/m,
+    );
   });
 });
 
@@ -133,11 +160,16 @@ describe('SluiceMetrics canary weight', () => {
     metrics.setCanaryWeight('shop', 'cart', 10);
     metrics.setCanaryWeight('blog', 'checkout', 0);
     const { registry } = metrics;
-    expect(await valueOf(registry, 'sluice_rollout_canary_weight', { namespace: 'shop', rollout: 'checkout' })).toBe(40);
+    expect(await valueOf(registry, 'sluice_rollout_canary_weight', { namespace: 'shop', rollout: 'checkout' })).toBe(
+      40,
+    );
 
     metrics.forgetRollout('shop', 'checkout');
     const left = (await samples(registry, 'sluice_rollout_canary_weight')).map((s) => s.labels);
-    expect(left).toEqual([{ namespace: 'shop', rollout: 'cart' }, { namespace: 'blog', rollout: 'checkout' }]);
+    expect(left).toEqual([
+      { namespace: 'shop', rollout: 'cart' },
+      { namespace: 'blog', rollout: 'checkout' },
+    ]);
     expect(await registry.metrics()).not.toMatch(/sluice_rollout_canary_weight\{namespace="shop",rollout="checkout"\}/);
   });
 
@@ -169,7 +201,10 @@ describe('SluiceMetrics scrape-time gauges', () => {
     // A phase this build does not know stands for a newer controller's status: it must not add a series.
     metrics.collectFrom({ rolloutPhases: () => phases as (RolloutPhase | undefined)[] });
     const { registry } = metrics;
-    const byPhase = async () => Object.fromEntries((await samples(registry, 'sluice_rollouts')).map((s): [string, number] => [String(s.labels.phase), s.value]));
+    const byPhase = async () =>
+      Object.fromEntries(
+        (await samples(registry, 'sluice_rollouts')).map((s): [string, number] => [String(s.labels.phase), s.value]),
+      );
     expect(await byPhase()).toEqual({ Progressing: 1, Paused: 0, Healthy: 2, Degraded: 0, [unknownPhase]: 1 });
 
     phases = ['Degraded', 'SomethingNew'];
@@ -191,6 +226,8 @@ describe('SluiceMetrics leader and build info', () => {
     expect(await createMetrics({ version: '0.1.0', revision: 'c4bed2d' }).registry.metrics()).toMatch(
       /^sluice_build_info\{version="0\.1\.0",revision="c4bed2d"\} 1$/m,
     );
-    expect(await createMetrics({ version: '0.1.0' }).registry.metrics()).toMatch(/^sluice_build_info\{version="0\.1\.0",revision="unknown"\} 1$/m);
+    expect(await createMetrics({ version: '0.1.0' }).registry.metrics()).toMatch(
+      /^sluice_build_info\{version="0\.1\.0",revision="unknown"\} 1$/m,
+    );
   });
 });

@@ -19,7 +19,8 @@ export class Charts {
 
   constructor() {
     window.addEventListener('resize', () => {
-      for (const { plot } of this.#drawn.values()) plot.setSize({ width: widthOf(plot.root.parentElement), height: plot.height });
+      for (const { plot } of this.#drawn.values())
+        plot.setSize({ width: widthOf(plot.root.parentElement), height: plot.height });
     });
   }
 
@@ -34,7 +35,16 @@ export class Charts {
     }
     const stepped = uPlot.paths.stepped?.({ align: 1 });
     this.#draw(id, target, 'weight', [t, canary], () => ({
-      series: [{}, { label: 'Canary weight %', stroke: colours.canary, width: 2, fill: 'rgba(217, 119, 6, 0.12)', ...(stepped === undefined ? {} : { paths: stepped }) }],
+      series: [
+        {},
+        {
+          label: 'Canary weight %',
+          stroke: colours.canary,
+          width: 2,
+          fill: 'rgba(217, 119, 6, 0.12)',
+          ...(stepped === undefined ? {} : { paths: stepped }),
+        },
+      ],
       scales: { y: { range: [0, 100] } },
       axes: [{ space: 90 }, { values: (_u: uPlot, ticks: number[]) => ticks.map((v) => `${v}%`) }],
     }));
@@ -70,21 +80,43 @@ export class Charts {
     }
   }
 
-  #draw(id: string, target: HTMLElement, shape: string, data: uPlot.AlignedData, options: () => Omit<uPlot.Options, 'width' | 'height'>): void {
+  #draw(
+    id: string,
+    target: HTMLElement,
+    shape: string,
+    data: uPlot.AlignedData,
+    options: () => Omit<uPlot.Options, 'width' | 'height'>,
+  ): void {
     const existing = this.#drawn.get(id);
     if (existing !== undefined && existing.shape === shape && existing.plot.root.parentElement === target) {
       existing.plot.setData(data);
       return;
     }
     existing?.plot.destroy();
-    const plot = new uPlot({ width: widthOf(target), height: 180, legend: { show: true }, cursor: { drag: { x: false, y: false } }, ...options() }, data, target);
+    const plot = new uPlot(
+      {
+        width: widthOf(target),
+        height: 180,
+        legend: { show: true },
+        cursor: { drag: { x: false, y: false } },
+        ...options(),
+      },
+      data,
+      target,
+    );
     this.#drawn.set(id, { plot, shape });
   }
 }
 
 function thresholdSeries(th: ThresholdView): uPlot.Series {
   const word = th.verdict === 'success' ? 'pass' : 'fail';
-  return { label: `${word} if ${th.op} ${th.value}`, stroke: th.verdict === 'success' ? colours.success : colours.failure, width: 1.5, dash: [6, 4], points: { show: false } };
+  return {
+    label: `${word} if ${th.op} ${th.value}`,
+    stroke: th.verdict === 'success' ? colours.success : colours.failure,
+    width: 1.5,
+    dash: [6, 4],
+    points: { show: false },
+  };
 }
 
 function widthOf(el: HTMLElement | null): number {

@@ -6,10 +6,7 @@
 import type { ApiError, DashboardAction, DashboardInfo, StreamMessages } from '../../controller/src/dashboard/model.ts';
 
 export type ConnectionState =
-  | { kind: 'connecting' }
-  | { kind: 'live' }
-  | { kind: 'starting'; message: string }
-  | { kind: 'down'; message: string };
+  { kind: 'connecting' } | { kind: 'live' } | { kind: 'starting'; message: string } | { kind: 'down'; message: string };
 
 export interface StreamHandlers {
   onMessage<E extends keyof StreamMessages>(event: E, data: StreamMessages[E]): void;
@@ -96,7 +93,8 @@ export class Stream {
       const res = await fetch('api/rollouts?limit=0', { headers: { Accept: 'application/json' } });
       if (res.status === 503) {
         const body = (await res.json().catch(() => ({}))) as Partial<ApiError>;
-        if (body.code === 'SLUICE_DASHBOARD_NOT_SYNCED') return { kind: 'starting', message: 'The controller is starting: it has not listed the rollouts yet.' };
+        if (body.code === 'SLUICE_DASHBOARD_NOT_SYNCED')
+          return { kind: 'starting', message: 'The controller is starting: it has not listed the rollouts yet.' };
       }
       return { kind: 'down', message: unreachable('api/stream', `HTTP ${res.status}`) };
     } catch (err) {
@@ -108,7 +106,12 @@ export class Stream {
 export type ActionOutcome = { ok: true; message: string } | { ok: false; status: number; message: string };
 
 /** POSTs an action with the bearer token; the answer's message is shown as it is. */
-export async function requestAction(namespace: string, name: string, action: DashboardAction, token: string): Promise<ActionOutcome> {
+export async function requestAction(
+  namespace: string,
+  name: string,
+  action: DashboardAction,
+  token: string,
+): Promise<ActionOutcome> {
   let res: Response;
   try {
     res = await fetch(`api/rollouts/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/actions/${action}`, {
@@ -120,5 +123,7 @@ export async function requestAction(namespace: string, name: string, action: Das
     return { ok: false, status: 0, message: unreachable('actions', err instanceof Error ? err.message : String(err)) };
   }
   const body = (await res.json().catch(() => ({}))) as Partial<ApiError> & { message?: string };
-  return res.ok ? { ok: true, message: body.message ?? `${action} requested` } : { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}` };
+  return res.ok
+    ? { ok: true, message: body.message ?? `${action} requested` }
+    : { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}` };
 }

@@ -4,7 +4,11 @@ import { barWidth, detailHash, formatValue, phaseClass, phaseText, routeOf, step
 describe('format', () => {
   it('colours each phase, and an unknown one grey', () => {
     expect(['Progressing', 'Paused', 'Healthy', 'Degraded', ''].map(phaseClass)).toEqual([
-      'phase-progressing', 'phase-paused', 'phase-healthy', 'phase-degraded', 'phase-unknown',
+      'phase-progressing',
+      'phase-paused',
+      'phase-healthy',
+      'phase-degraded',
+      'phase-unknown',
     ]);
     expect(phaseText({ phase: '', paused: false, aborted: false })).toBe('Pending');
     expect(phaseText({ phase: 'Paused', paused: true, aborted: true })).toBe('Paused (aborted)');
@@ -16,9 +20,12 @@ describe('format', () => {
   });
 
   it('shortens measured values and falls back to the text', () => {
-    expect([formatValue(0.012345, '0.012345'), formatValue(1234567, undefined), formatValue(null, '[1,2]'), formatValue(null, undefined)]).toEqual([
-      '0.01235', '1.23e+6', '[1,2]', '–',
-    ]);
+    expect([
+      formatValue(0.012345, '0.012345'),
+      formatValue(1234567, undefined),
+      formatValue(null, '[1,2]'),
+      formatValue(null, undefined),
+    ]).toEqual(['0.01235', '1.23e+6', '[1,2]', '–']);
   });
 
   it('routes between the list and one rollout, names with any character', () => {

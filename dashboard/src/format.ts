@@ -74,7 +74,13 @@ export function detailHash(namespace: string, name: string): string {
 }
 
 /** Which rows of a virtual list to draw: those in view, and a few either side so fast scrolling shows no gap. */
-export function visibleRange(scrollTop: number, viewportHeight: number, rowHeight: number, rows: number, overscan = 8): { first: number; last: number } {
+export function visibleRange(
+  scrollTop: number,
+  viewportHeight: number,
+  rowHeight: number,
+  rows: number,
+  overscan = 8,
+): { first: number; last: number } {
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(rows, Math.ceil((scrollTop + viewportHeight) / rowHeight) + overscan);
   return { first, last: Math.max(first, last) };

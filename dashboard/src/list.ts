@@ -2,7 +2,12 @@
  * The list of rollouts: filters (text, namespace, phase) and a virtual table that draws only the rows in view,
  * so 1,000 or 10,000 rollouts scroll as smoothly as ten. Rows are links to the detail view.
  */
-import { compareSummaries, matchesFilter, rolloutPhases, type RolloutSummary } from '../../controller/src/dashboard/model.ts';
+import {
+  compareSummaries,
+  matchesFilter,
+  rolloutPhases,
+  type RolloutSummary,
+} from '../../controller/src/dashboard/model.ts';
 import { clear, h } from './dom.ts';
 import { age, barWidth, detailHash, phaseClass, phaseText, stepText, visibleRange } from './format.ts';
 
@@ -23,19 +28,40 @@ export class ListView {
   #loaded = false;
 
   constructor() {
-    this.#text = h('input', { type: 'search', placeholder: 'Filter by name, namespace or message', 'aria-label': 'Filter', oninput: () => this.#refilter() });
-    this.#namespace = h('select', { 'aria-label': 'Namespace', onchange: () => this.#refilter() }, h('option', { value: '' }, 'All namespaces'));
-    this.#phase = h('select', { 'aria-label': 'Phase', onchange: () => this.#refilter() }, h('option', { value: '' }, 'All phases'),
-      ...rolloutPhases.map((p) => h('option', { value: p }, p)));
+    this.#text = h('input', {
+      type: 'search',
+      placeholder: 'Filter by name, namespace or message',
+      'aria-label': 'Filter',
+      oninput: () => this.#refilter(),
+    });
+    this.#namespace = h(
+      'select',
+      { 'aria-label': 'Namespace', onchange: () => this.#refilter() },
+      h('option', { value: '' }, 'All namespaces'),
+    );
+    this.#phase = h(
+      'select',
+      { 'aria-label': 'Phase', onchange: () => this.#refilter() },
+      h('option', { value: '' }, 'All phases'),
+      ...rolloutPhases.map((p) => h('option', { value: p }, p)),
+    );
     this.#count = h('span', { class: 'count' });
     this.#rows = h('div', { class: 'rows' });
     this.#spacer = h('div', { class: 'spacer' }, this.#rows);
     this.#viewport = h('div', { class: 'viewport', role: 'rowgroup', onscroll: () => this.#schedule() }, this.#spacer);
-    const head = h('div', { class: 'row head', role: 'row' },
-      ...['Name', 'Namespace', 'Phase', 'Step', 'Canary weight', 'Age'].map((c) => h('span', { role: 'columnheader' }, c)));
-    this.element = h('section', { class: 'list' },
+    const head = h(
+      'div',
+      { class: 'row head', role: 'row' },
+      ...['Name', 'Namespace', 'Phase', 'Step', 'Canary weight', 'Age'].map((c) =>
+        h('span', { role: 'columnheader' }, c),
+      ),
+    );
+    this.element = h(
+      'section',
+      { class: 'list' },
       h('div', { class: 'filters' }, this.#text, this.#namespace, this.#phase, this.#count),
-      h('div', { class: 'table', role: 'table', 'aria-label': 'Rollouts' }, head, this.#viewport));
+      h('div', { class: 'table', role: 'table', 'aria-label': 'Rollouts' }, head, this.#viewport),
+    );
     window.addEventListener('resize', () => this.#schedule());
   }
 
@@ -57,13 +83,22 @@ export class ListView {
     const current = [...this.#namespace.options].slice(1).map((o) => o.value);
     if (namespaces.join('\n') === current.join('\n')) return;
     const selected = this.#namespace.value;
-    this.#namespace.replaceChildren(h('option', { value: '' }, 'All namespaces'), ...namespaces.map((ns) => h('option', { value: ns }, ns)));
+    this.#namespace.replaceChildren(
+      h('option', { value: '' }, 'All namespaces'),
+      ...namespaces.map((ns) => h('option', { value: ns }, ns)),
+    );
     this.#namespace.value = namespaces.includes(selected) ? selected : '';
   }
 
   #refilter(): void {
     const phase = this.#phase.value;
-    this.#shown = this.#all.filter((s) => matchesFilter(s, { namespace: this.#namespace.value, phases: phase === '' ? [] : [phase], text: this.#text.value }));
+    this.#shown = this.#all.filter((s) =>
+      matchesFilter(s, {
+        namespace: this.#namespace.value,
+        phases: phase === '' ? [] : [phase],
+        text: this.#text.value,
+      }),
+    );
     this.#count.textContent = `${this.#shown.length} of ${this.#all.length} rollouts`;
     this.#schedule();
   }
@@ -80,10 +115,21 @@ export class ListView {
     this.#spacer.style.height = `${this.#shown.length * rowHeight}px`;
     if (this.#shown.length === 0) {
       this.#rows.style.transform = '';
-      this.#rows.replaceChildren(h('div', { class: 'empty' }, !this.#loaded ? 'Loading…' : this.#all.length === 0 ? 'No rollouts yet.' : 'No rollout matches the filter.'));
+      this.#rows.replaceChildren(
+        h(
+          'div',
+          { class: 'empty' },
+          !this.#loaded ? 'Loading…' : this.#all.length === 0 ? 'No rollouts yet.' : 'No rollout matches the filter.',
+        ),
+      );
       return;
     }
-    const { first, last } = visibleRange(this.#viewport.scrollTop, this.#viewport.clientHeight || 600, rowHeight, this.#shown.length);
+    const { first, last } = visibleRange(
+      this.#viewport.scrollTop,
+      this.#viewport.clientHeight || 600,
+      rowHeight,
+      this.#shown.length,
+    );
     this.#rows.style.transform = `translateY(${first * rowHeight}px)`;
     clear(this.#rows);
     const now = new Date();
@@ -94,11 +140,19 @@ export class ListView {
 function row(s: RolloutSummary, now: Date): HTMLElement {
   const fill = h('span', { class: 'fill' });
   fill.style.width = `${barWidth(s.canaryWeight)}%`;
-  return h('a', { class: 'row', role: 'row', href: detailHash(s.namespace, s.name), 'data-key': s.key, title: s.message },
+  return h(
+    'a',
+    { class: 'row', role: 'row', href: detailHash(s.namespace, s.name), 'data-key': s.key, title: s.message },
     h('span', { class: 'name', role: 'cell' }, s.name),
     h('span', { class: 'namespace', role: 'cell' }, s.namespace),
     h('span', { role: 'cell' }, h('span', { class: `phase ${phaseClass(s.phase)}` }, phaseText(s))),
     h('span', { class: 'step', role: 'cell' }, stepText(s)),
-    h('span', { class: 'weight', role: 'cell' }, h('span', { class: 'bar', 'aria-hidden': 'true' }, fill), h('span', { class: 'weight-text' }, `${s.canaryWeight}%`)),
-    h('span', { class: 'age', role: 'cell' }, age(s.createdAt, now)));
+    h(
+      'span',
+      { class: 'weight', role: 'cell' },
+      h('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
+      h('span', { class: 'weight-text' }, `${s.canaryWeight}%`),
+    ),
+    h('span', { class: 'age', role: 'cell' }, age(s.createdAt, now)),
+  );
 }

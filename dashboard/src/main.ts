@@ -18,7 +18,14 @@ const auth = byId('auth');
 
 function showState(state: ConnectionState): void {
   live.className = `live live-${state.kind}`;
-  live.textContent = state.kind === 'live' ? 'live' : state.kind === 'connecting' ? 'connecting…' : state.kind === 'starting' ? 'starting' : 'offline';
+  live.textContent =
+    state.kind === 'live'
+      ? 'live'
+      : state.kind === 'connecting'
+        ? 'connecting…'
+        : state.kind === 'starting'
+          ? 'starting'
+          : 'offline';
   if (state.kind === 'live' || state.kind === 'connecting') {
     banner.hidden = true;
     banner.textContent = '';
@@ -31,25 +38,56 @@ function showState(state: ConnectionState): void {
 
 function renderAuth(info: DashboardInfo, onChange: () => void): void {
   if (!info.actions) {
-    auth.replaceChildren(h('span', { class: 'muted', title: 'Start the controller with --dashboard-actions=true to allow actions' }, 'read-only'));
+    auth.replaceChildren(
+      h(
+        'span',
+        { class: 'muted', title: 'Start the controller with --dashboard-actions=true to allow actions' },
+        'read-only',
+      ),
+    );
     return;
   }
   if (tokenStore.get() !== undefined) {
-    auth.replaceChildren(h('span', { class: 'muted' }, 'token set '), h('button', { type: 'button', class: 'link', onclick: () => {
-      tokenStore.clear();
-      renderAuth(info, onChange);
-      onChange();
-    } }, 'forget'));
+    auth.replaceChildren(
+      h('span', { class: 'muted' }, 'token set '),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          onclick: () => {
+            tokenStore.clear();
+            renderAuth(info, onChange);
+            onChange();
+          },
+        },
+        'forget',
+      ),
+    );
     return;
   }
-  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', placeholder: 'Kubernetes token for actions', 'aria-label': 'Kubernetes bearer token' });
-  const form = h('form', { class: 'token', onsubmit: (e: Event) => {
-    e.preventDefault();
-    if (input.value.trim() === '') return;
-    tokenStore.set(input.value);
-    renderAuth(info, onChange);
-    onChange();
-  } }, input, h('button', { type: 'submit' }, 'Use token'));
+  const input = h('input', {
+    type: 'password',
+    name: 'token',
+    autocomplete: 'off',
+    placeholder: 'Kubernetes token for actions',
+    'aria-label': 'Kubernetes bearer token',
+  });
+  const form = h(
+    'form',
+    {
+      class: 'token',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        if (input.value.trim() === '') return;
+        tokenStore.set(input.value);
+        renderAuth(info, onChange);
+        onChange();
+      },
+    },
+    input,
+    h('button', { type: 'submit' }, 'Use token'),
+  );
   auth.replaceChildren(form);
 }
 

@@ -35,10 +35,18 @@ export class DemoGateway {
     this.#namespace = namespace;
     this.#name = name;
     this.#pods = pods;
-    this.#requests = new Counter({ name: 'http_requests_total', help: 'Requests through the demo gateway.', labelNames: ['service', 'track', 'code'], registers: [this.registry] });
+    this.#requests = new Counter({
+      name: 'http_requests_total',
+      help: 'Requests through the demo gateway.',
+      labelNames: ['service', 'track', 'code'],
+      registers: [this.registry],
+    });
     this.#duration = new Histogram({
-      name: 'http_request_duration_seconds', help: 'Request latency through the demo gateway.', labelNames: ['service', 'track'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
+      name: 'http_request_duration_seconds',
+      help: 'Request latency through the demo gateway.',
+      labelNames: ['service', 'track'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
     });
   }
 
@@ -49,7 +57,9 @@ export class DemoGateway {
   /** Serves /metrics for Prometheus; returns the port. */
   async serveMetrics(port = 0): Promise<number> {
     this.#server = createServer((req, res) => {
-      void this.registry.metrics().then((body) => res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(body));
+      void this.registry
+        .metrics()
+        .then((body) => res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(body));
     });
     await new Promise<void>((r) => this.#server!.listen(port, '127.0.0.1', r));
     const a = this.#server.address();
@@ -63,12 +73,20 @@ export class DemoGateway {
     const refresh = async () => {
       if (this.#stopped) return;
       try {
-        const route = (await custom.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', namespace: this.#namespace, name: this.#name })) as Route;
+        const route = (await custom.getNamespacedCustomObject({
+          group: 'gateway.networking.k8s.io',
+          version: 'v1',
+          plural: 'httproutes',
+          namespace: this.#namespace,
+          name: this.#name,
+        })) as Route;
         const refs = route.spec.rules[0]?.backendRefs ?? [];
         const w = (suffix: string) => refs.find((r) => r.name === `${this.#name}-${suffix}`)?.weight ?? 1;
         this.#weights = { stable: w('stable'), canary: w('canary') };
         for (const track of ['stable', 'canary'] as const) {
-          const svc = await core.readNamespacedService({ namespace: this.#namespace, name: `${this.#name}-${track}` }).catch(() => undefined);
+          const svc = await core
+            .readNamespacedService({ namespace: this.#namespace, name: `${this.#name}-${track}` })
+            .catch(() => undefined);
           this.#revisions[track] = svc?.spec?.selector?.['sluice.dev/revision'];
         }
       } catch {

@@ -36,14 +36,23 @@ export class PodRuntime {
   }
 
   start(intervalMs = 300): void {
-    const tick = () => void this.sync().finally(() => { this.#timer = setTimeout(tick, intervalMs); });
+    const tick = () =>
+      void this.sync().finally(() => {
+        this.#timer = setTimeout(tick, intervalMs);
+      });
     tick();
   }
 
   async sync(): Promise<void> {
-    const list = await this.#apps.listNamespacedReplicaSet({ namespace: this.#namespace, labelSelector: `sluice.dev/rollout=${this.#rollout}` }).catch(() => undefined);
+    const list = await this.#apps
+      .listNamespacedReplicaSet({ namespace: this.#namespace, labelSelector: `sluice.dev/rollout=${this.#rollout}` })
+      .catch(() => undefined);
     if (list === undefined) return;
-    const wanted = new Map(list.items.filter((rs) => (rs.spec?.replicas ?? 0) > 0).map((rs) => [rs.metadata!.labels!['sluice.dev/revision']!, rs]));
+    const wanted = new Map(
+      list.items
+        .filter((rs) => (rs.spec?.replicas ?? 0) > 0)
+        .map((rs) => [rs.metadata!.labels!['sluice.dev/revision']!, rs]),
+    );
     for (const [revision, rs] of wanted) {
       if (!this.#running.has(revision) && !this.#starting.has(revision)) {
         this.#starting.add(revision);
@@ -59,14 +68,19 @@ export class PodRuntime {
   }
 
   async #spawn(revision: string, rs: V1ReplicaSet): Promise<void> {
-    const env = Object.fromEntries((rs.spec?.template?.spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value ?? '']));
+    const env = Object.fromEntries(
+      (rs.spec?.template?.spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value ?? '']),
+    );
     const port = await freePort();
     const child = spawn(process.execPath, [join(import.meta.dirname, 'service.ts')], {
       env: { ...process.env, ...env, PORT: String(port) },
       stdio: 'ignore',
     });
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { timeoutMs: 15_000, what: `demo service ${revision}` });
+    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, {
+      timeoutMs: 15_000,
+      what: `demo service ${revision}`,
+    });
     this.#running.set(revision, { revision, version: env.VERSION ?? revision, url, child });
   }
 

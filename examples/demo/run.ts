@@ -31,13 +31,24 @@ const cleanup = async () => {
 async function main(): Promise<number> {
   const t = new Timeline();
   const startedCluster = runningControlPlane() === undefined;
-  t.say(startedCluster ? 'starting the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)' : 'using the running local control plane');
+  t.say(
+    startedCluster
+      ? 'starting the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)'
+      : 'using the running local control plane',
+  );
   const cp = await up();
   if (startedCluster && once) cleanups.push(() => down());
   const kc = adminConfig(cp);
-  execFileSync(join(clusterBinDir(), 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-k', join(repoRoot, 'crds')], { stdio: 'ignore' });
+  execFileSync(
+    join(clusterBinDir(), 'kubectl'),
+    ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-k', join(repoRoot, 'crds')],
+    { stdio: 'ignore' },
+  );
 
-  const prometheus = await startPrometheus({ dir: mkdtempSync(join(tmpdir(), 'sluice-demo-prom-')), scrapeInterval: '1s' });
+  const prometheus = await startPrometheus({
+    dir: mkdtempSync(join(tmpdir(), 'sluice-demo-prom-')),
+    scrapeInterval: '1s',
+  });
   cleanups.push(() => prometheus.stop());
   t.say(`Prometheus ${prometheus.url} (scrape every 1s)`);
 
@@ -47,7 +58,19 @@ async function main(): Promise<number> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   cleanups.push(async () => {
-    await custom.patchNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace, name: app, body: { metadata: { finalizers: null } } }, merge).catch(() => undefined);
+    await custom
+      .patchNamespacedCustomObject(
+        {
+          group: 'sluice.dev',
+          version: 'v1alpha1',
+          plural: 'rollouts',
+          namespace,
+          name: app,
+          body: { metadata: { finalizers: null } },
+        },
+        merge,
+      )
+      .catch(() => undefined);
     await core.deleteNamespace({ name: namespace });
   });
 
@@ -55,13 +78,34 @@ async function main(): Promise<number> {
   const dashboardPort = (await portFree(preferredDashboard)) ? preferredDashboard : (await freePorts(1))[0]!;
   const controller = spawnController(cp.kubeconfig, namespace, metricsPort, dashboardPort);
   cleanups.push(() => stopChild(controller));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, { timeoutMs: 30_000, what: 'the controller' });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, {
+    timeoutMs: 30_000,
+    what: 'the controller',
+  });
   t.say(`controller running; dashboard at http://127.0.0.1:${dashboardPort}/`);
 
   await apps.createNamespacedDeployment({ namespace, body: deployment('v1', 0.005) });
-  await custom.createNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', namespace, body: httpRoute });
-  await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: 'analysistemplates', namespace, body: errorRateTemplate(prometheus.url) });
-  await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace, body: rollout });
+  await custom.createNamespacedCustomObject({
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    plural: 'httproutes',
+    namespace,
+    body: httpRoute,
+  });
+  await custom.createNamespacedCustomObject({
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace,
+    body: errorRateTemplate(prometheus.url),
+  });
+  await custom.createNamespacedCustomObject({
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'rollouts',
+    namespace,
+    body: rollout,
+  });
 
   const pods = new PodRuntime(kc, namespace, app);
   pods.start();
@@ -71,46 +115,67 @@ async function main(): Promise<number> {
   prometheus.setTargets('demo-gateway', [`127.0.0.1:${gatewayPort}`]);
   cleanups.push(() => gateway.stop());
 
-  const read = async () => (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace, name: app })) as Rollout;
+  const read = async () =>
+    (await custom.getNamespacedCustomObject({
+      group: 'sluice.dev',
+      version: 'v1alpha1',
+      plural: 'rollouts',
+      namespace,
+      name: app,
+    })) as Rollout;
   const watch = t.follow(read, gateway);
   cleanups.push(() => watch.stop());
 
-  const v1 = await waitFor(async () => {
-    const r = await read();
-    return r.status?.phase === 'Healthy' && pods.processFor(r.status.stableRevision!) !== undefined ? r : undefined;
-  }, { timeoutMs: 60_000, what: 'v1 to be Healthy and serving' });
+  const v1 = await waitFor(
+    async () => {
+      const r = await read();
+      return r.status?.phase === 'Healthy' && pods.processFor(r.status.stableRevision!) !== undefined ? r : undefined;
+    },
+    { timeoutMs: 60_000, what: 'v1 to be Healthy and serving' },
+  );
   t.say(`v1 is stable (${v1.status?.stableRevision})`);
   gateway.run(50);
   t.say('demo gateway (a stand-in for a Gateway API implementation) sends 50 requests/s by the HTTPRoute weights');
 
   t.headline('releasing v2: a healthy version (0.5% errors)');
   await apps.patchNamespacedDeployment({ namespace, name: app, body: deployment('v2', 0.005) }, merge);
-  const v2 = await waitFor(async () => {
-    const r = await read();
-    return r.status?.phase === 'Healthy' && r.status.stableRevision !== v1.status?.stableRevision ? r : undefined;
-  }, { timeoutMs: 120_000, what: 'v2 to be promoted' }).catch(() => undefined);
+  const v2 = await waitFor(
+    async () => {
+      const r = await read();
+      return r.status?.phase === 'Healthy' && r.status.stableRevision !== v1.status?.stableRevision ? r : undefined;
+    },
+    { timeoutMs: 120_000, what: 'v2 to be promoted' },
+  ).catch(() => undefined);
   const v2Promoted = v2 !== undefined;
   t.say(v2Promoted ? `v2 promoted: it is stable now (${v2.status?.stableRevision})` : 'v2 was NOT promoted');
 
   t.headline('releasing v3: a broken version (30% errors)');
   await apps.patchNamespacedDeployment({ namespace, name: app, body: deployment('v3', 0.3) }, merge);
-  const aborted = await waitFor(async () => {
-    const r = await read();
-    return r.status?.abort === true && r.status.weights?.canary === 0 ? r : undefined;
-  }, { timeoutMs: 120_000, what: 'v3 to be rolled back' }).catch(() => undefined);
+  const aborted = await waitFor(
+    async () => {
+      const r = await read();
+      return r.status?.abort === true && r.status.weights?.canary === 0 ? r : undefined;
+    },
+    { timeoutMs: 120_000, what: 'v3 to be rolled back' },
+  ).catch(() => undefined);
   const rolledBackAt = Date.now();
   const firstError = gateway.firstErrorAt.get('v3');
   const v3RolledBack = aborted !== undefined && aborted.status?.stableRevision === v2?.status?.stableRevision;
   if (aborted !== undefined) {
     t.say(`v3 rolled back automatically: ${aborted.status?.message}`);
-    if (firstError !== undefined) t.say(`time from v3's first error to 100% of traffic on stable: ${((rolledBackAt - firstError) / 1000).toFixed(1)} s (upper bound: the rollout is polled every 250 ms)`);
+    if (firstError !== undefined)
+      t.say(
+        `time from v3's first error to 100% of traffic on stable: ${((rolledBackAt - firstError) / 1000).toFixed(1)} s (upper bound: the rollout is polled every 250 ms)`,
+      );
   } else {
     t.say('v3 was NOT rolled back');
   }
 
   t.headline('summary');
   t.say(`v2 promoted: ${v2Promoted ? 'yes' : 'NO'}; v3 rolled back automatically: ${v3RolledBack ? 'yes' : 'NO'}`);
-  t.say(`requests: stable ${gateway.sent.stable} (${gateway.sent.errors.stable} errors), canary ${gateway.sent.canary} (${gateway.sent.errors.canary} errors)`);
+  t.say(
+    `requests: stable ${gateway.sent.stable} (${gateway.sent.errors.stable} errors), canary ${gateway.sent.canary} (${gateway.sent.errors.canary} errors)`,
+  );
   const ok = v2Promoted && v3RolledBack;
   if (once) return ok ? 0 : 1;
   t.say(`still running: dashboard at http://127.0.0.1:${dashboardPort}/ ; press Ctrl-C to stop`);
@@ -118,12 +183,35 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-function spawnController(kubeconfig: string, namespace: string, metricsPort: number, dashboardPort: number): ChildProcess {
-  return spawn(process.execPath, [join(repoRoot, 'controller/src/main.ts'), '--kubeconfig', kubeconfig, '--namespace', namespace,
-    '--leader-elect=false', '--metrics-port', String(metricsPort), '--metrics-address', '127.0.0.1', '--dashboard-port', String(dashboardPort), '--log-level', 'warn',
-    // The demo's AnalysisTemplate is namespaced and its Prometheus runs on loopback.
-    '--analysis-allowed-hosts', '127.0.0.1'],
-  { stdio: ['ignore', 'ignore', 'inherit'] });
+function spawnController(
+  kubeconfig: string,
+  namespace: string,
+  metricsPort: number,
+  dashboardPort: number,
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'controller/src/main.ts'),
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      namespace,
+      '--leader-elect=false',
+      '--metrics-port',
+      String(metricsPort),
+      '--metrics-address',
+      '127.0.0.1',
+      '--dashboard-port',
+      String(dashboardPort),
+      '--log-level',
+      'warn',
+      // The demo's AnalysisTemplate is namespaced and its Prometheus runs on loopback.
+      '--analysis-allowed-hosts',
+      '127.0.0.1',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

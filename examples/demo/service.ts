@@ -27,14 +27,28 @@ export async function startDemoService(opts: ServiceOptions): Promise<{ url: str
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labelNames = ['version', 'track', 'code', 'variant'] as const;
-  const requests = new Counter({ name: 'demo_requests_total', help: 'Requests served, by version, track, status code and flag variant.', labelNames, registers: [registry] });
+  const requests = new Counter({
+    name: 'demo_requests_total',
+    help: 'Requests served, by version, track, status code and flag variant.',
+    labelNames,
+    registers: [registry],
+  });
   const duration = new Histogram({
-    name: 'demo_request_duration_seconds', help: 'Time to serve a request.', labelNames: ['version', 'track', 'variant'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry],
+    name: 'demo_request_duration_seconds',
+    help: 'Time to serve a request.',
+    labelNames: ['version', 'track', 'variant'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
   });
   let unleash: Unleash | undefined;
   if (opts.flag !== undefined) {
-    unleash = initialize({ url: opts.flag.url, appName: 'sluice-demo', refreshInterval: 2_000, disableMetrics: true, customHeaders: { Authorization: opts.flag.token } });
+    unleash = initialize({
+      url: opts.flag.url,
+      appName: 'sluice-demo',
+      refreshInterval: 2_000,
+      disableMetrics: true,
+      customHeaders: { Authorization: opts.flag.token },
+    });
     unleash.on('error', () => undefined); // an unreachable Unleash means the flag reads off; the service keeps serving
   }
 
@@ -42,7 +56,8 @@ export async function startDemoService(opts: ServiceOptions): Promise<{ url: str
   app.get('/', async (req, reply) => {
     const started = performance.now();
     const userId = (req.headers['x-user-id'] as string | undefined) ?? String(Math.floor(random() * 1e6));
-    const variant = opts.flag === undefined ? 'none' : unleash?.isEnabled(opts.flag.name, { userId }) === true ? 'on' : 'off';
+    const variant =
+      opts.flag === undefined ? 'none' : unleash?.isEnabled(opts.flag.name, { userId }) === true ? 'on' : 'off';
     // Exponential-ish latency around the mean, so the latency judge has a distribution to compare.
     const delay = opts.latencyMs <= 0 ? 0 : -opts.latencyMs * Math.log(1 - random() * 0.999);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -52,7 +67,9 @@ export async function startDemoService(opts: ServiceOptions): Promise<{ url: str
     duration.observe({ version: opts.version, track: opts.track, variant }, (performance.now() - started) / 1000);
     return reply.code(code).send({ version: opts.version, ok: !failed });
   });
-  app.get('/metrics', async (_req, reply) => reply.header('Content-Type', registry.contentType).send(await registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('Content-Type', registry.contentType).send(await registry.metrics()),
+  );
   app.get('/healthz', () => 'ok');
   await app.listen({ host: '127.0.0.1', port: opts.port });
   const address = app.server.address();

@@ -37,6 +37,10 @@ export class Timeline {
       setTimeout(() => void tick(), 250);
     };
     void tick();
-    return { stop: () => { stopped = true; } };
+    return {
+      stop: () => {
+        stopped = true;
+      },
+    };
   }
 }

@@ -25,13 +25,54 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-function signed(dir: string, name: string, subject: string, ext: string, cert: ClusterCerts['caCert'], key: string): ClientCert {
+function signed(
+  dir: string,
+  name: string,
+  subject: string,
+  ext: string,
+  cert: ClusterCerts['caCert'],
+  key: string,
+): ClientCert {
   const out = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   const extFile = join(dir, `${name}.ext`);
   writeFileSync(extFile, ext);
-  openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', out.key, '-subj', subject, '-out', join(dir, `${name}.csr`)], dir);
-  openssl(['x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', cert, '-CAkey', key, '-CAcreateserial',
-    '-days', '3650', '-sha256', '-extfile', extFile, '-out', out.cert], dir);
+  openssl(
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      out.key,
+      '-subj',
+      subject,
+      '-out',
+      join(dir, `${name}.csr`),
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      join(dir, `${name}.csr`),
+      '-CA',
+      cert,
+      '-CAkey',
+      key,
+      '-CAcreateserial',
+      '-days',
+      '3650',
+      '-sha256',
+      '-extfile',
+      extFile,
+      '-out',
+      out.cert,
+    ],
+    dir,
+  );
   return out;
 }
 
@@ -40,9 +81,12 @@ export function ensureCerts(dir: string): ClusterCerts {
   mkdirSync(dir, { recursive: true });
   const p = (f: string) => join(dir, f);
   const certs: ClusterCerts = {
-    caCert: p('ca.crt'), caKey: p('ca.key'),
-    servingCert: p('apiserver.crt'), servingKey: p('apiserver.key'),
-    saKey: p('sa.key'), saPub: p('sa.pub'),
+    caCert: p('ca.crt'),
+    caKey: p('ca.key'),
+    servingCert: p('apiserver.crt'),
+    servingKey: p('apiserver.key'),
+    saKey: p('sa.key'),
+    saPub: p('sa.pub'),
     clients: {
       admin: { cert: p('admin.crt'), key: p('admin.key') },
       controllerManager: { cert: p('kube-controller-manager.crt'), key: p('kube-controller-manager.key') },
@@ -52,11 +96,29 @@ export function ensureCerts(dir: string): ClusterCerts {
   };
   if (existsSync(certs.clients.kwok.cert)) return certs;
 
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', certs.caKey, '-out', certs.caCert,
-    '-days', '3650', '-subj', '/CN=sluice-local-ca'], dir);
-  const server = ['subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,',
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      certs.caKey,
+      '-out',
+      certs.caCert,
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=sluice-local-ca',
+    ],
+    dir,
+  );
+  const server = [
+    'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,',
     'DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n',
-    'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n'].join('');
+    'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
+  ].join('');
   signed(dir, 'apiserver', '/CN=kube-apiserver', server, certs.caCert, certs.caKey);
   const client = 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n';
   signed(dir, 'admin', '/O=system:masters/CN=sluice-admin', client, certs.caCert, certs.caKey);

@@ -18,7 +18,9 @@ async function main(argv: string[]): Promise<number> {
       }
       const started = Date.now();
       const cp = await up(nodes === undefined ? {} : { nodes });
-      console.error(`control plane ready at ${cp.server} in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${cp.logDir}`);
+      console.error(
+        `control plane ready at ${cp.server} in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${cp.logDir}`,
+      );
       console.error(`use it with: export KUBECONFIG=${cp.kubeconfig}`);
       console.log(cp.kubeconfig);
       return 0;

@@ -77,11 +77,19 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
 
   const r = resolved(opts);
   for (const b of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']) {
-    if (!existsSync(join(bin, b))) throw new Error(`${join(bin, b)} is missing: run bash test/setup/ensure-deps.sh to build it`);
+    if (!existsSync(join(bin, b)))
+      throw new Error(`${join(bin, b)} is missing: run bash test/setup/ensure-deps.sh to build it`);
   }
   mkdirSync(r.logDir, { recursive: true });
   const certs = ensureCerts(join(r.dir, 'pki'));
-  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = (await freePorts(6)) as [number, number, number, number, number, number];
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const cp: ControlPlane = {
     dir: r.dir,
     server: `https://127.0.0.1:${apiserver}`,
@@ -91,7 +99,13 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
   };
   const kc = (name: string) => join(r.dir, `${name}.kubeconfig`);
   writeKubeconfig(kc('admin'), cp.server, certs.caCert, 'sluice-admin', certs.clients.admin);
-  writeKubeconfig(kc('kube-controller-manager'), cp.server, certs.caCert, 'kube-controller-manager', certs.clients.controllerManager);
+  writeKubeconfig(
+    kc('kube-controller-manager'),
+    cp.server,
+    certs.caCert,
+    'kube-controller-manager',
+    certs.clients.controllerManager,
+  );
   writeKubeconfig(kc('kube-scheduler'), cp.server, certs.caCert, 'kube-scheduler', certs.clients.scheduler);
   writeKubeconfig(kc('kwok'), cp.server, certs.caCert, 'kwok', certs.clients.kwok);
   if (r.kubeconfig !== kc('admin')) {
@@ -101,40 +115,82 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
   writeFileSync(r.stateFile, JSON.stringify(cp, null, 2));
 
   const start = (name: Component, args: string[]) =>
-    startProcess({ name, command: join(bin, name), args, logFile: join(r.logDir, `${name}.log`), pidFile: r.pidFile(name) } satisfies ProcessSpec);
+    startProcess({
+      name,
+      command: join(bin, name),
+      args,
+      logFile: join(r.logDir, `${name}.log`),
+      pidFile: r.pidFile(name),
+    } satisfies ProcessSpec);
   const ensureAlive = (name: Component) => {
     const rec = readPidFile(r.pidFile(name));
-    if (rec === undefined || !isAlive(rec.pid)) throw new GiveUp(`${name} exited; its log ends with:\n${tailLog(join(r.logDir, `${name}.log`))}`);
+    if (rec === undefined || !isAlive(rec.pid))
+      throw new GiveUp(`${name} exited; its log ends with:\n${tailLog(join(r.logDir, `${name}.log`))}`);
   };
 
   try {
     rmSync(join(r.dir, 'etcd'), { recursive: true, force: true });
     start('etcd', etcdArgs(r.dir, etcdClient, etcdPeer));
-    await waitFor(async () => { ensureAlive('etcd'); return (await httpGet(`http://127.0.0.1:${etcdClient}/health`)).includes('"true"'); },
-      { timeoutMs: 30_000, what: 'etcd /health' });
+    await waitFor(
+      async () => {
+        ensureAlive('etcd');
+        return (await httpGet(`http://127.0.0.1:${etcdClient}/health`)).includes('"true"');
+      },
+      { timeoutMs: 30_000, what: 'etcd /health' },
+    );
 
     start('kube-apiserver', apiserverArgs(certs, etcdClient, apiserver));
-    await waitFor(async () => { ensureAlive('kube-apiserver'); return apiserverReady(cp); }, { timeoutMs: 90_000, what: 'kube-apiserver /readyz' });
+    await waitFor(
+      async () => {
+        ensureAlive('kube-apiserver');
+        return apiserverReady(cp);
+      },
+      { timeoutMs: 90_000, what: 'kube-apiserver /readyz' },
+    );
 
     installCrds(cp, join(bin, 'gateway-api-crds.yaml'));
 
     start('kube-controller-manager', controllerManagerArgs(certs, kc('kube-controller-manager'), controllerManager));
     start('kube-scheduler', schedulerArgs(kc('kube-scheduler'), scheduler));
-    start('kwok', ['--kubeconfig', kc('kwok'), '--config', join(bin, 'kwok-stages.yaml'),
-      '--manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=fake', '--cidr', '10.244.0.1/16',
-      '--node-ip', '127.0.0.1', '--node-lease-duration-seconds', '40', '--server-address', `127.0.0.1:${kwok}`]);
+    start('kwok', [
+      '--kubeconfig',
+      kc('kwok'),
+      '--config',
+      join(bin, 'kwok-stages.yaml'),
+      '--manage-nodes-with-annotation-selector',
+      'kwok.x-k8s.io/node=fake',
+      '--cidr',
+      '10.244.0.1/16',
+      '--node-ip',
+      '127.0.0.1',
+      '--node-lease-duration-seconds',
+      '40',
+      '--server-address',
+      `127.0.0.1:${kwok}`,
+    ]);
 
     const core = adminConfig(cp).makeApiClient(CoreV1Api);
     for (let i = 0; i < r.nodes; i++) await core.createNode({ body: fakeNode(`kwok-node-${i}`) });
-    await waitFor(async () => {
-      for (const c of components) ensureAlive(c);
-      const nodes = await core.listNode();
-      const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      return ready.length === r.nodes;
-    }, { timeoutMs: 60_000, what: `${r.nodes} kwok nodes Ready` });
+    await waitFor(
+      async () => {
+        for (const c of components) ensureAlive(c);
+        const nodes = await core.listNode();
+        const ready = nodes.items.filter((n) =>
+          n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+        return ready.length === r.nodes;
+      },
+      { timeoutMs: 60_000, what: `${r.nodes} kwok nodes Ready` },
+    );
     // Pods can be admitted only once kube-controller-manager has made the namespace's default ServiceAccount.
-    await waitFor(async () => { ensureAlive('kube-controller-manager'); await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' }); return true; },
-      { timeoutMs: 60_000, what: 'the default ServiceAccount (kube-controller-manager running)' });
+    await waitFor(
+      async () => {
+        ensureAlive('kube-controller-manager');
+        await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+        return true;
+      },
+      { timeoutMs: 60_000, what: 'the default ServiceAccount (kube-controller-manager running)' },
+    );
     return cp;
   } catch (err) {
     await down(opts);
@@ -164,45 +220,138 @@ export function adminConfig(cp: ControlPlane): KubeConfig {
  */
 export function installCrds(cp: ControlPlane, file: string): void {
   const kubectl = join(clusterBinDir(), 'kubectl');
-  execFileSync(kubectl, ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager=sluice-local-cluster', '-f', file],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  execFileSync(kubectl, ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', '--timeout=30s', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    kubectl,
+    [
+      '--kubeconfig',
+      cp.kubeconfig,
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=sluice-local-cluster',
+      '-f',
+      file,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  execFileSync(
+    kubectl,
+    ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', '--timeout=30s', '-f', file],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 }
 
 function etcdArgs(dir: string, client: number, peer: number): string[] {
-  return ['--name', 'local', '--data-dir', join(dir, 'etcd'),
-    '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `local=http://127.0.0.1:${peer}`,
+  return [
+    '--name',
+    'local',
+    '--data-dir',
+    join(dir, 'etcd'),
+    '--listen-client-urls',
+    `http://127.0.0.1:${client}`,
+    '--advertise-client-urls',
+    `http://127.0.0.1:${client}`,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peer}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peer}`,
+    '--initial-cluster',
+    `local=http://127.0.0.1:${peer}`,
     // A throwaway test store: fsync buys durability nobody needs here and costs seconds per test on slow disks.
-    '--unsafe-no-fsync', '--quota-backend-bytes', String(4 * 1024 ** 3), '--log-level', 'warn'];
+    '--unsafe-no-fsync',
+    '--quota-backend-bytes',
+    String(4 * 1024 ** 3),
+    '--log-level',
+    'warn',
+  ];
 }
 
 function apiserverArgs(c: ClusterCerts, etcd: number, port: number): string[] {
-  return ['--etcd-servers', `http://127.0.0.1:${etcd}`,
-    '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(port),
-    '--tls-cert-file', c.servingCert, '--tls-private-key-file', c.servingKey, '--client-ca-file', c.caCert,
-    '--service-account-key-file', c.saPub, '--service-account-signing-key-file', c.saKey,
-    '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
-    '--service-cluster-ip-range', '10.96.0.0/16', '--authorization-mode', 'Node,RBAC',
+  return [
+    '--etcd-servers',
+    `http://127.0.0.1:${etcd}`,
+    '--bind-address',
+    '127.0.0.1',
+    '--advertise-address',
+    '127.0.0.1',
+    '--secure-port',
+    String(port),
+    '--tls-cert-file',
+    c.servingCert,
+    '--tls-private-key-file',
+    c.servingKey,
+    '--client-ca-file',
+    c.caCert,
+    '--service-account-key-file',
+    c.saPub,
+    '--service-account-signing-key-file',
+    c.saKey,
+    '--service-account-issuer',
+    'https://kubernetes.default.svc.cluster.local',
+    '--service-cluster-ip-range',
+    '10.96.0.0/16',
+    '--authorization-mode',
+    'Node,RBAC',
     '--allow-privileged=true',
     // The apiserver will not publish a loopback address as the kubernetes Service's endpoint; nothing in-cluster needs it.
     '--endpoint-reconciler-type=none',
-    '--profiling=false', '--v', '1'];
+    '--profiling=false',
+    '--v',
+    '1',
+  ];
 }
 
 function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port: number): string[] {
-  return ['--kubeconfig', kubeconfig, '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig,
-    '--bind-address', '127.0.0.1', '--secure-port', String(port), '--leader-elect=false',
-    '--service-account-private-key-file', c.saKey, '--root-ca-file', c.caCert, '--use-service-account-credentials',
-    '--cluster-signing-cert-file', c.caCert, '--cluster-signing-key-file', c.caKey,
-    '--concurrent-deployment-syncs', '10', '--concurrent-replicaset-syncs', '10',
-    '--kube-api-qps', '200', '--kube-api-burst', '400', '--v', '1'];
+  return [
+    '--kubeconfig',
+    kubeconfig,
+    '--authentication-kubeconfig',
+    kubeconfig,
+    '--authorization-kubeconfig',
+    kubeconfig,
+    '--bind-address',
+    '127.0.0.1',
+    '--secure-port',
+    String(port),
+    '--leader-elect=false',
+    '--service-account-private-key-file',
+    c.saKey,
+    '--root-ca-file',
+    c.caCert,
+    '--use-service-account-credentials',
+    '--cluster-signing-cert-file',
+    c.caCert,
+    '--cluster-signing-key-file',
+    c.caKey,
+    '--concurrent-deployment-syncs',
+    '10',
+    '--concurrent-replicaset-syncs',
+    '10',
+    '--kube-api-qps',
+    '200',
+    '--kube-api-burst',
+    '400',
+    '--v',
+    '1',
+  ];
 }
 
 function schedulerArgs(kubeconfig: string, port: number): string[] {
-  return ['--kubeconfig', kubeconfig, '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig,
-    '--bind-address', '127.0.0.1', '--secure-port', String(port), '--leader-elect=false', '--v', '1'];
+  return [
+    '--kubeconfig',
+    kubeconfig,
+    '--authentication-kubeconfig',
+    kubeconfig,
+    '--authorization-kubeconfig',
+    kubeconfig,
+    '--bind-address',
+    '127.0.0.1',
+    '--secure-port',
+    String(port),
+    '--leader-elect=false',
+    '--v',
+    '1',
+  ];
 }
 
 function fakeNode(name: string) {
@@ -210,7 +359,12 @@ function fakeNode(name: string) {
     metadata: {
       name,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
     },
     status: {
       allocatable: { cpu: '64', memory: '256Gi', pods: '2000' },
@@ -231,15 +385,21 @@ async function apiserverReady(cp: ControlPlane): Promise<boolean> {
 function adminGet(cp: ControlPlane, path: string): Promise<string> {
   const pki = join(cp.dir, 'pki');
   return new Promise((resolve, reject) => {
-    const req = request(`${cp.server}${path}`, {
-      ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'admin.crt')), key: readFileSync(join(pki, 'admin.key')),
-      timeout: 5_000,
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(body));
-    });
+    const req = request(
+      `${cp.server}${path}`,
+      {
+        ca: readFileSync(join(pki, 'ca.crt')),
+        cert: readFileSync(join(pki, 'admin.crt')),
+        key: readFileSync(join(pki, 'admin.key')),
+        timeout: 5_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(body));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
     req.end();

@@ -11,7 +11,15 @@ import type { RolloutSpec } from '../../controller/src/api/types.ts';
 import { isForbidden, isInvalid } from '../../controller/src/kube/apiErrors.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { clients, createApp, getRollout, requestAction, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  clients,
+  createApp,
+  getRollout,
+  requestAction,
+  routeCanaryWeight,
+  setImage,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -36,7 +44,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
   hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
   // One controller for both teams, as a platform runs it: every namespace, Rollouts labelled with its instance id.
-  controller = await startController({ namespace: teamA.name, allNamespaces: true, extraArgs: ['--leader-elect=false', `--instance-id=${instanceId}`] });
+  controller = await startController({
+    namespace: teamA.name,
+    allNamespaces: true,
+    extraArgs: ['--leader-elect=false', `--instance-id=${instanceId}`],
+  });
 });
 afterAll(async () => {
   await controller?.stop();
@@ -44,12 +56,33 @@ afterAll(async () => {
   hanging?.close();
 });
 
-function template(namespace: string, name: string, provider: { address: string; query: string; timeout: string }, failureCondition = 'result >= 0.5') {
+function template(
+  namespace: string,
+  name: string,
+  provider: { address: string; query: string; timeout: string },
+  failureCondition = 'result >= 0.5',
+) {
   return clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev', version: 'v1alpha1', plural: 'analysistemplates', namespace,
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace,
     body: {
-      apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name },
-      spec: { metrics: [{ name: 'probe', interval: '1s', count: 1, successCondition: 'result < 0.5', failureCondition, provider: { prometheus: provider } }] },
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name },
+      spec: {
+        metrics: [
+          {
+            name: 'probe',
+            interval: '1s',
+            count: 1,
+            successCondition: 'result < 0.5',
+            failureCondition,
+            provider: { prometheus: provider },
+          },
+        ],
+      },
     },
   });
 }
@@ -58,27 +91,53 @@ function template(namespace: string, name: string, provider: { address: string; 
 async function release(namespace: string, name: string, templateName: string): Promise<void> {
   await createApp(namespace, name, { replicas: 2, route: true });
   const spec: RolloutSpec = {
-    workloadRef: { name }, service: { port: 80 }, trafficRouting: { gatewayAPI: { httpRoute: name } },
-    strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName }] } }, { pause: {} }], abortScaleDownDelaySeconds: 30 } },
+    workloadRef: { name },
+    service: { port: 80 },
+    trafficRouting: { gatewayAPI: { httpRoute: name } },
+    strategy: {
+      canary: {
+        steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName }] } }, { pause: {} }],
+        abortScaleDownDelaySeconds: 30,
+      },
+    },
   };
   await clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace,
-    body: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name, labels: { 'sluice.dev/instance-id': instanceId } }, spec },
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'rollouts',
+    namespace,
+    body: {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name, labels: { 'sluice.dev/instance-id': instanceId } },
+      spec,
+    },
   });
   await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
   await setImage(namespace, name, 'example.invalid/app:v2');
 }
 
 const atAnalysis = (namespace: string, name: string) =>
-  waitForRollout(namespace, name, 'at the analysis step, measuring', (r) => r.status?.currentStepIndex === 1 && r.status.analysis?.runs.some((x) => x.name === 'step-1') === true);
+  waitForRollout(
+    namespace,
+    name,
+    'at the analysis step, measuring',
+    (r) => r.status?.currentStepIndex === 1 && r.status.analysis?.runs.some((x) => x.name === 'step-1') === true,
+  );
 
 /** From a new image to all traffic back on stable, for a Rollout whose analysis fails at once (the real Prometheus). */
 async function timeToRollback(name: string): Promise<number> {
   const started = Date.now();
   await release(teamB.name, name, 'fails');
-  await waitFor(async () => (await getRollout(teamB.name, name)).status?.abort === true && (await routeCanaryWeight(teamB.name, name)) === 0, {
-    timeoutMs: 90_000, intervalMs: 50, what: `${name} rolled back`,
-  });
+  await waitFor(
+    async () =>
+      (await getRollout(teamB.name, name)).status?.abort === true && (await routeCanaryWeight(teamB.name, name)) === 0,
+    {
+      timeoutMs: 90_000,
+      intervalMs: 50,
+      what: `${name} rolled back`,
+    },
+  );
   return Date.now() - started;
 }
 
@@ -92,7 +151,11 @@ describe('given a Rollout whose analysis provider never answers', () => {
 
     const requested = Date.now();
     await requestAction(teamA.name, 'stuck', 'abort');
-    await waitFor(async () => (await routeCanaryWeight(teamA.name, 'stuck')) === 0, { timeoutMs: 30_000, intervalMs: 20, what: 'canary weight 0' });
+    await waitFor(async () => (await routeCanaryWeight(teamA.name, 'stuck')) === 0, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      what: 'canary weight 0',
+    });
     const ms = Date.now() - requested;
     const stillWaiting = sockets.size;
     console.log(`[abort story] abort requested -> HTTPRoute canary weight 0 in ${ms} ms while the provider hangs`);
@@ -106,14 +169,16 @@ describe('given a Rollout whose analysis provider never answers', () => {
 });
 
 describe('given four Rollouts of team A stuck on a provider that never answers', () => {
-  it('when team B\'s canary fails its analysis, B is rolled back as fast as with nobody else around', async () => {
+  it("when team B's canary fails its analysis, B is rolled back as fast as with nobody else around", async () => {
     await template(teamB.name, 'fails', { address: prometheus!.url, query: 'vector(1)', timeout: '5s' });
     const alone = await timeToRollback('alone');
 
     for (const i of [1, 2, 3, 4]) await release(teamA.name, `hog-${i}`, 'hangs');
     for (const i of [1, 2, 3, 4]) await atAnalysis(teamA.name, `hog-${i}`);
     const crowded = await timeToRollback('crowded');
-    console.log(`[fairness story] team B rollback: ${alone} ms alone, ${crowded} ms beside four hanging analyses of team A`);
+    console.log(
+      `[fairness story] team B rollback: ${alone} ms alone, ${crowded} ms beside four hanging analyses of team A`,
+    );
     // Pod start-up through kwok varies by a second or two on a loaded machine; a worker held by a hanging
     // measurement would cost the 30 s timeout.
     expect(crowded).toBeLessThan(alone + 5_000);
@@ -137,44 +202,86 @@ describe('given an API server that refuses every change to the HTTPRoute', () =>
         spec: {
           failurePolicy: 'Fail',
           matchConstraints: {
-            resourceRules: [{ apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['*'], operations: ['UPDATE'], resources: ['httproutes'] }],
+            resourceRules: [
+              {
+                apiGroups: ['gateway.networking.k8s.io'],
+                apiVersions: ['*'],
+                operations: ['UPDATE'],
+                resources: ['httproutes'],
+              },
+            ],
             namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': teamB.name } },
           },
           validations: [{ expression: 'false', message: 'route changes are frozen for this story' }],
         },
       },
     });
-    await admission.createValidatingAdmissionPolicyBinding({ body: { metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } } });
+    await admission.createValidatingAdmissionPolicyBinding({
+      body: { metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } },
+    });
     try {
       // The API server enforces a new policy a moment after it is created: wait until a dry-run write is refused.
       const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
-      await waitFor(async () => {
-        try {
-          await clients().custom.patchNamespacedCustomObject({
-            group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', namespace: teamB.name, name: 'frozen', dryRun: 'All',
-            body: [{ op: 'add', path: '/metadata/labels', value: { probe: String(Date.now()) } }],
-          }, jsonPatch);
-          return false;
-        } catch (err) {
-          return isInvalid(err) || isForbidden(err);
-        }
-      }, { timeoutMs: 20_000, intervalMs: 200, what: 'the admission policy to refuse route updates' });
+      await waitFor(
+        async () => {
+          try {
+            await clients().custom.patchNamespacedCustomObject(
+              {
+                group: 'gateway.networking.k8s.io',
+                version: 'v1',
+                plural: 'httproutes',
+                namespace: teamB.name,
+                name: 'frozen',
+                dryRun: 'All',
+                body: [{ op: 'add', path: '/metadata/labels', value: { probe: String(Date.now()) } }],
+              },
+              jsonPatch,
+            );
+            return false;
+          } catch (err) {
+            return isInvalid(err) || isForbidden(err);
+          }
+        },
+        { timeoutMs: 20_000, intervalMs: 200, what: 'the admission policy to refuse route updates' },
+      );
 
       await requestAction(teamB.name, 'frozen', 'abort');
       // Recorded in status, and the request taken off the Rollout, while the route still refuses every write.
-      await waitForRollout(teamB.name, 'frozen', 'the abort recorded and the request removed', (r) =>
-        r.status?.abort === true && r.metadata.annotations?.['sluice.dev/action'] === undefined, 5_000);
-      const failing = await waitForRollout(teamB.name, 'frozen', 'the refused write reported', (r) =>
-        r.status?.conditions?.some((c) => c.type === 'WriteFailed' && c.status === 'True') === true, 15_000);
-      expect(failing.status?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toMatch(/could not set the canary weight to 0%: HTTP (422|403).*frozen for this story/);
+      await waitForRollout(
+        teamB.name,
+        'frozen',
+        'the abort recorded and the request removed',
+        (r) => r.status?.abort === true && r.metadata.annotations?.['sluice.dev/action'] === undefined,
+        5_000,
+      );
+      const failing = await waitForRollout(
+        teamB.name,
+        'frozen',
+        'the refused write reported',
+        (r) => r.status?.conditions?.some((c) => c.type === 'WriteFailed' && c.status === 'True') === true,
+        15_000,
+      );
+      expect(failing.status?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toMatch(
+        /could not set the canary weight to 0%: HTTP (422|403).*frozen for this story/,
+      );
       expect(await routeCanaryWeight(teamB.name, 'frozen')).toBe(20);
     } finally {
       await admission.deleteValidatingAdmissionPolicyBinding({ name: policy }).catch(() => undefined);
       await admission.deleteValidatingAdmissionPolicy({ name: policy }).catch(() => undefined);
     }
     // The same abort, never dropped, carried out once the route can be written (within the retry backoff).
-    await waitFor(async () => (await routeCanaryWeight(teamB.name, 'frozen')) === 0, { timeoutMs: 60_000, intervalMs: 200, what: 'canary weight 0 after the policy is gone' });
-    const done = await waitForRollout(teamB.name, 'frozen', 'WriteFailed cleared', (r) => !(r.status?.conditions ?? []).some((c) => c.type === 'WriteFailed'), 15_000);
+    await waitFor(async () => (await routeCanaryWeight(teamB.name, 'frozen')) === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: 'canary weight 0 after the policy is gone',
+    });
+    const done = await waitForRollout(
+      teamB.name,
+      'frozen',
+      'WriteFailed cleared',
+      (r) => !(r.status?.conditions ?? []).some((c) => c.type === 'WriteFailed'),
+      15_000,
+    );
     expect(done.status?.abort).toBe(true);
     expect(done.status?.phase).toBe('Degraded');
   });

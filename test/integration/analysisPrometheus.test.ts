@@ -7,9 +7,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AnalysisRunStatus, AnalysisTemplateSpec, Measurement, Metric, Rollout } from '../../controller/src/api/types.ts';
+import type {
+  AnalysisRunStatus,
+  AnalysisTemplateSpec,
+  Measurement,
+  Metric,
+  Rollout,
+} from '../../controller/src/api/types.ts';
 import { renderQuery } from '../../controller/src/analysis/args.ts';
-import { evaluateAnalysis, type ActiveAnalysis, type AnalysisDeps, type AnalysisOutcome } from '../../controller/src/analysis/engine.ts';
+import {
+  evaluateAnalysis,
+  type ActiveAnalysis,
+  type AnalysisDeps,
+  type AnalysisOutcome,
+} from '../../controller/src/analysis/engine.ts';
 import { measureInBackground } from '../../controller/src/analysis/measureTask.ts';
 import { PrometheusProvider } from '../../controller/src/analysis/prometheus.ts';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
@@ -21,14 +32,20 @@ const info = inject('prometheus');
 const job = 'analysis-traffic';
 const children: ChildProcess[] = [];
 // The test's templates are namespaced and its Prometheus is on loopback: allow it, as an admin would.
-const provider = new PrometheusProvider({ userAgent: 'sluice-test', allowedHosts: [{ host: '127.0.0.1', port: undefined }] });
+const provider = new PrometheusProvider({
+  userAgent: 'sluice-test',
+  allowedHosts: [{ host: '127.0.0.1', port: undefined }],
+});
 let address = '';
 
 const rollout: Rollout = {
   apiVersion: 'sluice.dev/v1alpha1',
   kind: 'Rollout',
   metadata: { name: 'checkout', namespace: 'shop' },
-  spec: { workloadRef: { name: 'checkout' }, strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 't' }] } }] } } },
+  spec: {
+    workloadRef: { name: 'checkout' },
+    strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 't' }] } }] } },
+  },
 };
 
 /** Each service is one scenario; both tracks of it are served by the same exporter process. */
@@ -48,7 +65,13 @@ const errorRateQuery =
   ` / sum(rate(http_requests_total{job="${job}",service="{{args.service}}",track="canary"}[5s]))`;
 
 function errorRate(more: Partial<Metric> = {}): Metric {
-  return { name: 'error-rate', successCondition: 'result < 0.05', failureCondition: 'result >= 0.10', provider: { prometheus: { address, timeout: '10s', query: errorRateQuery } }, ...more };
+  return {
+    name: 'error-rate',
+    successCondition: 'result < 0.05',
+    failureCondition: 'result >= 0.10',
+    provider: { prometheus: { address, timeout: '10s', query: errorRateQuery } },
+    ...more,
+  };
 }
 
 function latencyVsStable(): Metric {
@@ -66,24 +89,41 @@ function latencyVsStable(): Metric {
 }
 
 /** One analysis step over a template with these metrics, for `service`; returns the engine's outcome. */
-async function analyse(metrics: Metric[], service: string, opts: { now?: Date; runs?: AnalysisRunStatus[]; clock?: () => Date } = {}): Promise<AnalysisOutcome> {
+async function analyse(
+  metrics: Metric[],
+  service: string,
+  opts: { now?: Date; runs?: AnalysisRunStatus[]; clock?: () => Date } = {},
+): Promise<AnalysisOutcome> {
   const spec: AnalysisTemplateSpec = { args: [{ name: 'service' }], metrics };
   const measured = new Map<string, Measurement>();
   const deps: AnalysisDeps = {
-    templates: { analysisTemplate: (ns, name) => (ns === 'shop' && name === 't' ? spec : undefined), clusterAnalysisTemplate: () => undefined },
+    templates: {
+      analysisTemplate: (ns, name) => (ns === 'shop' && name === 't' ? spec : undefined),
+      clusterAnalysisTemplate: () => undefined,
+    },
     measurement: (id) => measured.get(id),
   };
   const active: ActiveAnalysis = {
     name: 'step-0',
     stepIndex: 0,
     revision: 'rev1',
-    analysis: { field: 'spec.strategy.canary.steps[0].analysis', templates: [{ templateName: 't', clusterScope: false }], args: [{ name: 'service', value: service }] },
+    analysis: {
+      field: 'spec.strategy.canary.steps[0].analysis',
+      templates: [{ templateName: 't', clusterScope: false }],
+      args: [{ name: 'service', value: service }],
+    },
   };
   // The reconcile that finds the measurements due, the background taking them, and the reconcile that folds them in.
   const input = { rollout, now: opts.now ?? new Date(), runs: opts.runs ?? [], active: [active] };
   const first = evaluateAnalysis(input, deps);
-  const taskDeps = { provider, readSecrets: () => Promise.resolve(() => undefined), clock: opts.clock ?? (() => new Date()) };
-  await Promise.all(first.due.map(async (due) => measured.set(due.id, await measureInBackground(due, rollout, taskDeps))));
+  const taskDeps = {
+    provider,
+    readSecrets: () => Promise.resolve(() => undefined),
+    clock: opts.clock ?? (() => new Date()),
+  };
+  await Promise.all(
+    first.due.map(async (due) => measured.set(due.id, await measureInBackground(due, rollout, taskDeps))),
+  );
   return evaluateAnalysis({ ...input, runs: first.runs }, deps);
 }
 
@@ -99,10 +139,15 @@ beforeAll(async () => {
   children.push(child);
   prom.setTargets(job, [`127.0.0.1:${port}`]);
   // rate() over 5s needs a few scrapes of the counters.
-  await waitFor(async () => (await prom.query(`sum(rate(http_requests_total{job="${job}",service="failing",track="canary"}[5s])) > 0`)).length > 0, {
-    timeoutMs: 60_000,
-    what: 'the traffic exporter in Prometheus',
-  });
+  await waitFor(
+    async () =>
+      (await prom.query(`sum(rate(http_requests_total{job="${job}",service="failing",track="canary"}[5s])) > 0`))
+        .length > 0,
+    {
+      timeoutMs: 60_000,
+      what: 'the traffic exporter in Prometheus',
+    },
+  );
 });
 
 afterAll(() => children.forEach((c) => c.kill('SIGTERM')));
@@ -112,7 +157,9 @@ describe('an error-rate metric on real traffic', () => {
     const out = await analyse([errorRate()], 'failing');
     const verdict = out.verdicts.get('step-0')!;
     expect(verdict.kind).toBe('failed');
-    expect(verdict.message).toMatch(/^metric error-rate failed: measured 0\.\d+ \(failureCondition result >= 0\.10\) 1 time, failureLimit 0$/);
+    expect(verdict.message).toMatch(
+      /^metric error-rate failed: measured 0\.\d+ \(failureCondition result >= 0\.10\) 1 time, failureLimit 0$/,
+    );
     const measured = Number(out.runs[0]!.metrics[0]!.measurements[0]!.value);
     expect(measured).toBeGreaterThan(0.25);
     expect(measured).toBeLessThan(0.35);
@@ -133,7 +180,8 @@ describe('no data is never a pass', () => {
     const out = await analyse([permissive()], 'no-such-service');
     expect(out.verdicts.get('step-0')).toEqual({
       kind: 'inconclusive',
-      message: 'metric error-rate inconclusive: measured no data (the query returned no data; no data is never a pass) 1 time, inconclusiveLimit 0',
+      message:
+        'metric error-rate inconclusive: measured no data (the query returned no data; no data is never a pass) 1 time, inconclusiveLimit 0',
     });
   });
 
@@ -147,7 +195,12 @@ describe('no data is never a pass', () => {
     const metric: Metric = {
       name: 'p90',
       successCondition: 'result < 1',
-      provider: { prometheus: { address, query: `histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{job="${job}",service="{{args.service}}",track="canary"}[5s])))` } },
+      provider: {
+        prometheus: {
+          address,
+          query: `histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{job="${job}",service="{{args.service}}",track="canary"}[5s])))`,
+        },
+      },
     };
     const out = await analyse([metric], 'idle');
     expect(out.runs[0]!.metrics[0]!.measurements[0]).toMatchObject({ phase: 'Inconclusive', value: 'NaN' });
@@ -158,7 +211,11 @@ describe('Prometheus unreachable', () => {
   it('records Error measurements and fails the metric after consecutiveErrorLimit, saying why', async () => {
     const closed = await freePort();
     const down = `http://127.0.0.1:${closed}`;
-    const metric = errorRate({ interval: '1s', consecutiveErrorLimit: 2, provider: { prometheus: { address: down, query: errorRateQuery } } });
+    const metric = errorRate({
+      interval: '1s',
+      consecutiveErrorLimit: 2,
+      provider: { prometheus: { address: down, query: errorRateQuery } },
+    });
     const start = Date.now();
     let runs: AnalysisRunStatus[] = [];
     let out: AnalysisOutcome | undefined;
@@ -169,7 +226,10 @@ describe('Prometheus unreachable', () => {
       runs = out.runs;
       const result = runs[0]!.metrics[0]!;
       expect(result).toMatchObject({ count: i + 1, errors: i + 1, consecutiveErrors: i + 1, successful: 0 });
-      expect(result.measurements.at(-1)).toMatchObject({ phase: 'Error', message: `Prometheus at ${down} was unreachable: connect ECONNREFUSED 127.0.0.1:${closed}` });
+      expect(result.measurements.at(-1)).toMatchObject({
+        phase: 'Error',
+        message: `Prometheus at ${down} was unreachable: connect ECONNREFUSED 127.0.0.1:${closed}`,
+      });
       expect(out.verdicts.get('step-0')?.kind).toBe(i < 2 ? 'running' : 'failed');
     }
     expect(out!.verdicts.get('step-0')?.message).toBe(
@@ -179,29 +239,44 @@ describe('Prometheus unreachable', () => {
   });
 
   it('reports a query Prometheus refuses, in its own words', async () => {
-    const metric = errorRate({ provider: { prometheus: { address, query: 'sum(rate(http_requests_total{service="{{args.service}}"}))' } } });
+    const metric = errorRate({
+      provider: { prometheus: { address, query: 'sum(rate(http_requests_total{service="{{args.service}}"}))' } },
+    });
     const out = await analyse([metric], 'failing');
-    expect(out.runs[0]!.metrics[0]!.measurements[0]).toMatchObject({ phase: 'Error', message: expect.stringMatching(/^Prometheus at .* refused the query \(bad_data\): .*parse error/) as string });
+    expect(out.runs[0]!.metrics[0]!.measurements[0]).toMatchObject({
+      phase: 'Error',
+      message: expect.stringMatching(/^Prometheus at .* refused the query \(bad_data\): .*parse error/) as string,
+    });
   });
 });
 
 describe('the statistical judge through Prometheus', () => {
   beforeAll(async () => {
     // The judge needs the lookback (20s at 1s steps, plus the 5s rate window) filled on both tracks.
-    const q = (track: string) => `sum(rate(http_request_duration_seconds_count{job="${job}",service="slow",track="${track}"}[5s]))`;
+    const q = (track: string) =>
+      `sum(rate(http_request_duration_seconds_count{job="${job}",service="slow",track="${track}"}[5s]))`;
     await waitFor(
       async () => {
         const end = new Date();
         const counts = await Promise.all(
           ['canary', 'stable'].map(async (track) => {
-            const r = await provider.queryRange(address, q(track), { start: new Date(end.getTime() - 20_000), end, stepMs: 1000, timeoutMs: 5000 });
+            const r = await provider.queryRange(address, q(track), {
+              start: new Date(end.getTime() - 20_000),
+              end,
+              stepMs: 1000,
+              timeoutMs: 5000,
+            });
             return r.kind === 'matrix' ? r.series.flat().filter((v) => v > 0).length : 0;
           }),
         );
         // 21 steps in the window; a few may lack data when a scrape is late on a busy machine (the judge drops them).
         return counts.every((c) => c >= 16);
       },
-      { timeoutMs: 90_000, intervalMs: 1000, what: 'at least 16 of the last 21 seconds of latency samples on both tracks' },
+      {
+        timeoutMs: 90_000,
+        intervalMs: 1000,
+        what: 'at least 16 of the last 21 seconds of latency samples on both tracks',
+      },
     );
   }, 120_000);
 
@@ -209,7 +284,9 @@ describe('the statistical judge through Prometheus', () => {
     const out = await analyse([latencyVsStable()], 'slow');
     const verdict = out.verdicts.get('step-0')!;
     expect(verdict.kind).toBe('failed');
-    expect(verdict.message).toMatch(/^metric latency failed: measured High \(ratio 1\.\d+, p=.*\) \(canary latency is [23]\d% higher than stable \(U=.*\); allowed up to \+10%\) 1 time, failureLimit 0$/);
+    expect(verdict.message).toMatch(
+      /^metric latency failed: measured High \(ratio 1\.\d+, p=.*\) \(canary latency is [23]\d% higher than stable \(U=.*\); allowed up to \+10%\) 1 time, failureLimit 0$/,
+    );
   });
 
   it('passes a canary with the same latency distribution', async () => {
@@ -223,29 +300,50 @@ describe('an injected argument cannot widen a query', () => {
   const template = `sum(http_requests_total{service="{{args.service}}",job="${job}"})`;
   const args = (value: string) => ({ values: new Map([['service', value]]), secrets: [] });
 
-  it.each(['"} or vector(1) or {"', `"} or vector(1) or {job="`])('%s returns what the un-widened query returns', async (value) => {
-    const prom = connectPrometheus(address, info!.targetsDir);
-    // The control: pasted in unescaped, the second value does widen the query to vector(1) in this Prometheus.
-    if (value.endsWith('job="')) {
-      const naive = await prom.query(template.replace('{{args.service}}', value));
-      expect(naive.map((s) => s.value[1])).toEqual(['1']);
-    }
-    const rendered = renderQuery(template, args(value));
-    const unwidened = await provider.query(address, renderQuery(template, args('no-such-service')), { timeoutMs: 10_000 });
-    expect(unwidened).toEqual({ kind: 'empty' });
-    expect(await provider.query(address, rendered, { timeoutMs: 10_000 })).toEqual(unwidened);
-
-    const out = await analyse([errorRate({ successCondition: 'result >= 0', failureCondition: undefined, provider: { prometheus: { address, query: template } } })], value);
-    expect(out.runs[0]!.metrics[0]!.measurements[0]).toMatchObject({ phase: 'Inconclusive', value: 'no data' });
-  });
-
-  it.each(['"} or vector(1) or {"', 'line\nbreak\r\ttab', 'back\\slash \\" quote', "it's", 'nul\x00 del\x7f esc\x1b', 'ünïcødé ✓ 🚀', '{{args.service}}'])(
-    'Prometheus reads the escaped value %j back exactly',
+  it.each(['"} or vector(1) or {"', `"} or vector(1) or {job="`])(
+    '%s returns what the un-widened query returns',
     async (value) => {
       const prom = connectPrometheus(address, info!.targetsDir);
-      // label_replace writes the string literal into a label: what Prometheus parsed is what comes back.
-      const [sample] = await prom.query(renderQuery('label_replace(vector(1), "v", "{{args.service}}", "", "")', args(value)));
-      expect(sample?.metric.v).toBe(value);
+      // The control: pasted in unescaped, the second value does widen the query to vector(1) in this Prometheus.
+      if (value.endsWith('job="')) {
+        const naive = await prom.query(template.replace('{{args.service}}', value));
+        expect(naive.map((s) => s.value[1])).toEqual(['1']);
+      }
+      const rendered = renderQuery(template, args(value));
+      const unwidened = await provider.query(address, renderQuery(template, args('no-such-service')), {
+        timeoutMs: 10_000,
+      });
+      expect(unwidened).toEqual({ kind: 'empty' });
+      expect(await provider.query(address, rendered, { timeoutMs: 10_000 })).toEqual(unwidened);
+
+      const out = await analyse(
+        [
+          errorRate({
+            successCondition: 'result >= 0',
+            failureCondition: undefined,
+            provider: { prometheus: { address, query: template } },
+          }),
+        ],
+        value,
+      );
+      expect(out.runs[0]!.metrics[0]!.measurements[0]).toMatchObject({ phase: 'Inconclusive', value: 'no data' });
     },
   );
+
+  it.each([
+    '"} or vector(1) or {"',
+    'line\nbreak\r\ttab',
+    'back\\slash \\" quote',
+    "it's",
+    'nul\x00 del\x7f esc\x1b',
+    'ünïcødé ✓ 🚀',
+    '{{args.service}}',
+  ])('Prometheus reads the escaped value %j back exactly', async (value) => {
+    const prom = connectPrometheus(address, info!.targetsDir);
+    // label_replace writes the string literal into a label: what Prometheus parsed is what comes back.
+    const [sample] = await prom.query(
+      renderQuery('label_replace(vector(1), "v", "{{args.service}}", "", "")', args(value)),
+    );
+    expect(sample?.metric.v).toBe(value);
+  });
 });

@@ -12,7 +12,17 @@ import { connectPrometheus, startPrometheus, type Prometheus } from '../fixtures
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { clients, createApp, createRollout, eventMessages, eventReasons, getRollout, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  clients,
+  createApp,
+  createRollout,
+  eventMessages,
+  eventReasons,
+  getRollout,
+  routeCanaryWeight,
+  setImage,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -35,113 +45,217 @@ afterAll(async () => {
  * Starts a process exporting request metrics and resolves once Prometheus has its data (target discovery
  * alone can take Prometheus 5 s). Returns the exporter's URL.
  */
-async function exporter(traffic: TrafficSpec[], prom: Pick<Prometheus, 'setTargets' | 'query'>, job: string): Promise<string> {
+async function exporter(
+  traffic: TrafficSpec[],
+  prom: Pick<Prometheus, 'setTargets' | 'query'>,
+  job: string,
+): Promise<string> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/trafficExporter.ts')], {
     env: { ...process.env, EXPORTER_PORT: String(port), EXPORTER_TRAFFIC: JSON.stringify(traffic) },
     stdio: 'inherit',
   });
   children.push(child);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).ok, { timeoutMs: 15_000, what: 'the exporter' });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).ok, {
+    timeoutMs: 15_000,
+    what: 'the exporter',
+  });
   prom.setTargets(job, [`127.0.0.1:${port}`]);
-  await waitFor(async () => (await prom.query(`sum(rate(http_requests_total{job="${job}"}[3s])) > 0`)).length > 0, { timeoutMs: 60_000, what: `${job} in Prometheus` });
+  await waitFor(async () => (await prom.query(`sum(rate(http_requests_total{job="${job}"}[3s])) > 0`)).length > 0, {
+    timeoutMs: 60_000,
+    what: `${job} in Prometheus`,
+  });
   return `http://127.0.0.1:${port}`;
 }
 
-function errorRateTemplate(name: string, address: string, limits: { count: number; consecutiveErrorLimit?: number; inconclusiveLimit?: number }) {
-  const ratio = (extra: string) => `sum(rate(http_requests_total{service="{{args.service}}",track="canary"${extra}}[3s]))`;
+function errorRateTemplate(
+  name: string,
+  address: string,
+  limits: { count: number; consecutiveErrorLimit?: number; inconclusiveLimit?: number },
+) {
+  const ratio = (extra: string) =>
+    `sum(rate(http_requests_total{service="{{args.service}}",track="canary"${extra}}[3s]))`;
   return clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev', version: 'v1alpha1', plural: 'analysistemplates', namespace: ns.name,
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace: ns.name,
     body: {
-      apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name },
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name },
       spec: {
         args: [{ name: 'service' }],
-        metrics: [{
-          name: 'error-rate', interval: '1s', count: limits.count, failureLimit: 0,
-          inconclusiveLimit: limits.inconclusiveLimit ?? 0, consecutiveErrorLimit: limits.consecutiveErrorLimit ?? 4,
-          successCondition: 'result < 0.05', failureCondition: 'result >= 0.10',
-          provider: { prometheus: { address, timeout: '2s', query: `${ratio(',code=~"5.."')} / ${ratio('')}` } },
-        }],
+        metrics: [
+          {
+            name: 'error-rate',
+            interval: '1s',
+            count: limits.count,
+            failureLimit: 0,
+            inconclusiveLimit: limits.inconclusiveLimit ?? 0,
+            consecutiveErrorLimit: limits.consecutiveErrorLimit ?? 4,
+            successCondition: 'result < 0.05',
+            failureCondition: 'result >= 0.10',
+            provider: { prometheus: { address, timeout: '2s', query: `${ratio(',code=~"5.."')} / ${ratio('')}` } },
+          },
+        ],
       },
     },
   });
 }
 
-const routed = (name: string) => ({ workloadRef: { name }, service: { port: 80 }, trafficRouting: { gatewayAPI: { httpRoute: name } } });
+const routed = (name: string) => ({
+  workloadRef: { name },
+  service: { port: 80 },
+  trafficRouting: { gatewayAPI: { httpRoute: name } },
+});
 
 describe('given a Rollout whose analysis reads Prometheus', () => {
   it('when the canary answers 30% errors, analysis aborts it: canary weight 0 within scrape + interval + 2 s', async () => {
     const prom = connectPrometheus(info!.url, info!.targetsDir);
-    const canary = await exporter([{ service: 'bad', track: 'canary', rps: 200, errorRatio: 0, latencyMedian: 0.05 }], prom, 'bad-canary');
+    const canary = await exporter(
+      [{ service: 'bad', track: 'canary', rps: 200, errorRatio: 0, latencyMedian: 0.05 }],
+      prom,
+      'bad-canary',
+    );
     // While the 3 s rate window fills after the flip, one measurement can land between the thresholds (5-10%):
     // tolerate that one, as a user with a rising error rate would, so the story measures the abort, not the luck.
     await errorRateTemplate('bad-error-rate', info!.url, { count: 1000, inconclusiveLimit: 1 });
     await createApp(ns.name, 'bad', { replicas: 2, route: true });
     await createRollout(ns.name, 'bad', {
       ...routed('bad'),
-      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], analysis: { templates: [{ templateName: 'bad-error-rate' }], args: [{ name: 'service', value: 'bad' }], startingStep: 0 } } },
+      strategy: {
+        canary: {
+          steps: [{ setWeight: 20 }, { pause: {} }],
+          analysis: {
+            templates: [{ templateName: 'bad-error-rate' }],
+            args: [{ name: 'service', value: 'bad' }],
+            startingStep: 0,
+          },
+        },
+      },
     });
     await waitForRollout(ns.name, 'bad', 'Healthy', (r) => r.status?.phase === 'Healthy');
     await setImage(ns.name, 'bad', 'example.invalid/app:v3');
-    await waitForRollout(ns.name, 'bad', 'paused at 20% with analysis passing', (r) => r.status?.currentStepIndex === 1 && (r.status.analysis?.runs[0]?.metrics[0]?.successful ?? 0) > 0);
+    await waitForRollout(
+      ns.name,
+      'bad',
+      'paused at 20% with analysis passing',
+      (r) => r.status?.currentStepIndex === 1 && (r.status.analysis?.runs[0]?.metrics[0]?.successful ?? 0) > 0,
+    );
     expect(await routeCanaryWeight(ns.name, 'bad')).toBe(20);
     // The interval is 1 s on paper; on a loaded machine measurements come further apart. Measure it here, for the
     // bound below: two more measurements, and the time they took.
-    const measuredCount = async () => (await getRollout(ns.name, 'bad')).status?.analysis?.runs[0]?.metrics[0]?.count ?? 0;
+    const measuredCount = async () =>
+      (await getRollout(ns.name, 'bad')).status?.analysis?.runs[0]?.metrics[0]?.count ?? 0;
     const countBefore = await measuredCount();
     const intervalStarted = Date.now();
-    await waitFor(async () => (await measuredCount()) >= countBefore + 2, { timeoutMs: 30_000, intervalMs: 50, what: 'two more measurements' });
+    await waitFor(async () => (await measuredCount()) >= countBefore + 2, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      what: 'two more measurements',
+    });
     const intervalMs = Math.max(1_000, (Date.now() - intervalStarted) / 2);
 
     // The canary starts answering 30% errors now.
     await fetch(`${canary}/error-ratio?service=bad&track=canary&ratio=0.3`, { method: 'PUT' });
     const errorsStarted = Date.now();
-    await waitFor(async () => (await routeCanaryWeight(ns.name, 'bad')) === 0, { timeoutMs: 30_000, intervalMs: 50, what: 'the canary weight to drop to 0' })
-      .catch(async (err: unknown) => {
-        throw new Error(`${String(err)}; status: ${JSON.stringify((await waitForRollout(ns.name, 'bad', 'any', () => true)).status)}`, { cause: err });
-      });
+    await waitFor(async () => (await routeCanaryWeight(ns.name, 'bad')) === 0, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      what: 'the canary weight to drop to 0',
+    }).catch(async (err: unknown) => {
+      throw new Error(
+        `${String(err)}; status: ${JSON.stringify((await waitForRollout(ns.name, 'bad', 'any', () => true)).status)}`,
+        { cause: err },
+      );
+    });
     const reactionMs = Date.now() - errorsStarted;
-    console.log(`[analysis story] errors started -> HTTPRoute canary weight 0 in ${reactionMs} ms; measurements ${Math.round(intervalMs)} ms apart`);
+    console.log(
+      `[analysis story] errors started -> HTTPRoute canary weight 0 in ${reactionMs} ms; measurements ${Math.round(intervalMs)} ms apart`,
+    );
     expect(reactionMs).toBeLessThan(1_000 + intervalMs + 2_000); // scrape + one measurement interval + 2 s
 
     const r = await waitForRollout(ns.name, 'bad', 'aborted', (x) => x.status?.abort === true);
     expect(r.status?.phase).toBe('Degraded');
     expect(r.status?.message).toMatch(/metric error-rate failed: measured 0\.\d+ \(failureCondition result >= 0\.10\)/);
     // Events are written in the background, just after the status they report.
-    await expect.poll(async () => (await eventMessages(ns.name, 'bad', 'Aborted'))[0], { timeout: 5_000 }).toMatch(/error-rate failed: measured 0\.\d+/);
+    await expect
+      .poll(async () => (await eventMessages(ns.name, 'bad', 'Aborted'))[0], { timeout: 5_000 })
+      .toMatch(/error-rate failed: measured 0\.\d+/);
   });
 
   it('when the canary is healthy (0.5% errors against a 5% threshold), it is promoted through every step', async () => {
     const prom = connectPrometheus(info!.url, info!.targetsDir);
-    await exporter([{ service: 'good', track: 'canary', rps: 200, errorRatio: 0.005, latencyMedian: 0.05 }], prom, 'good-canary');
+    await exporter(
+      [{ service: 'good', track: 'canary', rps: 200, errorRatio: 0.005, latencyMedian: 0.05 }],
+      prom,
+      'good-canary',
+    );
     await errorRateTemplate('good-error-rate', info!.url, { count: 3 });
     await createApp(ns.name, 'good', { replicas: 2, route: true });
-    const analysis = { analysis: { templates: [{ templateName: 'good-error-rate' }], args: [{ name: 'service', value: 'good' }] } };
-    await createRollout(ns.name, 'good', { ...routed('good'), strategy: { canary: { steps: [{ setWeight: 20 }, analysis, { setWeight: 50 }, analysis] } } });
+    const analysis = {
+      analysis: { templates: [{ templateName: 'good-error-rate' }], args: [{ name: 'service', value: 'good' }] },
+    };
+    await createRollout(ns.name, 'good', {
+      ...routed('good'),
+      strategy: { canary: { steps: [{ setWeight: 20 }, analysis, { setWeight: 50 }, analysis] } },
+    });
     const healthy = await waitForRollout(ns.name, 'good', 'Healthy', (r) => r.status?.phase === 'Healthy');
     await setImage(ns.name, 'good', 'example.invalid/app:v2');
-    const done = await waitForRollout(ns.name, 'good', 'promoted', (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== healthy.status?.stableRevision, 90_000);
+    const done = await waitForRollout(
+      ns.name,
+      'good',
+      'promoted',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== healthy.status?.stableRevision,
+      90_000,
+    );
     expect(done.status?.weights).toEqual({ canary: 0, stable: 100 });
     const run = done.status?.analysis?.runs.find((x) => x.name === 'step-3');
     expect(run?.phase).toBe('Successful');
     expect(run?.metrics[0]?.successful).toBe(3);
-    await expect.poll(() => eventReasons(ns.name, 'good'), { timeout: 5_000 }).toEqual(expect.arrayContaining(['CanaryStarted', 'Promoted']));
+    await expect
+      .poll(() => eventReasons(ns.name, 'good'), { timeout: 5_000 })
+      .toEqual(expect.arrayContaining(['CanaryStarted', 'Promoted']));
   });
 
   it('when Prometheus stops mid-analysis, it never promotes and aborts after consecutiveErrorLimit, saying Prometheus was unreachable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-prom-'));
     const own: Prometheus = await startPrometheus({ dir, scrapeInterval: '1s' });
     try {
-      await exporter([{ service: 'flaky', track: 'canary', rps: 200, errorRatio: 0, latencyMedian: 0.05 }], own, 'flaky-canary');
+      await exporter(
+        [{ service: 'flaky', track: 'canary', rps: 200, errorRatio: 0, latencyMedian: 0.05 }],
+        own,
+        'flaky-canary',
+      );
       await errorRateTemplate('flaky-error-rate', own.url, { count: 1000, consecutiveErrorLimit: 3 });
       await createApp(ns.name, 'flaky', { replicas: 2, route: true });
       await createRollout(ns.name, 'flaky', {
         ...routed('flaky'),
-        strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'flaky-error-rate' }], args: [{ name: 'service', value: 'flaky' }] } }, { setWeight: 60 }] } },
+        strategy: {
+          canary: {
+            steps: [
+              { setWeight: 20 },
+              {
+                analysis: {
+                  templates: [{ templateName: 'flaky-error-rate' }],
+                  args: [{ name: 'service', value: 'flaky' }],
+                },
+              },
+              { setWeight: 60 },
+            ],
+          },
+        },
       });
       await waitForRollout(ns.name, 'flaky', 'Healthy', (r) => r.status?.phase === 'Healthy');
       await setImage(ns.name, 'flaky', 'example.invalid/app:v2');
-      await waitForRollout(ns.name, 'flaky', 'a successful measurement', (r) => (r.status?.analysis?.runs[0]?.metrics[0]?.successful ?? 0) > 0, 60_000);
+      await waitForRollout(
+        ns.name,
+        'flaky',
+        'a successful measurement',
+        (r) => (r.status?.analysis?.runs[0]?.metrics[0]?.successful ?? 0) > 0,
+        60_000,
+      );
       await own.stop();
       const r = await waitForRollout(ns.name, 'flaky', 'aborted', (x) => x.status?.abort === true, 60_000);
       expect(r.status?.message).toMatch(/Prometheus at http:\/\/127\.0\.0\.1:\d+ was unreachable 4 times in a row/);

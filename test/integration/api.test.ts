@@ -28,9 +28,14 @@ interface Manifest {
 
 const examplesDir = join(import.meta.dirname, '..', '..', 'examples');
 // The Sluice objects among the examples; the others (a PrometheusRule) are checked by manifests.test.ts.
-const examples = globSync('**/*.yaml', { cwd: examplesDir }).flatMap((file) =>
-  parseAllDocuments(readFileSync(join(examplesDir, file), 'utf8')).map((doc) => ({ file, manifest: doc.toJS() as Manifest })),
-).filter((e) => resources.some((r) => r.kind === e.manifest.kind));
+const examples = globSync('**/*.yaml', { cwd: examplesDir })
+  .flatMap((file) =>
+    parseAllDocuments(readFileSync(join(examplesDir, file), 'utf8')).map((doc) => ({
+      file,
+      manifest: doc.toJS() as Manifest,
+    })),
+  )
+  .filter((e) => resources.some((r) => r.kind === e.manifest.kind));
 
 function custom(): CustomObjectsApi {
   return adminKubeConfig().makeApiClient(CustomObjectsApi);
@@ -39,22 +44,36 @@ function custom(): CustomObjectsApi {
 /** Server-side applies a Sluice object with strict field validation: an unknown field is an error, not dropped. */
 async function apply(obj: Manifest): Promise<unknown> {
   const { plural, namespaced } = resourceOf(obj.kind);
-  const request = { ...sluiceRef, plural, name: obj.metadata.name, body: obj, fieldManager: 'sluice-tests', fieldValidation: 'Strict', force: true };
+  const request = {
+    ...sluiceRef,
+    plural,
+    name: obj.metadata.name,
+    body: obj,
+    fieldManager: 'sluice-tests',
+    fieldValidation: 'Strict',
+    force: true,
+  };
   const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-  return namespaced ? custom().patchNamespacedCustomObject({ ...request, namespace: ns.name }, options) : custom().patchClusterCustomObject(request, options);
+  return namespaced
+    ? custom().patchNamespacedCustomObject({ ...request, namespace: ns.name }, options)
+    : custom().patchClusterCustomObject(request, options);
 }
 
 /** Creates a Sluice object with strict field validation. */
 async function create(obj: Manifest): Promise<unknown> {
   const { plural, namespaced } = resourceOf(obj.kind);
   const request = { ...sluiceRef, plural, body: obj, fieldValidation: 'Strict' };
-  return namespaced ? custom().createNamespacedCustomObject({ ...request, namespace: ns.name }) : custom().createClusterCustomObject(request);
+  return namespaced
+    ? custom().createNamespacedCustomObject({ ...request, namespace: ns.name })
+    : custom().createClusterCustomObject(request);
 }
 
 async function remove(obj: Manifest): Promise<void> {
   const { plural, namespaced } = resourceOf(obj.kind);
   const request = { ...sluiceRef, plural, name: obj.metadata.name };
-  await (namespaced ? custom().deleteNamespacedCustomObject({ ...request, namespace: ns.name }) : custom().deleteClusterCustomObject(request));
+  await (namespaced
+    ? custom().deleteNamespacedCustomObject({ ...request, namespace: ns.name })
+    : custom().deleteClusterCustomObject(request));
 }
 
 /** The error message the API server gave for a request that had to fail. */
@@ -67,7 +86,12 @@ async function refusal(request: Promise<unknown>): Promise<string> {
   throw new Error('the API server accepted it');
 }
 
-const manifest = (kind: string, name: string, spec: Record<string, unknown>): Manifest => ({ apiVersion, kind, metadata: { name }, spec });
+const manifest = (kind: string, name: string, spec: Record<string, unknown>): Manifest => ({
+  apiVersion,
+  kind,
+  metadata: { name },
+  spec,
+});
 
 /** kubectl wraps and indents descriptions; compare words, not layout. */
 const words = (text: string) => text.replace(/\s+/g, ' ');
@@ -89,12 +113,15 @@ afterAll(async () => {
 });
 
 describe('the examples', () => {
-  it.each(examples.map((e) => [`${e.file} (${e.manifest.kind} ${e.manifest.metadata.name})`, e.manifest] as const))('the API server accepts %s', async (_name, m) => {
-    if (!resourceOf(m.kind).namespaced) clusterScoped.push(m);
-    const applied = (await apply(m)) as Manifest;
-    expect(applied.spec).toMatchObject(m.spec);
-    await remove(m);
-  });
+  it.each(examples.map((e) => [`${e.file} (${e.manifest.kind} ${e.manifest.metadata.name})`, e.manifest] as const))(
+    'the API server accepts %s',
+    async (_name, m) => {
+      if (!resourceOf(m.kind).namespaced) clusterScoped.push(m);
+      const applied = (await apply(m)) as Manifest;
+      expect(applied.spec).toMatchObject(m.spec);
+      await remove(m);
+    },
+  );
 });
 
 describe('invalid objects', () => {
@@ -103,20 +130,29 @@ describe('invalid objects', () => {
     await create(manifest('AnalysisTemplate', 'valid-base', validTemplate));
   });
 
-  it.each(invalidCases.map((c, i) => [c.title, c, i] as const))('refuses %s, naming the field', async (_title, c: InvalidCase, i) => {
-    const obj = manifest(c.kind, c.name ?? `invalid-${i}`, c.spec);
-    if (c.kind === 'ClusterAnalysisTemplate') clusterScoped.push(obj);
-    const message = await refusal(create(obj));
-    expect(message).toContain(c.field);
-    expect(message).toMatch(c.says);
-  });
+  it.each(invalidCases.map((c, i) => [c.title, c, i] as const))(
+    'refuses %s, naming the field',
+    async (_title, c: InvalidCase, i) => {
+      const obj = manifest(c.kind, c.name ?? `invalid-${i}`, c.spec);
+      if (c.kind === 'ClusterAnalysisTemplate') clusterScoped.push(obj);
+      const message = await refusal(create(obj));
+      expect(message).toContain(c.field);
+      expect(message).toMatch(c.says);
+    },
+  );
 
   it('refuses a status the controller should never write', async () => {
     const name = 'bad-status';
     await create(manifest('Rollout', name, validRollout));
     const message = await refusal(
       custom().patchNamespacedCustomObjectStatus(
-        { ...sluiceRef, namespace: ns.name, plural: 'rollouts', name, body: { status: { phase: 'Running', weights: { canary: 150, stable: -50 } } } },
+        {
+          ...sluiceRef,
+          namespace: ns.name,
+          plural: 'rollouts',
+          name,
+          body: { status: { phase: 'Running', weights: { canary: 150, stable: -50 } } },
+        },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       ),
     );
@@ -129,7 +165,14 @@ describe('defaults', () => {
   it('fills in what the contract promises when a field is omitted', async () => {
     const spec = {
       workloadRef: { name: 'checkout' },
-      strategy: { canary: { steps: [{ setFlag: { name: 'f', rollout: 5 } }, { analysis: { templates: [{ templateName: 'error-rate' }] } }] } },
+      strategy: {
+        canary: {
+          steps: [
+            { setFlag: { name: 'f', rollout: 5 } },
+            { analysis: { templates: [{ templateName: 'error-rate' }] } },
+          ],
+        },
+      },
     };
     const created = (await create(manifest('Rollout', 'defaults', spec))) as Manifest;
     expect(created.spec).toEqual({
@@ -186,11 +229,21 @@ describe('kubectl', () => {
         namespace: ns.name,
         plural: 'rollouts',
         name,
-        body: { status: { phase: 'Progressing', currentStepIndex: 2, weights: { canary: 10, stable: 90 }, message: 'step 3/6: analysis error-rate running' } },
+        body: {
+          status: {
+            phase: 'Progressing',
+            currentStepIndex: 2,
+            weights: { canary: 10, stable: 90 },
+            message: 'step 3/6: analysis error-rate running',
+          },
+        },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const [header, row] = (await kubectl(['get', 'ro', name, '-n', ns.name])).trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+    const [header, row] = (await kubectl(['get', 'ro', name, '-n', ns.name]))
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s{2,}/));
     expect(header).toEqual(['NAME', 'PHASE', 'STEP', 'CANARY-WEIGHT', 'AGE']);
     expect(row?.slice(0, 4)).toEqual([name, 'Progressing', '2', '10']);
     expect(row?.[4]).toMatch(/^\d+s$/);
@@ -206,11 +259,25 @@ describe('kubectl', () => {
   it('waits for condition Healthy', async () => {
     const name = 'healthy';
     await create(manifest('Rollout', name, validRollout));
-    const healthy = { type: 'Healthy', status: 'True', reason: 'Promoted', message: 'all traffic on stable', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+    const healthy = {
+      type: 'Healthy',
+      status: 'True',
+      reason: 'Promoted',
+      message: 'all traffic on stable',
+      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
     await custom().patchNamespacedCustomObjectStatus(
-      { ...sluiceRef, namespace: ns.name, plural: 'rollouts', name, body: { status: { phase: 'Healthy', conditions: [healthy] } } },
+      {
+        ...sluiceRef,
+        namespace: ns.name,
+        plural: 'rollouts',
+        name,
+        body: { status: { phase: 'Healthy', conditions: [healthy] } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    expect(await kubectl(['wait', '--for=condition=Healthy', `rollout/${name}`, '-n', ns.name, '--timeout=20s'])).toContain('condition met');
+    expect(
+      await kubectl(['wait', '--for=condition=Healthy', `rollout/${name}`, '-n', ns.name, '--timeout=20s']),
+    ).toContain('condition met');
   });
 });

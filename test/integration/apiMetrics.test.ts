@@ -35,20 +35,42 @@ describe('API request metrics', () => {
     await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: 'counted' } } });
     await core.readNamespacedConfigMap({ namespace: ns.name, name: 'counted' });
     await core.listNamespacedConfigMap({ namespace: ns.name });
-    await expect(core.readNamespacedConfigMap({ namespace: ns.name, name: 'absent' })).rejects.toMatchObject({ code: 404 });
-    await expect(core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: 'counted' } } })).rejects.toMatchObject({ code: 409 });
-    expect(seen).toEqual(['create configmaps 201', 'get configmaps 200', 'list configmaps 200', 'get configmaps 404', 'create configmaps 409']);
+    await expect(core.readNamespacedConfigMap({ namespace: ns.name, name: 'absent' })).rejects.toMatchObject({
+      code: 404,
+    });
+    await expect(
+      core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: 'counted' } } }),
+    ).rejects.toMatchObject({ code: 409 });
+    expect(seen).toEqual([
+      'create configmaps 201',
+      'get configmaps 200',
+      'list configmaps 200',
+      'get configmaps 404',
+      'create configmaps 409',
+    ]);
   });
 
   it('count every kind of write, including server-side apply and calls that replace the middleware', async () => {
     const { kc, seen } = counting();
     const core = kc.makeApiClient(CoreV1Api);
     const objects = KubernetesObjectApi.makeApiClient(kc);
-    const applied: KubernetesObject & { data: Record<string, string> } = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'writes', namespace: ns.name }, data: { step: '1' } };
+    const applied: KubernetesObject & { data: Record<string, string> } = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'writes', namespace: ns.name },
+      data: { step: '1' },
+    };
     await objects.patch(applied, undefined, undefined, 'sluice-tests', true, PatchStrategy.ServerSideApply);
-    await core.patchNamespacedConfigMap({ namespace: ns.name, name: 'writes', body: { data: { step: '2' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { namespace: ns.name, name: 'writes', body: { data: { step: '2' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     const current = await core.readNamespacedConfigMap({ namespace: ns.name, name: 'writes' }, { middleware: [] }); // 'replace' drops static middleware
-    await core.replaceNamespacedConfigMap({ namespace: ns.name, name: 'writes', body: { ...current, data: { step: '3' } } });
+    await core.replaceNamespacedConfigMap({
+      namespace: ns.name,
+      name: 'writes',
+      body: { ...current, data: { step: '3' } },
+    });
     await core.deleteNamespacedConfigMap({ namespace: ns.name, name: 'writes' });
     await core.deleteCollectionNamespacedConfigMap({ namespace: ns.name, labelSelector: 'nothing=here' });
 
@@ -70,7 +92,10 @@ describe('API request metrics', () => {
     informer.start();
     try {
       await informer.synced;
-      await waitFor(() => seen.includes('watch configmaps 200'), { timeoutMs: 10_000, what: 'the watch to be counted' });
+      await waitFor(() => seen.includes('watch configmaps 200'), {
+        timeoutMs: 10_000,
+        what: 'the watch to be counted',
+      });
       expect(seen).toEqual(['list configmaps 200', 'watch configmaps 200']);
     } finally {
       await informer.stop();
@@ -82,7 +107,9 @@ describe('API request metrics', () => {
     try {
       network.cut();
       const seen: string[] = [];
-      const kc = instrumentKubeConfig(network.kubeConfig(adminKubeConfig()), (verb, code, resource) => seen.push(`${verb} ${resource} ${code}`));
+      const kc = instrumentKubeConfig(network.kubeConfig(adminKubeConfig()), (verb, code, resource) =>
+        seen.push(`${verb} ${resource} ${code}`),
+      );
       await expect(kc.makeApiClient(CoreV1Api).readNamespace({ name: ns.name })).rejects.toThrow();
       expect(seen).toEqual(['get namespaces error']);
     } finally {
@@ -92,7 +119,9 @@ describe('API request metrics', () => {
 
   it('hold requests to the client-side rate limit', async () => {
     const seen: number[] = [];
-    const kc = instrumentKubeConfig(adminKubeConfig(), () => seen.push(performance.now()), { rateLimit: { qps: 5, burst: 2 } });
+    const kc = instrumentKubeConfig(adminKubeConfig(), () => seen.push(performance.now()), {
+      rateLimit: { qps: 5, burst: 2 },
+    });
     const core = kc.makeApiClient(CoreV1Api);
     const started = performance.now();
     await Promise.all(Array.from({ length: 7 }, () => core.readNamespace({ name: ns.name })));

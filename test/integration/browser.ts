@@ -12,7 +12,16 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1280, height: 820 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+    ],
   });
   return {
     context,

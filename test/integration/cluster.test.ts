@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { waitFor } from '../support/wait.ts';
@@ -30,14 +38,20 @@ describe('the local control plane', () => {
         spec: {
           replicas: 3,
           selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'example.invalid/web:1' }] } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'example.invalid/web:1' }] },
+          },
         },
       },
     });
-    const dep = await waitFor(async () => {
-      const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns.name });
-      return d.status?.readyReplicas === 3 ? d : undefined;
-    }, { timeoutMs: 60_000, what: 'deployment web to have 3 ready replicas' });
+    const dep = await waitFor(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns.name });
+        return d.status?.readyReplicas === 3 ? d : undefined;
+      },
+      { timeoutMs: 60_000, what: 'deployment web to have 3 ready replicas' },
+    );
     expect(dep.status?.availableReplicas).toBe(3);
     const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=web' });
     expect(pods.items).toHaveLength(3);
@@ -51,21 +65,32 @@ describe('the local control plane', () => {
   it('serves a CRD applied from YAML, and a custom object round-trips with a status patch', async () => {
     const kc = adminKubeConfig();
     const objects = kc.makeApiClient(KubernetesObjectApi);
-    const [crd] = parseAllDocuments(readFileSync(join(import.meta.dirname, 'testdata/widget-crd.yaml'), 'utf8')).map((d) => d.toJS() as KubernetesObject);
+    const [crd] = parseAllDocuments(readFileSync(join(import.meta.dirname, 'testdata/widget-crd.yaml'), 'utf8')).map(
+      (d) => d.toJS() as KubernetesObject,
+    );
     await objects.patch(crd!, undefined, undefined, 'sluice-tests', true, PatchStrategy.ServerSideApply);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const ref = { group: 'test.sluice.dev', version: 'v1', namespace: ns.name, plural: 'widgets' };
     // The CRD is Established before its endpoint answers; creating the object is the honest readiness check.
-    await waitFor(async () => {
-      await custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: 'test.sluice.dev/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } } });
-      return true;
-    }, { timeoutMs: 30_000, what: 'the widgets endpoint to accept an object' });
+    await waitFor(
+      async () => {
+        await custom.createNamespacedCustomObject({
+          ...ref,
+          body: { apiVersion: 'test.sluice.dev/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } },
+        });
+        return true;
+      },
+      { timeoutMs: 30_000, what: 'the widgets endpoint to accept an object' },
+    );
 
     await custom.patchNamespacedCustomObjectStatus(
       { ...ref, name: 'w1', body: { status: { phase: 'Ready' } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const back = (await custom.getNamespacedCustomObject({ ...ref, name: 'w1' })) as { spec: { size: number }; status: { phase: string } };
+    const back = (await custom.getNamespacedCustomObject({ ...ref, name: 'w1' })) as {
+      spec: { size: number };
+      status: { phase: string };
+    };
     expect(back.spec.size).toBe(3);
     expect(back.status.phase).toBe('Ready');
 
@@ -79,8 +104,12 @@ describe('the local control plane', () => {
     expect(after.status.phase).toBe('Ready');
 
     // And the schema is enforced, with the field named.
-    await expect(custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: 'test.sluice.dev/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 0 } } }))
-      .rejects.toThrow(/spec.size/);
+    await expect(
+      custom.createNamespacedCustomObject({
+        ...ref,
+        body: { apiVersion: 'test.sluice.dev/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 0 } },
+      }),
+    ).rejects.toThrow(/spec.size/);
   });
 
   it('serves the Gateway API HTTPRoute, as a cluster with a Gateway implementation does', async () => {
@@ -89,11 +118,24 @@ describe('the local control plane', () => {
     await custom.createNamespacedCustomObject({
       ...ref,
       body: {
-        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web' },
-        spec: { rules: [{ backendRefs: [{ name: 'web-stable', port: 80, weight: 100 }, { name: 'web-canary', port: 80, weight: 0 }] }] },
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'web' },
+        spec: {
+          rules: [
+            {
+              backendRefs: [
+                { name: 'web-stable', port: 80, weight: 100 },
+                { name: 'web-canary', port: 80, weight: 0 },
+              ],
+            },
+          ],
+        },
       },
     });
-    const route = (await custom.getNamespacedCustomObject({ ...ref, name: 'web' })) as { spec: { rules: { backendRefs: { weight: number }[] }[] } };
+    const route = (await custom.getNamespacedCustomObject({ ...ref, name: 'web' })) as {
+      spec: { rules: { backendRefs: { weight: number }[] }[] };
+    };
     expect(route.spec.rules[0]!.backendRefs.map((b) => b.weight)).toEqual([100, 0]);
   });
 });

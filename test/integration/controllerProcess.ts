@@ -47,19 +47,40 @@ export interface ControllerOptions {
 export async function startController(opts: ControllerOptions): Promise<ControllerProcess> {
   const name = opts.name ?? 'sluice';
   const [port, dashboardPort] = (await freePorts(2)) as [number, number];
-  const basePath = opts.dashboardArgs?.find((a) => a.startsWith('--dashboard-base-path='))?.split('=')[1]?.replace(/\/?$/, '/') ?? '/';
+  const basePath =
+    opts.dashboardArgs
+      ?.find((a) => a.startsWith('--dashboard-base-path='))
+      ?.split('=')[1]
+      ?.replace(/\/?$/, '/') ?? '/';
   const logDir = join(repoRoot, '.sluice', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${opts.namespace}-${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [opts.entry ?? join(repoRoot, 'controller/src/main.ts'),
-    '--kubeconfig', opts.kubeconfig ?? clusterInfo().kubeconfig, ...(opts.allNamespaces === true ? [] : ['--namespace', opts.namespace]),
-    '--metrics-port', String(port), '--metrics-address', '127.0.0.1',
-    '--dashboard-port', String(dashboardPort), ...(opts.dashboardArgs ?? []),
-    '--pod-name', name, '--log-level', 'debug', ...(opts.extraArgs ?? ['--leader-elect=false'])], {
-    // The stories' AnalysisTemplates are namespaced and query Prometheus on loopback, which an admin allows so.
-    env: { ...process.env, SLUICE_ANALYSIS_ALLOWED_HOSTS: '127.0.0.1', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      opts.entry ?? join(repoRoot, 'controller/src/main.ts'),
+      '--kubeconfig',
+      opts.kubeconfig ?? clusterInfo().kubeconfig,
+      ...(opts.allNamespaces === true ? [] : ['--namespace', opts.namespace]),
+      '--metrics-port',
+      String(port),
+      '--metrics-address',
+      '127.0.0.1',
+      '--dashboard-port',
+      String(dashboardPort),
+      ...(opts.dashboardArgs ?? []),
+      '--pod-name',
+      name,
+      '--log-level',
+      'debug',
+      ...(opts.extraArgs ?? ['--leader-elect=false']),
+    ],
+    {
+      // The stories' AnalysisTemplates are namespaced and query Prometheus on loopback, which an admin allows so.
+      env: { ...process.env, SLUICE_ANALYSIS_ALLOWED_HOSTS: '127.0.0.1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -91,9 +112,15 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       return sum;
     },
   };
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}; see .sluice/test-logs/${opts.namespace}-${name}.log`);
-    return (await fetch(`${metricsUrl}/readyz`)).ok;
-  }, { timeoutMs: 30_000, what: `controller ${name} /readyz` });
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null)
+        throw new Error(
+          `controller exited with ${child.exitCode}; see .sluice/test-logs/${opts.namespace}-${name}.log`,
+        );
+      return (await fetch(`${metricsUrl}/readyz`)).ok;
+    },
+    { timeoutMs: 30_000, what: `controller ${name} /readyz` },
+  );
   return proc;
 }

@@ -39,22 +39,43 @@ beforeAll(async () => {
   const kc = adminKubeConfig();
   await installSluiceCrds(kc);
   await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: 'sluice.dev', version: 'v1alpha1', plural: 'analysistemplates', namespace: ns.name,
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace: ns.name,
     body: {
-      apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'error-rate' },
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'error-rate' },
       spec: {
-        metrics: [{
-          name: 'error-rate', interval: '5m', count: 3, successCondition: 'result < 0.05', failureCondition: 'result >= 0.1',
-          provider: { prometheus: { address: 'http://127.0.0.1:9', query: 'sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))' } },
-        }],
+        metrics: [
+          {
+            name: 'error-rate',
+            interval: '5m',
+            count: 3,
+            successCondition: 'result < 0.05',
+            failureCondition: 'result >= 0.1',
+            provider: {
+              prometheus: {
+                address: 'http://127.0.0.1:9',
+                query: 'sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))',
+              },
+            },
+          },
+        ],
       },
     },
   });
   controller = await startController({ namespace: ns.name, dashboardArgs: ['--dashboard-actions=true'] });
-  await rolloutWithTraffic('checkout', [{ setWeight: 20 }, { pause: { duration: '6s' } }, { setWeight: 60 }, { pause: {} }], true);
+  await rolloutWithTraffic(
+    'checkout',
+    [{ setWeight: 20 }, { pause: { duration: '6s' } }, { setWeight: 60 }, { pause: {} }],
+    true,
+  );
   await rolloutWithTraffic('cart', [{ setWeight: 50 }, { pause: {} }]);
   await rolloutWithTraffic('payments', [{ setWeight: 25 }, { pause: {} }]);
-  for (const name of ['checkout', 'cart', 'payments']) await waitForRollout(ns.name, name, `${name} Healthy`, (r) => r.status?.phase === 'Healthy');
+  for (const name of ['checkout', 'cart', 'payments'])
+    await waitForRollout(ns.name, name, `${name} Healthy`, (r) => r.status?.phase === 'Healthy');
   browser = await launchChromium();
   page = await browser.context.newPage();
   mkdirSync(results, { recursive: true });
@@ -67,7 +88,10 @@ afterAll(async () => {
 describe('given the dashboard in chromium and a rollout about to start a canary', () => {
   it('the list shows the progressing rollout, and its weight changes without a reload when the controller moves a step', async () => {
     await page.goto(controller.dashboardUrl);
-    await page.locator(`${row('checkout')} .phase`).filter({ hasText: 'Healthy' }).waitFor();
+    await page
+      .locator(`${row('checkout')} .phase`)
+      .filter({ hasText: 'Healthy' })
+      .waitFor();
     await expectText(page, '.live', 'live');
     await page.evaluate(() => {
       (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
@@ -77,22 +101,36 @@ describe('given the dashboard in chromium and a rollout about to start a canary'
     await setImage(ns.name, 'payments', 'example.invalid/app:v2');
     await setImage(ns.name, 'checkout', 'example.invalid/app:v2');
     // The canary is in flight: Progressing while pods start, Paused during the timed pause at 20%.
-    await page.locator(`${row('checkout')} .weight-text`).filter({ hasText: /^20%$/ }).waitFor({ timeout: 20_000 });
+    await page
+      .locator(`${row('checkout')} .weight-text`)
+      .filter({ hasText: /^20%$/ })
+      .waitFor({ timeout: 20_000 });
     expect(await page.locator(`${row('checkout')} .phase`).textContent()).toMatch(/^(Progressing|Paused)$/);
     expect(await page.locator(`${row('checkout')} .step`).textContent()).toMatch(/^[12]\/4$/);
 
-    await page.locator(`${row('checkout')} .weight-text`).filter({ hasText: /^60%$/ }).waitFor({ timeout: 30_000 });
+    await page
+      .locator(`${row('checkout')} .weight-text`)
+      .filter({ hasText: /^60%$/ })
+      .waitFor({ timeout: 30_000 });
     expect((await getRollout(ns.name, 'checkout')).status?.weights?.canary).toBe(60);
     expect(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
     await waitForRollout(ns.name, 'payments', 'payments paused', (r) => r.status?.phase === 'Paused');
     await requestAction(ns.name, 'payments', 'abort');
-    await page.locator(`${row('payments')} .phase`).filter({ hasText: 'Degraded' }).waitFor({ timeout: 20_000 });
+    await page
+      .locator(`${row('payments')} .phase`)
+      .filter({ hasText: 'Degraded' })
+      .waitFor({ timeout: 20_000 });
     await page.screenshot({ path: join(results, 'dashboard-list.png') });
   });
 
-  it('the detail view charts each measurement against the metric\'s thresholds, with steps and Events', async () => {
-    const paused = await waitForRollout(ns.name, 'checkout', 'checkout paused at its last step', (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 3);
+  it("the detail view charts each measurement against the metric's thresholds, with steps and Events", async () => {
+    const paused = await waitForRollout(
+      ns.name,
+      'checkout',
+      'checkout paused at its last step',
+      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 3,
+    );
     await writeAnalysis(paused.status!.canaryRevision!);
     await page.locator(row('checkout')).click();
     await page.locator('.detail h2').filter({ hasText: 'checkout' }).waitFor();
@@ -118,7 +156,12 @@ describe('given the dashboard in chromium and a rollout about to start a canary'
     await promote.click();
     await expectText(page, '.action-result', `promote requested by ${username} via the dashboard`);
     const before = (await getRollout(ns.name, 'checkout')).status!;
-    await waitForRollout(ns.name, 'checkout', 'checkout Healthy on the canary revision', (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === before.canaryRevision);
+    await waitForRollout(
+      ns.name,
+      'checkout',
+      'checkout Healthy on the canary revision',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === before.canaryRevision,
+    );
     await page.locator('.detail .title .phase').filter({ hasText: 'Healthy' }).waitFor({ timeout: 20_000 });
     await page.locator('table.events td').filter({ hasText: 'DashboardAction' }).first().waitFor({ timeout: 20_000 });
   });
@@ -147,19 +190,55 @@ async function expectText(p: Page, selector: string, text: string): Promise<void
  */
 async function writeAnalysis(revision: string): Promise<void> {
   const at = (s: number) => new Date(Date.now() - (180 - s) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  const measurements = [['0.012', 0], ['0.021', 60], ['0.043', 120]].map(([value, s]) => ({ phase: 'Successful', value, startedAt: at(s as number), finishedAt: at((s as number) + 2) }));
-  await adminKubeConfig().makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus({
-    group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'checkout',
-    body: {
-      status: {
-        analysis: {
-          runs: [{
-            name: 'background', revision, phase: 'Successful', startedAt: at(0), finishedAt: at(122),
-            message: 'error-rate passed 3 of 3 measurements',
-            metrics: [{ name: 'error-rate', phase: 'Successful', count: 3, successful: 3, failed: 0, inconclusive: 0, errors: 0, consecutiveErrors: 0, measurements }],
-          }],
+  const measurements = [
+    ['0.012', 0],
+    ['0.021', 60],
+    ['0.043', 120],
+  ].map(([value, s]) => ({
+    phase: 'Successful',
+    value,
+    startedAt: at(s as number),
+    finishedAt: at((s as number) + 2),
+  }));
+  await adminKubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .patchNamespacedCustomObjectStatus(
+      {
+        group: 'sluice.dev',
+        version: 'v1alpha1',
+        plural: 'rollouts',
+        namespace: ns.name,
+        name: 'checkout',
+        body: {
+          status: {
+            analysis: {
+              runs: [
+                {
+                  name: 'background',
+                  revision,
+                  phase: 'Successful',
+                  startedAt: at(0),
+                  finishedAt: at(122),
+                  message: 'error-rate passed 3 of 3 measurements',
+                  metrics: [
+                    {
+                      name: 'error-rate',
+                      phase: 'Successful',
+                      count: 3,
+                      successful: 3,
+                      failed: 0,
+                      inconclusive: 0,
+                      errors: 0,
+                      consecutiveErrors: 0,
+                      measurements,
+                    },
+                  ],
+                },
+              ],
+            },
+          },
         },
       },
-    },
-  }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
 }

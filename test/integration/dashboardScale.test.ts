@@ -22,15 +22,36 @@ import { launchChromium } from './browser.ts';
 const rollouts = new FakeCache<Rollout>();
 for (let i = 0; i < 1_000; i++) {
   const ns = `team-${String(i % 10).padStart(2, '0')}`;
-  rollouts.put(rollout(ns, `service-${String(i).padStart(4, '0')}`, i % 7 === 0 ? { phase: 'Degraded', message: 'aborted', abort: true } : progressing(i % 100, i % 5)));
+  rollouts.put(
+    rollout(
+      ns,
+      `service-${String(i).padStart(4, '0')}`,
+      i % 7 === 0 ? { phase: 'Degraded', message: 'aborted', abort: true } : progressing(i % 100, i % 5),
+    ),
+  );
 }
 const refuse = () => Promise.reject(new Error('no actions in this test'));
-const views = rolloutViews({ rollouts, analysisTemplates: new FakeCache(), clusterAnalysisTemplates: new FakeCache(), history: new WeightHistory(), events: new RecentEvents() });
+const views = rolloutViews({
+  rollouts,
+  analysisTemplates: new FakeCache(),
+  clusterAnalysisTemplates: new FakeCache(),
+  history: new WeightHistory(),
+  events: new RecentEvents(),
+});
 const stream = new RolloutStream(views, { flushMs: 50 });
 const server = dashboardServer({
-  views, ready: () => true, stream, assets: loadAssets(findAssetsDir()), log: pino({ level: 'silent' }),
-  authorizer: { authorize: refuse } satisfies Authorizer, writer: { request: refuse, recordAction: refuse } satisfies RolloutWriter,
-  basePath: '/sluice/', actions: false, namespace: '', version: 'test', allowedHosts: allowedDashboardHosts('', []),
+  views,
+  ready: () => true,
+  stream,
+  assets: loadAssets(findAssetsDir()),
+  log: pino({ level: 'silent' }),
+  authorizer: { authorize: refuse } satisfies Authorizer,
+  writer: { request: refuse, recordAction: refuse } satisfies RolloutWriter,
+  basePath: '/sluice/',
+  actions: false,
+  namespace: '',
+  version: 'test',
+  allowedHosts: allowedDashboardHosts('', []),
 });
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
@@ -52,25 +73,42 @@ describe('given 1,000 rollouts, behind a proxy path', () => {
   it('the list shows all of them but draws only the rows in view, and scrolls to the last', async () => {
     const started = Date.now();
     await page.goto(url);
-    await page.locator('.count').filter({ hasText: /^1000 of 1000 rollouts$/ }).waitFor();
+    await page
+      .locator('.count')
+      .filter({ hasText: /^1000 of 1000 rollouts$/ })
+      .waitFor();
     expect(Date.now() - started).toBeLessThan(5_000);
     const drawn = await page.locator('.rows a.row').count();
     expect(drawn).toBeGreaterThan(10);
     expect(drawn).toBeLessThan(60);
-    await page.locator('.viewport').evaluate((el: { scrollTo(x: number, y: number): void; scrollHeight: number }) => el.scrollTo(0, el.scrollHeight));
+    await page
+      .locator('.viewport')
+      .evaluate((el: { scrollTo(x: number, y: number): void; scrollHeight: number }) =>
+        el.scrollTo(0, el.scrollHeight),
+      );
     await page.locator('a.row[data-key="team-09/service-0999"]').waitFor();
     expect(await page.locator('.rows a.row').count()).toBeLessThan(60);
   });
 
   it('filters by phase and text at once, on the page', async () => {
     await page.locator('select[aria-label="Phase"]').selectOption('Degraded');
-    await page.locator('.count').filter({ hasText: /^143 of 1000 rollouts$/ }).waitFor();
+    await page
+      .locator('.count')
+      .filter({ hasText: /^143 of 1000 rollouts$/ })
+      .waitFor();
     await page.locator('input[type="search"]').fill('service-099');
     // Of service-0990 to -0999, only 994 is a multiple of 7: the one Degraded.
-    await page.locator('.count').filter({ hasText: /^1 of 1000 rollouts$/ }).waitFor();
+    await page
+      .locator('.count')
+      .filter({ hasText: /^1 of 1000 rollouts$/ })
+      .waitFor();
     // The rows follow the count in the next animation frame.
     await expect.poll(() => page.locator('.rows a.row').count()).toBe(1);
-    const keys = await page.locator('.rows a.row').evaluateAll((rows: { getAttribute(name: string): string | null }[]) => rows.map((r) => r.getAttribute('data-key')));
+    const keys = await page
+      .locator('.rows a.row')
+      .evaluateAll((rows: { getAttribute(name: string): string | null }[]) =>
+        rows.map((r) => r.getAttribute('data-key')),
+      );
     expect(keys).toEqual(['team-04/service-0994']);
   });
 
@@ -80,7 +118,10 @@ describe('given 1,000 rollouts, behind a proxy path', () => {
     await page.locator('a.row[data-key="team-01/service-0001"] .weight-text').filter({ hasText: /^1%$/ }).waitFor();
     rollouts.put(rollout('team-01', 'service-0001', progressing(75, 3)));
     stream.rolloutChanged('team-01/service-0001');
-    await page.locator('a.row[data-key="team-01/service-0001"] .weight-text').filter({ hasText: /^75%$/ }).waitFor({ timeout: 5_000 });
+    await page
+      .locator('a.row[data-key="team-01/service-0001"] .weight-text')
+      .filter({ hasText: /^75%$/ })
+      .waitFor({ timeout: 5_000 });
     expect(await page.locator('#auth').textContent()).toBe('read-only');
   });
 });

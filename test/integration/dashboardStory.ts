@@ -8,7 +8,11 @@ import { adminKubeConfig } from './support.ts';
  * RoleBinding let it patch the named rollouts (all rollouts without names), and this waits until the API server's
  * authorizer says so: RBAC reaches the authorizer through its own informers, a moment after the write.
  */
-export async function serviceAccountToken(namespace: string, name: string, opts: { patchRollouts?: string[] | 'all' } = {}): Promise<{ token: string; username: string }> {
+export async function serviceAccountToken(
+  namespace: string,
+  name: string,
+  opts: { patchRollouts?: string[] | 'all' } = {},
+): Promise<{ token: string; username: string }> {
   const kc = adminKubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
@@ -20,7 +24,14 @@ export async function serviceAccountToken(namespace: string, name: string, opts:
       namespace,
       body: {
         metadata: { name: `${name}-rollouts` },
-        rules: [{ apiGroups: ['sluice.dev'], resources: ['rollouts'], verbs: ['get', 'list', 'watch', 'patch'], ...(resourceNames === undefined ? {} : { resourceNames }) }],
+        rules: [
+          {
+            apiGroups: ['sluice.dev'],
+            resources: ['rollouts'],
+            verbs: ['get', 'list', 'watch', 'patch'],
+            ...(resourceNames === undefined ? {} : { resourceNames }),
+          },
+        ],
       },
     });
     await rbac.createNamespacedRoleBinding({
@@ -33,11 +44,33 @@ export async function serviceAccountToken(namespace: string, name: string, opts:
     });
     const authz = kc.makeApiClient(AuthorizationV1Api);
     const target = resourceNames?.[0] ?? 'any';
-    await waitFor(async () => (await authz.createSubjectAccessReview({
-      body: { spec: { user: username, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`], resourceAttributes: { group: 'sluice.dev', resource: 'rollouts', verb: 'patch', namespace, name: target } } },
-    })).status?.allowed === true, { timeoutMs: 15_000, what: `RBAC to let ${username} patch rollouts` });
+    await waitFor(
+      async () =>
+        (
+          await authz.createSubjectAccessReview({
+            body: {
+              spec: {
+                user: username,
+                groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+                resourceAttributes: {
+                  group: 'sluice.dev',
+                  resource: 'rollouts',
+                  verb: 'patch',
+                  namespace,
+                  name: target,
+                },
+              },
+            },
+          })
+        ).status?.allowed === true,
+      { timeoutMs: 15_000, what: `RBAC to let ${username} patch rollouts` },
+    );
   }
-  const request = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 3600 } } });
+  const request = await core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { expirationSeconds: 3600 } },
+  });
   const token = request.status?.token;
   if (token === undefined) throw new Error(`the TokenRequest for ${username} returned no token`);
   return { token, username };
@@ -49,8 +82,17 @@ export interface Answer {
 }
 
 /** POSTs a dashboard action the way a script would (no browser headers unless given). */
-export async function postAction(dashboardUrl: string, namespace: string, name: string, action: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(`${dashboardUrl}api/rollouts/${namespace}/${name}/actions/${action}`, { method: 'POST', headers });
+export async function postAction(
+  dashboardUrl: string,
+  namespace: string,
+  name: string,
+  action: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const res = await fetch(`${dashboardUrl}api/rollouts/${namespace}/${name}/actions/${action}`, {
+    method: 'POST',
+    headers,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 

@@ -29,13 +29,30 @@ afterEach(async () => {
 
 async function serve(limits: DashboardServerDeps['limits']) {
   const rollouts = new FakeCache<Rollout>();
-  for (let i = 0; i < 1_000; i++) rollouts.put(rollout(`team-${i % 10}`, `service-${String(i).padStart(4, '0')}`, progressing(i % 100, i % 5)));
-  const views = rolloutViews({ rollouts, analysisTemplates: new FakeCache(), clusterAnalysisTemplates: new FakeCache(), history: new WeightHistory(), events: new RecentEvents() });
+  for (let i = 0; i < 1_000; i++)
+    rollouts.put(rollout(`team-${i % 10}`, `service-${String(i).padStart(4, '0')}`, progressing(i % 100, i % 5)));
+  const views = rolloutViews({
+    rollouts,
+    analysisTemplates: new FakeCache(),
+    clusterAnalysisTemplates: new FakeCache(),
+    history: new WeightHistory(),
+    events: new RecentEvents(),
+  });
   const stream = new RolloutStream(views);
   const app = dashboardServer({
-    views, ready: () => true, stream, assets: undefined, log: pino({ level: 'silent' }),
-    authorizer: { authorize: refuse } satisfies Authorizer, writer: { request: refuse, recordAction: refuse } satisfies RolloutWriter,
-    basePath: '/', actions: false, namespace: '', version: 'test', allowedHosts: allowedDashboardHosts('', []), limits,
+    views,
+    ready: () => true,
+    stream,
+    assets: undefined,
+    log: pino({ level: 'silent' }),
+    authorizer: { authorize: refuse } satisfies Authorizer,
+    writer: { request: refuse, recordAction: refuse } satisfies RolloutWriter,
+    basePath: '/',
+    actions: false,
+    namespace: '',
+    version: 'test',
+    allowedHosts: allowedDashboardHosts('', []),
+    limits,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   closers.push(async () => {
@@ -52,7 +69,9 @@ function open(port: number): Promise<{ status: number; code?: string; res: Incom
       if (res.statusCode !== 200) {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { code?: string }).code, res }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { code?: string }).code, res }),
+        );
         return;
       }
       res.once('data', () => {
@@ -76,9 +95,16 @@ async function measure(label: string, limits: DashboardServerDeps['limits']) {
   await new Promise((resolve) => setTimeout(resolve, 200)); // let the server finish its writes
   const cpu = process.cpuUsage(cpuBefore);
   const memory = process.memoryUsage();
-  const byStatus = Object.fromEntries([...new Set(answers.map((a) => `${a.status}${a.code === undefined ? '' : ` ${a.code}`}`))].map((k) => [k, answers.filter((a) => `${a.status}${a.code === undefined ? '' : ` ${a.code}`}` === k).length]));
-  console.log(`${label}: ${attempts} stream attempts in ${Math.round(performance.now() - started)} ms; CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; ` +
-    `heap +${((memory.heapUsed - heapBefore) / 2 ** 20).toFixed(1)} MiB, RSS +${((memory.rss - rssBefore) / 2 ** 20).toFixed(1)} MiB; answers ${JSON.stringify(byStatus)}`);
+  const byStatus = Object.fromEntries(
+    [...new Set(answers.map((a) => `${a.status}${a.code === undefined ? '' : ` ${a.code}`}`))].map((k) => [
+      k,
+      answers.filter((a) => `${a.status}${a.code === undefined ? '' : ` ${a.code}`}` === k).length,
+    ]),
+  );
+  console.log(
+    `${label}: ${attempts} stream attempts in ${Math.round(performance.now() - started)} ms; CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; ` +
+      `heap +${((memory.heapUsed - heapBefore) / 2 ** 20).toFixed(1)} MiB, RSS +${((memory.rss - rssBefore) / 2 ** 20).toFixed(1)} MiB; answers ${JSON.stringify(byStatus)}`,
+  );
   for (const a of answers) a.res.destroy();
   return answers;
 }
@@ -87,7 +113,9 @@ describe(`${attempts} stream attempts from one address, clients that do not read
   it('with the default caps: 20 streams, the rest 429 with a code', async () => {
     const answers = await measure('default caps', undefined);
     expect(answers.filter((a) => a.status === 200)).toHaveLength(20);
-    expect(answers.filter((a) => a.status === 429).every((a) => a.code === 'SLUICE_DASHBOARD_TOO_MANY_STREAMS')).toBe(true);
+    expect(answers.filter((a) => a.status === 429).every((a) => a.code === 'SLUICE_DASHBOARD_TOO_MANY_STREAMS')).toBe(
+      true,
+    );
   });
 
   it('with the caps lifted: every page gets the one shared snapshot', async () => {

@@ -5,7 +5,11 @@ import { connectUnleash } from '../fixtures/unleash.ts';
 
 const features = '/api/admin/projects/default/features';
 
-interface FeatureEnv { name: string; enabled: boolean; strategies: { name: string; parameters?: { rollout?: string } }[] }
+interface FeatureEnv {
+  name: string;
+  enabled: boolean;
+  strategies: { name: string; parameters?: { rollout?: string } }[];
+}
 
 function unleash() {
   const info = inject('unleash');
@@ -24,11 +28,18 @@ export async function createFlag(prefix: string): Promise<string> {
 export async function flagState(name: string): Promise<{ enabled: boolean; rollouts: number[] }> {
   const f = (await unleash().admin('GET', `${features}/${name}`)) as { environments: FeatureEnv[] };
   const env = f.environments.find((e) => e.name === 'development')!;
-  return { enabled: env.enabled, rollouts: env.strategies.filter((s) => s.name === 'flexibleRollout').map((s) => Number(s.parameters?.rollout)) };
+  return {
+    enabled: env.enabled,
+    rollouts: env.strategies.filter((s) => s.name === 'flexibleRollout').map((s) => Number(s.parameters?.rollout)),
+  };
 }
 
 /** The controller's Unleash settings for the test server. */
 export function unleashEnv(): Record<string, string> {
   const info = inject('unleash')!;
-  return { SLUICE_UNLEASH_URL: info.url, SLUICE_UNLEASH_ADMIN_TOKEN: info.adminToken, SLUICE_UNLEASH_CLIENT_TOKEN: info.clientToken };
+  return {
+    SLUICE_UNLEASH_URL: info.url,
+    SLUICE_UNLEASH_ADMIN_TOKEN: info.adminToken,
+    SLUICE_UNLEASH_CLIENT_TOKEN: info.clientToken,
+  };
 }

@@ -19,7 +19,11 @@ const controllers: ControllerProcess[] = [];
 const unleash = () => connectUnleash(unleashInfo!);
 const features = '/api/admin/projects/default/features';
 
-interface FeatureEnv { name: string; enabled: boolean; strategies: { name: string; parameters?: { rollout?: string } }[] }
+interface FeatureEnv {
+  name: string;
+  enabled: boolean;
+  strategies: { name: string; parameters?: { rollout?: string } }[];
+}
 
 async function createFlag(prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -30,13 +34,20 @@ async function createFlag(prefix: string): Promise<string> {
 /** The flag in every environment, as Unleash has it: enabled, and its gradual-rollout percentages. */
 async function flagEverywhere(name: string): Promise<Record<string, { enabled: boolean; rollouts: number[] }>> {
   const f = (await unleash().admin('GET', `${features}/${name}`)) as { environments: FeatureEnv[] };
-  return Object.fromEntries(f.environments.map((e) => [e.name, {
-    enabled: e.enabled,
-    rollouts: e.strategies.filter((s) => s.name === 'flexibleRollout').map((s) => Number(s.parameters?.rollout)),
-  }]));
+  return Object.fromEntries(
+    f.environments.map((e) => [
+      e.name,
+      {
+        enabled: e.enabled,
+        rollouts: e.strategies.filter((s) => s.name === 'flexibleRollout').map((s) => Number(s.parameters?.rollout)),
+      },
+    ]),
+  );
 }
 
-const flagOnly = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({ strategy: { canary: { steps } } });
+const flagOnly = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({
+  strategy: { canary: { steps } },
+});
 const invalidSpec = (r: Rollout) => r.status?.conditions?.find((c) => c.type === 'InvalidSpec' && c.status === 'True');
 
 beforeAll(async () => {
@@ -44,10 +55,17 @@ beforeAll(async () => {
   await installSluiceCrds(adminKubeConfig());
   // The shop namespace may change the default project in development only; no other namespace may change any flag.
   const tenancy = { namespaces: { [shop.name]: { projects: ['default'], environments: ['development'] } } };
-  controllers.push(await startController({
-    namespace: shop.name,
-    env: { SLUICE_UNLEASH_URL: unleashInfo.url, SLUICE_UNLEASH_ADMIN_TOKEN: unleashInfo.adminToken, SLUICE_UNLEASH_CLIENT_TOKEN: unleashInfo.clientToken, SLUICE_UNLEASH_TENANCY: JSON.stringify(tenancy) },
-  }));
+  controllers.push(
+    await startController({
+      namespace: shop.name,
+      env: {
+        SLUICE_UNLEASH_URL: unleashInfo.url,
+        SLUICE_UNLEASH_ADMIN_TOKEN: unleashInfo.adminToken,
+        SLUICE_UNLEASH_CLIENT_TOKEN: unleashInfo.clientToken,
+        SLUICE_UNLEASH_TENANCY: JSON.stringify(tenancy),
+      },
+    }),
+  );
 });
 afterAll(async () => {
   await Promise.all(controllers.map((c) => c.stop()));
@@ -58,28 +76,55 @@ describe('given a controller with an Unleash tenancy policy', () => {
     const flag = await createFlag('prod-only');
     const before = await flagEverywhere(flag);
     const created = performance.now();
-    await createRollout(shop.name, 'to-production', flagOnly([{ setFlag: { name: flag, rollout: 50, environment: 'production' } }, { pause: { duration: '1s' } }]));
-    const r = await waitForRollout(shop.name, 'to-production', 'InvalidSpec', (x) => invalidSpec(x) !== undefined, 30_000);
+    await createRollout(
+      shop.name,
+      'to-production',
+      flagOnly([{ setFlag: { name: flag, rollout: 50, environment: 'production' } }, { pause: { duration: '1s' } }]),
+    );
+    const r = await waitForRollout(
+      shop.name,
+      'to-production',
+      'InvalidSpec',
+      (x) => invalidSpec(x) !== undefined,
+      30_000,
+    );
     const reconcileMs = performance.now() - created;
-    expect(invalidSpec(r)?.message).toMatch(new RegExp(
-      `spec\\.strategy\\.canary\\.steps\\[0\\]\\.setFlag\\.environment: the Rollouts of namespace ${shop.name} may not change flags in Unleash environment production ` +
-        '\\(allowed: development\\).*--unleash-tenancy / SLUICE_UNLEASH_TENANCY'));
+    expect(invalidSpec(r)?.message).toMatch(
+      new RegExp(
+        `spec\\.strategy\\.canary\\.steps\\[0\\]\\.setFlag\\.environment: the Rollouts of namespace ${shop.name} may not change flags in Unleash environment production ` +
+          '\\(allowed: development\\).*--unleash-tenancy / SLUICE_UNLEASH_TENANCY',
+      ),
+    );
     // Give a wrongly wired controller the time to write, then read the flag back from Unleash: a few reconciles,
     // as long as this one took here (a loaded machine takes longer for both).
     await new Promise((resolve) => setTimeout(resolve, Math.max(3_000, 3 * reconcileMs)));
     expect(await flagEverywhere(flag)).toEqual(before);
-    expect((await waitForRollout(shop.name, 'to-production', 'still InvalidSpec', () => true)).status?.flags ?? []).toEqual([]);
+    expect(
+      (await waitForRollout(shop.name, 'to-production', 'still InvalidSpec', () => true)).status?.flags ?? [],
+    ).toEqual([]);
   });
 
   it('a Rollout naming a project its namespace may not use is InvalidSpec before Unleash is asked anything', async () => {
     const flag = await createFlag('other-team');
     const before = await flagEverywhere(flag);
     const created = performance.now();
-    await createRollout(shop.name, 'other-project', flagOnly([{ setFlag: { name: flag, rollout: 10, project: 'payments' } }]));
-    const r = await waitForRollout(shop.name, 'other-project', 'InvalidSpec', (x) => invalidSpec(x) !== undefined, 30_000);
+    await createRollout(
+      shop.name,
+      'other-project',
+      flagOnly([{ setFlag: { name: flag, rollout: 10, project: 'payments' } }]),
+    );
+    const r = await waitForRollout(
+      shop.name,
+      'other-project',
+      'InvalidSpec',
+      (x) => invalidSpec(x) !== undefined,
+      30_000,
+    );
     const reconcileMs = performance.now() - created;
     // The policy's words, not Unleash's "project not found": the check comes first.
-    expect(invalidSpec(r)?.message).toMatch(/steps\[0\]\.setFlag\.project: .* may not change flags of Unleash project payments \(allowed: default\)/);
+    expect(invalidSpec(r)?.message).toMatch(
+      /steps\[0\]\.setFlag\.project: .* may not change flags of Unleash project payments \(allowed: default\)/,
+    );
     await new Promise((resolve) => setTimeout(resolve, Math.max(2_000, 3 * reconcileMs))); // as above
     expect(await flagEverywhere(flag)).toEqual(before);
   });

@@ -29,7 +29,9 @@ interface RawStrategy {
 }
 
 /** A new flag in the default project; `rollout` gives it a user's gradual rollout in the test environment. */
-async function newFlag(opts: { enabled?: boolean; rollout?: number } = {}): Promise<{ name: string; project: string; environment: string }> {
+async function newFlag(
+  opts: { enabled?: boolean; rollout?: number } = {},
+): Promise<{ name: string; project: string; environment: string }> {
   const name = `flags-${randomBytes(4).toString('hex')}`;
   await unleash.admin('POST', features, { name, type: 'release' });
   if (opts.rollout !== undefined) {
@@ -44,7 +46,10 @@ async function newFlag(opts: { enabled?: boolean; rollout?: number } = {}): Prom
 
 /** The flag in the test environment as Unleash has it, read with the fixture's own client. */
 async function unleashSays(name: string): Promise<{ enabled: boolean; strategies: RawStrategy[] }> {
-  return (await unleash.admin('GET', `${features}/${name}/environments/${environment}`)) as { enabled: boolean; strategies: RawStrategy[] };
+  return (await unleash.admin('GET', `${features}/${name}/environments/${environment}`)) as {
+    enabled: boolean;
+    strategies: RawStrategy[];
+  };
 }
 
 async function closedUrl(): Promise<string> {
@@ -57,7 +62,10 @@ describe('the Unleash Admin API client', () => {
     expect(await admin.read(flag)).toEqual({ ok: true, state: { enabled: false, rollout: undefined } });
 
     const at10 = await admin.setRollout(flag, 10);
-    expect(at10).toEqual({ ok: true, state: { enabled: true, rollout: { strategyId: expect.any(String) as string, percent: 10, addedBySluice: true } } });
+    expect(at10).toEqual({
+      ok: true,
+      state: { enabled: true, rollout: { strategyId: expect.any(String) as string, percent: 10, addedBySluice: true } },
+    });
     const said = await unleashSays(flag.name);
     expect(said.enabled).toBe(true);
     expect(said.strategies).toHaveLength(1);
@@ -69,7 +77,10 @@ describe('the Unleash Admin API client', () => {
 
     const id = at10.ok ? at10.state.rollout!.strategyId : '';
     const at50 = await admin.setRollout(flag, 50, { kind: 'id', id });
-    expect(at50).toEqual({ ok: true, state: { enabled: true, rollout: { strategyId: id, percent: 50, addedBySluice: true } } });
+    expect(at50).toEqual({
+      ok: true,
+      state: { enabled: true, rollout: { strategyId: id, percent: 50, addedBySluice: true } },
+    });
     expect((await unleashSays(flag.name)).strategies.map((s) => [s.id, s.parameters.rollout])).toEqual([[id, '50']]);
   });
 
@@ -77,25 +88,39 @@ describe('the Unleash Admin API client', () => {
     const flag = await newFlag();
     const set = await admin.setRollout(flag, 30);
     if (!set.ok) throw new Error(set.message);
-    const restored = await admin.restore(flag, { enabled: false, rollout: undefined, strategyId: set.state.rollout!.strategyId });
+    const restored = await admin.restore(flag, {
+      enabled: false,
+      rollout: undefined,
+      strategyId: set.state.rollout!.strategyId,
+    });
     expect(restored).toEqual({ ok: true, state: { enabled: false, rollout: undefined } });
     expect(await unleashSays(flag.name)).toMatchObject({ enabled: false, strategies: [] });
     // A second restore (after a lost answer) finds the work done.
-    expect((await admin.restore(flag, { enabled: false, rollout: undefined, strategyId: set.state.rollout!.strategyId })).ok).toBe(true);
+    expect(
+      (await admin.restore(flag, { enabled: false, rollout: undefined, strategyId: set.state.rollout!.strategyId })).ok,
+    ).toBe(true);
   });
 
-  it('restores a user\'s own gradual rollout to its percentage, enabled or disabled as it was', async () => {
+  it("restores a user's own gradual rollout to its percentage, enabled or disabled as it was", async () => {
     for (const enabled of [true, false]) {
       const flag = await newFlag({ enabled, rollout: 25 });
       const [userStrategy] = (await unleashSays(flag.name)).strategies;
       const set = await admin.setRollout(flag, 60);
-      expect(set).toEqual({ ok: true, state: { enabled: true, rollout: { strategyId: userStrategy!.id, percent: 60, addedBySluice: false } } });
+      expect(set).toEqual({
+        ok: true,
+        state: { enabled: true, rollout: { strategyId: userStrategy!.id, percent: 60, addedBySluice: false } },
+      });
 
       const restored = await admin.restore(flag, { enabled, rollout: 25, strategyId: userStrategy!.id });
-      expect(restored).toEqual({ ok: true, state: { enabled, rollout: { strategyId: userStrategy!.id, percent: 25, addedBySluice: false } } });
+      expect(restored).toEqual({
+        ok: true,
+        state: { enabled, rollout: { strategyId: userStrategy!.id, percent: 25, addedBySluice: false } },
+      });
       const said = await unleashSays(flag.name);
       expect(said.enabled).toBe(enabled);
-      expect(said.strategies.map((s) => [s.id, s.title, s.parameters.rollout])).toEqual([[userStrategy!.id, null, '25']]);
+      expect(said.strategies.map((s) => [s.id, s.title, s.parameters.rollout])).toEqual([
+        [userStrategy!.id, null, '25'],
+      ]);
     }
   });
 
@@ -128,7 +153,7 @@ describe('the Unleash Admin API client', () => {
     expect((await unleashSays(flag.name)).strategies).toEqual([]);
   });
 
-  it('refuses a client token in the admin token\'s place as a token problem (403)', async () => {
+  it("refuses a client token in the admin token's place as a token problem (403)", async () => {
     const flag = await newFlag();
     const result = await new UnleashAdmin({ url: info.url, adminToken: info.clientToken }).read(flag);
     expect(result).toMatchObject({ ok: false, kind: 'auth' });
@@ -138,16 +163,25 @@ describe('the Unleash Admin API client', () => {
 
   it('says which flag, project or environment does not exist', async () => {
     const flag = await newFlag();
-    for (const missing of [{ ...flag, name: `${flag.name}-nope` }, { ...flag, project: 'nope' }, { ...flag, environment: 'nope' }]) {
+    for (const missing of [
+      { ...flag, name: `${flag.name}-nope` },
+      { ...flag, project: 'nope' },
+      { ...flag, environment: 'nope' },
+    ]) {
       const result = await admin.setRollout(missing, 10);
       expect(result).toMatchObject({ ok: false, kind: 'notFound' });
-      expect(result.ok ? '' : result.message).toContain(`flag ${missing.name} in project ${missing.project}, environment ${missing.environment}`);
+      expect(result.ok ? '' : result.message).toContain(
+        `flag ${missing.name} in project ${missing.project}, environment ${missing.environment}`,
+      );
     }
   });
 
   it('reports an Unleash that does not answer as unreachable', async () => {
     const url = await closedUrl();
-    const result = await new UnleashAdmin({ url, adminToken: info.adminToken }).setRollout({ name: 'any', project: 'default', environment }, 10);
+    const result = await new UnleashAdmin({ url, adminToken: info.adminToken }).setRollout(
+      { name: 'any', project: 'default', environment },
+      10,
+    );
     expect(result).toEqual({
       ok: false,
       kind: 'unreachable',
@@ -156,17 +190,25 @@ describe('the Unleash Admin API client', () => {
   });
 });
 
-describe('setFlag steps and aborts: the planner\'s operations, carried out against Unleash', () => {
+describe("setFlag steps and aborts: the planner's operations, carried out against Unleash", () => {
   /** A flag-only rollout whose first step sets the flag; the rest waits for a promote. */
   function release(name: string, rollout: number, onAbort: 'restore' | 'disable' = 'restore'): SimCluster {
-    return new SimCluster({ strategy: { canary: { steps: [{ setFlag: { name, rollout, environment, onAbort } }, { pause: {} }] } } });
+    return new SimCluster({
+      strategy: { canary: { steps: [{ setFlag: { name, rollout, environment, onAbort } }, { pause: {} }] } },
+    });
   }
 
   /** Reconciles as the controller would: each plan, then the Unleash operations it asks for, as the background runs them. */
-  async function drive(sim: SimCluster, using: UnleashAdmin, until: (s: SimCluster) => boolean, max = 12): Promise<void> {
+  async function drive(
+    sim: SimCluster,
+    using: UnleashAdmin,
+    until: (s: SimCluster) => boolean,
+    max = 12,
+  ): Promise<void> {
     for (let i = 0; i < max && !until(sim); i++) {
       const plan = sim.reconcile();
-      for (const op of plan.flagOperations) sim.flagOutcomes.set(op.id, { result: await runFlagOperation(op.operation, using), at: sim.now.getTime() });
+      for (const op of plan.flagOperations)
+        sim.flagOutcomes.set(op.id, { result: await runFlagOperation(op.operation, using), at: sim.now.getTime() });
     }
   }
 
@@ -176,14 +218,24 @@ describe('setFlag steps and aborts: the planner\'s operations, carried out again
     const sim = release(flag.name, 20);
     await drive(sim, admin, (s) => s.rollout.status?.flags?.length === 1);
     const recorded: TouchedFlag = {
-      name: flag.name, project: 'default', environment, previousEnabled: false, previousRollout: 5, strategyId: userStrategy!.id, rollout: 5, onAbort: 'restore',
+      name: flag.name,
+      project: 'default',
+      environment,
+      previousEnabled: false,
+      previousRollout: 5,
+      strategyId: userStrategy!.id,
+      rollout: 5,
+      onAbort: 'restore',
     };
     expect(sim.rollout.status?.flags).toEqual([recorded]);
     expect((await unleashSays(flag.name)).enabled).toBe(false); // recorded, not changed yet
 
     await drive(sim, admin, (s) => s.rollout.status?.currentStepIndex === 1);
     expect(sim.rollout.status?.flags).toEqual([{ ...recorded, rollout: 20 }]);
-    expect(await unleashSays(flag.name)).toMatchObject({ enabled: true, strategies: [{ id: userStrategy!.id, parameters: { rollout: '20' } }] });
+    expect(await unleashSays(flag.name)).toMatchObject({
+      enabled: true,
+      strategies: [{ id: userStrategy!.id, parameters: { rollout: '20' } }],
+    });
 
     sim.request('abort');
     await drive(sim, admin, (s) => s.rollout.status?.abort === true && s.rollout.status.flags?.length === 0);
@@ -191,7 +243,10 @@ describe('setFlag steps and aborts: the planner\'s operations, carried out again
     expect(sim.events.filter((e) => e.reason === 'FlagRestored').map((e) => e.message)).toEqual([
       `put flag ${flag.name} in project default, environment development back: disabled, gradual rollout back at 5%`,
     ]);
-    expect(await unleashSays(flag.name)).toMatchObject({ enabled: false, strategies: [{ id: userStrategy!.id, parameters: { rollout: '5' } }] });
+    expect(await unleashSays(flag.name)).toMatchObject({
+      enabled: false,
+      strategies: [{ id: userStrategy!.id, parameters: { rollout: '5' } }],
+    });
   });
 
   it('turns the flag off on abort when the step says onAbort: disable', async () => {
@@ -201,7 +256,9 @@ describe('setFlag steps and aborts: the planner\'s operations, carried out again
     expect((await unleashSays(flag.name)).enabled).toBe(true);
     sim.request('abort');
     await drive(sim, admin, (s) => s.rollout.status?.flags?.length === 0);
-    expect(sim.events.filter((e) => e.reason === 'FlagRestored').map((e) => e.message)).toEqual([`turned flag ${flag.name} in project default, environment development off (onAbort: disable)`]);
+    expect(sim.events.filter((e) => e.reason === 'FlagRestored').map((e) => e.message)).toEqual([
+      `turned flag ${flag.name} in project default, environment development off (onAbort: disable)`,
+    ]);
     expect((await unleashSays(flag.name)).enabled).toBe(false);
   });
 
@@ -211,7 +268,12 @@ describe('setFlag steps and aborts: the planner\'s operations, carried out again
     const sim = release(flag.name, 10);
     await drive(sim, refused, () => false, 4);
     const condition = sim.rollout.status?.conditions?.find((c) => c.type === 'InvalidSpec');
-    expect(condition).toMatchObject({ status: 'True', message: expect.stringContaining('spec.strategy.canary.steps[0].setFlag: Unleash refused the admin token') as string });
+    expect(condition).toMatchObject({
+      status: 'True',
+      message: expect.stringContaining(
+        'spec.strategy.canary.steps[0].setFlag: Unleash refused the admin token',
+      ) as string,
+    });
     expect(condition?.message).toContain('SLUICE_UNLEASH_ADMIN_TOKEN');
     expect(sim.rollout.status?.flags ?? []).toEqual([]);
   });
@@ -245,22 +307,34 @@ describe('the freeze gate', () => {
   it('holds while the freeze flag is on and lets go once it is turned off', async () => {
     const flag = await newFlag({ enabled: true, rollout: 100 });
     const g = gate(info.url);
-    const on = await waitFor(() => {
-      const reading = g.isFrozen(flag.name, context);
-      return reading.message.includes('cannot be read') ? undefined : reading;
-    }, { timeoutMs: 30_000, what: 'the freeze gate to synchronize' });
-    expect(on).toEqual({ frozen: true, message: `freeze flag ${flag.name} is enabled in Unleash: no step advances until it is turned off` });
+    const on = await waitFor(
+      () => {
+        const reading = g.isFrozen(flag.name, context);
+        return reading.message.includes('cannot be read') ? undefined : reading;
+      },
+      { timeoutMs: 30_000, what: 'the freeze gate to synchronize' },
+    );
+    expect(on).toEqual({
+      frozen: true,
+      message: `freeze flag ${flag.name} is enabled in Unleash: no step advances until it is turned off`,
+    });
 
     await unleash.admin('POST', `${features}/${flag.name}/environments/${environment}/off`);
-    const off = await waitFor(() => {
-      const reading = g.isFrozen(flag.name, context);
-      return reading.frozen ? undefined : reading;
-    }, { timeoutMs: 30_000, what: 'the freeze gate to see the flag turned off' });
+    const off = await waitFor(
+      () => {
+        const reading = g.isFrozen(flag.name, context);
+        return reading.frozen ? undefined : reading;
+      },
+      { timeoutMs: 30_000, what: 'the freeze gate to see the flag turned off' },
+    );
     expect(off).toEqual({ frozen: false, message: `freeze flag ${flag.name} is off` });
-    expect(g.isFrozen(`${flag.name}-missing`, context)).toMatchObject({ frozen: false, message: expect.stringContaining('does not exist in Unleash') as string });
+    expect(g.isFrozen(`${flag.name}-missing`, context)).toMatchObject({
+      frozen: false,
+      message: expect.stringContaining('does not exist in Unleash') as string,
+    });
   });
 
-  it('asks about the Rollout\'s namespace and name, so a freeze can be aimed with constraints', async () => {
+  it("asks about the Rollout's namespace and name, so a freeze can be aimed with constraints", async () => {
     const flag = await newFlag();
     await unleash.admin('POST', `${features}/${flag.name}/environments/${environment}/strategies`, {
       name: 'flexibleRollout',
@@ -269,27 +343,45 @@ describe('the freeze gate', () => {
     });
     await unleash.admin('POST', `${features}/${flag.name}/environments/${environment}/on`);
     const g = gate(info.url);
-    await waitFor(() => g.isFrozen(flag.name, context).message.includes('is enabled'), { timeoutMs: 30_000, what: 'the freeze gate to see the flag' });
-    expect(g.isFrozen(flag.name, { namespace: 'payments', rollout: 'checkout' })).toEqual({ frozen: false, message: `freeze flag ${flag.name} is off` });
+    await waitFor(() => g.isFrozen(flag.name, context).message.includes('is enabled'), {
+      timeoutMs: 30_000,
+      what: 'the freeze gate to see the flag',
+    });
+    expect(g.isFrozen(flag.name, { namespace: 'payments', rollout: 'checkout' })).toEqual({
+      frozen: false,
+      message: `freeze flag ${flag.name} is off`,
+    });
   });
 
   it('holds when Unleash cannot be reached, and says so', async () => {
     const url = await closedUrl();
     const g = gate(url);
-    expect(g.isFrozen('deploy-freeze', context)).toEqual({ frozen: true, message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} has not answered yet; holding` });
-    const reading = await waitFor(() => {
-      const r = g.isFrozen('deploy-freeze', context);
-      return r.message.includes('unreachable') ? r : undefined;
-    }, { timeoutMs: 60_000, what: 'the freeze gate to report Unleash unreachable' });
-    expect(reading).toEqual({ frozen: true, message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} unreachable (connect ECONNREFUSED ${url.replace('http://', '')}); holding` });
+    expect(g.isFrozen('deploy-freeze', context)).toEqual({
+      frozen: true,
+      message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} has not answered yet; holding`,
+    });
+    const reading = await waitFor(
+      () => {
+        const r = g.isFrozen('deploy-freeze', context);
+        return r.message.includes('unreachable') ? r : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the freeze gate to report Unleash unreachable' },
+    );
+    expect(reading).toEqual({
+      frozen: true,
+      message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} unreachable (connect ECONNREFUSED ${url.replace('http://', '')}); holding`,
+    });
   });
 
   it('holds when Unleash refuses the client token, and says which Secret to check', async () => {
     const g = gate(info.url, `default:development.${randomBytes(16).toString('hex')}`);
-    const reading = await waitFor(() => {
-      const r = g.isFrozen('deploy-freeze', context);
-      return r.message.includes('refused') ? r : undefined;
-    }, { timeoutMs: 30_000, what: 'the freeze gate to report the refused token' });
+    const reading = await waitFor(
+      () => {
+        const r = g.isFrozen('deploy-freeze', context);
+        return r.message.includes('refused') ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the freeze gate to report the refused token' },
+    );
     expect(reading).toEqual({
       frozen: true,
       message:

@@ -35,7 +35,9 @@ const run = promisify(execFile);
 
 /** Instructions of the Dockerfile, one per line (continuation lines joined), comments dropped. */
 export function dockerInstructions(text: string): { op: string; args: string }[] {
-  return text.replace(/\\\n/g, ' ').split('\n')
+  return text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
@@ -45,11 +47,16 @@ export function dockerInstructions(text: string): { op: string; args: string }[]
 }
 
 function ignored(path: string, patterns: string[]): boolean {
-  return patterns.some((p) => path === p || path.startsWith(`${p}/`) || matchesGlob(path, p) || matchesGlob(path, `**/${p}`));
+  return patterns.some(
+    (p) => path === p || path.startsWith(`${p}/`) || matchesGlob(path, p) || matchesGlob(path, `**/${p}`),
+  );
 }
 
 export async function buildImagePayload(scratch: string): Promise<ImagePayload> {
-  const ignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const ignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const stages = new Map<string, Stage>();
   let stage: Stage | undefined;
   let cmd: string[] | undefined;
@@ -76,15 +83,21 @@ export async function buildImagePayload(scratch: string): Promise<ImagePayload> 
         const dest = words.pop()!;
         for (const src of words) {
           const source = from === undefined ? join(repoRoot, src) : inStage(from, src);
-          const target = dest.endsWith('/') ? join(inStage(current, dest), src.split('/').pop()!) : inStage(current, dest);
+          const target = dest.endsWith('/')
+            ? join(inStage(current, dest), src.split('/').pop()!)
+            : inStage(current, dest);
           if (!existsSync(source)) throw new Error(`Dockerfile: COPY ${src}: not found`);
           mkdirSync(dirname(target), { recursive: true });
-          cpSync(source, target, { recursive: true, filter: (p) => from !== undefined || !ignored(relative(repoRoot, p), ignore) });
+          cpSync(source, target, {
+            recursive: true,
+            filter: (p) => from !== undefined || !ignored(relative(repoRoot, p), ignore),
+          });
         }
         break;
       }
       case 'RUN':
-        for (const command of args.split('&&').map((c) => c.trim())) await runStep(current, command, inStage(current, '.'));
+        for (const command of args.split('&&').map((c) => c.trim()))
+          await runStep(current, command, inStage(current, '.'));
         break;
       case 'CMD':
         cmd = JSON.parse(args) as string[];
@@ -110,7 +123,11 @@ async function runStep(stage: Stage, command: string, cwd: string): Promise<void
   if (words[0] === 'npm' && words[1] === 'ci' && !words.includes('--omit=dev')) {
     symlinkSync(join(repoRoot, 'node_modules'), join(cwd, 'node_modules')); // stand-in: same lockfile, installed already
   } else if (words[0] === 'npm' && words[1] === 'ci') {
-    await run('npm', [...words.slice(1), '--prefer-offline', '--loglevel=error'], { cwd, env, maxBuffer: 16 * 1024 * 1024 });
+    await run('npm', [...words.slice(1), '--prefer-offline', '--loglevel=error'], {
+      cwd,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } else if (words[0] === 'npm' && words[1] === 'run') {
     await run('npm', words.slice(1), { cwd, env, maxBuffer: 16 * 1024 * 1024 });
   } else if (words[0] === 'npm' && words[1] === 'cache') {
@@ -118,17 +135,25 @@ async function runStep(stage: Stage, command: string, cwd: string): Promise<void
   } else if (words[0] === 'rm' && words[1] === '-rf') {
     for (const path of words.slice(2)) removeInStage(stage, path);
   } else {
-    throw new Error(`Dockerfile stage ${stage.name}: RUN ${command} is not handled by test/integration/imagePayload.ts`);
+    throw new Error(
+      `Dockerfile stage ${stage.name}: RUN ${command} is not handled by test/integration/imagePayload.ts`,
+    );
   }
 }
 
 /** `rm -rf path` inside the stage: absolute paths only, a `*` only in the last part, as the shell would expand it. */
 function removeInStage(stage: Stage, path: string): void {
   if (!isAbsolute(path) || path.split('/').includes('..') || path.slice(0, path.lastIndexOf('/')).includes('*')) {
-    throw new Error(`Dockerfile stage ${stage.name}: rm -rf ${path} is not handled by test/integration/imagePayload.ts`);
+    throw new Error(
+      `Dockerfile stage ${stage.name}: rm -rf ${path} is not handled by test/integration/imagePayload.ts`,
+    );
   }
   const parent = join(stage.root, dirname(path));
   const last = path.slice(path.lastIndexOf('/') + 1);
-  const names = !last.includes('*') ? [last] : existsSync(parent) ? readdirSync(parent).filter((n) => matchesGlob(n, last)) : [];
+  const names = !last.includes('*')
+    ? [last]
+    : existsSync(parent)
+      ? readdirSync(parent).filter((n) => matchesGlob(n, last))
+      : [];
   for (const name of names) rmSync(join(parent, name), { recursive: true, force: true });
 }

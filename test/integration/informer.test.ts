@@ -45,7 +45,15 @@ function recordedInformer(kc: KubeConfig, story: string, options: Partial<Inform
 }
 
 /** A ConfigMap as the API server sends it: timestamps are strings. */
-type V1ConfigMapJson = Omit<V1ConfigMap, 'metadata'> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string; creationTimestamp?: string; annotations?: Record<string, string> } };
+type V1ConfigMapJson = Omit<V1ConfigMap, 'metadata'> & {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    annotations?: Record<string, string>;
+  };
+};
 
 const informers: Informer<V1ConfigMapJson>[] = [];
 afterEach(async () => {
@@ -83,14 +91,31 @@ describe('the informer', () => {
     expect(calls).toEqual([['ConfigMap', `${ns.name}/listed`]]);
 
     await createConfigMap('crud', 'watched', { source: 'watch' });
-    await waitFor(() => informer.get(ns.name, 'watched'), { timeoutMs: 10_000, what: 'the created ConfigMap in the cache' });
-    await core().patchNamespacedConfigMap({ namespace: ns.name, name: 'watched', body: [{ op: 'replace', path: '/data/source', value: 'patched' }] });
-    await waitFor(() => informer.get(ns.name, 'watched')?.data?.source === 'patched', { timeoutMs: 10_000, what: 'the update in the cache' });
+    await waitFor(() => informer.get(ns.name, 'watched'), {
+      timeoutMs: 10_000,
+      what: 'the created ConfigMap in the cache',
+    });
+    await core().patchNamespacedConfigMap({
+      namespace: ns.name,
+      name: 'watched',
+      body: [{ op: 'replace', path: '/data/source', value: 'patched' }],
+    });
+    await waitFor(() => informer.get(ns.name, 'watched')?.data?.source === 'patched', {
+      timeoutMs: 10_000,
+      what: 'the update in the cache',
+    });
     await core().deleteNamespacedConfigMap({ namespace: ns.name, name: 'watched' });
-    await waitFor(() => informer.get(ns.name, 'watched') === undefined, { timeoutMs: 10_000, what: 'the deletion in the cache' });
+    await waitFor(() => informer.get(ns.name, 'watched') === undefined, {
+      timeoutMs: 10_000,
+      what: 'the deletion in the cache',
+    });
 
     const key = `${ns.name}/watched`;
-    expect(calls.filter((c) => c[1] === key)).toEqual([['ConfigMap', key], ['ConfigMap', key], ['ConfigMap', key]]);
+    expect(calls.filter((c) => c[1] === key)).toEqual([
+      ['ConfigMap', key],
+      ['ConfigMap', key],
+      ['ConfigMap', key],
+    ]);
     expect(informer.list(ns.name).map((cm) => cm.metadata?.name)).toEqual(['listed']);
   });
 
@@ -104,7 +129,9 @@ describe('the informer', () => {
 
     for (const name of ['from-list', 'from-watch']) {
       const cached = informer.get(ns.name, name);
-      const fromKubectl = JSON.parse(await kubectl(['get', 'configmap', name, '-n', ns.name, '-o', 'json', '--show-managed-fields'])) as V1ConfigMapJson & { metadata: { managedFields?: unknown } };
+      const fromKubectl = JSON.parse(
+        await kubectl(['get', 'configmap', name, '-n', ns.name, '-o', 'json', '--show-managed-fields']),
+      ) as V1ConfigMapJson & { metadata: { managedFields?: unknown } };
       expect(fromKubectl.metadata.managedFields, 'the API server keeps them').toBeDefined();
       const { managedFields: _left, ...metadata } = fromKubectl.metadata;
       expect(cached, name).toEqual({ ...fromKubectl, metadata });
@@ -117,10 +144,20 @@ describe('the informer', () => {
     await kubectl(['annotate', 'configmap', 'applied', '-n', ns.name, 'team=payments']);
     await kubectl(['label', 'configmap', 'applied', '-n', ns.name, 'story=shape']);
     await waitFor(() => informer.get(ns.name, 'applied'), { timeoutMs: 10_000, what: 'the applied ConfigMap' });
-    const onServer = JSON.parse(await kubectl(['get', 'configmap', 'applied', '-n', ns.name, '-o', 'json'])) as V1ConfigMapJson & { metadata: { annotations: Record<string, string> } };
-    expect(Object.keys(onServer.metadata.annotations).sort()).toEqual(['kubectl.kubernetes.io/last-applied-configuration', 'team']);
-    expect(informer.get(ns.name, 'applied')?.metadata).toMatchObject({ annotations: { team: 'payments' }, resourceVersion: onServer.metadata.resourceVersion });
-    expect(Object.keys((informer.get(ns.name, 'applied')?.metadata as { annotations: object }).annotations)).toEqual(['team']);
+    const onServer = JSON.parse(
+      await kubectl(['get', 'configmap', 'applied', '-n', ns.name, '-o', 'json']),
+    ) as V1ConfigMapJson & { metadata: { annotations: Record<string, string> } };
+    expect(Object.keys(onServer.metadata.annotations).sort()).toEqual([
+      'kubectl.kubernetes.io/last-applied-configuration',
+      'team',
+    ]);
+    expect(informer.get(ns.name, 'applied')?.metadata).toMatchObject({
+      annotations: { team: 'payments' },
+      resourceVersion: onServer.metadata.resourceVersion,
+    });
+    expect(Object.keys((informer.get(ns.name, 'applied')?.metadata as { annotations: object }).annotations)).toEqual([
+      'team',
+    ]);
   });
 
   it('recovers after its connection is cut, and its cache converges with changes made meanwhile', async () => {
@@ -135,7 +172,11 @@ describe('the informer', () => {
       network.cut();
       await waitFor(() => restarts.includes('error'), { timeoutMs: 10_000, what: 'the informer to notice the cut' });
       await core().deleteNamespacedConfigMap({ namespace: ns.name, name: 'before-1' });
-      await core().patchNamespacedConfigMap({ namespace: ns.name, name: 'before-2', body: [{ op: 'add', path: '/data', value: { edited: 'yes' } }] });
+      await core().patchNamespacedConfigMap({
+        namespace: ns.name,
+        name: 'before-2',
+        body: [{ op: 'add', path: '/data', value: { edited: 'yes' } }],
+      });
       await createConfigMap('cut', 'during');
       expect(Object.keys(cacheState(informer)).sort()).toEqual(['before-1', 'before-2']);
 
@@ -150,20 +191,32 @@ describe('the informer', () => {
   it('restarts a watch that went silent once no event or bookmark came for the no-progress timeout', async () => {
     const network = await FaultyNetwork.start(adminKubeConfig());
     try {
-      const { informer, timeline } = recordedInformer(network.kubeConfig(adminKubeConfig()), 'stall', { noProgressTimeoutMs: 3_000, resyncPeriodMs: 0 });
+      const { informer, timeline } = recordedInformer(network.kubeConfig(adminKubeConfig()), 'stall', {
+        noProgressTimeoutMs: 3_000,
+        resyncPeriodMs: 0,
+      });
       informer.start();
       await informer.synced;
-      await waitFor(() => timeline.includes('watching'), { timeoutMs: 10_000, intervalMs: 20, what: 'the watch to be established' });
+      await waitFor(() => timeline.includes('watching'), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+        what: 'the watch to be established',
+      });
 
       network.freezeOpenConnections(); // the watch's connection stays open and carries nothing: a silent stall
       timeline.push('frozen');
       await createConfigMap('stall', 'missed-by-the-frozen-watch');
-      await waitFor(() => informer.get(ns.name, 'missed-by-the-frozen-watch'), { timeoutMs: 20_000, what: 'the ConfigMap through a new watch' });
+      await waitFor(() => informer.get(ns.name, 'missed-by-the-frozen-watch'), {
+        timeoutMs: 20_000,
+        what: 'the ConfigMap through a new watch',
+      });
 
       const frozenAt = timeline.indexOf('frozen');
       const stalledAt = timeline.indexOf('restart:stalled', frozenAt);
       expect(stalledAt, timeline.join(' ')).toBeGreaterThan(frozenAt);
-      expect(timeline.indexOf(`key:${ns.name}/missed-by-the-frozen-watch`), timeline.join(' ')).toBeGreaterThan(stalledAt);
+      expect(timeline.indexOf(`key:${ns.name}/missed-by-the-frozen-watch`), timeline.join(' ')).toBeGreaterThan(
+        stalledAt,
+      );
       expect(timeline).not.toContain('restart:resync');
     } finally {
       await network.close();
@@ -175,10 +228,17 @@ describe('the informer', () => {
     try {
       await createConfigMap('resync', 'doomed');
       // The watchdog is far away: only the relist can notice anything while the watch is frozen.
-      const { informer, timeline } = recordedInformer(network.kubeConfig(adminKubeConfig()), 'resync', { noProgressTimeoutMs: 120_000, resyncPeriodMs: 3_000 });
+      const { informer, timeline } = recordedInformer(network.kubeConfig(adminKubeConfig()), 'resync', {
+        noProgressTimeoutMs: 120_000,
+        resyncPeriodMs: 3_000,
+      });
       informer.start();
       await informer.synced;
-      await waitFor(() => timeline.includes('watching'), { timeoutMs: 10_000, intervalMs: 20, what: 'the watch to be established' });
+      await waitFor(() => timeline.includes('watching'), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+        what: 'the watch to be established',
+      });
 
       network.freezeOpenConnections();
       timeline.push('frozen');
@@ -200,7 +260,9 @@ describe('the informer', () => {
     // Timers of 60 s and a watch the API server would keep open for minutes: either one left behind would keep
     // the process alive long after stop().
     const script = join(import.meta.dirname, 'testdata', 'informerThenStop.ts');
-    const child = spawn(process.execPath, [script, clusterInfo().kubeconfig, ns.name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, clusterInfo().kubeconfig, ns.name], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let stoppedAt = 0;
     child.stdout.on('data', (chunk: Buffer) => {

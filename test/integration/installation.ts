@@ -28,9 +28,16 @@ export interface Rule {
 }
 
 /** kubectl against the local control plane with any kubeconfig; resolves with the exit code, never rejects. */
-export async function kubectlAs(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function kubectlAs(
+  kubeconfig: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(join(clusterBinDir(), 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(
+      join(clusterBinDir(), 'kubectl'),
+      ['--kubeconfig', kubeconfig, ...args],
+      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -45,26 +52,36 @@ async function kubectlOk(args: string[]): Promise<{ stdout: string; stderr: stri
 }
 
 export function parseObjects(yaml: string): KubeObject[] {
-  return parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject | null).filter((o): o is KubeObject => o !== null);
+  return parseAllDocuments(yaml)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
 }
 
 /**
  * `kubectl kustomize` of a folder under manifests/, optionally through an overlay of the kind a user writes:
  * another namespace, a name suffix (so that cluster-scoped objects of two installs do not collide), components.
  */
-export async function render(dir: string, overlay?: { namespace: string; nameSuffix: string; components?: string[] }): Promise<{ yaml: string; objects: KubeObject[] }> {
+export async function render(
+  dir: string,
+  overlay?: { namespace: string; nameSuffix: string; components?: string[] },
+): Promise<{ yaml: string; objects: KubeObject[] }> {
   let target = join(repoRoot, dir);
   if (overlay !== undefined) {
     // Kustomize refuses absolute paths to other kustomizations: the overlay names them relative to itself.
     const overlayDir = mkdtempSync(join(tmpdir(), 'sluice-overlay-'));
-    writeFileSync(join(overlayDir, 'kustomization.yaml'), stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: overlay.namespace,
-      nameSuffix: overlay.nameSuffix,
-      resources: [relative(overlayDir, target)],
-      ...(overlay.components === undefined ? {} : { components: overlay.components.map((c) => relative(overlayDir, join(repoRoot, c))) }),
-    }));
+    writeFileSync(
+      join(overlayDir, 'kustomization.yaml'),
+      stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        namespace: overlay.namespace,
+        nameSuffix: overlay.nameSuffix,
+        resources: [relative(overlayDir, target)],
+        ...(overlay.components === undefined
+          ? {}
+          : { components: overlay.components.map((c) => relative(overlayDir, join(repoRoot, c))) }),
+      }),
+    );
     target = overlayDir;
   }
   const { stdout } = await kubectlOk(['kustomize', target]);
@@ -72,29 +89,54 @@ export async function render(dir: string, overlay?: { namespace: string; nameSuf
 }
 
 /** Server-side apply of a YAML stream; with dryRun the API server validates (strict) and admits but stores nothing. */
-export async function applyYaml(yaml: string, opts: { dryRun?: boolean; namespace?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+export async function applyYaml(
+  yaml: string,
+  opts: { dryRun?: boolean; namespace?: string } = {},
+): Promise<{ stdout: string; stderr: string }> {
   const file = join(mkdtempSync(join(tmpdir(), 'sluice-apply-')), 'objects.yaml');
   writeFileSync(file, yaml);
-  return kubectlOk(['apply', '--server-side', '--field-manager=sluice-install-test', '--force-conflicts', ...(opts.dryRun === true ? ['--dry-run=server'] : []),
-    ...(opts.namespace === undefined ? [] : ['-n', opts.namespace]), '-f', file]);
+  return kubectlOk([
+    'apply',
+    '--server-side',
+    '--field-manager=sluice-install-test',
+    '--force-conflicts',
+    ...(opts.dryRun === true ? ['--dry-run=server'] : []),
+    ...(opts.namespace === undefined ? [] : ['-n', opts.namespace]),
+    '-f',
+    file,
+  ]);
 }
 
 /** A kubeconfig for the local API server whose only credential is a fresh token of the ServiceAccount. */
 export async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
   const admin = adminKubeConfig();
-  const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 3600 } } });
+  const request = await admin
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 3600 } } });
   const token = request.status?.token;
   if (token === undefined) throw new Error(`no token for ServiceAccount ${namespace}/${name}`);
   const cluster = admin.getCurrentCluster()!;
   const file = join(mkdtempSync(join(tmpdir(), 'sluice-sa-')), 'kubeconfig');
-  writeFileSync(file, stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData ?? readFileSync(cluster.caFile!).toString('base64') } }],
-    users: [{ name, user: { token } }],
-    contexts: [{ name: 'local', context: { cluster: 'local', user: name, namespace } }],
-    'current-context': 'local',
-  }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'local',
+          cluster: {
+            server: cluster.server,
+            'certificate-authority-data': cluster.caData ?? readFileSync(cluster.caFile!).toString('base64'),
+          },
+        },
+      ],
+      users: [{ name, user: { token } }],
+      contexts: [{ name: 'local', context: { cluster: 'local', user: name, namespace } }],
+      'current-context': 'local',
+    }),
+    { mode: 0o600 },
+  );
   return file;
 }
 
@@ -111,6 +153,8 @@ export interface Access {
 export async function allowed(kubeconfig: string, access: Access): Promise<boolean> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: access } } });
+  const review = await kc
+    .makeApiClient(AuthorizationV1Api)
+    .createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: access } } });
   return review.status?.allowed === true;
 }

@@ -40,7 +40,12 @@ afterEach(async () => {
 function campaign(kc: KubeConfig, lease: string, identity: string): Candidate {
   const callbacks: Candidate['callbacks'] = [];
   const elector = new LeaderElector(kc, {
-    namespace: ns.name, name: lease, identity, leaseDurationMs: D, renewDeadlineMs: R, retryPeriodMs: P,
+    namespace: ns.name,
+    name: lease,
+    identity,
+    leaseDurationMs: D,
+    renewDeadlineMs: R,
+    retryPeriodMs: P,
     onStartedLeading: () => callbacks.push({ what: 'started', at: performance.now() }),
     onStoppedLeading: () => callbacks.push({ what: 'stopped', at: performance.now() }),
   });
@@ -58,21 +63,28 @@ function sampleLeadership(candidates: Candidate[]) {
   const flips: { identity: string; leading: boolean; at: number }[] = [];
   const overlaps: number[] = [];
   const last = new Map<string, boolean>();
-  samplers.push(setInterval(() => {
-    const at = performance.now();
-    let leaders = 0;
-    for (const c of candidates) {
-      const leading = c.elector.isLeader();
-      if (leading) leaders++;
-      if (last.get(c.identity) !== leading) flips.push({ identity: c.identity, leading, at });
-      last.set(c.identity, leading);
-    }
-    if (leaders > 1) overlaps.push(at);
-  }, 10));
-  const flipAt = (identity: string, leading: boolean, after: number) => flips.find((f) => f.identity === identity && f.leading === leading && f.at >= after)?.at;
+  samplers.push(
+    setInterval(() => {
+      const at = performance.now();
+      let leaders = 0;
+      for (const c of candidates) {
+        const leading = c.elector.isLeader();
+        if (leading) leaders++;
+        if (last.get(c.identity) !== leading) flips.push({ identity: c.identity, leading, at });
+        last.set(c.identity, leading);
+      }
+      if (leaders > 1) overlaps.push(at);
+    }, 10),
+  );
+  const flipAt = (identity: string, leading: boolean, after: number) =>
+    flips.find((f) => f.identity === identity && f.leading === leading && f.at >= after)?.at;
   /** Waits until the sampler saw `identity` turn `leading` after `after`; resolves with that instant. */
   const flipped = (identity: string, leading: boolean, after: number) =>
-    waitFor(() => flipAt(identity, leading, after), { timeoutMs: 30_000, intervalMs: 10, what: `${identity} to turn ${leading ? 'leader' : 'follower'}` });
+    waitFor(() => flipAt(identity, leading, after), {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      what: `${identity} to turn ${leading ? 'leader' : 'follower'}`,
+    });
   return { overlaps, flipped };
 }
 
@@ -80,14 +92,19 @@ async function readLease(name: string): Promise<V1Lease> {
   return adminKubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: ns.name, name });
 }
 
-const leads = (c: Candidate, what: string) => waitFor(() => c.elector.isLeader(), { timeoutMs: 30_000, intervalMs: 10, what });
+const leads = (c: Candidate, what: string) =>
+  waitFor(() => c.elector.isLeader(), { timeoutMs: 30_000, intervalMs: 10, what });
 
 describe('leader election on a Lease', () => {
   it('lets exactly one of two replicas lead, and writes a proper Lease', async () => {
     const a = campaign(adminKubeConfig(), 'one-of-two', 'replica-a');
     const b = campaign(adminKubeConfig(), 'one-of-two', 'replica-b');
     const sampled = sampleLeadership([a, b]);
-    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), { timeoutMs: 30_000, intervalMs: 10, what: 'a leader' });
+    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      what: 'a leader',
+    });
     const [leader, follower] = a.elector.isLeader() ? [a, b] : [b, a];
     for (let i = 0; i < 30; i++) {
       expect(leader.elector.isLeader()).toBe(true);
@@ -117,12 +134,17 @@ describe('leader election on a Lease', () => {
       await new Promise((resolve) => setTimeout(resolve, 2 * P)); // b is watching a renew
       // a's reconciler client is not cut off (only its Lease renewals are), with one token every 8 s: a write queued
       // now would leave after b has taken over, unless the fence drops it when a stops leading.
-      const writes = instrumentKubeConfig(adminKubeConfig(), () => undefined, { rateLimit: { qps: 1 / 8, burst: 1 }, fence: leaderFence(a.elector) })
-        .makeApiClient(CoreV1Api);
+      const writes = instrumentKubeConfig(adminKubeConfig(), () => undefined, {
+        rateLimit: { qps: 1 / 8, burst: 1 },
+        fence: leaderFence(a.elector),
+      }).makeApiClient(CoreV1Api);
       const configMap = (name: string) => ({ namespace: ns.name, body: { metadata: { name } } });
       await writes.createNamespacedConfigMap(configMap('while-leading'));
       const queuedAt = performance.now();
-      const queued = writes.createNamespacedConfigMap(configMap('after-leading')).then(() => 'sent', (err: unknown) => err);
+      const queued = writes.createNamespacedConfigMap(configMap('after-leading')).then(
+        () => 'sent',
+        (err: unknown) => err,
+      );
 
       const partitionedAt = performance.now();
       network.blackhole(); // a's renewals now hang and time out; a itself runs on, unaware
@@ -153,7 +175,9 @@ describe('leader election on a Lease', () => {
       expect(lease.spec?.leaseTransitions).toBe(1);
       // Past the queued write's turn: it never reached the API server.
       expect(performance.now() - queuedAt).toBeGreaterThan(8_000);
-      const names = (await adminKubeConfig().makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns.name })).items.map((c) => c.metadata?.name);
+      const names = (
+        await adminKubeConfig().makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns.name })
+      ).items.map((c) => c.metadata?.name);
       expect(names).toContain('while-leading');
       expect(names).not.toContain('after-leading');
     } finally {

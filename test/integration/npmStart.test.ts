@@ -21,7 +21,10 @@ afterAll(() => rmSync(clone, { recursive: true, force: true }));
 
 function copyCheckout(): void {
   // Tracked and new files as in the working tree; nothing git ignores (dashboard/dist, .sluice, node_modules).
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' });
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   for (const file of files.split('\0')) {
     if (file === '' || file === 'node_modules' || !existsSync(join(repoRoot, file))) continue;
     mkdirSync(dirname(join(clone, file)), { recursive: true });
@@ -36,18 +39,40 @@ it('npm start on a fresh clone serves the dashboard page and its scripts', async
   const [metricsPort, dashboardPort] = (await freePorts(2)) as [number, number];
   const output: string[] = [];
   // Its own process group, so that stopping it stops npm, its shell and the controller together.
-  const npm = spawn('npm', ['start', '--', '--kubeconfig', clusterInfo().kubeconfig, '--namespace', ns.name, '--leader-elect=false',
-    '--metrics-address', '127.0.0.1', '--metrics-port', String(metricsPort), '--dashboard-port', String(dashboardPort)], {
-    cwd: clone, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const npm = spawn(
+    'npm',
+    [
+      'start',
+      '--',
+      '--kubeconfig',
+      clusterInfo().kubeconfig,
+      '--namespace',
+      ns.name,
+      '--leader-elect=false',
+      '--metrics-address',
+      '127.0.0.1',
+      '--metrics-port',
+      String(metricsPort),
+      '--dashboard-port',
+      String(dashboardPort),
+    ],
+    {
+      cwd: clone,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   npm.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   npm.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise((resolve) => npm.once('exit', resolve));
   try {
-    await waitFor(async () => {
-      if (npm.exitCode !== null) throw new GiveUp(`npm start exited with ${npm.exitCode}`);
-      return (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.ok;
-    }, { timeoutMs: 90_000, what: 'npm start: controller ready' }).catch((err: unknown) => {
+    await waitFor(
+      async () => {
+        if (npm.exitCode !== null) throw new GiveUp(`npm start exited with ${npm.exitCode}`);
+        return (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.ok;
+      },
+      { timeoutMs: 90_000, what: 'npm start: controller ready' },
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\nnpm start printed:\n${output.join('')}`);
     });
     const page = await fetch(`http://127.0.0.1:${dashboardPort}/`);

@@ -32,7 +32,10 @@ function healthProbe(url: string) {
   const loop = (async () => {
     while (running) {
       const started = performance.now();
-      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ok) failures++;
       slowestMs = Math.max(slowestMs, performance.now() - started);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -47,28 +50,54 @@ function healthProbe(url: string) {
   };
 }
 
-const routed = (name: string) => ({ workloadRef: { name }, service: { port: 80 }, trafficRouting: { gatewayAPI: { httpRoute: name } } });
+const routed = (name: string) => ({
+  workloadRef: { name },
+  service: { port: 80 },
+  trafficRouting: { gatewayAPI: { httpRoute: name } },
+});
 
 describe('given an analysis whose condition is far too expensive for its result', () => {
   it('the analysis ends in Error saying so, /healthz answers quickly throughout, and another Rollout is promoted', async () => {
     await clients().custom.createNamespacedCustomObject({
-      group: 'sluice.dev', version: 'v1alpha1', plural: 'analysistemplates', namespace: ns.name,
+      group: 'sluice.dev',
+      version: 'v1alpha1',
+      plural: 'analysistemplates',
+      namespace: ns.name,
       body: {
-        apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'every-pair' },
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'AnalysisTemplate',
+        metadata: { name: 'every-pair' },
         spec: {
-          metrics: [{
-            name: 'every-pair', interval: '1s', count: 3, consecutiveErrorLimit: 0,
-            // Two nested comprehensions pass the static check; over 10,000 samples they are 100 million steps.
-            successCondition: 'result.all(a, result.all(b, a + b >= 0.0))',
-            provider: { prometheus: { address: info!.url, query: 'vector(1)', range: { lookback: '10000s', step: '1s' } } },
-          }],
+          metrics: [
+            {
+              name: 'every-pair',
+              interval: '1s',
+              count: 3,
+              consecutiveErrorLimit: 0,
+              // Two nested comprehensions pass the static check; over 10,000 samples they are 100 million steps.
+              successCondition: 'result.all(a, result.all(b, a + b >= 0.0))',
+              provider: {
+                prometheus: { address: info!.url, query: 'vector(1)', range: { lookback: '10000s', step: '1s' } },
+              },
+            },
+          ],
         },
       },
     });
     await createApp(ns.name, 'heavy', { replicas: 1, route: true });
     await createApp(ns.name, 'steady', { replicas: 1, route: true });
-    await createRollout(ns.name, 'heavy', { ...routed('heavy'), strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'every-pair' }] } }, { setWeight: 60 }] } } });
-    await createRollout(ns.name, 'steady', { ...routed('steady'), strategy: { canary: { steps: [{ setWeight: 30 }, { pause: { duration: '2s' } }, { setWeight: 70 }] } } });
+    await createRollout(ns.name, 'heavy', {
+      ...routed('heavy'),
+      strategy: {
+        canary: {
+          steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'every-pair' }] } }, { setWeight: 60 }],
+        },
+      },
+    });
+    await createRollout(ns.name, 'steady', {
+      ...routed('steady'),
+      strategy: { canary: { steps: [{ setWeight: 30 }, { pause: { duration: '2s' } }, { setWeight: 70 }] } },
+    });
     await waitForRollout(ns.name, 'heavy', 'Healthy', (r) => r.status?.phase === 'Healthy');
     const steadyBefore = await waitForRollout(ns.name, 'steady', 'Healthy', (r) => r.status?.phase === 'Healthy');
 
@@ -78,17 +107,32 @@ describe('given an analysis whose condition is far too expensive for its result'
     const baseline = await quiet.stop();
     const probe = healthProbe(controller.metricsUrl);
     await setImage(ns.name, 'heavy', 'example.invalid/app:v2');
-    await waitForRollout(ns.name, 'heavy', 'measuring', (r) => (r.status?.analysis?.runs[0]?.metrics[0]?.count ?? 0) > 0 || r.status?.abort === true);
+    await waitForRollout(
+      ns.name,
+      'heavy',
+      'measuring',
+      (r) => (r.status?.analysis?.runs[0]?.metrics[0]?.count ?? 0) > 0 || r.status?.abort === true,
+    );
     await setImage(ns.name, 'steady', 'example.invalid/app:v2');
-    const steady = await waitForRollout(ns.name, 'steady', 'promoted', (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== steadyBefore.status?.stableRevision, 90_000);
+    const steady = await waitForRollout(
+      ns.name,
+      'steady',
+      'promoted',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== steadyBefore.status?.stableRevision,
+      90_000,
+    );
     const heavy = await waitForRollout(ns.name, 'heavy', 'aborted', (r) => r.status?.abort === true, 60_000);
     const health = await probe.stop();
-    console.log(`[pathological story] slowest /healthz answer ${Math.round(health.slowestMs)} ms (${Math.round(baseline.slowestMs)} ms when quiet), ${health.failures} failures`);
+    console.log(
+      `[pathological story] slowest /healthz answer ${Math.round(health.slowestMs)} ms (${Math.round(baseline.slowestMs)} ms when quiet), ${health.failures} failures`,
+    );
 
     expect(steady.status?.weights).toEqual({ canary: 0, stable: 100 });
     const metric = heavy.status?.analysis?.runs[0]?.metrics[0];
     expect(metric?.phase).toBe('Error');
-    expect(metric?.measurements.at(-1)?.message).toMatch(/^successCondition .* was too expensive to evaluate and was stopped \(it ran longer than \d+ ms\): compare an aggregate/);
+    expect(metric?.measurements.at(-1)?.message).toMatch(
+      /^successCondition .* was too expensive to evaluate and was stopped \(it ran longer than \d+ ms\): compare an aggregate/,
+    );
     expect(heavy.status?.currentStepIndex).toBe(1);
     expect(health.failures).toBe(0);
     expect(baseline.failures).toBe(0);
@@ -96,14 +140,43 @@ describe('given an analysis whose condition is far too expensive for its result'
   }, 240_000);
 
   it('a query timeout above 60s is refused by the API server, naming the field', async () => {
-    const refused = await clients().custom.createNamespacedCustomObject({
-      group: 'sluice.dev', version: 'v1alpha1', plural: 'analysistemplates', namespace: ns.name,
-      body: {
-        apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'patient' },
-        spec: { metrics: [{ name: 'patient', successCondition: 'result < 1.0', provider: { prometheus: { address: info!.url, query: 'vector(1)', timeout: '5m', range: { lookback: '24h', step: '1s' } } } }] },
-      },
-    }).then(() => undefined, (err: unknown) => String((err as { body?: unknown }).body ?? err));
-    expect(refused).toMatch(/spec\.metrics\[0\]\.provider\.prometheus\.timeout: Invalid value: [^:]*5m[^:]*: must be at most 60s/);
-    expect(refused).toMatch(/spec\.metrics\[0\]\.provider\.prometheus\.range\.step: Invalid value: .{0,20}range\.lookback \/ range\.step gives more than 11000 samples/);
+    const refused = await clients()
+      .custom.createNamespacedCustomObject({
+        group: 'sluice.dev',
+        version: 'v1alpha1',
+        plural: 'analysistemplates',
+        namespace: ns.name,
+        body: {
+          apiVersion: 'sluice.dev/v1alpha1',
+          kind: 'AnalysisTemplate',
+          metadata: { name: 'patient' },
+          spec: {
+            metrics: [
+              {
+                name: 'patient',
+                successCondition: 'result < 1.0',
+                provider: {
+                  prometheus: {
+                    address: info!.url,
+                    query: 'vector(1)',
+                    timeout: '5m',
+                    range: { lookback: '24h', step: '1s' },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => String((err as { body?: unknown }).body ?? err),
+      );
+    expect(refused).toMatch(
+      /spec\.metrics\[0\]\.provider\.prometheus\.timeout: Invalid value: [^:]*5m[^:]*: must be at most 60s/,
+    );
+    expect(refused).toMatch(
+      /spec\.metrics\[0\]\.provider\.prometheus\.range\.step: Invalid value: .{0,20}range\.lookback \/ range\.step gives more than 11000 samples/,
+    );
   });
 });

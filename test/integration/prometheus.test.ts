@@ -22,15 +22,20 @@ describe('the Prometheus fixture', () => {
     children.push(child);
     prom.setTargets('fixture-counter', [`127.0.0.1:${port}`], { track: 'canary' });
 
-    const result = await waitFor(async () => {
-      const r = await prom.query('sum by (track) (sluice_fixture_requests_total{job="fixture-counter"})');
-      return r.length > 0 ? r : undefined;
-    }, { timeoutMs: 30_000, what: 'the fixture counter in Prometheus' });
+    const result = await waitFor(
+      async () => {
+        const r = await prom.query('sum by (track) (sluice_fixture_requests_total{job="fixture-counter"})');
+        return r.length > 0 ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the fixture counter in Prometheus' },
+    );
     expect(result).toHaveLength(1);
     expect(result[0]!.metric).toEqual({ track: 'canary' });
     expect(Number(result[0]!.value[1])).toBe(49);
 
-    const errorRatio = await prom.query('sum(sluice_fixture_requests_total{job="fixture-counter",code=~"5.."}) / sum(sluice_fixture_requests_total{job="fixture-counter"})');
+    const errorRatio = await prom.query(
+      'sum(sluice_fixture_requests_total{job="fixture-counter",code=~"5.."}) / sum(sluice_fixture_requests_total{job="fixture-counter"})',
+    );
     expect(Number(errorRatio[0]!.value[1])).toBeCloseTo(7 / 49, 10);
   });
 });

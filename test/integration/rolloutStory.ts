@@ -10,10 +10,18 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function clients() {
   const kc = adminKubeConfig();
-  return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+  return {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
 }
 
-export async function createApp(namespace: string, name: string, opts: { replicas: number; route: boolean; nodeSelector?: Record<string, string> }): Promise<void> {
+export async function createApp(
+  namespace: string,
+  name: string,
+  opts: { replicas: number; route: boolean; nodeSelector?: Record<string, string> },
+): Promise<void> {
   const { apps, custom } = clients();
   await apps.createNamespacedDeployment({
     namespace,
@@ -24,24 +32,43 @@ export async function createApp(namespace: string, name: string, opts: { replica
         selector: { matchLabels: { app: name } },
         template: {
           metadata: { labels: { app: name } },
-          spec: { containers: [{ name: 'app', image: 'example.invalid/app:v1', ports: [{ containerPort: 8080 }] }], ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}) },
+          spec: {
+            containers: [{ name: 'app', image: 'example.invalid/app:v1', ports: [{ containerPort: 8080 }] }],
+            ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}),
+          },
         },
       },
     },
   });
   if (opts.route) {
     await custom.createNamespacedCustomObject({
-      ...routeRef, namespace,
+      ...routeRef,
+      namespace,
       body: {
-        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name },
-        spec: { rules: [{ backendRefs: [{ name: `${name}-stable`, port: 80, weight: 100 }, { name: `${name}-canary`, port: 80, weight: 0 }] }] },
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name },
+        spec: {
+          rules: [
+            {
+              backendRefs: [
+                { name: `${name}-stable`, port: 80, weight: 100 },
+                { name: `${name}-canary`, port: 80, weight: 0 },
+              ],
+            },
+          ],
+        },
       },
     });
   }
 }
 
 export async function createRollout(namespace: string, name: string, spec: RolloutSpec): Promise<void> {
-  await clients().custom.createNamespacedCustomObject({ ...rolloutRef, namespace, body: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name }, spec } });
+  await clients().custom.createNamespacedCustomObject({
+    ...rolloutRef,
+    namespace,
+    body: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name }, spec },
+  });
 }
 
 export async function getRollout(namespace: string, name: string): Promise<Rollout> {
@@ -50,7 +77,10 @@ export async function getRollout(namespace: string, name: string): Promise<Rollo
 
 /** The plain-kubectl way to ask for promote, abort or retry: kubectl annotate rollout <name> sluice.dev/action=<action>. */
 export async function requestAction(namespace: string, name: string, action: string): Promise<void> {
-  await clients().custom.patchNamespacedCustomObject({ ...rolloutRef, namespace, name, body: { metadata: { annotations: { 'sluice.dev/action': action } } } }, merge);
+  await clients().custom.patchNamespacedCustomObject(
+    { ...rolloutRef, namespace, name, body: { metadata: { annotations: { 'sluice.dev/action': action } } } },
+    merge,
+  );
 }
 
 export async function patchTemplate(namespace: string, name: string, template: object): Promise<void> {
@@ -63,37 +93,66 @@ export async function setImage(namespace: string, name: string, image: string): 
 
 /** Canary weight in the HTTPRoute as a percentage. */
 export async function routeCanaryWeight(namespace: string, name: string): Promise<number> {
-  const route = (await clients().custom.getNamespacedCustomObject({ ...routeRef, namespace, name })) as { spec: { rules: { backendRefs: { name: string; weight: number }[] }[] } };
+  const route = (await clients().custom.getNamespacedCustomObject({ ...routeRef, namespace, name })) as {
+    spec: { rules: { backendRefs: { name: string; weight: number }[] }[] };
+  };
   const refs = route.spec.rules[0]!.backendRefs;
   const canary = refs.find((r) => r.name === `${name}-canary`)!.weight;
   const stable = refs.find((r) => r.name === `${name}-stable`)!.weight;
   return Math.round((canary * 100) / (canary + stable));
 }
 
-export async function waitForRollout(namespace: string, name: string, what: string, ok: (r: Rollout) => boolean, timeoutMs = 60_000): Promise<Rollout> {
+export async function waitForRollout(
+  namespace: string,
+  name: string,
+  what: string,
+  ok: (r: Rollout) => boolean,
+  timeoutMs = 60_000,
+): Promise<Rollout> {
   let last: Rollout | undefined;
   try {
-    return await waitFor(async () => {
-      last = await getRollout(namespace, name);
-      return ok(last) ? last : undefined;
-    }, { timeoutMs, intervalMs: 100, what });
+    return await waitFor(
+      async () => {
+        last = await getRollout(namespace, name);
+        return ok(last) ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what },
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}`, { cause: err });
   }
 }
 
-export async function replicaSetsOf(namespace: string, rollout: string): Promise<{ name: string; revision: string; replicas: number }[]> {
-  const list = await clients().apps.listNamespacedReplicaSet({ namespace, labelSelector: `sluice.dev/rollout=${rollout}` });
-  return list.items.map((rs) => ({ name: rs.metadata!.name!, revision: rs.metadata!.labels!['sluice.dev/revision']!, replicas: rs.spec?.replicas ?? 0 }));
+export async function replicaSetsOf(
+  namespace: string,
+  rollout: string,
+): Promise<{ name: string; revision: string; replicas: number }[]> {
+  const list = await clients().apps.listNamespacedReplicaSet({
+    namespace,
+    labelSelector: `sluice.dev/rollout=${rollout}`,
+  });
+  return list.items.map((rs) => ({
+    name: rs.metadata!.name!,
+    revision: rs.metadata!.labels!['sluice.dev/revision']!,
+    replicas: rs.spec?.replicas ?? 0,
+  }));
 }
 
 export async function eventReasons(namespace: string, rollout: string): Promise<string[]> {
-  const events = await clients().core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${rollout},involvedObject.kind=Rollout` });
-  return events.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((e) => e.reason ?? '');
+  const events = await clients().core.listNamespacedEvent({
+    namespace,
+    fieldSelector: `involvedObject.name=${rollout},involvedObject.kind=Rollout`,
+  });
+  return events.items
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
+    .map((e) => e.reason ?? '');
 }
 
 /** The messages of a Rollout's Events with one reason. */
 export async function eventMessages(namespace: string, rollout: string, reason: string): Promise<string[]> {
-  const events = await clients().core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${rollout},involvedObject.kind=Rollout,reason=${reason}` });
+  const events = await clients().core.listNamespacedEvent({
+    namespace,
+    fieldSelector: `involvedObject.name=${rollout},involvedObject.kind=Rollout,reason=${reason}`,
+  });
   return events.items.map((e) => e.message ?? '');
 }

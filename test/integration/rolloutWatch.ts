@@ -21,14 +21,29 @@ export async function watchRollout(namespace: string, name: string): Promise<Rol
   const stopper = new AbortController();
   let broken: Error | undefined;
   const api = adminKubeConfig().makeApiClient(KubeJsonApi);
-  const query = { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: 600 };
-  const watching = api.watch(`/apis/sluice.dev/v1alpha1/namespaces/${namespace}/rollouts`, query, (event) => {
-    if (event.type === 'ERROR') broken = new Error(`the Rollout watch failed: ${JSON.stringify(event.object)}`);
-    else if (event.type !== 'BOOKMARK') versions.push(event.object as unknown as Rollout);
-  }, stopper.signal).then(
-    () => { broken ??= new Error('the API server ended the Rollout watch: the history may have a hole'); },
-    (err: unknown) => { if (!stopper.signal.aborted) broken ??= err instanceof Error ? err : new Error(String(err)); },
-  );
+  const query = {
+    fieldSelector: `metadata.name=${name}`,
+    resourceVersion: current.metadata.resourceVersion,
+    timeoutSeconds: 600,
+  };
+  const watching = api
+    .watch(
+      `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/rollouts`,
+      query,
+      (event) => {
+        if (event.type === 'ERROR') broken = new Error(`the Rollout watch failed: ${JSON.stringify(event.object)}`);
+        else if (event.type !== 'BOOKMARK') versions.push(event.object as unknown as Rollout);
+      },
+      stopper.signal,
+    )
+    .then(
+      () => {
+        broken ??= new Error('the API server ended the Rollout watch: the history may have a hole');
+      },
+      (err: unknown) => {
+        if (!stopper.signal.aborted) broken ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
   return {
     versions,
     async stop() {
@@ -54,5 +69,9 @@ export function stepIndices(versions: readonly Rollout[]): (number | undefined)[
  * over in one write (a setWeight without a router is done at once), so the indices in between may be fewer.
  */
 export function stepsRanOnce(indices: readonly (number | undefined)[], last: number): boolean {
-  return indices[0] === 0 && indices.at(-1) === last && indices.every((i, n) => n === 0 || (i ?? -1) > (indices[n - 1] ?? -1));
+  return (
+    indices[0] === 0 &&
+    indices.at(-1) === last &&
+    indices.every((i, n) => n === 0 || (i ?? -1) > (indices[n - 1] ?? -1))
+  );
 }

@@ -11,7 +11,8 @@ export const sluiceRef = { group: apiGroup, version: apiVersionName };
 /** The plural (URL segment) of a Sluice kind, and whether it lives in a namespace. */
 export function resourceOf(kind: string): { plural: string; namespaced: boolean } {
   const def = resources.find((r) => r.kind === kind);
-  if (def === undefined) throw new Error(`${kind} is not a Sluice kind: use one of ${resources.map((r) => r.kind).join(', ')}`);
+  if (def === undefined)
+    throw new Error(`${kind} is not a Sluice kind: use one of ${resources.map((r) => r.kind).join(', ')}`);
   return { plural: def.plural, namespaced: def.scope === 'Namespaced' };
 }
 
@@ -41,7 +42,8 @@ export function statusMessage(err: unknown): string {
     } catch {
       return body as string;
     }
-    if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') return body.message;
+    if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string')
+      return body.message;
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -10,7 +10,8 @@ import type { ClusterInfo } from '../setup/global.ts';
 
 export function clusterInfo(): ClusterInfo {
   const info = inject('cluster');
-  if (info === null) throw new Error('this suite needs the local control plane: include "cluster" in SLUICE_TEST_SERVICES');
+  if (info === null)
+    throw new Error('this suite needs the local control plane: include "cluster" in SLUICE_TEST_SERVICES');
   return info;
 }
 
@@ -22,10 +23,14 @@ export function adminKubeConfig(): KubeConfig {
 
 /** Runs the kubectl built with the control plane against it; resolves with stdout, rejects with stderr. */
 export async function kubectl(args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(join(clusterBinDir(), 'kubectl'), ['--kubeconfig', clusterInfo().kubeconfig, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    join(clusterBinDir(), 'kubectl'),
+    ['--kubeconfig', clusterInfo().kubeconfig, ...args],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   return stdout;
 }
 
@@ -33,10 +38,15 @@ export async function kubectl(args: string[]): Promise<string> {
 export function useNamespace(prefix: string): { readonly name: string } {
   const ns = { name: `${prefix}-${randomBytes(3).toString('hex')}` };
   beforeAll(async () => {
-    await adminKubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns.name } } });
+    await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: ns.name } } });
   });
   afterAll(async () => {
-    await adminKubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name: ns.name }).catch(() => undefined);
+    await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: ns.name })
+      .catch(() => undefined);
   });
   return ns;
 }

@@ -31,7 +31,11 @@ export default async function setup(): Promise<void> {
   const { build } = await import('vite');
   // Built beside dist and moved into place, so that two projects' setups never see a half-written folder.
   const staging = join(repoRoot, 'dashboard', `.dist-${process.pid}-${Date.now()}`);
-  await build({ configFile: join(repoRoot, 'dashboard', 'vite.config.ts'), logLevel: 'warn', build: { outDir: staging, emptyOutDir: true } });
+  await build({
+    configFile: join(repoRoot, 'dashboard', 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: staging, emptyOutDir: true },
+  });
   try {
     rmSync(distDir, { recursive: true, force: true });
     renameSync(staging, distDir);

@@ -30,7 +30,9 @@ declare module 'vitest' {
 export const testScrapeInterval = '1s';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const wanted = new Set((process.env.SLUICE_TEST_SERVICES ?? 'cluster,prometheus,unleash').split(',').map((s) => s.trim()));
+  const wanted = new Set(
+    (process.env.SLUICE_TEST_SERVICES ?? 'cluster,prometheus,unleash').split(',').map((s) => s.trim()),
+  );
   // One folder per run: two test runs in one checkout must not delete each other's databases.
   const runDir = join(repoRoot, '.sluice', 'test-services', String(process.pid));
   rmSync(runDir, { recursive: true, force: true });

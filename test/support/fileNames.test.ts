@@ -17,17 +17,34 @@ describe('file names in the repository', () => {
 
 describe('the naming rule', () => {
   it('accepts camelCase and role suffixes, refuses kebab-case and other separators', () => {
-    for (const ok of ['controller/src/api/rolloutStatus.schema.ts', 'a/leaseDecision.simulation.test.ts', 'a/fixtures.test-support.ts', 'dashboard/src/viteEnv.d.ts', 'bin/kubectl-sluice.js', 'README.md', 'test/setup/ensure-deps.sh']) {
+    for (const ok of [
+      'controller/src/api/rolloutStatus.schema.ts',
+      'a/leaseDecision.simulation.test.ts',
+      'a/fixtures.test-support.ts',
+      'dashboard/src/viteEnv.d.ts',
+      'bin/kubectl-sluice.js',
+      'README.md',
+      'test/setup/ensure-deps.sh',
+    ]) {
       expect(nameProblem(ok), ok).toBeUndefined();
     }
-    for (const bad of ['controller/src/api/generate-crds.ts', 'test/integration/abort-safety.test.ts', 'a/Widget.ts', 'a/snake_case.ts', 'a/x.test_support.ts']) {
+    for (const bad of [
+      'controller/src/api/generate-crds.ts',
+      'test/integration/abort-safety.test.ts',
+      'a/Widget.ts',
+      'a/snake_case.ts',
+      'a/x.test_support.ts',
+    ]) {
       expect(nameProblem(bad), bad).toMatch(/is not camelCase/);
     }
   });
 
   it('finds a test double that would be compiled into dist/, and leaves scripts and shared modules alone', () => {
     const imports = new Map([
-      ['controller/src/queue/workQueue.test.ts', ['controller/src/queue/testing.ts', 'controller/src/queue/workQueue.ts']],
+      [
+        'controller/src/queue/workQueue.test.ts',
+        ['controller/src/queue/testing.ts', 'controller/src/queue/workQueue.ts'],
+      ],
       ['controller/src/queue/workQueue.ts', []],
       ['controller/src/main.ts', ['controller/src/queue/workQueue.ts']],
       ['controller/src/generateSettingsTable.test.ts', ['controller/src/generateSettingsTable.ts']],

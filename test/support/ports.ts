@@ -4,12 +4,14 @@ import { createServer, type Server } from 'node:net';
 /** Several distinct free ports, held open together so the kernel cannot hand out one twice. */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<Server>((resolve, reject) => {
-        const srv = createServer();
-        srv.on('error', reject);
-        srv.listen(0, '127.0.0.1', () => resolve(srv));
-      }),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const srv = createServer();
+          srv.on('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
     ),
   );
   const ports = servers.map((s) => {

@@ -20,8 +20,13 @@ describe('background processes', () => {
     };
     const proc = startProcess(spec);
     expect(readPidFile(spec.pidFile)?.pid).toBe(proc.pid);
-    const childPid = await waitFor(() => { const t = readFileSync(join(dir, 'child.pid'), 'utf8').trim(); return t === '' ? undefined : Number(t); },
-      { timeoutMs: 5_000, what: 'the child pid' });
+    const childPid = await waitFor(
+      () => {
+        const t = readFileSync(join(dir, 'child.pid'), 'utf8').trim();
+        return t === '' ? undefined : Number(t);
+      },
+      { timeoutMs: 5_000, what: 'the child pid' },
+    );
     expect(readFileSync(spec.logFile, 'utf8')).toContain('started');
 
     await stopProcess(spec.pidFile, 2_000);

@@ -14,7 +14,12 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 export interface VitestReport {
-  testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string }[] }[];
+  testResults: {
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: { fullName: string; status: string }[];
+  }[];
 }
 
 export interface Project {
@@ -32,7 +37,13 @@ export interface Verdict {
 
 /** Counts the report's tests and lists every way in which it ran fewer tests than the projects have. */
 export function judgeReport(report: VitestReport | undefined, projects: readonly Project[], root: string): Verdict {
-  if (report === undefined) return { passed: 0, failed: 0, skipped: 0, problems: ['vitest wrote no JSON report: it stopped before or while running the tests'] };
+  if (report === undefined)
+    return {
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      problems: ['vitest wrote no JSON report: it stopped before or while running the tests'],
+    };
   const byFile = new Map(report.testResults.map((r) => [relative(root, r.name), r]));
   const verdict: Verdict = { passed: 0, failed: 0, skipped: 0, problems: [] };
   for (const result of report.testResults) {
@@ -46,29 +57,45 @@ export function judgeReport(report: VitestReport | undefined, projects: readonly
     }
   }
   for (const project of projects) {
-    if (project.files.length === 0) verdict.problems.push(`project ${project.name} has no test file: its include globs match nothing`);
+    if (project.files.length === 0)
+      verdict.problems.push(`project ${project.name} has no test file: its include globs match nothing`);
     const ran = project.files.filter((f) => byFile.has(f));
-    if (project.files.length > 0 && ran.length === 0) verdict.problems.push(`project ${project.name} ran none of its ${project.files.length} test files`);
+    if (project.files.length > 0 && ran.length === 0)
+      verdict.problems.push(`project ${project.name} ran none of its ${project.files.length} test files`);
     for (const file of project.files) {
       const result = byFile.get(file);
       if (result === undefined) {
         if (ran.length > 0) verdict.problems.push(`project ${project.name}: ${file} did not run`);
       } else if (result.assertionResults.length === 0) {
-        verdict.problems.push(`project ${project.name}: ${file} ran no test (${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''})`);
+        verdict.problems.push(
+          `project ${project.name}: ${file} ran no test (${result.status}${result.message ? `: ${result.message.split('\n')[0]}` : ''})`,
+        );
       }
     }
   }
   const known = new Set(projects.flatMap((p) => p.files));
-  for (const file of byFile.keys()) if (!known.has(file)) verdict.problems.push(`${file} ran but belongs to no project's include globs`);
+  for (const file of byFile.keys())
+    if (!known.has(file)) verdict.problems.push(`${file} ran but belongs to no project's include globs`);
   return verdict;
 }
 
 /** Each project's test files, from the include globs of vitest.config.ts (and vitest's default of node_modules left out). */
 export async function projectsOf(root: string): Promise<Project[]> {
-  const config = (await import(resolve(root, 'vitest.config.ts'))) as { default: { test?: { projects?: { test?: { name?: string; include?: string[] } }[] } } };
+  const config = (await import(resolve(root, 'vitest.config.ts'))) as {
+    default: { test?: { projects?: { test?: { name?: string; include?: string[] } }[] } };
+  };
   return (config.default.test?.projects ?? []).map((p) => ({
     name: p.test?.name ?? '(unnamed)',
-    files: [...new Set((p.test?.include ?? []).flatMap((glob) => globSync(glob, { cwd: root, exclude: (f) => f === 'node_modules' || f === '.git' || f.endsWith('/node_modules') })))].sort(),
+    files: [
+      ...new Set(
+        (p.test?.include ?? []).flatMap((glob) =>
+          globSync(glob, {
+            cwd: root,
+            exclude: (f) => f === 'node_modules' || f === '.git' || f.endsWith('/node_modules'),
+          }),
+        ),
+      ),
+    ].sort(),
   }));
 }
 

@@ -15,7 +15,10 @@ export class GiveUp extends Error {}
  * Calls `probe` until it returns a value other than undefined/false, or throws after the timeout with the
  * last error the probe raised (a timeout that hides its cause costs the reader a rerun).
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, opts: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   let lastError: unknown;
   for (;;) {

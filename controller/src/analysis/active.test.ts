@@ -11,8 +11,17 @@ function rollout(status: RolloutStatus | undefined, startingStep?: number): Roll
       workloadRef: { name: 'checkout' },
       strategy: {
         canary: {
-          steps: [{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'error-rate' }], args: [{ name: 'service', value: 'checkout' }] } }, { setWeight: 50 }],
-          analysis: { templates: [{ templateName: 'latency' }], ...(startingStep === undefined ? {} : { startingStep }) },
+          steps: [
+            { setWeight: 10 },
+            {
+              analysis: { templates: [{ templateName: 'error-rate' }], args: [{ name: 'service', value: 'checkout' }] },
+            },
+            { setWeight: 50 },
+          ],
+          analysis: {
+            templates: [{ templateName: 'latency' }],
+            ...(startingStep === undefined ? {} : { startingStep }),
+          },
         },
       },
     },
@@ -20,7 +29,12 @@ function rollout(status: RolloutStatus | undefined, startingStep?: number): Roll
   };
 }
 
-const inFlight = (currentStepIndex: number, more: Partial<RolloutStatus> = {}): RolloutStatus => ({ stableRevision: 'a', canaryRevision: 'b', currentStepIndex, ...more });
+const inFlight = (currentStepIndex: number, more: Partial<RolloutStatus> = {}): RolloutStatus => ({
+  stableRevision: 'a',
+  canaryRevision: 'b',
+  currentStepIndex,
+  ...more,
+});
 const names = (r: Rollout) => activeAnalyses(r).map((a) => `${a.name}@${a.revision}`);
 
 describe('activeAnalyses', () => {
@@ -43,7 +57,11 @@ describe('activeAnalyses', () => {
       name: 'step-1',
       stepIndex: 1,
       revision: 'b',
-      analysis: { field: 'spec.strategy.canary.steps[1].analysis', templates: [{ templateName: 'error-rate', clusterScope: false }], args: [{ name: 'service', value: 'checkout' }] },
+      analysis: {
+        field: 'spec.strategy.canary.steps[1].analysis',
+        templates: [{ templateName: 'error-rate', clusterScope: false }],
+        args: [{ name: 'service', value: 'checkout' }],
+      },
     });
   });
 });

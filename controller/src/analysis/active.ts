@@ -10,7 +10,8 @@ import { analysisRunName, type ActiveAnalysis } from './engine.ts';
 export function activeAnalyses(rollout: Rollout): ActiveAnalysis[] {
   const status = rollout.status;
   const canary = status?.canaryRevision;
-  if (status === undefined || canary === undefined || canary === status.stableRevision || status.abort === true) return [];
+  if (status === undefined || canary === undefined || canary === status.stableRevision || status.abort === true)
+    return [];
   let steps: ResolvedStep[];
   let background: ReturnType<typeof resolveBackgroundAnalysis>;
   try {
@@ -23,7 +24,8 @@ export function activeAnalyses(rollout: Rollout): ActiveAnalysis[] {
   const index = status.currentStepIndex ?? 0;
   const active: ActiveAnalysis[] = [];
   const step = steps[index];
-  if (step?.kind === 'analysis') active.push({ name: analysisRunName(index), stepIndex: index, revision: canary, analysis: step.analysis });
+  if (step?.kind === 'analysis')
+    active.push({ name: analysisRunName(index), stepIndex: index, revision: canary, analysis: step.analysis });
   if (background !== undefined && index >= background.startingStep && index < steps.length) {
     active.push({ name: analysisRunName(undefined), revision: canary, analysis: background });
   }

@@ -27,15 +27,17 @@ describe('AnswerBudget', () => {
     const done: number[] = [];
     // Twenty answers that each grow byte by byte to 30, yielding between: a counting budget without rooms would
     // let all twenty hold part of it and wait for each other.
-    await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-      const a = b.open();
-      for (let size = 1; size <= 30; size++) {
-        await a.grow(size, never);
-        await settle();
-      }
-      a.close();
-      done.push(i);
-    }));
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const a = b.open();
+        for (let size = 1; size <= 30; size++) {
+          await a.grow(size, never);
+          await settle();
+        }
+        a.close();
+        done.push(i);
+      }),
+    );
     expect(done).toHaveLength(20);
     expect(b.peakBytes).toBeLessThanOrEqual(100);
     expect(b.heldBytes).toBe(0);
@@ -48,7 +50,10 @@ describe('AnswerBudget', () => {
     const order: string[] = [];
     const second = b.open();
     const third = b.open();
-    const waits = [second.grow(40, never).then(() => order.push('second')), third.grow(40, never).then(() => order.push('third'))];
+    const waits = [
+      second.grow(40, never).then(() => order.push('second')),
+      third.grow(40, never).then(() => order.push('third')),
+    ];
     await settle();
     expect(order).toEqual([]);
     first.close();
@@ -59,7 +64,7 @@ describe('AnswerBudget', () => {
     expect(order).toEqual(['second', 'third']);
   });
 
-  it('lets one tenant hold at most half the large rooms, so another tenant\'s large answer still gets one', async () => {
+  it("lets one tenant hold at most half the large rooms, so another tenant's large answer still gets one", async () => {
     // 4 large rooms of 20 (the budget keeps one room's worth for small ones).
     const b = new AnswerBudget(100, { maxAnswerBytes: 20, smallAnswerBytes: 5 });
     const noisy = Array.from({ length: 4 }, () => b.open('noisy'));

@@ -41,7 +41,11 @@ class Rooms {
   }
 
   async take(signal: AbortSignal, tenant: string): Promise<void> {
-    if (this.#free > 0 && this.#heldBy(tenant) < this.#perTenant && !this.#line.some((w) => this.#heldBy(w.tenant) < this.#perTenant)) {
+    if (
+      this.#free > 0 &&
+      this.#heldBy(tenant) < this.#perTenant &&
+      !this.#line.some((w) => this.#heldBy(w.tenant) < this.#perTenant)
+    ) {
       this.#grant(tenant);
       return;
     }
@@ -107,14 +111,17 @@ export class AnswerBudget {
   #peak = 0;
 
   constructor(totalBytes: number, opts: AnswerBudgetOptions = {}) {
-    if (!Number.isSafeInteger(totalBytes) || totalBytes < 2) throw new RangeError(`an answer budget must be a whole number of bytes of at least 2, not ${totalBytes}`);
+    if (!Number.isSafeInteger(totalBytes) || totalBytes < 2)
+      throw new RangeError(`an answer budget must be a whole number of bytes of at least 2, not ${totalBytes}`);
     this.totalBytes = totalBytes;
     this.maxAnswerBytes = Math.min(opts.maxAnswerBytes ?? 8 * 1024 * 1024, Math.floor(totalBytes / 2));
     this.smallAnswerBytes = Math.min(opts.smallAnswerBytes ?? 256 * 1024, this.maxAnswerBytes);
     // At least one large room; what the large rooms leave is cut into small ones (at least one).
     const large = Math.max(1, Math.floor(totalBytes / this.maxAnswerBytes) - 1);
     this.#large = new Rooms(large);
-    this.#small = new Rooms(Math.max(1, Math.floor((totalBytes - large * this.maxAnswerBytes) / this.smallAnswerBytes)));
+    this.#small = new Rooms(
+      Math.max(1, Math.floor((totalBytes - large * this.maxAnswerBytes) / this.smallAnswerBytes)),
+    );
   }
 
   /** Bytes held by answers in flight now. */
@@ -162,7 +169,8 @@ export class AnswerAccount {
   /** Makes the answer `bytes` long, first waiting (until `signal` aborts) for a room it fits in. */
   async grow(bytes: number, signal: AbortSignal): Promise<void> {
     if (this.#closed) throw new Error('the answer account is closed');
-    if (bytes > this.#budget.maxAnswerBytes) throw new RangeError(`${bytes} bytes is more than an answer may be (${this.#budget.maxAnswerBytes})`);
+    if (bytes > this.#budget.maxAnswerBytes)
+      throw new RangeError(`${bytes} bytes is more than an answer may be (${this.#budget.maxAnswerBytes})`);
     if (bytes <= this.#bytes) return;
     if (this.#room === 'none' && bytes <= this.#budget.smallAnswerBytes) {
       await this.#small.take(signal, this.#tenant);

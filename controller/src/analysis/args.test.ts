@@ -6,7 +6,12 @@ import { AnalysisConfigError } from './errors.ts';
 const rollout: Rollout = {
   apiVersion: 'sluice.dev/v1alpha1',
   kind: 'Rollout',
-  metadata: { name: 'checkout', namespace: 'shop', labels: { app: 'checkout', 'example.com/team': 'payments' }, generation: 3 },
+  metadata: {
+    name: 'checkout',
+    namespace: 'shop',
+    labels: { app: 'checkout', 'example.com/team': 'payments' },
+    generation: 3,
+  },
   spec: { workloadRef: { name: 'checkout' }, strategy: { canary: { steps: [{ setWeight: 10 }] } } },
 };
 
@@ -46,8 +51,21 @@ describe('resolveArgs', () => {
   ];
 
   it('takes a passed value first, then the default, a Secret or a field of the Rollout', () => {
-    const resolved = resolveArgs(declared, [{ name: 'service', value: 'checkout' }, { name: 'window', value: '5m' }], ctx());
-    expect(Object.fromEntries(resolved.values)).toEqual({ service: 'checkout', window: '5m', tenant: 'acme', name: 'checkout', team: 'payments' });
+    const resolved = resolveArgs(
+      declared,
+      [
+        { name: 'service', value: 'checkout' },
+        { name: 'window', value: '5m' },
+      ],
+      ctx(),
+    );
+    expect(Object.fromEntries(resolved.values)).toEqual({
+      service: 'checkout',
+      window: '5m',
+      tenant: 'acme',
+      name: 'checkout',
+      team: 'payments',
+    });
     expect(resolved.secrets).toEqual(['acme']);
   });
 
@@ -65,14 +83,18 @@ describe('resolveArgs', () => {
   });
 
   it('names the Secret and key that are missing, without any secret value', () => {
-    const err = configError(() => resolveArgs([{ name: 'token', valueFrom: { secretKeyRef: { name: 'prom', key: 'nope' } } }], [], ctx()));
+    const err = configError(() =>
+      resolveArgs([{ name: 'token', valueFrom: { secretKeyRef: { name: 'prom', key: 'nope' } } }], [], ctx()),
+    );
     expect(err.code).toBe('SecretNotFound');
     expect(err.field).toBe('AnalysisTemplate shop/error-rate spec.args[0].valueFrom.secretKeyRef');
     expect(err.message).toContain('Secret shop/prom has no key "nope" (or does not exist): create it');
   });
 
   it('names a fieldPath that the Rollout does not have', () => {
-    const err = configError(() => resolveArgs([{ name: 'owner', valueFrom: { fieldRef: { fieldPath: "metadata.labels['owner']" } } }], [], ctx()));
+    const err = configError(() =>
+      resolveArgs([{ name: 'owner', valueFrom: { fieldRef: { fieldPath: "metadata.labels['owner']" } } }], [], ctx()),
+    );
     expect(err.code).toBe('FieldNotFound');
     expect(err.message).toContain("the Rollout has no field metadata.labels['owner']: set it on the Rollout");
   });
@@ -92,9 +114,12 @@ describe('readField', () => {
     expect(readField(rollout, path, 'f')).toBe(value);
   });
 
-  it.each(['.metadata.name', 'metadata..name', 'metadata.labels[app]', "metadata['labels']name", 'metadata name'])('refuses the malformed path %s', (path) => {
-    expect(configError(() => readField(rollout, path, 'f')).message).toMatch(/cannot read fieldPath/);
-  });
+  it.each(['.metadata.name', 'metadata..name', 'metadata.labels[app]', "metadata['labels']name", 'metadata name'])(
+    'refuses the malformed path %s',
+    (path) => {
+      expect(configError(() => readField(rollout, path, 'f')).message).toMatch(/cannot read fieldPath/);
+    },
+  );
 
   it('refuses a path to an object', () => {
     expect(configError(() => readField(rollout, 'metadata.labels', 'f')).message).toContain('is an object or a list');
@@ -109,7 +134,18 @@ function lexStrings(query: string): { literals: string[]; code: string } {
   const literals: string[] = [];
   let code = '';
   let i = 0;
-  const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', "'": "'", a: '\x07', b: '\b', f: '\f', v: '\v' };
+  const escapes: Record<string, string> = {
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    '\\': '\\',
+    '"': '"',
+    "'": "'",
+    a: '\x07',
+    b: '\b',
+    f: '\f',
+    v: '\v',
+  };
   while (i < query.length) {
     const c = query[i]!;
     if (c !== '"' && c !== "'" && c !== '`') {
@@ -149,7 +185,8 @@ function lexStrings(query: string): { literals: string[]; code: string } {
 }
 
 describe('renderQuery', () => {
-  const template = 'sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="{{args.service}}"}[1m]))';
+  const template =
+    'sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="{{args.service}}"}[1m]))';
 
   it('replaces arguments inside string literals', () => {
     expect(renderQuery(template, args({ service: 'checkout' }))).toBe(
@@ -183,7 +220,9 @@ describe('renderQuery', () => {
   });
 
   it('replaces extra variables such as {{track}} and tolerates spaces inside the braces', () => {
-    expect(renderQuery('up{track="{{ track }}",svc="{{args.s}}"}', args({ s: 'a' }), { track: 'canary' })).toBe('up{track="canary",svc="a"}');
+    expect(renderQuery('up{track="{{ track }}",svc="{{args.s}}"}', args({ s: 'a' }), { track: 'canary' })).toBe(
+      'up{track="canary",svc="a"}',
+    );
   });
 
   it.each([
@@ -200,7 +239,9 @@ describe('renderQuery', () => {
   });
 
   it('does not mistake an escaped quote or a quote in a comment for the end of a string', () => {
-    expect(renderQuery('up{a="x\\"{{args.s}}"} # it\'s fine\n', args({ s: '"' }))).toBe('up{a="x\\"\\""} # it\'s fine\n');
+    expect(renderQuery('up{a="x\\"{{args.s}}"} # it\'s fine\n', args({ s: '"' }))).toBe(
+      'up{a="x\\"\\""} # it\'s fine\n',
+    );
   });
 
   it.each([
@@ -223,6 +264,8 @@ describe('redact', () => {
   it('removes secrets as they are and as escaped in a query', () => {
     const secret = 'p"a\\ss';
     const query = renderQuery('up{t="{{args.t}}"}', args({ t: secret }));
-    expect(redact(`Prometheus said: bad ${query} and ${secret}`, [secret])).toBe('Prometheus said: bad up{t="[redacted]"} and [redacted]');
+    expect(redact(`Prometheus said: bad ${query} and ${secret}`, [secret])).toBe(
+      'Prometheus said: bad up{t="[redacted]"} and [redacted]',
+    );
   });
 });

@@ -32,7 +32,11 @@ export interface ArgContext {
  * then `valueFrom` (a Secret key in the Rollout's namespace, or a field of the Rollout). Throws
  * AnalysisConfigError naming the field and what to do when an argument has no value.
  */
-export function resolveArgs(declared: readonly TemplateArg[] | undefined, passed: readonly AnalysisArg[], ctx: ArgContext): ResolvedArgs {
+export function resolveArgs(
+  declared: readonly TemplateArg[] | undefined,
+  passed: readonly AnalysisArg[],
+  ctx: ArgContext,
+): ResolvedArgs {
   const namespace = ctx.rollout.metadata.namespace ?? 'default';
   const fromRollout = new Map(passed.map((a) => [a.name, a.value]));
   const values = new Map<string, string>();
@@ -96,7 +100,11 @@ export function readField(object: unknown, fieldPath: string, field: string): st
     // An identifier follows a dot, except the first one; a dot never starts the path.
     const badDot = m !== null && m[1] !== undefined && m[0].startsWith('.') === (start === 0);
     if (m === null || badDot) {
-      throw new AnalysisConfigError('InvalidSpec', field, `cannot read fieldPath ${fieldPath} at offset ${start}: write it like metadata.name or metadata.labels['app']`);
+      throw new AnalysisConfigError(
+        'InvalidSpec',
+        field,
+        `cannot read fieldPath ${fieldPath} at offset ${start}: write it like metadata.name or metadata.labels['app']`,
+      );
     }
     const key = m[1] ?? m[2] ?? m[3] ?? m[4]!;
     if (at === null || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined;
@@ -105,7 +113,11 @@ export function readField(object: unknown, fieldPath: string, field: string): st
   if (typeof at === 'string') return at;
   if (typeof at === 'number' || typeof at === 'boolean') return String(at);
   if (at === undefined || at === null) return undefined;
-  throw new AnalysisConfigError('InvalidSpec', field, `fieldPath ${fieldPath} is an object or a list, not a single value: point it at a field inside`);
+  throw new AnalysisConfigError(
+    'InvalidSpec',
+    field,
+    `fieldPath ${fieldPath} is an object or a list, not a single value: point it at a field inside`,
+  );
 }
 
 /**
@@ -113,7 +125,12 @@ export function readField(object: unknown, fieldPath: string, field: string): st
  * values, escaped for the string literal they sit in. Throws AnalysisConfigError for a placeholder outside a
  * string literal or without a value.
  */
-export function renderQuery(query: string, args: ResolvedArgs, extra: Readonly<Record<string, string>> = {}, field = 'provider.prometheus.query'): string {
+export function renderQuery(
+  query: string,
+  args: ResolvedArgs,
+  extra: Readonly<Record<string, string>> = {},
+  field = 'provider.prometheus.query',
+): string {
   const values: TemplateValues = { args: args.values, vars: extra };
   return renderPromql(query, values, field);
 }

@@ -26,7 +26,9 @@ describe('static cost', () => {
   it(`refuses more than ${maxComprehensionDepth} nested comprehensions when compiling, saying what to do instead`, () => {
     const compiled = compileCondition(threeDeep);
     expect(compiled.ok).toBe(false);
-    expect(!compiled.ok && compiled.error).toMatch(/nests 3 comprehensions .* at most 2 .* compare against an aggregate/);
+    expect(!compiled.ok && compiled.error).toMatch(
+      /nests 3 comprehensions .* at most 2 .* compare against an aggregate/,
+    );
   });
 
   it('accepts every sample of every series', () => {

@@ -17,11 +17,21 @@ export type CelValue = number | number[] | number[][];
 export const maxComprehensionDepth = 2;
 
 /** Macros whose body runs once per element of their target. */
-const comprehensions = new Set(['all', 'exists', 'exists_one', 'map', 'filter', 'transformList', 'transformMap', 'sortBy']);
+const comprehensions = new Set([
+  'all',
+  'exists',
+  'exists_one',
+  'map',
+  'filter',
+  'transformList',
+  'transformMap',
+  'sortBy',
+]);
 
 /** Conditions are one line of logic; these limits keep parsing itself cheap whatever is written. */
-const environment = new Environment({ limits: { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 } })
-  .registerVariable('result', 'dyn');
+const environment = new Environment({
+  limits: { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 },
+}).registerVariable('result', 'dyn');
 
 export type Compiled = { ok: true; run: ParseResult } | { ok: false; error: string };
 
@@ -90,7 +100,8 @@ export function compileCondition(expression: string): Compiled {
     const checked = run.check();
     const tooCostly = staticCostProblem(run);
     if (!checked.valid) compiled = { ok: false, error: checked.error?.summary ?? 'type error' };
-    else if (checked.type !== 'bool' && checked.type !== 'dyn') compiled = { ok: false, error: `it gives ${checked.type}, not true or false` };
+    else if (checked.type !== 'bool' && checked.type !== 'dyn')
+      compiled = { ok: false, error: `it gives ${checked.type}, not true or false` };
     else if (tooCostly !== undefined) compiled = { ok: false, error: tooCostly };
     else compiled = { ok: true, run };
   } catch (err) {
@@ -102,7 +113,8 @@ export function compileCondition(expression: string): Compiled {
 }
 
 export function celMessage(err: unknown): string {
-  if (err !== null && typeof err === 'object' && 'summary' in err && typeof err.summary === 'string') return err.summary;
+  if (err !== null && typeof err === 'object' && 'summary' in err && typeof err.summary === 'string')
+    return err.summary;
   return err instanceof Error ? err.message.split('\n')[0]! : String(err);
 }
 

@@ -10,7 +10,12 @@ function lagProbe() {
     worst = Math.max(worst, now - last - 10);
     last = now;
   }, 10);
-  return { stop: () => { clearInterval(timer); return worst; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return worst;
+    },
+  };
 }
 
 /** Two nested comprehensions over 11,000 samples: 121 million steps, half a minute of CEL. */
@@ -43,7 +48,10 @@ describe('CelSandbox', () => {
   }, 10_000);
 
   it('serves the next condition after one was stopped, and keeps the order of requests', async () => {
-    const [stopped, next] = await Promise.all([sandbox.evaluate(pathological, largeResult), sandbox.evaluate('result == 2', 2)]);
+    const [stopped, next] = await Promise.all([
+      sandbox.evaluate(pathological, largeResult),
+      sandbox.evaluate('result == 2', 2),
+    ]);
     expect(stopped).toHaveProperty('overBudget');
     expect(next).toEqual({ value: true });
   }, 10_000);
@@ -51,7 +59,10 @@ describe('CelSandbox', () => {
   it('stops a condition that builds huge lists, by memory, without harming the controller', async () => {
     const small = new CelSandbox({ deadlineMs: 5_000, maxHeapMb: 16 });
     try {
-      const outcome = await small.evaluate('result.map(a, result.map(b, [a, b, a, b])).size() > 0', largeResult.slice(0, 4_000));
+      const outcome = await small.evaluate(
+        'result.map(a, result.map(b, [a, b, a, b])).size() > 0',
+        largeResult.slice(0, 4_000),
+      );
       expect(outcome).toHaveProperty('overBudget');
     } finally {
       await small.close();

@@ -104,37 +104,39 @@ export class CelSandbox {
       return { error: `the condition evaluator could not start: ${err instanceof Error ? err.message : String(err)}` };
     }
     const id = this.#nextId++;
-    const { outcome, endWorker } = await new Promise<{ outcome: Evaluated | OverBudget; endWorker: boolean }>((resolve) => {
-      const finish = (outcome: Evaluated | OverBudget, endWorker: boolean): void => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        resolve({ outcome, endWorker });
-      };
-      const onMessage = (answer: { id: number } & Evaluated): void => {
-        if (answer.id !== id) return;
-        const { id: _, ...evaluated } = answer;
-        finish(evaluated, false);
-      };
-      const onError = (err: Error): void => {
-        if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const { outcome, endWorker } = await new Promise<{ outcome: Evaluated | OverBudget; endWorker: boolean }>(
+      (resolve) => {
+        const finish = (outcome: Evaluated | OverBudget, endWorker: boolean): void => {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+          resolve({ outcome, endWorker });
+        };
+        const onMessage = (answer: { id: number } & Evaluated): void => {
+          if (answer.id !== id) return;
+          const { id: _, ...evaluated } = answer;
+          finish(evaluated, false);
+        };
+        const onError = (err: Error): void => {
+          if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+            this.overruns++;
+            finish({ overBudget: `it needed more than ${this.#maxHeapMb} MiB of memory` }, true);
+          } else {
+            finish({ error: `the condition evaluator failed: ${err.message}` }, true);
+          }
+        };
+        const onExit = (): void => finish({ error: 'the condition evaluator stopped unexpectedly' }, true);
+        const timer = setTimeout(() => {
           this.overruns++;
-          finish({ overBudget: `it needed more than ${this.#maxHeapMb} MiB of memory` }, true);
-        } else {
-          finish({ error: `the condition evaluator failed: ${err.message}` }, true);
-        }
-      };
-      const onExit = (): void => finish({ error: 'the condition evaluator stopped unexpectedly' }, true);
-      const timer = setTimeout(() => {
-        this.overruns++;
-        finish({ overBudget: `it ran longer than ${this.#deadlineMs} ms` }, true);
-      }, this.#deadlineMs);
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage({ id, ...job.request } satisfies CelRequest);
-    });
+          finish({ overBudget: `it ran longer than ${this.#deadlineMs} ms` }, true);
+        }, this.#deadlineMs);
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.postMessage({ id, ...job.request } satisfies CelRequest);
+      },
+    );
     if (endWorker) {
       // The only way to stop synchronous JavaScript; the next request starts a fresh worker.
       this.#worker = undefined;

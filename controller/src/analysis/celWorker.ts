@@ -14,7 +14,8 @@ export interface CelRequest {
 parentPort?.on('message', (request: CelRequest) => {
   const evaluated = evaluateHere(request.expression, request.result);
   // A value that cannot be cloned (a CEL map or type) is not true or false either: send what it printed as.
-  const value = 'value' in evaluated && typeof evaluated.value !== 'boolean' ? { value: String(evaluated.value) } : evaluated;
+  const value =
+    'value' in evaluated && typeof evaluated.value !== 'boolean' ? { value: String(evaluated.value) } : evaluated;
   parentPort!.postMessage({ id: request.id, ...value });
 });
 

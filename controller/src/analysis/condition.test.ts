@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CelSandbox } from './celSandbox.ts';
-import { celResult, compileCondition, judgeByConditions, maxConditionSamples, type Conditions, type MeasuredPhase, type PromData } from './condition.ts';
+import {
+  celResult,
+  compileCondition,
+  judgeByConditions,
+  maxConditionSamples,
+  type Conditions,
+  type MeasuredPhase,
+  type PromData,
+} from './condition.ts';
 
 const scalar = (v: number): PromData => ({ kind: 'scalar', values: [v] });
 const vector = (...values: number[]): PromData => ({ kind: 'vector', values });
@@ -23,15 +31,28 @@ describe('judgeByConditions', () => {
     ['a single-series vector is a number', onlySuccess, vector(0.01), 'Successful'],
     ['a list with all()', { successCondition: 'result.all(x, x < 0.05)' }, vector(0.01, 0.02), 'Successful'],
     ['a list with all(), one too high', { successCondition: 'result.all(x, x < 0.05)' }, vector(0.01, 0.2), 'Failed'],
-    ['a range of one series is its samples', { successCondition: 'result.all(x, x < 1)' }, { kind: 'matrix', series: [[0.1, 0.2]] }, 'Successful'],
+    [
+      'a range of one series is its samples',
+      { successCondition: 'result.all(x, x < 1)' },
+      { kind: 'matrix', series: [[0.1, 0.2]] },
+      'Successful',
+    ],
   ])('%s: %s', async (_what, conditions, data, phase) => {
     expect((await judgeByConditions(conditions, data)).phase).toBe(phase);
   });
 
   it('says which condition decided a failure', async () => {
-    await expect(judgeByConditions(both, scalar(0.31))).resolves.toEqual({ phase: 'Failed', message: 'failureCondition result >= 0.10' });
-    await expect(judgeByConditions(onlySuccess, scalar(0.07))).resolves.toEqual({ phase: 'Failed', message: 'successCondition result < 0.05 not met' });
-    expect((await judgeByConditions(both, scalar(0.07))).message).toBe('neither successCondition result < 0.05 nor failureCondition result >= 0.10 holds');
+    await expect(judgeByConditions(both, scalar(0.31))).resolves.toEqual({
+      phase: 'Failed',
+      message: 'failureCondition result >= 0.10',
+    });
+    await expect(judgeByConditions(onlySuccess, scalar(0.07))).resolves.toEqual({
+      phase: 'Failed',
+      message: 'successCondition result < 0.05 not met',
+    });
+    expect((await judgeByConditions(both, scalar(0.07))).message).toBe(
+      'neither successCondition result < 0.05 nor failureCondition result >= 0.10 holds',
+    );
   });
 
   describe('no data is never a pass', () => {
@@ -68,7 +89,10 @@ describe('judgeByConditions', () => {
     }
 
     it('an empty result is Inconclusive and says so', async () => {
-      await expect(judgeByConditions(both, empty)).resolves.toEqual({ phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' });
+      await expect(judgeByConditions(both, empty)).resolves.toEqual({
+        phase: 'Inconclusive',
+        message: 'the query returned no data; no data is never a pass',
+      });
     });
 
     it('a failureCondition that holds on +Inf still fails', async () => {
@@ -76,7 +100,10 @@ describe('judgeByConditions', () => {
     });
 
     it('NaN with a failureCondition that does not hold is Inconclusive', async () => {
-      await expect(judgeByConditions(both, scalar(NaN))).resolves.toEqual({ phase: 'Inconclusive', message: 'the result holds NaN or an infinity; such a value is never a pass' });
+      await expect(judgeByConditions(both, scalar(NaN))).resolves.toEqual({
+        phase: 'Inconclusive',
+        message: 'the result holds NaN or an infinity; such a value is never a pass',
+      });
     });
   });
 
@@ -96,7 +123,8 @@ describe('judgeByConditions', () => {
     const verdict = await judgeByConditions(onlySuccess, vector(0.01, 0.02));
     expect(verdict).toEqual({
       phase: 'Error',
-      message: 'successCondition result < 0.05 could not be evaluated: no such overload: dyn<list<double>> < double (result is a list of 2: use result[0] or result.all(x, ...))',
+      message:
+        'successCondition result < 0.05 could not be evaluated: no such overload: dyn<list<double>> < double (result is a list of 2: use result[0] or result.all(x, ...))',
     });
   });
 });
@@ -136,17 +164,27 @@ describe('the cost of a condition is bounded', () => {
       worstLag = Math.max(worstLag, now - last - 10);
       last = now;
     }, 10);
-    const verdict = await judgeByConditions({ successCondition: 'result.all(a, result.all(b, a.size() + b.size() > 0))' }, range(10_000, 1), sandbox);
+    const verdict = await judgeByConditions(
+      { successCondition: 'result.all(a, result.all(b, a.size() + b.size() > 0))' },
+      range(10_000, 1),
+      sandbox,
+    );
     clearInterval(probe);
     expect(verdict.phase).toBe('Error');
-    expect(verdict.message).toMatch(/^successCondition .* was too expensive to evaluate and was stopped \(it ran longer than 150 ms\): compare an aggregate/);
+    expect(verdict.message).toMatch(
+      /^successCondition .* was too expensive to evaluate and was stopped \(it ran longer than 150 ms\): compare an aggregate/,
+    );
     // On the event loop this condition runs for about a minute; off it, the loop's worst lag is scheduling noise,
     // which on a loaded 2-core machine can reach a few hundred ms: a second tells the two apart with room to spare.
     expect(worstLag).toBeLessThan(1_000);
   }, 10_000);
 
   it('refuses three nested comprehensions before running them', async () => {
-    const verdict = await judgeByConditions({ failureCondition: 'result.exists(a, a.exists(b, result.exists(c, c.size() > 0)))' }, range(200, 3), sandbox);
+    const verdict = await judgeByConditions(
+      { failureCondition: 'result.exists(a, a.exists(b, result.exists(c, c.size() > 0)))' },
+      range(200, 3),
+      sandbox,
+    );
     expect(verdict.phase).toBe('Error');
     expect(verdict.message).toMatch(/failureCondition .* is not valid CEL: it nests 3 comprehensions/);
   });
@@ -155,8 +193,12 @@ describe('the cost of a condition is bounded', () => {
     const verdict = await judgeByConditions({ successCondition: 'true' }, range(600, 20), sandbox);
     expect(verdict).toEqual({
       phase: 'Error',
-      message: 'the query returned 12000 samples in 600 series, more than the 11000 a condition may judge: aggregate it (e.g. sum by or max by), or raise range.step',
+      message:
+        'the query returned 12000 samples in 600 series, more than the 11000 a condition may judge: aggregate it (e.g. sum by or max by), or raise range.step',
     });
-    await expect(judgeByConditions({ successCondition: 'true' }, range(550, 20), sandbox)).resolves.toEqual({ phase: 'Successful', message: undefined });
+    await expect(judgeByConditions({ successCondition: 'true' }, range(550, 20), sandbox)).resolves.toEqual({
+      phase: 'Successful',
+      message: undefined,
+    });
   });
 });

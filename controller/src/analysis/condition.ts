@@ -63,7 +63,11 @@ export function celResult(data: PromData): CelValue | undefined {
     case 'vector':
       return data.values.length === 1 ? data.values[0]! : data.values;
     case 'matrix':
-      return data.series.length === 1 ? (data.series[0]!.length === 1 ? data.series[0]![0]! : data.series[0]!) : data.series;
+      return data.series.length === 1
+        ? data.series[0]!.length === 1
+          ? data.series[0]![0]!
+          : data.series[0]!
+        : data.series;
   }
 }
 
@@ -78,14 +82,19 @@ async function evaluate(name: string, expression: string, result: CelValue, sand
   if (!compiled.ok) return { error: `${name} ${expression} is not valid CEL: ${compiled.error}` };
   const evaluated = await sandbox.evaluate(expression, result);
   if ('overBudget' in evaluated) {
-    return { error: `${name} ${expression} was too expensive to evaluate and was stopped (${evaluated.overBudget}): compare an aggregate such as max or avg instead of looping over every sample, or make the query return fewer samples (aggregate it, or raise range.step)` };
+    return {
+      error: `${name} ${expression} was too expensive to evaluate and was stopped (${evaluated.overBudget}): compare an aggregate such as max or avg instead of looping over every sample, or make the query return fewer samples (aggregate it, or raise range.step)`,
+    };
   }
   if ('error' in evaluated) {
-    const hint = Array.isArray(result) ? ` (result is a list of ${result.length}: use result[0] or result.all(x, ...))` : '';
+    const hint = Array.isArray(result)
+      ? ` (result is a list of ${result.length}: use result[0] or result.all(x, ...))`
+      : '';
     return { error: `${name} ${expression} could not be evaluated: ${evaluated.error}${hint}` };
   }
   const value = evaluated.value;
-  if (typeof value !== 'boolean') return { error: `${name} ${expression} must give true or false, gave ${String(value)}` };
+  if (typeof value !== 'boolean')
+    return { error: `${name} ${expression} must give true or false, gave ${String(value)}` };
   return { holds: value };
 }
 
@@ -93,10 +102,15 @@ async function evaluate(name: string, expression: string, result: CelValue, sand
  * Judges one measured result by the metric's conditions, following the rule in this file's comment. The
  * conditions run in `sandbox` (by default the process's one evaluator), never on the event loop.
  */
-export async function judgeByConditions(conditions: Conditions, data: PromData, sandbox: CelSandbox = defaultSandbox()): Promise<ConditionVerdict> {
+export async function judgeByConditions(
+  conditions: Conditions,
+  data: PromData,
+  sandbox: CelSandbox = defaultSandbox(),
+): Promise<ConditionVerdict> {
   const { successCondition: success, failureCondition: failure } = conditions;
   const result = celResult(data);
-  if (result === undefined) return { phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' };
+  if (result === undefined)
+    return { phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' };
   const tooLarge = resultTooLarge(data);
   if (tooLarge !== undefined) return { phase: 'Error', message: tooLarge };
 
@@ -116,5 +130,8 @@ export async function judgeByConditions(conditions: Conditions, data: PromData, 
   if ('error' in succeeded) return { phase: 'Error', message: succeeded.error };
   if (succeeded.holds) return { phase: 'Successful', message: undefined };
   if (failure === undefined) return { phase: 'Failed', message: `successCondition ${success} not met` };
-  return { phase: 'Inconclusive', message: `neither successCondition ${success} nor failureCondition ${failure} holds` };
+  return {
+    phase: 'Inconclusive',
+    message: `neither successCondition ${success} nor failureCondition ${failure} holds`,
+  };
 }

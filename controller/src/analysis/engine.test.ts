@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { maxAnalysisRuns, maxMeasurementsPerMetric } from '../api/rolloutStatus.schema.ts';
 import type { AnalysisRunStatus, AnalysisTemplateSpec, Measurement, Metric, Rollout } from '../api/types.ts';
-import { analysisRunName, evaluateAnalysis, splitVerdicts, type ActiveAnalysis, type AnalysisDeps, type AnalysisOutcome } from './engine.ts';
+import {
+  analysisRunName,
+  evaluateAnalysis,
+  splitVerdicts,
+  type ActiveAnalysis,
+  type AnalysisDeps,
+  type AnalysisOutcome,
+} from './engine.ts';
 import { measureInBackground } from './measureTask.ts';
 import type { PrometheusApi, PromResult } from './prometheus.ts';
 
@@ -9,11 +16,19 @@ const rollout: Rollout = {
   apiVersion: 'sluice.dev/v1alpha1',
   kind: 'Rollout',
   metadata: { name: 'checkout', namespace: 'shop' },
-  spec: { workloadRef: { name: 'checkout' }, strategy: { canary: { steps: [{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'error-rate' }] } }] } } },
+  spec: {
+    workloadRef: { name: 'checkout' },
+    strategy: { canary: { steps: [{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'error-rate' }] } }] } },
+  },
 };
 
 const prom = { address: 'http://prom:9090', query: 'errors{service="{{args.service}}"}' };
-const errorRate: Metric = { name: 'error-rate', successCondition: 'result < 0.05', failureCondition: 'result >= 0.10', provider: { prometheus: prom } };
+const errorRate: Metric = {
+  name: 'error-rate',
+  successCondition: 'result < 0.05',
+  failureCondition: 'result >= 0.10',
+  provider: { prometheus: prom },
+};
 
 /** A clock the test moves by hand. */
 class Clock {
@@ -41,18 +56,28 @@ function provider(answer: (promql: string) => PromResult | Promise<PromResult>):
   };
 }
 
-function setup(metrics: Metric[], answer: (promql: string) => PromResult | Promise<PromResult>, more: { args?: AnalysisTemplateSpec['args']; secrets?: Record<string, string> } = {}) {
+function setup(
+  metrics: Metric[],
+  answer: (promql: string) => PromResult | Promise<PromResult>,
+  more: { args?: AnalysisTemplateSpec['args']; secrets?: Record<string, string> } = {},
+) {
   const clock = new Clock();
-  const templates = new Map<string, AnalysisTemplateSpec>([['shop/error-rate', { args: more.args ?? [{ name: 'service' }], metrics }]]);
+  const templates = new Map<string, AnalysisTemplateSpec>([
+    ['shop/error-rate', { args: more.args ?? [{ name: 'service' }], metrics }],
+  ]);
   const p = provider(answer);
   const measured = new Map<string, Measurement>();
   const deps: AnalysisDeps = {
-    templates: { analysisTemplate: (ns, name) => templates.get(`${ns}/${name}`), clusterAnalysisTemplate: () => undefined },
+    templates: {
+      analysisTemplate: (ns, name) => templates.get(`${ns}/${name}`),
+      clusterAnalysisTemplate: () => undefined,
+    },
     measurement: (id) => measured.get(id),
   };
   const taskDeps = {
     provider: p,
-    readSecrets: () => Promise.resolve((ns: string, name: string, key: string) => more.secrets?.[`${ns}/${name}/${key}`]),
+    readSecrets: () =>
+      Promise.resolve((ns: string, name: string, key: string) => more.secrets?.[`${ns}/${name}/${key}`]),
     clock: clock.now,
   };
   let runs: AnalysisRunStatus[] = [];
@@ -60,9 +85,17 @@ function setup(metrics: Metric[], answer: (promql: string) => PromResult | Promi
     name: analysisRunName(index),
     stepIndex: index,
     revision,
-    analysis: { field: `spec.strategy.canary.steps[${index}].analysis`, templates: [{ templateName: 'error-rate', clusterScope: false }], args: [{ name: 'service', value: 'checkout' }] },
+    analysis: {
+      field: `spec.strategy.canary.steps[${index}].analysis`,
+      templates: [{ templateName: 'error-rate', clusterScope: false }],
+      args: [{ name: 'service', value: 'checkout' }],
+    },
   });
-  const background = (revision = 'rev1'): ActiveAnalysis => ({ ...step(0, revision), name: 'background', stepIndex: undefined });
+  const background = (revision = 'rev1'): ActiveAnalysis => ({
+    ...step(0, revision),
+    name: 'background',
+    stepIndex: undefined,
+  });
   /**
    * One reconcile, and the one the background's wake-up brings: what is due is measured (as the background would,
    * at the same instant), then folded in. Feeds back the runs from the last one, as status would.
@@ -72,7 +105,9 @@ function setup(metrics: Metric[], answer: (promql: string) => PromResult | Promi
     if (out.due.length > 0) {
       runs = out.runs;
       // All due measurements are asked for at once; the background takes them concurrently.
-      await Promise.all(out.due.map(async (due) => measured.set(due.id, await measureInBackground(due, rollout, taskDeps))));
+      await Promise.all(
+        out.due.map(async (due) => measured.set(due.id, await measureInBackground(due, rollout, taskDeps))),
+      );
       out = evaluateAnalysis({ rollout, now: clock.now(), runs, active }, deps);
       expect(out.due).toEqual([]);
     }
@@ -93,7 +128,14 @@ describe('evaluateAnalysis: a step analysis', () => {
     expect(out.verdicts.get('step-1')).toEqual({ kind: 'done', message: 'all metrics passed (error-rate 1/1)' });
     expect(s.provider.queries).toEqual(['errors{service="checkout"}']);
     expect(out.runs).toHaveLength(1);
-    expect(out.runs[0]).toMatchObject({ name: 'step-1', stepIndex: 1, revision: 'rev1', phase: 'Successful', startedAt: s.clock.now().toISOString(), finishedAt: s.clock.now().toISOString() });
+    expect(out.runs[0]).toMatchObject({
+      name: 'step-1',
+      stepIndex: 1,
+      revision: 'rev1',
+      phase: 'Successful',
+      startedAt: s.clock.now().toISOString(),
+      finishedAt: s.clock.now().toISOString(),
+    });
     expect(out.requeueAfterMs).toBeUndefined();
 
     // Done is done: the next reconcile measures nothing and keeps the verdict.
@@ -105,7 +147,10 @@ describe('evaluateAnalysis: a step analysis', () => {
   it('fails with the metric, the value and the condition in the message', async () => {
     const s = setup([errorRate], () => value(0.31));
     const out = await s.reconcile([s.step()]);
-    expect(out.verdicts.get('step-1')).toEqual({ kind: 'failed', message: 'metric error-rate failed: measured 0.31 (failureCondition result >= 0.10) 1 time, failureLimit 0' });
+    expect(out.verdicts.get('step-1')).toEqual({
+      kind: 'failed',
+      message: 'metric error-rate failed: measured 0.31 (failureCondition result >= 0.10) 1 time, failureLimit 0',
+    });
     expect(out.runs[0]!.phase).toBe('Failed');
   });
 
@@ -113,7 +158,8 @@ describe('evaluateAnalysis: a step analysis', () => {
     const s = setup([errorRate], () => ({ kind: 'empty' }));
     expect((await s.reconcile([s.step()])).verdicts.get('step-1')).toEqual({
       kind: 'inconclusive',
-      message: 'metric error-rate inconclusive: measured no data (the query returned no data; no data is never a pass) 1 time, inconclusiveLimit 0',
+      message:
+        'metric error-rate inconclusive: measured no data (the query returned no data; no data is never a pass) 1 time, inconclusiveLimit 0',
     });
   });
 
@@ -121,13 +167,21 @@ describe('evaluateAnalysis: a step analysis', () => {
     const s = setup([{ ...errorRate, count: 3, interval: '30s', initialDelay: '10s' }], () => value(0.01));
     let out = await s.reconcile([s.step()]);
     expect(s.provider.queries).toHaveLength(0);
-    expect(out.verdicts.get('step-1')).toEqual({ kind: 'running', message: 'analysis running: error-rate waits initialDelay', requeueAfterMs: 10_000 });
+    expect(out.verdicts.get('step-1')).toEqual({
+      kind: 'running',
+      message: 'analysis running: error-rate waits initialDelay',
+      requeueAfterMs: 10_000,
+    });
     expect(out.requeueAfterMs).toBe(10_000);
 
     s.clock.advance(10);
     out = await s.reconcile([s.step()]);
     expect(s.provider.queries).toHaveLength(1);
-    expect(out.verdicts.get('step-1')).toEqual({ kind: 'running', message: 'analysis running: error-rate 1/3 measurements, 0 failed', requeueAfterMs: 30_000 });
+    expect(out.verdicts.get('step-1')).toEqual({
+      kind: 'running',
+      message: 'analysis running: error-rate 1/3 measurements, 0 failed',
+      requeueAfterMs: 30_000,
+    });
 
     s.clock.advance(20);
     out = await s.reconcile([s.step()]);
@@ -198,7 +252,10 @@ describe('evaluateAnalysis: errors', () => {
   const unreachable = 'Prometheus at http://prom:9090 was unreachable: connect ECONNREFUSED 10.0.0.9:9090';
 
   it('counts errors and fails after consecutiveErrorLimit, saying Prometheus was unreachable', async () => {
-    const s = setup([{ ...errorRate, interval: '10s', consecutiveErrorLimit: 2 }], () => ({ kind: 'error', message: unreachable }));
+    const s = setup([{ ...errorRate, interval: '10s', consecutiveErrorLimit: 2 }], () => ({
+      kind: 'error',
+      message: unreachable,
+    }));
     for (let i = 0; i < 2; i++) {
       const out = await s.reconcile([s.step()]);
       expect(out.verdicts.get('step-1')?.kind).toBe('running');
@@ -207,25 +264,35 @@ describe('evaluateAnalysis: errors', () => {
     const out = await s.reconcile([s.step()]);
     expect(out.verdicts.get('step-1')).toEqual({
       kind: 'failed',
-      message: 'metric error-rate: Prometheus at http://prom:9090 was unreachable 3 times in a row: connect ECONNREFUSED 10.0.0.9:9090 (consecutiveErrorLimit 2)',
+      message:
+        'metric error-rate: Prometheus at http://prom:9090 was unreachable 3 times in a row: connect ECONNREFUSED 10.0.0.9:9090 (consecutiveErrorLimit 2)',
     });
     expect(out.runs[0]!.phase).toBe('Error');
     expect(out.runs[0]!.metrics[0]).toMatchObject({ count: 3, errors: 3, consecutiveErrors: 3, successful: 0 });
   });
 
   it('is never done when every measurement errored, however many are taken', async () => {
-    const s = setup([{ ...errorRate, count: 1, interval: '10s', consecutiveErrorLimit: 1000 }], () => ({ kind: 'error', message: unreachable }));
+    const s = setup([{ ...errorRate, count: 1, interval: '10s', consecutiveErrorLimit: 1000 }], () => ({
+      kind: 'error',
+      message: unreachable,
+    }));
     for (let i = 0; i < 30; i++) {
       const out = await s.reconcile([s.step()]);
       expect(out.verdicts.get('step-1')?.kind).toBe('running');
       s.clock.advance(10);
     }
-    expect(s.runs()[0]!.metrics[0]).toMatchObject({ count: 30, errors: 30, measurements: expect.any(Array) as unknown });
+    expect(s.runs()[0]!.metrics[0]).toMatchObject({
+      count: 30,
+      errors: 30,
+      measurements: expect.any(Array) as unknown,
+    });
     expect(s.runs()[0]!.metrics[0]!.measurements).toHaveLength(maxMeasurementsPerMetric);
   });
 
   it('turns a missing Secret into Error measurements that name it, then fails', async () => {
-    const s = setup([{ ...errorRate, consecutiveErrorLimit: 0 }], () => value(0.01), { args: [{ name: 'service' }, { name: 'token', valueFrom: { secretKeyRef: { name: 'prom', key: 'token' } } }] });
+    const s = setup([{ ...errorRate, consecutiveErrorLimit: 0 }], () => value(0.01), {
+      args: [{ name: 'service' }, { name: 'token', valueFrom: { secretKeyRef: { name: 'prom', key: 'token' } } }],
+    });
     const out = await s.reconcile([s.step()]);
     expect(out.verdicts.get('step-1')?.kind).toBe('failed');
     expect(out.verdicts.get('step-1')?.message).toContain('Secret shop/prom has no key "token" (or does not exist)');
@@ -237,7 +304,10 @@ describe('evaluateAnalysis: errors', () => {
     const spec = s.templates.get('shop/error-rate')!;
     s.templates.delete('shop/error-rate');
     let out = await s.reconcile([s.step()]);
-    expect(out.verdicts.get('step-1')).toEqual({ kind: 'running', message: 'waiting for AnalysisTemplate shop/error-rate, which does not exist: create it or fix the templateName' });
+    expect(out.verdicts.get('step-1')).toEqual({
+      kind: 'running',
+      message: 'waiting for AnalysisTemplate shop/error-rate, which does not exist: create it or fix the templateName',
+    });
     s.templates.set('shop/error-rate', spec);
     out = await s.reconcile([s.step()]);
     expect(out.verdicts.get('step-1')?.kind).toBe('done');
@@ -245,7 +315,11 @@ describe('evaluateAnalysis: errors', () => {
 });
 
 describe('evaluateAnalysis: several metrics', () => {
-  const latency: Metric = { ...errorRate, name: 'latency', provider: { prometheus: { ...prom, query: 'latency{service="{{args.service}}"}' } } };
+  const latency: Metric = {
+    ...errorRate,
+    name: 'latency',
+    provider: { prometheus: { ...prom, query: 'latency{service="{{args.service}}"}' } },
+  };
 
   it('measures all due metrics of a run at once', async () => {
     // Each answer waits until both queries have arrived: this only finishes if they run concurrently.
@@ -257,7 +331,10 @@ describe('evaluateAnalysis: several metrics', () => {
       return value(q.startsWith('latency') ? 0.02 : 0.01);
     });
     const out = await s.reconcile([s.step()]);
-    expect(out.verdicts.get('step-1')).toEqual({ kind: 'done', message: 'all metrics passed (error-rate 1/1, latency 1/1)' });
+    expect(out.verdicts.get('step-1')).toEqual({
+      kind: 'done',
+      message: 'all metrics passed (error-rate 1/1, latency 1/1)',
+    });
   });
 
   it('lets a dry-run metric fail without gating, and says so', async () => {
@@ -265,7 +342,8 @@ describe('evaluateAnalysis: several metrics', () => {
     const out = await s.reconcile([s.step()]);
     expect(out.verdicts.get('step-1')).toEqual({
       kind: 'done',
-      message: 'all metrics passed (error-rate 1/1, latency 0/1); metric latency failed: measured 0.5 (failureCondition result >= 0.10) 1 time, failureLimit 0 (dry run, not gating)',
+      message:
+        'all metrics passed (error-rate 1/1, latency 0/1); metric latency failed: measured 0.5 (failureCondition result >= 0.10) 1 time, failureLimit 0 (dry run, not gating)',
     });
     expect(out.runs[0]!.metrics[1]).toMatchObject({ name: 'latency', dryRun: true, phase: 'Failed' });
   });
@@ -273,7 +351,9 @@ describe('evaluateAnalysis: several metrics', () => {
   it('fails on one failing metric while another is still running', async () => {
     const s = setup([{ ...errorRate, count: 5 }, latency], (q) => value(q.startsWith('latency') ? 0.5 : 0.01));
     const out = await s.reconcile([s.step()]);
-    expect(out.verdicts.get('step-1')?.message).toBe('metric latency failed: measured 0.5 (failureCondition result >= 0.10) 1 time, failureLimit 0');
+    expect(out.verdicts.get('step-1')?.message).toBe(
+      'metric latency failed: measured 0.5 (failureCondition result >= 0.10) 1 time, failureLimit 0',
+    );
     expect(out.requeueAfterMs).toBeUndefined();
   });
 });
@@ -286,7 +366,11 @@ describe('evaluateAnalysis: background analysis', () => {
       out = await s.reconcile([s.background()]);
       s.clock.advance(10);
     }
-    expect(out!.verdicts.get('background')).toEqual({ kind: 'running', message: 'analysis running: error-rate 25 measurements, 0 failed', requeueAfterMs: 10_000 });
+    expect(out!.verdicts.get('background')).toEqual({
+      kind: 'running',
+      message: 'analysis running: error-rate 25 measurements, 0 failed',
+      requeueAfterMs: 10_000,
+    });
     expect(out!.runs[0]!.metrics[0]!.measurements).toHaveLength(maxMeasurementsPerMetric);
   });
 });
@@ -297,7 +381,16 @@ describe('evaluateAnalysis: bounded runs', () => {
     for (let i = 0; i < 12; i++) await s.reconcile([s.step(i)]);
     const out = await s.reconcile([s.step(12), s.background()]);
     expect(out.runs).toHaveLength(maxAnalysisRuns);
-    expect(out.runs.map((r) => r.name)).toEqual(['step-6', 'step-7', 'step-8', 'step-9', 'step-10', 'step-11', 'step-12', 'background']);
+    expect(out.runs.map((r) => r.name)).toEqual([
+      'step-6',
+      'step-7',
+      'step-8',
+      'step-9',
+      'step-10',
+      'step-11',
+      'step-12',
+      'background',
+    ]);
   });
 });
 
@@ -307,6 +400,9 @@ describe('splitVerdicts', () => {
       ['step-2', { kind: 'done' as const, message: 'a' }],
       ['background', { kind: 'running' as const, message: 'b' }],
     ]);
-    expect(splitVerdicts(verdicts)).toEqual({ stepVerdicts: new Map([[2, { kind: 'done', message: 'a' }]]), backgroundVerdict: { kind: 'running', message: 'b' } });
+    expect(splitVerdicts(verdicts)).toEqual({
+      stepVerdicts: new Map([[2, { kind: 'done', message: 'a' }]]),
+      backgroundVerdict: { kind: 'running', message: 'b' },
+    });
   });
 });

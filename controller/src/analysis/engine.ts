@@ -85,7 +85,10 @@ export function analysisRunName(stepIndex: number | undefined): string {
 }
 
 /** Splits the engine's verdicts into the planner's ObservedWorld fields. */
-export function splitVerdicts(verdicts: ReadonlyMap<string, GateVerdict>): { stepVerdicts: Map<number, GateVerdict>; backgroundVerdict: GateVerdict | undefined } {
+export function splitVerdicts(verdicts: ReadonlyMap<string, GateVerdict>): {
+  stepVerdicts: Map<number, GateVerdict>;
+  backgroundVerdict: GateVerdict | undefined;
+} {
   const stepVerdicts = new Map<number, GateVerdict>();
   for (const [name, verdict] of verdicts) {
     const m = /^step-(\d+)$/.exec(name);
@@ -95,21 +98,35 @@ export function splitVerdicts(verdicts: ReadonlyMap<string, GateVerdict>): { ste
 }
 
 interface TemplateMetrics {
-  metrics: (PlannedMetric & { field: string; template: string; clusterScope: boolean; templateArgs: AnalysisTemplateSpec['args']; spec: AnalysisTemplateSpec['metrics'][number] })[];
+  metrics: (PlannedMetric & {
+    field: string;
+    template: string;
+    clusterScope: boolean;
+    templateArgs: AnalysisTemplateSpec['args'];
+    spec: AnalysisTemplateSpec['metrics'][number];
+  })[];
   /** Why the run cannot measure at all (a missing template), if so. */
   blocked?: string;
 }
 
 /** The run's metrics from its templates, each with its plan, its result so far and its template's args. */
-function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Rollout, deps: Pick<AnalysisDeps, 'templates'>): TemplateMetrics {
+function metricsOf(
+  active: ActiveAnalysis,
+  run: AnalysisRunStatus,
+  rollout: Rollout,
+  deps: Pick<AnalysisDeps, 'templates'>,
+): TemplateMetrics {
   const namespace = rollout.metadata.namespace ?? 'default';
   const kind = active.stepIndex === undefined ? 'background' : 'step';
   const out: TemplateMetrics['metrics'] = [];
   const seen = new Set<string>();
   for (const ref of active.analysis.templates) {
     const label = templateLabel(ref, namespace);
-    const spec = ref.clusterScope ? deps.templates.clusterAnalysisTemplate(ref.templateName) : deps.templates.analysisTemplate(namespace, ref.templateName);
-    if (spec === undefined) return { metrics: [], blocked: `waiting for ${label}, which does not exist: create it or fix the templateName` };
+    const spec = ref.clusterScope
+      ? deps.templates.clusterAnalysisTemplate(ref.templateName)
+      : deps.templates.analysisTemplate(namespace, ref.templateName);
+    if (spec === undefined)
+      return { metrics: [], blocked: `waiting for ${label}, which does not exist: create it or fix the templateName` };
     for (const [i, metric] of spec.metrics.entries()) {
       // Results are kept by metric name; validate.ts reports two templates defining one name.
       if (seen.has(metric.name)) continue;
@@ -126,11 +143,22 @@ function metricsOf(active: ActiveAnalysis, run: AnalysisRunStatus, rollout: Roll
       const result = previous === undefined ? newMetricResult(plan) : { ...previous };
       if (plan.dryRun) result.dryRun = true;
       else delete result.dryRun;
-      out.push({ plan, result, field, template: label, clusterScope: ref.clusterScope === true, templateArgs: spec.args, spec: metric });
+      out.push({
+        plan,
+        result,
+        field,
+        template: label,
+        clusterScope: ref.clusterScope === true,
+        templateArgs: spec.args,
+        spec: metric,
+      });
     }
   }
   if (out.length > maxMetricsPerRun) {
-    return { metrics: [], blocked: `this analysis has ${out.length} metrics but status holds at most ${maxMetricsPerRun} per run: split its templates over two analysis steps` };
+    return {
+      metrics: [],
+      blocked: `this analysis has ${out.length} metrics but status holds at most ${maxMetricsPerRun} per run: split its templates over two analysis steps`,
+    };
   }
   return { metrics: out };
 }
@@ -142,7 +170,12 @@ interface RunOutcome {
   due: DueMeasurement[];
 }
 
-function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undefined, input: AnalysisInput, deps: AnalysisDeps): RunOutcome {
+function evaluateRun(
+  active: ActiveAnalysis,
+  previous: AnalysisRunStatus | undefined,
+  input: AnalysisInput,
+  deps: AnalysisDeps,
+): RunOutcome {
   const run: AnalysisRunStatus = previous ?? {
     name: active.name,
     ...(active.stepIndex === undefined ? {} : { stepIndex: active.stepIndex }),
@@ -151,7 +184,8 @@ function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undef
     startedAt: input.now.toISOString(),
     metrics: [],
   };
-  if (isRunFinished(run.phase)) return { run, verdict: verdictOf(run.phase, run.message ?? run.phase, undefined), nextDueAt: undefined, due: [] };
+  if (isRunFinished(run.phase))
+    return { run, verdict: verdictOf(run.phase, run.message ?? run.phase, undefined), nextDueAt: undefined, due: [] };
 
   const { metrics, blocked } = metricsOf(active, run, input.rollout, deps);
   if (blocked !== undefined) {
@@ -172,8 +206,14 @@ function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undef
     if (state === undefined || state === 'measuring') {
       if (state === undefined) {
         due.push({
-          id, metric: m.spec, templateArgs: m.templateArgs, passedArgs: active.analysis.args, template: m.template,
-          clusterScope: m.clusterScope, argsField: `${active.analysis.field}.args`, field: m.field,
+          id,
+          metric: m.spec,
+          templateArgs: m.templateArgs,
+          passedArgs: active.analysis.args,
+          template: m.template,
+          clusterScope: m.clusterScope,
+          argsField: `${active.analysis.field}.args`,
+          field: m.field,
         });
       }
       continue;
@@ -185,7 +225,9 @@ function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undef
   const message = truncate(describeRun(metrics), 1024);
   const updated: AnalysisRunStatus = { ...run, phase, message, metrics: metrics.map((m) => m.result) };
   if (isRunFinished(phase)) updated.finishedAt = input.now.toISOString();
-  const dues = isRunFinished(phase) ? [] : metrics.flatMap((m) => nextMeasurementAt(m.result, m.plan, runStartedAt)?.getTime() ?? []);
+  const dues = isRunFinished(phase)
+    ? []
+    : metrics.flatMap((m) => nextMeasurementAt(m.result, m.plan, runStartedAt)?.getTime() ?? []);
   // A measurement under way wakes the key when it ends; only the next one still to come needs a timer.
   const future = dues.filter((t) => t > input.now.getTime());
   const nextDueAt = future.length === 0 ? undefined : Math.min(...future);
@@ -199,12 +241,24 @@ function evaluateRun(active: ActiveAnalysis, previous: AnalysisRunStatus | undef
  */
 export function evaluateAnalysis(input: AnalysisInput, deps: AnalysisDeps): AnalysisOutcome {
   const active = input.active.filter((a, i) => input.active.findIndex((b) => b.name === a.name) === i);
-  const outcomes = active.map((a) => evaluateRun(a, input.runs.find((r) => r.name === a.name && r.revision === a.revision), input, deps));
+  const outcomes = active.map((a) =>
+    evaluateRun(
+      a,
+      input.runs.find((r) => r.name === a.name && r.revision === a.revision),
+      input,
+      deps,
+    ),
+  );
 
   // Previous runs keep their place; a run restarted for a new revision moves to the end (newest last).
   const byName = new Map(outcomes.map((o) => [o.run.name, o.run]));
-  const carried = input.runs.filter((r) => !byName.has(r.name) || active.some((a) => a.name === r.name && a.revision === r.revision));
-  let runs = [...carried.map((r) => byName.get(r.name) ?? r), ...outcomes.map((o) => o.run).filter((r) => !carried.some((c) => c.name === r.name))];
+  const carried = input.runs.filter(
+    (r) => !byName.has(r.name) || active.some((a) => a.name === r.name && a.revision === r.revision),
+  );
+  let runs = [
+    ...carried.map((r) => byName.get(r.name) ?? r),
+    ...outcomes.map((o) => o.run).filter((r) => !carried.some((c) => c.name === r.name)),
+  ];
   const activeNames = new Set(active.map((a) => a.name));
   while (runs.length > maxAnalysisRuns) {
     const oldest = runs.findIndex((r) => !activeNames.has(r.name));

@@ -4,7 +4,14 @@
  * measurement whose message names the field and says what to do; it never escapes the engine.
  */
 
-export type AnalysisErrorCode = 'MissingArg' | 'SecretNotFound' | 'FieldNotFound' | 'UnsafePlaceholder' | 'UnknownPlaceholder' | 'InvalidQuery' | 'InvalidSpec';
+export type AnalysisErrorCode =
+  | 'MissingArg'
+  | 'SecretNotFound'
+  | 'FieldNotFound'
+  | 'UnsafePlaceholder'
+  | 'UnknownPlaceholder'
+  | 'InvalidQuery'
+  | 'InvalidSpec';
 
 export class AnalysisConfigError extends Error {
   readonly code: AnalysisErrorCode;
@@ -21,7 +28,9 @@ export class AnalysisConfigError extends Error {
 
 /** Says how a template is named in messages: "AnalysisTemplate shop/error-rate" or "ClusterAnalysisTemplate error-rate". */
 export function templateLabel(ref: { templateName: string; clusterScope: boolean }, namespace: string): string {
-  return ref.clusterScope ? `ClusterAnalysisTemplate ${ref.templateName}` : `AnalysisTemplate ${namespace}/${ref.templateName}`;
+  return ref.clusterScope
+    ? `ClusterAnalysisTemplate ${ref.templateName}`
+    : `AnalysisTemplate ${namespace}/${ref.templateName}`;
 }
 
 /** Cuts `text` to at most `max` characters, marking the cut, so that status fields stay within their schema bounds. */

@@ -22,7 +22,13 @@ function latencies(seed: number, n: number, median: number, sigma = 0.15): numbe
   });
 }
 
-const opts: JudgeOptions = { what: 'p99 latency', direction: 'increase', confidence: 0.98, allowedIncrease: 1.1, allowedDecrease: 1 };
+const opts: JudgeOptions = {
+  what: 'p99 latency',
+  direction: 'increase',
+  confidence: 0.98,
+  allowedIncrease: 1.1,
+  allowedDecrease: 1,
+};
 
 describe('mannWhitney', () => {
   it('matches the textbook normal approximation without ties', () => {
@@ -56,7 +62,9 @@ describe('judge', () => {
   it('calls a canary 30% slower High, and says by how much and why', () => {
     const result = judge(latencies(1, n, 0.13), latencies(2, n, 0.1), opts);
     expect(result.classification).toBe('High');
-    expect(result.reason).toMatch(/^canary p99 latency is [23]\d% higher than stable \(U=\d+(\.5)?, p(=[0-9.e-]+|<0\.0001) < 0\.02\); allowed up to \+10%$/);
+    expect(result.reason).toMatch(
+      /^canary p99 latency is [23]\d% higher than stable \(U=\d+(\.5)?, p(=[0-9.e-]+|<0\.0001) < 0\.02\); allowed up to \+10%$/,
+    );
     expect(result.ratio).toBeGreaterThan(1.2);
   });
 
@@ -69,11 +77,17 @@ describe('judge', () => {
   it('passes a canary 30% faster when only an increase is a regression', () => {
     const result = judge(latencies(5, n, 0.07), latencies(6, n, 0.1), opts);
     expect(result.classification).toBe('Pass');
-    expect(result.reason).toMatch(/^canary p99 latency is [23]\d% lower than stable .*; only an increase counts as a regression$/);
+    expect(result.reason).toMatch(
+      /^canary p99 latency is [23]\d% lower than stable .*; only an increase counts as a regression$/,
+    );
   });
 
   it('calls a canary 30% lower Low when either direction is a regression', () => {
-    const result = judge(latencies(5, n, 0.07), latencies(6, n, 0.1), { ...opts, direction: 'either', allowedDecrease: 0.9 });
+    const result = judge(latencies(5, n, 0.07), latencies(6, n, 0.1), {
+      ...opts,
+      direction: 'either',
+      allowedDecrease: 0.9,
+    });
     expect(result.classification).toBe('Low');
     expect(result.reason).toMatch(/allowed down to -10%$/);
   });
@@ -96,8 +110,13 @@ describe('judge', () => {
     let caught = 0;
     const trials = 200;
     for (let seed = 100; seed < 100 + trials; seed++) {
-      if (judge(latencies(seed, n, 0.1), latencies(seed + 10_000, n, 0.1), { ...opts, allowedIncrease: 1 }).classification !== 'Pass') falseAlarms++;
-      if (judge(latencies(seed + 20_000, n, 0.13), latencies(seed + 30_000, n, 0.1), opts).classification === 'High') caught++;
+      if (
+        judge(latencies(seed, n, 0.1), latencies(seed + 10_000, n, 0.1), { ...opts, allowedIncrease: 1 })
+          .classification !== 'Pass'
+      )
+        falseAlarms++;
+      if (judge(latencies(seed + 20_000, n, 0.13), latencies(seed + 30_000, n, 0.1), opts).classification === 'High')
+        caught++;
     }
     // One-sided at 0.98: about 2% false alarms expected.
     expect(falseAlarms / trials).toBeLessThan(0.05);
@@ -114,7 +133,9 @@ describe('judge', () => {
 
   it('has no data when one side has too few samples', () => {
     expect(judge(latencies(1, minSamplesPerSide - 1, 0.1), latencies(2, n, 0.1), opts).classification).toBe('NoData');
-    expect(judge(latencies(1, minSamplesPerSide, 0.1), latencies(2, minSamplesPerSide, 0.1), opts).classification).not.toBe('NoData');
+    expect(
+      judge(latencies(1, minSamplesPerSide, 0.1), latencies(2, minSamplesPerSide, 0.1), opts).classification,
+    ).not.toBe('NoData');
   });
 
   it('drops NaN samples and has no data when too few remain', () => {
@@ -138,7 +159,9 @@ describe('judge', () => {
     expect(some.classification).toBe('NoData');
     expect(some.reason).toMatch(/; samples hold infinities, which are never a pass$/);
     expect(judge(latencies(1, n, 0.1), [...latencies(2, n - 1, 0.1), -Infinity], opts).classification).toBe('NoData');
-    expect(judge([...latencies(1, n - 1, 0.1), Infinity], [...latencies(2, n - 1, 0.1), Infinity], opts).reason).toContain('cannot be compared');
+    expect(
+      judge([...latencies(1, n - 1, 0.1), Infinity], [...latencies(2, n - 1, 0.1), Infinity], opts).reason,
+    ).toContain('cannot be compared');
   });
 
   it('sees no change between two zero series', () => {

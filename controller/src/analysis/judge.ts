@@ -108,7 +108,11 @@ function ratioOf(canaryMean: number, stableMean: number): number {
  * Judges canary samples against stable samples. NaN samples (steps without data) are dropped before counting.
  * Infinities are ranked like any value, so they can make a canary High or Low, but never let it Pass.
  */
-export function judge(canarySamples: readonly number[], stableSamples: readonly number[], opts: JudgeOptions): JudgeResult {
+export function judge(
+  canarySamples: readonly number[],
+  stableSamples: readonly number[],
+  opts: JudgeOptions,
+): JudgeResult {
   const canary = canarySamples.filter((v) => !Number.isNaN(v));
   const stable = stableSamples.filter((v) => !Number.isNaN(v));
   const counts = { canaryCount: canary.length, stableCount: stable.length };
@@ -125,14 +129,28 @@ export function judge(canarySamples: readonly number[], stableSamples: readonly 
   }
   const ratio = ratioOf(mean(canary), mean(stable));
   if (Number.isNaN(ratio)) {
-    return { classification: 'NoData', ...counts, reason: `the means of ${opts.what} cannot be compared (both sides hold infinities)${droppedNote}` };
+    return {
+      classification: 'NoData',
+      ...counts,
+      reason: `the means of ${opts.what} cannot be compared (both sides hold infinities)${droppedNote}`,
+    };
   }
   const test = mannWhitney(canary, stable);
   const alpha = 1 - opts.confidence;
-  const p = opts.direction === 'increase' ? test.pGreater : opts.direction === 'decrease' ? test.pLess : Math.min(1, 2 * Math.min(test.pGreater, test.pLess));
+  const p =
+    opts.direction === 'increase'
+      ? test.pGreater
+      : opts.direction === 'decrease'
+        ? test.pLess
+        : Math.min(1, 2 * Math.min(test.pGreater, test.pLess));
   const significant = p < alpha;
   const higher = ratio > 1;
-  const change = ratio === 1 ? 'the same as' : ratio === Infinity ? 'infinitely higher than' : `${percent(ratio)} ${higher ? 'higher' : 'lower'} than`;
+  const change =
+    ratio === 1
+      ? 'the same as'
+      : ratio === Infinity
+        ? 'infinitely higher than'
+        : `${percent(ratio)} ${higher ? 'higher' : 'lower'} than`;
   const stats = `U=${test.u}, p${formatP(p)} ${significant ? '<' : '>='} ${Number(alpha.toPrecision(3))}`;
   const base = { ...counts, u: test.u, p, ratio };
   const found = `canary ${opts.what} is ${change} stable (${stats})${droppedNote}`;

@@ -30,31 +30,64 @@ function fakeProvider(answer: (promql: string) => PromResult | Promise<PromResul
 
 const startedAt = new Date('2026-01-01T00:10:00Z');
 const finishedAt = new Date('2026-01-01T00:10:01Z');
-const secrets: Record<string, string> = { 'shop/prom/token': 'tok-123456', 'shop/prom/password': 'pw-987654', 'shop/prom/tenant': 'tenant-a' };
+const secrets: Record<string, string> = {
+  'shop/prom/token': 'tok-123456',
+  'shop/prom/password': 'pw-987654',
+  'shop/prom/tenant': 'tenant-a',
+};
 
 function deps(provider: PrometheusApi): MeasureDeps {
   return { provider, readSecret: (ns, name, key) => secrets[`${ns}/${name}/${key}`], clock: () => finishedAt };
 }
 
-const args = (values: Record<string, string>, secretValues: string[] = []): ResolvedArgs => ({ values: new Map(Object.entries(values)), secrets: secretValues });
+const args = (values: Record<string, string>, secretValues: string[] = []): ResolvedArgs => ({
+  values: new Map(Object.entries(values)),
+  secrets: secretValues,
+});
 
 const errorRate: Metric = {
   name: 'error-rate',
   successCondition: 'result < 0.05',
   failureCondition: 'result >= 0.10',
-  provider: { prometheus: { address: 'http://prom:9090', timeout: '10s', query: 'sum(rate(errors{service="{{args.service}}"}[1m]))' } },
+  provider: {
+    prometheus: {
+      address: 'http://prom:9090',
+      timeout: '10s',
+      query: 'sum(rate(errors{service="{{args.service}}"}[1m]))',
+    },
+  },
 };
 
 function input(metric: Metric, more: Partial<MeasureInput> = {}): MeasureInput {
-  return { metric, args: args({ service: 'checkout' }), namespace: 'shop', field: 'AnalysisTemplate shop/t metrics[0]', startedAt, ...more };
+  return {
+    metric,
+    args: args({ service: 'checkout' }),
+    namespace: 'shop',
+    field: 'AnalysisTemplate shop/t metrics[0]',
+    startedAt,
+    ...more,
+  };
 }
 
 describe('takeMeasurement with conditions', () => {
   it('renders the query, asks Prometheus once and judges the value', async () => {
     const provider = fakeProvider(() => ({ kind: 'scalar', values: [0.31] }));
     const m = await takeMeasurement(input(errorRate), deps(provider));
-    expect(m).toEqual({ phase: 'Failed', value: '0.31', message: 'failureCondition result >= 0.10', startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString() });
-    expect(provider.calls).toEqual([{ kind: 'query', address: 'http://prom:9090', promql: 'sum(rate(errors{service="checkout"}[1m]))', opts: { timeoutMs: 10_000, headers: {}, trusted: false, tenant: 'shop' } }]);
+    expect(m).toEqual({
+      phase: 'Failed',
+      value: '0.31',
+      message: 'failureCondition result >= 0.10',
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+    });
+    expect(provider.calls).toEqual([
+      {
+        kind: 'query',
+        address: 'http://prom:9090',
+        promql: 'sum(rate(errors{service="checkout"}[1m]))',
+        opts: { timeoutMs: 10_000, headers: {}, trusted: false, tenant: 'shop' },
+      },
+    ]);
   });
 
   it('passes a value within the successCondition', async () => {
@@ -73,20 +106,36 @@ describe('takeMeasurement with conditions', () => {
 
   it('makes a Prometheus error an Error measurement with its message', async () => {
     const message = 'Prometheus at http://prom:9090 was unreachable: connect ECONNREFUSED 10.0.0.1:9090';
-    expect(await takeMeasurement(input(errorRate), deps(fakeProvider(() => ({ kind: 'error', message }))))).toMatchObject({ phase: 'Error', message });
+    expect(
+      await takeMeasurement(input(errorRate), deps(fakeProvider(() => ({ kind: 'error', message })))),
+    ).toMatchObject({ phase: 'Error', message });
   });
 
   it('queries a range over lookback when the metric has one, and gives the samples to the conditions', async () => {
     const metric: Metric = { ...errorRate, successCondition: 'result.all(x, x < 0.05)', failureCondition: undefined };
     metric.provider = { prometheus: { ...errorRate.provider.prometheus, range: { lookback: '5m', step: '30s' } } };
     const provider = fakeProvider(() => ({ kind: 'matrix', series: [[0.01, 0.02]] }));
-    expect(await takeMeasurement(input(metric), deps(provider))).toMatchObject({ phase: 'Successful', value: '[0.01, 0.02]' });
-    expect(provider.calls[0]!.opts).toEqual({ start: new Date('2026-01-01T00:05:00Z'), end: startedAt, stepMs: 30_000, timeoutMs: 10_000, headers: {}, trusted: false, tenant: 'shop' });
+    expect(await takeMeasurement(input(metric), deps(provider))).toMatchObject({
+      phase: 'Successful',
+      value: '[0.01, 0.02]',
+    });
+    expect(provider.calls[0]!.opts).toEqual({
+      start: new Date('2026-01-01T00:05:00Z'),
+      end: startedAt,
+      stepMs: 30_000,
+      timeoutMs: 10_000,
+      headers: {},
+      trusted: false,
+      tenant: 'shop',
+    });
   });
 
   it('uses the default timeout of 30s', async () => {
     const provider = fakeProvider(() => ({ kind: 'scalar', values: [0] }));
-    await takeMeasurement(input({ ...errorRate, provider: { prometheus: { address: 'http://p', query: 'up' } } }), deps(provider));
+    await takeMeasurement(
+      input({ ...errorRate, provider: { prometheus: { address: 'http://p', query: 'up' } } }),
+      deps(provider),
+    );
     expect(provider.calls[0]!.opts.timeoutMs).toBe(30_000);
   });
 
@@ -100,7 +149,13 @@ describe('takeMeasurement with conditions', () => {
 describe('takeMeasurement with compare', () => {
   const latency: Metric = {
     name: 'latency',
-    provider: { prometheus: { address: 'http://prom:9090', query: 'p99{track="{{track}}",svc="{{args.service}}"}', range: { lookback: '10m', step: '15s' } } },
+    provider: {
+      prometheus: {
+        address: 'http://prom:9090',
+        query: 'p99{track="{{track}}",svc="{{args.service}}"}',
+        range: { lookback: '10m', step: '15s' },
+      },
+    },
     compare: { direction: 'increase', allowedIncrease: 1.1 },
   };
   const series = (base: number) => Array.from({ length: 30 }, (_, i) => base * (1 + ((i * 7) % 11) / 100));
@@ -111,12 +166,28 @@ describe('takeMeasurement with compare', () => {
     expect(m.phase).toBe('Failed');
     expect(m.value).toMatch(/^High \(ratio 1\.3, p=[0-9.e-]+\)$/);
     expect(m.message).toMatch(/^canary latency is 30% higher than stable \(U=900, p.*\); allowed up to \+10%$/);
-    expect(provider.calls.map((c) => c.promql).sort()).toEqual(['p99{track="canary",svc="checkout"}', 'p99{track="stable",svc="checkout"}']);
-    expect(provider.calls.map((c) => c.opts)).toEqual([0, 1].map(() => ({ start: new Date('2026-01-01T00:00:00Z'), end: startedAt, stepMs: 15_000, timeoutMs: 30_000, headers: {}, trusted: false, tenant: 'shop' })));
+    expect(provider.calls.map((c) => c.promql).sort()).toEqual([
+      'p99{track="canary",svc="checkout"}',
+      'p99{track="stable",svc="checkout"}',
+    ]);
+    expect(provider.calls.map((c) => c.opts)).toEqual(
+      [0, 1].map(() => ({
+        start: new Date('2026-01-01T00:00:00Z'),
+        end: startedAt,
+        stepMs: 15_000,
+        timeoutMs: 30_000,
+        headers: {},
+        trusted: false,
+        tenant: 'shop',
+      })),
+    );
   });
 
   it('passes the same distribution', async () => {
-    const m = await takeMeasurement(input(latency), deps(fakeProvider(() => ({ kind: 'matrix', series: [series(0.1)] }))));
+    const m = await takeMeasurement(
+      input(latency),
+      deps(fakeProvider(() => ({ kind: 'matrix', series: [series(0.1)] }))),
+    );
     expect(m).toMatchObject({ phase: 'Successful', value: 'Pass (ratio 1, p=0.5)' });
   });
 
@@ -126,8 +197,15 @@ describe('takeMeasurement with compare', () => {
   });
 
   it('is an Error when either query fails', async () => {
-    const provider = fakeProvider((q) => (q.includes('stable') ? { kind: 'error', message: 'Prometheus at http://prom:9090 refused the query: bad' } : { kind: 'matrix', series: [series(1)] }));
-    expect(await takeMeasurement(input(latency), deps(provider))).toMatchObject({ phase: 'Error', message: 'Prometheus at http://prom:9090 refused the query: bad' });
+    const provider = fakeProvider((q) =>
+      q.includes('stable')
+        ? { kind: 'error', message: 'Prometheus at http://prom:9090 refused the query: bad' }
+        : { kind: 'matrix', series: [series(1)] },
+    );
+    expect(await takeMeasurement(input(latency), deps(provider))).toMatchObject({
+      phase: 'Error',
+      message: 'Prometheus at http://prom:9090 refused the query: bad',
+    });
   });
 });
 
@@ -137,7 +215,10 @@ describe('takeMeasurement: headers, authentication and secrets', () => {
     provider: {
       prometheus: {
         ...errorRate.provider.prometheus,
-        headers: [{ name: 'X-Scope', value: 'org-{{args.service}}' }, { name: 'X-Tenant', valueFrom: { secretKeyRef: { name: 'prom', key: 'tenant' } } }],
+        headers: [
+          { name: 'X-Scope', value: 'org-{{args.service}}' },
+          { name: 'X-Tenant', valueFrom: { secretKeyRef: { name: 'prom', key: 'tenant' } } },
+        ],
         authentication: auth,
       },
     },
@@ -145,29 +226,58 @@ describe('takeMeasurement: headers, authentication and secrets', () => {
 
   it('sends plain, templated and Secret headers and a bearer token', async () => {
     const provider = fakeProvider(() => ({ kind: 'scalar', values: [0] }));
-    await takeMeasurement(input(withHeaders({ bearerToken: { secretKeyRef: { name: 'prom', key: 'token' } } })), deps(provider));
-    expect(provider.calls[0]!.opts.headers).toEqual({ 'X-Scope': 'org-checkout', 'X-Tenant': 'tenant-a', Authorization: 'Bearer tok-123456' });
+    await takeMeasurement(
+      input(withHeaders({ bearerToken: { secretKeyRef: { name: 'prom', key: 'token' } } })),
+      deps(provider),
+    );
+    expect(provider.calls[0]!.opts.headers).toEqual({
+      'X-Scope': 'org-checkout',
+      'X-Tenant': 'tenant-a',
+      Authorization: 'Bearer tok-123456',
+    });
   });
 
   it('sends basic authentication', async () => {
     const provider = fakeProvider(() => ({ kind: 'scalar', values: [0] }));
-    await takeMeasurement(input(withHeaders({ basicAuth: { username: 'sluice', password: { secretKeyRef: { name: 'prom', key: 'password' } } } })), deps(provider));
-    expect(provider.calls[0]!.opts.headers?.Authorization).toBe(`Basic ${Buffer.from('sluice:pw-987654').toString('base64')}`);
+    await takeMeasurement(
+      input(
+        withHeaders({
+          basicAuth: { username: 'sluice', password: { secretKeyRef: { name: 'prom', key: 'password' } } },
+        }),
+      ),
+      deps(provider),
+    );
+    expect(provider.calls[0]!.opts.headers?.Authorization).toBe(
+      `Basic ${Buffer.from('sluice:pw-987654').toString('base64')}`,
+    );
   });
 
   it('never lets a secret reach the measurement, even when Prometheus echoes it', async () => {
     const encoded = Buffer.from('sluice:pw-987654').toString('base64');
-    const provider = fakeProvider((q) => ({ kind: 'error', message: `Prometheus at http://prom:9090 refused the query: ${q} with tenant-a, Basic ${encoded}, key-"s3"` }));
-    const metric = withHeaders({ basicAuth: { username: 'sluice', password: { secretKeyRef: { name: 'prom', key: 'password' } } } });
-    const m = await takeMeasurement(input(metric, { args: args({ service: 'key-"s3"' }, ['key-"s3"']) }), deps(provider));
+    const provider = fakeProvider((q) => ({
+      kind: 'error',
+      message: `Prometheus at http://prom:9090 refused the query: ${q} with tenant-a, Basic ${encoded}, key-"s3"`,
+    }));
+    const metric = withHeaders({
+      basicAuth: { username: 'sluice', password: { secretKeyRef: { name: 'prom', key: 'password' } } },
+    });
+    const m = await takeMeasurement(
+      input(metric, { args: args({ service: 'key-"s3"' }, ['key-"s3"']) }),
+      deps(provider),
+    );
     expect(m.phase).toBe('Error');
     for (const secret of ['tenant-a', 'pw-987654', encoded, 's3']) expect(JSON.stringify(m)).not.toContain(secret);
-    expect(m.message).toBe('Prometheus at http://prom:9090 refused the query: sum(rate(errors{service="[redacted]"}[1m])) with [redacted], Basic [redacted], [redacted]');
+    expect(m.message).toBe(
+      'Prometheus at http://prom:9090 refused the query: sum(rate(errors{service="[redacted]"}[1m])) with [redacted], Basic [redacted], [redacted]',
+    );
   });
 
   it('names a missing Secret and does not query', async () => {
     const provider = fakeProvider(() => ({ kind: 'scalar', values: [0] }));
-    const m = await takeMeasurement(input(withHeaders({ bearerToken: { secretKeyRef: { name: 'gone', key: 'token' } } })), deps(provider));
+    const m = await takeMeasurement(
+      input(withHeaders({ bearerToken: { secretKeyRef: { name: 'gone', key: 'token' } } })),
+      deps(provider),
+    );
     expect(m).toMatchObject({
       phase: 'Error',
       message:
@@ -179,12 +289,21 @@ describe('takeMeasurement: headers, authentication and secrets', () => {
 
 describe('takeMeasurement: what it cannot carry out is an Error, never a throw', () => {
   it('reports arguments that could not be resolved', async () => {
-    const err = new AnalysisConfigError('MissingArg', 'args', 'argument "service" of AnalysisTemplate shop/t has no value: add it');
-    expect(await takeMeasurement(input(errorRate, { args: err }), deps(fakeProvider(() => ({ kind: 'empty' }))))).toMatchObject({ phase: 'Error', message: err.message });
+    const err = new AnalysisConfigError(
+      'MissingArg',
+      'args',
+      'argument "service" of AnalysisTemplate shop/t has no value: add it',
+    );
+    expect(
+      await takeMeasurement(input(errorRate, { args: err }), deps(fakeProvider(() => ({ kind: 'empty' })))),
+    ).toMatchObject({ phase: 'Error', message: err.message });
   });
 
   it('refuses a placeholder outside a string literal', async () => {
-    const metric = { ...errorRate, provider: { prometheus: { address: 'http://p', query: 'up{service={{args.service}}}' } } };
+    const metric = {
+      ...errorRate,
+      provider: { prometheus: { address: 'http://p', query: 'up{service={{args.service}}}' } },
+    };
     const m = await takeMeasurement(input(metric), deps(fakeProvider(() => ({ kind: 'scalar', values: [1] }))));
     expect(m.phase).toBe('Error');
     expect(m.message).toContain('{{args.service}} is outside a string literal');
@@ -196,7 +315,10 @@ describe('takeMeasurement: what it cannot carry out is an Error, never a throw',
   });
 
   it('keeps messages within the status bounds', async () => {
-    const m = await takeMeasurement(input(errorRate), deps(fakeProvider(() => ({ kind: 'error', message: `Prometheus at x refused the query: ${'e'.repeat(5000)}` }))));
+    const m = await takeMeasurement(
+      input(errorRate),
+      deps(fakeProvider(() => ({ kind: 'error', message: `Prometheus at x refused the query: ${'e'.repeat(5000)}` }))),
+    );
     expect(m.message).toHaveLength(1024);
     expect(m.message!.endsWith('…')).toBe(true);
   });
@@ -220,6 +342,10 @@ describe('formatResult', () => {
   });
 
   it('writes numbers briefly', () => {
-    expect([formatNumber(1234567.891), formatNumber(1e-9), formatNumber(Infinity)]).toEqual(['1234570', '1e-9', '+Inf']);
+    expect([formatNumber(1234567.891), formatNumber(1e-9), formatNumber(Infinity)]).toEqual([
+      '1234570',
+      '1e-9',
+      '+Inf',
+    ]);
   });
 });

@@ -86,30 +86,61 @@ export function formatResult(data: PromData): string {
   return text.length <= maxValueLength ? text : `${text.slice(0, maxValueLength - suffix.length)}${suffix}`;
 }
 
-function readSecretOrFail(deps: MeasureDeps, namespace: string, ref: { name: string; key: string }, field: string, secrets: string[]): string {
+function readSecretOrFail(
+  deps: MeasureDeps,
+  namespace: string,
+  ref: { name: string; key: string },
+  field: string,
+  secrets: string[],
+): string {
   const value = deps.readSecret(namespace, ref.name, ref.key);
   if (value === undefined) {
-    throw new AnalysisConfigError('SecretNotFound', field, `${field}: Secret ${namespace}/${ref.name} has no key "${ref.key}" (or does not exist): create it, or fix the secretKeyRef`);
+    throw new AnalysisConfigError(
+      'SecretNotFound',
+      field,
+      `${field}: Secret ${namespace}/${ref.name} has no key "${ref.key}" (or does not exist): create it, or fix the secretKeyRef`,
+    );
   }
   secrets.push(value);
   return value;
 }
 
 /** The HTTP headers of the queries: the metric's headers (plain or from Secrets) and its authentication. */
-function requestHeaders(prom: PrometheusSpec, args: ResolvedArgs, input: MeasureInput, deps: MeasureDeps, secrets: string[]): Record<string, string> {
+function requestHeaders(
+  prom: PrometheusSpec,
+  args: ResolvedArgs,
+  input: MeasureInput,
+  deps: MeasureDeps,
+  secrets: string[],
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const base = `${input.field}.provider.prometheus`;
   (prom.headers ?? []).forEach((h, i) => {
     const field = `${base}.headers[${i}]`;
     const ref = h.valueFrom?.secretKeyRef;
-    headers[h.name] = ref !== undefined ? readSecretOrFail(deps, input.namespace, ref, `${field}.valueFrom.secretKeyRef`, secrets) : renderText(h.value ?? '', { args: args.values }, `${field}.value`);
+    headers[h.name] =
+      ref !== undefined
+        ? readSecretOrFail(deps, input.namespace, ref, `${field}.valueFrom.secretKeyRef`, secrets)
+        : renderText(h.value ?? '', { args: args.values }, `${field}.value`);
   });
   const auth = prom.authentication;
   if (auth?.bearerToken !== undefined) {
-    const token = readSecretOrFail(deps, input.namespace, auth.bearerToken.secretKeyRef, `${base}.authentication.bearerToken.secretKeyRef`, secrets);
+    const token = readSecretOrFail(
+      deps,
+      input.namespace,
+      auth.bearerToken.secretKeyRef,
+      `${base}.authentication.bearerToken.secretKeyRef`,
+      secrets,
+    );
     headers.Authorization = `Bearer ${token}`;
   } else if (auth?.basicAuth !== undefined) {
-    const password = readSecretOrFail(deps, input.namespace, auth.basicAuth.password.secretKeyRef, `${base}.authentication.basicAuth.password.secretKeyRef`, secrets);
+    const password = readSecretOrFail(
+      deps,
+      input.namespace,
+      auth.basicAuth.password.secretKeyRef,
+      `${base}.authentication.basicAuth.password.secretKeyRef`,
+      secrets,
+    );
     const encoded = Buffer.from(`${auth.basicAuth.username}:${password}`).toString('base64');
     secrets.push(encoded);
     headers.Authorization = `Basic ${encoded}`;
@@ -123,7 +154,12 @@ interface Judged {
   message?: string | undefined;
 }
 
-const judgePhase: Record<JudgeClass, MeasuredPhase> = { Pass: 'Successful', High: 'Failed', Low: 'Failed', NoData: 'Inconclusive' };
+const judgePhase: Record<JudgeClass, MeasuredPhase> = {
+  Pass: 'Successful',
+  High: 'Failed',
+  Low: 'Failed',
+  NoData: 'Inconclusive',
+};
 
 function samplesOf(data: PromData): number[] {
   return data.kind === 'empty' ? [] : data.kind === 'matrix' ? data.series.flat() : data.values;
@@ -141,8 +177,15 @@ async function measureCompare(metric: Metric, query: (track: string) => Promise<
     allowedIncrease: c.allowedIncrease ?? defaults.allowedIncrease,
     allowedDecrease: c.allowedDecrease ?? defaults.allowedDecrease,
   });
-  const numbers = result.ratio === undefined || result.p === undefined ? `${result.canaryCount} canary, ${result.stableCount} stable samples` : `ratio ${formatNumber(Number(result.ratio.toPrecision(3)))}, p=${formatNumber(Number(result.p.toPrecision(2)))}`;
-  return { phase: judgePhase[result.classification], value: `${result.classification} (${numbers})`, message: result.reason };
+  const numbers =
+    result.ratio === undefined || result.p === undefined
+      ? `${result.canaryCount} canary, ${result.stableCount} stable samples`
+      : `ratio ${formatNumber(Number(result.ratio.toPrecision(3)))}, p=${formatNumber(Number(result.p.toPrecision(2)))}`;
+  return {
+    phase: judgePhase[result.classification],
+    value: `${result.classification} (${numbers})`,
+    message: result.reason,
+  };
 }
 
 async function measureOnce(input: MeasureInput, deps: MeasureDeps, secrets: string[]): Promise<Judged> {
@@ -154,16 +197,28 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, secrets: stri
   const base = `${input.field}.provider.prometheus`;
   const timeoutMs = parseDuration(prom.timeout ?? defaults.timeout, `${base}.timeout`);
   const headers = requestHeaders(prom, args, input, deps, secrets);
-  const range = prom.range === undefined
-    ? undefined
-    : { lookbackMs: parseDuration(prom.range.lookback, `${base}.range.lookback`), stepMs: parseDuration(prom.range.step, `${base}.range.step`) };
+  const range =
+    prom.range === undefined
+      ? undefined
+      : {
+          lookbackMs: parseDuration(prom.range.lookback, `${base}.range.lookback`),
+          stepMs: parseDuration(prom.range.step, `${base}.range.step`),
+        };
   const ask = (extra: Record<string, string>): Promise<PromResult> => {
     const promql = renderQuery(prom.query, args, extra, `${base}.query`);
     const trusted = input.trusted ?? false;
     const tenant = input.namespace;
     if (range === undefined) return deps.provider.query(prom.address, promql, { timeoutMs, headers, trusted, tenant });
     const start = new Date(startedAt.getTime() - range.lookbackMs);
-    return deps.provider.queryRange(prom.address, promql, { start, end: startedAt, stepMs: range.stepMs, timeoutMs, headers, trusted, tenant });
+    return deps.provider.queryRange(prom.address, promql, {
+      start,
+      end: startedAt,
+      stepMs: range.stepMs,
+      timeoutMs,
+      headers,
+      trusted,
+      tenant,
+    });
   };
 
   if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }));
@@ -185,7 +240,8 @@ export async function takeMeasurement(input: MeasureInput, deps: MeasureDeps): P
     judged = { phase: 'Error', message: known ? text : `measuring failed unexpectedly: ${text}` };
   }
   const finished = deps.clock();
-  const clean = (text: string | undefined, max: number) => (text === undefined ? undefined : truncate(redact(text, secrets), max));
+  const clean = (text: string | undefined, max: number) =>
+    text === undefined ? undefined : truncate(redact(text, secrets), max);
   const value = clean(judged.value, maxValueLength);
   const message = clean(judged.message, maxMessageLength);
   return {

@@ -32,18 +32,30 @@ export function secretRefs(specs: readonly unknown[]): { name: string; key: stri
   return found;
 }
 
-export async function measureInBackground(due: DueMeasurement, rollout: Rollout, deps: MeasureTaskDeps): Promise<Measurement> {
+export async function measureInBackground(
+  due: DueMeasurement,
+  rollout: Rollout,
+  deps: MeasureTaskDeps,
+): Promise<Measurement> {
   const namespace = rollout.metadata.namespace ?? 'default';
   const startedAt = deps.clock();
   let args: ResolvedArgs | AnalysisConfigError;
   let readSecret: ReadSecret = () => undefined;
   try {
     readSecret = await deps.readSecrets(namespace, secretRefs([due.templateArgs, due.metric.provider]));
-    args = resolveArgs(due.templateArgs, due.passedArgs, { rollout, readSecret, template: due.template, argsField: due.argsField });
+    args = resolveArgs(due.templateArgs, due.passedArgs, {
+      rollout,
+      readSecret,
+      template: due.template,
+      argsField: due.argsField,
+    });
   } catch (err) {
     // Whatever went wrong (a Secret Sluice may not read, an API error), it is this measurement's Error.
     const text = err instanceof Error ? err.message : String(err);
-    args = err instanceof AnalysisConfigError ? err : new AnalysisConfigError('InvalidSpec', due.template, truncate(`${due.template}: ${text}`, 900));
+    args =
+      err instanceof AnalysisConfigError
+        ? err
+        : new AnalysisConfigError('InvalidSpec', due.template, truncate(`${due.template}: ${text}`, 900));
   }
   return takeMeasurement(
     // A ClusterAnalysisTemplate is a cluster admin's: it may query any host; a namespaced one only allowed hosts.
@@ -54,5 +66,10 @@ export async function measureInBackground(due: DueMeasurement, rollout: Rollout,
 
 /** The Error measurement of one that did not finish in time (or failed in a way nothing else caught). */
 export function failedMeasurement(why: string, at: Date): Measurement {
-  return { phase: 'Error', message: truncate(`the measurement did not finish: ${why}`, 1024), startedAt: at.toISOString(), finishedAt: at.toISOString() };
+  return {
+    phase: 'Error',
+    message: truncate(`the measurement did not finish: ${why}`, 1024),
+    startedAt: at.toISOString(),
+    finishedAt: at.toISOString(),
+  };
 }

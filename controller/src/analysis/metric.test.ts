@@ -24,7 +24,13 @@ const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(t0.getTime() + s * 1000).toISOString();
 
 function m(phase: Measurement['phase'], startedAtS = 0, value = '0.01', message?: string): Measurement {
-  return { phase, value, startedAt: at(startedAtS), finishedAt: at(startedAtS), ...(message === undefined ? {} : { message }) };
+  return {
+    phase,
+    value,
+    startedAt: at(startedAtS),
+    finishedAt: at(startedAtS),
+    ...(message === undefined ? {} : { message }),
+  };
 }
 
 function run(p: MetricPlan, phases: Measurement['phase'][]): MetricResult {
@@ -47,8 +53,28 @@ describe('planMetric', () => {
   });
 
   it('reads durations and limits from the spec', () => {
-    const p = planMetric({ ...metric, interval: '30s', initialDelay: '10s', count: 5, failureLimit: 1, inconclusiveLimit: 2, consecutiveErrorLimit: 3, dryRun: true }, 'background');
-    expect(p).toMatchObject({ intervalMs: 30_000, initialDelayMs: 10_000, count: 5, failureLimit: 1, inconclusiveLimit: 2, consecutiveErrorLimit: 3, dryRun: true });
+    const p = planMetric(
+      {
+        ...metric,
+        interval: '30s',
+        initialDelay: '10s',
+        count: 5,
+        failureLimit: 1,
+        inconclusiveLimit: 2,
+        consecutiveErrorLimit: 3,
+        dryRun: true,
+      },
+      'background',
+    );
+    expect(p).toMatchObject({
+      intervalMs: 30_000,
+      initialDelayMs: 10_000,
+      count: 5,
+      failureLimit: 1,
+      inconclusiveLimit: 2,
+      consecutiveErrorLimit: 3,
+      dryRun: true,
+    });
   });
 });
 
@@ -65,8 +91,18 @@ describe('metricPhase', () => {
     ['two failures beyond failureLimit 1', { failureLimit: 1 }, ['F', 'S', 'F'], 'Failed'],
     ['an inconclusive beyond inconclusiveLimit 0', {}, ['I'], 'Inconclusive'],
     ['count reached with a tolerated inconclusive', { inconclusiveLimit: 1 }, ['S', 'I', 'S'], 'Successful'],
-    ['count reached, nothing passed, all tolerated inconclusive', { count: 2, inconclusiveLimit: 2 }, ['I', 'I'], 'Inconclusive'],
-    ['count reached, nothing passed, tolerated failures', { count: 2, failureLimit: 5, inconclusiveLimit: 5 }, ['F', 'I'], 'Failed'],
+    [
+      'count reached, nothing passed, all tolerated inconclusive',
+      { count: 2, inconclusiveLimit: 2 },
+      ['I', 'I'],
+      'Inconclusive',
+    ],
+    [
+      'count reached, nothing passed, tolerated failures',
+      { count: 2, failureLimit: 5, inconclusiveLimit: 5 },
+      ['F', 'I'],
+      'Failed',
+    ],
     ['errors do not count towards count', {}, ['S', 'E', 'S'], 'Running'],
     ['errors then enough successes', {}, ['E', 'S', 'E', 'S', 'S'], 'Successful'],
     ['errors up to the limit', { consecutiveErrorLimit: 4 }, ['E', 'E', 'E', 'E'], 'Running'],
@@ -79,14 +115,22 @@ describe('metricPhase', () => {
     ['background: errors', { count: undefined, consecutiveErrorLimit: 1 }, ['S', 'E', 'E'], 'Error'],
   ];
   it.each(cases)('%s: %j %j -> %s', (_what, more, seq, phase) => {
-    expect(run(plan(more), seq.map((s) => phaseOf[s])).phase).toBe(phase);
+    expect(
+      run(
+        plan(more),
+        seq.map((s) => phaseOf[s]),
+      ).phase,
+    ).toBe(phase);
   });
 
   it('is never Successful when every measurement errored (Argo #4479), whatever the limits', () => {
     for (let count = 1; count <= 5; count++) {
       for (let limit = 0; limit <= 6; limit++) {
         for (let n = 1; n <= 12; n++) {
-          const r = run(plan({ count, consecutiveErrorLimit: limit }), Array.from({ length: n }, () => 'Error' as const));
+          const r = run(
+            plan({ count, consecutiveErrorLimit: limit }),
+            Array.from({ length: n }, () => 'Error' as const),
+          );
           expect(r.phase).not.toBe('Successful');
           expect(metricPhase(r, plan({ count, consecutiveErrorLimit: limit }))).toBe(n > limit ? 'Error' : 'Running');
         }
@@ -103,7 +147,10 @@ describe('applyMeasurement', () => {
 
   it(`keeps only the newest ${maxMeasurementsPerMetric} measurements, oldest first`, () => {
     const p = plan({ count: undefined });
-    const r = run(p, Array.from({ length: 25 }, () => 'Successful' as const));
+    const r = run(
+      p,
+      Array.from({ length: 25 }, () => 'Successful' as const),
+    );
     expect(r.count).toBe(25);
     expect(r.measurements).toHaveLength(maxMeasurementsPerMetric);
     expect(r.measurements[0]!.startedAt).toBe(at(15 * 60));
@@ -137,13 +184,18 @@ describe('describeMetric', () => {
   it('names the failing value and condition, how often, and the limit', () => {
     const p = plan();
     const r = applyMeasurement(newMetricResult(p), m('Failed', 0, '0.31', 'failureCondition result >= 0.10'), p);
-    expect(describeMetric(r, p)).toBe('metric error-rate failed: measured 0.31 (failureCondition result >= 0.10) 1 time, failureLimit 0');
+    expect(describeMetric(r, p)).toBe(
+      'metric error-rate failed: measured 0.31 (failureCondition result >= 0.10) 1 time, failureLimit 0',
+    );
   });
 
   it('says Prometheus was unreachable and how many times in a row', () => {
     const p = plan({ consecutiveErrorLimit: 3 });
     const err = 'Prometheus at http://127.0.0.1:1 was unreachable: connect ECONNREFUSED 127.0.0.1:1';
-    const r = [0, 1, 2, 3].reduce((acc, i) => applyMeasurement(acc, m('Error', i * 60, undefined, err), p), newMetricResult(p));
+    const r = [0, 1, 2, 3].reduce(
+      (acc, i) => applyMeasurement(acc, m('Error', i * 60, undefined, err), p),
+      newMetricResult(p),
+    );
     expect(r.phase).toBe('Error');
     expect(describeMetric(r, p)).toBe(
       'metric error-rate: Prometheus at http://127.0.0.1:1 was unreachable 4 times in a row: connect ECONNREFUSED 127.0.0.1:1 (consecutiveErrorLimit 3)',
@@ -152,8 +204,16 @@ describe('describeMetric', () => {
 
   it('gives the last error when the streak mixes causes', () => {
     const p = plan({ consecutiveErrorLimit: 1 });
-    let r = applyMeasurement(newMetricResult(p), m('Error', 0, undefined, 'Prometheus at http://p did not answer within 30s: raise the timeout'), p);
-    r = applyMeasurement(r, m('Error', 60, undefined, 'Prometheus at http://p was unreachable: connect ECONNREFUSED'), p);
+    let r = applyMeasurement(
+      newMetricResult(p),
+      m('Error', 0, undefined, 'Prometheus at http://p did not answer within 30s: raise the timeout'),
+      p,
+    );
+    r = applyMeasurement(
+      r,
+      m('Error', 60, undefined, 'Prometheus at http://p was unreachable: connect ECONNREFUSED'),
+      p,
+    );
     expect(describeMetric(r, p)).toBe(
       'metric error-rate errored 2 times in a row (consecutiveErrorLimit 1); last: Prometheus at http://p was unreachable: connect ECONNREFUSED',
     );
@@ -161,7 +221,11 @@ describe('describeMetric', () => {
 
   it('says why an inconclusive metric stopped', () => {
     const p = plan();
-    const r = applyMeasurement(newMetricResult(p), m('Inconclusive', 0, 'no data', 'the query returned no data; no data is never a pass'), p);
+    const r = applyMeasurement(
+      newMetricResult(p),
+      m('Inconclusive', 0, 'no data', 'the query returned no data; no data is never a pass'),
+      p,
+    );
     expect(describeMetric(r, p)).toBe(
       'metric error-rate inconclusive: measured no data (the query returned no data; no data is never a pass) 1 time, inconclusiveLimit 0',
     );
@@ -169,8 +233,14 @@ describe('describeMetric', () => {
 
   it('says when nothing passed although every limit held', () => {
     const p = plan({ count: 1, inconclusiveLimit: 1 });
-    const r = applyMeasurement(newMetricResult(p), m('Inconclusive', 0, 'NaN', 'the result holds NaN or an infinity; such a value is never a pass'), p);
-    expect(describeMetric(r, p)).toBe('metric error-rate inconclusive: none of 1 measurements passed; last measured NaN (the result holds NaN or an infinity; such a value is never a pass)');
+    const r = applyMeasurement(
+      newMetricResult(p),
+      m('Inconclusive', 0, 'NaN', 'the result holds NaN or an infinity; such a value is never a pass'),
+      p,
+    );
+    expect(describeMetric(r, p)).toBe(
+      'metric error-rate inconclusive: none of 1 measurements passed; last measured NaN (the result holds NaN or an infinity; such a value is never a pass)',
+    );
   });
 
   it('shows progress while running', () => {

@@ -156,7 +156,10 @@ function describeErrors(r: MetricResult, plan: MetricPlan): string {
 
 function progress(r: MetricResult, plan: MetricPlan): string {
   const taken = plan.count === undefined ? `${decisive(r)} measurements` : `${decisive(r)}/${plan.count} measurements`;
-  const errors = r.consecutiveErrors === 0 ? '' : `, ${r.consecutiveErrors} ${r.consecutiveErrors === 1 ? 'error' : 'errors'} in a row`;
+  const errors =
+    r.consecutiveErrors === 0
+      ? ''
+      : `, ${r.consecutiveErrors} ${r.consecutiveErrors === 1 ? 'error' : 'errors'} in a row`;
   return `${taken}, ${r.failed} failed${errors}`;
 }
 
@@ -165,7 +168,8 @@ export function describeMetric(r: MetricResult, plan: MetricPlan): string {
   switch (r.phase) {
     case 'Failed': {
       const m = measured(lastWith(r, 'Failed'));
-      if (r.failed > plan.failureLimit) return `metric ${r.name} failed: ${m} ${times(r.failed)}, failureLimit ${plan.failureLimit}`;
+      if (r.failed > plan.failureLimit)
+        return `metric ${r.name} failed: ${m} ${times(r.failed)}, failureLimit ${plan.failureLimit}`;
       return `metric ${r.name} failed: none of ${decisive(r)} measurements passed; last ${m}`;
     }
     case 'Error':

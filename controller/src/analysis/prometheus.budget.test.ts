@@ -20,7 +20,10 @@ const MiB = 1024 * 1024;
 function bigVector(bytes: number): Buffer {
   const labels = { __name__: 'http_requests_total', pod: '', path: '/'.padEnd(400, 'p'), app: 'checkout' };
   const one = JSON.stringify({ metric: labels, value: [1700000000, '1'] }).length + 1;
-  const result = Array.from({ length: Math.floor(bytes / one) }, (_, i) => ({ metric: { ...labels, pod: `pod-${i}` }, value: [1700000000, '1'] }));
+  const result = Array.from({ length: Math.floor(bytes / one) }, (_, i) => ({
+    metric: { ...labels, pod: `pod-${i}` },
+    value: [1700000000, '1'],
+  }));
   return Buffer.from(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
 }
 
@@ -67,7 +70,9 @@ async function concurrently(provider: PrometheusProvider, url: string, n: number
     gc();
     peak = Math.max(peak, held());
   }, 10);
-  const results = await Promise.all(Array.from({ length: n }, () => provider.query(url, 'http_requests_total', { timeoutMs: 60_000 })));
+  const results = await Promise.all(
+    Array.from({ length: n }, () => provider.query(url, 'http_requests_total', { timeoutMs: 60_000 })),
+  );
   clearInterval(sampler);
   return { results, heapGrowth: peak - base };
 }
@@ -83,7 +88,9 @@ describe('the answer budget, with a real server streaming big answers', () => {
       res.end(body.subarray(2 * MiB));
     });
     const budget = new AnswerBudget(16 * MiB);
-    const pending = new PrometheusProvider({ budget, allowedHosts: allowLoopback }).query(url, 'up', { timeoutMs: 10_000 });
+    const pending = new PrometheusProvider({ budget, allowedHosts: allowLoopback }).query(url, 'up', {
+      timeoutMs: 10_000,
+    });
     await expect.poll(() => budget.heldBytes, { timeout: 5_000 }).toBeGreaterThanOrEqual(2 * MiB - 64 * 1024);
     release();
     expect((await pending).kind).toBe('vector');
@@ -108,7 +115,11 @@ describe('the answer budget, with a real server streaming big answers', () => {
     });
     // Answers of up to 4 MiB: five large rooms, and sixteen small ones in the 4 MiB they leave.
     const budget = new AnswerBudget(24 * MiB, { maxAnswerBytes: 4 * MiB });
-    const { results, heapGrowth } = await concurrently(new PrometheusProvider({ budget, allowedHosts: allowLoopback }), url, 20);
+    const { results, heapGrowth } = await concurrently(
+      new PrometheusProvider({ budget, allowedHosts: allowLoopback }),
+      url,
+      20,
+    );
     expect(results.map((r) => r.kind)).toEqual(Array.from({ length: 20 }, () => 'vector'));
     expect(budget.peakBytes).toBeLessThanOrEqual(24 * MiB);
     expect(budget.peakBytes).toBeGreaterThan(2 * 3 * MiB);
@@ -116,9 +127,15 @@ describe('the answer budget, with a real server streaming big answers', () => {
 
     // The same answers with room for all of them at once, as before the budget: the heap holds far more.
     const roomy = new AnswerBudget(20 * 8 * MiB, { maxAnswerBytes: 4 * MiB });
-    const unbounded = await concurrently(new PrometheusProvider({ budget: roomy, allowedHosts: allowLoopback }), url, 20);
-    console.log(`held at peak: ${(budget.peakBytes / MiB).toFixed(0)} MiB counted, ${(heapGrowth / MiB).toFixed(0)} MiB heap + Buffers with a 24 MiB budget; ` +
-      `${(roomy.peakBytes / MiB).toFixed(0)} MiB counted, ${(unbounded.heapGrowth / MiB).toFixed(0)} MiB heap + Buffers with room for all 20`);
+    const unbounded = await concurrently(
+      new PrometheusProvider({ budget: roomy, allowedHosts: allowLoopback }),
+      url,
+      20,
+    );
+    console.log(
+      `held at peak: ${(budget.peakBytes / MiB).toFixed(0)} MiB counted, ${(heapGrowth / MiB).toFixed(0)} MiB heap + Buffers with a 24 MiB budget; ` +
+        `${(roomy.peakBytes / MiB).toFixed(0)} MiB counted, ${(unbounded.heapGrowth / MiB).toFixed(0)} MiB heap + Buffers with room for all 20`,
+    );
     expect(heapGrowth).toBeLessThan(3 * 24 * MiB);
   }, 120_000);
 
@@ -142,7 +159,8 @@ describe('the answer budget, with a real server streaming big answers', () => {
     const starved = await provider.query(url, 'up', { timeoutMs: 700 });
     expect(starved).toEqual({
       kind: 'error',
-      message: `Prometheus at ${url}: its answer found no room in the controller's budget for answers in flight (8 MiB, --analysis-answer-budget / SLUICE_ANALYSIS_ANSWER_BUDGET) ` +
+      message:
+        `Prometheus at ${url}: its answer found no room in the controller's budget for answers in flight (8 MiB, --analysis-answer-budget / SLUICE_ANALYSIS_ANSWER_BUDGET) ` +
         'within 700ms, as other analyses held it: measured again at the next interval; raise the budget if this repeats',
     });
     release();

@@ -101,7 +101,9 @@ export class PrometheusProvider implements PrometheusApi {
 
   constructor(opts: PrometheusProviderOptions = {}) {
     this.#userAgent = opts.userAgent ?? 'sluice';
-    this.#budget = opts.budget ?? new AnswerBudget(defaultAnswerBudgetBytes, { maxAnswerBytes: opts.maxResponseBytes ?? defaultMaxResponseBytes });
+    this.#budget =
+      opts.budget ??
+      new AnswerBudget(defaultAnswerBudgetBytes, { maxAnswerBytes: opts.maxResponseBytes ?? defaultMaxResponseBytes });
     // No answer may be larger than the budget's large room, or it would wait for room that can never be.
     this.#maxResponseBytes = Math.min(opts.maxResponseBytes ?? defaultMaxResponseBytes, this.#budget.maxAnswerBytes);
     this.#allowedHosts = opts.allowedHosts ?? [];
@@ -126,20 +128,32 @@ export class PrometheusProvider implements PrometheusApi {
     return this.#post(address, 'api/v1/query_range', form, opts);
   }
 
-  async #post(address: string, path: string, form: Record<string, string>, opts: QueryScope & { timeoutMs: number; headers?: Readonly<Record<string, string>> }): Promise<PromResult> {
+  async #post(
+    address: string,
+    path: string,
+    form: Record<string, string>,
+    opts: QueryScope & { timeoutMs: number; headers?: Readonly<Record<string, string>> },
+  ): Promise<PromResult> {
     // Checked before the URL is even built: an address with credentials must not be quoted, and a refused one
     // must not be sent the template's headers.
     const problem = addressProblem(address, { trusted: opts.trusted ?? false, allowedHosts: this.#allowedHosts });
     if (problem !== undefined) return { kind: 'error', message: problem };
     const where = `Prometheus at ${address}`;
     const url = new URL(path, address.endsWith('/') ? address : `${address}/`);
-    const requestHeaders = new Headers({ 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', 'User-Agent': this.#userAgent });
+    const requestHeaders = new Headers({
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      'User-Agent': this.#userAgent,
+    });
     for (const [name, value] of Object.entries(opts.headers ?? {})) {
       try {
         requestHeaders.set(name, value);
       } catch {
         // The error would quote the value, which may come from a Secret: name the header only.
-        return { kind: 'error', message: `${where} cannot be queried: header ${name} has a value HTTP cannot carry (a line break or control character)` };
+        return {
+          kind: 'error',
+          message: `${where} cannot be queried: header ${name} has a value HTTP cannot carry (a line break or control character)`,
+        };
       }
     }
     const { timeoutMs } = opts;
@@ -148,9 +162,19 @@ export class PrometheusProvider implements PrometheusApi {
     try {
       // POST with a form body: Prometheus accepts it on both endpoints, and long queries do not hit URL limits.
       // Redirects are not followed: an allowed host could otherwise send the query on to one that is not.
-      const res = await fetch(url, { method: 'POST', headers: requestHeaders, body: new URLSearchParams(form).toString(), signal, redirect: 'manual' });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: requestHeaders,
+        body: new URLSearchParams(form).toString(),
+        signal,
+        redirect: 'manual',
+      });
       const body = await readCounted(res, this.#maxResponseBytes, account, signal);
-      if (body === undefined) return { kind: 'error', message: `${where} answered with more than ${mib(this.#maxResponseBytes)}: narrow the query (aggregate with sum or topk)` };
+      if (body === undefined)
+        return {
+          kind: 'error',
+          message: `${where} answered with more than ${mib(this.#maxResponseBytes)}: narrow the query (aggregate with sum or topk)`,
+        };
       const result = interpretResponse(address, res.status, body, this.#limits);
       if (result.kind === 'error' && (res.status >= 300 || !body.startsWith('{"status":"success"'))) {
         this.#debug({ address, status: res.status, body: body.slice(0, 2048) }, 'Prometheus answer refused');
@@ -160,11 +184,16 @@ export class PrometheusProvider implements PrometheusApi {
       if (err instanceof BudgetExhausted) {
         return {
           kind: 'error',
-          message: `${where}: its answer found no room in the controller's budget for answers in flight (${mib(this.#budget.totalBytes)}, ${budgetSetting}) ` +
+          message:
+            `${where}: its answer found no room in the controller's budget for answers in flight (${mib(this.#budget.totalBytes)}, ${budgetSetting}) ` +
             `within ${formatDuration(timeoutMs)}, as other analyses held it: measured again at the next interval; raise the budget if this repeats`,
         };
       }
-      if (signal.aborted) return { kind: 'error', message: `${where} did not answer within ${formatDuration(timeoutMs)}: raise provider.prometheus.timeout or make the query cheaper` };
+      if (signal.aborted)
+        return {
+          kind: 'error',
+          message: `${where} did not answer within ${formatDuration(timeoutMs)}: raise provider.prometheus.timeout or make the query cheaper`,
+        };
       return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
     } finally {
       // Held until here: the text and its parsed form are garbage once the numbers are out.
@@ -187,7 +216,12 @@ function promTimeout(ms: number): string {
  * for the room it needs before holding any; bytes beyond it are counted too. Undefined (and the rest
  * discarded) when the body is larger than `max`.
  */
-async function readCounted(res: Response, max: number, account: AnswerAccount, signal: AbortSignal): Promise<string | undefined> {
+async function readCounted(
+  res: Response,
+  max: number,
+  account: AnswerAccount,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   if (res.body === null) return '';
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (Number.isSafeInteger(declared) && declared > max) {
@@ -222,7 +256,8 @@ function describeNetworkError(err: unknown): string {
   if (at instanceof AggregateError && at.errors.length > 0) {
     return [...new Set(at.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))))].join('; ');
   }
-  if (at instanceof Error) return at.message !== '' ? at.message : ('code' in at && typeof at.code === 'string' ? at.code : at.name);
+  if (at instanceof Error)
+    return at.message !== '' ? at.message : 'code' in at && typeof at.code === 'string' ? at.code : at.name;
   return String(at);
 }
 
@@ -235,7 +270,10 @@ interface ApiBody {
 
 /** Prometheus's own words, fit for status: printable ASCII only, whitespace folded, at most `max` characters. */
 function sanitize(text: string, max: number): string {
-  const clean = text.replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = text
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
 
@@ -248,7 +286,12 @@ function errorTypeOf(body: ApiBody): string | undefined {
  * Reads an answer of the Prometheus HTTP API. Pure, so that every shape Prometheus (or a proxy in front of it)
  * can send is tested without a server. No part of an answer's text is returned but a bad_data error's words.
  */
-export function interpretResponse(address: string, status: number, text: string, limits: SampleLimits = defaultSampleLimits): PromResult {
+export function interpretResponse(
+  address: string,
+  status: number,
+  text: string,
+  limits: SampleLimits = defaultSampleLimits,
+): PromResult {
   const where = `Prometheus at ${address}`;
   let body: ApiBody | undefined;
   try {
@@ -261,11 +304,18 @@ export function interpretResponse(address: string, status: number, text: string,
   const statusLine = `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
   if (body === undefined || (body.status !== 'success' && body.status !== 'error')) {
     if (status < 200 || status >= 300) {
-      const hint = status === 401 || status === 403 ? ': check provider.prometheus.authentication'
-        : status >= 300 && status < 400 ? ': Sluice follows no redirects, so point provider.prometheus.address at where it leads' : '';
+      const hint =
+        status === 401 || status === 403
+          ? ': check provider.prometheus.authentication'
+          : status >= 300 && status < 400
+            ? ': Sluice follows no redirects, so point provider.prometheus.address at where it leads'
+            : '';
       return { kind: 'error', message: `${where} answered ${statusLine}${hint}` };
     }
-    return { kind: 'error', message: `${where} answered with something other than the Prometheus API: check provider.prometheus.address` };
+    return {
+      kind: 'error',
+      message: `${where} answered with something other than the Prometheus API: check provider.prometheus.address`,
+    };
   }
   if (body.status === 'error') {
     const type = errorTypeOf(body);
@@ -274,8 +324,12 @@ export function interpretResponse(address: string, status: number, text: string,
       const detail = typeof body.error === 'string' ? `: ${sanitize(body.error, 160)}` : '';
       return { kind: 'error', message: `${where} refused the query (bad_data)${detail}` };
     }
-    const hint = type === 'timeout' || type === 'execution' ? ': make the query cheaper or raise provider.prometheus.timeout' : '';
-    return { kind: 'error', message: `${where} could not run the query, ${statusLine}${type === undefined ? '' : ` (${type})`}${hint}` };
+    const hint =
+      type === 'timeout' || type === 'execution' ? ': make the query cheaper or raise provider.prometheus.timeout' : '';
+    return {
+      kind: 'error',
+      message: `${where} could not run the query, ${statusLine}${type === undefined ? '' : ` (${type})`}${hint}`,
+    };
   }
   return readData(where, body.data, limits);
 }
@@ -315,23 +369,38 @@ function readData(where: string, data: ApiBody['data'], limits: SampleLimits): P
         return series.length === 0 ? { kind: 'empty' } : { kind: 'vector', values: series };
       }
       case 'matrix': {
-        const series = asArray(result).map((s) => asArray((s as { values?: unknown }).values, s).map((v) => readSample(v)));
-        return series.every((s) => s.length === 0) ? { kind: 'empty' } : { kind: 'matrix', series: series.filter((s) => s.length > 0) };
+        const series = asArray(result).map((s) =>
+          asArray((s as { values?: unknown }).values, s).map((v) => readSample(v)),
+        );
+        return series.every((s) => s.length === 0)
+          ? { kind: 'empty' }
+          : { kind: 'matrix', series: series.filter((s) => s.length > 0) };
       }
       case 'string':
-        return { kind: 'error', message: `${where} returned a string, not numbers: the query must return a number, a vector or a range` };
+        return {
+          kind: 'error',
+          message: `${where} returned a string, not numbers: the query must return a number, a vector or a range`,
+        };
       default:
-        return { kind: 'error', message: `${where} returned an unknown result type: the query must return a number, a vector or a range` };
+        return {
+          kind: 'error',
+          message: `${where} returned an unknown result type: the query must return a number, a vector or a range`,
+        };
     }
   } catch (err) {
-    return { kind: 'error', message: `${where} returned a result Sluice cannot read: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      kind: 'error',
+      message: `${where} returned a result Sluice cannot read: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
 function asArray(value: unknown, series?: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (series !== null && typeof series === 'object' && ('histogram' in series || 'histograms' in series)) {
-    throw new Error('native histogram samples have no single value: wrap the query in histogram_quantile or histogram_sum');
+    throw new Error(
+      'native histogram samples have no single value: wrap the query in histogram_quantile or histogram_sum',
+    );
   }
   // Says what kind of thing came, never what it said: the answer's text stays out of status.
   throw new Error(`expected a list, got ${value === null ? 'null' : typeof value}`);

@@ -21,12 +21,16 @@ function scan(template: string, field: string): Piece[] {
   const pieces: Piece[] = [];
   let where: Where = 'code';
   let text = '';
-  for (let i = 0; i < template.length; ) {
+  for (let i = 0; i < template.length;) {
     if (template.startsWith('{{', i)) {
       placeholderPattern.lastIndex = i;
       const m = placeholderPattern.exec(template);
       if (m === null) {
-        throw new AnalysisConfigError('InvalidQuery', field, `the query has "{{" at offset ${i} that is not a placeholder: write {{args.<name>}} or {{track}}`);
+        throw new AnalysisConfigError(
+          'InvalidQuery',
+          field,
+          `the query has "{{" at offset ${i} that is not a placeholder: write {{args.<name>}} or {{track}}`,
+        );
       }
       if (text !== '') pieces.push({ kind: 'text', text });
       text = '';
@@ -58,7 +62,11 @@ function scan(template: string, field: string): Piece[] {
   }
   if (text !== '') pieces.push({ kind: 'text', text });
   if (where === '"' || where === "'" || where === '`') {
-    throw new AnalysisConfigError('InvalidQuery', field, `the query has a string literal opened with ${where} that is never closed`);
+    throw new AnalysisConfigError(
+      'InvalidQuery',
+      field,
+      `the query has a string literal opened with ${where} that is never closed`,
+    );
   }
   return pieces;
 }
@@ -95,15 +103,23 @@ function lookUp(name: string, values: TemplateValues, field: string, raw: string
     const arg = name.slice('args.'.length);
     const value = values.args.get(arg);
     if (value === undefined) {
-      const known = values.args.size === 0 ? 'the template declares none' : `declared: ${[...values.args.keys()].join(', ')}`;
-      throw new AnalysisConfigError('UnknownPlaceholder', field, `${raw} names no argument of the template (${known}): declare it in spec.args or fix the name`);
+      const known =
+        values.args.size === 0 ? 'the template declares none' : `declared: ${[...values.args.keys()].join(', ')}`;
+      throw new AnalysisConfigError(
+        'UnknownPlaceholder',
+        field,
+        `${raw} names no argument of the template (${known}): declare it in spec.args or fix the name`,
+      );
     }
     return value;
   }
   const vars = values.vars ?? {};
   const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
   if (value === undefined) {
-    const hint = name === 'track' ? '{{track}} is only replaced in metrics with compare' : 'write {{args.<name>}} for a template argument';
+    const hint =
+      name === 'track'
+        ? '{{track}} is only replaced in metrics with compare'
+        : 'write {{args.<name>}} for a template argument';
     throw new AnalysisConfigError('UnknownPlaceholder', field, `${raw} is not a placeholder Sluice knows: ${hint}`);
   }
   return value;
@@ -122,7 +138,12 @@ export function renderPromql(template: string, values: TemplateValues, field: st
       continue;
     }
     if (piece.where === 'code' || piece.where === 'comment' || piece.where === '`') {
-      const place = piece.where === '`' ? 'inside a `raw` string, which cannot escape anything' : piece.where === 'comment' ? 'inside a # comment' : 'outside a string literal';
+      const place =
+        piece.where === '`'
+          ? 'inside a `raw` string, which cannot escape anything'
+          : piece.where === 'comment'
+            ? 'inside a # comment'
+            : 'outside a string literal';
       throw new AnalysisConfigError(
         'UnsafePlaceholder',
         field,
@@ -136,5 +157,7 @@ export function renderPromql(template: string, values: TemplateValues, field: st
 
 /** Renders plain text such as an HTTP header value: placeholders are replaced as they are, wherever they are. */
 export function renderText(template: string, values: TemplateValues, field: string): string {
-  return template.replace(new RegExp(placeholderPattern.source, 'g'), (raw, name: string) => lookUp(name, values, field, raw));
+  return template.replace(new RegExp(placeholderPattern.source, 'g'), (raw, name: string) =>
+    lookUp(name, values, field, raw),
+  );
 }

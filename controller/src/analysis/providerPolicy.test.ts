@@ -16,9 +16,14 @@ describe('parseHostPatterns', () => {
     expect(patterns('')).toEqual([]);
   });
 
-  it.each(['http://prom', 'prom:0', 'prom:99999', 'a..b', '*prom', 'prom/x', 'user@prom', '[zz]:1'])('refuses %j', (text) => {
-    expect(parseHostPatterns(text)).toEqual({ problem: expect.stringContaining('is not a host, host:port, *.domain or *.domain:port') as string });
-  });
+  it.each(['http://prom', 'prom:0', 'prom:99999', 'a..b', '*prom', 'prom/x', 'user@prom', '[zz]:1'])(
+    'refuses %j',
+    (text) => {
+      expect(parseHostPatterns(text)).toEqual({
+        problem: expect.stringContaining('is not a host, host:port, *.domain or *.domain:port') as string,
+      });
+    },
+  );
 });
 
 describe('addressProblem', () => {
@@ -45,15 +50,21 @@ describe('addressProblem', () => {
   });
 
   it('with no list, lets only trusted (cluster) templates query', () => {
-    expect(addressProblem('http://prometheus.monitoring:9090', { trusted: false, allowedHosts: [] })).toMatch(/\(which is empty\)/);
+    expect(addressProblem('http://prometheus.monitoring:9090', { trusted: false, allowedHosts: [] })).toMatch(
+      /\(which is empty\)/,
+    );
     expect(addressProblem('http://prometheus.monitoring:9090', { trusted: true, allowedHosts: [] })).toBeUndefined();
     expect(addressProblem('http://anything:1', { trusted: false, allowedHosts: patterns('*') })).toBeUndefined();
   });
 
   it('refuses credentials and other schemes even from a trusted template, without repeating the credentials', () => {
     const withCredentials = check('http://admin:hunter2@prometheus.monitoring:9090', true);
-    expect(withCredentials).toBe('provider.prometheus.address carries credentials (user:password@): remove them and use provider.prometheus.authentication with a secretKeyRef');
-    expect(check('file:///etc/passwd', true)).toBe('provider.prometheus.address uses file: only http and https are allowed');
+    expect(withCredentials).toBe(
+      'provider.prometheus.address carries credentials (user:password@): remove them and use provider.prometheus.authentication with a secretKeyRef',
+    );
+    expect(check('file:///etc/passwd', true)).toBe(
+      'provider.prometheus.address uses file: only http and https are allowed',
+    );
     expect(check('not a url', true)).toMatch(/^provider\.prometheus\.address is not a URL/);
   });
 });

@@ -35,7 +35,8 @@ export function parseHostPatterns(text: string): HostPattern[] | { problem: stri
   const patterns: HostPattern[] = [];
   for (const entry of text.split(/[\s,]+/).filter((e) => e !== '')) {
     const parsed = parseHostPattern(entry.toLowerCase());
-    if (parsed === undefined) return { problem: `${JSON.stringify(entry)} is not a host, host:port, *.domain or *.domain:port` };
+    if (parsed === undefined)
+      return { problem: `${JSON.stringify(entry)} is not a host, host:port, *.domain or *.domain:port` };
     patterns.push(parsed);
   }
   return patterns;
@@ -93,14 +94,18 @@ export function addressProblem(address: string, check: AddressCheck): string | u
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if (check.allowedHosts.some((p) => hostMatches(p, url.hostname, port))) return undefined;
   const hostPort = `${url.hostname}:${port}`;
-  const list = check.allowedHosts.length === 0 ? 'which is empty' : `which is ${formatHostPatterns(check.allowedHosts)}`;
-  return `${addressField}: host ${hostPort} is not in ${allowedHostsSetting} (${list}), and only ClusterAnalysisTemplates may query other hosts: ` +
-    'ask a cluster admin to allow the host, or use a ClusterAnalysisTemplate';
+  const list =
+    check.allowedHosts.length === 0 ? 'which is empty' : `which is ${formatHostPatterns(check.allowedHosts)}`;
+  return (
+    `${addressField}: host ${hostPort} is not in ${allowedHostsSetting} (${list}), and only ClusterAnalysisTemplates may query other hosts: ` +
+    'ask a cluster admin to allow the host, or use a ClusterAnalysisTemplate'
+  );
 }
 
 function hostMatches(pattern: HostPattern, hostname: string, port: number): boolean {
   if (pattern.port !== undefined && pattern.port !== port) return false;
   if (pattern.host === '*') return true;
-  if (pattern.host.startsWith('*.')) return hostname.endsWith(pattern.host.slice(1)) && hostname.length > pattern.host.length - 1;
+  if (pattern.host.startsWith('*.'))
+    return hostname.endsWith(pattern.host.slice(1)) && hostname.length > pattern.host.length - 1;
   return hostname === pattern.host;
 }

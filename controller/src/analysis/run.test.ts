@@ -4,7 +4,16 @@ import type { MetricPhase, MetricPlan } from './metric.ts';
 import { describeRun, runPhase, verdictOf, type PlannedMetric, type RunPhase } from './run.ts';
 
 function metric(name: string, phase: MetricPhase, dryRun = false, count = phase === 'Pending' ? 0 : 1): PlannedMetric {
-  const plan: MetricPlan = { name, intervalMs: 60_000, count: 1, initialDelayMs: 0, failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, dryRun };
+  const plan: MetricPlan = {
+    name,
+    intervalMs: 60_000,
+    count: 1,
+    initialDelayMs: 0,
+    failureLimit: 0,
+    inconclusiveLimit: 0,
+    consecutiveErrorLimit: 4,
+    dryRun,
+  };
   const result: MetricResult = {
     name,
     phase,
@@ -28,11 +37,19 @@ describe('runPhase', () => {
     ['a failure ends it at once', [metric('a', 'Failed'), metric('b', 'Pending')], 'Failed'],
     ['an error ends it', [metric('a', 'Running'), metric('b', 'Error')], 'Error'],
     ['an inconclusive ends it', [metric('a', 'Running'), metric('b', 'Inconclusive')], 'Inconclusive'],
-    ['a failure outranks an error and an inconclusive', [metric('a', 'Inconclusive'), metric('b', 'Error'), metric('c', 'Failed')], 'Failed'],
+    [
+      'a failure outranks an error and an inconclusive',
+      [metric('a', 'Inconclusive'), metric('b', 'Error'), metric('c', 'Failed')],
+      'Failed',
+    ],
     ['an error outranks an inconclusive', [metric('a', 'Inconclusive'), metric('b', 'Error')], 'Error'],
     ['a dry-run failure does not gate', [metric('a', 'Successful'), metric('b', 'Failed', true)], 'Successful'],
     ['a dry-run error does not gate', [metric('a', 'Running'), metric('b', 'Error', true)], 'Running'],
-    ['a running dry-run metric still has to finish', [metric('a', 'Successful'), metric('b', 'Running', true)], 'Running'],
+    [
+      'a running dry-run metric still has to finish',
+      [metric('a', 'Successful'), metric('b', 'Running', true)],
+      'Running',
+    ],
     ['only dry-run metrics, all finished', [metric('a', 'Failed', true)], 'Successful'],
   ];
   it.each(cases)('%s -> %s', (_what, metrics, phase) => {

@@ -47,11 +47,18 @@ function describe(m: PlannedMetric): string {
 export function describeRun(metrics: readonly PlannedMetric[]): string {
   const decided = decider(metrics);
   if (decided !== undefined) {
-    const others = metrics.filter((m) => m !== decided && !m.plan.dryRun && ['Failed', 'Error', 'Inconclusive'].includes(m.result.phase)).length;
+    const others = metrics.filter(
+      (m) => m !== decided && !m.plan.dryRun && ['Failed', 'Error', 'Inconclusive'].includes(m.result.phase),
+    ).length;
     return `${describeMetric(decided.result, decided.plan)}${others > 0 ? ` (and ${others} more ${others === 1 ? 'metric' : 'metrics'})` : ''}`;
   }
   if (runPhase(metrics) === 'Successful') {
-    const summary = metrics.map((m) => `${m.result.name} ${m.result.successful}/${m.result.successful + m.result.failed + m.result.inconclusive}`).join(', ');
+    const summary = metrics
+      .map(
+        (m) =>
+          `${m.result.name} ${m.result.successful}/${m.result.successful + m.result.failed + m.result.inconclusive}`,
+      )
+      .join(', ');
     const dry = metrics.filter((m) => m.plan.dryRun && m.result.phase !== 'Successful').map(describe);
     return `all metrics passed (${summary})${dry.length > 0 ? `; ${dry.join('; ')}` : ''}`;
   }

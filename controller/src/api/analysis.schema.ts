@@ -32,7 +32,12 @@ const onlyOneOf = (fields: string[]) => fields.map((f) => `(has(self.${f}) ? 1 :
 export const templateArg = object(
   'An argument of the template. Without value or valueFrom it is required: each Rollout that uses the template must pass it.',
   {
-    name: Type.String({ description: 'Name of the argument; write {{args.<name>}} where the value goes.', minLength: 1, maxLength: 63, pattern: '^[A-Za-z_][A-Za-z0-9_-]*$' }),
+    name: Type.String({
+      description: 'Name of the argument; write {{args.<name>}} where the value goes.',
+      minLength: 1,
+      maxLength: 63,
+      pattern: '^[A-Za-z_][A-Za-z0-9_-]*$',
+    }),
     value: Type.Optional(text('Default value, used when the Rollout passes none.')),
     valueFrom: Type.Optional(
       object(
@@ -41,29 +46,47 @@ export const templateArg = object(
           secretKeyRef: Type.Optional(secretKeySelector),
           fieldRef: Type.Optional(
             object('A field of the Rollout being analysed.', {
-              fieldPath: text('Path of the field, such as metadata.name or metadata.labels[\'app\'].', { minLength: 1, maxLength: 256 }),
+              fieldPath: text("Path of the field, such as metadata.name or metadata.labels['app'].", {
+                minLength: 1,
+                maxLength: 256,
+              }),
             }),
           ),
         },
-        celRules({ rule: `${onlyOneOf(['secretKeyRef', 'fieldRef'])} == 1`, message: 'valueFrom takes exactly one of secretKeyRef or fieldRef' }),
+        celRules({
+          rule: `${onlyOneOf(['secretKeyRef', 'fieldRef'])} == 1`,
+          message: 'valueFrom takes exactly one of secretKeyRef or fieldRef',
+        }),
       ),
     ),
   },
-  celRules({ rule: '!(has(self.value) && has(self.valueFrom))', message: 'an argument has either value or valueFrom, not both', fieldPath: '.valueFrom' }),
+  celRules({
+    rule: '!(has(self.value) && has(self.valueFrom))',
+    message: 'an argument has either value or valueFrom, not both',
+    fieldPath: '.valueFrom',
+  }),
 );
 
 export const prometheusHeader = object(
   'An HTTP header sent with each Prometheus query.',
   {
-    name: Type.String({ description: 'Header name.', minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }),
+    name: Type.String({
+      description: 'Header name.',
+      minLength: 1,
+      maxLength: 256,
+      pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+    }),
     value: Type.Optional(text('Header value; may contain {{args.<name>}}.', { maxLength: 4096 })),
     valueFrom: Type.Optional(object('Reads the header value from a Secret.', { secretKeyRef: secretKeySelector })),
   },
-  celRules({ rule: `${onlyOneOf(['value', 'valueFrom'])} == 1`, message: 'a header takes exactly one of value or valueFrom' }),
+  celRules({
+    rule: `${onlyOneOf(['value', 'valueFrom'])} == 1`,
+    message: 'a header takes exactly one of value or valueFrom',
+  }),
 );
 
 export const prometheusAuthentication = object(
-  'How Sluice authenticates to Prometheus. Secrets are read from the Rollout\'s namespace.',
+  "How Sluice authenticates to Prometheus. Secrets are read from the Rollout's namespace.",
   {
     bearerToken: Type.Optional(object('Sends Authorization: Bearer <token>.', { secretKeyRef: secretKeySelector })),
     basicAuth: Type.Optional(
@@ -73,14 +96,19 @@ export const prometheusAuthentication = object(
       }),
     ),
   },
-  celRules({ rule: `${onlyOneOf(['bearerToken', 'basicAuth'])} == 1`, message: 'authentication takes exactly one of bearerToken or basicAuth' }),
+  celRules({
+    rule: `${onlyOneOf(['bearerToken', 'basicAuth'])} == 1`,
+    message: 'authentication takes exactly one of bearerToken or basicAuth',
+  }),
 );
 
 export const prometheusRange = object(
   'Makes the query a range query, giving a series of samples instead of one value (the comparison needs samples).',
   {
     lookback: duration('How far back the range starts.', {}, metricLimits.lookback),
-    step: duration(`Resolution of the range: one sample per step. range.lookback / range.step may be at most ${metricLimits.pointsPerSeries}.`),
+    step: duration(
+      `Resolution of the range: one sample per step. range.lookback / range.step may be at most ${metricLimits.pointsPerSeries}.`,
+    ),
   },
   celRules(
     {
@@ -98,33 +126,71 @@ export const prometheusRange = object(
 );
 
 export const prometheusProvider = object('Measures with a PromQL query.', {
-  address: Type.String({ description: 'Base URL of the Prometheus HTTP API, such as http://prometheus.monitoring:9090.', maxLength: 2048, pattern: '^https?://[^\\s/?#]+[^\\s]*$' }),
-  timeout: Type.Optional(duration('How long one query may take before the measurement is an error.', { default: '30s' }, metricLimits.timeout)),
-  query: text('PromQL query. {{args.<name>}} is replaced by the argument (escaped for PromQL strings); with compare, {{track}} is replaced by canary or stable.', {
-    minLength: 1,
-    maxLength: 8192,
+  address: Type.String({
+    description: 'Base URL of the Prometheus HTTP API, such as http://prometheus.monitoring:9090.',
+    maxLength: 2048,
+    pattern: '^https?://[^\\s/?#]+[^\\s]*$',
   }),
+  timeout: Type.Optional(
+    duration(
+      'How long one query may take before the measurement is an error.',
+      { default: '30s' },
+      metricLimits.timeout,
+    ),
+  ),
+  query: text(
+    'PromQL query. {{args.<name>}} is replaced by the argument (escaped for PromQL strings); with compare, {{track}} is replaced by canary or stable.',
+    {
+      minLength: 1,
+      maxLength: 8192,
+    },
+  ),
   range: Type.Optional(prometheusRange),
   headers: Type.Optional(mapList('HTTP headers sent with each query.', prometheusHeader, ['name'], { maxItems: 16 })),
   authentication: Type.Optional(prometheusAuthentication),
 });
 
-export const metricCompare = object('Judges the canary against stable over the same window, instead of against fixed conditions.', {
-  method: Type.Optional(Type.Enum(['mannWhitney'], { description: 'Statistical test: mannWhitney (Mann-Whitney U on the two series of samples).', default: 'mannWhitney' })),
-  direction: Type.Optional(
-    Type.Enum(['increase', 'decrease', 'either'], {
-      description: 'Which change counts as a regression: increase (e.g. latency, errors), decrease (e.g. throughput) or either.',
-      default: 'either',
-    }),
-  ),
-  confidence: Type.Optional(Type.Number({ description: 'Confidence required to call a difference real, from 0.5 to 0.999.', minimum: 0.5, maximum: 0.999, default: 0.98 })),
-  allowedIncrease: Type.Optional(
-    Type.Number({ description: 'Largest tolerated ratio of canary mean to stable mean when it increases (1.1 tolerates +10%).', minimum: 1, default: 1 }),
-  ),
-  allowedDecrease: Type.Optional(
-    Type.Number({ description: 'Smallest tolerated ratio of canary mean to stable mean when it decreases (0.9 tolerates -10%).', exclusiveMinimum: 0, maximum: 1, default: 1 }),
-  ),
-});
+export const metricCompare = object(
+  'Judges the canary against stable over the same window, instead of against fixed conditions.',
+  {
+    method: Type.Optional(
+      Type.Enum(['mannWhitney'], {
+        description: 'Statistical test: mannWhitney (Mann-Whitney U on the two series of samples).',
+        default: 'mannWhitney',
+      }),
+    ),
+    direction: Type.Optional(
+      Type.Enum(['increase', 'decrease', 'either'], {
+        description:
+          'Which change counts as a regression: increase (e.g. latency, errors), decrease (e.g. throughput) or either.',
+        default: 'either',
+      }),
+    ),
+    confidence: Type.Optional(
+      Type.Number({
+        description: 'Confidence required to call a difference real, from 0.5 to 0.999.',
+        minimum: 0.5,
+        maximum: 0.999,
+        default: 0.98,
+      }),
+    ),
+    allowedIncrease: Type.Optional(
+      Type.Number({
+        description: 'Largest tolerated ratio of canary mean to stable mean when it increases (1.1 tolerates +10%).',
+        minimum: 1,
+        default: 1,
+      }),
+    ),
+    allowedDecrease: Type.Optional(
+      Type.Number({
+        description: 'Smallest tolerated ratio of canary mean to stable mean when it decreases (0.9 tolerates -10%).',
+        exclusiveMinimum: 0,
+        maximum: 1,
+        default: 1,
+      }),
+    ),
+  },
+);
 
 export const metric = object(
   'One thing to measure, how often, and how to judge it.',
@@ -133,22 +199,56 @@ export const metric = object(
     interval: Type.Optional(duration('Time between measurements.', { default: '1m' }, metricLimits.interval)),
     count: Type.Optional(
       Type.Integer({
-        description: 'Number of measurements. Omitted: an analysis step takes one; background analysis measures every interval until the rollout finishes.',
+        description:
+          'Number of measurements. Omitted: an analysis step takes one; background analysis measures every interval until the rollout finishes.',
         minimum: 1,
         maximum: metricLimits.count,
       }),
     ),
-    initialDelay: Type.Optional(duration('Wait before the first measurement, so that the canary has served traffic.', {}, metricLimits.initialDelay)),
-    failureLimit: Type.Optional(Type.Integer({ description: 'Failed measurements tolerated; one more fails the metric.', minimum: 0, maximum: metricLimits.tolerated, default: 0 })),
+    initialDelay: Type.Optional(
+      duration(
+        'Wait before the first measurement, so that the canary has served traffic.',
+        {},
+        metricLimits.initialDelay,
+      ),
+    ),
+    failureLimit: Type.Optional(
+      Type.Integer({
+        description: 'Failed measurements tolerated; one more fails the metric.',
+        minimum: 0,
+        maximum: metricLimits.tolerated,
+        default: 0,
+      }),
+    ),
     inconclusiveLimit: Type.Optional(
-      Type.Integer({ description: 'Inconclusive measurements tolerated; one more pauses the rollout for a human to decide.', minimum: 0, maximum: metricLimits.tolerated, default: 0 }),
+      Type.Integer({
+        description: 'Inconclusive measurements tolerated; one more pauses the rollout for a human to decide.',
+        minimum: 0,
+        maximum: metricLimits.tolerated,
+        default: 0,
+      }),
     ),
     consecutiveErrorLimit: Type.Optional(
-      Type.Integer({ description: 'Provider errors in a row tolerated (Prometheus down, bad query); one more makes the metric Error, which aborts.', minimum: 0, maximum: metricLimits.tolerated, default: 4 }),
+      Type.Integer({
+        description:
+          'Provider errors in a row tolerated (Prometheus down, bad query); one more makes the metric Error, which aborts.',
+        minimum: 0,
+        maximum: metricLimits.tolerated,
+        default: 4,
+      }),
     ),
-    successCondition: Type.Optional(text('CEL over result (a number, or a list for vector results) that must be true for success, such as result < 0.05.', { minLength: 1 })),
-    failureCondition: Type.Optional(text('CEL over result that, when true, fails the measurement, such as result >= 0.10.', { minLength: 1 })),
-    dryRun: Type.Optional(Type.Boolean({ description: 'Record the metric without letting it gate the rollout.', default: false })),
+    successCondition: Type.Optional(
+      text(
+        'CEL over result (a number, or a list for vector results) that must be true for success, such as result < 0.05.',
+        { minLength: 1 },
+      ),
+    ),
+    failureCondition: Type.Optional(
+      text('CEL over result that, when true, fails the measurement, such as result >= 0.10.', { minLength: 1 }),
+    ),
+    dryRun: Type.Optional(
+      Type.Boolean({ description: 'Record the metric without letting it gate the rollout.', default: false }),
+    ),
     provider: object('Where the measurement comes from.', { prometheus: prometheusProvider }),
     compare: Type.Optional(metricCompare),
   },
@@ -160,7 +260,8 @@ export const metric = object(
     },
     {
       rule: '!has(self.compare) || (!has(self.successCondition) && !has(self.failureCondition))',
-      message: 'compare judges canary against stable by itself: remove successCondition and failureCondition, or remove compare',
+      message:
+        'compare judges canary against stable by itself: remove successCondition and failureCondition, or remove compare',
       fieldPath: '.compare',
       reason: 'FieldValueForbidden',
     },
@@ -172,13 +273,16 @@ export const metric = object(
     },
     {
       rule: `!has(self.compare) || !(${hasPath('self.provider.prometheus.query')}) || self.provider.prometheus.query.contains('{{track}}')`,
-      message: 'compare runs the query once for canary and once for stable: write {{track}} in the query where the track label value goes',
+      message:
+        'compare runs the query once for canary and once for stable: write {{track}} in the query where the track label value goes',
       fieldPath: '.provider.prometheus.query',
     },
   ),
 );
 
 export const analysisTemplateSpec = object('Metrics that judge a canary, and the arguments they take.', {
-  args: Type.Optional(mapList('Arguments the queries use as {{args.<name>}}.', templateArg, ['name'], { maxItems: maxTemplateArgs })),
+  args: Type.Optional(
+    mapList('Arguments the queries use as {{args.<name>}}.', templateArg, ['name'], { maxItems: maxTemplateArgs }),
+  ),
   metrics: mapList('The metrics; all of them must pass.', metric, ['name'], { minItems: 1, maxItems: maxMetrics }),
 });

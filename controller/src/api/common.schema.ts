@@ -94,35 +94,50 @@ export function timestamp(description: string) {
 }
 
 /** A list whose entries are unique by the given key fields (server-side apply merges by them, too). */
-export function mapList<T extends TSchema>(description: string, item: T, keys: string[], options: { minItems?: number; maxItems: number }) {
-  return Type.Array(item, { ...options, description, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': keys });
+export function mapList<T extends TSchema>(
+  description: string,
+  item: T,
+  keys: string[],
+  options: { minItems?: number; maxItems: number },
+) {
+  return Type.Array(item, {
+    ...options,
+    description,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': keys,
+  });
 }
 
 /** A key of a Secret in the namespace of the Rollout being analysed. */
 export const secretKeySelector = object('Selects a key of a Secret in the namespace of the Rollout being analysed.', {
   name: objectName('Name of the Secret.'),
-  key: Type.String({ description: 'Key within the Secret.', minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$' }),
+  key: Type.String({
+    description: 'Key within the Secret.',
+    minLength: 1,
+    maxLength: 253,
+    pattern: '^[-._a-zA-Z0-9]+$',
+  }),
 });
 
 /** The metav1.Condition shape, so that `kubectl wait --for=condition=Healthy` and generic tooling understand it. */
-export const condition = object(
-  'A condition in the standard Kubernetes shape (metav1.Condition).',
-  {
-    type: Type.String({
-      description: 'Type of condition in CamelCase: Healthy, Progressing, Paused or InvalidSpec.',
-      minLength: 1,
-      maxLength: 316,
-      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
-    }),
-    status: Type.Enum(['True', 'False', 'Unknown'], { description: 'Status of the condition: True, False or Unknown.' }),
-    observedGeneration: Type.Optional(Type.Integer({ description: 'The .metadata.generation the condition was set for.', format: 'int64', minimum: 0 })),
-    lastTransitionTime: timestamp('When the condition last changed from one status to another.'),
-    reason: Type.String({
-      description: 'A CamelCase word for why the condition last changed, for programs to match on.',
-      minLength: 1,
-      maxLength: 1024,
-      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
-    }),
-    message: Type.String({ description: 'What happened, for humans. May be empty.', maxLength: 32768 }),
-  },
-);
+export const condition = object('A condition in the standard Kubernetes shape (metav1.Condition).', {
+  type: Type.String({
+    description: 'Type of condition in CamelCase: Healthy, Progressing, Paused or InvalidSpec.',
+    minLength: 1,
+    maxLength: 316,
+    pattern:
+      '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+  }),
+  status: Type.Enum(['True', 'False', 'Unknown'], { description: 'Status of the condition: True, False or Unknown.' }),
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'The .metadata.generation the condition was set for.', format: 'int64', minimum: 0 }),
+  ),
+  lastTransitionTime: timestamp('When the condition last changed from one status to another.'),
+  reason: Type.String({
+    description: 'A CamelCase word for why the condition last changed, for programs to match on.',
+    minLength: 1,
+    maxLength: 1024,
+    pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+  }),
+  message: Type.String({ description: 'What happened, for humans. May be empty.', maxLength: 32768 }),
+});

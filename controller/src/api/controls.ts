@@ -24,9 +24,7 @@ export const manualActions = {
 export type ManualAction = keyof typeof manualActions;
 
 export type ActionRequest =
-  | { kind: 'none' }
-  | { kind: 'action'; action: ManualAction }
-  | { kind: 'invalid'; field: string; message: string };
+  { kind: 'none' } | { kind: 'action'; action: ManualAction } | { kind: 'invalid'; field: string; message: string };
 
 function isManualAction(value: string): value is ManualAction {
   return Object.hasOwn(manualActions, value);

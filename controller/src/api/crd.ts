@@ -14,10 +14,28 @@ export type StructuralSchema = { [keyword: string]: unknown };
 
 /** Keywords that mean the same in TypeBox's JSON Schema and in a CRD, copied as they are. */
 const passThrough = new Set([
-  'description', 'type', 'format', 'default', 'minimum', 'maximum', 'multipleOf', 'minLength', 'maxLength', 'pattern',
-  'minItems', 'maxItems', 'minProperties', 'maxProperties', 'required', 'nullable',
-  'x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type',
-  'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource',
+  'description',
+  'type',
+  'format',
+  'default',
+  'minimum',
+  'maximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'required',
+  'nullable',
+  'x-kubernetes-validations',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
 ]);
 
 /** Keywords with no meaning for the API server, dropped. */
@@ -56,12 +74,16 @@ function enumType(values: unknown[], path: string): string {
 /** Converts a union: literals become an enum; an int-or-string union keeps the one anyOf the API server allows. */
 function convertUnion(node: Node, path: string, out: StructuralSchema): void {
   const members = node.anyOf;
-  if (!Array.isArray(members) || !members.every(isNode)) throw new SchemaConversionError(path, 'anyOf must be a list of schemas');
+  if (!Array.isArray(members) || !members.every(isNode))
+    throw new SchemaConversionError(path, 'anyOf must be a list of schemas');
   if (node['x-kubernetes-int-or-string'] === true) {
     // The API server allows exactly this anyOf and nothing inside it; bounds go in CEL rules on the node.
-    const types = members.map((m) => Object.keys(m).join(',') === 'type' ? m.type : undefined);
+    const types = members.map((m) => (Object.keys(m).join(',') === 'type' ? m.type : undefined));
     if (types.join(',') !== 'integer,string') {
-      throw new SchemaConversionError(path, 'an int-or-string union must be exactly [Integer(), String()]; put bounds in a CEL rule');
+      throw new SchemaConversionError(
+        path,
+        'an int-or-string union must be exactly [Integer(), String()]; put bounds in a CEL rule',
+      );
     }
     out['x-kubernetes-int-or-string'] = true;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
@@ -182,7 +204,12 @@ export function customResourceDefinition(def: ResourceDefinition): Record<string
     spec: toStructuralSchema(def.spec, 'spec'),
   };
   if (def.status !== undefined) properties.status = toStructuralSchema(def.status, 'status');
-  const openAPIV3Schema: StructuralSchema = { type: 'object', description: def.description, required: ['spec'], properties };
+  const openAPIV3Schema: StructuralSchema = {
+    type: 'object',
+    description: def.description,
+    required: ['spec'],
+    properties,
+  };
   if (def.rules !== undefined) openAPIV3Schema['x-kubernetes-validations'] = def.rules;
 
   const version: Record<string, unknown> = { name: apiVersionName, served: true, storage: true };
@@ -190,7 +217,12 @@ export function customResourceDefinition(def: ResourceDefinition): Record<string
   if (def.printerColumns !== undefined) version.additionalPrinterColumns = def.printerColumns;
   version.schema = { openAPIV3Schema };
 
-  const names: Record<string, unknown> = { kind: def.kind, listKind: `${def.kind}List`, plural: def.plural, singular: def.singular };
+  const names: Record<string, unknown> = {
+    kind: def.kind,
+    listKind: `${def.kind}List`,
+    plural: def.plural,
+    singular: def.singular,
+  };
   if (def.shortNames !== undefined) names.shortNames = def.shortNames;
   if (def.categories !== undefined) names.categories = def.categories;
 

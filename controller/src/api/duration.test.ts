@@ -18,16 +18,23 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBeCloseTo(ms, 9);
   });
 
-  it.each(['', '30', '1d', '-1s', '1.s', '.5s', '1 m', '1m ', 's', '1µs', '5S'])('refuses %j and says how to write one', (text) => {
-    expect(() => parseDuration(text)).toThrow(/is not a duration: write a number and a unit .* like 30s, 1m, 1h30m or 500ms/);
-  });
+  it.each(['', '30', '1d', '-1s', '1.s', '.5s', '1 m', '1m ', 's', '1µs', '5S'])(
+    'refuses %j and says how to write one',
+    (text) => {
+      expect(() => parseDuration(text)).toThrow(
+        /is not a duration: write a number and a unit .* like 30s, 1m, 1h30m or 500ms/,
+      );
+    },
+  );
 
   it('names the field the string came from', () => {
     expect(() => parseDuration('5 minutes', 'spec.strategy.canary.steps[1].pause.duration')).toThrow(
       expect.objectContaining({
         name: 'DurationError',
         field: 'spec.strategy.canary.steps[1].pause.duration',
-        message: expect.stringMatching(/^spec\.strategy\.canary\.steps\[1\]\.pause\.duration: "5 minutes" is not a duration/) as unknown,
+        message: expect.stringMatching(
+          /^spec\.strategy\.canary\.steps\[1\]\.pause\.duration: "5 minutes" is not a duration/,
+        ) as unknown,
       }),
     );
   });

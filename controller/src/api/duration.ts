@@ -52,7 +52,8 @@ export function isDuration(text: string): boolean {
  * parseDuration(formatDuration(ms)) gives back `ms` to the nanosecond.
  */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot format ${ms} ms as a duration: it must be a finite number >= 0`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`cannot format ${ms} ms as a duration: it must be a finite number >= 0`);
   let rest = Math.round(ms * 1e6);
   if (rest === 0) return '0s';
   let out = '';

@@ -19,7 +19,11 @@ export function renderCrds(): Map<string, string> {
   for (const def of resources) {
     files.set(`${def.plural}.${apiGroup}.yaml`, header + stringify(customResourceDefinition(def), { lineWidth: 0 }));
   }
-  const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...files.keys()] };
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [...files.keys()],
+  };
   files.set('kustomization.yaml', header + stringify(kustomization));
   return files;
 }

@@ -35,11 +35,37 @@ export const rolloutResource: ResourceDefinition = {
     },
   ],
   printerColumns: [
-    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Progressing, Paused, Healthy or Degraded.' },
-    { name: 'Step', type: 'integer', jsonPath: '.status.currentStepIndex', description: 'Index of the current step (0 is the first).' },
-    { name: 'Canary-Weight', type: 'integer', jsonPath: '.status.weights.canary', description: 'Percentage of traffic on the canary.' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since the Rollout was created.' },
-    { name: 'Message', type: 'string', jsonPath: '.status.message', description: 'What the rollout is doing or waiting for.', priority: 1 },
+    {
+      name: 'Phase',
+      type: 'string',
+      jsonPath: '.status.phase',
+      description: 'Progressing, Paused, Healthy or Degraded.',
+    },
+    {
+      name: 'Step',
+      type: 'integer',
+      jsonPath: '.status.currentStepIndex',
+      description: 'Index of the current step (0 is the first).',
+    },
+    {
+      name: 'Canary-Weight',
+      type: 'integer',
+      jsonPath: '.status.weights.canary',
+      description: 'Percentage of traffic on the canary.',
+    },
+    {
+      name: 'Age',
+      type: 'date',
+      jsonPath: '.metadata.creationTimestamp',
+      description: 'Time since the Rollout was created.',
+    },
+    {
+      name: 'Message',
+      type: 'string',
+      jsonPath: '.status.message',
+      description: 'What the rollout is doing or waiting for.',
+      priority: 1,
+    },
   ],
 };
 
@@ -49,7 +75,8 @@ export const analysisTemplateResource: ResourceDefinition = {
   singular: 'analysistemplate',
   scope: 'Namespaced',
   categories: ['sluice'],
-  description: 'An AnalysisTemplate says how to judge a canary: which metrics to measure in Prometheus, how often, and what counts as success.',
+  description:
+    'An AnalysisTemplate says how to judge a canary: which metrics to measure in Prometheus, how often, and what counts as success.',
   spec: analysisTemplateSpec,
 };
 

@@ -4,7 +4,17 @@
  * Rules the API server can check are CEL rules next to the field; rules that need other objects are in validate.ts.
  */
 import { Type } from 'typebox';
-import { celRules, duration, hasPath, mapList, object, objectName, percent, text, unleashName } from './common.schema.ts';
+import {
+  celRules,
+  duration,
+  hasPath,
+  mapList,
+  object,
+  objectName,
+  percent,
+  text,
+  unleashName,
+} from './common.schema.ts';
 
 /** Bounds that keep CEL rules that walk these lists within the API server's cost budget. */
 export const maxSteps = 64;
@@ -22,42 +32,75 @@ export const rolloutLimits = {
 } as const;
 
 export const analysisArg = object('A value for an argument that the AnalysisTemplates declare.', {
-  name: Type.String({ description: 'Name of the argument, as declared in the template\'s spec.args.', minLength: 1, maxLength: 63, pattern: '^[A-Za-z_][A-Za-z0-9_-]*$' }),
-  value: text('Value substituted for {{args.<name>}} in the templates\' queries.'),
+  name: Type.String({
+    description: "Name of the argument, as declared in the template's spec.args.",
+    minLength: 1,
+    maxLength: 63,
+    pattern: '^[A-Za-z_][A-Za-z0-9_-]*$',
+  }),
+  value: text("Value substituted for {{args.<name>}} in the templates' queries."),
 });
 
-export const analysisTemplateRef = object('Refers to an AnalysisTemplate in the Rollout\'s namespace, or to a ClusterAnalysisTemplate.', {
-  templateName: objectName('Name of the AnalysisTemplate (or ClusterAnalysisTemplate when clusterScope is true).'),
-  clusterScope: Type.Optional(Type.Boolean({ description: 'Look the name up among ClusterAnalysisTemplates instead of the Rollout\'s namespace.', default: false })),
-});
+export const analysisTemplateRef = object(
+  "Refers to an AnalysisTemplate in the Rollout's namespace, or to a ClusterAnalysisTemplate.",
+  {
+    templateName: objectName('Name of the AnalysisTemplate (or ClusterAnalysisTemplate when clusterScope is true).'),
+    clusterScope: Type.Optional(
+      Type.Boolean({
+        description: "Look the name up among ClusterAnalysisTemplates instead of the Rollout's namespace.",
+        default: false,
+      }),
+    ),
+  },
+);
 
-const templates = mapList('Templates whose metrics are measured together; all must pass.', analysisTemplateRef, ['templateName', 'clusterScope'], {
-  minItems: 1,
-  maxItems: maxTemplatesPerAnalysis,
-});
-const args = mapList('Values for the templates\' arguments.', analysisArg, ['name'], { maxItems: maxArgs });
+const templates = mapList(
+  'Templates whose metrics are measured together; all must pass.',
+  analysisTemplateRef,
+  ['templateName', 'clusterScope'],
+  {
+    minItems: 1,
+    maxItems: maxTemplatesPerAnalysis,
+  },
+);
+const args = mapList("Values for the templates' arguments.", analysisArg, ['name'], { maxItems: maxArgs });
 
-export const analysisStep = object('Runs the templates\' metrics against the canary and waits for their verdict: success moves on, failure aborts.', {
-  templates,
-  args: Type.Optional(args),
-});
+export const analysisStep = object(
+  "Runs the templates' metrics against the canary and waits for their verdict: success moves on, failure aborts.",
+  {
+    templates,
+    args: Type.Optional(args),
+  },
+);
 
 export const pauseStep = object('Waits before the next step.', {
-  duration: Type.Optional(duration('How long to wait. Omitted, the rollout waits until it is promoted.', {}, rolloutLimits.pause)),
-});
-
-export const setFlagStep = object('Sets an Unleash feature flag\'s gradual rollout percentage and enables the flag; done when Unleash confirms.', {
-  name: unleashName('Name of the Unleash feature flag.'),
-  rollout: percent('Percentage of users who get the flag (the flexibleRollout strategy\'s rollout).'),
-  environment: Type.Optional(unleashName('Unleash environment to change. Omitted: the controller\'s configured default environment.')),
-  project: Type.Optional(unleashName('Unleash project that owns the flag; the controller\'s --unleash-project (default "default") when omitted.')),
-  onAbort: Type.Optional(
-    Type.Enum(['restore', 'disable'], {
-      description: 'What happens to the flag when the rollout aborts: restore puts back the state from before the rollout touched it; disable turns the flag off.',
-      default: 'restore',
-    }),
+  duration: Type.Optional(
+    duration('How long to wait. Omitted, the rollout waits until it is promoted.', {}, rolloutLimits.pause),
   ),
 });
+
+export const setFlagStep = object(
+  "Sets an Unleash feature flag's gradual rollout percentage and enables the flag; done when Unleash confirms.",
+  {
+    name: unleashName('Name of the Unleash feature flag.'),
+    rollout: percent("Percentage of users who get the flag (the flexibleRollout strategy's rollout)."),
+    environment: Type.Optional(
+      unleashName("Unleash environment to change. Omitted: the controller's configured default environment."),
+    ),
+    project: Type.Optional(
+      unleashName(
+        'Unleash project that owns the flag; the controller\'s --unleash-project (default "default") when omitted.',
+      ),
+    ),
+    onAbort: Type.Optional(
+      Type.Enum(['restore', 'disable'], {
+        description:
+          'What happens to the flag when the rollout aborts: restore puts back the state from before the rollout touched it; disable turns the flag off.',
+        default: 'restore',
+      }),
+    ),
+  },
+);
 
 export const canaryStep = object(
   'One step of the canary. A step has exactly one action: setWeight, pause, analysis or setFlag.',
@@ -69,15 +112,25 @@ export const canaryStep = object(
   },
   celRules({
     rule: '(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) + (has(self.setFlag) ? 1 : 0) == 1',
-    message: 'a step has exactly one action: set one of setWeight, pause, analysis or setFlag (split two actions into two steps)',
+    message:
+      'a step has exactly one action: set one of setWeight, pause, analysis or setFlag (split two actions into two steps)',
   }),
 );
 
-export const backgroundAnalysis = object('Analysis that runs in the background while the steps run; its failure aborts the rollout at any step.', {
-  templates,
-  args: Type.Optional(args),
-  startingStep: Type.Optional(Type.Integer({ description: 'Index of the step at which background analysis starts (0 is the first step).', minimum: 0, default: 0 })),
-});
+export const backgroundAnalysis = object(
+  'Analysis that runs in the background while the steps run; its failure aborts the rollout at any step.',
+  {
+    templates,
+    args: Type.Optional(args),
+    startingStep: Type.Optional(
+      Type.Integer({
+        description: 'Index of the step at which background analysis starts (0 is the first step).',
+        minimum: 0,
+        default: 0,
+      }),
+    ),
+  },
+);
 
 export const canaryStrategy = object(
   'Moves traffic from stable to canary step by step.',
@@ -89,7 +142,13 @@ export const canaryStrategy = object(
     }),
     analysis: Type.Optional(backgroundAnalysis),
     abortScaleDownDelaySeconds: Type.Optional(
-      Type.Integer({ description: 'Seconds to keep the canary pods after an abort has moved all traffic back to stable, before scaling them down.', minimum: 0, maximum: rolloutLimits.abortScaleDownDelaySeconds, default: 30 }),
+      Type.Integer({
+        description:
+          'Seconds to keep the canary pods after an abort has moved all traffic back to stable, before scaling them down.',
+        minimum: 0,
+        maximum: rolloutLimits.abortScaleDownDelaySeconds,
+        default: 30,
+      }),
     ),
   },
   celRules({
@@ -100,64 +159,84 @@ export const canaryStrategy = object(
 );
 
 export const workloadRef = object('The Deployment whose pod template changes start a canary.', {
-  apiVersion: Type.Optional(Type.Enum(['apps/v1'], { description: 'API version of the workload.', default: 'apps/v1' })),
-  kind: Type.Optional(Type.Enum(['Deployment'], { description: 'Kind of the workload; Sluice releases Deployments.', default: 'Deployment' })),
-  name: objectName('Name of the Deployment, in the Rollout\'s namespace.'),
-});
-
-export const serviceSpec = object('Ports of the <rollout>-stable and <rollout>-canary Services that Sluice creates and owns; the traffic router points at them.', {
-  port: Type.Integer({ description: 'Port the Services listen on.', minimum: 1, maximum: 65535 }),
-  targetPort: Type.Optional(
-    Type.Union([Type.Integer(), Type.String()], {
-      description: 'Container port (number or name) the Services send traffic to. Omitted: the same as port.',
-      'x-kubernetes-int-or-string': true,
-      // An int-or-string node cannot carry bounds in the schema itself; CEL can.
-      ...celRules({
-        rule: "type(self) == int ? self >= 1 && self <= 65535 : self.size() <= 15 && self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
-        message: 'targetPort is a port number from 1 to 65535 or a port name of at most 15 lowercase letters, digits and dashes',
-      }),
+  apiVersion: Type.Optional(
+    Type.Enum(['apps/v1'], { description: 'API version of the workload.', default: 'apps/v1' }),
+  ),
+  kind: Type.Optional(
+    Type.Enum(['Deployment'], {
+      description: 'Kind of the workload; Sluice releases Deployments.',
+      default: 'Deployment',
     }),
   ),
+  name: objectName("Name of the Deployment, in the Rollout's namespace."),
 });
+
+export const serviceSpec = object(
+  'Ports of the <rollout>-stable and <rollout>-canary Services that Sluice creates and owns; the traffic router points at them.',
+  {
+    port: Type.Integer({ description: 'Port the Services listen on.', minimum: 1, maximum: 65535 }),
+    targetPort: Type.Optional(
+      Type.Union([Type.Integer(), Type.String()], {
+        description: 'Container port (number or name) the Services send traffic to. Omitted: the same as port.',
+        'x-kubernetes-int-or-string': true,
+        // An int-or-string node cannot carry bounds in the schema itself; CEL can.
+        ...celRules({
+          rule: "type(self) == int ? self >= 1 && self <= 65535 : self.size() <= 15 && self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
+          message:
+            'targetPort is a port number from 1 to 65535 or a port name of at most 15 lowercase letters, digits and dashes',
+        }),
+      }),
+    ),
+  },
+);
 
 export const trafficRouting = object(
   'The traffic router that splits requests between stable and canary. Omitted: traffic is split by the ratio of stable to canary pods.',
   {
     gatewayAPI: Type.Optional(
       object('Gateway API: Sluice patches only the backendRef weights of your HTTPRoute.', {
-        httpRoute: objectName('Name of the HTTPRoute in the Rollout\'s namespace; its rule must have backendRefs to the -stable and -canary Services.'),
+        httpRoute: objectName(
+          "Name of the HTTPRoute in the Rollout's namespace; its rule must have backendRefs to the -stable and -canary Services.",
+        ),
       }),
     ),
     istio: Type.Optional(
       object('Istio: Sluice sets the destination weights of your VirtualService routes.', {
-        virtualService: objectName('Name of the VirtualService in the Rollout\'s namespace.'),
+        virtualService: objectName("Name of the VirtualService in the Rollout's namespace."),
         routes: Type.Optional(
           Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
-            description: 'Names of the HTTP routes to split. Omitted: the VirtualService must have exactly one HTTP route.',
+            description:
+              'Names of the HTTP routes to split. Omitted: the VirtualService must have exactly one HTTP route.',
             maxItems: 16,
           }),
         ),
       }),
     ),
     nginx: Type.Optional(
-      object('ingress-nginx: Sluice adds a canary Ingress beside your stable Ingress and sets its canary-weight annotation.', {
-        stableIngress: objectName('Name of the Ingress that sends traffic to the stable Service.'),
-      }),
+      object(
+        'ingress-nginx: Sluice adds a canary Ingress beside your stable Ingress and sets its canary-weight annotation.',
+        {
+          stableIngress: objectName('Name of the Ingress that sends traffic to the stable Service.'),
+        },
+      ),
     ),
     smi: Type.Optional(
       object('SMI: Sluice sets the backend weights of a TrafficSplit.', {
-        trafficSplitName: objectName('Name of the TrafficSplit in the Rollout\'s namespace.'),
+        trafficSplitName: objectName("Name of the TrafficSplit in the Rollout's namespace."),
       }),
     ),
   },
   celRules({
     rule: '(has(self.gatewayAPI) ? 1 : 0) + (has(self.istio) ? 1 : 0) + (has(self.nginx) ? 1 : 0) + (has(self.smi) ? 1 : 0) == 1',
-    message: 'trafficRouting names exactly one router: gatewayAPI, istio, nginx or smi (omit trafficRouting to split by replica ratio)',
+    message:
+      'trafficRouting names exactly one router: gatewayAPI, istio, nginx or smi (omit trafficRouting to split by replica ratio)',
   }),
 );
 
 export const gates = object('Conditions that hold the rollout where it is.', {
-  freezeFlag: Type.Optional(unleashName('Unleash feature flag that freezes the rollout: while it is enabled, no step advances.')),
+  freezeFlag: Type.Optional(
+    unleashName('Unleash feature flag that freezes the rollout: while it is enabled, no step advances.'),
+  ),
 });
 
 export const rolloutSpec = object(
@@ -168,38 +247,62 @@ export const rolloutSpec = object(
     trafficRouting: Type.Optional(trafficRouting),
     strategy: object('How the new version replaces the old one.', { canary: canaryStrategy }),
     gates: Type.Optional(gates),
-    paused: Type.Optional(Type.Boolean({ description: 'Set true to hold the rollout at its current step, false to resume it.', default: false })),
+    paused: Type.Optional(
+      Type.Boolean({
+        description: 'Set true to hold the rollout at its current step, false to resume it.',
+        default: false,
+      }),
+    ),
     progressDeadlineSeconds: Type.Optional(
-      Type.Integer({ description: 'Seconds a step may go without progress before the rollout is marked Degraded.', minimum: 1, maximum: rolloutLimits.progressDeadlineSeconds, default: 600 }),
+      Type.Integer({
+        description: 'Seconds a step may go without progress before the rollout is marked Degraded.',
+        minimum: 1,
+        maximum: rolloutLimits.progressDeadlineSeconds,
+        default: 600,
+      }),
     ),
     progressDeadlineAbort: Type.Optional(
-      Type.Boolean({ description: 'Abort the rollout (all traffic back to stable) when the progress deadline passes, instead of only marking it Degraded.', default: false }),
+      Type.Boolean({
+        description:
+          'Abort the rollout (all traffic back to stable) when the progress deadline passes, instead of only marking it Degraded.',
+        default: false,
+      }),
     ),
     revisionHistoryLimit: Type.Optional(
-      Type.Integer({ description: 'Old ReplicaSets (scaled to 0, neither stable nor canary) to keep; older ones are deleted. 0 keeps none.', minimum: 0, maximum: 1000, default: 10 }),
+      Type.Integer({
+        description:
+          'Old ReplicaSets (scaled to 0, neither stable nor canary) to keep; older ones are deleted. 0 keeps none.',
+        minimum: 0,
+        maximum: 1000,
+        default: 10,
+      }),
     ),
   },
   celRules(
     {
       rule: `has(self.workloadRef) || !(${hasPath('self.strategy.canary.steps')}) || self.strategy.canary.steps.all(s, !has(s.setWeight))`,
-      message: 'a Rollout without workloadRef is a flag-only release and moves no traffic: remove its setWeight steps or set workloadRef',
+      message:
+        'a Rollout without workloadRef is a flag-only release and moves no traffic: remove its setWeight steps or set workloadRef',
       fieldPath: '.strategy.canary.steps',
     },
     {
       rule: 'has(self.workloadRef) || !has(self.trafficRouting)',
-      message: 'a Rollout without workloadRef is a flag-only release and routes no traffic: remove trafficRouting or set workloadRef',
+      message:
+        'a Rollout without workloadRef is a flag-only release and routes no traffic: remove trafficRouting or set workloadRef',
       fieldPath: '.trafficRouting',
       reason: 'FieldValueForbidden',
     },
     {
       rule: 'has(self.workloadRef) || !has(self.service)',
-      message: 'a Rollout without workloadRef is a flag-only release and has no pods to serve: remove service or set workloadRef',
+      message:
+        'a Rollout without workloadRef is a flag-only release and has no pods to serve: remove service or set workloadRef',
       fieldPath: '.service',
       reason: 'FieldValueForbidden',
     },
     {
       rule: '!has(self.trafficRouting) || has(self.service)',
-      message: 'trafficRouting needs service: set service.port so that Sluice can create the -stable and -canary Services the router sends traffic to',
+      message:
+        'trafficRouting needs service: set service.port so that Sluice can create the -stable and -canary Services the router sends traffic to',
       fieldPath: '.service',
       reason: 'FieldValueRequired',
     },

@@ -18,13 +18,18 @@ export const rolloutPhase = Type.Enum(['Progressing', 'Paused', 'Healthy', 'Degr
 });
 
 const analysisPhase = (what: string) =>
-  Type.Enum(['Pending', 'Running', 'Successful', 'Failed', 'Inconclusive', 'Error'], { description: `Verdict of the ${what} so far.` });
+  Type.Enum(['Pending', 'Running', 'Successful', 'Failed', 'Inconclusive', 'Error'], {
+    description: `Verdict of the ${what} so far.`,
+  });
 
 export const measurement = object('One measurement of a metric.', {
   phase: Type.Enum(['Successful', 'Failed', 'Inconclusive', 'Error'], {
-    description: 'Successful or Failed by the metric\'s conditions or comparison; Inconclusive when neither decided; Error when the provider could not measure.',
+    description:
+      "Successful or Failed by the metric's conditions or comparison; Inconclusive when neither decided; Error when the provider could not measure.",
   }),
-  value: Type.Optional(text('The measured value as text (a number, a list of numbers, or the comparison\'s summary).', { maxLength: 256 })),
+  value: Type.Optional(
+    text("The measured value as text (a number, a list of numbers, or the comparison's summary).", { maxLength: 256 }),
+  ),
   message: Type.Optional(text('Why the measurement errored or was inconclusive.')),
   startedAt: timestamp('When the measurement started.'),
   finishedAt: Type.Optional(timestamp('When the measurement finished.')),
@@ -46,56 +51,102 @@ export const metricResult = object('What analysis has measured for one metric.',
   }),
 });
 
-export const analysisRun = object('One analysis of the canary: the metrics of a step\'s templates, or the background analysis.', {
-  name: Type.String({ description: 'Which analysis: background, or step-<index> for an analysis step.', minLength: 1, maxLength: 63 }),
-  stepIndex: Type.Optional(Type.Integer({ description: 'Index of the analysis step; absent for background analysis.', minimum: 0 })),
-  revision: text('The canary revision this run judged.', { maxLength: 63 }),
-  phase: analysisPhase('run'),
-  message: Type.Optional(text('Summary of the run for humans, such as which metric failed and why.')),
-  startedAt: timestamp('When the run started.'),
-  finishedAt: Type.Optional(timestamp('When the run reached its verdict.')),
-  metrics: mapList('Results per metric.', metricResult, ['name'], { maxItems: maxMetricsPerRun }),
-});
+export const analysisRun = object(
+  "One analysis of the canary: the metrics of a step's templates, or the background analysis.",
+  {
+    name: Type.String({
+      description: 'Which analysis: background, or step-<index> for an analysis step.',
+      minLength: 1,
+      maxLength: 63,
+    }),
+    stepIndex: Type.Optional(
+      Type.Integer({ description: 'Index of the analysis step; absent for background analysis.', minimum: 0 }),
+    ),
+    revision: text('The canary revision this run judged.', { maxLength: 63 }),
+    phase: analysisPhase('run'),
+    message: Type.Optional(text('Summary of the run for humans, such as which metric failed and why.')),
+    startedAt: timestamp('When the run started.'),
+    finishedAt: Type.Optional(timestamp('When the run reached its verdict.')),
+    metrics: mapList('Results per metric.', metricResult, ['name'], { maxItems: maxMetricsPerRun }),
+  },
+);
 
-export const touchedFlag = object('A feature flag the rollout changed, with its state from before, so that an abort can put it back.', {
-  name: unleashName('Name of the Unleash feature flag.'),
-  project: unleashName('Unleash project of the flag.'),
-  environment: unleashName('Unleash environment that was changed.'),
-  previousEnabled: Type.Boolean({ description: 'Whether the flag was enabled in this environment before the rollout changed it.' }),
-  previousRollout: Type.Optional(percent('Rollout percentage of the flag\'s gradual rollout before the change; absent when Sluice added the strategy.')),
-  strategyId: Type.Optional(text('ID of the gradual rollout strategy that Sluice changed or added.', { maxLength: 256 })),
-  rollout: percent('The last rollout percentage Sluice set.'),
-  onAbort: Type.Enum(['restore', 'disable'], { description: 'What an abort does to this flag (from the setFlag step).' }),
-});
+export const touchedFlag = object(
+  'A feature flag the rollout changed, with its state from before, so that an abort can put it back.',
+  {
+    name: unleashName('Name of the Unleash feature flag.'),
+    project: unleashName('Unleash project of the flag.'),
+    environment: unleashName('Unleash environment that was changed.'),
+    previousEnabled: Type.Boolean({
+      description: 'Whether the flag was enabled in this environment before the rollout changed it.',
+    }),
+    previousRollout: Type.Optional(
+      percent(
+        "Rollout percentage of the flag's gradual rollout before the change; absent when Sluice added the strategy.",
+      ),
+    ),
+    strategyId: Type.Optional(
+      text('ID of the gradual rollout strategy that Sluice changed or added.', { maxLength: 256 }),
+    ),
+    rollout: percent('The last rollout percentage Sluice set.'),
+    onAbort: Type.Enum(['restore', 'disable'], {
+      description: 'What an abort does to this flag (from the setFlag step).',
+    }),
+  },
+);
 
 export const rolloutStatus = object('What the controller observed and did; written only by the controller.', {
-  observedGeneration: Type.Optional(Type.Integer({ description: 'The .metadata.generation this status describes.', format: 'int64', minimum: 0 })),
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'The .metadata.generation this status describes.', format: 'int64', minimum: 0 }),
+  ),
   phase: Type.Optional(rolloutPhase),
   message: Type.Optional(text('What the rollout is doing or waiting for, for humans.')),
   currentStepIndex: Type.Optional(
-    Type.Integer({ description: 'Index of the step being run (0 is the first); equal to the number of steps once all are done.', minimum: 0 }),
-  ),
-  stableRevision: Type.Optional(text('Pod template hash of the stable revision.', { maxLength: 63 })),
-  canaryRevision: Type.Optional(text('Pod template hash of the canary revision; equal to stableRevision when no canary is in flight.', { maxLength: 63 })),
-  weights: Type.Optional(
-    object('Traffic percentages Sluice set the router to. Written with the decision, before the router is: the router can lag by a moment, and for longer while condition WriteFailed is True; Healthy waits for the router to read back 0% on the canary.', {
-      canary: percent('Percentage of traffic on the canary.'),
-      stable: percent('Percentage of traffic on stable.'),
+    Type.Integer({
+      description: 'Index of the step being run (0 is the first); equal to the number of steps once all are done.',
+      minimum: 0,
     }),
   ),
-  abort: Type.Optional(Type.Boolean({ description: 'The canary revision was aborted: all traffic is on stable until a retry or a new revision.' })),
-  abortedAt: Type.Optional(timestamp('When the abort happened; the canary is scaled down abortScaleDownDelaySeconds later.')),
-  handledAction: Type.Optional(Type.String({
-    maxLength: 256,
-    description: 'The sluice.dev/action request this status already carried out and the state it left the rollout in ("promote at <revision> step 2"); set until the annotation is removed, so that a retried reconcile never acts on one request twice.',
-  })),
-  stepStartedAt: Type.Optional(timestamp('When the current step started; pause durations and the progress deadline count from it.')),
+  stableRevision: Type.Optional(text('Pod template hash of the stable revision.', { maxLength: 63 })),
+  canaryRevision: Type.Optional(
+    text('Pod template hash of the canary revision; equal to stableRevision when no canary is in flight.', {
+      maxLength: 63,
+    }),
+  ),
+  weights: Type.Optional(
+    object(
+      'Traffic percentages Sluice set the router to. Written with the decision, before the router is: the router can lag by a moment, and for longer while condition WriteFailed is True; Healthy waits for the router to read back 0% on the canary.',
+      {
+        canary: percent('Percentage of traffic on the canary.'),
+        stable: percent('Percentage of traffic on stable.'),
+      },
+    ),
+  ),
+  abort: Type.Optional(
+    Type.Boolean({
+      description: 'The canary revision was aborted: all traffic is on stable until a retry or a new revision.',
+    }),
+  ),
+  abortedAt: Type.Optional(
+    timestamp('When the abort happened; the canary is scaled down abortScaleDownDelaySeconds later.'),
+  ),
+  handledAction: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description:
+        'The sluice.dev/action request this status already carried out and the state it left the rollout in ("promote at <revision> step 2"); set until the annotation is removed, so that a retried reconcile never acts on one request twice.',
+    }),
+  ),
+  stepStartedAt: Type.Optional(
+    timestamp('When the current step started; pause durations and the progress deadline count from it.'),
+  ),
   pauseConditions: Type.Optional(
     mapList(
       'Why the rollout is paused; empty when it is not.',
       object('One reason the rollout is paused.', {
         reason: Type.Enum(['PauseStep', 'UserPaused', 'AnalysisInconclusive', 'FreezeFlag'], {
-          description: 'PauseStep: a pause step. UserPaused: spec.paused is true. AnalysisInconclusive: analysis could not decide. FreezeFlag: the freeze flag is enabled.',
+          description:
+            'PauseStep: a pause step. UserPaused: spec.paused is true. AnalysisInconclusive: analysis could not decide. FreezeFlag: the freeze flag is enabled.',
         }),
         startTime: timestamp('When the pause began.'),
       }),
@@ -105,9 +156,25 @@ export const rolloutStatus = object('What the controller observed and did; writt
   ),
   analysis: Type.Optional(
     object('Analysis of the current canary.', {
-      runs: mapList(`The analysis runs of the current canary revision, newest last (at most ${maxAnalysisRuns}).`, analysisRun, ['name'], { maxItems: maxAnalysisRuns }),
+      runs: mapList(
+        `The analysis runs of the current canary revision, newest last (at most ${maxAnalysisRuns}).`,
+        analysisRun,
+        ['name'],
+        { maxItems: maxAnalysisRuns },
+      ),
     }),
   ),
-  flags: Type.Optional(mapList('Feature flags the rollout changed and how to put them back on abort.', touchedFlag, ['name', 'project', 'environment'], { maxItems: 64 })),
-  conditions: Type.Optional(mapList('Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed.', condition, ['type'], { maxItems: 16 })),
+  flags: Type.Optional(
+    mapList(
+      'Feature flags the rollout changed and how to put them back on abort.',
+      touchedFlag,
+      ['name', 'project', 'environment'],
+      { maxItems: 64 },
+    ),
+  ),
+  conditions: Type.Optional(
+    mapList('Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed.', condition, ['type'], {
+      maxItems: 16,
+    }),
+  ),
 });

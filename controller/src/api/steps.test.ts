@@ -41,7 +41,12 @@ describe('resolveSteps', () => {
         { setWeight: 10 },
         { pause: { duration: '1m30s' } },
         { pause: {} },
-        { analysis: { templates: [{ templateName: 'error-rate' }, { templateName: 'shared', clusterScope: true }], args: [{ name: 'service', value: 'checkout' }] } },
+        {
+          analysis: {
+            templates: [{ templateName: 'error-rate' }, { templateName: 'shared', clusterScope: true }],
+            args: [{ name: 'service', value: 'checkout' }],
+          },
+        },
         { setFlag: { name: 'new-flow', rollout: 50 } },
         { setFlag: { name: 'banner', rollout: 100, environment: 'production', project: 'shop', onAbort: 'disable' } },
       ]),
@@ -79,12 +84,22 @@ describe('resolveSteps', () => {
   });
 
   it('names the field of a duration it cannot read', () => {
-    expect(() => resolveSteps(spec([{ setWeight: 5 }, { pause: { duration: '2 minutes' } }]))).toThrow(/^spec\.strategy\.canary\.steps\[1\]\.pause\.duration: "2 minutes" is not a duration/);
+    expect(() => resolveSteps(spec([{ setWeight: 5 }, { pause: { duration: '2 minutes' } }]))).toThrow(
+      /^spec\.strategy\.canary\.steps\[1\]\.pause\.duration: "2 minutes" is not a duration/,
+    );
   });
 });
 
 describe('canaryWeightAt', () => {
-  const steps = resolveSteps(spec([{ pause: { duration: '10s' } }, { setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { setFlag: { name: 'f', rollout: 5 } }]));
+  const steps = resolveSteps(
+    spec([
+      { pause: { duration: '10s' } },
+      { setWeight: 10 },
+      { pause: {} },
+      { setWeight: 50 },
+      { setFlag: { name: 'f', rollout: 5 } },
+    ]),
+  );
 
   it('is 0 before the first setWeight, then that of the last setWeight so far', () => {
     expect([0, 1, 2, 3, 4].map((i) => canaryWeightAt(steps, i))).toEqual([0, 10, 10, 50, 50]);
@@ -98,7 +113,11 @@ describe('canaryWeightAt', () => {
 describe('background analysis', () => {
   it('starts at step 0 unless startingStep says otherwise', () => {
     const templates = [{ templateName: 'error-rate' }];
-    expect(resolveBackgroundAnalysis(spec([{ setWeight: 5 }], { strategy: { canary: { steps: [{ setWeight: 5 }], analysis: { templates } } } }))).toMatchObject({
+    expect(
+      resolveBackgroundAnalysis(
+        spec([{ setWeight: 5 }], { strategy: { canary: { steps: [{ setWeight: 5 }], analysis: { templates } } } }),
+      ),
+    ).toMatchObject({
       field: 'spec.strategy.canary.analysis',
       startingStep: 0,
       args: [],
@@ -110,7 +129,11 @@ describe('background analysis', () => {
     const s: RolloutSpec = {
       strategy: {
         canary: {
-          steps: [{ analysis: { templates: [{ templateName: 'a' }] } }, { pause: {} }, { analysis: { templates: [{ templateName: 'b' }] } }],
+          steps: [
+            { analysis: { templates: [{ templateName: 'a' }] } },
+            { pause: {} },
+            { analysis: { templates: [{ templateName: 'b' }] } },
+          ],
           analysis: { templates: [{ templateName: 'c' }], startingStep: 1 },
         },
       },
@@ -134,7 +157,13 @@ describe('describeStep', () => {
         { setFlag: { name: 'new-flow', rollout: 50 } },
       ]),
     );
-    expect(steps.map(describeStep)).toEqual(['setWeight 10%', 'pause 1m30s', 'pause until promoted', 'analysis error-rate, latency', 'setFlag new-flow to 50%']);
+    expect(steps.map(describeStep)).toEqual([
+      'setWeight 10%',
+      'pause 1m30s',
+      'pause until promoted',
+      'analysis error-rate, latency',
+      'setFlag new-flow to 50%',
+    ]);
   });
 });
 

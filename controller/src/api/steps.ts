@@ -72,7 +72,13 @@ export type ResolvedStep =
   | (StepBase & {
       kind: 'setFlag';
       /** environment and project: the controller's defaults (--unleash-environment, --unleash-project) when undefined. */
-      flag: { name: string; rollout: number; environment: string | undefined; project: string | undefined; onAbort: 'restore' | 'disable' };
+      flag: {
+        name: string;
+        rollout: number;
+        environment: string | undefined;
+        project: string | undefined;
+        onAbort: 'restore' | 'disable';
+      };
     });
 
 /** The schema default of a field, read from the schema itself. */
@@ -88,10 +94,16 @@ const defaults = {
   startingStep: schemaDefault<number>(backgroundAnalysis.properties.startingStep),
 };
 
-function resolveAnalysis(field: string, analysis: { templates: { templateName: string; clusterScope?: boolean }[]; args?: AnalysisArg[] }): ResolvedAnalysis {
+function resolveAnalysis(
+  field: string,
+  analysis: { templates: { templateName: string; clusterScope?: boolean }[]; args?: AnalysisArg[] },
+): ResolvedAnalysis {
   return {
     field,
-    templates: analysis.templates.map((t) => ({ templateName: t.templateName, clusterScope: t.clusterScope ?? defaults.clusterScope })),
+    templates: analysis.templates.map((t) => ({
+      templateName: t.templateName,
+      clusterScope: t.clusterScope ?? defaults.clusterScope,
+    })),
     args: analysis.args ?? [],
   };
 }
@@ -105,7 +117,11 @@ export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
       return { ...base, kind: 'setWeight', weight: step.setWeight! };
     case 'pause': {
       const duration = step.pause!.duration;
-      return { ...base, kind: 'pause', durationMs: duration === undefined ? undefined : parseDuration(duration, `${field}.pause.duration`) };
+      return {
+        ...base,
+        kind: 'pause',
+        durationMs: duration === undefined ? undefined : parseDuration(duration, `${field}.pause.duration`),
+      };
     }
     case 'analysis':
       return { ...base, kind: 'analysis', analysis: resolveAnalysis(`${field}.analysis`, step.analysis!) };
@@ -114,7 +130,13 @@ export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
       return {
         ...base,
         kind: 'setFlag',
-        flag: { name: f.name, rollout: f.rollout, environment: f.environment, project: f.project, onAbort: f.onAbort ?? defaults.onAbort },
+        flag: {
+          name: f.name,
+          rollout: f.rollout,
+          environment: f.environment,
+          project: f.project,
+          onAbort: f.onAbort ?? defaults.onAbort,
+        },
       };
     }
   }
@@ -139,10 +161,15 @@ export function canaryWeightAt(steps: readonly ResolvedStep[], index: number): n
 }
 
 /** The background analysis and the step index it starts at, if the spec has one. */
-export function resolveBackgroundAnalysis(spec: RolloutSpec): (ResolvedAnalysis & { startingStep: number }) | undefined {
+export function resolveBackgroundAnalysis(
+  spec: RolloutSpec,
+): (ResolvedAnalysis & { startingStep: number }) | undefined {
   const background = spec.strategy.canary.analysis;
   if (background === undefined) return undefined;
-  return { ...resolveAnalysis(backgroundAnalysisField, background), startingStep: background.startingStep ?? defaults.startingStep };
+  return {
+    ...resolveAnalysis(backgroundAnalysisField, background),
+    startingStep: background.startingStep ?? defaults.startingStep,
+  };
 }
 
 /** Every analysis the spec runs, steps first, then the background one. */

@@ -5,7 +5,13 @@
  */
 import type { Static } from 'typebox';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { analysisTemplateSpec, metric, metricCompare, prometheusProvider, templateArg } from './analysis.schema.ts';
+import type {
+  analysisTemplateSpec,
+  metric,
+  metricCompare,
+  prometheusProvider,
+  templateArg,
+} from './analysis.schema.ts';
 import type { condition, secretKeySelector } from './common.schema.ts';
 import type {
   analysisArg,
@@ -19,7 +25,14 @@ import type {
   setFlagStep,
   trafficRouting,
 } from './rollout.schema.ts';
-import type { analysisRun, measurement, metricResult, rolloutPhase, rolloutStatus, touchedFlag } from './rolloutStatus.schema.ts';
+import type {
+  analysisRun,
+  measurement,
+  metricResult,
+  rolloutPhase,
+  rolloutStatus,
+  touchedFlag,
+} from './rolloutStatus.schema.ts';
 
 export const apiGroup = 'sluice.dev';
 export const apiVersionName = 'v1alpha1';

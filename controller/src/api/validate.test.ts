@@ -2,10 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisTemplateSpec, CanaryStep, Rollout, RolloutSpec } from './types.ts';
 import { validateRollout, type TemplateLookup } from './validate.ts';
 
-const metric = (name: string) => ({ name, successCondition: 'result < 1', provider: { prometheus: { address: 'http://prometheus:9090', query: 'up' } } });
+const metric = (name: string) => ({
+  name,
+  successCondition: 'result < 1',
+  provider: { prometheus: { address: 'http://prometheus:9090', query: 'up' } },
+});
 
 const errorRate: AnalysisTemplateSpec = {
-  args: [{ name: 'service' }, { name: 'window', value: '1m' }, { name: 'token', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+  args: [
+    { name: 'service' },
+    { name: 'window', value: '1m' },
+    { name: 'token', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+  ],
   metrics: [metric('error-rate')],
 };
 const latency: AnalysisTemplateSpec = { args: [{ name: 'service' }], metrics: [metric('latency')] };
@@ -13,7 +21,8 @@ const sharedErrorRate: AnalysisTemplateSpec = { metrics: [metric('error-rate')] 
 
 /** Templates in namespace shop, plus one ClusterAnalysisTemplate. */
 const lookup: TemplateLookup = {
-  analysisTemplate: (namespace, name) => (namespace === 'shop' ? { 'error-rate': errorRate, latency }[name] : undefined),
+  analysisTemplate: (namespace, name) =>
+    namespace === 'shop' ? { 'error-rate': errorRate, latency }[name] : undefined,
   clusterAnalysisTemplate: (name) => (name === 'shared-error-rate' ? sharedErrorRate : undefined),
 };
 
@@ -33,7 +42,12 @@ describe('validateRollout', () => {
     const r = rollout(
       [
         { setWeight: 10 },
-        { analysis: { templates: [{ templateName: 'error-rate' }, { templateName: 'latency' }], args: [...service, { name: 'window', value: '5m' }] } },
+        {
+          analysis: {
+            templates: [{ templateName: 'error-rate' }, { templateName: 'latency' }],
+            args: [...service, { name: 'window', value: '5m' }],
+          },
+        },
         { analysis: { templates: [{ templateName: 'shared-error-rate', clusterScope: true }] } },
       ],
       { analysis: { templates: [{ templateName: 'latency' }], args: service } },
@@ -42,18 +56,25 @@ describe('validateRollout', () => {
   });
 
   it('names a missing AnalysisTemplate by namespace and name, at the templateName field', () => {
-    const r = rollout([{ setWeight: 10 }, { pause: {} }, { analysis: { templates: [{ templateName: 'eror-rate' }], args: service } }]);
+    const r = rollout([
+      { setWeight: 10 },
+      { pause: {} },
+      { analysis: { templates: [{ templateName: 'eror-rate' }], args: service } },
+    ]);
     expect(validateRollout(r, lookup)).toEqual([
       {
         field: 'spec.strategy.canary.steps[2].analysis.templates[0].templateName',
         code: 'TemplateNotFound',
-        message: 'AnalysisTemplate shop/eror-rate not found: create it or fix the name, or set clusterScope: true for a ClusterAnalysisTemplate',
+        message:
+          'AnalysisTemplate shop/eror-rate not found: create it or fix the name, or set clusterScope: true for a ClusterAnalysisTemplate',
       },
     ]);
   });
 
   it('looks clusterScope references up among ClusterAnalysisTemplates only', () => {
-    const r = rollout([{ analysis: { templates: [{ templateName: 'error-rate', clusterScope: true }], args: service } }]);
+    const r = rollout([
+      { analysis: { templates: [{ templateName: 'error-rate', clusterScope: true }], args: service } },
+    ]);
     expect(validateRollout(r, lookup)).toEqual([
       {
         field: 'spec.strategy.canary.steps[0].analysis.templates[0].templateName',
@@ -66,7 +87,9 @@ describe('validateRollout', () => {
 
   it('checks the background analysis, too', () => {
     const r = rollout([{ setWeight: 10 }], { analysis: { templates: [{ templateName: 'gone' }] } });
-    expect(validateRollout(r, lookup).map((e) => [e.code, e.field])).toEqual([['TemplateNotFound', 'spec.strategy.canary.analysis.templates[0].templateName']]);
+    expect(validateRollout(r, lookup).map((e) => [e.code, e.field])).toEqual([
+      ['TemplateNotFound', 'spec.strategy.canary.analysis.templates[0].templateName'],
+    ]);
   });
 
   it('asks for a required argument the analysis does not pass, once per template', () => {
@@ -86,23 +109,40 @@ describe('validateRollout', () => {
   });
 
   it('points at an argument that no template declares, as a likely typo', () => {
-    const r = rollout([{ analysis: { templates: [{ templateName: 'latency' }], args: [...service, { name: 'servce', value: 'x' }] } }]);
+    const r = rollout([
+      { analysis: { templates: [{ templateName: 'latency' }], args: [...service, { name: 'servce', value: 'x' }] } },
+    ]);
     expect(validateRollout(r, lookup)).toEqual([
       {
         field: 'spec.strategy.canary.steps[0].analysis.args[1].name',
         code: 'UnknownArg',
-        message: 'no template of this analysis declares argument "servce" (they declare service): fix the name or remove it',
+        message:
+          'no template of this analysis declares argument "servce" (they declare service): fix the name or remove it',
       },
     ]);
   });
 
   it('does not call arguments unknown while a template is missing', () => {
-    const r = rollout([{ analysis: { templates: [{ templateName: 'latency' }, { templateName: 'gone' }], args: [...service, { name: 'extra', value: 'x' }] } }]);
+    const r = rollout([
+      {
+        analysis: {
+          templates: [{ templateName: 'latency' }, { templateName: 'gone' }],
+          args: [...service, { name: 'extra', value: 'x' }],
+        },
+      },
+    ]);
     expect(validateRollout(r, lookup).map((e) => e.code)).toEqual(['TemplateNotFound']);
   });
 
   it('refuses two templates of one analysis that define the same metric', () => {
-    const r = rollout([{ analysis: { templates: [{ templateName: 'error-rate' }, { templateName: 'shared-error-rate', clusterScope: true }], args: service } }]);
+    const r = rollout([
+      {
+        analysis: {
+          templates: [{ templateName: 'error-rate' }, { templateName: 'shared-error-rate', clusterScope: true }],
+          args: service,
+        },
+      },
+    ]);
     expect(validateRollout(r, lookup)).toEqual([
       {
         field: 'spec.strategy.canary.steps[0].analysis.templates[1].templateName',
@@ -128,7 +168,15 @@ describe('validateRollout', () => {
     // What the API server now refuses (resources.ts), for a Rollout created before that rule.
     const long = rollout([{ setWeight: 10 }]);
     long.metadata.name = `checkout-${'x'.repeat(55)}`; // 64 characters
-    expect(validateRollout(long, lookup)).toEqual([{ field: 'metadata.name', code: 'InvalidName', message: expect.stringMatching(/at most 63 characters \(this one has 64\).*sluice\.dev\/rollout=<name>/) as unknown }]);
+    expect(validateRollout(long, lookup)).toEqual([
+      {
+        field: 'metadata.name',
+        code: 'InvalidName',
+        message: expect.stringMatching(
+          /at most 63 characters \(this one has 64\).*sluice\.dev\/rollout=<name>/,
+        ) as unknown,
+      },
+    ]);
     long.metadata.name = `checkout-${'x'.repeat(54)}`;
     expect(validateRollout(long, lookup)).toEqual([]);
 
@@ -136,7 +184,13 @@ describe('validateRollout', () => {
     served.spec.service = { port: 80 };
     for (const name of [`checkout-${'x'.repeat(48)}`, 'checkout.v2', '2checkout']) {
       served.metadata.name = name;
-      expect(validateRollout(served, lookup), name).toEqual([{ field: 'metadata.name', code: 'InvalidName', message: expect.stringContaining('<name>-stable and <name>-canary') as unknown }]);
+      expect(validateRollout(served, lookup), name).toEqual([
+        {
+          field: 'metadata.name',
+          code: 'InvalidName',
+          message: expect.stringContaining('<name>-stable and <name>-canary') as unknown,
+        },
+      ]);
     }
     served.metadata.name = `checkout-${'x'.repeat(47)}`; // 56: checkout-xxx-stable is 63
     expect(validateRollout(served, lookup)).toEqual([]);
@@ -147,7 +201,15 @@ describe('validateRollout: bounds the CRD also enforces, for objects older than 
   const withMetric = (extra: Record<string, unknown>, prometheus: Record<string, unknown> = {}): TemplateLookup => ({
     analysisTemplate: (_ns, name) =>
       name === 'heavy'
-        ? { metrics: [{ ...metric('heavy'), ...extra, provider: { prometheus: { address: 'http://prometheus:9090', query: 'up', ...prometheus } } }] }
+        ? {
+            metrics: [
+              {
+                ...metric('heavy'),
+                ...extra,
+                provider: { prometheus: { address: 'http://prometheus:9090', query: 'up', ...prometheus } },
+              },
+            ],
+          }
         : undefined,
     clusterAnalysisTemplate: () => undefined,
   });
@@ -155,30 +217,59 @@ describe('validateRollout: bounds the CRD also enforces, for objects older than 
 
   it('refuses a pause longer than 30 days, naming the step, and accepts one of exactly 30 days', () => {
     expect(validateRollout(rollout([{ pause: { duration: '721h' } }]), lookup)).toEqual([
-      { field: 'spec.strategy.canary.steps[0].pause.duration', code: 'OutOfRange', message: '721h is longer than the 720h allowed: pause without a duration to wait until promoted' },
+      {
+        field: 'spec.strategy.canary.steps[0].pause.duration',
+        code: 'OutOfRange',
+        message: '721h is longer than the 720h allowed: pause without a duration to wait until promoted',
+      },
     ]);
     expect(validateRollout(rollout([{ pause: { duration: '720h' } }]), lookup)).toEqual([]);
   });
 
   it('refuses a query timeout above 60s, a range of more than 11,000 points and counts beyond any use', () => {
-    const errors = validateRollout(heavy, withMetric({ count: 10_001, failureLimit: 5_000 }, { timeout: '5m', range: { lookback: '24h', step: '1s' } }));
+    const errors = validateRollout(
+      heavy,
+      withMetric({ count: 10_001, failureLimit: 5_000 }, { timeout: '5m', range: { lookback: '24h', step: '1s' } }),
+    );
     expect(errors).toEqual([
-      { field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.prometheus.timeout', code: 'OutOfRange', message: '5m is longer than the 60s allowed: a query that slow holds a measurement worker: make the query cheaper' },
+      {
+        field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.prometheus.timeout',
+        code: 'OutOfRange',
+        message:
+          '5m is longer than the 60s allowed: a query that slow holds a measurement worker: make the query cheaper',
+      },
       {
         field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.prometheus.range.step',
         code: 'OutOfRange',
-        message: 'range.lookback 24h / range.step 1s gives more than 11000 samples per series, which Prometheus refuses: raise range.step or shorten range.lookback',
+        message:
+          'range.lookback 24h / range.step 1s gives more than 11000 samples per series, which Prometheus refuses: raise range.step or shorten range.lookback',
       },
-      { field: 'AnalysisTemplate shop/heavy spec.metrics[0].count', code: 'OutOfRange', message: '10001 is more than the 10000 allowed' },
-      { field: 'AnalysisTemplate shop/heavy spec.metrics[0].failureLimit', code: 'OutOfRange', message: '5000 is more than the 1000 allowed' },
+      {
+        field: 'AnalysisTemplate shop/heavy spec.metrics[0].count',
+        code: 'OutOfRange',
+        message: '10001 is more than the 10000 allowed',
+      },
+      {
+        field: 'AnalysisTemplate shop/heavy spec.metrics[0].failureLimit',
+        code: 'OutOfRange',
+        message: '5000 is more than the 1000 allowed',
+      },
     ]);
-    expect(validateRollout(heavy, withMetric({}, { timeout: '60s', range: { lookback: '1h', step: '15s' } }))).toEqual([]);
+    expect(validateRollout(heavy, withMetric({}, { timeout: '60s', range: { lookback: '1h', step: '15s' } }))).toEqual(
+      [],
+    );
   });
 
   it('refuses three nested comprehensions in a condition at validation time, naming the field', () => {
-    const errors = validateRollout(heavy, withMetric({ successCondition: 'result.all(a, result.all(b, result.all(c, a + b + c > 0.0)))' }));
+    const errors = validateRollout(
+      heavy,
+      withMetric({ successCondition: 'result.all(a, result.all(b, result.all(c, a + b + c > 0.0)))' }),
+    );
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ field: 'AnalysisTemplate shop/heavy spec.metrics[0].successCondition', code: 'TooExpensive' });
+    expect(errors[0]).toMatchObject({
+      field: 'AnalysisTemplate shop/heavy spec.metrics[0].successCondition',
+      code: 'TooExpensive',
+    });
     expect(errors[0]!.message).toMatch(/^successCondition is too expensive to evaluate: it nests 3 comprehensions/);
     // A condition that is merely wrong is left to the measurement, which shows the parser's message.
     expect(validateRollout(heavy, withMetric({ successCondition: 'result <' }))).toEqual([]);

@@ -14,10 +14,25 @@ import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from 
 import { metricLimits } from './analysis.schema.ts';
 import { DurationError, isDuration, longerThan, parseDuration } from './duration.ts';
 import { rolloutLimits } from './rollout.schema.ts';
-import { analysesOf, StepError, stepField, stepsField, type ResolvedAnalysis, type ResolvedTemplateRef } from './steps.ts';
+import {
+  analysesOf,
+  StepError,
+  stepField,
+  stepsField,
+  type ResolvedAnalysis,
+  type ResolvedTemplateRef,
+} from './steps.ts';
 import type { AnalysisTemplateSpec, Metric, Rollout } from './types.ts';
 
-export type SpecErrorCode = 'TemplateNotFound' | 'MissingArg' | 'UnknownArg' | 'DuplicateMetric' | 'InvalidStep' | 'OutOfRange' | 'TooExpensive' | 'InvalidName';
+export type SpecErrorCode =
+  | 'TemplateNotFound'
+  | 'MissingArg'
+  | 'UnknownArg'
+  | 'DuplicateMetric'
+  | 'InvalidStep'
+  | 'OutOfRange'
+  | 'TooExpensive'
+  | 'InvalidName';
 
 export interface SpecError {
   /** Path of the offending field, e.g. spec.strategy.canary.steps[2].analysis.templates[0].templateName. */
@@ -41,11 +56,15 @@ interface FoundTemplate {
 }
 
 function templateLabel(ref: ResolvedTemplateRef, namespace: string): string {
-  return ref.clusterScope ? `ClusterAnalysisTemplate ${ref.templateName}` : `AnalysisTemplate ${namespace}/${ref.templateName}`;
+  return ref.clusterScope
+    ? `ClusterAnalysisTemplate ${ref.templateName}`
+    : `AnalysisTemplate ${namespace}/${ref.templateName}`;
 }
 
 function lookUp(ref: ResolvedTemplateRef, namespace: string, lookup: TemplateLookup): AnalysisTemplateSpec | undefined {
-  return ref.clusterScope ? lookup.clusterAnalysisTemplate(ref.templateName) : lookup.analysisTemplate(namespace, ref.templateName);
+  return ref.clusterScope
+    ? lookup.clusterAnalysisTemplate(ref.templateName)
+    : lookup.analysisTemplate(namespace, ref.templateName);
 }
 
 function validateAnalysis(analysis: ResolvedAnalysis, namespace: string, lookup: TemplateLookup): SpecError[] {
@@ -56,7 +75,9 @@ function validateAnalysis(analysis: ResolvedAnalysis, namespace: string, lookup:
     const label = templateLabel(ref, namespace);
     const spec = lookUp(ref, namespace, lookup);
     if (spec === undefined) {
-      const hint = ref.clusterScope ? ', or drop clusterScope to use an AnalysisTemplate in the namespace' : ', or set clusterScope: true for a ClusterAnalysisTemplate';
+      const hint = ref.clusterScope
+        ? ', or drop clusterScope to use an AnalysisTemplate in the namespace'
+        : ', or set clusterScope: true for a ClusterAnalysisTemplate';
       errors.push({ field, code: 'TemplateNotFound', message: `${label} not found: create it or fix the name${hint}` });
     } else {
       found.push({ label, field, spec });
@@ -112,14 +133,25 @@ function validateAnalysis(analysis: ResolvedAnalysis, namespace: string, lookup:
 /** Bounds on a template's metrics, and conditions too expensive to run; each error names the template's field. */
 function metricLimitErrors(t: FoundTemplate): SpecError[] {
   const errors: SpecError[] = [];
-  const outOfRange = (field: string, message: string) => errors.push({ field: `${t.label} ${field}`, code: 'OutOfRange', message });
+  const outOfRange = (field: string, message: string) =>
+    errors.push({ field: `${t.label} ${field}`, code: 'OutOfRange', message });
   t.spec.metrics.forEach((m: Metric, i) => {
     const at = `spec.metrics[${i}]`;
     const prom = m.provider.prometheus;
     const durations: [string, string | undefined, string, string][] = [
-      [`${at}.provider.prometheus.timeout`, prom.timeout, metricLimits.timeout, 'a query that slow holds a measurement worker: make the query cheaper'],
+      [
+        `${at}.provider.prometheus.timeout`,
+        prom.timeout,
+        metricLimits.timeout,
+        'a query that slow holds a measurement worker: make the query cheaper',
+      ],
       [`${at}.interval`, m.interval, metricLimits.interval, 'measure at least daily'],
-      [`${at}.initialDelay`, m.initialDelay, metricLimits.initialDelay, 'use a pause step before the analysis for a longer wait'],
+      [
+        `${at}.initialDelay`,
+        m.initialDelay,
+        metricLimits.initialDelay,
+        'use a pause step before the analysis for a longer wait',
+      ],
       [`${at}.provider.prometheus.range.lookback`, prom.range?.lookback, metricLimits.lookback, 'shorten it'],
     ];
     for (const [field, value, max, advice] of durations) {
@@ -130,7 +162,10 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
       const stepMs = parseDuration(prom.range.step);
       const points = stepMs > 0 ? parseDuration(prom.range.lookback) / stepMs : Infinity;
       if (points > metricLimits.pointsPerSeries) {
-        outOfRange(`${at}.provider.prometheus.range.step`, `range.lookback ${prom.range.lookback} / range.step ${prom.range.step} gives more than ${metricLimits.pointsPerSeries} samples per series, which Prometheus refuses: raise range.step or shorten range.lookback`);
+        outOfRange(
+          `${at}.provider.prometheus.range.step`,
+          `range.lookback ${prom.range.lookback} / range.step ${prom.range.step} gives more than ${metricLimits.pointsPerSeries} samples per series, which Prometheus refuses: raise range.step or shorten range.lookback`,
+        );
       }
     }
     const counts: [string, number | undefined, number][] = [
@@ -139,13 +174,19 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
       [`${at}.inconclusiveLimit`, m.inconclusiveLimit, metricLimits.tolerated],
       [`${at}.consecutiveErrorLimit`, m.consecutiveErrorLimit, metricLimits.tolerated],
     ];
-    for (const [field, value, max] of counts) if (value !== undefined && value > max) outOfRange(field, `${value} is more than the ${max} allowed`);
+    for (const [field, value, max] of counts)
+      if (value !== undefined && value > max) outOfRange(field, `${value} is more than the ${max} allowed`);
     for (const name of ['successCondition', 'failureCondition'] as const) {
       const expression = m[name];
       if (expression === undefined) continue;
       // Only cost is refused here; other CEL problems become an Error measurement that shows the expression.
       const problem = conditionCostProblem(expression);
-      if (problem !== undefined) errors.push({ field: `${t.label} ${at}.${name}`, code: 'TooExpensive', message: `${name} is too expensive to evaluate: ${problem}` });
+      if (problem !== undefined)
+        errors.push({
+          field: `${t.label} ${at}.${name}`,
+          code: 'TooExpensive',
+          message: `${name} is too expensive to evaluate: ${problem}`,
+        });
     }
   });
   return errors;
@@ -158,15 +199,24 @@ function rolloutLimitErrors(rollout: Rollout): SpecError[] {
     const duration = step.pause?.duration;
     const problem = duration === undefined ? undefined : longerThan(duration, rolloutLimits.pause);
     if (problem !== undefined) {
-      errors.push({ field: `${stepField(i)}.pause.duration`, code: 'OutOfRange', message: `${problem}: pause without a duration to wait until promoted` });
+      errors.push({
+        field: `${stepField(i)}.pause.duration`,
+        code: 'OutOfRange',
+        message: `${problem}: pause without a duration to wait until promoted`,
+      });
     }
   });
   const seconds: [string, number | undefined, number][] = [
-    ['spec.strategy.canary.abortScaleDownDelaySeconds', rollout.spec.strategy.canary.abortScaleDownDelaySeconds, rolloutLimits.abortScaleDownDelaySeconds],
+    [
+      'spec.strategy.canary.abortScaleDownDelaySeconds',
+      rollout.spec.strategy.canary.abortScaleDownDelaySeconds,
+      rolloutLimits.abortScaleDownDelaySeconds,
+    ],
     ['spec.progressDeadlineSeconds', rollout.spec.progressDeadlineSeconds, rolloutLimits.progressDeadlineSeconds],
   ];
   for (const [field, value, max] of seconds) {
-    if (value !== undefined && value > max) errors.push({ field, code: 'OutOfRange', message: `${value} is more than the ${max} allowed` });
+    if (value !== undefined && value > max)
+      errors.push({ field, code: 'OutOfRange', message: `${value} is more than the ${max} allowed` });
   }
   return errors;
 }
@@ -178,18 +228,26 @@ function rolloutLimitErrors(rollout: Rollout): SpecError[] {
 function nameErrors(rollout: Rollout): SpecError[] {
   const name = rollout.metadata.name ?? '';
   if (rollout.spec.service !== undefined && !new RegExp(nameWithServicePattern).test(name)) {
-    return [{
-      field: 'metadata.name', code: 'InvalidName',
-      message: `a Rollout with spec.service needs a name of at most ${maxNameWithService} lowercase letters, digits or dashes, starting with a letter, ` +
-        `since Sluice names its Services <name>-stable and <name>-canary: recreate it under a shorter name`,
-    }];
+    return [
+      {
+        field: 'metadata.name',
+        code: 'InvalidName',
+        message:
+          `a Rollout with spec.service needs a name of at most ${maxNameWithService} lowercase letters, digits or dashes, starting with a letter, ` +
+          `since Sluice names its Services <name>-stable and <name>-canary: recreate it under a shorter name`,
+      },
+    ];
   }
   if (rollout.spec.workloadRef !== undefined && name.length > maxNameWithWorkload) {
-    return [{
-      field: 'metadata.name', code: 'InvalidName',
-      message: `a Rollout with spec.workloadRef needs a name of at most ${maxNameWithWorkload} characters (this one has ${name.length}), ` +
-        `since Sluice labels its ReplicaSets and pods sluice.dev/rollout=<name>: recreate it under a shorter name`,
-    }];
+    return [
+      {
+        field: 'metadata.name',
+        code: 'InvalidName',
+        message:
+          `a Rollout with spec.workloadRef needs a name of at most ${maxNameWithWorkload} characters (this one has ${name.length}), ` +
+          `since Sluice labels its ReplicaSets and pods sluice.dev/rollout=<name>: recreate it under a shorter name`,
+      },
+    ];
   }
   return [];
 }
@@ -211,5 +269,8 @@ export function validateRollout(rollout: Rollout, lookup: TemplateLookup): SpecE
     }
     throw err;
   }
-  return [...rolloutLimitErrors(rollout), ...analyses.flatMap((analysis) => validateAnalysis(analysis, namespace, lookup))];
+  return [
+    ...rolloutLimitErrors(rollout),
+    ...analyses.flatMap((analysis) => validateAnalysis(analysis, namespace, lookup)),
+  ];
 }

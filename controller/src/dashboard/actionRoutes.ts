@@ -49,7 +49,11 @@ export const actionRoutes: FastifyPluginCallback<ActionRoutesOptions> = (app, op
       reply.header('Retry-After', String(seconds));
       throw dashboardErrors.tooManyRequests(seconds);
     }
-    const sameOrigin = checkSameOrigin({ host: request.headers.host, origin: request.headers.origin, 'sec-fetch-site': header(request.headers['sec-fetch-site']) });
+    const sameOrigin = checkSameOrigin({
+      host: request.headers.host,
+      origin: request.headers.origin,
+      'sec-fetch-site': header(request.headers['sec-fetch-site']),
+    });
     if (!sameOrigin.ok) throw dashboardErrors.crossSite(sameOrigin.reason);
     if (!isDashboardAction(action)) throw dashboardErrors.unknownAction(action, dashboardActions);
     const token = bearerToken(request.headers.authorization);
@@ -77,7 +81,10 @@ export const actionRoutes: FastifyPluginCallback<ActionRoutesOptions> = (app, op
       throw dashboardErrors.badToken(decision.reason);
     }
     if (decision.kind === 'forbidden') {
-      log.info({ namespace, name, action, user: decision.user.username }, 'dashboard: refused an action the user may not do');
+      log.info(
+        { namespace, name, action, user: decision.user.username },
+        'dashboard: refused an action the user may not do',
+      );
       throw dashboardErrors.forbidden(decision.reason);
     }
     request.dashboardUser = decision.user.username;
@@ -86,32 +93,43 @@ export const actionRoutes: FastifyPluginCallback<ActionRoutesOptions> = (app, op
   app.decorateRequest('dashboardUser', undefined);
   app.addHook('preHandler', authorize);
 
-  app.post<{ Params: ActionParams }>('/rollouts/:namespace/:name/actions/:action', { schema: { params: actionParams } }, async (request, reply) => {
-    const { namespace, name, action } = request.params;
-    const user = request.dashboardUser;
-    // The preHandler let it through, so both hold; checked again so that the types say so.
-    if (user === undefined || !isDashboardAction(action)) throw new Error('the actions preHandler did not run');
-    const rollout = views.rollout(`${namespace}/${name}`);
-    if (rollout === undefined) throw dashboardErrors.notFound(namespace, name);
-    try {
-      await writer.request(rollout, action);
-    } catch (err) {
-      if (isNotFound(err)) throw dashboardErrors.notFound(namespace, name);
-      log.warn({ err: redactedError(err), namespace, name, action, user }, 'dashboard: action write failed');
-      const code = statusCode(err);
-      throw dashboardErrors.writeFailed(namespace, name, code === undefined ? 'the API server could not be reached' : `the API server answered ${code}`);
-    }
-    const message = actionMessage(action, user);
-    let recorded = true;
-    try {
-      await writer.recordAction(rollout, message);
-    } catch (err) {
-      recorded = false;
-      log.error({ err: redactedError(err), namespace, name, action, user }, 'dashboard: the action was written but its Event was not');
-    }
-    log.info({ namespace, name, action, user }, 'dashboard action');
-    return reply.code(202).send({ action, rollout: `${namespace}/${name}`, user, message, eventRecorded: recorded });
-  });
+  app.post<{ Params: ActionParams }>(
+    '/rollouts/:namespace/:name/actions/:action',
+    { schema: { params: actionParams } },
+    async (request, reply) => {
+      const { namespace, name, action } = request.params;
+      const user = request.dashboardUser;
+      // The preHandler let it through, so both hold; checked again so that the types say so.
+      if (user === undefined || !isDashboardAction(action)) throw new Error('the actions preHandler did not run');
+      const rollout = views.rollout(`${namespace}/${name}`);
+      if (rollout === undefined) throw dashboardErrors.notFound(namespace, name);
+      try {
+        await writer.request(rollout, action);
+      } catch (err) {
+        if (isNotFound(err)) throw dashboardErrors.notFound(namespace, name);
+        log.warn({ err: redactedError(err), namespace, name, action, user }, 'dashboard: action write failed');
+        const code = statusCode(err);
+        throw dashboardErrors.writeFailed(
+          namespace,
+          name,
+          code === undefined ? 'the API server could not be reached' : `the API server answered ${code}`,
+        );
+      }
+      const message = actionMessage(action, user);
+      let recorded = true;
+      try {
+        await writer.recordAction(rollout, message);
+      } catch (err) {
+        recorded = false;
+        log.error(
+          { err: redactedError(err), namespace, name, action, user },
+          'dashboard: the action was written but its Event was not',
+        );
+      }
+      log.info({ namespace, name, action, user }, 'dashboard action');
+      return reply.code(202).send({ action, rollout: `${namespace}/${name}`, user, message, eventRecorded: recorded });
+    },
+  );
   done();
 };
 

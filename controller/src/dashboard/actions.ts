@@ -3,7 +3,14 @@
  * (the sluice.dev/action annotation for promote, promote-full, abort and retry; spec.paused for pause and resume),
  * followed by an Event on the Rollout that names the user who asked, so `kubectl describe` shows who did what.
  */
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { actionAnnotation } from '../api/controls.ts';
 import type { Rollout } from '../api/types.ts';
 import { rolloutEvent } from '../reconcile/eventRecorder.ts';
@@ -37,12 +44,21 @@ export interface RolloutWriter {
 }
 
 export function kubernetesRolloutWriter(kc: KubeConfig, reportingInstance: string): RolloutWriter {
-  const clients = { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+  const clients = {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return {
     async request(rollout, action) {
       await clients.custom.patchNamespacedCustomObject(
-        { ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: actionPatch(action) },
+        {
+          ...rolloutRef,
+          namespace: rollout.metadata.namespace!,
+          name: rollout.metadata.name!,
+          body: actionPatch(action),
+        },
         merge,
       );
     },

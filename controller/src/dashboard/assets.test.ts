@@ -11,7 +11,9 @@ describe('the built page (dashboard/dist, built by the test setup when stale)', 
   it('is found next to the code, with an index and its hashed assets', () => {
     expect(dir).toMatch(/dashboard[/\\]dist$/);
     expect(assets?.get('index.html')?.contentType).toBe('text/html; charset=utf-8');
-    const referenced = [...(assets?.get('index.html')?.body.toString() ?? '').matchAll(/(?:src|href)="\.\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    const referenced = [
+      ...(assets?.get('index.html')?.body.toString() ?? '').matchAll(/(?:src|href)="\.\/(assets\/[^"]+)"/g),
+    ].map((m) => m[1]!);
     expect(referenced.length).toBeGreaterThanOrEqual(2);
     for (const path of referenced) expect(assets?.get(path)?.immutable, path).toBe(true);
   });
@@ -23,7 +25,10 @@ describe('the built page (dashboard/dist, built by the test setup when stale)', 
   });
 
   it('stays small: under 100 KB of script and 20 KB of styles before compression', () => {
-    const size = (ext: string) => [...(assets ?? new Map<string, Asset>()).entries()].filter(([p]) => p.endsWith(ext)).reduce((n, [, a]) => n + a.body.length, 0);
+    const size = (ext: string) =>
+      [...(assets ?? new Map<string, Asset>()).entries()]
+        .filter(([p]) => p.endsWith(ext))
+        .reduce((n, [, a]) => n + a.body.length, 0);
     expect(size('.js')).toBeGreaterThan(10_000);
     expect(size('.js')).toBeLessThan(100_000);
     expect(size('.css')).toBeLessThan(20_000);

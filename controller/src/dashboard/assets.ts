@@ -35,7 +35,8 @@ export function loadAssets(dir: string | undefined): Map<string, Asset> | undefi
       else {
         const urlPath = relative(dir, path).split(sep).join('/');
         const contentType = contentTypes[extname(entry)];
-        if (contentType !== undefined) assets.set(urlPath, { body: readFileSync(path), contentType, immutable: urlPath.startsWith('assets/') });
+        if (contentType !== undefined)
+          assets.set(urlPath, { body: readFileSync(path), contentType, immutable: urlPath.startsWith('assets/') });
       }
     }
   };

@@ -15,7 +15,12 @@
  * revoked token or RoleBinding stops working at once. The reviews go through a KubeConfig of the dashboard's own,
  * with its own rate limit, never the reconciler's. The token never reaches a log line or an error message.
  */
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  type KubeConfig,
+  type V1TokenReviewStatus,
+} from '@kubernetes/client-node';
 import { apiGroup } from '../api/types.ts';
 import { RejectedTokens } from './rejectedTokens.ts';
 
@@ -77,7 +82,10 @@ export class KubernetesAuthorizer implements Authorizer {
     let status = await this.#review(token, [this.#audience]);
     if (!accepted(status)) status = await this.#review(token, undefined);
     if (!accepted(status)) {
-      const reason = status?.error === undefined || status.error === '' ? 'the API server did not accept the token' : `the API server did not accept the token: ${status.error}`;
+      const reason =
+        status?.error === undefined || status.error === ''
+          ? 'the API server did not accept the token'
+          : `the API server did not accept the token: ${status.error}`;
       this.#rejected.remember(token, reason);
       return { kind: 'unauthenticated', reason };
     }
@@ -105,19 +113,26 @@ export class KubernetesAuthorizer implements Authorizer {
     return {
       kind: 'forbidden',
       user,
-      reason: `${user.username} may not ${actionPermission.verb} ${actionPermission.resource}.${actionPermission.group} ${target.name} in namespace ${target.namespace}` +
+      reason:
+        `${user.username} may not ${actionPermission.verb} ${actionPermission.resource}.${actionPermission.group} ${target.name} in namespace ${target.namespace}` +
         (why === undefined || why === '' ? '' : ` (${why})`),
     };
   }
 
   async #review(token: string, audiences: string[] | undefined): Promise<V1TokenReviewStatus | undefined> {
     const review = await this.#authn.createTokenReview({
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences === undefined ? {} : { audiences }) } },
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        spec: { token, ...(audiences === undefined ? {} : { audiences }) },
+      },
     });
     return review.status;
   }
 }
 
-function accepted(status: V1TokenReviewStatus | undefined): status is V1TokenReviewStatus & { user: { username: string } } {
+function accepted(
+  status: V1TokenReviewStatus | undefined,
+): status is V1TokenReviewStatus & { user: { username: string } } {
   return status?.authenticated === true && status.user?.username !== undefined;
 }

@@ -28,7 +28,8 @@ export class RequestRateLimiter {
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(rate: RequestRate, options: { maxClients?: number; now?: () => number } = {}) {
-    if (!(rate.perSecond > 0 && rate.burst >= 1)) throw new Error(`a request rate needs perSecond > 0 and burst >= 1, got ${rate.perSecond} and ${rate.burst}`);
+    if (!(rate.perSecond > 0 && rate.burst >= 1))
+      throw new Error(`a request rate needs perSecond > 0 and burst >= 1, got ${rate.perSecond} and ${rate.burst}`);
     this.#rate = rate;
     this.#maxClients = options.maxClients ?? 10_000;
     this.#now = options.now ?? (() => performance.now());

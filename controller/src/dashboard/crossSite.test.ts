@@ -3,9 +3,14 @@ import { bearerToken, checkSameOrigin } from './crossSite.ts';
 
 describe('checkSameOrigin', () => {
   it('lets a same-origin fetch through and stops every other site the browser names', () => {
-    expect(checkSameOrigin({ 'sec-fetch-site': 'same-origin', origin: 'http://dash:3100', host: 'dash:3100' })).toEqual({ ok: true });
+    expect(checkSameOrigin({ 'sec-fetch-site': 'same-origin', origin: 'http://dash:3100', host: 'dash:3100' })).toEqual(
+      { ok: true },
+    );
     for (const site of ['cross-site', 'same-site', 'none']) {
-      expect(checkSameOrigin({ 'sec-fetch-site': site, host: 'dash:3100' })).toEqual({ ok: false, reason: `the request came from another site (Sec-Fetch-Site: ${site})` });
+      expect(checkSameOrigin({ 'sec-fetch-site': site, host: 'dash:3100' })).toEqual({
+        ok: false,
+        reason: `the request came from another site (Sec-Fetch-Site: ${site})`,
+      });
     }
   });
 

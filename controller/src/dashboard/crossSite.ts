@@ -21,7 +21,9 @@ export interface RequestHeaders {
 export function checkSameOrigin(headers: RequestHeaders): CrossSiteVerdict {
   const site = headers['sec-fetch-site'];
   if (site !== undefined) {
-    return site === 'same-origin' ? { ok: true } : { ok: false, reason: `the request came from another site (Sec-Fetch-Site: ${site})` };
+    return site === 'same-origin'
+      ? { ok: true }
+      : { ok: false, reason: `the request came from another site (Sec-Fetch-Site: ${site})` };
   }
   const origin = headers.origin;
   if (origin === undefined) return { ok: true };

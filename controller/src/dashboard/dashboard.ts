@@ -85,12 +85,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     namespace: options.namespace,
     events,
     onChange: (key) => stream.eventsChanged(key),
-    onError: (err) => log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'dashboard: the Event watch failed; retrying'),
+    onError: (err) =>
+      log.warn(
+        { err: { message: err instanceof Error ? err.message : String(err) } },
+        'dashboard: the Event watch failed; retrying',
+      ),
   });
 
   const assetsDir = options.assetsDir ?? findAssetsDir();
   const assets = loadAssets(assetsDir);
-  if (assets === undefined) log.warn('dashboard: the page is not built (npm run build:dashboard); only its JSON API is served');
+  if (assets === undefined)
+    log.warn('dashboard: the page is not built (npm run build:dashboard); only its JSON API is served');
   const server = dashboardServer({
     views,
     ready: options.ready,

@@ -6,8 +6,16 @@ import { RecentEvents, type RawEvent } from './recentEvents.ts';
 
 const event = (uid: string, rollout: string, rv: string) => ({
   metadata: { uid, namespace: 'shop', resourceVersion: rv },
-  involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout, namespace: 'shop', uid: `uid-${rollout}` },
-  reason: `R${uid}`, message: uid, lastTimestamp: `2026-11-29T03:00:0${uid}Z`,
+  involvedObject: {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    name: rollout,
+    namespace: 'shop',
+    uid: `uid-${rollout}`,
+  },
+  reason: `R${uid}`,
+  message: uid,
+  lastTimestamp: `2026-11-29T03:00:0${uid}Z`,
 });
 
 /** A scripted API server: each list and each watch takes the next entry of its script. */
@@ -35,7 +43,9 @@ class ScriptedApi {
       for (const e of next) onEvent(e);
       return;
     }
-    await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    await new Promise((_resolve, reject) =>
+      signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+    );
   }
 }
 
@@ -44,25 +54,45 @@ function feed(api: ScriptedApi, namespace = 'shop') {
   const changed: string[] = [];
   const errors: unknown[] = [];
   const f = new EventFeed(new KubeConfig(), {
-    namespace, events, api, onChange: (key) => changed.push(key), onError: (err) => errors.push(err),
-    noProgressTimeoutMs: 50, backoff: { initialMs: 1, maxMs: 2 },
+    namespace,
+    events,
+    api,
+    onChange: (key) => changed.push(key),
+    onError: (err) => errors.push(err),
+    noProgressTimeoutMs: 50,
+    backoff: { initialMs: 1, maxMs: 2 },
   });
   return { f, events, changed, errors };
 }
 
 describe('EventFeed', () => {
-  it('lists Sluice\'s Rollout Events, then watches from the list\'s resourceVersion, and reports each rollout that changed', async () => {
-    const api = new ScriptedApi([{ metadata: { resourceVersion: '10' }, items: [event('1', 'a', '9')] }], [[
-      { type: 'ADDED', object: event('2', 'b', '11') },
-      { type: 'BOOKMARK', object: { metadata: { resourceVersion: '12' } } },
-      { type: 'DELETED', object: event('1', 'a', '13') },
-    ]]);
+  it("lists Sluice's Rollout Events, then watches from the list's resourceVersion, and reports each rollout that changed", async () => {
+    const api = new ScriptedApi(
+      [{ metadata: { resourceVersion: '10' }, items: [event('1', 'a', '9')] }],
+      [
+        [
+          { type: 'ADDED', object: event('2', 'b', '11') },
+          { type: 'BOOKMARK', object: { metadata: { resourceVersion: '12' } } },
+          { type: 'DELETED', object: event('1', 'a', '13') },
+        ],
+      ],
+    );
     const { f, events, changed } = feed(api);
     f.start();
-    await vi.waitFor(() => expect(api.calls.filter((c) => c.kind === 'watch').length >= 2).toBe(true), { timeout: 2_000 });
+    await vi.waitFor(() => expect(api.calls.filter((c) => c.kind === 'watch').length >= 2).toBe(true), {
+      timeout: 2_000,
+    });
     await f.stop();
-    expect(api.calls[0]).toEqual({ kind: 'list', path: '/api/v1/namespaces/shop/events', query: { fieldSelector: eventFieldSelector, limit: 500, continue: undefined } });
-    expect(api.calls[1]?.query).toMatchObject({ fieldSelector: eventFieldSelector, resourceVersion: '10', allowWatchBookmarks: true });
+    expect(api.calls[0]).toEqual({
+      kind: 'list',
+      path: '/api/v1/namespaces/shop/events',
+      query: { fieldSelector: eventFieldSelector, limit: 500, continue: undefined },
+    });
+    expect(api.calls[1]?.query).toMatchObject({
+      fieldSelector: eventFieldSelector,
+      resourceVersion: '10',
+      allowWatchBookmarks: true,
+    });
     // After the API server closed the watch, it watches again from the last resourceVersion seen.
     expect(api.calls[2]?.query.resourceVersion).toBe('13');
     expect(changed).toEqual(['shop/a', 'shop/b', 'shop/a']);
@@ -72,12 +102,20 @@ describe('EventFeed', () => {
 
   it('lists again when the resourceVersion is too old (410), and backs off after other errors', async () => {
     const api = new ScriptedApi(
-      [new Error('connection refused'), { metadata: { resourceVersion: '5' }, items: [] }, { metadata: { resourceVersion: '20' }, items: [event('3', 'c', '19')] }],
+      [
+        new Error('connection refused'),
+        { metadata: { resourceVersion: '5' }, items: [] },
+        { metadata: { resourceVersion: '20' }, items: [event('3', 'c', '19')] },
+      ],
       [[{ type: 'ERROR', object: { code: 410, message: 'too old resource version' } }]],
     );
     const { f, errors, events } = feed(api, '');
     f.start();
-    await vi.waitFor(() => expect(api.calls.filter((c) => c.kind === 'list').length >= 3 && api.calls.at(-1)?.kind === 'watch').toBe(true), { timeout: 2_000 });
+    await vi.waitFor(
+      () =>
+        expect(api.calls.filter((c) => c.kind === 'list').length >= 3 && api.calls.at(-1)?.kind === 'watch').toBe(true),
+      { timeout: 2_000 },
+    );
     await f.stop();
     expect(api.calls[0]?.path).toBe('/api/v1/events');
     expect(errors.map((e) => (e as Error).message)).toEqual(['connection refused']);
@@ -89,10 +127,17 @@ describe('EventFeed', () => {
     const api = new ScriptedApi([{ metadata: { resourceVersion: '7' }, items: [] }], ['hang', 'hang']);
     const { f, errors } = feed(api);
     f.start();
-    await vi.waitFor(() => expect(api.calls.filter((c) => c.kind === 'watch').length >= 2).toBe(true), { timeout: 2_000 });
+    await vi.waitFor(() => expect(api.calls.filter((c) => c.kind === 'watch').length >= 2).toBe(true), {
+      timeout: 2_000,
+    });
     await f.stop();
     expect(api.calls.filter((c) => c.kind === 'list')).toHaveLength(1);
-    expect(api.calls.filter((c) => c.kind === 'watch').map((c) => c.query.resourceVersion).slice(0, 2)).toEqual(['7', '7']);
+    expect(
+      api.calls
+        .filter((c) => c.kind === 'watch')
+        .map((c) => c.query.resourceVersion)
+        .slice(0, 2),
+    ).toEqual(['7', '7']);
     expect(errors).toEqual([]);
   });
 });

@@ -41,7 +41,10 @@ export class EventFeed {
   constructor(kc: KubeConfig, options: EventFeedOptions) {
     this.#api = options.api ?? kc.makeApiClient(KubeJsonApi);
     this.#backoff = new Backoff(options.backoff ?? { initialMs: 1_000, maxMs: 30_000 });
-    this.#path = options.namespace === '' ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/events`;
+    this.#path =
+      options.namespace === ''
+        ? '/api/v1/events'
+        : `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/events`;
     this.#options = options;
   }
 
@@ -70,10 +73,14 @@ export class EventFeed {
         this.#options.onError(err);
         await new Promise((resolve) => {
           const timer = setTimeout(resolve, this.#backoff.next());
-          stop.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve(undefined);
-          }, { once: true });
+          stop.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve(undefined);
+            },
+            { once: true },
+          );
         });
       }
     }
@@ -84,12 +91,17 @@ export class EventFeed {
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
     do {
-      const page = await this.#api.list<RawEvent>(this.#path, { fieldSelector: eventFieldSelector, limit: 500, continue: continueToken }, stop);
+      const page = await this.#api.list<RawEvent>(
+        this.#path,
+        { fieldSelector: eventFieldSelector, limit: 500, continue: continueToken },
+        stop,
+      );
       items.push(...(page.items ?? []));
       resourceVersion = page.metadata?.resourceVersion;
       continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
     } while (continueToken !== undefined);
-    if (resourceVersion === undefined || resourceVersion === '') throw new Error('the Event list carried no resourceVersion');
+    if (resourceVersion === undefined || resourceVersion === '')
+      throw new Error('the Event list carried no resourceVersion');
     for (const key of this.#options.events.replace(items)) this.#options.onChange(key);
     return resourceVersion;
   }
@@ -107,7 +119,9 @@ export class EventFeed {
       watchdog = setTimeout(() => request.abort(), timeoutMs);
       if (event.type === 'ERROR') {
         const status = event.object as { code?: number; message?: string };
-        throw Object.assign(new Error(`Event watch error ${status.code ?? '?'}: ${status.message ?? ''}`), { code: status.code });
+        throw Object.assign(new Error(`Event watch error ${status.code ?? '?'}: ${status.message ?? ''}`), {
+          code: status.code,
+        });
       }
       const object = event.object as RawEvent & { metadata?: { resourceVersion?: string } };
       const rv = object.metadata?.resourceVersion;
@@ -117,9 +131,17 @@ export class EventFeed {
       if (key !== undefined) this.#options.onChange(key);
     };
     try {
-      await this.#api.watch(this.#path, {
-        fieldSelector: eventFieldSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 + Math.floor(Math.random() * 300),
-      }, onEvent, request.signal);
+      await this.#api.watch(
+        this.#path,
+        {
+          fieldSelector: eventFieldSelector,
+          resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+        },
+        onEvent,
+        request.signal,
+      );
     } catch (err) {
       // The watchdog's abort is a stalled watch: watch again from where it was, at once.
       if (!request.signal.aborted || stop.aborted) throw err;

@@ -2,7 +2,12 @@
 import type { AnalysisTemplate, Rollout, RolloutSpec, RolloutStatus } from '../api/types.ts';
 import type { ObjectCache } from '../reconcile/caches.ts';
 
-export function rollout(namespace: string, name: string, status?: RolloutStatus, spec: Partial<RolloutSpec> = {}): Rollout {
+export function rollout(
+  namespace: string,
+  name: string,
+  status?: RolloutStatus,
+  spec: Partial<RolloutSpec> = {},
+): Rollout {
   return {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'Rollout',
@@ -11,7 +16,13 @@ export function rollout(namespace: string, name: string, status?: RolloutStatus,
       workloadRef: { name },
       strategy: {
         canary: {
-          steps: [{ setWeight: 20 }, { pause: { duration: '30s' } }, { analysis: { templates: [{ templateName: 'error-rate' }] } }, { setWeight: 60 }, { pause: {} }],
+          steps: [
+            { setWeight: 20 },
+            { pause: { duration: '30s' } },
+            { analysis: { templates: [{ templateName: 'error-rate' }] } },
+            { setWeight: 60 },
+            { pause: {} },
+          ],
           analysis: { templates: [{ templateName: 'latency', clusterScope: true }] },
         },
       },
@@ -22,12 +33,25 @@ export function rollout(namespace: string, name: string, status?: RolloutStatus,
 }
 
 export const progressing = (weight: number, step: number): RolloutStatus => ({
-  phase: 'Progressing', message: `step ${step + 1}/5`, currentStepIndex: step, stableRevision: 'aaa', canaryRevision: 'bbb',
+  phase: 'Progressing',
+  message: `step ${step + 1}/5`,
+  currentStepIndex: step,
+  stableRevision: 'aaa',
+  canaryRevision: 'bbb',
   weights: { canary: weight, stable: 100 - weight },
 });
 
-export function template(namespace: string, name: string, metrics: AnalysisTemplate['spec']['metrics']): AnalysisTemplate {
-  return { apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { namespace, name }, spec: { metrics } };
+export function template(
+  namespace: string,
+  name: string,
+  metrics: AnalysisTemplate['spec']['metrics'],
+): AnalysisTemplate {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { namespace, name },
+    spec: { metrics },
+  };
 }
 
 export const prometheus = { prometheus: { address: 'http://prometheus:9090', query: 'vector(0)' } };

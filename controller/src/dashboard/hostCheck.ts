@@ -13,7 +13,11 @@ export type HostVerdict = { ok: true } | { ok: false; reason: string };
 const loopbackNames = ['localhost', '127.0.0.1', '::1'];
 
 /** The host names (no port) the dashboard answers to: loopback, the pod's name and addresses, and `configured`. */
-export function allowedDashboardHosts(podName: string, configured: readonly string[], interfaces = networkInterfaces()): Set<string> {
+export function allowedDashboardHosts(
+  podName: string,
+  configured: readonly string[],
+  interfaces = networkInterfaces(),
+): Set<string> {
   const hosts = new Set(loopbackNames);
   if (podName !== '') hosts.add(podName.toLowerCase());
   for (const addresses of Object.values(interfaces)) {

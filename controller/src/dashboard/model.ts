@@ -176,12 +176,24 @@ export function matchesFilter(s: RolloutSummary, filter: RolloutFilter): boolean
   if (filter.phases !== undefined && filter.phases.length > 0 && !filter.phases.includes(s.phase)) return false;
   const text = filter.text?.trim().toLowerCase();
   if (text !== undefined && text !== '') {
-    return s.name.toLowerCase().includes(text) || s.namespace.toLowerCase().includes(text) || s.message.toLowerCase().includes(text);
+    return (
+      s.name.toLowerCase().includes(text) ||
+      s.namespace.toLowerCase().includes(text) ||
+      s.message.toLowerCase().includes(text)
+    );
   }
   return true;
 }
 
 /** The list's order: by namespace, then name. */
 export function compareSummaries(a: RolloutSummary, b: RolloutSummary): number {
-  return a.namespace === b.namespace ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.namespace < b.namespace ? -1 : 1;
+  return a.namespace === b.namespace
+    ? a.name < b.name
+      ? -1
+      : a.name > b.name
+        ? 1
+        : 0
+    : a.namespace < b.namespace
+      ? -1
+      : 1;
 }

@@ -3,7 +3,13 @@ import { RecentEvents, type RawEvent } from './recentEvents.ts';
 
 const event = (uid: string, rollout: string, minute: number, extra: Partial<RawEvent> = {}): RawEvent => ({
   metadata: { uid, namespace: 'shop' },
-  involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout, namespace: 'shop', uid: `uid-${rollout}` },
+  involvedObject: {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    name: rollout,
+    namespace: 'shop',
+    uid: `uid-${rollout}`,
+  },
   type: 'Normal',
   reason: `R${uid}`,
   message: `message ${uid}`,
@@ -19,7 +25,10 @@ describe('RecentEvents', () => {
     events.upsert(event('2', 'a', 3));
     events.upsert(event('3', 'a', 2));
     events.upsert(event('2', 'a', 4, { count: 3 }));
-    expect(events.of('shop/a', 'uid-a').map((e) => [e.reason, e.count])).toEqual([['R2', 3], ['R3', 1]]);
+    expect(events.of('shop/a', 'uid-a').map((e) => [e.reason, e.count])).toEqual([
+      ['R2', 3],
+      ['R3', 1],
+    ]);
   });
 
   it('orders Events of the same second by arrival, newest first', () => {
@@ -30,14 +39,20 @@ describe('RecentEvents', () => {
 
   it('ignores Events about other kinds', () => {
     const events = new RecentEvents();
-    expect(events.upsert({ ...event('1', 'a', 1), involvedObject: { kind: 'Pod', name: 'a', namespace: 'shop' } })).toBeUndefined();
+    expect(
+      events.upsert({ ...event('1', 'a', 1), involvedObject: { kind: 'Pod', name: 'a', namespace: 'shop' } }),
+    ).toBeUndefined();
     expect(events.rollouts).toBe(0);
   });
 
   describe('forged Events', () => {
     const forged = (patch: { namespace?: string; involvedObject?: RawEvent['involvedObject'] }): RawEvent => {
       const real = event('9', 'a', 1, { message: 'abort requested by mallory via the dashboard' });
-      return { ...real, metadata: { ...real.metadata, namespace: patch.namespace ?? 'shop' }, involvedObject: { ...real.involvedObject, ...patch.involvedObject } };
+      return {
+        ...real,
+        metadata: { ...real.metadata, namespace: patch.namespace ?? 'shop' },
+        involvedObject: { ...real.involvedObject, ...patch.involvedObject },
+      };
     };
 
     it('ignores an Event in another namespace than the Rollout it names', () => {
@@ -50,7 +65,7 @@ describe('RecentEvents', () => {
       expect(events.rollouts).toBe(0);
     });
 
-    it('does not show an Event whose uid is not the Rollout\'s', () => {
+    it("does not show an Event whose uid is not the Rollout's", () => {
       const events = new RecentEvents();
       events.upsert(event('1', 'a', 1));
       events.upsert(forged({ involvedObject: { uid: 'uid-of-an-earlier-a' } }));
@@ -81,7 +96,14 @@ describe('RecentEvents', () => {
 
   it('cuts long messages, reads the time from series or eventTime, and forgets', () => {
     const events = new RecentEvents();
-    events.upsert(event('1', 'a', 1, { message: 'x'.repeat(2_000), lastTimestamp: null, eventTime: '2026-11-29T03:00:00.000000Z', series: { count: 7, lastObservedTime: '2026-11-29T03:09:00.000000Z' } }));
+    events.upsert(
+      event('1', 'a', 1, {
+        message: 'x'.repeat(2_000),
+        lastTimestamp: null,
+        eventTime: '2026-11-29T03:00:00.000000Z',
+        series: { count: 7, lastObservedTime: '2026-11-29T03:09:00.000000Z' },
+      }),
+    );
     const [only] = events.of('shop/a', 'uid-a');
     expect(only?.message).toHaveLength(512);
     expect(only?.time).toBe('2026-11-29T03:09:00.000000Z');
@@ -104,13 +126,22 @@ describe('RecentEvents', () => {
 });
 
 describe('RecentEvents with the cache to check against', () => {
-  const event = (ns: string, name: string, uid: string, i: number): RawEvent => ({
-    metadata: { uid: `e-${ns}-${name}-${i}`, name: `${name}.${i}`, namespace: ns, creationTimestamp: '2026-11-30T00:00:00Z' },
-    involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name, namespace: ns, uid },
-    type: 'Warning', reason: 'Aborted', message: 'aborted', source: { component: 'sluice' },
-  }) as RawEvent;
+  const event = (ns: string, name: string, uid: string, i: number): RawEvent =>
+    ({
+      metadata: {
+        uid: `e-${ns}-${name}-${i}`,
+        name: `${name}.${i}`,
+        namespace: ns,
+        creationTimestamp: '2026-11-30T00:00:00Z',
+      },
+      involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name, namespace: ns, uid },
+      type: 'Warning',
+      reason: 'Aborted',
+      message: 'aborted',
+      source: { component: 'sluice' },
+    }) as RawEvent;
 
-  it('keeps another team\'s Events when one namespace floods Events about made-up Rollouts', () => {
+  it("keeps another team's Events when one namespace floods Events about made-up Rollouts", () => {
     const events = new RecentEvents({ exists: (key, uid) => key === 'shop/checkout' && uid === 'real-uid' });
     events.upsert(event('shop', 'checkout', 'real-uid', 0));
     for (let i = 0; i < 4_000; i++) expect(events.upsert(event('evil', `ghost-${i}`, 'x', i))).toBeUndefined();

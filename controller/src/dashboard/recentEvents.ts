@@ -61,7 +61,13 @@ export function rolloutKeyOf(event: RawEvent): string | undefined {
 }
 
 function viewOf(event: RawEvent): Omit<Stored, 'seq' | 'rolloutUid'> {
-  const time = event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp ?? undefined;
+  const time =
+    event.series?.lastObservedTime ??
+    event.lastTimestamp ??
+    event.eventTime ??
+    event.firstTimestamp ??
+    event.metadata?.creationTimestamp ??
+    undefined;
   const message = event.message ?? '';
   return {
     type: event.type ?? 'Normal',

@@ -38,7 +38,11 @@ describe('dashboard route schemas', () => {
 
   it('pass good parameters on as numbers, and leave other errors alone', async () => {
     const server = app();
-    expect((await server.inject('/rollouts?limit=0&offset=20&q=checkout')).json()).toEqual({ limit: 0, offset: 20, q: 'checkout' });
+    expect((await server.inject('/rollouts?limit=0&offset=20&q=checkout')).json()).toEqual({
+      limit: 0,
+      offset: 20,
+      q: 'checkout',
+    });
     expect((await server.inject('/stream?rollout=')).json()).toEqual({ rollout: '' });
     expect((await server.inject('/boom')).json()).toEqual({ code: 'other' });
     expect(schemaProblem(new DashboardError(400, 'X', 'y'), {} as never)).toBeUndefined();

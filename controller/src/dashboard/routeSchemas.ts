@@ -21,8 +21,16 @@ const filterQuery = {
 
 export const rolloutListQuery = Type.Object({
   ...filterQuery,
-  limit: Type.Optional(Type.Integer({ minimum: 0, maximum: maxLimit, description: `a whole number from 0 to ${maxLimit}` })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}` })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: maxLimit, description: `a whole number from 0 to ${maxLimit}` }),
+  ),
+  offset: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`,
+    }),
+  ),
 });
 export type RolloutListQuery = Static<typeof rolloutListQuery>;
 
@@ -48,8 +56,12 @@ export function schemaProblem(error: unknown, request: FastifyRequest): Dashboar
   if (first === undefined) return undefined;
   const param = first.instancePath.replace(/^\//, '').split('/')[0] ?? '';
   const part = err?.validationContext === 'params' ? 'params' : 'querystring';
-  const schema = request.routeOptions.schema?.[part] as { properties?: Record<string, { description?: string }> } | undefined;
+  const schema = request.routeOptions.schema?.[part] as
+    { properties?: Record<string, { description?: string }> } | undefined;
   const description = schema?.properties?.[param]?.description;
-  if (param === '') return dashboardErrors.badQuery(`${err?.validationContext ?? 'request'} ${first.message ?? 'is invalid'}`);
-  return dashboardErrors.badQuery(description === undefined ? `${param} ${first.message ?? 'is invalid'}` : `${param} must be ${description}`);
+  if (param === '')
+    return dashboardErrors.badQuery(`${err?.validationContext ?? 'request'} ${first.message ?? 'is invalid'}`);
+  return dashboardErrors.badQuery(
+    description === undefined ? `${param} ${first.message ?? 'is invalid'}` : `${param} must be ${description}`,
+  );
 }

@@ -41,8 +41,18 @@ class FakeWriter implements RolloutWriter {
 }
 
 const assets = new Map<string, Asset>([
-  ['index.html', { body: Buffer.from('<!doctype html><title>Sluice</title>'), contentType: 'text/html; charset=utf-8', immutable: false }],
-  ['assets/app-1234.js', { body: Buffer.from('console.log(1)'), contentType: 'text/javascript; charset=utf-8', immutable: true }],
+  [
+    'index.html',
+    {
+      body: Buffer.from('<!doctype html><title>Sluice</title>'),
+      contentType: 'text/html; charset=utf-8',
+      immutable: false,
+    },
+  ],
+  [
+    'assets/app-1234.js',
+    { body: Buffer.from('console.log(1)'), contentType: 'text/javascript; charset=utf-8', immutable: true },
+  ],
 ]);
 
 const apps: { close(): Promise<void> }[] = [];
@@ -53,24 +63,61 @@ afterEach(async () => {
 function setup(overrides: Partial<DashboardServerDeps> = {}) {
   const rollouts = new FakeCache([
     rollout('shop', 'checkout', progressing(20, 0)),
-    rollout('shop', 'cart', { phase: 'Healthy', currentStepIndex: 5, stableRevision: 'a', canaryRevision: 'a', weights: { canary: 0, stable: 100 } }),
-    rollout('bank', 'ledger', { ...progressing(0, 1), phase: 'Degraded', message: 'aborted: error rate too high', abort: true }),
+    rollout('shop', 'cart', {
+      phase: 'Healthy',
+      currentStepIndex: 5,
+      stableRevision: 'a',
+      canaryRevision: 'a',
+      weights: { canary: 0, stable: 100 },
+    }),
+    rollout('bank', 'ledger', {
+      ...progressing(0, 1),
+      phase: 'Degraded',
+      message: 'aborted: error rate too high',
+      abort: true,
+    }),
   ]);
   const history = new WeightHistory();
   const events = new RecentEvents();
-  const views = rolloutViews({ rollouts, analysisTemplates: new FakeCache(), clusterAnalysisTemplates: new FakeCache(), history, events });
+  const views = rolloutViews({
+    rollouts,
+    analysisTemplates: new FakeCache(),
+    clusterAnalysisTemplates: new FakeCache(),
+    history,
+    events,
+  });
   const state = { ready: true };
   const authorizer = new FakeAuthorizer();
   const writer = new FakeWriter();
   const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const stream = new RolloutStream(views, { flushMs: 10 });
   const app = dashboardServer({
-    views, ready: () => state.ready, stream, authorizer, writer, assets, log, basePath: '/', actions: true, namespace: '', version: '0.1.0',
-    allowedHosts: allowedDashboardHosts('sluice-7d9f', ['sluice.internal'], { eth0: [{ address: '10.244.1.7' } as never] }),
+    views,
+    ready: () => state.ready,
+    stream,
+    authorizer,
+    writer,
+    assets,
+    log,
+    basePath: '/',
+    actions: true,
+    namespace: '',
+    version: '0.1.0',
+    allowedHosts: allowedDashboardHosts('sluice-7d9f', ['sluice.internal'], {
+      eth0: [{ address: '10.244.1.7' } as never],
+    }),
     ...overrides,
   });
-  apps.push({ close: async () => { stream.close(); await app.close(); } });
+  apps.push({
+    close: async () => {
+      stream.close();
+      await app.close();
+    },
+  });
   return { app, rollouts, history, state, authorizer, writer, lines, stream };
 }
 
@@ -86,16 +133,27 @@ describe('the JSON API', () => {
     expect((await list('?namespace=shop')).items.map((s) => s.key)).toEqual(['shop/cart', 'shop/checkout']);
     expect((await list('?phase=Degraded,Healthy')).items.map((s) => s.key)).toEqual(['bank/ledger', 'shop/cart']);
     expect((await list('?q=ERROR%20RATE')).items.map((s) => s.key)).toEqual(['bank/ledger']);
-    expect(await list('?limit=1&offset=1')).toMatchObject({ items: [{ key: 'shop/cart' }], total: 3, offset: 1, limit: 1 });
+    expect(await list('?limit=1&offset=1')).toMatchObject({
+      items: [{ key: 'shop/cart' }],
+      total: 3,
+      offset: 1,
+      limit: 1,
+    });
   });
 
   it('refuses a bad query with a code and a sentence', async () => {
     const { app } = setup();
     const res = await app.inject('/api/rollouts?phase=Running');
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ code: 'SLUICE_DASHBOARD_BAD_QUERY', message: 'unknown phase Running: use Progressing, Paused, Healthy, Degraded' });
+    expect(res.json()).toEqual({
+      code: 'SLUICE_DASHBOARD_BAD_QUERY',
+      message: 'unknown phase Running: use Progressing, Paused, Healthy, Degraded',
+    });
     const tooMany = await app.inject('/api/rollouts?limit=5000');
-    expect([tooMany.statusCode, tooMany.json()]).toEqual([400, { code: 'SLUICE_DASHBOARD_BAD_QUERY', message: 'limit must be a whole number from 0 to 1000' }]);
+    expect([tooMany.statusCode, tooMany.json()]).toEqual([
+      400,
+      { code: 'SLUICE_DASHBOARD_BAD_QUERY', message: 'limit must be a whole number from 0 to 1000' },
+    ]);
   });
 
   it('says the controller is starting instead of showing an empty list before the caches synced', async () => {
@@ -115,7 +173,14 @@ describe('the JSON API', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const d = res.json<RolloutDetail>();
-    expect(d).toMatchObject({ key: 'shop/checkout', phase: 'Progressing', canaryWeight: 20, stableWeight: 80, stableRevision: 'aaa', canaryRevision: 'bbb' });
+    expect(d).toMatchObject({
+      key: 'shop/checkout',
+      phase: 'Progressing',
+      canaryWeight: 20,
+      stableWeight: 80,
+      stableRevision: 'aaa',
+      canaryRevision: 'bbb',
+    });
     expect(d.weightHistory.canary).toEqual([0, 20]);
     expect(d.steps[0]).toEqual({ index: 0, kind: 'setWeight', text: 'setWeight 20%', state: 'current' });
     const missing = await app.inject('/api/rollouts/shop/nope');
@@ -155,7 +220,13 @@ describe('the page', () => {
   });
 
   it('normalizes base paths', () => {
-    expect(['/', '', '/sluice', '/sluice/', '/a/b//'].map(normalizeBasePath)).toEqual(['/', '/', '/sluice/', '/sluice/', '/a/b/']);
+    expect(['/', '', '/sluice', '/sluice/', '/a/b//'].map(normalizeBasePath)).toEqual([
+      '/',
+      '/',
+      '/sluice/',
+      '/sluice/',
+      '/a/b/',
+    ]);
   });
 });
 
@@ -185,19 +256,38 @@ describe('actions', () => {
     const bad = await app.inject(post(promote, { authorization: `Bearer ${token}` }));
     expect(bad.statusCode).toBe(401);
     expect(bad.json<{ code: string }>().code).toBe('SLUICE_DASHBOARD_BAD_TOKEN');
-    authorizer.decision = { kind: 'forbidden', user: alice, reason: 'alice may not patch rollouts.sluice.dev checkout in namespace shop' };
+    authorizer.decision = {
+      kind: 'forbidden',
+      user: alice,
+      reason: 'alice may not patch rollouts.sluice.dev checkout in namespace shop',
+    };
     const denied = await app.inject(post(promote, { authorization: `Bearer ${token}` }));
     expect(denied.statusCode).toBe(403);
-    expect(denied.json<{ message: string }>().message).toMatch(/^alice may not patch rollouts.sluice.dev checkout in namespace shop: grant patch/);
+    expect(denied.json<{ message: string }>().message).toMatch(
+      /^alice may not patch rollouts.sluice.dev checkout in namespace shop: grant patch/,
+    );
     expect(authorizer.asked.at(-1)).toEqual({ token, namespace: 'shop', name: 'checkout' });
     expect(writer.writes).toEqual([]);
   });
 
   it('writes the action and an Event naming the user when the API server allows it; the token is never logged', async () => {
     const { app, writer, lines } = setup();
-    const res = await app.inject(post(promote, { authorization: `Bearer ${token}`, 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80', host: 'localhost:80' }));
+    const res = await app.inject(
+      post(promote, {
+        authorization: `Bearer ${token}`,
+        'sec-fetch-site': 'same-origin',
+        origin: 'http://localhost:80',
+        host: 'localhost:80',
+      }),
+    );
     expect(res.statusCode).toBe(202);
-    expect(res.json()).toEqual({ action: 'promote', rollout: 'shop/checkout', user: 'alice', message: 'promote requested by alice via the dashboard', eventRecorded: true });
+    expect(res.json()).toEqual({
+      action: 'promote',
+      rollout: 'shop/checkout',
+      user: 'alice',
+      message: 'promote requested by alice via the dashboard',
+      eventRecorded: true,
+    });
     expect(writer.writes).toEqual([{ key: 'shop/checkout', action: 'promote' }]);
     expect(writer.events).toEqual([{ key: 'shop/checkout', message: 'promote requested by alice via the dashboard' }]);
     expect(lines.some((l) => l.msg === 'dashboard action' && l.user === 'alice' && l.action === 'promote')).toBe(true);
@@ -206,7 +296,10 @@ describe('actions', () => {
 
   it('refuses cross-site requests even with a valid token', async () => {
     const { app, writer, authorizer } = setup();
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example', host: 'sluice.internal:3100' }] as Record<string, string>[]) {
+    for (const headers of [
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example', host: 'sluice.internal:3100' },
+    ] as Record<string, string>[]) {
       const res = await app.inject(post(promote, { authorization: `Bearer ${token}`, ...headers }));
       expect(res.statusCode).toBe(403);
       expect(res.json<{ code: string }>().code).toBe('SLUICE_DASHBOARD_CROSS_SITE');
@@ -217,28 +310,47 @@ describe('actions', () => {
 
   it('answers a CORS preflight without allowing anything', async () => {
     const { app } = setup();
-    const res = await app.inject({ method: 'OPTIONS', url: promote, headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: promote,
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
+    });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     expect(res.headers['access-control-allow-headers']).toBeUndefined();
   });
 
   it('knows the six actions and says which exist', async () => {
     const { app } = setup();
-    const res = await app.inject(post('/api/rollouts/shop/checkout/actions/delete', { authorization: `Bearer ${token}` }));
+    const res = await app.inject(
+      post('/api/rollouts/shop/checkout/actions/delete', { authorization: `Bearer ${token}` }),
+    );
     expect(res.statusCode).toBe(400);
-    expect(res.json<{ message: string }>().message).toBe('unknown action "delete": use one of promote, promote-full, abort, retry, pause, resume');
+    expect(res.json<{ message: string }>().message).toBe(
+      'unknown action "delete": use one of promote, promote-full, abort, retry, pause, resume',
+    );
   });
 
   it('says what went wrong when the API server cannot be asked or written to', async () => {
     const { app, authorizer, writer, lines } = setup();
     authorizer.decision = new Error('connect ECONNREFUSED');
-    expect((await app.inject(post(promote, { authorization: `Bearer ${token}` }))).json<{ code: string }>().code).toBe('SLUICE_DASHBOARD_AUTH_UNAVAILABLE');
+    expect((await app.inject(post(promote, { authorization: `Bearer ${token}` }))).json<{ code: string }>().code).toBe(
+      'SLUICE_DASHBOARD_AUTH_UNAVAILABLE',
+    );
     authorizer.decision = { kind: 'allowed', user: alice };
     writer.failWith = Object.assign(new Error('conflict'), { code: 500 });
     const res = await app.inject(post(promote, { authorization: `Bearer ${token}` }));
     expect(res.statusCode).toBe(502);
-    expect(res.json<{ message: string }>().message).toBe('could not write to rollout shop/checkout: the API server answered 500');
-    expect((await app.inject(post('/api/rollouts/shop/gone/actions/abort', { authorization: `Bearer ${token}` }))).statusCode).toBe(404);
+    expect(res.json<{ message: string }>().message).toBe(
+      'could not write to rollout shop/checkout: the API server answered 500',
+    );
+    expect(
+      (await app.inject(post('/api/rollouts/shop/gone/actions/abort', { authorization: `Bearer ${token}` })))
+        .statusCode,
+    ).toBe(404);
     expect(JSON.stringify(lines)).not.toContain('secret-part');
   });
 
@@ -246,7 +358,9 @@ describe('actions', () => {
     expect(actionPatch('promote-full')).toEqual({ metadata: { annotations: { 'sluice.dev/action': 'promote-full' } } });
     expect(actionPatch('pause')).toEqual({ spec: { paused: true } });
     expect(actionPatch('resume')).toEqual({ spec: { paused: false } });
-    expect(actionMessage('abort', 'system:serviceaccount:shop:oncall')).toBe('abort requested by system:serviceaccount:shop:oncall via the dashboard');
+    expect(actionMessage('abort', 'system:serviceaccount:shop:oncall')).toBe(
+      'abort requested by system:serviceaccount:shop:oncall via the dashboard',
+    );
   });
 });
 
@@ -299,11 +413,14 @@ describe('limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const total = await app.inject({ url: '/api/stream', remoteAddress: '10.0.0.3' });
     expect(total.statusCode).toBe(503);
-    expect(total.json<{ code: string; message: string }>()).toMatchObject({ code: 'SLUICE_DASHBOARD_STREAMS_FULL', message: /already serves 3 streams/ });
+    expect(total.json<{ code: string; message: string }>()).toMatchObject({
+      code: 'SLUICE_DASHBOARD_STREAMS_FULL',
+      message: /already serves 3 streams/,
+    });
     void first; // closed by the server on close (preClose ends every stream)
   });
 
-  it('frees a stream\'s place when the page goes away', async () => {
+  it("frees a stream's place when the page goes away", async () => {
     const { app } = setup({ limits: { streamsPerClient: 1, streamsTotal: 1 } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
@@ -325,7 +442,8 @@ describe('limits', () => {
   it('actions: a burst per address, then 429 with Retry-After and no TokenReview; other addresses are not affected', async () => {
     const { app, authorizer } = setup({ limits: { actions: { perSecond: 0.5, burst: 3 } } });
     authorizer.decision = { kind: 'unauthenticated', reason: 'the API server did not accept the token' };
-    const attempt = (remoteAddress: string) => app.inject({ ...post(promote, { authorization: `Bearer made-up-${Math.random()}` }), remoteAddress });
+    const attempt = (remoteAddress: string) =>
+      app.inject({ ...post(promote, { authorization: `Bearer made-up-${Math.random()}` }), remoteAddress });
     const codes = [];
     for (let i = 0; i < 20; i++) codes.push((await attempt('10.0.0.9')).statusCode);
     expect(codes.filter((c) => c === 401)).toHaveLength(3);
@@ -340,12 +458,17 @@ describe('limits', () => {
   it('actions: 503 instead of queueing when too many tokens are being checked at once', async () => {
     const { app, authorizer } = setup({ limits: { authInFlight: 2, actions: { perSecond: 100, burst: 100 } } });
     let answer: (d: AuthDecision) => void = () => undefined;
-    const waiting = new Promise<AuthDecision>((resolve) => { answer = resolve; });
+    const waiting = new Promise<AuthDecision>((resolve) => {
+      answer = resolve;
+    });
     authorizer.authorize = (t, target) => {
       authorizer.asked.push({ token: t, ...target });
       return waiting;
     };
-    const slow = [app.inject(post(promote, { authorization: `Bearer ${token}` })), app.inject(post(promote, { authorization: `Bearer ${token}` }))];
+    const slow = [
+      app.inject(post(promote, { authorization: `Bearer ${token}` })),
+      app.inject(post(promote, { authorization: `Bearer ${token}` })),
+    ];
     await new Promise((resolve) => setTimeout(resolve, 20));
     const busy = await app.inject(post(promote, { authorization: `Bearer ${token}` }));
     expect(busy.statusCode).toBe(503);
@@ -358,9 +481,17 @@ describe('limits', () => {
 });
 
 describe('the Host header (DNS rebinding)', () => {
-  it('accepts loopback with any port, the pod\'s name and address, and configured names', async () => {
+  it("accepts loopback with any port, the pod's name and address, and configured names", async () => {
     const { app } = setup();
-    for (const host of ['localhost', 'localhost:8080', '127.0.0.1:3100', '[::1]:3100', 'sluice-7d9f:3100', '10.244.1.7:3100', 'Sluice.Internal']) {
+    for (const host of [
+      'localhost',
+      'localhost:8080',
+      '127.0.0.1:3100',
+      '[::1]:3100',
+      'sluice-7d9f:3100',
+      '10.244.1.7:3100',
+      'Sluice.Internal',
+    ]) {
       expect((await app.inject({ url: '/api/config', headers: { host } })).statusCode, host).toBe(200);
     }
   });
@@ -372,7 +503,13 @@ describe('the Host header (DNS rebinding)', () => {
       expect(res.statusCode, host).toBe(421);
       expect(res.json<{ code: string }>().code).toBe('SLUICE_DASHBOARD_BAD_HOST');
     }
-    const action = await app.inject(post(promote, { authorization: `Bearer ${token}`, host: 'rebound.attacker.example:3100', 'sec-fetch-site': 'same-origin' }));
+    const action = await app.inject(
+      post(promote, {
+        authorization: `Bearer ${token}`,
+        host: 'rebound.attacker.example:3100',
+        'sec-fetch-site': 'same-origin',
+      }),
+    );
     expect(action.statusCode).toBe(421);
     expect(action.json<{ message: string }>().message).toMatch(/--dashboard-allowed-hosts/);
     expect(authorizer.asked).toEqual([]);

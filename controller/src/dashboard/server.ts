@@ -25,10 +25,23 @@ import type { Authorizer } from './auth.ts';
 import { OpenCounter, RequestRateLimiter, type RequestRate } from './clientLimits.ts';
 import { DashboardError, dashboardErrors } from './errors.ts';
 import { checkHost } from './hostCheck.ts';
-import { matchesFilter, rolloutPhases, type DashboardInfo, type RolloutDetail, type RolloutFilter, type RolloutList } from './model.ts';
 import {
-  defaultLimit, rolloutListQuery, rolloutParams, rolloutStreamQuery, schemaProblem,
-  type RolloutListQuery, type RolloutParams, type RolloutStreamQuery,
+  matchesFilter,
+  rolloutPhases,
+  type DashboardInfo,
+  type RolloutDetail,
+  type RolloutFilter,
+  type RolloutList,
+} from './model.ts';
+import {
+  defaultLimit,
+  rolloutListQuery,
+  rolloutParams,
+  rolloutStreamQuery,
+  schemaProblem,
+  type RolloutListQuery,
+  type RolloutParams,
+  type RolloutStreamQuery,
 } from './routeSchemas.ts';
 import type { RolloutStream, StreamClient } from './stream.ts';
 import type { RolloutViews } from './view.ts';
@@ -82,7 +95,8 @@ export function normalizeBasePath(path: string): string {
 const maxBufferedBytes = 4 * 1024 * 1024;
 
 // Only this origin's own script, styles and API; no framing. uPlot sets styles through the CSSOM, which CSP allows.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const contentSecurityPolicy =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function send(reply: FastifyReply, err: DashboardError): FastifyReply {
   return reply.code(err.status).send({ code: err.code, message: err.message });
@@ -90,9 +104,13 @@ function send(reply: FastifyReply, err: DashboardError): FastifyReply {
 
 /** The filter of the list and the stream; the schema made each a single string, this checks the phases named. */
 function readFilter(query: { namespace?: string; phase?: string; q?: string }): RolloutFilter {
-  const phases = (query.phase ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const phases = (query.phase ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const unknown = phases.filter((p) => !(rolloutPhases as readonly string[]).includes(p));
-  if (unknown.length > 0) throw dashboardErrors.badQuery(`unknown phase ${unknown.join(', ')}: use ${rolloutPhases.join(', ')}`);
+  if (unknown.length > 0)
+    throw dashboardErrors.badQuery(`unknown phase ${unknown.join(', ')}: use ${rolloutPhases.join(', ')}`);
   return { namespace: query.namespace, phases, text: query.q };
 }
 
@@ -125,9 +143,16 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
     const refused = schemaProblem(err, request);
     if (refused !== undefined) return send(reply, refused);
     deps.log.error({ err }, 'dashboard request failed');
-    return reply.code(500).send({ code: 'SLUICE_DASHBOARD_INTERNAL', message: 'the dashboard failed to answer; see the controller log' });
+    return reply
+      .code(500)
+      .send({ code: 'SLUICE_DASHBOARD_INTERNAL', message: 'the dashboard failed to answer; see the controller log' });
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ code: 'SLUICE_DASHBOARD_NO_ROUTE', message: `no such page or API route: the dashboard is under ${base}` }));
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({
+      code: 'SLUICE_DASHBOARD_NO_ROUTE',
+      message: `no such page or API route: the dashboard is under ${base}`,
+    }),
+  );
   app.addHook('preClose', (done) => {
     for (const res of streams) res.end();
     done();
@@ -138,7 +163,8 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
     const file = (path: string, reply: FastifyReply) => {
       if (deps.assets === undefined) return send(reply, dashboardErrors.noAssets());
       const asset = deps.assets.get(path);
-      if (asset === undefined) return send(reply, new DashboardError(404, 'SLUICE_DASHBOARD_NO_ROUTE', `no such file: ${path}`));
+      if (asset === undefined)
+        return send(reply, new DashboardError(404, 'SLUICE_DASHBOARD_NO_ROUTE', `no such file: ${path}`));
       return reply
         .header('Content-Type', asset.contentType)
         .header('Cache-Control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
@@ -146,73 +172,101 @@ export function dashboardServer(deps: DashboardServerDeps): FastifyInstance {
     };
     // Only the base path with its slash serves the page; without it, a redirect (below) keeps relative URLs right.
     page.get('/', { prefixTrailingSlash: 'slash' }, (_request, reply) => file('index.html', reply));
-    page.get<{ Params: { '*': string } }>('/assets/*', (request, reply) => file(`assets/${request.params['*']}`, reply));
+    page.get<{ Params: { '*': string } }>('/assets/*', (request, reply) =>
+      file(`assets/${request.params['*']}`, reply),
+    );
     done();
   };
 
   const apiRoutes: FastifyPluginCallback = (api, _options, done) => {
-    api.get('/config', (_request, reply) => reply.send({ version: deps.version, actions: deps.actions, namespace: deps.namespace } satisfies DashboardInfo));
+    api.get('/config', (_request, reply) =>
+      reply.send({ version: deps.version, actions: deps.actions, namespace: deps.namespace } satisfies DashboardInfo),
+    );
 
-    api.get<{ Querystring: RolloutListQuery }>('/rollouts', { schema: { querystring: rolloutListQuery } }, (request, reply) => {
-      const filter = readFilter(request.query);
-      const { limit = defaultLimit, offset = 0 } = request.query;
-      if (!deps.ready()) throw dashboardErrors.notSynced();
-      const matching = views.summaries().filter((s) => matchesFilter(s, filter));
-      return reply.send({ items: matching.slice(offset, offset + limit), total: matching.length, offset, limit } satisfies RolloutList);
-    });
+    api.get<{ Querystring: RolloutListQuery }>(
+      '/rollouts',
+      { schema: { querystring: rolloutListQuery } },
+      (request, reply) => {
+        const filter = readFilter(request.query);
+        const { limit = defaultLimit, offset = 0 } = request.query;
+        if (!deps.ready()) throw dashboardErrors.notSynced();
+        const matching = views.summaries().filter((s) => matchesFilter(s, filter));
+        return reply.send({
+          items: matching.slice(offset, offset + limit),
+          total: matching.length,
+          offset,
+          limit,
+        } satisfies RolloutList);
+      },
+    );
 
-    api.get<{ Params: RolloutParams }>('/rollouts/:namespace/:name', { schema: { params: rolloutParams } }, (request, reply) => {
-      const { namespace, name } = request.params;
-      if (!deps.ready()) throw dashboardErrors.notSynced();
-      const found = views.detail(`${namespace}/${name}`);
-      if (found === undefined) throw dashboardErrors.notFound(namespace, name);
-      return reply.send(found satisfies RolloutDetail);
-    });
+    api.get<{ Params: RolloutParams }>(
+      '/rollouts/:namespace/:name',
+      { schema: { params: rolloutParams } },
+      (request, reply) => {
+        const { namespace, name } = request.params;
+        if (!deps.ready()) throw dashboardErrors.notSynced();
+        const found = views.detail(`${namespace}/${name}`);
+        if (found === undefined) throw dashboardErrors.notFound(namespace, name);
+        return reply.send(found satisfies RolloutDetail);
+      },
+    );
 
-    api.get<{ Querystring: RolloutStreamQuery }>('/stream', { schema: { querystring: rolloutStreamQuery } }, (request, reply) => {
-      const filter = readFilter(request.query);
-      const detailKey = request.query.rollout === '' ? undefined : request.query.rollout;
-      if (!deps.ready()) throw dashboardErrors.notSynced();
-      const opened = openStreams.open(request.ip);
-      if (opened.kind !== 'ok') {
-        throw opened.kind === 'perClient' ? dashboardErrors.tooManyStreams(limits.streamsPerClient) : dashboardErrors.streamsFull(limits.streamsTotal);
-      }
-      const { release } = opened;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no', // nginx: pass each event on at once
-        'X-Content-Type-Options': 'nosniff',
-      });
-      res.write('retry: 2000\n\n');
-      streams.add(res);
-      const client: StreamClient = {
-        filter,
-        detailKey,
-        write(frame) {
-          if (res.writableLength > maxBufferedBytes) {
-            res.destroy();
-            return;
-          }
-          res.write(frame);
-        },
-      };
-      const remove = deps.stream.add(client);
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs ?? 25_000);
-      res.on('close', () => {
-        clearInterval(keepAlive);
-        remove();
-        streams.delete(res);
-        release();
-      });
-    });
+    api.get<{ Querystring: RolloutStreamQuery }>(
+      '/stream',
+      { schema: { querystring: rolloutStreamQuery } },
+      (request, reply) => {
+        const filter = readFilter(request.query);
+        const detailKey = request.query.rollout === '' ? undefined : request.query.rollout;
+        if (!deps.ready()) throw dashboardErrors.notSynced();
+        const opened = openStreams.open(request.ip);
+        if (opened.kind !== 'ok') {
+          throw opened.kind === 'perClient'
+            ? dashboardErrors.tooManyStreams(limits.streamsPerClient)
+            : dashboardErrors.streamsFull(limits.streamsTotal);
+        }
+        const { release } = opened;
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-store',
+          Connection: 'keep-alive',
+          'X-Accel-Buffering': 'no', // nginx: pass each event on at once
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.write('retry: 2000\n\n');
+        streams.add(res);
+        const client: StreamClient = {
+          filter,
+          detailKey,
+          write(frame) {
+            if (res.writableLength > maxBufferedBytes) {
+              res.destroy();
+              return;
+            }
+            res.write(frame);
+          },
+        };
+        const remove = deps.stream.add(client);
+        const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs ?? 25_000);
+        res.on('close', () => {
+          clearInterval(keepAlive);
+          remove();
+          streams.delete(res);
+          release();
+        });
+      },
+    );
 
     void api.register(actionRoutes, {
-      views, authorizer: deps.authorizer, writer: deps.writer, log: deps.log, actions: deps.actions,
-      actionRate: new RequestRateLimiter(limits.actions), authInFlightLimit: limits.authInFlight,
+      views,
+      authorizer: deps.authorizer,
+      writer: deps.writer,
+      log: deps.log,
+      actions: deps.actions,
+      actionRate: new RequestRateLimiter(limits.actions),
+      authInFlightLimit: limits.authInFlight,
     });
     done();
   };

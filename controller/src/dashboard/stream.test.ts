@@ -9,26 +9,40 @@ import { rolloutViews } from './view.ts';
 type Sent = { [E in keyof StreamMessages]: { event: E; data: StreamMessages[E] } }[keyof StreamMessages];
 
 function setup() {
-  const rollouts = new FakeCache([rollout('shop', 'a', progressing(20, 0)), rollout('shop', 'b', progressing(0, 0)), rollout('bank', 'c')]);
-  const views = rolloutViews({ rollouts, analysisTemplates: new FakeCache(), clusterAnalysisTemplates: new FakeCache(), history: new WeightHistory(), events: new RecentEvents() });
+  const rollouts = new FakeCache([
+    rollout('shop', 'a', progressing(20, 0)),
+    rollout('shop', 'b', progressing(0, 0)),
+    rollout('bank', 'c'),
+  ]);
+  const views = rolloutViews({
+    rollouts,
+    analysisTemplates: new FakeCache(),
+    clusterAnalysisTemplates: new FakeCache(),
+    history: new WeightHistory(),
+    events: new RecentEvents(),
+  });
   let detailsBuilt = 0;
   let summariesBuilt = 0;
-  const stream = new RolloutStream({
-    ...views,
-    detail: (key) => {
-      detailsBuilt++;
-      return views.detail(key);
+  const stream = new RolloutStream(
+    {
+      ...views,
+      detail: (key) => {
+        detailsBuilt++;
+        return views.detail(key);
+      },
+      summaries: () => {
+        summariesBuilt++;
+        return views.summaries();
+      },
     },
-    summaries: () => {
-      summariesBuilt++;
-      return views.summaries();
-    },
-  }, { flushMs: 60_000 });
+    { flushMs: 60_000 },
+  );
   const page = (filter: StreamClient['filter'] = {}, detailKey?: string) => {
     const sent: Sent[] = [];
     const frames: Buffer[] = [];
     const client: StreamClient = {
-      filter, detailKey,
+      filter,
+      detailKey,
       write: (frame) => {
         frames.push(frame);
         const [, event, data] = /^event: (\w+)\ndata: (.*)\n\n$/s.exec(frame.toString())!;
@@ -60,8 +74,14 @@ describe('RolloutStream', () => {
     const [first, , bank] = pages;
     const changes = first!.sent.filter((m): m is Extract<Sent, { event: 'changes' }> => m.event === 'changes');
     expect(changes).toHaveLength(1);
-    expect(changes[0]!.data.upserted.map((s) => [s.key, s.canaryWeight])).toEqual([['shop/a', 60], ['shop/b', 0]]);
-    expect(first!.sent.at(-1)).toMatchObject({ event: 'detail', data: { key: 'shop/a', rollout: { canaryWeight: 60 } } });
+    expect(changes[0]!.data.upserted.map((s) => [s.key, s.canaryWeight])).toEqual([
+      ['shop/a', 60],
+      ['shop/b', 0],
+    ]);
+    expect(first!.sent.at(-1)).toMatchObject({
+      event: 'detail',
+      data: { key: 'shop/a', rollout: { canaryWeight: 60 } },
+    });
     expect(detailsBuilt() - before).toBe(1);
     // The bank page does not show shop rollouts: for it they are removals (a no-op for rows it never had).
     expect(bank!.sent.at(-1)).toEqual({ event: 'changes', data: { upserted: [], removed: ['shop/a', 'shop/b'] } });
@@ -80,7 +100,10 @@ describe('RolloutStream', () => {
     stream.rolloutChanged('shop/a');
     const late = page({ namespace: 'shop', phases: ['Progressing'] });
     expect(summariesBuilt()).toBe(2);
-    expect(late.sent[0]).toMatchObject({ event: 'snapshot', data: { items: [{ key: 'shop/a', canaryWeight: 60 }, { key: 'shop/b' }] } });
+    expect(late.sent[0]).toMatchObject({
+      event: 'snapshot',
+      data: { items: [{ key: 'shop/a', canaryWeight: 60 }, { key: 'shop/b' }] },
+    });
     stream.flush();
     expect(new Set(pages.map((p) => p.frames.at(-2))).size).toBe(1);
     expect(pages[0]!.sent.at(-2)).toMatchObject({ event: 'changes', data: { upserted: [{ key: 'shop/a' }] } });

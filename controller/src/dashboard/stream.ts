@@ -9,7 +9,13 @@
  * kept until a rollout changes (a detail too), so a reconnect storm (every page after a restart, or a flood of new streams)
  * costs one JSON.stringify per filter, not one per page.
  */
-import { matchesFilter, type RolloutDetail, type RolloutFilter, type RolloutSummary, type StreamMessages } from './model.ts';
+import {
+  matchesFilter,
+  type RolloutDetail,
+  type RolloutFilter,
+  type RolloutSummary,
+  type StreamMessages,
+} from './model.ts';
 
 export interface StreamClient {
   filter: RolloutFilter;
@@ -40,7 +46,11 @@ export function frameOf<E extends keyof StreamMessages>(event: E, data: StreamMe
 
 /** Filters that select the same rows share a key (and so their frames). */
 export function filterKey(filter: RolloutFilter): string {
-  return JSON.stringify([filter.namespace ?? '', [...(filter.phases ?? [])].sort(), filter.text?.trim().toLowerCase() ?? '']);
+  return JSON.stringify([
+    filter.namespace ?? '',
+    [...(filter.phases ?? [])].sort(),
+    filter.text?.trim().toLowerCase() ?? '',
+  ]);
 }
 
 /** Snapshot and detail frames kept between changes, each. */
@@ -112,14 +122,18 @@ export class RolloutStream {
           if (summary !== undefined && matchesFilter(summary, filter)) upserted.push(summary);
           else removed.push(rolloutKey);
         }
-        changesByFilter.set(key, upserted.length > 0 || removed.length > 0 ? frameOf('changes', { upserted, removed }) : undefined);
+        changesByFilter.set(
+          key,
+          upserted.length > 0 || removed.length > 0 ? frameOf('changes', { upserted, removed }) : undefined,
+        );
       }
       return changesByFilter.get(key);
     };
     for (const client of this.#clients) {
       const changes = changesFrame(client.filter);
       if (changes !== undefined) client.write(changes);
-      if (client.detailKey !== undefined && detailKeys.has(client.detailKey)) client.write(this.#detailFrame(client.detailKey));
+      if (client.detailKey !== undefined && detailKeys.has(client.detailKey))
+        client.write(this.#detailFrame(client.detailKey));
     }
   }
 

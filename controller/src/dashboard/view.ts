@@ -4,10 +4,27 @@
  * `detailOf` and `summarize` are pure; `rolloutViews` reads them from the caches and the in-memory records.
  */
 import { describeStep, resolveStep, type ResolvedStep } from '../api/steps.ts';
-import type { AnalysisRunStatus, AnalysisTemplate, AnalysisTemplateSpec, ClusterAnalysisTemplate, Metric, MetricResult, Rollout } from '../api/types.ts';
+import type {
+  AnalysisRunStatus,
+  AnalysisTemplate,
+  AnalysisTemplateSpec,
+  ClusterAnalysisTemplate,
+  Metric,
+  MetricResult,
+  Rollout,
+} from '../api/types.ts';
 import type { ObjectCache } from '../reconcile/caches.ts';
 import type { WeightHistory, WeightSeries } from './weightHistory.ts';
-import { compareSummaries, type AnalysisRunView, type DashboardAction, type EventView, type MetricView, type RolloutDetail, type RolloutSummary, type StepView } from './model.ts';
+import {
+  compareSummaries,
+  type AnalysisRunView,
+  type DashboardAction,
+  type EventView,
+  type MetricView,
+  type RolloutDetail,
+  type RolloutSummary,
+  type StepView,
+} from './model.ts';
 import type { RecentEvents } from './recentEvents.ts';
 import { thresholdsOf } from './thresholds.ts';
 
@@ -26,7 +43,8 @@ export function summarize(r: Rollout): RolloutSummary {
     message: s.message ?? '',
     step: { current: Math.min((s.currentStepIndex ?? 0) + 1, total), total },
     canaryWeight: s.weights?.canary ?? 0,
-    createdAt: r.metadata.creationTimestamp === undefined ? undefined : new Date(r.metadata.creationTimestamp).toISOString(),
+    createdAt:
+      r.metadata.creationTimestamp === undefined ? undefined : new Date(r.metadata.creationTimestamp).toISOString(),
     paused: r.spec.paused === true,
     aborted: s.abort === true,
   };
@@ -49,11 +67,21 @@ export function detailOf(r: Rollout, sources: DetailSources): RolloutDetail {
     stableWeight: s.weights?.stable ?? 100,
     steps: stepsOf(r),
     pauseReasons: (s.pauseConditions ?? []).map((p) => p.reason),
-    conditions: (s.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+    conditions: (s.conditions ?? []).map((c) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+    })),
     analysis: (s.analysis?.runs ?? []).map((run) => runView(r, run, sources)),
     flags: (s.flags ?? []).map((f) => ({
-      name: f.name, project: f.project, environment: f.environment, rollout: f.rollout,
-      previousEnabled: f.previousEnabled, previousRollout: f.previousRollout, onAbort: f.onAbort,
+      name: f.name,
+      project: f.project,
+      environment: f.environment,
+      rollout: f.rollout,
+      previousEnabled: f.previousEnabled,
+      previousRollout: f.previousRollout,
+      onAbort: f.onAbort,
     })),
     events: sources.events,
     weightHistory: sources.weightHistory,
@@ -106,9 +134,10 @@ function templateRefsOf(r: Rollout, run: AnalysisRunStatus): { templateName: str
 
 function findMetric(r: Rollout, run: AnalysisRunStatus, name: string, sources: DetailSources): Metric | undefined {
   for (const ref of templateRefsOf(r, run)) {
-    const spec = ref.clusterScope === true
-      ? sources.clusterAnalysisTemplate(ref.templateName)
-      : sources.analysisTemplate(r.metadata.namespace ?? '', ref.templateName);
+    const spec =
+      ref.clusterScope === true
+        ? sources.clusterAnalysisTemplate(ref.templateName)
+        : sources.analysisTemplate(r.metadata.namespace ?? '', ref.templateName);
     const metric = spec?.metrics.find((m) => m.name === name);
     if (metric !== undefined) return metric;
   }
@@ -141,10 +170,18 @@ function metricView(result: MetricResult, metric: Metric | undefined): MetricVie
     errors: result.errors,
     successCondition: metric?.successCondition,
     failureCondition: metric?.failureCondition,
-    compare: compare === undefined
-      ? undefined
-      : [compare.method ?? 'mannWhitney', compare.direction ?? 'either', `confidence ${compare.confidence ?? 0.98}`].join(', '),
-    thresholds: [...thresholdsOf(metric?.successCondition, 'success'), ...thresholdsOf(metric?.failureCondition, 'failure')],
+    compare:
+      compare === undefined
+        ? undefined
+        : [
+            compare.method ?? 'mannWhitney',
+            compare.direction ?? 'either',
+            `confidence ${compare.confidence ?? 0.98}`,
+          ].join(', '),
+    thresholds: [
+      ...thresholdsOf(metric?.successCondition, 'success'),
+      ...thresholdsOf(metric?.failureCondition, 'failure'),
+    ],
     measurements: result.measurements.map((m) => {
       const value = m.value === undefined || m.value.trim() === '' ? NaN : Number(m.value);
       return {

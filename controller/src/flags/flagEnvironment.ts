@@ -71,7 +71,8 @@ export function parseEnvironment(body: unknown): EnvironmentView | undefined {
  * number rolls out to nobody. Sluice reads it the same way, rounded into 0..100 (the status schema's range).
  */
 export function parsePercent(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
   if (!Number.isFinite(n)) return 0;
   return Math.min(100, Math.max(0, Math.round(n)));
 }
@@ -100,7 +101,10 @@ export function chooseStrategy(view: EnvironmentView, choice: StrategyChoice): S
 export function stateOf(view: EnvironmentView, strategy: StrategyView | undefined): FlagState {
   return {
     enabled: view.enabled,
-    rollout: strategy === undefined ? undefined : { strategyId: strategy.id, percent: strategy.rollout ?? 0, addedBySluice: isSluiceStrategy(strategy) },
+    rollout:
+      strategy === undefined
+        ? undefined
+        : { strategyId: strategy.id, percent: strategy.rollout ?? 0, addedBySluice: isSluiceStrategy(strategy) },
   };
 }
 

@@ -42,8 +42,15 @@ export interface FlagStepTiming {
 export const defaultFlagStepTiming: FlagStepTiming = { retryAfterMs: 10_000, recheckInvalidAfterMs: 60_000 };
 
 /** The flag a step names, with the controller's default project and environment filled in. */
-export function flagOfStep(step: ResolvedSetFlagStep, defaults: { defaultEnvironment: string; defaultProject: string }): FlagRef {
-  return { name: step.flag.name, project: step.flag.project ?? defaults.defaultProject, environment: step.flag.environment ?? defaults.defaultEnvironment };
+export function flagOfStep(
+  step: ResolvedSetFlagStep,
+  defaults: { defaultEnvironment: string; defaultProject: string },
+): FlagRef {
+  return {
+    name: step.flag.name,
+    project: step.flag.project ?? defaults.defaultProject,
+    environment: step.flag.environment ?? defaults.defaultEnvironment,
+  };
 }
 
 export function sameFlag(a: FlagRef, b: FlagRef): boolean {
@@ -57,7 +64,14 @@ export function flagKey(flag: FlagRef): string {
 
 /** The status.flags entry for a flag read before the rollout changes it. */
 export function touchedFlagFrom(flag: FlagRef, state: FlagState, onAbort: TouchedFlag['onAbort']): TouchedFlag {
-  const entry: TouchedFlag = { name: flag.name, project: flag.project, environment: flag.environment, previousEnabled: state.enabled, rollout: state.rollout?.percent ?? 0, onAbort };
+  const entry: TouchedFlag = {
+    name: flag.name,
+    project: flag.project,
+    environment: flag.environment,
+    previousEnabled: state.enabled,
+    rollout: state.rollout?.percent ?? 0,
+    onAbort,
+  };
   if (state.rollout !== undefined) {
     entry.previousRollout = state.rollout.percent;
     entry.strategyId = state.rollout.strategyId;
@@ -70,7 +84,12 @@ export function describeState(state: FlagState): string {
 }
 
 /** The entry after a confirmed set: the percentage, and the strategy Sluice now steers if it had to add one. */
-export function touchedFlagAfterSet(touched: TouchedFlag, percent: number, onAbort: TouchedFlag['onAbort'], state: FlagState): TouchedFlag {
+export function touchedFlagAfterSet(
+  touched: TouchedFlag,
+  percent: number,
+  onAbort: TouchedFlag['onAbort'],
+  state: FlagState,
+): TouchedFlag {
   const updated: TouchedFlag = { ...touched, rollout: percent, onAbort };
   const strategy = state.rollout;
   if (strategy !== undefined && strategy.strategyId !== touched.strategyId) {
@@ -93,6 +112,9 @@ export function restoreOperation(flag: TouchedFlag): FlagOperation {
 
 export function restoredMessage(flag: TouchedFlag): string {
   if (flag.onAbort === 'disable') return `turned ${describeFlag(flag)} off (onAbort: disable)`;
-  const rollout = flag.previousRollout === undefined ? 'removed the gradual rollout Sluice added' : `gradual rollout back at ${flag.previousRollout}%`;
+  const rollout =
+    flag.previousRollout === undefined
+      ? 'removed the gradual rollout Sluice added'
+      : `gradual rollout back at ${flag.previousRollout}%`;
   return `put ${describeFlag(flag)} back: ${flag.previousEnabled ? 'enabled' : 'disabled'}, ${rollout}`;
 }

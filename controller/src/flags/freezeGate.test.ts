@@ -47,7 +47,7 @@ function setup(options: { refreshIntervalMs?: number; staleAfterMs?: number } = 
 }
 
 describe('FreezeGate', () => {
-  it('starts the client with Sluice\'s name, the client token and no metrics or backup file', () => {
+  it("starts the client with Sluice's name, the client token and no metrics or backup file", () => {
     const { client } = setup({ refreshIntervalMs: 5_000 });
     expect(client.config).toMatchObject({
       url: `${url}/api`,
@@ -62,16 +62,25 @@ describe('FreezeGate', () => {
   it('holds every Rollout until the client has synchronized', () => {
     const { client, gate } = setup();
     client.flags.set('deploy-freeze', false);
-    expect(gate.isFrozen('deploy-freeze', context)).toEqual({ frozen: true, message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} has not answered yet; holding` });
+    expect(gate.isFrozen('deploy-freeze', context)).toEqual({
+      frozen: true,
+      message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} has not answered yet; holding`,
+    });
     client.emit('changed');
-    expect(gate.isFrozen('deploy-freeze', context)).toEqual({ frozen: false, message: 'freeze flag deploy-freeze is off' });
+    expect(gate.isFrozen('deploy-freeze', context)).toEqual({
+      frozen: false,
+      message: 'freeze flag deploy-freeze is off',
+    });
   });
 
   it('is frozen while the flag is on for this Rollout, asking with its namespace and name', () => {
     const { client, gate } = setup();
     client.flags.set('deploy-freeze', (p) => p.namespace === 'shop' && p.rollout === 'checkout');
     client.emit('changed');
-    expect(gate.isFrozen('deploy-freeze', context)).toEqual({ frozen: true, message: 'freeze flag deploy-freeze is enabled in Unleash: no step advances until it is turned off' });
+    expect(gate.isFrozen('deploy-freeze', context)).toEqual({
+      frozen: true,
+      message: 'freeze flag deploy-freeze is enabled in Unleash: no step advances until it is turned off',
+    });
     expect(gate.isFrozen('deploy-freeze', { namespace: 'payments', rollout: 'checkout' }).frozen).toBe(false);
   });
 
@@ -80,7 +89,8 @@ describe('FreezeGate', () => {
     client.emit('changed');
     expect(gate.isFrozen('deploy-frezee', context)).toEqual({
       frozen: false,
-      message: 'freeze flag deploy-frezee does not exist in Unleash (in the client token\'s projects and environment): not frozen',
+      message:
+        "freeze flag deploy-frezee does not exist in Unleash (in the client token's projects and environment): not frozen",
     });
   });
 
@@ -89,7 +99,12 @@ describe('FreezeGate', () => {
     client.flags.set('deploy-freeze', false);
     client.emit('changed');
     expect(changes()).toBe(1);
-    client.emit('error', new Error('Unleash Repository error: request to http://unleash:4242/api/client/features failed, reason: connect ECONNREFUSED 10.0.0.1:4242'));
+    client.emit(
+      'error',
+      new Error(
+        'Unleash Repository error: request to http://unleash:4242/api/client/features failed, reason: connect ECONNREFUSED 10.0.0.1:4242',
+      ),
+    );
     expect(gate.isFrozen('deploy-freeze', context)).toEqual({
       frozen: true,
       message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} unreachable (connect ECONNREFUSED 10.0.0.1:4242); holding`,
@@ -110,12 +125,20 @@ describe('FreezeGate', () => {
     client.emit('warn', 'Socket keep alive error, retrying in 1000ms');
     expect(gate.isFrozen('deploy-freeze', context).frozen).toBe(false);
     client.emit('warn', 'http://unleash:4242/api/client/features responded 503. Backing off');
-    expect(gate.isFrozen('deploy-freeze', context)).toMatchObject({ frozen: true, message: expect.stringContaining('responded 503') as string });
+    expect(gate.isFrozen('deploy-freeze', context)).toMatchObject({
+      frozen: true,
+      message: expect.stringContaining('responded 503') as string,
+    });
   });
 
   it('says the client token was refused, and that the client gave up', () => {
     const { client, gate } = setup();
-    client.emit('error', new Error('Unleash Repository error: http://unleash:4242/api/client/features responded 401 which means your API key is not allowed to connect. Stopping refresh of toggles'));
+    client.emit(
+      'error',
+      new Error(
+        'Unleash Repository error: http://unleash:4242/api/client/features responded 401 which means your API key is not allowed to connect. Stopping refresh of toggles',
+      ),
+    );
     expect(gate.isFrozen('deploy-freeze', context).message).toBe(
       `freeze flag deploy-freeze cannot be read: Unleash at ${url} refused the client token (401), and the client has stopped polling: ` +
         'check the Secret behind SLUICE_UNLEASH_CLIENT_TOKEN, then restart the controller; holding',
@@ -129,12 +152,15 @@ describe('FreezeGate', () => {
     advance(30_000);
     expect(gate.isFrozen('deploy-freeze', context).frozen).toBe(false);
     advance(1);
-    expect(gate.isFrozen('deploy-freeze', context)).toEqual({ frozen: true, message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} unreachable (no answer for 30 s); holding` });
+    expect(gate.isFrozen('deploy-freeze', context)).toEqual({
+      frozen: true,
+      message: `freeze flag deploy-freeze cannot be read: Unleash at ${url} unreachable (no answer for 30 s); holding`,
+    });
     client.emit('unchanged');
     expect(gate.isFrozen('deploy-freeze', context).frozen).toBe(false);
   });
 
-  it('by default waits out the client\'s longest backoff (11 intervals) plus a poll deadline before calling it stale', () => {
+  it("by default waits out the client's longest backoff (11 intervals) plus a poll deadline before calling it stale", () => {
     const { client, gate, advance } = setup({ refreshIntervalMs: 1_000 });
     client.emit('changed');
     advance(12 * 1_000 + 10_000);
@@ -149,7 +175,10 @@ describe('FreezeGate', () => {
     gate.destroy();
     gate.destroy();
     expect(client.destroyed).toBe(true);
-    expect(gate.isFrozen('deploy-freeze', context)).toEqual({ frozen: true, message: 'freeze flag deploy-freeze cannot be read: the Unleash client was stopped; holding' });
+    expect(gate.isFrozen('deploy-freeze', context)).toEqual({
+      frozen: true,
+      message: 'freeze flag deploy-freeze cannot be read: the Unleash client was stopped; holding',
+    });
   });
 });
 
@@ -169,11 +198,18 @@ describe('FreezeGate with unleash-client', () => {
     let late: (what: string) => void = () => undefined;
     const reported = new Promise<string>((resolve) => (late = resolve));
 
-    const gate = new FreezeGate({ url: base, clientToken: 'default:development.token', refreshIntervalMs: 60_000, onLateReport: late });
+    const gate = new FreezeGate({
+      url: base,
+      clientToken: 'default:development.token',
+      refreshIntervalMs: 60_000,
+      onLateReport: late,
+    });
     const res = await polled;
     gate.destroy();
     // A 401 makes the client emit 'error' (not a warning): without a listener that would end the test process.
     res.writeHead(401).end();
-    expect(await reported).toBe(`${base}/api/client/features responded 401 which means your API key is not allowed to connect. Stopping refresh of toggles`);
+    expect(await reported).toBe(
+      `${base}/api/client/features responded 401 which means your API key is not allowed to connect. Stopping refresh of toggles`,
+    );
   });
 });

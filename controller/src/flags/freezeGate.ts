@@ -98,9 +98,14 @@ export class FreezeGate {
     }
     if (this.#client.getFeatureToggleDefinition(flag) === undefined) {
       // Unleash's own rule for a flag it does not know is "off"; the message keeps a misspelt name visible.
-      return { frozen: false, message: `freeze flag ${flag} does not exist in Unleash (in the client token's projects and environment): not frozen` };
+      return {
+        frozen: false,
+        message: `freeze flag ${flag} does not exist in Unleash (in the client token's projects and environment): not frozen`,
+      };
     }
-    const frozen = this.#client.isEnabled(flag, { properties: { namespace: context.namespace, rollout: context.rollout } });
+    const frozen = this.#client.isEnabled(flag, {
+      properties: { namespace: context.namespace, rollout: context.rollout },
+    });
     return frozen
       ? { frozen: true, message: `freeze flag ${flag} is enabled in Unleash: no step advances until it is turned off` }
       : { frozen: false, message: `freeze flag ${flag} is off` };
@@ -112,7 +117,8 @@ export class FreezeGate {
     if (this.#problem !== undefined) return this.#problem;
     if (!this.#synchronized || this.#lastSuccessAt === undefined) return `Unleash at ${this.#url} has not answered yet`;
     const silentMs = this.#now() - this.#lastSuccessAt;
-    if (silentMs > this.#staleAfterMs) return `Unleash at ${this.#url} unreachable (no answer for ${Math.round(silentMs / 1000)} s)`;
+    if (silentMs > this.#staleAfterMs)
+      return `Unleash at ${this.#url} unreachable (no answer for ${Math.round(silentMs / 1000)} s)`;
     return undefined;
   }
 
@@ -158,7 +164,9 @@ function reasonOf(err: unknown): string {
  * listening, which ends the process with an unhandled rejection. So after destroy the gate listens again, and
  * only reports what arrives late.
  */
-function createUnleashClient(onLateReport: ((what: string) => void) | undefined): (config: UnleashConfig) => FreezeClient {
+function createUnleashClient(
+  onLateReport: ((what: string) => void) | undefined,
+): (config: UnleashConfig) => FreezeClient {
   return (config) => {
     const client = new Unleash(config);
     const destroy = client.destroy.bind(client);
@@ -170,7 +178,11 @@ function createUnleashClient(onLateReport: ((what: string) => void) | undefined)
         destroy();
         const repository = (client as unknown as { repository?: { on?: unknown } }).repository;
         if (repository !== undefined && typeof repository.on === 'function') {
-          (repository.on as (event: string, listener: (err: unknown) => void) => void).call(repository, 'error', (err) => onLateReport?.(reasonOf(err)));
+          (repository.on as (event: string, listener: (err: unknown) => void) => void).call(
+            repository,
+            'error',
+            (err) => onLateReport?.(reasonOf(err)),
+          );
         }
       },
     };

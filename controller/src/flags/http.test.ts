@@ -5,7 +5,15 @@ import { requestJson, withoutSecrets } from './http.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
@@ -30,10 +38,23 @@ describe('requestJson', () => {
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         res.writeHead(409, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization, type: req.headers['content-type'], got: JSON.parse(body) as unknown }));
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            auth: req.headers.authorization,
+            type: req.headers['content-type'],
+            got: JSON.parse(body) as unknown,
+          }),
+        );
       });
     });
-    const outcome = await requestJson({ method: 'PATCH', url: `${url}/x`, headers: { Authorization: 'tok' }, json: [{ op: 'replace' }], timeoutMs: 5_000 });
+    const outcome = await requestJson({
+      method: 'PATCH',
+      url: `${url}/x`,
+      headers: { Authorization: 'tok' },
+      json: [{ op: 'replace' }],
+      timeoutMs: 5_000,
+    });
     expect(outcome).toEqual({
       answered: true,
       answer: {
@@ -47,7 +68,10 @@ describe('requestJson', () => {
   it('keeps a body that is not JSON as text only', async () => {
     const url = await serve((_req, res) => res.end('<html>proxy error</html>'));
     const outcome = await requestJson({ method: 'GET', url, timeoutMs: 5_000 });
-    expect(outcome).toEqual({ answered: true, answer: { status: 200, body: undefined, text: '<html>proxy error</html>' } });
+    expect(outcome).toEqual({
+      answered: true,
+      answer: { status: 200, body: undefined, text: '<html>proxy error</html>' },
+    });
   });
 
   it('says the connection was refused when nothing listens', async () => {
@@ -64,6 +88,8 @@ describe('requestJson', () => {
 
 describe('withoutSecrets', () => {
   it('replaces every occurrence of each secret and ignores empty ones', () => {
-    expect(withoutSecrets('token abc and abc again', ['abc', '', undefined])).toBe('token [redacted] and [redacted] again');
+    expect(withoutSecrets('token abc and abc again', ['abc', '', undefined])).toBe(
+      'token [redacted] and [redacted] again',
+    );
   });
 });

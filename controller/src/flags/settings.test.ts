@@ -10,14 +10,25 @@ const complete: UnleashSettings = {
 
 describe('unleashBaseUrl', () => {
   it('reaches the same endpoints with or without a trailing slash or /api', () => {
-    for (const text of ['http://unleash:4242', 'http://unleash:4242/', 'http://unleash:4242/api', 'http://unleash:4242/api/']) {
+    for (const text of [
+      'http://unleash:4242',
+      'http://unleash:4242/',
+      'http://unleash:4242/api',
+      'http://unleash:4242/api/',
+    ]) {
       expect(unleashBaseUrl(text)).toBe('http://unleash:4242');
     }
     expect(unleashBaseUrl('https://flags.example.com/unleash/api')).toBe('https://flags.example.com/unleash');
   });
 
   it('refuses what is not a plain http(s) base URL', () => {
-    for (const text of ['unleash:4242', 'ftp://unleash', 'http://user:pw@unleash:4242', 'http://unleash:4242/?token=x', '']) {
+    for (const text of [
+      'unleash:4242',
+      'ftp://unleash',
+      'http://user:pw@unleash:4242',
+      'http://unleash:4242/?token=x',
+      '',
+    ]) {
       expect(unleashBaseUrl(text)).toBeUndefined();
     }
   });
@@ -37,10 +48,14 @@ describe('missingSettings', () => {
   });
 
   it('names the client token for the freeze gate, and treats an empty token as none', () => {
-    expect(missingSettings({ ...complete, clientToken: '' }, 'client')).toContain('gates.freezeFlag needs an Unleash client, but the controller has no SLUICE_UNLEASH_CLIENT_TOKEN');
+    expect(missingSettings({ ...complete, clientToken: '' }, 'client')).toContain(
+      'gates.freezeFlag needs an Unleash client, but the controller has no SLUICE_UNLEASH_CLIENT_TOKEN',
+    );
   });
 
   it('says what a usable URL looks like', () => {
-    expect(missingSettings({ ...complete, url: 'unleash:4242' }, 'admin')).toContain('SLUICE_UNLEASH_URL is not an http(s) URL');
+    expect(missingSettings({ ...complete, url: 'unleash:4242' }, 'admin')).toContain(
+      'SLUICE_UNLEASH_URL is not an http(s) URL',
+    );
   });
 });

@@ -59,7 +59,8 @@ export function unleashBaseUrl(text: string): string | undefined {
  * the settings for that use are there.
  */
 export function missingSettings(settings: UnleashSettings, needs: 'admin' | 'client'): string | undefined {
-  const what = needs === 'admin' ? 'setFlag steps need the Unleash Admin API' : 'gates.freezeFlag needs an Unleash client';
+  const what =
+    needs === 'admin' ? 'setFlag steps need the Unleash Admin API' : 'gates.freezeFlag needs an Unleash client';
   if (settings.url !== undefined && unleashBaseUrl(settings.url) === undefined) {
     return `${what}, but ${unleashEnv.url} is not an http(s) URL without credentials or query: set it to the server's base URL, like http://unleash.unleash:4242`;
   }

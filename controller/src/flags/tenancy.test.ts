@@ -9,9 +9,16 @@ namespaces:
 `) as TenancyPolicy;
 
 describe('flagAllowed', () => {
-  it("lets a namespace change the projects and environments of its own entry, and no others", () => {
+  it('lets a namespace change the projects and environments of its own entry, and no others', () => {
     expect(flagAllowed(policy, 'shop', { project: 'shop', environment: 'production' })).toBeUndefined();
-    expect(flagAllowed(policy, 'shop', { project: 'payments', environment: 'production' }, 'spec.strategy.canary.steps[2].setFlag')).toBe(
+    expect(
+      flagAllowed(
+        policy,
+        'shop',
+        { project: 'payments', environment: 'production' },
+        'spec.strategy.canary.steps[2].setFlag',
+      ),
+    ).toBe(
       'spec.strategy.canary.steps[2].setFlag.project: the Rollouts of namespace shop may not change flags of Unleash project payments (allowed: shop): ' +
         'name an allowed project, or a cluster admin can allow it in --unleash-tenancy / SLUICE_UNLEASH_TENANCY',
     );
@@ -23,9 +30,13 @@ describe('flagAllowed', () => {
 
   it('uses the "*" entry for a namespace without one, without merging entries', () => {
     expect(flagAllowed(policy, 'blog', { project: 'default', environment: 'development' })).toBeUndefined();
-    expect(flagAllowed(policy, 'blog', { project: 'shop', environment: 'development' })).toMatch(/^setFlag\.project: .*namespace blog.*project shop/);
+    expect(flagAllowed(policy, 'blog', { project: 'shop', environment: 'development' })).toMatch(
+      /^setFlag\.project: .*namespace blog.*project shop/,
+    );
     // shop's entry does not inherit "*": development is not in it.
-    expect(flagAllowed(policy, 'shop', { project: 'default', environment: 'development' })).toMatch(/^setFlag\.project:/);
+    expect(flagAllowed(policy, 'shop', { project: 'default', environment: 'development' })).toMatch(
+      /^setFlag\.project:/,
+    );
   });
 
   it('reads "*" in a list as any name', () => {
@@ -33,7 +44,9 @@ describe('flagAllowed', () => {
   });
 
   it('refuses every flag to a namespace the policy does not name when it has no "*" entry', () => {
-    const strict = parseTenancy('{namespaces: {shop: {projects: [shop], environments: [production]}}}') as TenancyPolicy;
+    const strict = parseTenancy(
+      '{namespaces: {shop: {projects: [shop], environments: [production]}}}',
+    ) as TenancyPolicy;
     expect(flagAllowed(strict, 'blog', { project: 'default', environment: 'development' })).toBe(
       'setFlag: the Rollouts of namespace blog may not change Unleash flags (the policy has no entry for it, nor "*"): ' +
         'a cluster admin can allow it in --unleash-tenancy / SLUICE_UNLEASH_TENANCY',
@@ -64,8 +77,14 @@ describe('parseTenancy', () => {
     ['{namespaces: {}, extra: 1}', /unknown key "extra"/],
     ['{namespaces: {Shop: {projects: [a], environments: [b]}}}', /namespaces\.Shop: "Shop" is not a namespace name/],
     ['{namespaces: {shop: {projects: [a]}}}', /namespaces\.shop\.environments must be a list of at least one/],
-    ['{namespaces: {shop: {projects: [], environments: [b]}}}', /namespaces\.shop\.projects must be a list of at least one/],
-    ['{namespaces: {shop: {projects: ["a b"], environments: [b]}}}', /namespaces\.shop\.projects: "a b" is not an Unleash name/],
+    [
+      '{namespaces: {shop: {projects: [], environments: [b]}}}',
+      /namespaces\.shop\.projects must be a list of at least one/,
+    ],
+    [
+      '{namespaces: {shop: {projects: ["a b"], environments: [b]}}}',
+      /namespaces\.shop\.projects: "a b" is not an Unleash name/,
+    ],
     ['{namespaces: {shop: {projects: [a], environments: [b], project: c}}}', /unknown key "project"/],
   ])('refuses %j, saying where', (text, problem) => {
     const parsed = parseTenancy(text);

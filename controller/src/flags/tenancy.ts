@@ -37,7 +37,10 @@ export const tenancySetting = '--unleash-tenancy / SLUICE_UNLEASH_TENANCY';
 
 /** The policy without a setting: every namespace may change only the default project and environment. */
 export function defaultTenancy(defaultProject: string, defaultEnvironment: string): TenancyPolicy {
-  return { namespaces: { '*': { projects: [defaultProject], environments: [defaultEnvironment] } }, source: 'defaults' };
+  return {
+    namespaces: { '*': { projects: [defaultProject], environments: [defaultEnvironment] } },
+    source: 'defaults',
+  };
 }
 
 export interface FlagTarget {
@@ -51,22 +54,36 @@ const listed = (allowed: readonly string[], name: string) => allowed.includes('*
  * Why the Rollouts of `namespace` may not change a flag in `target`'s project or environment, naming the field to
  * fix (`<field>.project` or `<field>.environment`) and the setting to change; undefined when they may.
  */
-export function flagAllowed(policy: TenancyPolicy, namespace: string, target: FlagTarget, field = 'setFlag'): string | undefined {
+export function flagAllowed(
+  policy: TenancyPolicy,
+  namespace: string,
+  target: FlagTarget,
+  field = 'setFlag',
+): string | undefined {
   // Own keys only: a namespace called "constructor" or "__proto__" must not find Object.prototype's members.
-  const grant = Object.hasOwn(policy.namespaces, namespace) ? policy.namespaces[namespace] : Object.hasOwn(policy.namespaces, '*') ? policy.namespaces['*'] : undefined;
-  const how = policy.source === 'defaults'
-    ? `with no ${tenancySetting}, only the controller's default project and environment are allowed: a cluster admin can allow more there`
-    : `a cluster admin can allow it in ${tenancySetting}`;
+  const grant = Object.hasOwn(policy.namespaces, namespace)
+    ? policy.namespaces[namespace]
+    : Object.hasOwn(policy.namespaces, '*')
+      ? policy.namespaces['*']
+      : undefined;
+  const how =
+    policy.source === 'defaults'
+      ? `with no ${tenancySetting}, only the controller's default project and environment are allowed: a cluster admin can allow more there`
+      : `a cluster admin can allow it in ${tenancySetting}`;
   if (grant === undefined) {
     return `${field}: the Rollouts of namespace ${namespace} may not change Unleash flags (the policy has no entry for it, nor "*"): ${how}`;
   }
   if (!listed(grant.projects, target.project)) {
-    return `${field}.project: the Rollouts of namespace ${namespace} may not change flags of Unleash project ${target.project} ` +
-      `(allowed: ${grant.projects.join(', ')}): name an allowed project, or ${how}`;
+    return (
+      `${field}.project: the Rollouts of namespace ${namespace} may not change flags of Unleash project ${target.project} ` +
+      `(allowed: ${grant.projects.join(', ')}): name an allowed project, or ${how}`
+    );
   }
   if (!listed(grant.environments, target.environment)) {
-    return `${field}.environment: the Rollouts of namespace ${namespace} may not change flags in Unleash environment ${target.environment} ` +
-      `(allowed: ${grant.environments.join(', ')}): name an allowed environment, or ${how}`;
+    return (
+      `${field}.environment: the Rollouts of namespace ${namespace} may not change flags in Unleash environment ${target.environment} ` +
+      `(allowed: ${grant.environments.join(', ')}): name an allowed environment, or ${how}`
+    );
   }
   return undefined;
 }
@@ -82,16 +99,23 @@ export function parseTenancy(text: string): TenancyPolicy | { problem: string } 
   } catch (err) {
     return { problem: `is not YAML or JSON: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }
-  if (!isObject(doc) || !isObject(doc.namespaces)) return { problem: 'needs a "namespaces" map, like {namespaces: {shop: {projects: [shop], environments: [production]}}}' };
+  if (!isObject(doc) || !isObject(doc.namespaces))
+    return {
+      problem: 'needs a "namespaces" map, like {namespaces: {shop: {projects: [shop], environments: [production]}}}',
+    };
   const extra = Object.keys(doc).filter((k) => k !== 'namespaces');
   if (extra.length > 0) return { problem: `has an unknown key ${JSON.stringify(extra[0])}: only "namespaces" is read` };
   const namespaces: Record<string, NamespaceGrant> = {};
   for (const [ns, grant] of Object.entries(doc.namespaces)) {
     const at = `namespaces.${ns}`;
-    if (ns !== '*' && !namespaceName.test(ns)) return { problem: `${at}: ${JSON.stringify(ns)} is not a namespace name or "*"` };
+    if (ns !== '*' && !namespaceName.test(ns))
+      return { problem: `${at}: ${JSON.stringify(ns)} is not a namespace name or "*"` };
     if (!isObject(grant)) return { problem: `${at} must be a map with projects and environments` };
     const unknown = Object.keys(grant).filter((k) => k !== 'projects' && k !== 'environments');
-    if (unknown.length > 0) return { problem: `${at} has an unknown key ${JSON.stringify(unknown[0])}: only projects and environments are read` };
+    if (unknown.length > 0)
+      return {
+        problem: `${at} has an unknown key ${JSON.stringify(unknown[0])}: only projects and environments are read`,
+      };
     const projects = nameList(grant.projects, `${at}.projects`);
     if (typeof projects === 'string') return { problem: projects };
     const environments = nameList(grant.environments, `${at}.environments`);
@@ -104,7 +128,8 @@ export function parseTenancy(text: string): TenancyPolicy | { problem: string } 
 function nameList(value: unknown, at: string): string[] | string {
   if (!Array.isArray(value) || value.length === 0) return `${at} must be a list of at least one Unleash name, or ["*"]`;
   for (const name of value) {
-    if (typeof name !== 'string' || (name !== '*' && !unleashName.test(name))) return `${at}: ${JSON.stringify(name)} is not an Unleash name or "*"`;
+    if (typeof name !== 'string' || (name !== '*' && !unleashName.test(name)))
+      return `${at}: ${JSON.stringify(name)} is not an Unleash name or "*"`;
   }
   return value as string[];
 }

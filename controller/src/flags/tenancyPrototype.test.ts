@@ -9,7 +9,12 @@ import { defaultTenancy, flagAllowed, parseTenancy } from './tenancy.ts';
  */
 describe('tenancy lookup of a namespace named like an Object.prototype key', () => {
   it('the default policy answers for namespace "constructor" instead of throwing', () => {
-    expect(() => flagAllowed(defaultTenancy('default', 'production'), 'constructor', { project: 'default', environment: 'production' })).not.toThrow();
+    expect(() =>
+      flagAllowed(defaultTenancy('default', 'production'), 'constructor', {
+        project: 'default',
+        environment: 'production',
+      }),
+    ).not.toThrow();
   });
 
   it('a parsed policy without an entry for "constructor" falls back to "*"', () => {

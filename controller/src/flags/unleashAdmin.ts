@@ -116,7 +116,12 @@ export class UnleashAdmin implements FlagAdmin {
     }
     // Sluice's own strategy is found by its title if the create answer did not carry an id.
     const confirm: StrategyChoice = target === undefined ? { kind: 'own' } : { kind: 'id', id: target.id };
-    return this.#confirm(flag, confirm, (state) => state.enabled && state.rollout?.percent === percent, `enabled at ${percent}%`);
+    return this.#confirm(
+      flag,
+      confirm,
+      (state) => state.enabled && state.rollout?.percent === percent,
+      `enabled at ${percent}%`,
+    );
   }
 
   async restore(flag: FlagRef, previous: PreviousFlagState): Promise<AdminResult> {
@@ -127,7 +132,10 @@ export class UnleashAdmin implements FlagAdmin {
     let removed: string[] = [];
     let target: StrategyView | undefined;
     if (previous.rollout !== undefined) {
-      target = previous.strategyId === undefined ? chooseStrategy(view, existing) : view.strategies.find((s) => s.id === previous.strategyId);
+      target =
+        previous.strategyId === undefined
+          ? chooseStrategy(view, existing)
+          : view.strategies.find((s) => s.id === previous.strategyId);
       if (target !== undefined && target.rollout !== previous.rollout) {
         const patched = await this.#call(flag, doing, 'PATCH', `/strategies/${encodeURIComponent(target.id)}`, [
           { op: 'replace', path: '/parameters/rollout', value: String(previous.rollout) },
@@ -137,14 +145,24 @@ export class UnleashAdmin implements FlagAdmin {
     } else {
       removed = strategiesToRemove(view, previous.strategyId).map((s) => s.id);
       for (const id of removed) {
-        const deleted = await this.#call(flag, `removing the strategy Sluice added to`, 'DELETE', `/strategies/${encodeURIComponent(id)}`);
+        const deleted = await this.#call(
+          flag,
+          `removing the strategy Sluice added to`,
+          'DELETE',
+          `/strategies/${encodeURIComponent(id)}`,
+        );
         // Gone already (a retry after a lost answer, or a user removed it): that is the state wanted.
         if (!deleted.ok && deleted.kind !== 'notFound') return deleted;
       }
     }
     // Unleash turns an environment off when its last strategy is removed: set the wanted state after removals.
     if (view.enabled !== previous.enabled || removed.length > 0) {
-      const toggled = await this.#call(flag, previous.enabled ? 'enabling' : 'disabling', 'POST', previous.enabled ? '/on' : '/off');
+      const toggled = await this.#call(
+        flag,
+        previous.enabled ? 'enabling' : 'disabling',
+        'POST',
+        previous.enabled ? '/on' : '/off',
+      );
       if (!toggled.ok) return toggled;
     }
     const choice: StrategyChoice = target === undefined ? existing : { kind: 'id', id: target.id };
@@ -193,12 +211,22 @@ export class UnleashAdmin implements FlagAdmin {
     if (!got.ok) return got;
     const view = parseEnvironment(got.body);
     if (view === undefined) {
-      return { ok: false, kind: 'http', message: `Unleash at ${this.#url} sent an answer Sluice cannot read while ${doing} ${describeFlag(flag)}: is ${unleashEnv.url} the Unleash server's base URL?` };
+      return {
+        ok: false,
+        kind: 'http',
+        message: `Unleash at ${this.#url} sent an answer Sluice cannot read while ${doing} ${describeFlag(flag)}: is ${unleashEnv.url} the Unleash server's base URL?`,
+      };
     }
     return { ok: true, view };
   }
 
-  async #call(flag: FlagRef, doing: string, method: HttpRequest['method'], path: string, json?: unknown): Promise<Call> {
+  async #call(
+    flag: FlagRef,
+    doing: string,
+    method: HttpRequest['method'],
+    path: string,
+    json?: unknown,
+  ): Promise<Call> {
     const base = `${this.#url}/api/admin/projects/${encodeURIComponent(flag.project)}/features/${encodeURIComponent(flag.name)}`;
     // The fence at the wire: a replica that lost the lease while this operation waited sends no write.
     if (method !== 'GET') this.#fence?.();
@@ -209,7 +237,8 @@ export class UnleashAdmin implements FlagAdmin {
       json,
       timeoutMs: this.#timeoutMs,
     });
-    if (outcome.answered && outcome.answer.status >= 200 && outcome.answer.status < 300) return { ok: true, body: outcome.answer.body };
+    if (outcome.answered && outcome.answer.status >= 200 && outcome.answer.status < 300)
+      return { ok: true, body: outcome.answer.body };
     return describeFailure(flag, doing, this.#url, outcome, [this.#token]);
   }
 }
@@ -234,10 +263,20 @@ function describeState(state: FlagState): string {
 }
 
 /** Turns an answer that is not a success, or no answer, into a failure whose message says what to do. */
-export function describeFailure(flag: FlagRef, doing: string, url: string, outcome: HttpOutcome, secrets: readonly string[]): AdminFailure {
+export function describeFailure(
+  flag: FlagRef,
+  doing: string,
+  url: string,
+  outcome: HttpOutcome,
+  secrets: readonly string[],
+): AdminFailure {
   const what = `${doing} ${describeFlag(flag)}`;
   if (!outcome.answered) {
-    return { ok: false, kind: 'unreachable', message: `Unleash at ${url} is unreachable (${outcome.reason}) while ${what}; Sluice will retry` };
+    return {
+      ok: false,
+      kind: 'unreachable',
+      message: `Unleash at ${url} is unreachable (${outcome.reason}) while ${what}; Sluice will retry`,
+    };
   }
   const { status } = outcome.answer;
   const said = withoutSecrets(unleashMessage(outcome.answer.body, outcome.answer.text), secrets);
@@ -269,7 +308,8 @@ export function describeFailure(flag: FlagRef, doing: string, url: string, outco
 /** Unleash's own explanation from an error body ({message} or {details: [{message}]}), cut short. */
 function unleashMessage(body: unknown, text: string): string {
   let said = text;
-  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') said = body.message;
+  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string')
+    said = body.message;
   said = said.replace(/\s+/g, ' ').trim();
   return said.length > 200 ? `${said.slice(0, 199)}…` : said;
 }

@@ -57,7 +57,12 @@ export class UnleashConnection {
     if (this.#admin === undefined) {
       const missing = missingSettings(this.#settings, 'admin');
       if (missing !== undefined) return { ok: false, message: missing };
-      this.#admin = new UnleashAdmin({ url: unleashBaseUrl(this.#settings.url!)!, adminToken: this.#settings.adminToken!, timeoutMs: this.#options.adminTimeoutMs, fence: this.#options.adminFence });
+      this.#admin = new UnleashAdmin({
+        url: unleashBaseUrl(this.#settings.url!)!,
+        adminToken: this.#settings.adminToken!,
+        timeoutMs: this.#options.adminTimeoutMs,
+        fence: this.#options.adminFence,
+      });
     }
     return { ok: true, value: this.#admin };
   }
@@ -77,7 +82,11 @@ export class UnleashConnection {
     if (this.#gate === undefined) {
       const missing = missingSettings(this.#settings, 'client');
       if (missing !== undefined) return { ok: false, message: missing };
-      this.#gate = new FreezeGate({ ...this.#options.freezeGate, url: unleashBaseUrl(this.#settings.url!)!, clientToken: this.#settings.clientToken! });
+      this.#gate = new FreezeGate({
+        ...this.#options.freezeGate,
+        url: unleashBaseUrl(this.#settings.url!)!,
+        clientToken: this.#settings.clientToken!,
+      });
     }
     return { ok: true, value: this.#gate };
   }

@@ -23,7 +23,9 @@ describe('Kubernetes API errors', () => {
   });
 
   it('looks through the causes of wrapped errors, a few levels deep', () => {
-    const wrapped = new Error('could not scale', { cause: new TypeError('fetch failed', { cause: apiException(422) }) });
+    const wrapped = new Error('could not scale', {
+      cause: new TypeError('fetch failed', { cause: apiException(422) }),
+    });
     expect(isInvalid(wrapped)).toBe(true);
     let deep: unknown = apiException(404);
     for (let i = 0; i < 5; i++) deep = new Error(`wrapper ${i}`, { cause: deep });

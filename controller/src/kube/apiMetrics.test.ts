@@ -14,7 +14,12 @@ describe('describeRequest', () => {
     ['GET', '/apis/sluice.dev/v1alpha1/rollouts', 'list', 'rollouts'],
     ['GET', '/apis/sluice.dev/v1alpha1/namespaces/shop/rollouts/checkout', 'get', 'rollouts'],
     ['PATCH', '/apis/sluice.dev/v1alpha1/namespaces/shop/rollouts/checkout/status', 'patch', 'rollouts/status'],
-    ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/checkout?fieldManager=sluice&force=true', 'patch', 'deployments'],
+    [
+      'PATCH',
+      '/apis/apps/v1/namespaces/shop/deployments/checkout?fieldManager=sluice&force=true',
+      'patch',
+      'deployments',
+    ],
     ['PUT', '/apis/coordination.k8s.io/v1/namespaces/sluice/leases/sluice-controller', 'update', 'leases'],
     ['POST', '/apis/coordination.k8s.io/v1/namespaces/sluice/leases', 'create', 'leases'],
     ['POST', '/api/v1/namespaces/shop/events', 'create', 'events'],

@@ -31,7 +31,8 @@ import { ConnectionPool, defaultRequestTimeoutMs, failureMeansDeadConnection } f
 import { TokenBucket, type RateLimit } from './rateLimit.ts';
 import { fenceAtSocket, notLeaderCause, type WriteFence } from './writeFence.ts';
 
-export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
+export type KubeVerb =
+  'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
 
 /** The HTTP status, or 'error' when no response came (refused, reset, timed out, aborted). */
 export type KubeResponseCode = number | 'error';
@@ -133,9 +134,18 @@ export class InstrumentedKubeConfig extends KubeConfig {
  * A copy of `kc` (clusters, users, contexts, current context) whose clients report each request to `observe`.
  * Authenticators added to `kc` with addAuthenticator are not carried over.
  */
-export function instrumentKubeConfig(kc: KubeConfig, observe: KubeRequestObserver, options: Omit<KubeInstrumentation, 'observe'> = {}): InstrumentedKubeConfig {
+export function instrumentKubeConfig(
+  kc: KubeConfig,
+  observe: KubeRequestObserver,
+  options: Omit<KubeInstrumentation, 'observe'> = {},
+): InstrumentedKubeConfig {
   const copy = new InstrumentedKubeConfig({ ...options, observe });
-  copy.loadFromOptions({ clusters: kc.getClusters(), users: kc.getUsers(), contexts: kc.getContexts(), currentContext: kc.getCurrentContext() });
+  copy.loadFromOptions({
+    clusters: kc.getClusters(),
+    users: kc.getUsers(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+  });
   return copy;
 }
 
@@ -144,7 +154,11 @@ export function dropConnections(kc: KubeConfig): void {
   if (kc instanceof InstrumentedKubeConfig) kc.dropConnections();
 }
 
-function instrumentedHttpLibrary(inner: HttpLibrary, { observe, rateLimit, fence }: KubeInstrumentation, pool: ConnectionPool): HttpLibrary {
+function instrumentedHttpLibrary(
+  inner: HttpLibrary,
+  { observe, rateLimit, fence }: KubeInstrumentation,
+  pool: ConnectionPool,
+): HttpLibrary {
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit);
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {

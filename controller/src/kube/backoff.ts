@@ -22,7 +22,8 @@ export class Backoff {
   #failures = 0;
 
   constructor(opts: BackoffOptions, random: () => number = Math.random) {
-    if (!(opts.initialMs > 0 && opts.maxMs >= opts.initialMs)) throw new Error(`backoff needs 0 < initialMs <= maxMs, got ${opts.initialMs} and ${opts.maxMs}`);
+    if (!(opts.initialMs > 0 && opts.maxMs >= opts.initialMs))
+      throw new Error(`backoff needs 0 < initialMs <= maxMs, got ${opts.initialMs} and ${opts.maxMs}`);
     this.#initialMs = opts.initialMs;
     this.#maxMs = opts.maxMs;
     this.#factor = opts.factor ?? 2;

@@ -53,7 +53,13 @@ describe('ConnectionPool', () => {
     expect(performance.now() - started).toBeLessThan(3_000);
     // The same Agent without the pool's deadline still waits: the deadline is the pool's doing.
     const unbounded = get('/hang', own);
-    const outcome = await Promise.race([unbounded.then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('still waiting'), 1_500))]);
+    const outcome = await Promise.race([
+      unbounded.then(
+        () => 'answered',
+        () => 'failed',
+      ),
+      new Promise((r) => setTimeout(() => r('still waiting'), 1_500)),
+    ]);
     expect(outcome).toBe('still waiting');
     hanging.at(-1)?.end('late');
     expect(await unbounded).toBe('late');

@@ -61,7 +61,10 @@ export class ConnectionPool {
       const agent = own ?? new Agent();
       const timeoutMs = this.#requestTimeoutMs;
       this.#agent = agent;
-      this.#bounded = agent.compose((dispatch) => (opts, handler) => dispatch({ ...opts, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, handler));
+      this.#bounded = agent.compose(
+        (dispatch) => (opts, handler) =>
+          dispatch({ ...opts, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, handler),
+      );
     }
     return this.#bounded;
   }
@@ -82,7 +85,10 @@ export class ConnectionPool {
     // (nothing, unless a deadline failed) is destroyed, so a dropped pool never lingers.
     const destroyLater = setTimeout(() => void old.destroy().catch(() => undefined), this.#drainMs);
     destroyLater.unref();
-    void old.close().then(() => clearTimeout(destroyLater), () => undefined);
+    void old.close().then(
+      () => clearTimeout(destroyLater),
+      () => undefined,
+    );
   }
 }
 

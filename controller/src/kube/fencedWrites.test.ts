@@ -21,7 +21,9 @@ beforeEach(async () => {
     req.resume();
     req.on('end', () => {
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } }));
+      res.end(
+        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } }),
+      );
     });
   });
   server.on('connection', (s) => sockets.add(s));
@@ -62,7 +64,8 @@ function leadership() {
   };
 }
 
-const create = (api: CoreV1Api) => api.createNamespacedConfigMap({ namespace: 'shop', body: { metadata: { name: 'settings' } } });
+const create = (api: CoreV1Api) =>
+  api.createNamespacedConfigMap({ namespace: 'shop', body: { metadata: { name: 'settings' } } });
 const writesArrived = () => arrived.filter((a) => a.method !== 'GET').length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -74,7 +77,10 @@ describe('a fenced client', () => {
     await create(api);
     expect(writesArrived()).toBe(1);
     const started = performance.now();
-    const queued = create(api).then(() => 'sent', (err: unknown) => err);
+    const queued = create(api).then(
+      () => 'sent',
+      (err: unknown) => err,
+    );
     await sleep(100);
     lead.lose();
     const outcome = await queued;
@@ -92,7 +98,10 @@ describe('a fenced client', () => {
     const lead = leadership();
     const api = client({ rateLimit: { qps: 2, burst: 1 }, fence: leaderFence(lead) });
     await create(api);
-    const queued = create(api).then(() => 'sent', (err: unknown) => err);
+    const queued = create(api).then(
+      () => 'sent',
+      (err: unknown) => err,
+    );
     await sleep(100);
     lead.wedge();
     expect(await queued).toBeInstanceOf(NotLeaderError);

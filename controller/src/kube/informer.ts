@@ -25,7 +25,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { isGone } from './apiErrors.ts';
 import { dropConnections } from './apiMetrics.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
-import { forCache, nextStep, resyncDelayMs, watchFailure, type RestartReason, type WatchEnd } from './informerDecisions.ts';
+import {
+  forCache,
+  nextStep,
+  resyncDelayMs,
+  watchFailure,
+  type RestartReason,
+  type WatchEnd,
+} from './informerDecisions.ts';
 import { KubeJsonApi, type WatchEvent } from './kubeJsonApi.ts';
 import { keyOf } from './objectKey.ts';
 import { ObjectStore, type KubeObject } from './objectStore.ts';
@@ -170,12 +177,17 @@ export class Informer<T extends KubeObject = KubeObject> {
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
     do {
-      const page = await this.#api.list<T>(this.#path, { labelSelector: this.#labelSelector, limit: this.#pageSize, continue: continueToken }, stop);
+      const page = await this.#api.list<T>(
+        this.#path,
+        { labelSelector: this.#labelSelector, limit: this.#pageSize, continue: continueToken },
+        stop,
+      );
       for (const item of page.items ?? []) items.push(this.#forCache(item));
       resourceVersion = page.metadata?.resourceVersion;
       continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
     } while (continueToken !== undefined);
-    if (resourceVersion === undefined || resourceVersion === '') throw new Error(`the ${this.kind} list carried no resourceVersion`);
+    if (resourceVersion === undefined || resourceVersion === '')
+      throw new Error(`the ${this.kind} list carried no resourceVersion`);
     for (const key of this.#store.replace(items)) this.#notify(key);
     if (!this.#hasSynced) {
       this.#hasSynced = true;
@@ -200,7 +212,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     };
     const armWatchdog = () => {
       clearTimeout(watchdog);
-      watchdog = setTimeout(() => end('stalled', new Error(`no ${this.kind} event or bookmark for ${this.#noProgressTimeoutMs} ms`)), this.#noProgressTimeoutMs);
+      watchdog = setTimeout(
+        () => end('stalled', new Error(`no ${this.kind} event or bookmark for ${this.#noProgressTimeoutMs} ms`)),
+        this.#noProgressTimeoutMs,
+      );
     };
     const onStop = () => end('stopped');
     stop.addEventListener('abort', onStop, { once: true });
@@ -215,7 +230,12 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (failure !== undefined) end(failure.reason, failure.error);
     };
     try {
-      const query = { resourceVersion, allowWatchBookmarks: true, labelSelector: this.#labelSelector, timeoutSeconds: this.#watchTimeoutSeconds() };
+      const query = {
+        resourceVersion,
+        allowWatchBookmarks: true,
+        labelSelector: this.#labelSelector,
+        timeoutSeconds: this.#watchTimeoutSeconds(),
+      };
       await this.#api.watch(this.#path, query, onEvent, request.signal);
       end('closed');
     } catch (err) {
@@ -227,7 +247,10 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** Applies one watch event to the cache; returns why the watch must end, if it must. */
-  #apply(event: WatchEvent, state: { resourceVersion: string }): { reason: 'expired' | 'error'; error: Error } | undefined {
+  #apply(
+    event: WatchEvent,
+    state: { resourceVersion: string },
+  ): { reason: 'expired' | 'error'; error: Error } | undefined {
     const failure = watchFailure(this.kind, event);
     if (failure !== undefined) return failure;
     const obj = this.#forCache(event.object as T);

@@ -60,13 +60,15 @@ export function resyncDelayMs(resyncPeriodMs: number, listedAt: number, now: num
 }
 
 /** Why a watch ERROR event ends the watch: 410 Gone (the resourceVersion is too old) means list again. */
-export function watchFailure(kind: string, event: WatchEvent): { reason: 'expired' | 'error'; error: Error } | undefined {
+export function watchFailure(
+  kind: string,
+  event: WatchEvent,
+): { reason: 'expired' | 'error'; error: Error } | undefined {
   if (event.type !== 'ERROR') return undefined;
   const status = event.object as { code?: number; reason?: string; message?: string };
   const error = new Error(`${kind} watch error ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`);
   return { reason: isGone(status) ? 'expired' : 'error', error };
 }
-
 
 /**
  * The object as the cache keeps it. List items of built-in kinds come without apiVersion and kind: they get
@@ -78,9 +80,17 @@ export function watchFailure(kind: string, event: WatchEvent): { reason: 'expire
 export function forCache<T extends KubeObject>(obj: T, resource: ResourceRef): T {
   const metadata = obj.metadata;
   const annotations = metadata?.annotations as Record<string, string> | undefined;
-  const slim = metadata !== undefined && (metadata.managedFields !== undefined || annotations?.[lastAppliedAnnotation] !== undefined)
-    ? { ...obj, metadata: { ...withoutKey(metadata, 'managedFields'), ...(annotations === undefined ? {} : { annotations: withoutKey(annotations, lastAppliedAnnotation) }) } }
-    : obj;
+  const slim =
+    metadata !== undefined &&
+    (metadata.managedFields !== undefined || annotations?.[lastAppliedAnnotation] !== undefined)
+      ? {
+          ...obj,
+          metadata: {
+            ...withoutKey(metadata, 'managedFields'),
+            ...(annotations === undefined ? {} : { annotations: withoutKey(annotations, lastAppliedAnnotation) }),
+          },
+        }
+      : obj;
   if (slim.apiVersion !== undefined && slim.kind !== undefined) return slim;
   return { ...slim, apiVersion: slim.apiVersion ?? apiVersionOf(resource), kind: slim.kind ?? resource.kind };
 }

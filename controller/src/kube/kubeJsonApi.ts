@@ -63,7 +63,12 @@ export class KubeJsonApi {
     for (const m of this.#config.middleware) res = await m.post(res).toPromise();
     if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
       const body = await res.body.text().catch(() => '');
-      throw new ApiException(res.httpStatusCode, `GET ${path}: HTTP ${res.httpStatusCode}${statusMessage(body)}`, body, res.headers);
+      throw new ApiException(
+        res.httpStatusCode,
+        `GET ${path}: HTTP ${res.httpStatusCode}${statusMessage(body)}`,
+        body,
+        res.headers,
+      );
     }
     return res;
   }
@@ -97,7 +102,12 @@ function parseWatchLine(line: string): WatchEvent {
     throw new Error(`watch stream carried a line that is not JSON: ${line.slice(0, 120)}`);
   }
   const event = parsed as Partial<WatchEvent> | null;
-  if (typeof event?.type !== 'string' || !eventTypes.has(event.type) || typeof event.object !== 'object' || event.object === null) {
+  if (
+    typeof event?.type !== 'string' ||
+    !eventTypes.has(event.type) ||
+    typeof event.object !== 'object' ||
+    event.object === null
+  ) {
     throw new Error(`watch stream carried something that is not a watch event: ${line.slice(0, 120)}`);
   }
   return event as WatchEvent;

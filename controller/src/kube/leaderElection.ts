@@ -23,7 +23,13 @@ import {
 } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './apiErrors.ts';
 import { NotLeaderError } from './writeFence.ts';
-import { checkElectionTimings, decideElection, withinRenewDeadline, type ElectionAction, type ObservedLease } from './leaseDecision.ts';
+import {
+  checkElectionTimings,
+  decideElection,
+  withinRenewDeadline,
+  type ElectionAction,
+  type ObservedLease,
+} from './leaseDecision.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -73,7 +79,11 @@ export class LeaderElector {
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.#retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    checkElectionTimings({ leaseDurationMs: this.#leaseDurationMs, renewDeadlineMs: this.#renewDeadlineMs, retryPeriodMs: this.#retryPeriodMs });
+    checkElectionTimings({
+      leaseDurationMs: this.#leaseDurationMs,
+      renewDeadlineMs: this.#renewDeadlineMs,
+      retryPeriodMs: this.#retryPeriodMs,
+    });
     if (options.identity === '') throw new Error('a leader elector needs a non-empty identity');
     this.#api = kc.makeApiClient(CoordinationV1Api);
     this.#namespace = options.namespace;
@@ -88,7 +98,8 @@ export class LeaderElector {
    * May this replica write now? Check right before each write: the answer can turn false at any moment.
    * An arrow function, so that it can be handed to the executor on its own.
    */
-  readonly isLeader = (): boolean => this.#leading && withinRenewDeadline(this.#lastRenewAtMs, this.#renewDeadlineMs, now());
+  readonly isLeader = (): boolean =>
+    this.#leading && withinRenewDeadline(this.#lastRenewAtMs, this.#renewDeadlineMs, now());
 
   /**
    * A signal that aborts, with a NotLeaderError, when this replica's current term as leader ends; already aborted
@@ -116,7 +127,11 @@ export class LeaderElector {
       const lease = this.#lease;
       if (lease?.spec?.holderIdentity !== this.#identity) return;
       try {
-        await this.#write('replace', { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: new V1MicroTime() } }, signal);
+        await this.#write(
+          'replace',
+          { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: new V1MicroTime() } },
+          signal,
+        );
         this.#lease = undefined;
         return;
       } catch (err) {
@@ -170,7 +185,11 @@ export class LeaderElector {
     if (decision.action.kind === 'wait' || stop.aborted) return;
     const sentAt = now();
     try {
-      const written = await this.#write(decision.action.kind === 'create' ? 'create' : 'replace', this.#nextLease(decision.action), signal);
+      const written = await this.#write(
+        decision.action.kind === 'create' ? 'create' : 'replace',
+        this.#nextLease(decision.action),
+        signal,
+      );
       this.#lastRenewAtMs = sentAt;
       this.#observe(written);
       this.#armFence();
@@ -187,14 +206,26 @@ export class LeaderElector {
   /** The Lease this replica writes for `action`: its own record on top of the one it read. */
   #nextLease(action: Exclude<ElectionAction, { kind: 'wait' }>): V1Lease {
     const time = new V1MicroTime();
-    const mine = { holderIdentity: this.#identity, leaseDurationSeconds: this.#leaseDurationMs / 1000, renewTime: time };
+    const mine = {
+      holderIdentity: this.#identity,
+      leaseDurationSeconds: this.#leaseDurationMs / 1000,
+      renewTime: time,
+    };
     if (action.kind === 'create') {
-      return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.#name, namespace: this.#namespace }, spec: { ...mine, acquireTime: time, leaseTransitions: 0 } };
+      return {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.#name, namespace: this.#namespace },
+        spec: { ...mine, acquireTime: time, leaseTransitions: 0 },
+      };
     }
     const base = this.#lease ?? {};
     if (action.kind === 'renew') return { ...base, spec: { ...base.spec, ...mine } };
     // Acquire: a new holder, so a new acquireTime and one more transition.
-    return { ...base, spec: { ...base.spec, ...mine, acquireTime: time, leaseTransitions: (base.spec?.leaseTransitions ?? 0) + 1 } };
+    return {
+      ...base,
+      spec: { ...base.spec, ...mine, acquireTime: time, leaseTransitions: (base.spec?.leaseTransitions ?? 0) + 1 },
+    };
   }
 
   async #read(signal: AbortSignal): Promise<V1Lease | undefined> {
@@ -219,20 +250,26 @@ export class LeaderElector {
     const version = lease?.metadata?.resourceVersion ?? '';
     if (lease === undefined || version !== this.#observed?.resourceVersion) this.#observedAtMs = now();
     const seconds = lease?.spec?.leaseDurationSeconds;
-    this.#observed = lease === undefined ? undefined : {
-      holderIdentity: lease.spec?.holderIdentity ?? '',
-      leaseDurationMs: seconds === undefined ? undefined : seconds * 1000,
-      resourceVersion: version,
-    };
+    this.#observed =
+      lease === undefined
+        ? undefined
+        : {
+            holderIdentity: lease.spec?.holderIdentity ?? '',
+            leaseDurationMs: seconds === undefined ? undefined : seconds * 1000,
+            resourceVersion: version,
+          };
   }
 
   /** Fires onStoppedLeading when the renew deadline passes without a renew; isLeader() needs no timer. */
   #armFence(): void {
     clearTimeout(this.#fence);
     const expiresInMs = (this.#lastRenewAtMs ?? 0) + this.#renewDeadlineMs - now();
-    this.#fence = setTimeout(() => {
-      if (!withinRenewDeadline(this.#lastRenewAtMs, this.#renewDeadlineMs, now())) this.#setLeading(false);
-    }, Math.max(0, expiresInMs));
+    this.#fence = setTimeout(
+      () => {
+        if (!withinRenewDeadline(this.#lastRenewAtMs, this.#renewDeadlineMs, now())) this.#setLeading(false);
+      },
+      Math.max(0, expiresInMs),
+    );
   }
 
   #setLeading(leading: boolean): void {
@@ -269,13 +306,15 @@ function now(): number {
 /** Per-call options that abort the request with `signal` (client-node has no other per-request timeout). */
 function withSignal(signal: AbortSignal): ConfigurationOptions {
   return {
-    middleware: [{
-      pre: (req) => {
-        req.setSignal(signal);
-        return new Observable(Promise.resolve(req));
+    middleware: [
+      {
+        pre: (req) => {
+          req.setSignal(signal);
+          return new Observable(Promise.resolve(req));
+        },
+        post: (res) => new Observable(Promise.resolve(res)),
       },
-      post: (res) => new Observable(Promise.resolve(res)),
-    }],
+    ],
     middlewareMergeStrategy: 'append',
   };
 }

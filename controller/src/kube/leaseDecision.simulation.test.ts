@@ -7,13 +7,28 @@
 import { describe, expect, it } from 'vitest';
 import { decideElection, withinRenewDeadline, type ObservedLease } from './leaseDecision.ts';
 
-interface Timings { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }
+interface Timings {
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
 
-interface ServerLease { holder: string; rv: number }
+interface ServerLease {
+  holder: string;
+  rv: number;
+}
 
 type Request =
   | { kind: 'get'; sentAt: number; landsAt: number; respondsAt: number; seen?: ServerLease | undefined }
-  | { kind: 'write'; sentAt: number; landsAt: number; respondsAt: number; expectRv: number | undefined; holder: string; written?: ServerLease };
+  | {
+      kind: 'write';
+      sentAt: number;
+      landsAt: number;
+      respondsAt: number;
+      expectRv: number | undefined;
+      holder: string;
+      written?: ServerLease;
+    };
 
 interface Replica {
   id: string;
@@ -35,7 +50,11 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-function simulate(seed: number, t: Timings, durationMs: number): { overlapMs: number; leaderChanges: number; ledMs: number } {
+function simulate(
+  seed: number,
+  t: Timings,
+  durationMs: number,
+): { overlapMs: number; leaderChanges: number; ledMs: number } {
   const random = mulberry32(seed);
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo));
   const step = 10;
@@ -43,10 +62,21 @@ function simulate(seed: number, t: Timings, durationMs: number): { overlapMs: nu
   let server: ServerLease | undefined;
   let rvCounter = 0;
   const replicas: Replica[] = ['a', 'b'].map((id, i) => ({
-    id, nextTickAt: i * 700, inFlight: undefined, cached: undefined, observedAtMs: 0, lastRenewAtMs: undefined, partitionedUntil: 0,
+    id,
+    nextTickAt: i * 700,
+    inFlight: undefined,
+    cached: undefined,
+    observedAtMs: 0,
+    lastRenewAtMs: undefined,
+    partitionedUntil: 0,
   }));
-  const leading = (r: Replica, now: number) => r.cached?.holderIdentity === r.id && withinRenewDeadline(r.lastRenewAtMs, t.renewDeadlineMs, now);
-  const send = (r: Replica, now: number, req: { kind: 'get' } | { kind: 'write'; expectRv: number | undefined; holder: string }): void => {
+  const leading = (r: Replica, now: number) =>
+    r.cached?.holderIdentity === r.id && withinRenewDeadline(r.lastRenewAtMs, t.renewDeadlineMs, now);
+  const send = (
+    r: Replica,
+    now: number,
+    req: { kind: 'get' } | { kind: 'write'; expectRv: number | undefined; holder: string },
+  ): void => {
     const lost = now < r.partitionedUntil;
     // A request sent into a partition may still land when it heals, but its answer is lost: the sender times out.
     const landsAt = lost ? (random() < 0.5 ? Infinity : r.partitionedUntil + between(0, 500)) : now + between(0, 800);
@@ -54,14 +84,28 @@ function simulate(seed: number, t: Timings, durationMs: number): { overlapMs: nu
     r.inFlight = { ...req, sentAt: now, landsAt, respondsAt };
   };
   const observe = (r: Replica, lease: ServerLease | undefined, now: number) => {
-    const seen = lease === undefined ? undefined : { holderIdentity: lease.holder, leaseDurationMs: t.leaseDurationMs, resourceVersion: String(lease.rv) };
+    const seen =
+      lease === undefined
+        ? undefined
+        : { holderIdentity: lease.holder, leaseDurationMs: t.leaseDurationMs, resourceVersion: String(lease.rv) };
     if (seen?.resourceVersion !== r.cached?.resourceVersion) r.observedAtMs = now;
     r.cached = seen;
   };
   const act = (r: Replica, now: number) => {
-    const d = decideElection({ identity: r.id, lease: r.cached, observedAtMs: r.observedAtMs, lastRenewAtMs: r.lastRenewAtMs, nowMs: now, ...t });
+    const d = decideElection({
+      identity: r.id,
+      lease: r.cached,
+      observedAtMs: r.observedAtMs,
+      lastRenewAtMs: r.lastRenewAtMs,
+      nowMs: now,
+      ...t,
+    });
     if (d.action.kind === 'wait') return;
-    send(r, now, { kind: 'write', expectRv: r.cached === undefined ? undefined : Number(r.cached.resourceVersion), holder: r.id });
+    send(r, now, {
+      kind: 'write',
+      expectRv: r.cached === undefined ? undefined : Number(r.cached.resourceVersion),
+      holder: r.id,
+    });
   };
 
   let overlapMs = 0;
@@ -70,7 +114,8 @@ function simulate(seed: number, t: Timings, durationMs: number): { overlapMs: nu
   let lastLeader = '';
   for (let now = 0; now < durationMs; now += step) {
     for (const r of replicas) {
-      if (now >= r.partitionedUntil && random() < step / 20_000) r.partitionedUntil = now + between(1_000, 3 * t.leaseDurationMs);
+      if (now >= r.partitionedUntil && random() < step / 20_000)
+        r.partitionedUntil = now + between(1_000, 3 * t.leaseDurationMs);
       const req = r.inFlight;
       if (req !== undefined && now >= req.landsAt && req.landsAt !== -1) {
         if (req.kind === 'get') req.seen = server === undefined ? undefined : { ...server };

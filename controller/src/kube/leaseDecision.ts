@@ -50,7 +50,11 @@ export interface ElectionDecision {
 }
 
 /** True while the fencing window opened by the last successful renew is still open. */
-export function withinRenewDeadline(lastRenewAtMs: number | undefined, renewDeadlineMs: number, nowMs: number): boolean {
+export function withinRenewDeadline(
+  lastRenewAtMs: number | undefined,
+  renewDeadlineMs: number,
+  nowMs: number,
+): boolean {
   return lastRenewAtMs !== undefined && nowMs < lastRenewAtMs + renewDeadlineMs;
 }
 
@@ -60,23 +64,37 @@ export function decideElection(view: ElectionView): ElectionDecision {
   if (lease.holderIdentity === identity) {
     // Ours: renew. Optimistic concurrency makes this safe even after a step-down: if anyone else wrote the Lease
     // since we read it, the write fails with a conflict.
-    return { action: { kind: 'renew' }, leading: withinRenewDeadline(view.lastRenewAtMs, view.renewDeadlineMs, view.nowMs) };
+    return {
+      action: { kind: 'renew' },
+      leading: withinRenewDeadline(view.lastRenewAtMs, view.renewDeadlineMs, view.nowMs),
+    };
   }
-  if (lease.holderIdentity === '') return { action: { kind: 'acquire', because: 'free', previousHolder: '' }, leading: false };
+  if (lease.holderIdentity === '')
+    return { action: { kind: 'acquire', because: 'free', previousHolder: '' }, leading: false };
   const durationMs = lease.leaseDurationMs ?? view.leaseDurationMs;
   const expiresInMs = view.observedAtMs + durationMs - view.nowMs;
-  if (expiresInMs <= 0) return { action: { kind: 'acquire', because: 'expired', previousHolder: lease.holderIdentity }, leading: false };
+  if (expiresInMs <= 0)
+    return { action: { kind: 'acquire', because: 'expired', previousHolder: lease.holderIdentity }, leading: false };
   return { action: { kind: 'wait', holder: lease.holderIdentity, expiresInMs }, leading: false };
 }
 
 /** Rejects timings under which fencing cannot hold (see the module comment). */
-export function checkElectionTimings(t: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }): void {
+export function checkElectionTimings(t: {
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}): void {
   if (!(t.retryPeriodMs > 0)) throw new Error(`retryPeriodMs must be positive, got ${t.retryPeriodMs}`);
   if (!(t.renewDeadlineMs > t.retryPeriodMs)) {
-    throw new Error(`renewDeadlineMs (${t.renewDeadlineMs}) must exceed retryPeriodMs (${t.retryPeriodMs}): the leader needs more than one try to renew`);
+    throw new Error(
+      `renewDeadlineMs (${t.renewDeadlineMs}) must exceed retryPeriodMs (${t.retryPeriodMs}): the leader needs more than one try to renew`,
+    );
   }
   if (!(t.leaseDurationMs > t.renewDeadlineMs)) {
-    throw new Error(`leaseDurationMs (${t.leaseDurationMs}) must exceed renewDeadlineMs (${t.renewDeadlineMs}): a leader that cannot renew must stop before another may take over`);
+    throw new Error(
+      `leaseDurationMs (${t.leaseDurationMs}) must exceed renewDeadlineMs (${t.renewDeadlineMs}): a leader that cannot renew must stop before another may take over`,
+    );
   }
-  if (t.leaseDurationMs % 1000 !== 0) throw new Error(`leaseDurationMs must be whole seconds (the Lease stores seconds), got ${t.leaseDurationMs}`);
+  if (t.leaseDurationMs % 1000 !== 0)
+    throw new Error(`leaseDurationMs must be whole seconds (the Lease stores seconds), got ${t.leaseDurationMs}`);
 }

@@ -18,7 +18,11 @@ describe('object keys', () => {
   it('parse back to the namespace and name they were made of', () => {
     expect(parseObjectKey('shop/checkout')).toEqual({ namespace: 'shop', name: 'checkout' });
     expect(parseObjectKey('error-rate')).toEqual({ namespace: undefined, name: 'error-rate' });
-    for (const [ns, name] of [['a', 'b'], [undefined, 'c'], ['kube-system', 'x.y-z']] as const) {
+    for (const [ns, name] of [
+      ['a', 'b'],
+      [undefined, 'c'],
+      ['kube-system', 'x.y-z'],
+    ] as const) {
       expect(parseObjectKey(objectKey(ns, name))).toEqual({ namespace: ns, name });
     }
   });

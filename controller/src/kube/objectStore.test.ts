@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectStore, type KubeObject } from './objectStore.ts';
 
-const cm = (namespace: string | undefined, name: string, rv: string, data: Record<string, string> = {}): KubeObject => ({
+const cm = (
+  namespace: string | undefined,
+  name: string,
+  rv: string,
+  data: Record<string, string> = {},
+): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name, resourceVersion: rv, ...(namespace === undefined ? {} : { namespace }) },
@@ -19,7 +24,12 @@ describe('ObjectStore', () => {
     expect(store.get('b', 'one')?.metadata?.resourceVersion).toBe('3');
     expect(store.get(undefined, 'cluster-wide')?.metadata?.resourceVersion).toBe('4');
     expect(store.get('c', 'one')).toBeUndefined();
-    expect(store.list('a').map((o) => o.metadata?.name).sort()).toEqual(['one', 'two']);
+    expect(
+      store
+        .list('a')
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['one', 'two']);
     expect(store.list('nothing-here')).toEqual([]);
     expect(store.list()).toHaveLength(4);
     expect(store.size).toBe(4);
@@ -56,8 +66,12 @@ describe('ObjectStore', () => {
     store.replace([cm('a', 'same', '1'), cm('a', 'edited', '2'), cm('a', 'gone', '3'), cm(undefined, 'gone-too', '4')]);
     const changed = store.replace([cm('a', 'same', '1'), cm('a', 'edited', '5'), cm('b', 'new', '6')]);
     expect(changed.sort()).toEqual(['a/edited', 'a/gone', 'b/new', 'gone-too']);
-    expect(store.list().map((o) => `${o.metadata?.namespace}/${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort())
-      .toEqual(['a/edited@5', 'a/same@1', 'b/new@6']);
+    expect(
+      store
+        .list()
+        .map((o) => `${o.metadata?.namespace}/${o.metadata?.name}@${o.metadata?.resourceVersion}`)
+        .sort(),
+    ).toEqual(['a/edited@5', 'a/same@1', 'b/new@6']);
     expect(store.replace([])).toHaveLength(3);
     expect(store.size).toBe(0);
   });

@@ -3,7 +3,12 @@ import { TokenBucket } from './rateLimit.ts';
 
 function clock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_000;
-  return { now: () => t, advance: (ms) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 describe('TokenBucket', () => {
@@ -42,7 +47,10 @@ describe('TokenBucket', () => {
     bucket.reserve();
     const stop = new AbortController();
     const started = performance.now();
-    const waiting = bucket.take(stop.signal).then(() => 'sent', (err: unknown) => err);
+    const waiting = bucket.take(stop.signal).then(
+      () => 'sent',
+      (err: unknown) => err,
+    );
     setTimeout(() => stop.abort(new Error('no longer the leader')), 10);
     expect(await waiting).toEqual(new Error('no longer the leader'));
     expect(performance.now() - started).toBeLessThan(90);

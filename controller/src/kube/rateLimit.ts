@@ -22,7 +22,8 @@ export class TokenBucket {
 
   /** `now` is a monotonic clock in milliseconds, injectable for tests. */
   constructor(limit: RateLimit, now: () => number = () => performance.now()) {
-    if (!(limit.qps > 0 && limit.burst >= 1)) throw new Error(`a rate limit needs qps > 0 and burst >= 1, got qps ${limit.qps} and burst ${limit.burst}`);
+    if (!(limit.qps > 0 && limit.burst >= 1))
+      throw new Error(`a rate limit needs qps > 0 and burst >= 1, got qps ${limit.qps} and burst ${limit.burst}`);
     this.#perMs = limit.qps / 1000;
     this.#burst = limit.burst;
     this.#now = now;

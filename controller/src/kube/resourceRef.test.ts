@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { apiVersionOf, collectionPath, configMapsRef, deploymentsRef, httpRoutesRef, type ResourceRef } from './resourceRef.ts';
+import {
+  apiVersionOf,
+  collectionPath,
+  configMapsRef,
+  deploymentsRef,
+  httpRoutesRef,
+  type ResourceRef,
+} from './resourceRef.ts';
 
-const clusterTemplates: ResourceRef = { group: 'sluice.dev', version: 'v1alpha1', plural: 'clusteranalysistemplates', kind: 'ClusterAnalysisTemplate', namespaced: false };
+const clusterTemplates: ResourceRef = {
+  group: 'sluice.dev',
+  version: 'v1alpha1',
+  plural: 'clusteranalysistemplates',
+  kind: 'ClusterAnalysisTemplate',
+  namespaced: false,
+};
 
 describe('resource references', () => {
   it('give the apiVersion objects of the kind carry', () => {

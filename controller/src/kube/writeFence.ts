@@ -64,7 +64,11 @@ export function fenceAtSocket(dispatcher: Dispatcher, fence: WriteFence, what: s
 }
 
 // A Proxy, not a decorator class: fetch's handler has methods of its own (onResponseStarted) that must still be reached.
-function checkingOnStart(handler: Dispatcher.DispatchHandler, fence: WriteFence, what: string): Dispatcher.DispatchHandler {
+function checkingOnStart(
+  handler: Dispatcher.DispatchHandler,
+  fence: WriteFence,
+  what: string,
+): Dispatcher.DispatchHandler {
   return new Proxy(handler, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property);

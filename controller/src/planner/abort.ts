@@ -42,7 +42,10 @@ export function planAborted(b: PlanBuilder): void {
     // Stable has no ready pod (its ReplicaSet was deleted or scaled by hand): moving the traffic now would send
     // every request to nothing. The canary keeps its pods and its share until stable's pods are ready again.
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
-    setTraffic(b, b.world.traffic?.kind === 'weights' ? b.world.traffic.canary : (b.status.weights?.canary ?? 0), { stable, canary });
+    setTraffic(b, b.world.traffic?.kind === 'weights' ? b.world.traffic.canary : (b.status.weights?.canary ?? 0), {
+      stable,
+      canary,
+    });
     b.messageSuffix = `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`;
     return;
   }
@@ -61,7 +64,10 @@ function scaleDownLeftMs(b: PlanBuilder): number {
 /** Whether an abort is asked for or in force on a canary in flight over a known stable revision. */
 export function abortApplies(b: PlanBuilder): boolean {
   const { status } = b;
-  const inFlight = status.stableRevision !== undefined && status.canaryRevision !== undefined && status.canaryRevision !== status.stableRevision;
+  const inFlight =
+    status.stableRevision !== undefined &&
+    status.canaryRevision !== undefined &&
+    status.canaryRevision !== status.stableRevision;
   return inFlight && (status.abort === true || b.action === 'abort');
 }
 
@@ -84,7 +90,9 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
   const canaryNow = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
   const routerWritable = world.traffic === undefined || world.traffic.kind === 'weights';
   // Every other Sluice ReplicaSet keeps its size: an absent entry would mean "scale to 0".
-  b.replicaSets = world.replicaSets.filter((rs) => rs.revision !== canary).map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
+  b.replicaSets = world.replicaSets
+    .filter((rs) => rs.revision !== canary)
+    .map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
   const left = scaleDownLeftMs(b);
   if (routerWritable && left > 0 && canaryNow > 0) {
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
@@ -96,7 +104,9 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     b.canaryWeight = 0;
   }
   status.weights = { canary: 0, stable: 100 };
-  b.messageSuffix = routerWritable ? '' : '; the traffic router cannot be written, so the canary was scaled to 0 at once';
+  b.messageSuffix = routerWritable
+    ? ''
+    : '; the traffic router cannot be written, so the canary was scaled to 0 at once';
 }
 
 export function retry(b: PlanBuilder): void {

@@ -49,8 +49,12 @@ export class PlanBuilder {
     // shows until this plan starts the new canary (swallowing a new equal request there is the safe side).
     // "promote" alone is the record of a controller before this format: taken as the same request.
     const request = world.action;
-    if (typeof request === 'string' && request !== 'abort' && handled !== undefined
-      && (handled === handledSignature(request, this.previous) || handled === request)) {
+    if (
+      typeof request === 'string' &&
+      request !== 'abort' &&
+      handled !== undefined &&
+      (handled === handledSignature(request, this.previous) || handled === request)
+    ) {
       this.action = undefined;
       this.clearAction = true;
       // Still there: the record follows the rollout as it moves on, so the request stays recognised.
@@ -90,7 +94,13 @@ export class PlanBuilder {
   }
 
   condition(type: ConditionType, value: ConditionValue): void {
-    this.status.conditions = setCondition(this.status.conditions ?? [], type, value, this.world.now, this.status.observedGeneration);
+    this.status.conditions = setCondition(
+      this.status.conditions ?? [],
+      type,
+      value,
+      this.world.now,
+      this.status.observedGeneration,
+    );
   }
 
   conditionOf(type: ConditionType): Condition | undefined {

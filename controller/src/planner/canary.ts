@@ -81,7 +81,11 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   const { status, world } = b;
   const stable = status.stableRevision!;
   if (status.canaryRevision !== stable) {
-    b.event('Normal', 'CanaryReverted', `the pod template is back at stable revision ${stable}: canary ${status.canaryRevision} is removed`);
+    b.event(
+      'Normal',
+      'CanaryReverted',
+      `the pod template is back at stable revision ${stable}: canary ${status.canaryRevision} is removed`,
+    );
     status.canaryRevision = stable;
     b.enterStep(stepCount);
   }
@@ -113,9 +117,17 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   delete status.analysis;
   b.enterStep(0);
   if (superseded !== undefined) {
-    b.event('Normal', 'Superseded', `canary ${superseded} is replaced by the newer revision ${desired}; the steps start again`);
+    b.event(
+      'Normal',
+      'Superseded',
+      `canary ${superseded} is replaced by the newer revision ${desired}; the steps start again`,
+    );
   } else {
-    b.event('Normal', 'CanaryStarted', `canary revision ${desired} started against stable ${status.stableRevision} (${stepCount} steps)`);
+    b.event(
+      'Normal',
+      'CanaryStarted',
+      `canary revision ${desired} started against stable ${status.stableRevision} (${stepCount} steps)`,
+    );
   }
 }
 
@@ -141,12 +153,20 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
     case 'promote':
     case 'promote-full':
       if (status.abort === true) {
-        b.event('Warning', 'ActionIgnored', `${action} ignored: the rollout is aborted; use retry to start the canary again`);
+        b.event(
+          'Warning',
+          'ActionIgnored',
+          `${action} ignored: the rollout is aborted; use retry to start the canary again`,
+        );
         return 'go';
       }
       if (index >= steps.length) return 'go';
       if (action === 'promote') {
-        b.event('Normal', 'Promoted', `step ${index + 1}/${steps.length} (${describeStep(steps[index]!)}) ended by a promote request`);
+        b.event(
+          'Normal',
+          'Promoted',
+          `step ${index + 1}/${steps.length} (${describeStep(steps[index]!)}) ended by a promote request`,
+        );
         b.enterStep(index + 1);
       } else {
         b.event('Normal', 'PromotedFull', `steps ${index + 1}-${steps.length} skipped by a promote-full request`);
@@ -159,7 +179,8 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
 /** Scales the Deployment to 0 once Sluice's stable pods can carry its traffic, never before. */
 function takeOverWhenStableReady(b: PlanBuilder, n: number): void {
   const d = b.world.deployment;
-  if (d !== undefined && d.replicas > 0 && readyOf(b, b.status.stableRevision) >= n) b.takeOverDeployment = { recordReplicas: n };
+  if (d !== undefined && d.replicas > 0 && readyOf(b, b.status.stableRevision) >= n)
+    b.takeOverDeployment = { recordReplicas: n };
 }
 
 /**
@@ -178,7 +199,10 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
   const n = desiredReplicas(b);
   const target = index >= steps.length ? 100 : canaryWeightAt(steps, index);
   const pods = index >= steps.length ? n : canaryReplicas(n, target);
-  b.replicaSets = [{ revision: stable, replicas: n }, { revision: canary, replicas: pods }];
+  b.replicaSets = [
+    { revision: stable, replicas: n },
+    { revision: canary, replicas: pods },
+  ];
   takeOverWhenStableReady(b, n);
   const ready = readyOf(b, canary) >= pods;
 

@@ -23,7 +23,8 @@ export function setCondition(
     status: value.status,
     reason: value.reason,
     message: value.message,
-    lastTransitionTime: previous !== undefined && previous.status === value.status ? previous.lastTransitionTime : now.toISOString(),
+    lastTransitionTime:
+      previous !== undefined && previous.status === value.status ? previous.lastTransitionTime : now.toISOString(),
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
   };
   const order: ConditionType[] = ['Healthy', 'Progressing', 'Paused', 'InvalidSpec'];

@@ -4,7 +4,13 @@ import { planDeletion } from './plan.ts';
 
 /** Second review repros. */
 function canaryPastFlagStep() {
-  const sim = new SimCluster(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }] } } }));
+  const sim = new SimCluster(
+    baseSpec({
+      strategy: {
+        canary: { steps: [{ setWeight: 20 }, { setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }] },
+      },
+    }),
+  );
   sim.unleash.add('default', 'production', 'new-flow', { enabled: false, percent: 20 });
   sim.converge();
   sim.templateRevision = 'rev-b';
@@ -65,7 +71,8 @@ describe('a deleted Rollout whose flags cannot be put back', () => {
     sim.rollout.metadata.deletionTimestamp = new Date(sim.now);
     for (let i = 0; i < 100; i++) {
       const plan = planDeletion(sim.world());
-      for (const op of plan.flagOperations) sim.flagOutcomes.set(op.id, { result: sim.unleash.apply(op.operation), at: sim.now.getTime() });
+      for (const op of plan.flagOperations)
+        sim.flagOutcomes.set(op.id, { result: sim.unleash.apply(op.operation), at: sim.now.getTime() });
       sim.rollout.status = plan.status;
       sim.advance(60_000);
     }
@@ -89,14 +96,19 @@ describe('an abort while stable has no ready pod', () => {
 });
 
 describe('an abort whose restore had not landed, then a new revision naming the same flag', () => {
-  it('the aborted canary\'s flag goes back; it does not wait at 50% for the new canary to reach its step', () => {
+  it("the aborted canary's flag goes back; it does not wait at 50% for the new canary to reach its step", () => {
     const sim = canaryPastFlagStep();
     sim.unleash.failure = { ok: false, kind: 'unreachable', message: 'Unleash at http://unleash is unreachable' };
     sim.request('abort');
     sim.converge(40);
     expect(sim.rollout.status?.flags).toHaveLength(1); // restore still to do
     // The fix ships; its steps still name new-flow, after a manual gate. Unleash comes back.
-    sim.rollout.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: {} }, { setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }];
+    sim.rollout.spec.strategy.canary.steps = [
+      { setWeight: 20 },
+      { pause: {} },
+      { setFlag: { name: 'new-flow', rollout: 50 } },
+      { pause: {} },
+    ];
     sim.templateRevision = 'rev-c';
     sim.unleash.failure = undefined;
     sim.advance(120_000);
@@ -132,7 +144,12 @@ describe('a request applied twice when its annotation removal fails twice while 
 describe('promote-full of a canary that superseded one which set the flag', () => {
   it('leaves the flag at a value no release asked for', () => {
     const sim = canaryPastFlagStep(); // rev-b set new-flow to 50%
-    sim.rollout.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: {} }, { setFlag: { name: 'new-flow', rollout: 80 } }, { pause: {} }];
+    sim.rollout.spec.strategy.canary.steps = [
+      { setWeight: 20 },
+      { pause: {} },
+      { setFlag: { name: 'new-flow', rollout: 80 } },
+      { pause: {} },
+    ];
     sim.templateRevision = 'rev-c';
     sim.converge(40); // rev-c at its manual gate, before its flag step
     sim.request('promote-full');

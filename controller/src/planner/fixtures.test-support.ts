@@ -24,14 +24,22 @@ export const baseSpec = (overrides: Partial<RolloutSpec> = {}): RolloutSpec => (
  * counted. `failure` makes every operation fail that way (Unleash down, a bad token).
  */
 export class SimUnleash {
-  flags = new Map<string, { enabled: boolean; percent: number | undefined; strategyId: string | undefined; bySluice: boolean }>();
+  flags = new Map<
+    string,
+    { enabled: boolean; percent: number | undefined; strategyId: string | undefined; bySluice: boolean }
+  >();
   failure: AdminFailure | undefined;
   /** Every operation asked of Unleash, in order, as "kind project/environment/name". */
   calls: string[] = [];
   writes = 0;
 
   add(project: string, environment: string, name: string, state: { enabled: boolean; percent?: number }): void {
-    this.flags.set(flagKey({ project, environment, name }), { enabled: state.enabled, percent: state.percent, strategyId: state.percent === undefined ? undefined : 'user-1', bySluice: false });
+    this.flags.set(flagKey({ project, environment, name }), {
+      enabled: state.enabled,
+      percent: state.percent,
+      strategyId: state.percent === undefined ? undefined : 'user-1',
+      bySluice: false,
+    });
   }
 
   get(project: string, environment: string, name: string) {
@@ -56,7 +64,8 @@ export class SimUnleash {
       case 'restore':
         this.writes += 1;
         flag.enabled = op.flag.previousEnabled;
-        if (op.flag.previousRollout === undefined) Object.assign(flag, { strategyId: undefined, percent: undefined, bySluice: false });
+        if (op.flag.previousRollout === undefined)
+          Object.assign(flag, { strategyId: undefined, percent: undefined, bySluice: false });
         else flag.percent = op.flag.previousRollout;
         break;
       case 'disable':
@@ -67,8 +76,19 @@ export class SimUnleash {
     return { ok: true, state: this.#state(flag) };
   }
 
-  #state(flag: { enabled: boolean; percent: number | undefined; strategyId: string | undefined; bySluice: boolean }): FlagState {
-    return { enabled: flag.enabled, rollout: flag.strategyId === undefined ? undefined : { strategyId: flag.strategyId, percent: flag.percent ?? 0, addedBySluice: flag.bySluice } };
+  #state(flag: {
+    enabled: boolean;
+    percent: number | undefined;
+    strategyId: string | undefined;
+    bySluice: boolean;
+  }): FlagState {
+    return {
+      enabled: flag.enabled,
+      rollout:
+        flag.strategyId === undefined
+          ? undefined
+          : { strategyId: flag.strategyId, percent: flag.percent ?? 0, addedBySluice: flag.bySluice },
+    };
   }
 }
 
@@ -104,7 +124,12 @@ export class SimCluster {
   flagOutcomes = new Map<string, { result: AdminResult; at: number }>();
 
   constructor(spec: RolloutSpec = baseSpec()) {
-    this.rollout = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name: 'checkout', namespace: 'shop', generation: 1 }, spec };
+    this.rollout = {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'checkout', namespace: 'shop', generation: 1 },
+      spec,
+    };
   }
 
   world(): ObservedWorld {
@@ -112,15 +137,22 @@ export class SimCluster {
       now: this.now,
       rollout: structuredClone(this.rollout),
       specErrors: this.specErrors,
-      deployment: this.rollout.spec.workloadRef === undefined || !this.deploymentExists
-        ? undefined
-        : { name: 'checkout', replicas: this.deploymentReplicas, recordedReplicas: this.recordedReplicas, templateRevision: this.templateRevision },
-      replicaSets: [...this.replicaSets.values()].map((rs) => ({ ...rs })),
-      traffic: this.routeInvalid !== undefined
-        ? { kind: 'invalid', field: 'spec.trafficRouting.gatewayAPI.httpRoute', message: this.routeInvalid }
-        : this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
+      deployment:
+        this.rollout.spec.workloadRef === undefined || !this.deploymentExists
           ? undefined
-          : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight },
+          : {
+              name: 'checkout',
+              replicas: this.deploymentReplicas,
+              recordedReplicas: this.recordedReplicas,
+              templateRevision: this.templateRevision,
+            },
+      replicaSets: [...this.replicaSets.values()].map((rs) => ({ ...rs })),
+      traffic:
+        this.routeInvalid !== undefined
+          ? { kind: 'invalid', field: 'spec.trafficRouting.gatewayAPI.httpRoute', message: this.routeInvalid }
+          : this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
+            ? undefined
+            : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight },
       action: this.action,
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,
@@ -151,7 +183,16 @@ export class SimCluster {
       if (rs === undefined) {
         if (revision !== this.templateRevision) continue; // only the current template can be created
         this.createdRevisions.push(revision);
-        this.replicaSets.set(revision, { name: `checkout-${revision}`, revision, replicas, readyReplicas: 0, availableReplicas: 0, pods: replicas, sequence: this.createdRevisions.length, createdAt: this.now.toISOString() });
+        this.replicaSets.set(revision, {
+          name: `checkout-${revision}`,
+          revision,
+          replicas,
+          readyReplicas: 0,
+          availableReplicas: 0,
+          pods: replicas,
+          sequence: this.createdRevisions.length,
+          createdAt: this.now.toISOString(),
+        });
       } else {
         rs.replicas = replicas;
       }
@@ -188,7 +229,8 @@ export class SimCluster {
       this.settlePods();
       const before = JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight]);
       plan = this.reconcile();
-      if (before === JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight])) return plan;
+      if (before === JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight]))
+        return plan;
     }
     return plan;
   }

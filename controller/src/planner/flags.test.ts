@@ -3,10 +3,14 @@ import type { RolloutSpec } from '../api/types.ts';
 import { SimCluster } from './fixtures.test-support.ts';
 import { planDeletion } from './plan.ts';
 
-const flagSpec = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({ strategy: { canary: { steps } } });
+const flagSpec = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({
+  strategy: { canary: { steps } },
+});
 
 /** A flag-only rollout at its setFlag step: `new-flow` is off with a user's 20% gradual rollout. */
-function atFlagStep(steps: RolloutSpec['strategy']['canary']['steps'] = [{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }]) {
+function atFlagStep(
+  steps: RolloutSpec['strategy']['canary']['steps'] = [{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }],
+) {
   const sim = new SimCluster(flagSpec(steps));
   sim.unleash.add('default', 'production', 'new-flow', { enabled: false, percent: 20 });
   return sim;
@@ -20,7 +24,9 @@ describe('a setFlag step', () => {
     expect(plan.flagOperations.map((o) => o.operation.kind)).toEqual(['read']);
     expect(sim.unleash.writes).toBe(0);
     plan = sim.reconcile();
-    expect(plan.status.flags).toEqual([expect.objectContaining({ name: 'new-flow', previousEnabled: false, previousRollout: 20, strategyId: 'user-1' })]);
+    expect(plan.status.flags).toEqual([
+      expect.objectContaining({ name: 'new-flow', previousEnabled: false, previousRollout: 20, strategyId: 'user-1' }),
+    ]);
     // The set is asked for only by a plan whose Rollout already has the record in status.
     expect(plan.flagOperations).toEqual([]);
     plan = sim.reconcile();
@@ -32,7 +38,7 @@ describe('a setFlag step', () => {
     expect(sim.unleash.calls).toEqual(['read default/production/new-flow', 'set default/production/new-flow']);
   });
 
-  it('takes the project from the controller\'s --unleash-project when the step names none', () => {
+  it("takes the project from the controller's --unleash-project when the step names none", () => {
     const sim = new SimCluster(flagSpec([{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }]));
     sim.defaultProject = 'shop';
     sim.unleash.add('shop', 'production', 'new-flow', { enabled: false });
@@ -56,9 +62,15 @@ describe('a setFlag step', () => {
 
   it('holds with the reason while Unleash is down, and tries again after a wait', () => {
     const sim = atFlagStep();
-    sim.unleash.failure = { ok: false, kind: 'unreachable', message: 'Unleash at http://unleash is unreachable (connection refused)' };
+    sim.unleash.failure = {
+      ok: false,
+      kind: 'unreachable',
+      message: 'Unleash at http://unleash is unreachable (connection refused)',
+    };
     const plan = sim.converge();
-    expect(plan.status.message).toMatch(/step 1\/2 \(setFlag new-flow to 50%\): Unleash at http:\/\/unleash is unreachable/);
+    expect(plan.status.message).toMatch(
+      /step 1\/2 \(setFlag new-flow to 50%\): Unleash at http:\/\/unleash is unreachable/,
+    );
     expect(plan.requeueAfterMs).toBe(10_000);
     expect(sim.unleash.calls).toHaveLength(1); // no retry storm: one try until the wait is over
     sim.advance(10_000);
@@ -71,7 +83,10 @@ describe('a setFlag step', () => {
     const sim = new SimCluster(flagSpec([{ setFlag: { name: 'no-such-flag', rollout: 50 } }]));
     const plan = sim.converge();
     expect(plan.status.phase).toBe('Degraded');
-    expect(plan.status.conditions?.find((c) => c.type === 'InvalidSpec')).toMatchObject({ status: 'True', message: expect.stringContaining('spec.strategy.canary.steps[0].setFlag: no flag') as string });
+    expect(plan.status.conditions?.find((c) => c.type === 'InvalidSpec')).toMatchObject({
+      status: 'True',
+      message: expect.stringContaining('spec.strategy.canary.steps[0].setFlag: no flag') as string,
+    });
     expect(sim.unleash.writes).toBe(0);
   });
 
@@ -121,7 +136,7 @@ describe('an abort with flags touched', () => {
     expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: false, percent: 20 });
   });
 
-  it('after a retry, reads and sets the flag again instead of trusting the first attempt\'s outcomes', () => {
+  it("after a retry, reads and sets the flag again instead of trusting the first attempt's outcomes", () => {
     const sim = setFlagThenAbort();
     sim.converge();
     expect(sim.unleash.get('default', 'production', 'new-flow')).toMatchObject({ enabled: false, percent: 20 });
@@ -131,7 +146,9 @@ describe('an abort with flags touched', () => {
     sim.converge();
     expect(sim.rollout.status?.currentStepIndex).toBe(1);
     expect(sim.unleash.get('default', 'production', 'new-flow')?.percent).toBe(50);
-    expect(sim.rollout.status?.flags).toEqual([expect.objectContaining({ previousEnabled: true, previousRollout: 30 })]);
+    expect(sim.rollout.status?.flags).toEqual([
+      expect.objectContaining({ previousEnabled: true, previousRollout: 30 }),
+    ]);
   });
 
   it('still puts the flags back when the spec has become invalid', () => {
@@ -153,7 +170,8 @@ describe('a Rollout deleted with flags changed', () => {
     expect(plan.flagOperations.map((o) => o.operation.kind)).toEqual(['restore']);
     expect(plan.status.message).toBe('deleting: putting back the flags it changed (new-flow)');
     expect(plan.canaryWeight).toBeUndefined();
-    for (const op of plan.flagOperations) sim.flagOutcomes.set(op.id, { result: sim.unleash.apply(op.operation), at: sim.now.getTime() });
+    for (const op of plan.flagOperations)
+      sim.flagOutcomes.set(op.id, { result: sim.unleash.apply(op.operation), at: sim.now.getTime() });
     sim.rollout.status = plan.status;
     plan = planDeletion(sim.world());
     expect(plan.status.flags).toEqual([]);

@@ -10,8 +10,19 @@ import type { ResolvedStep } from '../api/steps.ts';
 import type { TouchedFlag } from '../api/types.ts';
 import { describeFlag } from '../flags/flagEnvironment.ts';
 import {
-  defaultFlagStepTiming, describeState, flagKey, flagOfStep, restoreOperation, restoredMessage, sameFlag, setChoice,
-  touchedFlagAfterSet, touchedFlagFrom, type FlagOperation, type FlagOperationState, type ResolvedSetFlagStep,
+  defaultFlagStepTiming,
+  describeState,
+  flagKey,
+  flagOfStep,
+  restoreOperation,
+  restoredMessage,
+  sameFlag,
+  setChoice,
+  touchedFlagAfterSet,
+  touchedFlagFrom,
+  type FlagOperation,
+  type FlagOperationState,
+  type ResolvedSetFlagStep,
 } from '../flags/flagSteps.ts';
 import type { AdminFailure } from '../flags/unleashAdmin.ts';
 import type { PlanBuilder } from './builder.ts';
@@ -39,22 +50,43 @@ export function planSetFlag(b: PlanBuilder, step: ResolvedSetFlagStep, where: st
       b.status.message = `${where}: recorded ${describeFlag(flag)} as it is now (${describeState(state.result.state)}) so that an abort can put it back; setting it to ${percent}% next`;
       return 'wait'; // the status write wakes the key again, and the set goes out then
     }
-    return pendingOrFailed(b, { id, operation: { kind: 'read', flag } }, state, field, where, `reading ${describeFlag(flag)} before changing it`);
+    return pendingOrFailed(
+      b,
+      { id, operation: { kind: 'read', flag } },
+      state,
+      field,
+      where,
+      `reading ${describeFlag(flag)} before changing it`,
+    );
   }
   const id = `${attempt}/set/${step.index}/${flagKey(flag)}/${percent}`;
   const state = unleash.operation(id);
   if (state?.kind === 'done' && state.result.ok) {
     const confirmed = state.result.state;
-    b.status.flags = (b.status.flags ?? []).map((f) => (sameFlag(f, flag) ? touchedFlagAfterSet(f, percent, onAbort, confirmed) : f));
+    b.status.flags = (b.status.flags ?? []).map((f) =>
+      sameFlag(f, flag) ? touchedFlagAfterSet(f, percent, onAbort, confirmed) : f,
+    );
     return 'next';
   }
   const set: FlagOperation = { kind: 'set', flag, percent, choice: setChoice(recorded) };
-  return pendingOrFailed(b, { id, operation: set }, state, field, where, `setting ${describeFlag(flag)} to ${percent}%`);
+  return pendingOrFailed(
+    b,
+    { id, operation: set },
+    state,
+    field,
+    where,
+    `setting ${describeFlag(flag)} to ${percent}%`,
+  );
 }
 
 /** Asks for the operation when it was never asked for, or again once a failed try has waited long enough. */
 function pendingOrFailed(
-  b: PlanBuilder, op: { id: string; operation: FlagOperation }, state: FlagOperationState, field: string, where: string, doing: string,
+  b: PlanBuilder,
+  op: { id: string; operation: FlagOperation },
+  state: FlagOperationState,
+  field: string,
+  where: string,
+  doing: string,
 ): StepOutcome {
   if (state === undefined || state.kind === 'pending') {
     if (state === undefined) b.flagOperations.push({ ...op, retry: false });
@@ -89,13 +121,15 @@ function flagProblem(b: PlanBuilder, field: string, message: string, where: stri
 /** How long a Rollout being deleted waits for Unleash to confirm its restores. */
 export const giveUpOnDeleteMs = 10 * 60_000;
 
-export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { deleting: true } | { keep: readonly ResolvedStep[] }): void {
+export function planFlagRestores(
+  b: PlanBuilder,
+  scope: { abort: true } | { deleting: true } | { keep: readonly ResolvedStep[] },
+): void {
   const flags = b.status.flags ?? [];
   if (flags.length === 0) return;
   const unleash = b.world.unleash;
-  const named = 'keep' in scope
-    ? scope.keep.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, unleash)] : []))
-    : [];
+  const named =
+    'keep' in scope ? scope.keep.flatMap((s) => (s.kind === 'setFlag' ? [flagOfStep(s, unleash)] : [])) : [];
   const toRestore = flags.filter((f) => !named.some((n) => sameFlag(n, f)));
   if (toRestore.length === 0) return;
   const names = (list: typeof flags) => list.map((f) => `${f.name} (${f.environment})`).join(', ');
@@ -106,7 +140,11 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { dele
     if (b.world.now.getTime() - since > giveUpOnDeleteMs) {
       // Deleting must end: after this long (Unleash gone, the token refused), the flags are left as they are, and
       // said so, rather than holding the Rollout (and its namespace's deletion) for ever.
-      b.event('Warning', 'FlagsNotRestored', `${names(toRestore)} left as they are: Unleash did not confirm a restore within ${giveUpOnDeleteMs / 60_000} minutes of the deletion`);
+      b.event(
+        'Warning',
+        'FlagsNotRestored',
+        `${names(toRestore)} left as they are: Unleash did not confirm a restore within ${giveUpOnDeleteMs / 60_000} minutes of the deletion`,
+      );
       b.status.flags = flags.filter((f) => !toRestore.includes(f));
       return;
     }
@@ -132,7 +170,13 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { dele
     const id = `${b.status.canaryRevision}/${attempt}/${flagKey(flag)}`;
     const state = unleash.operation(id);
     if (state?.kind === 'done' && (state.result.ok || state.result.kind === 'notFound')) {
-      b.event('Normal', 'FlagRestored', state.result.ok ? restoredMessage(flag) : `${describeFlag(flag)} is no longer in Unleash: there is nothing to put back`);
+      b.event(
+        'Normal',
+        'FlagRestored',
+        state.result.ok
+          ? restoredMessage(flag)
+          : `${describeFlag(flag)} is no longer in Unleash: there is nothing to put back`,
+      );
       continue;
     }
     kept.push(flag);
@@ -146,7 +190,8 @@ export function planFlagRestores(b: PlanBuilder, scope: { abort: true } | { dele
   }
   // The list keeps its order: a flag restored drops out, the others stay where they were.
   b.status.flags = flags.filter((f) => kept.includes(f));
-  if (reason !== undefined) b.messageSuffix = `; flags still to restore: ${names(b.status.flags.filter((f) => toRestore.includes(f)))}: ${reason}`;
+  if (reason !== undefined)
+    b.messageSuffix = `; flags still to restore: ${names(b.status.flags.filter((f) => toRestore.includes(f)))}: ${reason}`;
 }
 
 /**

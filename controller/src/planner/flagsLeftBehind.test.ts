@@ -3,7 +3,13 @@ import { baseSpec, SimCluster } from './fixtures.test-support.ts';
 
 /** Review repro: a canary that set a flag is superseded (or its template reverted); the flag's record is lost. */
 function canaryPastFlagStep() {
-  const sim = new SimCluster(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }] } } }));
+  const sim = new SimCluster(
+    baseSpec({
+      strategy: {
+        canary: { steps: [{ setWeight: 20 }, { setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }] },
+      },
+    }),
+  );
   sim.unleash.add('default', 'production', 'new-flow', { enabled: false, percent: 20 });
   sim.converge(); // rev-a becomes stable
   sim.templateRevision = 'rev-b';

@@ -10,7 +10,13 @@ import { baseSpec, SimCluster } from './fixtures.test-support.ts';
  */
 describe('a second promote after a lost handledAction cleanup', () => {
   it('is acted on, not swallowed', () => {
-    const sim = new SimCluster(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }, { setWeight: 60 }] } } }));
+    const sim = new SimCluster(
+      baseSpec({
+        strategy: {
+          canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }, { setWeight: 60 }] },
+        },
+      }),
+    );
     sim.converge();
     sim.templateRevision = 'rev-b';
     sim.converge(40);

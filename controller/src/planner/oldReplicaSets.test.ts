@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RolloutSpec } from '../api/types.ts';
 import { baseSpec, SimCluster } from './fixtures.test-support.ts';
 
-const quick = (overrides: Partial<RolloutSpec> = {}) => baseSpec({ strategy: { canary: { steps: [{ setWeight: 50 }] } }, ...overrides });
+const quick = (overrides: Partial<RolloutSpec> = {}) =>
+  baseSpec({ strategy: { canary: { steps: [{ setWeight: 50 }] } }, ...overrides });
 
 /** Releases rev-1 (the first stable) up to rev-<count>, each promoted to stable, a minute apart. */
 function release(sim: SimCluster, count: number, apartMs = 60_000): void {
@@ -39,7 +40,9 @@ describe('old ReplicaSets', () => {
   });
 
   it('with 0 keeps only what runs, and never the canary, nor one whose pods are still stopping', () => {
-    const sim = new SimCluster(quick({ revisionHistoryLimit: 0, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } }));
+    const sim = new SimCluster(
+      quick({ revisionHistoryLimit: 0, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } }),
+    );
     release(sim, 1);
     sim.templateRevision = 'rev-2';
     sim.converge();

@@ -12,7 +12,11 @@ export function planOldReplicaSets(b: PlanBuilder): void {
   const limit = b.world.rollout.spec.revisionHistoryLimit ?? defaultRevisionHistoryLimit;
   // Anything with a role or a pod stays: the stable and canary revisions, whatever the plan scales up, and a
   // ReplicaSet whose pods are still stopping (deleting it would orphan nothing, but would hide them).
-  const inUse = new Set([b.status.stableRevision, b.status.canaryRevision, ...b.replicaSets.filter((d) => d.replicas > 0).map((d) => d.revision)]);
+  const inUse = new Set([
+    b.status.stableRevision,
+    b.status.canaryRevision,
+    ...b.replicaSets.filter((d) => d.replicas > 0).map((d) => d.revision),
+  ]);
   const old = b.world.replicaSets
     .filter((rs) => !inUse.has(rs.revision) && rs.replicas === 0 && rs.pods === 0)
     .sort((x, y) => y.sequence - x.sequence || y.createdAt.localeCompare(x.createdAt) || x.name.localeCompare(y.name));

@@ -21,8 +21,16 @@ export function finishStatus(b: PlanBuilder): Plan {
   } else if (inFlight || stableReady < n) {
     status.phase = 'Progressing';
     if (!inFlight) status.message = `waiting for stable pods (${stableReady}/${n} ready)`;
-    b.condition('Healthy', { status: 'False', reason: inFlight ? 'CanaryInFlight' : 'StableNotReady', message: status.message ?? '' });
-    b.condition('Progressing', { status: 'True', reason: inFlight ? 'CanaryProgressing' : 'StableScaling', message: status.message ?? '' });
+    b.condition('Healthy', {
+      status: 'False',
+      reason: inFlight ? 'CanaryInFlight' : 'StableNotReady',
+      message: status.message ?? '',
+    });
+    b.condition('Progressing', {
+      status: 'True',
+      reason: inFlight ? 'CanaryProgressing' : 'StableScaling',
+      message: status.message ?? '',
+    });
   } else if (b.world.traffic?.kind === 'weights' && b.world.traffic.canary !== 0) {
     // Status is written before the route: Healthy waits for the route to read back 100% on stable, so that
     // `kubectl wait --for=condition=Healthy` returns only once the traffic has really moved.
@@ -32,15 +40,19 @@ export function finishStatus(b: PlanBuilder): Plan {
     b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
   } else {
     status.phase = 'Healthy';
-    status.message = b.world.deployment === undefined
-      ? `revision ${status.stableRevision} is released`
-      : `revision ${status.stableRevision} is stable with ${stableReady}/${n} pods ready and 100% of traffic`;
+    status.message =
+      b.world.deployment === undefined
+        ? `revision ${status.stableRevision} is released`
+        : `revision ${status.stableRevision} is stable with ${stableReady}/${n} pods ready and 100% of traffic`;
     b.condition('Healthy', { status: 'True', reason: 'Healthy', message: status.message });
     b.condition('Progressing', { status: 'False', reason: 'Completed', message: 'no canary in flight' });
   }
-  b.condition('Paused', b.paused
-    ? { status: 'True', reason: 'Paused', message: status.message ?? '' }
-    : { status: 'False', reason: 'NotPaused', message: '' });
+  b.condition(
+    'Paused',
+    b.paused
+      ? { status: 'True', reason: 'Paused', message: status.message ?? '' }
+      : { status: 'False', reason: 'NotPaused', message: '' },
+  );
 
   if (b.messageSuffix !== '') status.message = `${status.message ?? ''}${b.messageSuffix}`;
   if (previous.phase !== status.phase && (status.phase === 'Healthy' || status.phase === 'Paused')) {

@@ -44,7 +44,10 @@ describe('a canary through every step (Gateway API router)', () => {
     const sim = withCanary();
     let plan = sim.reconcile();
     expect(plan.status.canaryRevision).toBe('rev-b');
-    expect(plan.replicaSets).toEqual([{ revision: 'rev-a', replicas: 4 }, { revision: 'rev-b', replicas: 1 }]);
+    expect(plan.replicaSets).toEqual([
+      { revision: 'rev-a', replicas: 4 },
+      { revision: 'rev-b', replicas: 1 },
+    ]);
     expect(plan.canaryWeight).toBe(0); // no traffic to pods that are not ready
     expect(plan.status.message).toMatch(/step 1\/4 \(setWeight 20%\): waiting for canary pods \(0\/1 ready\)/);
 
@@ -79,7 +82,9 @@ describe('a canary through every step (Gateway API router)', () => {
     expect(sim.replicasOf('rev-b')).toBe(4);
     expect(sim.replicasOf('rev-a')).toBe(0);
     expect(sim.createdRevisions).toEqual(['rev-a', 'rev-b']); // promotion reused the canary's ReplicaSet
-    expect(sim.eventReasons()).toEqual(expect.arrayContaining(['CanaryStarted', 'StepCompleted', 'Paused', 'Promoted', 'Healthy']));
+    expect(sim.eventReasons()).toEqual(
+      expect.arrayContaining(['CanaryStarted', 'StepCompleted', 'Paused', 'Promoted', 'Healthy']),
+    );
   });
 
   it('is Healthy after promotion only once the router reads back 100% on stable', () => {
@@ -93,7 +98,9 @@ describe('a canary through every step (Gateway API router)', () => {
     }
     expect(plan.canaryWeight).toBe(0);
     expect(plan.status.phase).toBe('Progressing');
-    expect(plan.status.message).toMatch(/waiting for the traffic router to confirm 100% on stable \(reads 20% on the canary\)/);
+    expect(plan.status.message).toMatch(
+      /waiting for the traffic router to confirm 100% on stable \(reads 20% on the canary\)/,
+    );
     expect(sim.reconcile().status.phase).toBe('Healthy');
   });
 
@@ -109,7 +116,9 @@ describe('a canary through every step (Gateway API router)', () => {
 
 describe('abort', () => {
   it('puts 100% on stable in the same reconcile, starts no pod, and scales the canary down after the delay', () => {
-    const sim = withCanary(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], abortScaleDownDelaySeconds: 30 } } }));
+    const sim = withCanary(
+      baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], abortScaleDownDelaySeconds: 30 } } }),
+    );
     sim.converge();
     expect(sim.routeWeight).toBe(20);
     const podsBefore = sim.createdRevisions.length;
@@ -120,7 +129,10 @@ describe('abort', () => {
     expect(plan.status.abort).toBe(true);
     expect(plan.status.phase).toBe('Degraded');
     expect(plan.status.message).toBe('aborted: aborted by a user request');
-    expect(plan.replicaSets).toEqual([{ revision: 'rev-a', replicas: 4 }, { revision: 'rev-b', replicas: 1 }]);
+    expect(plan.replicaSets).toEqual([
+      { revision: 'rev-a', replicas: 4 },
+      { revision: 'rev-b', replicas: 1 },
+    ]);
     expect(plan.requeueAfterMs).toBe(30_000);
     expect(sim.createdRevisions.length).toBe(podsBefore);
 
@@ -133,7 +145,22 @@ describe('abort', () => {
   });
 
   it('acts on a promote once, even when removing the request failed after status recorded it', () => {
-    const sim = withCanary(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }, { setWeight: 60 }, { pause: {} }] } } }));
+    const sim = withCanary(
+      baseSpec({
+        strategy: {
+          canary: {
+            steps: [
+              { setWeight: 20 },
+              { pause: {} },
+              { setWeight: 40 },
+              { pause: {} },
+              { setWeight: 60 },
+              { pause: {} },
+            ],
+          },
+        },
+      }),
+    );
     sim.converge();
     expect(sim.rollout.status?.currentStepIndex).toBe(1);
     sim.clearActionFails = true;
@@ -209,7 +236,12 @@ describe('a newer template mid-canary', () => {
 
 describe('replica-ratio router', () => {
   it('runs ceil(N × weight) canary pods beside a full stable and reports their share of pods', () => {
-    const sim = withCanary(baseSpec({ trafficRouting: undefined, strategy: { canary: { steps: [{ setWeight: 20 }, { setWeight: 60 }, { pause: {} }] } } }));
+    const sim = withCanary(
+      baseSpec({
+        trafficRouting: undefined,
+        strategy: { canary: { steps: [{ setWeight: 20 }, { setWeight: 60 }, { pause: {} }] } },
+      }),
+    );
     sim.routeWeight = undefined;
     const plan = sim.converge();
     expect(sim.replicasOf('rev-b')).toBe(3);
@@ -242,7 +274,14 @@ describe('holding', () => {
 });
 
 describe('analysis and flag steps', () => {
-  const spec = () => baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'error-rate' }] } }, { setWeight: 50 }] } } });
+  const spec = () =>
+    baseSpec({
+      strategy: {
+        canary: {
+          steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'error-rate' }] } }, { setWeight: 50 }],
+        },
+      },
+    });
 
   it('waits without a verdict, advances on success', () => {
     const sim = withCanary(spec());
@@ -254,7 +293,10 @@ describe('analysis and flag steps', () => {
   it('aborts on failure with the reason in status and the Event, in the same reconcile', () => {
     const sim = withCanary(spec());
     sim.converge();
-    sim.stepVerdicts.set(1, { kind: 'failed', message: 'metric error-rate measured 0.31 (failureCondition result >= 0.10)' });
+    sim.stepVerdicts.set(1, {
+      kind: 'failed',
+      message: 'metric error-rate measured 0.31 (failureCondition result >= 0.10)',
+    });
     const plan = sim.reconcile();
     expect(plan.canaryWeight).toBe(0);
     expect(plan.status.message).toContain('error-rate measured 0.31');
@@ -287,7 +329,9 @@ describe('progress deadline', () => {
     sim.advance(61_000);
     const plan = sim.converge();
     expect(plan.status.phase).toBe('Degraded');
-    expect(plan.status.message).toMatch(/progress deadline exceeded: step 1\/4 \(setWeight 20%\) made no progress for 1m/);
+    expect(plan.status.message).toMatch(
+      /progress deadline exceeded: step 1\/4 \(setWeight 20%\) made no progress for 1m/,
+    );
     expect(plan.status.abort).toBe(false);
     expect(sim.eventReasons().filter((r) => r === 'ProgressDeadlineExceeded')).toHaveLength(1);
   });
@@ -308,7 +352,13 @@ describe('specs the controller cannot carry out', () => {
     const sim = withCanary();
     sim.converge();
     const replicasBefore = [...sim.replicaSets.values()].map((r) => [r.revision, r.replicas]);
-    sim.specErrors = [{ field: 'spec.strategy.canary.steps[1].analysis.templates[0].templateName', message: 'AnalysisTemplate shop/x not found: create it or fix the name', code: 'TemplateNotFound' }];
+    sim.specErrors = [
+      {
+        field: 'spec.strategy.canary.steps[1].analysis.templates[0].templateName',
+        message: 'AnalysisTemplate shop/x not found: create it or fix the name',
+        code: 'TemplateNotFound',
+      },
+    ];
     const plan = sim.reconcile();
     expect(plan.canaryWeight).toBeUndefined();
     expect(plan.services).toBeUndefined();
@@ -323,7 +373,11 @@ describe('specs the controller cannot carry out', () => {
 
   describe('never block an abort', () => {
     const atTwentyPercent = () => {
-      const sim = withCanary(baseSpec({ strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], abortScaleDownDelaySeconds: 30 } } }));
+      const sim = withCanary(
+        baseSpec({
+          strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }], abortScaleDownDelaySeconds: 30 } },
+        }),
+      );
       sim.converge();
       expect(sim.routeWeight).toBe(20);
       return sim;
@@ -331,14 +385,23 @@ describe('specs the controller cannot carry out', () => {
 
     it('a later template deleted: traffic back on stable in the reconcile that reads the request', () => {
       const sim = atTwentyPercent();
-      sim.specErrors = [{ field: 'spec.strategy.canary.steps[1].analysis.templates[0].templateName', message: 'AnalysisTemplate shop/x not found', code: 'TemplateNotFound' }];
+      sim.specErrors = [
+        {
+          field: 'spec.strategy.canary.steps[1].analysis.templates[0].templateName',
+          message: 'AnalysisTemplate shop/x not found',
+          code: 'TemplateNotFound',
+        },
+      ];
       sim.request('abort');
       const plan = sim.reconcile();
       expect(plan.canaryWeight).toBe(0);
       expect(plan.status.abort).toBe(true);
       expect(plan.clearAction).toBe(true);
       expect(plan.status.message).toMatch(/^aborted: .*; invalid spec: spec.strategy.canary.steps\[1\]/);
-      expect(plan.replicaSets).toEqual([{ revision: 'rev-a', replicas: 4 }, { revision: 'rev-b', replicas: 1 }]);
+      expect(plan.replicaSets).toEqual([
+        { revision: 'rev-a', replicas: 4 },
+        { revision: 'rev-b', replicas: 1 },
+      ]);
       sim.advance(30_000);
       sim.reconcile();
       expect(sim.replicasOf('rev-b')).toBe(0);
@@ -390,7 +453,9 @@ describe('specs the controller cannot carry out', () => {
   it('names spec.workloadRef.name when the Deployment is missing', () => {
     const sim = new SimCluster();
     sim.deploymentExists = false;
-    expect(sim.reconcile().status.message).toBe('invalid spec: spec.workloadRef.name: Deployment shop/checkout not found: create it or fix the name');
+    expect(sim.reconcile().status.message).toBe(
+      'invalid spec: spec.workloadRef.name: Deployment shop/checkout not found: create it or fix the name',
+    );
   });
 });
 
@@ -410,7 +475,9 @@ describe('flag-only rollouts', () => {
   });
 
   it('run their steps without pods or traffic and end released', () => {
-    const sim = new SimCluster({ strategy: { canary: { steps: [{ setFlag: { name: 'new-flow', rollout: 10 } }, { pause: { duration: '1s' } }] } } });
+    const sim = new SimCluster({
+      strategy: { canary: { steps: [{ setFlag: { name: 'new-flow', rollout: 10 } }, { pause: { duration: '1s' } }] } },
+    });
     sim.unleash.add('default', 'production', 'new-flow', { enabled: false });
     sim.converge();
     sim.advance(1_000);

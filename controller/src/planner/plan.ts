@@ -64,9 +64,10 @@ export function planDeletion(world: ObservedWorld): Plan {
   const b = new PlanBuilder(world);
   planFlagRestores(b, { deleting: true });
   const left = b.status.flags ?? [];
-  b.status.message = left.length === 0
-    ? 'deleting: every flag it changed is back where it was'
-    : `deleting: putting back the flags it changed (${left.map((f) => f.name).join(', ')})${b.messageSuffix}`;
+  b.status.message =
+    left.length === 0
+      ? 'deleting: every flag it changed is back where it was'
+      : `deleting: putting back the flags it changed (${left.map((f) => f.name).join(', ')})${b.messageSuffix}`;
   b.replicaSets = world.replicaSets.map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
   return b.build();
 }

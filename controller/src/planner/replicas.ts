@@ -41,4 +41,3 @@ export function setTraffic(b: PlanBuilder, canaryWeight: number, services: { sta
     b.status.weights = { canary: canaryWeight, stable: 100 - canaryWeight };
   }
 }
-

@@ -96,7 +96,8 @@ export function stalled(b: PlanBuilder, where: string): StepOutcome {
     abort(b, message);
     return 'aborted';
   }
-  if (b.conditionOf('Progressing')?.reason !== 'ProgressDeadlineExceeded') b.event('Warning', 'ProgressDeadlineExceeded', message);
+  if (b.conditionOf('Progressing')?.reason !== 'ProgressDeadlineExceeded')
+    b.event('Warning', 'ProgressDeadlineExceeded', message);
   b.degraded = { reason: 'ProgressDeadlineExceeded', message };
   return 'wait';
 }

@@ -38,7 +38,16 @@ interface Args {
 }
 
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { command: undefined, name: undefined, namespace: undefined, allNamespaces: false, full: false, watch: false, kubeconfig: undefined, context: undefined };
+  const args: Args = {
+    command: undefined,
+    name: undefined,
+    namespace: undefined,
+    allNamespaces: false,
+    full: false,
+    watch: false,
+    kubeconfig: undefined,
+    context: undefined,
+  };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -93,29 +102,42 @@ export async function run(argv: readonly string[], out: (s: string) => void): Pr
   const custom = kc.makeApiClient(CustomObjectsApi);
   const namespace = currentNamespace(kc, args);
   const needName = () => {
-    if (args.name === undefined) throw new Error(`${args.command} needs a rollout name: kubectl sluice ${args.command} <name>`);
+    if (args.name === undefined)
+      throw new Error(`${args.command} needs a rollout name: kubectl sluice ${args.command} <name>`);
     return args.name;
   };
   const annotate = async (action: ManualAction) => {
     const name = needName();
-    await custom.patchNamespacedCustomObject({ ...ref, namespace, name, body: { metadata: { annotations: { [actionAnnotation]: action } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await custom.patchNamespacedCustomObject(
+      { ...ref, namespace, name, body: { metadata: { annotations: { [actionAnnotation]: action } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     out(`rollout ${namespace}/${name}: ${action} requested`);
   };
   const setPaused = async (paused: boolean) => {
     const name = needName();
-    await custom.patchNamespacedCustomObject({ ...ref, namespace, name, body: { spec: { paused } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await custom.patchNamespacedCustomObject(
+      { ...ref, namespace, name, body: { spec: { paused } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     out(`rollout ${namespace}/${name}: ${paused ? 'paused' : 'resumed'}`);
   };
 
   switch (args.command) {
     case 'get': {
-      const list = args.name !== undefined
-        ? [(await custom.getNamespacedCustomObject({ ...ref, namespace, name: args.name })) as Rollout]
-        : ((args.allNamespaces
-            ? await custom.listClusterCustomObject(ref)
-            : await custom.listNamespacedCustomObject({ ...ref, namespace })) as { items: Rollout[] }).items;
-      out(list.length === 0 ? `No rollouts found in ${args.allNamespaces ? 'any namespace' : `${namespace} namespace`}.` : table(list, new Date(), args.allNamespaces));
+      const list =
+        args.name !== undefined
+          ? [(await custom.getNamespacedCustomObject({ ...ref, namespace, name: args.name })) as Rollout]
+          : (
+              (args.allNamespaces
+                ? await custom.listClusterCustomObject(ref)
+                : await custom.listNamespacedCustomObject({ ...ref, namespace })) as { items: Rollout[] }
+            ).items;
+      out(
+        list.length === 0
+          ? `No rollouts found in ${args.allNamespaces ? 'any namespace' : `${namespace} namespace`}.`
+          : table(list, new Date(), args.allNamespaces),
+      );
       return 0;
     }
     case 'status':
@@ -136,17 +158,31 @@ export async function run(argv: readonly string[], out: (s: string) => void): Pr
   }
 }
 
-async function status(kc: KubeConfig, namespace: string, name: string, watch: boolean, out: (s: string) => void): Promise<number> {
+async function status(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  watch: boolean,
+  out: (s: string) => void,
+): Promise<number> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   let last = '';
   for (;;) {
     const rollout = (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as Rollout;
-    const events = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name},involvedObject.kind=Rollout` });
+    const events = await core.listNamespacedEvent({
+      namespace,
+      fieldSelector: `involvedObject.name=${name},involvedObject.kind=Rollout`,
+    });
     const lines: EventLine[] = events.items
       .sort((a, b) => new Date(a.lastTimestamp ?? 0).getTime() - new Date(b.lastTimestamp ?? 0).getTime())
       .slice(-10)
-      .map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', time: e.lastTimestamp?.toISOString() }));
+      .map((e) => ({
+        type: e.type ?? '',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        time: e.lastTimestamp?.toISOString(),
+      }));
     const text = describe(rollout, lines, new Date());
     if (text !== last) out(watch && last !== '' ? `\n${text}` : text);
     last = text;

@@ -36,30 +36,33 @@ function runLinked(args: string[]) {
   });
 }
 
-describe.skipIf(oldNode === undefined)(`kubectl-sluice linked onto PATH, started by the machine's ${oldNode?.version ?? 'old'} Node`, () => {
-  beforeAll(() => {
-    symlinkSync(plugin, join(bin, 'kubectl-sluice'));
-    symlinkSync(oldNode!.path, join(bin, 'node'));
-  });
+describe.skipIf(oldNode === undefined)(
+  `kubectl-sluice linked onto PATH, started by the machine's ${oldNode?.version ?? 'old'} Node`,
+  () => {
+    beforeAll(() => {
+      symlinkSync(plugin, join(bin, 'kubectl-sluice'));
+      symlinkSync(oldNode!.path, join(bin, 'node'));
+    });
 
-  it('the node on that PATH really is the old one', () => {
-    const seen = spawnSync('node', ['--version'], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
-    expect(seen.stdout.trim()).toBe(oldNode!.version);
-  });
+    it('the node on that PATH really is the old one', () => {
+      const seen = spawnSync('node', ['--version'], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
+      expect(seen.stdout.trim()).toBe(oldNode!.version);
+    });
 
-  it('prints its usage and exits 0', () => {
-    const result = runLinked(['--help']);
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Usage: kubectl sluice <command>');
-    expect(result.status).toBe(0);
-  });
+    it('prints its usage and exits 0', () => {
+      const result = runLinked(['--help']);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('Usage: kubectl sluice <command>');
+      expect(result.status).toBe(0);
+    });
 
-  it('passes the exit code of a failed command through', () => {
-    const result = runLinked(['no-such-command']);
-    expect(result.stderr).toContain('unknown command no-such-command');
-    expect(result.status).toBe(1);
-  });
-});
+    it('passes the exit code of a failed command through', () => {
+      const result = runLinked(['no-such-command']);
+      expect(result.stderr).toContain('unknown command no-such-command');
+      expect(result.status).toBe(1);
+    });
+  },
+);
 
 it('runs in place when started by Node 24 itself', () => {
   const result = spawnSync(process.execPath, [plugin, '--help'], { encoding: 'utf8', timeout: 30_000 });

@@ -31,7 +31,14 @@ export function table(rollouts: readonly Rollout[], now: Date, withNamespace: bo
     age(r.metadata.creationTimestamp, now),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [head, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()).join('\n');
+  return [head, ...rows]
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export interface EventLine {
@@ -54,14 +61,22 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date): s
     `Stable:       ${printable(s.stableRevision ?? '-')}`,
     `Canary:       ${printable(s.canaryRevision ?? '-')}${s.abort === true ? ' (aborted)' : ''}`,
   ];
-  if ((s.pauseConditions ?? []).length > 0) lines.push(`Paused:       ${s.pauseConditions!.map((p) => `${printable(p.reason)} since ${age(p.startTime, now)}`).join(', ')}`);
+  if ((s.pauseConditions ?? []).length > 0)
+    lines.push(
+      `Paused:       ${s.pauseConditions!.map((p) => `${printable(p.reason)} since ${age(p.startTime, now)}`).join(', ')}`,
+    );
   lines.push('Conditions:');
   for (const c of s.conditions ?? []) {
     const message = printable(c.message ?? '');
-    lines.push(`  ${printable(c.type).padEnd(12)} ${printable(c.status).padEnd(6)} ${printable(c.reason)}${message === '' ? '' : `: ${message}`}`);
+    lines.push(
+      `  ${printable(c.type).padEnd(12)} ${printable(c.status).padEnd(6)} ${printable(c.reason)}${message === '' ? '' : `: ${message}`}`,
+    );
   }
   lines.push('Events:');
   if (events.length === 0) lines.push('  <none>');
-  for (const e of events) lines.push(`  ${age(e.time, now).padStart(5)}  ${printable(e.type).padEnd(8)} ${printable(e.reason).padEnd(24)} ${printable(e.message)}`);
+  for (const e of events)
+    lines.push(
+      `  ${age(e.time, now).padStart(5)}  ${printable(e.type).padEnd(8)} ${printable(e.reason).padEnd(24)} ${printable(e.message)}`,
+    );
   return lines.join('\n');
 }

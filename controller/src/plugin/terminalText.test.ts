@@ -10,7 +10,11 @@ describe('printable', () => {
     ['8-bit C1 CSI and OSC', 'a\u009b2Jb\u009d0;t\u009cc', 'abc'],
     ['a two-byte escape (reset terminal)', 'a\u001bcb', 'ab'],
     ['a lone ESC at the end', 'a\u001b', 'a'],
-    ['carriage return and newline that would fake a line', 'fine\rPhase:        Healthy\nMessage: ok', 'fine Phase:        Healthy Message: ok'],
+    [
+      'carriage return and newline that would fake a line',
+      'fine\rPhase:        Healthy\nMessage: ok',
+      'fine Phase:        Healthy Message: ok',
+    ],
     ['BEL, backspace, NUL, DEL and other C0/C1', 'a\u0007b\u0008c\u0000d\u007fe\u0085f', 'abcdef'],
     ['bidirectional overrides', 'abc\u202edcba\u202c', 'abcdcba'],
     ['tabs', 'a\tb', 'a b'],

@@ -27,5 +27,9 @@ const controlCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u
  * which become a space: a value stays on the one line that the layout gives it.
  */
 export function printable(text: string): string {
-  return text.replace(escapeSequence, '').replace(controlCharacter, (c) => (c === '\t' || c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029' ? ' ' : ''));
+  return text
+    .replace(escapeSequence, '')
+    .replace(controlCharacter, (c) =>
+      c === '\t' || c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029' ? ' ' : '',
+    );
 }

@@ -64,8 +64,14 @@ export function heldHandler() {
     new Promise<ReconcileResult>((resolve, reject) => {
       const run: HeldRun = {
         key,
-        finish: (result) => { open.delete(run); resolve(result); },
-        fail: (error) => { open.delete(run); reject(error instanceof Error ? error : new Error(String(error))); },
+        finish: (result) => {
+          open.delete(run);
+          resolve(result);
+        },
+        fail: (error) => {
+          open.delete(run);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
       };
       runs.push(run);
       open.add(run);

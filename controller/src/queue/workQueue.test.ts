@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { heldHandler, ManualClock, settle } from './workQueue.test-support.ts';
-import { backoffDelayMs, systemClock, WorkQueue, type ReconcileHandler, type ReconcileReport, type WorkQueueOptions } from './workQueue.ts';
+import {
+  backoffDelayMs,
+  systemClock,
+  WorkQueue,
+  type ReconcileHandler,
+  type ReconcileReport,
+  type WorkQueueOptions,
+} from './workQueue.ts';
 
 function makeQueue(handler: ReconcileHandler, options: Partial<WorkQueueOptions> = {}) {
   const clock = new ManualClock();
@@ -139,7 +146,7 @@ describe('WorkQueue: fairness between namespaces', () => {
     expect(handler.mock.calls.map(([key]) => key)).toEqual(['a/1', 'b/1', 'c/1', 'a/2', 'b/2', 'a/3']);
   });
 
-  it('leaves a worker for another namespace while one namespace\'s reconciles hang', async () => {
+  it("leaves a worker for another namespace while one namespace's reconciles hang", async () => {
     const clock = new ManualClock();
     const held = heldHandler();
     const { queue } = makeQueue(held.handler, { clock, concurrency: 4 });
@@ -196,7 +203,9 @@ describe('WorkQueue: retries', () => {
 
   it('keeps the backoff of one key apart from another', async () => {
     const failing = new Set(['a']);
-    const handler = vi.fn<ReconcileHandler>((key) => (failing.has(key) ? Promise.reject(new Error('boom')) : Promise.resolve()));
+    const handler = vi.fn<ReconcileHandler>((key) =>
+      failing.has(key) ? Promise.reject(new Error('boom')) : Promise.resolve(),
+    );
     const { queue, clock, reports } = makeQueue(handler, { concurrency: 2 });
     queue.start();
     queue.add('a');
@@ -204,12 +213,18 @@ describe('WorkQueue: retries', () => {
     failing.add('b');
     queue.add('b');
     await settle();
-    expect(reports.map((r) => [r.key, r.retryInMs])).toEqual([['a', 100], ['a', 200], ['b', 100]]);
+    expect(reports.map((r) => [r.key, r.retryInMs])).toEqual([
+      ['a', 100],
+      ['a', 200],
+      ['b', 100],
+    ]);
   });
 
   it('forgets the failures of a key once it succeeds', async () => {
     let failuresLeft = 2;
-    const handler = vi.fn<ReconcileHandler>(() => (failuresLeft-- > 0 ? Promise.reject(new Error('conflict')) : Promise.resolve()));
+    const handler = vi.fn<ReconcileHandler>(() =>
+      failuresLeft-- > 0 ? Promise.reject(new Error('conflict')) : Promise.resolve(),
+    );
     const { queue, clock, reports } = makeQueue(handler);
     queue.start();
     queue.add('shop/checkout');
@@ -231,7 +246,11 @@ describe('WorkQueue: retries', () => {
     queue.start();
     queue.add('shop/checkout');
     await clock.advance(1_100);
-    expect(reports.map((r) => [r.outcome, r.retryInMs])).toEqual([['error', 100], ['requeue', 1_000], ['error', 100]]);
+    expect(reports.map((r) => [r.outcome, r.retryInMs])).toEqual([
+      ['error', 100],
+      ['requeue', 1_000],
+      ['error', 100],
+    ]);
   });
 
   it('treats a handler that throws before returning a promise like one that rejects', async () => {
@@ -253,7 +272,10 @@ describe('WorkQueue: retries', () => {
     await settle();
     handler.mockResolvedValue({ requeueAfterMs: -5 });
     await clock.advance(100);
-    expect(reports.map((r) => [r.outcome, r.retryInMs])).toEqual([['error', 100], ['error', 200]]);
+    expect(reports.map((r) => [r.outcome, r.retryInMs])).toEqual([
+      ['error', 100],
+      ['error', 200],
+    ]);
     expect(String(reports[1]!.error)).toMatch(/asked to requeue after -5 ms/);
   });
 });
@@ -414,7 +436,11 @@ describe('WorkQueue: options and hooks', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       const handler = vi.fn<ReconcileHandler>(async () => {});
-      const { queue } = makeQueue(handler, { onResult: () => { throw new Error('metrics broke'); } });
+      const { queue } = makeQueue(handler, {
+        onResult: () => {
+          throw new Error('metrics broke');
+        },
+      });
       queue.start();
       queue.add('a');
       await settle();

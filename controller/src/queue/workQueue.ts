@@ -148,13 +148,19 @@ export class WorkQueue {
       throw new RangeError(`work queue concurrency must be a whole number >= 1, not ${concurrency}`);
     }
     if (!Number.isInteger(maxInFlightPerNamespace) || maxInFlightPerNamespace < 1) {
-      throw new RangeError(`work queue maxInFlightPerNamespace must be a whole number >= 1, not ${maxInFlightPerNamespace}`);
+      throw new RangeError(
+        `work queue maxInFlightPerNamespace must be a whole number >= 1, not ${maxInFlightPerNamespace}`,
+      );
     }
     if (!(maxRequeueMs > 0) || maxRequeueMs > maxTimerDelayMs) {
-      throw new RangeError(`work queue maxRequeueMs must be above 0 and at most ${maxTimerDelayMs} ms, not ${maxRequeueMs}`);
+      throw new RangeError(
+        `work queue maxRequeueMs must be above 0 and at most ${maxTimerDelayMs} ms, not ${maxRequeueMs}`,
+      );
     }
     if (!(baseBackoffMs > 0) || !(maxBackoffMs >= baseBackoffMs) || !Number.isFinite(maxBackoffMs)) {
-      throw new RangeError(`work queue backoff needs 0 < base <= max (finite), not base ${baseBackoffMs} ms and max ${maxBackoffMs} ms`);
+      throw new RangeError(
+        `work queue backoff needs 0 < base <= max (finite), not base ${baseBackoffMs} ms and max ${maxBackoffMs} ms`,
+      );
     }
     this.#handler = options.handler;
     this.#concurrency = concurrency;
@@ -213,7 +219,8 @@ export class WorkQueue {
    * team that arrives later waits for no more than that one free worker.
    */
   #takeNext(): string | undefined {
-    const under = (namespace: string) => (this.#inFlightByNamespace.get(namespace) ?? 0) < this.#maxInFlightPerNamespace;
+    const under = (namespace: string) =>
+      (this.#inFlightByNamespace.get(namespace) ?? 0) < this.#maxInFlightPerNamespace;
     const spare = this.#inFlight.size < this.#concurrency - 1;
     for (const pass of [under, () => spare]) {
       for (const [namespace, line] of this.#ready) {
@@ -234,7 +241,8 @@ export class WorkQueue {
    * `maxRequeueMs` wakes the key after `maxRequeueMs`: level-based, its run asks again for what is left.
    */
   addAfter(key: string, requestedMs: number): void {
-    if (!Number.isFinite(requestedMs)) throw new RangeError(`requeue delay for ${key} must be a finite number of ms, not ${requestedMs}`);
+    if (!Number.isFinite(requestedMs))
+      throw new RangeError(`requeue delay for ${key} must be a finite number of ms, not ${requestedMs}`);
     if (this.#stopping) return;
     if (requestedMs <= 0) {
       this.add(key);

@@ -9,14 +9,29 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-function work(options: { concurrency?: number; perNamespace?: number; maxWaiting?: number; maxOutcomes?: number } = {}) {
+function work(
+  options: { concurrency?: number; perNamespace?: number; maxWaiting?: number; maxOutcomes?: number } = {},
+) {
   const woken: string[] = [];
   const bg = new BackgroundWork<string>({ concurrency: 4, perNamespace: 2, ...options, wake: (k) => woken.push(k) });
   return { bg, woken };
 }
 
-function task(key: string, id: string, run: BackgroundTask<string>['run'], more: Partial<BackgroundTask<string>> = {}): BackgroundTask<string> {
-  return { key, id, namespace: key.split('/')[0]!, deadlineMs: 5_000, run, onFailure: (why) => `failed: ${why}`, ...more };
+function task(
+  key: string,
+  id: string,
+  run: BackgroundTask<string>['run'],
+  more: Partial<BackgroundTask<string>> = {},
+): BackgroundTask<string> {
+  return {
+    key,
+    id,
+    namespace: key.split('/')[0]!,
+    deadlineMs: 5_000,
+    run,
+    onFailure: (why) => `failed: ${why}`,
+    ...more,
+  };
 }
 
 describe('BackgroundWork', () => {
@@ -44,9 +59,11 @@ describe('BackgroundWork', () => {
 
   it('turns a throwing task into its failure outcome', async () => {
     const { bg } = work();
-    bg.submit(task('a/r', 'x', () => {
-      throw new Error('boom');
-    }));
+    bg.submit(
+      task('a/r', 'x', () => {
+        throw new Error('boom');
+      }),
+    );
     await tick();
     expect(bg.state('a/r', 'x')).toMatchObject({ kind: 'done', value: 'failed: boom' });
   });
@@ -55,16 +72,30 @@ describe('BackgroundWork', () => {
     const { bg } = work();
     const first = deferred<string>();
     const order: string[] = [];
-    bg.submit(task('a/r', 'set', async () => {
-      order.push('set starts');
-      const v = await first.promise;
-      order.push('set ends');
-      return v;
-    }, { lane: 'flag', deadlineMs: 10 }));
-    bg.submit(task('a/r', 'restore', () => {
-      order.push('restore');
-      return Promise.resolve('ok');
-    }, { lane: 'flag' }));
+    bg.submit(
+      task(
+        'a/r',
+        'set',
+        async () => {
+          order.push('set starts');
+          const v = await first.promise;
+          order.push('set ends');
+          return v;
+        },
+        { lane: 'flag', deadlineMs: 10 },
+      ),
+    );
+    bg.submit(
+      task(
+        'a/r',
+        'restore',
+        () => {
+          order.push('restore');
+          return Promise.resolve('ok');
+        },
+        { lane: 'flag' },
+      ),
+    );
     await new Promise((r) => setTimeout(r, 40));
     // The set is past its deadline, but has not ended: the restore must not overtake it.
     expect(bg.state('a/r', 'set')?.kind).toBe('done');
@@ -98,15 +129,18 @@ describe('BackgroundWork', () => {
     expect(bg.state('a/r', 'm')).toMatchObject({ value: 'run 2' });
   });
 
-  it('sheds load past a namespace\'s share of the waiting line with a failure outcome instead of growing', () => {
+  it("sheds load past a namespace's share of the waiting line with a failure outcome instead of growing", () => {
     const { bg } = work({ concurrency: 1, perNamespace: 1, maxWaiting: 8 });
     const hang = () => new Promise<string>(() => {});
     for (let i = 0; i < 5; i++) bg.submit(task(`a/r${i}`, 'm', hang));
     expect(bg.waiting).toBe(2);
-    expect(bg.state('a/r4', 'm')).toMatchObject({ kind: 'done', value: expect.stringContaining('namespace a has 2 tasks waiting already') as string });
+    expect(bg.state('a/r4', 'm')).toMatchObject({
+      kind: 'done',
+      value: expect.stringContaining('namespace a has 2 tasks waiting already') as string,
+    });
   });
 
-  it('never sheds another namespace\'s task because one namespace filled the line', () => {
+  it("never sheds another namespace's task because one namespace filled the line", () => {
     const { bg } = work({ concurrency: 4, perNamespace: 2, maxWaiting: 8 });
     const hang = () => new Promise<string>(() => {});
     for (let i = 0; i < 10; i++) bg.submit(task('noisy/r', `m${i}`, hang));

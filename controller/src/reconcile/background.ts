@@ -76,7 +76,12 @@ export class BackgroundWork<R> {
 
   constructor(options: BackgroundWorkOptions) {
     const maxWaiting = options.maxWaiting ?? 10_000;
-    this.#o = { maxWaiting, maxWaitingPerNamespace: Math.max(1, Math.ceil(maxWaiting / 4)), maxOutcomes: 20_000, ...options };
+    this.#o = {
+      maxWaiting,
+      maxWaitingPerNamespace: Math.max(1, Math.ceil(maxWaiting / 4)),
+      maxOutcomes: 20_000,
+      ...options,
+    };
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -90,7 +95,11 @@ export class BackgroundWork<R> {
     // (or, when the whole line is full, one that has tasks waiting already) gets the failure; another namespace's
     // first task always gets in line. The asker sees the failure as the outcome, and asks again on a later pass.
     if (mine >= this.#o.maxWaitingPerNamespace || (this.#waitingCount >= this.#o.maxWaiting && mine > 0)) {
-      this.#finish({ task, state: 'done' }, k, task.onFailure(`namespace ${task.namespace} has ${mine} tasks waiting already; this one was not started`));
+      this.#finish(
+        { task, state: 'done' },
+        k,
+        task.onFailure(`namespace ${task.namespace} has ${mine} tasks waiting already; this one was not started`),
+      );
       return;
     }
     const entry: Entry<R> = { task, state: 'waiting' };
@@ -128,7 +137,8 @@ export class BackgroundWork<R> {
   /** Drops every waiting task and takes no more (leadership lost, or shutdown); running ones end by themselves. */
   close(): void {
     this.#closed = true;
-    for (const queue of this.#waiting.values()) for (const e of queue) this.#entries.delete(entryKey(e.task.key, e.task.id));
+    for (const queue of this.#waiting.values())
+      for (const e of queue) this.#entries.delete(entryKey(e.task.key, e.task.id));
     this.#waiting.clear();
     this.#waitingCount = 0;
   }
@@ -184,12 +194,15 @@ export class BackgroundWork<R> {
     const k = entryKey(task.key, task.id);
     const abort = new AbortController();
     let settled = false;
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      abort.abort(new Error(`no outcome within ${task.deadlineMs} ms`));
-      this.#finish(e, k, task.onFailure(`no outcome within ${Math.round(task.deadlineMs / 100) / 10} s`));
-    }, Math.min(Math.max(task.deadlineMs, 0), maxTimerMs));
+    const timer = setTimeout(
+      () => {
+        if (settled) return;
+        settled = true;
+        abort.abort(new Error(`no outcome within ${task.deadlineMs} ms`));
+        this.#finish(e, k, task.onFailure(`no outcome within ${Math.round(task.deadlineMs / 100) / 10} s`));
+      },
+      Math.min(Math.max(task.deadlineMs, 0), maxTimerMs),
+    );
     timer.unref?.();
     let work: Promise<R>;
     try {
@@ -197,28 +210,30 @@ export class BackgroundWork<R> {
     } catch (err) {
       work = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    work.then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        this.#finish(e, k, value);
-      },
-      (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        this.#finish(e, k, task.onFailure(err instanceof Error ? err.message : String(err)));
-      },
-    ).finally(() => {
-      // The slot and the lane are held until the task really ends: a write past its deadline may still land,
-      // and the next write to the same flag must not overtake it.
-      clearTimeout(timer);
-      this.#running -= 1;
-      const n = (this.#runningPerNamespace.get(task.namespace) ?? 1) - 1;
-      if (n <= 0) this.#runningPerNamespace.delete(task.namespace);
-      else this.#runningPerNamespace.set(task.namespace, n);
-      this.#busyLanes.delete(lane);
-      this.#pump();
-    });
+    work
+      .then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          this.#finish(e, k, value);
+        },
+        (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          this.#finish(e, k, task.onFailure(err instanceof Error ? err.message : String(err)));
+        },
+      )
+      .finally(() => {
+        // The slot and the lane are held until the task really ends: a write past its deadline may still land,
+        // and the next write to the same flag must not overtake it.
+        clearTimeout(timer);
+        this.#running -= 1;
+        const n = (this.#runningPerNamespace.get(task.namespace) ?? 1) - 1;
+        if (n <= 0) this.#runningPerNamespace.delete(task.namespace);
+        else this.#runningPerNamespace.set(task.namespace, n);
+        this.#busyLanes.delete(lane);
+        this.#pump();
+      });
   }
 
   #finish(e: Entry<R>, k: string, value: R): void {

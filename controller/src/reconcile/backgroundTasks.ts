@@ -28,11 +28,20 @@ export function flagTaskId(rollout: Rollout, id: string): string {
   return `${rollout.metadata.uid ?? ''}/flag/${id}`;
 }
 
-export function measurementTask(key: string, rollout: Rollout, due: DueMeasurement, deps: MeasureTaskDeps): BackgroundTask<Measurement> {
+export function measurementTask(
+  key: string,
+  rollout: Rollout,
+  due: DueMeasurement,
+  deps: MeasureTaskDeps,
+): BackgroundTask<Measurement> {
   let timeoutMs = 60_000; // the schema's maximum, should the template's be unreadable
   try {
     // The same default the measurement uses (measure.ts): the schema's.
-    timeoutMs = parseDuration(due.metric.provider.prometheus.timeout ?? (prometheusProvider.properties.timeout as unknown as { default: string }).default, 'timeout');
+    timeoutMs = parseDuration(
+      due.metric.provider.prometheus.timeout ??
+        (prometheusProvider.properties.timeout as unknown as { default: string }).default,
+      'timeout',
+    );
   } catch {
     // the measurement itself reports the bad duration
   }
@@ -46,7 +55,12 @@ export function measurementTask(key: string, rollout: Rollout, due: DueMeasureme
   };
 }
 
-export function flagTask(key: string, rollout: Rollout, planned: PlannedFlagOperation, admin: FlagAdmin): BackgroundTask<AdminResult> {
+export function flagTask(
+  key: string,
+  rollout: Rollout,
+  planned: PlannedFlagOperation,
+  admin: FlagAdmin,
+): BackgroundTask<AdminResult> {
   const op = planned.operation;
   return {
     key,
@@ -55,7 +69,11 @@ export function flagTask(key: string, rollout: Rollout, planned: PlannedFlagOper
     namespace: rollout.metadata.namespace ?? 'default',
     deadlineMs: flagOperationDeadlineMs,
     run: () => runFlagOperation(op, admin),
-    onFailure: (why) => ({ ok: false, kind: 'unreachable', message: `${describeOperation(op)} did not finish: ${why}; Sluice will try again` }),
+    onFailure: (why) => ({
+      ok: false,
+      kind: 'unreachable',
+      message: `${describeOperation(op)} did not finish: ${why}; Sluice will try again`,
+    }),
   };
 }
 
@@ -66,7 +84,11 @@ export function runFlagOperation(op: FlagOperation, admin: FlagAdmin): Promise<A
     case 'set':
       return admin.setRollout(op.flag, op.percent, op.choice);
     case 'restore':
-      return admin.restore(op.flag, { enabled: op.flag.previousEnabled, rollout: op.flag.previousRollout, strategyId: op.flag.strategyId });
+      return admin.restore(op.flag, {
+        enabled: op.flag.previousEnabled,
+        rollout: op.flag.previousRollout,
+        strategyId: op.flag.strategyId,
+      });
     case 'disable':
       return admin.disable(op.flag);
   }

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../api/types.ts';
 import { EventRecorder } from './eventRecorder.ts';
 
-const rollout = (name: string): Rollout => ({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name, namespace: 'shop', uid: `uid-${name}` }, spec: {} } as unknown as Rollout);
+const rollout = (name: string): Rollout =>
+  ({
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name, namespace: 'shop', uid: `uid-${name}` },
+    spec: {},
+  }) as unknown as Rollout;
 const step = (reason: string) => ({ type: 'Normal' as const, reason, message: `${reason} happened` });
 
 /** The API server's side: each create waits until the test lets it answer, so order and overlap can be seen. */
@@ -31,28 +37,51 @@ function apiServer(answer: (body: CoreV1Event, attempt: number) => 'ok' | number
 }
 
 describe('EventRecorder', () => {
-  it('writes each rollout\'s Events in the order they were recorded, several rollouts at once', async () => {
+  it("writes each rollout's Events in the order they were recorded, several rollouts at once", async () => {
     const api = apiServer();
     const recorder = new EventRecorder({ core: api.core, reportingInstance: 'sluice-0', concurrency: 3 });
-    for (const name of ['a', 'b', 'c', 'd']) for (const reason of ['CanaryStarted', 'StepCompleted', 'Promoted']) recorder.record(rollout(name), step(reason));
+    for (const name of ['a', 'b', 'c', 'd'])
+      for (const reason of ['CanaryStarted', 'StepCompleted', 'Promoted']) recorder.record(rollout(name), step(reason));
     expect(recorder.pending).toBe(12);
     await recorder.stop(5_000);
     expect(recorder.pending).toBe(0);
     for (const name of ['a', 'b', 'c', 'd']) {
-      expect(api.written.filter((w) => w.startsWith(`${name}:`))).toEqual([`${name}:CanaryStarted`, `${name}:StepCompleted`, `${name}:Promoted`]);
+      expect(api.written.filter((w) => w.startsWith(`${name}:`))).toEqual([
+        `${name}:CanaryStarted`,
+        `${name}:StepCompleted`,
+        `${name}:Promoted`,
+      ]);
     }
     expect(api.maxInFlight()).toBe(3);
   });
 
   it('builds a core/v1 Event about the Rollout, reported by this pod', async () => {
     const bodies: CoreV1Event[] = [];
-    const recorder = new EventRecorder({ core: { createNamespacedEvent: ({ body }) => { bodies.push(body); return Promise.resolve(body); } }, reportingInstance: 'sluice-0' });
+    const recorder = new EventRecorder({
+      core: {
+        createNamespacedEvent: ({ body }) => {
+          bodies.push(body);
+          return Promise.resolve(body);
+        },
+      },
+      reportingInstance: 'sluice-0',
+    });
     recorder.record(rollout('checkout'), { type: 'Warning', reason: 'Aborted', message: 'x'.repeat(2_000) });
     await recorder.stop(1_000);
     expect(bodies[0]).toMatchObject({
       metadata: { namespace: 'shop' },
-      involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: 'checkout', namespace: 'shop', uid: 'uid-checkout' },
-      type: 'Warning', reason: 'Aborted', reportingComponent: 'sluice.dev/controller', reportingInstance: 'sluice-0', count: 1,
+      involvedObject: {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Rollout',
+        name: 'checkout',
+        namespace: 'shop',
+        uid: 'uid-checkout',
+      },
+      type: 'Warning',
+      reason: 'Aborted',
+      reportingComponent: 'sluice.dev/controller',
+      reportingInstance: 'sluice-0',
+      count: 1,
     });
     expect(bodies[0]!.metadata.name).toMatch(/^checkout\.[0-9a-f]+$/);
     expect(bodies[0]!.message).toHaveLength(1024);
@@ -65,7 +94,12 @@ describe('EventRecorder', () => {
       if (body.reason === 'Refused') return 403;
       return 'ok';
     });
-    const recorder = new EventRecorder({ core: api.core, reportingInstance: 'p', retryDelaysMs: [1, 1, 1], onDropped: (e, why) => dropped.push(`${e.reason}: ${why}`) });
+    const recorder = new EventRecorder({
+      core: api.core,
+      reportingInstance: 'p',
+      retryDelaysMs: [1, 1, 1],
+      onDropped: (e, why) => dropped.push(`${e.reason}: ${why}`),
+    });
     recorder.record(rollout('a'), step('Flaky'));
     recorder.record(rollout('a'), step('Refused'));
     recorder.record(rollout('a'), step('After'));
@@ -77,7 +111,12 @@ describe('EventRecorder', () => {
   it('counts an Event as written when a retry finds that the attempt it retried had landed', async () => {
     const dropped: string[] = [];
     const api = apiServer((_body, attempt) => (attempt === 1 ? 'network' : 409));
-    const recorder = new EventRecorder({ core: api.core, reportingInstance: 'p', retryDelaysMs: [1], onDropped: (e) => dropped.push(e.reason!) });
+    const recorder = new EventRecorder({
+      core: api.core,
+      reportingInstance: 'p',
+      retryDelaysMs: [1],
+      onDropped: (e) => dropped.push(e.reason!),
+    });
     recorder.record(rollout('a'), step('Landed'));
     await recorder.stop(5_000);
     expect(dropped).toEqual([]);
@@ -86,7 +125,13 @@ describe('EventRecorder', () => {
 
   it('goes on when the drop reporter throws', async () => {
     const api = apiServer((body) => (body.reason === 'Refused' ? 403 : 'ok'));
-    const recorder = new EventRecorder({ core: api.core, reportingInstance: 'p', onDropped: () => { throw new Error('logger broke'); } });
+    const recorder = new EventRecorder({
+      core: api.core,
+      reportingInstance: 'p',
+      onDropped: () => {
+        throw new Error('logger broke');
+      },
+    });
     recorder.record(rollout('a'), step('Refused'));
     recorder.record(rollout('a'), step('Next'));
     await recorder.stop(5_000);
@@ -97,7 +142,12 @@ describe('EventRecorder', () => {
   it('gives up on an Event after its retries, and goes on with the next', async () => {
     const dropped: string[] = [];
     const api = apiServer((body) => (body.reason === 'Never' ? 'network' : 'ok'));
-    const recorder = new EventRecorder({ core: api.core, reportingInstance: 'p', retryDelaysMs: [1, 1], onDropped: (e, why) => dropped.push(`${e.reason}: ${why}`) });
+    const recorder = new EventRecorder({
+      core: api.core,
+      reportingInstance: 'p',
+      retryDelaysMs: [1, 1],
+      onDropped: (e, why) => dropped.push(`${e.reason}: ${why}`),
+    });
     recorder.record(rollout('a'), step('Never'));
     recorder.record(rollout('a'), step('Next'));
     await recorder.stop(5_000);
@@ -108,7 +158,12 @@ describe('EventRecorder', () => {
   it('keeps at most `capacity` Events waiting and drops the newest beyond that, and takes none once stopping', async () => {
     const dropped: string[] = [];
     const api = apiServer();
-    const recorder = new EventRecorder({ core: api.core, reportingInstance: 'p', capacity: 2, onDropped: (e, why) => dropped.push(`${e.reason}: ${why}`) });
+    const recorder = new EventRecorder({
+      core: api.core,
+      reportingInstance: 'p',
+      capacity: 2,
+      onDropped: (e, why) => dropped.push(`${e.reason}: ${why}`),
+    });
     recorder.record(rollout('a'), step('One'));
     recorder.record(rollout('b'), step('Two'));
     recorder.record(rollout('c'), step('Three'));
@@ -120,7 +175,10 @@ describe('EventRecorder', () => {
   });
 
   it('stops waiting for the API server after the timeout', async () => {
-    const recorder = new EventRecorder({ core: { createNamespacedEvent: () => new Promise(() => undefined) }, reportingInstance: 'p' });
+    const recorder = new EventRecorder({
+      core: { createNamespacedEvent: () => new Promise(() => undefined) },
+      reportingInstance: 'p',
+    });
     recorder.record(rollout('a'), step('Stuck'));
     const started = performance.now();
     await recorder.stop(50);

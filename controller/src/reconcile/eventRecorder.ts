@@ -37,7 +37,12 @@ export interface EventRecorderOptions {
 }
 
 /** The core/v1 Event for one thing that happened to a Rollout. */
-export function rolloutEvent(rollout: Rollout, event: PlannedEvent, reportingInstance: string, now = new Date()): CoreV1Event {
+export function rolloutEvent(
+  rollout: Rollout,
+  event: PlannedEvent,
+  reportingInstance: string,
+  now = new Date(),
+): CoreV1Event {
   const { namespace, name, uid } = rollout.metadata;
   return {
     // Unique per Event (the API server refuses a name twice); the Rollout's name first, as kubectl's events are.

@@ -11,32 +11,64 @@ import type { Caches } from './caches.ts';
 import { executePlan, WriteError, type ExecuteContext } from './execute.ts';
 
 const rollout: Rollout = {
-  apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout',
-  metadata: { name: 'checkout', namespace: 'shop', uid: 'u1', resourceVersion: '10', annotations: { 'sluice.dev/action': 'abort' } },
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'Rollout',
+  metadata: {
+    name: 'checkout',
+    namespace: 'shop',
+    uid: 'u1',
+    resourceVersion: '10',
+    annotations: { 'sluice.dev/action': 'abort' },
+  },
   spec: { workloadRef: { name: 'checkout' }, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } },
   status: { stableRevision: 'a', canaryRevision: 'b', currentStepIndex: 1, weights: { canary: 20, stable: 80 } },
 };
 
 const rs = (revision: string, replicas: number): V1ReplicaSet => ({
-  metadata: { name: `checkout-${revision}`, namespace: 'shop', uid: `rs-${revision}`, resourceVersion: '1', labels: { 'sluice.dev/revision': revision } },
+  metadata: {
+    name: `checkout-${revision}`,
+    namespace: 'shop',
+    uid: `rs-${revision}`,
+    resourceVersion: '1',
+    labels: { 'sluice.dev/revision': revision },
+  },
   spec: { replicas, selector: { matchLabels: {} }, template: {} },
 });
 
 const abortPlan = (status: Partial<RolloutStatus> = {}): Plan => ({
-  status: { ...rollout.status, abort: true, abortedAt: '2026-11-30T00:00:00Z', handledAction: 'abort', weights: { canary: 0, stable: 100 }, ...status },
+  status: {
+    ...rollout.status,
+    abort: true,
+    abortedAt: '2026-11-30T00:00:00Z',
+    handledAction: 'abort',
+    weights: { canary: 0, stable: 100 },
+    ...status,
+  },
   replicaSets: [{ revision: 'a', replicas: 4 }],
   services: undefined,
   canaryWeight: 0,
   takeOverDeployment: undefined,
   clearAction: true,
-  flagOperations: [{ id: 'op', operation: { kind: 'disable', flag: { name: 'f', project: 'p', environment: 'e', previousEnabled: false, rollout: 20, onAbort: 'disable' } }, retry: false }],
+  flagOperations: [
+    {
+      id: 'op',
+      operation: {
+        kind: 'disable',
+        flag: { name: 'f', project: 'p', environment: 'e', previousEnabled: false, rollout: 20, onAbort: 'disable' },
+      },
+      retry: false,
+    },
+  ],
   deleteReplicaSets: [],
   events: [{ type: 'Warning', reason: 'Aborted', message: 'aborted by a user request' }],
   requeueAfterMs: undefined,
 });
 
 /** An executor context whose every write is recorded in `calls`; `fail` makes the named write throw. */
-function recorder(fail: Partial<Record<'status' | 'route' | 'clear' | 'scale', Error>> = {}, fence: () => void = () => {}) {
+function recorder(
+  fail: Partial<Record<'status' | 'route' | 'clear' | 'scale', Error>> = {},
+  fence: () => void = () => {},
+) {
   const calls: string[] = [];
   const statuses: RolloutStatus[] = [];
   let rv = 10;
@@ -50,27 +82,40 @@ function recorder(fail: Partial<Record<'status' | 'route' | 'clear' | 'scale', E
     deployment: undefined,
     replicaSets: [rs('a', 4), rs('b', 1)],
     router: {
-      kind: 'test', observe: () => undefined, differs: () => true,
+      kind: 'test',
+      observe: () => undefined,
+      differs: () => true,
       setWeight: (w: number) => Promise.resolve().then(() => attempt('route', `route ${w}%`)),
     },
     caches: { services: empty } as unknown as Caches,
     clients: {
-      apps: { patchNamespacedReplicaSet: (p: { name: string; body: { spec: { replicas: number } } }) => Promise.resolve().then(() => attempt('scale', `scale ${p.name} to ${p.body.spec.replicas}`)) },
+      apps: {
+        patchNamespacedReplicaSet: (p: { name: string; body: { spec: { replicas: number } } }) =>
+          Promise.resolve().then(() => attempt('scale', `scale ${p.name} to ${p.body.spec.replicas}`)),
+      },
       core: {},
       custom: {
-        replaceNamespacedCustomObjectStatus: (p: { body: { status: RolloutStatus; metadata: { resourceVersion: string } } }) => Promise.resolve().then(() => {
-          attempt('status', `status@${p.body.metadata.resourceVersion}${p.body.status.handledAction === undefined ? '' : ' handled'}${p.body.status.conditions?.some((c) => c.type === 'WriteFailed') === true ? ' WriteFailed' : ''}`);
-          statuses.push(p.body.status);
-          return { metadata: { resourceVersion: String(++rv) } };
-        }),
-        patchNamespacedCustomObject: () => Promise.resolve().then(() => {
-          attempt('clear', 'remove the action annotation');
-          return { metadata: { resourceVersion: String(++rv) } };
-        }),
-        patchNamespacedCustomObjectStatus: (p: { body: { status: Record<string, unknown> } }) => Promise.resolve().then(() => {
-          calls.push(`status patch ${JSON.stringify(p.body.status)}`);
-          return { metadata: { resourceVersion: String(++rv) } };
-        }),
+        replaceNamespacedCustomObjectStatus: (p: {
+          body: { status: RolloutStatus; metadata: { resourceVersion: string } };
+        }) =>
+          Promise.resolve().then(() => {
+            attempt(
+              'status',
+              `status@${p.body.metadata.resourceVersion}${p.body.status.handledAction === undefined ? '' : ' handled'}${p.body.status.conditions?.some((c) => c.type === 'WriteFailed') === true ? ' WriteFailed' : ''}`,
+            );
+            statuses.push(p.body.status);
+            return { metadata: { resourceVersion: String(++rv) } };
+          }),
+        patchNamespacedCustomObject: () =>
+          Promise.resolve().then(() => {
+            attempt('clear', 'remove the action annotation');
+            return { metadata: { resourceVersion: String(++rv) } };
+          }),
+        patchNamespacedCustomObjectStatus: (p: { body: { status: Record<string, unknown> } }) =>
+          Promise.resolve().then(() => {
+            calls.push(`status patch ${JSON.stringify(p.body.status)}`);
+            return { metadata: { resourceVersion: String(++rv) } };
+          }),
       },
     },
     fence,
@@ -99,30 +144,61 @@ describe('executePlan', () => {
   });
 
   it('keeps the decision when the route write fails: removes the request, reports WriteFailed, and fails the reconcile', async () => {
-    const refused = Object.assign(new Error('HTTP-Code: 422'), { code: 422, body: JSON.stringify({ message: 'route changes are frozen' }) });
+    const refused = Object.assign(new Error('HTTP-Code: 422'), {
+      code: 422,
+      body: JSON.stringify({ message: 'route changes are frozen' }),
+    });
     const { ctx, calls, statuses } = recorder({ route: refused });
     const run = executePlan(ctx, abortPlan());
     await expect(run).rejects.toBeInstanceOf(WriteError);
     await expect(run).rejects.toThrow('could not set the canary weight to 0%: HTTP 422: route changes are frozen');
-    expect(calls).toEqual(['status@10 handled', 'event Aborted', 'dispatch 1 flag operation(s)', 'route 0%', 'remove the action annotation', 'status patch {"handledAction":null}', 'status@13 WriteFailed']);
+    expect(calls).toEqual([
+      'status@10 handled',
+      'event Aborted',
+      'dispatch 1 flag operation(s)',
+      'route 0%',
+      'remove the action annotation',
+      'status patch {"handledAction":null}',
+      'status@13 WriteFailed',
+    ]);
     expect(statuses.at(-1)?.abort).toBe(true);
-    expect(statuses.at(-1)?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toBe('could not set the canary weight to 0%: HTTP 422: route changes are frozen; retrying');
+    expect(statuses.at(-1)?.conditions?.find((c) => c.type === 'WriteFailed')?.message).toBe(
+      'could not set the canary weight to 0%: HTTP 422: route changes are frozen; retrying',
+    );
   });
 
-  it('moves an abort\'s traffic and dispatches its restores even when a scale of the same plan is refused', async () => {
+  it("moves an abort's traffic and dispatches its restores even when a scale of the same plan is refused", async () => {
     const quota = Object.assign(new Error('exceeded quota'), { code: 403 });
     const { ctx, calls } = recorder({ scale: quota });
     await expect(executePlan(ctx, abortPlan())).rejects.toBeInstanceOf(WriteError);
-    expect(calls.slice(0, 5)).toEqual(['status@10 handled', 'event Aborted', 'dispatch 1 flag operation(s)', 'route 0%', 'scale checkout-b to 0']);
+    expect(calls.slice(0, 5)).toEqual([
+      'status@10 handled',
+      'event Aborted',
+      'dispatch 1 flag operation(s)',
+      'route 0%',
+      'scale checkout-b to 0',
+    ]);
   });
 
-  it('never rebuilds a missing ReplicaSet of another revision from the Deployment\'s current template', async () => {
+  it("never rebuilds a missing ReplicaSet of another revision from the Deployment's current template", async () => {
     const { ctx, calls } = recorder();
-    const deployment = { metadata: { name: 'checkout' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'app', image: 'canary:v2' }] } } } };
+    const deployment = {
+      metadata: { name: 'checkout' },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'app', image: 'canary:v2' }] } } },
+    };
     // Stable revision "a" was deleted by hand; the Deployment's template is the canary's.
-    const plan = { ...abortPlan(), status: { ...rollout.status }, canaryWeight: undefined, clearAction: false, events: [], flagOperations: [] };
+    const plan = {
+      ...abortPlan(),
+      status: { ...rollout.status },
+      canaryWeight: undefined,
+      clearAction: false,
+      events: [],
+      flagOperations: [],
+    };
     const run = executePlan({ ...ctx, deployment, replicaSets: [rs('b', 1)] }, plan);
-    await expect(run).rejects.toThrow(/could not create the ReplicaSet of revision a: it is missing and the Deployment's pod template is another revision/);
+    await expect(run).rejects.toThrow(
+      /could not create the ReplicaSet of revision a: it is missing and the Deployment's pod template is another revision/,
+    );
     expect(calls.filter((c) => c.startsWith('create'))).toEqual([]);
   });
 
@@ -144,10 +220,21 @@ describe('executePlan', () => {
   });
 
   it('clears a WriteFailed condition once a whole plan was carried out', async () => {
-    const failed = { type: 'WriteFailed', status: 'True' as const, reason: 'WriteFailed', message: 'could not ...', lastTransitionTime: '2026-11-30T00:00:00Z' };
+    const failed = {
+      type: 'WriteFailed',
+      status: 'True' as const,
+      reason: 'WriteFailed',
+      message: 'could not ...',
+      lastTransitionTime: '2026-11-30T00:00:00Z',
+    };
     const { ctx, calls, statuses } = recorder();
     const before = { ...rollout, status: { ...abortPlan().status, handledAction: undefined, conditions: [failed] } };
-    const plan = { ...abortPlan({ handledAction: undefined, conditions: [failed] }), clearAction: false, events: [], flagOperations: [] };
+    const plan = {
+      ...abortPlan({ handledAction: undefined, conditions: [failed] }),
+      clearAction: false,
+      events: [],
+      flagOperations: [],
+    };
     await executePlan({ ...ctx, rollout: before }, plan);
     expect(calls).toEqual(['route 0%', 'scale checkout-b to 0', 'status@10']);
     expect(statuses.at(-1)?.conditions).toEqual([]);

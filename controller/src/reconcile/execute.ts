@@ -102,7 +102,10 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     throw failure;
   }
   const failed = status.conditions?.find((c) => c.type === writeFailedCondition);
-  if (failed !== undefined) await writeStatus(ctx, rv, { ...status, conditions: status.conditions!.filter((c) => c !== failed) }).catch(() => undefined);
+  if (failed !== undefined)
+    await writeStatus(ctx, rv, { ...status, conditions: status.conditions!.filter((c) => c !== failed) }).catch(
+      () => undefined,
+    );
 }
 
 async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
@@ -128,7 +131,8 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     await setWeight();
   }
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
-    for (const role of ['stable', 'canary'] as const) await step(`update Service ${serviceName(rollout, role)}`, () => applyService(ctx, role, plan.services![role]));
+    for (const role of ['stable', 'canary'] as const)
+      await step(`update Service ${serviceName(rollout, role)}`, () => applyService(ctx, role, plan.services![role]));
   }
 
   const current = new Map(ctx.replicaSets.map((rs) => [rs.metadata!.labels![revisionLabel]!, rs]));
@@ -141,8 +145,12 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
       // one, deleted by hand) must not be recreated from the canary's template under the stable revision's name.
       if (ctx.deployment === undefined) continue;
       if (ctx.deployment.spec?.template === undefined || revisionOf(ctx.deployment.spec.template) !== revision) {
-        throw new WriteError(`create the ReplicaSet of revision ${revision}`, new Error(
-          `it is missing and the Deployment's pod template is another revision, so it cannot be rebuilt: set the Deployment's template back to that revision`));
+        throw new WriteError(
+          `create the ReplicaSet of revision ${revision}`,
+          new Error(
+            `it is missing and the Deployment's pod template is another revision, so it cannot be rebuilt: set the Deployment's template back to that revision`,
+          ),
+        );
       }
       const body = buildReplicaSet(rollout, ctx.deployment, revision, replicas, sequence++);
       await step(`create ReplicaSet ${body.metadata?.name}`, () => {
@@ -161,7 +169,8 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   for (const rs of ctx.replicaSets) {
     const revision = rs.metadata!.labels![revisionLabel]!;
     const replicas = wanted.get(revision) ?? 0;
-    if ((rs.spec?.replicas ?? 0) > replicas) await step(`scale ReplicaSet ${rs.metadata?.name} to ${replicas}`, () => scale(ctx, rs, replicas));
+    if ((rs.spec?.replicas ?? 0) > replicas)
+      await step(`scale ReplicaSet ${rs.metadata?.name} to ${replicas}`, () => scale(ctx, rs, replicas));
   }
 
   if (!abortFirst) dispatchFlags();
@@ -170,11 +179,19 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     const d = ctx.deployment.metadata!.name!;
     await step(`scale Deployment ${d} to 0`, () => {
       fence();
-      return clients.apps.patchNamespacedDeployment({
-        namespace,
-        name: d,
-        body: { metadata: { annotations: { [recordedReplicasAnnotation]: String(plan.takeOverDeployment!.recordReplicas) } }, spec: { replicas: 0 } },
-      }, merge);
+      return clients.apps.patchNamespacedDeployment(
+        {
+          namespace,
+          name: d,
+          body: {
+            metadata: {
+              annotations: { [recordedReplicasAnnotation]: String(plan.takeOverDeployment!.recordReplicas) },
+            },
+            spec: { replicas: 0 },
+          },
+        },
+        merge,
+      );
     });
   }
 
@@ -186,7 +203,8 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     // a status update), is not deleted: the 409 is routine, and the watch event of that change brings the next
     // reconcile, which looks again. Gone already (404) is done.
     const preconditions = { uid: rs.metadata!.uid!, resourceVersion: rs.metadata!.resourceVersion! };
-    await clients.apps.deleteNamespacedReplicaSet({ namespace, name, body: { preconditions, propagationPolicy: 'Background' } })
+    await clients.apps
+      .deleteNamespacedReplicaSet({ namespace, name, body: { preconditions, propagationPolicy: 'Background' } })
       .catch((err: unknown) => {
         if (!isNotFound(err) && !isConflict(err)) ctx.onPruneFailed(name, err);
       });
@@ -231,13 +249,21 @@ function describeError(err: unknown): string {
 }
 
 /** Says in status which write failed (best effort: the reconcile fails either way, and is retried). */
-async function reportWriteFailure(ctx: ExecuteContext, rv: { current: string | undefined }, status: RolloutStatus, err: unknown): Promise<void> {
+async function reportWriteFailure(
+  ctx: ExecuteContext,
+  rv: { current: string | undefined },
+  status: RolloutStatus,
+  err: unknown,
+): Promise<void> {
   if (isFenceError(err) || isConflict(err)) return; // not ours to write, or routine
   const message = `${err instanceof Error ? err.message : String(err)}; retrying`;
   const previous = status.conditions?.find((c) => c.type === writeFailedCondition);
   if (previous?.message === message) return;
   const condition: Condition = {
-    type: writeFailedCondition, status: 'True', reason: 'WriteFailed', message,
+    type: writeFailedCondition,
+    status: 'True',
+    reason: 'WriteFailed',
+    message,
     lastTransitionTime: previous?.lastTransitionTime ?? new Date().toISOString(),
     ...(status.observedGeneration === undefined ? {} : { observedGeneration: status.observedGeneration }),
   };
@@ -253,11 +279,17 @@ function isFenceError(err: unknown): boolean {
  * A PUT with the cached resourceVersion: if the Rollout changed meanwhile, the write fails with a conflict and the
  * key is retried against the newer object, instead of overwriting what we have not seen.
  */
-async function writeStatus(ctx: ExecuteContext, rv: { current: string | undefined }, status: RolloutStatus): Promise<void> {
+async function writeStatus(
+  ctx: ExecuteContext,
+  rv: { current: string | undefined },
+  status: RolloutStatus,
+): Promise<void> {
   ctx.fence();
   const { rollout } = ctx;
   const updated = (await ctx.clients.custom.replaceNamespacedCustomObjectStatus({
-    ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!,
+    ...rolloutRef,
+    namespace: rollout.metadata.namespace!,
+    name: rollout.metadata.name!,
     body: { ...rollout, metadata: { ...rollout.metadata, resourceVersion: rv.current }, status },
   })) as { metadata?: { resourceVersion?: string } };
   if (updated.metadata?.resourceVersion !== undefined) {
@@ -274,7 +306,12 @@ async function writeStatus(ctx: ExecuteContext, rv: { current: string | undefine
 async function dropHandledAction(ctx: ExecuteContext, rv: { current: string | undefined }): Promise<void> {
   ctx.fence();
   const updated = (await ctx.clients.custom.patchNamespacedCustomObjectStatus(
-    { ...rolloutRef, namespace: ctx.rollout.metadata.namespace!, name: ctx.rollout.metadata.name!, body: { status: { handledAction: null } } },
+    {
+      ...rolloutRef,
+      namespace: ctx.rollout.metadata.namespace!,
+      name: ctx.rollout.metadata.name!,
+      body: { status: { handledAction: null } },
+    },
     merge,
   )) as { metadata?: { resourceVersion?: string } };
   if (updated.metadata?.resourceVersion !== undefined) {
@@ -285,7 +322,8 @@ async function dropHandledAction(ctx: ExecuteContext, rv: { current: string | un
 
 async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number, sequence?: number): Promise<void> {
   ctx.fence();
-  const renumber = sequence === undefined ? {} : { metadata: { annotations: { [sequenceAnnotation]: String(sequence) } } };
+  const renumber =
+    sequence === undefined ? {} : { metadata: { annotations: { [sequenceAnnotation]: String(sequence) } } };
   await ctx.clients.apps.patchNamespacedReplicaSet(
     { namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { ...renumber, spec: { replicas } } },
     merge,
@@ -295,16 +333,28 @@ async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number, se
 async function applyService(ctx: ExecuteContext, role: 'stable' | 'canary', revision: string): Promise<void> {
   const desired = buildService(ctx.rollout, role, revision);
   const cached = ctx.caches.services.get(ctx.rollout.metadata.namespace, serviceName(ctx.rollout, role));
-  if (cached !== undefined && sameJson(cached.spec?.selector, desired.spec?.selector) && sameJson(
-    cached.spec?.ports?.map((p) => [p.port, p.targetPort]),
-    desired.spec?.ports?.map((p) => [p.port, p.targetPort]),
-  )) return;
+  if (
+    cached !== undefined &&
+    sameJson(cached.spec?.selector, desired.spec?.selector) &&
+    sameJson(
+      cached.spec?.ports?.map((p) => [p.port, p.targetPort]),
+      desired.spec?.ports?.map((p) => [p.port, p.targetPort]),
+    )
+  )
+    return;
   ctx.fence();
   const { core } = ctx.clients;
   if (cached === undefined) {
     await core.createNamespacedService({ namespace: ctx.rollout.metadata.namespace!, body: desired });
   } else {
-    await core.patchNamespacedService({ namespace: ctx.rollout.metadata.namespace!, name: desired.metadata!.name!, body: { spec: { selector: desired.spec!.selector, ports: desired.spec!.ports } } }, merge);
+    await core.patchNamespacedService(
+      {
+        namespace: ctx.rollout.metadata.namespace!,
+        name: desired.metadata!.name!,
+        body: { spec: { selector: desired.spec!.selector, ports: desired.spec!.ports } },
+      },
+      merge,
+    );
   }
 }
 
@@ -319,7 +369,15 @@ async function clearAction(ctx: ExecuteContext): Promise<string | undefined> {
   const path = `/metadata/annotations/${actionAnnotation.replaceAll('~', '~0').replaceAll('/', '~1')}`;
   ctx.fence();
   const updated = (await ctx.clients.custom.patchNamespacedCustomObject(
-    { ...rolloutRef, namespace: ctx.rollout.metadata.namespace!, name: ctx.rollout.metadata.name!, body: [{ op: 'test', path, value }, { op: 'remove', path }] },
+    {
+      ...rolloutRef,
+      namespace: ctx.rollout.metadata.namespace!,
+      name: ctx.rollout.metadata.name!,
+      body: [
+        { op: 'test', path, value },
+        { op: 'remove', path },
+      ],
+    },
     jsonPatch,
   )) as { metadata?: { resourceVersion?: string } };
   return updated.metadata?.resourceVersion;

@@ -43,7 +43,7 @@ describe('WriteExpectations', () => {
     expect(expectations.behind('shop/b')).toBeUndefined();
   });
 
-  it('is caught up at once when the watch event beat the write\'s own response', () => {
+  it("is caught up at once when the watch event beat the write's own response", () => {
     const { expectations } = withClock();
     expectations.seen('shop/a', '42');
     expectations.seen('shop/a', '43');

@@ -33,16 +33,27 @@ export interface GateOutcome {
 const frozenRecheckMs = 5_000;
 
 export function observeGates(rollout: Rollout, now: Date, deps: GateDeps): GateOutcome {
-  const out: GateOutcome = { analysisRuns: undefined, stepVerdicts: new Map(), backgroundVerdict: undefined, freeze: undefined, due: [], requeueAfterMs: undefined };
+  const out: GateOutcome = {
+    analysisRuns: undefined,
+    stepVerdicts: new Map(),
+    backgroundVerdict: undefined,
+    freeze: undefined,
+    due: [],
+    requeueAfterMs: undefined,
+  };
   const requeue = (ms: number | undefined) => {
     if (ms !== undefined) out.requeueAfterMs = out.requeueAfterMs === undefined ? ms : Math.min(out.requeueAfterMs, ms);
   };
   const status = rollout.status;
-  const inFlight = status?.canaryRevision !== undefined && status.canaryRevision !== status.stableRevision && status.abort !== true;
+  const inFlight =
+    status?.canaryRevision !== undefined && status.canaryRevision !== status.stableRevision && status.abort !== true;
 
   const freezeFlag = rollout.spec.gates?.freezeFlag;
   if (freezeFlag !== undefined && inFlight) {
-    const reading = deps.isFrozen(freezeFlag, { namespace: rollout.metadata.namespace!, rollout: rollout.metadata.name! });
+    const reading = deps.isFrozen(freezeFlag, {
+      namespace: rollout.metadata.namespace!,
+      rollout: rollout.metadata.name!,
+    });
     if (reading.frozen) {
       out.freeze = { message: reading.message };
       requeue(frozenRecheckMs);
@@ -51,7 +62,10 @@ export function observeGates(rollout: Rollout, now: Date, deps: GateDeps): GateO
 
   const active = activeAnalyses(rollout);
   if (active.length > 0) {
-    const outcome = evaluateAnalysis({ rollout, now, runs: status?.analysis?.runs ?? [], active }, { templates: deps.templates, measurement: deps.measurement });
+    const outcome = evaluateAnalysis(
+      { rollout, now, runs: status?.analysis?.runs ?? [], active },
+      { templates: deps.templates, measurement: deps.measurement },
+    );
     out.analysisRuns = outcome.runs;
     const split = splitVerdicts(outcome.verdicts);
     for (const [i, v] of split.stepVerdicts) out.stepVerdicts.set(i, v);

@@ -18,21 +18,30 @@ const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
  * flag is recorded in status one reconcile before it is set, so the finalizer is there before any flag moves). True
  * when it wrote: the Rollout has a new resourceVersion, and the watch event of that write brings the next reconcile.
  */
-export async function ensureFinalizer(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence' | 'onRolloutWritten'>): Promise<boolean> {
+export async function ensureFinalizer(
+  ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence' | 'onRolloutWritten'>,
+): Promise<boolean> {
   const { rollout } = ctx;
   const needed = rollout.spec.workloadRef !== undefined || (rollout.status?.flags?.length ?? 0) > 0;
   if (!needed || rollout.metadata.finalizers?.includes(handoverFinalizer)) return false;
   ctx.fence();
-  const ops = rollout.metadata.finalizers === undefined
-    ? [{ op: 'add', path: '/metadata/finalizers', value: [handoverFinalizer] }]
-    : [{ op: 'add', path: '/metadata/finalizers/-', value: handoverFinalizer }];
-  const updated = (await ctx.clients.custom.patchNamespacedCustomObject({ ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: ops }, jsonPatch)) as { metadata?: { resourceVersion?: string } };
+  const ops =
+    rollout.metadata.finalizers === undefined
+      ? [{ op: 'add', path: '/metadata/finalizers', value: [handoverFinalizer] }]
+      : [{ op: 'add', path: '/metadata/finalizers/-', value: handoverFinalizer }];
+  const updated = (await ctx.clients.custom.patchNamespacedCustomObject(
+    { ...rolloutRef, namespace: rollout.metadata.namespace!, name: rollout.metadata.name!, body: ops },
+    jsonPatch,
+  )) as { metadata?: { resourceVersion?: string } };
   if (updated.metadata?.resourceVersion !== undefined) ctx.onRolloutWritten(updated.metadata.resourceVersion);
   return true;
 }
 
 /** Returns how long to wait before looking again, or undefined once the finalizer is gone. */
-export async function handOver(ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>, deployment: V1Deployment | undefined): Promise<number | undefined> {
+export async function handOver(
+  ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>,
+  deployment: V1Deployment | undefined,
+): Promise<number | undefined> {
   const { rollout } = ctx;
   const index = rollout.metadata.finalizers?.indexOf(handoverFinalizer) ?? -1;
   if (index < 0) return undefined;
@@ -40,22 +49,31 @@ export async function handOver(ctx: Pick<ExecuteContext, 'rollout' | 'clients' |
   if (deployment !== undefined && Number.isInteger(recorded) && recorded > 0) {
     if ((deployment.spec?.replicas ?? 0) === 0) {
       ctx.fence();
-      await ctx.clients.apps.patchNamespacedDeployment({
-        namespace: deployment.metadata!.namespace!,
-        name: deployment.metadata!.name!,
-        body: { spec: { replicas: recorded } },
-      }, merge);
+      await ctx.clients.apps.patchNamespacedDeployment(
+        {
+          namespace: deployment.metadata!.namespace!,
+          name: deployment.metadata!.name!,
+          body: { spec: { replicas: recorded } },
+        },
+        merge,
+      );
       return 1_000;
     }
     if ((deployment.status?.availableReplicas ?? 0) < recorded) return 1_000;
   }
   ctx.fence();
-  await ctx.clients.custom.patchNamespacedCustomObject({
-    ...rolloutRef,
-    namespace: rollout.metadata.namespace!,
-    name: rollout.metadata.name!,
-    body: [{ op: 'test', path: `/metadata/finalizers/${index}`, value: handoverFinalizer }, { op: 'remove', path: `/metadata/finalizers/${index}` }],
-  }, jsonPatch);
+  await ctx.clients.custom.patchNamespacedCustomObject(
+    {
+      ...rolloutRef,
+      namespace: rollout.metadata.namespace!,
+      name: rollout.metadata.name!,
+      body: [
+        { op: 'test', path: `/metadata/finalizers/${index}`, value: handoverFinalizer },
+        { op: 'remove', path: `/metadata/finalizers/${index}` },
+      ],
+    },
+    jsonPatch,
+  );
   return undefined;
 }
 

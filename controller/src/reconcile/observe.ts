@@ -17,10 +17,19 @@ import type { Caches } from './caches.ts';
 export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
   return caches.replicaSets
     .list(rollout.metadata.namespace)
-    .filter((rs) => rs.metadata?.labels?.[rolloutLabel] === rollout.metadata.name && rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid));
+    .filter(
+      (rs) =>
+        rs.metadata?.labels?.[rolloutLabel] === rollout.metadata.name &&
+        rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid),
+    );
 }
 
-export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRouter | { unsupported: string }, now: Date): ObservedWorld {
+export function observeWorld(
+  caches: Caches,
+  rollout: Rollout,
+  router: TrafficRouter | { unsupported: string },
+  now: Date,
+): ObservedWorld {
   const namespace = rollout.metadata.namespace!;
   const ref = rollout.spec.workloadRef;
   const d = ref === undefined ? undefined : caches.deployments.get(namespace, ref.name);
@@ -42,30 +51,42 @@ export function observeWorld(caches: Caches, rollout: Rollout, router: TrafficRo
     analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
     clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
   });
-  if ('unsupported' in router) specErrors.unshift({ field: 'spec.trafficRouting', message: router.unsupported, code: 'InvalidStep' });
+  if ('unsupported' in router)
+    specErrors.unshift({ field: 'spec.trafficRouting', message: router.unsupported, code: 'InvalidStep' });
 
   const request = readActionRequest(rollout.metadata.annotations);
   return {
     now,
     rollout,
     specErrors,
-    deployment: d?.spec?.template === undefined
-      ? undefined
-      : {
-          name: d.metadata!.name!,
-          replicas: d.spec.replicas ?? 1,
-          recordedReplicas: Number.isInteger(recorded) && recorded > 0 ? recorded : undefined,
-          templateRevision: revisionOf(d.spec.template),
-        },
+    deployment:
+      d?.spec?.template === undefined
+        ? undefined
+        : {
+            name: d.metadata!.name!,
+            replicas: d.spec.replicas ?? 1,
+            recordedReplicas: Number.isInteger(recorded) && recorded > 0 ? recorded : undefined,
+            templateRevision: revisionOf(d.spec.template),
+          },
     replicaSets,
     traffic: 'unsupported' in router ? undefined : router.observe(),
-    action: request.kind === 'none' ? undefined : request.kind === 'action' ? request.action : { invalid: `${request.field}: ${request.message}` },
+    action:
+      request.kind === 'none'
+        ? undefined
+        : request.kind === 'action'
+          ? request.action
+          : { invalid: `${request.field}: ${request.message}` },
     stepVerdicts: new Map(),
     backgroundVerdict: undefined,
     freeze: undefined,
     analysisRuns: undefined,
     // Filled in by the reconciler from the background's outcomes.
-    unleash: { defaultEnvironment: 'development', defaultProject: 'default', unavailable: 'Unleash is not connected', operation: () => undefined },
+    unleash: {
+      defaultEnvironment: 'development',
+      defaultProject: 'default',
+      unavailable: 'Unleash is not connected',
+      operation: () => undefined,
+    },
   };
 }
 

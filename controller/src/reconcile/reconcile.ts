@@ -50,7 +50,11 @@ export interface ReconcilerDeps {
   /** Monotonic clock of the background work (ms), to age its outcomes. */
   monotonic?: () => number;
   /** Told the outcome of each plan, for metrics (phase, weights) and for forgetting deleted rollouts. */
-  onPlanned?: (namespace: string, name: string, status: { phase?: string; weights?: { canary: number } } | undefined) => void;
+  onPlanned?: (
+    namespace: string,
+    name: string,
+    status: { phase?: string; weights?: { canary: number } } | undefined,
+  ) => void;
 }
 
 export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise<ReconcileResult> {
@@ -93,7 +97,11 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
           deps.flagOperations.submit(flagTask(key, rollout, op, admin.value));
         }
       },
-      onPruneFailed: (rs: string, err: unknown) => deps.log.warn({ namespace, name, replicaSet: rs, err }, 'old ReplicaSet not deleted; retried at the next reconcile'),
+      onPruneFailed: (rs: string, err: unknown) =>
+        deps.log.warn(
+          { namespace, name, replicaSet: rs, err },
+          'old ReplicaSet not deleted; retried at the next reconcile',
+        ),
     };
     if (isDeleting(rollout)) {
       if ((rollout.status?.flags?.length ?? 0) > 0 && rollout.metadata.finalizers?.includes(handoverFinalizer)) {
@@ -120,8 +128,11 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       isFrozen: (flag, context) => deps.unleash.isFrozen(flag, context),
     });
     Object.assign(world, {
-      analysisRuns: gates.analysisRuns, stepVerdicts: gates.stepVerdicts, backgroundVerdict: gates.backgroundVerdict,
-      freeze: gates.freeze, unleash: unleashView(deps, key, rollout, monotonic),
+      analysisRuns: gates.analysisRuns,
+      stepVerdicts: gates.stepVerdicts,
+      backgroundVerdict: gates.backgroundVerdict,
+      freeze: gates.freeze,
+      unleash: unleashView(deps, key, rollout, monotonic),
     });
     const plan = planRollout(world);
     if (gates.requeueAfterMs !== undefined && plan.status.abort !== true) {

@@ -3,27 +3,55 @@ import type { Rollout } from '../api/types.ts';
 import { rolloutKeysFor } from './triggers.ts';
 
 const rollout = (name: string, spec: Partial<Rollout['spec']>): Rollout => ({
-  apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name, namespace: 'shop' },
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name, namespace: 'shop' },
   spec: { strategy: { canary: { steps: [{ pause: {} }] } }, ...spec },
 });
 const all = [
   rollout('checkout', { workloadRef: { name: 'checkout' }, trafficRouting: { gatewayAPI: { httpRoute: 'web' } } }),
-  rollout('cart', { workloadRef: { name: 'cart' }, strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 'errors' }] } }] } } }),
-  rollout('search', { workloadRef: { name: 'search' }, strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 'errors', clusterScope: true }] } }] } } }),
+  rollout('cart', {
+    workloadRef: { name: 'cart' },
+    strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 'errors' }] } }] } },
+  }),
+  rollout('search', {
+    workloadRef: { name: 'search' },
+    strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 'errors', clusterScope: true }] } }] } },
+  }),
 ];
-const cache = { get: (ns: string | undefined, name: string) => all.find((r) => r.metadata.namespace === ns && r.metadata.name === name), list: (ns?: string) => all.filter((r) => ns === undefined || r.metadata.namespace === ns) };
+const cache = {
+  get: (ns: string | undefined, name: string) =>
+    all.find((r) => r.metadata.namespace === ns && r.metadata.name === name),
+  list: (ns?: string) => all.filter((r) => ns === undefined || r.metadata.namespace === ns),
+};
 
 describe('rolloutKeysFor', () => {
   it('maps each watched kind to the Rollouts that read it', () => {
     expect(rolloutKeysFor('Rollout', { metadata: { name: 'x', namespace: 'shop' } }, cache)).toEqual(['shop/x']);
-    expect(rolloutKeysFor('ReplicaSet', { metadata: { name: 'checkout-abc', namespace: 'shop', labels: { 'sluice.dev/rollout': 'checkout' } } }, cache)).toEqual(['shop/checkout']);
+    expect(
+      rolloutKeysFor(
+        'ReplicaSet',
+        { metadata: { name: 'checkout-abc', namespace: 'shop', labels: { 'sluice.dev/rollout': 'checkout' } } },
+        cache,
+      ),
+    ).toEqual(['shop/checkout']);
     expect(rolloutKeysFor('ReplicaSet', { metadata: { name: 'other', namespace: 'shop' } }, cache)).toEqual([]);
-    expect(rolloutKeysFor('ReplicaSet', { metadata: { name: 'cart-0123456789', namespace: 'shop' } }, cache)).toEqual(['shop/cart']); // deleted: no labels
-    expect(rolloutKeysFor('Service', { metadata: { name: 'checkout-canary', namespace: 'shop' } }, cache)).toEqual(['shop/checkout']);
-    expect(rolloutKeysFor('Deployment', { metadata: { name: 'cart', namespace: 'shop' } }, cache)).toEqual(['shop/cart']);
+    expect(rolloutKeysFor('ReplicaSet', { metadata: { name: 'cart-0123456789', namespace: 'shop' } }, cache)).toEqual([
+      'shop/cart',
+    ]); // deleted: no labels
+    expect(rolloutKeysFor('Service', { metadata: { name: 'checkout-canary', namespace: 'shop' } }, cache)).toEqual([
+      'shop/checkout',
+    ]);
+    expect(rolloutKeysFor('Deployment', { metadata: { name: 'cart', namespace: 'shop' } }, cache)).toEqual([
+      'shop/cart',
+    ]);
     expect(rolloutKeysFor('Deployment', { metadata: { name: 'cart', namespace: 'other' } }, cache)).toEqual([]);
-    expect(rolloutKeysFor('HTTPRoute', { metadata: { name: 'web', namespace: 'shop' } }, cache)).toEqual(['shop/checkout']);
-    expect(rolloutKeysFor('AnalysisTemplate', { metadata: { name: 'errors', namespace: 'shop' } }, cache)).toEqual(['shop/cart']);
+    expect(rolloutKeysFor('HTTPRoute', { metadata: { name: 'web', namespace: 'shop' } }, cache)).toEqual([
+      'shop/checkout',
+    ]);
+    expect(rolloutKeysFor('AnalysisTemplate', { metadata: { name: 'errors', namespace: 'shop' } }, cache)).toEqual([
+      'shop/cart',
+    ]);
     expect(rolloutKeysFor('ClusterAnalysisTemplate', { metadata: { name: 'errors' } }, cache)).toEqual(['shop/search']);
   });
 });

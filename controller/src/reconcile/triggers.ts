@@ -9,7 +9,8 @@ import { objectKey } from '../kube/objectKey.ts';
 import { rolloutLabel } from '../workload/names.ts';
 import type { ObjectCache } from './caches.ts';
 
-export type WatchedKind = 'Rollout' | 'Deployment' | 'ReplicaSet' | 'Service' | 'HTTPRoute' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
+export type WatchedKind =
+  'Rollout' | 'Deployment' | 'ReplicaSet' | 'Service' | 'HTTPRoute' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
@@ -48,7 +49,9 @@ function ownerFromName(kind: 'ReplicaSet' | 'Service', name: string): string | u
 
 function uses(rollout: Rollout, template: string, clusterScope: boolean): boolean {
   try {
-    return analysesOf(rollout.spec).some((a) => a.templates.some((t) => t.templateName === template && t.clusterScope === clusterScope));
+    return analysesOf(rollout.spec).some((a) =>
+      a.templates.some((t) => t.templateName === template && t.clusterScope === clusterScope),
+    );
   } catch {
     return true; // a spec that cannot be read is reconciled anyway, to report why
   }

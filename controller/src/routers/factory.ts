@@ -9,5 +9,7 @@ export function routerFor(rollout: Rollout, deps: RouterDeps): TrafficRouter | {
   if (routing === undefined) return replicaRatioRouter();
   if (routing.gatewayAPI !== undefined) return gatewayApiRouter(rollout, deps);
   const named = Object.keys(routing).join(', ');
-  return { unsupported: `trafficRouting.${named} is not supported by this controller yet: use gatewayAPI, or omit trafficRouting to split by replica ratio` };
+  return {
+    unsupported: `trafficRouting.${named} is not supported by this controller yet: use gatewayAPI, or omit trafficRouting to split by replica ratio`,
+  };
 }

@@ -3,13 +3,26 @@ import type { Rollout } from '../api/types.ts';
 import { canaryPercent, findSplitRules, gatewayApiRouter } from './gatewayApi.ts';
 
 const rollout = {
-  apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name: 'checkout', namespace: 'shop' },
-  spec: { workloadRef: { name: 'checkout' }, service: { port: 80 }, trafficRouting: { gatewayAPI: { httpRoute: 'web' } }, strategy: { canary: { steps: [{ setWeight: 10 }] } } },
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name: 'checkout', namespace: 'shop' },
+  spec: {
+    workloadRef: { name: 'checkout' },
+    service: { port: 80 },
+    trafficRouting: { gatewayAPI: { httpRoute: 'web' } },
+    strategy: { canary: { steps: [{ setWeight: 10 }] } },
+  },
 } as Rollout;
 
 function routerWith(route: unknown) {
   const patches: object[][] = [];
-  const router = gatewayApiRouter(rollout, { cached: () => route, jsonPatch: (_t, ops) => { patches.push(ops); return Promise.resolve(); } });
+  const router = gatewayApiRouter(rollout, {
+    cached: () => route,
+    jsonPatch: (_t, ops) => {
+      patches.push(ops);
+      return Promise.resolve();
+    },
+  });
   return { router, patches };
 }
 
@@ -18,7 +31,12 @@ describe('Gateway API router', () => {
     spec: {
       rules: [
         { backendRefs: [{ name: 'other', port: 80 }] },
-        { backendRefs: [{ name: 'checkout-stable', port: 80, weight: 90 }, { name: 'checkout-canary', port: 80, weight: 10 }] },
+        {
+          backendRefs: [
+            { name: 'checkout-stable', port: 80, weight: 90 },
+            { name: 'checkout-canary', port: 80, weight: 10 },
+          ],
+        },
       ],
     },
   };
@@ -32,21 +50,38 @@ describe('Gateway API router', () => {
     expect(router.differs(10)).toBe(false);
     expect(router.differs(50)).toBe(true);
     await router.setWeight(50);
-    expect(patches).toEqual([[
-      { op: 'test', path: '/spec/rules/1/backendRefs/0/name', value: 'checkout-stable' },
-      { op: 'test', path: '/spec/rules/1/backendRefs/1/name', value: 'checkout-canary' },
-      { op: 'add', path: '/spec/rules/1/backendRefs/0/weight', value: 50 },
-      { op: 'add', path: '/spec/rules/1/backendRefs/1/weight', value: 50 },
-    ]]);
+    expect(patches).toEqual([
+      [
+        { op: 'test', path: '/spec/rules/1/backendRefs/0/name', value: 'checkout-stable' },
+        { op: 'test', path: '/spec/rules/1/backendRefs/1/name', value: 'checkout-canary' },
+        { op: 'add', path: '/spec/rules/1/backendRefs/0/weight', value: 50 },
+        { op: 'add', path: '/spec/rules/1/backendRefs/1/weight', value: 50 },
+      ],
+    ]);
   });
 
   it('treats an omitted weight as 1, as the Gateway API does', () => {
-    const rules = findSplitRules({ spec: { rules: [{ backendRefs: [{ name: 'checkout-stable' }, { name: 'checkout-canary' }] }] } }, 'checkout-stable', 'checkout-canary');
+    const rules = findSplitRules(
+      { spec: { rules: [{ backendRefs: [{ name: 'checkout-stable' }, { name: 'checkout-canary' }] }] } },
+      'checkout-stable',
+      'checkout-canary',
+    );
     expect(canaryPercent(rules[0]!)).toBe(50);
   });
 
   it('ignores backendRefs to other kinds with the same name', () => {
-    const r = { spec: { rules: [{ backendRefs: [{ name: 'checkout-stable' }, { name: 'checkout-canary', kind: 'ServiceImport', group: 'multicluster.x-k8s.io' }] }] } };
+    const r = {
+      spec: {
+        rules: [
+          {
+            backendRefs: [
+              { name: 'checkout-stable' },
+              { name: 'checkout-canary', kind: 'ServiceImport', group: 'multicluster.x-k8s.io' },
+            ],
+          },
+        ],
+      },
+    };
     expect(routerWith(r).router.observe()).toMatchObject({ kind: 'invalid' });
   });
 
@@ -55,8 +90,11 @@ describe('Gateway API router', () => {
     expect(routerWith(r).router.observe()).toEqual({
       kind: 'invalid',
       field: 'spec.trafficRouting.gatewayAPI.httpRoute',
-      message: 'HTTPRoute shop/web has no rule with backendRefs to both checkout-stable and checkout-canary: add {name: checkout-canary, port: 80, weight: 0} beside checkout-stable',
+      message:
+        'HTTPRoute shop/web has no rule with backendRefs to both checkout-stable and checkout-canary: add {name: checkout-canary, port: 80, weight: 0} beside checkout-stable',
     });
-    expect(routerWith(undefined).router.observe()).toMatchObject({ message: 'HTTPRoute shop/web not found: create it or fix the name' });
+    expect(routerWith(undefined).router.observe()).toMatchObject({
+      message: 'HTTPRoute shop/web not found: create it or fix the name',
+    });
   });
 });

@@ -40,7 +40,14 @@ export function findSplitRules(route: HttpRoute, stableName: string, canaryName:
     const stable = refs.findIndex((b) => isService(b) && b.name === stableName);
     const canary = refs.findIndex((b) => isService(b) && b.name === canaryName);
     // Gateway API: an omitted weight is 1.
-    if (stable >= 0 && canary >= 0) found.push({ rule: r, stable, canary, stableWeight: refs[stable]!.weight ?? 1, canaryWeight: refs[canary]!.weight ?? 1 });
+    if (stable >= 0 && canary >= 0)
+      found.push({
+        rule: r,
+        stable,
+        canary,
+        stableWeight: refs[stable]!.weight ?? 1,
+        canaryWeight: refs[canary]!.weight ?? 1,
+      });
   });
   return found;
 }
@@ -59,13 +66,15 @@ export function gatewayApiRouter(rollout: Rollout, deps: RouterDeps): TrafficRou
 
   const read = (): { rules: SplitRule[] } | TrafficObservation => {
     const route = deps.cached('HTTPRoute', namespace, name) as HttpRoute | undefined;
-    if (route === undefined) return { kind: 'invalid', field, message: `HTTPRoute ${namespace}/${name} not found: create it or fix the name` };
+    if (route === undefined)
+      return { kind: 'invalid', field, message: `HTTPRoute ${namespace}/${name} not found: create it or fix the name` };
     const rules = findSplitRules(route, stableName, canaryName);
     if (rules.length === 0) {
       return {
         kind: 'invalid',
         field,
-        message: `HTTPRoute ${namespace}/${name} has no rule with backendRefs to both ${stableName} and ${canaryName}: ` +
+        message:
+          `HTTPRoute ${namespace}/${name} has no rule with backendRefs to both ${stableName} and ${canaryName}: ` +
           `add {name: ${canaryName}, port: ${rollout.spec.service?.port ?? 80}, weight: 0} beside ${stableName}`,
       };
     }

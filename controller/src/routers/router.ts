@@ -20,7 +20,10 @@ export interface RouterDeps {
   /** Reads an object of the router's kind from the informer cache. */
   cached(kind: 'HTTPRoute', namespace: string, name: string): unknown;
   /** Sends a JSON Patch to a namespaced custom object. */
-  jsonPatch(target: { group: string; version: string; plural: string; namespace: string; name: string }, ops: object[]): Promise<void>;
+  jsonPatch(
+    target: { group: string; version: string; plural: string; namespace: string; name: string },
+    ops: object[],
+  ): Promise<void>;
 }
 
 export type RouterFactory = (rollout: Rollout, deps: RouterDeps) => TrafficRouter;

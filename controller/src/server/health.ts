@@ -23,7 +23,9 @@ export function healthServer(sources: HealthSources): FastifyInstance {
     const problem = sources.problem();
     return problem === undefined ? reply.send('ok') : reply.code(500).send(problem);
   });
-  app.get('/readyz', async (_req, reply) => (sources.ready() ? reply.send('ok') : reply.code(503).send('caches not synced yet')));
+  app.get('/readyz', async (_req, reply) =>
+    sources.ready() ? reply.send('ok') : reply.code(503).send('caches not synced yet'),
+  );
   return app;
 }
 
@@ -39,7 +41,10 @@ export const reconcileHangLimitMs = 120_000;
  * The /healthz problem of a reconcile loop: its oldest reconcile in flight has run longer than `limitMs`. An idle
  * loop is healthy, and so is a follower's (its queue does not run), so only a leader that hangs is restarted.
  */
-export function wedgedReconcile(loop: { oldestRunMs(): number | undefined }, limitMs = reconcileHangLimitMs): () => string | undefined {
+export function wedgedReconcile(
+  loop: { oldestRunMs(): number | undefined },
+  limitMs = reconcileHangLimitMs,
+): () => string | undefined {
   return () => {
     const runningMs = loop.oldestRunMs();
     if (runningMs === undefined || runningMs <= limitMs) return undefined;

@@ -36,5 +36,14 @@ export function replicaSetName(rollout: Rollout, revision: string): string {
 
 /** Makes the Rollout the controller of what Sluice creates, so deleting the Rollout cleans it up. */
 export function ownedBy(rollout: Rollout): V1OwnerReference[] {
-  return [{ apiVersion, kind: 'Rollout', name: rollout.metadata.name!, uid: rollout.metadata.uid!, controller: true, blockOwnerDeletion: true }];
+  return [
+    {
+      apiVersion,
+      kind: 'Rollout',
+      name: rollout.metadata.name!,
+      uid: rollout.metadata.uid!,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ];
 }

@@ -6,7 +6,13 @@ import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-n
 import type { Rollout } from '../api/types.ts';
 import { ownedBy, replicaSetName, revisionLabel, rolloutLabel, sequenceAnnotation, serviceName } from './names.ts';
 
-export function buildReplicaSet(rollout: Rollout, deployment: V1Deployment, revision: string, replicas: number, sequence: number): V1ReplicaSet {
+export function buildReplicaSet(
+  rollout: Rollout,
+  deployment: V1Deployment,
+  revision: string,
+  replicas: number,
+  sequence: number,
+): V1ReplicaSet {
   const template = structuredClone(deployment.spec!.template);
   const labels = { ...template.metadata?.labels, [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision };
   const selector = deployment.spec!.selector;
