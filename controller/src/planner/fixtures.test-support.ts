@@ -251,3 +251,11 @@ export class SimCluster {
     return this.events.map((e) => e.reason);
   }
 }
+
+/** A cluster where rev-a is stable and healthy, and the Deployment's template has just changed to rev-b. */
+export function withCanary(spec = baseSpec()): SimCluster {
+  const sim = new SimCluster(spec);
+  sim.converge();
+  sim.templateRevision = 'rev-b';
+  return sim;
+}

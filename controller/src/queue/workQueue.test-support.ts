@@ -2,7 +2,14 @@
  * Test doubles for code driven by the work queue: a clock the test moves by hand, and a handler whose runs stay
  * in flight until the test ends them. Deterministic and fast: no real time passes in a test that uses them.
  */
-import type { QueueClock, ReconcileHandler, ReconcileResult } from './workQueue.ts';
+import {
+  WorkQueue,
+  type QueueClock,
+  type ReconcileHandler,
+  type ReconcileReport,
+  type ReconcileResult,
+  type WorkQueueOptions,
+} from './workQueue.ts';
 
 /** Lets every resolved promise chain run: the queue's bookkeeping after a handler settles is a few ticks deep. */
 export async function settle(): Promise<void> {
@@ -77,4 +84,19 @@ export function heldHandler() {
       open.add(run);
     });
   return { handler, runs, open: () => [...open].map((r) => r.key) };
+}
+
+/** A queue on a ManualClock with short backoffs, recording every report it makes. */
+export function makeQueue(handler: ReconcileHandler, options: Partial<WorkQueueOptions> = {}) {
+  const clock = new ManualClock();
+  const reports: (ReconcileReport & { key: string })[] = [];
+  const queue = new WorkQueue({
+    handler,
+    clock,
+    baseBackoffMs: 100,
+    maxBackoffMs: 1_000,
+    onResult: (key, report) => reports.push({ key, ...report }),
+    ...options,
+  });
+  return { queue, clock, reports };
 }
