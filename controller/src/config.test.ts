@@ -1,42 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   loadConfig,
   machineHost,
   renderHelp,
   renderSettingsTable,
   rolloutSelector,
   settings,
-  type ConfigHost,
   type ControllerConfig,
 } from './config.ts';
-
-const files = mkdtempSync(join(tmpdir(), 'sluice-config-'));
-const tokenFile = join(files, 'admin-token');
-writeFileSync(tokenFile, '*:*.from-a-file\n');
-const tenancyFile = join(files, 'tenancy.yaml');
-writeFileSync(tenancyFile, 'namespaces:\n  shop: {projects: [shop], environments: [production]}\n');
-
-const host: ConfigHost = { podNamespace: () => undefined, hostname: () => 'sluice-7d9f', randomSuffix: () => 'a1b2c3' };
-
-function load(argv: string[] = [], env: Record<string, string> = {}, onHost: ConfigHost = host): ControllerConfig {
-  const outcome = loadConfig(argv, env, onHost);
-  if (outcome.kind !== 'run') throw new Error(`expected a config, got ${outcome.kind}`);
-  return outcome.config;
-}
-
-function problemsOf(argv: string[], env: Record<string, string> = {}): readonly string[] {
-  try {
-    loadConfig(argv, env, host);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { host, load, problemsOf, tokenFile } from './config.test-support.ts';
 
 describe('loadConfig defaults', () => {
   it('gives every setting its default when nothing is set', () => {
@@ -270,56 +242,6 @@ describe('loadConfig refusals', () => {
         message: expect.stringMatching(/^--metrics-port .*\n--concurrency /) as unknown,
       }),
     );
-  });
-});
-
-describe('secrets and policies', () => {
-  it('refuses the admin token as a flag, which the process list would show, and says what to use', () => {
-    const refusal =
-      "--unleash-admin-token is not accepted: a flag's value is visible to every user of the machine in the process list; " +
-      'use SLUICE_UNLEASH_ADMIN_TOKEN (from a Secret) or --unleash-admin-token-file=<path>';
-    expect(problemsOf(['--unleash-admin-token=*:*.secret'])).toEqual([refusal]);
-    expect(problemsOf(['--unleash-admin-token', '*:*.secret', '--namespace=shop'])).toEqual([refusal]);
-  });
-
-  it('reads the admin token from its file, once, and not beside the variable', () => {
-    expect(load([`--unleash-admin-token-file=${tokenFile}`]).unleashAdminToken).toBe('*:*.from-a-file');
-    expect(problemsOf([`--unleash-admin-token-file=${tokenFile}`], { SLUICE_UNLEASH_ADMIN_TOKEN: '*:*.x' })).toEqual([
-      `--unleash-admin-token-file / SLUICE_UNLEASH_ADMIN_TOKEN_FILE and SLUICE_UNLEASH_ADMIN_TOKEN are both set: set only one`,
-    ]);
-    expect(problemsOf(['--unleash-admin-token-file=/nonexistent/token'])).toEqual([
-      expect.stringMatching(
-        /^--unleash-admin-token-file \/ SLUICE_UNLEASH_ADMIN_TOKEN_FILE: cannot read \/nonexistent\/token: ENOENT/,
-      ),
-    ]);
-    const empty = join(files, 'empty');
-    writeFileSync(empty, '\n');
-    expect(problemsOf([`--unleash-admin-token-file=${empty}`])).toEqual([expect.stringContaining(`${empty} is empty`)]);
-  });
-
-  it('reads the tenancy policy from a file, and says what is wrong with one it cannot use', () => {
-    expect(load([`--unleash-tenancy=${tenancyFile}`]).unleashTenancy).toEqual({
-      namespaces: { shop: { projects: ['shop'], environments: ['production'] } },
-      source: 'setting',
-    });
-    expect(problemsOf(['--unleash-tenancy={namespaces: {shop: {projects: [shop]}}}'])).toEqual([
-      '--unleash-tenancy / SLUICE_UNLEASH_TENANCY: the policy namespaces.shop.environments must be a list of at least one Unleash name, or ["*"]',
-    ]);
-    expect(problemsOf(['--unleash-tenancy=/nonexistent/policy.yaml'])).toEqual([
-      expect.stringMatching(
-        /^--unleash-tenancy \/ SLUICE_UNLEASH_TENANCY: cannot read the policy file \/nonexistent\/policy\.yaml/,
-      ),
-    ]);
-  });
-
-  it('says which allowed host it cannot read, and refuses a budget smaller than two answers', () => {
-    expect(problemsOf(['--analysis-allowed-hosts=prometheus:9090,http://x'])).toEqual([
-      '--analysis-allowed-hosts / SLUICE_ANALYSIS_ALLOWED_HOSTS: "http://x" is not a host, host:port, *.domain or *.domain:port',
-    ]);
-    expect(problemsOf(['--analysis-answer-budget=8Mi'])).toEqual([
-      '--analysis-answer-budget / SLUICE_ANALYSIS_ANSWER_BUDGET: "8Mi" is not a size of at least 16Mi (like 64Mi or 1Gi)',
-    ]);
-    expect(load(['--analysis-answer-budget=1Gi']).analysisAnswerBudget).toBe(1024 ** 3);
   });
 });
 
