@@ -16,10 +16,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Rollout } from '../controller/src/api/types.ts';
-import { run as kubectlSluice } from '../controller/src/plugin/cli.ts';
 import { repoRoot } from '../test/cluster/paths.ts';
-import { startPrometheus, type Prometheus } from '../test/fixtures/prometheus.ts';
+import { startPrometheus } from '../test/fixtures/prometheus.ts';
 import type { TrafficSpec } from '../test/fixtures/trafficExporter.ts';
 import { freePort } from '../test/support/ports.ts';
 import { waitFor } from '../test/support/wait.ts';
@@ -33,7 +31,6 @@ import {
   deleteNodes,
   deployment,
   httpRoute,
-  merge,
   rollout,
   rolloutRef,
   routed,
@@ -41,25 +38,14 @@ import {
   type Kube,
 } from './kube.ts';
 import { startPromProxy } from './promProxy.ts';
+import { armed, errorRatioQuery, runAborts, type AbortReaction } from './reactionAborts.ts';
+import { runPromotes, setImage, type PromoteReaction } from './reactionPromotes.ts';
 import { summarize, type Summary } from './stats.ts';
-import { wallNow, Watched } from './watched.ts';
+import { Watched } from './watched.ts';
 
 export interface ReactionResult {
-  aborts: {
-    /** First Failed measurement's finishedAt -> HTTPRoute canary weight 0 arrives by watch (ms). */
-    failedMeasurementToWeight0Ms: Summary;
-    /** Error flip -> first Failed measurement's finishedAt (ms): scrape, rate window and analysis interval. */
-    errorFlipToFailedMeasurementMs: Summary;
-    /** Error flip -> HTTPRoute canary weight 0 (ms), end to end. */
-    errorFlipToWeight0Ms: Summary;
-    samples: { rollout: string; flipToFailedMs: number; failedToWeight0Ms: number; flipToWeight0Ms: number }[];
-  };
-  promotes: {
-    /** `kubectl sluice promote` called -> next step's weight arrives by watch (ms). */
-    promoteToNextWeightMs: Summary;
-    /** The plugin's annotation write answered -> next step's weight arrives by watch (ms). */
-    annotationWrittenToNextWeightMs: Summary;
-  };
+  aborts: AbortReaction;
+  promotes: PromoteReaction;
   cost: {
     /** Queries the controller sent to Prometheus, per analysis interval (1 s here) per rollout, over the window. */
     promQueriesPerIntervalPerRollout: number;
@@ -72,12 +58,6 @@ export interface ReactionResult {
   machine: { atStart: Contention; atEnd: Contention };
   setup: { prometheusScrapeInterval: string; analysisInterval: string; rollouts: number; replicas: number };
 }
-
-const errorRatioQuery = (service: string, proxyable = true) => {
-  const sel = (extra: string) =>
-    `sum(rate(http_requests_total{service="${proxyable ? '{{args.service}}' : service}",track="canary"${extra}}[3s]))`;
-  return `${sel(',code=~"5.."')} / ${sel('')}`;
-};
 
 export async function benchReaction(
   ctx: BenchContext,
@@ -209,200 +189,6 @@ export async function benchReaction(
     for (const stop of stops.reverse())
       await Promise.resolve(stop()).catch((err: unknown) => ctx.progress(`cleanup: ${String(err)}`));
   }
-}
-
-/** A canary at 20% whose background analysis has a Successful measurement and no abort. */
-function armed(watched: Watched, name: string, timeoutMs: number): Promise<true> {
-  return watched.until(
-    `${name} at 20% with analysis passing`,
-    () => {
-      const r = watched.rollouts.get(name);
-      const run = r?.status?.analysis?.runs.find((x) => x.name === 'background');
-      const ok =
-        r?.status?.abort !== true &&
-        r?.status?.currentStepIndex === 1 &&
-        watched.weights.get(name)?.percent === 20 &&
-        (run?.metrics[0]?.successful ?? 0) > 0;
-      return ok ? true : undefined;
-    },
-    timeoutMs,
-  );
-}
-
-async function runAborts(
-  ctx: BenchContext,
-  watched: Watched,
-  exporterUrl: string,
-  prom: Prometheus,
-  services: string[],
-  count: number,
-): Promise<ReactionResult['aborts']> {
-  const samples: ReactionResult['aborts']['samples'] = [];
-  const resets = new Map<string, Promise<void>>();
-  const setRatio = async (service: string, ratio: number) => {
-    const res = await fetch(`${exporterUrl}/error-ratio?service=${service}&track=canary&ratio=${ratio}`, {
-      method: 'PUT',
-    });
-    if (res.status !== 204) throw new Error(`exporter answered ${res.status} to the error flip`);
-  };
-  for (let i = 0; i < count; i++) {
-    const name = services[i % services.length]!;
-    await resets.get(name);
-    await armed(watched, name, 120_000);
-    await sleep(300); // let the previous abort's writes and Events settle
-    const flip = wallNow();
-    await setRatio(name, 0.3);
-    const weight0 = await watched
-      .until(
-        `${name} canary weight 0`,
-        () => {
-          const w = watched.weights.get(name);
-          return w !== undefined && w.percent === 0 && w.at > flip ? w.at : undefined;
-        },
-        60_000,
-      )
-      .catch((err: unknown) => {
-        throw new Error(`${String(err)}; its status: ${JSON.stringify(watched.rollouts.get(name)?.status)}`, {
-          cause: err,
-        });
-      });
-    const aborted = await watched.until(
-      `${name} aborted in status`,
-      () => {
-        const r = watched.rollouts.get(name);
-        return r?.status?.abort === true ? r : undefined;
-      },
-      30_000,
-    );
-    const failed = firstFailedMeasurement(aborted, flip);
-    if (failed === undefined)
-      throw new Error(`${name} aborted without a Failed measurement after the flip: ${JSON.stringify(aborted.status)}`);
-    samples.push({
-      rollout: name,
-      flipToFailedMs: failed - flip,
-      failedToWeight0Ms: weight0 - failed,
-      flipToWeight0Ms: weight0 - flip,
-    });
-    if ((i + 1) % 10 === 0) ctx.progress(`reaction: ${i + 1}/${count} aborts`);
-    resets.set(
-      name,
-      (async () => {
-        await setRatio(name, 0);
-        // The 3 s rate window must be clean again before the retry, or the fresh analysis fails at once.
-        await waitFor(
-          async () => {
-            const r = await prom.query(`(${errorRatioQuery(name, false)}) < 0.01`);
-            return r.length > 0;
-          },
-          { timeoutMs: 30_000, intervalMs: 500, what: `${name} error ratio back to 0 in Prometheus` },
-        );
-        await ctx.kube.custom.patchNamespacedCustomObject(
-          {
-            ...rolloutRef,
-            namespace: aborted.metadata.namespace!,
-            name,
-            body: { metadata: { annotations: { 'sluice.dev/action': 'retry' } } },
-          },
-          merge,
-        );
-      })(),
-    );
-  }
-  await Promise.all(resets.values());
-  const pick = (k: 'flipToFailedMs' | 'failedToWeight0Ms' | 'flipToWeight0Ms') => summarize(samples.map((s) => s[k]));
-  return {
-    failedMeasurementToWeight0Ms: pick('failedToWeight0Ms'),
-    errorFlipToFailedMeasurementMs: pick('flipToFailedMs'),
-    errorFlipToWeight0Ms: pick('flipToWeight0Ms'),
-    samples: samples.map((s) => ({
-      rollout: s.rollout,
-      flipToFailedMs: round1(s.flipToFailedMs),
-      failedToWeight0Ms: round1(s.failedToWeight0Ms),
-      flipToWeight0Ms: round1(s.flipToWeight0Ms),
-    })),
-  };
-}
-
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** finishedAt (wall-clock ms) of the background analysis's first Failed measurement taken after `after`. */
-function firstFailedMeasurement(r: Rollout, after: number): number | undefined {
-  const run = r.status?.analysis?.runs.find((x) => x.name === 'background');
-  const times = (run?.metrics ?? [])
-    .flatMap((m) => m.measurements)
-    .filter((m) => m.phase === 'Failed' && m.finishedAt !== undefined && Date.parse(m.finishedAt) >= after - 1)
-    .map((m) => Date.parse(m.finishedAt!));
-  return times.length === 0 ? undefined : Math.min(...times);
-}
-
-async function runPromotes(
-  ctx: BenchContext,
-  watched: Watched,
-  ns: string,
-  steps: number[],
-  count: number,
-  nextImage: () => string,
-): Promise<ReactionResult['promotes']> {
-  const fromCall: number[] = [];
-  const fromWrite: number[] = [];
-  const name = 'promote';
-  const atPause = (index: number) =>
-    watched.until(
-      `${name} paused at step ${index}`,
-      () => {
-        const r = watched.rollouts.get(name);
-        return r?.status?.currentStepIndex === index &&
-          r.status.phase === 'Paused' &&
-          watched.weights.get(name)?.percent === steps[(index - 1) / 2]
-          ? true
-          : undefined;
-      },
-      120_000,
-    );
-  let step = 1;
-  while (fromCall.length < count) {
-    await atPause(step);
-    await sleep(200);
-    const last = step === steps.length * 2 - 1;
-    const called = wallNow();
-    const out: string[] = [];
-    const code = await kubectlSluice(['promote', name, '-n', ns, '--kubeconfig', ctx.kube.kubeconfig], (s) =>
-      out.push(s),
-    );
-    const written = wallNow();
-    if (code !== 0) throw new Error(`kubectl sluice promote exited ${code}: ${out.join('\n')}`);
-    if (last) {
-      // Promoted after the last step: start a new canary to promote again.
-      await watched.until(
-        `${name} promoted`,
-        () => (watched.rollouts.get(name)?.status?.phase === 'Healthy' ? true : undefined),
-        120_000,
-      );
-      await setImage(ctx.kube, ns, name, nextImage());
-      step = 1;
-      continue;
-    }
-    const want = steps[(step + 1) / 2]!;
-    const arrived = await watched.until(
-      `${name} weight ${want}`,
-      () => {
-        const w = watched.weights.get(name);
-        return w?.percent === want && w.at > called ? w.at : undefined;
-      },
-      60_000,
-    );
-    fromCall.push(arrived - called);
-    fromWrite.push(arrived - written);
-    step += 2;
-  }
-  return { promoteToNextWeightMs: summarize(fromCall), annotationWrittenToNextWeightMs: summarize(fromWrite) };
-}
-
-async function setImage(kube: Kube, ns: string, name: string, image: string): Promise<void> {
-  await kube.apps.patchNamespacedDeployment(
-    { namespace: ns, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } } },
-    merge,
-  );
 }
 
 async function createTemplate(kube: Kube, ns: string, address: string): Promise<void> {

@@ -4,10 +4,19 @@
  * start-up includes listing all of them), takes every Deployment over, and idles; then every Deployment gets a
  * new image at once and the benchmark waits until every Rollout is Healthy on the new revision.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Rollout } from '../controller/src/api/types.ts';
 import { apiserverMetrics, writeLatency, writesByResource, type WriteLatency } from './apiserver.ts';
 import type { BenchContext } from './context.ts';
+import {
+  busyStats,
+  idleWindow,
+  memoryOf,
+  mib,
+  roundSummary,
+  settle,
+  type BusyStats,
+  type MemoryReading,
+} from './controllerReadings.ts';
 import { contention, type Contention } from './machine.ts';
 import {
   controlPlanePids,
@@ -17,7 +26,6 @@ import {
   round,
   startController,
   type RunningController,
-  type Snapshot,
 } from './controller.ts';
 import {
   createBenchNodes,
@@ -48,11 +56,6 @@ import {
 import { wallNow, Watched } from './watched.ts';
 
 export const reconcileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
-export interface MemoryReading {
-  rssMiB: number;
-  heapUsedMiB: number;
-}
 
 export interface CanaryResult {
   /** First image patch sent -> the last Rollout Healthy on the new revision (arrival of its watch event). */
@@ -109,8 +112,6 @@ export interface ScaleResult {
 }
 
 const appName = (i: number, n: number) => `app-${String(i).padStart(String(n - 1).length, '0')}`;
-const mib = (bytes: number) => round(bytes / 1024 ** 2, 1);
-const memoryOf = (s: Snapshot): MemoryReading => ({ rssMiB: mib(s.rssBytes), heapUsedMiB: mib(s.heapUsedBytes) });
 
 export async function benchScale(
   ctx: BenchContext,
@@ -343,64 +344,4 @@ export async function benchScale(
     if (namespaceLeft) await deleteNamespace(kube, ns, 900_000);
     await deleteNodes(kube, nodeNames);
   }
-}
-
-function roundSummary(s: Summary): Summary {
-  return Object.fromEntries(
-    Object.entries(s).map(([k, v]: [string, number]) => [k, k === 'n' ? v : round(v, 1)]),
-  ) as unknown as Summary;
-}
-
-export interface BusyStats {
-  reconcileP50Ms?: number;
-  reconcileP99Ms?: number;
-  reconcilesPerRollout: number;
-  api: ApiRates;
-  apiWritesPerRollout: number;
-  cores: Record<string, number>;
-}
-
-function busyStats(before: Snapshot, after: Snapshot, cores: Record<string, number>, n: number): BusyStats {
-  const buckets = bucketDelta(
-    histogramBuckets(before.samples, 'sluice_reconcile_duration_seconds'),
-    histogramBuckets(after.samples, 'sluice_reconcile_duration_seconds'),
-  );
-  const q = (x: number) => {
-    const v = histogramQuantile(x, buckets);
-    return v === undefined ? undefined : round(v * 1000, 1);
-  };
-  const api = apiRates(before.samples, after.samples, (after.at - before.at) / 1000);
-  return {
-    reconcileP50Ms: q(0.5),
-    reconcileP99Ms: q(0.99),
-    reconcilesPerRollout: round((buckets.at(-1)?.count ?? 0) / n, 1),
-    api,
-    apiWritesPerRollout: round(api.writes / n, 1),
-    cores,
-  };
-}
-
-/** Waits until no key is queued and no write went out for 5 s in a row (at most 5 minutes). */
-async function settle(c: RunningController): Promise<void> {
-  const deadline = performance.now() + 300_000;
-  let quietSince: number | undefined;
-  let last = await c.scrape();
-  while (performance.now() < deadline) {
-    await sleep(1_000);
-    const now = await c.scrape();
-    const queued = sumOf(now.samples, 'sluice_workqueue_depth', { state: 'queued' });
-    const writes = apiRates(last.samples, now.samples, 1).writes;
-    last = now;
-    if (queued > 0 || writes > 0) quietSince = undefined;
-    else quietSince ??= performance.now();
-    if (quietSince !== undefined && performance.now() - quietSince >= 5_000) return;
-  }
-}
-
-/** API request rates over `seconds` of idling. */
-async function idleWindow(c: RunningController, seconds: number): Promise<ApiRates> {
-  const a = await c.scrape();
-  await sleep(seconds * 1000);
-  const b = await c.scrape();
-  return apiRates(a.samples, b.samples, (b.at - a.at) / 1000);
 }

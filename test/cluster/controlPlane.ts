@@ -11,7 +11,8 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePorts } from '../support/ports.ts';
 import { isAlive, readPidFile, startProcess, stopProcess, tailLog, type ProcessSpec } from '../support/process.ts';
 import { GiveUp, waitFor } from '../support/wait.ts';
-import { ensureCerts, type ClusterCerts } from './certs.ts';
+import { ensureCerts } from './certs.ts';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './componentArgs.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { clusterBinDir, defaultClusterDir, defaultKubeconfig } from './paths.ts';
 
@@ -152,22 +153,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
 
     start('kube-controller-manager', controllerManagerArgs(certs, kc('kube-controller-manager'), controllerManager));
     start('kube-scheduler', schedulerArgs(kc('kube-scheduler'), scheduler));
-    start('kwok', [
-      '--kubeconfig',
-      kc('kwok'),
-      '--config',
-      join(bin, 'kwok-stages.yaml'),
-      '--manage-nodes-with-annotation-selector',
-      'kwok.x-k8s.io/node=fake',
-      '--cidr',
-      '10.244.0.1/16',
-      '--node-ip',
-      '127.0.0.1',
-      '--node-lease-duration-seconds',
-      '40',
-      '--server-address',
-      `127.0.0.1:${kwok}`,
-    ]);
+    start('kwok', kwokArgs(kc('kwok'), join(bin, 'kwok-stages.yaml'), kwok));
 
     const core = adminConfig(cp).makeApiClient(CoreV1Api);
     for (let i = 0; i < r.nodes; i++) await core.createNode({ body: fakeNode(`kwok-node-${i}`) });
@@ -239,119 +225,6 @@ export function installCrds(cp: ControlPlane, file: string): void {
     ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', '--timeout=30s', '-f', file],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-}
-
-function etcdArgs(dir: string, client: number, peer: number): string[] {
-  return [
-    '--name',
-    'local',
-    '--data-dir',
-    join(dir, 'etcd'),
-    '--listen-client-urls',
-    `http://127.0.0.1:${client}`,
-    '--advertise-client-urls',
-    `http://127.0.0.1:${client}`,
-    '--listen-peer-urls',
-    `http://127.0.0.1:${peer}`,
-    '--initial-advertise-peer-urls',
-    `http://127.0.0.1:${peer}`,
-    '--initial-cluster',
-    `local=http://127.0.0.1:${peer}`,
-    // A throwaway test store: fsync buys durability nobody needs here and costs seconds per test on slow disks.
-    '--unsafe-no-fsync',
-    '--quota-backend-bytes',
-    String(4 * 1024 ** 3),
-    '--log-level',
-    'warn',
-  ];
-}
-
-function apiserverArgs(c: ClusterCerts, etcd: number, port: number): string[] {
-  return [
-    '--etcd-servers',
-    `http://127.0.0.1:${etcd}`,
-    '--bind-address',
-    '127.0.0.1',
-    '--advertise-address',
-    '127.0.0.1',
-    '--secure-port',
-    String(port),
-    '--tls-cert-file',
-    c.servingCert,
-    '--tls-private-key-file',
-    c.servingKey,
-    '--client-ca-file',
-    c.caCert,
-    '--service-account-key-file',
-    c.saPub,
-    '--service-account-signing-key-file',
-    c.saKey,
-    '--service-account-issuer',
-    'https://kubernetes.default.svc.cluster.local',
-    '--service-cluster-ip-range',
-    '10.96.0.0/16',
-    '--authorization-mode',
-    'Node,RBAC',
-    '--allow-privileged=true',
-    // The apiserver will not publish a loopback address as the kubernetes Service's endpoint; nothing in-cluster needs it.
-    '--endpoint-reconciler-type=none',
-    '--profiling=false',
-    '--v',
-    '1',
-  ];
-}
-
-function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port: number): string[] {
-  return [
-    '--kubeconfig',
-    kubeconfig,
-    '--authentication-kubeconfig',
-    kubeconfig,
-    '--authorization-kubeconfig',
-    kubeconfig,
-    '--bind-address',
-    '127.0.0.1',
-    '--secure-port',
-    String(port),
-    '--leader-elect=false',
-    '--service-account-private-key-file',
-    c.saKey,
-    '--root-ca-file',
-    c.caCert,
-    '--use-service-account-credentials',
-    '--cluster-signing-cert-file',
-    c.caCert,
-    '--cluster-signing-key-file',
-    c.caKey,
-    '--concurrent-deployment-syncs',
-    '10',
-    '--concurrent-replicaset-syncs',
-    '10',
-    '--kube-api-qps',
-    '200',
-    '--kube-api-burst',
-    '400',
-    '--v',
-    '1',
-  ];
-}
-
-function schedulerArgs(kubeconfig: string, port: number): string[] {
-  return [
-    '--kubeconfig',
-    kubeconfig,
-    '--authentication-kubeconfig',
-    kubeconfig,
-    '--authorization-kubeconfig',
-    kubeconfig,
-    '--bind-address',
-    '127.0.0.1',
-    '--secure-port',
-    String(port),
-    '--leader-elect=false',
-    '--v',
-    '1',
-  ];
 }
 
 function fakeNode(name: string) {
