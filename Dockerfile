@@ -3,7 +3,7 @@
 #   docker build -t ghcr.io/sluice-dev/sluice:0.1.0 .
 #
 # Not built by this repository's tests or CI: their machines have no container engine. What the tests check
-# instead (test/integration/manifests.test.ts) is the payload of the final stage: the compiled dist/ with only
+# instead (test/integration/manifests*Install.test.ts) is the payload of the final stage: the compiled dist/ with only
 # the production node_modules runs, and it drives a rollout against a real API server with the ServiceAccount
 # rights of manifests/.
 #

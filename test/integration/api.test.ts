@@ -27,7 +27,7 @@ interface Manifest {
 }
 
 const examplesDir = join(import.meta.dirname, '..', '..', 'examples');
-// The Sluice objects among the examples; the others (a PrometheusRule) are checked by manifests.test.ts.
+// The Sluice objects among the examples; the others (a PrometheusRule) are checked by manifestsDryRun.test.ts.
 const examples = globSync('**/*.yaml', { cwd: examplesDir })
   .flatMap((file) =>
     parseAllDocuments(readFileSync(join(examplesDir, file), 'utf8')).map((doc) => ({

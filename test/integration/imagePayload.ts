@@ -105,7 +105,7 @@ export async function buildImagePayload(scratch: string): Promise<ImagePayload> 
       case 'ENV':
       case 'USER':
       case 'EXPOSE':
-        break; // no effect on the files; the manifests test checks USER against the Deployment
+        break; // no effect on the files; manifestsRender.test.ts checks USER against the Deployment
       default:
         throw new Error(`Dockerfile: ${op} is not handled by test/integration/imagePayload.ts`);
     }

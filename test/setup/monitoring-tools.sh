@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints a folder holding what the manifests test needs to check Sluice's monitoring examples, building it on
+# Prints a folder holding what the manifests tests need to check Sluice's monitoring examples, building it on
 # first use into a cache outside the repo, keyed by the pinned modules (test/cluster/go/monitoring) and this
 # script:
 #   checkconfig                                  Prometheus's own configuration loader, Kubernetes discovery

@@ -1,4 +1,4 @@
-// Pins the monitoring tools the manifests test builds (test/setup/monitoring-tools.sh): Prometheus's configuration
+// Pins the monitoring tools the manifests tests build (test/setup/monitoring-tools.sh): Prometheus's configuration
 // loader (checkconfig/), and prometheus-operator's API types with controller-gen, which generates the
 // PrometheusRule CRD from them. Nothing here is part of Sluice.
 module sluice.dev/localcluster/monitoring

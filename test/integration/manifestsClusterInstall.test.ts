@@ -1,0 +1,236 @@
+/**
+ * The cluster-wide install of manifests/ (with dashboard actions), against the real API server:
+ * - the controller, as the Dockerfile's final stage holds it (compiled dist/, production node_modules), runs with
+ *   nothing but the sluice ServiceAccount's token and takes a canary from start to Healthy, through a dashboard
+ *   promote and the deletion handover, with no request refused: the RBAC is enough;
+ * - the ServiceAccount may do exactly what the roles say, verb by verb, and nothing on Pods, Secrets or RBAC:
+ *   the RBAC is no wider;
+ * - the alerts and the Grafana dashboard read only series that the controller exports.
+ * The local control plane is shared: the test installs under its own namespaces and name suffix, as an overlay
+ * would, and its cluster-wide controller takes only Rollouts labelled with its own --instance-id.
+ */
+import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { RolloutSpec } from '../../controller/src/api/types.ts';
+import { waitFor } from '../support/wait.ts';
+import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { postAction, serviceAccountToken } from './dashboardStory.ts';
+import { allowed, applyYaml, kubectlAs, render, serviceAccountKubeconfig, type KubeObject } from './installation.ts';
+import { accessMatrix, rolloutRef, useManifestsInstall } from './manifestsInstall.ts';
+import { alertExpressions, dashboardExpressions, metricNames } from './monitoringExamples.ts';
+import { containerOf, one } from './renderedManifests.ts';
+import { createApp, getRollout, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
+import { adminKubeConfig } from './support.ts';
+
+const install = useManifestsInstall();
+const { id, suffix, installNs, app, tenant, controllers } = install;
+
+describe('cluster-wide install, the controller running as its ServiceAccount', () => {
+  let controller: ControllerProcess;
+  let saKubeconfig: string;
+  let installed: KubeObject[];
+
+  beforeAll(async () => {
+    const rendered = await render('manifests', {
+      namespace: installNs,
+      nameSuffix: suffix,
+      components: ['manifests/dashboard-actions'],
+    });
+    installed = rendered.objects;
+    await applyYaml(rendered.yaml);
+    saKubeconfig = await serviceAccountKubeconfig(installNs, `sluice${suffix}`);
+    // RBAC reaches the authorizer through its own watch, a moment after the write.
+    await waitFor(() => allowed(saKubeconfig, { group: 'sluice.dev', resource: 'rollouts', verb: 'watch' }), {
+      timeoutMs: 15_000,
+      what: 'the ClusterRoleBinding to take effect',
+    });
+    // The Deployment's own flags, then what differs outside a pod: the Lease namespace (in a pod: its own) and
+    // an instance id, so that this controller leaves every other test's Rollouts alone.
+    const args = containerOf(one(installed, 'Deployment')).args ?? [];
+    controller = await startController({
+      namespace: installNs,
+      name: 'sluice-cluster',
+      entry: install.payload.entry,
+      kubeconfig: saKubeconfig,
+      allNamespaces: true,
+      extraArgs: [
+        ...args,
+        `--instance-id=${id}`,
+        `--leader-election-namespace=${installNs}`,
+        '--leader-election-id=sluice-controller',
+      ],
+    });
+    controllers.push(controller);
+  }, 120_000);
+
+  it("admits the Deployment's pods in the namespace that enforces the restricted Pod Security Standard", async () => {
+    const apps = adminKubeConfig().makeApiClient(AppsV1Api);
+    await waitFor(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ namespace: installNs, name: `sluice${suffix}` });
+        return (d.status?.availableReplicas ?? 0) === 2;
+      },
+      { timeoutMs: 60_000, what: 'two available controller pods' },
+    );
+    // The control: the same Deployment with privilege escalation allowed is what the namespace refuses.
+    const deployment = structuredClone(one(installed, 'Deployment'));
+    containerOf(deployment).securityContext = {
+      ...containerOf(deployment).securityContext,
+      allowPrivilegeEscalation: true,
+    };
+    const { stderr } = await applyYaml(stringify(deployment), { dryRun: true });
+    expect(stderr).toMatch(/would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+  });
+
+  it('takes a canary through setWeight, a pause, a dashboard promote and deletion, and the API server refuses none of its requests', async () => {
+    const ns = app.name;
+    await createApp(ns, 'web', { replicas: 2, route: true });
+    const spec: RolloutSpec = {
+      workloadRef: { name: 'web' },
+      service: { port: 80, targetPort: 8080 },
+      trafficRouting: { gatewayAPI: { httpRoute: 'web' } },
+      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
+    };
+    const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      ...rolloutRef,
+      namespace: ns,
+      body: {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'web', labels: { 'sluice.dev/instance-id': id } },
+        spec,
+      },
+    });
+    await waitForRollout(ns, 'web', 'web Healthy', (r) => r.status?.phase === 'Healthy');
+    await setImage(ns, 'web', 'example.invalid/app:v2');
+    const paused = await waitForRollout(
+      ns,
+      'web',
+      'paused at the pause step',
+      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
+    );
+    expect(await routeCanaryWeight(ns, 'web')).toBe(20);
+
+    const oncall = await serviceAccountToken(ns, 'oncall', { patchRollouts: ['web'] });
+    const answer = await postAction(controller.dashboardUrl, ns, 'web', 'promote', {
+      authorization: `Bearer ${oncall.token}`,
+    });
+    expect(answer.status).toBe(202);
+    await waitForRollout(
+      ns,
+      'web',
+      'Healthy on the new revision',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision,
+    );
+    expect(await routeCanaryWeight(ns, 'web')).toBe(0);
+    const apps = adminKubeConfig().makeApiClient(AppsV1Api);
+    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas).toBe(0);
+
+    // Deleting the Rollout hands the application back to its Deployment before the finalizer goes.
+    await custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns, name: 'web' });
+    await waitFor(
+      async () =>
+        await getRollout(ns, 'web').then(
+          () => false,
+          () => true,
+        ),
+      { timeoutMs: 60_000, what: 'the Rollout to be gone' },
+    );
+    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas).toBe(2);
+
+    expect(await controller.metric('sluice_kube_api_requests_total', { code: '403' })).toBe(0);
+    for (const verb of ['list', 'watch', 'create', 'update', 'patch'])
+      expect(await controller.metric('sluice_kube_api_requests_total', { verb }), verb).toBeGreaterThan(0);
+    expect(await controller.metric('sluice_leader')).toBe(1);
+  });
+
+  it('lets the ServiceAccount do exactly what the ClusterRoles grant, in any namespace, and nothing else', async () => {
+    const grants: Record<string, string[]> = {
+      'sluice.dev/rollouts': ['list', 'watch', 'patch'],
+      'sluice.dev/rollouts/status': ['update'],
+      'sluice.dev/rollouts/finalizers': ['update'],
+      'sluice.dev/analysistemplates': ['list', 'watch'],
+      'sluice.dev/clusteranalysistemplates': ['list', 'watch'],
+      'apps/deployments': ['list', 'watch', 'patch'],
+      'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
+      '/services': ['list', 'watch', 'create', 'patch'],
+      '/events': ['list', 'watch', 'create'],
+      'gateway.networking.k8s.io/httproutes': ['list', 'watch', 'patch'],
+      'authentication.k8s.io/tokenreviews': ['create'],
+      'authorization.k8s.io/subjectaccessreviews': ['create'],
+      '/pods': [],
+      '/secrets': [],
+      '/configmaps': [],
+      '/serviceaccounts': [],
+      '/serviceaccounts/token': [],
+      '/namespaces': [],
+      'apps/daemonsets': [],
+      'coordination.k8s.io/leases': [],
+      'rbac.authorization.k8s.io/clusterroles': [],
+      'rbac.authorization.k8s.io/rolebindings': [],
+    };
+    expect(await accessMatrix(saKubeconfig, Object.keys(grants), app.name)).toEqual(grants);
+    expect(await accessMatrix(saKubeconfig, Object.keys(grants), undefined)).toEqual(grants);
+  });
+
+  it('may read the Secrets of a namespace whose owner applied analysis-secrets-namespace, and of no other', async () => {
+    const secrets = (verb: string, namespace: string) =>
+      allowed(saKubeconfig, { group: '', resource: 'secrets', verb, namespace });
+    expect(await secrets('get', tenant.name)).toBe(false);
+    const { objects } = await render('manifests/analysis-secrets-namespace');
+    // The test's install has its own namespace and name suffix: the owner points the binding at it.
+    one(objects, 'RoleBinding').subjects = [{ kind: 'ServiceAccount', name: `sluice${suffix}`, namespace: installNs }];
+    await applyYaml(objects.map((o) => stringify(o)).join('---\n'), { namespace: tenant.name });
+    await waitFor(() => secrets('get', tenant.name), { timeoutMs: 15_000, what: 'the RoleBinding to take effect' });
+    for (const verb of ['list', 'watch', 'create', 'update', 'patch', 'delete'])
+      expect(await secrets(verb, tenant.name), verb).toBe(false);
+    expect(await secrets('get', app.name)).toBe(false);
+    expect(await allowed(saKubeconfig, { group: '', resource: 'secrets', verb: 'get' })).toBe(false);
+  });
+
+  it('lets it take and renew only its own Lease, only in its own namespace', async () => {
+    const lease = (verb: string, namespace: string, name?: string) =>
+      allowed(saKubeconfig, {
+        group: 'coordination.k8s.io',
+        resource: 'leases',
+        verb,
+        namespace,
+        ...(name === undefined ? {} : { name }),
+      });
+    expect(await lease('create', installNs)).toBe(true);
+    expect(await lease('get', installNs, 'sluice-controller')).toBe(true);
+    expect(await lease('update', installNs, 'sluice-controller')).toBe(true);
+    expect(await lease('get', installNs, 'kube-controller-manager')).toBe(false);
+    expect(await lease('update', installNs, 'another-lease')).toBe(false);
+    for (const verb of ['list', 'watch', 'delete', 'patch'])
+      expect(await lease(verb, installNs, 'sluice-controller'), verb).toBe(false);
+    expect(await lease('create', app.name)).toBe(false);
+  });
+
+  it('kubectl auth can-i, as the ServiceAccount, says no to deleting Deployments, reading Secrets and creating Pods', async () => {
+    const canI = async (...args: string[]) => (await kubectlAs(saKubeconfig, ['auth', 'can-i', ...args])).stdout.trim();
+    expect(await canI('delete', 'deployments', '-n', app.name)).toBe('no');
+    expect(await canI('get', 'secrets', '--all-namespaces')).toBe('no');
+    expect(await canI('create', 'pods', '-n', app.name)).toBe('no');
+    expect(await canI('escalate', 'clusterroles')).toBe('no');
+    expect(await canI('patch', 'httproutes.gateway.networking.k8s.io', '-n', app.name)).toBe('yes');
+  });
+
+  it('exports every series that the alerts and the Grafana dashboard read', async () => {
+    // Every metric the controller registers has a TYPE line, with or without series (a gauge per Rollout has
+    // none once its Rollout is gone); a histogram's series add _bucket, _count and _sum.
+    const types = [
+      ...(await (await fetch(`${controller.metricsUrl}/metrics`)).text()).matchAll(/^# TYPE (\S+) (\w+)$/gm),
+    ];
+    const exported = new Set(
+      types.flatMap(([, name, type]) =>
+        type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name!],
+      ),
+    );
+    const used = new Set([...alertExpressions(), ...dashboardExpressions()].flatMap(metricNames));
+    expect(used.size).toBeGreaterThan(8);
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * What the two install stories (manifestsClusterInstall.test.ts, manifestsNamespacedInstall.test.ts) share: the
+ * test's own namespaces and name suffix, as an overlay would give them, the Sluice CRDs, the controller as the
+ * Dockerfile's final stage holds it, and the clean-up of what an install leaves; and the ServiceAccount's access,
+ * verb by verb.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
+import type { ControllerProcess } from './controllerProcess.ts';
+import { buildImagePayload, type ImagePayload } from './imagePayload.ts';
+import { allowed, kubectlAs, type Access, type KubeObject } from './installation.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
+import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
+
+export const rolloutRef = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts' };
+const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+
+export interface ManifestsInstall {
+  id: string;
+  suffix: string;
+  /** Where the cluster-wide install goes: manifests/' sluice-system, renamed by the test's overlay. */
+  installNs: string;
+  app: { readonly name: string };
+  nsInstall: { readonly name: string };
+  /** A namespace whose owner lets Sluice read its Secrets with manifests/analysis-secrets-namespace. */
+  tenant: { readonly name: string };
+  /** The image's payload, built before the file's tests. */
+  readonly payload: ImagePayload;
+  /** The controllers the file started, stopped after its tests. */
+  controllers: ControllerProcess[];
+}
+
+/** Registers the file's namespaces, the CRDs and the payload before its tests, and the clean-up after them. */
+export function useManifestsInstall(): ManifestsInstall {
+  const id = randomBytes(3).toString('hex');
+  const suffix = `-${id}`;
+  const installNs = `manifests-${id}-system`;
+  const app = useNamespace('manifests-app');
+  const nsInstall = useNamespace('manifests-ns');
+  const tenant = useNamespace('manifests-tenant');
+  let payload: ImagePayload;
+  const controllers: ControllerProcess[] = [];
+
+  beforeAll(async () => {
+    await installSluiceCrds(adminKubeConfig());
+    payload = await buildImagePayload(mkdtempSync(join(tmpdir(), 'sluice-image-')));
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(controllers.map((c) => c.stop()));
+    // A Rollout left with its handover finalizer (a failed story) would hold its namespace in Terminating.
+    const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
+    for (const namespace of [app.name, nsInstall.name]) {
+      const list = (await custom
+        .listNamespacedCustomObject({ ...rolloutRef, namespace })
+        .catch(() => ({ items: [] }))) as { items: KubeObject[] };
+      for (const r of list.items) {
+        await kubectlAs(clusterInfo().kubeconfig, [
+          'patch',
+          'rollout',
+          r.metadata.name,
+          '-n',
+          namespace,
+          '--type=merge',
+          '-p',
+          '{"metadata":{"finalizers":null}}',
+        ]);
+      }
+    }
+    await kubectlAs(clusterInfo().kubeconfig, ['delete', 'namespace', installNs, '--wait=false', '--ignore-not-found']);
+    await kubectlAs(clusterInfo().kubeconfig, [
+      'delete',
+      'clusterrole,clusterrolebinding',
+      `sluice${suffix}`,
+      `sluice-dashboard-actions${suffix}`,
+      `sluice-clusteranalysistemplates-reader${suffix}`,
+      '--ignore-not-found',
+    ]);
+  });
+  return {
+    id,
+    suffix,
+    installNs,
+    app,
+    nsInstall,
+    tenant,
+    get payload() {
+      return payload;
+    },
+    controllers,
+  };
+}
+
+/** For each "group/resource[/subresource]", the verbs the kubeconfig's user may use, in `namespace` or cluster-wide. */
+export async function accessMatrix(
+  kubeconfig: string,
+  keys: string[],
+  namespace: string | undefined,
+): Promise<Record<string, string[]>> {
+  const entries = await Promise.all(
+    keys.map(async (key) => {
+      const [group = '', resource = '', subresource] = key.split('/');
+      const granted: string[] = [];
+      for (const verb of verbs) {
+        const access: Access = {
+          group,
+          resource,
+          verb,
+          ...(subresource === undefined ? {} : { subresource }),
+          ...(namespace === undefined ? {} : { namespace }),
+        };
+        if (await allowed(kubeconfig, access)) granted.push(verb);
+      }
+      return [key, granted] as const;
+    }),
+  );
+  const order = (list: readonly string[]) =>
+    [...list].sort((a, b) => verbs.indexOf(a as never) - verbs.indexOf(b as never));
+  return Object.fromEntries(entries.map(([k, v]) => [k, order(v)]));
+}
