@@ -180,7 +180,8 @@ describe('defaults', () => {
       strategy: {
         canary: {
           steps: [
-            { setFlag: { name: 'f', rollout: 5, project: 'default', onAbort: 'restore' } },
+            // No project: the controller fills in its --unleash-project, so that setting means what it says.
+            { setFlag: { name: 'f', rollout: 5, onAbort: 'restore' } },
             { analysis: { templates: [{ templateName: 'error-rate', clusterScope: false }] } },
           ],
           abortScaleDownDelaySeconds: 30,

@@ -149,7 +149,7 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
   it('lets the ServiceAccount do exactly what the ClusterRoles grant, in any namespace, and nothing else', async () => {
     const grants: Record<string, string[]> = {
       'sluice.dev/rollouts': ['list', 'watch', 'patch'],
-      'sluice.dev/rollouts/status': ['update'],
+      'sluice.dev/rollouts/status': ['update', 'patch'],
       'sluice.dev/rollouts/finalizers': ['update'],
       'sluice.dev/analysistemplates': ['list', 'watch'],
       'sluice.dev/clusteranalysistemplates': ['list', 'watch'],

@@ -78,7 +78,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
   it('lets the ServiceAccount act in its namespace only', async () => {
     const namespaced: Record<string, string[]> = {
       'sluice.dev/rollouts': ['list', 'watch', 'patch'],
-      'sluice.dev/rollouts/status': ['update'],
+      'sluice.dev/rollouts/status': ['update', 'patch'],
       'apps/deployments': ['list', 'watch', 'patch'],
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/services': ['list', 'watch', 'create', 'patch'],
