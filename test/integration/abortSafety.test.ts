@@ -162,9 +162,16 @@ describe('given a Rollout whose analysis provider never answers', () => {
     // The order, not a number of milliseconds that a loaded machine stretches: traffic was back on stable while
     // the measurement's request still hung, so the abort did not wait for it (it would wait out the 30 s timeout).
     expect(stillWaiting).toBeGreaterThan(0);
-    expect(ms).toBeLessThan(30_000);
-    const r = await waitForRollout(teamA.name, 'stuck', 'aborted', (x) => x.status?.abort === true);
-    expect(r.metadata.annotations?.['sluice.dev/action']).toBeUndefined();
+    // And the promise itself: within one second of the request (it took 94-335 ms across runs on 2 busy cores).
+    expect(ms).toBeLessThan(1_000);
+    // Recorded, and the request taken off the Rollout: the annotation goes last, after the traffic move.
+    await waitForRollout(
+      teamA.name,
+      'stuck',
+      'aborted, the request removed',
+      (x) => x.status?.abort === true && x.metadata.annotations?.['sluice.dev/action'] === undefined,
+      5_000,
+    );
   });
 });
 
