@@ -136,7 +136,9 @@ describe('given an analysis whose condition is far too expensive for its result'
     expect(heavy.status?.currentStepIndex).toBe(1);
     expect(health.failures).toBe(0);
     expect(baseline.failures).toBe(0);
-    expect(health.slowestMs).toBeLessThan(1_000 + baseline.slowestMs); // a loop held by the condition waits far longer
+    // A loop held by the condition waits about a minute (measured on the old code); a loaded 2-core machine can stall
+    // a healthy one for a second or so: five seconds over the quiet baseline tells the two apart.
+    expect(health.slowestMs).toBeLessThan(5_000 + baseline.slowestMs);
   }, 240_000);
 
   it('a query timeout above 60s is refused by the API server, naming the field', async () => {
