@@ -3,12 +3,12 @@
  * through its steps; a failing analysis puts the flag back; a freeze flag holds a rollout; an unreachable Unleash
  * or a refused admin token holds or stops it with a message, and shifts nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RolloutSpec } from '../../controller/src/api/types.ts';
 import { connectUnleash } from '../fixtures/unleash.ts';
 import { freePort } from '../support/ports.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { createFlag, flagState, unleashEnv } from './flagStory.ts';
 import {
   clients,
   createApp,
@@ -28,41 +28,6 @@ const promInfo = inject('prometheus');
 const controllers: ControllerProcess[] = [];
 const unleash = () => connectUnleash(unleashInfo!);
 const features = '/api/admin/projects/default/features';
-
-interface FeatureEnv {
-  name: string;
-  enabled: boolean;
-  strategies: { name: string; parameters?: { rollout?: string } }[];
-}
-
-async function createFlag(prefix: string, opts: { enabled?: boolean } = {}): Promise<string> {
-  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await unleash().admin('POST', features, { name, type: 'release' });
-  if (opts.enabled === true) {
-    await unleash().admin('POST', `${features}/${name}/environments/development/strategies`, {
-      name: 'default',
-      parameters: {},
-    });
-    await unleash().admin('POST', `${features}/${name}/environments/development/on`);
-  }
-  return name;
-}
-
-async function flagState(name: string): Promise<{ enabled: boolean; rollouts: number[] }> {
-  const f = (await unleash().admin('GET', `${features}/${name}`)) as { environments: FeatureEnv[] };
-  const env = f.environments.find((e) => e.name === 'development')!;
-  return {
-    enabled: env.enabled,
-    rollouts: env.strategies.filter((s) => s.name === 'flexibleRollout').map((s) => Number(s.parameters?.rollout)),
-  };
-}
-
-const unleashEnv = (overrides: Record<string, string> = {}) => ({
-  SLUICE_UNLEASH_URL: unleashInfo!.url,
-  SLUICE_UNLEASH_ADMIN_TOKEN: unleashInfo!.adminToken,
-  SLUICE_UNLEASH_CLIENT_TOKEN: unleashInfo!.clientToken,
-  ...overrides,
-});
 
 beforeAll(async () => {
   if (unleashInfo === null || promInfo === null)

@@ -4,11 +4,10 @@
  * environment is InvalidSpec, saying which field and which setting, and its flag does not move in Unleash (read
  * back); within the policy, the same namespace's flags move as before.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
-import { connectUnleash } from '../fixtures/unleash.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { createFlag, flagEverywhere } from './flagStory.ts';
 import { createRollout, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
@@ -16,34 +15,6 @@ import { adminKubeConfig, useNamespace } from './support.ts';
 const shop = useNamespace('tenancy-shop');
 const unleashInfo = inject('unleash');
 const controllers: ControllerProcess[] = [];
-const unleash = () => connectUnleash(unleashInfo!);
-const features = '/api/admin/projects/default/features';
-
-interface FeatureEnv {
-  name: string;
-  enabled: boolean;
-  strategies: { name: string; parameters?: { rollout?: string } }[];
-}
-
-async function createFlag(prefix: string): Promise<string> {
-  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await unleash().admin('POST', features, { name, type: 'release' });
-  return name;
-}
-
-/** The flag in every environment, as Unleash has it: enabled, and its gradual-rollout percentages. */
-async function flagEverywhere(name: string): Promise<Record<string, { enabled: boolean; rollouts: number[] }>> {
-  const f = (await unleash().admin('GET', `${features}/${name}`)) as { environments: FeatureEnv[] };
-  return Object.fromEntries(
-    f.environments.map((e) => [
-      e.name,
-      {
-        enabled: e.enabled,
-        rollouts: e.strategies.filter((s) => s.name === 'flexibleRollout').map((s) => Number(s.parameters?.rollout)),
-      },
-    ]),
-  );
-}
 
 const flagOnly = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({
   strategy: { canary: { steps } },
