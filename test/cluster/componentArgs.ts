@@ -65,7 +65,8 @@ export function apiserverArgs(c: ClusterCerts, etcd: number, port: number): stri
   ];
 }
 
-export function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port: number): string[] {
+/** What kube-controller-manager and kube-scheduler share: their kubeconfig for everything, loopback, no election. */
+function managedComponentArgs(kubeconfig: string, port: number): string[] {
   return [
     '--kubeconfig',
     kubeconfig,
@@ -78,6 +79,12 @@ export function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port:
     '--secure-port',
     String(port),
     '--leader-elect=false',
+  ];
+}
+
+export function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port: number): string[] {
+  return [
+    ...managedComponentArgs(kubeconfig, port),
     '--service-account-private-key-file',
     c.saKey,
     '--root-ca-file',
@@ -101,21 +108,7 @@ export function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port:
 }
 
 export function schedulerArgs(kubeconfig: string, port: number): string[] {
-  return [
-    '--kubeconfig',
-    kubeconfig,
-    '--authentication-kubeconfig',
-    kubeconfig,
-    '--authorization-kubeconfig',
-    kubeconfig,
-    '--bind-address',
-    '127.0.0.1',
-    '--secure-port',
-    String(port),
-    '--leader-elect=false',
-    '--v',
-    '1',
-  ];
+  return [...managedComponentArgs(kubeconfig, port), '--v', '1'];
 }
 
 export function kwokArgs(kubeconfig: string, stages: string, port: number): string[] {

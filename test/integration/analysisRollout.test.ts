@@ -20,6 +20,7 @@ import {
   eventReasons,
   getRollout,
   routeCanaryWeight,
+  routedSpec,
   setImage,
   waitForRollout,
 } from './rolloutStory.ts';
@@ -104,12 +105,6 @@ function errorRateTemplate(
   });
 }
 
-const routed = (name: string) => ({
-  workloadRef: { name },
-  service: { port: 80 },
-  trafficRouting: { gatewayAPI: { httpRoute: name } },
-});
-
 describe('given a Rollout whose analysis reads Prometheus', () => {
   it('when the canary answers 30% errors, analysis aborts it: canary weight 0 within scrape + interval + 2 s', async () => {
     const prom = connectPrometheus(info!.url, info!.targetsDir);
@@ -123,7 +118,7 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
     await errorRateTemplate('bad-error-rate', info!.url, { count: 1000, inconclusiveLimit: 1 });
     await createApp(ns.name, 'bad', { replicas: 2, route: true });
     await createRollout(ns.name, 'bad', {
-      ...routed('bad'),
+      ...routedSpec('bad'),
       strategy: {
         canary: {
           steps: [{ setWeight: 20 }, { pause: {} }],
@@ -198,7 +193,7 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
       analysis: { templates: [{ templateName: 'good-error-rate' }], args: [{ name: 'service', value: 'good' }] },
     };
     await createRollout(ns.name, 'good', {
-      ...routed('good'),
+      ...routedSpec('good'),
       strategy: { canary: { steps: [{ setWeight: 20 }, analysis, { setWeight: 50 }, analysis] } },
     });
     const healthy = await waitForRollout(ns.name, 'good', 'Healthy', (r) => r.status?.phase === 'Healthy');
@@ -231,7 +226,7 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
       await errorRateTemplate('flaky-error-rate', own.url, { count: 1000, consecutiveErrorLimit: 3 });
       await createApp(ns.name, 'flaky', { replicas: 2, route: true });
       await createRollout(ns.name, 'flaky', {
-        ...routed('flaky'),
+        ...routedSpec('flaky'),
         strategy: {
           canary: {
             steps: [

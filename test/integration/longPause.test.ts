@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { createApp, createRollout, setImage, waitForRollout } from './rolloutStory.ts';
+import { createApp, createRollout, routedSpec, setImage, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -24,17 +24,11 @@ afterAll(async () => {
 /** Every reconcile this controller ran; the namespace holds one Rollout, so they are all of it. */
 const reconciles = () => controller.metric('sluice_reconcile_duration_seconds_count');
 
-const routed = (name: string) => ({
-  workloadRef: { name },
-  service: { port: 80 },
-  trafficRouting: { gatewayAPI: { httpRoute: name } },
-});
-
 describe('given a Rollout with a 720h pause', () => {
   it('when the canary reaches the pause, the Rollout is not reconciled again until something changes', async () => {
     await createApp(ns.name, 'sleepy', { replicas: 1, route: true });
     await createRollout(ns.name, 'sleepy', {
-      ...routed('sleepy'),
+      ...routedSpec('sleepy'),
       strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '720h' } }, { setWeight: 60 }] } },
     });
     await waitForRollout(ns.name, 'sleepy', 'Healthy', (r) => r.status?.phase === 'Healthy');
@@ -70,7 +64,7 @@ describe('given a Rollout with a 720h pause', () => {
 
   it('a pause longer than 30 days is refused by the API server, naming the field', async () => {
     const refused = await createRollout(ns.name, 'forever', {
-      ...routed('forever'),
+      ...routedSpec('forever'),
       strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '721h' } }] } },
     }).then(
       () => undefined,

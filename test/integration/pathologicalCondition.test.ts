@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { clients, createApp, createRollout, setImage, waitForRollout } from './rolloutStory.ts';
+import { clients, createApp, createRollout, routedSpec, setImage, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -50,12 +50,6 @@ function healthProbe(url: string) {
   };
 }
 
-const routed = (name: string) => ({
-  workloadRef: { name },
-  service: { port: 80 },
-  trafficRouting: { gatewayAPI: { httpRoute: name } },
-});
-
 describe('given an analysis whose condition is far too expensive for its result', () => {
   it('the analysis ends in Error saying so, /healthz answers quickly throughout, and another Rollout is promoted', async () => {
     await clients().custom.createNamespacedCustomObject({
@@ -87,7 +81,7 @@ describe('given an analysis whose condition is far too expensive for its result'
     await createApp(ns.name, 'heavy', { replicas: 1, route: true });
     await createApp(ns.name, 'steady', { replicas: 1, route: true });
     await createRollout(ns.name, 'heavy', {
-      ...routed('heavy'),
+      ...routedSpec('heavy'),
       strategy: {
         canary: {
           steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'every-pair' }] } }, { setWeight: 60 }],
@@ -95,7 +89,7 @@ describe('given an analysis whose condition is far too expensive for its result'
       },
     });
     await createRollout(ns.name, 'steady', {
-      ...routed('steady'),
+      ...routedSpec('steady'),
       strategy: { canary: { steps: [{ setWeight: 30 }, { pause: { duration: '2s' } }, { setWeight: 70 }] } },
     });
     await waitForRollout(ns.name, 'heavy', 'Healthy', (r) => r.status?.phase === 'Healthy');

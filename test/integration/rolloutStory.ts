@@ -63,6 +63,11 @@ export async function createApp(
   }
 }
 
+/** The spec fields of a Rollout of Deployment `name`, with its Services and the HTTPRoute of the same name. */
+export function routedSpec(name: string) {
+  return { workloadRef: { name }, service: { port: 80 }, trafficRouting: { gatewayAPI: { httpRoute: name } } };
+}
+
 export async function createRollout(namespace: string, name: string, spec: RolloutSpec): Promise<void> {
   await clients().custom.createNamespacedCustomObject({
     ...rolloutRef,
