@@ -14,7 +14,7 @@ import { GiveUp, waitFor } from '../support/wait.ts';
 import { ensureCerts } from './certs.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './componentArgs.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { clusterBinDir, defaultClusterDir, defaultKubeconfig } from './paths.ts';
+import { clusterBinDir, defaultClusterDir, defaultKubeconfig, routerCrdsFile } from './paths.ts';
 
 export interface ControlPlaneOptions {
   /** Folder for certificates, etcd data, logs and pid files. */
@@ -71,7 +71,9 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
   const bin = clusterBinDir();
   const existing = runningControlPlane(opts);
   if (existing !== undefined && (await apiserverReady(existing))) {
-    installCrds(existing, join(bin, 'gateway-api-crds.yaml')); // a cluster from an older checkout may lack them
+    // A cluster from an older checkout may lack them.
+    installCrds(existing, join(bin, 'gateway-api-crds.yaml'));
+    installCrds(existing, routerCrdsFile());
     return existing;
   }
   await down(opts);
@@ -150,6 +152,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
     );
 
     installCrds(cp, join(bin, 'gateway-api-crds.yaml'));
+    installCrds(cp, routerCrdsFile());
 
     start('kube-controller-manager', controllerManagerArgs(certs, kc('kube-controller-manager'), controllerManager));
     start('kube-scheduler', schedulerArgs(kc('kube-scheduler'), scheduler));

@@ -14,3 +14,8 @@ export const defaultKubeconfig = join(repoRoot, '.sluice', 'kubeconfig');
 export function clusterBinDir(): string {
   return execFileSync('bash', [join(repoRoot, 'test/setup/cluster-bin-dir.sh')], { encoding: 'utf8' }).trim();
 }
+
+/** The traffic routers' CRDs (Istio VirtualService and DestinationRule, SMI TrafficSplit), fetched on first use. */
+export function routerCrdsFile(): string {
+  return execFileSync('bash', [join(repoRoot, 'test/setup/router-crds.sh')], { encoding: 'utf8' }).trim();
+}

@@ -40,6 +40,8 @@ fi
 
 # --- Kubernetes binaries from the Go module proxy -------------------------------------------------
 "$root/test/setup/build-cluster.sh"
+# The traffic routers' CRDs (Istio, SMI), from their published definitions.
+"$root/test/setup/router-crds.sh" >/dev/null
 
 # --- Checkers of the monitoring examples (Prometheus config loader, PrometheusRule CRD) ----------------
 $cluster_only || "$root/test/setup/monitoring-tools.sh" >/dev/null
