@@ -34,7 +34,7 @@ import { parseObjectKey } from './kube/objectKey.ts';
 import {
   collectionPath,
   deploymentsRef,
-  httpRoutesRef,
+
   replicaSetsRef,
   servicesRef,
   type ResourceRef,
@@ -47,7 +47,9 @@ import { WriteExpectations } from './reconcile/expectations.ts';
 import { BackgroundWork } from './reconcile/background.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { readSecrets } from './reconcile/secrets.ts';
-import { rolloutKeysFor, type WatchedKind } from './reconcile/triggers.ts';
+import { rolloutKeysFor } from './reconcile/triggers.ts';
+import { routerModules } from './routers/registry.ts';
+import type { RouterDeps } from './routers/router.ts';
 import { rolloutLabel } from './workload/names.ts';
 
 const sluiceRef = (r: { kind: string; plural: string; scope: string }): ResourceRef => ({
@@ -98,9 +100,23 @@ export async function startController(
         if (reason !== 'closed' && reason !== 'resync') log.warn({ kind, reason, err: error }, 'watch restarted');
       },
     });
-    informers.push(informer);
+    informers.push(informer as unknown as Informer<KubeObject>);
     return informer;
   };
+  // Each router kind the API server serves gets an informer; one that is not served (its CRDs are not installed)
+  // an empty cache, and its Rollouts report InvalidSpec naming the kind.
+  const routed = new Map<string, ObjectCache<KubeObject>>();
+  const servedRefs = new Map<string, ResourceRef>();
+  for (const module of routerModules) {
+    let any = false;
+    for (const { resource, versions, labelSelector } of module.watches) {
+      const ref = await firstServed(kc, resource, versions ?? [resource.version], namespace);
+      if (ref !== undefined) servedRefs.set(resource.kind, ref);
+      routed.set(resource.kind, ref === undefined ? emptyCache : inform(ref, labelSelector));
+      any ||= ref !== undefined;
+    }
+    if (!any) log.warn({ router: module.name }, module.notServed);
+  }
 
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
@@ -109,7 +125,7 @@ export async function startController(
     // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
     replicaSets: inform(replicaSetsRef, rolloutLabel),
     services: inform(servicesRef, rolloutLabel),
-    httpRoutes: (await served(kc, httpRoutesRef, namespace)) ? inform(httpRoutesRef) : emptyCache,
+    routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
     clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(
       sluiceRef(clusterAnalysisTemplateResource),
@@ -117,10 +133,6 @@ export async function startController(
       false,
     ),
   };
-  if (caches.httpRoutes === emptyCache)
-    log.warn(
-      'the Gateway API HTTPRoute kind is not served: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec',
-    );
 
   const custom = kc.makeApiClient(CustomObjectsApi);
   // Woken by the freeze gate when a freeze flag changes or Unleash comes back; filled in once the queue exists.
@@ -169,15 +181,7 @@ export async function startController(
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core, custom },
-    routerDeps: {
-      cached: (_kind, ns, name) => caches.httpRoutes.get(ns, name),
-      jsonPatch: async (t, ops) => {
-        await custom.patchNamespacedCustomObject(
-          { group: t.group, version: t.version, plural: t.plural, namespace: t.namespace, name: t.name, body: ops },
-          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-        );
-      },
-    },
+    routerDeps: routerDeps(custom, routed, servedRefs),
     templates: {
       analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
       clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
@@ -223,15 +227,8 @@ export async function startController(
     },
   });
   for (const informer of informers) {
-    informer.onChange((kind, key) => {
-      const { namespace: ns, name } = parseObjectKey(key);
-      const cached = informer.get(ns, name) as { metadata?: { labels?: Record<string, string> } } | undefined;
-      for (const k of rolloutKeysFor(
-        kind as WatchedKind,
-        { metadata: { namespace: ns, name, ...(cached?.metadata?.labels ? { labels: cached.metadata.labels } : {}) } },
-        rollouts,
-      ))
-        queue.add(k);
+    informer.onChange((kind, _key, object) => {
+      for (const k of rolloutKeysFor(kind, object, rollouts)) queue.add(k);
     });
   }
   wakeKey.add = (key) => queue.add(key);
@@ -269,16 +266,54 @@ export async function startController(
 }
 
 /**
- * Whether the API server serves a kind (its CRD may not be installed). Asked in the watched namespace when there
- * is one: a controller confined to a namespace may have no right to list the kind across the cluster.
+ * The first of `versions` of a kind that the API server serves (its CRD may not be installed, or serve other
+ * versions). Asked in the watched namespace when there is one: a controller confined to a namespace may have no
+ * right to list the kind across the cluster.
  */
-async function served(kc: KubeConfig, ref: ResourceRef, namespace: string | undefined): Promise<boolean> {
+async function firstServed(
+  kc: KubeConfig,
+  resource: ResourceRef,
+  versions: readonly string[],
+  namespace: string | undefined,
+): Promise<ResourceRef | undefined> {
   const api = kc.makeApiClient(KubeJsonApi);
-  try {
-    await api.list(collectionPath(ref, namespace), { limit: 1 });
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
+  for (const version of versions) {
+    const ref = { ...resource, version };
+    try {
+      await api.list(collectionPath(ref, namespace), { limit: 1 });
+      return ref;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
+  return undefined;
+}
+
+/** The routers' way to the cluster: the caches of their kinds, and writes to those kinds at the served version. */
+function routerDeps(
+  custom: CustomObjectsApi,
+  routed: ReadonlyMap<string, ObjectCache<KubeObject>>,
+  served: ReadonlyMap<string, ResourceRef>,
+): RouterDeps {
+  const target = (kind: string, namespace: string) => {
+    const ref = served.get(kind);
+    if (ref === undefined) throw new Error(`the ${kind} kind is not served by this cluster`);
+    return { group: ref.group, version: ref.version, plural: ref.plural, namespace };
+  };
+  return {
+    served: (kind) => served.get(kind),
+    cached: (kind, ns, name) => routed.get(kind)?.get(ns, name),
+    jsonPatch: async (kind, ns, name, ops) => {
+      await custom.patchNamespacedCustomObject(
+        { ...target(kind, ns), name, body: ops },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+    },
+    create: async (kind, ns, body) => {
+      await custom.createNamespacedCustomObject({ ...target(kind, ns), body });
+    },
+    delete: async (kind, ns, name, preconditions) => {
+      await custom.deleteNamespacedCustomObject({ ...target(kind, ns), name, body: { preconditions } });
+    },
+  };
 }

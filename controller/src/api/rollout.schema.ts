@@ -3,7 +3,8 @@
  * that move it from stable to canary. Field names follow Argo Rollouts where the concept is the same.
  * Rules the API server can check are CEL rules next to the field; rules that need other objects are in validate.ts.
  */
-import { Type } from 'typebox';
+import { Type, type TOptional, type TSchema } from 'typebox';
+import { routerSchemas } from '../routers/schemas.ts';
 import {
   celRules,
   duration,
@@ -102,18 +103,83 @@ export const setFlagStep = object(
   },
 );
 
+/** At most this many header matches in a managed route; they are ANDed. */
+export const maxHeaderMatches = 8;
+
+const routeName = Type.String({
+  description: 'Name of the route: one of spec.trafficRouting.managedRoutes.',
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+});
+
+export const headerMatch = object(
+  'A request header and the value it must have.',
+  {
+    headerName: Type.String({
+      description: 'Name of the header (case-insensitive; written lowercase).',
+      minLength: 1,
+      maxLength: 256,
+      pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+    }),
+    headerValue: object(
+      'How the value matches: exactly one of exact, prefix or regex.',
+      {
+        exact: Type.Optional(Type.String({ description: 'The value, exactly.', maxLength: 4096 })),
+        prefix: Type.Optional(Type.String({ description: 'A prefix of the value.', minLength: 1, maxLength: 4096 })),
+        regex: Type.Optional(
+          Type.String({
+            description: 'A regular expression (RE2 syntax) the whole value matches.',
+            minLength: 1,
+            maxLength: 1024,
+          }),
+        ),
+      },
+      celRules({
+        rule: '(has(self.exact) ? 1 : 0) + (has(self.prefix) ? 1 : 0) + (has(self.regex) ? 1 : 0) == 1',
+        message: 'headerValue has exactly one of exact, prefix or regex',
+      }),
+    ),
+  },
+);
+
+const headerMatches = (description: string, minItems: number) =>
+  Type.Array(headerMatch, { description, minItems, maxItems: maxHeaderMatches });
+
+export const setHeaderRouteStep = object(
+  'Sends the requests whose headers match to the canary, whatever the weight (A/B, internal users first); without match, removes the route.',
+  {
+    name: routeName,
+    match: Type.Optional(
+      headerMatches('Headers a request must all have to go to the canary. Omitted: the route is removed.', 1),
+    ),
+  },
+);
+
+export const setMirrorRouteStep = object(
+  'Copies the matching requests to the canary (their answers are dropped); percentage 0 removes the route.',
+  {
+    name: routeName,
+    percentage: percent('Percentage of the matching requests to copy to the canary; 0 removes the route.'),
+    match: Type.Optional(headerMatches('Headers a request must all have to be copied. Omitted: every request.', 0)),
+  },
+);
+
+export const stepActions = ['setWeight', 'pause', 'analysis', 'setFlag', 'setHeaderRoute', 'setMirrorRoute'] as const;
+
 export const canaryStep = object(
-  'One step of the canary. A step has exactly one action: setWeight, pause, analysis or setFlag.',
+  `One step of the canary. A step has exactly one action: ${stepActions.join(', ')}.`,
   {
     setWeight: Type.Optional(percent('Percentage of traffic to send to the canary; the rest goes to stable.')),
     pause: Type.Optional(pauseStep),
     analysis: Type.Optional(analysisStep),
     setFlag: Type.Optional(setFlagStep),
+    setHeaderRoute: Type.Optional(setHeaderRouteStep),
+    setMirrorRoute: Type.Optional(setMirrorRouteStep),
   },
   celRules({
-    rule: '(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) + (has(self.setFlag) ? 1 : 0) == 1',
-    message:
-      'a step has exactly one action: set one of setWeight, pause, analysis or setFlag (split two actions into two steps)',
+    rule: `${stepActions.map((a) => `(has(self.${a}) ? 1 : 0)`).join(' + ')} == 1`,
+    message: `a step has exactly one action: set one of ${stepActions.join(', ')} (split two actions into two steps)`,
   }),
 );
 
@@ -190,46 +256,41 @@ export const serviceSpec = object(
   },
 );
 
+/** At most this many managed routes: each is a rule in the user's object, and CEL rules walk the list. */
+export const maxManagedRoutes = 8;
+
+const routerNames = Object.keys(routerSchemas);
+
+/** Every property optional, keeping each one's static type. */
+function optionalAll<T extends Record<string, TSchema>>(properties: T): { [K in keyof T]: TOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof T]: TOptional<T[K]>;
+  };
+}
+
 export const trafficRouting = object(
   'The traffic router that splits requests between stable and canary. Omitted: traffic is split by the ratio of stable to canary pods.',
   {
-    gatewayAPI: Type.Optional(
-      object('Gateway API: Sluice patches only the backendRef weights of your HTTPRoute.', {
-        httpRoute: objectName(
-          "Name of the HTTPRoute in the Rollout's namespace; its rule must have backendRefs to the -stable and -canary Services.",
-        ),
-      }),
-    ),
-    istio: Type.Optional(
-      object('Istio: Sluice sets the destination weights of your VirtualService routes.', {
-        virtualService: objectName("Name of the VirtualService in the Rollout's namespace."),
-        routes: Type.Optional(
-          Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
-            description:
-              'Names of the HTTP routes to split. Omitted: the VirtualService must have exactly one HTTP route.',
-            maxItems: 16,
+    ...optionalAll(routerSchemas),
+    managedRoutes: Type.Optional(
+      mapList(
+        'The routes that setHeaderRoute and setMirrorRoute steps may add to the router object, in order of precedence (the first one wins).',
+        object('A route that Sluice adds and removes.', {
+          name: Type.String({
+            description: 'Name of the route, as the steps name it.',
+            minLength: 1,
+            maxLength: 63,
+            pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
           }),
-        ),
-      }),
-    ),
-    nginx: Type.Optional(
-      object(
-        'ingress-nginx: Sluice adds a canary Ingress beside your stable Ingress and sets its canary-weight annotation.',
-        {
-          stableIngress: objectName('Name of the Ingress that sends traffic to the stable Service.'),
-        },
+        }),
+        ['name'],
+        { maxItems: maxManagedRoutes },
       ),
-    ),
-    smi: Type.Optional(
-      object('SMI: Sluice sets the backend weights of a TrafficSplit.', {
-        trafficSplitName: objectName("Name of the TrafficSplit in the Rollout's namespace."),
-      }),
     ),
   },
   celRules({
-    rule: '(has(self.gatewayAPI) ? 1 : 0) + (has(self.istio) ? 1 : 0) + (has(self.nginx) ? 1 : 0) + (has(self.smi) ? 1 : 0) == 1',
-    message:
-      'trafficRouting names exactly one router: gatewayAPI, istio, nginx or smi (omit trafficRouting to split by replica ratio)',
+    rule: `${routerNames.map((n) => `(has(self.${n}) ? 1 : 0)`).join(' + ')} == 1`,
+    message: `trafficRouting names exactly one router: ${routerNames.join(', ')} (omit trafficRouting to split by replica ratio)`,
   }),
 );
 
@@ -298,6 +359,12 @@ export const rolloutSpec = object(
         'a Rollout without workloadRef is a flag-only release and has no pods to serve: remove service or set workloadRef',
       fieldPath: '.service',
       reason: 'FieldValueForbidden',
+    },
+    {
+      rule: `!(${hasPath('self.strategy.canary.steps')}) || self.strategy.canary.steps.all(s, (!has(s.setHeaderRoute) || (has(self.trafficRouting) && has(self.trafficRouting.managedRoutes) && self.trafficRouting.managedRoutes.exists(r, r.name == s.setHeaderRoute.name))) && (!has(s.setMirrorRoute) || (has(self.trafficRouting) && has(self.trafficRouting.managedRoutes) && self.trafficRouting.managedRoutes.exists(r, r.name == s.setMirrorRoute.name))))`,
+      message:
+        'a setHeaderRoute or setMirrorRoute step names a route that spec.trafficRouting.managedRoutes does not list: add {name: <route>} there (its place in the list is its precedence)',
+      fieldPath: '.strategy.canary.steps',
     },
     {
       rule: '!has(self.trafficRouting) || has(self.service)',

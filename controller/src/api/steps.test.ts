@@ -28,7 +28,7 @@ describe('stepKind', () => {
 
   it('refuses a step with two actions or none, naming the step', () => {
     expect(() => stepKind({ setWeight: 10, pause: {} }, stepField(3))).toThrow(
-      'spec.strategy.canary.steps[3]: a step has exactly one action (setWeight, pause, analysis or setFlag), found setWeight and pause',
+      'spec.strategy.canary.steps[3]: a step has exactly one action (setWeight, pause, analysis, setFlag, setHeaderRoute, setMirrorRoute), found setWeight and pause',
     );
     expect(() => stepKind({}, stepField(0))).toThrow(/steps\[0\]: .* found none/);
   });

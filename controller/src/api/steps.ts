@@ -5,12 +5,13 @@
  */
 import type { TSchema } from 'typebox';
 import { formatDuration, parseDuration } from './duration.ts';
-import { analysisTemplateRef, backgroundAnalysis, setFlagStep } from './rollout.schema.ts';
+import { canonicalMatch, describeRoute, type ManagedRoute } from '../routers/managedRoutes.ts';
+import { analysisTemplateRef, backgroundAnalysis, setFlagStep, stepActions } from './rollout.schema.ts';
 import type { AnalysisArg, CanaryStep, RolloutSpec } from './types.ts';
 
-export type StepKind = 'setWeight' | 'pause' | 'analysis' | 'setFlag';
+export type StepKind = (typeof stepActions)[number];
 
-const stepKinds: readonly StepKind[] = ['setWeight', 'pause', 'analysis', 'setFlag'];
+const stepKinds: readonly StepKind[] = stepActions;
 
 export const stepsField = 'spec.strategy.canary.steps';
 export const backgroundAnalysisField = 'spec.strategy.canary.analysis';
@@ -40,7 +41,7 @@ export function stepKind(step: CanaryStep, field = 'step'): StepKind {
   const [only] = present;
   if (present.length !== 1 || only === undefined) {
     const found = present.length === 0 ? 'none' : present.join(' and ');
-    throw new StepError(field, `a step has exactly one action (setWeight, pause, analysis or setFlag), found ${found}`);
+    throw new StepError(field, `a step has exactly one action (${stepKinds.join(', ')}), found ${found}`);
   }
   return only;
 }
@@ -79,7 +80,9 @@ export type ResolvedStep =
         project: string | undefined;
         onAbort: 'restore' | 'disable';
       };
-    });
+    })
+  /** route: what the step sets; removed: true when the step takes the route away (no match, or 0%). */
+  | (StepBase & { kind: 'setHeaderRoute' | 'setMirrorRoute'; name: string; route: ManagedRoute | undefined });
 
 /** The schema default of a field, read from the schema itself. */
 function schemaDefault<T>(schema: TSchema): T {
@@ -139,6 +142,17 @@ export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
         },
       };
     }
+    case 'setHeaderRoute': {
+      const { name, match } = step.setHeaderRoute!;
+      const route = match === undefined ? undefined : { kind: 'header' as const, name, match: canonicalMatch(match) };
+      return { ...base, kind: 'setHeaderRoute', name, route };
+    }
+    case 'setMirrorRoute': {
+      const { name, percentage, match } = step.setMirrorRoute!;
+      const route =
+        percentage === 0 ? undefined : { kind: 'mirror' as const, name, percentage, match: canonicalMatch(match ?? []) };
+      return { ...base, kind: 'setMirrorRoute', name, route };
+    }
   }
 }
 
@@ -158,6 +172,27 @@ export function canaryWeightAt(steps: readonly ResolvedStep[], index: number): n
     if (step.kind === 'setWeight') weight = step.weight;
   }
   return weight;
+}
+
+/**
+ * The managed routes in force while step `index` runs: each route as the last step at or before it that names it
+ * left it, in the order of `order` (spec.trafficRouting.managedRoutes: the first wins). None once every step is
+ * done: promotion removes them all, as does an abort (which does not ask).
+ */
+export function managedRoutesAt(
+  steps: readonly ResolvedStep[],
+  index: number,
+  order: readonly { name: string }[],
+): ManagedRoute[] {
+  if (index >= steps.length) return [];
+  const byName = new Map<string, ManagedRoute | undefined>();
+  for (const step of steps.slice(0, index + 1)) {
+    if (step.kind === 'setHeaderRoute' || step.kind === 'setMirrorRoute') byName.set(step.name, step.route);
+  }
+  return order.flatMap((r) => {
+    const route = byName.get(r.name);
+    return route === undefined ? [] : [route];
+  });
 }
 
 /** The background analysis and the step index it starts at, if the spec has one. */
@@ -195,5 +230,8 @@ export function describeStep(step: ResolvedStep): string {
       return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
     case 'setFlag':
       return `setFlag ${step.flag.name} to ${step.flag.rollout}%`;
+    case 'setHeaderRoute':
+    case 'setMirrorRoute':
+      return step.route === undefined ? `remove route ${step.name}` : describeRoute(step.route);
   }
 }

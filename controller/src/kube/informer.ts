@@ -40,8 +40,11 @@ import { collectionPath, type ResourceRef } from './resourceRef.ts';
 
 export type { RestartReason } from './informerDecisions.ts';
 
-/** Receives the kind ("Rollout") and the key ("shop/checkout") of an object that was added, changed or deleted. */
-export type InformerHandler = (kind: string, key: string) => void;
+/**
+ * Receives the kind ("Rollout"), the key ("shop/checkout") and the object that was added or changed (as it is now)
+ * or deleted (as it was last: the cache no longer has it, so this is the only place its labels can still be read).
+ */
+export type InformerHandler<T = KubeObject> = (kind: string, key: string, object: T) => void;
 
 export interface InformerOptions {
   resource: ResourceRef;
@@ -81,7 +84,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #onRestart: (kind: string, reason: RestartReason, error?: unknown) => void;
   readonly #backoff: Backoff;
   readonly #store = new ObjectStore<T>();
-  readonly #handlers = new Set<InformerHandler>();
+  readonly #handlers = new Set<InformerHandler<T>>();
   readonly #stopper = new AbortController();
   #running: Promise<void> | undefined;
   #hasSynced = false;
@@ -136,7 +139,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** Registers a handler; returns the function that removes it. */
-  onChange(handler: InformerHandler): () => void {
+  onChange(handler: InformerHandler<T>): () => void {
     this.#handlers.add(handler);
     return () => this.#handlers.delete(handler);
   }
@@ -188,7 +191,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     } while (continueToken !== undefined);
     if (resourceVersion === undefined || resourceVersion === '')
       throw new Error(`the ${this.kind} list carried no resourceVersion`);
-    for (const key of this.#store.replace(items)) this.#notify(key);
+    for (const obj of this.#store.replace(items)) this.#notify(obj);
     if (!this.#hasSynced) {
       this.#hasSynced = true;
       this.#markSynced();
@@ -258,7 +261,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (rv !== undefined && rv !== '') state.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return undefined;
     const changed = event.type === 'DELETED' ? this.#store.remove(obj) : this.#store.upsert(obj);
-    if (changed) this.#notify(keyOf(obj));
+    if (changed) this.#notify(obj);
     return undefined;
   }
 
@@ -266,10 +269,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     return forCache(obj, this.#resource);
   }
 
-  #notify(key: string): void {
+  #notify(obj: T): void {
+    const key = keyOf(obj);
     for (const handler of this.#handlers) {
       try {
-        handler(this.kind, key);
+        handler(this.kind, key, obj);
       } catch (err) {
         // A throwing handler is a bug. Surface it as an uncaught exception instead of losing it, and keep
         // the cache consistent by finishing the list or event that is being applied.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectStore, type KubeObject } from './objectStore.ts';
+import { keyOf } from './objectKey.ts';
 
 const cm = (
   namespace: string | undefined,
@@ -65,7 +66,13 @@ describe('ObjectStore', () => {
     const store = new ObjectStore<KubeObject>();
     store.replace([cm('a', 'same', '1'), cm('a', 'edited', '2'), cm('a', 'gone', '3'), cm(undefined, 'gone-too', '4')]);
     const changed = store.replace([cm('a', 'same', '1'), cm('a', 'edited', '5'), cm('b', 'new', '6')]);
-    expect(changed.sort()).toEqual(['a/edited', 'a/gone', 'b/new', 'gone-too']);
+    // Each as it is now, or as it was last when it vanished.
+    expect(changed.map((o) => `${keyOf(o)}@${o.metadata?.resourceVersion}`).sort()).toEqual([
+      'a/edited@5',
+      'a/gone@3',
+      'b/new@6',
+      'gone-too@4',
+    ]);
     expect(
       store
         .list()

@@ -66,21 +66,20 @@ export class ObjectStore<T extends KubeObject> {
   }
 
   /**
-   * Makes the store hold exactly `objects` (a fresh list) and returns the keys that were added, changed or removed,
-   * in that order of discovery.
+   * Makes the store hold exactly `objects` (a fresh list) and returns the objects that were added or changed (as
+   * they are now) and those removed (as they were last), in that order of discovery.
    */
-  replace(objects: readonly T[]): string[] {
-    const changed: string[] = [];
+  replace(objects: readonly T[]): T[] {
+    const changed: T[] = [];
     const seen = new Set<string>();
     for (const obj of objects) {
       seen.add(keyOf(obj));
-      if (this.upsert(obj)) changed.push(keyOf(obj));
+      if (this.upsert(obj)) changed.push(obj);
     }
     for (const obj of this.list()) {
-      const key = keyOf(obj);
-      if (!seen.has(key)) {
+      if (!seen.has(keyOf(obj))) {
         this.remove(obj);
-        changed.push(key);
+        changed.push(obj);
       }
     }
     return changed;

@@ -4,6 +4,7 @@
  */
 import type { ManualAction } from '../api/controls.ts';
 import type { Condition, RolloutStatus } from '../api/types.ts';
+import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import { setCondition, type ConditionType, type ConditionValue } from './conditions.ts';
 import type { DesiredReplicaSet, ObservedWorld, Plan, PlannedEvent } from './world.ts';
 
@@ -19,6 +20,7 @@ export class PlanBuilder {
   replicaSets: DesiredReplicaSet[] = [];
   services: Plan['services'] = undefined;
   canaryWeight: number | undefined = undefined;
+  routes: ManagedRoute[] = [];
   takeOverDeployment: Plan['takeOverDeployment'] = undefined;
   clearAction = false;
   flagOperations: Plan['flagOperations'] = [];
@@ -134,6 +136,7 @@ export class PlanBuilder {
       replicaSets: this.replicaSets,
       services: this.services,
       canaryWeight: this.canaryWeight,
+      routes: this.routes,
       takeOverDeployment: this.takeOverDeployment,
       clearAction: this.clearAction,
       flagOperations: this.flagOperations,

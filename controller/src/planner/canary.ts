@@ -2,7 +2,7 @@
  * The canary pipeline: which revision is stable and which is the canary, manual requests, the steps, and
  * promotion or abort. Each sub-step records what it decided on the PlanBuilder and says whether to go on.
  */
-import { canaryWeightAt, describeStep, type ResolvedStep } from '../api/steps.ts';
+import { canaryWeightAt, describeStep, managedRoutesAt, type ResolvedStep } from '../api/steps.ts';
 import type { PlanBuilder } from './builder.ts';
 import { abort, planAborted, retry } from './abort.ts';
 import { canaryReplicas, desiredReplicas, readyOf, setTraffic } from './replicas.ts';
@@ -198,7 +198,8 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
   }
   const n = desiredReplicas(b);
   const target = index >= steps.length ? 100 : canaryWeightAt(steps, index);
-  const pods = index >= steps.length ? n : canaryReplicas(n, target);
+  const routes = managedRoutesAt(steps, index, world.rollout.spec.trafficRouting?.managedRoutes ?? []);
+  const pods = index >= steps.length ? n : canaryReplicas(n, target, routes.length > 0);
   b.replicaSets = [
     { revision: stable, replicas: n },
     { revision: canary, replicas: pods },
@@ -222,7 +223,8 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     return;
   }
   const previousWeight = Math.min(status.weights?.canary ?? 0, target);
-  setTraffic(b, ready ? target : previousWeight, { stable, canary });
+  // A managed route sends requests to the canary whatever the weight: only while a canary pod is ready to take them.
+  setTraffic(b, ready ? target : previousWeight, { stable, canary }, readyOf(b, canary) > 0 ? routes : []);
 }
 
 function promoteFlagOnly(b: PlanBuilder, steps: readonly ResolvedStep[]): void {

@@ -4,10 +4,13 @@
  * least one once it gets any traffic. With the replica-ratio router the traffic share therefore follows the pod
  * ratio canary / (stable + canary), a little under the weight; a traffic router gets the exact weight.
  */
+import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import type { PlanBuilder } from './builder.ts';
 
-export function canaryReplicas(desired: number, weight: number): number {
-  if (weight <= 0 || desired <= 0) return 0;
+/** `routed`: a managed route sends (or copies) requests to the canary, which then needs a pod whatever its weight. */
+export function canaryReplicas(desired: number, weight: number, routed = false): number {
+  if (desired <= 0) return 0;
+  if (weight <= 0) return routed ? 1 : 0;
   return Math.min(desired, Math.max(1, Math.ceil((desired * weight) / 100)));
 }
 
@@ -28,10 +31,17 @@ export function readyOf(b: PlanBuilder, revision: string | undefined): number {
   return b.world.replicaSets.find((rs) => rs.revision === revision)?.readyReplicas ?? 0;
 }
 
-export function setTraffic(b: PlanBuilder, canaryWeight: number, services: { stable: string; canary: string }): void {
+/** Sets the weight and the managed routes (none unless given: promotion, abort and a steady rollout have none). */
+export function setTraffic(
+  b: PlanBuilder,
+  canaryWeight: number,
+  services: { stable: string; canary: string },
+  routes: ManagedRoute[] = [],
+): void {
   if (b.world.deployment === undefined) return; // a flag-only rollout moves no traffic
   b.services = services;
   b.canaryWeight = canaryWeight;
+  b.routes = routes;
   if (b.world.traffic === undefined) {
     // Replica ratio: the canary's share is its share of the pods.
     const canary = b.replicaSets.find((rs) => rs.revision === services.canary && services.canary !== services.stable);

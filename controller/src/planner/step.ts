@@ -1,5 +1,6 @@
 /** One step of the canary: is it done, does it wait, or did it end the canary? */
-import type { ResolvedStep } from '../api/steps.ts';
+import { canaryWeightAt, managedRoutesAt, resolveSteps, type ResolvedStep } from '../api/steps.ts';
+import { describeRoute, sameRoutes } from '../routers/managedRoutes.ts';
 import { formatDuration } from '../api/duration.ts';
 import type { PlanBuilder } from './builder.ts';
 import { abort } from './abort.ts';
@@ -18,7 +19,33 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
       return gate(b, step.index, where);
     case 'setFlag':
       return planSetFlag(b, step, where);
+    case 'setHeaderRoute':
+    case 'setMirrorRoute':
+      return setRoute(b, step.index, where);
   }
+}
+
+/**
+ * A managed route step counts once the router reads back every managed route as the steps so far left them, in
+ * order; a route that sends requests to the canary first waits for a canary pod to take them.
+ */
+function setRoute(b: PlanBuilder, index: number, where: string): StepOutcome {
+  const { world } = b;
+  const steps = resolveSteps(world.rollout.spec);
+  const wanted = managedRoutesAt(steps, index, world.rollout.spec.trafficRouting?.managedRoutes ?? []);
+  const pods = canaryReplicas(desiredReplicas(b), canaryWeightAt(steps, index), wanted.length > 0);
+  const ready = readyOf(b, b.status.canaryRevision);
+  if (ready < pods) {
+    b.status.message = `${where}: waiting for canary pods (${ready}/${pods} ready)`;
+    return stalled(b, where);
+  }
+  const traffic = world.traffic;
+  if (traffic?.kind === 'weights' && !sameRoutes(traffic.routes ?? [], wanted)) {
+    const reads = (traffic.routes ?? []).map(describeRoute).join('; ') || 'none';
+    b.status.message = `${where}: waiting for the traffic router to confirm the managed routes (reads ${reads})`;
+    return stalled(b, where);
+  }
+  return 'next';
 }
 
 function setWeight(b: PlanBuilder, weight: number, where: string): StepOutcome {

@@ -6,6 +6,7 @@ import type { ManualAction } from '../api/controls.ts';
 import type { SpecError } from '../api/validate.ts';
 import type { AnalysisRunStatus, Rollout, RolloutStatus } from '../api/types.ts';
 import type { FlagOperationState, PlannedFlagOperation } from '../flags/flagSteps.ts';
+import type { ManagedRoute } from '../routers/managedRoutes.ts';
 
 /** The Deployment named by workloadRef, reduced to what the planner needs. */
 export interface ObservedDeployment {
@@ -45,7 +46,8 @@ export interface UnleashView {
 
 /** What the traffic router reads back from the cluster. */
 export type TrafficObservation =
-  | { kind: 'weights'; canary: number; stable: number }
+  /** routes: the managed routes the router reads back, in precedence order (none when it has none). */
+  | { kind: 'weights'; canary: number; stable: number; routes?: ManagedRoute[] }
   /** The router's object is missing or lacks the stable/canary backends: the spec cannot be carried out. */
   | { kind: 'invalid'; message: string; field: string };
 
@@ -100,6 +102,8 @@ export interface Plan {
   services: { stable: string; canary: string } | undefined;
   /** Canary weight for the traffic router; undefined leaves the router as it is. */
   canaryWeight: number | undefined;
+  /** The managed routes the router must have, with canaryWeight (none: every one is removed). */
+  routes: ManagedRoute[];
   /** Scale the template Deployment to 0 and record the user's replicas on it. */
   takeOverDeployment: { recordReplicas: number } | undefined;
   /** Remove the sluice.dev/action annotation (it was acted on, or refused), once status records what was done. */

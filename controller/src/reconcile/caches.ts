@@ -1,6 +1,7 @@
 /** The cached world the reconciler reads: one informer cache per kind, all filled by watches (no API call). */
 import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Rollout } from '../api/types.ts';
+import type { KubeObject } from '../kube/objectStore.ts';
 
 export interface ObjectCache<T> {
   get(namespace: string | undefined, name: string): T | undefined;
@@ -12,7 +13,8 @@ export interface Caches {
   deployments: ObjectCache<V1Deployment>;
   replicaSets: ObjectCache<V1ReplicaSet>;
   services: ObjectCache<V1Service>;
-  httpRoutes: ObjectCache<unknown>;
+  /** The traffic routers' kinds (HTTPRoute, VirtualService, ...) by kind; a kind not served has an empty cache. */
+  routed: ReadonlyMap<string, ObjectCache<KubeObject>>;
   analysisTemplates: ObjectCache<AnalysisTemplate>;
   clusterAnalysisTemplates: ObjectCache<ClusterAnalysisTemplate>;
 }

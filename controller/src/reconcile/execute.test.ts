@@ -3,6 +3,7 @@
  * the calls the executor makes, in order; what the API server does with them is the integration stories' part.
  */
 import { describe, expect, it } from 'vitest';
+import type { TrafficIntent } from '../routers/router.ts';
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { Rollout, RolloutStatus } from '../api/types.ts';
 import { NotLeaderError } from '../kube/writeFence.ts';
@@ -47,6 +48,7 @@ const abortPlan = (status: Partial<RolloutStatus> = {}): Plan => ({
   replicaSets: [{ revision: 'a', replicas: 4 }],
   services: undefined,
   canaryWeight: 0,
+  routes: [],
   takeOverDeployment: undefined,
   clearAction: true,
   flagOperations: [
@@ -85,7 +87,8 @@ function recorder(
       kind: 'test',
       observe: () => undefined,
       differs: () => true,
-      setWeight: (w: number) => Promise.resolve().then(() => attempt('route', `route ${w}%`)),
+      apply: (intent: TrafficIntent) =>
+        Promise.resolve().then(() => attempt('route', `route ${intent.canaryWeight}%`)),
     },
     caches: { services: empty } as unknown as Caches,
     clients: {

@@ -112,10 +112,17 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   const { rollout, clients, fence } = ctx;
   const namespace = rollout.metadata.namespace!;
   const setWeight = async () => {
-    if (plan.canaryWeight === undefined || ctx.router?.differs(plan.canaryWeight) !== true) return;
-    await step(`set the canary weight to ${plan.canaryWeight}%`, () => {
+    if (plan.canaryWeight === undefined) return;
+    const revisions = plan.services ?? {
+      stable: plan.status.stableRevision ?? '',
+      canary: plan.status.canaryRevision ?? '',
+    };
+    const intent = { canaryWeight: plan.canaryWeight, revisions, routes: plan.routes };
+    if (ctx.router?.differs(intent) !== true) return;
+    const routes = plan.routes.length === 0 ? '' : ` with ${plan.routes.length} managed route(s)`;
+    await step(`set the canary weight to ${plan.canaryWeight}%${routes}`, () => {
       fence();
-      return ctx.router!.setWeight(plan.canaryWeight!);
+      return ctx.router!.apply(intent);
     });
   };
   const dispatchFlags = () => {

@@ -9,6 +9,7 @@ import type { Rollout } from '../api/types.ts';
 import { validateRollout } from '../api/validate.ts';
 import { revisionOf } from '../planner/revision.ts';
 import type { ObservedReplicaSet, ObservedWorld } from '../planner/world.ts';
+import type { RouterSpecError } from '../routers/registry.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, rolloutLabel } from '../workload/names.ts';
 import { sequenceOf } from '../workload/objects.ts';
@@ -27,7 +28,7 @@ export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet
 export function observeWorld(
   caches: Caches,
   rollout: Rollout,
-  router: TrafficRouter | { unsupported: string },
+  router: TrafficRouter | { invalid: RouterSpecError },
   now: Date,
 ): ObservedWorld {
   const namespace = rollout.metadata.namespace!;
@@ -51,8 +52,7 @@ export function observeWorld(
     analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
     clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
   });
-  if ('unsupported' in router)
-    specErrors.unshift({ field: 'spec.trafficRouting', message: router.unsupported, code: 'InvalidStep' });
+  if ('invalid' in router) specErrors.unshift({ ...router.invalid, code: 'InvalidStep' });
 
   const request = readActionRequest(rollout.metadata.annotations);
   return {
@@ -69,7 +69,7 @@ export function observeWorld(
             templateRevision: revisionOf(d.spec.template),
           },
     replicaSets,
-    traffic: 'unsupported' in router ? undefined : router.observe(),
+    traffic: 'invalid' in router ? undefined : router.observe(),
     action:
       request.kind === 'none'
         ? undefined

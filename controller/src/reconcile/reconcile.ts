@@ -18,7 +18,7 @@ import { flagOfStep, type PlannedFlagOperation } from '../flags/flagSteps.ts';
 import { handoverFinalizer } from '../workload/names.ts';
 import type { UnleashView } from '../planner/world.ts';
 import type { ReconcileResult } from '../queue/workQueue.ts';
-import { routerFor } from '../routers/factory.ts';
+import { routerFor } from '../routers/registry.ts';
 import type { RouterDeps } from '../routers/router.ts';
 import type { BackgroundWork } from './background.ts';
 import { flagTask, flagTaskId, measurementTask, measurementTaskId } from './backgroundTasks.ts';
@@ -85,7 +85,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       ...base,
       deployment,
       replicaSets: ownedReplicaSets(deps.caches, rollout),
-      router: 'unsupported' in router ? undefined : router,
+      router: 'invalid' in router ? undefined : router,
       caches: deps.caches,
       events: deps.events,
       onRolloutWritten,

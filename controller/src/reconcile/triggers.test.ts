@@ -36,12 +36,19 @@ describe('rolloutKeysFor', () => {
       ),
     ).toEqual(['shop/checkout']);
     expect(rolloutKeysFor('ReplicaSet', { metadata: { name: 'other', namespace: 'shop' } }, cache)).toEqual([]);
-    expect(rolloutKeysFor('ReplicaSet', { metadata: { name: 'cart-0123456789', namespace: 'shop' } }, cache)).toEqual([
-      'shop/cart',
-    ]); // deleted: no labels
-    expect(rolloutKeysFor('Service', { metadata: { name: 'checkout-canary', namespace: 'shop' } }, cache)).toEqual([
-      'shop/checkout',
-    ]);
+    // A deleted object comes with its last state, labels included; its name alone says nothing.
+    expect(rolloutKeysFor('ReplicaSet', { metadata: { name: 'cart-0123456789', namespace: 'shop' } }, cache)).toEqual(
+      [],
+    );
+    expect(
+      rolloutKeysFor(
+        'Service',
+        { metadata: { name: 'checkout-canary', namespace: 'shop', labels: { 'sluice.dev/rollout': 'checkout' } } },
+        cache,
+      ),
+    ).toEqual(['shop/checkout']);
+    expect(rolloutKeysFor('GRPCRoute', { metadata: { name: 'web', namespace: 'shop' } }, cache)).toEqual([]);
+    expect(rolloutKeysFor('NoSuchKind', { metadata: { name: 'web', namespace: 'shop' } }, cache)).toEqual([]);
     expect(rolloutKeysFor('Deployment', { metadata: { name: 'cart', namespace: 'shop' } }, cache)).toEqual([
       'shop/cart',
     ]);

@@ -1,22 +1,21 @@
 /**
- * Which Rollouts to reconcile when an object changes. The informers hand over the object; this maps it to the
- * keys of the Rollouts that read it, so a ReplicaSet becoming ready or a user editing the HTTPRoute wakes exactly
- * the Rollouts concerned and no other.
+ * Which Rollouts to reconcile when an object changes. The informers hand over the object (as it was last, when it
+ * was deleted); this maps it to the keys of the Rollouts that read it, so a ReplicaSet becoming ready or a user
+ * editing the route wakes exactly the Rollouts concerned and no other.
  */
 import { analysesOf } from '../api/steps.ts';
 import type { Rollout } from '../api/types.ts';
 import { objectKey } from '../kube/objectKey.ts';
+import type { KubeObject } from '../kube/objectStore.ts';
+import { routerReaders } from '../routers/registry.ts';
 import { rolloutLabel } from '../workload/names.ts';
 import type { ObjectCache } from './caches.ts';
 
+/** Sluice's own kinds and the workload's; any other kind is a traffic router's (routers/registry.ts). */
 export type WatchedKind =
-  'Rollout' | 'Deployment' | 'ReplicaSet' | 'Service' | 'HTTPRoute' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
+  'Rollout' | 'Deployment' | 'ReplicaSet' | 'Service' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate' | (string & {});
 
-interface Meta {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-}
-
-export function rolloutKeysFor(kind: WatchedKind, obj: Meta, rollouts: ObjectCache<Rollout>): string[] {
+export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: ObjectCache<Rollout>): string[] {
   const namespace = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? '';
   const keys = (list: Rollout[]) => list.map((r) => objectKey(r.metadata.namespace, r.metadata.name!));
@@ -26,25 +25,19 @@ export function rolloutKeysFor(kind: WatchedKind, obj: Meta, rollouts: ObjectCac
       return [objectKey(namespace, name)];
     case 'ReplicaSet':
     case 'Service': {
-      // A deleted object is gone from the cache with its labels; its name still says whose it was.
-      const owner = obj.metadata?.labels?.[rolloutLabel] ?? ownerFromName(kind, name);
+      const labels = obj.metadata?.labels as Record<string, string> | undefined;
+      const owner = labels?.[rolloutLabel];
       return owner === undefined || rollouts.get(namespace, owner) === undefined ? [] : [objectKey(namespace, owner)];
     }
     case 'Deployment':
       return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === name));
-    case 'HTTPRoute':
-      return keys(inNamespace().filter((r) => r.spec.trafficRouting?.gatewayAPI?.httpRoute === name));
     case 'AnalysisTemplate':
       return keys(inNamespace().filter((r) => uses(r, name, false)));
     case 'ClusterAnalysisTemplate':
       return keys(rollouts.list().filter((r) => uses(r, name, true)));
+    default:
+      return keys(routerReaders(kind, obj, inNamespace()));
   }
-}
-
-/** `<rollout>-<10 hex>` for ReplicaSets and `<rollout>-stable|canary` for Services (see workload/names.ts). */
-function ownerFromName(kind: 'ReplicaSet' | 'Service', name: string): string | undefined {
-  const m = kind === 'ReplicaSet' ? /^(.+)-[0-9a-f]{10}$/.exec(name) : /^(.+)-(stable|canary)$/.exec(name);
-  return m?.[1];
 }
 
 function uses(rollout: Rollout, template: string, clusterScope: boolean): boolean {

@@ -6,6 +6,6 @@ export function replicaRatioRouter(): TrafficRouter {
     kind: 'replicaRatio',
     observe: () => undefined,
     differs: () => false,
-    setWeight: () => Promise.resolve(),
+    apply: () => Promise.resolve(),
   };
 }

@@ -1,29 +1,83 @@
 /**
- * The traffic router interface: one implementation per way of splitting traffic, chosen by trafficRouting.
- * A router reads the current split from the informer cache (no API call) and writes only the weights of the
- * user's object, never the rest of it.
+ * The traffic router interface. A router is one module in routers/<name>/ (see registry.ts): what it watches, the
+ * RBAC rules it needs, its part of the Rollout schema, and a TrafficRouter per Rollout that reads the split from the
+ * informer caches (no API call) and writes only what Sluice owns in the user's objects.
  */
 import type { Rollout } from '../api/types.ts';
+import type { KubeObject } from '../kube/objectStore.ts';
+import type { ResourceRef } from '../kube/resourceRef.ts';
 import type { TrafficObservation } from '../planner/world.ts';
+import type { ManagedRoute } from './managedRoutes.ts';
+
+export type { HeaderMatch, ManagedRoute } from './managedRoutes.ts';
+
+/** What the planner wants the router to carry out: the weights, which revision is which, and the managed routes. */
+export interface TrafficIntent {
+  canaryWeight: number;
+  /** The revisions behind stable and canary (subset-based routers point their subsets at these pods). */
+  revisions: { stable: string; canary: string };
+  /** The managed routes in force, in the order of spec.trafficRouting.managedRoutes (their precedence). */
+  routes: readonly ManagedRoute[];
+}
 
 export interface TrafficRouter {
   readonly kind: string;
-  /** The split as the cluster has it now; undefined when there is no router object (replica ratio). */
+  /** The split and the managed routes as the cluster has them now; undefined when there is no router object. */
   observe(): TrafficObservation | undefined;
-  /** True when the cluster's split differs from `canaryWeight`% canary / the rest stable. */
-  differs(canaryWeight: number): boolean;
-  /** Writes the split; callers check differs() first so a steady rollout makes no write. */
-  setWeight(canaryWeight: number): Promise<void>;
+  /** True when the cluster differs from the intent; a steady rollout then makes no write. */
+  differs(intent: TrafficIntent): boolean;
+  /** Writes the intent; callers check differs() first. Throws when the user's object cannot take it. */
+  apply(intent: TrafficIntent): Promise<void>;
 }
 
+/** A delete that only removes the object the router read: the API server refuses it when the object changed. */
+export interface DeletePreconditions {
+  uid: string;
+  resourceVersion: string;
+}
+
+/**
+ * The router's only way to the cluster: reads from the informer caches of the kinds it declared in `watches`, and
+ * writes to those kinds. `kind` is the watch's kind ("HTTPRoute"); the version is the one the API server serves.
+ */
 export interface RouterDeps {
-  /** Reads an object of the router's kind from the informer cache. */
-  cached(kind: 'HTTPRoute', namespace: string, name: string): unknown;
-  /** Sends a JSON Patch to a namespaced custom object. */
-  jsonPatch(
-    target: { group: string; version: string; plural: string; namespace: string; name: string },
-    ops: object[],
-  ): Promise<void>;
+  /** The resource as served (the first of the watch's versions the API server serves), or undefined if none is. */
+  served(kind: string): ResourceRef | undefined;
+  cached(kind: string, namespace: string, name: string): KubeObject | undefined;
+  jsonPatch(kind: string, namespace: string, name: string, ops: object[]): Promise<void>;
+  create(kind: string, namespace: string, body: KubeObject): Promise<void>;
+  delete(kind: string, namespace: string, name: string, preconditions: DeletePreconditions): Promise<void>;
 }
 
-export type RouterFactory = (rollout: Rollout, deps: RouterDeps) => TrafficRouter;
+/** A kind a router reads. The controller runs one informer for it, shared by every Rollout that uses the router. */
+export interface RouterWatch {
+  /** The resource; `versions` lists the versions to try, newest first, when a project serves several (SMI). */
+  resource: ResourceRef;
+  versions?: readonly string[];
+  /** Only objects with this label (an owned kind), to keep the cache to what the router needs. */
+  labelSelector?: string;
+  /** The Rollouts, among those of the object's namespace, that read this object: a change to it wakes them. */
+  readers(object: KubeObject, rollouts: readonly Rollout[]): Rollout[];
+}
+
+/** One RBAC rule and why the router needs it (the reason goes into the generated manifests as a comment). */
+export interface RouterRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  why: string;
+}
+
+/** The routers' names: the fields of spec.trafficRouting. */
+export type RouterName = 'gatewayAPI' | 'istio' | 'nginx' | 'smi';
+
+export interface RouterModule {
+  name: RouterName;
+  watches: readonly RouterWatch[];
+  rbac: readonly RouterRule[];
+  /** The managed route kinds the router can carry; a step of another kind is InvalidSpec naming the router. */
+  supports: { header: boolean; mirror: boolean };
+  /** Message for the log when none of the router's kinds is served (its CRDs are not installed). */
+  notServed: string;
+  create(rollout: Rollout, deps: RouterDeps): TrafficRouter;
+}

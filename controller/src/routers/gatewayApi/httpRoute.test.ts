@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Rollout } from '../api/types.ts';
-import { canaryPercent, findSplitRules, gatewayApiRouter } from './gatewayApi.ts';
+import type { Rollout } from '../../api/types.ts';
+import type { KubeObject } from '../../kube/objectStore.ts';
+import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { canaryPercent, findSplitRules } from './httpRoute.ts';
+import { gatewayApiRouter } from './index.ts';
 
 const rollout = {
   apiVersion: 'sluice.dev/v1alpha1',
@@ -14,16 +17,22 @@ const rollout = {
   },
 } as Rollout;
 
-function routerWith(route: unknown) {
-  const patches: object[][] = [];
-  const router = gatewayApiRouter(rollout, {
-    cached: () => route,
-    jsonPatch: (_t, ops) => {
-      patches.push(ops);
-      return Promise.resolve();
-    },
-  });
-  return { router, patches };
+const httpRoutes = {
+  group: 'gateway.networking.k8s.io',
+  version: 'v1',
+  plural: 'httproutes',
+  kind: 'HTTPRoute',
+  namespaced: true,
+};
+const intent = (canaryWeight: number) => ({ canaryWeight, revisions: { stable: 'a', canary: 'b' }, routes: [] });
+
+function routerWith(route: object | undefined) {
+  const objects: [string, KubeObject][] =
+    route === undefined ? [] : [['HTTPRoute', { ...route, metadata: { name: 'web', namespace: 'shop' } }]];
+  const cluster = fakeRouterCluster({ HTTPRoute: httpRoutes }, objects);
+  const router = gatewayApiRouter.create(rollout, cluster.deps);
+  const patches = () => cluster.writes.map((w) => w[3]);
+  return { router, patches, cluster };
 }
 
 describe('Gateway API router', () => {
@@ -42,15 +51,17 @@ describe('Gateway API router', () => {
   };
 
   it('reads the split of the rule that has both backends', () => {
-    expect(routerWith(route).router.observe()).toEqual({ kind: 'weights', canary: 10, stable: 90 });
+    expect(routerWith(route).router.observe()).toEqual({ kind: 'weights', canary: 10, stable: 90, routes: [] });
   });
 
   it('patches only the two weights, guarded by tests on the backend names', async () => {
     const { router, patches } = routerWith(route);
-    expect(router.differs(10)).toBe(false);
-    expect(router.differs(50)).toBe(true);
-    await router.setWeight(50);
-    expect(patches).toEqual([
+    expect(router.differs(intent(10))).toBe(false);
+    expect(router.differs(intent(50))).toBe(true);
+    await router.apply(intent(50));
+    expect(router.observe()).toMatchObject({ canary: 50, stable: 50 });
+    expect(router.differs(intent(50))).toBe(false);
+    expect(patches()).toEqual([
       [
         { op: 'test', path: '/spec/rules/1/backendRefs/0/name', value: 'checkout-stable' },
         { op: 'test', path: '/spec/rules/1/backendRefs/1/name', value: 'checkout-canary' },

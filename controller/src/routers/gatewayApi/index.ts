@@ -1,0 +1,42 @@
+/**
+ * The Gateway API router: the weights of the user's HTTPRoute or GRPCRoute (gateway.networking.k8s.io/v1).
+ */
+import type { Rollout } from '../../api/types.ts';
+import type { KubeObject } from '../../kube/objectStore.ts';
+import type { RouterModule, RouterWatch } from '../router.ts';
+import { gatewayRouteRouter } from './httpRoute.ts';
+
+const group = 'gateway.networking.k8s.io';
+
+function routeWatch(kind: 'HTTPRoute' | 'GRPCRoute', plural: string, field: 'httpRoute' | 'grpcRoute'): RouterWatch {
+  return {
+    resource: { group, version: 'v1', plural, kind, namespaced: true },
+    readers: (route: KubeObject, rollouts: readonly Rollout[]) =>
+      rollouts.filter((r) => r.spec.trafficRouting?.gatewayAPI?.[field] === route.metadata?.name),
+  };
+}
+
+export const gatewayApiRouter: RouterModule = {
+  name: 'gatewayAPI',
+  watches: [routeWatch('HTTPRoute', 'httproutes', 'httpRoute'), routeWatch('GRPCRoute', 'grpcroutes', 'grpcRoute')],
+  rbac: [
+    {
+      apiGroups: [group],
+      resources: ['httproutes', 'grpcroutes'],
+      verbs: ['list', 'watch', 'patch'],
+      why:
+        "The user's route is read from the cache and only its backendRef weights (and Sluice's managed rules) are " +
+        'patched, with JSON patches guarded by test operations. The list also tells the controller at start whether ' +
+        'the Gateway API is installed.',
+    },
+  ],
+  supports: { header: false, mirror: false },
+  notServed: 'the Gateway API is not installed: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec',
+  create(rollout, deps) {
+    const spec = rollout.spec.trafficRouting!.gatewayAPI!;
+    const base = 'spec.trafficRouting.gatewayAPI';
+    return spec.grpcRoute !== undefined
+      ? gatewayRouteRouter(rollout, deps, { kind: 'GRPCRoute', name: spec.grpcRoute, field: `${base}.grpcRoute` })
+      : gatewayRouteRouter(rollout, deps, { kind: 'HTTPRoute', name: spec.httpRoute!, field: `${base}.httpRoute` });
+  },
+};

@@ -1,0 +1,17 @@
+/** spec.trafficRouting.nginx: the user's stable Ingress, beside which Sluice keeps a canary Ingress. */
+import { Type } from 'typebox';
+import { object, objectName } from '../../api/common.schema.ts';
+
+export const nginxSchema = object(
+  'ingress-nginx: Sluice adds a canary Ingress beside your stable Ingress and sets its canary-weight annotation; your Ingress is never modified.',
+  {
+    stableIngress: objectName('Name of the Ingress that sends traffic to the stable Service.'),
+    additionalIngressAnnotations: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 253 }), Type.String({ maxLength: 4096 }), {
+        description:
+          'Extra annotations for the canary Ingress, under nginx.ingress.kubernetes.io/ (e.g. canary-by-cookie).',
+        maxProperties: 16,
+      }),
+    ),
+  },
+);

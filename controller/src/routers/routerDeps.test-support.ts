@@ -1,0 +1,65 @@
+/**
+ * A cluster of router objects in memory, for the routers' unit tests: the caches read what it holds, and writes
+ * change it the way the API server would (JSON patches applied with their test operations, creates refused when
+ * the name is taken, deletes refused when the preconditions do not hold), and every write is recorded.
+ */
+import { applyPatch, deepClone } from 'fast-json-patch';
+import type { KubeObject } from '../kube/objectStore.ts';
+import type { ResourceRef } from '../kube/resourceRef.ts';
+import type { RouterDeps } from './router.ts';
+
+export interface FakeRouterCluster {
+  deps: RouterDeps;
+  /** Writes in order: [verb, kind, namespace/name, body or ops]. */
+  writes: [string, string, string, unknown][];
+  get(kind: string, namespace: string, name: string): KubeObject | undefined;
+  put(kind: string, object: KubeObject): void;
+}
+
+export function fakeRouterCluster(served: Record<string, ResourceRef>, objects: [string, KubeObject][] = []) {
+  const store = new Map<string, KubeObject>();
+  const key = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
+  let version = 1;
+  const put = (kind: string, object: KubeObject) => {
+    const meta = object.metadata ?? {};
+    object.metadata = { uid: `uid-${meta.name}`, ...meta, resourceVersion: String(version++) };
+    store.set(key(kind, meta.namespace ?? '', meta.name ?? ''), object);
+  };
+  for (const [kind, object] of objects) put(kind, deepClone(object) as KubeObject);
+  const writes: FakeRouterCluster['writes'] = [];
+  const deps: RouterDeps = {
+    served: (kind) => served[kind],
+    cached: (kind, ns, name) => store.get(key(kind, ns, name)),
+    jsonPatch: (kind, ns, name, ops) => {
+      writes.push(['patch', kind, `${ns}/${name}`, ops]);
+      const current = store.get(key(kind, ns, name));
+      if (current === undefined) return Promise.reject(new Error(`${kind} ${ns}/${name} not found`));
+      // Applied to a copy: a failed test operation leaves the object as it was, as the API server does.
+      const next = applyPatch(deepClone(current), ops as never, true, false).newDocument as KubeObject;
+      put(kind, next);
+      return Promise.resolve();
+    },
+    create: (kind, ns, body) => {
+      writes.push(['create', kind, `${ns}/${body.metadata?.name}`, body]);
+      if (store.has(key(kind, ns, body.metadata?.name ?? '')))
+        return Promise.reject(new Error(`${kind} ${ns}/${body.metadata?.name} already exists`));
+      put(kind, deepClone({ ...body, metadata: { ...body.metadata, namespace: ns } }) as KubeObject);
+      return Promise.resolve();
+    },
+    delete: (kind, ns, name, pre) => {
+      writes.push(['delete', kind, `${ns}/${name}`, pre]);
+      const current = store.get(key(kind, ns, name));
+      if (current === undefined) return Promise.reject(new Error(`${kind} ${ns}/${name} not found`));
+      if (current.metadata?.uid !== pre.uid || current.metadata?.resourceVersion !== pre.resourceVersion)
+        return Promise.reject(new Error(`${kind} ${ns}/${name}: precondition failed`));
+      store.delete(key(kind, ns, name));
+      return Promise.resolve();
+    },
+  };
+  return {
+    deps,
+    writes,
+    get: (kind: string, ns: string, name: string) => store.get(key(kind, ns, name)),
+    put,
+  } satisfies FakeRouterCluster;
+}
