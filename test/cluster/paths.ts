@@ -15,7 +15,7 @@ export function clusterBinDir(): string {
   return execFileSync('bash', [join(repoRoot, 'test/setup/cluster-bin-dir.sh')], { encoding: 'utf8' }).trim();
 }
 
-/** The traffic routers' CRDs (Istio VirtualService and DestinationRule, SMI TrafficSplit), fetched on first use. */
+/** The traffic routers' CRDs (Istio VirtualService and DestinationRule, SMI TrafficSplit), fetched on first use (test/setup/router-crds.sh). */
 export function routerCrdsFile(): string {
   return execFileSync('bash', [join(repoRoot, 'test/setup/router-crds.sh')], { encoding: 'utf8' }).trim();
 }
