@@ -36,9 +36,10 @@ function recordedInformer(kc: KubeConfig, story: string, options: Partial<Inform
     },
     ...options,
   });
-  informer.onChange((...args: unknown[]) => {
-    calls.push(args);
-    timeline.push(`key:${String(args[1])}`);
+  // The object itself is summed up as its data.source: what it held when the handler was called.
+  informer.onChange((kind, key, object) => {
+    calls.push([kind, key, object.data?.source]);
+    timeline.push(`key:${key}`);
   });
   informers.push(informer);
   return { informer, timeline, calls, restarts };
@@ -82,13 +83,13 @@ async function converged(informer: Informer<V1ConfigMapJson>, story: string): Pr
 }
 
 describe('the informer', () => {
-  it('sees ConfigMaps created, updated and deleted, and hands over the kind and the key only', async () => {
+  it('sees ConfigMaps created, updated and deleted, and hands over the kind, the key and the object (its last state when deleted)', async () => {
     await createConfigMap('crud', 'listed', { source: 'list' });
     const { informer, calls } = recordedInformer(adminKubeConfig(), 'crud');
     informer.start();
     await informer.synced;
     expect(informer.hasSynced()).toBe(true);
-    expect(calls).toEqual([['ConfigMap', `${ns.name}/listed`]]);
+    expect(calls).toEqual([['ConfigMap', `${ns.name}/listed`, 'list']]);
 
     await createConfigMap('crud', 'watched', { source: 'watch' });
     await waitFor(() => informer.get(ns.name, 'watched'), {
@@ -112,9 +113,9 @@ describe('the informer', () => {
 
     const key = `${ns.name}/watched`;
     expect(calls.filter((c) => c[1] === key)).toEqual([
-      ['ConfigMap', key],
-      ['ConfigMap', key],
-      ['ConfigMap', key],
+      ['ConfigMap', key, 'watch'],
+      ['ConfigMap', key, 'patched'],
+      ['ConfigMap', key, 'patched'],
     ]);
     expect(informer.list(ns.name).map((cm) => cm.metadata?.name)).toEqual(['listed']);
   });
