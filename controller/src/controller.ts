@@ -25,7 +25,7 @@ import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
-import { isConflict, isNotFound } from './kube/apiErrors.ts';
+import { isConflict, isForbidden, isNotFound } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import { KubeJsonApi } from './kube/kubeJsonApi.ts';
@@ -110,7 +110,12 @@ export async function startController(
   for (const module of routerModules) {
     let any = false;
     for (const { resource, versions, labelSelector } of module.watches) {
-      const ref = await firstServed(kc, resource, versions ?? [resource.version], namespace);
+      const ref = await firstServed(kc, resource, versions ?? [resource.version], namespace).catch((err: unknown) => {
+        // RBAC trimmed below manifests/router-rules.yaml: that router cannot work, every other one still does.
+        if (!isForbidden(err)) throw err;
+        log.warn({ router: module.name, kind: resource.kind, err }, 'not allowed to list this router kind');
+        return undefined;
+      });
       if (ref !== undefined) servedRefs.set(resource.kind, ref);
       routed.set(resource.kind, ref === undefined ? emptyCache : inform(ref, labelSelector));
       any ||= ref !== undefined;

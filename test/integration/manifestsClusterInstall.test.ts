@@ -17,7 +17,7 @@ import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { postAction, serviceAccountToken } from './dashboardStory.ts';
 import { allowed, applyYaml, kubectlAs, render, serviceAccountKubeconfig, type KubeObject } from './installation.ts';
-import { accessMatrix, rolloutRef, useManifestsInstall } from './manifestsInstall.ts';
+import { accessMatrix, rolloutRef, routerGrants, useManifestsInstall } from './manifestsInstall.ts';
 import { alertExpressions, dashboardExpressions, metricNames } from './monitoringExamples.ts';
 import { containerOf, one } from './renderedManifests.ts';
 import { createApp, getRollout, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
@@ -157,7 +157,7 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/services': ['list', 'watch', 'create', 'patch'],
       '/events': ['list', 'watch', 'create'],
-      'gateway.networking.k8s.io/httproutes': ['list', 'watch', 'patch'],
+      ...routerGrants(),
       'authentication.k8s.io/tokenreviews': ['create'],
       'authorization.k8s.io/subjectaccessreviews': ['create'],
       '/pods': [],

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
 import type { ControllerProcess } from './controllerProcess.ts';
+import { routerModules } from '../../controller/src/routers/registry.ts';
 import { buildImagePayload, type ImagePayload } from './imagePayload.ts';
 import { allowed, kubectlAs, type Access, type KubeObject } from './installation.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
@@ -96,6 +97,21 @@ export function useManifestsInstall(): ManifestsInstall {
 }
 
 /** For each "group/resource[/subresource]", the verbs the kubeconfig's user may use, in `namespace` or cluster-wide. */
+/**
+ * What the traffic routers' generated rules (manifests/router-rules.yaml) grant, as `group/resource` -> verbs in the
+ * order accessMatrix reports them: each router module's `rbac`, so a new router needs no change to these tables.
+ */
+export function routerGrants(): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const rule of routerModules.flatMap((m) => m.rbac))
+    for (const group of rule.apiGroups)
+      for (const resource of rule.resources) {
+        const key = `${group}/${resource}`;
+        grants[key] = verbs.filter((v) => rule.verbs.includes(v) || (grants[key] ?? []).includes(v));
+      }
+  return grants;
+}
+
 export async function accessMatrix(
   kubeconfig: string,
   keys: string[],

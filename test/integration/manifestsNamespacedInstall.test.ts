@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { allowed, applyYaml, render, serviceAccountKubeconfig } from './installation.ts';
-import { accessMatrix, rolloutRef, useManifestsInstall } from './manifestsInstall.ts';
+import { accessMatrix, rolloutRef, routerGrants, useManifestsInstall } from './manifestsInstall.ts';
 import { containerOf, one } from './renderedManifests.ts';
 import { createApp, replicaSetsOf, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
 import { adminKubeConfig } from './support.ts';
@@ -83,7 +83,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/services': ['list', 'watch', 'create', 'patch'],
       '/events': ['list', 'watch', 'create'],
-      'gateway.networking.k8s.io/httproutes': ['list', 'watch', 'patch'],
+      ...routerGrants(),
       '/secrets': [],
       '/pods': [],
       'authentication.k8s.io/tokenreviews': [],

@@ -18,7 +18,9 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     const { objects } = await render('manifests');
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterRole/sluice',
+      'ClusterRole/sluice-routers',
       'ClusterRoleBinding/sluice',
+      'ClusterRoleBinding/sluice-routers',
       'CustomResourceDefinition/analysistemplates.sluice.dev',
       'CustomResourceDefinition/clusteranalysistemplates.sluice.dev',
       'CustomResourceDefinition/rollouts.sluice.dev',
@@ -219,11 +221,17 @@ describe('manifests/ as kubectl kustomize renders it', () => {
       valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
     });
     // The namespaced Role grants what the ClusterRole grants, less the cluster-scoped templates.
-    const cluster = rulesOf(one((await render('manifests')).objects, 'ClusterRole')).map((r) => ({
+    const clusterRoles = ofKind((await render('manifests')).objects, 'ClusterRole');
+    const named = <T extends { metadata: { name: string } }>(list: T[], name: string) =>
+      list.find((r) => r.metadata.name === name)!;
+    const cluster = rulesOf(named(clusterRoles, 'sluice')).map((r) => ({
       ...r,
       resources: r.resources!.filter((x) => x !== 'clusteranalysistemplates'),
     }));
-    const role = ofKind(objects, 'Role').find((r) => r.metadata.name === 'sluice')!;
-    expect(rulesOf(role)).toEqual(cluster);
+    expect(rulesOf(named(ofKind(objects, 'Role'), 'sluice'))).toEqual(cluster);
+    // The routers' rules: the same in the namespace as across the cluster.
+    expect(rulesOf(named(ofKind(objects, 'Role'), 'sluice-routers'))).toEqual(
+      rulesOf(named(clusterRoles, 'sluice-routers')),
+    );
   });
 });
