@@ -63,6 +63,9 @@ const sluiceRef = (r: { kind: string; plural: string; scope: string }): Resource
 /** An empty cache, for a kind whose CRD is not installed (no Gateway API): lookups find nothing. */
 const emptyCache: ObjectCache<never> = { get: () => undefined, list: () => [] };
 
+/** What the wiring needs of each informer, whatever kind it caches. */
+type RunningInformer = Pick<Informer, 'kind' | 'start' | 'stop' | 'hasSynced' | 'onChange'>;
+
 export interface Controller {
   caches: Caches;
   readonly ready: () => boolean;
@@ -89,7 +92,7 @@ export async function startController(
   readsKc: KubeConfig = eventsKc,
 ): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
-  const informers: Informer<KubeObject>[] = [];
+  const informers: RunningInformer[] = [];
   const inform = <T extends KubeObject>(resource: ResourceRef, labelSelector?: string, scoped = true): Informer<T> => {
     const informer = new Informer<T>(kc, {
       resource,
@@ -100,7 +103,7 @@ export async function startController(
         if (reason !== 'closed' && reason !== 'resync') log.warn({ kind, reason, err: error }, 'watch restarted');
       },
     });
-    informers.push(informer as unknown as Informer<KubeObject>);
+    informers.push(informer);
     return informer;
   };
   // Each router kind the API server serves gets an informer; one that is not served (its CRDs are not installed)
