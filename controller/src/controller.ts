@@ -31,14 +31,7 @@ import { notLeaderCause } from './kube/writeFence.ts';
 import { KubeJsonApi } from './kube/kubeJsonApi.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
-import {
-  collectionPath,
-  deploymentsRef,
-
-  replicaSetsRef,
-  servicesRef,
-  type ResourceRef,
-} from './kube/resourceRef.ts';
+import { collectionPath, deploymentsRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
 import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';

@@ -113,35 +113,32 @@ const routeName = Type.String({
   pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
 });
 
-export const headerMatch = object(
-  'A request header and the value it must have.',
-  {
-    headerName: Type.String({
-      description: 'Name of the header (case-insensitive; written lowercase).',
-      minLength: 1,
-      maxLength: 256,
-      pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+export const headerMatch = object('A request header and the value it must have.', {
+  headerName: Type.String({
+    description: 'Name of the header (case-insensitive; written lowercase).',
+    minLength: 1,
+    maxLength: 256,
+    pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+  }),
+  headerValue: object(
+    'How the value matches: exactly one of exact, prefix or regex.',
+    {
+      exact: Type.Optional(Type.String({ description: 'The value, exactly.', maxLength: 4096 })),
+      prefix: Type.Optional(Type.String({ description: 'A prefix of the value.', minLength: 1, maxLength: 4096 })),
+      regex: Type.Optional(
+        Type.String({
+          description: 'A regular expression (RE2 syntax) the whole value matches.',
+          minLength: 1,
+          maxLength: 1024,
+        }),
+      ),
+    },
+    celRules({
+      rule: '(has(self.exact) ? 1 : 0) + (has(self.prefix) ? 1 : 0) + (has(self.regex) ? 1 : 0) == 1',
+      message: 'headerValue has exactly one of exact, prefix or regex',
     }),
-    headerValue: object(
-      'How the value matches: exactly one of exact, prefix or regex.',
-      {
-        exact: Type.Optional(Type.String({ description: 'The value, exactly.', maxLength: 4096 })),
-        prefix: Type.Optional(Type.String({ description: 'A prefix of the value.', minLength: 1, maxLength: 4096 })),
-        regex: Type.Optional(
-          Type.String({
-            description: 'A regular expression (RE2 syntax) the whole value matches.',
-            minLength: 1,
-            maxLength: 1024,
-          }),
-        ),
-      },
-      celRules({
-        rule: '(has(self.exact) ? 1 : 0) + (has(self.prefix) ? 1 : 0) + (has(self.regex) ? 1 : 0) == 1',
-        message: 'headerValue has exactly one of exact, prefix or regex',
-      }),
-    ),
-  },
-);
+  ),
+});
 
 const headerMatches = (description: string, minItems: number) =>
   Type.Array(headerMatch, { description, minItems, maxItems: maxHeaderMatches });

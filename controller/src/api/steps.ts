@@ -150,7 +150,9 @@ export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
     case 'setMirrorRoute': {
       const { name, percentage, match } = step.setMirrorRoute!;
       const route =
-        percentage === 0 ? undefined : { kind: 'mirror' as const, name, percentage, match: canonicalMatch(match ?? []) };
+        percentage === 0
+          ? undefined
+          : { kind: 'mirror' as const, name, percentage, match: canonicalMatch(match ?? []) };
       return { ...base, kind: 'setMirrorRoute', name, route };
     }
   }

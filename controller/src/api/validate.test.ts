@@ -159,7 +159,8 @@ describe('validateRollout', () => {
       {
         field: 'spec.strategy.canary.steps[0]',
         code: 'InvalidStep',
-        message: 'a step has exactly one action (setWeight, pause, analysis, setFlag, setHeaderRoute, setMirrorRoute), found setWeight and pause',
+        message:
+          'a step has exactly one action (setWeight, pause, analysis, setFlag, setHeaderRoute, setMirrorRoute), found setWeight and pause',
       },
     ]);
   });

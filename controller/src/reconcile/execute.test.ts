@@ -87,8 +87,7 @@ function recorder(
       kind: 'test',
       observe: () => undefined,
       differs: () => true,
-      apply: (intent: TrafficIntent) =>
-        Promise.resolve().then(() => attempt('route', `route ${intent.canaryWeight}%`)),
+      apply: (intent: TrafficIntent) => Promise.resolve().then(() => attempt('route', `route ${intent.canaryWeight}%`)),
     },
     caches: { services: empty } as unknown as Caches,
     clients: {

@@ -30,9 +30,7 @@ export function canonicalMatch(match: readonly HeaderMatch[]): HeaderMatch[] {
 function canonical(route: ManagedRoute): string {
   const match = canonicalMatch(route.match);
   return JSON.stringify(
-    route.kind === 'header'
-      ? [route.kind, route.name, match]
-      : [route.kind, route.name, route.percentage, match],
+    route.kind === 'header' ? [route.kind, route.name, match] : [route.kind, route.name, route.percentage, match],
   );
 }
 
@@ -47,6 +45,7 @@ export function describeRoute(route: ManagedRoute): string {
     const [how, value] = Object.entries(m.headerValue)[0]!;
     return `${m.headerName} ${how} ${JSON.stringify(value)}`;
   });
-  const what = route.kind === 'header' ? `header route ${route.name}` : `mirror route ${route.name} ${route.percentage}%`;
+  const what =
+    route.kind === 'header' ? `header route ${route.name}` : `mirror route ${route.name} ${route.percentage}%`;
   return match.length === 0 ? what : `${what} (${match.join(', ')})`;
 }
