@@ -28,7 +28,7 @@ export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet
 export function observeWorld(
   caches: Caches,
   rollout: Rollout,
-  router: TrafficRouter | { invalid: RouterSpecError },
+  routing: { router: TrafficRouter | undefined; invalid: RouterSpecError | undefined },
   now: Date,
 ): ObservedWorld {
   const namespace = rollout.metadata.namespace!;
@@ -52,7 +52,7 @@ export function observeWorld(
     analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
     clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
   });
-  if ('invalid' in router) specErrors.unshift({ ...router.invalid, code: 'InvalidStep' });
+  if (routing.invalid !== undefined) specErrors.unshift({ ...routing.invalid, code: 'InvalidStep' });
 
   const request = readActionRequest(rollout.metadata.annotations);
   return {
@@ -69,7 +69,7 @@ export function observeWorld(
             templateRevision: revisionOf(d.spec.template),
           },
     replicaSets,
-    traffic: 'invalid' in router ? undefined : router.observe(),
+    traffic: routing.router?.observe(),
     action:
       request.kind === 'none'
         ? undefined

@@ -79,13 +79,13 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     // Recorded as each write lands, so that a later failure in the same reconcile cannot leave it out.
     const onRolloutWritten = (resourceVersion: string) => deps.expectations.wrote(key, resourceVersion);
     const base = { rollout, clients: deps.clients, fence: deps.fence, onRolloutWritten };
-    const router = routerFor(rollout, deps.routerDeps);
+    const routing = routerFor(rollout, deps.routerDeps);
     const at = now();
     const executeContext = {
       ...base,
       deployment,
       replicaSets: ownedReplicaSets(deps.caches, rollout),
-      router: 'invalid' in router ? undefined : router,
+      router: routing.router,
       caches: deps.caches,
       events: deps.events,
       onRolloutWritten,
@@ -105,7 +105,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     };
     if (isDeleting(rollout)) {
       if ((rollout.status?.flags?.length ?? 0) > 0 && rollout.metadata.finalizers?.includes(handoverFinalizer)) {
-        const world = observeWorld(deps.caches, rollout, router, at);
+        const world = observeWorld(deps.caches, rollout, routing, at);
         world.unleash = unleashView(deps, key, rollout, monotonic);
         const plan = planDeletion(world);
         await executePlan(executeContext, plan);
@@ -117,7 +117,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     }
     if (await ensureFinalizer(base)) return;
 
-    const world = observeWorld(deps.caches, rollout, router, at);
+    const world = observeWorld(deps.caches, rollout, routing, at);
     world.specErrors.push(...flagTenancyErrors(rollout, deps.unleash));
     const gates = observeGates(rollout, at, {
       templates: deps.templates,

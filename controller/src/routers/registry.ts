@@ -23,23 +23,30 @@ export interface RouterSpecError {
   message: string;
 }
 
-/** The router that spec.trafficRouting names, or why the spec cannot be routed. */
-export function routerFor(rollout: Rollout, deps: RouterDeps): TrafficRouter | { invalid: RouterSpecError } {
+/**
+ * The router that spec.trafficRouting names, and why the spec cannot be carried out if it cannot. A step the router
+ * cannot carry out still leaves the router: an abort must be able to move the traffic back through it.
+ */
+export function routerFor(
+  rollout: Rollout,
+  deps: RouterDeps,
+): { router: TrafficRouter | undefined; invalid: RouterSpecError | undefined } {
   const routing = rollout.spec.trafficRouting;
   const module = routerModules.find((m) => routing?.[m.name] !== undefined);
-  const unsupported = unsupportedRouteStep(rollout, module);
-  if (unsupported !== undefined) return { invalid: unsupported };
-  if (routing === undefined) return replicaRatioRouter();
-  if (module === undefined) {
+  if (routing !== undefined && module === undefined) {
     const named = Object.keys(routing).filter((k) => k !== 'managedRoutes');
     return {
+      router: undefined,
       invalid: {
         field: 'spec.trafficRouting',
         message: `trafficRouting names ${named.join(', ') || 'no router'}: name exactly one of ${routerModules.map((m) => m.name).join(', ')}, or omit trafficRouting to split by replica ratio`,
       },
     };
   }
-  return module.create(rollout, deps);
+  return {
+    router: module === undefined ? replicaRatioRouter() : module.create(rollout, deps),
+    invalid: unsupportedRouteStep(rollout, module),
+  };
 }
 
 /** A setHeaderRoute or setMirrorRoute step that the router (or the replica ratio) cannot carry out. */
