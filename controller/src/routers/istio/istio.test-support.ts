@@ -1,0 +1,62 @@
+/** A Rollout with the Istio router and an in-memory cluster holding its VirtualService (and DestinationRule). */
+import type { Rollout } from '../../api/types.ts';
+import type { KubeObject } from '../../kube/objectStore.ts';
+import type { ManagedRoute } from '../managedRoutes.ts';
+import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { istioRouterModule } from './index.ts';
+
+type IstioSpec = NonNullable<NonNullable<Rollout['spec']['trafficRouting']>['istio']>;
+
+export function istioRollout(istio: IstioSpec): Rollout {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'checkout', namespace: 'shop' },
+    spec: {
+      workloadRef: { name: 'checkout' },
+      service: { port: 80 },
+      trafficRouting: { istio },
+      strategy: { canary: { steps: [{ setWeight: 10 }] } },
+    },
+  };
+}
+
+const resource = (kind: string, plural: string) => ({
+  group: 'networking.istio.io',
+  version: 'v1',
+  plural,
+  kind,
+  namespaced: true,
+});
+export const served = {
+  VirtualService: resource('VirtualService', 'virtualservices'),
+  DestinationRule: resource('DestinationRule', 'destinationrules'),
+};
+
+export const intent = (
+  canaryWeight: number,
+  routes: ManagedRoute[] = [],
+  revisions = { stable: 'a', canary: 'b' },
+) => ({
+  canaryWeight,
+  revisions,
+  routes,
+});
+
+/** The router over a cluster holding the given VirtualService spec (and DestinationRule spec), both named checkout. */
+export function istioWith(istio: IstioSpec, vsSpec: object | undefined, drSpec?: object) {
+  const objects: [string, KubeObject][] = [];
+  const meta = { name: 'checkout', namespace: 'shop' };
+  if (vsSpec !== undefined) objects.push(['VirtualService', { metadata: meta, spec: vsSpec }]);
+  if (drSpec !== undefined) objects.push(['DestinationRule', { metadata: meta, spec: drSpec }]);
+  const cluster = fakeRouterCluster(served, objects);
+  const router = istioRouterModule.create(istioRollout(istio), cluster.deps);
+  const vs = () => cluster.get('VirtualService', 'shop', 'checkout') as unknown as { spec: Record<string, unknown[]> };
+  const dr = () => cluster.get('DestinationRule', 'shop', 'checkout') as unknown as { spec: { subsets: object[] } };
+  return { router, cluster, vs, dr, patches: () => cluster.writes.map((w) => [w[1], w[3]]) };
+}
+
+export const dest = (host: string, weight?: number, subset?: string) => ({
+  destination: { host, ...(subset === undefined ? {} : { subset }), port: { number: 80 } },
+  ...(weight === undefined ? {} : { weight }),
+});

@@ -1,0 +1,224 @@
+/**
+ * Istio: splits traffic with the destination weights of the user's VirtualService routes (HTTP, TLS and TCP).
+ * Host-based, the two destinations are the -stable and -canary Services; subset-based, they are one host with the
+ * stable and canary subsets of a DestinationRule, whose revision label Sluice keeps on the two revisions. Sluice
+ * writes only the two weights, that one label, and its own managed HTTP routes, with JSON patches whose test
+ * operations pin every index they touch, so an object edited meanwhile fails the patch instead of taking a wrong write.
+ */
+import type { Rollout } from '../../api/types.ts';
+import type { TrafficObservation } from '../../planner/world.ts';
+import { serviceName } from '../../workload/names.ts';
+import type { RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
+import type { DestinationRule, Subsets } from './destinationRule.ts';
+import { readSubsets, subsetOps, subsetsDiffer } from './destinationRule.ts';
+import { type BaseRoute, canonicalJson, managedEntry, managedRouteName, readManagedEntry } from './managedEntries.ts';
+import type {
+  Destination,
+  DestinationMatcher,
+  Section,
+  SplitRoute,
+  VirtualService,
+  VsRoute,
+} from './virtualService.ts';
+import {
+  canaryPercent,
+  hostIsService,
+  qualifiedHost,
+  routeNames,
+  routesOf,
+  sections,
+  splitOf,
+  weightOps,
+} from './virtualService.ts';
+
+type IstioSpec = NonNullable<NonNullable<Rollout['spec']['trafficRouting']>['istio']>;
+type Invalid = Extract<TrafficObservation, { kind: 'invalid' }>;
+
+const field = 'spec.trafficRouting.istio';
+const listField: Record<Section, 'routes' | 'tlsRoutes' | 'tcpRoutes'> = {
+  http: 'routes',
+  tls: 'tlsRoutes',
+  tcp: 'tcpRoutes',
+};
+const sectionName: Record<Section, string> = { http: 'HTTP', tls: 'TLS', tcp: 'TCP' };
+
+/** The VirtualService as Sluice reads it: the split routes, its managed entries, and the subsets, subset-based. */
+interface Reading {
+  splits: SplitRoute[];
+  base: BaseRoute | undefined;
+  /** Sluice's own HTTP routes, in order. */
+  managed: { index: number; route: string; entry: VsRoute }[];
+  subsets: Subsets | undefined;
+}
+
+export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
+  const spec: IstioSpec = rollout.spec.trafficRouting!.istio!;
+  const namespace = rollout.metadata.namespace!;
+  const rolloutName = rollout.metadata.name!;
+  const vsName = spec.virtualService;
+  const rule = spec.destinationRule;
+  const stableSubset = rule?.stableSubsetName ?? 'stable';
+  const canarySubset = rule?.canarySubsetName ?? 'canary';
+  const invalid = (at: string, message: string): Invalid => ({ kind: 'invalid', field: `${field}${at}`, message });
+  const vsId = `VirtualService ${namespace}/${vsName}`;
+
+  const hostMatcher = (service: string): DestinationMatcher => ({
+    describe: service,
+    matches: (d?: Destination) => hostIsService(d?.host, service, namespace),
+  });
+  const subsetMatcher = (host: string, subset: string): DestinationMatcher => ({
+    describe: `${host} subset ${subset}`,
+    matches: (d?: Destination) =>
+      typeof d?.host === 'string' &&
+      qualifiedHost(d.host, namespace) === qualifiedHost(host, namespace) &&
+      d.subset === subset,
+  });
+
+  const readSubsetSide = (): Subsets | Invalid | undefined => {
+    if (rule === undefined) return undefined;
+    const id = `DestinationRule ${namespace}/${rule.name}`;
+    if (deps.served('DestinationRule') === undefined)
+      return invalid('.destinationRule', "Istio's DestinationRule kind is not served by this cluster: install Istio");
+    const object = deps.cached('DestinationRule', namespace, rule.name) as DestinationRule | undefined;
+    if (object === undefined) return invalid('.destinationRule.name', `${id} not found: create it or fix the name`);
+    const subsets = readSubsets(object, stableSubset, canarySubset);
+    if (subsets.host === undefined) return invalid('.destinationRule.name', `${id} has no spec.host: set it`);
+    for (const [side, name] of [
+      ['stable', stableSubset],
+      ['canary', canarySubset],
+    ] as const)
+      if (subsets[side] === undefined)
+        return invalid(
+          `.destinationRule.${side}SubsetName`,
+          `${id} has no subset named ${name}: add {name: ${name}} to spec.subsets (Sluice sets its labels)`,
+        );
+    return subsets;
+  };
+
+  const read = (): Reading | Invalid => {
+    if (deps.served('VirtualService') === undefined)
+      return invalid('', "Istio's VirtualService kind is not served by this cluster: install Istio (its CRDs)");
+    const vs = deps.cached('VirtualService', namespace, vsName) as VirtualService | undefined;
+    if (vs === undefined) return invalid('.virtualService', `${vsId} not found: create it or fix the name`);
+    const subsets = readSubsetSide();
+    if (subsets !== undefined && 'kind' in subsets) return subsets;
+    const stable = subsets ? subsetMatcher(subsets.host!, stableSubset) : hostMatcher(serviceName(rollout, 'stable'));
+    const canary = subsets ? subsetMatcher(subsets.host!, canarySubset) : hostMatcher(serviceName(rollout, 'canary'));
+    const both = `destinations to both ${stable.describe} and ${canary.describe}`;
+
+    const managed: Reading['managed'] = [];
+    const splits: SplitRoute[] = [];
+    for (const section of sections) {
+      const routes = routesOf(vs, section);
+      const candidates = routes.flatMap((route, index) => {
+        const own = section === 'http' ? managedRouteName(rolloutName, route.name) : undefined;
+        if (own !== undefined) managed.push({ index, route: own, entry: route });
+        return own === undefined ? [{ route, index }] : [];
+      });
+      const named = spec[listField[section]];
+      const what = `${sectionName[section]} route`;
+      if (named === undefined) {
+        splits.push(...candidates.flatMap((c) => splitOf(section, c.index, c.route, stable, canary) ?? []));
+        continue;
+      }
+      for (const name of named) {
+        const at = `.${listField[section]}`;
+        if (managedRouteName(rolloutName, name) !== undefined)
+          return invalid(at, `${name} is the name of a Sluice managed route: name one of your own ${what}s`);
+        const found = candidates.find((c) => routeNames(section, c.route).includes(name));
+        if (found === undefined) return invalid(at, `${vsId} has no ${what} named ${name}: add it or fix the name`);
+        const split = splitOf(section, found.index, found.route, stable, canary);
+        if (split === undefined)
+          return invalid(at, `the ${what} ${name} of ${vsId} has no ${both}: add the missing one with weight 0`);
+        if (!splits.some((s) => s.section === section && s.index === split.index)) splits.push(split);
+      }
+    }
+    if (splits.length === 0)
+      return invalid('.virtualService', `${vsId} has no route with ${both}: add the missing one with weight 0`);
+
+    const first = splits.find((s) => s.section === 'http');
+    const late = managed.find((m) => first !== undefined && m.index > first.index);
+    if (late !== undefined)
+      return {
+        kind: 'invalid',
+        field: 'spec.trafficRouting.managedRoutes',
+        message:
+          `${vsId} has an HTTP route named ${String(late.entry.name)} after the weighted route: that name is how ` +
+          'Sluice marks its managed routes (always before it), so the route is yours: rename it',
+      };
+    const base =
+      first === undefined
+        ? undefined
+        : { route: routesOf(vs, 'http')[first.index]!, split: first, mirror: first.canaryDestination };
+    return { splits, base, managed, subsets };
+  };
+
+  /** The managed entries the intent wants, or the reason the VirtualService cannot take them. */
+  const desiredEntries = (r: Reading, intent: TrafficIntent): VsRoute[] => {
+    if (intent.routes.length === 0) return [];
+    if (r.base === undefined)
+      throw new Error(`${vsId} has no weighted HTTP route: managed routes (header, mirror) need one`);
+    return intent.routes.map((route) => managedEntry(rolloutName, route, r.base!, intent.canaryWeight));
+  };
+
+  /** True when Sluice's entries are the desired ones, in order, right before the weighted route. */
+  const entriesInPlace = (r: Reading, desired: VsRoute[]): boolean => {
+    if (r.managed.length !== desired.length) return false;
+    const start = (r.base?.split.index ?? 0) - desired.length;
+    return r.managed.every((m, k) => m.index === start + k && canonicalJson(m.entry) === canonicalJson(desired[k]));
+  };
+
+  /** Removes Sluice's entries (each guarded by its name) and adds the desired ones before the weighted route. */
+  const entryOps = (r: Reading, desired: VsRoute[]): object[] => {
+    const removals = [...r.managed]
+      .sort((a, b) => b.index - a.index)
+      .flatMap((m) => [
+        { op: 'test', path: `/spec/http/${m.index}/name`, value: m.entry.name },
+        { op: 'remove', path: `/spec/http/${m.index}` },
+      ]);
+    if (desired.length === 0) return removals;
+    const baseIndex = r.base!.split.index;
+    const at = baseIndex - r.managed.filter((m) => m.index < baseIndex).length;
+    return [...removals, ...desired.map((entry, k) => ({ op: 'add', path: `/spec/http/${at + k}`, value: entry }))];
+  };
+
+  const weightsDiffer = (r: Reading, weight: number) =>
+    r.splits.some((s) => s.canaryWeight !== weight || s.stableWeight !== 100 - weight);
+
+  return {
+    kind: 'istio',
+    observe() {
+      const r = read();
+      if ('kind' in r) return r;
+      const canary = canaryPercent(r.splits[0]!);
+      const routes =
+        r.base === undefined ? [] : r.managed.map((m) => readManagedEntry(m.route, m.entry, r.base!.route));
+      return { kind: 'weights', canary, stable: 100 - canary, routes };
+    },
+    differs(intent: TrafficIntent) {
+      const r = read();
+      if ('kind' in r) return false;
+      if (weightsDiffer(r, intent.canaryWeight)) return true;
+      if (r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions)) return true;
+      try {
+        return !entriesInPlace(r, desiredEntries(r, intent));
+      } catch {
+        return true; // apply() says why the VirtualService cannot take the routes
+      }
+    },
+    async apply(intent: TrafficIntent) {
+      const r = read();
+      if ('kind' in r) throw new Error(r.message);
+      const desired = desiredEntries(r, intent);
+      // The subsets first: a weight must never send traffic to a subset that still selects the wrong pods.
+      if (r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions))
+        await deps.jsonPatch('DestinationRule', namespace, rule!.name, subsetOps(r.subsets, intent.revisions));
+      // The weights at the indexes read, then the entries: removing and adding entries shifts the indexes after them.
+      const ops = [
+        ...(weightsDiffer(r, intent.canaryWeight) ? r.splits.flatMap((s) => weightOps(s, intent.canaryWeight)) : []),
+        ...(entriesInPlace(r, desired) ? [] : entryOps(r, desired)),
+      ];
+      if (ops.length > 0) await deps.jsonPatch('VirtualService', namespace, vsName, ops);
+    },
+  };
+}
