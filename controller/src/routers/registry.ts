@@ -9,8 +9,9 @@ import type { KubeObject } from '../kube/objectStore.ts';
 import { gatewayApiRouter } from './gatewayApi/index.ts';
 import { replicaRatioRouter } from './replicaRatio.ts';
 import type { RouterDeps, RouterModule, RouterWatch, TrafficRouter } from './router.ts';
+import { smiRouter } from './smi/index.ts';
 
-export const routerModules: readonly RouterModule[] = [gatewayApiRouter];
+export const routerModules: readonly RouterModule[] = [gatewayApiRouter, smiRouter];
 
 /** Every kind the routers read, with the module that reads it. */
 export function routerWatches(): { module: RouterModule; watch: RouterWatch }[] {
