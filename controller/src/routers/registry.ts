@@ -10,8 +10,9 @@ import { gatewayApiRouter } from './gatewayApi/index.ts';
 import { istioRouterModule } from './istio/index.ts';
 import { replicaRatioRouter } from './replicaRatio.ts';
 import type { RouterDeps, RouterModule, RouterWatch, TrafficRouter } from './router.ts';
+import { smiRouter } from './smi/index.ts';
 
-export const routerModules: readonly RouterModule[] = [gatewayApiRouter, istioRouterModule];
+export const routerModules: readonly RouterModule[] = [gatewayApiRouter, istioRouterModule, smiRouter];
 
 /** Every kind the routers read, with the module that reads it. */
 export function routerWatches(): { module: RouterModule; watch: RouterWatch }[] {
