@@ -4,6 +4,7 @@ import {
   canaryWeightAt,
   describeStep,
   isFlagOnly,
+  managedRoutesAt,
   resolveBackgroundAnalysis,
   resolveSteps,
   stepField,
@@ -155,6 +156,10 @@ describe('describeStep', () => {
         { pause: {} },
         { analysis: { templates: [{ templateName: 'error-rate' }, { templateName: 'latency' }] } },
         { setFlag: { name: 'new-flow', rollout: 50 } },
+        { setHeaderRoute: { name: 'internal', match: [{ headerName: 'X-User', headerValue: { exact: 'qa' } }] } },
+        { setHeaderRoute: { name: 'internal' } },
+        { setMirrorRoute: { name: 'shadow', percentage: 25 } },
+        { setMirrorRoute: { name: 'shadow', percentage: 0 } },
       ]),
     );
     expect(steps.map(describeStep)).toEqual([
@@ -163,7 +168,53 @@ describe('describeStep', () => {
       'pause until promoted',
       'analysis error-rate, latency',
       'setFlag new-flow to 50%',
+      'header route internal (x-user exact "qa")',
+      'remove route internal',
+      'mirror route shadow 25%',
+      'remove route shadow',
     ]);
+  });
+});
+
+describe('managedRoutesAt', () => {
+  const qa = { headerName: 'X-User', headerValue: { exact: 'qa' } };
+  const steps = resolveSteps(
+    spec([
+      { setHeaderRoute: { name: 'internal', match: [qa] } },
+      { setMirrorRoute: { name: 'shadow', percentage: 30 } },
+      { setHeaderRoute: { name: 'internal', match: [{ headerName: 'x-user', headerValue: { prefix: 'qa-' } }] } },
+      { setMirrorRoute: { name: 'shadow', percentage: 0 } },
+      { setHeaderRoute: { name: 'internal' } },
+      { pause: {} },
+    ]),
+  );
+  const order = [{ name: 'shadow' }, { name: 'internal' }];
+  const names = (i: number) => managedRoutesAt(steps, i, order).map((r) => `${r.kind} ${r.name}`);
+
+  it('holds each route as the last step that named it left it, in the order of managedRoutes', () => {
+    expect(names(0)).toEqual(['header internal']);
+    expect(names(1)).toEqual(['mirror shadow', 'header internal']); // shadow is listed first: it wins
+    expect(managedRoutesAt(steps, 2, order)[1]).toEqual({
+      kind: 'header',
+      name: 'internal',
+      match: [{ headerName: 'x-user', headerValue: { prefix: 'qa-' } }],
+    });
+  });
+
+  it('drops a route at a step without match or at 0%, and every route once the steps are done', () => {
+    expect(names(3)).toEqual(['header internal']);
+    expect(names(4)).toEqual([]);
+    expect(names(5)).toEqual([]);
+    expect(managedRoutesAt(steps, 1, order)).toHaveLength(2);
+    expect(managedRoutesAt(steps, steps.length, order)).toEqual([]);
+  });
+
+  it('reads header names lowercase, as routers read them back', () => {
+    expect(managedRoutesAt(steps, 0, order)[0]).toMatchObject({ match: [{ headerName: 'x-user' }] });
+  });
+
+  it('leaves out a route that managedRoutes does not list', () => {
+    expect(managedRoutesAt(steps, 1, [{ name: 'internal' }]).map((r) => r.name)).toEqual(['internal']);
   });
 });
 

@@ -81,7 +81,7 @@ export type ResolvedStep =
         onAbort: 'restore' | 'disable';
       };
     })
-  /** route: what the step sets; removed: true when the step takes the route away (no match, or 0%). */
+  /** route: what the step sets; undefined when the step takes the route away (no match, or 0%). */
   | (StepBase & { kind: 'setHeaderRoute' | 'setMirrorRoute'; name: string; route: ManagedRoute | undefined });
 
 /** The schema default of a field, read from the schema itself. */

@@ -8,6 +8,7 @@ import type { Rollout, RolloutSpec } from '../api/types.ts';
 import type { FlagState } from '../flags/flagEnvironment.ts';
 import { flagKey, type FlagOperation } from '../flags/flagSteps.ts';
 import type { AdminFailure, AdminResult } from '../flags/unleashAdmin.ts';
+import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import { planRollout } from './plan.ts';
 import type { GateVerdict, ObservedReplicaSet, ObservedWorld, Plan } from './world.ts';
 
@@ -101,6 +102,10 @@ export class SimCluster {
   deploymentExists = true;
   replicaSets = new Map<string, ObservedReplicaSet>();
   routeWeight: number | undefined = 0;
+  /** The managed routes the router reads back; it takes those of each plan that sets the weight. */
+  routes: ManagedRoute[] = [];
+  /** When false, the router does not take managed routes (it lags, or cannot write them). */
+  routerTakesRoutes = true;
   /** When false, new pods never become ready (for progress-deadline stories). */
   podsBecomeReady = true;
   action: ObservedWorld['action'];
@@ -152,7 +157,7 @@ export class SimCluster {
           ? { kind: 'invalid', field: 'spec.trafficRouting.gatewayAPI.httpRoute', message: this.routeInvalid }
           : this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
             ? undefined
-            : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight },
+            : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight, routes: this.routes },
       action: this.action,
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,
@@ -201,7 +206,10 @@ export class SimCluster {
     for (const name of plan.deleteReplicaSets) {
       for (const [revision, rs] of this.replicaSets) if (rs.name === name) this.replicaSets.delete(revision);
     }
-    if (plan.canaryWeight !== undefined && this.routeWeight !== undefined) this.routeWeight = plan.canaryWeight;
+    if (plan.canaryWeight !== undefined && this.routeWeight !== undefined) {
+      this.routeWeight = plan.canaryWeight;
+      if (this.routerTakesRoutes) this.routes = structuredClone(plan.routes);
+    }
     if (plan.takeOverDeployment !== undefined) {
       this.recordedReplicas = plan.takeOverDeployment.recordReplicas;
       this.deploymentReplicas = 0;
@@ -227,10 +235,11 @@ export class SimCluster {
     let plan = this.reconcile();
     for (let i = 0; i < limit; i++) {
       this.settlePods();
-      const before = JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight]);
+      const state = () =>
+        JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight, this.routes]);
+      const before = state();
       plan = this.reconcile();
-      if (before === JSON.stringify([this.rollout.status, [...this.replicaSets.values()], this.routeWeight]))
-        return plan;
+      if (before === state()) return plan;
     }
     return plan;
   }

@@ -12,7 +12,7 @@ export type StepOutcome = 'next' | 'wait' | 'aborted';
 export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): StepOutcome {
   switch (step.kind) {
     case 'setWeight':
-      return setWeight(b, step.weight, where);
+      return setWeight(b, step.index, step.weight, where);
     case 'pause':
       return pause(b, step.durationMs, where);
     case 'analysis':
@@ -32,7 +32,7 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
 function setRoute(b: PlanBuilder, index: number, where: string): StepOutcome {
   const { world } = b;
   const steps = resolveSteps(world.rollout.spec);
-  const wanted = managedRoutesAt(steps, index, world.rollout.spec.trafficRouting?.managedRoutes ?? []);
+  const wanted = managedRoutesAt(steps, index, managedRoutesOf(b));
   const pods = canaryReplicas(desiredReplicas(b), canaryWeightAt(steps, index), wanted.length > 0);
   const ready = readyOf(b, b.status.canaryRevision);
   if (ready < pods) {
@@ -48,8 +48,12 @@ function setRoute(b: PlanBuilder, index: number, where: string): StepOutcome {
   return 'next';
 }
 
-function setWeight(b: PlanBuilder, weight: number, where: string): StepOutcome {
-  const pods = canaryReplicas(desiredReplicas(b), weight);
+const managedRoutesOf = (b: PlanBuilder) => b.world.rollout.spec.trafficRouting?.managedRoutes ?? [];
+
+function setWeight(b: PlanBuilder, index: number, weight: number, where: string): StepOutcome {
+  // The pods planTraffic asks for: with a managed route in force, one even at weight 0, or the route is dropped.
+  const routed = managedRoutesAt(resolveSteps(b.world.rollout.spec), index, managedRoutesOf(b)).length > 0;
+  const pods = canaryReplicas(desiredReplicas(b), weight, routed);
   const ready = readyOf(b, b.status.canaryRevision);
   const traffic = b.world.traffic;
   if (ready < pods) {

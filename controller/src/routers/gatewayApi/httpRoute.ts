@@ -1,23 +1,27 @@
 /**
  * Gateway API: splits traffic with the weights of an HTTPRoute's (or GRPCRoute's: the same rules and backendRefs)
- * backendRefs. The route belongs to the user; Sluice patches only the `weight` of the two backendRefs that name the
- * -stable and -canary Services, with JSON Patch `test` operations guarding each index, so a route edited meanwhile
- * makes the patch fail instead of writing a weight onto the wrong backend.
+ * backendRefs, and adds Sluice's managed rules for header routes and mirroring (managedRules.ts). The route belongs
+ * to the user; Sluice patches only the `weight` of the two backendRefs that name the -stable and -canary Services
+ * and the rules named sluice-<route>, with JSON Patch `test` operations guarding each index it touches, so a route
+ * edited meanwhile makes the patch fail instead of writing onto the wrong rule or backend.
  */
 import type { Rollout } from '../../api/types.ts';
 import type { TrafficObservation } from '../../planner/world.ts';
 import { serviceName } from '../../workload/names.ts';
-import type { RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
+import type { ManagedRoute, RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
+import {
+  managedRule,
+  managedRuleName,
+  managedRuleOps,
+  maxRules,
+  readManagedRule,
+  type BackendRef,
+  type RouteRule,
+  type WeightedRule,
+} from './managedRules.ts';
+import { checkManagedRoutes } from './routeChecks.ts';
 
-export interface BackendRef {
-  name?: string;
-  kind?: string;
-  group?: string;
-  weight?: number;
-}
-export interface RouteRule {
-  backendRefs?: BackendRef[];
-}
+export type { BackendRef, RouteRule } from './managedRules.ts';
 export interface GatewayRoute {
   spec?: { rules?: RouteRule[] };
 }
@@ -32,11 +36,25 @@ export interface SplitRule {
 }
 
 const isService = (ref: BackendRef) => (ref.kind ?? 'Service') === 'Service' && (ref.group ?? '') === '';
+const weightOf = (ref: BackendRef) => (typeof ref.weight === 'number' ? ref.weight : 1);
 
-export function findSplitRules(route: GatewayRoute, stableName: string, canaryName: string): SplitRule[] {
+/** The route's rules, read defensively: a hand-edited route may hold anything. */
+function rulesOf(route: GatewayRoute): RouteRule[] {
+  const rules = route.spec?.rules;
+  return Array.isArray(rules) ? rules.filter((r) => r !== null && typeof r === 'object') : [];
+}
+
+/** The rules that split between the two Services; `skip` leaves out rules by index (Sluice's own). */
+export function findSplitRules(
+  route: GatewayRoute,
+  stableName: string,
+  canaryName: string,
+  skip: (index: number) => boolean = () => false,
+): SplitRule[] {
   const found: SplitRule[] = [];
-  (route.spec?.rules ?? []).forEach((rule, r) => {
-    const refs = rule.backendRefs ?? [];
+  rulesOf(route).forEach((rule, r) => {
+    if (skip(r)) return;
+    const refs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
     const stable = refs.findIndex((b) => isService(b) && b.name === stableName);
     const canary = refs.findIndex((b) => isService(b) && b.name === canaryName);
     // Gateway API: an omitted weight is 1.
@@ -45,8 +63,8 @@ export function findSplitRules(route: GatewayRoute, stableName: string, canaryNa
         rule: r,
         stable,
         canary,
-        stableWeight: refs[stable]!.weight ?? 1,
-        canaryWeight: refs[canary]!.weight ?? 1,
+        stableWeight: weightOf(refs[stable]!),
+        canaryWeight: weightOf(refs[canary]!),
       });
   });
   return found;
@@ -65,13 +83,26 @@ export interface RouteTarget {
   field: string;
 }
 
+/** The route as read: its rules, the split rules, the weighted rule managed rules derive from, Sluice's rules. */
+interface RouteState {
+  rules: RouteRule[];
+  split: SplitRule[];
+  weighted: WeightedRule;
+  managed: { index: number; name: string; route: ManagedRoute }[];
+}
+
 export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: RouteTarget): TrafficRouter {
   const namespace = rollout.metadata.namespace!;
   const { kind, name, field } = target;
+  const what = `${kind} ${namespace}/${name}`;
   const stableName = serviceName(rollout, 'stable');
   const canaryName = serviceName(rollout, 'canary');
+  // The rule names Sluice owns, by managed route: only routes the spec lists, so no other rule is ever touched.
+  const owned = new Map(
+    (rollout.spec.trafficRouting?.managedRoutes ?? []).map((r) => [managedRuleName(r.name), r.name]),
+  );
 
-  const read = (): { rules: SplitRule[] } | TrafficObservation => {
+  const read = (): RouteState | TrafficObservation => {
     if (deps.served(kind) === undefined)
       return {
         kind: 'invalid',
@@ -79,19 +110,62 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
         message: `the Gateway API ${kind} kind is not served by this cluster: install the Gateway API CRDs`,
       };
     const route = deps.cached(kind, namespace, name) as GatewayRoute | undefined;
-    if (route === undefined)
-      return { kind: 'invalid', field, message: `${kind} ${namespace}/${name} not found: create it or fix the name` };
-    const rules = findSplitRules(route, stableName, canaryName);
-    if (rules.length === 0) {
+    if (route === undefined) return { kind: 'invalid', field, message: `${what} not found: create it or fix the name` };
+    const rules = rulesOf(route);
+    const isOwned = (i: number) => typeof rules[i]!.name === 'string' && owned.has(rules[i]!.name);
+    const split = findSplitRules(route, stableName, canaryName, isOwned);
+    if (split.length === 0) {
       return {
         kind: 'invalid',
         field,
         message:
-          `${kind} ${namespace}/${name} has no rule with backendRefs to both ${stableName} and ${canaryName}: ` +
+          `${what} has no rule with backendRefs to both ${stableName} and ${canaryName}: ` +
           `add {name: ${canaryName}, port: ${rollout.spec.service?.port ?? 80}, weight: 0} beside ${stableName}`,
       };
     }
-    return { rules };
+    const first = rules[split[0]!.rule]!;
+    const refs = first.backendRefs!;
+    const weighted = { rule: first, stable: refs[split[0]!.stable]!, canary: refs[split[0]!.canary]! };
+    const managed: RouteState['managed'] = [];
+    for (const [index, rule] of rules.entries()) {
+      if (!isOwned(index)) continue;
+      const ruleName = rule.name!;
+      const read = readManagedRule(rule, owned.get(ruleName)!, weighted);
+      if (read === undefined)
+        return {
+          kind: 'invalid',
+          field: 'spec.trafficRouting.managedRoutes',
+          message: `${what} has a rule named ${ruleName} that is not one Sluice writes: rename that rule, or the managed route ${owned.get(ruleName)}`,
+        };
+      managed.push({ index, name: ruleName, route: read });
+    }
+    const userRules = rules.filter((_, i) => !isOwned(i));
+    const invalid = checkManagedRoutes(rollout, what, userRules, first);
+    if (invalid !== undefined) return { kind: 'invalid', ...invalid };
+    if (split.length > 1 && (managed.length > 0 || owned.size > 0))
+      return {
+        kind: 'invalid',
+        field,
+        message: `${what} has ${split.length} rules with backendRefs to both ${stableName} and ${canaryName}, and managed routes derive from one: keep one such rule`,
+      };
+    return { rules, split, weighted, managed };
+  };
+
+  /** The patch from the route as read to the intent: the weights, then Sluice's rules. Empty when nothing differs. */
+  const opsFor = (state: RouteState, intent: TrafficIntent): object[] => {
+    const weight = intent.canaryWeight;
+    const weightOps = state.split.flatMap((rule) => {
+      if (rule.canaryWeight === weight && rule.stableWeight === 100 - weight) return [];
+      const base = `/spec/rules/${rule.rule}/backendRefs`;
+      return [
+        { op: 'test', path: `${base}/${rule.stable}/name`, value: stableName },
+        { op: 'test', path: `${base}/${rule.canary}/name`, value: canaryName },
+        { op: 'add', path: `${base}/${rule.stable}/weight`, value: 100 - weight },
+        { op: 'add', path: `${base}/${rule.canary}/weight`, value: weight },
+      ];
+    });
+    const wanted = intent.routes.map((route) => managedRule(route, state.weighted, weight));
+    return [...weightOps, ...managedRuleOps(state.rules, state.managed, wanted)];
   };
 
   return {
@@ -99,29 +173,23 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     observe() {
       const r = read();
       if ('kind' in r) return r;
-      const canary = canaryPercent(r.rules[0]!);
-      return { kind: 'weights', canary, stable: 100 - canary, routes: [] };
+      const canary = canaryPercent(r.split[0]!);
+      return { kind: 'weights', canary, stable: 100 - canary, routes: r.managed.map((m) => m.route) };
     },
     differs(intent: TrafficIntent) {
       const r = read();
-      if ('kind' in r) return false;
-      const weight = intent.canaryWeight;
-      return r.rules.some((rule) => rule.canaryWeight !== weight || rule.stableWeight !== 100 - weight);
+      return 'kind' in r ? false : opsFor(r, intent).length > 0;
     },
     async apply(intent: TrafficIntent) {
       const r = read();
       if ('kind' in r) throw new Error(r.kind === 'invalid' ? r.message : `${kind} has no split to patch`);
-      const weight = intent.canaryWeight;
-      const ops = r.rules.flatMap((rule) => {
-        const base = `/spec/rules/${rule.rule}/backendRefs`;
-        return [
-          { op: 'test', path: `${base}/${rule.stable}/name`, value: stableName },
-          { op: 'test', path: `${base}/${rule.canary}/name`, value: canaryName },
-          { op: 'add', path: `${base}/${rule.stable}/weight`, value: 100 - weight },
-          { op: 'add', path: `${base}/${rule.canary}/weight`, value: weight },
-        ];
-      });
-      await deps.jsonPatch(kind, namespace, name, ops);
+      const users = r.rules.length - r.managed.length;
+      if (users + intent.routes.length > maxRules)
+        throw new Error(
+          `${what}: ${users} rules and ${intent.routes.length} managed rules exceed the ${maxRules} allowed`,
+        );
+      const ops = opsFor(r, intent);
+      if (ops.length > 0) await deps.jsonPatch(kind, namespace, name, ops);
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The Gateway API router: the weights of the user's HTTPRoute or GRPCRoute (gateway.networking.k8s.io/v1).
+ * The Gateway API router: the weights of the user's HTTPRoute or GRPCRoute (gateway.networking.k8s.io/v1), and the
+ * managed rules Sluice adds to it for header routes and mirroring.
  */
 import type { Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
@@ -30,7 +31,8 @@ export const gatewayApiRouter: RouterModule = {
         'the Gateway API is installed.',
     },
   ],
-  supports: { header: false, mirror: false },
+  // Both kinds take header matches and the RequestMirror filter (with percent) in the same shape.
+  supports: { header: true, mirror: true },
   notServed: 'the Gateway API is not installed: Rollouts with trafficRouting.gatewayAPI will report InvalidSpec',
   create(rollout, deps) {
     const spec = rollout.spec.trafficRouting!.gatewayAPI!;

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import type { Rollout } from '../../api/types.ts';
+import type { KubeObject } from '../../kube/objectStore.ts';
+import type { ManagedRoute } from '../managedRoutes.ts';
+import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { gatewayApiRouter } from './index.ts';
+
+const steps = [
+  { setHeaderRoute: { name: 'internal', match: [{ headerName: 'X-User', headerValue: { exact: 'qa' } }] } },
+  { setMirrorRoute: { name: 'shadow', percentage: 50 } },
+  { setWeight: 10 },
+];
+
+function rolloutWith(canarySteps: object[] = steps, routes = ['internal', 'shadow']): Rollout {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'checkout', namespace: 'shop' },
+    spec: {
+      workloadRef: { name: 'checkout' },
+      service: { port: 80 },
+      trafficRouting: { gatewayAPI: { httpRoute: 'web' }, managedRoutes: routes.map((name) => ({ name })) },
+      strategy: { canary: { steps: canarySteps } },
+    },
+  };
+}
+
+const httpRoutes = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute' };
+const stable = { name: 'checkout-stable', port: 80, weight: 100 };
+const canary = { name: 'checkout-canary', port: 80, weight: 0 };
+const weightedRule = { matches: [{ path: { type: 'PathPrefix', value: '/shop' } }], backendRefs: [stable, canary] };
+const other = { matches: [{ path: { type: 'PathPrefix', value: '/other' } }], backendRefs: [{ name: 'x', port: 80 }] };
+
+function routerWith(rules: object[], rollout = rolloutWith()) {
+  const objects: [string, KubeObject][] = [
+    ['HTTPRoute', { metadata: { name: 'web', namespace: 'shop' }, spec: { rules } }],
+  ];
+  const cluster = fakeRouterCluster({ HTTPRoute: { ...httpRoutes, namespaced: true } }, objects);
+  const router = gatewayApiRouter.create(rollout, cluster.deps);
+  const rulesNow = () => (cluster.get('HTTPRoute', 'shop', 'web') as { spec: { rules: object[] } }).spec.rules;
+  return { router, cluster, rulesNow };
+}
+
+const header: ManagedRoute = {
+  kind: 'header',
+  name: 'internal',
+  match: [{ headerName: 'x-user', headerValue: { exact: 'qa' } }],
+};
+const mirror: ManagedRoute = { kind: 'mirror', name: 'shadow', percentage: 50, match: [] };
+const intent = (canaryWeight: number, routes: ManagedRoute[]) => ({
+  canaryWeight,
+  revisions: { stable: 'a', canary: 'b' },
+  routes,
+});
+
+describe('Gateway API managed rules', () => {
+  it('adds a header rule to the canary and a mirror rule with the split, reads both back in order', async () => {
+    const { router, rulesNow } = routerWith([other, weightedRule]);
+    expect(router.differs(intent(0, [header, mirror]))).toBe(true);
+    await router.apply(intent(10, [header, mirror]));
+    expect(rulesNow().slice(2)).toEqual([
+      {
+        name: 'sluice-internal',
+        matches: [
+          {
+            path: { type: 'PathPrefix', value: '/shop' },
+            headers: [{ type: 'Exact', name: 'x-user', value: 'qa' }],
+          },
+        ],
+        backendRefs: [{ name: 'checkout-canary', port: 80, weight: 1 }],
+      },
+      {
+        name: 'sluice-shadow',
+        matches: [{ path: { type: 'PathPrefix', value: '/shop' } }],
+        filters: [
+          { type: 'RequestMirror', requestMirror: { backendRef: { name: 'checkout-canary', port: 80 }, percent: 50 } },
+        ],
+        backendRefs: [
+          { name: 'checkout-stable', port: 80, weight: 90 },
+          { name: 'checkout-canary', port: 80, weight: 10 },
+        ],
+      },
+    ]);
+    expect(router.observe()).toEqual({ kind: 'weights', canary: 10, stable: 90, routes: [header, mirror] });
+    expect(router.differs(intent(10, [header, mirror]))).toBe(false);
+    // A new weight also moves the mirror rule's split, which carries the requests it matches.
+    expect(router.differs(intent(20, [header, mirror]))).toBe(true);
+  });
+
+  it('writes a prefix as an anchored regex and reads it back as a prefix, and a regex of that form as a regex', async () => {
+    const prefix: ManagedRoute = {
+      kind: 'header',
+      name: 'internal',
+      match: [
+        { headerName: 'x-user', headerValue: { prefix: 'qa.team' } },
+        { headerName: 'x-env', headerValue: { regex: '^qa\\.team.*' } },
+      ],
+    };
+    const { router, rulesNow } = routerWith([weightedRule]);
+    await router.apply(intent(0, [prefix]));
+    expect((rulesNow()[1] as { matches: { headers: object[] }[] }).matches[0]!.headers).toEqual([
+      { type: 'RegularExpression', name: 'x-user', value: '^qa\\.team.*' },
+      { type: 'RegularExpression', name: 'x-env', value: '(?:^qa\\.team.*)' },
+    ]);
+    expect(router.observe()).toMatchObject({ routes: [prefix] });
+  });
+
+  it('replaces a route whose match changed and removes the rules at promotion, leaving the user rules', async () => {
+    const { router, rulesNow } = routerWith([other, weightedRule]);
+    await router.apply(intent(10, [header, mirror]));
+    const qa2: ManagedRoute = { ...header, match: [{ headerName: 'x-user', headerValue: { exact: 'qa2' } }] };
+    await router.apply(intent(10, [qa2]));
+    expect(router.observe()).toMatchObject({ routes: [qa2] });
+    expect(rulesNow()).toHaveLength(3);
+    await router.apply(intent(0, []));
+    expect(rulesNow()).toEqual([other, { ...weightedRule, backendRefs: [stable, canary] }]);
+    expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
+  });
+
+  it('guards each rule it touches: a route edited since it was read makes the patch fail', async () => {
+    const { router, cluster, rulesNow } = routerWith([weightedRule]);
+    await router.apply(intent(0, [header]));
+    // The router decides on what it read; the user reorders the rules before the write lands.
+    const jsonPatch = cluster.deps.jsonPatch.bind(cluster.deps);
+    let edited = '';
+    cluster.deps.jsonPatch = async (kind, ns, name, ops) => {
+      const route = cluster.get(kind, ns, name) as unknown as { spec: { rules: object[] } };
+      route.spec.rules.reverse();
+      edited = JSON.stringify(route.spec.rules);
+      return jsonPatch(kind, ns, name, ops);
+    };
+    await expect(router.apply(intent(0, []))).rejects.toThrow();
+    expect(JSON.stringify(rulesNow())).toBe(edited);
+    expect(rulesNow()[0]).toMatchObject({ name: 'sluice-internal' });
+  });
+
+  it('refuses a user rule that has the name of a managed rule, naming managedRoutes', async () => {
+    const mine = { name: 'sluice-internal', backendRefs: [{ name: 'legacy', port: 80 }] };
+    const { router, cluster } = routerWith([weightedRule, mine]);
+    expect(router.observe()).toMatchObject({
+      kind: 'invalid',
+      field: 'spec.trafficRouting.managedRoutes',
+      message: expect.stringContaining('rule named sluice-internal that is not one Sluice writes') as string,
+    });
+    await expect(router.apply(intent(0, []))).rejects.toThrow(/sluice-internal/);
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('leaves alone a rule named like a managed rule of a route the spec does not list', async () => {
+    const theirs = { name: 'sluice-legacy', backendRefs: [{ name: 'legacy', port: 80 }] };
+    const { router, rulesNow } = routerWith([weightedRule, theirs]);
+    await router.apply(intent(10, [header]));
+    expect(rulesNow()[1]).toEqual(theirs);
+    expect(router.observe()).toMatchObject({ kind: 'weights', routes: [header] });
+  });
+
+  it('refuses steps that would take the route past 16 rules, naming managedRoutes', () => {
+    const fifteen = [weightedRule, ...Array.from({ length: 14 }, () => other)];
+    expect(routerWith(fifteen).router.observe()).toMatchObject({
+      kind: 'invalid',
+      field: 'spec.trafficRouting.managedRoutes',
+      message: expect.stringContaining('has 15 rules and the steps add 2 managed rules') as string,
+    });
+    // One managed route fits.
+    const one = rolloutWith([steps[0]!], ['internal']);
+    expect(routerWith(fifteen, one).router.observe()).toMatchObject({ kind: 'weights' });
+  });
+
+  it('refuses a header the weighted rule already matches, and an empty exact value, naming the step', () => {
+    const onHeader = { ...weightedRule, matches: [{ headers: [{ type: 'Exact', name: 'X-User', value: 'a' }] }] };
+    expect(routerWith([onHeader]).router.observe()).toMatchObject({
+      kind: 'invalid',
+      field: 'spec.strategy.canary.steps[0]',
+      message: expect.stringContaining('already matches header x-user') as string,
+    });
+    const empty = rolloutWith([
+      { setHeaderRoute: { name: 'internal', match: [{ headerName: 'x-user', headerValue: { exact: '' } }] } },
+    ]);
+    expect(routerWith([weightedRule], empty).router.observe()).toMatchObject({
+      kind: 'invalid',
+      field: 'spec.strategy.canary.steps[0]',
+    });
+  });
+
+  it('refuses managed routes when several rules split between the two Services', () => {
+    expect(routerWith([weightedRule, weightedRule]).router.observe()).toMatchObject({
+      kind: 'invalid',
+      field: 'spec.trafficRouting.gatewayAPI.httpRoute',
+      message: expect.stringContaining('keep one such rule') as string,
+    });
+  });
+
+  it('mirrors every request the weighted rule takes when the mirror route has no match', async () => {
+    const noMatch = { backendRefs: [stable, canary] };
+    const { router, rulesNow } = routerWith([noMatch]);
+    await router.apply(intent(0, [{ ...mirror, percentage: 100 }]));
+    expect(rulesNow()[1]).toMatchObject({ matches: [{}], filters: [{ requestMirror: { percent: 100 } }] });
+    expect(router.observe()).toMatchObject({ routes: [{ kind: 'mirror', percentage: 100, match: [] }] });
+  });
+});
