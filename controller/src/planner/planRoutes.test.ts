@@ -126,7 +126,8 @@ describe('the route step support check', () => {
   it('refuses a route step without a traffic router, naming the step', () => {
     const spec = { ...routedSpec([{ setWeight: 10 }, { setMirrorRoute: { name: 'shadow', percentage: 10 } }]) };
     delete spec.trafficRouting;
-    expect(routerFor(rolloutOf(spec), deps)).toEqual({
+    expect(routerFor(rolloutOf(spec), deps)).toMatchObject({
+      router: { kind: 'replicaRatio' },
       invalid: {
         field: 'spec.strategy.canary.steps[1]',
         message:
@@ -137,7 +138,7 @@ describe('the route step support check', () => {
 
   it('lets the Gateway API router take header and mirror steps', () => {
     const spec = routedSpec([{ setHeaderRoute: { name: 'internal', match: [qa] } }]);
-    expect(routerFor(rolloutOf(spec), deps)).not.toHaveProperty('invalid');
+    expect(routerFor(rolloutOf(spec), deps)).toMatchObject({ router: { kind: 'gatewayAPI' }, invalid: undefined });
   });
 });
 
