@@ -7,10 +7,11 @@ import { resolveSteps } from '../api/steps.ts';
 import type { Rollout } from '../api/types.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 import { gatewayApiRouter } from './gatewayApi/index.ts';
+import { nginxRouter } from './nginx/index.ts';
 import { replicaRatioRouter } from './replicaRatio.ts';
 import type { RouterDeps, RouterModule, RouterWatch, TrafficRouter } from './router.ts';
 
-export const routerModules: readonly RouterModule[] = [gatewayApiRouter];
+export const routerModules: readonly RouterModule[] = [gatewayApiRouter, nginxRouter];
 
 /** Every kind the routers read, with the module that reads it. */
 export function routerWatches(): { module: RouterModule; watch: RouterWatch }[] {
