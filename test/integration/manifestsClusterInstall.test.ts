@@ -158,6 +158,7 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
       '/services': ['list', 'watch', 'create', 'patch'],
       '/events': ['list', 'watch', 'create'],
       'gateway.networking.k8s.io/httproutes': ['list', 'watch', 'patch'],
+      'networking.k8s.io/ingresses': ['list', 'watch', 'create', 'patch'],
       'authentication.k8s.io/tokenreviews': ['create'],
       'authorization.k8s.io/subjectaccessreviews': ['create'],
       '/pods': [],

@@ -84,6 +84,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
       '/services': ['list', 'watch', 'create', 'patch'],
       '/events': ['list', 'watch', 'create'],
       'gateway.networking.k8s.io/httproutes': ['list', 'watch', 'patch'],
+      'networking.k8s.io/ingresses': ['list', 'watch', 'create', 'patch'],
       '/secrets': [],
       '/pods': [],
       'authentication.k8s.io/tokenreviews': [],
