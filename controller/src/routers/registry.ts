@@ -8,11 +8,12 @@ import type { Rollout } from '../api/types.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 import { gatewayApiRouter } from './gatewayApi/index.ts';
 import { istioRouterModule } from './istio/index.ts';
+import { nginxRouter } from './nginx/index.ts';
 import { replicaRatioRouter } from './replicaRatio.ts';
 import type { RouterDeps, RouterModule, RouterWatch, TrafficRouter } from './router.ts';
 import { smiRouter } from './smi/index.ts';
 
-export const routerModules: readonly RouterModule[] = [gatewayApiRouter, istioRouterModule, smiRouter];
+export const routerModules: readonly RouterModule[] = [gatewayApiRouter, istioRouterModule, nginxRouter, smiRouter];
 
 /** Every kind the routers read, with the module that reads it. */
 export function routerWatches(): { module: RouterModule; watch: RouterWatch }[] {

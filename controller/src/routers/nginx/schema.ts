@@ -5,11 +5,13 @@ import { object, objectName } from '../../api/common.schema.ts';
 export const nginxSchema = object(
   'ingress-nginx: Sluice adds a canary Ingress beside your stable Ingress and sets its canary-weight annotation; your Ingress is never modified.',
   {
-    stableIngress: objectName('Name of the Ingress that sends traffic to the stable Service.'),
+    stableIngress: objectName(
+      'Name of your Ingress with a path whose backend is <rollout>-stable. Sluice creates <rollout>-<stableIngress>-canary beside it (hash-shortened past 253 characters); an Ingress of that name it did not create is InvalidSpec.',
+    ),
     additionalIngressAnnotations: Type.Optional(
       Type.Record(Type.String({ minLength: 1, maxLength: 253 }), Type.String({ maxLength: 4096 }), {
         description:
-          'Extra annotations for the canary Ingress, under nginx.ingress.kubernetes.io/ (e.g. canary-by-cookie).',
+          "Extra annotations for the canary Ingress, under nginx.ingress.kubernetes.io/ (e.g. canary-by-cookie, load-balance), set while the canary takes traffic; canary, canary-weight, canary-weight-total and canary-by-header* are Sluice's.",
         maxProperties: 16,
       }),
     ),
