@@ -8,6 +8,7 @@ import type { KubeObject } from '../kube/objectStore.ts';
 import type { ResourceRef } from '../kube/resourceRef.ts';
 import type { TrafficObservation } from '../planner/world.ts';
 import type { ManagedRoute } from './managedRoutes.ts';
+import type { routerSchemas } from './schemas.ts';
 
 export type { HeaderMatch, ManagedRoute } from './managedRoutes.ts';
 
@@ -68,8 +69,8 @@ export interface RouterRule {
   why: string;
 }
 
-/** The routers' names: the fields of spec.trafficRouting. */
-export type RouterName = 'gatewayAPI' | 'istio' | 'nginx' | 'smi';
+/** The routers' names: the fields of spec.trafficRouting that schemas.ts gives them. */
+export type RouterName = keyof typeof routerSchemas;
 
 export interface RouterModule {
   name: RouterName;
