@@ -18,13 +18,19 @@ export type ManagedRoute =
   /** percentage: share of the matching requests copied to the canary; match empty: every request. */
   | { kind: 'mirror'; name: string; percentage: number; match: HeaderMatch[] };
 
-/** The match in one canonical form (lowercase names, one key per value), so that equal routes compare equal. */
+/**
+ * The match in one canonical form (lowercase names, one key per value, sorted by name), so that equal routes
+ * compare equal. Sorted, because all headers must match whatever their order, and a router may not keep it: Istio
+ * holds them in a map, which the API server stores with its keys sorted.
+ */
 export function canonicalMatch(match: readonly HeaderMatch[]): HeaderMatch[] {
-  return match.map((m) => {
-    const { exact, prefix, regex } = m.headerValue;
-    const value = exact !== undefined ? { exact } : prefix !== undefined ? { prefix } : { regex: regex ?? '' };
-    return { headerName: m.headerName.toLowerCase(), headerValue: value };
-  });
+  return match
+    .map((m) => {
+      const { exact, prefix, regex } = m.headerValue;
+      const value = exact !== undefined ? { exact } : prefix !== undefined ? { prefix } : { regex: regex ?? '' };
+      return { headerName: m.headerName.toLowerCase(), headerValue: value };
+    })
+    .sort((a, b) => (a.headerName < b.headerName ? -1 : a.headerName > b.headerName ? 1 : 0));
 }
 
 function canonical(route: ManagedRoute): string {
