@@ -10,16 +10,14 @@ import { serviceName } from '../../workload/names.ts';
 import type { RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
 
 export interface BackendRef {
-  name?: string;
-  kind?: string;
-  group?: string;
-  weight?: number;
-}
-export interface RouteRule {
-  backendRefs?: BackendRef[];
+  name?: unknown;
+  namespace?: unknown;
+  kind?: unknown;
+  group?: unknown;
+  weight?: unknown;
 }
 export interface GatewayRoute {
-  spec?: { rules?: RouteRule[] };
+  spec?: { rules?: unknown };
 }
 
 /** A rule that sends to both Services, with the indexes of the two backendRefs. */
@@ -31,24 +29,55 @@ export interface SplitRule {
   canaryWeight: number;
 }
 
-const isService = (ref: BackendRef) => (ref.kind ?? 'Service') === 'Service' && (ref.group ?? '') === '';
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
-export function findSplitRules(route: GatewayRoute, stableName: string, canaryName: string): SplitRule[] {
+/**
+ * A backendRef to the Service `name` of the route's namespace. A ref naming another namespace (allowed by a
+ * ReferenceGrant) is another namespace's Service, whatever its name: never this Rollout's to weigh.
+ */
+const isService = (ref: BackendRef, name: string, namespace: string) =>
+  (ref.kind ?? 'Service') === 'Service' &&
+  (ref.group ?? '') === '' &&
+  (ref.namespace ?? namespace) === namespace &&
+  ref.name === name;
+
+/** Gateway API: an omitted weight is 1. Anything but a non-negative number is not a share Sluice can read. */
+function weightOf(ref: BackendRef): number | undefined {
+  if (ref.weight === undefined) return 1;
+  return typeof ref.weight === 'number' && Number.isFinite(ref.weight) && ref.weight >= 0 ? ref.weight : undefined;
+}
+
+/** A split rule whose weight cannot be read: which backend, and what it holds. */
+export interface UnreadableWeight {
+  rule: number;
+  index: number;
+  backend: string;
+  weight: unknown;
+}
+
+export function findSplitRules(
+  route: GatewayRoute,
+  namespace: string,
+  stableName: string,
+  canaryName: string,
+): SplitRule[] | UnreadableWeight {
   const found: SplitRule[] = [];
-  (route.spec?.rules ?? []).forEach((rule, r) => {
-    const refs = rule.backendRefs ?? [];
-    const stable = refs.findIndex((b) => isService(b) && b.name === stableName);
-    const canary = refs.findIndex((b) => isService(b) && b.name === canaryName);
-    // Gateway API: an omitted weight is 1.
-    if (stable >= 0 && canary >= 0)
-      found.push({
-        rule: r,
-        stable,
-        canary,
-        stableWeight: refs[stable]!.weight ?? 1,
-        canaryWeight: refs[canary]!.weight ?? 1,
-      });
-  });
+  const rules = listOf(route.spec?.rules);
+  for (const [r, rule] of rules.entries()) {
+    const refs: BackendRef[] = listOf(asRecord(rule).backendRefs).map(asRecord);
+    const stable = refs.findIndex((b) => isService(b, stableName, namespace));
+    const canary = refs.findIndex((b) => isService(b, canaryName, namespace));
+    if (stable < 0 || canary < 0) continue;
+    const stableWeight = weightOf(refs[stable]!);
+    const canaryWeight = weightOf(refs[canary]!);
+    if (stableWeight === undefined)
+      return { rule: r, index: stable, backend: stableName, weight: refs[stable]!.weight };
+    if (canaryWeight === undefined)
+      return { rule: r, index: canary, backend: canaryName, weight: refs[canary]!.weight };
+    found.push({ rule: r, stable, canary, stableWeight, canaryWeight });
+  }
   return found;
 }
 
@@ -81,7 +110,15 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     const route = deps.cached(kind, namespace, name) as GatewayRoute | undefined;
     if (route === undefined)
       return { kind: 'invalid', field, message: `${kind} ${namespace}/${name} not found: create it or fix the name` };
-    const rules = findSplitRules(route, stableName, canaryName);
+    const rules = findSplitRules(route, namespace, stableName, canaryName);
+    if (!Array.isArray(rules))
+      return {
+        kind: 'invalid',
+        field,
+        message:
+          `${kind} ${namespace}/${name} spec.rules[${rules.rule}].backendRefs[${rules.index}] (${rules.backend}) has weight ` +
+          `${JSON.stringify(rules.weight) ?? 'unset'}, which is not a non-negative number: set it to 0`,
+      };
     if (rules.length === 0) {
       return {
         kind: 'invalid',
