@@ -79,3 +79,27 @@ describe('Istio router, two Rollouts sharing one weighted route', () => {
     expect(b.observe()).toMatchObject({ routes: header('beta') });
   });
 });
+
+describe('Istio router, subsets of a superseded canary', () => {
+  it('takes the weight off the canary subset before pointing it at the new revision, never after', async () => {
+    // rev b has 20%; rev c supersedes it and has no ready pod yet: the planner asks for 0% with canary c.
+    const istio = { virtualService: 'checkout', destinationRule: { name: 'checkout' } };
+    const vs = { http: [{ name: 'primary', route: [dest('checkout', 80, 'stable'), dest('checkout', 20, 'canary')] }] };
+    const rule = {
+      host: 'checkout',
+      subsets: [
+        { name: 'stable', labels: { 'sluice.dev/revision': 'a' } },
+        { name: 'canary', labels: { 'sluice.dev/revision': 'b' } },
+      ],
+    };
+    const { router, patches } = istioWith(istio, vs, rule);
+    await router.apply(intent(0, [], { stable: 'a', canary: 'c' }));
+    // Subsets first would send 20% to c's pods (none ready) until the weight patch lands, or for good if it fails.
+    expect(patches().map(([kind]) => kind)).toEqual(['VirtualService', 'DestinationRule']);
+    expect(router.differs(intent(0, [], { stable: 'a', canary: 'c' }))).toBe(false);
+    // A weight that goes up still waits for the subsets: the canary's share must reach the new revision only.
+    const up = istioWith(istio, vs, rule);
+    await up.router.apply(intent(30, [], { stable: 'a', canary: 'c' }));
+    expect(up.patches().map(([kind]) => kind)).toEqual(['DestinationRule', 'VirtualService']);
+  });
+});

@@ -247,15 +247,23 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
       const r = read();
       if ('kind' in r) throw new Error(r.message);
       const desired = desiredEntries(r, intent);
-      // The subsets first: a weight must never send traffic to a subset that still selects the wrong pods.
-      if (r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions))
-        await deps.jsonPatch('DestinationRule', namespace, rule!.name, subsetOps(r.subsets, intent.revisions));
+      const subsets = r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions);
+      const writeSubsets = async () => {
+        if (subsets)
+          await deps.jsonPatch('DestinationRule', namespace, rule!.name, subsetOps(r.subsets!, intent.revisions));
+      };
+      // A weight must never send traffic to a subset that selects pods it was not meant for. Going up (or adding
+      // routes to the canary), the subsets move first; going down to no route, the weights do, while the subset
+      // still selects the pods that had the share (a superseded canary's: the new one's are not ready yet).
+      const takesTrafficOff = intent.routes.length === 0 && intent.canaryWeight < canaryPercent(r.splits[0]!);
+      if (!takesTrafficOff) await writeSubsets();
       // The weights at the indexes read, then the entries: removing and adding entries shifts the indexes after them.
       const ops = [
         ...(weightsDiffer(r, intent.canaryWeight) ? r.splits.flatMap((s) => weightOps(s, intent.canaryWeight)) : []),
         ...(entriesInPlace(r, desired) ? [] : entryOps(r, desired)),
       ];
       if (ops.length > 0) await deps.jsonPatch('VirtualService', namespace, vsName, ops);
+      if (takesTrafficOff) await writeSubsets();
     },
   };
 }
