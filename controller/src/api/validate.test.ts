@@ -276,3 +276,27 @@ describe('validateRollout: bounds the CRD also enforces, for objects older than 
     expect(validateRollout(heavy, withMetric({ successCondition: 'result <' }))).toEqual([]);
   });
 });
+
+describe('validateRollout: managed route matches', () => {
+  it('refuses a route that matches one header twice, whatever the case, naming the second match', () => {
+    const match = [
+      { headerName: 'X-User', headerValue: { exact: 'qa' } },
+      { headerName: 'x-team', headerValue: { exact: 'a' } },
+      { headerName: 'x-user', headerValue: { exact: 'beta' } },
+    ];
+    const r = rollout([{ setWeight: 0 }, { setHeaderRoute: { name: 'internal', match } }]);
+    expect(validateRollout(r, lookup)).toEqual([
+      {
+        field: 'spec.strategy.canary.steps[1].setHeaderRoute.match[2].headerName',
+        code: 'InvalidStep',
+        message: 'header x-user is matched twice (names are case-insensitive): keep one match per header',
+      },
+    ]);
+    const mirror = rollout([{ setMirrorRoute: { name: 'copy', percentage: 10, match } }]);
+    expect(validateRollout(mirror, lookup)[0]?.field).toBe(
+      'spec.strategy.canary.steps[0].setMirrorRoute.match[2].headerName',
+    );
+    const distinct = rollout([{ setHeaderRoute: { name: 'internal', match: match.slice(0, 2) } }]);
+    expect(validateRollout(distinct, lookup)).toEqual([]);
+  });
+});

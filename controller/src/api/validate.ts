@@ -206,6 +206,20 @@ function rolloutLimitErrors(rollout: Rollout): SpecError[] {
       });
     }
   });
+  rollout.spec.strategy.canary.steps.forEach((step, i) => {
+    const route = step.setHeaderRoute ?? step.setMirrorRoute;
+    const kind = step.setHeaderRoute !== undefined ? 'setHeaderRoute' : 'setMirrorRoute';
+    // Header names are case-insensitive: two matches on one header cannot both hold, and the routers keep one
+    // per name, so the route could never be read back as the step wrote it.
+    const names = (route?.match ?? []).map((m) => m.headerName.toLowerCase());
+    const twice = names.findIndex((name, k) => names.indexOf(name) !== k);
+    if (twice >= 0)
+      errors.push({
+        field: `${stepField(i)}.${kind}.match[${twice}].headerName`,
+        code: 'InvalidStep',
+        message: `header ${names[twice]} is matched twice (names are case-insensitive): keep one match per header`,
+      });
+  });
   const seconds: [string, number | undefined, number][] = [
     [
       'spec.strategy.canary.abortScaleDownDelaySeconds',

@@ -109,6 +109,9 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   const { status } = b;
   const superseded = status.canaryRevision !== status.stableRevision ? status.canaryRevision : undefined;
   status.canaryRevision = desired;
+  // The weight the superseded canary had was for its pods; the canary Service (or subset) selects the new
+  // revision from this reconcile on, whose pods are not ready yet: it starts from nothing, as a first canary does.
+  if (superseded !== undefined) status.weights = { canary: 0, stable: 100 };
   // status.flags stays: the superseded canary's flags keep their first recorded state, so that this canary's
   // steps on the same flag steer it from there and an abort still puts it back where it was before any of them;
   // flags this canary's steps do not name are put back while it runs (planCanary).

@@ -251,3 +251,52 @@ describe('an abort whose route write is refused', () => {
     expect(calls).toContain('dispatch 1 flag operation(s)');
   });
 });
+
+describe('a weight that goes down while the canary Service changes revision', () => {
+  // Canary b had 20%; c supersedes it and has no ready pod: the plan asks for 0% and the canary Service on c.
+  const status = { stableRevision: 'a', canaryRevision: 'c', currentStepIndex: 0, weights: { canary: 0, stable: 100 } };
+  const withService = {
+    ...rollout,
+    metadata: { ...rollout.metadata, annotations: {} },
+    spec: { ...rollout.spec, service: { port: 80 } },
+    status,
+  };
+  const plan = (canaryWeight: number): Plan => ({
+    ...abortPlan(),
+    status: { ...status, handledAction: undefined },
+    services: { stable: 'a', canary: 'c' },
+    canaryWeight,
+    replicaSets: [
+      { revision: 'a', replicas: 4 },
+      { revision: 'c', replicas: 1 },
+    ],
+    clearAction: false,
+    events: [],
+    flagOperations: [],
+  });
+  /** The route and Service writes of a plan, in order, with the router reading `canaryNow`. */
+  async function order(canaryNow: number, canaryWeight: number): Promise<string[]> {
+    const { ctx, calls } = recorder();
+    const createNamespacedService = (p: { body: { metadata?: { name?: string } } }) =>
+      Promise.resolve().then(() => calls.push(`service ${p.body.metadata?.name}`));
+    await executePlan(
+      {
+        ...ctx,
+        rollout: withService,
+        replicaSets: [rs('a', 4), rs('b', 1), rs('c', 1)],
+        clients: { ...ctx.clients, core: { createNamespacedService } } as unknown as ExecuteContext['clients'],
+        router: { ...ctx.router!, observe: () => ({ kind: 'weights', canary: canaryNow, stable: 100 - canaryNow }) },
+      },
+      plan(canaryWeight),
+    );
+    return calls.filter((c) => c.startsWith('route') || c.startsWith('service'));
+  }
+
+  it('moves the weight before the Services, so the share never reaches the new revision before its pods', async () => {
+    expect(await order(20, 0)).toEqual(['route 0%', 'service checkout-stable', 'service checkout-canary']);
+  });
+
+  it('moves a weight that goes up after them, as before: the share must reach only the revision meant to take it', async () => {
+    expect(await order(0, 10)).toEqual(['service checkout-stable', 'service checkout-canary', 'route 10%']);
+  });
+});

@@ -131,12 +131,18 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   // An abort needs no Service change and no new pod (stable never shrank): its traffic move and its flag restores
   // go first, so that nothing else that fails or waits (a scale refused, a quota) can hold them back.
   const abortFirst = plan.status.abort === true;
+  // A weight that goes down takes traffic off the canary: it goes before the Services and pods change, while
+  // the canary Service still selects the pods that had the share (a superseded canary's; the new one's are not
+  // ready). A weight that goes up goes after them, once the pods it is meant for are there.
+  const seen = ctx.router?.observe();
+  const weightFirst =
+    abortFirst || (plan.canaryWeight !== undefined && seen?.kind === 'weights' && plan.canaryWeight < seen.canary);
   if (abortFirst) {
     // The restores first: they never fail here (they run in the background), and a refused route write must not
     // keep them from going out.
     dispatchFlags();
-    await setWeight();
   }
+  if (weightFirst) await setWeight();
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
     for (const role of ['stable', 'canary'] as const)
       await step(`update Service ${serviceName(rollout, role)}`, () => applyService(ctx, role, plan.services![role]));
@@ -171,7 +177,7 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     }
   }
 
-  if (!abortFirst) await setWeight();
+  if (!weightFirst) await setWeight();
 
   for (const rs of ctx.replicaSets) {
     const revision = rs.metadata!.labels![revisionLabel]!;

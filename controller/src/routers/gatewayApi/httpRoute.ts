@@ -35,8 +35,35 @@ export interface SplitRule {
   canaryWeight: number;
 }
 
-const isService = (ref: BackendRef) => (ref.kind ?? 'Service') === 'Service' && (ref.group ?? '') === '';
-const weightOf = (ref: BackendRef) => (typeof ref.weight === 'number' ? ref.weight : 1);
+/**
+ * A backendRef to the Service `name` of the route's namespace. A ref naming another namespace (allowed by a
+ * ReferenceGrant) is another namespace's Service, whatever its name: never this Rollout's to weigh.
+ */
+const isService = (ref: unknown, name: string, namespace: string): ref is BackendRef => {
+  if (ref === null || typeof ref !== 'object') return false;
+  const b = ref as BackendRef;
+  return (
+    (b.kind ?? 'Service') === 'Service' &&
+    (b.group ?? '') === '' &&
+    (b.namespace ?? namespace) === namespace &&
+    b.name === name
+  );
+};
+
+/** Gateway API: an omitted weight is 1. Anything but a non-negative number is not a share Sluice can read. */
+function weightOf(ref: BackendRef): number | undefined {
+  const weight: unknown = ref.weight;
+  if (weight === undefined) return 1;
+  return typeof weight === 'number' && Number.isFinite(weight) && weight >= 0 ? weight : undefined;
+}
+
+/** A split rule whose weight cannot be read: which backend, and what it holds. */
+export interface UnreadableWeight {
+  rule: number;
+  index: number;
+  backend: string;
+  weight: unknown;
+}
 
 /** The route's rules, read defensively: a hand-edited route may hold anything. */
 function rulesOf(route: GatewayRoute): RouteRule[] {
@@ -44,29 +71,32 @@ function rulesOf(route: GatewayRoute): RouteRule[] {
   return Array.isArray(rules) ? rules.filter((r) => r !== null && typeof r === 'object') : [];
 }
 
-/** The rules that split between the two Services; `skip` leaves out rules by index (Sluice's own). */
+/**
+ * The rules that split between the two Services of `namespace`; `skip` leaves out rules by index (Sluice's own).
+ * A split rule whose weight cannot be read stops the search: no share is guessed.
+ */
 export function findSplitRules(
   route: GatewayRoute,
+  namespace: string,
   stableName: string,
   canaryName: string,
   skip: (index: number) => boolean = () => false,
-): SplitRule[] {
+): SplitRule[] | UnreadableWeight {
   const found: SplitRule[] = [];
-  rulesOf(route).forEach((rule, r) => {
-    if (skip(r)) return;
-    const refs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
-    const stable = refs.findIndex((b) => isService(b) && b.name === stableName);
-    const canary = refs.findIndex((b) => isService(b) && b.name === canaryName);
-    // Gateway API: an omitted weight is 1.
-    if (stable >= 0 && canary >= 0)
-      found.push({
-        rule: r,
-        stable,
-        canary,
-        stableWeight: weightOf(refs[stable]!),
-        canaryWeight: weightOf(refs[canary]!),
-      });
-  });
+  for (const [r, rule] of rulesOf(route).entries()) {
+    if (skip(r)) continue;
+    const refs: unknown[] = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
+    const stable = refs.findIndex((b) => isService(b, stableName, namespace));
+    const canary = refs.findIndex((b) => isService(b, canaryName, namespace));
+    if (stable < 0 || canary < 0) continue;
+    const stableWeight = weightOf(refs[stable] as BackendRef);
+    const canaryWeight = weightOf(refs[canary] as BackendRef);
+    if (stableWeight === undefined)
+      return { rule: r, index: stable, backend: stableName, weight: (refs[stable] as BackendRef).weight };
+    if (canaryWeight === undefined)
+      return { rule: r, index: canary, backend: canaryName, weight: (refs[canary] as BackendRef).weight };
+    found.push({ rule: r, stable, canary, stableWeight, canaryWeight });
+  }
   return found;
 }
 
@@ -113,7 +143,15 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     if (route === undefined) return { kind: 'invalid', field, message: `${what} not found: create it or fix the name` };
     const rules = rulesOf(route);
     const isOwned = (i: number) => typeof rules[i]!.name === 'string' && owned.has(rules[i]!.name);
-    const split = findSplitRules(route, stableName, canaryName, isOwned);
+    const split = findSplitRules(route, namespace, stableName, canaryName, isOwned);
+    if (!Array.isArray(split))
+      return {
+        kind: 'invalid',
+        field,
+        message:
+          `${what} spec.rules[${split.rule}].backendRefs[${split.index}] (${split.backend}) has weight ` +
+          `${JSON.stringify(split.weight) ?? String(split.weight)}: set a whole number from 0 (or remove it: 1)`,
+      };
     if (split.length === 0) {
       return {
         kind: 'invalid',

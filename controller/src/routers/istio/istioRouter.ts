@@ -11,7 +11,14 @@ import { serviceName } from '../../workload/names.ts';
 import type { RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
 import type { DestinationRule, Subsets } from './destinationRule.ts';
 import { readSubsets, subsetOps, subsetsDiffer } from './destinationRule.ts';
-import { type BaseRoute, canonicalJson, managedEntry, managedRouteName, readManagedEntry } from './managedEntries.ts';
+import {
+  type BaseRoute,
+  canonicalJson,
+  isManagedEntryName,
+  managedEntry,
+  managedRouteName,
+  readManagedEntry,
+} from './managedEntries.ts';
 import type {
   Destination,
   DestinationMatcher,
@@ -23,6 +30,7 @@ import type {
 import {
   canaryPercent,
   hostIsService,
+  isServiceOf,
   qualifiedHost,
   routeNames,
   routesOf,
@@ -49,6 +57,8 @@ interface Reading {
   /** Sluice's own HTTP routes, in order. */
   managed: { index: number; route: string; entry: VsRoute }[];
   subsets: Subsets | undefined;
+  /** Every HTTP route, as read. */
+  http: VsRoute[];
 }
 
 export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
@@ -83,6 +93,14 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     if (object === undefined) return invalid('.destinationRule.name', `${id} not found: create it or fix the name`);
     const subsets = readSubsets(object, stableSubset, canarySubset);
     if (subsets.host === undefined) return invalid('.destinationRule.name', `${id} has no spec.host: set it`);
+    // The subsets select the Rollout's pods by Sluice's revision label, and those pods are in this namespace: a
+    // host of another namespace (or a wildcard) would send the canary's share to that namespace's pods.
+    if (!isServiceOf(subsets.host, namespace))
+      return invalid(
+        '.destinationRule.name',
+        `${id} is for host ${subsets.host}, which is not a Service of namespace ${namespace} where the Rollout's ` +
+          'pods run: set its spec.host to the Service the VirtualService sends to',
+      );
     for (const [side, name] of [
       ['stable', stableSubset],
       ['canary', canarySubset],
@@ -135,6 +153,15 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     }
     if (splits.length === 0)
       return invalid('.virtualService', `${vsId} has no route with ${both}: add the missing one with weight 0`);
+    const unreadable = splits.find((s) => s.unreadable !== undefined);
+    if (unreadable !== undefined) {
+      const { destination, weight } = unreadable.unreadable!;
+      return invalid(
+        '.virtualService',
+        `${vsId} spec.${unreadable.section}[${unreadable.index}] sends to ${String(destination.host)} with weight ` +
+          `${JSON.stringify(weight) ?? 'unset'}, which is not a non-negative number: set it to 0`,
+      );
+    }
 
     const first = splits.find((s) => s.section === 'http');
     const late = managed.find((m) => first !== undefined && m.index > first.index);
@@ -150,7 +177,7 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
       first === undefined
         ? undefined
         : { route: routesOf(vs, 'http')[first.index]!, split: first, mirror: first.canaryDestination };
-    return { splits, base, managed, subsets };
+    return { splits, base, managed, subsets, http: routesOf(vs, 'http') };
   };
 
   /** The managed entries the intent wants, or the reason the VirtualService cannot take them. */
@@ -161,11 +188,21 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     return intent.routes.map((route) => managedEntry(rolloutName, route, r.base!, intent.canaryWeight));
   };
 
-  /** True when Sluice's entries are the desired ones, in order, right before the weighted route. */
+  /**
+   * True when Sluice's entries are the desired ones, in order, before the weighted route with none of the user's
+   * routes between them. Another Rollout's managed entries may sit among them (two Rollouts sharing the weighted
+   * route): each Rollout moving its own entries next to the route would move the other's away, a write each.
+   */
   const entriesInPlace = (r: Reading, desired: VsRoute[]): boolean => {
     if (r.managed.length !== desired.length) return false;
-    const start = (r.base?.split.index ?? 0) - desired.length;
-    return r.managed.every((m, k) => m.index === start + k && canonicalJson(m.entry) === canonicalJson(desired[k]));
+    if (desired.length === 0) return true;
+    const baseIndex = r.base!.split.index;
+    const first = r.managed[0]!.index;
+    const between = r.http.slice(first, baseIndex);
+    return (
+      r.managed.every((m, k) => m.index < baseIndex && canonicalJson(m.entry) === canonicalJson(desired[k])) &&
+      between.every((route) => isManagedEntryName(route.name))
+    );
   };
 
   /** Removes Sluice's entries (each guarded by its name) and adds the desired ones before the weighted route. */
@@ -210,15 +247,23 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
       const r = read();
       if ('kind' in r) throw new Error(r.message);
       const desired = desiredEntries(r, intent);
-      // The subsets first: a weight must never send traffic to a subset that still selects the wrong pods.
-      if (r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions))
-        await deps.jsonPatch('DestinationRule', namespace, rule!.name, subsetOps(r.subsets, intent.revisions));
+      const subsets = r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions);
+      const writeSubsets = async () => {
+        if (subsets)
+          await deps.jsonPatch('DestinationRule', namespace, rule!.name, subsetOps(r.subsets!, intent.revisions));
+      };
+      // A weight must never send traffic to a subset that selects pods it was not meant for. Going up (or adding
+      // routes to the canary), the subsets move first; going down to no route, the weights do, while the subset
+      // still selects the pods that had the share (a superseded canary's: the new one's are not ready yet).
+      const takesTrafficOff = intent.routes.length === 0 && intent.canaryWeight < canaryPercent(r.splits[0]!);
+      if (!takesTrafficOff) await writeSubsets();
       // The weights at the indexes read, then the entries: removing and adding entries shifts the indexes after them.
       const ops = [
         ...(weightsDiffer(r, intent.canaryWeight) ? r.splits.flatMap((s) => weightOps(s, intent.canaryWeight)) : []),
         ...(entriesInPlace(r, desired) ? [] : entryOps(r, desired)),
       ];
       if (ops.length > 0) await deps.jsonPatch('VirtualService', namespace, vsName, ops);
+      if (takesTrafficOff) await writeSubsets();
     },
   };
 }

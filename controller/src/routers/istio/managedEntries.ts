@@ -25,6 +25,13 @@ export function managedRouteName(rollout: string, name: unknown): string | undef
   return routeNamePattern.test(route) ? route : undefined;
 }
 
+const entryNamePattern = /^sluice\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** True when an HTTP route's name is that of a managed entry of some Rollout (this one's or another's). */
+export function isManagedEntryName(name: unknown): boolean {
+  return typeof name === 'string' && entryNamePattern.test(name);
+}
+
 /** The weighted route the managed routes derive from: its match and its other settings are theirs too. */
 export interface BaseRoute {
   route: VsRoute;

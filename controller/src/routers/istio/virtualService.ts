@@ -45,6 +45,8 @@ export interface SplitRoute {
   canaryDestination: Destination;
   stableWeight: number;
   canaryWeight: number;
+  /** A destination whose weight is set but is not a non-negative number: the split cannot be read. */
+  unreadable?: { destination: Destination; weight: unknown };
 }
 
 /** A list in the user's object, or none when the field is missing or not a list. */
@@ -79,10 +81,13 @@ export function qualifiedHost(host: string, namespace: string): string {
   return parts.join('.');
 }
 
-/** Istio's weight: an omitted one is 100 for a lone destination and 0 beside others. */
-function weightOf(d: RouteDestination, count: number): number {
-  if (typeof d.weight === 'number' && Number.isFinite(d.weight) && d.weight >= 0) return d.weight;
-  return count === 1 ? 100 : 0;
+/**
+ * Istio's weight: an omitted one is 100 for a lone destination and 0 beside others. One that is set but is not a
+ * non-negative number is undefined: reading it as 0 would report a canary share nobody set.
+ */
+function weightOf(d: RouteDestination, count: number): number | undefined {
+  if (d.weight === undefined) return count === 1 ? 100 : 0;
+  return typeof d.weight === 'number' && Number.isFinite(d.weight) && d.weight >= 0 ? d.weight : undefined;
 }
 
 export function splitOf(
@@ -96,6 +101,9 @@ export function splitOf(
   const s = destinations.findIndex((d) => stable.matches(d.destination));
   const c = destinations.findIndex((d) => canary.matches(d.destination));
   if (s < 0 || c < 0 || s === c) return undefined;
+  const stableWeight = weightOf(destinations[s]!, destinations.length);
+  const canaryWeight = weightOf(destinations[c]!, destinations.length);
+  const bad = stableWeight === undefined ? s : canaryWeight === undefined ? c : undefined;
   return {
     section,
     index,
@@ -103,8 +111,11 @@ export function splitOf(
     canary: c,
     stableDestination: destinations[s]!.destination!,
     canaryDestination: destinations[c]!.destination!,
-    stableWeight: weightOf(destinations[s]!, destinations.length),
-    canaryWeight: weightOf(destinations[c]!, destinations.length),
+    stableWeight: stableWeight ?? 0,
+    canaryWeight: canaryWeight ?? 0,
+    ...(bad === undefined
+      ? {}
+      : { unreadable: { destination: destinations[bad]!.destination!, weight: destinations[bad]!.weight } }),
   };
 }
 
@@ -124,6 +135,12 @@ export function routeNames(section: Section, route: VsRoute): string[] {
   if (typeof first !== 'object' || first === null) return [];
   if (section === 'tls') return listOf(first.sniHosts).filter((h): h is string => typeof h === 'string');
   return typeof first.port === 'number' ? [String(first.port)] : [];
+}
+
+/** True when `host`, written in `namespace`, names a Service of that namespace (no wildcard, no other namespace). */
+export function isServiceOf(host: string, namespace: string): boolean {
+  const parts = qualifiedHost(host, namespace).split('.');
+  return !host.includes('*') && parts.length >= 4 && parts[1] === namespace.toLowerCase() && parts[2] === 'svc';
 }
 
 /** JSON Pointer escaping of one path segment (a label key has a slash). */
