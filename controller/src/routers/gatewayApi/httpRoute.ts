@@ -2,7 +2,7 @@
  * Gateway API: splits traffic with the weights of an HTTPRoute's (or GRPCRoute's: the same rules and backendRefs)
  * backendRefs, and adds Sluice's managed rules for header routes and mirroring (managedRules.ts). The route belongs
  * to the user; Sluice patches only the `weight` of the two backendRefs that name the -stable and -canary Services
- * and the rules named sluice-<route>, with JSON Patch `test` operations guarding each index it touches, so a route
+ * and the rules named sluice.<rollout>.<route>, with JSON Patch `test` operations guarding each index it touches, so a route
  * edited meanwhile makes the patch fail instead of writing onto the wrong rule or backend.
  */
 import type { Rollout } from '../../api/types.ts';
@@ -11,7 +11,7 @@ import { serviceName } from '../../workload/names.ts';
 import type { ManagedRoute, RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
 import {
   managedRule,
-  managedRuleName,
+  managedRouteOf,
   managedRuleOps,
   maxRules,
   readManagedRule,
@@ -97,10 +97,8 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
   const what = `${kind} ${namespace}/${name}`;
   const stableName = serviceName(rollout, 'stable');
   const canaryName = serviceName(rollout, 'canary');
-  // The rule names Sluice owns, by managed route: only routes the spec lists, so no other rule is ever touched.
-  const owned = new Map(
-    (rollout.spec.trafficRouting?.managedRoutes ?? []).map((r) => [managedRuleName(r.name), r.name]),
-  );
+  const rolloutName = rollout.metadata.name!;
+  const listed = rollout.spec.trafficRouting?.managedRoutes ?? [];
 
   const read = (): RouteState | TrafficObservation => {
     if (deps.served(kind) === undefined)
@@ -112,7 +110,8 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     const route = deps.cached(kind, namespace, name) as GatewayRoute | undefined;
     if (route === undefined) return { kind: 'invalid', field, message: `${what} not found: create it or fix the name` };
     const rules = rulesOf(route);
-    const isOwned = (i: number) => typeof rules[i]!.name === 'string' && owned.has(rules[i]!.name);
+    // This Rollout's rules, listed in managedRoutes or not any more: no other rule is ever touched.
+    const isOwned = (i: number) => managedRouteOf(rolloutName, rules[i]!.name) !== undefined;
     const split = findSplitRules(route, stableName, canaryName, isOwned);
     if (split.length === 0) {
       return {
@@ -130,19 +129,20 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     for (const [index, rule] of rules.entries()) {
       if (!isOwned(index)) continue;
       const ruleName = rule.name!;
-      const read = readManagedRule(rule, owned.get(ruleName)!, weighted);
+      const routeName = managedRouteOf(rolloutName, ruleName)!;
+      const read = readManagedRule(rule, routeName, weighted);
       if (read === undefined)
         return {
           kind: 'invalid',
           field: 'spec.trafficRouting.managedRoutes',
-          message: `${what} has a rule named ${ruleName} that is not one Sluice writes: rename that rule, or the managed route ${owned.get(ruleName)}`,
+          message: `${what} has a rule named ${ruleName} that is not one Sluice writes: rename that rule, or the managed route ${routeName}`,
         };
       managed.push({ index, name: ruleName, route: read });
     }
     const userRules = rules.filter((_, i) => !isOwned(i));
     const invalid = checkManagedRoutes(rollout, what, userRules, first);
     if (invalid !== undefined) return { kind: 'invalid', ...invalid };
-    if (split.length > 1 && (managed.length > 0 || owned.size > 0))
+    if (split.length > 1 && (managed.length > 0 || listed.length > 0))
       return {
         kind: 'invalid',
         field,
@@ -164,7 +164,7 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
         { op: 'add', path: `${base}/${rule.canary}/weight`, value: weight },
       ];
     });
-    const wanted = intent.routes.map((route) => managedRule(route, state.weighted, weight));
+    const wanted = intent.routes.map((route) => managedRule(rolloutName, route, state.weighted, weight));
     return [...weightOps, ...managedRuleOps(state.rules, state.managed, wanted)];
   };
 
