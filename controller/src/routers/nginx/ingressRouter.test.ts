@@ -173,6 +173,10 @@ describe('ingress-nginx router', () => {
     ['example.com/team', /not an ingress-nginx annotation/],
     ['nginx.ingress.kubernetes.io/canary-weight', /is set by Sluice/],
     ['nginx.ingress.kubernetes.io/canary-by-header-value', /is set by Sluice/],
+    // A tenant who may edit Rollouts but not Ingresses must not get nginx configuration through Sluice's rights.
+    ['nginx.ingress.kubernetes.io/configuration-snippet', /not one ingress-nginx reads on a canary Ingress/],
+    ['nginx.ingress.kubernetes.io/server-snippet', /not one ingress-nginx reads on a canary Ingress/],
+    ['nginx.ingress.kubernetes.io/auth-url', /not one ingress-nginx reads on a canary Ingress/],
   ])('refuses the additional annotation %s', (key, message) => {
     const { router } = setup(rolloutWith({ additionalIngressAnnotations: { [key]: 'x' } }));
     expect(router.observe()).toMatchObject({
@@ -180,6 +184,35 @@ describe('ingress-nginx router', () => {
       field: 'spec.trafficRouting.nginx.additionalIngressAnnotations',
       message,
     });
+  });
+
+  it.each([
+    ['nginx.ingress.kubernetes.io/canary-by-cookie', 'a"; more_set_headers "x: y'],
+    ['nginx.ingress.kubernetes.io/upstream-hash-by', '$request_uri;\n}\nserver {'],
+    ['nginx.ingress.kubernetes.io/load-balance', 'round_robin; lua_code'],
+    ['nginx.ingress.kubernetes.io/session-cookie-name', 'a\nb'],
+  ])(
+    'refuses the value of the additional annotation %s when it is not of the form ingress-nginx takes',
+    (key, value) => {
+      const { router, cluster } = setup(rolloutWith({ additionalIngressAnnotations: { [key]: value } }));
+      expect(router.observe()).toMatchObject({
+        kind: 'invalid',
+        field: 'spec.trafficRouting.nginx.additionalIngressAnnotations',
+        message: expect.stringContaining('has a value ingress-nginx would not take') as string,
+      });
+      expect(cluster.writes).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['nginx.ingress.kubernetes.io/canary-by-cookie', 'checkout_canary'],
+    ['nginx.ingress.kubernetes.io/upstream-hash-by', '$request_uri'],
+    ['nginx.ingress.kubernetes.io/load-balance', 'ewma'],
+    ['nginx.ingress.kubernetes.io/affinity', 'cookie'],
+    ['nginx.ingress.kubernetes.io/session-cookie-max-age', '3600'],
+  ])('takes the additional annotation %s: %s', (key, value) => {
+    const { router } = setup(rolloutWith({ additionalIngressAnnotations: { [key]: value } }));
+    expect(router.observe()).toMatchObject({ kind: 'weights' });
   });
 
   it('sets the header route, reads it back, and removes it with the additional annotations at weight 0', async () => {
