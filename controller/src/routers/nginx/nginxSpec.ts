@@ -1,7 +1,7 @@
 /**
  * What the nginx router can carry out beyond the schema: ingress-nginx holds one header rule per canary Ingress,
- * and the canary annotations are Sluice's to set. Checked on every observe(), so a spec it cannot carry out is
- * InvalidSpec naming the field, and nothing is written.
+ * and the canary annotations are Sluice's to set. The module's specError: a spec it cannot carry out is InvalidSpec
+ * naming the field, and nothing is written but an abort's weight 0.
  */
 import { managedRoutesAt, resolveSteps } from '../../api/steps.ts';
 import type { Rollout } from '../../api/types.ts';
