@@ -1,8 +1,10 @@
 /**
  * Stories of the Gateway API router's managed routes against the real control plane: a setHeaderRoute step adds a
  * rule to the user's HTTPRoute that sends matching requests to the canary, a setMirrorRoute step one that copies
- * them there; the API server validates and defaults what Sluice writes, and promotion or abort take the rules away.
+ * them there; the API server validates and defaults what Sluice writes (rule names sluice.<rollout>.<route>), and
+ * promotion, abort or a route dropped from managedRoutes take the rules away.
  */
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutSpec } from '../../controller/src/api/types.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
@@ -85,7 +87,7 @@ describe('given a Rollout with an HTTPRoute and managedRoutes internal and shado
     const { rules } = await route('hdr');
     expect(rules).toHaveLength(2);
     expect(rules[1]).toMatchObject({
-      name: 'sluice-internal',
+      name: 'sluice.hdr.internal',
       matches: [{ headers: [{ type: 'Exact', name: 'x-user', value: 'qa' }] }],
       backendRefs: [{ name: 'hdr-canary' }],
     });
@@ -104,7 +106,7 @@ describe('given a Rollout with an HTTPRoute and managedRoutes internal and shado
 
   it('when the canary with a header route is aborted, the rule is gone and the weight is 0', async () => {
     await pausedCanary('hab', headerSteps, 1);
-    expect((await route('hab')).rules.map((r) => r.name)).toContain('sluice-internal');
+    expect((await route('hab')).rules.map((r) => r.name)).toContain('sluice.hab.internal');
     await requestAction(ns.name, 'hab', 'abort');
     await waitForRollout(ns.name, 'hab', 'hab Degraded', (r) => r.status?.phase === 'Degraded');
     // Status is written first and the route right after it: the route may lag the phase by one write.
@@ -125,7 +127,7 @@ describe('given a Rollout with an HTTPRoute and managedRoutes internal and shado
     const paused = await pausedCanary('mir', mirrorSteps, 2);
     const { rules } = await route('mir');
     expect(rules[1]).toMatchObject({
-      name: 'sluice-shadow',
+      name: 'sluice.mir.shadow',
       matches: [{ headers: [{ type: 'Exact', name: 'x-user', value: 'qa' }] }],
       filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'mir-canary' }, percent: 50 } }],
       // The matching requests still go where the split sends them.
@@ -148,9 +150,32 @@ describe('given a Rollout with an HTTPRoute and managedRoutes internal and shado
 
   it('when the canary with a mirror route is aborted, the rule is gone', async () => {
     await pausedCanary('mab', mirrorSteps, 2);
-    expect((await route('mab')).rules.map((r) => r.name)).toContain('sluice-shadow');
+    expect((await route('mab')).rules.map((r) => r.name)).toContain('sluice.mab.shadow');
     await requestAction(ns.name, 'mab', 'abort');
     await waitForRollout(ns.name, 'mab', 'mab Degraded', (r) => r.status?.phase === 'Degraded');
     await expect.poll(async () => (await route('mab')).rules.map((r) => r.name ?? 'user')).toEqual(['user']);
+  });
+
+  it('when a route is dropped from managedRoutes mid-canary, its rule leaves the HTTPRoute and the rollout stays paused', async () => {
+    await pausedCanary('drp', headerSteps, 1);
+    expect((await route('drp')).rules.map((r) => r.name)).toContain('sluice.drp.internal');
+    // The user replaces the header step (already done) and stops listing "internal".
+    const edited = { ...spec('drp', [{ pause: { duration: '1s' } }, { pause: {} }]) };
+    edited.trafficRouting = { ...edited.trafficRouting, managedRoutes: [{ name: 'shadow' }] };
+    await clients().custom.patchNamespacedCustomObject(
+      {
+        group: 'sluice.dev',
+        version: 'v1alpha1',
+        plural: 'rollouts',
+        namespace: ns.name,
+        name: 'drp',
+        body: { spec: { trafficRouting: edited.trafficRouting, strategy: edited.strategy } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await expect.poll(async () => (await route('drp')).rules.map((r) => r.name ?? 'user')).toEqual(['user']);
+    await expectSteady('drp');
+    const rollout = await waitForRollout(ns.name, 'drp', 'drp paused', (r) => r.status?.phase === 'Paused');
+    expect(rollout.status?.currentStepIndex).toBe(1);
   });
 });

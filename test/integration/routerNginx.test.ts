@@ -114,6 +114,10 @@ describe('given a Rollout with trafficRouting.nginx and a stable Ingress', () =>
       },
     ]);
     expect(userPart(await readIngress('web'))).toBe(before);
+    // Steady while paused: what the API server stored (and defaulted) reads back as written, so no write follows.
+    const version = (await canaryIngress('web')).metadata?.resourceVersion;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await canaryIngress('web')).metadata?.resourceVersion).toBe(version);
 
     await requestAction(ns.name, 'web', 'promote');
     expect((await pausedAt('web', 3)).status?.weights).toEqual({ canary: 50, stable: 50 });

@@ -88,7 +88,8 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
   const canary = status.canaryRevision!;
   const stableNow = world.replicaSets.find((rs) => rs.revision === stable);
   const canaryNow = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
-  const routerWritable = world.traffic === undefined || world.traffic.kind === 'weights';
+  const writable = world.traffic?.kind === 'weights' || (world.traffic?.kind === 'invalid' && world.traffic.abortable);
+  const routerWritable = world.traffic === undefined || writable === true;
   // Every other Sluice ReplicaSet keeps its size: an absent entry would mean "scale to 0".
   b.replicaSets = world.replicaSets
     .filter((rs) => rs.revision !== canary)
@@ -99,9 +100,10 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     b.requeueAfter(left);
   }
   if (stableNow === undefined) return; // a flag-only rollout, or no stable pods: there is no traffic to move
-  if (world.traffic?.kind === 'weights') {
+  if (writable === true) {
     b.services = { stable, canary };
     b.canaryWeight = 0;
+    b.routes = [];
   }
   status.weights = { canary: 0, stable: 100 };
   b.messageSuffix = routerWritable

@@ -121,6 +121,8 @@ export class SimCluster {
   clearActionFails = false;
   /** The router's object cannot be used (a backend was removed from the route): its reading is `invalid`. */
   routeInvalid: string | undefined;
+  /** With routeInvalid: the split can still be written, and an abort's weight 0 would be carried out. */
+  routeAbortable = false;
   /** Why flags cannot be changed at all (no Unleash settings), if so. */
   unleashUnavailable: string | undefined;
   /** The controller's --unleash-project. */
@@ -154,7 +156,12 @@ export class SimCluster {
       replicaSets: [...this.replicaSets.values()].map((rs) => ({ ...rs })),
       traffic:
         this.routeInvalid !== undefined
-          ? { kind: 'invalid', field: 'spec.trafficRouting.gatewayAPI.httpRoute', message: this.routeInvalid }
+          ? {
+              kind: 'invalid',
+              field: 'spec.trafficRouting.gatewayAPI.httpRoute',
+              message: this.routeInvalid,
+              ...(this.routeAbortable ? { abortable: true } : {}),
+            }
           : this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
             ? undefined
             : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight, routes: this.routes },

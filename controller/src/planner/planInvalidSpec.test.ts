@@ -82,6 +82,18 @@ describe('specs the controller cannot carry out', () => {
       expect(plan.status.message).toContain('the canary was scaled to 0 at once');
     });
 
+    it('the route refuses the managed routes but its split can be written: traffic goes to 0 through it, the canary keeps its pods for the delay', () => {
+      const sim = atTwentyPercent();
+      sim.routeInvalid = 'HTTPRoute shop/checkout: the weighted rule already matches on x-user';
+      sim.routeAbortable = true;
+      sim.request('abort');
+      const plan = sim.reconcile();
+      expect(plan.canaryWeight).toBe(0);
+      expect(plan.routes).toEqual([]);
+      expect(plan.replicaSets).toContainEqual({ revision: 'rev-b', replicas: sim.replicasOf('rev-b') });
+      expect(plan.status.message).not.toContain('scaled to 0 at once');
+    });
+
     it('an abort already recorded keeps its course while the spec is invalid', () => {
       const sim = atTwentyPercent();
       sim.request('abort');

@@ -48,8 +48,12 @@ export interface UnleashView {
 export type TrafficObservation =
   /** routes: the managed routes the router reads back, in precedence order (none when it has none). */
   | { kind: 'weights'; canary: number; stable: number; routes?: ManagedRoute[] }
-  /** The router's object is missing or lacks the stable/canary backends: the spec cannot be carried out. */
-  | { kind: 'invalid'; message: string; field: string };
+  /**
+   * The router's object is missing or lacks the stable/canary backends: the spec cannot be carried out.
+   * abortable: the split can still be read and written, and an abort's intent (weight 0, no managed route) would
+   * be carried out; only what the canary asks of the object is refused.
+   */
+  | { kind: 'invalid'; message: string; field: string; abortable?: boolean };
 
 /** The verdict of a step that the planner cannot decide alone (analysis, feature flags). */
 export type GateVerdict =

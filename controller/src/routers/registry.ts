@@ -48,7 +48,7 @@ export function routerFor(
   }
   return {
     router: module === undefined ? replicaRatioRouter() : module.create(rollout, deps),
-    invalid: unsupportedRouteStep(rollout, module),
+    invalid: unsupportedRouteStep(rollout, module) ?? module?.specError?.(rollout),
   };
 }
 

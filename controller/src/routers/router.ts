@@ -78,6 +78,11 @@ export interface RouterModule {
   rbac: readonly RouterRule[];
   /** The managed route kinds the router can carry; a step of another kind is InvalidSpec naming the router. */
   supports: { header: boolean; mirror: boolean };
+  /**
+   * What of the spec the router cannot carry out, read from the Rollout alone (InvalidSpec naming the field). Kept
+   * out of observe() on purpose: with the split still read back, an abort can take the canary to 0 through it.
+   */
+  specError?(rollout: Rollout): { field: string; message: string } | undefined;
   /** Message for the log when none of the router's kinds is served (its CRDs are not installed). */
   notServed: string;
   create(rollout: Rollout, deps: RouterDeps): TrafficRouter;

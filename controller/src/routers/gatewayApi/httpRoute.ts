@@ -2,7 +2,7 @@
  * Gateway API: splits traffic with the weights of an HTTPRoute's (or GRPCRoute's: the same rules and backendRefs)
  * backendRefs, and adds Sluice's managed rules for header routes and mirroring (managedRules.ts). The route belongs
  * to the user; Sluice patches only the `weight` of the two backendRefs that name the -stable and -canary Services
- * and the rules named sluice-<route>, with JSON Patch `test` operations guarding each index it touches, so a route
+ * and the rules named sluice.<rollout>.<route>, with JSON Patch `test` operations guarding each index it touches, so a route
  * edited meanwhile makes the patch fail instead of writing onto the wrong rule or backend.
  */
 import type { Rollout } from '../../api/types.ts';
@@ -11,7 +11,7 @@ import { serviceName } from '../../workload/names.ts';
 import type { ManagedRoute, RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
 import {
   managedRule,
-  managedRuleName,
+  managedRouteOf,
   managedRuleOps,
   maxRules,
   readManagedRule,
@@ -118,7 +118,14 @@ interface RouteState {
   rules: RouteRule[];
   split: SplitRule[];
   weighted: WeightedRule;
-  managed: { index: number; name: string; route: ManagedRoute }[];
+  /**
+   * The rules named for this Rollout; route undefined: one that does not read back as Sluice would write it now
+   * (the weighted rule was edited since, or it is the user's). `mine`: it sends only to this Rollout's Services, so
+   * removing it takes no request from anything else.
+   */
+  managed: { index: number; name: string; route: ManagedRoute | undefined; mine: boolean }[];
+  /** Why the managed routes cannot be carried out, if they cannot (the split still can). */
+  problem: { field: string; message: string } | undefined;
 }
 
 export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: RouteTarget): TrafficRouter {
@@ -127,10 +134,8 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
   const what = `${kind} ${namespace}/${name}`;
   const stableName = serviceName(rollout, 'stable');
   const canaryName = serviceName(rollout, 'canary');
-  // The rule names Sluice owns, by managed route: only routes the spec lists, so no other rule is ever touched.
-  const owned = new Map(
-    (rollout.spec.trafficRouting?.managedRoutes ?? []).map((r) => [managedRuleName(r.name), r.name]),
-  );
+  const rolloutName = rollout.metadata.name!;
+  const listed = rollout.spec.trafficRouting?.managedRoutes ?? [];
 
   const read = (): RouteState | TrafficObservation => {
     if (deps.served(kind) === undefined)
@@ -142,7 +147,8 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     const route = deps.cached(kind, namespace, name) as GatewayRoute | undefined;
     if (route === undefined) return { kind: 'invalid', field, message: `${what} not found: create it or fix the name` };
     const rules = rulesOf(route);
-    const isOwned = (i: number) => typeof rules[i]!.name === 'string' && owned.has(rules[i]!.name);
+    // This Rollout's rules, listed in managedRoutes or not any more: no other rule is ever touched.
+    const isOwned = (i: number) => managedRouteOf(rolloutName, rules[i]!.name) !== undefined;
     const split = findSplitRules(route, namespace, stableName, canaryName, isOwned);
     if (!Array.isArray(split))
       return {
@@ -164,30 +170,39 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     const first = rules[split[0]!.rule]!;
     const refs = first.backendRefs!;
     const weighted = { rule: first, stable: refs[split[0]!.stable]!, canary: refs[split[0]!.canary]! };
+    // From here on the split can be read and written: a problem with the managed routes refuses what the canary
+    // asks, never an abort's weight 0 without managed rules (which also removes this Rollout's rules by name).
     const managed: RouteState['managed'] = [];
+    let problem: RouteState['problem'];
     for (const [index, rule] of rules.entries()) {
       if (!isOwned(index)) continue;
       const ruleName = rule.name!;
-      const read = readManagedRule(rule, owned.get(ruleName)!, weighted);
+      const routeName = managedRouteOf(rolloutName, ruleName)!;
+      const read = readManagedRule(rule, routeName, weighted);
       if (read === undefined)
-        return {
-          kind: 'invalid',
+        problem ??= {
           field: 'spec.trafficRouting.managedRoutes',
-          message: `${what} has a rule named ${ruleName} that is not one Sluice writes: rename that rule, or the managed route ${owned.get(ruleName)}`,
+          message: `${what} has a rule named ${ruleName} that is not one Sluice writes: rename that rule, or the managed route ${routeName}`,
         };
-      managed.push({ index, name: ruleName, route: read });
+      const refs: unknown[] = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
+      const mine =
+        read !== undefined ||
+        (refs.length > 0 &&
+          refs.every((b) => isService(b, stableName, namespace) || isService(b, canaryName, namespace)));
+      managed.push({ index, name: ruleName, route: read, mine });
     }
     const userRules = rules.filter((_, i) => !isOwned(i));
-    const invalid = checkManagedRoutes(rollout, what, userRules, first);
-    if (invalid !== undefined) return { kind: 'invalid', ...invalid };
-    if (split.length > 1 && (managed.length > 0 || owned.size > 0))
-      return {
-        kind: 'invalid',
+    problem ??= checkManagedRoutes(rollout, what, userRules, first);
+    if (split.length > 1 && (managed.length > 0 || listed.length > 0))
+      problem ??= {
         field,
         message: `${what} has ${split.length} rules with backendRefs to both ${stableName} and ${canaryName}, and managed routes derive from one: keep one such rule`,
       };
-    return { rules, split, weighted, managed };
+    return { rules, split, weighted, managed, problem };
   };
+
+  /** An abort's intent (or a promotion's end): weight 0 and no managed rule, which the split can always take. */
+  const takesTrafficOff = (intent: TrafficIntent) => intent.canaryWeight === 0 && intent.routes.length === 0;
 
   /** The patch from the route as read to the intent: the weights, then Sluice's rules. Empty when nothing differs. */
   const opsFor = (state: RouteState, intent: TrafficIntent): object[] => {
@@ -202,8 +217,10 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
         { op: 'add', path: `${base}/${rule.canary}/weight`, value: weight },
       ];
     });
-    const wanted = intent.routes.map((route) => managedRule(route, state.weighted, weight));
-    return [...weightOps, ...managedRuleOps(state.rules, state.managed, wanted)];
+    const wanted = intent.routes.map((route) => managedRule(rolloutName, route, state.weighted, weight));
+    // A rule that bears this Rollout's naming but sends elsewhere is the user's: never removed.
+    const mine = state.managed.filter((m) => m.mine);
+    return [...weightOps, ...managedRuleOps(state.rules, mine, wanted)];
   };
 
   return {
@@ -211,16 +228,20 @@ export function gatewayRouteRouter(rollout: Rollout, deps: RouterDeps, target: R
     observe() {
       const r = read();
       if ('kind' in r) return r;
+      if (r.problem !== undefined) return { kind: 'invalid', ...r.problem, abortable: true };
       const canary = canaryPercent(r.split[0]!);
-      return { kind: 'weights', canary, stable: 100 - canary, routes: r.managed.map((m) => m.route) };
+      const routes = r.managed.flatMap((m) => (m.route === undefined ? [] : [m.route]));
+      return { kind: 'weights', canary, stable: 100 - canary, routes };
     },
     differs(intent: TrafficIntent) {
       const r = read();
-      return 'kind' in r ? false : opsFor(r, intent).length > 0;
+      if ('kind' in r || (r.problem !== undefined && !takesTrafficOff(intent))) return false;
+      return opsFor(r, intent).length > 0;
     },
     async apply(intent: TrafficIntent) {
       const r = read();
       if ('kind' in r) throw new Error(r.kind === 'invalid' ? r.message : `${kind} has no split to patch`);
+      if (r.problem !== undefined && !takesTrafficOff(intent)) throw new Error(r.problem.message);
       const users = r.rules.length - r.managed.length;
       if (users + intent.routes.length > maxRules)
         throw new Error(

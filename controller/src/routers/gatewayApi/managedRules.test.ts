@@ -60,7 +60,7 @@ describe('Gateway API managed rules', () => {
     await router.apply(intent(10, [header, mirror]));
     expect(rulesNow().slice(2)).toEqual([
       {
-        name: 'sluice-internal',
+        name: 'sluice.checkout.internal',
         matches: [
           {
             path: { type: 'PathPrefix', value: '/shop' },
@@ -70,7 +70,7 @@ describe('Gateway API managed rules', () => {
         backendRefs: [{ name: 'checkout-canary', port: 80, weight: 1 }],
       },
       {
-        name: 'sluice-shadow',
+        name: 'sluice.checkout.shadow',
         matches: [{ path: { type: 'PathPrefix', value: '/shop' } }],
         filters: [
           { type: 'RequestMirror', requestMirror: { backendRef: { name: 'checkout-canary', port: 80 }, percent: 50 } },
@@ -131,27 +131,74 @@ describe('Gateway API managed rules', () => {
     };
     await expect(router.apply(intent(0, []))).rejects.toThrow();
     expect(JSON.stringify(rulesNow())).toBe(edited);
-    expect(rulesNow()[0]).toMatchObject({ name: 'sluice-internal' });
+    expect(rulesNow()[0]).toMatchObject({ name: 'sluice.checkout.internal' });
   });
 
   it('refuses a user rule that has the name of a managed rule, naming managedRoutes', async () => {
-    const mine = { name: 'sluice-internal', backendRefs: [{ name: 'legacy', port: 80 }] };
+    const mine = { name: 'sluice.checkout.internal', backendRefs: [{ name: 'legacy', port: 80 }] };
     const { router, cluster } = routerWith([weightedRule, mine]);
     expect(router.observe()).toMatchObject({
       kind: 'invalid',
       field: 'spec.trafficRouting.managedRoutes',
-      message: expect.stringContaining('rule named sluice-internal that is not one Sluice writes') as string,
+      message: expect.stringContaining('rule named sluice.checkout.internal that is not one Sluice writes') as string,
     });
-    await expect(router.apply(intent(0, []))).rejects.toThrow(/sluice-internal/);
+    await expect(router.apply(intent(10, []))).rejects.toThrow(/sluice\.checkout\.internal/);
+    // An abort's intent still goes through the split, and leaves that rule alone: it is not one Sluice wrote.
+    await router.apply(intent(0, []));
     expect(cluster.writes).toEqual([]);
   });
 
-  it('leaves alone a rule named like a managed rule of a route the spec does not list', async () => {
-    const theirs = { name: 'sluice-legacy', backendRefs: [{ name: 'legacy', port: 80 }] };
-    const { router, rulesNow } = routerWith([weightedRule, theirs]);
+  it('leaves alone the rules of another Rollout, even one with the same managed route names, in the same route', async () => {
+    // Two Rollouts split in one HTTPRoute (each its own rule and Services) and both name a route "internal".
+    const cartStable = { name: 'cart-stable', port: 80, weight: 100 };
+    const cartCanary = { name: 'cart-canary', port: 80, weight: 0 };
+    const cartRule = {
+      matches: [{ path: { type: 'PathPrefix', value: '/cart' } }],
+      backendRefs: [cartStable, cartCanary],
+    };
+    const { router, cluster, rulesNow } = routerWith([weightedRule, cartRule]);
+    const cartRollout = rolloutWith();
+    cartRollout.metadata.name = 'cart';
+    const cart = gatewayApiRouter.create(cartRollout, cluster.deps);
+    await cart.apply(intent(0, [header]));
     await router.apply(intent(10, [header]));
-    expect(rulesNow()[1]).toEqual(theirs);
+    expect(rulesNow().map((r) => (r as { name?: string }).name)).toEqual([
+      undefined,
+      undefined,
+      'sluice.cart.internal',
+      'sluice.checkout.internal',
+    ]);
+    expect(cart.observe()).toMatchObject({ kind: 'weights', routes: [header] });
     expect(router.observe()).toMatchObject({ kind: 'weights', routes: [header] });
+    // Promoting checkout removes its rule only.
+    await router.apply(intent(0, []));
+    expect(rulesNow().map((r) => (r as { name?: string }).name)).toEqual([
+      undefined,
+      undefined,
+      'sluice.cart.internal',
+    ]);
+    expect(cart.differs(intent(0, [header]))).toBe(false);
+  });
+
+  it('removes its rule of a route that managedRoutes no longer lists, and leaves a rule of a user named otherwise', async () => {
+    const theirs = { name: 'sluice-legacy', backendRefs: [{ name: 'legacy', port: 80 }] };
+    const { router, cluster, rulesNow } = routerWith([weightedRule, theirs]);
+    await router.apply(intent(10, [header, mirror]));
+    // The user drops "shadow" from managedRoutes mid-canary: its rule is still this Rollout's, read back and removed.
+    const edited = gatewayApiRouter.create(rolloutWith([steps[0]!, steps[2]!], ['internal']), cluster.deps);
+    expect(edited.observe()).toMatchObject({ kind: 'weights', routes: [header, mirror] });
+    expect(edited.differs(intent(10, [header]))).toBe(true);
+    await edited.apply(intent(10, [header]));
+    expect(rulesNow().map((r) => (r as { name?: string }).name)).toEqual([
+      undefined,
+      'sluice-legacy',
+      'sluice.checkout.internal',
+    ]);
+    expect(rulesNow()[1]).toEqual(theirs);
+    // With no managed route listed at all, promotion still removes what is left.
+    const none = gatewayApiRouter.create(rolloutWith([steps[2]!], []), cluster.deps);
+    await none.apply(intent(0, []));
+    expect(rulesNow()).toEqual([{ ...weightedRule, backendRefs: [stable, canary] }, theirs]);
   });
 
   it('refuses steps that would take the route past 16 rules, naming managedRoutes', () => {
@@ -196,5 +243,53 @@ describe('Gateway API managed rules', () => {
     await router.apply(intent(0, [{ ...mirror, percentage: 100 }]));
     expect(rulesNow()[1]).toMatchObject({ matches: [{}], filters: [{ requestMirror: { percent: 100 } }] });
     expect(router.observe()).toMatchObject({ routes: [{ kind: 'mirror', percentage: 100, match: [] }] });
+  });
+});
+
+describe('Gateway API managed rules, when the route stops taking them mid-canary', () => {
+  // The user edits the weighted rule to match on the very header the managed route adds: the canary's routes are
+  // refused, but the split is still Sluice's to write, and an abort must take the traffic off the canary.
+  const clashing = {
+    ...weightedRule,
+    matches: [{ path: { type: 'PathPrefix', value: '/shop' }, headers: [{ name: 'x-user', value: 'qa' }] }],
+  };
+
+  it('reads InvalidSpec naming the step, abortable, and refuses what the canary asks', async () => {
+    const { router, cluster, rulesNow } = routerWith([other, weightedRule]);
+    await router.apply(intent(30, [header]));
+    const written = rulesNow();
+    cluster.put('HTTPRoute', {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        rules: [other, { ...clashing, backendRefs: (written[1] as typeof weightedRule).backendRefs }, written[2]],
+      },
+    });
+    const seen = router.observe();
+    expect(seen).toMatchObject({ kind: 'invalid', abortable: true });
+    expect(router.differs(intent(40, [header]))).toBe(false);
+    await expect(router.apply(intent(40, [header]))).rejects.toThrow();
+  });
+
+  it("carries out an abort's intent: weight 0 and this Rollout's rules removed, the user's rules untouched", async () => {
+    const { router, cluster, rulesNow } = routerWith([other, weightedRule]);
+    await router.apply(intent(30, [header]));
+    const written = rulesNow();
+    const edited = { ...clashing, backendRefs: (written[1] as typeof weightedRule).backendRefs };
+    cluster.put('HTTPRoute', {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { rules: [other, edited, written[2]] },
+    });
+    expect(router.differs(intent(0, []))).toBe(true);
+    await router.apply(intent(0, []));
+    expect(rulesNow()).toEqual([
+      other,
+      {
+        ...clashing,
+        backendRefs: [
+          { ...stable, weight: 100 },
+          { ...canary, weight: 0 },
+        ],
+      },
+    ]);
   });
 });

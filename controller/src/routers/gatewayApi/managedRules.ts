@@ -1,8 +1,11 @@
 /**
  * Sluice's managed rules in the user's HTTPRoute or GRPCRoute: one rule per managed route in force, appended after
- * the user's rules in the order of spec.trafficRouting.managedRoutes, and named `sluice-<route>` (the rule `name`
- * field, served since Gateway API v1.2): the name is how Sluice tells its rules from the user's, and a user's rule
- * by that name that does not look like one Sluice writes makes the spec invalid rather than being overwritten.
+ * the user's rules in the order of spec.trafficRouting.managedRoutes, and named `sluice.<rollout>.<route>` (the rule
+ * `name` field, served since Gateway API v1.2). The name is how Sluice tells its rules from the user's and from
+ * another Rollout's splitting in the same route: every rule named for this Rollout is its own, whether or not
+ * managedRoutes still lists the route (so a route dropped from it mid-canary is removed, not left behind), and
+ * nothing else is. A user's rule by that name that does not look like one Sluice writes makes the spec invalid
+ * rather than being overwritten.
  *
  * Precedence: the Gateway API picks among rules by how specific their matches are, not by their order. A managed
  * rule has the weighted rule's matches plus its header matches, so for the same path it is more specific and wins
@@ -48,7 +51,22 @@ export const maxMatchesPerRule = 64;
 export const maxMatchesPerRoute = 127;
 export const maxHeadersPerMatch = 16;
 
-export const managedRuleName = (route: string) => `sluice-${route}`;
+/**
+ * `sluice.<rollout>.<route>`: a SectionName (dot-separated DNS labels, at most 253 characters). A route name is one
+ * DNS label of at most 63 characters and a Rollout name at most 63 (its label value), so the name always fits; the
+ * route is the last label, so the name cannot be read as another Rollout's (Rollout `a` route `b` vs `a.b`'s).
+ */
+export const managedRuleName = (rollout: string, route: string) => `sluice.${rollout}.${route}`;
+
+const routeNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The managed route a rule's name stands for if the rule is this Rollout's, else undefined. */
+export function managedRouteOf(rollout: string, ruleName: unknown): string | undefined {
+  const prefix = `sluice.${rollout}.`;
+  if (typeof ruleName !== 'string' || !ruleName.startsWith(prefix)) return undefined;
+  const route = ruleName.slice(prefix.length);
+  return routeNamePattern.test(route) ? route : undefined;
+}
 
 /** What a managed rule is derived from: the weighted rule and its two Services' backendRefs. */
 export interface WeightedRule {
@@ -72,8 +90,13 @@ function matchesWith(weighted: RouteRule, route: ManagedRoute): RouteMatch[] {
 }
 
 /** The rule that carries `route`, with the split at `canaryWeight` for a mirror route. */
-export function managedRule(route: ManagedRoute, weighted: WeightedRule, canaryWeight: number): RouteRule {
-  const name = managedRuleName(route.name);
+export function managedRule(
+  rollout: string,
+  route: ManagedRoute,
+  weighted: WeightedRule,
+  canaryWeight: number,
+): RouteRule {
+  const name = managedRuleName(rollout, route.name);
   const matches = matchesWith(weighted.rule, route);
   if (route.kind === 'header') return { name, matches, backendRefs: [ref(weighted.canary, 1)] };
   const { weight: _weight, ...mirrorTo } = ref(weighted.canary, 0);
@@ -99,7 +122,7 @@ function addedHeaders(rule: RouteRule, weighted: RouteRule) {
 }
 
 /**
- * The managed route a rule named sluice-<route> carries, or undefined when the rule does not have the shape Sluice
+ * The managed route a rule named sluice.<rollout>.<route> carries, or undefined when the rule does not have the shape Sluice
  * writes (the user's own rule by that name, or one edited past recognition).
  */
 export function readManagedRule(rule: RouteRule, route: string, weighted: WeightedRule): ManagedRoute | undefined {

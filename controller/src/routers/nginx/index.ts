@@ -8,6 +8,7 @@ import { rolloutLabel } from '../../workload/names.ts';
 import type { RouterModule } from '../router.ts';
 import type { Ingress } from './canaryIngress.ts';
 import { nginxIngressRouter } from './ingressRouter.ts';
+import { nginxSpecError } from './nginxSpec.ts';
 
 const group = 'networking.k8s.io';
 
@@ -41,5 +42,6 @@ export const nginxRouter: RouterModule = {
   supports: { header: true, mirror: false },
   notServed:
     'the Ingress kind (networking.k8s.io/v1) is not served: Rollouts with trafficRouting.nginx will report InvalidSpec',
+  specError: nginxSpecError,
   create: (rollout, deps) => nginxIngressRouter(rollout, deps),
 };

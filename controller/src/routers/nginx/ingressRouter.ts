@@ -57,8 +57,6 @@ export function nginxIngressRouter(rollout: Rollout, deps: RouterDeps): TrafficR
   const invalid = (field: string, message: string) => ({ kind: 'invalid' as const, field, message });
 
   const read = (): Found | TrafficObservation => {
-    const problem = nginxSpecError(rollout);
-    if (problem !== undefined) return invalid(problem.field, problem.message);
     if (deps.served('Ingress') === undefined)
       return invalid(stableIngressField, 'the Ingress kind (networking.k8s.io/v1) is not served by this cluster');
     const stable: Ingress | undefined = deps.cached('Ingress', namespace, spec.stableIngress);
@@ -142,6 +140,11 @@ export function nginxIngressRouter(rollout: Rollout, deps: RouterDeps): TrafficR
       return changes(intent, found, found.canary).length > 0;
     },
     async apply(intent: TrafficIntent) {
+      // A spec it cannot carry out is InvalidSpec (the module's specError), and the planner then asks only for an
+      // abort's weight 0 with no route: that one is always written (it sets none of the additional annotations).
+      const problem = nginxSpecError(rollout);
+      if (problem !== undefined && (intent.canaryWeight > 0 || intent.routes.length > 0))
+        throw new Error(`${problem.field}: ${problem.message}`);
       const found = read();
       if ('kind' in found) throw new Error(found.kind === 'invalid' ? found.message : 'no canary Ingress to write');
       const { canary } = found;

@@ -11,7 +11,7 @@ export const nginxSchema = object(
     additionalIngressAnnotations: Type.Optional(
       Type.Record(Type.String({ minLength: 1, maxLength: 253 }), Type.String({ maxLength: 4096 }), {
         description:
-          "Extra annotations for the canary Ingress, under nginx.ingress.kubernetes.io/ (e.g. canary-by-cookie, load-balance), set while the canary takes traffic; canary, canary-weight, canary-weight-total and canary-by-header* are Sluice's.",
+          "Extra annotations for the canary Ingress, set while the canary takes traffic: only those ingress-nginx reads on a canary Ingress (nginx.ingress.kubernetes.io/ canary-by-cookie, load-balance, upstream-hash-by, upstream-hash-by-subset[-size], affinity, affinity-mode, affinity-canary-behavior, session-cookie-*), with the values ingress-nginx takes; any other key (a snippet, auth-url...) is InvalidSpec. canary, canary-weight, canary-weight-total and canary-by-header* are Sluice's.",
         maxProperties: 16,
       }),
     ),
