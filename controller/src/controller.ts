@@ -2,14 +2,7 @@
  * Wires the controller: one informer per kind feeding one work queue, whose handler is reconcile(key). Nothing
  * here decides anything about a rollout; it only connects the parts and starts and stops them in order.
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
 import {
@@ -25,13 +18,12 @@ import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
-import { isConflict, isForbidden, isNotFound } from './kube/apiErrors.ts';
+import { isConflict, isForbidden } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
-import { KubeJsonApi } from './kube/kubeJsonApi.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
-import { collectionPath, deploymentsRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
+import { deploymentsRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
 import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';
@@ -41,8 +33,8 @@ import { BackgroundWork } from './reconcile/background.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { readSecrets } from './reconcile/secrets.ts';
 import { rolloutKeysFor } from './reconcile/triggers.ts';
+import { firstServed, routerDeps, routerObjectKey } from './routers/clusterDeps.ts';
 import { routerModules } from './routers/registry.ts';
-import type { RouterDeps } from './routers/router.ts';
 import { rolloutLabel } from './workload/names.ts';
 
 const sluiceRef = (r: { kind: string; plural: string; scope: string }): ResourceRef => ({
@@ -57,7 +49,7 @@ const sluiceRef = (r: { kind: string; plural: string; scope: string }): Resource
 const emptyCache: ObjectCache<never> = { get: () => undefined, list: () => [] };
 
 /** What the wiring needs of each informer, whatever kind it caches. */
-type RunningInformer = Pick<Informer, 'kind' | 'start' | 'stop' | 'hasSynced' | 'onChange'>;
+type RunningInformer = Pick<Informer, 'kind' | 'start' | 'stop' | 'hasSynced' | 'onChange' | 'get'>;
 
 export interface Controller {
   caches: Caches;
@@ -136,6 +128,7 @@ export async function startController(
   };
 
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const toRouters = routerDeps(custom, routed, servedRefs);
   // Woken by the freeze gate when a freeze flag changes or Unleash comes back; filled in once the queue exists.
   const wake = { frozenRollouts: () => {} };
   const unleash = new UnleashConnection(
@@ -182,7 +175,7 @@ export async function startController(
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core, custom },
-    routerDeps: routerDeps(custom, routed, servedRefs),
+    routerDeps: toRouters,
     templates: {
       analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,
       clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
@@ -228,7 +221,13 @@ export async function startController(
     },
   });
   for (const informer of informers) {
-    informer.onChange((kind, _key, object) => {
+    informer.onChange((kind, key, object) => {
+      // A router object's version, for the writes the routers wait to see back (routers/clusterDeps.ts).
+      if (routed.has(kind)) {
+        const { namespace: ns, name } = parseObjectKey(key);
+        const gone = informer.get(ns, name) === undefined;
+        toRouters.writes.seen(routerObjectKey(kind, ns, name), gone ? undefined : object.metadata?.resourceVersion);
+      }
       for (const k of rolloutKeysFor(kind, object, rollouts)) queue.add(k);
     });
   }
@@ -262,59 +261,6 @@ export async function startController(
           log.debug({ kind: i.kind }, 'informer stopped');
         }),
       );
-    },
-  };
-}
-
-/**
- * The first of `versions` of a kind that the API server serves (its CRD may not be installed, or serve other
- * versions). Asked in the watched namespace when there is one: a controller confined to a namespace may have no
- * right to list the kind across the cluster.
- */
-async function firstServed(
-  kc: KubeConfig,
-  resource: ResourceRef,
-  versions: readonly string[],
-  namespace: string | undefined,
-): Promise<ResourceRef | undefined> {
-  const api = kc.makeApiClient(KubeJsonApi);
-  for (const version of versions) {
-    const ref = { ...resource, version };
-    try {
-      await api.list(collectionPath(ref, namespace), { limit: 1 });
-      return ref;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-  return undefined;
-}
-
-/** The routers' way to the cluster: the caches of their kinds, and writes to those kinds at the served version. */
-function routerDeps(
-  custom: CustomObjectsApi,
-  routed: ReadonlyMap<string, ObjectCache<KubeObject>>,
-  served: ReadonlyMap<string, ResourceRef>,
-): RouterDeps {
-  const target = (kind: string, namespace: string) => {
-    const ref = served.get(kind);
-    if (ref === undefined) throw new Error(`the ${kind} kind is not served by this cluster`);
-    return { group: ref.group, version: ref.version, plural: ref.plural, namespace };
-  };
-  return {
-    served: (kind) => served.get(kind),
-    cached: (kind, ns, name) => routed.get(kind)?.get(ns, name),
-    jsonPatch: async (kind, ns, name, ops) => {
-      await custom.patchNamespacedCustomObject(
-        { ...target(kind, ns), name, body: ops },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-      );
-    },
-    create: async (kind, ns, body) => {
-      await custom.createNamespacedCustomObject({ ...target(kind, ns), body });
-    },
-    delete: async (kind, ns, name, preconditions) => {
-      await custom.deleteNamespacedCustomObject({ ...target(kind, ns), name, body: { preconditions } });
     },
   };
 }

@@ -79,7 +79,17 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     // Recorded as each write lands, so that a later failure in the same reconcile cannot leave it out.
     const onRolloutWritten = (resourceVersion: string) => deps.expectations.wrote(key, resourceVersion);
     const base = { rollout, clients: deps.clients, fence: deps.fence, onRolloutWritten };
-    const routing = routerFor(rollout, deps.routerDeps);
+    // The router reads through this: a read of an object whose own last write the cache has not shown yet is noted.
+    let routerBehindMs: number | undefined;
+    const routerDeps = {
+      ...deps.routerDeps,
+      cached: (kind: string, ns: string, objectName: string) => {
+        const wait = deps.routerDeps.behind?.(kind, ns, objectName);
+        if (wait !== undefined) routerBehindMs = Math.max(routerBehindMs ?? 0, wait);
+        return deps.routerDeps.cached(kind, ns, objectName);
+      },
+    };
+    const routing = routerFor(rollout, routerDeps);
     const at = now();
     const executeContext = {
       ...base,
@@ -137,6 +147,12 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     const plan = planRollout(world);
     if (gates.requeueAfterMs !== undefined && plan.status.abort !== true) {
       plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
+    }
+    // The router's object is older than Sluice's own last write to it: writing from it would only fail its guards.
+    // Its watch event wakes this key when it arrives (the delay is the bound); an abort goes ahead regardless.
+    if (routerBehindMs !== undefined && plan.status.abort !== true) {
+      executeContext.router = undefined;
+      plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, routerBehindMs);
     }
     await executePlan(executeContext, plan);
     // Measurements are asked for only once the plan that needs them is written, and never for an aborted canary.

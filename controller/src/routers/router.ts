@@ -45,6 +45,11 @@ export interface RouterDeps {
   /** The resource as served (the first of the watch's versions the API server serves), or undefined if none is. */
   served(kind: string): ResourceRef | undefined;
   cached(kind: string, namespace: string, name: string): KubeObject | undefined;
+  /**
+   * Milliseconds to wait at most until the cache shows Sluice's own last write of this object; undefined when it
+   * does. The reconcile uses it; a router need not.
+   */
+  behind?(kind: string, namespace: string, name: string): number | undefined;
   jsonPatch(kind: string, namespace: string, name: string, ops: object[]): Promise<void>;
   create(kind: string, namespace: string, body: KubeObject): Promise<void>;
   delete(kind: string, namespace: string, name: string, preconditions: DeletePreconditions): Promise<void>;
