@@ -163,6 +163,15 @@ export function resolveSteps(spec: RolloutSpec): ResolvedStep[] {
   return spec.strategy.canary.steps.map((step, index) => resolveStep(step, index));
 }
 
+/** The setHeaderRoute and setMirrorRoute steps of the spec; none when the steps cannot be read (validation says why). */
+export function routeSteps(spec: RolloutSpec) {
+  try {
+    return resolveSteps(spec).flatMap((s) => (s.kind === 'setHeaderRoute' || s.kind === 'setMirrorRoute' ? [s] : []));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The canary's traffic percentage while step `index` runs: that of the last setWeight at or before it, 0 before
  * the first one, and 100 once every step is done (the canary is then promoted to stable).

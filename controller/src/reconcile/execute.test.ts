@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TrafficIntent } from '../routers/router.ts';
+import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { Rollout, RolloutStatus } from '../api/types.ts';
 import { NotLeaderError } from '../kube/writeFence.ts';
@@ -275,7 +276,7 @@ describe('a weight that goes down while the canary Service changes revision', ()
     flagOperations: [],
   });
   /** The route and Service writes of a plan, in order, with the router reading `canaryNow`. */
-  async function order(canaryNow: number, canaryWeight: number): Promise<string[]> {
+  async function order(canaryNow: number, canaryWeight: number, routesNow: ManagedRoute[] = []): Promise<string[]> {
     const { ctx, calls } = recorder();
     const createNamespacedService = (p: { body: { metadata?: { name?: string } } }) =>
       Promise.resolve().then(() => calls.push(`service ${p.body.metadata?.name}`));
@@ -285,7 +286,10 @@ describe('a weight that goes down while the canary Service changes revision', ()
         rollout: withService,
         replicaSets: [rs('a', 4), rs('b', 1), rs('c', 1)],
         clients: { ...ctx.clients, core: { createNamespacedService } } as unknown as ExecuteContext['clients'],
-        router: { ...ctx.router!, observe: () => ({ kind: 'weights', canary: canaryNow, stable: 100 - canaryNow }) },
+        router: {
+          ...ctx.router!,
+          observe: () => ({ kind: 'weights', canary: canaryNow, stable: 100 - canaryNow, routes: routesNow }),
+        },
       },
       plan(canaryWeight),
     );
@@ -294,6 +298,15 @@ describe('a weight that goes down while the canary Service changes revision', ()
 
   it('moves the weight before the Services, so the share never reaches the new revision before its pods', async () => {
     expect(await order(20, 0)).toEqual(['route 0%', 'service checkout-stable', 'service checkout-canary']);
+  });
+
+  it('removes a header route in force at 0% before the Services too: it sends its users to the canary Service', async () => {
+    const header: ManagedRoute = {
+      kind: 'header',
+      name: 'qa',
+      match: [{ headerName: 'x-user', headerValue: { exact: 'qa' } }],
+    };
+    expect(await order(0, 0, [header])).toEqual(['route 0%', 'service checkout-stable', 'service checkout-canary']);
   });
 
   it('moves a weight that goes up after them, as before: the share must reach only the revision meant to take it', async () => {

@@ -131,12 +131,14 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   // An abort needs no Service change and no new pod (stable never shrank): its traffic move and its flag restores
   // go first, so that nothing else that fails or waits (a scale refused, a quota) can hold them back.
   const abortFirst = plan.status.abort === true;
-  // A weight that goes down takes traffic off the canary: it goes before the Services and pods change, while
-  // the canary Service still selects the pods that had the share (a superseded canary's; the new one's are not
-  // ready). A weight that goes up goes after them, once the pods it is meant for are there.
+  // A weight that goes down, or managed routes removed at the same weight, take traffic off the canary: they go
+  // before the Services and pods change, while the canary Service still selects the pods that had the share (a
+  // superseded canary's; the new one's are not ready). A weight that goes up goes after them, once its pods are there.
   const seen = ctx.router?.observe();
-  const weightFirst =
-    abortFirst || (plan.canaryWeight !== undefined && seen?.kind === 'weights' && plan.canaryWeight < seen.canary);
+  const now = seen?.kind === 'weights' ? { weight: seen.canary, routes: seen.routes?.length ?? 0 } : undefined;
+  const w = plan.canaryWeight ?? Infinity;
+  const takesOff = now !== undefined && (w < now.weight || (w === now.weight && plan.routes.length < now.routes));
+  const weightFirst = abortFirst || takesOff;
   if (abortFirst) {
     // The restores first: they never fail here (they run in the background), and a refused route write must not
     // keep them from going out.

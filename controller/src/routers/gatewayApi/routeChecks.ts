@@ -4,7 +4,7 @@
  * express (an empty exact header value, a header the weighted rule already matches on). A failed check is an
  * InvalidSpec naming the field to change, so the planner holds the rollout rather than the write failing later.
  */
-import { resolveSteps } from '../../api/steps.ts';
+import { routeSteps } from '../../api/steps.ts';
 import type { Rollout } from '../../api/types.ts';
 import { maxHeadersPerMatch, maxMatchesPerRoute, maxRules, type RouteRule } from './managedRules.ts';
 
@@ -16,19 +16,8 @@ export interface SpecError {
 
 const managedRoutesField = 'spec.trafficRouting.managedRoutes';
 
-/** The setHeaderRoute and setMirrorRoute steps of the spec; none when the steps cannot be read (validation says why). */
-function routeSteps(rollout: Rollout) {
-  try {
-    return resolveSteps(rollout.spec).flatMap((s) =>
-      s.kind === 'setHeaderRoute' || s.kind === 'setMirrorRoute' ? [s] : [],
-    );
-  } catch {
-    return [];
-  }
-}
-
 export function hasRouteSteps(rollout: Rollout): boolean {
-  return routeSteps(rollout).length > 0;
+  return routeSteps(rollout.spec).length > 0;
 }
 
 /**
@@ -42,7 +31,7 @@ export function checkManagedRoutes(
   userRules: readonly RouteRule[],
   weighted: RouteRule,
 ): SpecError | undefined {
-  const steps = routeSteps(rollout);
+  const steps = routeSteps(rollout.spec);
   const listed = new Set((rollout.spec.trafficRouting?.managedRoutes ?? []).map((r) => r.name));
   const used = new Set(steps.filter((s) => s.route !== undefined && listed.has(s.name)).map((s) => s.name));
   if (userRules.length + used.size > maxRules)

@@ -7,7 +7,7 @@ import { istioRouterModule } from './index.ts';
 
 type IstioSpec = NonNullable<NonNullable<Rollout['spec']['trafficRouting']>['istio']>;
 
-export function istioRollout(istio: IstioSpec): Rollout {
+export function istioRollout(istio: IstioSpec, spec: Partial<Rollout['spec']> = {}): Rollout {
   return {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'Rollout',
@@ -17,6 +17,7 @@ export function istioRollout(istio: IstioSpec): Rollout {
       service: { port: 80 },
       trafficRouting: { istio },
       strategy: { canary: { steps: [{ setWeight: 10 }] } },
+      ...spec,
     },
   };
 }
@@ -43,14 +44,22 @@ export const intent = (
   routes,
 });
 
-/** The router over a cluster holding the given VirtualService spec (and DestinationRule spec), both named checkout. */
-export function istioWith(istio: IstioSpec, vsSpec: object | undefined, drSpec?: object) {
+/**
+ * The router over a cluster holding the given VirtualService spec (and DestinationRule spec), both named checkout;
+ * `spec` overrides fields of the Rollout's spec (its steps and managedRoutes).
+ */
+export function istioWith(
+  istio: IstioSpec,
+  vsSpec: object | undefined,
+  drSpec?: object,
+  spec?: Partial<Rollout['spec']>,
+) {
   const objects: [string, KubeObject][] = [];
   const meta = { name: 'checkout', namespace: 'shop' };
   if (vsSpec !== undefined) objects.push(['VirtualService', { metadata: meta, spec: vsSpec }]);
   if (drSpec !== undefined) objects.push(['DestinationRule', { metadata: meta, spec: drSpec }]);
   const cluster = fakeRouterCluster(served, objects);
-  const router = istioRouterModule.create(istioRollout(istio), cluster.deps);
+  const router = istioRouterModule.create(istioRollout(istio, spec), cluster.deps);
   const vs = () => cluster.get('VirtualService', 'shop', 'checkout') as unknown as { spec: Record<string, unknown[]> };
   const dr = () => cluster.get('DestinationRule', 'shop', 'checkout') as unknown as { spec: { subsets: object[] } };
   return { router, cluster, vs, dr, patches: () => cluster.writes.map((w) => [w[1], w[3]]) };

@@ -11,6 +11,7 @@ import { serviceName } from '../../workload/names.ts';
 import type { RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
 import type { DestinationRule, Subsets } from './destinationRule.ts';
 import { readSubsets, subsetOps, subsetsDiffer } from './destinationRule.ts';
+import { checkEntries, isSluiceEntry, type NamedEntry, type SpecError } from './entryChecks.ts';
 import {
   type BaseRoute,
   canonicalJson,
@@ -54,11 +55,13 @@ const sectionName: Record<Section, string> = { http: 'HTTP', tls: 'TLS', tcp: 'T
 interface Reading {
   splits: SplitRoute[];
   base: BaseRoute | undefined;
-  /** Sluice's own HTTP routes, in order. */
-  managed: { index: number; route: string; entry: VsRoute }[];
+  /** Sluice's own HTTP routes, in order (a user's route that carries the name is not among them). */
+  managed: NamedEntry[];
   subsets: Subsets | undefined;
   /** Every HTTP route, as read. */
   http: VsRoute[];
+  /** Why the managed routes cannot be carried out, if they cannot (the split still can). */
+  problem: SpecError | undefined;
 }
 
 export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
@@ -124,13 +127,13 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     const canary = subsets ? subsetMatcher(subsets.host!, canarySubset) : hostMatcher(serviceName(rollout, 'canary'));
     const both = `destinations to both ${stable.describe} and ${canary.describe}`;
 
-    const managed: Reading['managed'] = [];
+    const entries: NamedEntry[] = [];
     const splits: SplitRoute[] = [];
     for (const section of sections) {
       const routes = routesOf(vs, section);
       const candidates = routes.flatMap((route, index) => {
         const own = section === 'http' ? managedRouteName(rolloutName, route.name) : undefined;
-        if (own !== undefined) managed.push({ index, route: own, entry: route });
+        if (own !== undefined) entries.push({ index, route: own, entry: route });
         return own === undefined ? [{ route, index }] : [];
       });
       const named = spec[listField[section]];
@@ -164,20 +167,15 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     }
 
     const first = splits.find((s) => s.section === 'http');
-    const late = managed.find((m) => first !== undefined && m.index > first.index);
-    if (late !== undefined)
-      return {
-        kind: 'invalid',
-        field: 'spec.trafficRouting.managedRoutes',
-        message:
-          `${vsId} has an HTTP route named ${String(late.entry.name)} after the weighted route: that name is how ` +
-          'Sluice marks its managed routes (always before it), so the route is yours: rename it',
-      };
     const base =
       first === undefined
         ? undefined
         : { route: routesOf(vs, 'http')[first.index]!, split: first, mirror: first.canaryDestination };
-    return { splits, base, managed, subsets, http: routesOf(vs, 'http') };
+    // From here on the split can be read and written: a problem with the managed routes refuses what the canary
+    // asks, never an abort's weight 0 without managed routes (which removes only Sluice's own entries).
+    const isSluices = (n: NamedEntry) => isSluiceEntry(n, base, stable, canary);
+    const problem = checkEntries(rollout, vsId, entries, base, isSluices);
+    return { splits, base, managed: entries.filter(isSluices), subsets, http: routesOf(vs, 'http'), problem };
   };
 
   /** The managed entries the intent wants, or the reason the VirtualService cannot take them. */
@@ -219,6 +217,9 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     return [...removals, ...desired.map((entry, k) => ({ op: 'add', path: `/spec/http/${at + k}`, value: entry }))];
   };
 
+  /** An abort's intent (or a promotion's end): weight 0 and no managed route, which the split can always take. */
+  const takesAllTrafficOff = (intent: TrafficIntent) => intent.canaryWeight === 0 && intent.routes.length === 0;
+
   const weightsDiffer = (r: Reading, weight: number) =>
     r.splits.some((s) => s.canaryWeight !== weight || s.stableWeight !== 100 - weight);
 
@@ -227,6 +228,7 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     observe() {
       const r = read();
       if ('kind' in r) return r;
+      if (r.problem !== undefined) return { kind: 'invalid', ...r.problem, abortable: true };
       const canary = canaryPercent(r.splits[0]!);
       const routes =
         r.base === undefined ? [] : r.managed.map((m) => readManagedEntry(m.route, m.entry, r.base!.route));
@@ -234,7 +236,7 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     },
     differs(intent: TrafficIntent) {
       const r = read();
-      if ('kind' in r) return false;
+      if ('kind' in r || (r.problem !== undefined && !takesAllTrafficOff(intent))) return false;
       if (weightsDiffer(r, intent.canaryWeight)) return true;
       if (r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions)) return true;
       try {
@@ -246,6 +248,7 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
     async apply(intent: TrafficIntent) {
       const r = read();
       if ('kind' in r) throw new Error(r.message);
+      if (r.problem !== undefined && !takesAllTrafficOff(intent)) throw new Error(r.problem.message);
       const desired = desiredEntries(r, intent);
       const subsets = r.subsets !== undefined && subsetsDiffer(r.subsets, intent.revisions);
       const writeSubsets = async () => {
@@ -253,9 +256,12 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
           await deps.jsonPatch('DestinationRule', namespace, rule!.name, subsetOps(r.subsets!, intent.revisions));
       };
       // A weight must never send traffic to a subset that selects pods it was not meant for. Going up (or adding
-      // routes to the canary), the subsets move first; going down to no route, the weights do, while the subset
-      // still selects the pods that had the share (a superseded canary's: the new one's are not ready yet).
-      const takesTrafficOff = intent.routes.length === 0 && intent.canaryWeight < canaryPercent(r.splits[0]!);
+      // routes to the canary), the subsets move first; going down to no route (a lower weight, or the same one
+      // with Sluice's entries removed), the weights and entries do, while the subset still selects the pods that
+      // had the share (a superseded canary's: the new one's are not ready yet).
+      const now = canaryPercent(r.splits[0]!);
+      const w = intent.canaryWeight;
+      const takesTrafficOff = intent.routes.length === 0 && (w < now || (w === now && r.managed.length > 0));
       if (!takesTrafficOff) await writeSubsets();
       // The weights at the indexes read, then the entries: removing and adding entries shifts the indexes after them.
       const ops = [
