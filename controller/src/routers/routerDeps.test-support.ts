@@ -1,12 +1,15 @@
 /**
  * A cluster of router objects in memory, for the routers' unit tests: the caches read what it holds, and writes
  * change it the way the API server would (JSON patches applied with their test operations, creates refused when
- * the name is taken, deletes refused when the preconditions do not hold), and every write is recorded.
+ * the name is taken, deletes refused when the preconditions do not hold), and every write is recorded. Beside it,
+ * the Rollout and the intents those tests route, so that each test file states only what its router adds.
  */
 import { applyPatch, deepClone } from 'fast-json-patch';
 import type { KubeObject } from '../kube/objectStore.ts';
+import type { CanaryStep, Rollout, TrafficRouting } from '../api/types.ts';
 import type { ResourceRef } from '../kube/resourceRef.ts';
-import type { RouterDeps } from './router.ts';
+import type { ManagedRoute } from './managedRoutes.ts';
+import type { RouterDeps, TrafficIntent } from './router.ts';
 
 export interface FakeRouterCluster {
   deps: RouterDeps;
@@ -63,3 +66,41 @@ export function fakeRouterCluster(served: Record<string, ResourceRef>, objects: 
     put,
   } satisfies FakeRouterCluster;
 }
+
+/** The ResourceRef of a namespaced router kind, as the served map of fakeRouterCluster takes it. */
+export const servedRef = (group: string, version: string, kind: string, plural: string): ResourceRef => ({
+  group,
+  version,
+  plural,
+  kind,
+  namespaced: true,
+});
+
+/**
+ * The Rollout shop/checkout the routers' tests route: one Service port, the given trafficRouting, and canary steps
+ * (a single setWeight unless given). The uid is the one an owned router object's ownerReference must name.
+ */
+export function routedRollout(
+  trafficRouting: TrafficRouting,
+  steps: CanaryStep[] = [{ setWeight: 10 }],
+  { name = 'checkout', port = 80 }: { name?: string; port?: number } = {},
+): Rollout {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name, namespace: 'shop', uid: 'rollout-uid' },
+    spec: {
+      workloadRef: { name },
+      service: { port },
+      trafficRouting,
+      strategy: { canary: { steps } },
+    },
+  };
+}
+
+/** What the planner would ask of a router: a weight, the managed routes in force, and revisions a (stable), b (canary). */
+export const intentOf = (
+  canaryWeight: number,
+  routes: ManagedRoute[] = [],
+  revisions = { stable: 'a', canary: 'b' },
+): TrafficIntent => ({ canaryWeight, revisions, routes });

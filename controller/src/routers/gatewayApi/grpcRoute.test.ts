@@ -1,32 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf, routedRollout, servedRef } from '../routerDeps.test-support.ts';
 import { gatewayApiRouter } from './index.ts';
 
 const rolloutOf = (gatewayAPI: { grpcRoute?: string; httpRoute?: string }, name = 'checkout') =>
-  ({
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace: 'shop' },
-    spec: {
-      workloadRef: { name },
-      service: { port: 50051 },
-      trafficRouting: { gatewayAPI },
-      strategy: { canary: { steps: [{ setWeight: 10 }] } },
-    },
-  }) as Rollout;
+  routedRollout({ gatewayAPI }, undefined, { name, port: 50051 });
 const rollout = rolloutOf({ grpcRoute: 'rpc' });
 
-const ref = (kind: string, plural: string) => ({
-  group: 'gateway.networking.k8s.io',
-  version: 'v1',
-  plural,
-  kind,
-  namespaced: true,
-});
+const ref = (kind: string, plural: string) => servedRef('gateway.networking.k8s.io', 'v1', kind, plural);
 const served = { HTTPRoute: ref('HTTPRoute', 'httproutes'), GRPCRoute: ref('GRPCRoute', 'grpcroutes') };
-const intent = (canaryWeight: number) => ({ canaryWeight, revisions: { stable: 'a', canary: 'b' }, routes: [] });
 
 interface Route {
   spec: { rules: { matches?: object[]; backendRefs: { name: string; port: number; weight?: number }[] }[] };
@@ -63,8 +46,8 @@ describe('Gateway API router with a GRPCRoute', () => {
       ['HTTPRoute', httpRoute],
     ]);
     expect(router.observe()).toEqual({ kind: 'weights', canary: 20, stable: 80, routes: [] });
-    expect(router.differs(intent(20))).toBe(false);
-    await router.apply(intent(50));
+    expect(router.differs(intentOf(20))).toBe(false);
+    await router.apply(intentOf(50));
     expect(cluster.writes).toEqual([
       [
         'patch',
@@ -96,13 +79,13 @@ describe('Gateway API router with a GRPCRoute', () => {
       ],
     };
     const { router, cluster } = routerWith([['GRPCRoute', twoRules]]);
-    await router.apply(intent(0));
+    await router.apply(intentOf(0));
     const rules = (cluster.get('GRPCRoute', 'shop', 'rpc')!.spec as Route['spec']).rules;
     expect(rules.map((r) => r.backendRefs.map((b) => `${b.name}=${b.weight}`))).toEqual([
       ['checkout-canary=0', 'checkout-stable=100'],
       ['checkout-stable=100', 'checkout-canary=0'],
     ]);
-    expect(router.differs(intent(0))).toBe(false);
+    expect(router.differs(intentOf(0))).toBe(false);
   });
 
   it('fails the patch when the route was edited since it was read, and leaves it as the user left it', async () => {
@@ -112,7 +95,7 @@ describe('Gateway API router with a GRPCRoute', () => {
     (edited.spec as Route['spec']).rules[1]!.backendRefs.reverse();
     cluster.put('GRPCRoute', edited);
     const stale = gatewayApiRouter.create(rollout, { ...cluster.deps, cached: () => read });
-    await expect(stale.apply(intent(50))).rejects.toThrow();
+    await expect(stale.apply(intentOf(50))).rejects.toThrow();
     expect(cluster.get('GRPCRoute', 'shop', 'rpc')!.spec).toEqual(edited.spec);
   });
 

@@ -3,30 +3,12 @@
  * namespace that happen to carry the Rollout's Service names, and fields of the wrong type.
  */
 import { describe, expect, it } from 'vitest';
-import type { Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf, routedRollout, servedRef } from '../routerDeps.test-support.ts';
 import { gatewayApiRouter } from './index.ts';
 
-const rollout = {
-  apiVersion: 'sluice.dev/v1alpha1',
-  kind: 'Rollout',
-  metadata: { name: 'checkout', namespace: 'shop' },
-  spec: {
-    workloadRef: { name: 'checkout' },
-    service: { port: 80 },
-    trafficRouting: { gatewayAPI: { httpRoute: 'web' } },
-    strategy: { canary: { steps: [{ setWeight: 10 }] } },
-  },
-} as Rollout;
-const httpRoutes = {
-  group: 'gateway.networking.k8s.io',
-  version: 'v1',
-  plural: 'httproutes',
-  kind: 'HTTPRoute',
-  namespaced: true,
-};
-const intent = (canaryWeight: number) => ({ canaryWeight, revisions: { stable: 'a', canary: 'b' }, routes: [] });
+const rollout = routedRollout({ gatewayAPI: { httpRoute: 'web' } });
+const httpRoutes = servedRef('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes');
 
 function routerWith(spec: unknown) {
   const route = { spec, metadata: { name: 'web', namespace: 'shop' } } as KubeObject;
@@ -49,8 +31,8 @@ describe('Gateway API router, a route that reaches into another namespace', () =
       ],
     });
     expect(router.observe()).toMatchObject({ kind: 'invalid', field: 'spec.trafficRouting.gatewayAPI.httpRoute' });
-    expect(router.differs(intent(50))).toBe(false);
-    await expect(router.apply(intent(50))).rejects.toThrow(/no rule with backendRefs/);
+    expect(router.differs(intentOf(50))).toBe(false);
+    await expect(router.apply(intentOf(50))).rejects.toThrow(/no rule with backendRefs/);
     expect(cluster.writes).toEqual([]);
   });
 
@@ -71,7 +53,7 @@ describe('Gateway API router, a route that reaches into another namespace', () =
         },
       ],
     });
-    await router.apply(intent(30));
+    await router.apply(intentOf(30));
     const rules = (cluster.get('HTTPRoute', 'shop', 'web')!.spec as { rules: { backendRefs: object[] }[] }).rules;
     expect(rules[0]!.backendRefs.map((b) => (b as { weight: number }).weight)).toEqual([100, 0]);
     expect(rules[1]!.backendRefs.map((b) => (b as { weight: number }).weight)).toEqual([70, 30]);
@@ -86,7 +68,7 @@ describe('Gateway API router, fields of the wrong type', () => {
   ])('%s reads as InvalidSpec, never a crash', (_what, spec) => {
     const { router } = routerWith(spec);
     expect(router.observe()).toMatchObject({ kind: 'invalid' });
-    expect(router.differs(intent(10))).toBe(false);
+    expect(router.differs(intentOf(10))).toBe(false);
   });
 
   it.each([['"50"'], [-5], [Number.NaN], [null]])(
@@ -105,7 +87,7 @@ describe('Gateway API router, fields of the wrong type', () => {
       const seen = router.observe();
       expect(seen).toMatchObject({ kind: 'invalid', field: 'spec.trafficRouting.gatewayAPI.httpRoute' });
       expect(seen?.kind === 'invalid' && seen.message).toMatch(/checkout-canary/);
-      await expect(router.apply(intent(0))).rejects.toThrow();
+      await expect(router.apply(intentOf(0))).rejects.toThrow();
       expect(cluster.writes).toEqual([]);
     },
   );

@@ -1,30 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf, routedRollout, servedRef } from '../routerDeps.test-support.ts';
 import { canaryPercent, findSplitRules } from './httpRoute.ts';
 import { gatewayApiRouter } from './index.ts';
 
-const rollout = {
-  apiVersion: 'sluice.dev/v1alpha1',
-  kind: 'Rollout',
-  metadata: { name: 'checkout', namespace: 'shop' },
-  spec: {
-    workloadRef: { name: 'checkout' },
-    service: { port: 80 },
-    trafficRouting: { gatewayAPI: { httpRoute: 'web' } },
-    strategy: { canary: { steps: [{ setWeight: 10 }] } },
-  },
-} as Rollout;
+const rollout = routedRollout({ gatewayAPI: { httpRoute: 'web' } });
 
-const httpRoutes = {
-  group: 'gateway.networking.k8s.io',
-  version: 'v1',
-  plural: 'httproutes',
-  kind: 'HTTPRoute',
-  namespaced: true,
-};
-const intent = (canaryWeight: number) => ({ canaryWeight, revisions: { stable: 'a', canary: 'b' }, routes: [] });
+const httpRoutes = servedRef('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes');
 
 function routerWith(route: object | undefined) {
   const objects: [string, KubeObject][] =
@@ -56,11 +38,11 @@ describe('Gateway API router', () => {
 
   it('patches only the two weights, guarded by tests on the backend names', async () => {
     const { router, patches } = routerWith(route);
-    expect(router.differs(intent(10))).toBe(false);
-    expect(router.differs(intent(50))).toBe(true);
-    await router.apply(intent(50));
+    expect(router.differs(intentOf(10))).toBe(false);
+    expect(router.differs(intentOf(50))).toBe(true);
+    await router.apply(intentOf(50));
     expect(router.observe()).toMatchObject({ canary: 50, stable: 50 });
-    expect(router.differs(intent(50))).toBe(false);
+    expect(router.differs(intentOf(50))).toBe(false);
     expect(patches()).toEqual([
       [
         { op: 'test', path: '/spec/rules/1/backendRefs/0/name', value: 'checkout-stable' },

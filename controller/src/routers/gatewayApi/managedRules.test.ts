@@ -1,31 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { Rollout } from '../../api/types.ts';
+import type { CanaryStep, Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
 import type { ManagedRoute } from '../managedRoutes.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf, routedRollout, servedRef } from '../routerDeps.test-support.ts';
 import { gatewayApiRouter } from './index.ts';
 
-const steps = [
+const steps: CanaryStep[] = [
   { setHeaderRoute: { name: 'internal', match: [{ headerName: 'X-User', headerValue: { exact: 'qa' } }] } },
   { setMirrorRoute: { name: 'shadow', percentage: 50 } },
   { setWeight: 10 },
 ];
 
-function rolloutWith(canarySteps: object[] = steps, routes = ['internal', 'shadow']): Rollout {
-  return {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout', namespace: 'shop' },
-    spec: {
-      workloadRef: { name: 'checkout' },
-      service: { port: 80 },
-      trafficRouting: { gatewayAPI: { httpRoute: 'web' }, managedRoutes: routes.map((name) => ({ name })) },
-      strategy: { canary: { steps: canarySteps } },
-    },
-  };
+function rolloutWith(canarySteps: CanaryStep[] = steps, routes = ['internal', 'shadow']): Rollout {
+  const managedRoutes = routes.map((name) => ({ name }));
+  return routedRollout({ gatewayAPI: { httpRoute: 'web' }, managedRoutes }, canarySteps);
 }
 
-const httpRoutes = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute' };
+const httpRoutes = servedRef('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes');
 const stable = { name: 'checkout-stable', port: 80, weight: 100 };
 const canary = { name: 'checkout-canary', port: 80, weight: 0 };
 const weightedRule = { matches: [{ path: { type: 'PathPrefix', value: '/shop' } }], backendRefs: [stable, canary] };
@@ -35,7 +26,7 @@ function routerWith(rules: object[], rollout = rolloutWith()) {
   const objects: [string, KubeObject][] = [
     ['HTTPRoute', { metadata: { name: 'web', namespace: 'shop' }, spec: { rules } }],
   ];
-  const cluster = fakeRouterCluster({ HTTPRoute: { ...httpRoutes, namespaced: true } }, objects);
+  const cluster = fakeRouterCluster({ HTTPRoute: httpRoutes }, objects);
   const router = gatewayApiRouter.create(rollout, cluster.deps);
   const rulesNow = () => (cluster.get('HTTPRoute', 'shop', 'web') as { spec: { rules: object[] } }).spec.rules;
   return { router, cluster, rulesNow };
@@ -47,17 +38,12 @@ const header: ManagedRoute = {
   match: [{ headerName: 'x-user', headerValue: { exact: 'qa' } }],
 };
 const mirror: ManagedRoute = { kind: 'mirror', name: 'shadow', percentage: 50, match: [] };
-const intent = (canaryWeight: number, routes: ManagedRoute[]) => ({
-  canaryWeight,
-  revisions: { stable: 'a', canary: 'b' },
-  routes,
-});
 
 describe('Gateway API managed rules', () => {
   it('adds a header rule to the canary and a mirror rule with the split, reads both back in order', async () => {
     const { router, rulesNow } = routerWith([other, weightedRule]);
-    expect(router.differs(intent(0, [header, mirror]))).toBe(true);
-    await router.apply(intent(10, [header, mirror]));
+    expect(router.differs(intentOf(0, [header, mirror]))).toBe(true);
+    await router.apply(intentOf(10, [header, mirror]));
     expect(rulesNow().slice(2)).toEqual([
       {
         name: 'sluice.checkout.internal',
@@ -82,9 +68,9 @@ describe('Gateway API managed rules', () => {
       },
     ]);
     expect(router.observe()).toEqual({ kind: 'weights', canary: 10, stable: 90, routes: [header, mirror] });
-    expect(router.differs(intent(10, [header, mirror]))).toBe(false);
+    expect(router.differs(intentOf(10, [header, mirror]))).toBe(false);
     // A new weight also moves the mirror rule's split, which carries the requests it matches.
-    expect(router.differs(intent(20, [header, mirror]))).toBe(true);
+    expect(router.differs(intentOf(20, [header, mirror]))).toBe(true);
   });
 
   it('writes a prefix as an anchored regex and reads it back as a prefix, and a regex of that form as a regex', async () => {
@@ -97,7 +83,7 @@ describe('Gateway API managed rules', () => {
       ],
     };
     const { router, rulesNow } = routerWith([weightedRule]);
-    await router.apply(intent(0, [prefix]));
+    await router.apply(intentOf(0, [prefix]));
     expect((rulesNow()[1] as { matches: { headers: object[] }[] }).matches[0]!.headers).toEqual([
       { type: 'RegularExpression', name: 'x-user', value: '^qa\\.team.*' },
       { type: 'RegularExpression', name: 'x-env', value: '(?:^qa\\.team.*)' },
@@ -107,19 +93,19 @@ describe('Gateway API managed rules', () => {
 
   it('replaces a route whose match changed and removes the rules at promotion, leaving the user rules', async () => {
     const { router, rulesNow } = routerWith([other, weightedRule]);
-    await router.apply(intent(10, [header, mirror]));
+    await router.apply(intentOf(10, [header, mirror]));
     const qa2: ManagedRoute = { ...header, match: [{ headerName: 'x-user', headerValue: { exact: 'qa2' } }] };
-    await router.apply(intent(10, [qa2]));
+    await router.apply(intentOf(10, [qa2]));
     expect(router.observe()).toMatchObject({ routes: [qa2] });
     expect(rulesNow()).toHaveLength(3);
-    await router.apply(intent(0, []));
+    await router.apply(intentOf(0, []));
     expect(rulesNow()).toEqual([other, { ...weightedRule, backendRefs: [stable, canary] }]);
     expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
   });
 
   it('guards each rule it touches: a route edited since it was read makes the patch fail', async () => {
     const { router, cluster, rulesNow } = routerWith([weightedRule]);
-    await router.apply(intent(0, [header]));
+    await router.apply(intentOf(0, [header]));
     // The router decides on what it read; the user reorders the rules before the write lands.
     const jsonPatch = cluster.deps.jsonPatch.bind(cluster.deps);
     let edited = '';
@@ -129,7 +115,7 @@ describe('Gateway API managed rules', () => {
       edited = JSON.stringify(route.spec.rules);
       return jsonPatch(kind, ns, name, ops);
     };
-    await expect(router.apply(intent(0, []))).rejects.toThrow();
+    await expect(router.apply(intentOf(0, []))).rejects.toThrow();
     expect(JSON.stringify(rulesNow())).toBe(edited);
     expect(rulesNow()[0]).toMatchObject({ name: 'sluice.checkout.internal' });
   });
@@ -142,9 +128,9 @@ describe('Gateway API managed rules', () => {
       field: 'spec.trafficRouting.managedRoutes',
       message: expect.stringContaining('rule named sluice.checkout.internal that is not one Sluice writes') as string,
     });
-    await expect(router.apply(intent(10, []))).rejects.toThrow(/sluice\.checkout\.internal/);
+    await expect(router.apply(intentOf(10, []))).rejects.toThrow(/sluice\.checkout\.internal/);
     // An abort's intent still goes through the split, and leaves that rule alone: it is not one Sluice wrote.
-    await router.apply(intent(0, []));
+    await router.apply(intentOf(0, []));
     expect(cluster.writes).toEqual([]);
   });
 
@@ -160,8 +146,8 @@ describe('Gateway API managed rules', () => {
     const cartRollout = rolloutWith();
     cartRollout.metadata.name = 'cart';
     const cart = gatewayApiRouter.create(cartRollout, cluster.deps);
-    await cart.apply(intent(0, [header]));
-    await router.apply(intent(10, [header]));
+    await cart.apply(intentOf(0, [header]));
+    await router.apply(intentOf(10, [header]));
     expect(rulesNow().map((r) => (r as { name?: string }).name)).toEqual([
       undefined,
       undefined,
@@ -171,24 +157,24 @@ describe('Gateway API managed rules', () => {
     expect(cart.observe()).toMatchObject({ kind: 'weights', routes: [header] });
     expect(router.observe()).toMatchObject({ kind: 'weights', routes: [header] });
     // Promoting checkout removes its rule only.
-    await router.apply(intent(0, []));
+    await router.apply(intentOf(0, []));
     expect(rulesNow().map((r) => (r as { name?: string }).name)).toEqual([
       undefined,
       undefined,
       'sluice.cart.internal',
     ]);
-    expect(cart.differs(intent(0, [header]))).toBe(false);
+    expect(cart.differs(intentOf(0, [header]))).toBe(false);
   });
 
   it('removes its rule of a route that managedRoutes no longer lists, and leaves a rule of a user named otherwise', async () => {
     const theirs = { name: 'sluice-legacy', backendRefs: [{ name: 'legacy', port: 80 }] };
     const { router, cluster, rulesNow } = routerWith([weightedRule, theirs]);
-    await router.apply(intent(10, [header, mirror]));
+    await router.apply(intentOf(10, [header, mirror]));
     // The user drops "shadow" from managedRoutes mid-canary: its rule is still this Rollout's, read back and removed.
     const edited = gatewayApiRouter.create(rolloutWith([steps[0]!, steps[2]!], ['internal']), cluster.deps);
     expect(edited.observe()).toMatchObject({ kind: 'weights', routes: [header, mirror] });
-    expect(edited.differs(intent(10, [header]))).toBe(true);
-    await edited.apply(intent(10, [header]));
+    expect(edited.differs(intentOf(10, [header]))).toBe(true);
+    await edited.apply(intentOf(10, [header]));
     expect(rulesNow().map((r) => (r as { name?: string }).name)).toEqual([
       undefined,
       'sluice-legacy',
@@ -197,7 +183,7 @@ describe('Gateway API managed rules', () => {
     expect(rulesNow()[1]).toEqual(theirs);
     // With no managed route listed at all, promotion still removes what is left.
     const none = gatewayApiRouter.create(rolloutWith([steps[2]!], []), cluster.deps);
-    await none.apply(intent(0, []));
+    await none.apply(intentOf(0, []));
     expect(rulesNow()).toEqual([{ ...weightedRule, backendRefs: [stable, canary] }, theirs]);
   });
 
@@ -240,7 +226,7 @@ describe('Gateway API managed rules', () => {
   it('mirrors every request the weighted rule takes when the mirror route has no match', async () => {
     const noMatch = { backendRefs: [stable, canary] };
     const { router, rulesNow } = routerWith([noMatch]);
-    await router.apply(intent(0, [{ ...mirror, percentage: 100 }]));
+    await router.apply(intentOf(0, [{ ...mirror, percentage: 100 }]));
     expect(rulesNow()[1]).toMatchObject({ matches: [{}], filters: [{ requestMirror: { percent: 100 } }] });
     expect(router.observe()).toMatchObject({ routes: [{ kind: 'mirror', percentage: 100, match: [] }] });
   });
@@ -256,7 +242,7 @@ describe('Gateway API managed rules, when the route stops taking them mid-canary
 
   it('reads InvalidSpec naming the step, abortable, and refuses what the canary asks', async () => {
     const { router, cluster, rulesNow } = routerWith([other, weightedRule]);
-    await router.apply(intent(30, [header]));
+    await router.apply(intentOf(30, [header]));
     const written = rulesNow();
     cluster.put('HTTPRoute', {
       metadata: { name: 'web', namespace: 'shop' },
@@ -266,21 +252,21 @@ describe('Gateway API managed rules, when the route stops taking them mid-canary
     });
     const seen = router.observe();
     expect(seen).toMatchObject({ kind: 'invalid', abortable: true });
-    expect(router.differs(intent(40, [header]))).toBe(false);
-    await expect(router.apply(intent(40, [header]))).rejects.toThrow();
+    expect(router.differs(intentOf(40, [header]))).toBe(false);
+    await expect(router.apply(intentOf(40, [header]))).rejects.toThrow();
   });
 
   it("carries out an abort's intent: weight 0 and this Rollout's rules removed, the user's rules untouched", async () => {
     const { router, cluster, rulesNow } = routerWith([other, weightedRule]);
-    await router.apply(intent(30, [header]));
+    await router.apply(intentOf(30, [header]));
     const written = rulesNow();
     const edited = { ...clashing, backendRefs: (written[1] as typeof weightedRule).backendRefs };
     cluster.put('HTTPRoute', {
       metadata: { name: 'web', namespace: 'shop' },
       spec: { rules: [other, edited, written[2]] },
     });
-    expect(router.differs(intent(0, []))).toBe(true);
-    await router.apply(intent(0, []));
+    expect(router.differs(intentOf(0, []))).toBe(true);
+    await router.apply(intentOf(0, []));
     expect(rulesNow()).toEqual([
       other,
       {

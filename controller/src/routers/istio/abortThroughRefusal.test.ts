@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../api/types.ts';
 import type { ManagedRoute } from '../managedRoutes.ts';
-import { dest, intent, istioWith } from './istio.test-support.ts';
+import { intentOf } from '../routerDeps.test-support.ts';
+import { dest, istioWith } from './istio.test-support.ts';
 
 const header: ManagedRoute = {
   kind: 'header',
@@ -40,7 +41,7 @@ async function headerRouteInForce(
     ...withHeaderStep,
     trafficRouting: { istio: istio as typeof hostBased, managedRoutes: [{ name: 'internal' }] },
   });
-  await env.router.apply(intent(20, [header]));
+  await env.router.apply(intentOf(20, [header]));
   expect(env.router.observe()).toMatchObject({ kind: 'weights', canary: 20, routes: [header] });
   const http = () => env.vs().spec.http as Http;
   const edit = (next: Http) =>
@@ -66,8 +67,8 @@ describe('Istio, the weighted route edited to match on the routed header mid-can
       message: expect.stringContaining('already matches header x-user') as string,
       abortable: true,
     });
-    expect(router.differs(intent(40, [header]))).toBe(false);
-    await expect(router.apply(intent(40, [header]))).rejects.toThrow(/already matches header x-user/);
+    expect(router.differs(intentOf(40, [header]))).toBe(false);
+    await expect(router.apply(intentOf(40, [header]))).rejects.toThrow(/already matches header x-user/);
     expect(cluster.writes).toEqual([]);
   });
 
@@ -75,8 +76,8 @@ describe('Istio, the weighted route edited to match on the routed header mid-can
     const { router, cluster, http, edit } = await headerRouteInForce();
     const edited = clashing(http());
     edit(edited);
-    expect(router.differs(intent(0, []))).toBe(true);
-    await router.apply(intent(0, []));
+    expect(router.differs(intentOf(0, []))).toBe(true);
+    await router.apply(intentOf(0, []));
     expect(cluster.writes).toHaveLength(1);
     const [userHealth, userPrimary] = edited.filter((r) => r.name !== 'sluice.checkout.internal');
     expect(http()).toEqual([
@@ -85,7 +86,7 @@ describe('Istio, the weighted route edited to match on the routed header mid-can
     ]);
     expect(router.observe()).toMatchObject({ kind: 'invalid', abortable: true });
     // Done: no write loop while the spec stays invalid.
-    expect(router.differs(intent(0, []))).toBe(false);
+    expect(router.differs(intentOf(0, []))).toBe(false);
   });
 });
 
@@ -100,9 +101,9 @@ describe("Istio, a user's route carrying this Rollout's managed name", () => {
       field: 'spec.trafficRouting.managedRoutes',
       abortable: true,
     });
-    expect(router.differs(intent(20, [header]))).toBe(false);
-    await expect(router.apply(intent(20, [header]))).rejects.toThrow(/rename it/);
-    await router.apply(intent(0, []));
+    expect(router.differs(intentOf(20, [header]))).toBe(false);
+    await expect(router.apply(intentOf(20, [header]))).rejects.toThrow(/rename it/);
+    await router.apply(intentOf(0, []));
     expect(http().map((r) => r.name)).toEqual(['health', 'primary', 'sluice.checkout.legacy']);
     expect(http()[2]).toEqual(theirs);
     expect(http()[1]!.route).toEqual([dest('checkout-stable', 100), dest('checkout-canary', 0)]);
@@ -117,7 +118,7 @@ describe("Istio, a user's route carrying this Rollout's managed name", () => {
       message: expect.stringContaining('sluice.checkout.legacy') as string,
       abortable: true,
     });
-    await router.apply(intent(0, []));
+    await router.apply(intentOf(0, []));
     expect(http().map((r) => r.name)).toEqual(['sluice.checkout.legacy', 'health', 'primary']);
     expect(http()[0]).toEqual(theirs);
   });
@@ -136,7 +137,7 @@ describe('Istio, managed routes without a weighted HTTP route', () => {
       message: expect.stringContaining('no weighted HTTP route') as string,
       abortable: true,
     });
-    await router.apply(intent(0, []));
+    await router.apply(intentOf(0, []));
     expect(cluster.writes).toHaveLength(1);
     expect((vs().spec.tcp as { route: unknown }[])[0]!.route).toEqual([
       dest('checkout-stable', 100),
@@ -167,7 +168,7 @@ describe('Istio subset-based, an abort through a refusing VirtualService', () =>
     );
     edit(http().map((r) => (r.name === 'primary' ? { ...r, match: [{ headers: { 'x-user': { regex: '.*' } } }] } : r)));
     expect(router.observe()).toMatchObject({ kind: 'invalid', abortable: true });
-    await router.apply(intent(0, [], { stable: 'a', canary: 'c' }));
+    await router.apply(intentOf(0, [], { stable: 'a', canary: 'c' }));
     expect(patches().map(([kind]) => kind)).toEqual(['VirtualService', 'DestinationRule']);
     expect(http().map((r) => r.name)).toEqual(['primary']);
     expect(http()[0]!.route).toEqual([dest('checkout', 100, 'stable'), dest('checkout', 0, 'canary')]);
@@ -178,9 +179,9 @@ describe('Istio subset-based, an abort through a refusing VirtualService', () =>
   it('removes a header route at weight 0 before the canary subset moves to a new revision', async () => {
     // A valid VirtualService: the header route alone sends matching users to the canary subset.
     const env = istioWith(istio, { http: [subsetPrimary] }, rule);
-    await env.router.apply(intent(0, [header]));
+    await env.router.apply(intentOf(0, [header]));
     env.cluster.writes.length = 0;
-    await env.router.apply(intent(0, [], { stable: 'a', canary: 'c' }));
+    await env.router.apply(intentOf(0, [], { stable: 'a', canary: 'c' }));
     expect(env.patches().map(([kind]) => kind)).toEqual(['VirtualService', 'DestinationRule']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dest, intent, istioWith } from './istio.test-support.ts';
+import { intentOf } from '../routerDeps.test-support.ts';
+import { dest, istioWith } from './istio.test-support.ts';
 
 const istio = { virtualService: 'checkout', destinationRule: { name: 'checkout' } };
 const vsSpec = {
@@ -21,8 +22,8 @@ describe('Istio router, subset-based', () => {
   it('points the subsets at the revisions before the weights, each guarded by tests', async () => {
     const { router, patches, dr } = istioWith(istio, vsSpec, rule);
     expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
-    expect(router.differs(intent(0, [], revisions))).toBe(true); // the canary subset selects no revision yet
-    await router.apply(intent(10, [], revisions));
+    expect(router.differs(intentOf(0, [], revisions))).toBe(true); // the canary subset selects no revision yet
+    await router.apply(intentOf(10, [], revisions));
     expect(patches()).toEqual([
       [
         'DestinationRule',
@@ -49,15 +50,15 @@ describe('Istio router, subset-based', () => {
       ...rule,
       subsets: [rule.subsets[0], { name: 'canary', labels: { app: 'checkout', 'sluice.dev/revision': 'b' } }],
     });
-    expect(router.differs(intent(10, [], revisions))).toBe(false);
+    expect(router.differs(intentOf(10, [], revisions))).toBe(false);
     expect(router.observe()).toMatchObject({ canary: 10, stable: 90 });
   });
 
   it('compares the subsets’ labels: a promotion relabels the stable subset even at the same weight', async () => {
     const { router, dr } = istioWith(istio, vsSpec, rule);
-    await router.apply(intent(0, [], revisions));
-    expect(router.differs(intent(0, [], { stable: 'b', canary: 'b' }))).toBe(true);
-    await router.apply(intent(0, [], { stable: 'b', canary: 'b' }));
+    await router.apply(intentOf(0, [], revisions));
+    expect(router.differs(intentOf(0, [], { stable: 'b', canary: 'b' }))).toBe(true);
+    await router.apply(intentOf(0, [], { stable: 'b', canary: 'b' }));
     const labels = dr().spec.subsets.map(
       (s) => (s as { labels: Record<string, string> }).labels['sluice.dev/revision'],
     );
@@ -67,9 +68,9 @@ describe('Istio router, subset-based', () => {
   it('adds the labels of a subset that has none, and leaves a subset alone when there is no canary revision', async () => {
     const bare = { host: 'checkout', subsets: [{ name: 'canary' }, { name: 'stable', labels: {} }] };
     const { router, dr } = istioWith(istio, vsSpec, bare);
-    await router.apply(intent(0, [], { stable: 'a', canary: '' }));
+    await router.apply(intentOf(0, [], { stable: 'a', canary: '' }));
     expect(dr().spec.subsets).toEqual([{ name: 'canary' }, { name: 'stable', labels: { 'sluice.dev/revision': 'a' } }]);
-    await router.apply(intent(0, [], revisions));
+    await router.apply(intentOf(0, [], revisions));
     expect(dr().spec.subsets[0]).toEqual({ name: 'canary', labels: { 'sluice.dev/revision': 'b' } });
   });
 
@@ -85,7 +86,7 @@ describe('Istio router, subset-based', () => {
     await expect(stale()).rejects.toThrow(/test/i);
     expect(dr().spec).toEqual(reordered);
     // Read afresh, the canary subset is found at its new index.
-    await router.apply(intent(10, [], revisions));
+    await router.apply(intentOf(10, [], revisions));
     expect(dr().spec.subsets[0]).toMatchObject({ name: 'canary', labels: { 'sluice.dev/revision': 'b' } });
     expect(router.observe()).toMatchObject({ canary: 10 });
     expect(vs().spec.http).toHaveLength(1);

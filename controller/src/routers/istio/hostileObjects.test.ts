@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/objectStore.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf } from '../routerDeps.test-support.ts';
 import { istioRouterModule } from './index.ts';
-import { dest, intent, istioRollout, istioWith, served } from './istio.test-support.ts';
+import { dest, istioRollout, istioWith, served } from './istio.test-support.ts';
 
 describe('Istio router, a DestinationRule for a host of another namespace', () => {
   it.each(['checkout.bank', 'checkout.bank.svc.cluster.local', '*.bank.svc.cluster.local'])(
@@ -21,8 +21,8 @@ describe('Istio router, a DestinationRule for a host of another namespace', () =
       const read = router.observe();
       expect(read).toMatchObject({ kind: 'invalid', field: 'spec.trafficRouting.istio.destinationRule.name' });
       expect((read as { message: string }).message).toMatch(/namespace shop/);
-      expect(router.differs(intent(10))).toBe(false);
-      await expect(router.apply(intent(10))).rejects.toThrow(/namespace shop/);
+      expect(router.differs(intentOf(10))).toBe(false);
+      await expect(router.apply(intentOf(10))).rejects.toThrow(/namespace shop/);
       expect(cluster.writes).toEqual([]);
     },
   );
@@ -39,7 +39,7 @@ describe('Istio router, weights that are not weights', () => {
       const read = router.observe();
       expect(read).toMatchObject({ kind: 'invalid', field: 'spec.trafficRouting.istio.virtualService' });
       expect((read as { message: string }).message).toMatch(/checkout-canary/);
-      await expect(router.apply(intent(0))).rejects.toThrow();
+      await expect(router.apply(intentOf(0))).rejects.toThrow();
       expect(cluster.writes).toEqual([]);
     },
   );
@@ -67,8 +67,8 @@ describe('Istio router, two Rollouts sharing one weighted route', () => {
     const a = routerOf('checkout');
     const b = routerOf('payments');
     const wants = [
-      [a, intent(0, header('qa'))],
-      [b, intent(0, header('beta'))],
+      [a, intentOf(0, header('qa'))],
+      [b, intentOf(0, header('beta'))],
     ] as const;
     for (let round = 0; round < 4; round++)
       for (const [router, i] of wants) if (router.differs(i)) await router.apply(i);
@@ -93,13 +93,13 @@ describe('Istio router, subsets of a superseded canary', () => {
       ],
     };
     const { router, patches } = istioWith(istio, vs, rule);
-    await router.apply(intent(0, [], { stable: 'a', canary: 'c' }));
+    await router.apply(intentOf(0, [], { stable: 'a', canary: 'c' }));
     // Subsets first would send 20% to c's pods (none ready) until the weight patch lands, or for good if it fails.
     expect(patches().map(([kind]) => kind)).toEqual(['VirtualService', 'DestinationRule']);
-    expect(router.differs(intent(0, [], { stable: 'a', canary: 'c' }))).toBe(false);
+    expect(router.differs(intentOf(0, [], { stable: 'a', canary: 'c' }))).toBe(false);
     // A weight that goes up still waits for the subsets: the canary's share must reach the new revision only.
     const up = istioWith(istio, vs, rule);
-    await up.router.apply(intent(30, [], { stable: 'a', canary: 'c' }));
+    await up.router.apply(intentOf(30, [], { stable: 'a', canary: 'c' }));
     expect(up.patches().map(([kind]) => kind)).toEqual(['DestinationRule', 'VirtualService']);
   });
 });

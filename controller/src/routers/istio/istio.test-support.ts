@@ -1,48 +1,21 @@
 /** A Rollout with the Istio router and an in-memory cluster holding its VirtualService (and DestinationRule). */
 import type { Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
-import type { ManagedRoute } from '../managedRoutes.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, routedRollout, servedRef } from '../routerDeps.test-support.ts';
 import { istioRouterModule } from './index.ts';
 
 type IstioSpec = NonNullable<NonNullable<Rollout['spec']['trafficRouting']>['istio']>;
 
 export function istioRollout(istio: IstioSpec, spec: Partial<Rollout['spec']> = {}): Rollout {
-  return {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout', namespace: 'shop' },
-    spec: {
-      workloadRef: { name: 'checkout' },
-      service: { port: 80 },
-      trafficRouting: { istio },
-      strategy: { canary: { steps: [{ setWeight: 10 }] } },
-      ...spec,
-    },
-  };
+  const rollout = routedRollout({ istio });
+  return { ...rollout, spec: { ...rollout.spec, ...spec } };
 }
 
-const resource = (kind: string, plural: string) => ({
-  group: 'networking.istio.io',
-  version: 'v1',
-  plural,
-  kind,
-  namespaced: true,
-});
+const resource = (kind: string, plural: string) => servedRef('networking.istio.io', 'v1', kind, plural);
 export const served = {
   VirtualService: resource('VirtualService', 'virtualservices'),
   DestinationRule: resource('DestinationRule', 'destinationrules'),
 };
-
-export const intent = (
-  canaryWeight: number,
-  routes: ManagedRoute[] = [],
-  revisions = { stable: 'a', canary: 'b' },
-) => ({
-  canaryWeight,
-  revisions,
-  routes,
-});
 
 /**
  * The router over a cluster holding the given VirtualService spec (and DestinationRule spec), both named checkout;

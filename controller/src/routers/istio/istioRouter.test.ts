@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf } from '../routerDeps.test-support.ts';
 import { istioRouterModule } from './index.ts';
-import { dest, intent, istioRollout, istioWith } from './istio.test-support.ts';
+import { dest, istioRollout, istioWith } from './istio.test-support.ts';
 
 const split = (stable: number, canary: number, host = 'checkout-canary') => [
   dest('checkout-stable', stable),
@@ -28,9 +28,9 @@ describe('Istio router, host-based', () => {
 
   it('sets both weights with test operations on each destination host', async () => {
     const { router, patches, vs } = istioWith({ virtualService: 'checkout', routes: ['primary'] }, vsSpec);
-    expect(router.differs(intent(10))).toBe(false);
-    expect(router.differs(intent(50))).toBe(true);
-    await router.apply(intent(50));
+    expect(router.differs(intentOf(10))).toBe(false);
+    expect(router.differs(intentOf(50))).toBe(true);
+    await router.apply(intentOf(50));
     expect(patches()).toEqual([
       [
         'VirtualService',
@@ -43,7 +43,7 @@ describe('Istio router, host-based', () => {
       ],
     ]);
     expect(router.observe()).toMatchObject({ canary: 50, stable: 50 });
-    expect(router.differs(intent(50))).toBe(false);
+    expect(router.differs(intentOf(50))).toBe(false);
     // Nothing else of the user's object moved.
     expect(vs().spec.http![0]).toEqual(vsSpec.http[0]);
     expect(vs().spec.hosts).toEqual(vsSpec.hosts);
@@ -60,7 +60,7 @@ describe('Istio router, host-based', () => {
     await expect(write()).rejects.toThrow(/test/i);
     expect(vs().spec).toEqual(edited);
     // Read afresh, the route is found at its new indexes.
-    await router.apply(intent(30));
+    await router.apply(intentOf(30));
     expect(router.observe()).toMatchObject({ canary: 30, stable: 70 });
   });
 
@@ -74,7 +74,7 @@ describe('Istio router, host-based', () => {
       ],
     };
     const { router, vs } = istioWith({ virtualService: 'checkout' }, spec);
-    await router.apply(intent(20));
+    await router.apply(intentOf(20));
     const weights = vs().spec.http!.map((r) => (r as { route: { weight: number }[] }).route.map((d) => d.weight));
     expect(weights).toEqual([
       [80, 20],
@@ -97,7 +97,7 @@ describe('Istio router, host-based', () => {
     };
     const istio = { virtualService: 'checkout', tlsRoutes: ['checkout.example.com'], tcpRoutes: ['5432'] };
     const { router, vs, patches } = istioWith(istio, spec);
-    await router.apply(intent(40));
+    await router.apply(intentOf(40));
     expect(patches()[0]![1]).toEqual(
       expect.arrayContaining([
         { op: 'add', path: '/spec/tls/1/route/1/weight', value: 40 },
@@ -108,7 +108,7 @@ describe('Istio router, host-based', () => {
     expect(router.observe()).toMatchObject({ canary: 40 });
     // Omitted, every TCP route with both destinations is split.
     const all = istioWith({ virtualService: 'checkout' }, spec);
-    await all.router.apply(intent(40));
+    await all.router.apply(intentOf(40));
     expect((all.vs().spec.tcp![1] as { route: { weight: number }[] }).route[1]!.weight).toBe(40);
   });
 });
@@ -167,8 +167,8 @@ describe('Istio router, invalid specs name the field and what to do', () => {
     const read = router.observe();
     expect(read).toMatchObject({ kind: 'invalid', field: `spec.trafficRouting.istio.${fieldName}` });
     expect((read as { message: string }).message).toMatch(message);
-    expect(router.differs(intent(50))).toBe(false);
-    await expect(router.apply(intent(50))).rejects.toThrow(message);
+    expect(router.differs(intentOf(50))).toBe(false);
+    await expect(router.apply(intentOf(50))).rejects.toThrow(message);
     expect(cluster.writes).toEqual([]);
   });
 
@@ -194,6 +194,6 @@ describe('Istio router, invalid specs name the field and what to do', () => {
 /** The ops a router produces from a reading of `spec`, captured on a separate cluster. */
 async function captureOps(spec: object, weight: number): Promise<object[]> {
   const { router, cluster } = istioWith({ virtualService: 'checkout' }, spec);
-  await router.apply(intent(weight));
+  await router.apply(intentOf(weight));
   return cluster.writes[0]![3] as object[];
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ManagedRoute } from '../managedRoutes.ts';
-import { dest, intent, istioWith } from './istio.test-support.ts';
+import { intentOf } from '../routerDeps.test-support.ts';
+import { dest, istioWith } from './istio.test-support.ts';
 
 const header: ManagedRoute = {
   kind: 'header',
@@ -31,8 +32,8 @@ const names = (http: unknown[]) => http.map((r) => (r as { name: string }).name)
 describe('Istio managed routes', () => {
   it('adds header and mirror routes before the weighted route, in managedRoutes order, and reads them back', async () => {
     const { router, vs } = istioWith({ virtualService: 'checkout' }, vsSpec);
-    expect(router.differs(intent(20, [header, mirror]))).toBe(true);
-    await router.apply(intent(20, [header, mirror]));
+    expect(router.differs(intentOf(20, [header, mirror]))).toBe(true);
+    await router.apply(intentOf(20, [header, mirror]));
     const http = vs().spec.http!;
     expect(names(http)).toEqual(['health', 'sluice.checkout.internal', 'sluice.checkout.shadow', 'primary']);
     expect(http[1]).toEqual({
@@ -50,13 +51,13 @@ describe('Istio managed routes', () => {
       mirrorPercentage: { value: 25 },
     });
     expect(router.observe()).toEqual({ kind: 'weights', canary: 20, stable: 80, routes: [canonicalHeader, mirror] });
-    expect(router.differs(intent(20, [header, mirror]))).toBe(false);
+    expect(router.differs(intentOf(20, [header, mirror]))).toBe(false);
   });
 
   it('keeps the mirror split like the weighted route when the weight changes, in one patch', async () => {
     const { router, vs, patches } = istioWith({ virtualService: 'checkout' }, vsSpec);
-    await router.apply(intent(20, [mirror]));
-    await router.apply(intent(50, [mirror]));
+    await router.apply(intentOf(20, [mirror]));
+    await router.apply(intentOf(50, [mirror]));
     const http = vs().spec.http! as { name: string; route: { weight: number }[] }[];
     expect(http.map((r) => [r.name, r.route.map((d) => d.weight)])).toEqual([
       ['health', [undefined]],
@@ -68,10 +69,10 @@ describe('Istio managed routes', () => {
 
   it('removes the routes guarded by their names, and reorders them to follow managedRoutes', async () => {
     const { router, vs, patches } = istioWith({ virtualService: 'checkout' }, vsSpec);
-    await router.apply(intent(20, [header, mirror]));
-    await router.apply(intent(20, [mirror, header]));
+    await router.apply(intentOf(20, [header, mirror]));
+    await router.apply(intentOf(20, [mirror, header]));
     expect(names(vs().spec.http!)).toEqual(['health', 'sluice.checkout.shadow', 'sluice.checkout.internal', 'primary']);
-    await router.apply(intent(0, []));
+    await router.apply(intentOf(0, []));
     expect(vs().spec).toEqual({
       http: [vsSpec.http[0], { ...vsSpec.http[1], route: [dest('checkout-stable', 100), dest('checkout-canary', 0)] }],
     });
@@ -111,7 +112,7 @@ describe('Istio managed routes', () => {
     };
     const all: ManagedRoute = { kind: 'mirror', name: 'all', percentage: 10, match: [] };
     const { router, vs } = istioWith({ virtualService: 'checkout' }, spec);
-    await router.apply(intent(0, [both, all]));
+    await router.apply(intentOf(0, [both, all]));
     const headers = { 'x-a': { exact: '1' }, 'x-b': { regex: 'b.*' } };
     expect((vs().spec.http![0] as { match: unknown }).match).toEqual([
       { uri: { prefix: '/a' }, headers },
@@ -127,7 +128,7 @@ describe('Istio managed routes', () => {
     };
     const rule = { host: 'checkout', subsets: [{ name: 'stable' }, { name: 'canary' }] };
     const { router, vs } = istioWith({ virtualService: 'checkout', destinationRule: { name: 'checkout' } }, spec, rule);
-    await router.apply(intent(10, [header, mirror]));
+    await router.apply(intentOf(10, [header, mirror]));
     const [h, m] = vs().spec.http! as { route: unknown; mirror?: unknown; match: unknown }[];
     expect(h!.route).toEqual([dest('checkout', 100, 'canary')]);
     expect(h!.match).toEqual([{ headers: { 'x-user': { exact: 'qa' } } }]);
@@ -147,7 +148,7 @@ describe('Istio managed routes', () => {
       field: 'spec.trafficRouting.managedRoutes',
       message: expect.stringMatching(/sluice\.checkout\.internal after the weighted route.*rename it/) as unknown,
     });
-    await expect(router.apply(intent(20, []))).rejects.toThrow(/rename it/);
+    await expect(router.apply(intentOf(20, []))).rejects.toThrow(/rename it/);
     expect(cluster.writes).toEqual([]);
     const named = istioWith({ virtualService: 'checkout', routes: ['sluice.checkout.internal'] }, clash).router;
     expect(named.observe()).toMatchObject({ kind: 'invalid', field: 'spec.trafficRouting.istio.routes' });
@@ -164,8 +165,8 @@ describe('Istio managed routes', () => {
       ],
     };
     const { router, cluster } = istioWith({ virtualService: 'checkout' }, spec);
-    expect(router.differs(intent(0, [header]))).toBe(true);
-    await expect(router.apply(intent(0, [header]))).rejects.toThrow(/already matches header x-user/);
+    expect(router.differs(intentOf(0, [header]))).toBe(true);
+    await expect(router.apply(intentOf(0, [header]))).rejects.toThrow(/already matches header x-user/);
     expect(cluster.writes).toEqual([]);
   });
 
@@ -173,8 +174,8 @@ describe('Istio managed routes', () => {
     const other = { name: 'sluice.cart.internal', route: [dest('cart-canary', 100)] };
     const spec = { http: [other, ...vsSpec.http] };
     const { router, vs } = istioWith({ virtualService: 'checkout' }, spec);
-    await router.apply(intent(20, [header]));
-    await router.apply(intent(0, []));
+    await router.apply(intentOf(20, [header]));
+    await router.apply(intentOf(0, []));
     expect(vs().spec.http![0]).toEqual(other);
     expect(names(vs().spec.http!)).toEqual(['sluice.cart.internal', 'health', 'primary']);
   });

@@ -3,27 +3,17 @@ import type { CanaryStep, Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
 import type { ManagedRoute } from '../managedRoutes.ts';
 import { routerFor } from '../registry.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf, routedRollout, servedRef } from '../routerDeps.test-support.ts';
 import { nginxRouter } from './index.ts';
 
-const ingresses = { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true };
+const ingresses = servedRef('networking.k8s.io', 'v1', 'Ingress', 'ingresses');
 
 function rolloutWith(
   nginx: { additionalIngressAnnotations?: Record<string, string> } = {},
   steps: CanaryStep[] = [{ setWeight: 10 }],
   managedRoutes: { name: string }[] = [],
 ): Rollout {
-  return {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout', namespace: 'shop', uid: 'rollout-uid' },
-    spec: {
-      workloadRef: { name: 'checkout' },
-      service: { port: 80 },
-      trafficRouting: { nginx: { stableIngress: 'web', ...nginx }, managedRoutes },
-      strategy: { canary: { steps } },
-    },
-  };
+  return routedRollout({ nginx: { stableIngress: 'web', ...nginx }, managedRoutes }, steps);
 }
 
 const stableIngress = {
@@ -60,11 +50,6 @@ function setup(rollout = rolloutWith(), objects: KubeObject[] = [stableIngress])
   return { cluster, router, canary };
 }
 
-const intent = (canaryWeight: number, routes: ManagedRoute[] = []) => ({
-  canaryWeight,
-  revisions: { stable: 'a', canary: 'b' },
-  routes,
-});
 const qa: ManagedRoute = {
   kind: 'header',
   name: 'qa',
@@ -75,9 +60,9 @@ describe('ingress-nginx router', () => {
   it('creates the canary Ingress on the first weight: owned, labelled, backends swapped, no tls, no other annotations', async () => {
     const { router, canary, cluster } = setup();
     expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
-    expect(router.differs(intent(0))).toBe(false); // absent already sends nothing
-    expect(router.differs(intent(10))).toBe(true);
-    await router.apply(intent(10));
+    expect(router.differs(intentOf(0))).toBe(false); // absent already sends nothing
+    expect(router.differs(intentOf(10))).toBe(true);
+    await router.apply(intentOf(10));
     expect(canary()).toMatchObject({
       metadata: {
         labels: { 'sluice.dev/rollout': 'checkout' },
@@ -96,14 +81,14 @@ describe('ingress-nginx router', () => {
     expect(Object.keys(canary().metadata!.annotations as object)).toHaveLength(3);
     expect(canary().spec).not.toHaveProperty('tls');
     expect(router.observe()).toEqual({ kind: 'weights', canary: 10, stable: 90, routes: [] });
-    expect(router.differs(intent(10))).toBe(false);
+    expect(router.differs(intentOf(10))).toBe(false);
     expect(cluster.get('Ingress', 'shop', 'web')).toMatchObject({ metadata: { resourceVersion: '1' } });
   });
 
   it('patches the weight guarded by the uid, the owner and the canary mark, and reads it back', async () => {
     const { router, cluster } = setup();
-    await router.apply(intent(10));
-    await router.apply(intent(50));
+    await router.apply(intentOf(10));
+    await router.apply(intentOf(50));
     expect(router.observe()).toMatchObject({ canary: 50, stable: 50 });
     expect(cluster.writes.at(-1)![3]).toEqual([
       { op: 'test', path: '/metadata/uid', value: 'uid-checkout-web-canary' },
@@ -115,14 +100,14 @@ describe('ingress-nginx router', () => {
 
   it('refuses the patch when the object changed under a stale cache (replaced with another uid)', async () => {
     const { router, cluster, canary } = setup();
-    await router.apply(intent(10));
+    await router.apply(intentOf(10));
     const stale = structuredClone(canary());
     cluster.put('Ingress', { ...structuredClone(stale), metadata: { ...stale.metadata, uid: 'someone-else' } });
     const stalely = nginxRouter.create(rolloutWith(), {
       ...cluster.deps,
       cached: (kind, ns, name) => (name === 'checkout-web-canary' ? stale : cluster.deps.cached(kind, ns, name)),
     });
-    await expect(stalely.apply(intent(50))).rejects.toThrow();
+    await expect(stalely.apply(intentOf(50))).rejects.toThrow();
     expect(canary().metadata).toMatchObject({
       uid: 'someone-else',
       annotations: { 'nginx.ingress.kubernetes.io/canary-weight': '10' },
@@ -131,12 +116,12 @@ describe('ingress-nginx router', () => {
 
   it('follows the stable Ingress when its hosts or paths change', async () => {
     const { router, cluster, canary } = setup();
-    await router.apply(intent(10));
+    await router.apply(intentOf(10));
     const edited = structuredClone(stableIngress);
     edited.spec.rules[0]!.host = 'shop.example.org';
     cluster.put('Ingress', edited);
-    expect(router.differs(intent(10))).toBe(true);
-    await router.apply(intent(10));
+    expect(router.differs(intentOf(10))).toBe(true);
+    await router.apply(intentOf(10));
     expect(canary()).toMatchObject({ spec: { rules: [{ host: 'shop.example.org' }] } });
   });
 
@@ -148,8 +133,8 @@ describe('ingress-nginx router', () => {
       field: 'spec.trafficRouting.nginx.stableIngress',
       message: expect.stringMatching(/not owned by Rollout checkout.*delete or rename it/) as string,
     });
-    expect(router.differs(intent(10))).toBe(false);
-    await expect(router.apply(intent(10))).rejects.toThrow(/not owned/);
+    expect(router.differs(intentOf(10))).toBe(false);
+    await expect(router.apply(intentOf(10))).rejects.toThrow(/not owned/);
     expect(cluster.writes).toEqual([]);
   });
 
@@ -190,14 +175,14 @@ describe('ingress-nginx router', () => {
   it('lets an abort take the canary to 0 when the spec became invalid mid-canary, and writes nothing else', async () => {
     // The canary took 30% and a header route; then the spec was edited into one the router cannot carry out.
     const cluster = fakeRouterCluster({ Ingress: ingresses }, [['Ingress', stableIngress]]);
-    await nginxRouter.create(rolloutWith(), cluster.deps).apply(intent(30, [qa]));
+    await nginxRouter.create(rolloutWith(), cluster.deps).apply(intentOf(30, [qa]));
     const bad = rolloutWith({ additionalIngressAnnotations: { 'nginx.ingress.kubernetes.io/server-snippet': 'x' } });
     const { router, invalid } = routerFor(bad, cluster.deps);
     // InvalidSpec names the field, while the observation still reads the split: the planner's abort needs it.
     expect(invalid).toMatchObject({ field: 'spec.trafficRouting.nginx.additionalIngressAnnotations' });
     expect(router!.observe()).toEqual({ kind: 'weights', canary: 30, stable: 70, routes: [qa] });
-    await expect(router!.apply(intent(40))).rejects.toThrow(/server-snippet/);
-    await router!.apply(intent(0));
+    await expect(router!.apply(intentOf(40))).rejects.toThrow(/server-snippet/);
+    await router!.apply(intentOf(0));
     expect(router!.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
     const annotations = (cluster.get('Ingress', 'shop', 'checkout-web-canary') as KubeObject).metadata!.annotations;
     expect(Object.keys(annotations as object).some((k) => k.includes('snippet'))).toBe(false);
@@ -240,15 +225,15 @@ describe('ingress-nginx router', () => {
   it('sets the header route, reads it back, and removes it with the additional annotations at weight 0', async () => {
     const cookie = { 'nginx.ingress.kubernetes.io/canary-by-cookie': 'canary' };
     const { router, canary } = setup(rolloutWith({ additionalIngressAnnotations: cookie }));
-    await router.apply(intent(0, [qa]));
+    await router.apply(intentOf(0, [qa]));
     expect(canary().metadata!.annotations).toMatchObject({
       ...cookie,
       'nginx.ingress.kubernetes.io/canary-by-header': 'x-user',
       'nginx.ingress.kubernetes.io/canary-by-header-value': 'qa',
     });
     expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [qa] });
-    expect(router.differs(intent(0, [qa]))).toBe(false);
-    await router.apply(intent(0));
+    expect(router.differs(intentOf(0, [qa]))).toBe(false);
+    await router.apply(intentOf(0));
     expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
     expect(Object.keys(canary().metadata!.annotations as object).sort()).toEqual([
       'nginx.ingress.kubernetes.io/canary',

@@ -1,33 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { Rollout } from '../../api/types.ts';
+import type { CanaryStep, Rollout } from '../../api/types.ts';
 import type { KubeObject } from '../../kube/objectStore.ts';
 import { routerFor } from '../registry.ts';
-import { fakeRouterCluster } from '../routerDeps.test-support.ts';
+import { fakeRouterCluster, intentOf, routedRollout, servedRef } from '../routerDeps.test-support.ts';
 import { smiRouter } from './index.ts';
 
-const rolloutWith = (smi: { trafficSplitName: string; rootService?: string }, steps: object[] = [{ setWeight: 10 }]) =>
-  ({
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout', namespace: 'shop', uid: 'rollout-uid' },
-    spec: {
-      workloadRef: { name: 'checkout' },
-      service: { port: 80 },
-      trafficRouting: { smi },
-      strategy: { canary: { steps } },
-    },
-  }) as Rollout;
+const rolloutWith = (smi: { trafficSplitName: string; rootService?: string }, steps?: CanaryStep[]) =>
+  routedRollout({ smi }, steps);
 const rollout = rolloutWith({ trafficSplitName: 'web' });
 const owned = rolloutWith({ trafficSplitName: 'web', rootService: 'checkout' });
 
-const splits = (version: string) => ({
-  group: 'split.smi-spec.io',
-  version,
-  plural: 'trafficsplits',
-  kind: 'TrafficSplit',
-  namespaced: true,
-});
-const intent = (canaryWeight: number) => ({ canaryWeight, revisions: { stable: 'a', canary: 'b' }, routes: [] });
+const splits = (version: string) => servedRef('split.smi-spec.io', version, 'TrafficSplit', 'trafficsplits');
 const split = (backends: unknown, extra: object = {}) =>
   ({ metadata: { name: 'web', namespace: 'shop', ...extra }, spec: { service: 'checkout', backends } }) as KubeObject;
 
@@ -51,11 +34,11 @@ describe('SMI router', () => {
   it('reads the split of the two backends, and patches only their weights guarded by tests on their services', async () => {
     const { router, writes } = routerWith(split(backends));
     expect(router.observe()).toEqual({ kind: 'weights', canary: 10, stable: 90, routes: [] });
-    expect(router.differs(intent(10))).toBe(false);
-    expect(router.differs(intent(50))).toBe(true);
-    await router.apply(intent(50));
+    expect(router.differs(intentOf(10))).toBe(false);
+    expect(router.differs(intentOf(50))).toBe(true);
+    await router.apply(intentOf(50));
     expect(router.observe()).toMatchObject({ canary: 50, stable: 50 });
-    expect(router.differs(intent(50))).toBe(false);
+    expect(router.differs(intentOf(50))).toBe(false);
     expect(writes()).toEqual([
       [
         { op: 'test', path: '/spec/backends/1/service', value: 'checkout-stable' },
@@ -75,25 +58,25 @@ describe('SMI router', () => {
       { version: 'v1alpha1' },
     );
     expect(router.observe()).toMatchObject({ canary: 25, stable: 75 });
-    expect(router.differs(intent(25))).toBe(true); // 750m is not 75: the weights are written as whole percents
-    await router.apply(intent(25));
+    expect(router.differs(intentOf(25))).toBe(true); // 750m is not 75: the weights are written as whole percents
+    await router.apply(intentOf(25));
     expect((cluster.get('TrafficSplit', 'shop', 'web')?.spec as { backends: unknown }).backends).toEqual([
       { service: 'checkout-stable', weight: '75' },
       { service: 'checkout-canary', weight: '25' },
     ]);
-    expect(router.differs(intent(25))).toBe(false);
+    expect(router.differs(intentOf(25))).toBe(false);
   });
 
   it('refuses to patch a split whose backends moved since it was read', async () => {
     const { router, cluster } = routerWith(split(backends));
-    expect(router.differs(intent(50))).toBe(true);
+    expect(router.differs(intentOf(50))).toBe(true);
     // The user reorders the backends between the read and the write: the test operations fail the patch.
     const before = cluster.get('TrafficSplit', 'shop', 'web')!;
     const moved = structuredClone(before);
     (moved.spec as { backends: unknown[] }).backends.reverse();
     const deps = { ...cluster.deps, cached: () => before };
     cluster.put('TrafficSplit', moved);
-    await expect(smiRouter.create(rollout, deps).apply(intent(50))).rejects.toThrow();
+    await expect(smiRouter.create(rollout, deps).apply(intentOf(50))).rejects.toThrow();
     expect(cluster.get('TrafficSplit', 'shop', 'web')?.spec).toEqual(moved.spec);
   });
 
@@ -105,8 +88,8 @@ describe('SMI router', () => {
       message:
         'TrafficSplit shop/web has no backend checkout-canary: add {service: checkout-canary, weight: 0} to its spec.backends',
     });
-    expect(router.differs(intent(10))).toBe(false);
-    await expect(router.apply(intent(10))).rejects.toThrow(/no backend checkout-canary/);
+    expect(router.differs(intentOf(10))).toBe(false);
+    await expect(router.apply(intentOf(10))).rejects.toThrow(/no backend checkout-canary/);
     expect(writes()).toEqual([]);
   });
 
@@ -154,8 +137,8 @@ describe('SMI router', () => {
       const { router, cluster } = routerWith(undefined, { rollout: owned, version });
       // Nothing sends to the canary through a split yet: 0%, so that a setWeight step waits for the read-back.
       expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
-      expect(router.differs(intent(0))).toBe(true);
-      await router.apply(intent(10));
+      expect(router.differs(intentOf(0))).toBe(true);
+      await router.apply(intentOf(10));
       const created = cluster.get('TrafficSplit', 'shop', 'web')!;
       const w = (n: number) => (version === 'v1alpha1' ? String(n) : n);
       expect(created).toMatchObject({
@@ -177,7 +160,7 @@ describe('SMI router', () => {
       });
       // Created at 0, then patched: the weight counts only once read back.
       expect(router.observe()).toMatchObject({ canary: 0 });
-      await router.apply(intent(10));
+      await router.apply(intentOf(10));
       expect(router.observe()).toMatchObject({ canary: 10 });
     },
   );
