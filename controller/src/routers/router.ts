@@ -66,6 +66,11 @@ export interface RouterWatch {
   readers(object: KubeObject, rollouts: readonly Rollout[]): Rollout[];
 }
 
+/** Readers for a kind the Rollout names in its spec: the Rollouts whose `nameIn` is the object's name. */
+export function readersNamingIt(nameIn: (rollout: Rollout) => string | undefined): RouterWatch['readers'] {
+  return (object, rollouts) => rollouts.filter((r) => nameIn(r) === object.metadata?.name);
+}
+
 /** One RBAC rule and why the router needs it (the reason goes into the generated manifests as a comment). */
 export interface RouterRule {
   apiGroups: string[];

@@ -2,9 +2,7 @@
  * The Gateway API router: the weights of the user's HTTPRoute or GRPCRoute (gateway.networking.k8s.io/v1), and the
  * managed rules Sluice adds to it for header routes and mirroring.
  */
-import type { Rollout } from '../../api/types.ts';
-import type { KubeObject } from '../../kube/objectStore.ts';
-import type { RouterModule, RouterWatch } from '../router.ts';
+import { readersNamingIt, type RouterModule, type RouterWatch } from '../router.ts';
 import { gatewayRouteRouter } from './httpRoute.ts';
 
 const group = 'gateway.networking.k8s.io';
@@ -12,8 +10,7 @@ const group = 'gateway.networking.k8s.io';
 function routeWatch(kind: 'HTTPRoute' | 'GRPCRoute', plural: string, field: 'httpRoute' | 'grpcRoute'): RouterWatch {
   return {
     resource: { group, version: 'v1', plural, kind, namespaced: true },
-    readers: (route: KubeObject, rollouts: readonly Rollout[]) =>
-      rollouts.filter((r) => r.spec.trafficRouting?.gatewayAPI?.[field] === route.metadata?.name),
+    readers: readersNamingIt((r) => r.spec.trafficRouting?.gatewayAPI?.[field]),
   };
 }
 

@@ -3,8 +3,7 @@
  * with a DestinationRule, subset-based; header and mirror routes as HTTP routes Sluice adds before the split.
  */
 import type { Rollout } from '../../api/types.ts';
-import type { KubeObject } from '../../kube/objectStore.ts';
-import type { RouterModule } from '../router.ts';
+import { readersNamingIt, type RouterModule } from '../router.ts';
 import { istioRouter } from './istioRouter.ts';
 
 const group = 'networking.istio.io';
@@ -19,14 +18,12 @@ export const istioRouterModule: RouterModule = {
     {
       resource: { group, version: 'v1', plural: 'virtualservices', kind: 'VirtualService', namespaced: true },
       versions,
-      readers: (vs: KubeObject, rollouts: readonly Rollout[]) =>
-        rollouts.filter((r) => istioOf(r)?.virtualService === vs.metadata?.name),
+      readers: readersNamingIt((r) => istioOf(r)?.virtualService),
     },
     {
       resource: { group, version: 'v1', plural: 'destinationrules', kind: 'DestinationRule', namespaced: true },
       versions,
-      readers: (rule: KubeObject, rollouts: readonly Rollout[]) =>
-        rollouts.filter((r) => istioOf(r)?.destinationRule?.name === rule.metadata?.name),
+      readers: readersNamingIt((r) => istioOf(r)?.destinationRule?.name),
     },
   ],
   rbac: [

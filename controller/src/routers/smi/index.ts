@@ -2,9 +2,7 @@
  * The SMI router: the backend weights of a TrafficSplit (split.smi-spec.io), at whichever of v1alpha4 to v1alpha1
  * the cluster serves (Open Service Mesh serves v1alpha2, Linkerd's SMI extension v1alpha1 and v1alpha2).
  */
-import type { Rollout } from '../../api/types.ts';
-import type { KubeObject } from '../../kube/objectStore.ts';
-import type { RouterModule } from '../router.ts';
+import { readersNamingIt, type RouterModule } from '../router.ts';
 import { trafficSplitKind, trafficSplitRouter } from './trafficSplit.ts';
 
 const group = 'split.smi-spec.io';
@@ -15,8 +13,7 @@ export const smiRouter: RouterModule = {
     {
       resource: { group, version: 'v1alpha4', plural: 'trafficsplits', kind: trafficSplitKind, namespaced: true },
       versions: ['v1alpha4', 'v1alpha3', 'v1alpha2', 'v1alpha1'],
-      readers: (split: KubeObject, rollouts: readonly Rollout[]) =>
-        rollouts.filter((r) => r.spec.trafficRouting?.smi?.trafficSplitName === split.metadata?.name),
+      readers: readersNamingIt((r) => r.spec.trafficRouting?.smi?.trafficSplitName),
     },
   ],
   rbac: [
