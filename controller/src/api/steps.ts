@@ -163,13 +163,23 @@ export function resolveSteps(spec: RolloutSpec): ResolvedStep[] {
   return spec.strategy.canary.steps.map((step, index) => resolveStep(step, index));
 }
 
+/**
+ * All steps of the spec, resolved, or undefined when they cannot be read: for the checks that add to the spec's
+ * validation, which already names the step that cannot be read.
+ */
+export function readableSteps(spec: RolloutSpec): ResolvedStep[] | undefined {
+  try {
+    return resolveSteps(spec);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The setHeaderRoute and setMirrorRoute steps of the spec; none when the steps cannot be read (validation says why). */
 export function routeSteps(spec: RolloutSpec) {
-  try {
-    return resolveSteps(spec).flatMap((s) => (s.kind === 'setHeaderRoute' || s.kind === 'setMirrorRoute' ? [s] : []));
-  } catch {
-    return [];
-  }
+  return (readableSteps(spec) ?? []).flatMap((s) =>
+    s.kind === 'setHeaderRoute' || s.kind === 'setMirrorRoute' ? [s] : [],
+  );
 }
 
 /**

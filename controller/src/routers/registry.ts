@@ -3,7 +3,7 @@
  * controller starts their informers from `watches`, the manifests grant their `rbac` (npm run gen:crds), the
  * schema takes their part from schemas.ts, and routerFor picks the one a Rollout's trafficRouting names.
  */
-import { resolveSteps } from '../api/steps.ts';
+import { routeSteps } from '../api/steps.ts';
 import type { Rollout } from '../api/types.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 import { gatewayApiRouter } from './gatewayApi/index.ts';
@@ -54,14 +54,7 @@ export function routerFor(
 
 /** A setHeaderRoute or setMirrorRoute step that the router (or the replica ratio) cannot carry out. */
 function unsupportedRouteStep(rollout: Rollout, module: RouterModule | undefined): RouterSpecError | undefined {
-  let steps;
-  try {
-    steps = resolveSteps(rollout.spec);
-  } catch {
-    return undefined; // the spec's validation names the step that cannot be read
-  }
-  for (const step of steps) {
-    if (step.kind !== 'setHeaderRoute' && step.kind !== 'setMirrorRoute') continue;
+  for (const step of routeSteps(rollout.spec)) {
     const what = step.kind === 'setHeaderRoute' ? 'header' : 'mirror';
     if (module === undefined)
       return {

@@ -3,7 +3,7 @@
  * and the canary annotations are Sluice's to set. The module's specError: a spec it cannot carry out is InvalidSpec
  * naming the field, and nothing is written but an abort's weight 0.
  */
-import { managedRoutesAt, resolveSteps } from '../../api/steps.ts';
+import { managedRoutesAt, readableSteps } from '../../api/steps.ts';
 import type { Rollout } from '../../api/types.ts';
 import {
   byHeaderAnnotation,
@@ -86,12 +86,8 @@ function additionalAnnotationsError(rollout: Rollout): SpecProblem | undefined {
 
 /** At most one header route with one match in force at any step, in a form ingress-nginx can express. */
 function headerRoutesError(rollout: Rollout): SpecProblem | undefined {
-  let steps;
-  try {
-    steps = resolveSteps(rollout.spec);
-  } catch {
-    return undefined; // the spec's validation names the step that cannot be read
-  }
+  const steps = readableSteps(rollout.spec);
+  if (steps === undefined) return undefined;
   for (const step of steps) {
     if (step.kind !== 'setHeaderRoute' || step.route === undefined) continue;
     const field = `${step.field}.setHeaderRoute.match`;
