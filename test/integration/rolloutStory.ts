@@ -128,6 +128,17 @@ export async function waitForRollout(
   }
 }
 
+/** Waits until the Rollout's InvalidSpec condition is True, and returns the Rollout as it then was. */
+export async function waitForInvalidSpec(namespace: string, name: string, timeoutMs?: number): Promise<Rollout> {
+  return waitForRollout(
+    namespace,
+    name,
+    'InvalidSpec',
+    (r) => r.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True') === true,
+    timeoutMs,
+  );
+}
+
 export async function replicaSetsOf(
   namespace: string,
   rollout: string,

@@ -13,7 +13,14 @@ import {
   virtualService,
   vsCanaryWeight,
 } from './istioStory.ts';
-import { createApp, createRollout, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  createApp,
+  createRollout,
+  requestAction,
+  setImage,
+  waitForInvalidSpec,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -112,9 +119,7 @@ describe.each(modes)('given a Rollout with an Istio VirtualService, %s', (_mode,
     ]);
     const edited = (await virtualService(ns.name, name)).spec;
     await setImage(ns.name, name, 'example.invalid/app:v2');
-    const invalid = await waitForRollout(ns.name, name, 'InvalidSpec', (r) =>
-      (r.status?.conditions ?? []).some((c) => c.type === 'InvalidSpec' && c.status === 'True'),
-    );
+    const invalid = await waitForInvalidSpec(ns.name, name);
     const condition = invalid.status!.conditions!.find((c) => c.type === 'InvalidSpec')!;
     expect(condition.message).toMatch(/spec\.trafficRouting\.istio\.routes/);
     expect(condition.message).toMatch(/has no destinations to both/);

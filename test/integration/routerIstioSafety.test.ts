@@ -15,7 +15,15 @@ import {
   vsCanaryWeight,
 } from './istioStory.ts';
 import { readyPodsOf, watchMesh, type MeshMoment } from './meshTimeline.ts';
-import { createApp, createRollout, replicaSetsOf, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  createApp,
+  createRollout,
+  replicaSetsOf,
+  requestAction,
+  setImage,
+  waitForInvalidSpec,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { watchRollout } from './rolloutWatch.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
@@ -134,9 +142,7 @@ describe('given a host-based Istio canary with a header route in force', () => {
       { op: 'test', path: '/spec/http/2/name', value: 'primary' },
       { op: 'add', path: '/spec/http/2/match/0/headers', value: { 'x-user': { exact: 'bob' } } },
     ]);
-    const invalid = await waitForRollout(ns.name, name, 'InvalidSpec', (r) =>
-      (r.status?.conditions ?? []).some((c) => c.type === 'InvalidSpec' && c.status === 'True'),
-    );
+    const invalid = await waitForInvalidSpec(ns.name, name);
     expect(invalid.status!.conditions!.find((c) => c.type === 'InvalidSpec')!.message).toMatch(
       /already matches header x-user/,
     );

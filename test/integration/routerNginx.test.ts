@@ -7,7 +7,14 @@ import { NetworkingV1Api, PatchStrategy, setHeaderOptions, type V1Ingress } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanaryStep, RolloutSpec } from '../../controller/src/api/types.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { createApp, createRollout, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  createApp,
+  createRollout,
+  requestAction,
+  setImage,
+  waitForInvalidSpec,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -160,12 +167,7 @@ describe('given a Rollout with trafficRouting.nginx and a stable Ingress', () =>
       { namespace: ns.name, name: 'api', body: { spec: { rules: edited.rules } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const invalid = await waitForRollout(
-      ns.name,
-      'api',
-      'InvalidSpec',
-      (r) => r.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True') === true,
-    );
+    const invalid = await waitForInvalidSpec(ns.name, 'api');
     expect(invalid.status?.message).toMatch(
       /spec\.trafficRouting\.nginx\.stableIngress: .*has no path whose backend is the Service api-stable: add/,
     );

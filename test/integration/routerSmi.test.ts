@@ -8,7 +8,15 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { routerStories, type RoutedStory } from './routerStories.ts';
-import { clients, createApp, createRollout, getRollout, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  clients,
+  createApp,
+  createRollout,
+  getRollout,
+  setImage,
+  waitForInvalidSpec,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -144,13 +152,7 @@ describe('given a Rollout with trafficRouting.smi and a setHeaderRoute step', ()
         },
       },
     });
-    const r = await waitForRollout(
-      ns.name,
-      'beta',
-      'InvalidSpec',
-      (x) => x.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True') === true,
-      30_000,
-    );
+    const r = await waitForInvalidSpec(ns.name, 'beta', 30_000);
     expect(r.status!.conditions!.find((c) => c.type === 'InvalidSpec')!.message).toBe(
       'spec.strategy.canary.steps[0]: the smi router cannot route by header: remove the setHeaderRoute step or use a router that can',
     );

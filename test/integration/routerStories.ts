@@ -6,7 +6,15 @@
  */
 import { expect, it } from 'vitest';
 import type { RolloutSpec } from '../../controller/src/api/types.ts';
-import { createApp, createRollout, getRollout, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  createApp,
+  createRollout,
+  getRollout,
+  requestAction,
+  setImage,
+  waitForInvalidSpec,
+  waitForRollout,
+} from './rolloutStory.ts';
 
 /** One router's side of the stories: its object and how to read and break it. */
 export interface RoutedStory {
@@ -109,13 +117,7 @@ export function routerStories(ns: { readonly name: string }, story: RoutedStory)
 
     await story.dropCanaryBackend(ns.name, 'cart');
     const edited = await story.snapshot(ns.name, 'cart');
-    const invalid = await waitForRollout(
-      ns.name,
-      'cart',
-      'InvalidSpec',
-      (r) => r.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True') === true,
-      30_000,
-    );
+    const invalid = await waitForInvalidSpec(ns.name, 'cart', 30_000);
     const condition = invalid.status!.conditions!.find((c) => c.type === 'InvalidSpec')!;
     expect(condition.message).toContain(story.field);
     expect(condition.message).toContain('cart-canary');
