@@ -40,7 +40,7 @@ import {
 import { startPromProxy } from './promProxy.ts';
 import { armed, errorRatioQuery, runAborts, type AbortReaction } from './reactionAborts.ts';
 import { runPromotes, setImage, type PromoteReaction } from './reactionPromotes.ts';
-import { routerObjects, type BenchRouter } from './routerObjects.ts';
+import { createRouterObjects, routerObjects, type BenchRouter } from './routerObjects.ts';
 import { summarize, type Summary } from './stats.ts';
 import { Watched } from './watched.ts';
 
@@ -102,7 +102,7 @@ export async function benchReaction(
     await createTemplate(kube, ns, proxy.url);
     for (const name of [...services, 'promote']) {
       await kube.apps.createNamespacedDeployment({ namespace: ns, body: deployment(name, 2) });
-      await router.create(kube, ns, name);
+      await createRouterObjects(kube, router, ns, name);
     }
     for (const name of services) {
       await kube.custom.createNamespacedCustomObject({

@@ -17,13 +17,20 @@ export interface WatchedKind {
   plural: string;
 }
 
+/** One object the user creates for an app, and where it goes. */
+export interface UserObject {
+  ref: WatchedKind;
+  body: { apiVersion: string; kind: string; metadata: { name: string }; spec: object };
+}
+
 export interface RouterObjects {
   /** What the report calls the object that carries the weight. */
   object: string;
+  /** The kind whose watch events carry the weight. */
   kind: WatchedKind;
   trafficRouting(name: string): NonNullable<RolloutSpec['trafficRouting']>;
-  /** Creates the router object(s) of app `name`, at 100% on `<name>-stable`. */
-  create(kube: Kube, namespace: string, name: string): Promise<void>;
+  /** The router object(s) the user creates for app `name`, at 100% on `<name>-stable`. */
+  objects(name: string): UserObject[];
   /**
    * The app whose canary share the object carries, and that share in whole percent (undefined when it cannot be
    * read); undefined for an object of the kind that carries no app's weight (nginx's stable Ingress).
@@ -60,24 +67,12 @@ const gatewayApi = (kind: 'HTTPRoute' | 'GRPCRoute'): RouterObjects => {
     object: kind,
     kind: ref,
     trafficRouting: (name) => ({ gatewayAPI: kind === 'HTTPRoute' ? { httpRoute: name } : { grpcRoute: name } }),
-    create: async (kube, namespace, name) => {
+    objects: (name) => {
       const route = httpRoute(name);
-      const body =
-        kind === 'HTTPRoute'
-          ? route
-          : {
-              ...route,
-              kind,
-              spec: {
-                rules: [
-                  {
-                    matches: [{ method: { service: 'shop.Checkout' } }],
-                    backendRefs: route.spec.rules[0]!.backendRefs,
-                  },
-                ],
-              },
-            };
-      await kube.custom.createNamespacedCustomObject({ ...ref, namespace, body });
+      if (kind === 'HTTPRoute') return [{ ref, body: route }];
+      const backendRefs = route.spec.rules[0]!.backendRefs;
+      const rules = [{ matches: [{ method: { service: 'shop.Checkout' } }], backendRefs }];
+      return [{ ref, body: { ...route, kind, spec: { rules } } }];
     },
     weightOf: gatewayWeight,
   };
@@ -97,16 +92,13 @@ const istio = (subsets: boolean): RouterObjects => ({
   trafficRouting: (name) => ({
     istio: { virtualService: name, routes: ['primary'], ...(subsets ? { destinationRule: { name } } : {}) },
   }),
-  create: async (kube, namespace, name) => {
+  objects: (name) => {
     const dest = (role: 'stable' | 'canary', weight: number) =>
       subsets
         ? { destination: { host: name, subset: role }, weight }
         : { destination: { host: `${name}-${role}`, port: { number: 80 } }, weight };
-    await kube.custom.createNamespacedCustomObject({
-      group: istioGroup,
-      version: 'v1',
-      plural: 'virtualservices',
-      namespace,
+    const virtualService: UserObject = {
+      ref: { group: istioGroup, version: 'v1', plural: 'virtualservices' },
       body: {
         apiVersion: `${istioGroup}/v1`,
         kind: 'VirtualService',
@@ -118,13 +110,10 @@ const istio = (subsets: boolean): RouterObjects => ({
           ],
         },
       },
-    });
-    if (!subsets) return;
-    await kube.custom.createNamespacedCustomObject({
-      group: istioGroup,
-      version: 'v1',
-      plural: 'destinationrules',
-      namespace,
+    };
+    if (!subsets) return [virtualService];
+    const destinationRule: UserObject = {
+      ref: { group: istioGroup, version: 'v1', plural: 'destinationrules' },
       body: {
         apiVersion: `${istioGroup}/v1`,
         kind: 'DestinationRule',
@@ -137,7 +126,8 @@ const istio = (subsets: boolean): RouterObjects => ({
           ],
         },
       },
-    });
+    };
+    return [virtualService, destinationRule];
   },
   weightOf: (obj) => {
     const name = nameOf(obj);
@@ -161,12 +151,9 @@ const nginx: RouterObjects = {
   object: 'canary Ingress',
   kind: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses' },
   trafficRouting: (name) => ({ nginx: { stableIngress: name } }),
-  create: async (kube, namespace, name) => {
-    await kube.custom.createNamespacedCustomObject({
-      group: 'networking.k8s.io',
-      version: 'v1',
-      plural: 'ingresses',
-      namespace,
+  objects: (name) => [
+    {
+      ref: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses' },
       body: {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
@@ -189,8 +176,8 @@ const nginx: RouterObjects = {
           ],
         },
       },
-    });
-  },
+    },
+  ],
   weightOf: (obj) => {
     const app = canaryIngress.exec(nameOf(obj) ?? '')?.[1];
     if (app === undefined) return undefined;
@@ -209,12 +196,9 @@ const smi: RouterObjects = {
   object: 'TrafficSplit',
   kind: { group: 'split.smi-spec.io', version: 'v1alpha2', plural: 'trafficsplits' },
   trafficRouting: (name) => ({ smi: { trafficSplitName: name } }),
-  create: async (kube, namespace, name) => {
-    await kube.custom.createNamespacedCustomObject({
-      group: 'split.smi-spec.io',
-      version: 'v1alpha2',
-      plural: 'trafficsplits',
-      namespace,
+  objects: (name) => [
+    {
+      ref: { group: 'split.smi-spec.io', version: 'v1alpha2', plural: 'trafficsplits' },
       body: {
         apiVersion: 'split.smi-spec.io/v1alpha2',
         kind: 'TrafficSplit',
@@ -227,8 +211,8 @@ const smi: RouterObjects = {
           ],
         },
       },
-    });
-  },
+    },
+  ],
   weightOf: (obj) => {
     const name = nameOf(obj);
     if (name === undefined) return undefined;
@@ -246,5 +230,11 @@ export const routerObjects: Record<BenchRouter, RouterObjects> = {
   nginx,
   smi,
 };
+
+/** Creates the router object(s) of app `name` in `namespace`. */
+export async function createRouterObjects(kube: Kube, router: RouterObjects, namespace: string, name: string) {
+  for (const { ref, body } of router.objects(name))
+    await kube.custom.createNamespacedCustomObject({ ...ref, namespace, body });
+}
 
 export const isBenchRouter = (s: string): s is BenchRouter => (benchRouters as readonly string[]).includes(s);
