@@ -17,6 +17,7 @@ export default defineConfig({
             'dashboard/**/*.test.ts',
             'test/support/**/*.test.ts',
             'examples/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           environment: 'node',
           // The dashboard's page is built when missing or stale: its tests read the built files.

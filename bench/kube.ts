@@ -124,11 +124,14 @@ export function rollout(name: string, spec: RolloutSpec) {
   return { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name }, spec };
 }
 
-/** A Rollout of the Deployment `name` whose canary weight is written to the HTTPRoute `name`. */
-export const routed = (name: string) => ({
+/** A Rollout of the Deployment `name` whose canary weight is written to the HTTPRoute `name`, or as trafficRouting says. */
+export const routed = (
+  name: string,
+  trafficRouting: RolloutSpec['trafficRouting'] = { gatewayAPI: { httpRoute: name } },
+) => ({
   workloadRef: { name },
   service: { port: 80 },
-  trafficRouting: { gatewayAPI: { httpRoute: name } },
+  trafficRouting,
 });
 
 export async function createNamespace(kube: Kube, name: string): Promise<void> {

@@ -1,10 +1,11 @@
 /**
  * Reaction: how fast the controller acts on what it is told.
- * - Abort: K Rollouts route 20% to a canary through an HTTPRoute and run a background analysis every second
+ * - Abort: K Rollouts route 20% to a canary through their router object (an HTTPRoute by default; `--router`
+ *   picks another, see routerObjects.ts) and run a background analysis every second
  *   against a real Prometheus that scrapes a real exporter (test/fixtures/trafficExporter.ts). The benchmark
  *   flips one canary to 30% errors (PUT /error-ratio), then records (a) the flip, (b) finishedAt of the first
- *   Failed measurement in the Rollout's status and (c) the arrival of the HTTPRoute watch event with canary
- *   weight 0. (c)-(b) is the controller's reaction; (c)-(a) adds Prometheus's scrape and the rate window.
+ *   Failed measurement in the Rollout's status and (c) the arrival of the router object's watch event with
+ *   canary weight 0. (c)-(b) is the controller's reaction; (c)-(a) adds Prometheus's scrape and the rate window.
  *   The rollout is then retried (errors off, Prometheus clean again, sluice.dev/action=retry) while the others abort.
  * - Promote: a Rollout paused at setWeight steps is promoted with `kubectl sluice promote` (the plugin's code,
  *   run in this process so Node's start-up is not counted), timed until the next step's weight arrives by watch.
@@ -30,7 +31,6 @@ import {
   deleteNamespace,
   deleteNodes,
   deployment,
-  httpRoute,
   rollout,
   rolloutRef,
   routed,
@@ -40,10 +40,13 @@ import {
 import { startPromProxy } from './promProxy.ts';
 import { armed, errorRatioQuery, runAborts, type AbortReaction } from './reactionAborts.ts';
 import { runPromotes, setImage, type PromoteReaction } from './reactionPromotes.ts';
+import { createRouterObjects, routerObjects, type BenchRouter } from './routerObjects.ts';
 import { summarize, type Summary } from './stats.ts';
 import { Watched } from './watched.ts';
 
 export interface ReactionResult {
+  /** The traffic router the apps used (`--router`) and the object whose watch events gave the weights. */
+  router: { name: BenchRouter; object: string };
   aborts: AbortReaction;
   promotes: PromoteReaction;
   cost: {
@@ -61,8 +64,9 @@ export interface ReactionResult {
 
 export async function benchReaction(
   ctx: BenchContext,
-  opts: { aborts: number; promotes: number; abortRollouts: number },
+  opts: { aborts: number; promotes: number; abortRollouts: number; router: BenchRouter },
 ): Promise<ReactionResult> {
+  const router = routerObjects[opts.router];
   if (!existsSync('/usr/bin/prometheus'))
     throw new Error(
       "the reaction benchmark needs Debian's prometheus: apt-get install prometheus (or run bash test/setup/ensure-deps.sh)",
@@ -98,20 +102,14 @@ export async function benchReaction(
     await createTemplate(kube, ns, proxy.url);
     for (const name of [...services, 'promote']) {
       await kube.apps.createNamespacedDeployment({ namespace: ns, body: deployment(name, 2) });
-      await kube.custom.createNamespacedCustomObject({
-        group: 'gateway.networking.k8s.io',
-        version: 'v1',
-        plural: 'httproutes',
-        namespace: ns,
-        body: httpRoute(name),
-      });
+      await createRouterObjects(kube, router, ns, name);
     }
     for (const name of services) {
       await kube.custom.createNamespacedCustomObject({
         ...rolloutRef,
         namespace: ns,
         body: rollout(name, {
-          ...routed(name),
+          ...routed(name, router.trafficRouting(name)),
           strategy: {
             canary: {
               steps: [{ setWeight: 20 }, { pause: {} }],
@@ -131,12 +129,12 @@ export async function benchReaction(
       ...rolloutRef,
       namespace: ns,
       body: rollout('promote', {
-        ...routed('promote'),
+        ...routed('promote', router.trafficRouting('promote')),
         strategy: { canary: { steps: promoteSteps.flatMap((w) => [{ setWeight: w }, { pause: {} }]) } },
       }),
     });
 
-    const watched = Watched.start(kube, ns, { routes: true });
+    const watched = Watched.start(kube, ns, { router });
     stops.push(() => watched.stop());
     const controller = await startController({
       entry: ctx.controllerEntry,
@@ -157,7 +155,7 @@ export async function benchReaction(
     const nextImage = () => `example.invalid/app:v${++image}`;
     for (const name of all) await setImage(kube, ns, name, nextImage());
     for (const name of services) await armed(watched, name, 120_000);
-    ctx.progress(`reaction: ${services.length} canaries at 20% with background analysis passing`);
+    ctx.progress(`reaction (${opts.router}): ${services.length} canaries at 20% with background analysis passing`);
 
     // Prometheus queries per interval per rollout, while every abort rollout measures and nothing else happens.
     proxy.reset();
@@ -174,6 +172,7 @@ export async function benchReaction(
     await controller.scrape(); // throws if the controller died on the way
     const machineAtEnd = contention();
     return {
+      router: { name: opts.router, object: router.object },
       machine: { atStart: machineAtStart, atEnd: machineAtEnd },
       aborts,
       promotes,

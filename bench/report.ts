@@ -23,13 +23,14 @@ const summaryRow = (what: string, s: Summary, includes: string) => [
 ];
 
 export function reactionTable(r: ReactionResult): string {
+  const object = r.router.object;
   return table(
-    ['Reaction', 'n', 'p50', 'p99', 'max', 'what it includes'],
+    [`Reaction (--router ${r.router.name}: ${object})`, 'n', 'p50', 'p99', 'max', 'what it includes'],
     [
       summaryRow(
         'failing measurement -> weight 0',
         r.aborts.failedMeasurementToWeight0Ms,
-        'plan + HTTPRoute PATCH + watch delivery, in the reconcile that measured',
+        `plan + ${object} write + watch delivery, in the reconcile that measured`,
       ),
       summaryRow(
         'error flip -> failing measurement',
@@ -40,7 +41,7 @@ export function reactionTable(r: ReactionResult): string {
       summaryRow(
         'kubectl sluice promote -> next weight',
         r.promotes.promoteToNextWeightMs,
-        'annotation PATCH, watch to the controller, queue, reconcile, HTTPRoute PATCH, watch back',
+        `annotation PATCH, watch to the controller, queue, reconcile, ${object} write, watch back`,
       ),
       summaryRow(
         'promote annotation written -> next weight',
@@ -162,7 +163,7 @@ export function scaleTable(results: ScaleResult[]): string {
 
 export const explanations = [
   'Times are wall clock on one machine: the controller, the control plane and this benchmark share its cores.',
-  '"weight 0" and "next weight" are the arrival of the HTTPRoute watch event carrying the new weight, so they include the API server\'s write and its watch delivery.',
+  '"weight 0" and "next weight" are the arrival of the watch event of the router object (an HTTPRoute unless --router says otherwise) carrying the new weight, so they include the API server\'s write and its watch delivery.',
   '"failing measurement" is the finishedAt the controller wrote into the Rollout\'s status for the first Failed measurement after the flip.',
   'Reconcile p50/p99 are interpolated inside the sluice_reconcile_duration_seconds buckets (5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30, 60 s): a p99 of 37 ms means "between 25 and 50 ms".',
   "API requests/s are deltas of the controller's sluice_kube_api_requests_total (every request it sent, watches included, whatever the answer), divided by the window.",

@@ -1,11 +1,11 @@
 /**
- * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out bench/results/<date>.json]
+ * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--router gatewayAPI|grpcRoute|istio|istioSubsets|nginx|smi] [--out bench/results/<date>.json]
  *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force]
  *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]`
  *
  * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
  * again; one that was running is reused and left running): reaction times, memory, throughput, API load and
- * cost per rollout. Prints tables and writes the numbers as JSON. Each scenario has its own namespace and its
+ * cost per rollout. Prints tables and writes the numbers as JSON. The options are in options.ts (`--help`). Each scenario has its own namespace and its
  * own controller process, and is cleaned up after. Not a test: nothing here passes or fails on a number.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,152 +22,10 @@ import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { benchLabel, connect, deleteNamespace, deleteNodes, type Kube } from './kube.ts';
 import { contention, otherTestRuns } from './machine.ts';
+import { parseOptions } from './options.ts';
 import { benchReaction, type ReactionResult } from './reaction.ts';
 import { costTable, explanations, reactionTable, scaleTable } from './report.ts';
 import { benchScale, type ScaleResult } from './scale.ts';
-
-interface Options {
-  sizes: number[];
-  aborts: number;
-  promotes: number;
-  out: string;
-  qps: number;
-  burst: number;
-  concurrency: number;
-  idleSeconds: number;
-  clientConcurrency: number;
-  reaction: boolean;
-  force: boolean;
-  /** Run the controller of this commit (exported from git) instead of the work tree's. */
-  commit: string | undefined;
-  /** compiled: tsc's JavaScript, as the image runs it; source: the .ts files through Node's type stripping. */
-  entry: 'compiled' | 'source';
-  /** A diff (git apply) to the exported controller: measures a proposed change without touching the work tree. */
-  patch: string | undefined;
-  /** Node options for the controller process (e.g. "--max-old-space-size=128"). */
-  nodeOptions: string[];
-  /** Skip the canary of the scale runs (start-up, takeover, memory and idle only), for sizes whose canary takes too long. */
-  canary: boolean;
-  /** Only delete what earlier runs left behind (namespaces and nodes labelled sluice.dev/bench), then exit. */
-  cleanup: boolean;
-  /** With --cleanup=<run id>: only that run's namespaces and nodes (the id ends their names). */
-  cleanupRun: string | undefined;
-}
-
-const usage =
-  'usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]';
-
-export function parseOptions(argv: readonly string[]): Options {
-  const today = new Date().toISOString().slice(0, 10);
-  const o: Options = {
-    sizes: [100, 1000],
-    aborts: 50,
-    promotes: 20,
-    out: join('bench', 'results', `${today}.json`),
-    qps: 100,
-    burst: 200,
-    concurrency: 8,
-    idleSeconds: 30,
-    clientConcurrency: 32,
-    reaction: true,
-    force: false,
-    commit: undefined,
-    entry: 'compiled',
-    patch: undefined,
-    nodeOptions: [],
-    canary: true,
-    cleanup: false,
-    cleanupRun: undefined,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${usage}`);
-      return v;
-    };
-    const int = (min: number) => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < min) throw new Error(`${flag} takes a whole number of at least ${min}\n${usage}`);
-      return v;
-    };
-    switch (flag) {
-      case '--sizes':
-        o.sizes = value()
-          .split(',')
-          .filter((s) => s !== '')
-          .map((s) => {
-            const n = Number(s.replaceAll('_', ''));
-            if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes takes whole numbers, like 100,1000; got ${s}`);
-            return n;
-          });
-        break;
-      case '--aborts':
-        o.aborts = int(0);
-        break;
-      case '--promotes':
-        o.promotes = int(0);
-        break;
-      case '--out':
-        o.out = value();
-        break;
-      case '--qps':
-        o.qps = int(1);
-        break;
-      case '--burst':
-        o.burst = int(1);
-        break;
-      case '--concurrency':
-        o.concurrency = int(1);
-        break;
-      case '--idle-seconds':
-        o.idleSeconds = int(1);
-        break;
-      case '--client-concurrency':
-        o.clientConcurrency = int(1);
-        break;
-      case '--no-reaction':
-        o.reaction = false;
-        break;
-      case '--force':
-        o.force = true;
-        break;
-      case '--cleanup':
-        o.cleanup = true;
-        o.cleanupRun = inline;
-        break;
-      case '--no-canary':
-        o.canary = false;
-        break;
-      case '--commit':
-        o.commit = value();
-        break;
-      case '--patch':
-        o.patch = resolve(value());
-        break;
-      case '--node-options':
-        o.nodeOptions = value()
-          .split(' ')
-          .filter((x) => x !== '');
-        break;
-      case '--entry': {
-        const v = value();
-        if (v !== 'compiled' && v !== 'source') throw new Error(`--entry is compiled or source, got ${v}`);
-        o.entry = v;
-        break;
-      }
-      case '-h':
-      case '--help':
-        console.log(usage);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${a}\n${usage}`);
-    }
-  }
-  return o;
-}
 
 /** `kubectl apply --server-side -k crds/`, as a user installs them, then waits until every Sluice kind is served. */
 async function installCrds(kube: Kube): Promise<void> {
@@ -336,7 +194,12 @@ async function main(): Promise<void> {
 
     let reaction: ReactionResult | undefined;
     if (opts.reaction && (opts.aborts > 0 || opts.promotes > 0)) {
-      reaction = await benchReaction(ctx, { aborts: opts.aborts, promotes: opts.promotes, abortRollouts: 5 });
+      reaction = await benchReaction(ctx, {
+        aborts: opts.aborts,
+        promotes: opts.promotes,
+        abortRollouts: 5,
+        router: opts.router,
+      });
       console.log(`\n${reactionTable(reaction)}\n`);
     }
     const scale: ScaleResult[] = [];

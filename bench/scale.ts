@@ -167,7 +167,7 @@ export async function benchScale(
     const stableAtStart = new Map<string, string>();
     const finishedAt = new Map<string, number>();
     let phase: 'takeover' | 'canary' = 'takeover';
-    watched = Watched.start(kube, ns, { routes: false });
+    watched = Watched.start(kube, ns, { router: undefined });
     const onRollout = (r: Rollout, at: number) => {
       const name = r.metadata.name!;
       const s = r.status;

@@ -1,27 +1,14 @@
 /**
- * The benchmark's view of Rollouts and HTTPRoutes in one namespace, kept by watches, with the arrival time
+ * The benchmark's view of Rollouts and of the router objects (HTTPRoutes, VirtualServices...) in one namespace, kept by watches, with the arrival time
  * (wall clock, ms, sub-ms precision) of every change: "weight written" means "the API server's watch delivered it".
  * Waiting is event driven, so measuring adds no polling load to the API server.
  */
 import type { Rollout } from '../controller/src/api/types.ts';
-import { listWatch, rolloutRef, routeRef, type Kube } from './kube.ts';
+import { listWatch, rolloutRef, type Kube } from './kube.ts';
+import type { RouterObjects } from './routerObjects.ts';
 
 /** Wall-clock milliseconds with the resolution of performance.now(), comparable with the controller's timestamps. */
 export const wallNow = () => performance.timeOrigin + performance.now();
-
-interface Route {
-  metadata?: { name?: string; resourceVersion?: string };
-  spec?: { rules?: { backendRefs?: { name: string; weight?: number }[] }[] };
-}
-
-/** The canary's percentage of an HTTPRoute written like the benchmark's (<name>-stable and <name>-canary backendRefs). */
-export function canaryPercent(route: Route): number | undefined {
-  const name = route.metadata?.name;
-  const refs = route.spec?.rules?.[0]?.backendRefs ?? [];
-  const canary = refs.find((r) => r.name === `${name}-canary`)?.weight ?? 1;
-  const stable = refs.find((r) => r.name === `${name}-stable`)?.weight ?? 1;
-  return canary + stable === 0 ? undefined : Math.round((canary * 100) / (canary + stable));
-}
 
 interface Waiter<T> {
   test: () => T | undefined;
@@ -30,14 +17,15 @@ interface Waiter<T> {
 
 export class Watched {
   readonly rollouts = new Map<string, Rollout>();
-  /** Canary percent of each route and the wall-clock time that value arrived. */
+  /** Canary percent of each app, read from its router object, and the wall-clock time that value arrived. */
   readonly weights = new Map<string, { percent: number | undefined; at: number }>();
   /** Called with each Rollout change as it arrives (the scale benchmark counts finished rollouts here). */
   onRollout: (r: Rollout, at: number) => void = () => {};
   #waiters = new Set<Waiter<unknown>>();
   #stops: (() => void)[] = [];
 
-  static start(kube: Kube, namespace: string, opts: { routes: boolean }): Watched {
+  /** Watches the Rollouts, and with `router` the kind of object that carries their weight. */
+  static start(kube: Kube, namespace: string, opts: { router: RouterObjects | undefined }): Watched {
     const w = new Watched();
     const ro = listWatch<Rollout>(
       kube,
@@ -52,16 +40,21 @@ export class Watched {
       },
     );
     w.#stops.push(ro.stop);
-    if (opts.routes) {
-      const rt = listWatch<Route>(
+    const router = opts.router;
+    if (router !== undefined) {
+      const { kind } = router;
+      const rt = listWatch<{ metadata?: { name?: string; resourceVersion?: string } }>(
         kube,
-        `/apis/${routeRef.group}/${routeRef.version}/namespaces/${namespace}/${routeRef.plural}`,
-        async () => (await kube.custom.listNamespacedCustomObject({ ...routeRef, namespace })) as { items: Route[] },
-        (_type, route) => {
+        `/apis/${kind.group}/${kind.version}/namespaces/${namespace}/${kind.plural}`,
+        async () => (await kube.custom.listNamespacedCustomObject({ ...kind, namespace })) as { items: object[] },
+        (type, obj) => {
           const at = wallNow();
-          const percent = canaryPercent(route);
-          const prev = w.weights.get(route.metadata!.name!);
-          if (prev === undefined || prev.percent !== percent) w.weights.set(route.metadata!.name!, { percent, at });
+          const read = router.weightOf(obj);
+          if (read === undefined) return;
+          // A deleted object has no weight left to read.
+          const percent = type === 'DELETED' ? undefined : read.percent;
+          const prev = w.weights.get(read.app);
+          if (prev === undefined || prev.percent !== percent) w.weights.set(read.app, { percent, at });
           w.#check();
         },
       );
