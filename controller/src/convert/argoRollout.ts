@@ -81,9 +81,12 @@ function services(name: string, canary: Fields, drops: DropList): void {
   ] as const) {
     const theirs = canary[field];
     if (theirs === undefined) continue;
+    const ours = `${name}-${role}`;
     drops.drop(
       `spec.strategy.canary.${field}`,
-      `Sluice creates and owns the Service ${name}-${role}: in your VirtualService, Ingress, TrafficSplit or HTTPRoute, replace the Service ${JSON.stringify(theirs)} by ${name}-${role}, then delete ${JSON.stringify(theirs)} if nothing else uses it`,
+      theirs === ours
+        ? `Sluice creates and owns the Service ${ours}, which has the same name as yours: delete your Service ${ours} before applying (your router objects already point at the name)`
+        : `Sluice creates and owns the Service ${ours}: in your VirtualService, Ingress, TrafficSplit or HTTPRoute, replace the Service ${JSON.stringify(theirs)} by ${ours}, then delete ${JSON.stringify(theirs)} if nothing else uses it`,
     );
   }
 }
