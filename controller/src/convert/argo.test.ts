@@ -1,0 +1,79 @@
+/**
+ * The Argo converter over a corpus of realistic manifests (testdata/argo/<name>.yaml): the objects and the
+ * dropped list must equal <name>.expected.yaml exactly (reviewed by hand when written), every Sluice object must
+ * match Sluice's schema, and every condition must compile in Sluice's CEL environment.
+ */
+import { globSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { compileCondition } from '../analysis/celProgram.ts';
+import { analysisTemplateSpec } from '../api/analysis.schema.ts';
+import { rolloutSpec } from '../api/rollout.schema.ts';
+import { convertArgo } from './argo.ts';
+import type { Conversion, KubeManifest } from './conversion.ts';
+
+const dir = join(import.meta.dirname, 'testdata', 'argo');
+const corpus = globSync('*.yaml', { cwd: dir }).filter((f) => !f.endsWith('.expected.yaml'));
+
+function convertFile(file: string): (Conversion | null)[] {
+  return parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map(
+    (d) => convertArgo(d.toJS() as KubeManifest) ?? null,
+  );
+}
+
+const sluiceSchema = (kind: string): TSchema | undefined =>
+  kind === 'Rollout' ? rolloutSpec : kind.endsWith('AnalysisTemplate') ? analysisTemplateSpec : undefined;
+
+describe('convertArgo over testdata/argo', () => {
+  it('has a corpus', () => expect(corpus.length).toBeGreaterThanOrEqual(4));
+
+  it.each(corpus)('%s converts to exactly the expected objects and dropped fields', (file) => {
+    const expected = parse(readFileSync(join(dir, file.replace(/\.yaml$/, '.expected.yaml')), 'utf8')) as unknown;
+    expect(convertFile(file)).toEqual(expected);
+  });
+
+  it.each(corpus)('%s gives Sluice objects that match the schema, with conditions that compile', (file) => {
+    const objects = convertFile(file).flatMap((c) => c?.objects ?? []);
+    for (const object of objects.filter((o) => o.apiVersion === 'sluice.dev/v1alpha1')) {
+      const schema = sluiceSchema(object.kind);
+      expect(schema, object.kind).toBeDefined();
+      const errors = [...Value.Errors(schema!, object['spec'])].map(
+        (e) => `${object.kind} ${e.instancePath}: ${e.message}`,
+      );
+      expect(errors).toEqual([]);
+      const metrics = (object['spec'] as { metrics?: { successCondition?: string; failureCondition?: string }[] })
+        .metrics;
+      for (const metric of metrics ?? [])
+        for (const condition of [metric.successCondition, metric.failureCondition])
+          if (condition !== undefined) expect(compileCondition(condition), condition).toMatchObject({ ok: true });
+    }
+  });
+
+  it('leaves other apiVersions and kinds to other converters', () => {
+    const meta = { name: 'x' };
+    expect(convertArgo({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Experiment', metadata: meta })).toBeUndefined();
+    expect(convertArgo({ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: meta })).toBeUndefined();
+    expect(convertArgo({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta })).toBeUndefined();
+  });
+
+  it('reads a hand-edited object with wrong types without throwing, dropping each bad field', () => {
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'odd' },
+      spec: { workloadRef: { name: 'odd' }, paused: 'yes', strategy: { canary: { steps: [{ setWeight: 150 }, 'x'] } } },
+    });
+    expect(result?.dropped.map((d) => d.path)).toEqual([
+      'spec.strategy.canary.steps[1]',
+      'spec.strategy.canary.steps[0].setWeight',
+      'spec.paused',
+    ]);
+    expect(result?.objects[0]?.['spec']).toEqual({
+      workloadRef: { name: 'odd' },
+      strategy: { canary: { steps: [{ setWeight: 100 }] } },
+    });
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * An Argo Rollout -> a Sluice Rollout, plus a Deployment when the Argo Rollout embeds its pod template (Sluice
+ * releases a Deployment it refers to and has no template of its own).
+ */
+import { rolloutLimits } from '../api/rollout.schema.ts';
+import { apiVersion } from '../api/types.ts';
+import { keptMetadata, type Conversion, type KubeManifest } from './conversion.ts';
+import { DropList, setIf, type Fields } from './argoRead.ts';
+import { convertTrafficRouting } from './argoRouting.ts';
+import { convertAnalysis, convertSteps } from './argoSteps.ts';
+
+const canaryReasons: Record<string, string> = {
+  maxSurge: 'Sluice sizes the canary from the traffic weight',
+  maxUnavailable: 'Sluice sizes the canary from the traffic weight',
+  scaleDownDelaySeconds: 'Sluice scales the old stable down once promotion is read back',
+  scaleDownDelayRevisionLimit: 'Sluice scales the old stable down once promotion is read back',
+  dynamicStableScale: 'Sluice keeps stable at full size until promotion',
+  antiAffinity: 'Sluice adds no anti-affinity between revisions: set it in the pod template if needed',
+  canaryMetadata: 'Sluice labels the pods with their revision itself',
+  stableMetadata: 'Sluice labels the pods with their revision itself',
+  pingPong: 'Sluice has no ping-pong Services',
+  minPodsPerReplicaSet: 'Sluice has no minimum canary size',
+  replicaProgressThreshold: 'Sluice waits for every canary pod to be available',
+};
+
+/** The template's first container port, which becomes the Services' port. */
+function firstPort(template: Fields | undefined): number | undefined {
+  const containers = (template?.['spec'] as Fields | undefined)?.['containers'];
+  if (!Array.isArray(containers)) return undefined;
+  const ports = (containers[0] as Fields | undefined)?.['ports'];
+  const port = Array.isArray(ports) ? (ports[0] as Fields | undefined)?.['containerPort'] : undefined;
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** workloadRef as Sluice takes it, or the Deployment made from the embedded template. */
+function workload(input: KubeManifest, spec: Fields, drops: DropList): { ref?: Fields; deployment?: KubeManifest } {
+  const ref = drops.fields(spec['workloadRef'], 'spec.workloadRef');
+  if (ref !== undefined) {
+    const kind = ref['kind'] ?? 'Deployment';
+    const name = drops.string(ref['name'], 'spec.workloadRef.name');
+    drops.rest(ref, 'spec.workloadRef', ['apiVersion', 'kind', 'name'], (field) =>
+      field === 'scaleDown'
+        ? 'Sluice scales the Deployment itself: it must not be scaled by another controller'
+        : `Sluice workloadRef has no ${field}`,
+    );
+    if (kind !== 'Deployment' || name === undefined) {
+      drops.drop('spec.workloadRef', `Sluice releases Deployments only (this refers to a ${JSON.stringify(kind)})`);
+      return {};
+    }
+    for (const field of ['replicas', 'selector', 'template', 'minReadySeconds'])
+      if (spec[field] !== undefined) drops.drop(`spec.${field}`, 'the Deployment of workloadRef has its own');
+    return { ref: { name } };
+  }
+  const template = drops.fields(spec['template'], 'spec.template');
+  if (template === undefined) {
+    drops.drop('spec', 'neither workloadRef nor template: there is no workload to release');
+    return {};
+  }
+  const deploymentSpec: Fields = {};
+  setIf(deploymentSpec, 'replicas', spec['replicas']);
+  setIf(deploymentSpec, 'selector', spec['selector']);
+  setIf(deploymentSpec, 'minReadySeconds', spec['minReadySeconds']);
+  deploymentSpec['template'] = template;
+  const { name, namespace, labels } = keptMetadata(input);
+  const metadata = {
+    name,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(labels === undefined ? {} : { labels }),
+  };
+  return { ref: { name }, deployment: { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: deploymentSpec } };
+}
+
+/**
+ * Argo's canaryService/stableService are the user's Services; Sluice creates and owns <rollout>-canary and
+ * <rollout>-stable. The router objects must send to Sluice's, which the user has to change by hand.
+ */
+function services(name: string, canary: Fields, drops: DropList): void {
+  for (const [field, role] of [
+    ['canaryService', 'canary'],
+    ['stableService', 'stable'],
+  ] as const) {
+    const theirs = canary[field];
+    if (theirs === undefined) continue;
+    const ours = `${name}-${role}`;
+    drops.drop(
+      `spec.strategy.canary.${field}`,
+      theirs === ours
+        ? `Sluice creates and owns the Service ${ours}, which has the same name as yours: delete your Service ${ours} before applying (your router objects already point at the name)`
+        : `Sluice creates and owns the Service ${ours}: in your VirtualService, Ingress, TrafficSplit or HTTPRoute, replace the Service ${JSON.stringify(theirs)} by ${ours}, then delete ${JSON.stringify(theirs)} if nothing else uses it`,
+    );
+  }
+}
+
+function convertCanary(
+  canary: Fields,
+  name: string,
+  drops: DropList,
+): { strategy: Fields; trafficRouting?: Fields; needsService: boolean } {
+  const path = 'spec.strategy.canary';
+  const converted = convertSteps(drops.list(canary['steps'], `${path}.steps`), `${path}.steps`, drops);
+  // Argo promotes at once when there are no steps; Sluice needs one step, and full weight is the same outcome.
+  const strategy: Fields = { steps: converted.steps.length > 0 ? converted.steps : [{ setWeight: 100 }] };
+  const background = drops.fields(canary['analysis'], `${path}.analysis`);
+  const analysis = background && convertAnalysis(background, `${path}.analysis`, drops);
+  if (analysis !== undefined) {
+    const start = drops.integer(background!['startingStep'], `${path}.analysis.startingStep`, 0, 10_000);
+    if (start !== undefined) {
+      const kept = converted.keptIndex(start);
+      if (kept < (strategy['steps'] as Fields[]).length) analysis['startingStep'] = kept;
+      else
+        drops.drop(
+          `${path}.analysis.startingStep`,
+          'no converted step is at or after it: analysis starts with the first step',
+        );
+    }
+    strategy['analysis'] = analysis;
+  }
+  setIf(
+    strategy,
+    'abortScaleDownDelaySeconds',
+    drops.integer(
+      canary['abortScaleDownDelaySeconds'],
+      `${path}.abortScaleDownDelaySeconds`,
+      0,
+      rolloutLimits.abortScaleDownDelaySeconds,
+    ),
+  );
+  services(name, canary, drops);
+  const routing = drops.fields(canary['trafficRouting'], `${path}.trafficRouting`);
+  const trafficRouting = routing && convertTrafficRouting(routing, `${path}.trafficRouting`, drops, name);
+  const handled = [
+    'steps',
+    'analysis',
+    'abortScaleDownDelaySeconds',
+    'canaryService',
+    'stableService',
+    'trafficRouting',
+  ];
+  drops.rest(canary, path, handled, (field) => canaryReasons[field] ?? `Sluice canaries have no ${field}`);
+  const needsService =
+    trafficRouting !== undefined || canary['canaryService'] !== undefined || canary['stableService'] !== undefined;
+  return { strategy, ...(trafficRouting === undefined ? {} : { trafficRouting }), needsService };
+}
+
+export function convertArgoRollout(input: KubeManifest, drops: DropList): Conversion {
+  const spec = drops.fields(input['spec'], 'spec') ?? {};
+  const { ref, deployment } = workload(input, spec, drops);
+  const strategyIn = drops.fields(spec['strategy'], 'spec.strategy') ?? {};
+  if (strategyIn['blueGreen'] !== undefined)
+    drops.drop('spec.strategy.blueGreen', 'Sluice has no blue-green strategy yet: the Rollout is not converted');
+  drops.rest(strategyIn, 'spec.strategy', ['canary', 'blueGreen'], (field) => `Sluice has no ${field} strategy`);
+  const canary = drops.fields(strategyIn['canary'], 'spec.strategy.canary');
+  if (canary === undefined || ref === undefined) {
+    if (canary === undefined && strategyIn['blueGreen'] === undefined)
+      drops.drop('spec.strategy', 'no canary strategy: the Rollout is not converted');
+    return { objects: deployment === undefined ? [] : [deployment], dropped: drops.entries };
+  }
+  const name = input.metadata.name;
+  const { strategy, trafficRouting, needsService } = convertCanary(canary, name, drops);
+  const out: Fields = { workloadRef: ref };
+  if (needsService) {
+    const port = firstPort(
+      deployment?.['spec'] === undefined ? undefined : ((deployment['spec'] as Fields)['template'] as Fields),
+    );
+    if (port !== undefined) out['service'] = { port };
+    else
+      drops.drop(
+        deployment === undefined ? 'spec.workloadRef' : 'spec.template.spec.containers[0].ports',
+        `the port of the Services ${name}-stable and ${name}-canary is not known from the input: set spec.service.port to the port your router sends to (the container port, or set targetPort too)`,
+      );
+  }
+  setIf(out, 'trafficRouting', trafficRouting);
+  out['strategy'] = { canary: strategy };
+  setIf(out, 'paused', drops.boolean(spec['paused'], 'spec.paused'));
+  setIf(
+    out,
+    'progressDeadlineSeconds',
+    drops.integer(
+      spec['progressDeadlineSeconds'],
+      'spec.progressDeadlineSeconds',
+      1,
+      rolloutLimits.progressDeadlineSeconds,
+    ),
+  );
+  setIf(out, 'progressDeadlineAbort', drops.boolean(spec['progressDeadlineAbort'], 'spec.progressDeadlineAbort'));
+  setIf(out, 'revisionHistoryLimit', drops.integer(spec['revisionHistoryLimit'], 'spec.revisionHistoryLimit', 0, 1000));
+  const handled = ['workloadRef', 'replicas', 'selector', 'template', 'minReadySeconds', 'strategy', 'paused'];
+  handled.push('progressDeadlineSeconds', 'progressDeadlineAbort', 'revisionHistoryLimit');
+  drops.rest(spec, 'spec', handled, (field) => `Sluice Rollouts have no ${field}`);
+  const rollout: KubeManifest = { apiVersion, kind: 'Rollout', metadata: keptMetadata(input), spec: out };
+  return { objects: deployment === undefined ? [rollout] : [deployment, rollout], dropped: drops.entries };
+}
