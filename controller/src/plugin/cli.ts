@@ -1,11 +1,14 @@
 /**
- * kubectl-sluice: `kubectl sluice get|status [--watch]|promote [--full]|abort|retry|pause|resume`.
+ * kubectl-sluice: `kubectl sluice get|status [--watch]|promote [--full]|abort|retry|pause|resume|convert`.
  * Every action is a plain-kubectl equivalent underneath (the sluice.dev/action annotation, or spec.paused), so
  * the plugin adds convenience, never a second way to drive a rollout.
  */
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { actionAnnotation, type ManualAction } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
+import { convertLimits } from '../convert/convert.ts';
+import { converters } from '../convert/converters.ts';
+import { convertCommand } from './convertCommand.ts';
 import { describe, table, type EventLine } from './render.ts';
 import { printable } from './terminalText.ts';
 
@@ -19,6 +22,11 @@ Commands:
   retry <name>            start an aborted canary again from the first step
   pause <name>            hold the rollout at its step (spec.paused=true)
   resume <name>           let it go on (spec.paused=false)
+  convert -f <file|dir|-> [-o dir] [--strict]
+                          Argo Rollouts and Flagger objects to Sluice's, as YAML on stdout (or one file per
+                          object in dir); what could not be carried over is listed on stderr. Exit status 0: all
+                          converted, 3: something dropped (--strict: then nothing is written), 1: failed.
+                          Needs no cluster. docs/migrating.md has the whole switch.
 
 Plain kubectl does the same:
   kubectl annotate rollout <name> ${actionAnnotation}=promote|promote-full|abort|retry --overwrite
@@ -35,6 +43,10 @@ interface Args {
   watch: boolean;
   kubeconfig: string | undefined;
   context: string | undefined;
+  /** convert: -f (repeatable), -o and --strict. */
+  files: string[];
+  outputDir: string | undefined;
+  strict: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -47,6 +59,9 @@ export function parseArgs(argv: readonly string[]): Args {
     watch: false,
     kubeconfig: undefined,
     context: undefined,
+    files: [],
+    outputDir: undefined,
+    strict: false,
   };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -62,6 +77,9 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (a === '-w' || a === '--watch') args.watch = true;
     else if (a.startsWith('--kubeconfig')) args.kubeconfig = value();
     else if (a.startsWith('--context')) args.context = value();
+    else if (a === '-f' || a.startsWith('--filename')) args.files.push(value());
+    else if (a === '-o' || a.startsWith('--output-dir')) args.outputDir = value();
+    else if (a === '--strict') args.strict = true;
     else if (a === '-h' || a === '--help') positional.unshift('help');
     else if (a.startsWith('-')) throw new Error(`unknown flag ${a}\n\n${usage}`);
     else positional.push(a);
@@ -92,11 +110,18 @@ export function errorText(err: unknown): string {
   return `error: ${printable(typeof message === 'string' ? message : String(message))}`;
 }
 
-export async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
+): Promise<number> {
   const args = parseArgs(argv);
   if (args.command === undefined || args.command === 'help') {
     out(usage);
     return args.command === undefined ? 2 : 0;
+  }
+  if (args.command === 'convert') {
+    return convertCommand(args, { out, err, stdin: () => readBounded(process.stdin) }, converters);
   }
   const kc = kubeConfig(args);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -189,4 +214,17 @@ async function status(
     if (!watch) return 0;
     await new Promise((r) => setTimeout(r, 1_000));
   }
+}
+
+/** Standard input, read up to one byte past the per-source limit (the conversion then refuses it, naming the bound). */
+async function readBounded(input: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    chunks.push(buffer);
+    size += buffer.length;
+    if (size > convertLimits.bytesPerSource) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
