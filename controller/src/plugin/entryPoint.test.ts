@@ -56,6 +56,32 @@ describe.skipIf(oldNode === undefined)(
       expect(result.status).toBe(0);
     });
 
+    it('converts an Argo Rollout from standard input with no cluster, and exits 3 for what it dropped', () => {
+      const argo = [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Rollout',
+        'metadata: {name: web}',
+        'spec:',
+        '  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}',
+        '  strategy: {canary: {maxSurge: 1, steps: [{setWeight: 20}, {pause: {duration: 60}}]}}',
+      ].join('\n');
+      const result = spawnSync('kubectl-sluice', ['convert', '-f', '-'], {
+        input: argo,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: {
+          ...process.env,
+          PATH: `${bin}:/usr/bin:/bin`,
+          SLUICE_PLUGIN_REEXEC: undefined,
+          KUBECONFIG: '/nonexistent',
+        },
+      });
+      expect(result.stdout).toContain('apiVersion: sluice.dev/v1alpha1');
+      expect(result.stdout).toContain('duration: 60s');
+      expect(result.stderr).toContain('dropped Rollout/web spec.strategy.canary.maxSurge');
+      expect(result.status).toBe(3);
+    });
+
     it('passes the exit code of a failed command through', () => {
       const result = runLinked(['no-such-command']);
       expect(result.stderr).toContain('unknown command no-such-command');
