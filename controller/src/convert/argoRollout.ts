@@ -4,7 +4,7 @@
  */
 import { rolloutLimits } from '../api/rollout.schema.ts';
 import { apiVersion } from '../api/types.ts';
-import { keptMetadata, type Conversion, type KubeManifest } from './conversion.ts';
+import { keptMetadata, noContext, type Conversion, type ConvertContext, type KubeManifest } from './conversion.ts';
 import { DropList, setIf, type Fields } from './argoRead.ts';
 import { convertTrafficRouting } from './argoRouting.ts';
 import { convertAnalysis, convertSteps } from './argoSteps.ts';
@@ -142,7 +142,39 @@ function convertCanary(
   return { strategy, ...(trafficRouting === undefined ? {} : { trafficRouting }), needsService };
 }
 
-export function convertArgoRollout(input: KubeManifest, drops: DropList): Conversion {
+/**
+ * The port Sluice's Services listen on, so that the user's router objects keep sending where they did: the port
+ * (and targetPort) of the user's stable Service when it is in the input, else the workload's first container port.
+ */
+function servicePort(
+  canary: Fields,
+  template: Fields | undefined,
+  workloadName: string | undefined,
+  context: ConvertContext,
+): Fields | undefined {
+  const stableService = canary['stableService'];
+  const service = typeof stableService === 'string' ? context.find('Service', undefined, stableService) : undefined;
+  const ports = (service?.['spec'] as Fields | undefined)?.['ports'];
+  const first = Array.isArray(ports) ? (ports[0] as Fields | undefined) : undefined;
+  const port = first?.['port'];
+  if (typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535) {
+    const target = first?.['targetPort'];
+    const targetOk =
+      (typeof target === 'number' && Number.isInteger(target) && target >= 1 && target <= 65535 && target !== port) ||
+      (typeof target === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(target) && target.length <= 15);
+    return targetOk ? { port, targetPort: target } : { port };
+  }
+  const deployment = workloadName === undefined ? undefined : context.find('Deployment', undefined, workloadName);
+  const fromTemplate = template ?? ((deployment?.['spec'] as Fields | undefined)?.['template'] as Fields | undefined);
+  const containerPort = firstPort(fromTemplate);
+  return containerPort === undefined ? undefined : { port: containerPort };
+}
+
+export function convertArgoRollout(
+  input: KubeManifest,
+  drops: DropList,
+  context: ConvertContext = noContext,
+): Conversion {
   const spec = drops.fields(input['spec'], 'spec') ?? {};
   const { ref, deployment } = workload(input, spec, drops);
   const strategyIn = drops.fields(spec['strategy'], 'spec.strategy') ?? {};
@@ -159,10 +191,10 @@ export function convertArgoRollout(input: KubeManifest, drops: DropList): Conver
   const { strategy, trafficRouting, needsService } = convertCanary(canary, name, drops);
   const out: Fields = { workloadRef: ref };
   if (needsService) {
-    const port = firstPort(
-      deployment?.['spec'] === undefined ? undefined : ((deployment['spec'] as Fields)['template'] as Fields),
-    );
-    if (port !== undefined) out['service'] = { port };
+    const template =
+      deployment?.['spec'] === undefined ? undefined : ((deployment['spec'] as Fields)['template'] as Fields);
+    const service = servicePort(canary, template, ref['name'] as string | undefined, context);
+    if (service !== undefined) out['service'] = service;
     else
       drops.drop(
         deployment === undefined ? 'spec.workloadRef' : 'spec.template.spec.containers[0].ports',

@@ -34,8 +34,19 @@ export interface Conversion {
   dropped: Dropped[];
 }
 
+/**
+ * The other objects of the same run, for what one object says only by reference (the Deployment a workloadRef
+ * names, the Service whose port the routers send to). A lookup by kind, namespace (the input's when it has none)
+ * and name.
+ */
+export interface ConvertContext {
+  find(kind: string, namespace: string | undefined, name: string): KubeManifest | undefined;
+}
+
+export const noContext: ConvertContext = { find: () => undefined };
+
 /** Converts one input object; undefined when the converter does not handle its apiVersion and kind. */
-export type Converter = (input: KubeManifest) => Conversion | undefined;
+export type Converter = (input: KubeManifest, context?: ConvertContext) => Conversion | undefined;
 
 /** The metadata Sluice keeps from the input: name, namespace, labels and annotations (nothing the server sets). */
 export function keptMetadata(input: KubeManifest): KubeManifest['metadata'] {

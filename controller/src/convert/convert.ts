@@ -4,7 +4,7 @@
  * object of those tools (a Service, an Ingress): it is named in `skipped` and left for the user to apply as it is.
  */
 import { parseAllDocuments, stringify } from 'yaml';
-import type { Conversion, Converter, Dropped, KubeManifest } from './conversion.ts';
+import type { Conversion, ConvertContext, Converter, Dropped, KubeManifest } from './conversion.ts';
 
 /** Bounds on what one run reads: a directory of manifests is far below them. */
 export const convertLimits = { documentsPerRun: 10_000, bytesPerSource: 10 * 1024 * 1024 } as const;
@@ -67,34 +67,41 @@ function manifestsOf(source: ConvertSource, errors: string[]): KubeManifest[] {
 
 export function convertSources(sources: readonly ConvertSource[], converters: readonly Converter[]): ConvertResult {
   const result: ConvertResult = { objects: [], dropped: [], skipped: [], errors: [] };
-  let documents = 0;
-  for (const source of sources) {
-    for (const input of manifestsOf(source, result.errors)) {
-      if (++documents > convertLimits.documentsPerRun) {
-        result.errors.push(`more than ${convertLimits.documentsPerRun} objects: convert them in parts`);
-        return result;
-      }
-      const conversion = firstConversion(input, converters, result.errors, source.name);
-      if (conversion === undefined) {
-        result.skipped.push(`${source.name}: ${input.apiVersion} ${input.kind}/${input.metadata.name}`);
-        continue;
-      }
-      result.objects.push(...conversion.objects);
-      result.dropped.push(...conversion.dropped);
+  const inputs = sources.flatMap((source) => manifestsOf(source, result.errors).map((input) => ({ source, input })));
+  if (inputs.length > convertLimits.documentsPerRun) {
+    result.errors.push(`more than ${convertLimits.documentsPerRun} objects: convert them in parts`);
+    return result;
+  }
+  const byKey = new Map(
+    inputs.map(({ input }) => [keyOf(input.kind, input.metadata.namespace, input.metadata.name), input]),
+  );
+  for (const { source, input } of inputs) {
+    const context: ConvertContext = {
+      find: (kind, namespace, name) => byKey.get(keyOf(kind, namespace ?? input.metadata.namespace, name)),
+    };
+    const conversion = firstConversion(input, converters, result.errors, source.name, context);
+    if (conversion === undefined) {
+      result.skipped.push(`${source.name}: ${input.apiVersion} ${input.kind}/${input.metadata.name}`);
+      continue;
     }
+    result.objects.push(...conversion.objects);
+    result.dropped.push(...conversion.dropped);
   }
   return result;
 }
+
+const keyOf = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
 
 function firstConversion(
   input: KubeManifest,
   converters: readonly Converter[],
   errors: string[],
   source: string,
+  context: ConvertContext,
 ): Conversion | undefined {
   for (const convert of converters) {
     try {
-      const conversion = convert(input);
+      const conversion = convert(input, context);
       if (conversion !== undefined) return conversion;
     } catch (err) {
       // A converter must not throw on odd input; if one does, the object is reported, never half converted.
