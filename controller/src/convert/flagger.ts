@@ -18,9 +18,9 @@ const flaggerApiVersion = 'flagger.app/v1beta1';
 const defaultInterval = '1m';
 const defaultThreshold = 1;
 
+/** An object that is not converted at all: the one reason says why; its fields are not listed one by one. */
 function notConverted(drops: DropList, path: string, reason: string): Conversion {
-  drops.add(path, reason);
-  return { objects: [], dropped: drops.entries };
+  return { objects: [], dropped: [{ object: drops.object, path, reason }] };
 }
 
 function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conversion {
@@ -49,7 +49,12 @@ function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conve
       : undefined;
   const routing = convertRouting(spec, { rollout: name, namespace, apex });
   if (routing.router !== 'nginx') spec.drop('ingressRef', 'only the nginx provider uses ingressRef');
-  if (routing.provider === 'kubernetes') return { objects: [], dropped: drops.entries };
+  if (routing.provider === 'kubernetes')
+    return notConverted(
+      drops,
+      'spec.provider',
+      'provider kubernetes is blue/green through Kubernetes Services, which Sluice does not have yet: the Canary is not converted',
+    );
 
   const analysis = spec.obj('analysis') ?? new Fields({}, 'spec.analysis', drops);
   const interval = analysis.duration('interval') ?? defaultInterval;
@@ -147,15 +152,12 @@ function convertMetricTemplate(input: KubeManifest, all: readonly KubeManifest[]
   const spec = new Fields(input.spec, 'spec', drops);
   const provider = spec.obj('provider');
   const type = provider?.str('type');
-  if (type !== 'prometheus') {
-    provider?.dropRest();
-    spec.dropRest();
+  if (type !== 'prometheus')
     return notConverted(
       drops,
       'spec.provider.type',
-      `provider ${type ?? '(not set)'}: Sluice measures with Prometheus only`,
+      `provider ${type ?? '(not set)'}: Sluice measures with Prometheus only; the MetricTemplate is not converted`,
     );
-  }
   provider!.str('address');
   provider!.drop(
     'secretRef',

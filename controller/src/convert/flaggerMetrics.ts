@@ -156,17 +156,17 @@ function convertMetric(
         `note: Flagger ran this query against its --metrics-server; the template uses ${flaggerMetricsServer}: check the address`,
       );
     }
-    for (const [k, v] of Object.entries(variables?.value ?? {})) {
-      if (typeof v === 'string') values.set(variableArg(k), v);
-      else drops.add(variables!.at(k), 'a template variable is a string: not converted');
+    for (const k of Object.keys(variables?.value ?? {})) {
+      const v = variables!.str(k);
+      if (v !== undefined) values.set(variableArg(k), v);
     }
-    variables?.dropRest();
     query = convertTemplateQuery(template!, window, values, used, f.path, drops, name);
     if (query === undefined) return undefined;
-    drops.add(
-      f.path,
-      `action: in Flagger, {{ target }} named the canary Deployment, whose pods only the canary ran; Sluice's stable and canary pods both belong to the Rollout: check that ${source} measures the canary only (Sluice's canary Service is ${ctx.rollout}-canary)`,
-    );
+    if (/\{\{\s*target\s*\}\}/.test(template!))
+      drops.add(
+        f.path,
+        `action: in Flagger, {{ target }} named the canary Deployment, whose pods only the canary ran; Sluice's stable and canary pods both belong to the Rollout: check that ${source} measures the canary only (Sluice's canary Service is ${ctx.rollout}-canary)`,
+      );
   } else {
     variables?.dropRest('templateVariables apply to templateRef metrics only');
     const builtin = builtinNames.includes(name) ? builtinQueries(ctx.provider) : undefined;

@@ -125,7 +125,8 @@ export function convertSteps(analysis: Fields, router: SluiceRouter | undefined,
   }
 
   const steps: Json[] = [];
-  const pause = { pause: { duration: interval } };
+  // A new object per step: a shared one would print as a YAML alias.
+  const pause = () => ({ pause: { duration: interval } });
   if (hasMatch && iterations !== undefined) {
     if (weights.length > 0)
       drops.add(analysis.at('stepWeight'), 'A/B testing (match with iterations) moves no weight: not converted');
@@ -151,7 +152,7 @@ export function convertSteps(analysis: Fields, router: SluiceRouter | undefined,
     );
   } else if (mirror) {
     managedRoutes.push(mirrorRoute);
-    steps.push({ setMirrorRoute: { name: mirrorRoute, percentage: mirrorWeight ?? 100 } }, pause);
+    steps.push({ setMirrorRoute: { name: mirrorRoute, percentage: mirrorWeight ?? 100 } }, pause());
     steps.push({ setMirrorRoute: { name: mirrorRoute, percentage: 0 } });
   } else if (mirrorWeight !== undefined) {
     drops.add(analysis.at('mirrorWeight'), 'mirrorWeight without mirror: true has no effect');
@@ -163,6 +164,6 @@ export function convertSteps(analysis: Fields, router: SluiceRouter | undefined,
       analysis.at(analysis.has('stepWeights') ? 'stepWeights' : 'stepWeight'),
       `${weights.length} weights need more than the ${maxSteps} steps Sluice allows: kept ${kept.join(', ')}`,
     );
-  for (const w of kept) steps.push({ setWeight: w }, pause);
+  for (const w of kept) steps.push({ setWeight: w }, pause());
   return { steps, managedRoutes };
 }
