@@ -1,0 +1,202 @@
+/**
+ * Flagger (flagger.app/v1beta1) to Sluice: a Canary becomes a Rollout, the router object Sluice patches (Flagger
+ * generated its own) and an AnalysisTemplate with its checks; a MetricTemplate's query goes into the
+ * AnalysisTemplate of each Canary that references it, since a Sluice metric carries its condition and a Flagger
+ * MetricTemplate has none (each Canary sets thresholdRange). So a Canary's templateRef metrics need the
+ * MetricTemplates converted with it: `flaggerConverter(all inputs)` sees them; `convertFlagger` alone does not.
+ */
+import { apiVersion } from '../api/types.ts';
+import { rolloutLimits } from '../api/rollout.schema.ts';
+import { keptMetadata, objectId, type Conversion, type Converter, type KubeManifest } from './conversion.ts';
+import { DropList, Fields, isRecord, type Json } from './flaggerFields.ts';
+import { convertMetrics } from './flaggerMetrics.ts';
+import { convertRouting } from './flaggerRouting.ts';
+import { convertSteps } from './flaggerSteps.ts';
+
+const flaggerApiVersion = 'flagger.app/v1beta1';
+/** Flagger's defaults when analysis.interval and analysis.threshold are not set. */
+const defaultInterval = '1m';
+const defaultThreshold = 1;
+
+/** An object that is not converted at all: the one reason says why; its fields are not listed one by one. */
+function notConverted(drops: DropList, path: string, reason: string): Conversion {
+  return { objects: [], dropped: [{ object: drops.object, path, reason }] };
+}
+
+function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conversion {
+  const drops = new DropList(objectId(input));
+  const spec = new Fields(input.spec, 'spec', drops);
+  const name = input.metadata.name;
+  const namespace = input.metadata.namespace;
+
+  const targetRef = spec.obj('targetRef');
+  const kind = targetRef?.str('kind');
+  const target = targetRef?.str('name');
+  targetRef?.str('apiVersion');
+  if (target === undefined || kind !== 'Deployment')
+    return notConverted(
+      drops,
+      'spec.targetRef',
+      `Sluice releases Deployments: a targetRef of kind ${kind ?? '(not set)'}${target === undefined ? ' without a name' : ''} is not converted`,
+    );
+  targetRef!.dropRest();
+
+  const apex =
+    isRecord(spec.value.service) && typeof spec.value.service.name === 'string' ? spec.value.service.name : target;
+  const ingress =
+    isRecord(spec.value.ingressRef) && typeof spec.value.ingressRef.name === 'string'
+      ? spec.value.ingressRef.name
+      : undefined;
+  const routing = convertRouting(spec, { rollout: name, namespace, apex });
+  if (routing.router !== 'nginx') spec.drop('ingressRef', 'only the nginx provider uses ingressRef');
+  if (routing.provider === 'kubernetes')
+    return notConverted(
+      drops,
+      'spec.provider',
+      'provider kubernetes is blue/green through Kubernetes Services, which Sluice does not have yet: the Canary is not converted',
+    );
+
+  const analysis = spec.obj('analysis') ?? new Fields({}, 'spec.analysis', drops);
+  const interval = analysis.duration('interval') ?? defaultInterval;
+  const threshold = analysis.int('threshold', 1, 1001) ?? defaultThreshold;
+  const stepResult = convertSteps(analysis, routing.router, interval);
+  if (stepResult.notConvertible !== undefined)
+    return notConverted(drops, stepResult.notConvertible.path, stepResult.notConvertible.reason);
+  if (stepResult.steps.length === 0)
+    return notConverted(drops, 'spec.analysis', 'the analysis has no weights nor A/B match Sluice can run as steps');
+
+  const metricTemplate = (ns: string | undefined, mt: string) =>
+    all.find(
+      (o) =>
+        o.apiVersion === flaggerApiVersion &&
+        o.kind === 'MetricTemplate' &&
+        o.metadata.name === mt &&
+        o.metadata.namespace === ns,
+    );
+  const checks = convertMetrics(analysis, {
+    rollout: name,
+    namespace,
+    target,
+    apex,
+    ingress,
+    provider: routing.provider,
+    interval,
+    threshold,
+    metricTemplate,
+  });
+  analysis.drop(
+    'webhooks',
+    'notifications and webhooks are not in Sluice yet: load tests, acceptance tests and gates they ran are lost',
+  );
+  analysis.drop('alerts', 'notifications and webhooks are not in Sluice yet');
+  analysis.drop('sessionAffinity', 'Sluice has no cookie-based session affinity for canaries');
+  analysis.dropRest();
+
+  const objects: KubeManifest[] = [];
+  const canary: Json = { steps: stepResult.steps };
+  if (checks.metrics.length > 0) {
+    const templateName = `${name}-checks`;
+    objects.push({
+      apiVersion,
+      kind: 'AnalysisTemplate',
+      metadata: { name: templateName, ...(namespace === undefined ? {} : { namespace }) },
+      spec: { ...(checks.templateArgs.length === 0 ? {} : { args: checks.templateArgs }), metrics: checks.metrics },
+    });
+    canary.analysis = {
+      templates: [{ templateName }],
+      ...(checks.args.length === 0 ? {} : { args: checks.args }),
+      startingStep: 0,
+    };
+  }
+
+  const rolloutSpec: Json = { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target } };
+  if (routing.service !== undefined) rolloutSpec.service = routing.service;
+  if (routing.trafficRouting !== undefined) {
+    rolloutSpec.trafficRouting =
+      stepResult.managedRoutes.length === 0
+        ? routing.trafficRouting
+        : { ...routing.trafficRouting, managedRoutes: stepResult.managedRoutes.map((r) => ({ name: r })) };
+  }
+  rolloutSpec.strategy = { canary };
+  const suspend = spec.bool('suspend');
+  if (suspend === true) {
+    rolloutSpec.paused = true;
+    drops.add(
+      'spec.suspend',
+      'note: converted to paused: true, which holds the rollout at its step; a suspended Canary also ignored new revisions',
+    );
+  }
+  const deadline = spec.int('progressDeadlineSeconds', 1, Number.MAX_SAFE_INTEGER);
+  if (deadline !== undefined && deadline > rolloutLimits.progressDeadlineSeconds)
+    drops.add(
+      'spec.progressDeadlineSeconds',
+      `more than the ${rolloutLimits.progressDeadlineSeconds} Sluice allows: not converted`,
+    );
+  else if (deadline !== undefined) rolloutSpec.progressDeadlineSeconds = deadline;
+  // Flagger rolls back when the deadline passes; Sluice only marks the rollout Degraded unless told to abort.
+  rolloutSpec.progressDeadlineAbort = true;
+  spec.drop('skipAnalysis', 'Sluice has no switch to promote without running the steps: remove the analysis instead');
+  spec.drop(
+    'autoscalerRef',
+    "Flagger points a copy of the HPA at <target>-primary; Sluice's ReplicaSets are not scaled by an HPA yet",
+  );
+  spec.drop('revertOnDeletion', 'Sluice hands the Deployment back when a Rollout is deleted, always');
+  spec.dropRest();
+
+  const rollout: KubeManifest = { apiVersion, kind: 'Rollout', metadata: keptMetadata(input), spec: rolloutSpec };
+  return { objects: [rollout, ...objects, ...routing.objects], dropped: drops.entries };
+}
+
+function convertMetricTemplate(input: KubeManifest, all: readonly KubeManifest[]): Conversion {
+  const drops = new DropList(objectId(input));
+  const spec = new Fields(input.spec, 'spec', drops);
+  const provider = spec.obj('provider');
+  const type = provider?.str('type');
+  if (type !== 'prometheus')
+    return notConverted(
+      drops,
+      'spec.provider.type',
+      `provider ${type ?? '(not set)'}: Sluice measures with Prometheus only; the MetricTemplate is not converted`,
+    );
+  provider!.str('address');
+  provider!.drop(
+    'secretRef',
+    "Sluice reads a bearer token or a basic-auth password from a Secret, with the user name in the template: set provider.prometheus.authentication in the Canaries' AnalysisTemplates",
+  );
+  provider!.drop('insecureSkipVerify', 'Sluice always verifies TLS certificates');
+  provider!.dropRest();
+  spec.str('query');
+  spec.dropRest();
+  const users = all.filter((o) => o.apiVersion === flaggerApiVersion && o.kind === 'Canary' && references(o, input));
+  const reason =
+    users.length === 0
+      ? 'no Canary converted with it references it; a Flagger MetricTemplate has no threshold of its own, so its query is written into the AnalysisTemplate of each Canary that uses it: convert it with them'
+      : undefined;
+  if (reason !== undefined) drops.add('spec', reason);
+  return { objects: [], dropped: drops.entries };
+}
+
+/** True when one of the Canary's metrics names the MetricTemplate (templateRef.namespace defaults to the Canary's). */
+function references(canary: KubeManifest, mt: KubeManifest): boolean {
+  const analysis = isRecord(canary.spec) ? canary.spec.analysis : undefined;
+  const metrics = isRecord(analysis) && Array.isArray(analysis.metrics) ? analysis.metrics : [];
+  return metrics.some((m: unknown) => {
+    const ref = isRecord(m) ? m.templateRef : undefined;
+    if (!isRecord(ref) || ref.name !== mt.metadata.name) return false;
+    const ns = typeof ref.namespace === 'string' ? ref.namespace : canary.metadata.namespace;
+    return ns === mt.metadata.namespace;
+  });
+}
+
+/** A converter that sees every input object, so that a Canary finds the MetricTemplates it references. */
+export function flaggerConverter(all: readonly KubeManifest[]): Converter {
+  return (input) => {
+    if (input.apiVersion !== flaggerApiVersion) return undefined;
+    if (input.kind === 'Canary') return convertCanary(input, all);
+    if (input.kind === 'MetricTemplate') return convertMetricTemplate(input, all);
+    return undefined;
+  };
+}
+
+/** One object at a time: a Canary's templateRef metrics are dropped unless converted with flaggerConverter. */
+export const convertFlagger: Converter = (input) => flaggerConverter([input])(input);
