@@ -41,9 +41,11 @@ export interface Conversion {
  */
 export interface ConvertContext {
   find(kind: string, namespace: string | undefined, name: string): KubeManifest | undefined;
+  /** Every object of the run, the input among them (a Flagger MetricTemplate looks for the Canaries using it). */
+  objects: readonly KubeManifest[];
 }
 
-export const noContext: ConvertContext = { find: () => undefined };
+export const noContext: ConvertContext = { find: () => undefined, objects: [] };
 
 /** Converts one input object; undefined when the converter does not handle its apiVersion and kind. */
 export type Converter = (input: KubeManifest, context?: ConvertContext) => Conversion | undefined;

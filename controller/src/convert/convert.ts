@@ -72,12 +72,14 @@ export function convertSources(sources: readonly ConvertSource[], converters: re
     result.errors.push(`more than ${convertLimits.documentsPerRun} objects: convert them in parts`);
     return result;
   }
+  const all = inputs.map(({ input }) => input);
   const byKey = new Map(
     inputs.map(({ input }) => [keyOf(input.kind, input.metadata.namespace, input.metadata.name), input]),
   );
   for (const { source, input } of inputs) {
     const context: ConvertContext = {
       find: (kind, namespace, name) => byKey.get(keyOf(kind, namespace ?? input.metadata.namespace, name)),
+      objects: all,
     };
     const conversion = firstConversion(input, converters, result.errors, source.name, context);
     if (conversion === undefined) {

@@ -3,7 +3,7 @@
  * generated its own) and an AnalysisTemplate with its checks; a MetricTemplate's query goes into the
  * AnalysisTemplate of each Canary that references it, since a Sluice metric carries its condition and a Flagger
  * MetricTemplate has none (each Canary sets thresholdRange). So a Canary's templateRef metrics need the
- * MetricTemplates converted with it: `flaggerConverter(all inputs)` sees them; `convertFlagger` alone does not.
+ * MetricTemplates converted with it (the same run of kubectl sluice convert) lend their queries to its checks.
  */
 import { apiVersion } from '../api/types.ts';
 import { rolloutLimits } from '../api/rollout.schema.ts';
@@ -198,5 +198,6 @@ export function flaggerConverter(all: readonly KubeManifest[]): Converter {
   };
 }
 
-/** One object at a time: a Canary's templateRef metrics are dropped unless converted with flaggerConverter. */
-export const convertFlagger: Converter = (input) => flaggerConverter([input])(input);
+/** With the other objects of the run: a Canary takes the queries of the MetricTemplates converted with it. */
+export const convertFlagger: Converter = (input, context) =>
+  flaggerConverter(context === undefined || context.objects.length === 0 ? [input] : context.objects)(input);
