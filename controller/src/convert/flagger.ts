@@ -2,8 +2,8 @@
  * Flagger (flagger.app/v1beta1) to Sluice: a Canary becomes a Rollout, the router object Sluice patches (Flagger
  * generated its own) and an AnalysisTemplate with its checks; a MetricTemplate's query goes into the
  * AnalysisTemplate of each Canary that references it, since a Sluice metric carries its condition and a Flagger
- * MetricTemplate has none (each Canary sets thresholdRange). So a Canary's templateRef metrics need the
- * MetricTemplates converted with it (the same run of kubectl sluice convert) lend their queries to its checks.
+ * MetricTemplate has none (each Canary sets thresholdRange). So a Canary's templateRef metrics need their
+ * MetricTemplates in the same run of kubectl sluice convert, which lend their queries to its checks.
  */
 import { apiVersion } from '../api/types.ts';
 import { rolloutLimits } from '../api/rollout.schema.ts';
