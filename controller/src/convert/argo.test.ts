@@ -13,15 +13,25 @@ import { compileCondition } from '../analysis/celProgram.ts';
 import { analysisTemplateSpec } from '../api/analysis.schema.ts';
 import { rolloutSpec } from '../api/rollout.schema.ts';
 import { convertArgo } from './argo.ts';
-import type { Conversion, KubeManifest } from './conversion.ts';
+import type { Conversion, ConvertContext, KubeManifest } from './conversion.ts';
 
 const dir = join(import.meta.dirname, 'testdata', 'argo');
 const corpus = globSync('*.yaml', { cwd: dir }).filter((f) => !f.endsWith('.expected.yaml'));
 
+/** Each document of a corpus file converted as `kubectl sluice convert -f <file>` does: with the file's others. */
 function convertFile(file: string): (Conversion | null)[] {
-  return parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map(
-    (d) => convertArgo(d.toJS() as KubeManifest) ?? null,
-  );
+  const docs = parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => d.toJS() as KubeManifest);
+  const context: ConvertContext = {
+    objects: docs,
+    find: (kind, namespace, name) =>
+      docs.find(
+        (o) =>
+          o.kind === kind &&
+          o.metadata.name === name &&
+          (namespace === undefined || o.metadata.namespace === namespace),
+      ),
+  };
+  return docs.map((doc) => convertArgo(doc, context) ?? null);
 }
 
 const sluiceSchema = (kind: string): TSchema | undefined =>

@@ -195,7 +195,15 @@ export function convertArgoRollout(
       deployment?.['spec'] === undefined ? undefined : ((deployment['spec'] as Fields)['template'] as Fields);
     const service = servicePort(canary, template, ref['name'] as string | undefined, context);
     if (service !== undefined) out['service'] = service;
-    else
+    else if (trafficRouting !== undefined) {
+      // A router needs Sluice's Services, and their port is not known: the API server would refuse the Rollout,
+      // and a guessed port would send the router's requests nowhere. Nothing is written rather than that.
+      drops.drop(
+        'spec',
+        `the Rollout is not written: its router needs the port of the Services ${name}-stable and ${name}-canary, which the input does not say; convert it together with its Deployment or its stable Service (the same -f), or add spec.service.port to the converted Rollout by hand`,
+      );
+      return { objects: deployment === undefined ? [] : [deployment], dropped: drops.entries };
+    } else
       drops.drop(
         deployment === undefined ? 'spec.workloadRef' : 'spec.template.spec.containers[0].ports',
         `the port of the Services ${name}-stable and ${name}-canary is not known from the input: set spec.service.port to the port your router sends to (the container port, or set targetPort too)`,
