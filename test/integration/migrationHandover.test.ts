@@ -1,6 +1,8 @@
 /**
  * The switch from Argo Rollouts to Sluice on a live service, in the order docs/migrating.md gives, with the
- * Service's EndpointSlices watched throughout: there must be no moment with no ready pod behind the Service.
+ * Service's EndpointSlices watched throughout: there must be no moment with no ready pod behind the Service, from
+ * Argo's pods to the Deployment's, to Sluice's, through a canary, and back to the Deployment when the Sluice Rollout
+ * is deleted (the way back).
  *
  * There is no Argo controller here. What stands in for it is what Argo Rollouts leaves running in workloadRef
  * mode: the referenced Deployment scaled to 0 (workloadRef.scaleDown), and Argo's own ReplicaSet running the
@@ -110,7 +112,7 @@ async function givenArgoWorkloadRef(app: string): Promise<{ argoReplicaSet: stri
 async function scaleDeploymentUpAndWait(app: string): Promise<string> {
   const { apps } = clients();
   await apps.patchNamespacedDeployment({ namespace: ns.name, name: app, body: { spec: { replicas } } }, mergePatch);
-  const ready = await waitFor(
+  await waitFor(
     async () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns.name, name: app });
       const done = d.status?.observedGeneration === d.metadata?.generation && d.status?.availableReplicas === replicas;
@@ -118,9 +120,9 @@ async function scaleDeploymentUpAndWait(app: string): Promise<string> {
     },
     { timeoutMs: 60_000, intervalMs: 100, what: `Deployment ${app} with ${replicas} available pods` },
   );
-  const sets = await apps.listNamespacedReplicaSet({ namespace: ns.name, labelSelector: `app=${app}` });
-  const own = sets.items.find((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === ready.metadata?.uid));
-  return own!.metadata!.name!;
+  const owned = await replicaSetsOfDeployment(app);
+  expect(owned, `the ReplicaSets of Deployment ${app}: one pod template so far`).toHaveLength(1);
+  return owned[0]!;
 }
 
 /** Migration step: `kubectl delete rollout <name>` of Argo; the garbage collector deletes its ReplicaSet and
@@ -181,6 +183,25 @@ async function deploymentKeptWhileSluicePodsCannotStart(app: string): Promise<vo
   await core.deleteNamespacedResourceQuota({ namespace: ns.name, name: 'pods' });
 }
 
+const rolloutRef = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts' };
+
+async function rolloutNames(): Promise<string[]> {
+  const list = (await clients().custom.listNamespacedCustomObject({ ...rolloutRef, namespace: ns.name })) as {
+    items: { metadata: { name: string } }[];
+  };
+  return list.items.map((r) => r.metadata.name);
+}
+
+/** The names of the ReplicaSets a Deployment controls. */
+async function replicaSetsOfDeployment(app: string): Promise<string[]> {
+  const { apps } = clients();
+  const d = await apps.readNamespacedDeployment({ namespace: ns.name, name: app });
+  const sets = await apps.listNamespacedReplicaSet({ namespace: ns.name, labelSelector: `app=${app}` });
+  return sets.items
+    .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === d.metadata?.uid))
+    .map((rs) => rs.metadata!.name!);
+}
+
 function emptyMoments(history: EndpointHistory): number[] {
   return history.samples.filter((s) => s.readyPods.length === 0).map((s) => s.at);
 }
@@ -233,6 +254,18 @@ describe('given a Deployment that Argo Rollouts runs in workloadRef mode (scaled
         return last.length === replicas && last.every((rs) => rs === `web-${done.status!.stableRevision}`);
       },
       { timeoutMs: 60_000, intervalMs: 100, what: 'only the promoted revision behind the Service' },
+    );
+
+    // Going back (docs/migrating.md): deleting the Sluice Rollout gives the pods back to the Deployment first.
+    await clients().custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns.name, name: 'web' });
+    await waitFor(
+      async () => {
+        const owned = await replicaSetsOfDeployment('web');
+        const last = endpoints.samples.at(-1)!.readyPods.map(replicaSetOfPod);
+        const gone = (await rolloutNames()).length === 0;
+        return gone && last.length === replicas && last.every((rs) => owned.includes(rs));
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'the Rollout gone and only Deployment pods behind Service web' },
     );
     await endpoints.stop();
 
