@@ -87,3 +87,28 @@ describe('convertArgo over testdata/argo', () => {
     });
   });
 });
+
+describe('convertArgo with keys that name Object.prototype members', () => {
+  it('drops a step or canary field named constructor, toString or __proto__ with a readable reason', () => {
+    // YAML gives `__proto__` as an own key, as it does any other.
+    const canary = JSON.parse(
+      '{"steps": [{"constructor": {}}, {"toString": {}}, {"__proto__": {"setWeight": 5}}, {"setWeight": 10}], "constructor": 1}',
+    ) as Record<string, unknown>;
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'proto' },
+      spec: { workloadRef: { name: 'proto' }, strategy: { canary } },
+    });
+    expect(result?.objects[0]?.['spec']).toEqual({
+      workloadRef: { name: 'proto' },
+      strategy: { canary: { steps: [{ setWeight: 10 }] } },
+    });
+    expect(result?.dropped.map((d) => `${d.path}: ${d.reason}`)).toEqual([
+      'spec.strategy.canary.steps[0].constructor: Sluice has no constructor step: not converted',
+      'spec.strategy.canary.steps[1].toString: Sluice has no toString step: not converted',
+      'spec.strategy.canary.steps[2].__proto__: Sluice has no __proto__ step: not converted',
+      'spec.strategy.canary.constructor: Sluice canaries have no constructor',
+    ]);
+  });
+});

@@ -5,7 +5,7 @@
 import { rolloutLimits } from '../api/rollout.schema.ts';
 import { apiVersion } from '../api/types.ts';
 import { keptMetadata, noContext, type Conversion, type ConvertContext, type KubeManifest } from './conversion.ts';
-import { DropList, setIf, type Fields } from './argoRead.ts';
+import { DropList, ownReason, setIf, type Fields } from './argoRead.ts';
 import { convertTrafficRouting } from './argoRouting.ts';
 import { convertAnalysis, convertSteps } from './argoSteps.ts';
 
@@ -136,7 +136,7 @@ function convertCanary(
     'stableService',
     'trafficRouting',
   ];
-  drops.rest(canary, path, handled, (field) => canaryReasons[field] ?? `Sluice canaries have no ${field}`);
+  drops.rest(canary, path, handled, (field) => ownReason(canaryReasons, field) ?? `Sluice canaries have no ${field}`);
   const needsService =
     trafficRouting !== undefined || canary['canaryService'] !== undefined || canary['stableService'] !== undefined;
   return { strategy, ...(trafficRouting === undefined ? {} : { trafficRouting }), needsService };

@@ -3,7 +3,7 @@
  * indexes shift: `keptIndex` maps an Argo step index to the Sluice one, for background analysis's startingStep.
  */
 import { rolloutLimits } from '../api/rollout.schema.ts';
-import { DropList, setIf, type Fields } from './argoRead.ts';
+import { DropList, ownReason, setIf, type Fields } from './argoRead.ts';
 
 const stepReasons: Record<string, string> = {
   setCanaryScale:
@@ -168,10 +168,11 @@ function convertStep(step: Fields, path: string, drops: DropList): Fields | unde
     setHeaderRoute: () => setHeaderRoute(drops.fields(value, at) ?? {}, at, drops),
     setMirrorRoute: () => setMirrorRoute(drops.fields(value, at) ?? {}, at, drops),
   };
-  const converted = converters[action]?.();
+  // Own keys only: a step named constructor or __proto__ must not reach Object.prototype's members.
+  const converted = Object.hasOwn(converters, action) ? converters[action]!() : undefined;
   if (converted !== undefined) return { [action]: converted };
   if (!['analysis', 'setHeaderRoute', 'setMirrorRoute'].includes(action))
-    drops.drop(at, stepReasons[action] ?? `Sluice has no ${action} step: not converted`);
+    drops.drop(at, ownReason(stepReasons, action) ?? `Sluice has no ${action} step: not converted`);
   return undefined;
 }
 

@@ -99,4 +99,11 @@ describe('convertFlagger on one object', () => {
     expect(paths(out)).toContain('spec.analysis.stepWeight');
     expect(sluiceProblems(out.objects)).toEqual([]);
   });
+
+  it('names a provider called constructor as it is written, not as Object.prototype reads it', () => {
+    const odd = structuredClone(canary);
+    (odd.spec as Record<string, unknown>).provider = 'constructor';
+    const reason = convertFlagger(odd)!.dropped.find((d) => d.path === 'spec.provider')?.reason;
+    expect(reason).toMatch(/^Sluice has no constructor router/);
+  });
 });
