@@ -112,3 +112,30 @@ describe('convertArgo with keys that name Object.prototype members', () => {
     ]);
   });
 });
+
+describe('convertArgo with a step that is not an object', () => {
+  it('names later steps by their index in the input and starts background analysis at the same step', () => {
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'gap' },
+      spec: {
+        workloadRef: { name: 'gap' },
+        strategy: {
+          canary: {
+            analysis: { templates: [{ templateName: 'rate' }], startingStep: 3 },
+            steps: ['pause', { setWeight: 10 }, { setWeight: 'x' }, { setWeight: 50 }, { pause: {} }],
+          },
+        },
+      },
+    });
+    expect(result?.dropped.map((d) => d.path)).toEqual([
+      'spec.strategy.canary.steps[0]',
+      'spec.strategy.canary.steps[2].setWeight',
+    ]);
+    // Argo's step 3 (setWeight 50) is the second step kept.
+    expect(result?.objects[0]?.['spec']).toMatchObject({
+      strategy: { canary: { analysis: { startingStep: 1 } } },
+    });
+  });
+});

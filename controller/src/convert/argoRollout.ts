@@ -97,7 +97,7 @@ function convertCanary(
   drops: DropList,
 ): { strategy: Fields; trafficRouting?: Fields; needsService: boolean } {
   const path = 'spec.strategy.canary';
-  const converted = convertSteps(drops.list(canary['steps'], `${path}.steps`), `${path}.steps`, drops);
+  const converted = convertSteps(canary['steps'], `${path}.steps`, drops);
   // Argo promotes at once when there are no steps; Sluice needs one step, and full weight is the same outcome.
   const strategy: Fields = { steps: converted.steps.length > 0 ? converted.steps : [{ setWeight: 100 }] };
   const background = drops.fields(canary['analysis'], `${path}.analysis`);

@@ -3,7 +3,7 @@
  * indexes shift: `keptIndex` maps an Argo step index to the Sluice one, for background analysis's startingStep.
  */
 import { rolloutLimits } from '../api/rollout.schema.ts';
-import { DropList, ownReason, setIf, type Fields } from './argoRead.ts';
+import { DropList, isFields, ownReason, setIf, type Fields } from './argoRead.ts';
 
 const stepReasons: Record<string, string> = {
   setCanaryScale:
@@ -182,9 +182,15 @@ export interface ConvertedSteps {
   keptIndex: (argoIndex: number) => number;
 }
 
-export function convertSteps(list: Fields[] | undefined, path: string, drops: DropList): ConvertedSteps {
+/**
+ * `value` is the input's steps as they are: indexes here are Argo's (a step that is not an object is dropped where
+ * it stands), so paths name the right step and startingStep maps to the step it meant.
+ */
+export function convertSteps(value: unknown, path: string, drops: DropList): ConvertedSteps {
   const kept: number[] = [];
-  const steps = (list ?? []).flatMap((step, i) => {
+  const list: unknown[] = drops.list(value, path) === undefined ? [] : (value as unknown[]);
+  const steps = list.flatMap((step, i) => {
+    if (!isFields(step)) return [];
     const converted = convertStep(step, `${path}[${i}]`, drops);
     if (converted === undefined) return [];
     kept.push(i);
