@@ -139,3 +139,24 @@ describe('convertArgo with a step that is not an object', () => {
     });
   });
 });
+
+describe('convertArgo with an embedded template and numbers the API server refuses', () => {
+  it('drops replicas and minReadySeconds that are not whole numbers, with the reason, from the Deployment', () => {
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'big' },
+      spec: {
+        replicas: Infinity,
+        minReadySeconds: -1,
+        selector: { matchLabels: { app: 'big' } },
+        template: { metadata: { labels: { app: 'big' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+        strategy: { canary: { steps: [{ setWeight: 10 }] } },
+      },
+    });
+    const deployment = result?.objects.find((o) => o.kind === 'Deployment');
+    expect(deployment?.['spec']).not.toHaveProperty('replicas');
+    expect(deployment?.['spec']).not.toHaveProperty('minReadySeconds');
+    expect(result?.dropped.map((d) => d.path)).toEqual(['spec.replicas', 'spec.minReadySeconds']);
+  });
+});

@@ -57,9 +57,14 @@ function workload(input: KubeManifest, spec: Fields, drops: DropList): { ref?: F
     return {};
   }
   const deploymentSpec: Fields = {};
-  setIf(deploymentSpec, 'replicas', spec['replicas']);
+  // Bounds of the Deployment's int32 fields: a value out of them (1e999 reads as Infinity) is dropped, not written.
+  setIf(deploymentSpec, 'replicas', drops.integer(spec['replicas'], 'spec.replicas', 0, 2_147_483_647));
   setIf(deploymentSpec, 'selector', spec['selector']);
-  setIf(deploymentSpec, 'minReadySeconds', spec['minReadySeconds']);
+  setIf(
+    deploymentSpec,
+    'minReadySeconds',
+    drops.integer(spec['minReadySeconds'], 'spec.minReadySeconds', 0, 2_147_483_647),
+  );
   deploymentSpec['template'] = template;
   const { name, namespace, labels } = keptMetadata(input);
   const metadata = {
