@@ -160,3 +160,41 @@ describe('convertArgo with an embedded template and numbers the API server refus
     expect(result?.dropped.map((d) => d.path)).toEqual(['spec.replicas', 'spec.minReadySeconds']);
   });
 });
+
+describe('convertArgo with a header or mirror route that loses part of its match', () => {
+  const convertSteps = (steps: unknown[]) =>
+    convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'ab' },
+      spec: { workloadRef: { name: 'ab' }, strategy: { canary: { steps } } },
+    });
+  const stepsOf = (result: ReturnType<typeof convertArgo>) =>
+    (result?.objects[0]?.['spec'] as { strategy: { canary: { steps: unknown[] } } }).strategy.canary.steps;
+
+  it('does not convert a header route whose match lost an entry: it would send more users to the canary', () => {
+    const result = convertSteps([
+      {
+        setHeaderRoute: {
+          name: 'beta',
+          match: [
+            { headerName: 'x-beta', headerValue: { exact: 'yes' } },
+            { headerName: 'x-region', headerValue: { exact: 42 } },
+          ],
+        },
+      },
+      { setWeight: 10 },
+    ]);
+    expect(stepsOf(result)).toEqual([{ setWeight: 10 }]);
+    expect(result?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.steps[0].setHeaderRoute');
+  });
+
+  it('does not convert a mirror that would copy more requests than the original (a method Sluice cannot match)', () => {
+    const result = convertSteps([
+      { setMirrorRoute: { name: 'm', percentage: 50, match: [{ method: { exact: 'GET' } }] } },
+      { setWeight: 10 },
+    ]);
+    expect(stepsOf(result)).toEqual([{ setWeight: 10 }]);
+    expect(result?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.steps[0].setMirrorRoute');
+  });
+});

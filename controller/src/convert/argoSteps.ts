@@ -78,6 +78,7 @@ function setHeaderRoute(route: Fields, path: string, drops: DropList): Fields | 
   const name = drops.string(route['name'], `${path}.name`);
   if (name === undefined) return undefined;
   const out: Fields = { name };
+  const before = drops.entries.length;
   const match = drops.list(route['match'], `${path}.match`);
   if (match !== undefined) {
     out['match'] = match.flatMap((m, i) => {
@@ -96,9 +97,17 @@ function setHeaderRoute(route: Fields, path: string, drops: DropList): Fields | 
       return value === undefined || headerName === undefined ? [] : [{ headerName, headerValue: value }];
     });
   }
+  if (drops.entries.length > before) {
+    // The matches are all required: one less lets more requests through to the canary than the original did.
+    drops.drop(path, widened('header route', 'users to the canary'));
+    return undefined;
+  }
   drops.rest(route, path, ['name', 'match'], () => 'Sluice header routes have no such field');
   return out;
 }
+
+const widened = (what: string, more: string) =>
+  `part of this ${what}'s match was not converted (above), and without it the route would send more ${more} than the original: the step is not converted; write it by hand with a match Sluice can express`;
 
 /**
  * Argo's mirror match is a list of alternatives (ORed), each with method, path and a map of headers; Sluice's is
@@ -110,8 +119,10 @@ function setMirrorRoute(route: Fields, path: string, drops: DropList): Fields | 
   const match = drops.list(route['match'], `${path}.match`);
   // Argo removes the route when match is omitted; Sluice when percentage is 0.
   if (match === undefined) return { name, percentage: 0 };
+  const before = drops.entries.length;
   const percentage = drops.integer(route['percentage'], `${path}.percentage`, 0, 100) ?? 100;
   const headers: Fields[] = [];
+  let widenedAt = drops.entries.length > before;
   match.forEach((alternative, i) => {
     const at = `${path}.match[${i}]`;
     if (i > 0) {
@@ -123,10 +134,7 @@ function setMirrorRoute(route: Fields, path: string, drops: DropList): Fields | 
     }
     for (const field of ['method', 'path'])
       if (alternative[field] !== undefined)
-        drops.drop(
-          `${at}.${field}`,
-          `Sluice mirror routes match headers only: the route mirrors requests whatever their ${field}`,
-        );
+        drops.drop(`${at}.${field}`, `Sluice mirror routes match headers only, not the ${field}`);
     const byName = drops.fields(alternative['headers'], `${at}.headers`) ?? {};
     for (const [headerName, value] of Object.entries(byName)) {
       const converted = headerValue(
@@ -137,7 +145,13 @@ function setMirrorRoute(route: Fields, path: string, drops: DropList): Fields | 
       if (converted !== undefined) headers.push({ headerName, headerValue: converted });
     }
     drops.rest(alternative, at, ['method', 'path', 'headers'], () => 'Sluice mirror matches have no such field');
+    // Dropping the other alternatives narrows the mirror; losing part of this one (or the percentage) widens it.
+    if (drops.entries.length > before) widenedAt = true;
   });
+  if (widenedAt) {
+    drops.drop(path, widened('mirror route', 'copies of requests (writes among them) to the canary'));
+    return undefined;
+  }
   drops.rest(route, path, ['name', 'percentage', 'match'], () => 'Sluice mirror routes have no such field');
   return { name, percentage, ...(headers.length > 0 ? { match: headers } : {}) };
 }
