@@ -106,4 +106,19 @@ describe('convertFlagger on one object', () => {
     const reason = convertFlagger(odd)!.dropped.find((d) => d.path === 'spec.provider')?.reason;
     expect(reason).toMatch(/^Sluice has no constructor router/);
   });
+
+  it('does not convert an A/B match entry with a header value it cannot read: the other headers alone let more users in', () => {
+    const ab = readCorpus('ab-testing.yaml').find((o) => o.kind === 'Canary')!;
+    const odd = structuredClone(ab);
+    (odd.spec as { analysis: Record<string, unknown> }).analysis.match = [
+      { headers: { 'x-canary': { exact: 'yes' }, 'x-region': { exact: 5 } } },
+      { headers: { 'x-beta': { exact: 'on' } } },
+    ];
+    const out = convertFlagger(odd)!;
+    expect(rs(out).strategy.canary.steps[0]).toEqual({
+      setHeaderRoute: { name: 'ab-test-1', match: [{ headerName: 'x-beta', headerValue: { exact: 'on' } }] },
+    });
+    expect(paths(out)).toContain('spec.analysis.match[0].headers.x-region');
+    expect(paths(out)).toContain('spec.analysis.match[0]');
+  });
 });
