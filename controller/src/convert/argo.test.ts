@@ -198,3 +198,61 @@ describe('convertArgo with a header or mirror route that loses part of its match
     expect(result?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.steps[0].setMirrorRoute');
   });
 });
+
+describe('convertArgo with list entries of the wrong type', () => {
+  it('drops Prometheus headers and managed routes whose names or values are not strings, instead of writing them', () => {
+    const template = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 't' },
+      spec: {
+        metrics: [
+          {
+            name: 'm',
+            successCondition: 'result[0] > 1',
+            provider: {
+              prometheus: {
+                address: 'http://p:9090',
+                query: 'up',
+                headers: [
+                  { key: 5, value: null },
+                  { key: 'X-Scope', value: 'a' },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    });
+    const metric = (template?.objects[0]?.['spec'] as { metrics: { provider: { prometheus: unknown } }[] }).metrics[0];
+    expect(metric?.provider.prometheus).toMatchObject({ headers: [{ name: 'X-Scope', value: 'a' }] });
+    expect(template?.dropped.map((d) => d.path)).toContain('spec.metrics[0].provider.prometheus.headers[0].key');
+
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'r' },
+      spec: { template: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] } } },
+    };
+    const rollout = convertArgo(
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'r' },
+        spec: {
+          workloadRef: { name: 'r' },
+          strategy: {
+            canary: {
+              trafficRouting: { smi: { trafficSplitName: 'r' }, managedRoutes: [{ name: 5 }, { name: 'ok' }] },
+              steps: [{ setWeight: 10 }],
+            },
+          },
+        },
+      },
+      { objects: [deployment], find: (kind) => (kind === 'Deployment' ? deployment : undefined) },
+    );
+    const routing = (rollout?.objects[0]?.['spec'] as { trafficRouting?: unknown } | undefined)?.trafficRouting;
+    expect(routing).toMatchObject({ managedRoutes: [{ name: 'ok' }] });
+    expect(rollout?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.trafficRouting.managedRoutes[0].name');
+  });
+});
