@@ -99,7 +99,11 @@ describe('convertSources on what the API server would refuse', () => {
               apiVersion: 'sluice.dev/v1alpha1',
               kind: 'Rollout',
               metadata: keptMetadata(input),
-              spec: { workloadRef: { name: 'w' }, service: { port: 80 } },
+              spec: {
+                workloadRef: { name: 'w' },
+                service: { port: 80 },
+                strategy: { canary: { steps: [{ setWeight: 100 }] } },
+              },
             },
           ],
           dropped: [],
@@ -127,5 +131,34 @@ describe('convertSources on what the API server would refuse', () => {
       'r.yaml: Routed/web: metadata.labels.version is 2, not a string (the API server refuses it): quote it',
     ]);
     expect(result.objects).toEqual([]);
+  });
+});
+
+describe('convertSources as the last guard', () => {
+  it('fails naming the input and the field when a converter produces a Sluice object its schema refuses', () => {
+    const broken: Converter = (input) =>
+      input.kind !== 'Broken'
+        ? undefined
+        : {
+            objects: [
+              {
+                apiVersion: 'sluice.dev/v1alpha1',
+                kind: 'Rollout',
+                metadata: keptMetadata(input),
+                spec: { workloadRef: { name: 'w' }, strategy: { canary: { steps: [{ constructor: {} }] } } },
+              },
+            ],
+            dropped: [],
+          };
+    const result = convertSources(
+      [{ name: 'b.yaml', text: 'apiVersion: example.com/v1\nkind: Broken\nmetadata: {name: b}\n' }],
+      [broken],
+    );
+    expect(result.objects).toEqual([]);
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        /^b\.yaml: Broken\/b: the converted Rollout is not valid at spec\/strategy\/canary\/steps\/0\/constructor: .*report it/,
+      ),
+    ]);
   });
 });

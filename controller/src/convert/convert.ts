@@ -4,6 +4,10 @@
  * object of those tools (a Service, an Ingress): it is named in `skipped` and left for the user to apply as it is.
  */
 import { parseAllDocuments, stringify } from 'yaml';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { analysisTemplateSpec } from '../api/analysis.schema.ts';
+import { rolloutSpec } from '../api/rollout.schema.ts';
 import { apiVersion } from '../api/types.ts';
 import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
 import {
@@ -100,6 +104,11 @@ export function convertSources(sources: readonly ConvertSource[], converters: re
       result.errors.push(`${source.name}: ${input.kind}/${input.metadata.name}: ${refused}`);
       continue;
     }
+    const invalid = conversion.objects.map(schemaError).find((e) => e !== undefined);
+    if (invalid !== undefined) {
+      result.errors.push(`${source.name}: ${input.kind}/${input.metadata.name}: ${invalid}`);
+      continue;
+    }
     for (const object of conversion.objects) {
       const reason = nameRefused(object);
       if (reason === undefined) result.objects.push(object);
@@ -108,6 +117,25 @@ export function convertSources(sources: readonly ConvertSource[], converters: re
     result.dropped.push(...conversion.dropped);
   }
   return result;
+}
+
+const schemas: Record<string, TSchema> = {
+  Rollout: rolloutSpec,
+  AnalysisTemplate: analysisTemplateSpec,
+  ClusterAnalysisTemplate: analysisTemplateSpec,
+};
+
+/**
+ * The last guard against a converter's mistake: a Sluice object its own schema refuses is not written (the API
+ * server would refuse it, or worse, a later version take it differently); the run fails naming the field.
+ */
+function schemaError(object: KubeManifest): string | undefined {
+  if (object.apiVersion !== apiVersion || !Object.hasOwn(schemas, object.kind)) return undefined;
+  const schema = schemas[object.kind]!;
+  if (Value.Check(schema, object['spec'])) return undefined;
+  const [first] = [...Value.Errors(schema, object['spec'])];
+  const { instancePath, message } = first ?? { instancePath: '', message: 'refused' };
+  return `the converted ${object.kind} is not valid at spec${instancePath}: ${message}. This is a fault of convert: please report it with the input`;
 }
 
 /** Labels and annotations are copied as they are: a value the API server refuses fails the run, naming it. */
