@@ -4,7 +4,7 @@ import { metricPhase, planMetric } from '../analysis/metric.ts';
 import type { Metric, MetricResult } from '../api/types.ts';
 import type { KubeManifest } from './conversion.ts';
 import { convertFlagger } from './flagger.ts';
-import { ofKind, only, paths, readCorpus, rs, sluiceProblems, ts } from './flagger.test-support.ts';
+import { only, paths, readCorpus, rs, sluiceProblems, ts } from './flagger.test-support.ts';
 
 describe('what the converted checks decide', () => {
   const template = ts(only('istio.yaml', 'Canary', 'podinfo'));
