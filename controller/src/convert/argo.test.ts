@@ -256,3 +256,26 @@ describe('convertArgo with list entries of the wrong type', () => {
     expect(rollout?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.trafficRouting.managedRoutes[0].name');
   });
 });
+
+describe('convertArgo with an analysis step that cannot be converted', () => {
+  it('holds at that step (a pause until promoted by hand) instead of promoting past the check', () => {
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'gate' },
+      spec: {
+        workloadRef: { name: 'gate' },
+        strategy: {
+          canary: { steps: [{ setWeight: 10 }, { analysis: { templates: [{ templateName: 5 }] } }, { setWeight: 50 }] },
+        },
+      },
+    });
+    expect(result?.objects[0]?.['spec']).toMatchObject({
+      strategy: { canary: { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }] } },
+    });
+    expect(result?.dropped.at(-1)).toMatchObject({
+      path: 'spec.strategy.canary.steps[1].analysis',
+      reason: expect.stringMatching(/pause/) as string,
+    });
+  });
+});

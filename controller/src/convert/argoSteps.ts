@@ -185,6 +185,14 @@ function convertStep(step: Fields, path: string, drops: DropList): Fields | unde
   // Own keys only: a step named constructor or __proto__ must not reach Object.prototype's members.
   const converted = Object.hasOwn(converters, action) ? converters[action]!() : undefined;
   if (converted !== undefined) return { [action]: converted };
+  if (action === 'analysis') {
+    // The check gated the steps after it: holding here keeps a person in its place rather than promoting past it.
+    drops.drop(
+      at,
+      'converted to a pause until the rollout is promoted by hand, since the check it ran is not converted (above)',
+    );
+    return { pause: {} };
+  }
   if (!['analysis', 'setHeaderRoute', 'setMirrorRoute'].includes(action))
     drops.drop(at, ownReason(stepReasons, action) ?? `Sluice has no ${action} step: not converted`);
   return undefined;
