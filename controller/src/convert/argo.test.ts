@@ -87,3 +87,195 @@ describe('convertArgo over testdata/argo', () => {
     });
   });
 });
+
+describe('convertArgo with keys that name Object.prototype members', () => {
+  it('drops a step or canary field named constructor, toString or __proto__ with a readable reason', () => {
+    // YAML gives `__proto__` as an own key, as it does any other.
+    const canary = JSON.parse(
+      '{"steps": [{"constructor": {}}, {"toString": {}}, {"__proto__": {"setWeight": 5}}, {"setWeight": 10}], "constructor": 1}',
+    ) as Record<string, unknown>;
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'proto' },
+      spec: { workloadRef: { name: 'proto' }, strategy: { canary } },
+    });
+    expect(result?.objects[0]?.['spec']).toEqual({
+      workloadRef: { name: 'proto' },
+      strategy: { canary: { steps: [{ setWeight: 10 }] } },
+    });
+    expect(result?.dropped.map((d) => `${d.path}: ${d.reason}`)).toEqual([
+      'spec.strategy.canary.steps[0].constructor: Sluice has no constructor step: not converted',
+      'spec.strategy.canary.steps[1].toString: Sluice has no toString step: not converted',
+      'spec.strategy.canary.steps[2].__proto__: Sluice has no __proto__ step: not converted',
+      'spec.strategy.canary.constructor: Sluice canaries have no constructor',
+    ]);
+  });
+});
+
+describe('convertArgo with a step that is not an object', () => {
+  it('names later steps by their index in the input and starts background analysis at the same step', () => {
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'gap' },
+      spec: {
+        workloadRef: { name: 'gap' },
+        strategy: {
+          canary: {
+            analysis: { templates: [{ templateName: 'rate' }], startingStep: 3 },
+            steps: ['pause', { setWeight: 10 }, { setWeight: 'x' }, { setWeight: 50 }, { pause: {} }],
+          },
+        },
+      },
+    });
+    expect(result?.dropped.map((d) => d.path)).toEqual([
+      'spec.strategy.canary.steps[0]',
+      'spec.strategy.canary.steps[2].setWeight',
+    ]);
+    // Argo's step 3 (setWeight 50) is the second step kept.
+    expect(result?.objects[0]?.['spec']).toMatchObject({
+      strategy: { canary: { analysis: { startingStep: 1 } } },
+    });
+  });
+});
+
+describe('convertArgo with an embedded template and numbers the API server refuses', () => {
+  it('drops replicas and minReadySeconds that are not whole numbers, with the reason, from the Deployment', () => {
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'big' },
+      spec: {
+        replicas: Infinity,
+        minReadySeconds: -1,
+        selector: { matchLabels: { app: 'big' } },
+        template: { metadata: { labels: { app: 'big' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+        strategy: { canary: { steps: [{ setWeight: 10 }] } },
+      },
+    });
+    const deployment = result?.objects.find((o) => o.kind === 'Deployment');
+    expect(deployment?.['spec']).not.toHaveProperty('replicas');
+    expect(deployment?.['spec']).not.toHaveProperty('minReadySeconds');
+    expect(result?.dropped.map((d) => d.path)).toEqual(['spec.replicas', 'spec.minReadySeconds']);
+  });
+});
+
+describe('convertArgo with a header or mirror route that loses part of its match', () => {
+  const convertSteps = (steps: unknown[]) =>
+    convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'ab' },
+      spec: { workloadRef: { name: 'ab' }, strategy: { canary: { steps } } },
+    });
+  const stepsOf = (result: ReturnType<typeof convertArgo>) =>
+    (result?.objects[0]?.['spec'] as { strategy: { canary: { steps: unknown[] } } }).strategy.canary.steps;
+
+  it('does not convert a header route whose match lost an entry: it would send more users to the canary', () => {
+    const result = convertSteps([
+      {
+        setHeaderRoute: {
+          name: 'beta',
+          match: [
+            { headerName: 'x-beta', headerValue: { exact: 'yes' } },
+            { headerName: 'x-region', headerValue: { exact: 42 } },
+          ],
+        },
+      },
+      { setWeight: 10 },
+    ]);
+    expect(stepsOf(result)).toEqual([{ setWeight: 10 }]);
+    expect(result?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.steps[0].setHeaderRoute');
+  });
+
+  it('does not convert a mirror that would copy more requests than the original (a method Sluice cannot match)', () => {
+    const result = convertSteps([
+      { setMirrorRoute: { name: 'm', percentage: 50, match: [{ method: { exact: 'GET' } }] } },
+      { setWeight: 10 },
+    ]);
+    expect(stepsOf(result)).toEqual([{ setWeight: 10 }]);
+    expect(result?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.steps[0].setMirrorRoute');
+  });
+});
+
+describe('convertArgo with list entries of the wrong type', () => {
+  it('drops Prometheus headers and managed routes whose names or values are not strings, instead of writing them', () => {
+    const template = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 't' },
+      spec: {
+        metrics: [
+          {
+            name: 'm',
+            successCondition: 'result[0] > 1',
+            provider: {
+              prometheus: {
+                address: 'http://p:9090',
+                query: 'up',
+                headers: [
+                  { key: 5, value: null },
+                  { key: 'X-Scope', value: 'a' },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    });
+    const metric = (template?.objects[0]?.['spec'] as { metrics: { provider: { prometheus: unknown } }[] }).metrics[0];
+    expect(metric?.provider.prometheus).toMatchObject({ headers: [{ name: 'X-Scope', value: 'a' }] });
+    expect(template?.dropped.map((d) => d.path)).toContain('spec.metrics[0].provider.prometheus.headers[0].key');
+
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'r' },
+      spec: { template: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] } } },
+    };
+    const rollout = convertArgo(
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'r' },
+        spec: {
+          workloadRef: { name: 'r' },
+          strategy: {
+            canary: {
+              trafficRouting: { smi: { trafficSplitName: 'r' }, managedRoutes: [{ name: 5 }, { name: 'ok' }] },
+              steps: [{ setWeight: 10 }],
+            },
+          },
+        },
+      },
+      { objects: [deployment], find: (kind) => (kind === 'Deployment' ? deployment : undefined) },
+    );
+    const routing = (rollout?.objects[0]?.['spec'] as { trafficRouting?: unknown } | undefined)?.trafficRouting;
+    expect(routing).toMatchObject({ managedRoutes: [{ name: 'ok' }] });
+    expect(rollout?.dropped.map((d) => d.path)).toContain('spec.strategy.canary.trafficRouting.managedRoutes[0].name');
+  });
+});
+
+describe('convertArgo with an analysis step that cannot be converted', () => {
+  it('holds at that step (a pause until promoted by hand) instead of promoting past the check', () => {
+    const result = convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'gate' },
+      spec: {
+        workloadRef: { name: 'gate' },
+        strategy: {
+          canary: { steps: [{ setWeight: 10 }, { analysis: { templates: [{ templateName: 5 }] } }, { setWeight: 50 }] },
+        },
+      },
+    });
+    expect(result?.objects[0]?.['spec']).toMatchObject({
+      strategy: { canary: { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }] } },
+    });
+    expect(result?.dropped.at(-1)).toMatchObject({
+      path: 'spec.strategy.canary.steps[1].analysis',
+      reason: expect.stringMatching(/pause/) as string,
+    });
+  });
+});

@@ -61,8 +61,14 @@ function convertPrometheus(prom: Fields, path: string, drops: DropList): Fields 
   setIf(out, 'timeout', drops.duration(prom['timeout'], `${path}.timeout`, metricLimits.timeout));
   out['query'] = query;
   const headers = drops.list(prom['headers'], `${path}.headers`);
-  if (headers !== undefined && headers.length > 0)
-    out['headers'] = headers.map((h) => ({ name: h['key'], value: h['value'] }));
+  const kept = (headers ?? []).flatMap((h, i) => {
+    const name = drops.string(h['key'], `${path}.headers[${i}].key`);
+    const value = drops.string(h['value'], `${path}.headers[${i}].value`);
+    if (name !== undefined && value !== undefined) return [{ name, value }];
+    drops.drop(`${path}.headers[${i}]`, 'a header needs a key and a value, both strings: not sent');
+    return [];
+  });
+  if (kept.length > 0) out['headers'] = kept;
   if (prom['authentication'] !== undefined)
     drops.drop(
       `${path}.authentication`,

@@ -48,6 +48,10 @@ describe('argoConditionToCel', () => {
     ['result[0] > "a"', '> between number and string has no faithful CEL translation'],
     ['result[0] ** 2 > 1', 'the operator "**" has no CEL translation here'],
     ['all(result, all(result, # > 1))', 'all() inside another all() or any()'],
+    ['result[0] < 1e999', 'the number 1e999 is too large for CEL'],
+    ['result[99999999999999999999] > 1', 'result is indexed by a constant whole number only'],
+    ['constructor(result, # > 1)', 'the function constructor() has no CEL translation'],
+    ['toString(result, # > 1)', 'the function toString() has no CEL translation'],
   ])('refuses %s: %s', (expr, why) => {
     expect(() => argoConditionToCel(expr)).toThrow(new UntranslatableError(why));
   });

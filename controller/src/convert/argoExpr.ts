@@ -194,6 +194,8 @@ class Translator {
     this.at++;
     if (token.kind === 'num') {
       const value = Number(token.text);
+      // 1e999 reads as Infinity, which CEL has no literal for.
+      if (!Number.isFinite(value)) this.fail(`the number ${token.text} is too large for CEL`);
       return { cel: token.text, type: 'literal', prec: atom, value };
     }
     if (token.kind === 'str') {
@@ -221,7 +223,8 @@ class Translator {
     if (this.peek()?.text !== '[') return { cel: 'result', type: 'list', prec: atom };
     this.at++;
     const index = this.peek();
-    if (index?.kind !== 'num' || !/^\d+$/.test(index.text))
+    // Up to 6 digits: a larger index names no series, and past 2^63 CEL does not compile it.
+    if (index?.kind !== 'num' || !/^\d{1,6}$/.test(index.text))
       this.fail('result is indexed by a constant whole number only');
     this.at++;
     this.expect(']');
@@ -242,7 +245,9 @@ class Translator {
       if (arg.type !== 'number') this.fail('isNaN() needs a measured number');
       return { cel: `${arg.cel} != ${arg.cel}`, type: 'bool', prec: 20 };
     }
-    const macro = { all: 'all', any: 'exists', none: 'none', one: 'exists_one' }[name];
+    const macros: Record<string, string> = { all: 'all', any: 'exists', none: 'none', one: 'exists_one' };
+    // Own keys only: constructor() or toString() must not find Object.prototype's.
+    const macro = Object.hasOwn(macros, name) ? macros[name] : undefined;
     if (macro === undefined) this.fail(`the function ${name}() has no CEL translation`);
     const target = this.expression(0);
     if (target.cel !== 'result') this.fail(`${name}() is translated over result only`);

@@ -104,3 +104,8 @@ export class DropList {
 export function setIf<T extends object, K extends string, V>(target: T, key: K, value: V | undefined): void {
   if (value !== undefined) (target as Record<string, unknown>)[key] = value;
 }
+
+/** `reasons[key]` when it is the table's own entry: an input key such as `constructor` must not read Object's. */
+export function ownReason(reasons: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(reasons, key) ? reasons[key] : undefined;
+}

@@ -5,7 +5,7 @@
 import { rolloutLimits } from '../api/rollout.schema.ts';
 import { apiVersion } from '../api/types.ts';
 import { keptMetadata, noContext, type Conversion, type ConvertContext, type KubeManifest } from './conversion.ts';
-import { DropList, setIf, type Fields } from './argoRead.ts';
+import { DropList, ownReason, setIf, type Fields } from './argoRead.ts';
 import { convertTrafficRouting } from './argoRouting.ts';
 import { convertAnalysis, convertSteps } from './argoSteps.ts';
 
@@ -57,9 +57,14 @@ function workload(input: KubeManifest, spec: Fields, drops: DropList): { ref?: F
     return {};
   }
   const deploymentSpec: Fields = {};
-  setIf(deploymentSpec, 'replicas', spec['replicas']);
+  // Bounds of the Deployment's int32 fields: a value out of them (1e999 reads as Infinity) is dropped, not written.
+  setIf(deploymentSpec, 'replicas', drops.integer(spec['replicas'], 'spec.replicas', 0, 2_147_483_647));
   setIf(deploymentSpec, 'selector', spec['selector']);
-  setIf(deploymentSpec, 'minReadySeconds', spec['minReadySeconds']);
+  setIf(
+    deploymentSpec,
+    'minReadySeconds',
+    drops.integer(spec['minReadySeconds'], 'spec.minReadySeconds', 0, 2_147_483_647),
+  );
   deploymentSpec['template'] = template;
   const { name, namespace, labels } = keptMetadata(input);
   const metadata = {
@@ -97,7 +102,7 @@ function convertCanary(
   drops: DropList,
 ): { strategy: Fields; trafficRouting?: Fields; needsService: boolean } {
   const path = 'spec.strategy.canary';
-  const converted = convertSteps(drops.list(canary['steps'], `${path}.steps`), `${path}.steps`, drops);
+  const converted = convertSteps(canary['steps'], `${path}.steps`, drops);
   // Argo promotes at once when there are no steps; Sluice needs one step, and full weight is the same outcome.
   const strategy: Fields = { steps: converted.steps.length > 0 ? converted.steps : [{ setWeight: 100 }] };
   const background = drops.fields(canary['analysis'], `${path}.analysis`);
@@ -136,7 +141,7 @@ function convertCanary(
     'stableService',
     'trafficRouting',
   ];
-  drops.rest(canary, path, handled, (field) => canaryReasons[field] ?? `Sluice canaries have no ${field}`);
+  drops.rest(canary, path, handled, (field) => ownReason(canaryReasons, field) ?? `Sluice canaries have no ${field}`);
   const needsService =
     trafficRouting !== undefined || canary['canaryService'] !== undefined || canary['stableService'] !== undefined;
   return { strategy, ...(trafficRouting === undefined ? {} : { trafficRouting }), needsService };

@@ -186,11 +186,12 @@ export function convertTrafficRouting(
       `Sluice drives one router per Rollout; ${first![0]} is kept`,
     );
   const managed = drops.list(routing['managedRoutes'], `${path}.managedRoutes`);
-  if (managed !== undefined && managed.length > 0)
-    out['managedRoutes'] = managed.map((route, i) => {
-      drops.rest(route, `${path}.managedRoutes[${i}]`, ['name'], () => 'Sluice managed routes have only a name');
-      return { name: route['name'] };
-    });
+  const names = (managed ?? []).flatMap((route, i) => {
+    drops.rest(route, `${path}.managedRoutes[${i}]`, ['name'], () => 'Sluice managed routes have only a name');
+    const name = drops.string(route['name'], `${path}.managedRoutes[${i}].name`);
+    return name === undefined ? [] : [{ name }];
+  });
+  if (names.length > 0) out['managedRoutes'] = names;
   drops.rest(routing, path, ['istio', 'nginx', 'smi', 'plugins', 'managedRoutes'], (field) =>
     field === 'maxTrafficWeight'
       ? 'Sluice weights are percentages of 100'

@@ -3,7 +3,7 @@
  * indexes shift: `keptIndex` maps an Argo step index to the Sluice one, for background analysis's startingStep.
  */
 import { rolloutLimits } from '../api/rollout.schema.ts';
-import { DropList, setIf, type Fields } from './argoRead.ts';
+import { DropList, isFields, ownReason, setIf, type Fields } from './argoRead.ts';
 
 const stepReasons: Record<string, string> = {
   setCanaryScale:
@@ -78,6 +78,7 @@ function setHeaderRoute(route: Fields, path: string, drops: DropList): Fields | 
   const name = drops.string(route['name'], `${path}.name`);
   if (name === undefined) return undefined;
   const out: Fields = { name };
+  const before = drops.entries.length;
   const match = drops.list(route['match'], `${path}.match`);
   if (match !== undefined) {
     out['match'] = match.flatMap((m, i) => {
@@ -96,9 +97,17 @@ function setHeaderRoute(route: Fields, path: string, drops: DropList): Fields | 
       return value === undefined || headerName === undefined ? [] : [{ headerName, headerValue: value }];
     });
   }
+  if (drops.entries.length > before) {
+    // The matches are all required: one less lets more requests through to the canary than the original did.
+    drops.drop(path, widened('header route', 'users to the canary'));
+    return undefined;
+  }
   drops.rest(route, path, ['name', 'match'], () => 'Sluice header routes have no such field');
   return out;
 }
+
+const widened = (what: string, more: string) =>
+  `part of this ${what}'s match was not converted (above), and without it the route would send more ${more} than the original: the step is not converted; write it by hand with a match Sluice can express`;
 
 /**
  * Argo's mirror match is a list of alternatives (ORed), each with method, path and a map of headers; Sluice's is
@@ -110,8 +119,10 @@ function setMirrorRoute(route: Fields, path: string, drops: DropList): Fields | 
   const match = drops.list(route['match'], `${path}.match`);
   // Argo removes the route when match is omitted; Sluice when percentage is 0.
   if (match === undefined) return { name, percentage: 0 };
+  const before = drops.entries.length;
   const percentage = drops.integer(route['percentage'], `${path}.percentage`, 0, 100) ?? 100;
   const headers: Fields[] = [];
+  let widenedAt = drops.entries.length > before;
   match.forEach((alternative, i) => {
     const at = `${path}.match[${i}]`;
     if (i > 0) {
@@ -123,10 +134,7 @@ function setMirrorRoute(route: Fields, path: string, drops: DropList): Fields | 
     }
     for (const field of ['method', 'path'])
       if (alternative[field] !== undefined)
-        drops.drop(
-          `${at}.${field}`,
-          `Sluice mirror routes match headers only: the route mirrors requests whatever their ${field}`,
-        );
+        drops.drop(`${at}.${field}`, `Sluice mirror routes match headers only, not the ${field}`);
     const byName = drops.fields(alternative['headers'], `${at}.headers`) ?? {};
     for (const [headerName, value] of Object.entries(byName)) {
       const converted = headerValue(
@@ -137,7 +145,13 @@ function setMirrorRoute(route: Fields, path: string, drops: DropList): Fields | 
       if (converted !== undefined) headers.push({ headerName, headerValue: converted });
     }
     drops.rest(alternative, at, ['method', 'path', 'headers'], () => 'Sluice mirror matches have no such field');
+    // Dropping the other alternatives narrows the mirror; losing part of this one (or the percentage) widens it.
+    if (drops.entries.length > before) widenedAt = true;
   });
+  if (widenedAt) {
+    drops.drop(path, widened('mirror route', 'copies of requests (writes among them) to the canary'));
+    return undefined;
+  }
   drops.rest(route, path, ['name', 'percentage', 'match'], () => 'Sluice mirror routes have no such field');
   return { name, percentage, ...(headers.length > 0 ? { match: headers } : {}) };
 }
@@ -168,10 +182,19 @@ function convertStep(step: Fields, path: string, drops: DropList): Fields | unde
     setHeaderRoute: () => setHeaderRoute(drops.fields(value, at) ?? {}, at, drops),
     setMirrorRoute: () => setMirrorRoute(drops.fields(value, at) ?? {}, at, drops),
   };
-  const converted = converters[action]?.();
+  // Own keys only: a step named constructor or __proto__ must not reach Object.prototype's members.
+  const converted = Object.hasOwn(converters, action) ? converters[action]!() : undefined;
   if (converted !== undefined) return { [action]: converted };
+  if (action === 'analysis') {
+    // The check gated the steps after it: holding here keeps a person in its place rather than promoting past it.
+    drops.drop(
+      at,
+      'converted to a pause until the rollout is promoted by hand, since the check it ran is not converted (above)',
+    );
+    return { pause: {} };
+  }
   if (!['analysis', 'setHeaderRoute', 'setMirrorRoute'].includes(action))
-    drops.drop(at, stepReasons[action] ?? `Sluice has no ${action} step: not converted`);
+    drops.drop(at, ownReason(stepReasons, action) ?? `Sluice has no ${action} step: not converted`);
   return undefined;
 }
 
@@ -181,9 +204,15 @@ export interface ConvertedSteps {
   keptIndex: (argoIndex: number) => number;
 }
 
-export function convertSteps(list: Fields[] | undefined, path: string, drops: DropList): ConvertedSteps {
+/**
+ * `value` is the input's steps as they are: indexes here are Argo's (a step that is not an object is dropped where
+ * it stands), so paths name the right step and startingStep maps to the step it meant.
+ */
+export function convertSteps(value: unknown, path: string, drops: DropList): ConvertedSteps {
   const kept: number[] = [];
-  const steps = (list ?? []).flatMap((step, i) => {
+  const list: unknown[] = drops.list(value, path) === undefined ? [] : (value as unknown[]);
+  const steps = list.flatMap((step, i) => {
+    if (!isFields(step)) return [];
     const converted = convertStep(step, `${path}[${i}]`, drops);
     if (converted === undefined) return [];
     kept.push(i);

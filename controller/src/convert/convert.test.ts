@@ -87,3 +87,78 @@ describe('the output', () => {
     );
   });
 });
+
+describe('convertSources on what the API server would refuse', () => {
+  /** An Argo-like made-up kind giving a Sluice Rollout with a service, under the input's name and metadata. */
+  const routed: Converter = (input) =>
+    input.kind !== 'Routed'
+      ? undefined
+      : {
+          objects: [
+            {
+              apiVersion: 'sluice.dev/v1alpha1',
+              kind: 'Rollout',
+              metadata: keptMetadata(input),
+              spec: {
+                workloadRef: { name: 'w' },
+                service: { port: 80 },
+                strategy: { canary: { steps: [{ setWeight: 100 }] } },
+              },
+            },
+          ],
+          dropped: [],
+        };
+  const doc = (name: string, extra = '') =>
+    `apiVersion: example.com/v1\nkind: Routed\nmetadata:\n  name: ${name}\n${extra}`;
+
+  it('does not write a Rollout whose <name>-stable Service name would pass 63 characters, and says why', () => {
+    const long = 'a'.repeat(57);
+    const result = convertSources([{ name: 'r.yaml', text: doc(long) + '---\n' + doc('a'.repeat(56)) }], [routed]);
+    expect(result.errors).toEqual([]);
+    expect(result.objects.map((o) => o.metadata.name)).toEqual(['a'.repeat(56)]);
+    expect(result.dropped).toEqual([
+      {
+        object: `Routed/${long}`,
+        path: 'metadata.name',
+        reason: expect.stringMatching(/at most 56 .*not written/) as string,
+      },
+    ]);
+  });
+
+  it('fails naming the field when a label or annotation is not a string', () => {
+    const result = convertSources([{ name: 'r.yaml', text: doc('web', '  labels: {version: 2}\n') }], [routed]);
+    expect(result.errors).toEqual([
+      'r.yaml: Routed/web: metadata.labels.version is 2, not a string (the API server refuses it): quote it',
+    ]);
+    expect(result.objects).toEqual([]);
+  });
+});
+
+describe('convertSources as the last guard', () => {
+  it('fails naming the input and the field when a converter produces a Sluice object its schema refuses', () => {
+    const broken: Converter = (input) =>
+      input.kind !== 'Broken'
+        ? undefined
+        : {
+            objects: [
+              {
+                apiVersion: 'sluice.dev/v1alpha1',
+                kind: 'Rollout',
+                metadata: keptMetadata(input),
+                spec: { workloadRef: { name: 'w' }, strategy: { canary: { steps: [{ constructor: {} }] } } },
+              },
+            ],
+            dropped: [],
+          };
+    const result = convertSources(
+      [{ name: 'b.yaml', text: 'apiVersion: example.com/v1\nkind: Broken\nmetadata: {name: b}\n' }],
+      [broken],
+    );
+    expect(result.objects).toEqual([]);
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        /^b\.yaml: Broken\/b: the converted Rollout is not valid at spec\/strategy\/canary\/steps\/0\/constructor: .*report it/,
+      ),
+    ]);
+  });
+});

@@ -4,7 +4,20 @@
  * object of those tools (a Service, an Ingress): it is named in `skipped` and left for the user to apply as it is.
  */
 import { parseAllDocuments, stringify } from 'yaml';
-import type { Conversion, ConvertContext, Converter, Dropped, KubeManifest } from './conversion.ts';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { analysisTemplateSpec } from '../api/analysis.schema.ts';
+import { rolloutSpec } from '../api/rollout.schema.ts';
+import { apiVersion } from '../api/types.ts';
+import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
+import {
+  objectId,
+  type Conversion,
+  type ConvertContext,
+  type Converter,
+  type Dropped,
+  type KubeManifest,
+} from './conversion.ts';
 
 /** Bounds on what one run reads: a directory of manifests is far below them. */
 export const convertLimits = { documentsPerRun: 10_000, bytesPerSource: 10 * 1024 * 1024 } as const;
@@ -86,10 +99,71 @@ export function convertSources(sources: readonly ConvertSource[], converters: re
       result.skipped.push(`${source.name}: ${input.apiVersion} ${input.kind}/${input.metadata.name}`);
       continue;
     }
-    result.objects.push(...conversion.objects);
+    const refused = metadataError(input);
+    if (refused !== undefined) {
+      result.errors.push(`${source.name}: ${input.kind}/${input.metadata.name}: ${refused}`);
+      continue;
+    }
+    const invalid = conversion.objects.map(schemaError).find((e) => e !== undefined);
+    if (invalid !== undefined) {
+      result.errors.push(`${source.name}: ${input.kind}/${input.metadata.name}: ${invalid}`);
+      continue;
+    }
+    for (const object of conversion.objects) {
+      const reason = nameRefused(object);
+      if (reason === undefined) result.objects.push(object);
+      else result.dropped.push({ object: objectId(input), path: 'metadata.name', reason });
+    }
     result.dropped.push(...conversion.dropped);
   }
   return result;
+}
+
+const schemas: Record<string, TSchema> = {
+  Rollout: rolloutSpec,
+  AnalysisTemplate: analysisTemplateSpec,
+  ClusterAnalysisTemplate: analysisTemplateSpec,
+};
+
+/**
+ * The last guard against a converter's mistake: a Sluice object its own schema refuses is not written (the API
+ * server would refuse it, or worse, a later version take it differently); the run fails naming the field.
+ */
+function schemaError(object: KubeManifest): string | undefined {
+  if (object.apiVersion !== apiVersion || !Object.hasOwn(schemas, object.kind)) return undefined;
+  const schema = schemas[object.kind]!;
+  if (Value.Check(schema, object['spec'])) return undefined;
+  const [first] = [...Value.Errors(schema, object['spec'])];
+  const { instancePath, message } = first ?? { instancePath: '', message: 'refused' };
+  return `the converted ${object.kind} is not valid at spec${instancePath}: ${message}. This is a fault of convert: please report it with the input`;
+}
+
+/** Labels and annotations are copied as they are: a value the API server refuses fails the run, naming it. */
+function metadataError(input: KubeManifest): string | undefined {
+  for (const field of ['labels', 'annotations'] as const) {
+    const map: unknown = input.metadata[field];
+    if (map === undefined || map === null) continue;
+    if (typeof map !== 'object' || Array.isArray(map)) return `metadata.${field} is not a map of strings`;
+    for (const [key, value] of Object.entries(map))
+      if (typeof value !== 'string')
+        return `metadata.${field}.${key} is ${JSON.stringify(value)}, not a string (the API server refuses it): quote it`;
+  }
+  return undefined;
+}
+
+/**
+ * The API server refuses a Sluice Rollout whose name cannot be the start of its Services' names (<name>-stable) or
+ * a label value: such a Rollout is not written, and the reason says what to do.
+ */
+function nameRefused(object: KubeManifest): string | undefined {
+  if (object.apiVersion !== apiVersion || object.kind !== 'Rollout') return undefined;
+  const name = object.metadata.name;
+  const spec = object['spec'] as { service?: unknown; workloadRef?: unknown } | undefined;
+  if (spec?.service !== undefined && !new RegExp(nameWithServicePattern).test(name))
+    return `a Sluice Rollout with spec.service needs a name of at most ${maxNameWithService} lowercase letters, digits or dashes, starting with a letter (Sluice names its Services ${name}-stable and ${name}-canary): the Rollout is not written; rename it`;
+  if (name.length > maxNameWithWorkload)
+    return `a Sluice Rollout needs a name of at most ${maxNameWithWorkload} characters (it is the value of the sluice.dev/rollout label): the Rollout is not written; rename it`;
+  return undefined;
 }
 
 const keyOf = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;

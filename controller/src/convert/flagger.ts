@@ -92,6 +92,24 @@ function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conve
   analysis.drop('sessionAffinity', 'Sluice has no cookie-based session affinity for canaries');
   analysis.dropRest();
 
+  // Not written, the reasons above kept: the API server would refuse a router without Sluice's Services' port (and
+  // a guessed one would send requests nowhere); a Rollout without the checks the Canary had would promote unchecked.
+  const unwritten = (path: string, reason: string): Conversion => ({
+    objects: [],
+    dropped: [...drops.entries, { object: drops.object, path, reason }],
+  });
+  if (routing.trafficRouting !== undefined && routing.service === undefined)
+    return unwritten(
+      'spec',
+      `the Rollout is not written: its router needs the port of the Services ${name}-stable and ${name}-canary, and service.port is not readable; fix service.port and convert again`,
+    );
+  const metricsIn = analysis.value['metrics'];
+  if (Array.isArray(metricsIn) && metricsIn.length > 0 && checks.metrics.length === 0)
+    return unwritten(
+      'spec.analysis.metrics',
+      "the Rollout is not written: none of the Canary's metrics converted (above), and without them it would promote with no check at all; fix them and convert again",
+    );
+
   const objects: KubeManifest[] = [];
   const canary: Json = { steps: stepResult.steps };
   if (checks.metrics.length > 0) {

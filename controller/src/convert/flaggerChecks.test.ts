@@ -4,7 +4,7 @@ import { metricPhase, planMetric } from '../analysis/metric.ts';
 import type { Metric, MetricResult } from '../api/types.ts';
 import type { KubeManifest } from './conversion.ts';
 import { convertFlagger } from './flagger.ts';
-import { ofKind, only, paths, readCorpus, rs, sluiceProblems, ts } from './flagger.test-support.ts';
+import { only, paths, readCorpus, rs, sluiceProblems, ts } from './flagger.test-support.ts';
 
 describe('what the converted checks decide', () => {
   const template = ts(only('istio.yaml', 'Canary', 'podinfo'));
@@ -37,11 +37,13 @@ describe('what the converted checks decide', () => {
 
 describe('convertFlagger on one object', () => {
   const canary = readCorpus('gatewayapi.yaml').find((o) => o.kind === 'Canary')!;
+  const errorRate = readCorpus('gatewayapi.yaml').find((o) => o.kind === 'MetricTemplate')!;
+  /** The Canary converted with its MetricTemplate, as `convert -f gatewayapi.yaml` does. */
+  const withTemplate = (c: KubeManifest) => convertFlagger(c, { objects: [c, errorRate], find: () => undefined });
 
-  it('cannot write a templateRef metric without its MetricTemplate, and says to convert them together', () => {
+  it('cannot write a templateRef metric without its MetricTemplate, says to convert them together, and writes no Rollout without its checks', () => {
     const out = convertFlagger(canary)!;
-    expect(ofKind(out, 'AnalysisTemplate')).toEqual([]);
-    expect(rs(out).strategy.canary.analysis).toBeUndefined();
+    expect(out.objects).toEqual([]);
     expect(out.dropped.find((d) => d.path === 'spec.analysis.metrics[0].templateRef')?.reason).toContain(
       'MetricTemplate test/error-rate is not among the objects converted',
     );
@@ -82,7 +84,7 @@ describe('convertFlagger on one object', () => {
   it('drops a field of the wrong type with the type Flagger expects, and converts the rest', () => {
     const typo = structuredClone(canary);
     (typo.spec as { analysis: Record<string, unknown> }).analysis.threshold = '2';
-    const out = convertFlagger(typo)!;
+    const out = withTemplate(typo)!;
     expect(out.dropped.find((d) => d.path === 'spec.analysis.threshold')?.reason).toBe(
       'expected a whole number from 1 to 1001, found "2": not converted',
     );
@@ -92,11 +94,56 @@ describe('convertFlagger on one object', () => {
   it('keeps a schedule of many small weights within the steps Sluice allows, ending at maxWeight', () => {
     const fine = structuredClone(canary);
     (fine.spec as Record<string, unknown>).analysis = { interval: '1m', stepWeight: 1, maxWeight: 90 };
-    const out = convertFlagger(fine)!;
+    const out = withTemplate(fine)!;
     const steps = rs(out).strategy.canary.steps as Record<string, unknown>[];
     expect(steps.length).toBeLessThanOrEqual(64);
     expect(steps.at(-2)).toEqual({ setWeight: 90 });
     expect(paths(out)).toContain('spec.analysis.stepWeight');
     expect(sluiceProblems(out.objects)).toEqual([]);
+  });
+
+  it('names a provider called constructor as it is written, not as Object.prototype reads it', () => {
+    const odd = structuredClone(canary);
+    (odd.spec as Record<string, unknown>).provider = 'constructor';
+    const reason = convertFlagger(odd)!.dropped.find((d) => d.path === 'spec.provider')?.reason;
+    expect(reason).toMatch(/^Sluice has no constructor router/);
+  });
+
+  it('does not convert an A/B match entry with a header value it cannot read: the other headers alone let more users in', () => {
+    const ab = readCorpus('ab-testing.yaml').find((o) => o.kind === 'Canary')!;
+    const odd = structuredClone(ab);
+    (odd.spec as { analysis: Record<string, unknown> }).analysis.match = [
+      { headers: { 'x-canary': { exact: 'yes' }, 'x-region': { exact: 5 } } },
+      { headers: { 'x-beta': { exact: 'on' } } },
+    ];
+    const out = convertFlagger(odd)!;
+    expect(rs(out).strategy.canary.steps[0]).toEqual({
+      setHeaderRoute: { name: 'ab-test-1', match: [{ headerName: 'x-beta', headerValue: { exact: 'on' } }] },
+    });
+    expect(paths(out)).toContain('spec.analysis.match[0].headers.x-region');
+    expect(paths(out)).toContain('spec.analysis.match[0]');
+  });
+
+  it('does not write a routed Canary without service.port: a guessed port would send the router nowhere', () => {
+    const istio = structuredClone(readCorpus('istio.yaml').find((o) => o.kind === 'Canary')!);
+    delete (istio.spec as { service: Record<string, unknown> }).service.port;
+    const out = convertFlagger(istio)!;
+    expect(out.objects).toEqual([]);
+    expect(out.dropped.at(-1)).toMatchObject({
+      path: 'spec',
+      reason: expect.stringMatching(/not written.*port/) as string,
+    });
+  });
+
+  it('does not write a Canary whose metrics all fail to convert: the Rollout would promote without its checks', () => {
+    const istio = structuredClone(readCorpus('istio.yaml').find((o) => o.kind === 'Canary')!);
+    const metrics = (istio.spec as { analysis: { metrics: Record<string, unknown>[] } }).analysis.metrics;
+    for (const metric of metrics) metric.thresholdRange = { min: 'high' };
+    const out = convertFlagger(istio)!;
+    expect(out.objects).toEqual([]);
+    expect(out.dropped.at(-1)).toMatchObject({
+      path: 'spec.analysis.metrics',
+      reason: expect.stringMatching(/not written/) as string,
+    });
   });
 });

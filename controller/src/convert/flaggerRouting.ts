@@ -107,7 +107,8 @@ export function convertRouting(spec: Fields, names: CanaryNames): RoutingResult 
   }
   const router = routerOf(provider);
   if (router === undefined || router === 'kubernetes') {
-    const what = unsupportedProviders[provider.split(':')[0]!] ?? provider;
+    const family = provider.split(':')[0]!;
+    const what = Object.hasOwn(unsupportedProviders, family) ? unsupportedProviders[family]! : provider;
     drops.add(
       spec.at('provider'),
       router === 'kubernetes'

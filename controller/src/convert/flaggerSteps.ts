@@ -65,6 +65,8 @@ function headerRoutes(analysis: Fields, router: SluiceRouter | undefined): { nam
     return [];
   }
   list.forEach((entry, i) => {
+    const before = analysis.drops.entries.length;
+    let lost = false;
     const f = new Fields(entry, `${analysis.at('match')}[${i}]`, analysis.drops);
     const headers = f.obj('headers');
     f.dropRest('Sluice routes by request headers only');
@@ -84,6 +86,18 @@ function headerRoutes(analysis: Fields, router: SluiceRouter | undefined): { nam
               ? { regex }
               : undefined;
       if (headerValue !== undefined) match.push({ headerName: name.toLowerCase(), headerValue });
+      else {
+        lost = true;
+        analysis.drops.add(headers!.at(name), 'needs exact, prefix or regex as a string: not converted');
+      }
+    }
+    // An entry's conditions are all required: without one of them the route would let more users in.
+    if (lost || analysis.drops.entries.length > before) {
+      analysis.drops.add(
+        f.path,
+        'part of this match was not converted (above), and the rest alone would send more users to the canary than the original: the entry is not converted; write it by hand with headers Sluice can match',
+      );
+      return;
     }
     if (match.length === 0 || match.length > maxHeaderMatches) {
       analysis.drops.add(

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,5 +82,32 @@ describe('kubectl sluice convert', () => {
     expect(bad.code).toBe(convertExit.failed);
     expect(bad.err[0]).toMatch(/^error: .*bad\.yaml: document 1: /);
     expect((await run([])).err).toEqual(['error: convert needs -f <file|directory|-> (one or more)']);
+  });
+
+  it('reads a manifest a directory holds through a symlink, and names a symlinked directory it does not follow', async () => {
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    symlinkSync(join(dir, 'in', 'a.yaml'), join(linked, 'a.yaml'));
+    symlinkSync('..', join(linked, 'loop.yaml')); // a loop, with a manifest's name
+    const { code, out, err } = await run([linked]);
+    expect(code).toBe(convertExit.ok);
+    expect(out).toContain('name: a');
+    expect(err).toEqual([
+      `skipped ${join(linked, 'loop.yaml')}: a symlink to a directory is not followed; pass it with -f`,
+    ]);
+  });
+
+  it('stops reading a file at the size bound and fails naming it, even one that never ends', async () => {
+    const { code, err } = await run(['/dev/zero']);
+    expect(code).toBe(convertExit.failed);
+    expect(err).toEqual(['error: /dev/zero: larger than 10485760 bytes; split it']);
+  });
+
+  it('-o says which files it replaced', async () => {
+    const target = join(dir, 'again');
+    await run([join(dir, 'in', 'a.yaml')], { outputDir: target });
+    const { code, err } = await run([join(dir, 'in', 'a.yaml')], { outputDir: target });
+    expect(code).toBe(convertExit.ok);
+    expect(err).toEqual([`replaced ${join(target, 'configmap.a.yaml')}`, `wrote 1 object(s) to ${target}`]);
   });
 });

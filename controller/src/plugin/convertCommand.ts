@@ -4,10 +4,17 @@
  * carry over on stderr. Exit status: 0 everything converted, 3 something was dropped (listed), 1 nothing could be
  * done (a file unreadable, a document not YAML). --strict turns "dropped" into a failure that writes nothing.
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Converter } from '../convert/conversion.ts';
-import { convertSources, droppedLines, fileNameOf, toYaml, type ConvertSource } from '../convert/convert.ts';
+import {
+  convertLimits,
+  convertSources,
+  droppedLines,
+  fileNameOf,
+  toYaml,
+  type ConvertSource,
+} from '../convert/convert.ts';
 
 export const convertExit = { ok: 0, failed: 1, dropped: 3 } as const;
 
@@ -25,24 +32,59 @@ export interface ConvertIo {
 
 const manifestFile = /\.(ya?ml|json)$/i;
 
-/** The files of a directory tree that hold manifests, in a stable order. */
-async function manifestsIn(dir: string): Promise<string[]> {
+/**
+ * The files of a directory tree that hold manifests, in a stable order. A symlink to a file is read (manifests kept
+ * in Git are often linked from a shared directory); a symlink to a directory is not followed (it may loop, or lead
+ * to /proc) and is named in `skipped`.
+ */
+async function manifestsIn(dir: string, skipped: string[]): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && manifestFile.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  const files: string[] = [];
+  for (const e of entries.filter((e) => manifestFile.test(e.name))) {
+    const path = join(e.parentPath, e.name);
+    if (e.isFile()) files.push(path);
+    else if (e.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined);
+      if (target?.isFile()) files.push(path);
+      else
+        skipped.push(
+          `${path}: a symlink to ${target?.isDirectory() ? 'a directory' : 'no file'} is not followed; pass it with -f`,
+        );
+    } else if (!e.isDirectory()) skipped.push(`${path}: not a file`);
+  }
+  return files.sort();
 }
 
-async function readSources(files: readonly string[], io: ConvertIo): Promise<ConvertSource[]> {
+/**
+ * A file's text, read up to one byte past the per-source bound (the conversion then refuses it, naming the bound):
+ * a huge file, or one that never ends such as /dev/zero, is not read whole into memory.
+ */
+async function readBoundedFile(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    while (size <= convertLimits.bytesPerSource) {
+      const { bytesRead, buffer } = await handle.read({ buffer: Buffer.alloc(64 * 1024) });
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readSources(files: readonly string[], io: ConvertIo, skipped: string[]): Promise<ConvertSource[]> {
   const sources: ConvertSource[] = [];
   for (const file of files) {
     if (file === '-') {
       sources.push({ name: '<stdin>', text: await io.stdin() });
       continue;
     }
-    const paths = (await stat(file)).isDirectory() ? await manifestsIn(file) : [file];
-    for (const path of paths) sources.push({ name: path, text: await readFile(path, 'utf8') });
+    const paths = (await stat(file)).isDirectory() ? await manifestsIn(file, skipped) : [file];
+    for (const path of paths) sources.push({ name: path, text: await readBoundedFile(path) });
   }
   return sources;
 }
@@ -57,8 +99,9 @@ export async function convertCommand(
     return convertExit.failed;
   }
   let sources: ConvertSource[];
+  const unread: string[] = [];
   try {
-    sources = await readSources(options.files, io);
+    sources = await readSources(options.files, io, unread);
   } catch (err) {
     io.err(`error: ${(err as Error).message}`);
     return convertExit.failed;
@@ -66,6 +109,7 @@ export async function convertCommand(
   const result = convertSources(sources, converters);
   for (const e of result.errors) io.err(`error: ${e}`);
   if (result.errors.length > 0) return convertExit.failed;
+  for (const s of unread) io.err(`skipped ${s}`);
   for (const s of result.skipped) io.err(`skipped ${s}: not an Argo Rollouts or Flagger object; apply it as it is`);
   for (const line of droppedLines(result.dropped)) io.err(line);
   if (options.strict && result.dropped.length > 0) {
@@ -82,7 +126,18 @@ export async function convertCommand(
       return convertExit.failed;
     }
     await mkdir(options.outputDir, { recursive: true });
-    for (const object of result.objects) await writeFile(join(options.outputDir, fileNameOf(object)), toYaml([object]));
+    for (const object of result.objects) {
+      const path = join(options.outputDir, fileNameOf(object));
+      // A file left from an earlier run (perhaps edited by hand since) is replaced, and the user is told.
+      if (
+        await access(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        io.err(`replaced ${path}`);
+      await writeFile(path, toYaml([object]));
+    }
     io.err(`wrote ${result.objects.length} object(s) to ${options.outputDir}`);
   }
   return result.dropped.length > 0 ? convertExit.dropped : convertExit.ok;
