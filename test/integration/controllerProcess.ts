@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { repoRoot } from '../cluster/paths.ts';
 import { freePorts } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
@@ -123,4 +124,17 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     { timeoutMs: 30_000, what: `controller ${name} /readyz` },
   );
   return proc;
+}
+
+/** For stories whose tests each run their own controller: the start function, and the stop after each test. */
+export function useControllerPerTest(): (opts: ControllerOptions) => Promise<ControllerProcess> {
+  let running: ControllerProcess | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  return async (opts) => {
+    running = await startController(opts);
+    return running;
+  };
 }

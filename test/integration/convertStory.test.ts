@@ -6,15 +6,15 @@
  */
 import { globSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { convertSources } from '../../controller/src/convert/convert.ts';
 import type { KubeManifest } from '../../controller/src/convert/conversion.ts';
 import { converters } from '../../controller/src/convert/converters.ts';
 import type { Rollout } from '../../controller/src/api/types.ts';
 import { repoRoot } from '../cluster/paths.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { useControllerPerTest } from './controllerProcess.ts';
 import { applyYaml } from './installation.ts';
-import { patchTemplate, requestAction, waitForRollout } from './rolloutStory.ts';
+import { patchTemplate, requestAction, troubleConditions, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -29,20 +29,11 @@ function converted(sources: { name: string; text: string }[], namespace: string)
 
 const yamlOf = (objects: KubeManifest[]) => objects.map((o) => JSON.stringify(o)).join('\n---\n');
 
-const trouble = (r: Rollout) =>
-  (r.status?.conditions ?? []).filter(
-    (c) => (c.type === 'InvalidSpec' || c.type === 'WriteFailed') && c.status === 'True',
-  );
-
 beforeAll(async () => {
   await installSluiceCrds(adminKubeConfig());
 });
 
-let controller: ControllerProcess | undefined;
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-});
+const startController = useControllerPerTest();
 
 describe('converted manifests', () => {
   const dryRun = useNamespace('convert-dry');
@@ -82,7 +73,7 @@ describe('a converted canary runs', () => {
         (x) => x.status?.phase === 'Paused' || promoted(x),
         120_000,
       );
-      expect(trouble(r)).toEqual([]);
+      expect(troubleConditions(r)).toEqual([]);
       if (promoted(r)) return weights;
       weights.push(r.status!.weights!.canary);
       await requestAction(ns, name, 'promote');
@@ -109,7 +100,7 @@ describe('a converted canary runs', () => {
     const objects = converted([{ name: 'argo.yaml', text: argo }], argoNs.name);
     expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Rollout']);
     await applyYaml(yamlOf(objects), { namespace: argoNs.name });
-    controller = await startController({ namespace: argoNs.name });
+    await startController({ namespace: argoNs.name });
     const first = await waitForRollout(argoNs.name, 'shop', 'stable', (r) => r.status?.phase === 'Healthy');
     await patchTemplate(argoNs.name, 'shop', { metadata: { annotations: { 'example.sluice.dev/release': '2' } } });
     // Replica ratio (the Argo Rollout named no router): the weights are the canary's share of the pods.
@@ -143,7 +134,7 @@ describe('a converted canary runs', () => {
       },
     } as KubeManifest;
     await applyYaml(yamlOf([deployment, ...objects]), { namespace: flaggerNs.name });
-    controller = await startController({ namespace: flaggerNs.name });
+    await startController({ namespace: flaggerNs.name });
     const first = await waitForRollout(flaggerNs.name, 'podinfo', 'stable', (r) => r.status?.phase === 'Healthy');
     await patchTemplate(flaggerNs.name, 'podinfo', {
       metadata: { annotations: { 'example.sluice.dev/release': '2' } },
@@ -156,7 +147,7 @@ describe('a converted canary runs', () => {
       (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== first.status?.stableRevision,
       120_000,
     );
-    expect(trouble(promoted)).toEqual([]);
+    expect(troubleConditions(promoted)).toEqual([]);
     expect(promoted.status?.weights).toEqual({ canary: 0, stable: 100 });
   });
 });

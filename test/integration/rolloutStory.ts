@@ -172,3 +172,9 @@ export async function eventMessages(namespace: string, rollout: string, reason: 
   });
   return events.items.map((e) => e.message ?? '');
 }
+
+/** The conditions that say something went wrong and is still so: an invalid spec or a write that failed. */
+export const troubleConditions = (r: Rollout) =>
+  (r.status?.conditions ?? []).filter(
+    (c) => (c.type === 'InvalidSpec' || c.type === 'WriteFailed') && c.status === 'True',
+  );

@@ -9,14 +9,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { canaryWeightAt, resolveSteps } from '../../controller/src/api/steps.ts';
-import type { CanaryStep, Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
+import type { CanaryStep, RolloutSpec } from '../../controller/src/api/types.ts';
 import { repoRoot } from '../cluster/paths.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { useControllerPerTest } from './controllerProcess.ts';
 import { applyYaml } from './installation.ts';
-import { clients, createRollout, patchTemplate, requestAction, waitForRollout } from './rolloutStory.ts';
+import {
+  clients,
+  createRollout,
+  patchTemplate,
+  requestAction,
+  troubleConditions,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -77,20 +84,11 @@ function plainDeployment(name: string): Doc {
   };
 }
 
-const trouble = (r: Rollout) =>
-  (r.status?.conditions ?? []).filter(
-    (c) => (c.type === 'InvalidSpec' || c.type === 'WriteFailed') && c.status === 'True',
-  );
-
 beforeAll(async () => {
   await installSluiceCrds(adminKubeConfig());
 });
 
-let controller: ControllerProcess | undefined;
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-});
+const startController = useControllerPerTest();
 
 describe('the router examples', () => {
   // One namespace per example: several of them name their objects checkout.
@@ -110,7 +108,7 @@ describe('the router examples', () => {
       if (!others.some((d) => d.kind === 'Deployment')) others.push(plainDeployment(deploymentName));
       await applyYaml(others.map((d) => JSON.stringify(d)).join('\n---\n'), { namespace: ns });
 
-      controller = await startController({ namespace: ns });
+      await startController({ namespace: ns });
       const name = rollout.metadata.name;
       await createRollout(ns, name, spec);
       const first = await waitForRollout(ns, name, 'the first revision stable', (r) => r.status?.phase === 'Healthy');
@@ -136,7 +134,7 @@ describe('the router examples', () => {
           `paused at step ${index}`,
           (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === index,
         );
-        expect(trouble(paused)).toEqual([]);
+        expect(troubleConditions(paused)).toEqual([]);
         seen.push(paused.status!.weights!.canary);
         await requestAction(ns, name, 'promote');
       }
@@ -149,7 +147,7 @@ describe('the router examples', () => {
         (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === canary,
         90_000,
       );
-      expect(trouble(promoted)).toEqual([]);
+      expect(troubleConditions(promoted)).toEqual([]);
       expect(promoted.status!.weights).toEqual({ canary: 0, stable: 100 });
       const deployment = await clients().apps.readNamespacedDeployment({ namespace: ns, name: deploymentName });
       expect(deployment.spec?.replicas).toBe(0); // Sluice runs the pods
