@@ -21,7 +21,6 @@ function apiAnswering(resourceVersion: string) {
   const api = {
     patchNamespacedCustomObject: answer('patch'),
     createNamespacedCustomObject: answer('create'),
-    deleteNamespacedCustomObject: answer('delete'),
   } as unknown as CustomObjectsApi;
   return { api, calls };
 }

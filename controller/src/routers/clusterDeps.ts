@@ -55,9 +55,6 @@ export function routerDeps(
       const answer: unknown = await custom.createNamespacedCustomObject({ ...target(kind, ns), body });
       remember(kind, ns, body.metadata?.name ?? '', answer);
     },
-    delete: async (kind, ns, name, preconditions) => {
-      await custom.deleteNamespacedCustomObject({ ...target(kind, ns), name, body: { preconditions } });
-    },
   };
 }
 

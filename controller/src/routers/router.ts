@@ -31,12 +31,6 @@ export interface TrafficRouter {
   apply(intent: TrafficIntent): Promise<void>;
 }
 
-/** A delete that only removes the object the router read: the API server refuses it when the object changed. */
-export interface DeletePreconditions {
-  uid: string;
-  resourceVersion: string;
-}
-
 /**
  * The router's only way to the cluster: reads from the informer caches of the kinds it declared in `watches`, and
  * writes to those kinds. `kind` is the watch's kind ("HTTPRoute"); the version is the one the API server serves.
@@ -52,7 +46,6 @@ export interface RouterDeps {
   behind?(kind: string, namespace: string, name: string): number | undefined;
   jsonPatch(kind: string, namespace: string, name: string, ops: object[]): Promise<void>;
   create(kind: string, namespace: string, body: KubeObject): Promise<void>;
-  delete(kind: string, namespace: string, name: string, preconditions: DeletePreconditions): Promise<void>;
 }
 
 /** A kind a router reads. The controller runs one informer for it, shared by every Rollout that uses the router. */

@@ -1,7 +1,7 @@
 /**
  * A cluster of router objects in memory, for the routers' unit tests: the caches read what it holds, and writes
  * change it the way the API server would (JSON patches applied with their test operations, creates refused when
- * the name is taken, deletes refused when the preconditions do not hold), and every write is recorded. Beside it,
+ * the name is taken), and every write is recorded. Beside it,
  * the Rollout and the intents those tests route, so that each test file states only what its router adds.
  */
 import { applyPatch, deepClone } from 'fast-json-patch';
@@ -47,15 +47,6 @@ export function fakeRouterCluster(served: Record<string, ResourceRef>, objects: 
       if (store.has(key(kind, ns, body.metadata?.name ?? '')))
         return Promise.reject(new Error(`${kind} ${ns}/${body.metadata?.name} already exists`));
       put(kind, deepClone({ ...body, metadata: { ...body.metadata, namespace: ns } }) as KubeObject);
-      return Promise.resolve();
-    },
-    delete: (kind, ns, name, pre) => {
-      writes.push(['delete', kind, `${ns}/${name}`, pre]);
-      const current = store.get(key(kind, ns, name));
-      if (current === undefined) return Promise.reject(new Error(`${kind} ${ns}/${name} not found`));
-      if (current.metadata?.uid !== pre.uid || current.metadata?.resourceVersion !== pre.resourceVersion)
-        return Promise.reject(new Error(`${kind} ${ns}/${name}: precondition failed`));
-      store.delete(key(kind, ns, name));
       return Promise.resolve();
     },
   };
