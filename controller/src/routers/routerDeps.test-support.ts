@@ -1,8 +1,8 @@
 /**
  * A cluster of router objects in memory, for the routers' unit tests: the caches read what it holds, and writes
  * change it the way the API server would (JSON patches applied with their test operations, creates refused when
- * the name is taken), and every write is recorded. Beside it,
- * the Rollout and the intents those tests route, so that each test file states only what its router adds.
+ * the name is taken), and every write is recorded. Beside it, the Rollout and the intents those tests route, so
+ * that each test file states only what its router adds.
  */
 import { applyPatch, deepClone } from 'fast-json-patch';
 import type { KubeObject } from '../kube/objectStore.ts';
