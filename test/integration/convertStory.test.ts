@@ -77,7 +77,9 @@ describe('a converted canary runs', () => {
       if (promoted(r)) return weights;
       weights.push(r.status!.weights!.canary);
       await requestAction(ns, name, 'promote');
-      await waitForRollout(ns, name, 'past the pause', (x) => x.status?.phase !== 'Paused' || promoted(x), 30_000);
+      // Past this pause: the next one can follow before any poll sees the phase change, so the step index tells.
+      const at = r.status!.currentStepIndex;
+      await waitForRollout(ns, name, 'past the pause', (x) => x.status?.currentStepIndex !== at || promoted(x), 30_000);
     }
   }
 
