@@ -2,11 +2,7 @@
  * Stories of the controller core against the real control plane: a canary through its steps with the Gateway
  * API router, manual promotion with kubectl sluice, abort, and a newer image mid-canary.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../cluster/paths.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import {
   clients,
@@ -17,10 +13,11 @@ import {
   routeCanaryWeight,
   setImage,
   waitForRollout,
+  kubectlSluice,
 } from './rolloutStory.ts';
 import { stepIndices, stepsRanOnce, watchRollout } from './rolloutWatch.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
+import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('canary');
 let controller: ControllerProcess;
@@ -31,17 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => controller?.stop());
 
-async function sluice(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    join(repoRoot, 'bin/kubectl-sluice.js'),
-    ...args,
-    '-n',
-    ns.name,
-    '--kubeconfig',
-    clusterInfo().kubeconfig,
-  ]);
-  return stdout;
-}
+const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 
 const gatewaySpec = (name: string) => ({
   workloadRef: { name },

@@ -10,18 +10,14 @@
  * owner here is a ConfigMap standing in for the Argo Rollout: deleting it is `kubectl delete rollout`, and the
  * garbage collector then deletes the ReplicaSet and its pods, as it does Argo's.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../cluster/paths.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { clients, createRollout, setImage, waitForRollout } from './rolloutStory.ts';
+import { clients, createRollout, kubectlSluice, setImage, waitForRollout } from './rolloutStory.ts';
 import { readyEndpoints, replicaSetOfPod, watchServiceEndpoints, type EndpointHistory } from './serviceEndpoints.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, clusterInfo, useNamespace } from './support.ts';
+import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('migrate');
 let controller: ControllerProcess;
@@ -35,17 +31,7 @@ afterAll(async () => controller?.stop());
 const replicas = 3;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-async function sluice(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    join(repoRoot, 'bin/kubectl-sluice.js'),
-    ...args,
-    '-n',
-    ns.name,
-    '--kubeconfig',
-    clusterInfo().kubeconfig,
-  ]);
-  return stdout;
-}
+const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 
 const podTemplate = (app: string, extraLabels: Record<string, string> = {}) => ({
   metadata: { labels: { app, ...extraLabels } },

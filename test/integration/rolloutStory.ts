@@ -2,7 +2,11 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
 import { waitFor } from '../support/wait.ts';
-import { adminKubeConfig } from './support.ts';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '../cluster/paths.ts';
+import { adminKubeConfig, clusterInfo } from './support.ts';
 
 const rolloutRef = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts' };
 const routeRef = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' };
@@ -178,3 +182,16 @@ export const troubleConditions = (r: Rollout) =>
   (r.status?.conditions ?? []).filter(
     (c) => (c.type === 'InvalidSpec' || c.type === 'WriteFailed') && c.status === 'True',
   );
+
+/** Runs `kubectl sluice <args> -n <namespace>` as a user would (the plugin's entry point, the test cluster). */
+export async function kubectlSluice(namespace: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    join(repoRoot, 'bin/kubectl-sluice.js'),
+    ...args,
+    '-n',
+    namespace,
+    '--kubeconfig',
+    clusterInfo().kubeconfig,
+  ]);
+  return stdout;
+}
