@@ -5,103 +5,21 @@
  */
 import { Type, type TOptional, type TSchema } from 'typebox';
 import { routerSchemas } from '../routers/schemas.ts';
-import {
-  celRules,
-  duration,
-  hasPath,
-  mapList,
-  object,
-  objectName,
-  percent,
-  text,
-  unleashName,
-} from './common.schema.ts';
+import { celRules, hasPath, mapList, object, objectName, percent, unleashName } from './common.schema.ts';
+import { blueGreenStrategy } from './blueGreen.schema.ts';
+import { analysisStep, args, maxSteps, pauseStep, rolloutLimits, setFlagStep, templates } from './stepParts.schema.ts';
 
-/** Bounds that keep CEL rules that walk these lists within the API server's cost budget. */
-export const maxSteps = 64;
-export const maxTemplatesPerAnalysis = 10;
-export const maxArgs = 32;
-
-/**
- * Bounds with no sane use beyond them. A long pause stays legal: the controller wakes the Rollout hourly (the
- * work queue caps timers) and plans the time still left.
- */
-export const rolloutLimits = {
-  pause: '720h',
-  abortScaleDownDelaySeconds: 86_400,
-  progressDeadlineSeconds: 86_400,
-} as const;
-
-export const analysisArg = object('A value for an argument that the AnalysisTemplates declare.', {
-  name: Type.String({
-    description: "Name of the argument, as declared in the template's spec.args.",
-    minLength: 1,
-    maxLength: 63,
-    pattern: '^[A-Za-z_][A-Za-z0-9_-]*$',
-  }),
-  value: text("Value substituted for {{args.<name>}} in the templates' queries."),
-});
-
-export const analysisTemplateRef = object(
-  "Refers to an AnalysisTemplate in the Rollout's namespace, or to a ClusterAnalysisTemplate.",
-  {
-    templateName: objectName('Name of the AnalysisTemplate (or ClusterAnalysisTemplate when clusterScope is true).'),
-    clusterScope: Type.Optional(
-      Type.Boolean({
-        description: "Look the name up among ClusterAnalysisTemplates instead of the Rollout's namespace.",
-        default: false,
-      }),
-    ),
-  },
-);
-
-const templates = mapList(
-  'Templates whose metrics are measured together; all must pass.',
+export {
+  analysisArg,
+  analysisStep,
   analysisTemplateRef,
-  ['templateName', 'clusterScope'],
-  {
-    minItems: 1,
-    maxItems: maxTemplatesPerAnalysis,
-  },
-);
-const args = mapList("Values for the templates' arguments.", analysisArg, ['name'], { maxItems: maxArgs });
-
-export const analysisStep = object(
-  "Runs the templates' metrics against the canary and waits for their verdict: success moves on, failure aborts.",
-  {
-    templates,
-    args: Type.Optional(args),
-  },
-);
-
-export const pauseStep = object('Waits before the next step.', {
-  duration: Type.Optional(
-    duration('How long to wait. Omitted, the rollout waits until it is promoted.', {}, rolloutLimits.pause),
-  ),
-});
-
-export const setFlagStep = object(
-  "Sets an Unleash feature flag's gradual rollout percentage and enables the flag; done when Unleash confirms.",
-  {
-    name: unleashName('Name of the Unleash feature flag.'),
-    rollout: percent("Percentage of users who get the flag (the flexibleRollout strategy's rollout)."),
-    environment: Type.Optional(
-      unleashName("Unleash environment to change. Omitted: the controller's configured default environment."),
-    ),
-    project: Type.Optional(
-      unleashName(
-        'Unleash project that owns the flag; the controller\'s --unleash-project (default "default") when omitted.',
-      ),
-    ),
-    onAbort: Type.Optional(
-      Type.Enum(['restore', 'disable'], {
-        description:
-          'What happens to the flag when the rollout aborts: restore puts back the state from before the rollout touched it; disable turns the flag off.',
-        default: 'restore',
-      }),
-    ),
-  },
-);
+  maxArgs,
+  maxSteps,
+  maxTemplatesPerAnalysis,
+  pauseStep,
+  rolloutLimits,
+  setFlagStep,
+} from './stepParts.schema.ts';
 
 /** At most this many header matches in a managed route; they are ANDed. */
 export const maxHeaderMatches = 8;
@@ -303,7 +221,14 @@ export const rolloutSpec = object(
     workloadRef: Type.Optional(workloadRef),
     service: Type.Optional(serviceSpec),
     trafficRouting: Type.Optional(trafficRouting),
-    strategy: object('How the new version replaces the old one.', { canary: canaryStrategy }),
+    strategy: object(
+      'How the new version replaces the old one: exactly one of canary or blueGreen.',
+      { canary: Type.Optional(canaryStrategy), blueGreen: Type.Optional(blueGreenStrategy) },
+      celRules({
+        rule: '(has(self.canary) ? 1 : 0) + (has(self.blueGreen) ? 1 : 0) == 1',
+        message: 'strategy has exactly one of canary or blueGreen',
+      }),
+    ),
     gates: Type.Optional(gates),
     paused: Type.Optional(
       Type.Boolean({
@@ -362,6 +287,19 @@ export const rolloutSpec = object(
       message:
         'a setHeaderRoute or setMirrorRoute step names a route that spec.trafficRouting.managedRoutes does not list: add {name: <route>} there (its place in the list is its precedence)',
       fieldPath: '.strategy.canary.steps',
+    },
+    {
+      rule: '!has(self.strategy.blueGreen) || (has(self.workloadRef) && has(self.service))',
+      message:
+        'blueGreen needs workloadRef and service: set the Deployment to release and service.port for the active and preview Services',
+      fieldPath: '.strategy.blueGreen',
+    },
+    {
+      rule: `!has(self.strategy.blueGreen) || !(${hasPath('self.trafficRouting.managedRoutes')})`,
+      message:
+        'blueGreen switches all traffic at once and has no header or mirror steps: remove trafficRouting.managedRoutes',
+      fieldPath: '.trafficRouting.managedRoutes',
+      reason: 'FieldValueForbidden',
     },
     {
       rule: '!has(self.trafficRouting) || has(self.service)',

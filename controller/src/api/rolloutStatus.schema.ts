@@ -95,6 +95,28 @@ export const touchedFlag = object(
   },
 );
 
+export const blueGreenPhase = Type.Enum(['Preview', 'Switching', 'Switched', 'Promoted', 'Aborted'], {
+  description:
+    'Preview: the new revision runs behind the preview Service, active still on the old one. Switching: the new revision scales to full size and active moves to it. ' +
+    'Switched: active serves the new revision, the old one still runs at full size (post-promotion flags and analysis). Promoted: the new revision is stable. ' +
+    'Aborted: active is back on the old revision.',
+});
+
+export const blueGreenStatus = object('Where a blue-green rollout stands; absent for a canary.', {
+  phase: blueGreenPhase,
+  activeRevision: text('Revision the active Service selects (or the router sends all traffic to).', { maxLength: 63 }),
+  previewRevision: text('Revision the preview Service selects.', { maxLength: 63 }),
+  switchedAt: Type.Optional(timestamp('When active last moved to the new revision.')),
+});
+
+export const scaleDownStatus = object(
+  'A previous revision kept running after its promotion, so that connections and proxies still holding its endpoints drain; scaled to 0 at scaleDownAt.',
+  {
+    revision: text('The previous revision.', { maxLength: 63 }),
+    scaleDownAt: timestamp('When its pods are scaled to 0.'),
+  },
+);
+
 export const rolloutStatus = object('What the controller observed and did; written only by the controller.', {
   observedGeneration: Type.Optional(
     Type.Integer({ description: 'The .metadata.generation this status describes.', format: 'int64', minimum: 0 }),
@@ -172,6 +194,8 @@ export const rolloutStatus = object('What the controller observed and did; writt
       { maxItems: 64 },
     ),
   ),
+  blueGreen: Type.Optional(blueGreenStatus),
+  scaleDown: Type.Optional(scaleDownStatus),
   conditions: Type.Optional(
     mapList('Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed.', condition, ['type'], {
       maxItems: 16,

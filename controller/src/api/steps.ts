@@ -7,7 +7,7 @@ import type { TSchema } from 'typebox';
 import { formatDuration, parseDuration } from './duration.ts';
 import { canonicalMatch, describeRoute, type ManagedRoute } from '../routers/managedRoutes.ts';
 import { analysisTemplateRef, backgroundAnalysis, setFlagStep, stepActions } from './rollout.schema.ts';
-import type { AnalysisArg, CanaryStep, RolloutSpec } from './types.ts';
+import type { AnalysisArg, BlueGreenStrategy, CanaryStep, RolloutSpec } from './types.ts';
 
 export type StepKind = (typeof stepActions)[number];
 
@@ -72,6 +72,8 @@ export type ResolvedStep =
   | (StepBase & { kind: 'analysis'; analysis: ResolvedAnalysis })
   | (StepBase & {
       kind: 'setFlag';
+      /** Path of the setFlag object itself (the step's field + .setFlag). */
+      flagField: string;
       /** environment and project: the controller's defaults (--unleash-environment, --unleash-project) when undefined. */
       flag: {
         name: string;
@@ -82,7 +84,14 @@ export type ResolvedStep =
       };
     })
   /** route: what the step sets; undefined when the step takes the route away (no match, or 0%). */
-  | (StepBase & { kind: 'setHeaderRoute' | 'setMirrorRoute'; name: string; route: ManagedRoute | undefined });
+  | (StepBase & { kind: 'setHeaderRoute' | 'setMirrorRoute'; name: string; route: ManagedRoute | undefined })
+  /**
+   * Blue-green only (api/blueGreenSteps.ts). preview: the new revision runs `replicas` pods (undefined: full size)
+   * behind the preview Service; done once they are ready. switch: the new revision scales to full size and the
+   * active Service (or the router, at 100%) moves to it; done once that reads back.
+   */
+  | (StepBase & { kind: 'preview'; service: string; replicas: number | undefined })
+  | (StepBase & { kind: 'switch'; service: string });
 
 /** The schema default of a field, read from the schema itself. */
 function schemaDefault<T>(schema: TSchema): T {
@@ -133,6 +142,7 @@ export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
       return {
         ...base,
         kind: 'setFlag',
+        flagField: `${field}.setFlag`,
         flag: {
           name: f.name,
           rollout: f.rollout,
@@ -158,9 +168,51 @@ export function resolveStep(step: CanaryStep, index: number): ResolvedStep {
   }
 }
 
-/** All steps of the spec, resolved. */
+/** All steps of the spec, resolved: the canary's, or those blue-green runs through. */
 export function resolveSteps(spec: RolloutSpec): ResolvedStep[] {
-  return spec.strategy.canary.steps.map((step, index) => resolveStep(step, index));
+  const { canary, blueGreen } = spec.strategy;
+  if (blueGreen !== undefined) return blueGreenSteps(blueGreen);
+  return (canary?.steps ?? []).map((step, index) => resolveStep(step, index));
+}
+
+export const blueGreenField = 'spec.strategy.blueGreen';
+
+/**
+ * Blue-green as steps, so that it runs on the canary's planner, analysis and flag machinery unchanged: preview,
+ * pre-promotion analysis, the wait for promotion, the flags before the switch, the switch, the flags after it and
+ * the post-promotion analysis. Past the last step the new revision is promoted (planner/blueGreen.ts keeps the old
+ * one warm for scaleDownDelaySeconds). Each step's field is the blue-green field it comes from.
+ */
+function blueGreenSteps(bg: BlueGreenStrategy): ResolvedStep[] {
+  const steps: ResolvedStep[] = [];
+  const add = (step: ResolvedStep) => steps.push({ ...step, index: steps.length });
+  const at = (field: string) => ({ index: 0, field: `${blueGreenField}.${field}` });
+  add({ ...at('previewService'), kind: 'preview', service: bg.previewService, replicas: bg.previewReplicaCount });
+  if (bg.prePromotionAnalysis !== undefined) {
+    const field = `${blueGreenField}.prePromotionAnalysis`;
+    add({ ...at('prePromotionAnalysis'), kind: 'analysis', analysis: resolveAnalysis(field, bg.prePromotionAnalysis) });
+  }
+  if (bg.autoPromotionEnabled === false) add({ ...at('autoPromotionEnabled'), kind: 'pause', durationMs: undefined });
+  else if ((bg.autoPromotionSeconds ?? 0) > 0)
+    add({ ...at('autoPromotionSeconds'), kind: 'pause', durationMs: bg.autoPromotionSeconds! * 1000 });
+  const flags = (list: 'prePromotionFlags' | 'postPromotionFlags') =>
+    (bg[list] ?? []).forEach((f, i) => {
+      const step = resolveStep(f, 0);
+      if (step.kind === 'setFlag')
+        add({ ...step, ...at(`${list}[${i}]`), flagField: `${blueGreenField}.${list}[${i}].setFlag` });
+    });
+  flags('prePromotionFlags');
+  add({ ...at('activeService'), kind: 'switch', service: bg.activeService });
+  flags('postPromotionFlags');
+  if (bg.postPromotionAnalysis !== undefined) {
+    const field = `${blueGreenField}.postPromotionAnalysis`;
+    add({
+      ...at('postPromotionAnalysis'),
+      kind: 'analysis',
+      analysis: resolveAnalysis(field, bg.postPromotionAnalysis),
+    });
+  }
+  return steps;
 }
 
 /**
@@ -191,6 +243,7 @@ export function canaryWeightAt(steps: readonly ResolvedStep[], index: number): n
   let weight = 0;
   for (const step of steps.slice(0, index + 1)) {
     if (step.kind === 'setWeight') weight = step.weight;
+    if (step.kind === 'switch') weight = 100;
   }
   return weight;
 }
@@ -220,7 +273,7 @@ export function managedRoutesAt(
 export function resolveBackgroundAnalysis(
   spec: RolloutSpec,
 ): (ResolvedAnalysis & { startingStep: number }) | undefined {
-  const background = spec.strategy.canary.analysis;
+  const background = spec.strategy.canary?.analysis;
   if (background === undefined) return undefined;
   return {
     ...resolveAnalysis(backgroundAnalysisField, background),
@@ -254,5 +307,9 @@ export function describeStep(step: ResolvedStep): string {
     case 'setHeaderRoute':
     case 'setMirrorRoute':
       return step.route === undefined ? `remove route ${step.name}` : describeRoute(step.route);
+    case 'preview':
+      return `preview on Service ${step.service}${step.replicas === undefined ? '' : ` with ${step.replicas} pod(s)`}`;
+    case 'switch':
+      return `switch Service ${step.service} to the new revision`;
   }
 }

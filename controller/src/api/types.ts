@@ -12,6 +12,7 @@ import type {
   prometheusProvider,
   templateArg,
 } from './analysis.schema.ts';
+import type { blueGreenStrategy } from './blueGreen.schema.ts';
 import type { condition, secretKeySelector } from './common.schema.ts';
 import type {
   analysisArg,
@@ -40,6 +41,7 @@ export const apiVersion = `${apiGroup}/${apiVersionName}`;
 
 export type RolloutSpec = Static<typeof rolloutSpec>;
 export type CanaryStrategy = Static<typeof canaryStrategy>;
+export type BlueGreenStrategy = Static<typeof blueGreenStrategy>;
 export type CanaryStep = Static<typeof canaryStep>;
 export type PauseStep = Static<typeof pauseStep>;
 export type AnalysisStep = Static<typeof analysisStep>;

@@ -9,6 +9,7 @@
  * for objects written before those rules existed, and refuses conditions too expensive to evaluate whatever the
  * data (OutOfRange, TooExpensive).
  */
+import { maxAutoPromotionSeconds } from './blueGreen.schema.ts';
 import { conditionCostProblem } from '../analysis/celProgram.ts';
 import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
 import { metricLimits } from './analysis.schema.ts';
@@ -195,7 +196,15 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
 /** Bounds on the Rollout's own fields that the CRD may not have enforced (an object older than the rule). */
 function rolloutLimitErrors(rollout: Rollout): SpecError[] {
   const errors: SpecError[] = [];
-  rollout.spec.strategy.canary.steps.forEach((step, i) => {
+  const { canary, blueGreen } = rollout.spec.strategy;
+  if ((canary === undefined) === (blueGreen === undefined))
+    errors.push({
+      field: 'spec.strategy',
+      code: 'InvalidStep',
+      message: 'set exactly one of canary or blueGreen',
+    });
+  const canarySteps = canary?.steps ?? [];
+  canarySteps.forEach((step, i) => {
     const duration = step.pause?.duration;
     const problem = duration === undefined ? undefined : longerThan(duration, rolloutLimits.pause);
     if (problem !== undefined) {
@@ -206,7 +215,7 @@ function rolloutLimitErrors(rollout: Rollout): SpecError[] {
       });
     }
   });
-  rollout.spec.strategy.canary.steps.forEach((step, i) => {
+  canarySteps.forEach((step, i) => {
     const route = step.setHeaderRoute ?? step.setMirrorRoute;
     const kind = step.setHeaderRoute !== undefined ? 'setHeaderRoute' : 'setMirrorRoute';
     // Header names are case-insensitive: two matches on one header cannot both hold, and the routers keep one
@@ -223,9 +232,20 @@ function rolloutLimitErrors(rollout: Rollout): SpecError[] {
   const seconds: [string, number | undefined, number][] = [
     [
       'spec.strategy.canary.abortScaleDownDelaySeconds',
-      rollout.spec.strategy.canary.abortScaleDownDelaySeconds,
+      canary?.abortScaleDownDelaySeconds,
       rolloutLimits.abortScaleDownDelaySeconds,
     ],
+    [
+      'spec.strategy.blueGreen.abortScaleDownDelaySeconds',
+      blueGreen?.abortScaleDownDelaySeconds,
+      rolloutLimits.abortScaleDownDelaySeconds,
+    ],
+    [
+      'spec.strategy.blueGreen.scaleDownDelaySeconds',
+      blueGreen?.scaleDownDelaySeconds,
+      rolloutLimits.abortScaleDownDelaySeconds,
+    ],
+    ['spec.strategy.blueGreen.autoPromotionSeconds', blueGreen?.autoPromotionSeconds, maxAutoPromotionSeconds],
     ['spec.progressDeadlineSeconds', rollout.spec.progressDeadlineSeconds, rolloutLimits.progressDeadlineSeconds],
   ];
   for (const [field, value, max] of seconds) {
