@@ -73,12 +73,14 @@ describe('resolveSteps', () => {
         index: 4,
         field: 'spec.strategy.canary.steps[4]',
         kind: 'setFlag',
+        flagField: 'spec.strategy.canary.steps[4].setFlag',
         flag: { name: 'new-flow', rollout: 50, environment: undefined, project: undefined, onAbort: 'restore' },
       },
       {
         index: 5,
         field: 'spec.strategy.canary.steps[5]',
         kind: 'setFlag',
+        flagField: 'spec.strategy.canary.steps[5].setFlag',
         flag: { name: 'banner', rollout: 100, environment: 'production', project: 'shop', onAbort: 'disable' },
       },
     ]);

@@ -7,7 +7,7 @@
  */
 import type { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
-import { desiredReplicas, readyOf, setTraffic } from './replicas.ts';
+import { desiredReplicas, readyOf, setTraffic, switchesByService } from './replicas.ts';
 
 export function abort(b: PlanBuilder, reason: string): void {
   recordAbort(b, reason);
@@ -57,7 +57,8 @@ export function planAborted(b: PlanBuilder): void {
 }
 
 function scaleDownLeftMs(b: PlanBuilder): number {
-  const delayMs = (b.world.rollout.spec.strategy?.canary?.abortScaleDownDelaySeconds ?? 30) * 1000;
+  const { canary, blueGreen } = b.world.rollout.spec.strategy;
+  const delayMs = ((blueGreen ?? canary)?.abortScaleDownDelaySeconds ?? 30) * 1000;
   return Date.parse(b.status.abortedAt ?? b.now) + delayMs - b.world.now.getTime();
 }
 
@@ -100,7 +101,8 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     b.requeueAfter(left);
   }
   if (stableNow === undefined) return; // a flag-only rollout, or no stable pods: there is no traffic to move
-  if (writable === true) {
+  // Blue-green without a router switches back with its active Service, which an invalid spec does not stop.
+  if (writable === true || switchesByService(b)) {
     b.services = { stable, canary };
     b.canaryWeight = 0;
     b.routes = [];

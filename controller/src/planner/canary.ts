@@ -5,7 +5,8 @@
 import { canaryWeightAt, describeStep, managedRoutesAt, type ResolvedStep } from '../api/steps.ts';
 import type { PlanBuilder } from './builder.ts';
 import { abort, planAborted, retry } from './abort.ts';
-import { canaryReplicas, desiredReplicas, readyOf, setTraffic } from './replicas.ts';
+import { canaryPodsAt, desiredReplicas, readyOf, setTraffic } from './replicas.ts';
+import { keepWarm } from './scaleDown.ts';
 import { revisionOf } from './revision.ts';
 import { runStep } from './step.ts';
 import { keepUnneededFlags, planFlagRestores } from './flags.ts';
@@ -202,7 +203,7 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
   const n = desiredReplicas(b);
   const target = index >= steps.length ? 100 : canaryWeightAt(steps, index);
   const routes = managedRoutesAt(steps, index, world.rollout.spec.trafficRouting?.managedRoutes ?? []);
-  const pods = index >= steps.length ? n : canaryReplicas(n, target, routes.length > 0);
+  const pods = canaryPodsAt(b, steps, index, routes.length > 0);
   b.replicaSets = [
     { revision: stable, replicas: n },
     { revision: canary, replicas: pods },
@@ -221,6 +222,7 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     status.stableRevision = canary;
     keepUnneededFlags(b, steps); // promoted: the flags the steps set stay where they left them
     b.replicaSets = [{ revision: canary, replicas: n }];
+    keepWarm(b, stable);
     setTraffic(b, 0, { stable: canary, canary });
     b.event('Normal', 'Promoted', `revision ${canary} is now stable (was ${stable})`);
     return;

@@ -103,7 +103,7 @@ describe('an abort whose restore had not landed, then a new revision naming the 
     sim.converge(40);
     expect(sim.rollout.status?.flags).toHaveLength(1); // restore still to do
     // The fix ships; its steps still name new-flow, after a manual gate. Unleash comes back.
-    sim.rollout.spec.strategy.canary.steps = [
+    sim.rollout.spec.strategy.canary!.steps = [
       { setWeight: 20 },
       { pause: {} },
       { setFlag: { name: 'new-flow', rollout: 50 } },
@@ -144,7 +144,7 @@ describe('a request applied twice when its annotation removal fails twice while 
 describe('promote-full of a canary that superseded one which set the flag', () => {
   it('leaves the flag at a value no release asked for', () => {
     const sim = canaryPastFlagStep(); // rev-b set new-flow to 50%
-    sim.rollout.spec.strategy.canary.steps = [
+    sim.rollout.spec.strategy.canary!.steps = [
       { setWeight: 20 },
       { pause: {} },
       { setFlag: { name: 'new-flow', rollout: 80 } },

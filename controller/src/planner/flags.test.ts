@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutSpec } from '../api/types.ts';
+import type { CanaryStrategy, RolloutSpec } from '../api/types.ts';
 import { SimCluster } from './fixtures.test-support.ts';
 import { planDeletion } from './plan.ts';
 
-const flagSpec = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({
+const flagSpec = (steps: CanaryStrategy['steps']): RolloutSpec => ({
   strategy: { canary: { steps } },
 });
 
 /** A flag-only rollout at its setFlag step: `new-flow` is off with a user's 20% gradual rollout. */
 function atFlagStep(
-  steps: RolloutSpec['strategy']['canary']['steps'] = [{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }],
+  steps: CanaryStrategy['steps'] = [{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }],
 ) {
   const sim = new SimCluster(flagSpec(steps));
   sim.unleash.add('default', 'production', 'new-flow', { enabled: false, percent: 20 });

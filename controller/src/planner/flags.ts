@@ -32,7 +32,7 @@ const timing = defaultFlagStepTiming;
 
 export function planSetFlag(b: PlanBuilder, step: ResolvedSetFlagStep, where: string): StepOutcome {
   const unleash = b.world.unleash;
-  const field = `${step.field}.setFlag`;
+  const field = step.flagField;
   if (unleash.unavailable !== undefined) return flagProblem(b, field, unleash.unavailable, where);
   const flag = flagOfStep(step, unleash);
   const { rollout: percent, onAbort } = step.flag;

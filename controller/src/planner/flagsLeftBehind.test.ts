@@ -50,7 +50,7 @@ describe('flags of a superseded or reverted canary', () => {
     sim.converge(40);
     expect(sim.rollout.status?.flags).toHaveLength(1); // restore still to do
     // The fix ships without the flag step; Unleash comes back.
-    sim.rollout.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: {} }];
+    sim.rollout.spec.strategy.canary!.steps = [{ setWeight: 20 }, { pause: {} }];
     sim.templateRevision = 'rev-c';
     sim.unleash.failure = undefined;
     sim.converge(40);

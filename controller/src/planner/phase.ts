@@ -1,7 +1,7 @@
 /** The phase, message and conditions that sum up a plan, and an Event when the phase changes. */
 import type { Plan } from './world.ts';
 import type { PlanBuilder } from './builder.ts';
-import { desiredReplicas, readyOf } from './replicas.ts';
+import { desiredReplicas, readyOf, switchesByService } from './replicas.ts';
 
 export function finishStatus(b: PlanBuilder): Plan {
   const { status, previous } = b;
@@ -31,6 +31,13 @@ export function finishStatus(b: PlanBuilder): Plan {
       reason: inFlight ? 'CanaryProgressing' : 'StableScaling',
       message: status.message ?? '',
     });
+  } else if (switchesByService(b) && b.world.services?.stable !== status.stableRevision) {
+    // Blue-green without a router: Healthy waits for the active Service to read back selecting stable.
+    const service = b.world.rollout.spec.strategy.blueGreen!.activeService;
+    status.phase = 'Progressing';
+    status.message = `waiting for Service ${service} to select revision ${status.stableRevision} (selects ${b.world.services?.stable ?? 'nothing'})`;
+    b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });
+    b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
   } else if (b.world.traffic?.kind === 'weights' && b.world.traffic.canary !== 0) {
     // Status is written before the route: Healthy waits for the route to read back 100% on stable, so that
     // `kubectl wait --for=condition=Healthy` returns only once the traffic has really moved.

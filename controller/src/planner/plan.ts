@@ -10,6 +10,8 @@ import { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
 import { planCanary } from './canary.ts';
 import { planOldReplicaSets } from './oldReplicaSets.ts';
+import { recordBlueGreen } from './blueGreen.ts';
+import { planScaleDown } from './scaleDown.ts';
 import { finishStatus } from './phase.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
@@ -42,6 +44,8 @@ export function planRollout(world: ObservedWorld): Plan {
   b.condition('InvalidSpec', { status: 'False', reason: 'SpecValid', message: '' });
   planCanary(b, steps);
   if (b.invalidStep !== undefined) reportInvalidStep(b, b.invalidStep);
+  planScaleDown(b);
+  recordBlueGreen(b, steps);
   planOldReplicaSets(b);
   return finishStatus(b);
 }

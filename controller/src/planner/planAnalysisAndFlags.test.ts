@@ -70,7 +70,7 @@ describe('flag-only rollouts', () => {
     sim.converge();
     sim.advance(1_000);
     sim.converge();
-    sim.rollout.spec.strategy.canary.steps[0] = { setFlag: { name: 'new-flow', rollout: 50 } };
+    sim.rollout.spec.strategy.canary!.steps[0] = { setFlag: { name: 'new-flow', rollout: 50 } };
     let plan = sim.reconcile();
     expect(plan.replicaSets).toEqual([]);
     expect(plan.canaryWeight).toBeUndefined();

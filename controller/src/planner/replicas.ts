@@ -4,6 +4,7 @@
  * least one once it gets any traffic. With the replica-ratio router the traffic share therefore follows the pod
  * ratio canary / (stable + canary), a little under the weight; a traffic router gets the exact weight.
  */
+import { canaryWeightAt, type ResolvedStep } from '../api/steps.ts';
 import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import type { PlanBuilder } from './builder.ts';
 
@@ -12,6 +13,27 @@ export function canaryReplicas(desired: number, weight: number, routed = false):
   if (desired <= 0) return 0;
   if (weight <= 0) return routed ? 1 : 0;
   return Math.min(desired, Math.max(1, Math.ceil((desired * weight) / 100)));
+}
+
+/**
+ * The canary's pods while step `index` runs. Canary: its weight's share (full size once every step is done).
+ * Blue-green: previewReplicaCount until the switch step, then full size (the switch needs every pod ready first).
+ */
+export function canaryPodsAt(b: PlanBuilder, steps: readonly ResolvedStep[], index: number, routed = false): number {
+  const n = desiredReplicas(b);
+  if (index >= steps.length) return n;
+  const switchAt = steps.findIndex((s) => s.kind === 'switch');
+  if (switchAt >= 0) {
+    const preview = steps.find((s) => s.kind === 'preview');
+    const count = preview?.kind === 'preview' && preview.replicas !== undefined ? preview.replicas : n;
+    return index >= switchAt ? n : Math.min(count, n);
+  }
+  return canaryReplicas(n, canaryWeightAt(steps, index), routed);
+}
+
+/** Blue-green switches with its active Service when it has no traffic router, and with the router when it has one. */
+export function switchesByService(b: PlanBuilder): boolean {
+  return b.world.rollout.spec.strategy.blueGreen !== undefined && b.world.traffic === undefined;
 }
 
 /** The canary's share of pods under the replica-ratio router, in whole percent (what status reports as its weight). */
@@ -42,7 +64,12 @@ export function setTraffic(
   b.services = services;
   b.canaryWeight = canaryWeight;
   b.routes = routes;
-  if (b.world.traffic === undefined) {
+  if (switchesByService(b)) {
+    // Blue-green without a router: the active Service is the switch, all or nothing.
+    const switched = canaryWeight >= 100 && services.canary !== services.stable;
+    if (switched) b.services = { stable: services.canary, canary: services.canary };
+    b.status.weights = switched ? { canary: 100, stable: 0 } : { canary: 0, stable: 100 };
+  } else if (b.world.traffic === undefined) {
     // Replica ratio: the canary's share is its share of the pods.
     const canary = b.replicaSets.find((rs) => rs.revision === services.canary && services.canary !== services.stable);
     const share = podShare(desiredReplicas(b), Math.min(canary?.replicas ?? 0, readyOf(b, services.canary)));

@@ -4,7 +4,7 @@ import { describeRoute, sameRoutes } from '../routers/managedRoutes.ts';
 import { formatDuration } from '../api/duration.ts';
 import type { PlanBuilder } from './builder.ts';
 import { abort } from './abort.ts';
-import { canaryReplicas, desiredReplicas, readyOf } from './replicas.ts';
+import { canaryPodsAt, canaryReplicas, desiredReplicas, readyOf, switchesByService } from './replicas.ts';
 import { planSetFlag } from './flags.ts';
 
 export type StepOutcome = 'next' | 'wait' | 'aborted';
@@ -22,7 +22,47 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
     case 'setHeaderRoute':
     case 'setMirrorRoute':
       return setRoute(b, step.index, where);
+    case 'preview':
+      return preview(b, step.index, step.service, where);
+    case 'switch':
+      return switchActive(b, step.index, step.service, where);
   }
+}
+
+/**
+ * Blue-green's preview counts once its pods are ready and the preview Service reads back selecting them: the
+ * pre-promotion analysis that follows measures the preview, so it must not start against nothing.
+ */
+function preview(b: PlanBuilder, index: number, service: string, where: string): StepOutcome {
+  const pods = canaryPodsAt(b, resolveSteps(b.world.rollout.spec), index);
+  const canary = b.status.canaryRevision;
+  const ready = readyOf(b, canary);
+  if (ready < pods) {
+    b.status.message = `${where}: waiting for preview pods (${ready}/${pods} ready)`;
+    return stalled(b, where);
+  }
+  const selects = b.world.services?.canary;
+  if (selects !== canary) {
+    b.status.message = `${where}: waiting for Service ${service} to select revision ${canary} (selects ${selects ?? 'nothing'})`;
+    return stalled(b, where);
+  }
+  return 'next';
+}
+
+/**
+ * Blue-green's switch: every pod of the new revision ready, then all traffic at once. It counts once the switch
+ * reads back: the router at 100% on the new revision, or, without a router, the active Service selecting it.
+ */
+function switchActive(b: PlanBuilder, index: number, service: string, where: string): StepOutcome {
+  const outcome = setWeight(b, index, 100, where);
+  if (outcome !== 'next' || !switchesByService(b)) return outcome;
+  const canary = b.status.canaryRevision;
+  const selects = b.world.services?.stable;
+  if (selects !== canary) {
+    b.status.message = `${where}: waiting for Service ${service} to select revision ${canary} (selects ${selects ?? 'nothing'})`;
+    return stalled(b, where);
+  }
+  return 'next';
 }
 
 /**

@@ -72,6 +72,12 @@ export interface ObservedWorld {
   replicaSets: ObservedReplicaSet[];
   /** Absent when the rollout splits by replica ratio (no router object to read). */
   traffic: TrafficObservation | undefined;
+  /**
+   * The revision each of Sluice's Services selects now, read back from the cache (undefined: the Service is
+   * missing or selects no revision); absent without spec.service. stable is blue-green's active Service, canary
+   * its preview Service.
+   */
+  services?: { stable: string | undefined; canary: string | undefined };
   /** The pending manual request from the sluice.dev/action annotation, already parsed. */
   action: ManualAction | { invalid: string } | undefined;
   /** Verdicts for analysis and setFlag steps, by step index; a missing verdict means the step waits. */

@@ -23,7 +23,8 @@ import { revisionOf } from '../planner/revision.ts';
 import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
-import { buildReplicaSet, buildService, nextSequence, sequenceOf } from '../workload/objects.ts';
+import { buildReplicaSet, nextSequence, sequenceOf } from '../workload/objects.ts';
+import { applyService } from './services.ts';
 import { isConflict, isNotFound, statusCode } from '../kube/apiErrors.ts';
 import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
@@ -343,34 +344,6 @@ async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number, se
     { namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { ...renumber, spec: { replicas } } },
     merge,
   );
-}
-
-async function applyService(ctx: ExecuteContext, role: 'stable' | 'canary', revision: string): Promise<void> {
-  const desired = buildService(ctx.rollout, role, revision);
-  const cached = ctx.caches.services.get(ctx.rollout.metadata.namespace, serviceName(ctx.rollout, role));
-  if (
-    cached !== undefined &&
-    sameJson(cached.spec?.selector, desired.spec?.selector) &&
-    sameJson(
-      cached.spec?.ports?.map((p) => [p.port, p.targetPort]),
-      desired.spec?.ports?.map((p) => [p.port, p.targetPort]),
-    )
-  )
-    return;
-  ctx.fence();
-  const { core } = ctx.clients;
-  if (cached === undefined) {
-    await core.createNamespacedService({ namespace: ctx.rollout.metadata.namespace!, body: desired });
-  } else {
-    await core.patchNamespacedService(
-      {
-        namespace: ctx.rollout.metadata.namespace!,
-        name: desired.metadata!.name!,
-        body: { spec: { selector: desired.spec!.selector, ports: desired.spec!.ports } },
-      },
-      merge,
-    );
-  }
 }
 
 /**

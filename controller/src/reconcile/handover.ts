@@ -9,6 +9,7 @@ import type { Rollout } from '../api/types.ts';
 import { handoverFinalizer, recordedReplicasAnnotation } from '../workload/names.ts';
 import type { ExecuteContext } from './execute.ts';
 import { rolloutRef } from './execute.ts';
+import { releaseAdoptedServices } from './services.ts';
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
@@ -39,7 +40,7 @@ export async function ensureFinalizer(
 
 /** Returns how long to wait before looking again, or undefined once the finalizer is gone. */
 export async function handOver(
-  ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence'>,
+  ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence' | 'caches'>,
   deployment: V1Deployment | undefined,
 ): Promise<number | undefined> {
   const { rollout } = ctx;
@@ -61,6 +62,8 @@ export async function handOver(
     }
     if ((deployment.status?.availableReplicas ?? 0) < recorded) return 1_000;
   }
+  // The Deployment's pods are up: a Service Sluice adopted can select them again before Sluice's pods go.
+  await releaseAdoptedServices(ctx);
   ctx.fence();
   await ctx.clients.custom.patchNamespacedCustomObject(
     {

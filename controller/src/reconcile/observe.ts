@@ -6,12 +6,13 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { readActionRequest } from '../api/controls.ts';
 import type { Rollout } from '../api/types.ts';
-import { validateRollout } from '../api/validate.ts';
+import { validateRollout, type SpecError } from '../api/validate.ts';
+import { adoptionRefused } from './services.ts';
 import { revisionOf } from '../planner/revision.ts';
 import type { ObservedReplicaSet, ObservedWorld } from '../planner/world.ts';
 import type { RouterSpecError } from '../routers/registry.ts';
 import type { TrafficRouter } from '../routers/router.ts';
-import { recordedReplicasAnnotation, revisionLabel, rolloutLabel } from '../workload/names.ts';
+import { recordedReplicasAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
 import { sequenceOf } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
 
@@ -53,6 +54,7 @@ export function observeWorld(
     clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
   });
   if (routing.invalid !== undefined) specErrors.unshift({ ...routing.invalid, code: 'InvalidStep' });
+  specErrors.push(...serviceErrors(caches, rollout));
 
   const request = readActionRequest(rollout.metadata.annotations);
   return {
@@ -70,6 +72,14 @@ export function observeWorld(
           },
     replicaSets,
     traffic: routing.router?.observe(),
+    ...(rollout.spec.service === undefined
+      ? {}
+      : {
+          services: {
+            stable: selectedRevision(caches, rollout, 'stable'),
+            canary: selectedRevision(caches, rollout, 'canary'),
+          },
+        }),
     action:
       request.kind === 'none'
         ? undefined
@@ -88,6 +98,30 @@ export function observeWorld(
       operation: () => undefined,
     },
   };
+}
+
+/** A blue-green Rollout naming a Service that another Rollout uses (the cache sees only labelled Services). */
+function serviceErrors(caches: Caches, rollout: Rollout): SpecError[] {
+  const bg = rollout.spec.strategy?.blueGreen;
+  if (bg === undefined) return [];
+  const errors: SpecError[] = [];
+  for (const [field, name] of [
+    ['activeService', bg.activeService],
+    ['previewService', bg.previewService],
+  ] as const) {
+    const service = caches.services.get(rollout.metadata.namespace, name);
+    const refused = service === undefined ? undefined : adoptionRefused(rollout, service);
+    if (refused !== undefined)
+      errors.push({ field: `spec.strategy.blueGreen.${field}`, code: 'InvalidStep', message: refused });
+  }
+  return errors;
+}
+
+/** The revision a Service of this Rollout selects; undefined when it is missing or is another Rollout's. */
+function selectedRevision(caches: Caches, rollout: Rollout, role: 'stable' | 'canary'): string | undefined {
+  const service = caches.services.get(rollout.metadata.namespace, serviceName(rollout, role));
+  if (service?.metadata?.labels?.[rolloutLabel] !== rollout.metadata.name) return undefined;
+  return service?.spec?.selector?.[revisionLabel];
 }
 
 /** The cache keeps the API server's JSON (a string); a typed client's object would carry a Date. */

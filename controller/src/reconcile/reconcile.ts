@@ -122,7 +122,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
         // The restores wake the key when they end; the delay is only the bound for a lost wake-up.
         return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? 10_000, 10_000) };
       }
-      const wait = await handOver(base, deployment);
+      const wait = await handOver({ ...base, caches: deps.caches }, deployment);
       return wait === undefined ? undefined : { requeueAfterMs: wait };
     }
     if (await ensureFinalizer(base)) return;
@@ -185,10 +185,10 @@ function flagTenancyErrors(rollout: Rollout, unleash: UnleashConnection): SpecEr
     const target = { project, environment };
     let denied: string | undefined;
     try {
-      denied = unleash.flagAllowed(rollout.metadata.namespace!, target, `${step.field}.setFlag`);
+      denied = unleash.flagAllowed(rollout.metadata.namespace!, target, step.flagField);
     } catch (err) {
       // Never a reason to skip planning (an abort must still go through): deny, and say why.
-      denied = `${step.field}.setFlag: the Unleash tenancy policy could not be applied (${err instanceof Error ? err.message : String(err)}); no flag moves`;
+      denied = `${step.flagField}: the Unleash tenancy policy could not be applied (${err instanceof Error ? err.message : String(err)}); no flag moves`;
     }
     if (denied === undefined) continue;
     const colon = denied.indexOf(': ');

@@ -26,9 +26,18 @@ export const maxNameWithService = 63 - '-stable'.length;
 /** The names a Rollout with a service may have (the Service names are DNS-1035 labels). */
 export const nameWithServicePattern = `^[a-z]([-a-z0-9]{0,${maxNameWithService - 2}}[a-z0-9])?$`;
 
+/**
+ * The Service of a role: <rollout>-stable and <rollout>-canary for a canary; for blue-green, the active Service
+ * plays stable's part and the preview Service the canary's (the routers point at them the same way).
+ */
 export function serviceName(rollout: Rollout, role: 'stable' | 'canary'): string {
+  const blueGreen = rollout.spec.strategy?.blueGreen;
+  if (blueGreen !== undefined) return role === 'stable' ? blueGreen.activeService : blueGreen.previewService;
   return `${rollout.metadata.name}-${role}`;
 }
+
+/** On a Service Sluice adopted (it existed before): its selector from before, put back when the Rollout goes. */
+export const adoptedSelectorAnnotation = 'sluice.dev/adopted-selector';
 
 export function replicaSetName(rollout: Rollout, revision: string): string {
   return `${rollout.metadata.name}-${revision}`;

@@ -1,0 +1,145 @@
+/**
+ * Sluice's Services: the -stable and -canary Services of a canary, the active and preview Services of a blue-green
+ * Rollout. A missing one is created, owned by the Rollout. An existing one a blue-green Rollout names is adopted: it
+ * gets the Rollout's label (so the cache sees it), its selector from before is kept in an annotation and put back
+ * when the Rollout is deleted (handover.ts), and its ports stay the user's. A Service another Rollout uses, or one
+ * without a selector (ExternalName, the API server's own `kubernetes`), is never touched: a tenant must not be able
+ * to repoint a Service that was not made to select pods by label.
+ */
+import { PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
+import type { Rollout } from '../api/types.ts';
+import { isConflict } from '../kube/apiErrors.ts';
+import { adoptedSelectorAnnotation, rolloutLabel, serviceName } from '../workload/names.ts';
+import { buildService } from '../workload/objects.ts';
+import type { ExecuteContext } from './execute.ts';
+import { sameJson } from './sameJson.ts';
+
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+type Role = 'stable' | 'canary';
+
+/** Why Sluice may not take this existing Service over for `rollout`; undefined when it may. */
+export function adoptionRefused(rollout: Rollout, service: V1Service): string | undefined {
+  const owner = service.metadata?.labels?.[rolloutLabel];
+  const name = service.metadata?.name ?? '';
+  if (owner !== undefined && owner !== rollout.metadata.name)
+    return `Service ${name} belongs to Rollout ${owner} (label ${rolloutLabel}): name a Service no other Rollout uses`;
+  if (owner === rollout.metadata.name) return undefined;
+  if (service.spec?.type === 'ExternalName' || Object.keys(service.spec?.selector ?? {}).length === 0)
+    return `Service ${name} has no pod selector (ExternalName or selectorless): Sluice only adopts a Service that selects pods by label; name another one, or delete it and let Sluice create it`;
+  return undefined;
+}
+
+export async function applyService(ctx: ExecuteContext, role: Role, revision: string): Promise<void> {
+  const desired = buildService(ctx.rollout, role, revision);
+  const namespace = ctx.rollout.metadata.namespace!;
+  const cached = ctx.caches.services.get(namespace, serviceName(ctx.rollout, role));
+  if (cached !== undefined) {
+    const refused = adoptionRefused(ctx.rollout, cached);
+    if (refused !== undefined) throw new Error(refused);
+    if (upToDate(cached, desired)) return;
+    ctx.fence();
+    await ctx.clients.core.patchNamespacedService(
+      { namespace, name: desired.metadata!.name!, body: specPatch(cached, desired) },
+      merge,
+    );
+    return;
+  }
+  ctx.fence();
+  try {
+    await ctx.clients.core.createNamespacedService({ namespace, body: desired });
+  } catch (err) {
+    // It exists but the cache (which sees only Services with the Rollout label) does not: the user's own Service.
+    if (!isConflict(err) || ctx.rollout.spec.strategy.blueGreen === undefined) throw err;
+    await adopt(ctx, desired);
+  }
+}
+
+/** Takes over an existing Service: label, the selector from before recorded, the selector set, in one patch. */
+async function adopt(ctx: ExecuteContext, desired: V1Service): Promise<void> {
+  const namespace = ctx.rollout.metadata.namespace!;
+  const name = desired.metadata!.name!;
+  const existing = await ctx.clients.core.readNamespacedService({ namespace, name });
+  const refused = adoptionRefused(ctx.rollout, existing);
+  if (refused !== undefined) throw new Error(refused);
+  const before = existing.metadata?.annotations?.[adoptedSelectorAnnotation];
+  ctx.fence();
+  await ctx.clients.core.patchNamespacedService(
+    {
+      namespace,
+      name,
+      body: {
+        metadata: {
+          // The resourceVersion makes the patch fail if the Service changed since it was read: the selector
+          // recorded is then the one that was replaced, never an older one.
+          resourceVersion: existing.metadata?.resourceVersion,
+          labels: { [rolloutLabel]: ctx.rollout.metadata.name },
+          annotations: { [adoptedSelectorAnnotation]: before ?? JSON.stringify(existing.spec?.selector ?? {}) },
+        },
+        spec: { selector: selectorPatch(existing.spec?.selector, desired.spec!.selector!) },
+      },
+    },
+    merge,
+  );
+}
+
+function adopted(service: V1Service): boolean {
+  return service.metadata?.annotations?.[adoptedSelectorAnnotation] !== undefined;
+}
+
+/** An adopted Service keeps its own ports: only the selector is Sluice's. */
+function upToDate(cached: V1Service, desired: V1Service): boolean {
+  if (!sameJson(cached.spec?.selector, desired.spec?.selector)) return false;
+  if (adopted(cached)) return true;
+  return sameJson(
+    cached.spec?.ports?.map((p) => [p.port, p.targetPort]),
+    desired.spec?.ports?.map((p) => [p.port, p.targetPort]),
+  );
+}
+
+function specPatch(cached: V1Service, desired: V1Service): Record<string, unknown> {
+  const selector = selectorPatch(cached.spec?.selector, desired.spec!.selector!);
+  return adopted(cached) ? { spec: { selector } } : { spec: { selector, ports: desired.spec!.ports } };
+}
+
+/** A merge patch that leaves exactly `wanted` as the selector: keys it lacks are removed (null), not merged. */
+function selectorPatch(current: Record<string, string> | undefined, wanted: Record<string, string>) {
+  const patch: Record<string, string | null> = { ...wanted };
+  for (const key of Object.keys(current ?? {})) if (!(key in wanted)) patch[key] = null;
+  return patch;
+}
+
+/**
+ * Puts an adopted Service back as it was before Sluice took it (its selector; the label and the record go), so
+ * that deleting a blue-green Rollout leaves the user's Service selecting the Deployment's pods again. Services
+ * Sluice created are owned by the Rollout and go with it.
+ */
+export async function releaseAdoptedServices(
+  ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence' | 'caches'>,
+): Promise<void> {
+  if (ctx.rollout.spec.strategy?.blueGreen === undefined) return;
+  const namespace = ctx.rollout.metadata.namespace!;
+  for (const role of ['stable', 'canary'] as const) {
+    const service = ctx.caches.services.get(namespace, serviceName(ctx.rollout, role));
+    if (service === undefined || !adopted(service)) continue;
+    if (service.metadata?.labels?.[rolloutLabel] !== ctx.rollout.metadata.name) continue;
+    let selector: Record<string, string>;
+    try {
+      selector = JSON.parse(service.metadata!.annotations![adoptedSelectorAnnotation]!) as Record<string, string>;
+    } catch {
+      continue; // an annotation edited into nonsense: leave the Service as it is rather than guess
+    }
+    ctx.fence();
+    await ctx.clients.core.patchNamespacedService(
+      {
+        namespace,
+        name: service.metadata!.name!,
+        body: {
+          metadata: { labels: { [rolloutLabel]: null }, annotations: { [adoptedSelectorAnnotation]: null } },
+          spec: { selector: selectorPatch(service.spec?.selector, selector) },
+        },
+      },
+      merge,
+    );
+  }
+}
