@@ -127,6 +127,10 @@ export class SimCluster {
   unleashUnavailable: string | undefined;
   /** The controller's --unleash-project. */
   defaultProject = 'default';
+  /** The revision each Sluice Service selects (blue-green: stable = active, canary = preview). */
+  services: { stable: string | undefined; canary: string | undefined } = { stable: undefined, canary: undefined };
+  /** When false, Service writes do not land (a refused patch, a lagging cache). */
+  servicesTakeWrites = true;
   /** Outcomes of the flag operations the plans asked for, as the background keeps them. */
   flagOutcomes = new Map<string, { result: AdminResult; at: number }>();
 
@@ -165,6 +169,7 @@ export class SimCluster {
           : this.rollout.spec.trafficRouting === undefined || this.routeWeight === undefined
             ? undefined
             : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight, routes: this.routes },
+      ...(this.rollout.spec.service === undefined ? {} : { services: { ...this.services } }),
       action: this.action,
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,
@@ -213,6 +218,7 @@ export class SimCluster {
     for (const name of plan.deleteReplicaSets) {
       for (const [revision, rs] of this.replicaSets) if (rs.name === name) this.replicaSets.delete(revision);
     }
+    if (plan.services !== undefined && this.servicesTakeWrites) this.services = { ...plan.services };
     if (plan.canaryWeight !== undefined && this.routeWeight !== undefined) {
       this.routeWeight = plan.canaryWeight;
       if (this.routerTakesRoutes) this.routes = structuredClone(plan.routes);
