@@ -14,8 +14,11 @@ import {
   kubectlSluice,
   replicaSetsOf,
   setImage,
+  troubleConditions,
+  waitForInvalidSpec,
   waitForRollout,
 } from './rolloutStory.ts';
+import { rolloutRef } from '../../controller/src/reconcile/execute.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -87,5 +90,88 @@ describe('given a Deployment and a blue-green Rollout with manual promotion', ()
     await expect
       .poll(() => eventReasons(ns.name, 'shop'), { timeout: 5_000 })
       .toEqual(expect.arrayContaining(['CanaryStarted', 'Switched', 'Promoted']));
+  });
+});
+
+describe('given Services the user made before the Rollout', () => {
+  it('adopts them (ports kept, selector recorded) and gives them their selector back when the Rollout is deleted', async () => {
+    const { core, custom } = clients();
+    await createApp(ns.name, 'cart', { replicas: 2, route: false });
+    const ports = [
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', port: 9090, targetPort: 9090, protocol: 'TCP' },
+    ];
+    for (const name of ['cart-active', 'cart-preview'])
+      await core.createNamespacedService({
+        namespace: ns.name,
+        body: { metadata: { name }, spec: { selector: { app: 'cart' }, ports } },
+      });
+    await createRollout(ns.name, 'cart', blueGreenSpec('cart'));
+    const healthy = await waitForRollout(ns.name, 'cart', 'cart Healthy', (r) => r.status?.phase === 'Healthy');
+    const active = await core.readNamespacedService({ namespace: ns.name, name: 'cart-active' });
+    expect(active.spec?.selector).toEqual({
+      'sluice.dev/rollout': 'cart',
+      'sluice.dev/revision': healthy.status!.stableRevision,
+    });
+    expect(active.spec?.ports?.map((p) => p.port)).toEqual([80, 9090]);
+    expect(active.metadata?.annotations?.['sluice.dev/adopted-selector']).toBe('{"app":"cart"}');
+    expect(active.metadata?.ownerReferences ?? []).toEqual([]); // adopted, not owned: deleting the Rollout keeps it
+
+    await custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns.name, name: 'cart' });
+    await expect
+      .poll(
+        async () => (await core.readNamespacedService({ namespace: ns.name, name: 'cart-active' })).spec?.selector,
+        {
+          timeout: 30_000,
+        },
+      )
+      .toEqual({ app: 'cart' });
+    const released = await core.readNamespacedService({ namespace: ns.name, name: 'cart-preview' });
+    expect(released.spec?.selector).toEqual({ app: 'cart' });
+    expect(released.metadata?.labels?.['sluice.dev/rollout']).toBeUndefined();
+    expect(released.metadata?.annotations?.['sluice.dev/adopted-selector']).toBeUndefined();
+  });
+
+  it('refuses a Service another Rollout uses, or one without a selector, naming the field and touching neither', async () => {
+    const { core } = clients();
+    await createApp(ns.name, 'owner', { replicas: 1, route: false });
+    await createRollout(ns.name, 'owner', blueGreenSpec('owner'));
+    await waitForRollout(ns.name, 'owner', 'owner Healthy', (r) => r.status?.phase === 'Healthy');
+    const before = await core.readNamespacedService({ namespace: ns.name, name: 'owner-active' });
+
+    await createApp(ns.name, 'thief', { replicas: 1, route: false });
+    await createRollout(ns.name, 'thief', {
+      ...blueGreenSpec('thief'),
+      strategy: { blueGreen: { activeService: 'owner-active', previewService: 'thief-preview' } },
+    });
+    const refused = await waitForInvalidSpec(ns.name, 'thief');
+    expect(
+      troubleConditions(refused)
+        .map((c) => c.message)
+        .join(),
+    ).toMatch(/spec\.strategy\.blueGreen\.activeService: Service owner-active belongs to Rollout owner/);
+    const after = await core.readNamespacedService({ namespace: ns.name, name: 'owner-active' });
+    expect(after.spec?.selector).toEqual(before.spec?.selector);
+
+    await core.createNamespacedService({
+      namespace: ns.name,
+      body: { metadata: { name: 'external' }, spec: { type: 'ExternalName', externalName: 'example.com' } },
+    });
+    await createApp(ns.name, 'outside', { replicas: 1, route: false });
+    await createRollout(ns.name, 'outside', {
+      ...blueGreenSpec('outside'),
+      strategy: { blueGreen: { activeService: 'external', previewService: 'outside-preview' } },
+    });
+    const failed = await waitForRollout(ns.name, 'outside', 'WriteFailed', (r) =>
+      troubleConditions(r).some((c) => c.type === 'WriteFailed'),
+    );
+    expect(
+      troubleConditions(failed)
+        .map((c) => c.message)
+        .join(),
+    ).toMatch(/Service external has no pod selector/);
+    const external = await core.readNamespacedService({ namespace: ns.name, name: 'external' });
+    expect(external.spec?.selector).toBeUndefined();
+    expect(external.metadata?.labels?.['sluice.dev/rollout']).toBeUndefined();
   });
 });
