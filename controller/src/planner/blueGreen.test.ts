@@ -206,6 +206,36 @@ describe('blue-green through a traffic router', () => {
   });
 });
 
+describe('blue-green with flags around the switch', () => {
+  it('confirms the flag before the switch before active moves, sets the one after it after, and puts both back on abort', () => {
+    const sim = released(
+      blueGreen({
+        prePromotionFlags: [{ setFlag: { name: 'new-flow', rollout: 100 } }],
+        postPromotionFlags: [{ setFlag: { name: 'banner', rollout: 50 } }],
+        postPromotionAnalysis: analysis,
+      }),
+    );
+    sim.unleash.add('default', 'production', 'new-flow', { enabled: false, percent: 20 });
+    sim.unleash.add('default', 'production', 'banner', { enabled: false });
+    const flag = (name: string) => sim.unleash.get('default', 'production', name);
+    for (let i = 0; i < 30 && sim.services.stable !== 'rev-b'; i++) {
+      expect(flag('banner')?.enabled).toBe(false); // never before the switch
+      sim.reconcile();
+      sim.settlePods();
+      if (sim.services.stable === 'rev-b') expect(flag('new-flow')).toMatchObject({ enabled: true, percent: 100 });
+      else expect(sim.rollout.status?.weights?.canary).toBe(0);
+    }
+    expect(sim.services.stable).toBe('rev-b');
+    sim.converge();
+    expect(flag('banner')).toMatchObject({ enabled: true, percent: 50 });
+    sim.stepVerdicts.set(4, { kind: 'failed', message: 'errors' });
+    sim.converge();
+    expect(sim.services.stable).toBe('rev-a');
+    expect(flag('new-flow')).toMatchObject({ enabled: false, percent: 20 });
+    expect(flag('banner')?.enabled).toBe(false);
+  });
+});
+
 describe('blue-green abort while the spec is invalid', () => {
   it('still switches active back to stable', () => {
     const sim = released(blueGreen({ postPromotionAnalysis: analysis }));
