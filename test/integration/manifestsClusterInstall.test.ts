@@ -155,7 +155,7 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
       'sluice.dev/clusteranalysistemplates': ['list', 'watch'],
       'apps/deployments': ['list', 'watch', 'patch'],
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
-      '/services': ['list', 'watch', 'create', 'patch'],
+      '/services': ['get', 'list', 'watch', 'create', 'patch'],
       '/events': ['list', 'watch', 'create'],
       ...routerGrants(),
       'authentication.k8s.io/tokenreviews': ['create'],

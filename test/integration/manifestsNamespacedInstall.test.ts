@@ -81,7 +81,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
       'sluice.dev/rollouts/status': ['update', 'patch'],
       'apps/deployments': ['list', 'watch', 'patch'],
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
-      '/services': ['list', 'watch', 'create', 'patch'],
+      '/services': ['get', 'list', 'watch', 'create', 'patch'],
       '/events': ['list', 'watch', 'create'],
       ...routerGrants(),
       '/secrets': [],
