@@ -3,7 +3,7 @@
  * final stage holds it, runs with nothing but the ServiceAccount's token and takes a replica-ratio canary to Healthy
  * with no request refused, and the ServiceAccount may act in its own namespace only.
  */
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
@@ -14,6 +14,7 @@ import { createApp, replicaSetsOf, requestAction, setImage, waitForRollout } fro
 import { adminKubeConfig } from './support.ts';
 
 const install = useManifestsInstall();
+const sameSelector = (selector: Record<string, string> | undefined) => JSON.stringify(selector) === '{"app":"cart"}';
 const { suffix, app, nsInstall, controllers } = install;
 
 describe('namespaced install, the controller running as its ServiceAccount', () => {
@@ -73,6 +74,50 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
     );
     expect(await controller.metric('sluice_kube_api_requests_total', { code: '403' })).toBe(0);
     expect(await controller.metric('sluice_leader')).toBe(1);
+  });
+
+  it('takes a blue-green Rollout that adopts a Service the user made through a promotion and a deletion, with no request refused', async () => {
+    const ns = nsInstall.name;
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    await createApp(ns, 'cart', { replicas: 2, route: false });
+    await core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'cart' },
+        spec: { selector: { app: 'cart' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      ...rolloutRef,
+      namespace: ns,
+      body: {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'cart' },
+        spec: {
+          workloadRef: { name: 'cart' },
+          service: { port: 80, targetPort: 8080 },
+          strategy: { blueGreen: { activeService: 'cart', previewService: 'cart-preview', scaleDownDelaySeconds: 0 } },
+        },
+      },
+    });
+    const blue = await waitForRollout(ns, 'cart', 'cart Healthy', (r) => r.status?.phase === 'Healthy');
+    await setImage(ns, 'cart', 'example.invalid/app:v2');
+    const green = await waitForRollout(
+      ns,
+      'cart',
+      'Healthy on the new revision',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== blue.status?.stableRevision,
+    );
+    const adopted = await core.readNamespacedService({ namespace: ns, name: 'cart' });
+    expect(adopted.spec?.selector?.['sluice.dev/revision']).toBe(green.status?.stableRevision);
+    await custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns, name: 'cart' });
+    await waitFor(
+      async () => sameSelector((await core.readNamespacedService({ namespace: ns, name: 'cart' })).spec?.selector),
+      { timeoutMs: 60_000, what: "the Service's own selector back" },
+    );
+    expect(await controller.metric('sluice_kube_api_requests_total', { code: '403' })).toBe(0);
   });
 
   it('lets the ServiceAccount act in its namespace only', async () => {

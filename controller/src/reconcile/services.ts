@@ -123,12 +123,10 @@ export async function releaseAdoptedServices(
     const service = ctx.caches.services.get(namespace, serviceName(ctx.rollout, role));
     if (service === undefined || !adopted(service)) continue;
     if (service.metadata?.labels?.[rolloutLabel] !== ctx.rollout.metadata.name) continue;
-    let selector: Record<string, string>;
-    try {
-      selector = JSON.parse(service.metadata!.annotations![adoptedSelectorAnnotation]!) as Record<string, string>;
-    } catch {
-      continue; // an annotation edited into nonsense: leave the Service as it is rather than guess
-    }
+    const selector = recordedSelector(service.metadata!.annotations![adoptedSelectorAnnotation]!);
+    // An annotation edited into something that is not a selector: leave the Service as it is rather than guess, and
+    // never send a patch the API server refuses (that would hold the Rollout's deletion forever).
+    if (selector === undefined) continue;
     ctx.fence();
     await ctx.clients.core.patchNamespacedService(
       {
@@ -142,4 +140,19 @@ export async function releaseAdoptedServices(
       merge,
     );
   }
+}
+
+/** The selector recorded at adoption: a flat map of label keys to string values, or undefined. */
+export function recordedSelector(annotation: string): Record<string, string> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(annotation);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value);
+  if (entries.length > 64 || entries.some(([k, v]) => typeof v !== 'string' || k.length > 317 || v.length > 63))
+    return undefined;
+  return Object.fromEntries(entries);
 }
