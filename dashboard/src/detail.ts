@@ -22,6 +22,7 @@ import {
   formatValue,
   phaseClass,
   phaseText,
+  relativeTime,
   stepText,
 } from './format.ts';
 
@@ -95,7 +96,7 @@ export class DetailView {
       h(
         'h3',
         {},
-        `${run.stepIndex === undefined ? 'Background analysis' : `Analysis of step ${run.stepIndex + 1}`} `,
+        `${run.title} `,
         h('span', { class: `phase ${phaseClass(analysisPhaseColour(run.phase))}` }, run.phase),
         h('span', { class: 'muted' }, ` revision ${run.revision}`),
       ),
@@ -125,6 +126,7 @@ export class DetailView {
       h(
         'dl',
         { class: 'facts' },
+        ...(d.blueGreen === undefined ? [] : fact('Strategy', 'blue-green')),
         ...fact('Step', stepText(d)),
         ...fact(
           'Weights',
@@ -139,6 +141,14 @@ export class DetailView {
           'Paused',
           d.paused ? 'yes (spec.paused)' : d.pauseReasons.length > 0 ? d.pauseReasons.join(', ') : 'no',
         ),
+        ...blueGreenFacts(d, new Date(now)),
+        // Any strategy may keep the previous revision running for a while; blue-green does (scaleDownDelaySeconds).
+        ...(d.scaleDown === undefined
+          ? []
+          : fact(
+              'Scale down',
+              `revision ${d.scaleDown.revision} kept until ${new Date(d.scaleDown.scaleDownAt).toLocaleString()} (${relativeTime(d.scaleDown.scaleDownAt, new Date(now))})`,
+            )),
         ...fact('Age', age(d.createdAt, new Date(now))),
       ),
       h('h3', {}, 'Steps'),
@@ -149,12 +159,19 @@ export class DetailView {
           h('li', { class: `step-${s.state}`, title: s.state }, h('span', { class: 'dot' }), h('span', {}, s.text)),
         ),
       ),
-      h('h3', {}, 'Canary weight over time'),
+      h('h3', {}, d.blueGreen === undefined ? 'Canary weight over time' : 'Traffic on the new revision over time'),
       weightHost,
       h('p', { class: 'muted small' }, 'As seen by this controller process since it started.'),
       ...(analysis.length > 0
         ? [h('h2', {}, 'Analysis'), ...analysis]
-        : [h('h3', {}, 'Analysis'), h('p', { class: 'muted' }, 'No analysis has run for this canary.')]),
+        : [
+            h('h3', {}, 'Analysis'),
+            h(
+              'p',
+              { class: 'muted' },
+              `No analysis has run for this ${d.blueGreen === undefined ? 'canary' : 'revision'}.`,
+            ),
+          ]),
       h('h3', {}, 'Feature flags changed'),
       d.flags.length === 0
         ? h('p', { class: 'muted' }, 'None.')
@@ -307,6 +324,22 @@ function metricCard(m: MetricView, chartHost: HTMLElement): HTMLElement {
       'measurements',
     ),
   );
+}
+
+/** Where a blue-green rollout's Services point; none for a canary. */
+function blueGreenFacts(d: RolloutDetail, now: Date): HTMLElement[] {
+  const bg = d.blueGreen;
+  if (bg === undefined) return [];
+  const service = (name: string, revision: string | undefined) =>
+    `Service ${name}${revision === undefined ? '' : ` → revision ${revision}`}`;
+  return [
+    ...fact('Active', service(bg.activeService, bg.activeRevision)),
+    ...fact('Preview', service(bg.previewService, bg.previewRevision)),
+    ...fact(
+      'Blue-green phase',
+      `${bg.phase === '' ? '–' : bg.phase}${bg.switchedAt === undefined ? '' : ` · last switch ${relativeTime(bg.switchedAt, now)}`}`,
+    ),
+  ];
 }
 
 function weightBar(weight: number): HTMLElement {

@@ -1,7 +1,7 @@
 /** Words and numbers for the page: pure, so they are tested without a browser. */
 import type { DashboardAction, RolloutSummary } from '../../controller/src/dashboard/model.ts';
 
-export { age } from '../../controller/src/plugin/render.ts';
+export { age, relativeTime } from '../../controller/src/plugin/age.ts';
 
 /** The CSS class that colours a phase. */
 export function phaseClass(phase: string): string {

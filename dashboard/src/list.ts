@@ -143,7 +143,12 @@ function row(s: RolloutSummary, now: Date): HTMLElement {
   return h(
     'a',
     { class: 'row', role: 'row', href: detailHash(s.namespace, s.name), 'data-key': s.key, title: s.message },
-    h('span', { class: 'name', role: 'cell' }, s.name),
+    h(
+      'span',
+      { class: 'name', role: 'cell' },
+      s.name,
+      s.strategy === 'blueGreen' ? h('span', { class: 'tag' }, 'blue-green') : null,
+    ),
     h('span', { class: 'namespace', role: 'cell' }, s.namespace),
     h('span', { role: 'cell' }, h('span', { class: `phase ${phaseClass(s.phase)}` }, phaseText(s))),
     h('span', { class: 'step', role: 'cell' }, stepText(s)),

@@ -26,7 +26,7 @@ export class Timeline {
       const r = await read().catch(() => undefined);
       const s = r?.status;
       if (s !== undefined) {
-        const total = r!.spec.strategy.canary.steps.length;
+        const total = r!.spec.strategy.canary!.steps.length;
         const step = s.currentStepIndex === undefined ? '-' : `${Math.min(s.currentStepIndex + 1, total)}/${total}`;
         const line = `${(s.phase ?? '').padEnd(11)} step ${step}  canary ${String(s.weights?.canary ?? 0).padStart(3)}%  ${s.message ?? ''}`;
         if (line !== last) {

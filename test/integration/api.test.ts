@@ -236,6 +236,8 @@ describe('kubectl', () => {
             currentStepIndex: 2,
             weights: { canary: 10, stable: 90 },
             message: 'step 3/6: analysis error-rate running',
+            // What a blue-green rollout writes; the columns read status only, so this canary can show them too.
+            blueGreen: { phase: 'Preview', activeRevision: 'aaa111', previewRevision: 'bbb222' },
           },
         },
       },
@@ -249,9 +251,12 @@ describe('kubectl', () => {
     expect(row?.slice(0, 4)).toEqual([name, 'Progressing', '2', '10']);
     expect(row?.[4]).toMatch(/^\d+s$/);
 
-    const wide = await kubectl(['get', 'ro', name, '-n', ns.name, '-o', 'wide']);
-    expect(wide).toMatch(/MESSAGE/);
-    expect(wide).toContain('step 3/6: analysis error-rate running');
+    const [wideHeader, wideRow] = (await kubectl(['get', 'ro', name, '-n', ns.name, '-o', 'wide']))
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s{2,}/));
+    expect(wideHeader?.slice(5)).toEqual(['ACTIVE', 'PREVIEW', 'MESSAGE']);
+    expect(wideRow?.slice(5)).toEqual(['aaa111', 'bbb222', 'step 3/6: analysis error-rate running']);
 
     // The category lists Rollouts with the other Sluice kinds.
     expect(await kubectl(['get', 'sluice', '-n', ns.name, '-o', 'name'])).toContain(`rollout.sluice.dev/${name}`);

@@ -4,7 +4,7 @@
  * or a refused admin token holds or stops it with a message, and shifts nothing.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RolloutSpec } from '../../controller/src/api/types.ts';
+import type { CanaryStep, RolloutSpec } from '../../controller/src/api/types.ts';
 import { connectUnleash } from '../fixtures/unleash.ts';
 import { freePort } from '../support/ports.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
@@ -39,10 +39,10 @@ afterAll(async () => {
   await Promise.all(controllers.map((c) => c.stop()));
 });
 
-const flagOnly = (
-  steps: RolloutSpec['strategy']['canary']['steps'],
-  extra: Partial<RolloutSpec> = {},
-): RolloutSpec => ({ strategy: { canary: { steps } }, ...extra });
+const flagOnly = (steps: CanaryStep[], extra: Partial<RolloutSpec> = {}): RolloutSpec => ({
+  strategy: { canary: { steps } },
+  ...extra,
+});
 
 describe('given a flag-only Rollout', () => {
   it('moves the flag 10% -> 50% -> 100% through its steps and ends Healthy with the flag at 100%', async () => {

@@ -4,7 +4,7 @@
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RolloutSpec } from '../../controller/src/api/types.ts';
+import type { CanaryStep, RolloutSpec } from '../../controller/src/api/types.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createFlag, flagState, unleashEnv } from './flagStory.ts';
 import { clients, createRollout, getRollout, waitForRollout } from './rolloutStory.ts';
@@ -23,10 +23,10 @@ afterAll(async () => {
   await controller?.stop();
 });
 
-const flagOnly = (
-  steps: RolloutSpec['strategy']['canary']['steps'],
-  extra: Partial<RolloutSpec> = {},
-): RolloutSpec => ({ strategy: { canary: { steps } }, ...extra });
+const flagOnly = (steps: CanaryStep[], extra: Partial<RolloutSpec> = {}): RolloutSpec => ({
+  strategy: { canary: { steps } },
+  ...extra,
+});
 
 describe('given a flag-only Rollout at a setFlag step', () => {
   it('while paused, Unleash is left untouched; resumed, the flag moves', async () => {

@@ -5,7 +5,7 @@
  * back); within the policy, the same namespace's flags move as before.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
+import type { CanaryStep, Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createFlag, flagEverywhere } from './flagStory.ts';
 import { createRollout, waitForRollout } from './rolloutStory.ts';
@@ -16,7 +16,7 @@ const shop = useNamespace('tenancy-shop');
 const unleashInfo = inject('unleash');
 const controllers: ControllerProcess[] = [];
 
-const flagOnly = (steps: RolloutSpec['strategy']['canary']['steps']): RolloutSpec => ({
+const flagOnly = (steps: CanaryStep[]): RolloutSpec => ({
   strategy: { canary: { steps } },
 });
 const invalidSpec = (r: Rollout) => r.status?.conditions?.find((c) => c.type === 'InvalidSpec' && c.status === 'True');

@@ -60,10 +60,10 @@ function docsOf(files: string[]): Doc[] {
 
 /** The example's steps less analysis, every pause waiting for a promote; no background analysis. */
 function forTheStory(spec: RolloutSpec): RolloutSpec {
-  const steps: CanaryStep[] = spec.strategy.canary.steps
+  const { analysis: _background, ...canary } = spec.strategy.canary!;
+  const steps: CanaryStep[] = canary.steps
     .filter((s) => s.analysis === undefined)
     .map((s) => (s.pause === undefined ? s : { pause: {} }));
-  const { analysis: _background, ...canary } = spec.strategy.canary;
   return { ...spec, strategy: { canary: { ...canary, steps } } };
 }
 

@@ -13,7 +13,7 @@ const sources = [
   join(repoRoot, 'dashboard', 'vite.config.ts'),
   join(repoRoot, 'dashboard', 'src'),
   join(repoRoot, 'controller', 'src', 'dashboard', 'model.ts'),
-  join(repoRoot, 'controller', 'src', 'plugin', 'render.ts'),
+  join(repoRoot, 'controller', 'src', 'plugin', 'age.ts'),
 ];
 
 function newest(path: string): number {

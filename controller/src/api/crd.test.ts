@@ -160,7 +160,7 @@ describe('the Rollout CRD', () => {
     });
   });
 
-  it('lists phase, step, canary weight and age in kubectl get', () => {
+  it('lists phase, step, canary weight and age in kubectl get, and blue-green revisions and the message with -o wide', () => {
     const columns = rollout.spec.versions[0]!.additionalPrinterColumns as {
       name: string;
       jsonPath: string;
@@ -171,6 +171,12 @@ describe('the Rollout CRD', () => {
       ['Step', '.status.currentStepIndex'],
       ['Canary-Weight', '.status.weights.canary'],
       ['Age', '.metadata.creationTimestamp'],
+    ]);
+    // -o wide adds where blue-green's Services point, then the message (last: it is the longest).
+    expect(columns.filter((c) => c.priority === 1).map((c) => [c.name, c.jsonPath])).toEqual([
+      ['Active', '.status.blueGreen.activeRevision'],
+      ['Preview', '.status.blueGreen.previewRevision'],
+      ['Message', '.status.message'],
     ]);
   });
 });

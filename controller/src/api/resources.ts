@@ -59,6 +59,21 @@ export const rolloutResource: ResourceDefinition = {
       jsonPath: '.metadata.creationTimestamp',
       description: 'Time since the Rollout was created.',
     },
+    // Blue-green only (empty for a canary), so shown with -o wide: the revisions the two Services select.
+    {
+      name: 'Active',
+      type: 'string',
+      jsonPath: '.status.blueGreen.activeRevision',
+      description: 'Blue-green: the revision the active Service selects.',
+      priority: 1,
+    },
+    {
+      name: 'Preview',
+      type: 'string',
+      jsonPath: '.status.blueGreen.previewRevision',
+      description: 'Blue-green: the revision the preview Service selects.',
+      priority: 1,
+    },
     {
       name: 'Message',
       type: 'string',

@@ -45,7 +45,7 @@ export function sluiceProblems(objects: KubeManifest[]): string[] {
       clusterAnalysisTemplate: () => undefined,
     };
     for (const e of validateRollout(rollout, lookup)) problems.push(`${e.field}: ${e.message}`);
-    const analysis = rollout.spec.strategy.canary.analysis;
+    const analysis = rollout.spec.strategy.canary!.analysis;
     for (const ref of analysis?.templates ?? []) {
       const spec = templates.get(`${o.metadata.namespace}/${ref.templateName}`);
       const args = new Map<string, string>((analysis?.args ?? []).map((a) => [a.name, a.value]));

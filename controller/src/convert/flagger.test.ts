@@ -112,8 +112,8 @@ describe('convertFlagger over the corpus', () => {
   it('nginx: stableIngress from ingressRef, with the backend change the user must make', () => {
     const out = only('nginx.yaml', 'Canary', 'podinfo');
     expect(rs(out).trafficRouting).toEqual({ nginx: { stableIngress: 'podinfo' } });
-    expect(rs(out).strategy.canary.steps).toHaveLength(20);
-    expect(rs(out).strategy.canary.steps.at(-2)).toEqual({ setWeight: 50 });
+    expect(rs(out).strategy.canary!.steps).toHaveLength(20);
+    expect(rs(out).strategy.canary!.steps.at(-2)).toEqual({ setWeight: 50 });
     const query = ts(out).metrics[0]!.provider.prometheus.query;
     expect(query).toContain(
       'nginx_ingress_controller_requests{namespace="{{args.namespace}}", service="{{args.canaryService}}"',
@@ -131,10 +131,10 @@ describe('convertFlagger over the corpus', () => {
   it('gateway API: stepWeights, an HTTPRoute from gatewayRefs and hosts, and the MetricTemplate query inlined', () => {
     const out = only('gatewayapi.yaml', 'Canary', 'podinfo');
     expect(rs(out).trafficRouting).toEqual({ gatewayAPI: { httpRoute: 'podinfo' } });
-    expect(rs(out).strategy.canary.steps).toEqual(
+    expect(rs(out).strategy.canary!.steps).toEqual(
       [5, 10, 25, 50, 80].flatMap((w) => [{ setWeight: w }, pauses('30s')]),
     );
-    expect(rs(out).strategy.canary.analysis?.args).toEqual([{ name: 'target', value: 'podinfo' }]);
+    expect(rs(out).strategy.canary!.analysis?.args).toEqual([{ name: 'target', value: 'podinfo' }]);
     expect(ofKind(out, 'HTTPRoute')).toEqual([
       {
         apiVersion: 'gateway.networking.k8s.io/v1',
@@ -171,8 +171,8 @@ describe('convertFlagger over the corpus', () => {
     const out = only('linkerd.yaml', 'Canary', 'podinfo');
     expect(ofKind(out, 'Rollout')[0]?.metadata.annotations).toEqual({ owner: 'payments' });
     expect(rs(out).trafficRouting).toEqual({ smi: { trafficSplitName: 'podinfo', rootService: 'podinfo' } });
-    expect(rs(out).strategy.canary.steps).toEqual([20, 40, 50].flatMap((w) => [{ setWeight: w }, pauses('30s')]));
-    expect(rs(out).strategy.canary.analysis?.args).toEqual([
+    expect(rs(out).strategy.canary!.steps).toEqual([20, 40, 50].flatMap((w) => [{ setWeight: w }, pauses('30s')]));
+    expect(rs(out).strategy.canary!.analysis?.args).toEqual([
       { name: 'canaryService', value: 'podinfo-canary' },
       { name: 'direction', value: 'inbound' },
       { name: 'target', value: 'podinfo' },
@@ -208,7 +208,7 @@ describe('convertFlagger over the corpus', () => {
   it('A/B testing: one header route per match entry (entries are ORed), held for iterations x interval; an entry that loses a condition (sourceLabels) is not converted, since the rest would let more users in', () => {
     const out = only('ab-testing.yaml', 'Canary', 'abtest');
     expect(rs(out).trafficRouting?.managedRoutes).toEqual([{ name: 'ab-test-0' }]);
-    expect(rs(out).strategy.canary.steps).toEqual([
+    expect(rs(out).strategy.canary!.steps).toEqual([
       {
         setHeaderRoute: {
           name: 'ab-test-0',
@@ -231,7 +231,7 @@ describe('convertFlagger over the corpus', () => {
 
   it('mirroring: one interval of shadow traffic before the weights; suspend becomes paused', () => {
     const out = only('mirror.yaml', 'Canary', 'shadow');
-    expect(rs(out).strategy.canary.steps).toEqual([
+    expect(rs(out).strategy.canary!.steps).toEqual([
       { setMirrorRoute: { name: 'mirror', percentage: 50 } },
       pauses('2m'),
       { setMirrorRoute: { name: 'mirror', percentage: 0 } },
@@ -242,7 +242,7 @@ describe('convertFlagger over the corpus', () => {
     ]);
     expect(rs(out).trafficRouting?.managedRoutes).toEqual([{ name: 'mirror' }]);
     expect(rs(out).paused).toBe(true);
-    expect(rs(out).strategy.canary.analysis).toBeUndefined();
+    expect(rs(out).strategy.canary!.analysis).toBeUndefined();
     expect(ofKind(out, 'AnalysisTemplate')).toEqual([]);
     expect(paths(out)).toEqual([
       'spec.service',

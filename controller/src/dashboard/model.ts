@@ -19,6 +19,8 @@ export interface RolloutSummary {
   key: string;
   namespace: string;
   name: string;
+  /** Which of spec.strategy the rollout uses. */
+  strategy: 'canary' | 'blueGreen';
   /** Empty until the controller has written a status. */
   phase: string;
   message: string;
@@ -35,7 +37,7 @@ export interface RolloutSummary {
 export interface StepView {
   index: number;
   kind: string;
-  /** "setWeight 20%", "pause until promoted" */
+  /** "setWeight 20%", "pause until promoted", "switch Service shop-active to the new revision" */
   text: string;
   state: 'done' | 'current' | 'pending';
 }
@@ -77,6 +79,8 @@ export interface MetricView {
 
 export interface AnalysisRunView {
   name: string;
+  /** "Background analysis", "Analysis of step 3", or the blue-green field it comes from: "prePromotionAnalysis". */
+  title: string;
   stepIndex: number | undefined;
   revision: string;
   phase: string;
@@ -112,11 +116,32 @@ export interface ConditionView {
   message: string;
 }
 
+/** A blue-green rollout's Services (from spec) and where they point (from status). */
+export interface BlueGreenView {
+  activeService: string;
+  previewService: string;
+  /** Preview, Switching, Switched, Promoted or Aborted; empty until the controller has written it. */
+  phase: string;
+  activeRevision: string | undefined;
+  previewRevision: string | undefined;
+  /** ISO time active last moved to the new revision. */
+  switchedAt: string | undefined;
+}
+
+/** A previous revision kept running after a promotion, until scaleDownAt (ISO time). */
+export interface ScaleDownView {
+  revision: string;
+  scaleDownAt: string;
+}
+
 export interface RolloutDetail extends RolloutSummary {
   stableRevision: string | undefined;
   canaryRevision: string | undefined;
   stableWeight: number;
   steps: StepView[];
+  /** Undefined for a canary. */
+  blueGreen: BlueGreenView | undefined;
+  scaleDown: ScaleDownView | undefined;
   pauseReasons: string[];
   conditions: ConditionView[];
   analysis: AnalysisRunView[];

@@ -76,6 +76,7 @@ describe('summarize', () => {
       key: 'shop/checkout',
       namespace: 'shop',
       name: 'checkout',
+      strategy: 'canary',
       phase: 'Progressing',
       message: 'step 2/5',
       step: { current: 2, total: 5 },

@@ -3,7 +3,7 @@
  * (each metric's measurements beside the thresholds read from its template), flags, Events and weight history.
  * `detailOf` and `summarize` are pure; `rolloutViews` reads them from the caches and the in-memory records.
  */
-import { describeStep, resolveStep, type ResolvedStep } from '../api/steps.ts';
+import { analysisRunTitle, shownSteps, stepCount, stepState, strategyOf, type ShownStep } from '../api/progress.ts';
 import type {
   AnalysisRunStatus,
   AnalysisTemplate,
@@ -18,12 +18,12 @@ import type { WeightHistory, WeightSeries } from './weightHistory.ts';
 import {
   compareSummaries,
   type AnalysisRunView,
+  type BlueGreenView,
   type DashboardAction,
   type EventView,
   type MetricView,
   type RolloutDetail,
   type RolloutSummary,
-  type StepView,
 } from './model.ts';
 import type { RecentEvents } from './recentEvents.ts';
 import { thresholdsOf } from './thresholds.ts';
@@ -34,11 +34,12 @@ export function keyOfRollout(r: Rollout): string {
 
 export function summarize(r: Rollout): RolloutSummary {
   const s = r.status ?? {};
-  const total = r.spec.strategy.canary.steps.length;
+  const total = stepCount(r.spec);
   return {
     key: keyOfRollout(r),
     namespace: r.metadata.namespace ?? '',
     name: r.metadata.name ?? '',
+    strategy: strategyOf(r.spec),
     phase: s.phase ?? '',
     message: s.message ?? '',
     step: { current: Math.min((s.currentStepIndex ?? 0) + 1, total), total },
@@ -60,12 +61,21 @@ export interface DetailSources {
 export function detailOf(r: Rollout, sources: DetailSources): RolloutDetail {
   const s = r.status ?? {};
   const summary = summarize(r);
+  const steps = shownSteps(r.spec);
   return {
     ...summary,
     stableRevision: s.stableRevision,
     canaryRevision: s.canaryRevision,
     stableWeight: s.weights?.stable ?? 100,
-    steps: stepsOf(r),
+    steps: steps.map((step) => ({
+      index: step.index,
+      kind: step.kind,
+      text: step.text,
+      state: stepState(step.index, s.currentStepIndex),
+    })),
+    blueGreen: blueGreenOf(r),
+    scaleDown:
+      s.scaleDown === undefined ? undefined : { revision: s.scaleDown.revision, scaleDownAt: s.scaleDown.scaleDownAt },
     pauseReasons: (s.pauseConditions ?? []).map((p) => p.reason),
     conditions: (s.conditions ?? []).map((c) => ({
       type: c.type,
@@ -73,7 +83,7 @@ export function detailOf(r: Rollout, sources: DetailSources): RolloutDetail {
       reason: c.reason,
       message: c.message,
     })),
-    analysis: (s.analysis?.runs ?? []).map((run) => runView(r, run, sources)),
+    analysis: (s.analysis?.runs ?? []).map((run) => runView(r, steps, run, sources)),
     flags: (s.flags ?? []).map((f) => ({
       name: f.name,
       project: f.project,
@@ -89,23 +99,19 @@ export function detailOf(r: Rollout, sources: DetailSources): RolloutDetail {
   };
 }
 
-function stepsOf(r: Rollout): StepView[] {
-  const current = r.status?.currentStepIndex;
-  return r.spec.strategy.canary.steps.map((step, index) => {
-    let resolved: ResolvedStep | undefined;
-    try {
-      resolved = resolveStep(step, index);
-    } catch {
-      // An invalid step is reported by the controller (InvalidSpec); here it is only shown as written.
-    }
-    const state = current === undefined || index > current ? 'pending' : index === current ? 'current' : 'done';
-    return {
-      index,
-      kind: resolved?.kind ?? 'invalid',
-      text: resolved === undefined ? JSON.stringify(step) : describeStep(resolved),
-      state,
-    };
-  });
+/** The Services blue-green points and where they point now; undefined for a canary. */
+function blueGreenOf(r: Rollout): BlueGreenView | undefined {
+  const spec = r.spec.strategy.blueGreen;
+  if (spec === undefined) return undefined;
+  const s = r.status?.blueGreen;
+  return {
+    activeService: spec.activeService,
+    previewService: spec.previewService,
+    phase: s?.phase ?? '',
+    activeRevision: s?.activeRevision,
+    previewRevision: s?.previewRevision,
+    switchedAt: s?.switchedAt,
+  };
 }
 
 function inFlight(r: Rollout): boolean {
@@ -125,15 +131,28 @@ export function applicableActions(r: Rollout): DashboardAction[] {
   return actions;
 }
 
-/** The templates an analysis run measured: the step's, or the background analysis's. */
-function templateRefsOf(r: Rollout, run: AnalysisRunStatus): { templateName: string; clusterScope?: boolean }[] {
-  const canary = r.spec.strategy.canary;
-  if (run.stepIndex !== undefined) return canary.steps[run.stepIndex]?.analysis?.templates ?? [];
-  return canary.analysis?.templates ?? [];
+/**
+ * The templates an analysis run measured: its step's (a canary's, or blue-green's pre- or post-promotion analysis),
+ * or the background analysis's.
+ */
+function templateRefsOf(
+  r: Rollout,
+  steps: readonly ShownStep[],
+  run: AnalysisRunStatus,
+): { templateName: string; clusterScope?: boolean }[] {
+  if (run.stepIndex === undefined) return r.spec.strategy.canary?.analysis?.templates ?? [];
+  const step = steps[run.stepIndex]?.resolved;
+  return step?.kind === 'analysis' ? step.analysis.templates : [];
 }
 
-function findMetric(r: Rollout, run: AnalysisRunStatus, name: string, sources: DetailSources): Metric | undefined {
-  for (const ref of templateRefsOf(r, run)) {
+function findMetric(
+  r: Rollout,
+  steps: readonly ShownStep[],
+  run: AnalysisRunStatus,
+  name: string,
+  sources: DetailSources,
+): Metric | undefined {
+  for (const ref of templateRefsOf(r, steps, run)) {
     const spec =
       ref.clusterScope === true
         ? sources.clusterAnalysisTemplate(ref.templateName)
@@ -144,16 +163,22 @@ function findMetric(r: Rollout, run: AnalysisRunStatus, name: string, sources: D
   return undefined;
 }
 
-function runView(r: Rollout, run: AnalysisRunStatus, sources: DetailSources): AnalysisRunView {
+function runView(
+  r: Rollout,
+  steps: readonly ShownStep[],
+  run: AnalysisRunStatus,
+  sources: DetailSources,
+): AnalysisRunView {
   return {
     name: run.name,
+    title: analysisRunTitle(steps, run),
     stepIndex: run.stepIndex,
     revision: run.revision,
     phase: run.phase,
     message: run.message,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
-    metrics: run.metrics.map((m) => metricView(m, findMetric(r, run, m.name, sources))),
+    metrics: run.metrics.map((m) => metricView(m, findMetric(r, steps, run, m.name, sources))),
   };
 }
 

@@ -16,7 +16,8 @@ const usage = `Usage: kubectl sluice <command> [name] [-n namespace | -A] [--kub
 
 Commands:
   get [name]              list rollouts (phase, step, canary weight, age)
-  status <name> [--watch] phase, message, step, weights, conditions and recent events
+  status <name> [--watch] phase, message, step, weights, conditions and recent events (blue-green: also
+                          its Services, steps and analyses)
   promote <name> [--full] end the current step (--full: skip every remaining step)
   abort <name>            move all traffic back to stable now
   retry <name>            start an aborted canary again from the first step

@@ -1,4 +1,10 @@
 import { describe as suite, expect, it } from 'vitest';
+import {
+  blueGreenPhases,
+  blueGreenRollout,
+  scaleDownAt,
+  type BlueGreenPhase,
+} from '../api/blueGreenRollouts.test-support.ts';
 import type { Rollout } from '../api/types.ts';
 import { errorText, parseArgs } from './cli.ts';
 import { describe, table } from './render.ts';
@@ -100,5 +106,101 @@ suite('kubectl sluice output', () => {
     });
     expect(parseArgs(['get', '--namespace=shop'])).toMatchObject({ command: 'get', namespace: 'shop' });
     expect(() => parseArgs(['get', '--frobnicate'])).toThrow(/unknown flag --frobnicate/);
+  });
+});
+
+suite('kubectl sluice status of a blue-green rollout', () => {
+  const status = (phase: BlueGreenPhase) => describe(blueGreenRollout(blueGreenPhases[phase]), [], now).split('\n');
+  const stepLines = (lines: string[]) => lines.slice(lines.indexOf('Steps:') + 1, lines.indexOf('Steps:') + 7);
+
+  it('before the switch: both Services and the revision each selects, the steps it runs through, the pre-promotion analysis', () => {
+    const lines = status('Preview');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'Strategy:     blue-green',
+        'Step:         3/6',
+        'Active:       Service shop-active, revision aaa',
+        'Preview:      Service shop-preview, revision bbb',
+        'Blue-green:   Preview',
+      ]),
+    );
+    expect(stepLines(lines)).toEqual([
+      '   1  done     preview on Service shop-preview with 1 pod(s)',
+      '   2  done     analysis smoke',
+      '   3  current  pause until promoted',
+      '   4  pending  setFlag new-checkout to 100%',
+      '   5  pending  switch Service shop-active to the new revision',
+      '   6  pending  analysis error-rate',
+    ]);
+    expect(lines.slice(lines.indexOf('Analysis:') + 1, lines.indexOf('Conditions:'))).toEqual([
+      '  prePromotionAnalysis   Successful   revision bbb',
+    ]);
+    expect(lines.some((l) => l.startsWith('Scale down:'))).toBe(false);
+  });
+
+  it('while switching: active still on the old revision, the switch step running', () => {
+    const lines = status('Switching');
+    expect(lines).toContain('Active:       Service shop-active, revision aaa');
+    expect(lines).toContain('Blue-green:   Switching');
+    expect(stepLines(lines)[4]).toBe('   5  current  switch Service shop-active to the new revision');
+  });
+
+  it('after the switch: active on the new revision since switchedAt, the post-promotion analysis running', () => {
+    const lines = status('Switched');
+    expect(lines).toContain('Active:       Service shop-active, revision bbb');
+    expect(lines).toContain('Blue-green:   Switched, last switch 2m ago');
+    expect(lines).toContain('Weights:      canary 100%, stable 0%');
+    expect(lines.join('\n')).toMatch(
+      /\n {2}prePromotionAnalysis\s+Successful\s+revision bbb\n {2}postPromotionAnalysis {2}Running\s+revision bbb\n/,
+    );
+  });
+
+  it('promoted: every step done, and the old revision kept until its scale-down', () => {
+    const lines = status('Promoted');
+    expect(lines).toContain('Step:         6/6');
+    expect(lines).toContain('Blue-green:   Promoted, last switch 2m ago');
+    expect(lines).toContain('Scale down:   revision aaa kept until 2026-11-29T03:00:30Z (in 30s)');
+    expect(stepLines(lines).every((l) => /^ {2}[ \d]\d {2}done /.test(l))).toBe(true);
+  });
+
+  it('aborted: active back on the old revision, and why the post-promotion analysis failed', () => {
+    const lines = status('Aborted');
+    expect(lines).toContain('Canary:       bbb (aborted)');
+    expect(lines).toContain('Active:       Service shop-active, revision aaa');
+    expect(lines).toContain('Blue-green:   Aborted, last switch 2m ago');
+    expect(lines).toContain('  postPromotionAnalysis  Failed       revision bbb: error-rate 0.2 >= 0.1');
+  });
+
+  it('not seen by the controller yet: the Services from spec, no phase, every step pending', () => {
+    const lines = describe(blueGreenRollout(), [], now).split('\n');
+    expect(lines).toContain('Active:       Service shop-active');
+    expect(lines).toContain('Blue-green:   -');
+    expect(stepLines(lines).every((l) => l.includes(' pending '))).toBe(true);
+    expect(lines).not.toContain('Analysis:');
+  });
+
+  it('counts the steps blue-green runs through in kubectl sluice get', () => {
+    expect(table([blueGreenRollout(blueGreenPhases.Switched)], now, false).split('\n')[1]).toMatch(
+      /^checkout\s+Progressing\s+6\/6\s+100\s+5m$/,
+    );
+  });
+
+  it('adds none of this to a canary', () => {
+    const text = describe(rollout('checkout', 'Paused', 1, 20), [], now);
+    expect(text).not.toMatch(/^(Strategy|Active|Preview|Blue-green|Scale down|Steps|Analysis):/mu);
+  });
+
+  it('prints no escape sequence the cluster put in the blue-green status', () => {
+    const hostile = blueGreenRollout({
+      ...blueGreenPhases.Aborted,
+      blueGreen: {
+        phase: 'Aborted\u001b[2J' as 'Aborted',
+        activeRevision: 'a\u001b]0;x\u0007a',
+        previewRevision: 'b\nb',
+      },
+      scaleDown: { revision: 'c\u009bc', scaleDownAt },
+    });
+    // eslint-disable-next-line no-control-regex
+    expect(describe(hostile, [], now)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u);
   });
 });

@@ -2,20 +2,13 @@
  * Text the kubectl plugin prints: a `kubectl get`-style table and a `describe`-style status. Pure, so testable.
  * Every string that comes from the cluster goes through `printable` (terminalText.ts) on its way in.
  */
+import { analysisRunTitle, shownSteps, stepCount, stepState } from '../api/progress.ts';
 import type { Rollout } from '../api/types.ts';
+import { age, relativeTime } from './age.ts';
 import { printable } from './terminalText.ts';
 
-export function age(from: string | Date | undefined, now: Date): string {
-  if (from === undefined) return '<unknown>';
-  const s = Math.max(0, Math.floor((now.getTime() - new Date(from).getTime()) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
-
 export function stepText(r: Rollout): string {
-  const total = r.spec.strategy.canary.steps.length;
+  const total = stepCount(r.spec);
   const index = r.status?.currentStepIndex;
   return index === undefined ? '-' : `${Math.min(index + 1, total)}/${total}`;
 }
@@ -54,17 +47,25 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date): s
   const lines = [
     `Name:         ${printable(r.metadata.name ?? '')}`,
     `Namespace:    ${printable(r.metadata.namespace ?? '')}`,
+    ...(r.spec.strategy.blueGreen === undefined ? [] : ['Strategy:     blue-green']),
     `Phase:        ${printable(s.phase ?? '-')}`,
     `Message:      ${printable(s.message ?? '')}`,
     `Step:         ${printable(stepText(r))}`,
     `Weights:      canary ${printable(String(s.weights?.canary ?? 0))}%, stable ${printable(String(s.weights?.stable ?? 100))}%`,
     `Stable:       ${printable(s.stableRevision ?? '-')}`,
     `Canary:       ${printable(s.canaryRevision ?? '-')}${s.abort === true ? ' (aborted)' : ''}`,
+    ...blueGreenServices(r, now),
   ];
+  // Any strategy may keep the previous revision running for a while; blue-green does (scaleDownDelaySeconds).
+  if (s.scaleDown !== undefined)
+    lines.push(
+      `Scale down:   revision ${printable(s.scaleDown.revision)} kept until ${printable(s.scaleDown.scaleDownAt)} (${relativeTime(s.scaleDown.scaleDownAt, now)})`,
+    );
   if ((s.pauseConditions ?? []).length > 0)
     lines.push(
       `Paused:       ${s.pauseConditions!.map((p) => `${printable(p.reason)} since ${age(p.startTime, now)}`).join(', ')}`,
     );
+  lines.push(...blueGreenProgress(r));
   lines.push('Conditions:');
   for (const c of s.conditions ?? []) {
     const message = printable(c.message ?? '');
@@ -79,4 +80,43 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date): s
       `  ${age(e.time, now).padStart(5)}  ${printable(e.type).padEnd(8)} ${printable(e.reason).padEnd(24)} ${printable(e.message)}`,
     );
   return lines.join('\n');
+}
+
+/** Where a blue-green rollout's two Services point; none for a canary. */
+function blueGreenServices(r: Rollout, now: Date): string[] {
+  const spec = r.spec.strategy.blueGreen;
+  if (spec === undefined) return [];
+  const s = r.status ?? {};
+  const bg = s.blueGreen;
+  const revision = (value: string | undefined) => (value === undefined ? '' : `, revision ${printable(value)}`);
+  const switched = bg?.switchedAt === undefined ? '' : `, last switch ${relativeTime(bg.switchedAt, now)}`;
+  return [
+    `Active:       Service ${printable(spec.activeService)}${revision(bg?.activeRevision)}`,
+    `Preview:      Service ${printable(spec.previewService)}${revision(bg?.previewRevision)}`,
+    `Blue-green:   ${printable(bg?.phase ?? '-')}${switched}`,
+  ];
+}
+
+/**
+ * A blue-green rollout's steps, listed because the user never wrote them, and its analyses, named by the field
+ * they come from (prePromotionAnalysis, postPromotionAnalysis); none for a canary.
+ */
+function blueGreenProgress(r: Rollout): string[] {
+  if (r.spec.strategy.blueGreen === undefined) return [];
+  const s = r.status ?? {};
+  const steps = shownSteps(r.spec);
+  const lines = ['Steps:'];
+  for (const step of steps) {
+    const state = stepState(step.index, s.currentStepIndex);
+    lines.push(`  ${String(step.index + 1).padStart(2)}  ${state.padEnd(7)}  ${printable(step.text)}`);
+  }
+  const runs = s.analysis?.runs ?? [];
+  if (runs.length > 0) lines.push('Analysis:');
+  for (const run of runs) {
+    const message = printable(run.message ?? '');
+    lines.push(
+      `  ${printable(analysisRunTitle(steps, run)).padEnd(22)} ${printable(run.phase).padEnd(12)} revision ${printable(run.revision)}${message === '' ? '' : `: ${message}`}`,
+    );
+  }
+  return lines;
 }

@@ -257,7 +257,7 @@ describe('ingress-nginx router', () => {
       message: expect.stringContaining('2 in force (qa, beta)') as string,
     });
     const replaced = structuredClone(two);
-    replaced.spec.strategy.canary.steps.splice(1, 0, { setHeaderRoute: { name: 'qa' } });
+    replaced.spec.strategy.canary!.steps.splice(1, 0, { setHeaderRoute: { name: 'qa' } });
     expect(invalidOf(replaced)).toBeUndefined();
     const match = [
       { headerName: 'x-user', headerValue: { exact: 'qa' } },

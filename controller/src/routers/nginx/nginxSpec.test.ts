@@ -18,7 +18,7 @@ describe('nginxSpecError', () => {
 
   it('refuses a header ingress-nginx cannot read and an empty exact value, naming the match', () => {
     const rollout = exampleRollout('nginx-header-routing');
-    const match = rollout.spec.strategy.canary.steps[0]!.setHeaderRoute!.match![0]!;
+    const match = rollout.spec.strategy.canary!.steps[0]!.setHeaderRoute!.match![0]!;
     match.headerName = 'x.user';
     expect(nginxSpecError(rollout)).toMatchObject({
       field: 'spec.strategy.canary.steps[0].setHeaderRoute.match[0].headerName',
