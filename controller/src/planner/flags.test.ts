@@ -8,9 +8,7 @@ const flagSpec = (steps: CanaryStrategy['steps']): RolloutSpec => ({
 });
 
 /** A flag-only rollout at its setFlag step: `new-flow` is off with a user's 20% gradual rollout. */
-function atFlagStep(
-  steps: CanaryStrategy['steps'] = [{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }],
-) {
+function atFlagStep(steps: CanaryStrategy['steps'] = [{ setFlag: { name: 'new-flow', rollout: 50 } }, { pause: {} }]) {
   const sim = new SimCluster(flagSpec(steps));
   sim.unleash.add('default', 'production', 'new-flow', { enabled: false, percent: 20 });
   return sim;
