@@ -73,7 +73,7 @@ function services(
   // goes; Sluice records the selector of a Service it takes over and puts it back when its own Rollout is deleted.
   drops.drop(
     `${path}.activeService`,
-    `action: Sluice takes over the Services ${active} and ${preview} where they exist and records their selectors, to put back when the Sluice Rollout is deleted; Argo added rollouts-pod-template-hash to them: remove that key from both selectors after the Argo Rollout is gone and before applying this Rollout (see "Argo Rollouts blue-green" in docs/migrating.md)`,
+    `action: Sluice takes over the Services ${active} and ${preview} where they exist and records their selectors, to put back when the Sluice Rollout is deleted; Argo added rollouts-pod-template-hash to them: remove that key from both selectors after the Argo Rollout is gone and before applying this Rollout (docs/migrating.md, "Blue-green" under "Switching a live service")`,
   );
   return { active, preview };
 }
