@@ -48,7 +48,7 @@ describe('converted manifests', () => {
 
   it.each(inputs)('%s: what convert writes is accepted by a strict server-side dry run', async (file) => {
     const objects = converted([{ name: file, text: readFileSync(join(testdata, file), 'utf8') }], dryRun.name);
-    if (objects.length === 0) return; // an input that converts to nothing (blue-green): its dropped list says why
+    if (objects.length === 0) return; // an input that converts to nothing: its dropped list says why
     const { stderr } = await applyYaml(yamlOf(objects), { dryRun: true, namespace: dryRun.name });
     expect(stderr).not.toMatch(/error|invalid/i);
   });

@@ -1,11 +1,13 @@
 /**
  * An Argo Rollout -> a Sluice Rollout, plus a Deployment when the Argo Rollout embeds its pod template (Sluice
- * releases a Deployment it refers to and has no template of its own).
+ * releases a Deployment it refers to and has no template of its own). The canary strategy is converted here, the
+ * blue-green one in argoBlueGreen.ts; what follows the strategy (workload, port, deadlines) is shared.
  */
 import { rolloutLimits } from '../api/rollout.schema.ts';
 import { apiVersion } from '../api/types.ts';
 import { keptMetadata, noContext, type Conversion, type ConvertContext, type KubeManifest } from './conversion.ts';
 import { DropList, ownReason, setIf, type Fields } from './argoRead.ts';
+import { convertBlueGreen } from './argoBlueGreen.ts';
 import { convertTrafficRouting } from './argoRouting.ts';
 import { convertAnalysis, convertSteps } from './argoSteps.ts';
 
@@ -149,20 +151,21 @@ function convertCanary(
 
 /**
  * The port Sluice's Services listen on, so that the user's router objects keep sending where they did: the port
- * (and targetPort) of the user's stable Service when it is in the input, else the workload's first container port.
+ * (and targetPort) of the first of the user's Services named (the stable one, or blue-green's active then preview)
+ * that is in the input, else the workload's first container port.
  */
 function servicePort(
-  canary: Fields,
+  serviceNames: readonly unknown[],
   template: Fields | undefined,
   workloadName: string | undefined,
   context: ConvertContext,
 ): Fields | undefined {
-  const stableService = canary['stableService'];
-  const service = typeof stableService === 'string' ? context.find('Service', undefined, stableService) : undefined;
-  const ports = (service?.['spec'] as Fields | undefined)?.['ports'];
-  const first = Array.isArray(ports) ? (ports[0] as Fields | undefined) : undefined;
-  const port = first?.['port'];
-  if (typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535) {
+  for (const name of serviceNames) {
+    const service = typeof name === 'string' ? context.find('Service', undefined, name) : undefined;
+    const ports = (service?.['spec'] as Fields | undefined)?.['ports'];
+    const first = Array.isArray(ports) ? (ports[0] as Fields | undefined) : undefined;
+    const port = first?.['port'];
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) continue;
     const target = first?.['targetPort'];
     const targetOk =
       (typeof target === 'number' && Number.isInteger(target) && target >= 1 && target <= 65535 && target !== port) ||
@@ -175,6 +178,46 @@ function servicePort(
   return containerPort === undefined ? undefined : { port: containerPort };
 }
 
+/** The strategy as Sluice writes it, and what the Services' port is looked up from. */
+interface ConvertedStrategy {
+  strategy: Fields;
+  trafficRouting?: Fields;
+  /** Why the Rollout is not written when the port is not known; undefined when it can go without spec.service. */
+  unwrittenWithoutPort?: string;
+  /** Whether the Rollout needs spec.service (its router or its Services do). */
+  needsService: boolean;
+  serviceNames: readonly unknown[];
+}
+
+function convertStrategy(
+  canary: Fields | undefined,
+  blueGreen: Fields | undefined,
+  name: string,
+  drops: DropList,
+): ConvertedStrategy | undefined {
+  if (canary !== undefined) {
+    const { strategy, trafficRouting, needsService } = convertCanary(canary, name, drops);
+    const serviceNames = [canary['stableService']];
+    const converted: ConvertedStrategy = { strategy: { canary: strategy }, needsService, serviceNames };
+    if (trafficRouting === undefined) return converted;
+    // A router needs Sluice's Services, and their port is not known: the API server would refuse the Rollout,
+    // and a guessed port would send the router's requests nowhere. Nothing is written rather than that.
+    converted.trafficRouting = trafficRouting;
+    converted.unwrittenWithoutPort = `the Rollout is not written: its router needs the port of the Services ${name}-stable and ${name}-canary, which the input does not say; convert it together with its Deployment or its stable Service (the same -f), or add spec.service.port to the converted Rollout by hand`;
+    return converted;
+  }
+  const converted = convertBlueGreen(blueGreen!, name, drops);
+  if (converted === undefined) return undefined;
+  const { strategy, active, preview } = converted;
+  return {
+    strategy: { blueGreen: strategy },
+    needsService: true,
+    serviceNames: [active, preview],
+    // Sluice blue-green requires spec.service (the port of a Service it creates), which the API server checks.
+    unwrittenWithoutPort: `the Rollout is not written: Sluice blue-green needs spec.service.port, the port of ${active} and ${preview} when Sluice creates them (an existing one keeps its ports), which the input does not say; convert it together with its active Service or its Deployment (the same -f)`,
+  };
+}
+
 export function convertArgoRollout(
   input: KubeManifest,
   drops: DropList,
@@ -183,31 +226,30 @@ export function convertArgoRollout(
   const spec = drops.fields(input['spec'], 'spec') ?? {};
   const { ref, deployment } = workload(input, spec, drops);
   const strategyIn = drops.fields(spec['strategy'], 'spec.strategy') ?? {};
-  if (strategyIn['blueGreen'] !== undefined)
-    drops.drop('spec.strategy.blueGreen', 'Sluice has no blue-green strategy yet: the Rollout is not converted');
   drops.rest(strategyIn, 'spec.strategy', ['canary', 'blueGreen'], (field) => `Sluice has no ${field} strategy`);
   const canary = drops.fields(strategyIn['canary'], 'spec.strategy.canary');
-  if (canary === undefined || ref === undefined) {
-    if (canary === undefined && strategyIn['blueGreen'] === undefined)
-      drops.drop('spec.strategy', 'no canary strategy: the Rollout is not converted');
-    return { objects: deployment === undefined ? [] : [deployment], dropped: drops.entries };
+  const blueGreen = drops.fields(strategyIn['blueGreen'], 'spec.strategy.blueGreen');
+  const unconverted = { objects: deployment === undefined ? [] : [deployment], dropped: drops.entries };
+  if (canary !== undefined && blueGreen !== undefined) {
+    drops.drop('spec.strategy', 'both canary and blueGreen: Argo refuses that, and so does Sluice; not converted');
+    return unconverted;
   }
+  if (canary === undefined && blueGreen === undefined)
+    drops.drop('spec.strategy', 'no canary or blueGreen strategy: the Rollout is not converted');
+  if ((canary === undefined && blueGreen === undefined) || ref === undefined) return unconverted;
   const name = input.metadata.name;
-  const { strategy, trafficRouting, needsService } = convertCanary(canary, name, drops);
+  const converted = convertStrategy(canary, blueGreen, name, drops);
+  if (converted === undefined) return unconverted;
+  const { strategy, trafficRouting, needsService } = converted;
   const out: Fields = { workloadRef: ref };
   if (needsService) {
     const template =
       deployment?.['spec'] === undefined ? undefined : ((deployment['spec'] as Fields)['template'] as Fields);
-    const service = servicePort(canary, template, ref['name'] as string | undefined, context);
+    const service = servicePort(converted.serviceNames, template, ref['name'] as string | undefined, context);
     if (service !== undefined) out['service'] = service;
-    else if (trafficRouting !== undefined) {
-      // A router needs Sluice's Services, and their port is not known: the API server would refuse the Rollout,
-      // and a guessed port would send the router's requests nowhere. Nothing is written rather than that.
-      drops.drop(
-        'spec',
-        `the Rollout is not written: its router needs the port of the Services ${name}-stable and ${name}-canary, which the input does not say; convert it together with its Deployment or its stable Service (the same -f), or add spec.service.port to the converted Rollout by hand`,
-      );
-      return { objects: deployment === undefined ? [] : [deployment], dropped: drops.entries };
+    else if (converted.unwrittenWithoutPort !== undefined) {
+      drops.drop('spec', converted.unwrittenWithoutPort);
+      return unconverted;
     } else
       drops.drop(
         deployment === undefined ? 'spec.workloadRef' : 'spec.template.spec.containers[0].ports',
@@ -215,7 +257,7 @@ export function convertArgoRollout(
       );
   }
   setIf(out, 'trafficRouting', trafficRouting);
-  out['strategy'] = { canary: strategy };
+  out['strategy'] = strategy;
   setIf(out, 'paused', drops.boolean(spec['paused'], 'spec.paused'));
   setIf(
     out,

@@ -11,6 +11,7 @@ import { renderPromql } from '../analysis/promqlTemplate.ts';
 import { analysisTemplateSpec } from '../api/analysis.schema.ts';
 import { rolloutSpec } from '../api/rollout.schema.ts';
 import type { AnalysisTemplateSpec, Rollout, RolloutSpec } from '../api/types.ts';
+import { analysesOf } from '../api/steps.ts';
 import { validateRollout } from '../api/validate.ts';
 import type { Conversion, KubeManifest } from './conversion.ts';
 import { flaggerConverter } from './flagger.ts';
@@ -45,19 +46,20 @@ export function sluiceProblems(objects: KubeManifest[]): string[] {
       clusterAnalysisTemplate: () => undefined,
     };
     for (const e of validateRollout(rollout, lookup)) problems.push(`${e.field}: ${e.message}`);
-    const analysis = rollout.spec.strategy.canary!.analysis;
-    for (const ref of analysis?.templates ?? []) {
-      const spec = templates.get(`${o.metadata.namespace}/${ref.templateName}`);
-      const args = new Map<string, string>((analysis?.args ?? []).map((a) => [a.name, a.value]));
-      for (const a of spec?.args ?? []) if (a.valueFrom !== undefined) args.set(a.name, 'from-the-rollout');
-      for (const m of spec?.metrics ?? []) {
-        try {
-          renderPromql(m.provider.prometheus.query, { args }, m.name);
-        } catch (err) {
-          problems.push(`${m.name}: ${(err as Error).message}`);
+    // Every analysis of either strategy: a canary's background one, a blue-green's before and after the switch.
+    for (const analysis of analysesOf(rollout.spec))
+      for (const ref of analysis.templates) {
+        const spec = templates.get(`${o.metadata.namespace}/${ref.templateName}`);
+        const args = new Map<string, string>(analysis.args.map((a) => [a.name, a.value]));
+        for (const a of spec?.args ?? []) if (a.valueFrom !== undefined) args.set(a.name, 'from-the-rollout');
+        for (const m of spec?.metrics ?? []) {
+          try {
+            renderPromql(m.provider.prometheus.query, { args }, m.name);
+          } catch (err) {
+            problems.push(`${m.name}: ${(err as Error).message}`);
+          }
         }
       }
-    }
   }
   return problems;
 }
@@ -69,6 +71,8 @@ export function only(file: string, kind: string, name: string): Conversion {
 }
 export const ofKind = (c: Conversion, kind: string) => c.objects.filter((o) => o.kind === kind);
 export const rs = (c: Conversion) => ofKind(c, 'Rollout')[0]!.spec as RolloutSpec;
+export const canaryOf = (c: Conversion) => rs(c).strategy.canary!;
+export const blueGreenOf = (c: Conversion) => rs(c).strategy.blueGreen!;
 export const ts = (c: Conversion) => ofKind(c, 'AnalysisTemplate')[0]!.spec as AnalysisTemplateSpec;
 export const specOf = (o: KubeManifest | undefined) => o?.spec as Record<string, unknown>;
 export const paths = (c: Conversion) => c.dropped.map((d) => d.path);

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisTemplateSpec, Metric } from '../api/types.ts';
-import { convertCorpus, ofKind, only, paths, pauses, rs, sluiceProblems, specOf, ts } from './flagger.test-support.ts';
+import {
+  canaryOf,
+  convertCorpus,
+  ofKind,
+  only,
+  paths,
+  pauses,
+  rs,
+  sluiceProblems,
+  specOf,
+  ts,
+} from './flagger.test-support.ts';
 
 const corpus = [
   'istio.yaml',
@@ -10,6 +21,7 @@ const corpus = [
   'ab-testing.yaml',
   'mirror.yaml',
   'bluegreen.yaml',
+  'other-providers.yaml',
 ];
 
 describe('convertFlagger over the corpus', () => {
@@ -112,8 +124,8 @@ describe('convertFlagger over the corpus', () => {
   it('nginx: stableIngress from ingressRef, with the backend change the user must make', () => {
     const out = only('nginx.yaml', 'Canary', 'podinfo');
     expect(rs(out).trafficRouting).toEqual({ nginx: { stableIngress: 'podinfo' } });
-    expect(rs(out).strategy.canary!.steps).toHaveLength(20);
-    expect(rs(out).strategy.canary!.steps.at(-2)).toEqual({ setWeight: 50 });
+    expect(canaryOf(out).steps).toHaveLength(20);
+    expect(canaryOf(out).steps.at(-2)).toEqual({ setWeight: 50 });
     const query = ts(out).metrics[0]!.provider.prometheus.query;
     expect(query).toContain(
       'nginx_ingress_controller_requests{namespace="{{args.namespace}}", service="{{args.canaryService}}"',
@@ -131,10 +143,8 @@ describe('convertFlagger over the corpus', () => {
   it('gateway API: stepWeights, an HTTPRoute from gatewayRefs and hosts, and the MetricTemplate query inlined', () => {
     const out = only('gatewayapi.yaml', 'Canary', 'podinfo');
     expect(rs(out).trafficRouting).toEqual({ gatewayAPI: { httpRoute: 'podinfo' } });
-    expect(rs(out).strategy.canary!.steps).toEqual(
-      [5, 10, 25, 50, 80].flatMap((w) => [{ setWeight: w }, pauses('30s')]),
-    );
-    expect(rs(out).strategy.canary!.analysis?.args).toEqual([{ name: 'target', value: 'podinfo' }]);
+    expect(canaryOf(out).steps).toEqual([5, 10, 25, 50, 80].flatMap((w) => [{ setWeight: w }, pauses('30s')]));
+    expect(canaryOf(out).analysis?.args).toEqual([{ name: 'target', value: 'podinfo' }]);
     expect(ofKind(out, 'HTTPRoute')).toEqual([
       {
         apiVersion: 'gateway.networking.k8s.io/v1',
@@ -171,8 +181,8 @@ describe('convertFlagger over the corpus', () => {
     const out = only('linkerd.yaml', 'Canary', 'podinfo');
     expect(ofKind(out, 'Rollout')[0]?.metadata.annotations).toEqual({ owner: 'payments' });
     expect(rs(out).trafficRouting).toEqual({ smi: { trafficSplitName: 'podinfo', rootService: 'podinfo' } });
-    expect(rs(out).strategy.canary!.steps).toEqual([20, 40, 50].flatMap((w) => [{ setWeight: w }, pauses('30s')]));
-    expect(rs(out).strategy.canary!.analysis?.args).toEqual([
+    expect(canaryOf(out).steps).toEqual([20, 40, 50].flatMap((w) => [{ setWeight: w }, pauses('30s')]));
+    expect(canaryOf(out).analysis?.args).toEqual([
       { name: 'canaryService', value: 'podinfo-canary' },
       { name: 'direction', value: 'inbound' },
       { name: 'target', value: 'podinfo' },
@@ -208,7 +218,7 @@ describe('convertFlagger over the corpus', () => {
   it('A/B testing: one header route per match entry (entries are ORed), held for iterations x interval; an entry that loses a condition (sourceLabels) is not converted, since the rest would let more users in', () => {
     const out = only('ab-testing.yaml', 'Canary', 'abtest');
     expect(rs(out).trafficRouting?.managedRoutes).toEqual([{ name: 'ab-test-0' }]);
-    expect(rs(out).strategy.canary!.steps).toEqual([
+    expect(canaryOf(out).steps).toEqual([
       {
         setHeaderRoute: {
           name: 'ab-test-0',
@@ -231,7 +241,7 @@ describe('convertFlagger over the corpus', () => {
 
   it('mirroring: one interval of shadow traffic before the weights; suspend becomes paused', () => {
     const out = only('mirror.yaml', 'Canary', 'shadow');
-    expect(rs(out).strategy.canary!.steps).toEqual([
+    expect(canaryOf(out).steps).toEqual([
       { setMirrorRoute: { name: 'mirror', percentage: 50 } },
       pauses('2m'),
       { setMirrorRoute: { name: 'mirror', percentage: 0 } },
@@ -242,7 +252,7 @@ describe('convertFlagger over the corpus', () => {
     ]);
     expect(rs(out).trafficRouting?.managedRoutes).toEqual([{ name: 'mirror' }]);
     expect(rs(out).paused).toBe(true);
-    expect(rs(out).strategy.canary!.analysis).toBeUndefined();
+    expect(canaryOf(out).analysis).toBeUndefined();
     expect(ofKind(out, 'AnalysisTemplate')).toEqual([]);
     expect(paths(out)).toEqual([
       'spec.service',
@@ -253,19 +263,9 @@ describe('convertFlagger over the corpus', () => {
     ]);
   });
 
-  it('blue/green, other routers and other metric providers are reported, never half converted', () => {
-    expect(only('bluegreen.yaml', 'Canary', 'podinfo')).toEqual({
-      objects: [],
-      dropped: [
-        {
-          object: 'Canary/test/podinfo',
-          path: 'spec.provider',
-          reason: expect.stringContaining('blue/green') as string,
-        },
-      ],
-    });
+  it('other routers and other metric providers are reported, never half converted', () => {
     // Its one metric (Datadog) does not convert: a Rollout without it would promote unchecked, so none is written.
-    const meshed = only('bluegreen.yaml', 'Canary', 'meshed');
+    const meshed = only('other-providers.yaml', 'Canary', 'meshed');
     expect(meshed.objects).toEqual([]);
     expect(paths(meshed)).toEqual([
       'spec.service',
@@ -275,7 +275,7 @@ describe('convertFlagger over the corpus', () => {
       'spec.analysis.metrics',
     ]);
     expect(meshed.dropped[1]!.reason).toContain('Sluice has no AWS App Mesh router');
-    expect(only('bluegreen.yaml', 'MetricTemplate', 'datadog-errors')).toEqual({
+    expect(only('other-providers.yaml', 'MetricTemplate', 'datadog-errors')).toEqual({
       objects: [],
       dropped: [
         {
@@ -285,6 +285,6 @@ describe('convertFlagger over the corpus', () => {
         },
       ],
     });
-    expect(convertCorpus('bluegreen.yaml').find((c) => c.input.kind === 'ConfigMap')?.out).toBeUndefined();
+    expect(convertCorpus('other-providers.yaml').find((c) => c.input.kind === 'ConfigMap')?.out).toBeUndefined();
   });
 });

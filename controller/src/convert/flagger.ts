@@ -1,17 +1,19 @@
 /**
- * Flagger (flagger.app/v1beta1) to Sluice: a Canary becomes a Rollout, the router object Sluice patches (Flagger
- * generated its own) and an AnalysisTemplate with its checks; a MetricTemplate's query goes into the
- * AnalysisTemplate of each Canary that references it, since a Sluice metric carries its condition and a Flagger
- * MetricTemplate has none (each Canary sets thresholdRange). So a Canary's templateRef metrics need their
- * MetricTemplates in the same run of kubectl sluice convert, which lend their queries to its checks.
+ * Flagger (flagger.app/v1beta1) to Sluice: a Canary becomes a Rollout (a canary, or blue-green for Flagger's
+ * blue/green), the router object Sluice patches (Flagger generated its own) and an AnalysisTemplate with its
+ * checks; a MetricTemplate's query goes into the AnalysisTemplate of each Canary that references it, since a Sluice
+ * metric carries its condition and a Flagger MetricTemplate has none (each Canary sets thresholdRange). So a
+ * Canary's templateRef metrics need their MetricTemplates in the same run of kubectl sluice convert, which lend
+ * their queries to its checks.
  */
 import { apiVersion } from '../api/types.ts';
 import { rolloutLimits } from '../api/rollout.schema.ts';
 import { keptMetadata, objectId, type Conversion, type Converter, type KubeManifest } from './conversion.ts';
 import { DropList, Fields, isRecord, type Json } from './flaggerFields.ts';
 import { convertMetrics } from './flaggerMetrics.ts';
-import { convertRouting } from './flaggerRouting.ts';
-import { convertSteps } from './flaggerSteps.ts';
+import { blueGreenServices, blueGreenStrategy, isBlueGreen, readBlueGreenSchedule } from './flaggerBlueGreen.ts';
+import { convertRouting, routerOf } from './flaggerRouting.ts';
+import { convertSteps, type StepsResult } from './flaggerSteps.ts';
 
 const flaggerApiVersion = 'flagger.app/v1beta1';
 /** Flagger's defaults when analysis.interval and analysis.threshold are not set. */
@@ -47,23 +49,38 @@ function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conve
     isRecord(spec.value.ingressRef) && typeof spec.value.ingressRef.name === 'string'
       ? spec.value.ingressRef.name
       : undefined;
-  const routing = convertRouting(spec, { rollout: name, namespace, apex });
+  // The Services' names depend on the strategy, and the router objects written below send to them.
+  const blueGreen = isBlueGreen(spec.value.analysis);
+  const provider = typeof spec.value.provider === 'string' ? routerOf(spec.value.provider) : undefined;
+  const services = blueGreen ? blueGreenServices(apex, provider !== undefined && provider !== 'kubernetes') : undefined;
+  const stable = services?.active ?? `${name}-stable`;
+  const canaryService = services?.preview ?? `${name}-canary`;
+  const routing = convertRouting(spec, { namespace, apex, stable, canary: canaryService, blueGreen });
   if (routing.router !== 'nginx') spec.drop('ingressRef', 'only the nginx provider uses ingressRef');
-  if (routing.provider === 'kubernetes')
+  if (routing.provider === 'kubernetes' && !blueGreen)
     return notConverted(
       drops,
       'spec.provider',
-      'provider kubernetes is blue/green through Kubernetes Services, which Sluice does not have yet: the Canary is not converted',
+      "provider kubernetes routes nothing by weight (Flagger's Kubernetes provider is for blue/green: analysis.iterations without stepWeight, stepWeights or match), and this analysis is not blue/green; the Canary is not converted",
     );
 
   const analysis = spec.obj('analysis') ?? new Fields({}, 'spec.analysis', drops);
   const interval = analysis.duration('interval') ?? defaultInterval;
   const threshold = analysis.int('threshold', 1, 1001) ?? defaultThreshold;
-  const stepResult = convertSteps(analysis, routing.router, interval);
-  if (stepResult.notConvertible !== undefined)
-    return notConverted(drops, stepResult.notConvertible.path, stepResult.notConvertible.reason);
-  if (stepResult.steps.length === 0)
-    return notConverted(drops, 'spec.analysis', 'the analysis has no weights nor A/B match Sluice can run as steps');
+  let stepResult: StepsResult | undefined;
+  let iterations: number | undefined;
+  if (blueGreen) {
+    const schedule = readBlueGreenSchedule(analysis);
+    if ('notConvertible' in schedule)
+      return notConverted(drops, schedule.notConvertible.path, schedule.notConvertible.reason);
+    iterations = schedule.iterations;
+  } else {
+    stepResult = convertSteps(analysis, routing.router, interval);
+    if (stepResult.notConvertible !== undefined)
+      return notConverted(drops, stepResult.notConvertible.path, stepResult.notConvertible.reason);
+    if (stepResult.steps.length === 0)
+      return notConverted(drops, 'spec.analysis', 'the analysis has no weights nor A/B match Sluice can run as steps');
+  }
 
   const metricTemplate = (ns: string | undefined, mt: string) =>
     all.find(
@@ -76,12 +93,14 @@ function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conve
   const checks = convertMetrics(analysis, {
     rollout: name,
     namespace,
+    canaryService,
     target,
     apex,
     ingress,
     provider: routing.provider,
     interval,
     threshold,
+    ...(iterations === undefined ? {} : { count: iterations }),
     metricTemplate,
   });
   analysis.drop(
@@ -101,7 +120,12 @@ function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conve
   if (routing.trafficRouting !== undefined && routing.service === undefined)
     return unwritten(
       'spec',
-      `the Rollout is not written: its router needs the port of the Services ${name}-stable and ${name}-canary, and service.port is not readable; fix service.port and convert again`,
+      `the Rollout is not written: its router needs the port of the Services ${stable} and ${canaryService}, and service.port is not readable; fix service.port and convert again`,
+    );
+  if (blueGreen && routing.service === undefined)
+    return unwritten(
+      'spec',
+      `the Rollout is not written: Sluice blue-green needs spec.service.port, the port of ${stable} and ${canaryService} when Sluice creates them, and service.port is not set or not readable; fix service.port and convert again`,
     );
   const metricsIn = analysis.value['metrics'];
   if (Array.isArray(metricsIn) && metricsIn.length > 0 && checks.metrics.length === 0)
@@ -111,7 +135,7 @@ function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conve
     );
 
   const objects: KubeManifest[] = [];
-  const canary: Json = { steps: stepResult.steps };
+  let analysisRef: Json | undefined;
   if (checks.metrics.length > 0) {
     const templateName = `${name}-checks`;
     objects.push({
@@ -120,22 +144,25 @@ function convertCanary(input: KubeManifest, all: readonly KubeManifest[]): Conve
       metadata: { name: templateName, ...(namespace === undefined ? {} : { namespace }) },
       spec: { ...(checks.templateArgs.length === 0 ? {} : { args: checks.templateArgs }), metrics: checks.metrics },
     });
-    canary.analysis = {
-      templates: [{ templateName }],
-      ...(checks.args.length === 0 ? {} : { args: checks.args }),
-      startingStep: 0,
-    };
+    analysisRef = { templates: [{ templateName }], ...(checks.args.length === 0 ? {} : { args: checks.args }) };
   }
 
   const rolloutSpec: Json = { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target } };
   if (routing.service !== undefined) rolloutSpec.service = routing.service;
+  const managedRoutes = stepResult?.managedRoutes ?? [];
   if (routing.trafficRouting !== undefined) {
     rolloutSpec.trafficRouting =
-      stepResult.managedRoutes.length === 0
+      managedRoutes.length === 0
         ? routing.trafficRouting
-        : { ...routing.trafficRouting, managedRoutes: stepResult.managedRoutes.map((r) => ({ name: r })) };
+        : { ...routing.trafficRouting, managedRoutes: managedRoutes.map((r) => ({ name: r })) };
   }
-  rolloutSpec.strategy = { canary };
+  if (stepResult !== undefined) {
+    const background = analysisRef === undefined ? {} : { analysis: { ...analysisRef, startingStep: 0 } };
+    rolloutSpec.strategy = { canary: { steps: stepResult.steps, ...background } };
+  } else {
+    const schedule = { iterations: iterations!, interval, path: analysis.at('iterations') };
+    rolloutSpec.strategy = { blueGreen: blueGreenStrategy(services!, schedule, analysisRef, drops) };
+  }
   const suspend = spec.bool('suspend');
   if (suspend === true) {
     rolloutSpec.paused = true;

@@ -4,7 +4,7 @@ import { metricPhase, planMetric } from '../analysis/metric.ts';
 import type { Metric, MetricResult } from '../api/types.ts';
 import type { KubeManifest } from './conversion.ts';
 import { convertFlagger } from './flagger.ts';
-import { only, paths, readCorpus, rs, sluiceProblems, ts } from './flagger.test-support.ts';
+import { canaryOf, only, paths, readCorpus, sluiceProblems, ts } from './flagger.test-support.ts';
 
 describe('what the converted checks decide', () => {
   const template = ts(only('istio.yaml', 'Canary', 'podinfo'));
@@ -88,14 +88,14 @@ describe('convertFlagger on one object', () => {
     expect(out.dropped.find((d) => d.path === 'spec.analysis.threshold')?.reason).toBe(
       'expected a whole number from 1 to 1001, found "2": not converted',
     );
-    expect(rs(out).strategy.canary!.steps).toHaveLength(10);
+    expect(canaryOf(out).steps).toHaveLength(10);
   });
 
   it('keeps a schedule of many small weights within the steps Sluice allows, ending at maxWeight', () => {
     const fine = structuredClone(canary);
     (fine.spec as Record<string, unknown>).analysis = { interval: '1m', stepWeight: 1, maxWeight: 90 };
     const out = withTemplate(fine)!;
-    const steps = rs(out).strategy.canary!.steps as Record<string, unknown>[];
+    const steps = canaryOf(out).steps as Record<string, unknown>[];
     expect(steps.length).toBeLessThanOrEqual(64);
     expect(steps.at(-2)).toEqual({ setWeight: 90 });
     expect(paths(out)).toContain('spec.analysis.stepWeight');
@@ -117,7 +117,7 @@ describe('convertFlagger on one object', () => {
       { headers: { 'x-beta': { exact: 'on' } } },
     ];
     const out = convertFlagger(odd)!;
-    expect(rs(out).strategy.canary!.steps[0]).toEqual({
+    expect(canaryOf(out).steps[0]).toEqual({
       setHeaderRoute: { name: 'ab-test-1', match: [{ headerName: 'x-beta', headerValue: { exact: 'on' } }] },
     });
     expect(paths(out)).toContain('spec.analysis.match[0].headers.x-region');

@@ -1,12 +1,13 @@
 /**
  * A Canary's spec.analysis.metrics as the metrics of one Sluice AnalysisTemplate per Canary, run as background
- * analysis. A Flagger metric is a query and a thresholdRange that the Canary sets; a Sluice metric carries its
- * condition in the template. So each Canary gets its own template: builtin checks with the PromQL of its mesh, and
- * templateRef metrics with the query of the referenced MetricTemplate (which must be converted in the same run).
+ * analysis (a canary), or before the switch with `iterations` measurements each (blue-green). A Flagger metric is
+ * a query and a thresholdRange that the Canary sets; a Sluice metric carries its condition in the template. So each
+ * Canary gets its own template: builtin checks with the PromQL of its mesh, and templateRef metrics with the query
+ * of the referenced MetricTemplate (which must be converted in the same run).
  *
  * Judging, mapped exactly where Sluice can:
- * - Flagger checks every metric once per analysis.interval, first one interval after the first weight: Sluice's
- *   metric interval and initialDelay are analysis.interval. Flagger's metric interval is the query's window.
+ * - Flagger checks every metric once per analysis.interval, first one interval after the first weight (or, in
+ *   blue-green, after the canary is ready): Sluice's metric interval and initialDelay are analysis.interval. Flagger's metric interval is the query's window.
  * - Flagger rolls back when `threshold` checks have failed (a failed check being a value outside thresholdRange, a
  *   query error or no data), counted since the canary started and never reset by a passing check. Sluice fails a
  *   metric when failed measurements exceed failureLimit (analysis/metric.ts: failed > failureLimit), also counted
@@ -27,6 +28,8 @@ const defaultWindow = '1m';
 export interface MetricContext {
   rollout: string;
   namespace: string | undefined;
+  /** The Service only the new revision stands behind: <rollout>-canary, or a blue-green's preview Service. */
+  canaryService: string;
   target: string;
   apex: string;
   ingress: string | undefined;
@@ -34,6 +37,11 @@ export interface MetricContext {
   /** analysis.interval: how often Flagger checks. */
   interval: string;
   threshold: number;
+  /**
+   * Measurements per metric when the checks gate one step (blue-green's pre-promotion analysis: Flagger's
+   * iterations); undefined for background analysis, which measures until the rollout ends.
+   */
+  count?: number;
   /** The MetricTemplate a templateRef names, among the objects converted together. */
   metricTemplate: (namespace: string | undefined, name: string) => KubeManifest | undefined;
 }
@@ -48,12 +56,21 @@ export interface ConvertedMetrics {
 
 const builtinNames = ['request-success-rate', 'request-duration'];
 
+/** The args a template reads from the Rollout being analysed (valueFrom.fieldRef), by the field they read. */
+const fromRollout: Record<string, string> = {
+  namespace: 'metadata.namespace',
+  name: 'metadata.name',
+  // The revision under analysis, whose pods are named after it (workload/objects.ts): for the kubernetes builtins
+  // only, since no Flagger template has a variable for it.
+  revision: 'status.canaryRevision',
+};
+
 /** The args every converted template may use, with the value the Rollout passes (undefined: from the Rollout). */
 function knownArgs(ctx: MetricContext): Map<string, string | undefined> {
   const m = new Map<string, string | undefined>([
     ['namespace', undefined],
     ['name', undefined],
-    ['canaryService', `${ctx.rollout}-canary`],
+    ['canaryService', ctx.canaryService],
     ['target', ctx.target],
     ['service', ctx.apex],
   ]);
@@ -61,7 +78,7 @@ function knownArgs(ctx: MetricContext): Map<string, string | undefined> {
   return m;
 }
 
-const reserved = new Set(['namespace', 'name', 'canaryService', 'target', 'service', 'ingress']);
+const reserved = new Set(['namespace', 'name', 'revision', 'canaryService', 'target', 'service', 'ingress']);
 /** A templateVariables key as a Sluice arg name: its own name, unless a builtin variable has it. */
 export function variableArg(key: string): string {
   return reserved.has(key) ? `variables-${key}` : key;
@@ -83,8 +100,7 @@ export function convertMetrics(analysis: Fields, ctx: MetricContext): ConvertedM
   const args: { name: string; value: string }[] = [];
   for (const [name, value] of [...used].sort(([a], [b]) => a.localeCompare(b))) {
     if (value === undefined) {
-      const fieldPath = name === 'namespace' ? 'metadata.namespace' : 'metadata.name';
-      templateArgs.push({ name, valueFrom: { fieldRef: { fieldPath } } });
+      templateArgs.push({ name, valueFrom: { fieldRef: { fieldPath: fromRollout[name]! } } });
     } else {
       templateArgs.push({ name });
       args.push({ name, value });
@@ -165,7 +181,7 @@ function convertMetric(
     if (/\{\{\s*target\s*\}\}/.test(template!))
       drops.add(
         f.path,
-        `action: in Flagger, {{ target }} named the canary Deployment, whose pods only the canary ran; Sluice's stable and canary pods both belong to the Rollout: check that ${source} measures the canary only (Sluice's canary Service is ${ctx.rollout}-canary)`,
+        `action: in Flagger, {{ target }} named the canary Deployment, whose pods only the canary ran; Sluice's stable and canary pods both belong to the Rollout: check that ${source} measures the canary only (Sluice's canary Service is ${ctx.canaryService})`,
       );
   } else {
     variables?.dropRest('templateVariables apply to templateRef metrics only');
@@ -180,17 +196,17 @@ function convertMetric(
       return undefined;
     }
     query = name === 'request-success-rate' ? builtin.successRate(window) : builtin.duration(window);
-    used.set('namespace', undefined);
-    used.set('canaryService', known.get('canaryService'));
+    for (const arg of builtin.args) used.set(arg, known.get(arg));
     drops.add(
       f.path,
-      `note: the builtin check ${name} is written as PromQL over ${builtin.source}, selecting the canary by Service ${ctx.rollout}-canary, against ${flaggerMetricsServer} (Flagger's --metrics-server default): check the address and the query`,
+      `note: the builtin check ${name} is written as PromQL over ${builtin.source}, ${builtin.selects(ctx.canaryService)}, against ${flaggerMetricsServer} (Flagger's --metrics-server default): check the address and the query`,
     );
   }
   const limit = ctx.threshold - 1;
   return {
     name: metricName(name, f, drops),
     interval: ctx.interval,
+    ...(ctx.count === undefined ? {} : { count: ctx.count }),
     initialDelay: ctx.interval,
     failureLimit: limit,
     inconclusiveLimit: limit,

@@ -1,9 +1,10 @@
 /**
  * A Flagger Canary's spec.service and spec.provider, as Sluice's spec.service and spec.trafficRouting, plus the
  * router object Sluice needs. Flagger generates the router object itself (a VirtualService, an HTTPRoute, a
- * TrafficSplit) and three Services (<apex>, <apex>-primary, <apex>-canary); Sluice owns only its two Services
- * (<rollout>-stable, <rollout>-canary) and patches a router object that the user owns. So for the routers Sluice
- * has, the conversion writes that object, pointed at Sluice's Services, and says what else the user must change.
+ * TrafficSplit) and three Services (<apex>, <apex>-primary, <apex>-canary); Sluice has two Services (a canary's
+ * <rollout>-stable and <rollout>-canary, a blue-green's active and preview ones) and patches a router object that
+ * the user owns. So for the routers Sluice has, the conversion writes that object, pointed at Sluice's Services,
+ * and says what else the user must change.
  */
 import type { KubeManifest } from './conversion.ts';
 import type { Fields, Json } from './flaggerFields.ts';
@@ -34,7 +35,7 @@ const unsupportedProviders: Record<string, string> = {
   knative: 'Knative',
 };
 
-function routerOf(provider: string): SluiceRouter | 'kubernetes' | undefined {
+export function routerOf(provider: string): SluiceRouter | 'kubernetes' | undefined {
   if (provider === 'istio') return 'istio';
   if (provider === 'nginx') return 'nginx';
   if (provider.startsWith('gatewayapi')) return 'gatewayAPI';
@@ -47,11 +48,15 @@ function routerOf(provider: string): SluiceRouter | 'kubernetes' | undefined {
 const routeFields = ['hosts', 'gateways', 'gatewayRefs', 'match', 'rewrite', 'retries', 'headers', 'corsPolicy'];
 
 export interface CanaryNames {
-  /** The Rollout's name (the Canary's), which names Sluice's Services. */
-  rollout: string;
   namespace: string | undefined;
   /** Flagger's apex Service: spec.service.name, else the target's name. Clients call it. */
   apex: string;
+  /** Sluice's Service of the serving revision, which the router sends to (<rollout>-stable, or blue-green's active). */
+  stable: string;
+  /** Sluice's Service of the new revision (<rollout>-canary, or blue-green's preview). */
+  canary: string;
+  /** Blue-green switches at once: without a router it moves the active Service's selector, not a replica ratio. */
+  blueGreen: boolean;
 }
 
 function meta(name: string, namespace: string | undefined): KubeManifest['metadata'] {
@@ -75,13 +80,15 @@ export function convertRouting(spec: Fields, names: CanaryNames): RoutingResult 
   if (targetPort !== undefined && typeof targetPort !== 'number' && typeof targetPort !== 'string')
     drops.add(svc!.at('targetPort'), 'expected a port number or name: not converted');
   svc?.str('name');
-  const stable = `${names.rollout}-stable`;
-  const canary = `${names.rollout}-canary`;
+  const { stable, canary } = names;
   if (svc !== undefined) {
+    const sluices =
+      stable === names.apex
+        ? `Sluice creates ${canary} and creates or takes over ${stable}, its active Service. Delete the Canary before applying the Rollout`
+        : `Sluice creates ${stable} and ${canary}. Delete the Canary before applying the Rollout, and keep a Service ${names.apex} for the clients that call it`;
     drops.add(
       svc.path,
-      `action: Flagger generates Services ${names.apex}, ${names.apex}-primary and ${names.apex}-canary, which go when the Canary is deleted; ` +
-        `Sluice creates ${stable} and ${canary}. Delete the Canary before applying the Rollout, and keep a Service ${names.apex} for the clients that call it`,
+      `action: Flagger generates Services ${names.apex}, ${names.apex}-primary and ${names.apex}-canary, which go when the Canary is deleted; ${sluices}`,
     );
     svc.drop('portName', 'Sluice names the port of its Services itself');
     svc.drop('appProtocol', 'Sluice does not set appProtocol on its Services');
@@ -97,23 +104,32 @@ export function convertRouting(spec: Fields, names: CanaryNames): RoutingResult 
   }
 
   const empty = { router: undefined, service, trafficRouting: undefined, objects: [], provider };
+  // Without a router a canary splits by replica ratio; blue-green switches the active Service's selector.
+  const unrouted = names.blueGreen
+    ? `the Rollout switches the selector of its active Service ${stable}`
+    : 'the Rollout splits traffic by replica ratio';
   if (provider === undefined) {
     drops.add(
       spec.at('provider'),
-      "not set: Flagger then uses its --mesh-provider flag, which the conversion cannot see. The Rollout splits traffic by replica ratio; set spec.trafficRouting for your mesh (Sluice's routers: istio, nginx, gatewayAPI, smi)",
+      `not set: Flagger then uses its --mesh-provider flag, which the conversion cannot see. ${unrouted}; set spec.trafficRouting for your mesh (Sluice's routers: istio, nginx, gatewayAPI, smi)`,
     );
     dropRouteFields(svc, 'no provider was converted');
     return empty;
   }
   const router = routerOf(provider);
-  if (router === undefined || router === 'kubernetes') {
+  if (router === 'kubernetes') {
+    // Flagger's Kubernetes provider is blue-green through Services alone, which is Sluice's blue-green unrouted.
+    dropRouteFields(svc, 'provider kubernetes switches Services and has no router object');
+    return empty;
+  }
+  if (router === undefined) {
     const family = provider.split(':')[0]!;
     const what = Object.hasOwn(unsupportedProviders, family) ? unsupportedProviders[family]! : provider;
     drops.add(
       spec.at('provider'),
-      router === 'kubernetes'
-        ? 'provider kubernetes is blue/green through Kubernetes Services, which Sluice does not have yet'
-        : `Sluice has no ${what} router: the Rollout splits traffic by replica ratio. Use one of Sluice's routers (istio, nginx, gatewayAPI, smi) to split by weight`,
+      names.blueGreen
+        ? `Sluice has no ${what} router: ${unrouted}, which is what your ${what} route must send to. Use one of Sluice's routers (istio, nginx, gatewayAPI, smi) to switch there`
+        : `Sluice has no ${what} router: ${unrouted}. Use one of Sluice's routers (istio, nginx, gatewayAPI, smi) to split by weight`,
     );
     dropRouteFields(svc, `provider ${provider} was not converted`);
     return empty;
@@ -150,8 +166,8 @@ function istio(svc: Fields | undefined, names: CanaryNames, port: number): Route
   if (timeout !== undefined) route.timeout = timeout;
   svc?.drop('gatewayRefs', 'Gateway API parents are not used by the istio provider');
   route.route = [
-    { destination: { host: `${names.rollout}-stable`, port: { number: port } }, weight: 100 },
-    { destination: { host: `${names.rollout}-canary`, port: { number: port } }, weight: 0 },
+    { destination: { host: names.stable, port: { number: port } }, weight: 100 },
+    { destination: { host: names.canary, port: { number: port } }, weight: 0 },
   ];
   const virtualService: KubeManifest = {
     apiVersion: 'networking.istio.io/v1',
@@ -179,8 +195,8 @@ function gatewayApi(svc: Fields | undefined, names: CanaryNames, port: number, p
   svc?.drop('gateways', 'Istio gateways are not used by the gatewayapi provider (it reads gatewayRefs)');
   const rule: Json = {
     backendRefs: [
-      { name: `${names.rollout}-stable`, port, weight: 100 },
-      { name: `${names.rollout}-canary`, port, weight: 0 },
+      { name: names.stable, port, weight: 100 },
+      { name: names.canary, port, weight: 0 },
     ],
   };
   if (timeout !== undefined) rule.timeouts = { request: timeout };
@@ -213,7 +229,7 @@ function nginx(spec: Fields, svc: Fields | undefined, names: CanaryNames): Route
   }
   spec.drops.add(
     ref!.at('name'),
-    `action: Flagger's Ingress ${ingress} sends to Service ${names.apex}; for Sluice its backend must be ${names.rollout}-stable (Sluice adds the canary Ingress beside it)`,
+    `action: Flagger's Ingress ${ingress} sends to Service ${names.apex}; for Sluice its backend must be ${names.stable} (Sluice adds the canary Ingress beside it)`,
   );
   return { trafficRouting: { nginx: { stableIngress: ingress } }, objects: [] };
 }
@@ -227,8 +243,8 @@ function smi(svc: Fields | undefined, names: CanaryNames, provider: string): Rou
     spec: {
       service: names.apex,
       backends: [
-        { service: `${names.rollout}-stable`, weight: 100 },
-        { service: `${names.rollout}-canary`, weight: 0 },
+        { service: names.stable, weight: 100 },
+        { service: names.canary, weight: 0 },
       ],
     },
   };

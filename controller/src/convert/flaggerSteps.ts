@@ -3,7 +3,8 @@
  * checks pass and promotes one interval after reaching the last weight, so each weight becomes setWeight then
  * pause {duration: interval}, and promotion follows the last pause. Mirroring in a canary release is a pre-stage
  * (one interval of shadow traffic before the first weight). A/B testing (match + iterations) sends the matching
- * requests to the canary for iterations x interval, then promotes. Blue/green (iterations alone) is not in Sluice.
+ * requests to the canary for iterations x interval, then promotes. Blue/green (iterations alone) is not a schedule of
+ * steps: flaggerBlueGreen.ts converts it.
  */
 import { maxHeaderMatches, maxSteps } from '../api/rollout.schema.ts';
 import { formatDuration, parseDuration } from '../api/duration.ts';
@@ -14,7 +15,7 @@ import type { SluiceRouter } from './flaggerRouting.ts';
 export interface StepsResult {
   steps: Json[];
   managedRoutes: string[];
-  /** Why the Canary cannot be converted at all (blue/green), when it cannot. */
+  /** Why the Canary cannot be converted at all, when it cannot. */
   notConvertible?: { path: string; reason: string };
 }
 
@@ -127,13 +128,15 @@ export function convertSteps(analysis: Fields, router: SluiceRouter | undefined,
   for (const k of ['primaryReadyThreshold', 'canaryReadyThreshold'])
     analysis.drop(k, 'Sluice waits for all of a revision’s pods to be available');
 
+  // Blue/green (no weights set at all) does not come here: these are weights set but not readable (above).
   if (iterations !== undefined && !hasMatch && weights.length === 0) {
     return {
       steps: [],
       managedRoutes: [],
       notConvertible: {
         path: analysis.at('iterations'),
-        reason: `iterations without match or weights is Flagger's blue/green${mirror ? ' (with mirroring)' : ''}, which Sluice does not have yet: the Canary is not converted`,
+        reason:
+          "iterations with weights that did not convert (above): the analysis is neither a canary Sluice can step through nor Flagger's blue/green (which has no weights); the Canary is not converted",
       },
     };
   }
