@@ -25,6 +25,21 @@ function released(spec: RolloutSpec): SimCluster {
   return sim;
 }
 
+describe('blue-green taking over a running application', () => {
+  it('points the active Service at its pods only once they are all ready (an adopted Service serves users)', () => {
+    const sim = new SimCluster(blueGreen());
+    const plan = sim.reconcile();
+    expect(sim.replicasOf('rev-a')).toBe(4);
+    expect(plan.services).toBeUndefined(); // the user's Service keeps its own selector meanwhile
+    expect(plan.takeOverDeployment).toBeUndefined();
+    sim.settlePods();
+    const ready = sim.reconcile();
+    expect(ready.services).toEqual({ stable: 'rev-a', canary: 'rev-a' });
+    sim.converge();
+    expect(sim.rollout.status?.phase).toBe('Healthy');
+  });
+});
+
 describe('blue-green with a manual promotion', () => {
   it('previews the new revision, switches active on promote, keeps the old one warm, then scales it down', () => {
     const sim = released(blueGreen({ autoPromotionEnabled: false, previewReplicaCount: 1 }));

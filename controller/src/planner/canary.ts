@@ -103,6 +103,10 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
   setTraffic(b, 0, { stable, canary: stable });
+  // A blue-green Rollout's active Service may be the user's own, serving users through the Deployment's pods:
+  // it is pointed at Sluice's pods only once they can carry its traffic, as the Deployment is scaled down.
+  const bg = world.rollout.spec.strategy.blueGreen !== undefined;
+  if (bg && world.services?.stable !== stable && readyOf(b, stable) < n) b.services = undefined;
   takeOverWhenStableReady(b, n);
 }
 
