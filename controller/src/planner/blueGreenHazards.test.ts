@@ -120,6 +120,19 @@ describe('a switch whose Service write does not land', () => {
     expect(sim.replicasOf('rev-a'), 'the pods behind the active Service').toBe(4);
     expect(sim.rollout.status?.phase).not.toBe('Healthy');
   });
+  it('without a router: keeps the old revision while the active Service still selects it after a promote-full', () => {
+    const sim = released(blueGreen({ autoPromotionEnabled: false }));
+    sim.converge();
+    sim.servicesTakeWrites = false;
+    sim.request('promote-full');
+    sim.converge();
+    expect(sim.rollout.status?.stableRevision).toBe('rev-b');
+    expect(sim.services.stable).toBe('rev-a');
+    sim.advance(31_000);
+    sim.converge();
+    // status.scaleDown counts from the decision, not from the moment active stopped selecting rev-a.
+    expect(sim.replicasOf('rev-a'), 'the pods behind the active Service').toBe(4);
+  });
 });
 
 describe('flags around a switch that cannot happen yet', () => {

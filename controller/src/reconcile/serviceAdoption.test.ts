@@ -98,3 +98,21 @@ describe('an adopted Service the spec no longer names', () => {
     expect(patches.map((p) => p.name)).toEqual(['shop']);
   });
 });
+
+describe('activeService and previewService swapped mid-flight', () => {
+  it('does not point the Service users reached as active at the revision still in preview', async () => {
+    // In preview: shop-blue is active (rev-a, what users call), shop-green the preview (rev-b, never switched to).
+    const before = shop(blueGreen('shop-blue', 'shop-green'));
+    const blue = buildService(before, 'stable', 'rev-a');
+    const green = buildService(before, 'canary', 'rev-b');
+    // The names are swapped in the spec; the plan still says stable rev-a, canary (preview) rev-b.
+    const { ctx, patches } = cluster(shop(blueGreen('shop-green', 'shop-blue')), [blue, green]);
+    await applyService(ctx, 'stable', 'rev-a');
+    await applyService(ctx, 'canary', 'rev-b').catch(() => undefined);
+    // Today shop-blue's selector moves to rev-b in this reconcile: its callers get the unchecked revision with no
+    // switch, no analysis and no Event.
+    expect(
+      patches.filter((p) => p.name === 'shop-blue').map((p) => p.body.spec?.selector?.['sluice.dev/revision']),
+    ).not.toContain('rev-b');
+  });
+});
