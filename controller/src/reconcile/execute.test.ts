@@ -313,3 +313,54 @@ describe('a weight that goes down while the canary Service changes revision', ()
     expect(await order(0, 10)).toEqual(['service checkout-stable', 'service checkout-canary', 'route 10%']);
   });
 });
+
+describe('a blue-green promotion through a router', () => {
+  // rev b took 100% through the route (the preview Service's backend) and passed its post-promotion analysis; the
+  // promotion plan points both Services at b and the route back at 0% (all to the active Service, still on a).
+  const status = { stableRevision: 'b', canaryRevision: 'b', currentStepIndex: 2, weights: { canary: 0, stable: 100 } };
+  const blueGreen = {
+    ...rollout,
+    metadata: { ...rollout.metadata, annotations: {} },
+    spec: {
+      workloadRef: { name: 'checkout' },
+      service: { port: 80 },
+      strategy: { blueGreen: { activeService: 'checkout-active', previewService: 'checkout-preview' } },
+    },
+    status: { ...status, stableRevision: 'a', weights: { canary: 100, stable: 0 } },
+  } as Rollout;
+
+  it('points the active Service at the new revision before the route sends it every request', async () => {
+    const { ctx, calls } = recorder();
+    const createNamespacedService = (p: { body: { metadata?: { name?: string } } }) =>
+      Promise.resolve().then(() => calls.push(`service ${p.body.metadata?.name}`));
+    await executePlan(
+      {
+        ...ctx,
+        rollout: blueGreen,
+        replicaSets: [rs('a', 4), rs('b', 4)],
+        clients: { ...ctx.clients, core: { createNamespacedService } } as unknown as ExecuteContext['clients'],
+        router: { ...ctx.router!, observe: () => ({ kind: 'weights', canary: 100, stable: 0, routes: [] }) },
+      },
+      {
+        ...abortPlan(),
+        status,
+        services: { stable: 'b', canary: 'b' },
+        canaryWeight: 0,
+        replicaSets: [
+          { revision: 'b', replicas: 4 },
+          { revision: 'a', replicas: 4 },
+        ],
+        clearAction: false,
+        events: [],
+        flagOperations: [],
+      },
+    );
+    // Route first: for that moment every user is back on a (still warm), then on b again. Users meet both versions
+    // in turn at the end of every routed blue-green rollout (and of every canary promoted from a weight above 0).
+    expect(calls.filter((c) => c.startsWith('route') || c.startsWith('service'))).toEqual([
+      'service checkout-active',
+      'service checkout-preview',
+      'route 0%',
+    ]);
+  });
+});
