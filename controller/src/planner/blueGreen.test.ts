@@ -63,7 +63,9 @@ describe('blue-green with a manual promotion', () => {
     sim.settlePods();
     sim.reconcile();
     expect(sim.services).toEqual({ stable: 'rev-b', canary: 'rev-b' });
-    expect(sim.rollout.status?.blueGreen).toMatchObject({ phase: 'Switched', activeRevision: 'rev-b' });
+    expect(sim.rollout.status?.blueGreen?.phase).toBe('Switching'); // status says Switched once it reads back
+    sim.reconcile(); // read back: nothing after the switch, so this is the promotion too
+    expect(sim.rollout.status?.blueGreen).toMatchObject({ phase: 'Promoted', activeRevision: 'rev-b' });
     expect(sim.eventReasons()).toContain('Switched');
     sim.converge();
     expect(sim.rollout.status).toMatchObject({ stableRevision: 'rev-b', phase: 'Healthy' });
@@ -153,6 +155,8 @@ describe('blue-green analysis', () => {
     expect(sim.createdRevisions.length).toBe(created);
     expect(sim.rollout.status).toMatchObject({ phase: 'Degraded', weights: { canary: 0, stable: 100 } });
     expect(sim.rollout.status?.message).toMatch(/latency-p99/);
+    sim.reconcile(); // the Service reads back on the old revision: status and the Event say so
+    expect(sim.rollout.status?.blueGreen).toMatchObject({ phase: 'Aborted', activeRevision: 'rev-a' });
     expect(sim.eventReasons()).toContain('SwitchedBack');
   });
 

@@ -1,12 +1,20 @@
 /**
  * What status says about a blue-green rollout: the phase of the switch and the revision each Service serves. The
  * planner's decisions are the canary's (blue-green runs as steps, api/steps.ts); this only names where they stand,
- * so that `kubectl get ro`, `kubectl sluice status` and the dashboard can say "active on X, preview on Y".
+ * from what the cluster reads back (the Services' selectors, the router's weights), never from what was just asked
+ * for: "Switched" and its Event mean that users are on the new revision, not that a write was sent.
  */
 import type { ResolvedStep } from '../api/steps.ts';
 import type { PlanBuilder } from './builder.ts';
 
-export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
+/** The revision users reach now, as read back: the active Service's, or the preview's when the router sends 100%. */
+function activeNow(b: PlanBuilder): string | undefined {
+  const { traffic, services } = b.world;
+  if (traffic?.kind === 'weights' && traffic.canary === 100) return services?.canary;
+  return services?.stable;
+}
+
+export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] | undefined): void {
   const { status, previous, world } = b;
   const bg = world.rollout.spec.strategy.blueGreen;
   if (bg === undefined || status.stableRevision === undefined) {
@@ -15,37 +23,37 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[]):
   }
   const stable = status.stableRevision;
   const canary = status.canaryRevision ?? stable;
-  const switched = canary !== stable && status.weights?.canary === 100;
-  const switchAt = steps.findIndex((s) => s.kind === 'switch');
+  const before = previous.blueGreen;
+  const active = activeNow(b) ?? before?.activeRevision ?? stable;
+  const switchAt = steps?.findIndex((s) => s.kind === 'switch') ?? -1;
   const index = status.currentStepIndex ?? 0;
   const phase =
     status.abort === true
       ? 'Aborted'
       : canary === stable
         ? 'Promoted'
-        : switched
+        : active === canary
           ? 'Switched'
-          : index >= switchAt
+          : switchAt >= 0 && index >= switchAt
             ? 'Switching'
             : 'Preview';
-  const active = switched ? canary : stable;
-  const before = previous.blueGreen;
   let switchedAt = before?.switchedAt;
-  if (switched && before?.activeRevision !== canary) {
-    switchedAt = b.now;
-    b.event(
-      'Normal',
-      'Switched',
-      `Service ${bg.activeService} now serves revision ${canary} (was ${stable}); ${stable} keeps running until promotion`,
-    );
-  }
-  if (!switched && before?.activeRevision === canary && canary !== stable && before.phase !== 'Promoted') {
-    b.event('Warning', 'SwitchedBack', `Service ${bg.activeService} serves revision ${stable} again (was ${canary})`);
+  const wasOn = before?.activeRevision;
+  if (wasOn !== undefined && activeNow(b) !== undefined && active !== wasOn) {
+    // Forward is onto a newer ReplicaSet (a switch, or a promotion); back is onto an older one (an abort, a revert,
+    // a newer template that superseded the switched one).
+    const sequence = (revision: string) => world.replicaSets.find((rs) => rs.revision === revision)?.sequence ?? 0;
+    if (sequence(active) > sequence(wasOn)) {
+      switchedAt = b.now;
+      b.event('Normal', 'Switched', `Service ${bg.activeService} serves revision ${active} (was ${wasOn})`);
+    } else {
+      b.event('Warning', 'SwitchedBack', `Service ${bg.activeService} serves revision ${active} again (was ${wasOn})`);
+    }
   }
   status.blueGreen = {
     phase,
     activeRevision: active,
-    previewRevision: canary,
+    previewRevision: world.services?.canary ?? canary,
     ...(switchedAt === undefined ? {} : { switchedAt }),
   };
 }

@@ -72,6 +72,7 @@ describe('an on-call rollback after the switch', () => {
     sim.templateRevision = 'rev-c';
     sim.reconcile();
     expect(sim.services.stable).toBe('rev-a');
+    sim.reconcile(); // Events say what the cluster reads back
     expect(sim.eventReasons()).toContain('SwitchedBack');
   });
 
@@ -178,6 +179,7 @@ describe('an abort while the spec is invalid', () => {
     sim.request('abort');
     sim.reconcile();
     expect(sim.services.stable).toBe('rev-a');
+    sim.reconcile(); // status says what the cluster reads back
     expect(sim.rollout.status?.blueGreen).toMatchObject({ phase: 'Aborted', activeRevision: 'rev-a' });
     expect(sim.eventReasons()).toContain('SwitchedBack');
   });

@@ -169,6 +169,16 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
         return 'go';
       }
       if (index >= steps.length) return 'go';
+      if (action === 'promote' && waitsOnTheCluster(steps[index]!)) {
+        // Blue-green's preview and switch wait for pods and for the read-back, not for a person: skipping them would
+        // analyse a preview with no pod, or start what comes after the switch while the old version still serves.
+        b.event(
+          'Warning',
+          'ActionIgnored',
+          `promote ignored at step ${index + 1}/${steps.length} (${describeStep(steps[index]!)}): it ends by itself once the pods are ready and it reads back; abort to give up, or promote-full to skip every step`,
+        );
+        return 'go';
+      }
       if (action === 'promote') {
         b.event(
           'Normal',
@@ -183,6 +193,8 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
       return 'go';
   }
 }
+
+const waitsOnTheCluster = (step: ResolvedStep) => step.kind === 'preview' || step.kind === 'switch';
 
 /** Scales the Deployment to 0 once Sluice's stable pods can carry its traffic, never before. */
 function takeOverWhenStableReady(b: PlanBuilder, n: number): void {

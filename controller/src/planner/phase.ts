@@ -1,7 +1,9 @@
 /** The phase, message and conditions that sum up a plan, and an Event when the phase changes. */
 import type { Plan } from './world.ts';
 import type { PlanBuilder } from './builder.ts';
-import { desiredReplicas, readyOf, switchesByService } from './replicas.ts';
+import { desiredReplicas, readyOf } from './replicas.ts';
+
+const blueGreen = (b: PlanBuilder) => b.world.rollout.spec.strategy.blueGreen !== undefined;
 
 export function finishStatus(b: PlanBuilder): Plan {
   const { status, previous } = b;
@@ -31,8 +33,9 @@ export function finishStatus(b: PlanBuilder): Plan {
       reason: inFlight ? 'CanaryProgressing' : 'StableScaling',
       message: status.message ?? '',
     });
-  } else if (switchesByService(b) && b.world.services?.stable !== status.stableRevision) {
-    // Blue-green without a router: Healthy waits for the active Service to read back selecting stable.
+  } else if (blueGreen(b) && b.world.services?.stable !== status.stableRevision) {
+    // Blue-green: Healthy waits for the active Service to read back selecting stable (with a router too: the route
+    // sends everything to it once the switch is over).
     const service = b.world.rollout.spec.strategy.blueGreen!.activeService;
     status.phase = 'Progressing';
     status.message = `waiting for Service ${service} to select revision ${status.stableRevision} (selects ${b.world.services?.stable ?? 'nothing'})`;

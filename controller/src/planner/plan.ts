@@ -4,7 +4,7 @@
  * has decided. The reasons it records become the status message, the conditions and the Events.
  */
 import { DurationError } from '../api/duration.ts';
-import { resolveSteps, StepError, type ResolvedStep } from '../api/steps.ts';
+import { readableSteps, resolveSteps, StepError, type ResolvedStep } from '../api/steps.ts';
 import { abortApplies, abortDespiteInvalidSpec } from './abort.ts';
 import { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
@@ -87,6 +87,7 @@ function invalid(b: PlanBuilder, message: string): Plan {
   if (abortApplies(b)) {
     // An abort is the one thing an invalid spec never blocks: it only needs stable, which status names.
     abortDespiteInvalidSpec(b, message);
+    recordBlueGreen(b, readableSteps(b.world.rollout.spec));
     b.status.phase = 'Degraded';
     b.status.message = `aborted: ${b.degraded!.message}; invalid spec: ${message}${b.messageSuffix}`;
     b.condition('Healthy', { status: 'False', reason: 'RolloutAborted', message: b.status.message });

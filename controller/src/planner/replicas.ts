@@ -22,13 +22,25 @@ export function canaryReplicas(desired: number, weight: number, routed = false):
 export function canaryPodsAt(b: PlanBuilder, steps: readonly ResolvedStep[], index: number, routed = false): number {
   const n = desiredReplicas(b);
   if (index >= steps.length) return n;
-  const switchAt = steps.findIndex((s) => s.kind === 'switch');
-  if (switchAt >= 0) {
+  const fullAt = fullSizeFrom(steps);
+  if (fullAt !== undefined) {
     const preview = steps.find((s) => s.kind === 'preview');
     const count = preview?.kind === 'preview' && preview.replicas !== undefined ? preview.replicas : n;
-    return index >= switchAt ? n : Math.min(count, n);
+    return index >= fullAt ? n : Math.min(count, n);
   }
   return canaryReplicas(n, canaryWeightAt(steps, index), routed);
+}
+
+/**
+ * Blue-green's new revision runs at full size from the first flag set before the switch (or the switch itself):
+ * those flags go with the switch, so they wait until nothing but the switch's read-back stands between them and it.
+ * Undefined for a canary.
+ */
+export function fullSizeFrom(steps: readonly ResolvedStep[]): number | undefined {
+  const switchAt = steps.findIndex((s) => s.kind === 'switch');
+  if (switchAt < 0) return undefined;
+  const firstFlag = steps.findIndex((s, i) => s.kind === 'setFlag' && i < switchAt);
+  return firstFlag >= 0 && steps.slice(firstFlag, switchAt).every((s) => s.kind === 'setFlag') ? firstFlag : switchAt;
 }
 
 /** Blue-green switches with its active Service when it has no traffic router, and with the router when it has one. */

@@ -4,7 +4,7 @@ import { describeRoute, sameRoutes } from '../routers/managedRoutes.ts';
 import { formatDuration } from '../api/duration.ts';
 import type { PlanBuilder } from './builder.ts';
 import { abort } from './abort.ts';
-import { canaryPodsAt, canaryReplicas, desiredReplicas, readyOf, switchesByService } from './replicas.ts';
+import { canaryPodsAt, canaryReplicas, desiredReplicas, fullSizeFrom, readyOf, switchesByService } from './replicas.ts';
 import { planSetFlag } from './flags.ts';
 
 export type StepOutcome = 'next' | 'wait' | 'aborted';
@@ -18,7 +18,7 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
     case 'analysis':
       return gate(b, step.index, where);
     case 'setFlag':
-      return planSetFlag(b, step, where);
+      return beforeTheSwitch(b, step.index, where) ?? planSetFlag(b, step, where);
     case 'setHeaderRoute':
     case 'setMirrorRoute':
       return setRoute(b, step.index, where);
@@ -27,6 +27,19 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
     case 'switch':
       return switchActive(b, step.index, step.service, where);
   }
+}
+
+/** A blue-green flag set just before the switch waits for the new revision at full size, as the switch does. */
+function beforeTheSwitch(b: PlanBuilder, index: number, where: string): StepOutcome | undefined {
+  const steps = resolveSteps(b.world.rollout.spec);
+  const fullAt = fullSizeFrom(steps);
+  if (fullAt === undefined || index < fullAt || steps[index + 1] === undefined) return undefined;
+  if (steps.slice(index).every((s) => s.kind !== 'switch')) return undefined; // after the switch
+  const pods = canaryPodsAt(b, steps, index);
+  const ready = readyOf(b, b.status.canaryRevision);
+  if (ready >= pods) return undefined;
+  b.status.message = `${where}: waiting for the new revision at full size before the flag (${ready}/${pods} ready)`;
+  return stalled(b, where);
 }
 
 /**
