@@ -313,3 +313,60 @@ describe('a weight that goes down while the canary Service changes revision', ()
     expect(await order(0, 10)).toEqual(['service checkout-stable', 'service checkout-canary', 'route 10%']);
   });
 });
+
+describe('a promotion through a traffic router', () => {
+  // Canary b had 60%; promoted, the plan asks for both Services on b and the weight back to 0 on the canary.
+  const before = { stableRevision: 'a', canaryRevision: 'b', currentStepIndex: 1, weights: { canary: 60, stable: 40 } };
+  const promoting: Rollout = {
+    ...rollout,
+    metadata: { ...rollout.metadata, annotations: {} },
+    spec: { ...rollout.spec, service: { port: 80 } },
+    status: before,
+  };
+  const promoted = {
+    stableRevision: 'b',
+    canaryRevision: 'b',
+    currentStepIndex: 2,
+    weights: { canary: 0, stable: 100 },
+  };
+  const service = (role: string, revision: string) => ({
+    metadata: { name: `checkout-${role}`, namespace: 'shop', labels: { 'sluice.dev/rollout': 'checkout' } },
+    spec: {
+      selector: { 'sluice.dev/rollout': 'checkout', 'sluice.dev/revision': revision },
+      ports: [{ port: 80, targetPort: 80 }],
+    },
+  });
+
+  it('moves the stable Service to the new revision before the weight goes back: no request returns to the old pods', async () => {
+    const { ctx, calls } = recorder();
+    const cached = new Map([
+      ['checkout-stable', service('stable', 'a')],
+      ['checkout-canary', service('canary', 'b')],
+    ]);
+    const patchNamespacedService = (p: { name: string }) =>
+      Promise.resolve().then(() => calls.push(`service ${p.name}`));
+    await executePlan(
+      {
+        ...ctx,
+        rollout: promoting,
+        caches: { services: { get: (_ns: string, name: string) => cached.get(name), list: () => [] } } as never,
+        clients: { ...ctx.clients, core: { patchNamespacedService } } as unknown as ExecuteContext['clients'],
+        router: { ...ctx.router!, observe: () => ({ kind: 'weights', canary: 60, stable: 40, routes: [] }) },
+      },
+      {
+        ...abortPlan(),
+        status: promoted,
+        services: { stable: 'b', canary: 'b' },
+        canaryWeight: 0,
+        replicaSets: [{ revision: 'b', replicas: 4 }],
+        clearAction: false,
+        events: [],
+        flagOperations: [],
+      },
+    );
+    expect(calls.filter((c) => c.startsWith('route') || c.startsWith('service'))).toEqual([
+      'service checkout-stable',
+      'route 0%',
+    ]);
+  });
+});
