@@ -1,8 +1,8 @@
 /**
  * Blue-green analysis stories: the real controller reads the real Prometheus, which scrapes a real process exporting
  * the new revision's request metrics. A failed pre-promotion analysis aborts with the active Service never having
- * selected the new revision; a failed post-promotion analysis switches active back in the reconcile that folds the
- * failing measurement, with no pod started and the old revision never shrunk.
+ * selected the new revision; a failed post-promotion analysis switches active back as soon as the failing measurement
+ * is in, decided by the status write that records it, with no pod started and the old revision never shrunk.
  */
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -101,7 +101,7 @@ describe('given a blue-green Rollout whose pre-promotion analysis reads Promethe
 });
 
 describe('given a blue-green Rollout whose post-promotion analysis reads Prometheus', () => {
-  it('when the new revision starts answering 30% errors after the switch, active goes back in the reconcile that folds the failing measurement, with no pod started', async () => {
+  it('when the new revision starts answering 30% errors after the switch, active goes back as soon as the failing measurement is in, with no pod started', async () => {
     const traffic = await newRevisionTraffic('post', 0);
     // Measurements 3 s apart: a switch back that waited for anything after the failing measurement (the next one,
     // a requeue) would show up as seconds, against the few hundred milliseconds of one reconcile. The rate window
@@ -151,7 +151,7 @@ describe('given a blue-green Rollout whose post-promotion analysis reads Prometh
     const reactionMs = switchedBack.seenAt - Date.parse(failing.finishedAt!);
     console.log(`[blue-green story] failing measurement finished -> active Service on ${blue} in ${reactionMs} ms`);
     expect(reactionMs).toBeLessThan(2_000);
-    // One reconcile: the status write that first holds the failing measurement already records the abort and active
+    // Decided at once: the status write that first holds the failing measurement already records the abort and active
     // on the old revision, and the Service changes right after it, with no other write of the Rollout in between.
     const decided = rollout.versions.find((v) => (postAnalysis(v.object)?.failed ?? 0) > 0)!.object;
     expect(decided.status).toMatchObject({ abort: true, weights: { canary: 0, stable: 100 } });
