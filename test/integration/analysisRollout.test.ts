@@ -2,18 +2,16 @@
  * Stories of automatic rollback and promotion: the real controller reads real Prometheus, which scrapes real
  * processes exporting request metrics with prom-client.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { connectPrometheus, startPrometheus, type Prometheus } from '../fixtures/prometheus.ts';
-import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
+import { createErrorRateTemplate, startExporter, type ErrorRateLimits, type Exporter } from './analysisStory.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import {
-  clients,
   createApp,
   createRollout,
   eventMessages,
@@ -29,7 +27,7 @@ import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('analysis');
 const info = inject('prometheus');
-const children: ChildProcess[] = [];
+const exporters: Exporter[] = [];
 let controller: ControllerProcess;
 
 beforeAll(async () => {
@@ -38,72 +36,19 @@ beforeAll(async () => {
   controller = await startController({ namespace: ns.name });
 });
 afterAll(async () => {
-  children.forEach((c) => c.kill('SIGTERM'));
+  exporters.forEach((e) => e.stop());
   await controller?.stop();
 });
 
-/**
- * Starts a process exporting request metrics and resolves once Prometheus has its data (target discovery
- * alone can take Prometheus 5 s). Returns the exporter's URL.
- */
-async function exporter(
-  traffic: TrafficSpec[],
-  prom: Pick<Prometheus, 'setTargets' | 'query'>,
-  job: string,
-): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/trafficExporter.ts')], {
-    env: { ...process.env, EXPORTER_PORT: String(port), EXPORTER_TRAFFIC: JSON.stringify(traffic) },
-    stdio: 'inherit',
-  });
-  children.push(child);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).ok, {
-    timeoutMs: 15_000,
-    what: 'the exporter',
-  });
-  prom.setTargets(job, [`127.0.0.1:${port}`]);
-  await waitFor(async () => (await prom.query(`sum(rate(http_requests_total{job="${job}"}[3s])) > 0`)).length > 0, {
-    timeoutMs: 60_000,
-    what: `${job} in Prometheus`,
-  });
-  return `http://127.0.0.1:${port}`;
+/** Starts an exporter that the suite stops at its end. */
+async function exporter(traffic: TrafficSpec[], prom: Pick<Prometheus, 'setTargets' | 'query'>, job: string) {
+  const started = await startExporter(traffic, prom, job);
+  exporters.push(started);
+  return started;
 }
 
-function errorRateTemplate(
-  name: string,
-  address: string,
-  limits: { count: number; consecutiveErrorLimit?: number; inconclusiveLimit?: number },
-) {
-  const ratio = (extra: string) =>
-    `sum(rate(http_requests_total{service="{{args.service}}",track="canary"${extra}}[3s]))`;
-  return clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev',
-    version: 'v1alpha1',
-    plural: 'analysistemplates',
-    namespace: ns.name,
-    body: {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name },
-      spec: {
-        args: [{ name: 'service' }],
-        metrics: [
-          {
-            name: 'error-rate',
-            interval: '1s',
-            count: limits.count,
-            failureLimit: 0,
-            inconclusiveLimit: limits.inconclusiveLimit ?? 0,
-            consecutiveErrorLimit: limits.consecutiveErrorLimit ?? 4,
-            successCondition: 'result < 0.05',
-            failureCondition: 'result >= 0.10',
-            provider: { prometheus: { address, timeout: '2s', query: `${ratio(',code=~"5.."')} / ${ratio('')}` } },
-          },
-        ],
-      },
-    },
-  });
-}
+const errorRateTemplate = (name: string, address: string, limits: ErrorRateLimits) =>
+  createErrorRateTemplate(ns.name, name, address, limits);
 
 describe('given a Rollout whose analysis reads Prometheus', () => {
   it('when the canary answers 30% errors, analysis aborts it: canary weight 0 within scrape + interval + 2 s', async () => {
@@ -153,7 +98,7 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
     const intervalMs = Math.max(1_000, (Date.now() - intervalStarted) / 2);
 
     // The canary starts answering 30% errors now.
-    await fetch(`${canary}/error-ratio?service=bad&track=canary&ratio=0.3`, { method: 'PUT' });
+    await canary.setErrorRatio('bad', 'canary', 0.3);
     const errorsStarted = Date.now();
     await waitFor(async () => (await routeCanaryWeight(ns.name, 'bad')) === 0, {
       timeoutMs: 30_000,

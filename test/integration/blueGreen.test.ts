@@ -1,10 +1,14 @@
 /**
- * Blue-green stories against the real control plane: the active and preview Services select real pods (their
- * EndpointSlices say which), a promotion switches active at once and keeps the old pods for scaleDownDelaySeconds,
- * and deleting the Rollout gives an adopted Service its own selector back.
+ * Blue-green promotion stories against the real control plane: a manual promotion switches active at once and keeps
+ * the old pods for scaleDownDelaySeconds; an automatic one waits autoPromotionSeconds with active on the old
+ * revision; a newer template during the preview replaces the preview revision, and the template set back to the
+ * active revision ends the rollout.
  */
+import type { V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RolloutSpec } from '../../controller/src/api/types.ts';
+import { revisionLabel } from '../../controller/src/workload/names.ts';
+import { blueGreenSpec, folded, selectedRevision, watchObject } from './blueGreenStory.ts';
+import { rolloutRef } from '../../controller/src/reconcile/execute.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import {
   clients,
@@ -12,13 +16,13 @@ import {
   createRollout,
   eventReasons,
   kubectlSluice,
+  patchTemplate,
   replicaSetsOf,
   setImage,
   troubleConditions,
   waitForInvalidSpec,
   waitForRollout,
 } from './rolloutStory.ts';
-import { rolloutRef } from '../../controller/src/reconcile/execute.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -33,19 +37,10 @@ afterAll(async () => controller?.stop());
 
 const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 
-export const blueGreenSpec = (name: string, blueGreen: Record<string, unknown> = {}): RolloutSpec => ({
-  workloadRef: { name },
-  service: { port: 80, targetPort: 8080 },
-  strategy: {
-    blueGreen: { activeService: `${name}-active`, previewService: `${name}-preview`, ...blueGreen },
-  },
-});
-
-/** The revision label of the pods a Service's selector picks, read from the Service itself. */
-async function selectedRevision(service: string): Promise<string | undefined> {
-  const s = await clients().core.readNamespacedService({ namespace: ns.name, name: service });
-  return s.spec?.selector?.['sluice.dev/revision'];
-}
+const selected = (service: string) => selectedRevision(ns.name, service);
+/** Every selector a Service of this namespace has from now on, in order. */
+const watchService = (name: string) => watchObject<V1Service>(`/api/v1/namespaces/${ns.name}/services`, name);
+const selects = (s: V1Service) => s.spec?.selector?.[revisionLabel];
 
 describe('given a Deployment and a blue-green Rollout with manual promotion', () => {
   it('previews the new pods, switches active on kubectl sluice promote, and scales the old ones down after the delay', async () => {
@@ -57,7 +52,7 @@ describe('given a Deployment and a blue-green Rollout with manual promotion', ()
     );
     const initial = await waitForRollout(ns.name, 'shop', 'shop Healthy', (r) => r.status?.phase === 'Healthy');
     const blue = initial.status!.stableRevision!;
-    expect(await selectedRevision('shop-active')).toBe(blue);
+    expect(await selected('shop-active')).toBe(blue);
     expect(initial.status?.blueGreen).toMatchObject({ phase: 'Promoted', activeRevision: blue });
 
     await setImage(ns.name, 'shop', 'example.invalid/app:v2');
@@ -65,8 +60,8 @@ describe('given a Deployment and a blue-green Rollout with manual promotion', ()
     const green = preview.status!.canaryRevision!;
     expect(green).not.toBe(blue);
     expect(preview.status?.blueGreen).toMatchObject({ phase: 'Preview', activeRevision: blue, previewRevision: green });
-    expect(await selectedRevision('shop-active')).toBe(blue);
-    expect(await selectedRevision('shop-preview')).toBe(green);
+    expect(await selected('shop-active')).toBe(blue);
+    expect(await selected('shop-preview')).toBe(green);
     const sets = await replicaSetsOf(ns.name, 'shop');
     expect(sets.find((s) => s.revision === green)?.replicas).toBe(1);
     expect(sets.find((s) => s.revision === blue)?.replicas).toBe(3);
@@ -78,7 +73,7 @@ describe('given a Deployment and a blue-green Rollout with manual promotion', ()
       'green stable',
       (r) => r.status?.stableRevision === green && r.status.phase === 'Healthy',
     );
-    expect(await selectedRevision('shop-active')).toBe(green);
+    expect(await selected('shop-active')).toBe(green);
     expect(done.status?.scaleDown?.revision).toBe(blue);
     // The old pods stay for the delay, then go.
     expect((await replicaSetsOf(ns.name, 'shop')).find((s) => s.revision === blue)?.replicas).toBe(3);
@@ -90,6 +85,119 @@ describe('given a Deployment and a blue-green Rollout with manual promotion', ()
     await expect
       .poll(() => eventReasons(ns.name, 'shop'), { timeout: 5_000 })
       .toEqual(expect.arrayContaining(['CanaryStarted', 'Switched', 'Promoted']));
+  });
+});
+
+describe('given a blue-green Rollout with autoPromotionSeconds 3', () => {
+  it('keeps active on the old revision for 3 s after the preview is ready, then switches on its own', async () => {
+    await createApp(ns.name, 'auto', { replicas: 2, route: false });
+    await createRollout(ns.name, 'auto', blueGreenSpec('auto', { previewReplicaCount: 1, autoPromotionSeconds: 3 }));
+    const blue = (await waitForRollout(ns.name, 'auto', 'Healthy', (r) => r.status?.phase === 'Healthy')).status!
+      .stableRevision!;
+    const active = await watchService('auto-active');
+
+    await setImage(ns.name, 'auto', 'example.invalid/app:v2');
+    const waiting = await waitForRollout(
+      ns.name,
+      'auto',
+      'the wait before the switch',
+      (r) => r.status?.canaryRevision !== blue && r.status?.currentStepIndex === 1,
+    );
+    const green = waiting.status!.canaryRevision!;
+    expect(waiting.status?.phase).toBe('Paused');
+    expect(waiting.status?.message).toMatch(/\(pause 3s\): paused until/);
+    expect(await selected('auto-preview')).toBe(green);
+    await waitForRollout(
+      ns.name,
+      'auto',
+      'promoted',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === green,
+    );
+    await active.stop();
+
+    expect(folded(active.versions, selects)).toEqual([blue, green]);
+    // The wait starts when the preview is ready (the step's start); the switch then needs every new pod ready.
+    const switchedAfterMs =
+      active.versions.find((v) => selects(v.object) === green)!.seenAt - Date.parse(waiting.status!.stepStartedAt!);
+    console.log(
+      `[blue-green story] preview ready -> active switched in ${switchedAfterMs} ms (autoPromotionSeconds 3)`,
+    );
+    expect(switchedAfterMs).toBeGreaterThanOrEqual(3_000);
+    expect(switchedAfterMs).toBeLessThan(13_000);
+  });
+});
+
+describe('given a blue-green Rollout in preview', () => {
+  it('replaces the preview with a newer template, and ends when the template goes back to the active revision', async () => {
+    await createApp(ns.name, 'cart', { replicas: 2, route: false });
+    await createRollout(
+      ns.name,
+      'cart',
+      blueGreenSpec('cart', { autoPromotionEnabled: false, previewReplicaCount: 1 }),
+    );
+    const blue = (await waitForRollout(ns.name, 'cart', 'Healthy', (r) => r.status?.phase === 'Healthy')).status!
+      .stableRevision!;
+    const blueSet = (await replicaSetsOf(ns.name, 'cart')).find((s) => s.revision === blue)!.name;
+    const active = await watchService('cart-active');
+    const replicasOf = async (revision: string) =>
+      (await replicaSetsOf(ns.name, 'cart')).find((s) => s.revision === revision)?.replicas;
+    // The whole container each time (a merge patch replaces the list): v1 again is then the template of before.
+    const release = (version: string) =>
+      patchTemplate(ns.name, 'cart', {
+        spec: {
+          containers: [{ name: 'app', image: `example.invalid/app:${version}`, ports: [{ containerPort: 8080 }] }],
+        },
+      });
+
+    await release('v2');
+    const first = await waitForRollout(
+      ns.name,
+      'cart',
+      'the first preview',
+      (r) => r.status?.canaryRevision !== blue && r.status?.phase === 'Paused',
+    );
+    const superseded = first.status!.canaryRevision!;
+    expect(await selected('cart-preview')).toBe(superseded);
+
+    await release('v3');
+    const second = await waitForRollout(
+      ns.name,
+      'cart',
+      'the newer preview',
+      (r) =>
+        r.status?.canaryRevision !== superseded && r.status?.canaryRevision !== blue && r.status?.phase === 'Paused',
+    );
+    const newest = second.status!.canaryRevision!;
+    expect(second.status?.blueGreen).toMatchObject({ phase: 'Preview', activeRevision: blue, previewRevision: newest });
+    expect(await selected('cart-preview')).toBe(newest);
+    await expect.poll(() => replicasOf(superseded), { timeout: 10_000 }).toBe(0);
+    expect(await replicasOf(newest)).toBe(1);
+    expect(await replicasOf(blue)).toBe(2);
+
+    // The template back at the active revision: nothing is in flight any more.
+    await release('v1');
+    const ended = await waitForRollout(
+      ns.name,
+      'cart',
+      'Healthy on the active revision',
+      (r) => r.status?.phase === 'Healthy' && r.status.canaryRevision === blue,
+    );
+    expect(ended.status).toMatchObject({
+      stableRevision: blue,
+      weights: { canary: 0, stable: 100 },
+      blueGreen: { phase: 'Promoted', activeRevision: blue, previewRevision: blue },
+    });
+    await expect.poll(() => replicasOf(newest), { timeout: 10_000 }).toBe(0);
+    expect(await selected('cart-preview')).toBe(blue);
+    await active.stop();
+    expect(new Set(active.versions.map((v) => selects(v.object)))).toEqual(new Set([blue]));
+    // The active revision's own ReplicaSet served throughout: none was built again for it.
+    expect((await replicaSetsOf(ns.name, 'cart')).filter((s) => s.revision === blue)).toEqual([
+      { name: blueSet, revision: blue, replicas: 2 },
+    ]);
+    await expect
+      .poll(() => eventReasons(ns.name, 'cart'), { timeout: 5_000 })
+      .toEqual(expect.arrayContaining(['CanaryStarted', 'Superseded', 'CanaryReverted']));
   });
 });
 

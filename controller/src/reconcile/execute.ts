@@ -109,6 +109,14 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     );
 }
 
+/** Whether the stable Service exists and selects a revision other than `revision` (the read-back, not status). */
+function stableServiceSelectsOther(ctx: ExecuteContext, revision: string): boolean {
+  if (ctx.rollout.spec.service === undefined) return false;
+  const service = ctx.caches.services.get(ctx.rollout.metadata.namespace, serviceName(ctx.rollout, 'stable'));
+  const selects = service?.spec?.selector?.[revisionLabel];
+  return selects !== undefined && selects !== revision;
+}
+
 async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   const { rollout, clients, fence } = ctx;
   const namespace = rollout.metadata.namespace!;
@@ -135,10 +143,14 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   // A weight that goes down, or managed routes removed at the same weight, take traffic off the canary: they go
   // before the Services and pods change, while the canary Service still selects the pods that had the share (a
   // superseded canary's; the new one's are not ready). A weight that goes up goes after them, once its pods are there.
+  // A promotion is the exception: the stable Service moves to the new revision as the weight goes back to stable,
+  // so the Services go first, or the share handed back would reach the old revision's pods for a moment.
   const seen = ctx.router?.observe();
   const now = seen?.kind === 'weights' ? { weight: seen.canary, routes: seen.routes?.length ?? 0 } : undefined;
   const w = plan.canaryWeight ?? Infinity;
-  const takesOff = now !== undefined && (w < now.weight || (w === now.weight && plan.routes.length < now.routes));
+  const stableMoves = plan.services !== undefined && stableServiceSelectsOther(ctx, plan.services.stable);
+  const takesOff =
+    now !== undefined && !stableMoves && (w < now.weight || (w === now.weight && plan.routes.length < now.routes));
   const weightFirst = abortFirst || takesOff;
   if (abortFirst) {
     // The restores first: they never fail here (they run in the background), and a refused route write must not

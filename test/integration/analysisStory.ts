@@ -1,0 +1,105 @@
+/**
+ * Building blocks of the stories whose analysis reads the real Prometheus: a real process exporting request metrics
+ * (test/fixtures/trafficExporter.ts) that Prometheus scrapes, and an AnalysisTemplate judging its error rate. The
+ * exporter's `canary` track stands for the new revision's pods: a canary's, or a blue-green preview's.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Prometheus } from '../fixtures/prometheus.ts';
+import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
+import { freePort } from '../support/ports.ts';
+import { waitFor } from '../support/wait.ts';
+import { clients } from './rolloutStory.ts';
+
+export interface Exporter {
+  url: string;
+  /** From now on, this share of the service's requests on `track` answers 500. */
+  setErrorRatio(service: string, track: TrafficSpec['track'], ratio: number): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Starts a process exporting request metrics and resolves once Prometheus has its data (target discovery alone can
+ * take Prometheus 5 s).
+ */
+export async function startExporter(
+  traffic: TrafficSpec[],
+  prom: Pick<Prometheus, 'setTargets' | 'query'>,
+  job: string,
+): Promise<Exporter> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/trafficExporter.ts')], {
+    env: { ...process.env, EXPORTER_PORT: String(port), EXPORTER_TRAFFIC: JSON.stringify(traffic) },
+    stdio: 'inherit',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exporter: Exporter = {
+    url,
+    async setErrorRatio(service, track, ratio) {
+      const res = await fetch(`${url}/error-ratio?service=${service}&track=${track}&ratio=${ratio}`, { method: 'PUT' });
+      if (!res.ok) throw new Error(`the exporter refused the error ratio: HTTP ${res.status}`);
+    },
+    stop: () => void child.kill('SIGTERM'),
+  };
+  try {
+    await waitFor(async () => (await fetch(`${url}/metrics`)).ok, { timeoutMs: 15_000, what: 'the exporter' });
+    prom.setTargets(job, [`127.0.0.1:${port}`]);
+    await waitFor(async () => (await prom.query(`sum(rate(http_requests_total{job="${job}"}[3s])) > 0`)).length > 0, {
+      timeoutMs: 60_000,
+      what: `${job} in Prometheus`,
+    });
+  } catch (err) {
+    exporter.stop();
+    throw err;
+  }
+  return exporter;
+}
+
+export interface ErrorRateLimits {
+  count: number;
+  /** Time between measurements; 1s when omitted. */
+  interval?: string;
+  consecutiveErrorLimit?: number;
+  inconclusiveLimit?: number;
+}
+
+/**
+ * An AnalysisTemplate with one metric, error-rate: the canary track's share of 5xx answers over 3 s for the
+ * service named by the argument `service`; below 5% passes, 10% or more fails, in between is inconclusive.
+ */
+export async function createErrorRateTemplate(
+  namespace: string,
+  name: string,
+  address: string,
+  limits: ErrorRateLimits,
+): Promise<void> {
+  const ratio = (extra: string) =>
+    `sum(rate(http_requests_total{service="{{args.service}}",track="canary"${extra}}[3s]))`;
+  await clients().custom.createNamespacedCustomObject({
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace,
+    body: {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name },
+      spec: {
+        args: [{ name: 'service' }],
+        metrics: [
+          {
+            name: 'error-rate',
+            interval: limits.interval ?? '1s',
+            count: limits.count,
+            failureLimit: 0,
+            inconclusiveLimit: limits.inconclusiveLimit ?? 0,
+            consecutiveErrorLimit: limits.consecutiveErrorLimit ?? 4,
+            successCondition: 'result < 0.05',
+            failureCondition: 'result >= 0.10',
+            provider: { prometheus: { address, timeout: '2s', query: `${ratio(',code=~"5.."')} / ${ratio('')}` } },
+          },
+        ],
+      },
+    },
+  });
+}
