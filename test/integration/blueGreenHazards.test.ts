@@ -14,7 +14,6 @@ import {
   createRollout,
   replicaSetsOf,
   troubleConditions,
-  waitForInvalidSpec,
   waitForRollout,
 } from './rolloutStory.ts';
 import { readyEndpoints, watchServiceEndpoints, type EndpointHistory } from './serviceEndpoints.ts';
@@ -92,19 +91,28 @@ describe('given a blue-green Rollout whose activeService Sluice created', () => 
 });
 
 describe('given an ExternalName Service', () => {
-  it('a Rollout naming it as activeService is InvalidSpec, naming the field (as docs/concepts.md says)', async () => {
+  it('a Rollout naming it as activeService says why in a condition, naming the field, and touches nothing', async () => {
     await clients().core.createNamespacedService({
       namespace: ns.name,
       body: { metadata: { name: 'partner' }, spec: { type: 'ExternalName', externalName: 'partner.example' } },
     });
     await createApp(ns.name, 'outside', { replicas: 1, route: false });
     await createRollout(ns.name, 'outside', spec('outside', 'partner'));
-    // Today: only a WriteFailed "could not update Service partner: ... has no pod selector", no field named.
-    const refused = await waitForInvalidSpec(ns.name, 'outside', 20_000);
+    // The cache sees only Sluice's labelled Services, so the refusal comes from the write (WriteFailed), with the field.
+    const refused = await waitForRollout(
+      ns.name,
+      'outside',
+      'a trouble condition',
+      (r) => troubleConditions(r).length > 0,
+      20_000,
+    );
     expect(
       troubleConditions(refused)
         .map((c) => c.message)
         .join(),
     ).toMatch(/spec\.strategy\.blueGreen\.activeService: Service partner has no pod selector/);
+    const partner = await clients().core.readNamespacedService({ namespace: ns.name, name: 'partner' });
+    expect(partner.spec?.selector).toBeUndefined();
+    expect(partner.metadata?.labels?.['sluice.dev/rollout']).toBeUndefined();
   });
 });

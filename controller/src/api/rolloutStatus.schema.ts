@@ -107,6 +107,13 @@ export const blueGreenStatus = object('Where a blue-green rollout stands; absent
   activeRevision: text('Revision the active Service selects (or the router sends all traffic to).', { maxLength: 63 }),
   previewRevision: text('Revision the preview Service selects.', { maxLength: 63 }),
   switchedAt: Type.Optional(timestamp('When active last moved to the new revision.')),
+  activeService: Type.Optional(
+    text(
+      'The active Service this release uses: a change of spec.strategy.blueGreen.activeService takes effect once no new revision is in flight, so that a rename never repoints the Service users reach mid-release.',
+      { maxLength: 63 },
+    ),
+  ),
+  previewService: Type.Optional(text('The preview Service this release uses (see activeService).', { maxLength: 63 })),
 });
 
 export const scaleDownStatus = object(

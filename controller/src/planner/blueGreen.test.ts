@@ -255,6 +255,32 @@ describe('blue-green with flags around the switch', () => {
   });
 });
 
+describe('blue-green Service names changed mid-release', () => {
+  it('keeps the names the release started with until it ends, and says so', () => {
+    const sim = released(blueGreen({ autoPromotionEnabled: false }));
+    sim.converge();
+    expect(sim.rollout.status?.blueGreen).toMatchObject({
+      activeService: 'checkout-active',
+      previewService: 'checkout-preview',
+    });
+    sim.rollout.spec.strategy.blueGreen!.activeService = 'checkout-preview';
+    sim.rollout.spec.strategy.blueGreen!.previewService = 'checkout-active';
+    sim.reconcile();
+    expect(sim.rollout.status?.blueGreen).toMatchObject({
+      activeService: 'checkout-active',
+      previewService: 'checkout-preview',
+    });
+    expect(sim.rollout.status?.message).toMatch(/new Service names .* take effect once no new revision is in flight/);
+    sim.request('promote');
+    sim.converge();
+    expect(sim.rollout.status?.blueGreen).toMatchObject({
+      phase: 'Promoted',
+      activeService: 'checkout-preview',
+      previewService: 'checkout-active',
+    });
+  });
+});
+
 describe('blue-green abort while the spec is invalid', () => {
   it('still switches active back to stable', () => {
     const sim = released(blueGreen({ postPromotionAnalysis: analysis }));

@@ -37,6 +37,14 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] |
           : switchAt >= 0 && index >= switchAt
             ? 'Switching'
             : 'Preview';
+  // The Service names: kept from the release's start while a new revision is in flight (workload/names.ts).
+  const inFlight = canary !== stable;
+  const names =
+    inFlight && before?.activeService !== undefined && before.previewService !== undefined
+      ? { activeService: before.activeService, previewService: before.previewService }
+      : { activeService: bg.activeService, previewService: bg.previewService };
+  if (names.activeService !== bg.activeService || names.previewService !== bg.previewService)
+    b.messageSuffix += `; the new Service names (active ${bg.activeService}, preview ${bg.previewService}) take effect once no new revision is in flight`;
   let switchedAt = before?.switchedAt;
   const wasOn = before?.activeRevision;
   if (wasOn !== undefined && activeNow(b) !== undefined && active !== wasOn) {
@@ -45,12 +53,13 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] |
     const sequence = (revision: string) => world.replicaSets.find((rs) => rs.revision === revision)?.sequence ?? 0;
     if (sequence(active) > sequence(wasOn)) {
       switchedAt = b.now;
-      b.event('Normal', 'Switched', `Service ${bg.activeService} serves revision ${active} (was ${wasOn})`);
+      b.event('Normal', 'Switched', `Service ${names.activeService} serves revision ${active} (was ${wasOn})`);
     } else {
-      b.event('Warning', 'SwitchedBack', `Service ${bg.activeService} serves revision ${active} again (was ${wasOn})`);
+      b.event('Warning', 'SwitchedBack', `Service ${names.activeService} serves revision ${active} again (was ${wasOn})`);
     }
   }
   status.blueGreen = {
+    ...names,
     phase,
     activeRevision: active,
     previewRevision: world.services?.canary ?? canary,

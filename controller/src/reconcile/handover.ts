@@ -9,7 +9,7 @@ import type { Rollout } from '../api/types.ts';
 import { handoverFinalizer, recordedReplicasAnnotation } from '../workload/names.ts';
 import type { ExecuteContext } from './execute.ts';
 import { rolloutRef } from './execute.ts';
-import { releaseAdoptedServices } from './services.ts';
+import { releaseServices } from './services.ts';
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
@@ -62,8 +62,8 @@ export async function handOver(
     }
     if ((deployment.status?.availableReplicas ?? 0) < recorded) return 1_000;
   }
-  // The Deployment's pods are up: a Service Sluice adopted can select them again before Sluice's pods go.
-  await releaseAdoptedServices(ctx);
+  // The Deployment's pods are up: the Services users call can select them again before Sluice's pods go.
+  await releaseServices(ctx, deployment?.spec?.selector?.matchLabels);
   ctx.fence();
   await ctx.clients.custom.patchNamespacedCustomObject(
     {

@@ -9,7 +9,7 @@ import type { Rollout } from '../api/types.ts';
 import { buildService } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
 import type { ExecuteContext } from './execute.ts';
-import { applyService, releaseAdoptedServices } from './services.ts';
+import { applyService, releaseServices } from './services.ts';
 
 const shop = (strategy: Rollout['spec']['strategy'], port = 80): Rollout => ({
   apiVersion: 'sluice.dev/v1alpha1',
@@ -84,7 +84,7 @@ describe('an adopted Service the spec no longer names', () => {
     const rollout = shop(blueGreen('shop-active', 'shop-preview'));
     const owned = [buildService(rollout, 'stable', 'rev-a'), buildService(rollout, 'canary', 'rev-a')];
     const { ctx, patches } = cluster(rollout, [adopted('shop'), ...owned]);
-    await releaseAdoptedServices(ctx);
+    await releaseServices(ctx, undefined);
     // Left selecting Sluice's pods, which go with the Rollout: whoever still calls `shop` reaches nothing.
     expect(patches.map((p) => [p.name, p.body.spec?.selector])).toEqual([
       ['shop', { app: 'shop', 'sluice.dev/rollout': null, 'sluice.dev/revision': null }],
@@ -94,7 +94,7 @@ describe('an adopted Service the spec no longer names', () => {
   it('is given back when the Rollout is deleted after its strategy became a canary', async () => {
     const rollout = shop({ canary: { steps: [{ setWeight: 20 }] } });
     const { ctx, patches } = cluster(rollout, [adopted('shop')]);
-    await releaseAdoptedServices(ctx);
+    await releaseServices(ctx, undefined);
     expect(patches.map((p) => p.name)).toEqual(['shop']);
   });
 });
@@ -105,8 +105,23 @@ describe('activeService and previewService swapped mid-flight', () => {
     const before = shop(blueGreen('shop-blue', 'shop-green'));
     const blue = buildService(before, 'stable', 'rev-a');
     const green = buildService(before, 'canary', 'rev-b');
-    // The names are swapped in the spec; the plan still says stable rev-a, canary (preview) rev-b.
-    const { ctx, patches } = cluster(shop(blueGreen('shop-green', 'shop-blue')), [blue, green]);
+    // The names are swapped in the spec; the plan still says stable rev-a, canary (preview) rev-b, and status
+    // records the names this release started with (planner/blueGreen.ts), which hold until it ends.
+    const swapped: Rollout = {
+      ...shop(blueGreen('shop-green', 'shop-blue')),
+      status: {
+        stableRevision: 'rev-a',
+        canaryRevision: 'rev-b',
+        blueGreen: {
+          phase: 'Preview',
+          activeRevision: 'rev-a',
+          previewRevision: 'rev-b',
+          activeService: 'shop-blue',
+          previewService: 'shop-green',
+        },
+      },
+    };
+    const { ctx, patches } = cluster(swapped, [blue, green]);
     await applyService(ctx, 'stable', 'rev-a');
     await applyService(ctx, 'canary', 'rev-b').catch(() => undefined);
     // Today shop-blue's selector moves to rev-b in this reconcile: its callers get the unchecked revision with no
@@ -114,5 +129,48 @@ describe('activeService and previewService swapped mid-flight', () => {
     expect(
       patches.filter((p) => p.name === 'shop-blue').map((p) => p.body.spec?.selector?.['sluice.dev/revision']),
     ).not.toContain('rev-b');
+  });
+});
+
+describe('deleting a blue-green Rollout', () => {
+  it('hands the active Service it created over to the Deployment (its pods, no owner) and lets the preview go', async () => {
+    const rollout = shop(blueGreen('shop-active', 'shop-preview'));
+    const owned = [buildService(rollout, 'stable', 'rev-b'), buildService(rollout, 'canary', 'rev-b')];
+    const { ctx, patches } = cluster(rollout, owned);
+    await releaseServices(ctx, { app: 'shop' });
+    expect(patches).toEqual([
+      {
+        name: 'shop-active',
+        body: {
+          metadata: {
+            labels: { 'sluice.dev/rollout': null },
+            annotations: { 'sluice.dev/adopted-selector': null },
+            ownerReferences: null,
+          },
+          spec: { selector: { app: 'shop', 'sluice.dev/rollout': null, 'sluice.dev/revision': null } },
+        },
+      },
+    ]);
+  });
+});
+
+describe('a Service another controller manages', () => {
+  it('is refused, naming the field and the controller', async () => {
+    const rollout = shop(blueGreen('shop', 'shop-preview'));
+    const managed: V1Service = {
+      metadata: {
+        name: 'shop',
+        namespace: 'team-a',
+        ownerReferences: [
+          { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'shop', uid: 'argo', controller: true },
+        ],
+      },
+      spec: { selector: { app: 'shop' } },
+    };
+    const { ctx, patches } = cluster(rollout, [managed], []);
+    await expect(applyService(ctx, 'stable', 'rev-a')).rejects.toThrow(
+      /^spec\.strategy\.blueGreen\.activeService: Service shop is managed by Rollout shop/,
+    );
+    expect(patches).toEqual([]);
   });
 });

@@ -25,6 +25,9 @@ export function adoptionRefused(rollout: Rollout, service: V1Service): string | 
   if (owner !== undefined && owner !== rollout.metadata.name)
     return `Service ${name} belongs to Rollout ${owner} (label ${rolloutLabel}): name a Service no other Rollout uses`;
   if (owner === rollout.metadata.name) return undefined;
+  const controller = service.metadata?.ownerReferences?.find((o) => o.controller === true);
+  if (controller !== undefined && controller.uid !== rollout.metadata.uid)
+    return `Service ${name} is managed by ${controller.kind} ${controller.name}: name a Service no other controller manages, or one that does not exist yet`;
   if (service.spec?.type === 'ExternalName' || Object.keys(service.spec?.selector ?? {}).length === 0)
     return `Service ${name} has no pod selector (ExternalName or selectorless): Sluice only adopts a Service that selects pods by label; name another one, or delete it and let Sluice create it`;
   return undefined;
@@ -36,7 +39,7 @@ export async function applyService(ctx: ExecuteContext, role: Role, revision: st
   const cached = ctx.caches.services.get(namespace, serviceName(ctx.rollout, role));
   if (cached !== undefined) {
     const refused = adoptionRefused(ctx.rollout, cached);
-    if (refused !== undefined) throw new Error(refused);
+    if (refused !== undefined) throw new Error(`${fieldOf(ctx.rollout, role)}: ${refused}`);
     if (upToDate(cached, desired)) return;
     ctx.fence();
     await ctx.clients.core.patchNamespacedService(
@@ -51,17 +54,29 @@ export async function applyService(ctx: ExecuteContext, role: Role, revision: st
   } catch (err) {
     // It exists but the cache (which sees only Services with the Rollout label) does not: the user's own Service.
     if (!isConflict(err) || ctx.rollout.spec.strategy.blueGreen === undefined) throw err;
-    await adopt(ctx, desired);
+    await adopt(ctx, role, desired);
   }
 }
 
+/** The spec field that names the Service of a role, for messages. */
+function fieldOf(rollout: Rollout, role: Role): string {
+  if (rollout.spec.strategy?.blueGreen === undefined) return 'spec.service';
+  return `spec.strategy.blueGreen.${role === 'stable' ? 'activeService' : 'previewService'}`;
+}
+
 /** Takes over an existing Service: label, the selector from before recorded, the selector set, in one patch. */
-async function adopt(ctx: ExecuteContext, desired: V1Service): Promise<void> {
+async function adopt(ctx: ExecuteContext, role: Role, desired: V1Service): Promise<void> {
   const namespace = ctx.rollout.metadata.namespace!;
   const name = desired.metadata!.name!;
   const existing = await ctx.clients.core.readNamespacedService({ namespace, name });
   const refused = adoptionRefused(ctx.rollout, existing);
-  if (refused !== undefined) throw new Error(refused);
+  if (refused !== undefined) throw new Error(`${fieldOf(ctx.rollout, role)}: ${refused}`);
+  if (existing.metadata?.ownerReferences?.some((o) => o.uid === ctx.rollout.metadata.uid) === true) {
+    // Sluice's own, created by an earlier reconcile that the cache has not shown yet: not the user's to record.
+    ctx.fence();
+    await ctx.clients.core.patchNamespacedService({ namespace, name, body: specPatch(existing, desired) }, merge);
+    return;
+  }
   const before = existing.metadata?.annotations?.[adoptedSelectorAnnotation];
   ctx.fence();
   await ctx.clients.core.patchNamespacedService(
@@ -110,31 +125,43 @@ function selectorPatch(current: Record<string, string> | undefined, wanted: Reco
 }
 
 /**
- * Puts an adopted Service back as it was before Sluice took it (its selector; the label and the record go), so
- * that deleting a blue-green Rollout leaves the user's Service selecting the Deployment's pods again. Services
- * Sluice created are owned by the Rollout and go with it.
+ * Deleting the Rollout leaves the Services users call working. Every Service Sluice adopted for it (found by its
+ * label, so also one the spec no longer names) gets its own selector back, and the label and the record go. A
+ * blue-green active Service that Sluice created is handed over to the Deployment: it selects the Deployment's pods
+ * and is no longer owned by the Rollout, so the garbage collector does not take it with the Rollout. Owned preview
+ * and canary Services go with the Rollout.
  */
-export async function releaseAdoptedServices(
+export async function releaseServices(
   ctx: Pick<ExecuteContext, 'rollout' | 'clients' | 'fence' | 'caches'>,
+  deploymentSelector: Record<string, string> | undefined,
 ): Promise<void> {
-  if (ctx.rollout.spec.strategy?.blueGreen === undefined) return;
-  const namespace = ctx.rollout.metadata.namespace!;
-  for (const role of ['stable', 'canary'] as const) {
-    const service = ctx.caches.services.get(namespace, serviceName(ctx.rollout, role));
-    if (service === undefined || !adopted(service)) continue;
-    if (service.metadata?.labels?.[rolloutLabel] !== ctx.rollout.metadata.name) continue;
-    const selector = recordedSelector(service.metadata!.annotations![adoptedSelectorAnnotation]!);
-    // An annotation edited into something that is not a selector: leave the Service as it is rather than guess, and
-    // never send a patch the API server refuses (that would hold the Rollout's deletion forever).
-    if (selector === undefined) continue;
+  const { rollout } = ctx;
+  const namespace = rollout.metadata.namespace!;
+  const ours = ctx.caches.services
+    .list(namespace)
+    .filter((s) => s.metadata?.labels?.[rolloutLabel] === rollout.metadata.name);
+  const active = rollout.spec.strategy?.blueGreen === undefined ? undefined : serviceName(rollout, 'stable');
+  for (const service of ours) {
+    const name = service.metadata!.name!;
+    const recorded = service.metadata?.annotations?.[adoptedSelectorAnnotation];
+    const owned = service.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid) === true;
+    // An adopted Service whose record was edited into something unreadable selects the Deployment's pods instead.
+    const selector = recorded !== undefined && !owned ? (recordedSelector(recorded) ?? deploymentSelector) : undefined;
+    const handedOver = owned && name === active ? deploymentSelector : undefined;
+    const back = selector ?? handedOver;
+    if (back === undefined || Object.keys(back).length === 0) continue;
     ctx.fence();
     await ctx.clients.core.patchNamespacedService(
       {
         namespace,
-        name: service.metadata!.name!,
+        name,
         body: {
-          metadata: { labels: { [rolloutLabel]: null }, annotations: { [adoptedSelectorAnnotation]: null } },
-          spec: { selector: selectorPatch(service.spec?.selector, selector) },
+          metadata: {
+            labels: { [rolloutLabel]: null },
+            annotations: { [adoptedSelectorAnnotation]: null },
+            ...(handedOver === undefined ? {} : { ownerReferences: null }),
+          },
+          spec: { selector: selectorPatch(service.spec?.selector, back) },
         },
       },
       merge,

@@ -32,8 +32,13 @@ export const nameWithServicePattern = `^[a-z]([-a-z0-9]{0,${maxNameWithService -
  */
 export function serviceName(rollout: Rollout, role: 'stable' | 'canary'): string {
   const blueGreen = rollout.spec.strategy?.blueGreen;
-  if (blueGreen !== undefined) return role === 'stable' ? blueGreen.activeService : blueGreen.previewService;
-  return `${rollout.metadata.name}-${role}`;
+  if (blueGreen === undefined) return `${rollout.metadata.name}-${role}`;
+  // While a new revision is in flight the names its release started with hold (status records them): swapping
+  // or renaming them mid-release would point the Service users call at the unchecked revision.
+  const { status } = rollout;
+  const recorded = status?.canaryRevision !== status?.stableRevision ? status?.blueGreen : undefined;
+  const names = recorded?.activeService !== undefined && recorded.previewService !== undefined ? recorded : blueGreen;
+  return role === 'stable' ? names.activeService! : names.previewService!;
 }
 
 /** On a Service Sluice adopted (it existed before): its selector from before, put back when the Rollout goes. */
