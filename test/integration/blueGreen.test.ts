@@ -204,38 +204,38 @@ describe('given a blue-green Rollout in preview', () => {
 describe('given Services the user made before the Rollout', () => {
   it('adopts them (ports kept, selector recorded) and gives them their selector back when the Rollout is deleted', async () => {
     const { core, custom } = clients();
-    await createApp(ns.name, 'cart', { replicas: 2, route: false });
+    await createApp(ns.name, 'basket', { replicas: 2, route: false });
     const ports = [
       { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
       { name: 'metrics', port: 9090, targetPort: 9090, protocol: 'TCP' },
     ];
-    for (const name of ['cart-active', 'cart-preview'])
+    for (const name of ['basket-active', 'basket-preview'])
       await core.createNamespacedService({
         namespace: ns.name,
-        body: { metadata: { name }, spec: { selector: { app: 'cart' }, ports } },
+        body: { metadata: { name }, spec: { selector: { app: 'basket' }, ports } },
       });
-    await createRollout(ns.name, 'cart', blueGreenSpec('cart'));
-    const healthy = await waitForRollout(ns.name, 'cart', 'cart Healthy', (r) => r.status?.phase === 'Healthy');
-    const active = await core.readNamespacedService({ namespace: ns.name, name: 'cart-active' });
+    await createRollout(ns.name, 'basket', blueGreenSpec('basket'));
+    const healthy = await waitForRollout(ns.name, 'basket', 'cart Healthy', (r) => r.status?.phase === 'Healthy');
+    const active = await core.readNamespacedService({ namespace: ns.name, name: 'basket-active' });
     expect(active.spec?.selector).toEqual({
-      'sluice.dev/rollout': 'cart',
+      'sluice.dev/rollout': 'basket',
       'sluice.dev/revision': healthy.status!.stableRevision,
     });
     expect(active.spec?.ports?.map((p) => p.port)).toEqual([80, 9090]);
-    expect(active.metadata?.annotations?.['sluice.dev/adopted-selector']).toBe('{"app":"cart"}');
+    expect(active.metadata?.annotations?.['sluice.dev/adopted-selector']).toBe('{"app":"basket"}');
     expect(active.metadata?.ownerReferences ?? []).toEqual([]); // adopted, not owned: deleting the Rollout keeps it
 
-    await custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns.name, name: 'cart' });
+    await custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns.name, name: 'basket' });
     await expect
       .poll(
-        async () => (await core.readNamespacedService({ namespace: ns.name, name: 'cart-active' })).spec?.selector,
+        async () => (await core.readNamespacedService({ namespace: ns.name, name: 'basket-active' })).spec?.selector,
         {
           timeout: 30_000,
         },
       )
-      .toEqual({ app: 'cart' });
-    const released = await core.readNamespacedService({ namespace: ns.name, name: 'cart-preview' });
-    expect(released.spec?.selector).toEqual({ app: 'cart' });
+      .toEqual({ app: 'basket' });
+    const released = await core.readNamespacedService({ namespace: ns.name, name: 'basket-preview' });
+    expect(released.spec?.selector).toEqual({ app: 'basket' });
     expect(released.metadata?.labels?.['sluice.dev/rollout']).toBeUndefined();
     expect(released.metadata?.annotations?.['sluice.dev/adopted-selector']).toBeUndefined();
   });

@@ -62,7 +62,7 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] |
     ...names,
     phase,
     activeRevision: active,
-    previewRevision: world.services?.canary ?? canary,
+    previewRevision: canary,
     ...(switchedAt === undefined ? {} : { switchedAt }),
   };
 }
