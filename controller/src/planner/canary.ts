@@ -103,6 +103,13 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
   setTraffic(b, 0, { stable, canary: stable });
+  if (world.rollout.spec.strategy.blueGreen !== undefined && world.services?.stable !== stable) {
+    // Blue-green's active Service may be the user's own, serving the Deployment's pods until Sluice adopts it:
+    // it moves to Sluice's pods once they are all ready, and the Deployment keeps its pods until the Service
+    // reads back selecting them. Either sooner, and the Service would select pods that cannot take its requests.
+    if (world.services?.stable === undefined && readyOf(b, stable) < n) b.services = undefined;
+    return;
+  }
   takeOverWhenStableReady(b, n);
 }
 
