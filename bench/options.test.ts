@@ -14,6 +14,13 @@ describe('npm run bench options', () => {
     );
   });
 
+  it('measures 20 rounds of the blue-green switch unless --blue-green says otherwise, and 0 skips them', () => {
+    expect(parseOptions([]).blueGreen).toBe(20);
+    expect(parseOptions(['--blue-green', '5']).blueGreen).toBe(5);
+    expect(parseOptions(['--blue-green=0']).blueGreen).toBe(0);
+    expect(() => parseOptions(['--blue-green', 'many'])).toThrow('--blue-green takes a whole number of at least 0');
+  });
+
   it('runs no scale sizes with an empty --sizes, for the reaction only', () => {
     expect(parseOptions(['--sizes=', '--aborts', '20', '--promotes', '20']).sizes).toEqual([]);
   });

@@ -6,6 +6,8 @@ export interface Options {
   sizes: number[];
   aborts: number;
   promotes: number;
+  /** Rounds of the blue-green switch and switch back, for each of its kinds (Service, HTTPRoute); 0 skips them. */
+  blueGreen: number;
   out: string;
   qps: number;
   burst: number;
@@ -33,8 +35,9 @@ export interface Options {
 }
 
 const usage = [
-  `usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--router ${benchRouters.join('|')}] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]`,
+  `usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router ${benchRouters.join('|')}] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]`,
   '  --sizes=           no scale runs: the reaction benchmark only',
+  '  --blue-green N     rounds of blue-green switch and switch back through an active Service and through an HTTPRoute (0 skips them)',
   `  --router NAME      the reaction benchmark's apps route through ${benchRouters[0]} (an HTTPRoute, the default), grpcRoute (a GRPCRoute), istio (a VirtualService, host-based), istioSubsets (a VirtualService and a DestinationRule), nginx (a stable Ingress; the weight is read from Sluice's canary Ingress) or smi (a TrafficSplit)`,
 ].join('\n');
 
@@ -44,6 +47,7 @@ export function parseOptions(argv: readonly string[]): Options {
     sizes: [100, 1000],
     aborts: 50,
     promotes: 20,
+    blueGreen: 20,
     out: join('bench', 'results', `${today}.json`),
     qps: 100,
     burst: 200,
@@ -90,6 +94,9 @@ export function parseOptions(argv: readonly string[]): Options {
         break;
       case '--promotes':
         o.promotes = int(0);
+        break;
+      case '--blue-green':
+        o.blueGreen = int(0);
         break;
       case '--out':
         o.out = value();

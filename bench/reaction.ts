@@ -10,6 +10,9 @@
  * - Promote: a Rollout paused at setWeight steps is promoted with `kubectl sluice promote` (the plugin's code,
  *   run in this process so Node's start-up is not counted), timed until the next step's weight arrives by watch.
  *   Every step needs 1 canary pod of 2 replicas, so no step waits on a pod.
+ * - Blue-green: the switch and the switch back, from the decision status records to the active Service's selector
+ *   or the HTTPRoute's weight, by watch (reactionBlueGreen.ts). Its post-promotion analysis, which holds a switched
+ *   Rollout until the abort, queries the same Prometheus.
  * - Cost: Prometheus queries per analysis interval per rollout (counted by a proxy in front of Prometheus), and
  *   the bytes of a Rollout's status with a background analysis running.
  */
@@ -39,6 +42,7 @@ import {
 } from './kube.ts';
 import { startPromProxy } from './promProxy.ts';
 import { armed, errorRatioQuery, runAborts, type AbortReaction } from './reactionAborts.ts';
+import { createBlueGreenApps, runBlueGreen, type BlueGreenReaction } from './reactionBlueGreen.ts';
 import { runPromotes, setImage, type PromoteReaction } from './reactionPromotes.ts';
 import { createRouterObjects, routerObjects, type BenchRouter } from './routerObjects.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -49,6 +53,8 @@ export interface ReactionResult {
   router: { name: BenchRouter; object: string };
   aborts: AbortReaction;
   promotes: PromoteReaction;
+  /** The blue-green switch and switch back (`--blue-green` rounds); absent with --blue-green 0. */
+  blueGreen?: BlueGreenReaction;
   cost: {
     /** Queries the controller sent to Prometheus, per analysis interval (1 s here) per rollout, over the window. */
     promQueriesPerIntervalPerRollout: number;
@@ -64,7 +70,15 @@ export interface ReactionResult {
 
 export async function benchReaction(
   ctx: BenchContext,
-  opts: { aborts: number; promotes: number; abortRollouts: number; router: BenchRouter },
+  opts: {
+    aborts: number;
+    promotes: number;
+    abortRollouts: number;
+    router: BenchRouter;
+    /** Rounds of switch and switch back per blue-green kind (Service, HTTPRoute); 0 skips them. */
+    blueGreen: number;
+    blueGreenRollouts: number;
+  },
 ): Promise<ReactionResult> {
   const router = routerObjects[opts.router];
   if (!existsSync('/usr/bin/prometheus'))
@@ -134,6 +148,9 @@ export async function benchReaction(
       }),
     });
 
+    const blueGreenApps =
+      opts.blueGreen > 0 ? await createBlueGreenApps(kube, ns, prom.url, opts.blueGreenRollouts) : [];
+
     const watched = Watched.start(kube, ns, { router });
     stops.push(() => watched.stop());
     const controller = await startController({
@@ -169,6 +186,7 @@ export async function benchReaction(
     const machineAtStart = contention();
     const aborts = await runAborts(ctx, watched, exporter.url, prom, services, opts.aborts);
     const promotes = await runPromotes(ctx, watched, ns, promoteSteps, opts.promotes, nextImage);
+    const blueGreen = opts.blueGreen > 0 ? await runBlueGreen(ctx, ns, blueGreenApps, opts.blueGreen) : undefined;
     await controller.scrape(); // throws if the controller died on the way
     const machineAtEnd = contention();
     return {
@@ -176,6 +194,7 @@ export async function benchReaction(
       machine: { atStart: machineAtStart, atEnd: machineAtEnd },
       aborts,
       promotes,
+      ...(blueGreen === undefined ? {} : { blueGreen }),
       cost: {
         promQueriesPerIntervalPerRollout: Math.round(queriesPerIntervalPerRollout * 100) / 100,
         promQueryWindowSeconds: Math.round(windowSeconds),

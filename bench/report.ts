@@ -1,5 +1,6 @@
 /** Prints the benchmark's tables and says what each number includes. */
 import type { ReactionResult } from './reaction.ts';
+import type { BlueGreenReaction } from './reactionBlueGreen.ts';
 import type { CanaryResult, ScaleResult } from './scale.ts';
 import type { Summary } from './stats.ts';
 
@@ -47,6 +48,55 @@ export function reactionTable(r: ReactionResult): string {
         'promote annotation written -> next weight',
         r.promotes.annotationWrittenToNextWeightMs,
         "the same without the plugin's own PATCH round trip",
+      ),
+    ],
+  );
+}
+
+export function blueGreenTable(r: BlueGreenReaction): string {
+  const { service, httpRoute } = r;
+  return table(
+    [`Blue-green (${r.setup.rounds} rounds per kind)`, 'n', 'p50', 'p99', 'max', 'what it includes'],
+    [
+      summaryRow(
+        'switch: decision -> active Service selector',
+        service.decisionToSwitchMs,
+        'status.blueGreen.switchedAt -> Service watch event: status PUT, Service PATCH, watch delivery',
+      ),
+      summaryRow(
+        'switch back: decision -> active Service selector',
+        service.decisionToSwitchBackMs,
+        'status.abortedAt -> Service watch event: status PUT, Service PATCH, watch delivery',
+      ),
+      summaryRow(
+        'switch: decision -> HTTPRoute weight 100',
+        httpRoute.decisionToSwitchMs,
+        'status.blueGreen.switchedAt -> HTTPRoute watch event: status PUT, HTTPRoute PATCH, watch delivery',
+      ),
+      summaryRow(
+        'switch back: decision -> HTTPRoute weight 0',
+        httpRoute.decisionToSwitchBackMs,
+        'status.abortedAt -> HTTPRoute watch event: status PUT, HTTPRoute PATCH, watch delivery',
+      ),
+      summaryRow(
+        'promote annotation written -> switch (Service)',
+        service.promoteWrittenToSwitchMs,
+        'the watch to the controller, the queue, the decision, and the above',
+      ),
+      summaryRow(
+        'abort annotation written -> switch back (Service)',
+        service.abortWrittenToSwitchBackMs,
+        'the same for the abort',
+      ),
+      summaryRow(
+        'promote annotation written -> switch (HTTPRoute)',
+        httpRoute.promoteWrittenToSwitchMs,
+        'the watch to the controller, the queue, the decision, and the above',
+      ),
+      summaryRow(
+        'abort annotation written -> switch back (HTTPRoute)',
+        httpRoute.abortWrittenToSwitchBackMs,
+        'the same for the abort',
       ),
     ],
   );
@@ -164,6 +214,7 @@ export function scaleTable(results: ScaleResult[]): string {
 export const explanations = [
   'Times are wall clock on one machine: the controller, the control plane and this benchmark share its cores.',
   '"weight 0" and "next weight" are the arrival of the watch event of the router object (an HTTPRoute unless --router says otherwise) carrying the new weight, so they include the API server\'s write and its watch delivery.',
+  'Blue-green: "decision" is the time the controller planned the switch (status.blueGreen.switchedAt) or the abort (status.abortedAt), written to status before the Service or HTTPRoute; the preview runs at full size, so no switch waits on a pod.',
   '"failing measurement" is the finishedAt the controller wrote into the Rollout\'s status for the first Failed measurement after the flip.',
   'Reconcile p50/p99 are interpolated inside the sluice_reconcile_duration_seconds buckets (5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30, 60 s): a p99 of 37 ms means "between 25 and 50 ms".',
   "API requests/s are deltas of the controller's sluice_kube_api_requests_total (every request it sent, watches included, whatever the answer), divided by the window.",

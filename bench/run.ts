@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--router gatewayAPI|grpcRoute|istio|istioSubsets|nginx|smi] [--out bench/results/<date>.json]
+ * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router gatewayAPI|grpcRoute|istio|istioSubsets|nginx|smi] [--out bench/results/<date>.json]
  *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force]
  *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]`
  *
@@ -24,7 +24,7 @@ import { benchLabel, connect, deleteNamespace, deleteNodes, type Kube } from './
 import { contention, otherTestRuns } from './machine.ts';
 import { parseOptions } from './options.ts';
 import { benchReaction, type ReactionResult } from './reaction.ts';
-import { costTable, explanations, reactionTable, scaleTable } from './report.ts';
+import { blueGreenTable, costTable, explanations, reactionTable, scaleTable } from './report.ts';
 import { benchScale, type ScaleResult } from './scale.ts';
 
 /** `kubectl apply --server-side -k crds/`, as a user installs them, then waits until every Sluice kind is served. */
@@ -193,14 +193,17 @@ async function main(): Promise<void> {
     );
 
     let reaction: ReactionResult | undefined;
-    if (opts.reaction && (opts.aborts > 0 || opts.promotes > 0)) {
+    if (opts.reaction && (opts.aborts > 0 || opts.promotes > 0 || opts.blueGreen > 0)) {
       reaction = await benchReaction(ctx, {
         aborts: opts.aborts,
         promotes: opts.promotes,
         abortRollouts: 5,
         router: opts.router,
+        blueGreen: opts.blueGreen,
+        blueGreenRollouts: 3,
       });
       console.log(`\n${reactionTable(reaction)}\n`);
+      if (reaction.blueGreen !== undefined) console.log(`${blueGreenTable(reaction.blueGreen)}\n`);
     }
     const scale: ScaleResult[] = [];
     for (const n of opts.sizes) {

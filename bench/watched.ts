@@ -10,6 +10,14 @@ import type { RouterObjects } from './routerObjects.ts';
 /** Wall-clock milliseconds with the resolution of performance.now(), comparable with the controller's timestamps. */
 export const wallNow = () => performance.timeOrigin + performance.now();
 
+interface ServiceSpec {
+  selector?: Record<string, string>;
+}
+interface ServiceObject {
+  metadata?: { name?: string; resourceVersion?: string };
+  spec?: ServiceSpec;
+}
+
 interface Waiter<T> {
   test: () => T | undefined;
   resolve: (v: T) => void;
@@ -19,13 +27,22 @@ export class Watched {
   readonly rollouts = new Map<string, Rollout>();
   /** Canary percent of each app, read from its router object, and the wall-clock time that value arrived. */
   readonly weights = new Map<string, { percent: number | undefined; at: number }>();
+  /** With `services`: the revision each Service selects (sluice.dev/revision), and when that value arrived. */
+  readonly selectors = new Map<string, { revision: string | undefined; at: number }>();
   /** Called with each Rollout change as it arrives (the scale benchmark counts finished rollouts here). */
   onRollout: (r: Rollout, at: number) => void = () => {};
   #waiters = new Set<Waiter<unknown>>();
   #stops: (() => void)[] = [];
 
-  /** Watches the Rollouts, and with `router` the kind of object that carries their weight. */
-  static start(kube: Kube, namespace: string, opts: { router: RouterObjects | undefined }): Watched {
+  /**
+   * Watches the Rollouts, with `router` the kind of object that carries their weight, and with `services` the
+   * Services' selectors (blue-green switches by its active Service's).
+   */
+  static start(
+    kube: Kube,
+    namespace: string,
+    opts: { router: RouterObjects | undefined; services?: boolean },
+  ): Watched {
     const w = new Watched();
     const ro = listWatch<Rollout>(
       kube,
@@ -59,6 +76,22 @@ export class Watched {
         },
       );
       w.#stops.push(rt.stop);
+    }
+    if (opts.services === true) {
+      const svc = listWatch<ServiceObject>(
+        kube,
+        `/api/v1/namespaces/${namespace}/services`,
+        () => kube.core.listNamespacedService({ namespace }),
+        (type, s) => {
+          const at = wallNow();
+          const name = s.metadata?.name ?? '';
+          const revision = type === 'DELETED' ? undefined : s.spec?.selector?.['sluice.dev/revision'];
+          if (!w.selectors.has(name) || w.selectors.get(name)!.revision !== revision)
+            w.selectors.set(name, { revision, at });
+          w.#check();
+        },
+      );
+      w.#stops.push(svc.stop);
     }
     return w;
   }

@@ -103,10 +103,14 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
   setTraffic(b, 0, { stable, canary: stable });
-  // A blue-green Rollout's active Service may be the user's own, serving users through the Deployment's pods:
-  // it is pointed at Sluice's pods only once they can carry its traffic, as the Deployment is scaled down.
-  const bg = world.rollout.spec.strategy.blueGreen !== undefined;
-  if (bg && world.services?.stable !== stable && readyOf(b, stable) < n) b.services = undefined;
+  if (world.rollout.spec.strategy.blueGreen !== undefined && world.services?.stable !== stable) {
+    // Blue-green's active Service may be the user's own, serving the Deployment's pods until Sluice adopts it (or
+    // another revision's): it moves to stable's pods once they are all ready, and the Deployment keeps its pods
+    // until the Service reads back selecting them. Either sooner, and it would select pods that cannot take its
+    // requests.
+    if (readyOf(b, stable) < n) b.services = undefined;
+    return;
+  }
   takeOverWhenStableReady(b, n);
 }
 
