@@ -155,7 +155,7 @@ describe('given a blue-green Rollout whose post-promotion analysis reads Prometh
     // on the old revision, and the Service changes right after it, with no other write of the Rollout in between.
     const decided = rollout.versions.find((v) => (postAnalysis(v.object)?.failed ?? 0) > 0)!.object;
     expect(decided.status).toMatchObject({ abort: true, weights: { canary: 0, stable: 100 } });
-    expect(decided.status?.blueGreen?.activeRevision).toBe(blue);
+    expect(decided.status?.stableRevision).toBe(blue); // weights 0 on the new revision: active goes to stable
     expect(writtenBefore(decided, switchedBack.object)).toBe(true);
     const between = rollout.versions.filter(
       (v) => writtenBefore(decided, v.object) && writtenBefore(v.object, switchedBack.object),

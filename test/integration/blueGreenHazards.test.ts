@@ -8,14 +8,7 @@ import type { RolloutSpec } from '../../controller/src/api/types.ts';
 import { rolloutRef } from '../../controller/src/reconcile/execute.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import {
-  clients,
-  createApp,
-  createRollout,
-  replicaSetsOf,
-  troubleConditions,
-  waitForRollout,
-} from './rolloutStory.ts';
+import { clients, createApp, createRollout, replicaSetsOf, troubleConditions, waitForRollout } from './rolloutStory.ts';
 import { readyEndpoints, watchServiceEndpoints, type EndpointHistory } from './serviceEndpoints.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';

@@ -215,7 +215,9 @@ describe('given a blue-green Rollout with manual promotion and a post-promotion 
       await killWhen(timeline, 'aborted', (r) => r.status?.abort === true, start);
       await start();
       await expect.poll(() => selects('shop-active'), { timeout: 20_000 }).toBe(green);
-      expect(timeline.rollout().status?.blueGreen).toMatchObject({ phase: 'Aborted', activeRevision: green });
+      // Status says so once it reads the Service back (the next reconcile).
+      await timeline.until('status reads active back on green', (r) => r.status?.blueGreen?.activeRevision === green);
+      expect(timeline.rollout().status?.blueGreen?.phase).toBe('Aborted');
       // The aborted revision keeps its pods for abortScaleDownDelaySeconds, then goes.
       await expect.poll(() => sizeOf(v3), { timeout: 20_000 }).toBe(0);
       // The template back at green (what a GitOps revert does): Healthy on green again.
@@ -255,10 +257,10 @@ describe('the check over the timeline', () => {
   it('reports a switch to a revision short of ready pods, before its step, and an early scale-down', () => {
     const timeline = [
       seen('ReplicaSet', rs('blue', 3, 3)),
-      seen('Rollout', status({ currentStepIndex: 0, blueGreen: { activeRevision: 'blue' } })),
+      seen('Rollout', status({ currentStepIndex: 0, weights: { canary: 0, stable: 100 } })),
       seen('Service', service('blue')),
       seen('ReplicaSet', rs('green', 3, 2)),
-      seen('Rollout', status({ currentStepIndex: 1, blueGreen: { activeRevision: 'green' } })),
+      seen('Rollout', status({ currentStepIndex: 1, weights: { canary: 100, stable: 0 } })),
       seen('Service', service('green')),
       seen('Rollout', status({ scaleDown: { revision: 'blue', scaleDownAt: new Date(10_000).toISOString() } })),
       seen('ReplicaSet', rs('blue', 0, 0), 9_000),

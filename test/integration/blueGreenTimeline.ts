@@ -175,9 +175,15 @@ export function checkBlueGreen(seen: readonly Seen[], p: SwitchPromises): Verdic
             `${at}: the active Service moved to ${selects}, whose ReplicaSet has ${rs?.status?.readyReplicas ?? 0}/${rs?.spec?.replicas ?? 0} ready of ${p.replicas}`,
           );
         }
-        if (st?.blueGreen?.activeRevision !== selects)
+        // The decision is status.weights (100 on the new revision: active on it); status.blueGreen.activeRevision
+        // is the read-back, which follows the Service.
+        const decided =
+          st?.weights?.canary === 100 && st.canaryRevision !== st.stableRevision
+            ? st.canaryRevision
+            : st?.stableRevision;
+        if (decided !== selects)
           violations.push(
-            `${at}: the active Service moved to ${selects} before status recorded it (status says active ${st?.blueGreen?.activeRevision})`,
+            `${at}: the active Service moved to ${selects} before status recorded it (status says active ${decided})`,
           );
         const forward = selects === st?.canaryRevision && selects !== st.stableRevision;
         if (forward && (st.currentStepIndex ?? 0) < p.switchStep)
