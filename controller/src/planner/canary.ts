@@ -179,7 +179,7 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
         b.event(
           'Warning',
           'ActionIgnored',
-          `promote ignored at step ${index + 1}/${steps.length} (${describeStep(steps[index]!)}): it ends by itself once the pods are ready and it reads back; abort to give up, or promote-full to skip every step`,
+          `promote ignored at step ${index + 1}/${steps.length} (${describeStep(steps[index])}): it ends by itself once the pods are ready and it reads back; abort to give up, or promote-full to skip every step`,
         );
         return 'go';
       }

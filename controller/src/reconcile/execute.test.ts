@@ -3,132 +3,11 @@
  * the calls the executor makes, in order; what the API server does with them is the integration stories' part.
  */
 import { describe, expect, it } from 'vitest';
-import type { TrafficIntent } from '../routers/router.ts';
 import type { ManagedRoute } from '../routers/managedRoutes.ts';
-import type { V1ReplicaSet } from '@kubernetes/client-node';
-import type { Rollout, RolloutStatus } from '../api/types.ts';
-import { NotLeaderError } from '../kube/writeFence.ts';
 import type { Plan } from '../planner/world.ts';
-import type { Caches } from './caches.ts';
+import { NotLeaderError } from '../kube/writeFence.ts';
 import { executePlan, WriteError, type ExecuteContext } from './execute.ts';
-
-const rollout: Rollout = {
-  apiVersion: 'sluice.dev/v1alpha1',
-  kind: 'Rollout',
-  metadata: {
-    name: 'checkout',
-    namespace: 'shop',
-    uid: 'u1',
-    resourceVersion: '10',
-    annotations: { 'sluice.dev/action': 'abort' },
-  },
-  spec: { workloadRef: { name: 'checkout' }, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } },
-  status: { stableRevision: 'a', canaryRevision: 'b', currentStepIndex: 1, weights: { canary: 20, stable: 80 } },
-};
-
-const rs = (revision: string, replicas: number): V1ReplicaSet => ({
-  metadata: {
-    name: `checkout-${revision}`,
-    namespace: 'shop',
-    uid: `rs-${revision}`,
-    resourceVersion: '1',
-    labels: { 'sluice.dev/revision': revision },
-  },
-  spec: { replicas, selector: { matchLabels: {} }, template: {} },
-});
-
-const abortPlan = (status: Partial<RolloutStatus> = {}): Plan => ({
-  status: {
-    ...rollout.status,
-    abort: true,
-    abortedAt: '2026-11-30T00:00:00Z',
-    handledAction: 'abort',
-    weights: { canary: 0, stable: 100 },
-    ...status,
-  },
-  replicaSets: [{ revision: 'a', replicas: 4 }],
-  services: undefined,
-  canaryWeight: 0,
-  routes: [],
-  takeOverDeployment: undefined,
-  clearAction: true,
-  flagOperations: [
-    {
-      id: 'op',
-      operation: {
-        kind: 'disable',
-        flag: { name: 'f', project: 'p', environment: 'e', previousEnabled: false, rollout: 20, onAbort: 'disable' },
-      },
-      retry: false,
-    },
-  ],
-  deleteReplicaSets: [],
-  events: [{ type: 'Warning', reason: 'Aborted', message: 'aborted by a user request' }],
-  requeueAfterMs: undefined,
-});
-
-/** An executor context whose every write is recorded in `calls`; `fail` makes the named write throw. */
-function recorder(
-  fail: Partial<Record<'status' | 'route' | 'clear' | 'scale', Error>> = {},
-  fence: () => void = () => {},
-) {
-  const calls: string[] = [];
-  const statuses: RolloutStatus[] = [];
-  let rv = 10;
-  const attempt = (what: keyof typeof fail, label: string) => {
-    calls.push(label);
-    if (fail[what] !== undefined) throw fail[what];
-  };
-  const empty = { get: () => undefined, list: () => [] };
-  const ctx = {
-    rollout,
-    deployment: undefined,
-    replicaSets: [rs('a', 4), rs('b', 1)],
-    router: {
-      kind: 'test',
-      observe: () => undefined,
-      differs: () => true,
-      apply: (intent: TrafficIntent) => Promise.resolve().then(() => attempt('route', `route ${intent.canaryWeight}%`)),
-    },
-    caches: { services: empty } as unknown as Caches,
-    clients: {
-      apps: {
-        patchNamespacedReplicaSet: (p: { name: string; body: { spec: { replicas: number } } }) =>
-          Promise.resolve().then(() => attempt('scale', `scale ${p.name} to ${p.body.spec.replicas}`)),
-      },
-      core: {},
-      custom: {
-        replaceNamespacedCustomObjectStatus: (p: {
-          body: { status: RolloutStatus; metadata: { resourceVersion: string } };
-        }) =>
-          Promise.resolve().then(() => {
-            attempt(
-              'status',
-              `status@${p.body.metadata.resourceVersion}${p.body.status.handledAction === undefined ? '' : ' handled'}${p.body.status.conditions?.some((c) => c.type === 'WriteFailed') === true ? ' WriteFailed' : ''}`,
-            );
-            statuses.push(p.body.status);
-            return { metadata: { resourceVersion: String(++rv) } };
-          }),
-        patchNamespacedCustomObject: () =>
-          Promise.resolve().then(() => {
-            attempt('clear', 'remove the action annotation');
-            return { metadata: { resourceVersion: String(++rv) } };
-          }),
-        patchNamespacedCustomObjectStatus: (p: { body: { status: Record<string, unknown> } }) =>
-          Promise.resolve().then(() => {
-            calls.push(`status patch ${JSON.stringify(p.body.status)}`);
-            return { metadata: { resourceVersion: String(++rv) } };
-          }),
-      },
-    },
-    fence,
-    events: { record: (_r: Rollout, e: { reason: string }) => calls.push(`event ${e.reason}`) },
-    onRolloutWritten: () => {},
-    onPruneFailed: () => {},
-    dispatchFlagOperations: (ops: readonly unknown[]) => calls.push(`dispatch ${ops.length} flag operation(s)`),
-  } as unknown as ExecuteContext;
-  return { ctx, calls, statuses };
-}
+import { abortPlan, recorder, rollout, rs } from './execute.test-support.ts';
 
 describe('executePlan', () => {
   it('records the decision and its Events first, sends the restores and moves traffic next, and removes the request last', async () => {
@@ -278,17 +157,14 @@ describe('a weight that goes down while the canary Service changes revision', ()
   /** The route and Service writes of a plan, in order, with the router reading `canaryNow`. */
   async function order(canaryNow: number, canaryWeight: number, routesNow: ManagedRoute[] = []): Promise<string[]> {
     const { ctx, calls } = recorder();
-    const createNamespacedService = (p: { name?: string; body: { metadata?: { name?: string } } }) =>
-      Promise.resolve().then(() => calls.push(`service ${p.name ?? p.body.metadata?.name}`));
+    const createNamespacedService = (p: { body: { metadata?: { name?: string } } }) =>
+      Promise.resolve().then(() => calls.push(`service ${p.body.metadata?.name}`));
     await executePlan(
       {
         ...ctx,
         rollout: withService,
         replicaSets: [rs('a', 4), rs('b', 1), rs('c', 1)],
-        clients: {
-          ...ctx.clients,
-          core: { createNamespacedService, patchNamespacedService: createNamespacedService },
-        } as unknown as ExecuteContext['clients'],
+        clients: { ...ctx.clients, core: { createNamespacedService } } as unknown as ExecuteContext['clients'],
         router: {
           ...ctx.router!,
           observe: () => ({ kind: 'weights', canary: canaryNow, stable: 100 - canaryNow, routes: routesNow }),
@@ -314,125 +190,5 @@ describe('a weight that goes down while the canary Service changes revision', ()
 
   it('moves a weight that goes up after them, as before: the share must reach only the revision meant to take it', async () => {
     expect(await order(0, 10)).toEqual(['service checkout-stable', 'service checkout-canary', 'route 10%']);
-  });
-});
-
-describe('a promotion through a traffic router', () => {
-  // Canary b had 60%; promoted, the plan asks for both Services on b and the weight back to 0 on the canary.
-  const before = { stableRevision: 'a', canaryRevision: 'b', currentStepIndex: 1, weights: { canary: 60, stable: 40 } };
-  const promoting: Rollout = {
-    ...rollout,
-    metadata: { ...rollout.metadata, annotations: {} },
-    spec: { ...rollout.spec, service: { port: 80 } },
-    status: before,
-  };
-  const promoted = {
-    stableRevision: 'b',
-    canaryRevision: 'b',
-    currentStepIndex: 2,
-    weights: { canary: 0, stable: 100 },
-  };
-  const service = (role: string, revision: string) => ({
-    metadata: { name: `checkout-${role}`, namespace: 'shop', labels: { 'sluice.dev/rollout': 'checkout' } },
-    spec: {
-      selector: { 'sluice.dev/rollout': 'checkout', 'sluice.dev/revision': revision },
-      ports: [{ port: 80, targetPort: 80 }],
-    },
-  });
-
-  it('moves the stable Service to the new revision before the weight goes back: no request returns to the old pods', async () => {
-    const { ctx, calls } = recorder();
-    const cached = new Map([
-      ['checkout-stable', service('stable', 'a')],
-      ['checkout-canary', service('canary', 'b')],
-    ]);
-    const patchNamespacedService = (p: { name: string }) =>
-      Promise.resolve().then(() => calls.push(`service ${p.name}`));
-    await executePlan(
-      {
-        ...ctx,
-        rollout: promoting,
-        caches: { services: { get: (_ns: string, name: string) => cached.get(name), list: () => [] } } as never,
-        clients: { ...ctx.clients, core: { patchNamespacedService } } as unknown as ExecuteContext['clients'],
-        router: { ...ctx.router!, observe: () => ({ kind: 'weights', canary: 60, stable: 40, routes: [] }) },
-      },
-      {
-        ...abortPlan(),
-        status: promoted,
-        services: { stable: 'b', canary: 'b' },
-        canaryWeight: 0,
-        replicaSets: [{ revision: 'b', replicas: 4 }],
-        clearAction: false,
-        events: [],
-        flagOperations: [],
-      },
-    );
-    expect(calls.filter((c) => c.startsWith('route') || c.startsWith('service'))).toEqual([
-      'service checkout-stable',
-      'route 0%',
-    ]);
-  });
-});
-
-describe('a blue-green promotion through a router', () => {
-  // rev b took 100% through the route (the preview Service's backend) and passed its post-promotion analysis; the
-  // promotion plan points both Services at b and the route back at 0% (all to the active Service, still on a).
-  const status = { stableRevision: 'b', canaryRevision: 'b', currentStepIndex: 2, weights: { canary: 0, stable: 100 } };
-  const blueGreen = {
-    ...rollout,
-    metadata: { ...rollout.metadata, annotations: {} },
-    spec: {
-      workloadRef: { name: 'checkout' },
-      service: { port: 80 },
-      strategy: { blueGreen: { activeService: 'checkout-active', previewService: 'checkout-preview' } },
-    },
-    status: { ...status, stableRevision: 'a', weights: { canary: 100, stable: 0 } },
-  } as Rollout;
-
-  it('points the active Service at the new revision before the route sends it every request', async () => {
-    const { ctx, calls } = recorder();
-    const createNamespacedService = (p: { name?: string; body: { metadata?: { name?: string } } }) =>
-      Promise.resolve().then(() => calls.push(`service ${p.name ?? p.body.metadata?.name}`));
-    await executePlan(
-      {
-        ...ctx,
-        rollout: blueGreen,
-        replicaSets: [rs('a', 4), rs('b', 4)],
-        caches: {
-          services: {
-            get: (_ns: string, name: string) =>
-              name === 'checkout-active'
-                ? { metadata: { name }, spec: { selector: { 'sluice.dev/revision': 'a' } } }
-                : undefined,
-            list: () => [],
-          },
-        } as never,
-        clients: {
-          ...ctx.clients,
-          core: { createNamespacedService, patchNamespacedService: createNamespacedService },
-        } as unknown as ExecuteContext['clients'],
-        router: { ...ctx.router!, observe: () => ({ kind: 'weights', canary: 100, stable: 0, routes: [] }) },
-      },
-      {
-        ...abortPlan(),
-        status,
-        services: { stable: 'b', canary: 'b' },
-        canaryWeight: 0,
-        replicaSets: [
-          { revision: 'b', replicas: 4 },
-          { revision: 'a', replicas: 4 },
-        ],
-        clearAction: false,
-        events: [],
-        flagOperations: [],
-      },
-    );
-    // Route first: for that moment every user is back on a (still warm), then on b again. Users meet both versions
-    // in turn at the end of every routed blue-green rollout (and of every canary promoted from a weight above 0).
-    expect(calls.filter((c) => c.startsWith('route') || c.startsWith('service'))).toEqual([
-      'service checkout-active',
-      'service checkout-preview',
-      'route 0%',
-    ]);
   });
 });
