@@ -55,7 +55,11 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] |
       switchedAt = b.now;
       b.event('Normal', 'Switched', `Service ${names.activeService} serves revision ${active} (was ${wasOn})`);
     } else {
-      b.event('Warning', 'SwitchedBack', `Service ${names.activeService} serves revision ${active} again (was ${wasOn})`);
+      b.event(
+        'Warning',
+        'SwitchedBack',
+        `Service ${names.activeService} serves revision ${active} again (was ${wasOn})`,
+      );
     }
   }
   status.blueGreen = {
