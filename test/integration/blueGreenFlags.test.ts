@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createFlag, flagState, unleashEnv } from './flagStory.ts';
-import { clients, createApp, createRollout, kubectlSluice, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  clients,
+  createApp,
+  createRollout,
+  kubectlSluice,
+  setImage,
+  waitForRollout,
+  createAnalysisTemplate,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -30,30 +38,17 @@ async function activeRevision(): Promise<string | undefined> {
 
 /** A metric that always measures 1: failing after two measurements, a second or so apart. */
 function failingTemplate(name: string) {
-  return clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev',
-    version: 'v1alpha1',
-    plural: 'analysistemplates',
-    namespace: ns.name,
-    body: {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name },
-      spec: {
-        metrics: [
-          {
-            name: 'error-budget',
-            interval: '1s',
-            count: 10,
-            failureLimit: 1,
-            successCondition: 'result < 0.5',
-            failureCondition: 'result >= 0.5',
-            provider: { prometheus: { address: promInfo!.url, timeout: '2s', query: 'vector(1)' } },
-          },
-        ],
-      },
+  return createAnalysisTemplate(ns.name, name, [
+    {
+      name: 'error-budget',
+      interval: '1s',
+      count: 10,
+      failureLimit: 1,
+      successCondition: 'result < 0.5',
+      failureCondition: 'result >= 0.5',
+      provider: { prometheus: { address: promInfo!.url, timeout: '2s', query: 'vector(1)' } },
     },
-  });
+  ]);
 }
 
 describe('given a blue-green Rollout with flags before and after the switch', () => {

@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
 import { checkBlueGreen, watchBlueGreen, type BlueGreenTimeline, type Seen } from './blueGreenTimeline.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { clients, createApp, createRollout, kubectlSluice, replicaSetsOf, setImage } from './rolloutStory.ts';
+import {
+  clients,
+  createApp,
+  createRollout,
+  kubectlSluice,
+  replicaSetsOf,
+  setImage,
+  createAnalysisTemplate,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -47,28 +55,15 @@ const blueGreenSpec = (name: string, blueGreen: Record<string, unknown>): Rollou
 
 /** A post-promotion check that passes after `count` measurements a second apart: time enough to die during it. */
 async function settlingTemplate(count: number): Promise<void> {
-  await clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev',
-    version: 'v1alpha1',
-    plural: 'analysistemplates',
-    namespace: ns.name,
-    body: {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name: 'settles' },
-      spec: {
-        metrics: [
-          {
-            name: 'errors',
-            interval: '1s',
-            count,
-            successCondition: 'result < 1',
-            provider: { prometheus: { address: prometheus!.url, query: 'vector(0)' } },
-          },
-        ],
-      },
+  await createAnalysisTemplate(ns.name, 'settles', [
+    {
+      name: 'errors',
+      interval: '1s',
+      count,
+      successCondition: 'result < 1',
+      provider: { prometheus: { address: prometheus!.url, query: 'vector(0)' } },
     },
-  });
+  ]);
 }
 
 /**

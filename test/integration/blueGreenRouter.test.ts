@@ -23,6 +23,7 @@ import {
   kubectlSluice,
   setImage,
   waitForRollout,
+  createAnalysisTemplate,
 } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
@@ -57,28 +58,15 @@ function weights(route: HttpRoute): string {
  * that the switched state can be looked at: it reads a constant from the real Prometheus.
  */
 async function createPassingTemplate(name: string): Promise<void> {
-  await clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev',
-    version: 'v1alpha1',
-    plural: 'analysistemplates',
-    namespace: ns.name,
-    body: {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name },
-      spec: {
-        metrics: [
-          {
-            name: 'always-fine',
-            interval: '1s',
-            count: 1000,
-            successCondition: 'result == 0',
-            provider: { prometheus: { address: info!.url, query: 'vector(0)' } },
-          },
-        ],
-      },
+  await createAnalysisTemplate(ns.name, name, [
+    {
+      name: 'always-fine',
+      interval: '1s',
+      count: 1000,
+      successCondition: 'result == 0',
+      provider: { prometheus: { address: info!.url, query: 'vector(0)' } },
     },
-  });
+  ]);
 }
 
 describe('given a blue-green Rollout behind the HTTPRoute of examples/blue-green-gateway-api', () => {

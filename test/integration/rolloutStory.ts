@@ -80,6 +80,17 @@ export async function createRollout(namespace: string, name: string, spec: Rollo
   });
 }
 
+/** Creates an AnalysisTemplate with these metrics in `namespace`, as kubectl apply would. */
+export async function createAnalysisTemplate(namespace: string, name: string, metrics: object[]): Promise<void> {
+  await clients().custom.createNamespacedCustomObject({
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace,
+    body: { apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name }, spec: { metrics } },
+  });
+}
+
 export async function getRollout(namespace: string, name: string): Promise<Rollout> {
   return (await clients().custom.getNamespacedCustomObject({ ...rolloutRef, namespace, name })) as Rollout;
 }

@@ -3,27 +3,8 @@
  * and the switch play out, then the Services, the pods and status say what a user expects.
  */
 import { describe, expect, it } from 'vitest';
-import type { BlueGreenStrategy, RolloutSpec } from '../api/types.ts';
+import { analysis, blueGreen, released } from './blueGreen.test-support.ts';
 import { SimCluster } from './fixtures.test-support.ts';
-
-const blueGreen = (bg: Partial<BlueGreenStrategy> = {}, overrides: Partial<RolloutSpec> = {}): RolloutSpec => ({
-  workloadRef: { name: 'checkout' },
-  service: { port: 80 },
-  strategy: { blueGreen: { activeService: 'checkout-active', previewService: 'checkout-preview', ...bg } },
-  ...overrides,
-});
-
-const analysis = { templates: [{ templateName: 'errors' }] };
-
-/** rev-a stable and served by active; the template just changed to rev-b. */
-function released(spec: RolloutSpec): SimCluster {
-  const sim = new SimCluster(spec);
-  sim.converge();
-  expect(sim.services).toEqual({ stable: 'rev-a', canary: 'rev-a' });
-  expect(sim.rollout.status?.phase).toBe('Healthy');
-  sim.templateRevision = 'rev-b';
-  return sim;
-}
 
 describe('blue-green taking over a running application', () => {
   it('points the active Service at its pods only once they are all ready (an adopted Service serves users)', () => {

@@ -5,27 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BlueGreenStrategy, RolloutSpec } from '../api/types.ts';
+import { analysis, blueGreen, released } from './blueGreen.test-support.ts';
 import { SimCluster } from './fixtures.test-support.ts';
 
-const blueGreen = (bg: Partial<BlueGreenStrategy> = {}, overrides: Partial<RolloutSpec> = {}): RolloutSpec => ({
-  workloadRef: { name: 'checkout' },
-  service: { port: 80 },
-  strategy: { blueGreen: { activeService: 'checkout-active', previewService: 'checkout-preview', ...bg } },
-  ...overrides,
-});
-
-const analysis = { templates: [{ templateName: 'errors' }] };
 const routed = { trafficRouting: { gatewayAPI: { httpRoute: 'checkout' } } };
 const ready = (sim: SimCluster, revision: string) => sim.replicaSets.get(revision)?.readyReplicas ?? 0;
-
-/** rev-a stable and served by active; the template just changed to rev-b. */
-function released(spec: RolloutSpec): SimCluster {
-  const sim = new SimCluster(spec);
-  sim.converge();
-  expect(sim.rollout.status?.phase).toBe('Healthy');
-  sim.templateRevision = 'rev-b';
-  return sim;
-}
 
 /** rev-b switched in and its post-promotion analysis running; rev-a still at full size. */
 function switched(spec: RolloutSpec = blueGreen({ postPromotionAnalysis: analysis })): SimCluster {
