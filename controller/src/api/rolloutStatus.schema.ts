@@ -106,7 +106,11 @@ export const blueGreenStatus = object('Where a blue-green rollout stands; absent
   phase: blueGreenPhase,
   activeRevision: text('Revision the active Service selects (or the router sends all traffic to).', { maxLength: 63 }),
   previewRevision: text('Revision the preview Service selects.', { maxLength: 63 }),
-  switchedAt: Type.Optional(timestamp('When active last moved to the new revision.')),
+  switchedAt: Type.Optional(
+    timestamp(
+      'When Sluice last decided to move active to the new revision (recorded before the Service or the route is written; phase Switched says it read back).',
+    ),
+  ),
   activeService: Type.Optional(
     text(
       'The active Service this release uses: a change of spec.strategy.blueGreen.activeService takes effect once no new revision is in flight, so that a rename never repoints the Service users reach mid-release.',

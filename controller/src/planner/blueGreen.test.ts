@@ -278,3 +278,22 @@ describe('blue-green abort while the spec is invalid', () => {
     expect(sim.reconcile().services?.stable).toBe('rev-a');
   });
 });
+
+describe('blue-green switchedAt', () => {
+  it('is the time of the decision, recorded before the Service is written, and is kept once it reads back', () => {
+    const sim = released(blueGreen({ autoPromotionEnabled: false, postPromotionAnalysis: analysis }));
+    sim.converge(); // waiting for promotion, the preview read back
+    sim.servicesTakeWrites = false;
+    sim.request('promote');
+    for (let i = 0; i < 10 && sim.rollout.status?.weights?.canary !== 100; i++) {
+      sim.reconcile();
+      sim.settlePods();
+    }
+    const decidedAt = sim.now.toISOString();
+    expect(sim.rollout.status?.blueGreen).toMatchObject({ phase: 'Switching', switchedAt: decidedAt });
+    sim.advance(5_000);
+    sim.servicesTakeWrites = true;
+    sim.converge();
+    expect(sim.rollout.status?.blueGreen).toMatchObject({ phase: 'Switched', switchedAt: decidedAt });
+  });
+});

@@ -45,14 +45,16 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] |
       : { activeService: bg.activeService, previewService: bg.previewService };
   if (names.activeService !== bg.activeService || names.previewService !== bg.previewService)
     b.messageSuffix += `; the new Service names (active ${bg.activeService}, preview ${bg.previewService}) take effect once no new revision is in flight`;
+  // The decision, as status.weights records it before the Service or the route is written (the bench times the
+  // switch from it); "Switched" below waits for the read-back.
   let switchedAt = before?.switchedAt;
+  if (canary !== stable && status.weights?.canary === 100 && previous.weights?.canary !== 100) switchedAt = b.now;
   const wasOn = before?.activeRevision;
   if (wasOn !== undefined && activeNow(b) !== undefined && active !== wasOn) {
     // Forward is onto a newer ReplicaSet (a switch, or a promotion); back is onto an older one (an abort, a revert,
     // a newer template that superseded the switched one).
     const sequence = (revision: string) => world.replicaSets.find((rs) => rs.revision === revision)?.sequence ?? 0;
     if (sequence(active) > sequence(wasOn)) {
-      switchedAt = b.now;
       b.event('Normal', 'Switched', `Service ${names.activeService} serves revision ${active} (was ${wasOn})`);
     } else {
       b.event(
