@@ -143,12 +143,14 @@ export class DetailView {
         ),
         ...blueGreenFacts(d, new Date(now)),
         // Any strategy may keep the previous revision running for a while; blue-green does (scaleDownDelaySeconds).
-        ...(d.scaleDown === undefined
-          ? []
-          : fact(
-              'Scale down',
-              `revision ${d.scaleDown.revision} kept until ${new Date(d.scaleDown.scaleDownAt).toLocaleString()} (${relativeTime(d.scaleDown.scaleDownAt, new Date(now))})`,
-            )),
+        ...d.scaleDown.flatMap((w) =>
+          fact(
+            'Scale down',
+            w.scaleDownAt === undefined
+              ? `revision ${w.revision} kept while users may still reach it`
+              : `revision ${w.revision} kept until ${new Date(w.scaleDownAt).toLocaleString()} (${relativeTime(w.scaleDownAt, new Date(now))})`,
+          ),
+        ),
         ...fact('Age', age(d.createdAt, new Date(now))),
       ),
       h('h3', {}, 'Steps'),

@@ -169,7 +169,7 @@ describe('given a blue-green Rollout with manual promotion and a post-promotion 
       expect(await sizeOf(blue)).toBe(replicas);
       // Promotion: green stable, blue kept warm until status.scaleDown.scaleDownAt.
       const promoted = await killWhen(timeline, 'promoted', (r) => r.status?.stableRevision === green, start);
-      expect(promoted.status?.scaleDown?.revision).toBe(blue);
+      expect(promoted.status?.scaleDown?.map((w) => w.revision)).toContain(blue);
       expect(await sizeOf(blue)).toBe(replicas);
       // Scale-down of the old revision: status drops the record first, then the ReplicaSet goes to 0.
       await killWhen(
@@ -257,7 +257,7 @@ describe('the check over the timeline', () => {
       seen('ReplicaSet', rs('green', 3, 2)),
       seen('Rollout', status({ currentStepIndex: 1, weights: { canary: 100, stable: 0 } })),
       seen('Service', service('green')),
-      seen('Rollout', status({ scaleDown: { revision: 'blue', scaleDownAt: new Date(10_000).toISOString() } })),
+      seen('Rollout', status({ scaleDown: [{ revision: 'blue', scaleDownAt: new Date(10_000).toISOString() }] })),
       seen('ReplicaSet', rs('blue', 0, 0), 9_000),
       seen('ReplicaSet', rs('green', 3, 3, 'another')),
     ];

@@ -158,7 +158,8 @@ export function checkBlueGreen(seen: readonly Seen[], p: SwitchPromises): Verdic
     if (s.kind === 'Rollout') {
       rollout = s.object as unknown as Rollout;
       const st = rollout.status;
-      if (st?.scaleDown !== undefined) scaleDownAt.set(st.scaleDown.revision, Date.parse(st.scaleDown.scaleDownAt));
+      for (const w of st?.scaleDown ?? [])
+        if (w.scaleDownAt !== undefined) scaleDownAt.set(w.revision, Date.parse(w.scaleDownAt));
       if (st?.abort === true && st.abortedAt !== undefined && st.canaryRevision !== undefined)
         abortedAt.set(st.canaryRevision, Date.parse(st.abortedAt));
       continue;

@@ -69,7 +69,7 @@ export const blueGreenPhases = {
     canaryRevision: 'bbb',
     weights: { canary: 0, stable: 100 },
     blueGreen: { phase: 'Promoted', activeRevision: 'bbb', previewRevision: 'bbb', switchedAt },
-    scaleDown: { revision: 'aaa', scaleDownAt },
+    scaleDown: [{ revision: 'aaa', scaleDownAt }],
     analysis: { runs: [run(1, 'Successful'), run(5, 'Successful')] },
   },
   Aborted: {

@@ -120,12 +120,21 @@ export const blueGreenStatus = object('Where a blue-green rollout stands; absent
   previewService: Type.Optional(text('The preview Service this release uses (see activeService).', { maxLength: 63 })),
 });
 
-export const scaleDownStatus = object(
-  'A previous revision kept running after its promotion, so that connections and proxies still holding its endpoints drain; scaled to 0 at scaleDownAt.',
-  {
+/** At most this many previous revisions kept warm at once (a release a minute, with a long scaleDownDelaySeconds). */
+export const maxWarmRevisions = 4;
+
+export const scaleDownStatus = mapList(
+  `Previous revisions kept running (blue-green), so that connections and proxies still holding their endpoints drain and a rollback to them finds warm pods; oldest first, at most ${maxWarmRevisions}.`,
+  object('One previous revision kept running.', {
     revision: text('The previous revision.', { maxLength: 63 }),
-    scaleDownAt: timestamp('When its pods are scaled to 0.'),
-  },
+    scaleDownAt: Type.Optional(
+      timestamp(
+        'When its pods are scaled to 0. Absent while users may still reach it (the active Service, or the router, reads back on it): the delay starts once they no longer do.',
+      ),
+    ),
+  }),
+  ['revision'],
+  { maxItems: maxWarmRevisions },
 );
 
 export const rolloutStatus = object('What the controller observed and did; written only by the controller.', {

@@ -128,10 +128,10 @@ export interface BlueGreenView {
   switchedAt: string | undefined;
 }
 
-/** A previous revision kept running after a promotion, until scaleDownAt (ISO time). */
+/** A previous revision kept running: until scaleDownAt (ISO time), or while users may still reach it (undefined). */
 export interface ScaleDownView {
   revision: string;
-  scaleDownAt: string;
+  scaleDownAt: string | undefined;
 }
 
 export interface RolloutDetail extends RolloutSummary {
@@ -141,7 +141,8 @@ export interface RolloutDetail extends RolloutSummary {
   steps: StepView[];
   /** Undefined for a canary. */
   blueGreen: BlueGreenView | undefined;
-  scaleDown: ScaleDownView | undefined;
+  /** Empty when no previous revision is kept. */
+  scaleDown: ScaleDownView[];
   pauseReasons: string[];
   conditions: ConditionView[];
   analysis: AnalysisRunView[];

@@ -61,7 +61,7 @@ describe('a blue-green rollout in detail', () => {
       switchedAt: undefined,
     });
     expect(states('Preview')).toEqual(['done', 'done', 'current', 'pending', 'pending', 'pending']);
-    expect(d.scaleDown).toBeUndefined();
+    expect(d.scaleDown).toEqual([]);
   });
 
   it('switching: the switch step runs, active not moved yet', () => {
@@ -83,7 +83,7 @@ describe('a blue-green rollout in detail', () => {
     const d = detail('Promoted');
     expect(d.blueGreen).toMatchObject({ phase: 'Promoted', activeRevision: 'bbb' });
     expect(states('Promoted').every((s) => s === 'done')).toBe(true);
-    expect(d.scaleDown).toEqual({ revision: 'aaa', scaleDownAt });
+    expect(d.scaleDown).toEqual([{ revision: 'aaa', scaleDownAt }]);
   });
 
   it('aborted: active back on the old revision, the failed analysis named by its field', () => {
@@ -145,7 +145,7 @@ describe('a canary in detail', () => {
       },
     };
     const d = detailOf(rollout('shop', 'checkout', status), sources);
-    expect([d.strategy, d.blueGreen, d.scaleDown]).toEqual(['canary', undefined, undefined]);
+    expect([d.strategy, d.blueGreen, d.scaleDown]).toEqual(['canary', undefined, []]);
     expect(d.analysis.map((a) => a.title)).toEqual(['Analysis of step 3', 'Background analysis']);
   });
 });

@@ -74,8 +74,7 @@ export function detailOf(r: Rollout, sources: DetailSources): RolloutDetail {
       state: stepState(step.index, s.currentStepIndex),
     })),
     blueGreen: blueGreenOf(r),
-    scaleDown:
-      s.scaleDown === undefined ? undefined : { revision: s.scaleDown.revision, scaleDownAt: s.scaleDown.scaleDownAt },
+    scaleDown: (s.scaleDown ?? []).map((w) => ({ revision: w.revision, scaleDownAt: w.scaleDownAt })),
     pauseReasons: (s.pauseConditions ?? []).map((p) => p.reason),
     conditions: (s.conditions ?? []).map((c) => ({
       type: c.type,

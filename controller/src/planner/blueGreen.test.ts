@@ -53,7 +53,7 @@ describe('blue-green with a manual promotion', () => {
     expect(sim.rollout.status?.blueGreen?.phase).toBe('Promoted');
     // The old revision keeps its pods for scaleDownDelaySeconds (30 s by default), then goes.
     expect(sim.replicasOf('rev-a')).toBe(4);
-    expect(sim.rollout.status?.scaleDown?.revision).toBe('rev-a');
+    expect(sim.rollout.status?.scaleDown?.map((w) => w.revision)).toEqual(['rev-a']);
     expect(sim.lastPlan?.requeueAfterMs).toBeLessThanOrEqual(30_000);
     sim.advance(29_000);
     sim.converge();

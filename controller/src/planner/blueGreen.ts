@@ -6,12 +6,16 @@
  */
 import type { ResolvedStep } from '../api/steps.ts';
 import type { PlanBuilder } from './builder.ts';
+import { usersOn } from './scaleDown.ts';
 
-/** The revision users reach now, as read back: the active Service's, or the preview's when the router sends 100%. */
-function activeNow(b: PlanBuilder): string | undefined {
-  const { traffic, services } = b.world;
-  if (traffic?.kind === 'weights' && traffic.canary === 100) return services?.canary;
-  return services?.stable;
+/** The names of the Services this release uses: the ones it started with while a new revision is in flight. */
+export function releaseNames(b: PlanBuilder): { activeService: string; previewService: string } {
+  const bg = b.world.rollout.spec.strategy.blueGreen!;
+  const before = b.previous.blueGreen;
+  const inFlight = b.status.canaryRevision !== b.status.stableRevision;
+  return inFlight && before?.activeService !== undefined && before.previewService !== undefined
+    ? { activeService: before.activeService, previewService: before.previewService }
+    : { activeService: bg.activeService, previewService: bg.previewService };
 }
 
 export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] | undefined): void {
@@ -24,25 +28,23 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] |
   const stable = status.stableRevision;
   const canary = status.canaryRevision ?? stable;
   const before = previous.blueGreen;
-  const active = activeNow(b) ?? before?.activeRevision ?? stable;
+  const reached = usersOn(b);
+  const active = reached ?? before?.activeRevision ?? stable;
   const switchAt = steps?.findIndex((s) => s.kind === 'switch') ?? -1;
   const index = status.currentStepIndex ?? 0;
   const phase =
     status.abort === true
       ? 'Aborted'
       : canary === stable
-        ? 'Promoted'
+        ? active === stable
+          ? 'Promoted'
+          : 'Switching' // decided (a promotion, a revert), not read back yet
         : active === canary
           ? 'Switched'
           : switchAt >= 0 && index >= switchAt
             ? 'Switching'
             : 'Preview';
-  // The Service names: kept from the release's start while a new revision is in flight (workload/names.ts).
-  const inFlight = canary !== stable;
-  const names =
-    inFlight && before?.activeService !== undefined && before.previewService !== undefined
-      ? { activeService: before.activeService, previewService: before.previewService }
-      : { activeService: bg.activeService, previewService: bg.previewService };
+  const names = releaseNames(b);
   if (names.activeService !== bg.activeService || names.previewService !== bg.previewService)
     b.messageSuffix += `; the new Service names (active ${bg.activeService}, preview ${bg.previewService}) take effect once no new revision is in flight`;
   // The decision, as status.weights records it before the Service or the route is written (the bench times the
@@ -50,11 +52,10 @@ export function recordBlueGreen(b: PlanBuilder, steps: readonly ResolvedStep[] |
   let switchedAt = before?.switchedAt;
   if (canary !== stable && status.weights?.canary === 100 && previous.weights?.canary !== 100) switchedAt = b.now;
   const wasOn = before?.activeRevision;
-  if (wasOn !== undefined && activeNow(b) !== undefined && active !== wasOn) {
-    // Forward is onto a newer ReplicaSet (a switch, or a promotion); back is onto an older one (an abort, a revert,
-    // a newer template that superseded the switched one).
-    const sequence = (revision: string) => world.replicaSets.find((rs) => rs.revision === revision)?.sequence ?? 0;
-    if (sequence(active) > sequence(wasOn)) {
+  if (wasOn !== undefined && reached !== undefined && active !== wasOn) {
+    // Forward is onto the revision this release brought (a switch, or a promotion read back late); back is onto any
+    // other (an abort, a revert, a newer template that superseded the switched one).
+    if (active === (before?.previewRevision ?? canary)) {
       b.event('Normal', 'Switched', `Service ${names.activeService} serves revision ${active} (was ${wasOn})`);
     } else {
       b.event(

@@ -28,7 +28,7 @@ describe('the hold on a revision the active Service still selects', () => {
     sim.reconcile();
     sim.reconcile();
     const held = structuredClone(sim.rollout.status);
-    expect(held?.scaleDown?.revision).toBe('rev-b');
+    expect(held?.scaleDown?.map((w) => w.revision)).toEqual(['rev-b']);
     sim.advance(2_000);
     sim.reconcile();
     // scaleDown.ts refreshes scaleDownAt to now + delay on each reconcile: every plan differs from the status it
@@ -83,12 +83,16 @@ describe('two revisions to keep warm at once', () => {
   it('keeps the first for its own scaleDownDelaySeconds when a second promotion comes before it ends', () => {
     const sim = released(blueGreen({ scaleDownDelaySeconds: 600 }));
     sim.converge();
-    expect(sim.rollout.status).toMatchObject({ stableRevision: 'rev-b', scaleDown: { revision: 'rev-a' } });
-    const deadline = sim.rollout.status!.scaleDown!.scaleDownAt;
+    expect(sim.rollout.status).toMatchObject({
+      stableRevision: 'rev-b',
+      scaleDown: [expect.objectContaining({ revision: 'rev-a' })],
+    });
+    const deadline = sim.rollout.status!.scaleDown![0]!.scaleDownAt!;
     sim.advance(60_000);
     sim.templateRevision = 'rev-c'; // a hotfix a minute later
     sim.converge();
-    expect(sim.rollout.status).toMatchObject({ stableRevision: 'rev-c', scaleDown: { revision: 'rev-b' } });
+    expect(sim.rollout.status?.stableRevision).toBe('rev-c');
+    expect(sim.rollout.status?.scaleDown?.map((w) => w.revision)).toEqual(['rev-a', 'rev-b']);
     expect(sim.now.getTime()).toBeLessThan(Date.parse(deadline));
     // status.scaleDown has one slot: keepWarm(rev-b) overwrote rev-a's, and rev-a lost its pods 9 minutes early
     // (the fast rollback to it, and the drain its scaleDownDelaySeconds promised, with them).

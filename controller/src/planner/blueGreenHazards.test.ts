@@ -65,7 +65,10 @@ describe('an on-call rollback after the switch', () => {
     sim.converge();
     sim.request('promote');
     sim.converge();
-    expect(sim.rollout.status).toMatchObject({ stableRevision: 'rev-b', scaleDown: { revision: 'rev-a' } });
+    expect(sim.rollout.status).toMatchObject({
+      stableRevision: 'rev-b',
+      scaleDown: [expect.objectContaining({ revision: 'rev-a' })],
+    });
     expect(sim.replicasOf('rev-a')).toBe(4);
     sim.templateRevision = 'rev-a'; // rollback while rev-a's 4 pods are still warm
     let fewest = 4;

@@ -58,7 +58,10 @@ describe('a rollback release onto the revision still warm from the last promotio
     sim.converge();
     sim.request('promote');
     sim.converge();
-    expect(sim.rollout.status).toMatchObject({ stableRevision: 'rev-b', scaleDown: { revision: 'rev-a' } });
+    expect(sim.rollout.status).toMatchObject({
+      stableRevision: 'rev-b',
+      scaleDown: [expect.objectContaining({ revision: 'rev-a' })],
+    });
     const firstSwitch = sim.rollout.status?.blueGreen?.switchedAt;
     sim.advance(10_000);
     sim.templateRevision = 'rev-a'; // roll back while rev-a's pods are warm

@@ -103,11 +103,12 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
   setTraffic(b, 0, { stable, canary: stable });
-  if (world.rollout.spec.strategy.blueGreen !== undefined && world.services?.stable !== stable) {
-    // Blue-green's active Service may be the user's own, serving the Deployment's pods until Sluice adopts it (or
-    // another revision's): it moves to stable's pods once they are all ready, and the Deployment keeps its pods
-    // until the Service reads back selecting them. Either sooner, and it would select pods that cannot take its
-    // requests.
+  const takingOver = (world.deployment?.replicas ?? 0) > 0;
+  if (world.rollout.spec.strategy.blueGreen !== undefined && takingOver && world.services?.stable !== stable) {
+    // While the Deployment still runs its pods, blue-green's active Service may be the user's own, serving them:
+    // it moves to stable's pods once they are all ready, and the Deployment keeps its pods until the Service reads
+    // back selecting them. Either sooner, and it would select pods that cannot take its requests. Once taken over,
+    // a move back to stable (a revert, a Service deleted by hand) goes at once, as an abort does.
     if (readyOf(b, stable) < n) b.services = undefined;
     return;
   }
@@ -179,7 +180,7 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
         b.event(
           'Warning',
           'ActionIgnored',
-          `promote ignored at step ${index + 1}/${steps.length} (${describeStep(steps[index])}): it ends by itself once the pods are ready and it reads back; abort to give up, or promote-full to skip every step`,
+          `promote ignored at step ${index + 1}/${steps.length} (${describeStep(steps[index])}): it waits on the cluster, not on a person (${b.previous.message ?? 'no status yet'}); fix what it waits for, or abort to go back to ${status.stableRevision}`,
         );
         return 'go';
       }

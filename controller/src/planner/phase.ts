@@ -2,6 +2,7 @@
 import type { Plan } from './world.ts';
 import type { PlanBuilder } from './builder.ts';
 import { desiredReplicas, readyOf } from './replicas.ts';
+import { releaseNames } from './blueGreen.ts';
 
 const blueGreen = (b: PlanBuilder) => b.world.rollout.spec.strategy.blueGreen !== undefined;
 
@@ -36,7 +37,7 @@ export function finishStatus(b: PlanBuilder): Plan {
   } else if (blueGreen(b) && b.world.services?.stable !== status.stableRevision) {
     // Blue-green: Healthy waits for the active Service to read back selecting stable (with a router too: the route
     // sends everything to it once the switch is over).
-    const service = b.world.rollout.spec.strategy.blueGreen!.activeService;
+    const service = releaseNames(b).activeService;
     status.phase = 'Progressing';
     status.message = `waiting for Service ${service} to select revision ${status.stableRevision} (selects ${b.world.services?.stable ?? 'nothing'})`;
     b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });

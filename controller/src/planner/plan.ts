@@ -87,6 +87,7 @@ function invalid(b: PlanBuilder, message: string): Plan {
   if (abortApplies(b)) {
     // An abort is the one thing an invalid spec never blocks: it only needs stable, which status names.
     abortDespiteInvalidSpec(b, message);
+    planScaleDown(b); // the revision users were on drains here too
     recordBlueGreen(b, readableSteps(b.world.rollout.spec));
     b.status.phase = 'Degraded';
     b.status.message = `aborted: ${b.degraded!.message}; invalid spec: ${message}${b.messageSuffix}`;

@@ -1,52 +1,80 @@
 /**
- * Pods are never taken from under the Service users reach. Blue-green keeps a revision's pods while its active
- * Service (read back) still selects it, and for scaleDownDelaySeconds after it stopped doing so or after the
- * revision was replaced by a promotion, so that proxies, kube-proxy rules and clients that still hold its endpoints
- * drain instead of meeting pods that are gone. The deadline is recorded in status.scaleDown (revision and time), so
- * a restarted controller keeps it; the pods keep the size they have (never scaled up for it) and go once it passes.
+ * Pods are never taken from under the users of a blue-green Rollout. A revision users may still reach (the active
+ * Service, or the router at 100% on the preview, reads back on it) keeps its pods, with no deadline; once they no
+ * longer reach it, and after a promotion replaced it, it keeps them for scaleDownDelaySeconds, so that proxies,
+ * kube-proxy rules and clients that still hold its endpoints drain, and a rollback to it finds them warm. Each
+ * revision's state is recorded in status.scaleDown (a deadline is the end time, not a countdown: status stays the
+ * same from one reconcile to the next), so a restarted controller keeps it; the pods keep the size they have (never
+ * scaled up for it) and go once the deadline passes.
  */
+import { maxWarmRevisions } from '../api/rolloutStatus.schema.ts';
+import type { RolloutStatus } from '../api/types.ts';
 import type { PlanBuilder } from './builder.ts';
 
+type Warm = NonNullable<RolloutStatus['scaleDown']>[number];
+
+const isBlueGreen = (b: PlanBuilder) => b.world.rollout.spec.strategy.blueGreen !== undefined;
 const delayMs = (b: PlanBuilder) => (b.world.rollout.spec.strategy.blueGreen?.scaleDownDelaySeconds ?? 30) * 1000;
+const deadline = (b: PlanBuilder) => new Date(b.world.now.getTime() + delayMs(b)).toISOString();
+
+/** The revision users reach now, as read back: the preview's when the router sends it everything, else active's. */
+export function usersOn(b: PlanBuilder): string | undefined {
+  const { traffic, services } = b.world;
+  if (traffic?.kind === 'weights' && traffic.canary === 100) return services?.canary;
+  return services?.stable;
+}
+
+function upsert(list: Warm[], entry: Warm): Warm[] {
+  const rest = list.filter((w) => w.revision !== entry.revision);
+  return [...rest, entry].slice(-maxWarmRevisions);
+}
 
 /** Records that `revision`, just replaced by a promotion, keeps its pods for the strategy's scale-down delay. */
 export function keepWarm(b: PlanBuilder, revision: string): void {
-  if (b.world.rollout.spec.strategy.blueGreen === undefined || revision === b.status.stableRevision) return;
-  b.status.scaleDown = { revision, scaleDownAt: new Date(b.world.now.getTime() + delayMs(b)).toISOString() };
+  if (!isBlueGreen(b) || revision === b.status.stableRevision) return;
+  const current = b.status.scaleDown?.find((w) => w.revision === revision);
+  if (current !== undefined && current.scaleDownAt === undefined) return; // still held: the delay starts later
+  const at = deadline(b);
+  const later = current?.scaleDownAt !== undefined && current.scaleDownAt > at ? current.scaleDownAt : at;
+  b.status.scaleDown = upsert(b.status.scaleDown ?? [], { revision, scaleDownAt: later });
 }
 
 const observed = (b: PlanBuilder, revision: string) =>
   b.world.replicaSets.find((rs) => rs.revision === revision)?.replicas ?? 0;
+const planned = (b: PlanBuilder, revision: string) => b.replicaSets.find((d) => d.revision === revision)?.replicas ?? 0;
 
 /** Keeps `revision` at least at its current size in this plan. */
 function hold(b: PlanBuilder, revision: string): void {
   const now = observed(b, revision);
-  const planned = b.replicaSets.find((d) => d.revision === revision);
-  if (planned === undefined) b.replicaSets.push({ revision, replicas: now });
-  else planned.replicas = Math.max(planned.replicas, now);
+  const entry = b.replicaSets.find((d) => d.revision === revision);
+  if (entry === undefined) b.replicaSets.push({ revision, replicas: now });
+  else entry.replicas = Math.max(entry.replicas, now);
 }
 
 export function planScaleDown(b: PlanBuilder): void {
-  if (b.world.rollout.spec.strategy.blueGreen === undefined || b.world.deployment === undefined) {
+  if (!isBlueGreen(b)) {
     delete b.status.scaleDown;
     return;
   }
-  // The active Service still selects a revision the plan shrinks (its write has not landed, or is this very plan's):
-  // keep its pods, and start the delay from now again, so that it counts from the moment active lets go of them.
-  const active = b.world.services?.stable;
-  if (active !== undefined && active !== b.status.stableRevision) {
-    const planned = b.replicaSets.find((d) => d.revision === active)?.replicas ?? 0;
-    if (planned < observed(b, active)) keepWarm(b, active);
+  let warm = b.status.scaleDown ?? [];
+  const reached = usersOn(b);
+  // Users still reach a revision this plan shrinks (the move away from it has not read back, or is this very plan's):
+  // held, with no deadline yet.
+  if (reached !== undefined && reached !== b.status.stableRevision && planned(b, reached) < observed(b, reached))
+    warm = upsert(warm, { revision: reached });
+  const now = b.world.now.getTime();
+  warm = warm.flatMap((w): Warm[] => {
+    // Stable is at full size anyway; a revision with no pod has nothing to drain.
+    if (w.revision === b.status.stableRevision || observed(b, w.revision) === 0) return [];
+    if (w.scaleDownAt === undefined) return [w.revision === reached ? w : { ...w, scaleDownAt: deadline(b) }];
+    const left = Date.parse(w.scaleDownAt) - now;
+    return left > 0 ? [w] : []; // a time passed (or unreadable) ends it
+  });
+  for (const w of warm) {
+    // Also when it is the canary again (the template set back to it): its warm pods are what makes that fast.
+    hold(b, w.revision);
+    if (w.scaleDownAt !== undefined) b.requeueAfter(Date.parse(w.scaleDownAt) - now);
   }
-  const pending = b.status.scaleDown;
-  if (pending === undefined) return;
-  const left = Date.parse(pending.scaleDownAt) - b.world.now.getTime();
-  // Stable is at full size anyway; a revision with no pod has nothing to drain; a time passed (or unreadable) ends it.
-  if (pending.revision === b.status.stableRevision || observed(b, pending.revision) === 0 || !(left > 0)) {
-    delete b.status.scaleDown;
-    return;
-  }
-  // Also when it is the canary again (the template set back to it): its warm pods are what makes that fast.
-  hold(b, pending.revision);
-  b.requeueAfter(left);
+  if (warm.length > 0) b.status.scaleDown = warm;
+  else delete b.status.scaleDown;
 }

@@ -6,6 +6,7 @@ import type { PlanBuilder } from './builder.ts';
 import { abort } from './abort.ts';
 import { canaryPodsAt, canaryReplicas, desiredReplicas, fullSizeFrom, readyOf, switchesByService } from './replicas.ts';
 import { planSetFlag } from './flags.ts';
+import { releaseNames } from './blueGreen.ts';
 
 export type StepOutcome = 'next' | 'wait' | 'aborted';
 
@@ -23,9 +24,9 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
     case 'setMirrorRoute':
       return setRoute(b, step.index, where);
     case 'preview':
-      return preview(b, step.index, step.service, where);
+      return preview(b, step.index, releaseNames(b).previewService, where);
     case 'switch':
-      return switchActive(b, step.index, step.service, where);
+      return switchActive(b, step.index, releaseNames(b).activeService, where);
   }
 }
 

@@ -198,7 +198,7 @@ suite('kubectl sluice status of a blue-green rollout', () => {
         activeRevision: 'a\u001b]0;x\u0007a',
         previewRevision: 'b\nb',
       },
-      scaleDown: { revision: 'c\u009bc', scaleDownAt },
+      scaleDown: [{ revision: 'c\u009bc', scaleDownAt }],
     });
     // eslint-disable-next-line no-control-regex
     expect(describe(hostile, [], now)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u);

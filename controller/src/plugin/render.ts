@@ -57,9 +57,11 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date): s
     ...blueGreenServices(r, now),
   ];
   // Any strategy may keep the previous revision running for a while; blue-green does (scaleDownDelaySeconds).
-  if (s.scaleDown !== undefined)
+  for (const w of s.scaleDown ?? [])
     lines.push(
-      `Scale down:   revision ${printable(s.scaleDown.revision)} kept until ${printable(s.scaleDown.scaleDownAt)} (${relativeTime(s.scaleDown.scaleDownAt, now)})`,
+      w.scaleDownAt === undefined
+        ? `Scale down:   revision ${printable(w.revision)} kept while users may still reach it`
+        : `Scale down:   revision ${printable(w.revision)} kept until ${printable(w.scaleDownAt)} (${relativeTime(w.scaleDownAt, now)})`,
     );
   if ((s.pauseConditions ?? []).length > 0)
     lines.push(

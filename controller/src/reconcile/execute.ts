@@ -148,7 +148,11 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   const seen = ctx.router?.observe();
   const now = seen?.kind === 'weights' ? { weight: seen.canary, routes: seen.routes?.length ?? 0 } : undefined;
   const w = plan.canaryWeight ?? Infinity;
-  const stableMoves = plan.services !== undefined && stableServiceSelectsOther(ctx, plan.services.stable);
+  // Services are named as the plan's status records them: a blue-green release keeps the names it started with,
+  // also in its first reconcile, when the status read before planning does not hold them yet.
+  const named = { ...rollout, status: plan.status };
+  const stableMoves =
+    plan.services !== undefined && stableServiceSelectsOther({ ...ctx, rollout: named }, plan.services.stable);
   const takesOff =
     now !== undefined && !stableMoves && (w < now.weight || (w === now.weight && plan.routes.length < now.routes));
   const weightFirst = abortFirst || takesOff;
@@ -160,7 +164,9 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   if (weightFirst) await setWeight();
   if (plan.services !== undefined && rollout.spec.service !== undefined) {
     for (const role of ['stable', 'canary'] as const)
-      await step(`update Service ${serviceName(rollout, role)}`, () => applyService(ctx, role, plan.services![role]));
+      await step(`update Service ${serviceName(named, role)}`, () =>
+        applyService({ ...ctx, rollout: named }, role, plan.services![role]),
+      );
   }
 
   const current = new Map(ctx.replicaSets.map((rs) => [rs.metadata!.labels![revisionLabel]!, rs]));

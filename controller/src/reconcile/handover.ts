@@ -63,7 +63,7 @@ export async function handOver(
     if ((deployment.status?.availableReplicas ?? 0) < recorded) return 1_000;
   }
   // The Deployment's pods are up: the Services users call can select them again before Sluice's pods go.
-  await releaseServices(ctx, deployment?.spec?.selector?.matchLabels);
+  await releaseServices(ctx, podSelector(deployment));
   ctx.fence();
   await ctx.clients.custom.patchNamespacedCustomObject(
     {
@@ -78,6 +78,17 @@ export async function handOver(
     jsonPatch,
   );
   return undefined;
+}
+
+/**
+ * A Service selector for the Deployment's pods: its matchLabels, or, when it selects by expression (a Service cannot),
+ * its pod template's labels, which every pod it runs carries and its selector matches by definition.
+ */
+function podSelector(deployment: V1Deployment | undefined): Record<string, string> | undefined {
+  const selector = deployment?.spec?.selector;
+  if (selector?.matchLabels !== undefined && (selector.matchExpressions ?? []).length === 0)
+    return selector.matchLabels;
+  return deployment?.spec?.template?.metadata?.labels;
 }
 
 export function isDeleting(rollout: Rollout): boolean {

@@ -74,7 +74,11 @@ async function adopt(ctx: ExecuteContext, role: Role, desired: V1Service): Promi
   if (existing.metadata?.ownerReferences?.some((o) => o.uid === ctx.rollout.metadata.uid) === true) {
     // Sluice's own, created by an earlier reconcile that the cache has not shown yet: not the user's to record.
     ctx.fence();
-    await ctx.clients.core.patchNamespacedService({ namespace, name, body: specPatch(existing, desired) }, merge);
+    const body = {
+      ...specPatch(existing, desired),
+      metadata: { labels: { [rolloutLabel]: ctx.rollout.metadata.name } },
+    };
+    await ctx.clients.core.patchNamespacedService({ namespace, name, body }, merge);
     return;
   }
   const before = existing.metadata?.annotations?.[adoptedSelectorAnnotation];
