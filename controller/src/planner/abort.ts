@@ -96,9 +96,12 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     .filter((rs) => rs.revision !== canary)
     .map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
   const left = scaleDownLeftMs(b);
-  if (routerWritable && left > 0 && canaryNow > 0) {
+  // Every request goes to the canary (a blue-green switch through the router): with the router unwritable, scaling
+  // it away would take the whole service down, so it keeps its pods until the router object is fixed.
+  const allOnCanary = !routerWritable && (b.previous.weights?.canary ?? 0) >= 100;
+  if ((routerWritable && left > 0 && canaryNow > 0) || allOnCanary) {
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
-    b.requeueAfter(left);
+    if (!allOnCanary) b.requeueAfter(left);
   }
   if (stableNow === undefined) return; // a flag-only rollout, or no stable pods: there is no traffic to move
   // Blue-green without a router switches back with its active Service, which an invalid spec does not stop.
@@ -106,6 +109,10 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     b.services = { stable, canary };
     b.canaryWeight = 0;
     b.routes = [];
+  }
+  if (allOnCanary) {
+    b.messageSuffix = `; the traffic router cannot be written and sends every request to ${canary}, so its pods stay until the router object is fixed`;
+    return; // status keeps the weights the router still has
   }
   status.weights = { canary: 0, stable: 100 };
   b.messageSuffix = routerWritable

@@ -99,3 +99,17 @@ describe('two revisions to keep warm at once', () => {
     expect(sim.replicasOf('rev-a')).toBe(4);
   });
 });
+
+describe('an abort while the spec is invalid and the router cannot be written, after a routed switch', () => {
+  it('keeps the new revision, which every request reaches, rather than scaling it away', () => {
+    const sim = switched({}, routed);
+    sim.routeInvalid = 'the HTTPRoute lost its preview backend';
+    sim.request('abort');
+    sim.reconcile();
+    expect(sim.replicasOf('rev-b'), 'the pods every request goes to').toBe(4);
+    expect(sim.rollout.status?.message).toMatch(/sends every request to rev-b, so its pods stay/);
+    sim.advance(3_600_000);
+    sim.reconcile();
+    expect(sim.replicasOf('rev-b')).toBe(4);
+  });
+});
