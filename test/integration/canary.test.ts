@@ -34,7 +34,12 @@ const gatewaySpec = (name: string) => ({
   workloadRef: { name },
   service: { port: 80, targetPort: 8080 },
   trafficRouting: { gatewayAPI: { httpRoute: name } },
-  strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 60 }, { pause: {} }] } },
+  strategy: {
+    canary: {
+      steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 60 }, { pause: {} }],
+      scaleDownDelaySeconds: 3,
+    },
+  },
 });
 
 describe('given a Deployment and a Rollout with the Gateway API router', () => {
@@ -67,7 +72,16 @@ describe('given a Deployment and a Rollout with the Gateway API router', () => {
     expect(await routeCanaryWeight(ns.name, 'web')).toBe(0);
     const sets = await replicaSetsOf(ns.name, 'web');
     expect(sets.find((s) => s.revision === done.status!.stableRevision)?.replicas).toBe(3);
-    expect(sets.find((s) => s.revision === stable)?.replicas).toBe(0);
+    // Drain-safe: the old stable keeps its pods scaleDownDelaySeconds after the promotion, then goes.
+    expect(sets.find((s) => s.revision === stable)?.replicas).toBe(3);
+    expect(done.status?.scaleDown?.map((w) => w.revision)).toEqual([stable]);
+    const keptUntil = Date.parse(done.status!.scaleDown![0]!.scaleDownAt ?? '');
+    await expect
+      .poll(async () => (await replicaSetsOf(ns.name, 'web')).find((s) => s.revision === stable)?.replicas, {
+        timeout: 20_000,
+      })
+      .toBe(0);
+    expect(Date.now()).toBeGreaterThanOrEqual(keptUntil - 1_000); // not before its time (clocks of one machine)
     expect(sets).toHaveLength(2); // promotion kept the canary's ReplicaSet: no second rollout of v2
     await expect
       .poll(() => eventReasons(ns.name, 'web'), { timeout: 5_000 })

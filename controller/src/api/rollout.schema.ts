@@ -131,6 +131,15 @@ export const canaryStrategy = object(
         default: 30,
       }),
     ),
+    scaleDownDelaySeconds: Type.Optional(
+      Type.Integer({
+        description:
+          "With a traffic router: seconds the previous stable revision keeps its pods after a promotion moved all traffic to the new one, so that proxies and clients that have not applied the change yet still reach running pods. It keeps them as long as Sluice's stable Service still reads back selecting it, and this long after. Without a router (replica ratio) the old pods go at once: your Service selects them, so they would go on serving.",
+        minimum: 0,
+        maximum: rolloutLimits.abortScaleDownDelaySeconds,
+        default: 30,
+      }),
+    ),
   },
   celRules({
     rule: '!has(self.analysis) || !has(self.analysis.startingStep) || !has(self.steps) || self.analysis.startingStep < size(self.steps)',

@@ -124,7 +124,7 @@ export const blueGreenStatus = object('Where a blue-green rollout stands; absent
 export const maxWarmRevisions = 4;
 
 export const scaleDownStatus = mapList(
-  `Previous revisions kept running (blue-green), so that connections and proxies still holding their endpoints drain and a rollback to them finds warm pods; oldest first, at most ${maxWarmRevisions}.`,
+  `Previous revisions kept running, so that connections and proxies still holding their endpoints drain and a rollback to them finds warm pods; oldest first, at most ${maxWarmRevisions}.`,
   object('One previous revision kept running.', {
     revision: text('The previous revision.', { maxLength: 63 }),
     scaleDownAt: Type.Optional(

@@ -236,6 +236,11 @@ function rolloutLimitErrors(rollout: Rollout): SpecError[] {
       rolloutLimits.abortScaleDownDelaySeconds,
     ],
     [
+      'spec.strategy.canary.scaleDownDelaySeconds',
+      canary?.scaleDownDelaySeconds,
+      rolloutLimits.abortScaleDownDelaySeconds,
+    ],
+    [
       'spec.strategy.blueGreen.abortScaleDownDelaySeconds',
       blueGreen?.abortScaleDownDelaySeconds,
       rolloutLimits.abortScaleDownDelaySeconds,

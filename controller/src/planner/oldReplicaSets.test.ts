@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { RolloutSpec } from '../api/types.ts';
 import { baseSpec, SimCluster } from './fixtures.test-support.ts';
 
+// No drain delay: these stories are about the history, not about how long the previous stable keeps its pods.
 const quick = (overrides: Partial<RolloutSpec> = {}) =>
-  baseSpec({ strategy: { canary: { steps: [{ setWeight: 50 }] } }, ...overrides });
+  baseSpec({ strategy: { canary: { steps: [{ setWeight: 50 }], scaleDownDelaySeconds: 0 } }, ...overrides });
 
 /** Releases rev-1 (the first stable) up to rev-<count>, each promoted to stable, a minute apart. */
 function release(sim: SimCluster, count: number, apartMs = 60_000): void {
@@ -41,7 +42,10 @@ describe('old ReplicaSets', () => {
 
   it('with 0 keeps only what runs, and never the canary, nor one whose pods are still stopping', () => {
     const sim = new SimCluster(
-      quick({ revisionHistoryLimit: 0, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } }),
+      quick({
+        revisionHistoryLimit: 0,
+        strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }], scaleDownDelaySeconds: 0 } },
+      }),
     );
     release(sim, 1);
     sim.templateRevision = 'rev-2';
@@ -54,8 +58,11 @@ describe('old ReplicaSets', () => {
     sim.settlePods();
     const promoted = sim.reconcile();
     expect(sim.rollout.status?.stableRevision).toBe('rev-2');
-    expect(sim.replicasOf('rev-1')).toBe(0);
+    // The stable Service still read back on rev-1 when this was planned: its pods stay until it reads rev-2.
+    expect(sim.replicasOf('rev-1')).toBe(4);
     expect(promoted.deleteReplicaSets).toEqual([]);
+    sim.reconcile();
+    expect(sim.replicasOf('rev-1')).toBe(0);
     // Scaled to 0, but its pods are still stopping: it stays until they are gone.
     expect(sim.reconcile().deleteReplicaSets).toEqual([]);
     sim.settlePods();

@@ -72,7 +72,13 @@ describe('a canary through every step (Gateway API router)', () => {
     expect(plan.status.stableRevision).toBe('rev-b');
     expect(sim.routeWeight).toBe(0);
     expect(sim.replicasOf('rev-b')).toBe(4);
+    // The old stable drains for scaleDownDelaySeconds (30 s by default), then goes.
+    expect(sim.replicasOf('rev-a')).toBe(4);
+    expect(sim.rollout.status?.scaleDown).toEqual([{ revision: 'rev-a', scaleDownAt: '2026-11-29T03:00:32.500Z' }]);
+    sim.advance(30_000);
+    sim.converge();
     expect(sim.replicasOf('rev-a')).toBe(0);
+    expect(sim.rollout.status?.scaleDown).toBeUndefined();
     expect(sim.createdRevisions).toEqual(['rev-a', 'rev-b']); // promotion reused the canary's ReplicaSet
     expect(sim.eventReasons()).toEqual(
       expect.arrayContaining(['CanaryStarted', 'StepCompleted', 'Paused', 'Promoted', 'Healthy']),

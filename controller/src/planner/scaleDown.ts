@@ -1,7 +1,7 @@
 /**
- * Pods are never taken from under the users of a blue-green Rollout. A revision users may still reach (the active
- * Service, or the router at 100% on the preview, reads back on it) keeps its pods, with no deadline; once they no
- * longer reach it, and after a promotion replaced it, it keeps them for scaleDownDelaySeconds, so that proxies,
+ * Pods are never taken from under users. A revision they may still reach (the stable or blue-green active Service,
+ * or the router at 100% on the preview, reads back on it) keeps its pods, with no deadline; once they no longer
+ * reach it, and after a promotion replaced it, it keeps them for scaleDownDelaySeconds, so that proxies,
  * kube-proxy rules and clients that still hold its endpoints drain, and a rollback to it finds them warm. Each
  * revision's state is recorded in status.scaleDown (a deadline is the end time, not a countdown: status stays the
  * same from one reconcile to the next), so a restarted controller keeps it; the pods keep the size they have (never
@@ -13,8 +13,19 @@ import type { PlanBuilder } from './builder.ts';
 
 type Warm = NonNullable<RolloutStatus['scaleDown']>[number];
 
-const isBlueGreen = (b: PlanBuilder) => b.world.rollout.spec.strategy.blueGreen !== undefined;
-const delayMs = (b: PlanBuilder) => (b.world.rollout.spec.strategy.blueGreen?.scaleDownDelaySeconds ?? 30) * 1000;
+/**
+ * Blue-green drains, and a canary behind a traffic router. Not a canary split by replica ratio: there the users'
+ * own Service selects every pod, so the previous stable's pods would go on serving their share rather than drain
+ * (a pod that stops leaves the endpoints by itself). A flag-only Rollout has no pods.
+ */
+const hasPods = (b: PlanBuilder) => {
+  const { spec } = b.world.rollout;
+  return spec.workloadRef !== undefined && (spec.strategy.blueGreen !== undefined || spec.trafficRouting !== undefined);
+};
+const delayMs = (b: PlanBuilder) => {
+  const { canary, blueGreen } = b.world.rollout.spec.strategy;
+  return ((blueGreen ?? canary)?.scaleDownDelaySeconds ?? 30) * 1000;
+};
 const deadline = (b: PlanBuilder) => new Date(b.world.now.getTime() + delayMs(b)).toISOString();
 
 /** The revision users reach now, as read back: the preview's when the router sends it everything, else active's. */
@@ -31,7 +42,7 @@ function upsert(list: Warm[], entry: Warm): Warm[] {
 
 /** Records that `revision`, just replaced by a promotion, keeps its pods for the strategy's scale-down delay. */
 export function keepWarm(b: PlanBuilder, revision: string): void {
-  if (!isBlueGreen(b) || revision === b.status.stableRevision) return;
+  if (!hasPods(b) || revision === b.status.stableRevision) return;
   const current = b.status.scaleDown?.find((w) => w.revision === revision);
   if (current !== undefined && current.scaleDownAt === undefined) return; // still held: the delay starts later
   const at = deadline(b);
@@ -52,7 +63,7 @@ function hold(b: PlanBuilder, revision: string): void {
 }
 
 export function planScaleDown(b: PlanBuilder): void {
-  if (!isBlueGreen(b)) {
+  if (!hasPods(b)) {
     delete b.status.scaleDown;
     return;
   }
@@ -66,9 +77,9 @@ export function planScaleDown(b: PlanBuilder): void {
   warm = warm.flatMap((w): Warm[] => {
     // Stable is at full size anyway; a revision with no pod has nothing to drain.
     if (w.revision === b.status.stableRevision || observed(b, w.revision) === 0) return [];
-    if (w.scaleDownAt === undefined) return [w.revision === reached ? w : { ...w, scaleDownAt: deadline(b) }];
-    const left = Date.parse(w.scaleDownAt) - now;
-    return left > 0 ? [w] : []; // a time passed (or unreadable) ends it
+    if (w.scaleDownAt === undefined && w.revision === reached) return [w];
+    const at = w.scaleDownAt ?? deadline(b); // users no longer reach it: the delay starts now
+    return Date.parse(at) - now > 0 ? [{ ...w, scaleDownAt: at }] : []; // a time passed (or unreadable) ends it
   });
   for (const w of warm) {
     // Also when it is the canary again (the template set back to it): its warm pods are what makes that fast.
