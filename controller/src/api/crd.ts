@@ -193,6 +193,8 @@ export interface ResourceDefinition {
   /** CEL rules on the whole object, for the few checks that need metadata.name. */
   rules?: CelRule[];
   printerColumns?: PrinterColumn[];
+  /** The scale subresource (kubectl scale, a HorizontalPodAutoscaler): JSON paths of the replicas and the selector. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
 }
 
 /** Builds the apiextensions.k8s.io/v1 CustomResourceDefinition for a resource. */
@@ -213,7 +215,8 @@ export function customResourceDefinition(def: ResourceDefinition): Record<string
   if (def.rules !== undefined) openAPIV3Schema['x-kubernetes-validations'] = def.rules;
 
   const version: Record<string, unknown> = { name: apiVersionName, served: true, storage: true };
-  if (def.status !== undefined) version.subresources = { status: {} };
+  if (def.status !== undefined)
+    version.subresources = { status: {}, ...(def.scale === undefined ? {} : { scale: def.scale }) };
   if (def.printerColumns !== undefined) version.additionalPrinterColumns = def.printerColumns;
   version.schema = { openAPIV3Schema };
 

@@ -34,6 +34,13 @@ export const rolloutResource: ResourceDefinition = {
       message: `metadata.name of a Rollout with spec.workloadRef must be at most ${maxNameWithWorkload} characters: Sluice labels the ReplicaSets and pods it creates sluice.dev/rollout=<name>, and a label value is at most ${maxNameWithWorkload}`,
     },
   ],
+  // kubectl scale ro and a HorizontalPodAutoscaler size the Rollout through spec.replicas; status.selector finds
+  // the pods of both revisions, which is what an autoscaler averages its metrics over.
+  scale: {
+    specReplicasPath: '.spec.replicas',
+    statusReplicasPath: '.status.replicas',
+    labelSelectorPath: '.status.selector',
+  },
   printerColumns: [
     {
       name: 'Phase',

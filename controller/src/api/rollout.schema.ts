@@ -183,6 +183,9 @@ export const serviceSpec = object(
 /** At most this many managed routes: each is a rule in the user's object, and CEL rules walk the list. */
 export const maxManagedRoutes = 8;
 
+/** The most pods a Rollout may ask for: far above any one release, low enough that a typo is refused. */
+export const maxReplicas = 10_000;
+
 const routerNames = Object.keys(routerSchemas);
 
 /** Every property optional, keeping each one's static type. */
@@ -228,6 +231,14 @@ export const rolloutSpec = object(
   'How a new version is released.',
   {
     workloadRef: Type.Optional(workloadRef),
+    replicas: Type.Optional(
+      Type.Integer({
+        description:
+          "Pods the Rollout runs at full size; a canary's pods follow weight x replicas. Omitted: the Deployment's replicas (as recorded when Sluice took it over). kubectl scale and a HorizontalPodAutoscaler set it through the scale subresource (an autoscaler needs it set: it does not scale from 0).",
+        minimum: 0,
+        maximum: maxReplicas,
+      }),
+    ),
     service: Type.Optional(serviceSpec),
     trafficRouting: Type.Optional(trafficRouting),
     strategy: object(

@@ -214,6 +214,18 @@ export const rolloutStatus = object('What the controller observed and did; writt
       { maxItems: 64 },
     ),
   ),
+  replicas: Type.Optional(
+    Type.Integer({
+      description:
+        "Pods the Rollout runs at full size (spec.replicas, or the Deployment's): the scale subresource reads it.",
+      minimum: 0,
+    }),
+  ),
+  selector: Type.Optional(
+    text('Label selector of the pods of every revision of the Rollout, for the scale subresource (an autoscaler).', {
+      maxLength: 128,
+    }),
+  ),
   blueGreen: Type.Optional(blueGreenStatus),
   scaleDown: Type.Optional(scaleDownStatus),
   conditions: Type.Optional(

@@ -12,6 +12,7 @@ import { planCanary } from './canary.ts';
 import { planOldReplicaSets } from './oldReplicaSets.ts';
 import { recordBlueGreen } from './blueGreen.ts';
 import { planScaleDown } from './scaleDown.ts';
+import { recordScale } from './replicas.ts';
 import { finishStatus } from './phase.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
@@ -46,6 +47,7 @@ export function planRollout(world: ObservedWorld): Plan {
   if (b.invalidStep !== undefined) reportInvalidStep(b, b.invalidStep);
   planScaleDown(b);
   recordBlueGreen(b, steps);
+  recordScale(b);
   planOldReplicaSets(b);
   return finishStatus(b);
 }

@@ -7,6 +7,7 @@
 import { canaryWeightAt, type ResolvedStep } from '../api/steps.ts';
 import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import type { PlanBuilder } from './builder.ts';
+import { rolloutLabel } from '../workload/names.ts';
 
 /** `routed`: a managed route sends (or copies) requests to the canary, which then needs a pod whatever its weight. */
 export function canaryReplicas(desired: number, weight: number, routed = false): number {
@@ -58,6 +59,8 @@ export function podShare(stable: number, canary: number): number {
 export function desiredReplicas(b: PlanBuilder): number {
   const d = b.world.deployment;
   if (d === undefined) return 0;
+  const set = b.world.rollout.spec.replicas;
+  if (set !== undefined) return set; // kubectl scale, an autoscaler, or the user
   return d.replicas > 0 ? d.replicas : (d.recordedReplicas ?? 1);
 }
 
@@ -89,4 +92,18 @@ export function setTraffic(
   } else {
     b.status.weights = { canary: canaryWeight, stable: 100 - canaryWeight };
   }
+}
+
+/**
+ * What the scale subresource reads: the full size, and the selector of the pods of every revision (an autoscaler
+ * averages over them). None for a flag-only Rollout or one whose Deployment is missing.
+ */
+export function recordScale(b: PlanBuilder): void {
+  if (b.world.deployment === undefined) {
+    delete b.status.replicas;
+    delete b.status.selector;
+    return;
+  }
+  b.status.replicas = desiredReplicas(b);
+  b.status.selector = `${rolloutLabel}=${b.world.rollout.metadata.name}`;
 }
