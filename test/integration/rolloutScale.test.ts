@@ -2,8 +2,11 @@
  * The Rollout's scale subresource against the real API server (issue 16): given a canary paused at 20%, when a user
  * runs `kubectl scale ro --replicas=5`, then stable runs 5 pods and the canary ceil(5 x 20%), the weight stays 20%,
  * and the scale subresource reads back the size and the selector of the Rollout's pods (what an autoscaler uses).
+ * And kube-controller-manager's HorizontalPodAutoscaler sizes a Rollout mid-canary through it (raised to its
+ * minReplicas, which needs no metric; a metric-driven story needs a metrics API, still to come).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutoscalingV2Api } from '@kubernetes/client-node';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import {
   createApp,
@@ -59,5 +62,44 @@ describe('given a canary paused at 20% behind the Gateway API router', () => {
 
     await kubectl(['scale', 'rollout.sluice.dev', 'sized', '--replicas=10', '-n', ns.name]);
     await expect.poll(sizes, { timeout: 20_000 }).toEqual([10, 2]); // ceil(10 x 20%)
+  });
+
+  it("kube-controller-manager's HorizontalPodAutoscaler scales the Rollout mid-canary through the scale subresource", async () => {
+    await createApp(ns.name, 'auto', { replicas: 2, route: true });
+    await createRollout(ns.name, 'auto', {
+      ...routedSpec('auto'),
+      replicas: 2, // an autoscaler does not scale a target from 0
+      strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
+    });
+    await waitForRollout(ns.name, 'auto', 'Healthy', (r) => r.status?.phase === 'Healthy');
+    await setImage(ns.name, 'auto', 'example.invalid/app:v2');
+    const paused = await waitForRollout(ns.name, 'auto', 'paused at 50%', (r) => r.status?.phase === 'Paused');
+    // minReplicas above the current size: the autoscaler raises it to 6 before it needs any metric.
+    await adminKubeConfig()
+      .makeApiClient(AutoscalingV2Api)
+      .createNamespacedHorizontalPodAutoscaler({
+        namespace: ns.name,
+        body: {
+          metadata: { name: 'auto' },
+          spec: {
+            scaleTargetRef: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: 'auto' },
+            minReplicas: 6,
+            maxReplicas: 10,
+            metrics: [
+              { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+            ],
+          },
+        },
+      });
+    const scaled = await waitForRollout(ns.name, 'auto', 'spec.replicas 6', (r) => r.spec.replicas === 6, 60_000);
+    expect(scaled.status?.currentStepIndex).toBe(1); // still at its step: the autoscaler moved the size only
+    const sizes = async () => {
+      const sets = await replicaSetsOf(ns.name, 'auto');
+      return [paused.status!.stableRevision, paused.status!.canaryRevision].map(
+        (rev) => sets.find((s) => s.revision === rev)?.replicas,
+      );
+    };
+    await expect.poll(sizes, { timeout: 20_000 }).toEqual([6, 3]); // canary: 50% of 6
+    expect(await routeCanaryWeight(ns.name, 'auto')).toBe(50);
   });
 });
