@@ -2,7 +2,13 @@
  * Wires the controller: one informer per kind feeding one work queue, whose handler is reconcile(key). Nothing
  * here decides anything about a rollout; it only connects the parts and starts and stops them in order.
  */
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
 import {
@@ -23,7 +29,7 @@ import { Informer } from './kube/informer.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
-import { deploymentsRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
+import { autoscalersRef, deploymentsRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
 import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';
@@ -111,6 +117,17 @@ export async function startController(
     if (!any) log.warn({ router: module.name }, module.notServed);
   }
 
+  // Autoscalers only to warn about one left on a Deployment: RBAC trimmed of them costs the warning, nothing else.
+  const autoscalers = await firstServed(kc, autoscalersRef, [autoscalersRef.version], namespace).catch(
+    (err: unknown) => {
+      if (!isForbidden(err)) throw err;
+      log.warn(
+        { kind: autoscalersRef.kind, err },
+        'not allowed to list HorizontalPodAutoscalers: no warning when one targets a Deployment Sluice runs',
+      );
+      return undefined;
+    },
+  );
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,
@@ -118,6 +135,7 @@ export async function startController(
     // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
     replicaSets: inform(replicaSetsRef, rolloutLabel),
     services: inform(servicesRef, rolloutLabel),
+    autoscalers: autoscalers === undefined ? emptyCache : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers),
     routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
     clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(

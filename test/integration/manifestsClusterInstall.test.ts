@@ -156,6 +156,7 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
       'apps/deployments': ['list', 'watch', 'patch'],
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/services': ['get', 'list', 'watch', 'create', 'patch'],
+      'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
       '/events': ['list', 'watch', 'create'],
       ...routerGrants(),
       'authentication.k8s.io/tokenreviews': ['create'],

@@ -127,6 +127,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
       'apps/deployments': ['list', 'watch', 'patch'],
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/services': ['get', 'list', 'watch', 'create', 'patch'],
+      'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
       '/events': ['list', 'watch', 'create'],
       ...routerGrants(),
       '/secrets': [],

@@ -10,6 +10,7 @@ import { AutoscalingV2Api } from '@kubernetes/client-node';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import {
   createApp,
+  eventReasons,
   createRollout,
   replicaSetsOf,
   routeCanaryWeight,
@@ -101,5 +102,37 @@ describe('given a canary paused at 20% behind the Gateway API router', () => {
     };
     await expect.poll(sizes, { timeout: 20_000 }).toEqual([6, 3]); // canary: 50% of 6
     expect(await routeCanaryWeight(ns.name, 'auto')).toBe(50);
+  });
+
+  it('says so in the condition AutoscalerOnDeployment while an autoscaler still targets the Deployment', async () => {
+    await createApp(ns.name, 'left', { replicas: 2, route: true });
+    await createRollout(ns.name, 'left', {
+      ...routedSpec('left'),
+      strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
+    });
+    await waitForRollout(ns.name, 'left', 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const hpa = adminKubeConfig().makeApiClient(AutoscalingV2Api);
+    await hpa.createNamespacedHorizontalPodAutoscaler({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'left-hpa' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'left' },
+          minReplicas: 1,
+          maxReplicas: 4,
+        },
+      },
+    });
+    const warned = await waitForRollout(ns.name, 'left', 'AutoscalerOnDeployment', (r) =>
+      (r.status?.conditions ?? []).some((c) => c.type === 'AutoscalerOnDeployment' && c.status === 'True'),
+    );
+    expect(warned.status?.conditions?.find((c) => c.type === 'AutoscalerOnDeployment')?.message).toMatch(
+      /HorizontalPodAutoscaler left-hpa targets Deployment left, which Sluice keeps at 0 replicas/,
+    );
+    await expect.poll(() => eventReasons(ns.name, 'left'), { timeout: 5_000 }).toContain('AutoscalerOnDeployment');
+    await hpa.deleteNamespacedHorizontalPodAutoscaler({ namespace: ns.name, name: 'left-hpa' });
+    await waitForRollout(ns.name, 'left', 'no AutoscalerOnDeployment', (r) =>
+      (r.status?.conditions ?? []).every((c) => c.type !== 'AutoscalerOnDeployment'),
+    );
   });
 });

@@ -229,8 +229,13 @@ export const rolloutStatus = object('What the controller observed and did; writt
   blueGreen: Type.Optional(blueGreenStatus),
   scaleDown: Type.Optional(scaleDownStatus),
   conditions: Type.Optional(
-    mapList('Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed.', condition, ['type'], {
-      maxItems: 16,
-    }),
+    mapList(
+      'Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed; AutoscalerOnDeployment while a HorizontalPodAutoscaler still targets the Deployment.',
+      condition,
+      ['type'],
+      {
+        maxItems: 16,
+      },
+    ),
   ),
 });

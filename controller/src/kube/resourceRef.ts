@@ -34,6 +34,13 @@ export const servicesRef: ResourceRef = {
   kind: 'Service',
   namespaced: true,
 };
+export const autoscalersRef: ResourceRef = {
+  group: 'autoscaling',
+  version: 'v2',
+  plural: 'horizontalpodautoscalers',
+  kind: 'HorizontalPodAutoscaler',
+  namespaced: true,
+};
 export const configMapsRef: ResourceRef = {
   group: '',
   version: 'v1',

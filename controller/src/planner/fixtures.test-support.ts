@@ -129,6 +129,8 @@ export class SimCluster {
   defaultProject = 'default';
   /** The revision each Sluice Service selects (blue-green: stable = active, canary = preview). */
   services: { stable: string | undefined; canary: string | undefined } = { stable: undefined, canary: undefined };
+  /** A HorizontalPodAutoscaler that targets the Deployment, by name. */
+  autoscalerOnDeployment: string | undefined;
   /** When false, Service writes do not land (a refused patch, a lagging cache). */
   servicesTakeWrites = true;
   /** Outcomes of the flag operations the plans asked for, as the background keeps them. */
@@ -170,6 +172,7 @@ export class SimCluster {
             ? undefined
             : { kind: 'weights', canary: this.routeWeight, stable: 100 - this.routeWeight, routes: this.routes },
       ...(this.rollout.spec.service === undefined ? {} : { services: { ...this.services } }),
+      ...(this.autoscalerOnDeployment === undefined ? {} : { autoscalerOnDeployment: this.autoscalerOnDeployment }),
       action: this.action,
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,

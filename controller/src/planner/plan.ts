@@ -13,6 +13,7 @@ import { planOldReplicaSets } from './oldReplicaSets.ts';
 import { recordBlueGreen } from './blueGreen.ts';
 import { planScaleDown } from './scaleDown.ts';
 import { recordScale } from './replicas.ts';
+import { reportAutoscalerOnDeployment } from './autoscaler.ts';
 import { finishStatus } from './phase.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
@@ -48,6 +49,7 @@ export function planRollout(world: ObservedWorld): Plan {
   planScaleDown(b);
   recordBlueGreen(b, steps);
   recordScale(b);
+  reportAutoscalerOnDeployment(b);
   planOldReplicaSets(b);
   return finishStatus(b);
 }

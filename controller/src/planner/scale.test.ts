@@ -28,3 +28,18 @@ describe('spec.replicas', () => {
     expect(sim.deploymentReplicas).toBe(0);
   });
 });
+
+describe('a HorizontalPodAutoscaler left on the Deployment', () => {
+  it('is reported in the condition AutoscalerOnDeployment, with what to do, until it is gone', () => {
+    const sim = withCanary();
+    sim.autoscalerOnDeployment = 'checkout';
+    sim.converge();
+    const condition = sim.rollout.status?.conditions?.find((c) => c.type === 'AutoscalerOnDeployment');
+    expect(condition).toMatchObject({ status: 'True', reason: 'AutoscalerOnDeployment' });
+    expect(condition?.message).toMatch(/HorizontalPodAutoscaler checkout targets Deployment checkout.*scaleTargetRef/);
+    expect(sim.eventReasons().filter((r) => r === 'AutoscalerOnDeployment')).toHaveLength(1); // once, not per reconcile
+    sim.autoscalerOnDeployment = undefined;
+    sim.converge();
+    expect(sim.rollout.status?.conditions?.map((c) => c.type)).not.toContain('AutoscalerOnDeployment');
+  });
+});

@@ -78,6 +78,8 @@ export interface ObservedWorld {
    * its preview Service.
    */
   services?: { stable: string | undefined; canary: string | undefined };
+  /** A HorizontalPodAutoscaler in the namespace that targets the Deployment Sluice runs, by name; absent if none. */
+  autoscalerOnDeployment?: string;
   /** The pending manual request from the sluice.dev/action annotation, already parsed. */
   action: ManualAction | { invalid: string } | undefined;
   /** Verdicts for analysis and setFlag steps, by step index; a missing verdict means the step waits. */

@@ -1,5 +1,5 @@
 /** The cached world the reconciler reads: one informer cache per kind, all filled by watches (no API call). */
-import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1ReplicaSet, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Rollout } from '../api/types.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 
@@ -13,6 +13,8 @@ export interface Caches {
   deployments: ObjectCache<V1Deployment>;
   replicaSets: ObjectCache<V1ReplicaSet>;
   services: ObjectCache<V1Service>;
+  /** HorizontalPodAutoscalers, to say so when one still targets a Deployment that Sluice runs (empty if not allowed). */
+  autoscalers: ObjectCache<V2HorizontalPodAutoscaler>;
   /** The traffic routers' kinds (HTTPRoute, VirtualService, ...) by kind; a kind not served has an empty cache. */
   routed: ReadonlyMap<string, ObjectCache<KubeObject>>;
   analysisTemplates: ObjectCache<AnalysisTemplate>;

@@ -72,6 +72,7 @@ export function observeWorld(
           },
     replicaSets,
     traffic: routing.router?.observe(),
+    ...autoscalerOn(caches, rollout),
     ...(rollout.spec.service === undefined
       ? {}
       : {
@@ -122,6 +123,18 @@ function selectedRevision(caches: Caches, rollout: Rollout, role: 'stable' | 'ca
   const service = caches.services.get(rollout.metadata.namespace, serviceName(rollout, role));
   if (service?.metadata?.labels?.[rolloutLabel] !== rollout.metadata.name) return undefined;
   return service?.spec?.selector?.[revisionLabel];
+}
+
+/** The first HorizontalPodAutoscaler (by name) that targets the Rollout's Deployment, if any. */
+function autoscalerOn(caches: Caches, rollout: Rollout): { autoscalerOnDeployment?: string } {
+  const deployment = rollout.spec.workloadRef?.name;
+  if (deployment === undefined) return {};
+  const names = caches.autoscalers
+    .list(rollout.metadata.namespace)
+    .filter((a) => a.spec?.scaleTargetRef?.kind === 'Deployment' && a.spec.scaleTargetRef.name === deployment)
+    .map((a) => a.metadata?.name ?? '')
+    .sort();
+  return names.length === 0 ? {} : { autoscalerOnDeployment: names[0] };
 }
 
 /** The cache keeps the API server's JSON (a string); a typed client's object would carry a Date. */

@@ -13,7 +13,14 @@ import type { ObjectCache } from './caches.ts';
 
 /** Sluice's own kinds and the workload's; any other kind is a traffic router's (routers/registry.ts). */
 export type WatchedKind =
-  'Rollout' | 'Deployment' | 'ReplicaSet' | 'Service' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate' | (string & {});
+  | 'Rollout'
+  | 'Deployment'
+  | 'ReplicaSet'
+  | 'Service'
+  | 'HorizontalPodAutoscaler'
+  | 'AnalysisTemplate'
+  | 'ClusterAnalysisTemplate'
+  | (string & {});
 
 export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: ObjectCache<Rollout>): string[] {
   const namespace = obj.metadata?.namespace;
@@ -31,6 +38,11 @@ export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: Obj
     }
     case 'Deployment':
       return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === name));
+    case 'HorizontalPodAutoscaler': {
+      const target = (obj as { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }).spec?.scaleTargetRef;
+      if (target?.kind !== 'Deployment') return [];
+      return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === target.name));
+    }
     case 'AnalysisTemplate':
       return keys(inNamespace().filter((r) => uses(r, name, false)));
     case 'ClusterAnalysisTemplate':
