@@ -6,6 +6,7 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  PolicyV1Api,
   type KubeConfig,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
@@ -29,7 +30,14 @@ import { Informer } from './kube/informer.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
-import { autoscalersRef, deploymentsRef, replicaSetsRef, servicesRef, type ResourceRef } from './kube/resourceRef.ts';
+import {
+  autoscalersRef,
+  deploymentsRef,
+  podDisruptionBudgetsRef,
+  replicaSetsRef,
+  servicesRef,
+  type ResourceRef,
+} from './kube/resourceRef.ts';
 import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
 import type { Caches, ObjectCache } from './reconcile/caches.ts';
@@ -135,6 +143,7 @@ export async function startController(
     // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
     replicaSets: inform(replicaSetsRef, rolloutLabel),
     services: inform(servicesRef, rolloutLabel),
+    podDisruptionBudgets: inform(podDisruptionBudgetsRef, rolloutLabel),
     autoscalers: autoscalers === undefined ? emptyCache : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers),
     routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
@@ -192,7 +201,7 @@ export async function startController(
   const secretReader = readsKc.makeApiClient(CoreV1Api);
   const reconcile = createReconciler({
     caches,
-    clients: { apps: kc.makeApiClient(AppsV1Api), core, custom },
+    clients: { apps: kc.makeApiClient(AppsV1Api), core, custom, policy: kc.makeApiClient(PolicyV1Api) },
     routerDeps: toRouters,
     templates: {
       analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,

@@ -157,6 +157,7 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/services': ['get', 'list', 'watch', 'create', 'patch'],
       'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
+      'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/events': ['list', 'watch', 'create'],
       ...routerGrants(),
       'authentication.k8s.io/tokenreviews': ['create'],

@@ -128,6 +128,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
       'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/services': ['get', 'list', 'watch', 'create', 'patch'],
       'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
+      'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
       '/events': ['list', 'watch', 'create'],
       ...routerGrants(),
       '/secrets': [],

@@ -186,6 +186,28 @@ export const maxManagedRoutes = 8;
 /** The most pods a Rollout may ask for: far above any one release, low enough that a typo is refused. */
 export const maxReplicas = 10_000;
 
+const budget = (description: string) =>
+  Type.Union([Type.Integer(), Type.String()], {
+    description,
+    'x-kubernetes-int-or-string': true,
+    ...celRules({
+      rule: "type(self) == int ? self >= 0 && self <= 10000 : self.matches('^([0-9]|[1-9][0-9]|100)%$')",
+      message: 'a number of pods from 0 to 10000, or a percentage from 0% to 100%',
+    }),
+  });
+
+export const podDisruptionBudget = object(
+  "A PodDisruptionBudget that Sluice keeps for the Rollout's pods, of every revision (named after the Rollout, owned by it, removed with the field): drains and evictions never take more of them at once. Exactly one of minAvailable or maxUnavailable.",
+  {
+    minAvailable: Type.Optional(budget('Pods (or a percentage of them) that must stay available.')),
+    maxUnavailable: Type.Optional(budget('Pods (or a percentage of them) that may be unavailable at once.')),
+  },
+  celRules({
+    rule: '(has(self.minAvailable) ? 1 : 0) + (has(self.maxUnavailable) ? 1 : 0) == 1',
+    message: 'pdb has exactly one of minAvailable or maxUnavailable',
+  }),
+);
+
 const routerNames = Object.keys(routerSchemas);
 
 /** Every property optional, keeping each one's static type. */
@@ -231,6 +253,7 @@ export const rolloutSpec = object(
   'How a new version is released.',
   {
     workloadRef: Type.Optional(workloadRef),
+    pdb: Type.Optional(podDisruptionBudget),
     replicas: Type.Optional(
       Type.Integer({
         description:
@@ -307,6 +330,12 @@ export const rolloutSpec = object(
       message:
         'a setHeaderRoute or setMirrorRoute step names a route that spec.trafficRouting.managedRoutes does not list: add {name: <route>} there (its place in the list is its precedence)',
       fieldPath: '.strategy.canary.steps',
+    },
+    {
+      rule: 'has(self.workloadRef) || !has(self.pdb)',
+      message: 'a Rollout without workloadRef is a flag-only release and has no pods: remove pdb or set workloadRef',
+      fieldPath: '.pdb',
+      reason: 'FieldValueForbidden',
     },
     {
       rule: '!has(self.strategy.blueGreen) || (has(self.workloadRef) && has(self.service))',

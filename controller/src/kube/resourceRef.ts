@@ -41,6 +41,13 @@ export const autoscalersRef: ResourceRef = {
   kind: 'HorizontalPodAutoscaler',
   namespaced: true,
 };
+export const podDisruptionBudgetsRef: ResourceRef = {
+  group: 'policy',
+  version: 'v1',
+  plural: 'poddisruptionbudgets',
+  kind: 'PodDisruptionBudget',
+  namespaced: true,
+};
 export const configMapsRef: ResourceRef = {
   group: '',
   version: 'v1',

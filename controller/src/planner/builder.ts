@@ -22,6 +22,7 @@ export class PlanBuilder {
   canaryWeight: number | undefined = undefined;
   routes: ManagedRoute[] = [];
   takeOverDeployment: Plan['takeOverDeployment'] = undefined;
+  podDisruptionBudget: Plan['podDisruptionBudget'] = undefined;
   clearAction = false;
   flagOperations: Plan['flagOperations'] = [];
   /** A step that waits for a person to fix something outside the Rollout: reported as InvalidSpec. */
@@ -138,6 +139,7 @@ export class PlanBuilder {
       canaryWeight: this.canaryWeight,
       routes: this.routes,
       takeOverDeployment: this.takeOverDeployment,
+      ...(this.podDisruptionBudget === undefined ? {} : { podDisruptionBudget: this.podDisruptionBudget }),
       clearAction: this.clearAction,
       flagOperations: this.flagOperations,
       deleteReplicaSets: this.deleteReplicaSets,

@@ -50,6 +50,8 @@ export function planRollout(world: ObservedWorld): Plan {
   recordBlueGreen(b, steps);
   recordScale(b);
   reportAutoscalerOnDeployment(b);
+  // A PodDisruptionBudget for the pods of every revision, as the spec asks (none: Sluice's is removed).
+  if (rollout.spec.workloadRef !== undefined) b.podDisruptionBudget = { budget: rollout.spec.pdb };
   planOldReplicaSets(b);
   return finishStatus(b);
 }

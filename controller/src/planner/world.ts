@@ -100,6 +100,11 @@ export interface PlannedEvent {
   message: string;
 }
 
+export interface PdbBudget {
+  minAvailable?: number | string;
+  maxUnavailable?: number | string;
+}
+
 export interface DesiredReplicaSet {
   revision: string;
   replicas: number;
@@ -116,6 +121,11 @@ export interface Plan {
   canaryWeight: number | undefined;
   /** The managed routes the router must have, with canaryWeight (none: every one is removed). */
   routes: ManagedRoute[];
+  /**
+   * The PodDisruptionBudget Sluice keeps for the Rollout's pods: a budget to have, or none (one Sluice made is
+   * removed). Absent: left as it is (an invalid spec touches nothing).
+   */
+  podDisruptionBudget?: { budget: PdbBudget | undefined };
   /** Scale the template Deployment to 0 and record the user's replicas on it. */
   takeOverDeployment: { recordReplicas: number } | undefined;
   /** Remove the sluice.dev/action annotation (it was acted on, or refused), once status records what was done. */

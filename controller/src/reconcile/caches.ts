@@ -1,5 +1,11 @@
 /** The cached world the reconciler reads: one informer cache per kind, all filled by watches (no API call). */
-import type { V1Deployment, V1ReplicaSet, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type {
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1ReplicaSet,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Rollout } from '../api/types.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 
@@ -13,6 +19,8 @@ export interface Caches {
   deployments: ObjectCache<V1Deployment>;
   replicaSets: ObjectCache<V1ReplicaSet>;
   services: ObjectCache<V1Service>;
+  /** The PodDisruptionBudgets Sluice keeps for Rollouts (spec.pdb). */
+  podDisruptionBudgets: ObjectCache<V1PodDisruptionBudget>;
   /** HorizontalPodAutoscalers, to say so when one still targets a Deployment that Sluice runs (empty if not allowed). */
   autoscalers: ObjectCache<V2HorizontalPodAutoscaler>;
   /** The traffic routers' kinds (HTTPRoute, VirtualService, ...) by kind; a kind not served has an empty cache. */

@@ -14,7 +14,14 @@
  * Every write is fenced at the wire (kube/apiMetrics.ts, flags/unleashAdmin.ts): a replica that is no longer leader
  * sends nothing. A write that fails is reported in status (condition WriteFailed) and the key is retried.
  */
-import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
+import type {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PolicyV1Api,
+  V1Deployment,
+  V1ReplicaSet,
+} from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { actionAnnotation } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Condition, type Rollout, type RolloutStatus } from '../api/types.ts';
@@ -24,7 +31,8 @@ import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
 import { buildReplicaSet, nextSequence, sequenceOf } from '../workload/objects.ts';
-import { applyService } from './services.ts';
+import { applyService, stableServiceSelectsOther } from './services.ts';
+import { applyPodDisruptionBudget } from './pdb.ts';
 import { isConflict, isNotFound, statusCode } from '../kube/apiErrors.ts';
 import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
@@ -35,6 +43,7 @@ export interface Clients {
   apps: AppsV1Api;
   core: CoreV1Api;
   custom: CustomObjectsApi;
+  policy: PolicyV1Api;
 }
 
 export interface ExecuteContext {
@@ -107,14 +116,6 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     await writeStatus(ctx, rv, { ...status, conditions: status.conditions!.filter((c) => c !== failed) }).catch(
       () => undefined,
     );
-}
-
-/** Whether the stable Service exists and selects a revision other than `revision` (the read-back, not status). */
-function stableServiceSelectsOther(ctx: ExecuteContext, revision: string): boolean {
-  if (ctx.rollout.spec.service === undefined) return false;
-  const service = ctx.caches.services.get(ctx.rollout.metadata.namespace, serviceName(ctx.rollout, 'stable'));
-  const selects = service?.spec?.selector?.[revisionLabel];
-  return selects !== undefined && selects !== revision;
 }
 
 async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
@@ -208,6 +209,9 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   }
 
   if (!abortFirst) dispatchFlags();
+
+  if (plan.podDisruptionBudget !== undefined)
+    await step('update the PodDisruptionBudget', () => applyPodDisruptionBudget(ctx, plan.podDisruptionBudget!.budget));
 
   if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined) {
     const d = ctx.deployment.metadata!.name!;

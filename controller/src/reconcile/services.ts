@@ -9,7 +9,7 @@
 import { PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/types.ts';
 import { isConflict } from '../kube/apiErrors.ts';
-import { adoptedSelectorAnnotation, rolloutLabel, serviceName } from '../workload/names.ts';
+import { adoptedSelectorAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
 import { buildService } from '../workload/objects.ts';
 import type { ExecuteContext } from './execute.ts';
 import { sameJson } from './sameJson.ts';
@@ -186,4 +186,12 @@ export function recordedSelector(annotation: string): Record<string, string> | u
   if (entries.length > 64 || entries.some(([k, v]) => typeof v !== 'string' || k.length > 317 || v.length > 63))
     return undefined;
   return Object.fromEntries(entries);
+}
+
+/** Whether the stable Service exists and selects a revision other than `revision` (the read-back, not status). */
+export function stableServiceSelectsOther(ctx: ExecuteContext, revision: string): boolean {
+  if (ctx.rollout.spec.service === undefined) return false;
+  const service = ctx.caches.services.get(ctx.rollout.metadata.namespace, serviceName(ctx.rollout, 'stable'));
+  const selects = service?.spec?.selector?.[revisionLabel];
+  return selects !== undefined && selects !== revision;
 }
