@@ -96,3 +96,33 @@ describe('the Argo CD health check for Sluice Rollouts', () => {
     });
   });
 });
+
+/**
+ * Argo CD must never get a Lua error, nor a result it cannot read (its HealthStatus message is a string): a
+ * Rollout whose status is not what this Sluice writes (a newer or older controller, a hand-edited status, a CRD
+ * whose schema was loosened) must still map to a health. Argo CD runs gopher-lua (Lua 5.1), stricter still than this
+ * lua5.4: `ipairs` on a string is an error there.
+ */
+describe('the Argo CD health check given a status of unexpected types', () => {
+  async function rawHealth(obj: unknown): Promise<{ status: string; messageType: string }> {
+    const chunk = `obj = ${toLua(obj)}\nlocal hs = assert(loadfile(${toLua(script)}))()\nio.write(tostring(hs.status), "\\t", type(hs.message))`;
+    const { stdout } = await promisify(execFile)('lua5.4', ['-e', chunk], { encoding: 'utf8' });
+    const [status = '', messageType = ''] = stdout.split('\t');
+    return { status, messageType };
+  }
+  const meta = { name: 'checkout', namespace: 'shop', generation: 2 };
+
+  it.each([
+    ['conditions that are not objects', { observedGeneration: 2, phase: 'Healthy', conditions: [1, 2] }],
+    ['an observedGeneration that is a string', { observedGeneration: '2', phase: 'Healthy' }],
+    ['a message that is not a string', { observedGeneration: 2, phase: 'Healthy', message: { text: 'x' } }],
+    [
+      'an InvalidSpec message that is a number',
+      { observedGeneration: 2, conditions: [{ type: 'InvalidSpec', status: 'True', message: 7 }] },
+    ],
+  ])('maps %s to a health with a string message', async (_, status) => {
+    const hs = await rawHealth({ metadata: meta, status });
+    expect(['Healthy', 'Progressing', 'Suspended', 'Degraded', 'Unknown']).toContain(hs.status);
+    expect(hs.messageType).toBe('string');
+  });
+});

@@ -62,3 +62,18 @@ describe('rolloutKeysFor', () => {
     expect(rolloutKeysFor('ClusterAnalysisTemplate', { metadata: { name: 'errors' } }, cache)).toEqual(['shop/search']);
   });
 });
+
+describe('rolloutKeysFor a HorizontalPodAutoscaler', () => {
+  const hpa = (kind: string, name: string) => ({
+    metadata: { name: 'checkout', namespace: 'shop' },
+    spec: { scaleTargetRef: { apiVersion: kind === 'Rollout' ? 'sluice.dev/v1alpha1' : 'apps/v1', kind, name } },
+  });
+
+  it('wakes the Rollout when the autoscaler is moved off its Deployment onto it, as AutoscalerOnDeployment asks', () => {
+    expect(rolloutKeysFor('HorizontalPodAutoscaler', hpa('Deployment', 'checkout'), cache)).toEqual(['shop/checkout']);
+    // The informer hands over the object as it is now: the update that follows the condition's advice targets the
+    // Rollout, triggers.ts maps it to nothing, and the condition (and its message telling the user to do what they
+    // just did) stays True until some other change wakes the Rollout; the resync relists without notifying.
+    expect(rolloutKeysFor('HorizontalPodAutoscaler', hpa('Rollout', 'checkout'), cache)).toEqual(['shop/checkout']);
+  });
+});
