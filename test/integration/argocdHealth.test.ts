@@ -1,5 +1,5 @@
 /**
- * The Argo CD health check (manifests/argocd/health.lua) run by a real Lua 5.4 interpreter, as Argo CD runs it
+ * The Argo CD health check (manifests/argocd/health.lua) run by a real Lua 5.1 interpreter, as Argo CD runs it
  * (the Rollout as the global `obj`), against Rollouts in every phase as Sluice's planner writes them: given a
  * Rollout Healthy, progressing, paused, aborted or with an invalid spec, then Argo CD sees Healthy, Progressing,
  * Suspended or Degraded. No cluster: SLUICE_TEST_SERVICES= runs it alone.
@@ -32,11 +32,11 @@ function toLua(value: unknown): string {
     .join(', ')}}`;
 }
 
-/** What Argo CD would show for `rollout`: runs the script in lua5.4 with the object as the API server returns it. */
+/** What Argo CD would show for `rollout`: runs the script in lua5.1 with the object as the API server returns it. */
 async function health(rollout: Rollout): Promise<{ status: string; message: string }> {
   const obj = JSON.parse(JSON.stringify(rollout)) as unknown; // the API server's JSON: no Date, no undefined
   const chunk = `obj = ${toLua(obj)}\nlocal hs = assert(loadfile(${toLua(script)}))()\nio.write(hs.status, "\\t", hs.message or "")`;
-  const { stdout } = await promisify(execFile)('lua5.4', ['-e', chunk], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)('lua5.1', ['-e', chunk], { encoding: 'utf8' });
   const [status = '', message = ''] = stdout.split('\t');
   return { status, message };
 }
@@ -100,13 +100,13 @@ describe('the Argo CD health check for Sluice Rollouts', () => {
 /**
  * Argo CD must never get a Lua error, nor a result it cannot read (its HealthStatus message is a string): a
  * Rollout whose status is not what this Sluice writes (a newer or older controller, a hand-edited status, a CRD
- * whose schema was loosened) must still map to a health. Argo CD runs gopher-lua (Lua 5.1), stricter still than this
- * lua5.4: `ipairs` on a string is an error there.
+ * whose schema was loosened) must still map to a health. Argo CD runs gopher-lua, a Lua 5.1, which is what these
+ * stories run (`ipairs` on a string is an error there).
  */
 describe('the Argo CD health check given a status of unexpected types', () => {
   async function rawHealth(obj: unknown): Promise<{ status: string; messageType: string }> {
     const chunk = `obj = ${toLua(obj)}\nlocal hs = assert(loadfile(${toLua(script)}))()\nio.write(tostring(hs.status), "\\t", type(hs.message))`;
-    const { stdout } = await promisify(execFile)('lua5.4', ['-e', chunk], { encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)('lua5.1', ['-e', chunk], { encoding: 'utf8' });
     const [status = '', messageType = ''] = stdout.split('\t');
     return { status, messageType };
   }

@@ -53,6 +53,11 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
   // back now and is set again when its step comes.
   let index = status.currentStepIndex ?? 0;
   if (spec.paused !== true && world.freeze === undefined) planFlagRestores(b, { keep: steps.slice(0, index + 1) });
+  if (world.deployment !== undefined && desiredReplicas(b) === 0) {
+    // Parked at 0 pods: a step would pass on no pod at all, and the revision be promoted unseen.
+    b.status.message = `spec.replicas is 0: the steps of ${status.canaryRevision} wait until the Rollout has pods (kubectl scale, or an autoscaler)`;
+    return planTraffic(b, steps, index);
+  }
   while (index < steps.length) {
     const step = steps[index]!;
     const where = `step ${index + 1}/${steps.length} (${describeStep(step)})`;
@@ -204,7 +209,11 @@ const waitsOnTheCluster = (step: ResolvedStep) => step.kind === 'preview' || ste
 /** Scales the Deployment to 0 once Sluice's stable pods can carry its traffic, never before. */
 function takeOverWhenStableReady(b: PlanBuilder, n: number): void {
   const d = b.world.deployment;
-  if (d !== undefined && d.replicas > 0 && readyOf(b, b.status.stableRevision) >= n)
+  if (d === undefined) return;
+  if (d.replicas > 0 && readyOf(b, b.status.stableRevision) >= n) b.takeOverDeployment = { recordReplicas: n };
+  // Taken over already: the size recorded on the Deployment (what deleting the Rollout hands back, and the size
+  // once spec.replicas goes) follows the Rollout's own size as kubectl scale or an autoscaler change it.
+  else if (d.replicas === 0 && b.world.rollout.spec.replicas !== undefined && (d.recordedReplicas ?? 0) !== n)
     b.takeOverDeployment = { recordReplicas: n };
 }
 

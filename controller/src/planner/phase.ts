@@ -3,8 +3,21 @@ import type { Plan } from './world.ts';
 import type { PlanBuilder } from './builder.ts';
 import { desiredReplicas, readyOf } from './replicas.ts';
 import { releaseNames } from './blueGreen.ts';
+import { serviceName } from '../workload/names.ts';
 
-const blueGreen = (b: PlanBuilder) => b.world.rollout.spec.strategy.blueGreen !== undefined;
+/** What users reach on the stable side, as read back (undefined when nothing says: no spec.service, no subsets). */
+function reached(b: PlanBuilder): string | undefined {
+  const { traffic, services } = b.world;
+  if (traffic?.kind === 'weights' && traffic.revisions !== undefined) return traffic.revisions.stable;
+  return services?.stable;
+}
+
+function serviceSaid(b: PlanBuilder): string {
+  const { traffic, rollout } = b.world;
+  if (traffic?.kind === 'weights' && traffic.revisions !== undefined) return 'the stable subset';
+  if (rollout.spec.strategy.blueGreen !== undefined) return `Service ${releaseNames(b).activeService}`;
+  return `Service ${serviceName(rollout, 'stable')}`;
+}
 
 export function finishStatus(b: PlanBuilder): Plan {
   const { status, previous } = b;
@@ -34,19 +47,19 @@ export function finishStatus(b: PlanBuilder): Plan {
       reason: inFlight ? 'CanaryProgressing' : 'StableScaling',
       message: status.message ?? '',
     });
-  } else if (blueGreen(b) && b.world.services?.stable !== status.stableRevision) {
-    // Blue-green: Healthy waits for the active Service to read back selecting stable (with a router too: the route
-    // sends everything to it once the switch is over).
-    const service = releaseNames(b).activeService;
-    status.phase = 'Progressing';
-    status.message = `waiting for Service ${service} to select revision ${status.stableRevision} (selects ${b.world.services?.stable ?? 'nothing'})`;
-    b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });
-    b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
   } else if (b.world.traffic?.kind === 'weights' && b.world.traffic.canary !== 0) {
     // Status is written before the route: Healthy waits for the route to read back 100% on stable, so that
     // `kubectl wait --for=condition=Healthy` returns only once the traffic has really moved.
     status.phase = 'Progressing';
     status.message = `waiting for the traffic router to confirm 100% on stable (reads ${b.world.traffic.canary}% on the canary)`;
+    b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });
+    b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
+  } else if (reached(b) !== undefined && reached(b) !== status.stableRevision) {
+    // Healthy waits for what users reach (the stable or blue-green active Service, or the router's stable subset)
+    // to read back on stable: `kubectl wait --for=condition=Healthy` returns once users are really on it.
+    const where = serviceSaid(b);
+    status.phase = 'Progressing';
+    status.message = `waiting for ${where} to select revision ${status.stableRevision} (selects ${reached(b)})`;
     b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });
     b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
   } else {

@@ -31,8 +31,10 @@ const deadline = (b: PlanBuilder) => new Date(b.world.now.getTime() + delayMs(b)
 /** The revision users reach now, as read back: the preview's when the router sends it everything, else active's. */
 export function usersOn(b: PlanBuilder): string | undefined {
   const { traffic, services } = b.world;
-  if (traffic?.kind === 'weights' && traffic.canary === 100) return services?.canary;
-  return services?.stable;
+  // A router that selects pods itself (Istio subsets) says which revision its backends reach; else the Services do.
+  const backends = traffic?.kind === 'weights' && traffic.revisions !== undefined ? traffic.revisions : services;
+  if (traffic?.kind === 'weights' && traffic.canary === 100) return backends?.canary;
+  return backends?.stable;
 }
 
 function upsert(list: Warm[], entry: Warm): Warm[] {

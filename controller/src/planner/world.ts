@@ -47,7 +47,17 @@ export interface UnleashView {
 /** What the traffic router reads back from the cluster. */
 export type TrafficObservation =
   /** routes: the managed routes the router reads back, in precedence order (none when it has none). */
-  | { kind: 'weights'; canary: number; stable: number; routes?: ManagedRoute[] }
+  | {
+      kind: 'weights';
+      canary: number;
+      stable: number;
+      routes?: ManagedRoute[];
+      /**
+       * The revision each backend selects, as read back, when the router selects pods itself (Istio subsets);
+       * absent when its backends are Sluice's Services (world.services says then).
+       */
+      revisions?: { stable: string | undefined; canary: string | undefined };
+    }
   /**
    * The router's object is missing or lacks the stable/canary backends: the spec cannot be carried out.
    * abortable: the split can still be read and written, and an abort's intent (weight 0, no managed route) would

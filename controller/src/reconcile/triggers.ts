@@ -40,6 +40,8 @@ export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: Obj
       return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === name));
     case 'HorizontalPodAutoscaler': {
       const target = (obj as { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }).spec?.scaleTargetRef;
+      // One moved onto the Rollout (as AutoscalerOnDeployment asks) wakes it too, so that the condition goes.
+      if (target?.kind === 'Rollout') return keys(inNamespace().filter((r) => r.metadata.name === target.name));
       if (target?.kind !== 'Deployment') return [];
       return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === target.name));
     }

@@ -21,7 +21,13 @@ const revisions = { stable: 'a', canary: 'b' };
 describe('Istio router, subset-based', () => {
   it('points the subsets at the revisions before the weights, each guarded by tests', async () => {
     const { router, patches, dr } = istioWith(istio, vsSpec, rule);
-    expect(router.observe()).toEqual({ kind: 'weights', canary: 0, stable: 100, routes: [] });
+    expect(router.observe()).toEqual({
+      kind: 'weights',
+      canary: 0,
+      stable: 100,
+      routes: [],
+      revisions: { stable: 'a', canary: undefined }, // what each subset selects, as read back
+    });
     expect(router.differs(intentOf(0, [], revisions))).toBe(true); // the canary subset selects no revision yet
     await router.apply(intentOf(10, [], revisions));
     expect(patches()).toEqual([

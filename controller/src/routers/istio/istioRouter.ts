@@ -7,9 +7,9 @@
  */
 import type { Rollout } from '../../api/types.ts';
 import type { TrafficObservation } from '../../planner/world.ts';
-import { serviceName } from '../../workload/names.ts';
+import { revisionLabel, serviceName } from '../../workload/names.ts';
 import type { RouterDeps, TrafficIntent, TrafficRouter } from '../router.ts';
-import type { DestinationRule, Subsets } from './destinationRule.ts';
+import type { DestinationRule, Subsets, SubsetState } from './destinationRule.ts';
 import { readSubsets, subsetOps, subsetsDiffer } from './destinationRule.ts';
 import { checkEntries, isSluiceEntry, type NamedEntry, type SpecError } from './entryChecks.ts';
 import {
@@ -232,7 +232,15 @@ export function istioRouter(rollout: Rollout, deps: RouterDeps): TrafficRouter {
       const canary = canaryPercent(r.splits[0]!);
       const routes =
         r.base === undefined ? [] : r.managed.map((m) => readManagedEntry(m.route, m.entry, r.base!.route));
-      return { kind: 'weights', canary, stable: 100 - canary, routes };
+      const selects = (s: SubsetState | undefined) => {
+        const revision = s?.labels?.[revisionLabel];
+        return typeof revision === 'string' ? revision : undefined;
+      };
+      const revisions =
+        r.subsets === undefined
+          ? {}
+          : { revisions: { stable: selects(r.subsets.stable), canary: selects(r.subsets.canary) } };
+      return { kind: 'weights', canary, stable: 100 - canary, routes, ...revisions };
     },
     differs(intent: TrafficIntent) {
       const r = read();
