@@ -185,6 +185,7 @@ describe('defaults', () => {
             { analysis: { templates: [{ templateName: 'error-rate', clusterScope: false }] } },
           ],
           abortScaleDownDelaySeconds: 30,
+          scaleDownDelaySeconds: 30,
         },
       },
       paused: false,
