@@ -9,7 +9,7 @@ import type { Prometheus } from '../fixtures/prometheus.ts';
 import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
-import { clients } from './rolloutStory.ts';
+import { createAnalysisTemplate } from './rolloutStory.ts';
 
 export interface Exporter {
   url: string;
@@ -75,31 +75,22 @@ export async function createErrorRateTemplate(
 ): Promise<void> {
   const ratio = (extra: string) =>
     `sum(rate(http_requests_total{service="{{args.service}}",track="canary"${extra}}[3s]))`;
-  await clients().custom.createNamespacedCustomObject({
-    group: 'sluice.dev',
-    version: 'v1alpha1',
-    plural: 'analysistemplates',
+  await createAnalysisTemplate(
     namespace,
-    body: {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name },
-      spec: {
-        args: [{ name: 'service' }],
-        metrics: [
-          {
-            name: 'error-rate',
-            interval: limits.interval ?? '1s',
-            count: limits.count,
-            failureLimit: 0,
-            inconclusiveLimit: limits.inconclusiveLimit ?? 0,
-            consecutiveErrorLimit: limits.consecutiveErrorLimit ?? 4,
-            successCondition: 'result < 0.05',
-            failureCondition: 'result >= 0.10',
-            provider: { prometheus: { address, timeout: '2s', query: `${ratio(',code=~"5.."')} / ${ratio('')}` } },
-          },
-        ],
+    name,
+    [
+      {
+        name: 'error-rate',
+        interval: limits.interval ?? '1s',
+        count: limits.count,
+        failureLimit: 0,
+        inconclusiveLimit: limits.inconclusiveLimit ?? 0,
+        consecutiveErrorLimit: limits.consecutiveErrorLimit ?? 4,
+        successCondition: 'result < 0.05',
+        failureCondition: 'result >= 0.10',
+        provider: { prometheus: { address, timeout: '2s', query: `${ratio(',code=~"5.."')} / ${ratio('')}` } },
       },
-    },
-  });
+    ],
+    [{ name: 'service' }],
+  );
 }

@@ -80,14 +80,24 @@ export async function createRollout(namespace: string, name: string, spec: Rollo
   });
 }
 
-/** Creates an AnalysisTemplate with these metrics in `namespace`, as kubectl apply would. */
-export async function createAnalysisTemplate(namespace: string, name: string, metrics: object[]): Promise<void> {
+/** Creates an AnalysisTemplate with these metrics (and declared args) in `namespace`, as kubectl apply would. */
+export async function createAnalysisTemplate(
+  namespace: string,
+  name: string,
+  metrics: object[],
+  args?: { name: string }[],
+): Promise<void> {
   await clients().custom.createNamespacedCustomObject({
     group: 'sluice.dev',
     version: 'v1alpha1',
     plural: 'analysistemplates',
     namespace,
-    body: { apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name }, spec: { metrics } },
+    body: {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name },
+      spec: { ...(args === undefined ? {} : { args }), metrics },
+    },
   });
 }
 
