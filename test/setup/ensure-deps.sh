@@ -4,7 +4,8 @@
 #     missing;
 #   - node_modules from package-lock.json when missing or older than the lock;
 #   - the local control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-#     kubectl, kwok), built from Go modules into a cache outside the repo, keyed by the pinned go.sum files.
+#     kubectl, kwok), built from Go modules into a cache outside the repo, keyed by the pinned go.sum files;
+#   - helm, for the Helm chart's tests, built the same way (test/setup/helm.sh).
 # Usage: ensure-deps.sh [--cluster-only]   (--cluster-only skips the packages only the test fixtures use)
 set -euo pipefail
 
@@ -43,6 +44,9 @@ fi
 "$root/test/setup/build-cluster.sh"
 # The traffic routers' CRDs (Istio, SMI), from their published definitions.
 "$root/test/setup/router-crds.sh" >/dev/null
+
+# --- helm, which lints, renders and installs the chart in manifests/helm/sluice --------------------------
+$cluster_only || "$root/test/setup/helm.sh" >/dev/null
 
 # --- Checkers of the monitoring examples (Prometheus config loader, PrometheusRule CRD) ----------------
 $cluster_only || "$root/test/setup/monitoring-tools.sh" >/dev/null

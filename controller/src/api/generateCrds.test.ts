@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { crdsDir, renderCrds } from './generateCrds.ts';
+import { chartCrdsDir, crdsDir, renderCrds } from './generateCrds.ts';
 
 describe('crds/', () => {
   const rendered = renderCrds();
@@ -17,6 +17,12 @@ describe('crds/', () => {
       expect(readFileSync(join(crdsDir, name), 'utf8')).toBe(rendered.get(name));
     },
   );
+
+  it("is what the Helm chart's crds/ holds, but the kustomization", () => {
+    const crds = [...rendered.keys()].filter((name) => name !== 'kustomization.yaml');
+    expect(readdirSync(chartCrdsDir).sort()).toEqual(crds.sort());
+    for (const name of crds) expect(readFileSync(join(chartCrdsDir, name), 'utf8'), name).toBe(rendered.get(name));
+  });
 
   it('marks every file as generated', () => {
     for (const text of rendered.values())

@@ -2,7 +2,8 @@
  * `npm run gen:crds` also writes the traffic routers' RBAC from their modules (routers/<name>/index.ts `rbac`):
  * a ClusterRole and its binding for the cluster-wide install, a Role and its binding for the namespaced one. The
  * files are checked in so that `kubectl apply -k manifests/` works from a clone; generateRbac.test.ts fails when
- * they are stale. Each rule carries the router's reason as a comment.
+ * they are stale. Each rule carries the router's reason as a comment. The Helm chart's templates read the same rules
+ * from helm/sluice/files/router-rules.yaml (a chart reads no file outside its folder).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +69,13 @@ function bindingDocument(kind: 'ClusterRoleBinding' | 'RoleBinding'): string {
   });
 }
 
+/** The rules alone, a YAML list with their comments, for the Helm chart's templates/rbac.yaml. */
+export const chartRouterRules = 'helm/sluice/files/router-rules.yaml';
+function chartRules(options: { lineWidth: number }): string {
+  const rules = rulesDocument('ClusterRole').get('rules') as object;
+  return new Document(rules).toString(options);
+}
+
 /** The generated files, by path under manifests/, with the text each must have. */
 export function renderRbac(): Map<string, string> {
   const options = { lineWidth: 116 };
@@ -85,6 +93,10 @@ export function renderRbac(): Map<string, string> {
         rulesDocument('Role').toString(options) +
         '---\n' +
         bindingDocument('RoleBinding'),
+    ],
+    [
+      chartRouterRules,
+      header(" (the rules of the Helm chart's sluice-routers role, either scope)") + chartRules(options),
     ],
   ]);
 }
