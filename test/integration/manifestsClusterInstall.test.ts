@@ -9,18 +9,16 @@
  * The local control plane is shared: the test installs under its own namespaces and name suffix, as an overlay
  * would, and its cluster-wide controller takes only Rollouts labelled with its own --instance-id.
  */
-import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { AppsV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { RolloutSpec } from '../../controller/src/api/types.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { postAction, serviceAccountToken } from './dashboardStory.ts';
+import { canaryThroughDashboardPromote } from './installCanaryStory.ts';
 import { allowed, applyYaml, kubectlAs, render, serviceAccountKubeconfig, type KubeObject } from './installation.ts';
-import { accessMatrix, rolloutRef, routerGrants, useManifestsInstall } from './manifestsInstall.ts';
+import { accessMatrix, clusterWideGrants, useManifestsInstall } from './manifestsInstall.ts';
 import { alertExpressions, dashboardExpressions, metricNames } from './monitoringExamples.ts';
 import { containerOf, one } from './renderedManifests.ts';
-import { createApp, getRollout, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
 import { adminKubeConfig } from './support.ts';
 
 const install = useManifestsInstall();
@@ -84,95 +82,11 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
   });
 
   it('takes a canary through setWeight, a pause, a dashboard promote and deletion, and the API server refuses none of its requests', async () => {
-    const ns = app.name;
-    await createApp(ns, 'web', { replicas: 2, route: true });
-    const spec: RolloutSpec = {
-      workloadRef: { name: 'web' },
-      service: { port: 80, targetPort: 8080 },
-      trafficRouting: { gatewayAPI: { httpRoute: 'web' } },
-      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
-    };
-    const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
-    await custom.createNamespacedCustomObject({
-      ...rolloutRef,
-      namespace: ns,
-      body: {
-        apiVersion: 'sluice.dev/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name: 'web', labels: { 'sluice.dev/instance-id': id } },
-        spec,
-      },
-    });
-    await waitForRollout(ns, 'web', 'web Healthy', (r) => r.status?.phase === 'Healthy');
-    await setImage(ns, 'web', 'example.invalid/app:v2');
-    const paused = await waitForRollout(
-      ns,
-      'web',
-      'paused at the pause step',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
-    );
-    expect(await routeCanaryWeight(ns, 'web')).toBe(20);
-
-    const oncall = await serviceAccountToken(ns, 'oncall', { patchRollouts: ['web'] });
-    const answer = await postAction(controller.dashboardUrl, ns, 'web', 'promote', {
-      authorization: `Bearer ${oncall.token}`,
-    });
-    expect(answer.status).toBe(202);
-    await waitForRollout(
-      ns,
-      'web',
-      'Healthy on the new revision',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision,
-    );
-    expect(await routeCanaryWeight(ns, 'web')).toBe(0);
-    const apps = adminKubeConfig().makeApiClient(AppsV1Api);
-    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas).toBe(0);
-
-    // Deleting the Rollout hands the application back to its Deployment before the finalizer goes.
-    await custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns, name: 'web' });
-    await waitFor(
-      async () =>
-        await getRollout(ns, 'web').then(
-          () => false,
-          () => true,
-        ),
-      { timeoutMs: 60_000, what: 'the Rollout to be gone' },
-    );
-    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas).toBe(2);
-
-    expect(await controller.metric('sluice_kube_api_requests_total', { code: '403' })).toBe(0);
-    for (const verb of ['list', 'watch', 'create', 'update', 'patch'])
-      expect(await controller.metric('sluice_kube_api_requests_total', { verb }), verb).toBeGreaterThan(0);
-    expect(await controller.metric('sluice_leader')).toBe(1);
+    await canaryThroughDashboardPromote(controller, app.name, id);
   });
 
   it('lets the ServiceAccount do exactly what the ClusterRoles grant, in any namespace, and nothing else', async () => {
-    const grants: Record<string, string[]> = {
-      'sluice.dev/rollouts': ['list', 'watch', 'patch'],
-      'sluice.dev/rollouts/status': ['update', 'patch'],
-      'sluice.dev/rollouts/finalizers': ['update'],
-      'sluice.dev/analysistemplates': ['list', 'watch'],
-      'sluice.dev/clusteranalysistemplates': ['list', 'watch'],
-      'apps/deployments': ['list', 'watch', 'patch'],
-      'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
-      '/services': ['get', 'list', 'watch', 'create', 'patch'],
-      'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
-      'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
-      '/events': ['list', 'watch', 'create'],
-      ...routerGrants(),
-      'authentication.k8s.io/tokenreviews': ['create'],
-      'authorization.k8s.io/subjectaccessreviews': ['create'],
-      '/pods': [],
-      '/secrets': [],
-      '/configmaps': [],
-      '/serviceaccounts': [],
-      '/serviceaccounts/token': [],
-      '/namespaces': [],
-      'apps/daemonsets': [],
-      'coordination.k8s.io/leases': [],
-      'rbac.authorization.k8s.io/clusterroles': [],
-      'rbac.authorization.k8s.io/rolebindings': [],
-    };
+    const grants = clusterWideGrants({ dashboardActions: true });
     expect(await accessMatrix(saKubeconfig, Object.keys(grants), app.name)).toEqual(grants);
     expect(await accessMatrix(saKubeconfig, Object.keys(grants), undefined)).toEqual(grants);
   });

@@ -112,6 +112,41 @@ export function routerGrants(): Record<string, string[]> {
   return grants;
 }
 
+/**
+ * What the cluster-wide install's ServiceAccount may do, in any namespace and cluster-wide: the ClusterRoles of
+ * manifests/ (and of manifests/dashboard-actions when asked), and nothing on Pods, Secrets, Leases or RBAC. Shared
+ * by the kustomize and Helm install stories, which must grant exactly the same.
+ */
+export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<string, string[]> {
+  const dashboard = opts.dashboardActions ? ['create'] : [];
+  return {
+    'sluice.dev/rollouts': ['list', 'watch', 'patch'],
+    'sluice.dev/rollouts/status': ['update', 'patch'],
+    'sluice.dev/rollouts/finalizers': ['update'],
+    'sluice.dev/analysistemplates': ['list', 'watch'],
+    'sluice.dev/clusteranalysistemplates': ['list', 'watch'],
+    'apps/deployments': ['list', 'watch', 'patch'],
+    'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
+    '/services': ['get', 'list', 'watch', 'create', 'patch'],
+    'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
+    'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
+    '/events': ['list', 'watch', 'create'],
+    ...routerGrants(),
+    'authentication.k8s.io/tokenreviews': dashboard,
+    'authorization.k8s.io/subjectaccessreviews': dashboard,
+    '/pods': [],
+    '/secrets': [],
+    '/configmaps': [],
+    '/serviceaccounts': [],
+    '/serviceaccounts/token': [],
+    '/namespaces': [],
+    'apps/daemonsets': [],
+    'coordination.k8s.io/leases': [],
+    'rbac.authorization.k8s.io/clusterroles': [],
+    'rbac.authorization.k8s.io/rolebindings': [],
+  };
+}
+
 export async function accessMatrix(
   kubeconfig: string,
   keys: string[],

@@ -1,0 +1,119 @@
+/**
+ * The Helm chart installed by the real helm into the local control plane, cluster-wide with dashboard actions, as
+ * manifestsClusterInstall.test.ts installs manifests/ with kustomize:
+ * - helm install --wait creates the namespace, the CRDs (already there: skipped) and every object, and returns once
+ *   both controller replicas are available;
+ * - the controller, as the Dockerfile's final stage holds it, runs with the installed Deployment's flags and nothing
+ *   but the chart's ServiceAccount's token, and takes a canary to promotion with no request refused;
+ * - the ServiceAccount may do exactly what the kustomize install's may, verb by verb;
+ * - helm uninstall takes the cluster-wide objects with it.
+ * The control plane is shared: the release has its own namespace, name suffix and instance id.
+ */
+import { AppsV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.ts';
+import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { chartDir, helm, valuesFile } from './helmChart.ts';
+import { canaryThroughDashboardPromote } from './installCanaryStory.ts';
+import { allowed, kubectlAs, parseObjects, serviceAccountKubeconfig } from './installation.ts';
+import { accessMatrix, clusterWideGrants, useManifestsInstall } from './manifestsInstall.ts';
+import { containerOf, one } from './renderedManifests.ts';
+import { adminKubeConfig, clusterInfo } from './support.ts';
+
+const install = useManifestsInstall();
+const { id, suffix, installNs, app, controllers } = install;
+const release = `sluice-${id}`;
+// helm keeps its record of the release in the namespace it is run in, which must exist before the install; the
+// chart creates the controller's own namespace itself (with its Pod Security labels).
+const releaseNs = 'default';
+const helmAsAdmin = (args: string[]) => helm([...args, '--kubeconfig', clusterInfo().kubeconfig, '-n', releaseNs]);
+
+/** The controller's Deployment as the API server holds it. */
+async function installedDeployment() {
+  const r = await kubectlAs(clusterInfo().kubeconfig, [
+    'get',
+    'deployment',
+    `sluice${suffix}`,
+    '-n',
+    installNs,
+    '-o',
+    'yaml',
+  ]);
+  return one(parseObjects(r.stdout), 'Deployment');
+}
+
+describe('helm install of the chart, the controller running as its ServiceAccount', () => {
+  let controller: ControllerProcess;
+  let saKubeconfig: string;
+  let installed: Awaited<ReturnType<typeof helmAsAdmin>>;
+
+  beforeAll(async () => {
+    const values = { namespace: installNs, nameSuffix: suffix, instanceId: id, dashboard: { actions: true } };
+    installed = await helmAsAdmin(['install', release, chartDir, '-f', valuesFile(values), '--wait', '--timeout=2m']);
+    if (installed.code !== 0) throw new Error(`helm install failed: ${installed.stderr}`);
+    saKubeconfig = await serviceAccountKubeconfig(installNs, `sluice${suffix}`);
+    await waitFor(() => allowed(saKubeconfig, { group: 'sluice.dev', resource: 'rollouts', verb: 'watch' }), {
+      timeoutMs: 15_000,
+      what: 'the ClusterRoleBinding to take effect',
+    });
+    // The flags of the Deployment helm installed, as the API server holds it. Outside a pod the Lease's namespace
+    // is not the pod's own: that one flag is added.
+    const args = containerOf(await installedDeployment()).args ?? [];
+    controller = await startController({
+      namespace: installNs,
+      name: 'sluice-helm',
+      entry: install.payload.entry,
+      kubeconfig: saKubeconfig,
+      allNamespaces: true,
+      extraArgs: [...args, `--leader-election-namespace=${installNs}`],
+    });
+    controllers.push(controller);
+  }, 240_000);
+
+  afterAll(async () => {
+    await helmAsAdmin(['uninstall', release, '--ignore-not-found']);
+  });
+
+  it('given helm install --wait, then both controller replicas are available in the namespace the chart created', async () => {
+    expect(installed.stdout).toMatch(/STATUS: deployed/);
+    const apps = adminKubeConfig().makeApiClient(AppsV1Api);
+    const d = await apps.readNamespacedDeployment({ namespace: installNs, name: `sluice${suffix}` });
+    expect(d.status?.availableReplicas).toBe(2);
+    const ns = await kubectlAs(clusterInfo().kubeconfig, ['get', 'namespace', installNs, '-o', 'yaml']);
+    expect(one(parseObjects(ns.stdout), 'Namespace').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+    });
+  });
+
+  it('when a canary runs through setWeight, a pause, a dashboard promote and deletion, then the API server refuses none of its requests', async () => {
+    expect(containerOf(await installedDeployment()).args).toEqual(
+      expect.arrayContaining(['--dashboard-actions=true', `--instance-id=${id}`]),
+    );
+    await canaryThroughDashboardPromote(controller, app.name, id);
+  });
+
+  it('then the ServiceAccount may do exactly what the kustomize install grants, in any namespace, and nothing else', async () => {
+    const grants = clusterWideGrants({ dashboardActions: true });
+    expect(await accessMatrix(saKubeconfig, Object.keys(grants), app.name)).toEqual(grants);
+    expect(await accessMatrix(saKubeconfig, Object.keys(grants), undefined)).toEqual(grants);
+    // The Lease of this instance only: sluice-controller-<id>, the name the controller elects on.
+    const lease = (verb: string, name: string) =>
+      allowed(saKubeconfig, { group: 'coordination.k8s.io', resource: 'leases', verb, namespace: installNs, name });
+    expect(await lease('update', `sluice-controller-${id}`)).toBe(true);
+    expect(await lease('update', 'sluice-controller')).toBe(false);
+  });
+
+  it('when uninstalled, then its ClusterRoles and bindings are gone with it', async () => {
+    const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
+    const ours = async () =>
+      (await rbac.listClusterRole()).items.map((r) => r.metadata!.name!).filter((n) => n.endsWith(suffix));
+    expect((await ours()).sort()).toEqual(
+      ['sluice', 'sluice-dashboard-actions', 'sluice-routers'].map((n) => `${n}${suffix}`),
+    );
+    const uninstalled = await helmAsAdmin(['uninstall', release, '--wait', '--timeout=2m']);
+    expect(uninstalled.code, uninstalled.stderr).toBe(0);
+    expect(await ours()).toEqual([]);
+    const bindings = (await rbac.listClusterRoleBinding()).items.filter((b) => b.metadata!.name!.endsWith(suffix));
+    expect(bindings).toEqual([]);
+  });
+});
