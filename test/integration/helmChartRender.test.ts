@@ -5,7 +5,11 @@
  * dashboard-actions and analysis-secrets components) exactly that counterpart's objects; each other value exactly
  * the change it names, and nothing else. helm lint passes strict for each, and bad values fail with their path.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '../cluster/paths.ts';
 import { byKey, chartDir, helm, helmTemplate, valuesFile } from './helmChart.ts';
 import { render, type KubeObject } from './installation.ts';
 import { containerOf, one, rulesOf } from './renderedManifests.ts';
@@ -154,6 +158,20 @@ describe('the Helm chart, rendered by helm', () => {
   it('given createNamespace false, then only the Namespace is gone', async () => {
     const expected = await defaultsChangedBy((objects) => delete objects['Namespace//sluice-system']);
     expect(byKey(await helmTemplate({ createNamespace: false }))).toEqual(expected);
+  });
+
+  it('given the example values of docs/getting-started.md, then the controller gets them, and the schema takes them', async () => {
+    const guide = readFileSync(join(repoRoot, 'docs/getting-started.md'), 'utf8');
+    const example = /```yaml\n# my-sluice-values\.yaml\n([\s\S]*?)```/.exec(guide)?.[1];
+    expect(example).toBeDefined();
+    const container = containerOf(one(await helmTemplate(parse(example!) as Values), 'Deployment'));
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--analysis-allowed-hosts=prometheus.monitoring:9090',
+        '--unleash-url=http://unleash.unleash:4242',
+      ]),
+    );
+    expect(container.env?.map((e) => e.name)).toContain('SLUICE_UNLEASH_ADMIN_TOKEN');
   });
 
   it.each<[string, Values]>([
