@@ -1,7 +1,7 @@
 /**
- * The story both cluster-wide install stories tell (kustomize in manifestsClusterInstall.test.ts, Helm in
- * helmChartInstall.test.ts) once the controller runs as the install's ServiceAccount: a canary through setWeight, a
- * pause, a dashboard promote and the deletion handover, with no request of the controller refused.
+ * The stories the install stories tell (kustomize in manifestsClusterInstall.test.ts and
+ * manifestsNamespacedInstall.test.ts, Helm in helmChartInstall.test.ts) once the controller runs as the install's
+ * ServiceAccount: a canary taken to promotion with no request of the controller refused.
  */
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { expect } from 'vitest';
@@ -11,7 +11,15 @@ import { waitFor } from '../support/wait.ts';
 import type { ControllerProcess } from './controllerProcess.ts';
 import { postAction, serviceAccountToken } from './dashboardStory.ts';
 import { rolloutRef } from './manifestsInstall.ts';
-import { createApp, getRollout, routeCanaryWeight, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  createApp,
+  getRollout,
+  replicaSetsOf,
+  requestAction,
+  routeCanaryWeight,
+  setImage,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { adminKubeConfig } from './support.ts';
 
 /** In `ns`, the Rollout "web" labelled for the controller's --instance-id, from start to deletion. */
@@ -74,5 +82,36 @@ export async function canaryThroughDashboardPromote(controller: ControllerProces
   expect(await controller.metric('sluice_kube_api_requests_total', { code: '403' })).toBe(0);
   for (const verb of ['list', 'watch', 'create', 'update', 'patch'])
     expect(await controller.metric('sluice_kube_api_requests_total', { verb }), verb).toBeGreaterThan(0);
+  expect(await controller.metric('sluice_leader')).toBe(1);
+}
+
+/** In `ns`, the Rollout "shop" without a router: half the pods on the canary at the pause, then a promote. */
+export async function replicaRatioCanaryThroughPromote(controller: ControllerProcess, ns: string) {
+  await createApp(ns, 'shop', { replicas: 4, route: false });
+  const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
+  await custom.createNamespacedCustomObject({
+    ...rolloutRef,
+    namespace: ns,
+    body: {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'shop' },
+      spec: { workloadRef: { name: 'shop' }, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } },
+    },
+  });
+  await waitForRollout(ns, 'shop', 'shop Healthy', (r) => r.status?.phase === 'Healthy');
+  await setImage(ns, 'shop', 'example.invalid/app:v2');
+  const paused = await waitForRollout(ns, 'shop', 'paused with half the pods', (r) => r.status?.phase === 'Paused');
+  const sets = await replicaSetsOf(ns, 'shop');
+  expect(sets.find((s) => s.revision === paused.status?.canaryRevision)?.replicas).toBe(2);
+  expect(sets.find((s) => s.revision === paused.status?.stableRevision)?.replicas).toBe(4);
+  await requestAction(ns, 'shop', 'promote');
+  await waitForRollout(
+    ns,
+    'shop',
+    'Healthy on the new revision',
+    (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision,
+  );
+  expect(await controller.metric('sluice_kube_api_requests_total', { code: '403' })).toBe(0);
   expect(await controller.metric('sluice_leader')).toBe(1);
 }

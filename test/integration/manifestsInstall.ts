@@ -147,6 +147,24 @@ export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<s
   };
 }
 
+/** What the namespaced install's ServiceAccount may do in its own namespace (and, in any other, nothing). */
+export function namespaceOnlyGrants(): Record<string, string[]> {
+  return {
+    'sluice.dev/rollouts': ['list', 'watch', 'patch'],
+    'sluice.dev/rollouts/status': ['update', 'patch'],
+    'apps/deployments': ['list', 'watch', 'patch'],
+    'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
+    '/services': ['get', 'list', 'watch', 'create', 'patch'],
+    'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
+    'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
+    '/events': ['list', 'watch', 'create'],
+    ...routerGrants(),
+    '/secrets': [],
+    '/pods': [],
+    'authentication.k8s.io/tokenreviews': [],
+  };
+}
+
 export async function accessMatrix(
   kubeconfig: string,
   keys: string[],

@@ -8,9 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { allowed, applyYaml, render, serviceAccountKubeconfig } from './installation.ts';
-import { accessMatrix, rolloutRef, routerGrants, useManifestsInstall } from './manifestsInstall.ts';
+import { replicaRatioCanaryThroughPromote } from './installCanaryStory.ts';
+import { accessMatrix, namespaceOnlyGrants, rolloutRef, useManifestsInstall } from './manifestsInstall.ts';
 import { containerOf, one } from './renderedManifests.ts';
-import { createApp, replicaSetsOf, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
+import { createApp, setImage, waitForRollout } from './rolloutStory.ts';
 import { adminKubeConfig } from './support.ts';
 
 const install = useManifestsInstall();
@@ -46,34 +47,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
   }, 120_000);
 
   it('takes a replica-ratio canary to Healthy after a promote, and the API server refuses none of its requests', async () => {
-    const ns = nsInstall.name;
-    await createApp(ns, 'shop', { replicas: 4, route: false });
-    const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
-    await custom.createNamespacedCustomObject({
-      ...rolloutRef,
-      namespace: ns,
-      body: {
-        apiVersion: 'sluice.dev/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name: 'shop' },
-        spec: { workloadRef: { name: 'shop' }, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } },
-      },
-    });
-    await waitForRollout(ns, 'shop', 'shop Healthy', (r) => r.status?.phase === 'Healthy');
-    await setImage(ns, 'shop', 'example.invalid/app:v2');
-    const paused = await waitForRollout(ns, 'shop', 'paused with half the pods', (r) => r.status?.phase === 'Paused');
-    const sets = await replicaSetsOf(ns, 'shop');
-    expect(sets.find((s) => s.revision === paused.status?.canaryRevision)?.replicas).toBe(2);
-    expect(sets.find((s) => s.revision === paused.status?.stableRevision)?.replicas).toBe(4);
-    await requestAction(ns, 'shop', 'promote');
-    await waitForRollout(
-      ns,
-      'shop',
-      'Healthy on the new revision',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision,
-    );
-    expect(await controller.metric('sluice_kube_api_requests_total', { code: '403' })).toBe(0);
-    expect(await controller.metric('sluice_leader')).toBe(1);
+    await replicaRatioCanaryThroughPromote(controller, nsInstall.name);
   });
 
   it('takes a blue-green Rollout that adopts a Service the user made through a promotion and a deletion, with no request refused', async () => {
@@ -121,20 +95,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
   });
 
   it('lets the ServiceAccount act in its namespace only', async () => {
-    const namespaced: Record<string, string[]> = {
-      'sluice.dev/rollouts': ['list', 'watch', 'patch'],
-      'sluice.dev/rollouts/status': ['update', 'patch'],
-      'apps/deployments': ['list', 'watch', 'patch'],
-      'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
-      '/services': ['get', 'list', 'watch', 'create', 'patch'],
-      'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
-      'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
-      '/events': ['list', 'watch', 'create'],
-      ...routerGrants(),
-      '/secrets': [],
-      '/pods': [],
-      'authentication.k8s.io/tokenreviews': [],
-    };
+    const namespaced = namespaceOnlyGrants();
     const nowhere = Object.fromEntries(Object.keys(namespaced).map((k) => [k, []]));
     expect(await accessMatrix(saKubeconfig, Object.keys(namespaced), nsInstall.name)).toEqual(namespaced);
     expect(await accessMatrix(saKubeconfig, Object.keys(namespaced), app.name)).toEqual(nowhere);
