@@ -70,6 +70,8 @@ describe('helm install of the chart, the controller running as its ServiceAccoun
 
   it('given helm install --wait, then both controller replicas are available in the namespace the chart created', async () => {
     expect(installed.stdout).toMatch(/STATUS: deployed/);
+    // The chart's NOTES name the install's own namespace and Deployment.
+    expect(installed.stdout).toContain(`kubectl -n ${installNs} rollout status deployment/sluice${suffix}`);
     const apps = adminKubeConfig().makeApiClient(AppsV1Api);
     const d = await apps.readNamespacedDeployment({ namespace: installNs, name: `sluice${suffix}` });
     expect(d.status?.availableReplicas).toBe(2);
