@@ -4,7 +4,8 @@
 #     missing;
 #   - node_modules from package-lock.json when missing or older than the lock;
 #   - the local control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-#     kubectl, kwok), built from Go modules into a cache outside the repo, keyed by the pinned go.sum files.
+#     kubectl, kwok), built from Go modules into a cache outside the repo, keyed by the pinned go.sum files;
+#   - the test fixtures built from Go the same way: the monitoring checkers and the custom metrics adapter.
 # Usage: ensure-deps.sh [--cluster-only]   (--cluster-only skips the packages only the test fixtures use)
 set -euo pipefail
 
@@ -46,3 +47,5 @@ fi
 
 # --- Checkers of the monitoring examples (Prometheus config loader, PrometheusRule CRD) ----------------
 $cluster_only || "$root/test/setup/monitoring-tools.sh" >/dev/null
+# --- The custom metrics adapter that the autoscaling stories serve Prometheus series through --------------------
+$cluster_only || "$root/test/setup/metrics-adapter.sh" >/dev/null
