@@ -26,7 +26,7 @@ import {
   waitForRollout,
 } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { adminKubeConfig, kubectl, useNamespace } from './support.ts';
 
 const ns = useNamespace('autoscale');
 const info = inject('prometheus');
@@ -127,6 +127,11 @@ describe('given a canary paused at 25% on 2 replicas, with an autoscaler reading
     expect(await sizes()).toEqual([2, 1]);
 
     const setLoad = await exportLoad('busy', 2 * perPod); // what 2 pods take: the autoscaler keeps 2
+    // The aggregated API answers through kube-apiserver, as any client reads it.
+    const path = `/apis/custom.metrics.k8s.io/v1beta2/namespaces/${ns.name}/rollouts.sluice.dev/busy/${metric}`;
+    expect(JSON.parse(await kubectl(['get', '--raw', path]))).toMatchObject({
+      items: [{ describedObject: { kind: 'Rollout', name: 'busy' }, metric: { name: metric }, value: '20' }],
+    });
     const hpa = adminKubeConfig().makeApiClient(AutoscalingV2Api);
     await hpa.createNamespacedHorizontalPodAutoscaler({ namespace: ns.name, body: autoscaler('busy') });
     // The metric went Prometheus -> adapter -> kube-apiserver -> autoscaler: 20 in flight over 2 pods is 10 each.
