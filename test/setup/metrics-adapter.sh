@@ -18,6 +18,8 @@ if [ ! -x "$out/metrics-adapter" ]; then
     mkdir -p "$out"
     (cd "$mod" && go build -o "$out/metrics-adapter.partial" .)
     mv "$out/metrics-adapter.partial" "$out/metrics-adapter" # last: a build stopped half-way is built again
+    # Older builds are 110 MB each; the Go build cache makes a rebuild of one of them a relink.
+    find "$cache" -maxdepth 1 -name 'metrics-adapter-*' ! -path "$out" -exec rm -rf {} +
   fi
 fi
 echo "$out/metrics-adapter"

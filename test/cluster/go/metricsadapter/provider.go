@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"text/template"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -60,6 +62,10 @@ func (p *prometheusProvider) GetMetricByName(ctx context.Context, name types.Nam
 	t, ok := p.queries[info]
 	if !ok {
 		return nil, provider.NewMetricNotFoundError(info.GroupResource, info.Metric)
+	}
+	// The query is the whole selection: a metric selector would be silently ignored, so it is refused.
+	if !metricSelector.Empty() {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("metric %s: metric selectors are not supported (got %s)", info.Metric, metricSelector))
 	}
 	var query strings.Builder
 	if err := t.Execute(&query, name); err != nil {
@@ -139,6 +145,9 @@ func (p *prometheusProvider) instantQuery(ctx context.Context, query string) (*r
 		return nil, time.Time{}, err
 	}
 	v, err := strconv.ParseFloat(text, 64)
+	if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+		err = fmt.Errorf("not a number an autoscaler can use") // 0/0 in PromQL is NaN
+	}
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("PromQL %s: value %q: %v", query, text, err)
 	}
