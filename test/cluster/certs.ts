@@ -1,6 +1,8 @@
 /**
  * Certificates for the local control plane, made with the machine's openssl: one CA, the API server's serving
- * certificate, a client certificate per component (so RBAC sees real identities), and the service-account key pair.
+ * certificate, a client certificate per component (so RBAC sees real identities), the service-account key pair, and
+ * the front proxy's own CA and client certificate, with which kube-apiserver vouches for the user when it proxies a
+ * request to an aggregated API (the custom metrics adapter of the autoscaling stories).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,10 +21,37 @@ export interface ClusterCerts {
   saKey: string;
   saPub: string;
   clients: Record<'admin' | 'controllerManager' | 'scheduler' | 'kwok', ClientCert>;
+  /** A CA of its own, as Kubernetes advises: a client certificate of the cluster CA must not pass for the proxy. */
+  frontProxyCa: ClientCert;
+  frontProxyClient: ClientCert;
 }
+
+/** The name aggregated API servers accept on the front proxy's client certificate (--requestheader-allowed-names). */
+export const frontProxyClientName = 'front-proxy-client';
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function selfSignedCa(dir: string, ca: ClientCert, subject: string): void {
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      ca.key,
+      '-out',
+      ca.cert,
+      '-days',
+      '3650',
+      '-subj',
+      subject,
+    ],
+    dir,
+  );
 }
 
 function signed(
@@ -93,27 +122,13 @@ export function ensureCerts(dir: string): ClusterCerts {
       scheduler: { cert: p('kube-scheduler.crt'), key: p('kube-scheduler.key') },
       kwok: { cert: p('kwok.crt'), key: p('kwok.key') },
     },
+    frontProxyCa: { cert: p('front-proxy-ca.crt'), key: p('front-proxy-ca.key') },
+    frontProxyClient: { cert: p('front-proxy-client.crt'), key: p('front-proxy-client.key') },
   };
-  if (existsSync(certs.clients.kwok.cert)) return certs;
+  // The last file made: a folder from a run stopped half-way, or from before the front proxy, is made afresh.
+  if (existsSync(certs.frontProxyClient.cert)) return certs;
 
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      certs.caKey,
-      '-out',
-      certs.caCert,
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=sluice-local-ca',
-    ],
-    dir,
-  );
+  selfSignedCa(dir, { cert: certs.caCert, key: certs.caKey }, '/CN=sluice-local-ca');
   const server = [
     'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,',
     'DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n',
@@ -128,5 +143,8 @@ export function ensureCerts(dir: string): ClusterCerts {
   signed(dir, 'kwok', '/O=system:masters/CN=kwok', client, certs.caCert, certs.caKey);
   openssl(['genrsa', '-out', certs.saKey, '2048'], dir);
   openssl(['rsa', '-in', certs.saKey, '-pubout', '-out', certs.saPub], dir);
+  selfSignedCa(dir, certs.frontProxyCa, '/CN=sluice-front-proxy-ca');
+  const { cert, key } = certs.frontProxyCa;
+  signed(dir, 'front-proxy-client', `/CN=${frontProxyClientName}`, client, cert, key);
   return certs;
 }

@@ -3,7 +3,7 @@
  * ports it is given.
  */
 import { join } from 'node:path';
-import type { ClusterCerts } from './certs.ts';
+import { frontProxyClientName, type ClusterCerts } from './certs.ts';
 
 export function etcdArgs(dir: string, client: number, peer: number): string[] {
   return [
@@ -59,6 +59,21 @@ export function apiserverArgs(c: ClusterCerts, etcd: number, port: number): stri
     '--allow-privileged=true',
     // The apiserver will not publish a loopback address as the kubernetes Service's endpoint; nothing in-cluster needs it.
     '--endpoint-reconciler-type=none',
+    // The aggregation layer: proxied requests carry the user in these headers, vouched for by the front proxy's client
+    // certificate; kube-apiserver publishes the settings (configmap kube-system/extension-apiserver-authentication)
+    // for aggregated API servers to check them. Routing stays on the Service (no --enable-aggregator-routing): the
+    // stories' APIService names an ExternalName Service, reached at its externalName without kube-proxy.
+    '--requestheader-client-ca-file',
+    c.frontProxyCa.cert,
+    '--requestheader-allowed-names',
+    frontProxyClientName,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    '--proxy-client-cert-file',
+    c.frontProxyClient.cert,
+    '--proxy-client-key-file',
+    c.frontProxyClient.key,
     '--profiling=false',
     '--v',
     '1',
@@ -102,6 +117,8 @@ export function controllerManagerArgs(c: ClusterCerts, kubeconfig: string, port:
     '200',
     '--kube-api-burst',
     '400',
+    // The autoscaler acts within seconds of a metric's change, not the default 15 s (autoscaling stories).
+    '--horizontal-pod-autoscaler-sync-period=2s',
     '--v',
     '1',
   ];

@@ -3,7 +3,7 @@
  * runs `kubectl scale ro --replicas=5`, then stable runs 5 pods and the canary ceil(5 x 20%), the weight stays 20%,
  * and the scale subresource reads back the size and the selector of the Rollout's pods (what an autoscaler uses).
  * And kube-controller-manager's HorizontalPodAutoscaler sizes a Rollout mid-canary through it (raised to its
- * minReplicas, which needs no metric; a metric-driven story needs a metrics API, still to come).
+ * minReplicas, which needs no metric; rolloutAutoscaling.test.ts has the metric-driven story, through a metrics API).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoscalingV2Api } from '@kubernetes/client-node';
