@@ -50,7 +50,7 @@ describe("writing an undo's pod template into the Deployment", () => {
         (e: unknown) => e,
       );
       if (err === undefined) break;
-      if (!isConflict(err) || attempt === 10) throw err;
+      if (!isConflict(err) || attempt === 10) throw err instanceof Error ? err : new Error(JSON.stringify(err));
       await new Promise((r) => setTimeout(r, 200));
     }
     const undone = await apps.readNamespacedDeployment({ namespace: ns.name, name: 'web' });

@@ -161,16 +161,14 @@ describe("convertArgo's rollbackWindow", () => {
   });
 
   it('drops a window Sluice cannot take, saying why', () => {
-    expect(argo({ revisions: 20 })?.dropped).toEqual([
-      expect.objectContaining({ path: 'spec.rollbackWindow.revisions', reason: expect.stringMatching(/1 to 10/) }),
-    ]);
+    const tooWide = argo({ revisions: 20 })?.dropped;
+    expect(tooWide?.map((d) => d.path)).toEqual(['spec.rollbackWindow.revisions']);
+    expect(tooWide?.[0]?.reason).toMatch(/1 to 10/);
     const blueGreen = argo(
       { revisions: 2 },
       { blueGreen: { activeService: 'back-active', previewService: 'back-preview' } },
     );
-    expect(blueGreen?.dropped).toContainEqual(
-      expect.objectContaining({ path: 'spec.rollbackWindow', reason: expect.stringMatching(/blue-green always runs/) }),
-    );
+    expect(blueGreen?.dropped.find((d) => d.path === 'spec.rollbackWindow')?.reason).toMatch(/blue-green always runs/);
     expect(blueGreen?.objects.find((o) => o.kind === 'Rollout')?.['spec']).not.toHaveProperty('rollbackWindow');
   });
 });

@@ -135,7 +135,11 @@ export class PlanBuilder {
     this.clearAction = true;
     if (action !== 'abort') this.#actedOn = action;
     if (opts.refused !== true && this.conditionOf('ActionRefused')?.status === 'True')
-      this.condition('ActionRefused', { status: 'False', reason: 'ActionAccepted', message: `${action} carried out` });
+      this.condition('ActionRefused', {
+        status: 'False',
+        reason: 'ActionAccepted',
+        message: `the last request (${action}) was taken`,
+      });
   }
 
   build(): Plan {
