@@ -61,6 +61,8 @@ export interface ErrorRateLimits {
   interval?: string;
   consecutiveErrorLimit?: number;
   inconclusiveLimit?: number;
+  /** Wait before the first measurement; none when omitted. */
+  initialDelay?: string;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function createErrorRateTemplate(
       {
         name: 'error-rate',
         interval: limits.interval ?? '1s',
+        ...(limits.initialDelay === undefined ? {} : { initialDelay: limits.initialDelay }),
         count: limits.count,
         failureLimit: 0,
         inconclusiveLimit: limits.inconclusiveLimit ?? 0,

@@ -272,4 +272,21 @@ export const invalidRollouts: InvalidCase[] = [
     /at least 1 chars/,
   ),
   rollout('an unknown spec field', { ...validRollout, progressDeadline: '10m' }, 'spec.progressDeadline', unknownField),
+  rollout(
+    'a rollback window of 11 revisions',
+    { ...validRollout, rollbackWindow: { revisions: 11 } },
+    'spec.rollbackWindow.revisions',
+    atMost(10),
+  ),
+  rollout(
+    'a rollback window on blue-green',
+    {
+      ...workload,
+      service: { port: 80 },
+      rollbackWindow: { revisions: 2 },
+      strategy: { blueGreen: { activeService: 'checkout-active', previewService: 'checkout-preview' } },
+    },
+    'spec.rollbackWindow',
+    /blue-green always runs its preview and analysis/,
+  ),
 ];

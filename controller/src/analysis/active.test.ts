@@ -47,6 +47,17 @@ describe('activeAnalyses', () => {
     ['background not started yet', rollout(inFlight(1), 2), ['step-1@b']],
     ['background started', rollout(inFlight(2), 2), ['background@b']],
     ['all steps done', rollout(inFlight(3)), []],
+    [
+      'a rollback within the window, every step skipped',
+      rollout(inFlight(3, { rollbackWithinWindow: true })),
+      ['background@b'],
+    ],
+    [
+      'a rollback within the window, before startingStep',
+      rollout(inFlight(3, { rollbackWithinWindow: true }), 2),
+      ['background@b'],
+    ],
+    ['a rollback within the window, aborted', rollout(inFlight(3, { rollbackWithinWindow: true, abort: true })), []],
   ])('%s', (_what, r, expected) => {
     expect(names(r)).toEqual(expected);
   });

@@ -1,7 +1,7 @@
 /**
  * Which analyses should be measuring now, read from the Rollout's status the way the planner left it: the
  * analysis step the canary is at, and the background analysis from its startingStep until the last step is
- * done. Nothing measures without a canary in flight (canary revision differs from stable, not aborted).
+ * done (a rollback within spec.rollbackWindow: from its start until it is promoted). Nothing measures without a canary in flight (canary revision differs from stable, not aborted).
  */
 import { resolveBackgroundAnalysis, resolveSteps, type ResolvedStep } from '../api/steps.ts';
 import type { Rollout } from '../api/types.ts';
@@ -26,7 +26,9 @@ export function activeAnalyses(rollout: Rollout): ActiveAnalysis[] {
   const step = steps[index];
   if (step?.kind === 'analysis')
     active.push({ name: analysisRunName(index), stepIndex: index, revision: canary, analysis: step.analysis });
-  if (background !== undefined && index >= background.startingStep && index < steps.length) {
+  // A rollback within spec.rollbackWindow skipped every step: its background analysis runs until it is promoted.
+  const window = status.rollbackWithinWindow === true;
+  if (background !== undefined && (window || (index >= background.startingStep && index < steps.length))) {
     active.push({ name: analysisRunName(undefined), revision: canary, analysis: background });
   }
   return active;

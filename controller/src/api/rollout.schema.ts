@@ -7,6 +7,7 @@ import { Type, type TOptional, type TSchema } from 'typebox';
 import { routerSchemas } from '../routers/schemas.ts';
 import { celRules, hasPath, mapList, object, objectName, percent, unleashName } from './common.schema.ts';
 import { blueGreenStrategy } from './blueGreen.schema.ts';
+import { rollbackWindow } from './rollback.schema.ts';
 import { analysisStep, args, maxSteps, pauseStep, rolloutLimits, setFlagStep, templates } from './stepParts.schema.ts';
 
 export {
@@ -303,6 +304,7 @@ export const rolloutSpec = object(
         default: 10,
       }),
     ),
+    rollbackWindow: Type.Optional(rollbackWindow),
   },
   celRules(
     {
@@ -348,6 +350,13 @@ export const rolloutSpec = object(
       message:
         'blueGreen switches all traffic at once and has no header or mirror steps: remove trafficRouting.managedRoutes',
       fieldPath: '.trafficRouting.managedRoutes',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: '!has(self.rollbackWindow) || (has(self.strategy.canary) && has(self.workloadRef))',
+      message:
+        'rollbackWindow skips canary steps for a rollback of a Deployment: blue-green always runs its preview and analysis, and a flag-only release has no revisions to go back to; remove rollbackWindow',
+      fieldPath: '.rollbackWindow',
       reason: 'FieldValueForbidden',
     },
     {

@@ -5,6 +5,7 @@
  */
 import { Type } from 'typebox';
 import { condition, labelName, mapList, object, percent, text, timestamp, unleashName } from './common.schema.ts';
+import { previousStableRevisions, rollbackWithinWindow, undoStatus } from './rollback.schema.ts';
 
 /** How many measurements per metric status keeps (the newest); older ones are dropped. */
 export const maxMeasurementsPerMetric = 10;
@@ -228,9 +229,12 @@ export const rolloutStatus = object('What the controller observed and did; writt
   ),
   blueGreen: Type.Optional(blueGreenStatus),
   scaleDown: Type.Optional(scaleDownStatus),
+  undo: Type.Optional(undoStatus),
+  rollbackWithinWindow: Type.Optional(rollbackWithinWindow),
+  previousStableRevisions: Type.Optional(previousStableRevisions),
   conditions: Type.Optional(
     mapList(
-      'Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed; AutoscalerOnDeployment while a HorizontalPodAutoscaler still targets the Deployment.',
+      'Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed; AutoscalerOnDeployment while a HorizontalPodAutoscaler still targets the Deployment; ActionRefused when the last sluice.dev/action request could not be carried out (False once a later one was).',
       condition,
       ['type'],
       {

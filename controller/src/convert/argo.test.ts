@@ -140,6 +140,39 @@ describe('convertArgo with a step that is not an object', () => {
   });
 });
 
+describe("convertArgo's rollbackWindow", () => {
+  const template = {
+    metadata: { labels: { app: 'back' } },
+    spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 8080 }] }] },
+  };
+  const argo = (rollbackWindow: unknown, strategy: object = { canary: { steps: [{ setWeight: 10 }] } }) =>
+    convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'back' },
+      spec: { selector: { matchLabels: { app: 'back' } }, template, rollbackWindow, strategy },
+    });
+
+  it('carries a canary window over', () => {
+    const result = argo({ revisions: 3 });
+    const rollout = result?.objects.find((o) => o.kind === 'Rollout');
+    expect(rollout?.['spec']).toMatchObject({ rollbackWindow: { revisions: 3 } });
+    expect(result?.dropped).toEqual([]);
+  });
+
+  it('drops a window Sluice cannot take, saying why', () => {
+    const tooWide = argo({ revisions: 20 })?.dropped;
+    expect(tooWide?.map((d) => d.path)).toEqual(['spec.rollbackWindow.revisions']);
+    expect(tooWide?.[0]?.reason).toMatch(/1 to 10/);
+    const blueGreen = argo(
+      { revisions: 2 },
+      { blueGreen: { activeService: 'back-active', previewService: 'back-preview' } },
+    );
+    expect(blueGreen?.dropped.find((d) => d.path === 'spec.rollbackWindow')?.reason).toMatch(/blue-green always runs/);
+    expect(blueGreen?.objects.find((o) => o.kind === 'Rollout')?.['spec']).not.toHaveProperty('rollbackWindow');
+  });
+});
+
 describe('convertArgo with an embedded template and numbers the API server refuses', () => {
   it('drops replicas and minReadySeconds that are not whole numbers, with the reason, from the Deployment', () => {
     const result = convertArgo({

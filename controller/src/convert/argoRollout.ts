@@ -4,6 +4,7 @@
  * blue-green one in argoBlueGreen.ts; what follows the strategy (workload, port, deadlines) is shared.
  */
 import { rolloutLimits } from '../api/rollout.schema.ts';
+import { maxRollbackWindow } from '../api/rollback.schema.ts';
 import { apiVersion } from '../api/types.ts';
 import { keptMetadata, noContext, type Conversion, type ConvertContext, type KubeManifest } from './conversion.ts';
 import { DropList, ownReason, setIf, type Fields } from './argoRead.ts';
@@ -24,6 +25,22 @@ const canaryReasons: Record<string, string> = {
   minPodsPerReplicaSet: 'Sluice has no minimum canary size',
   replicaProgressThreshold: 'Sluice waits for every canary pod to be available',
 };
+
+/**
+ * Argo's rollbackWindow, for a canary: the same field in Sluice, where the background analysis still judges the
+ * rollback (Argo skips analysis too).
+ */
+function rollbackWindow(spec: Fields, blueGreen: boolean, drops: DropList): Fields | undefined {
+  const window = drops.fields(spec['rollbackWindow'], 'spec.rollbackWindow');
+  if (window === undefined) return undefined;
+  if (blueGreen) {
+    drops.drop('spec.rollbackWindow', 'Sluice blue-green always runs its preview and analysis, also for a rollback');
+    return undefined;
+  }
+  drops.rest(window, 'spec.rollbackWindow', ['revisions'], (field) => `Sluice rollbackWindow has no ${field}`);
+  const revisions = drops.integer(window['revisions'], 'spec.rollbackWindow.revisions', 1, maxRollbackWindow);
+  return revisions === undefined ? undefined : { revisions };
+}
 
 /** The template's first container port, which becomes the Services' port. */
 function firstPort(template: Fields | undefined): number | undefined {
@@ -271,8 +288,9 @@ export function convertArgoRollout(
   );
   setIf(out, 'progressDeadlineAbort', drops.boolean(spec['progressDeadlineAbort'], 'spec.progressDeadlineAbort'));
   setIf(out, 'revisionHistoryLimit', drops.integer(spec['revisionHistoryLimit'], 'spec.revisionHistoryLimit', 0, 1000));
+  setIf(out, 'rollbackWindow', rollbackWindow(spec, blueGreen !== undefined, drops));
   const handled = ['workloadRef', 'replicas', 'selector', 'template', 'minReadySeconds', 'strategy', 'paused'];
-  handled.push('progressDeadlineSeconds', 'progressDeadlineAbort', 'revisionHistoryLimit');
+  handled.push('progressDeadlineSeconds', 'progressDeadlineAbort', 'revisionHistoryLimit', 'rollbackWindow');
   drops.rest(spec, 'spec', handled, (field) => `Sluice Rollouts have no ${field}`);
   const rollout: KubeManifest = { apiVersion, kind: 'Rollout', metadata: keptMetadata(input), spec: out };
   return { objects: deployment === undefined ? [rollout] : [deployment, rollout], dropped: drops.entries };

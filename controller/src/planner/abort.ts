@@ -120,8 +120,10 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     : '; the traffic router cannot be written, so the canary was scaled to 0 at once';
 }
 
+/** A retry runs every step: a rollback within the window that was aborted is no longer trusted to skip them. */
 export function retry(b: PlanBuilder): void {
   b.status.abort = false;
+  delete b.status.rollbackWithinWindow;
   delete b.status.abortedAt;
   delete b.status.analysis;
   b.enterStep(0);

@@ -22,6 +22,8 @@ export class PlanBuilder {
   canaryWeight: number | undefined = undefined;
   routes: ManagedRoute[] = [];
   takeOverDeployment: Plan['takeOverDeployment'] = undefined;
+  revisionNumber: Plan['revisionNumber'] = undefined;
+  undoTemplate: Plan['undoTemplate'] = undefined;
   podDisruptionBudget: Plan['podDisruptionBudget'] = undefined;
   clearAction = false;
   flagOperations: Plan['flagOperations'] = [];
@@ -38,9 +40,16 @@ export class PlanBuilder {
 
   /**
    * The manual request to act on: the annotation's, unless status says it was acted on already (the annotation is
-   * removed only after status records what was done, so a retried reconcile may see it once more).
+   * removed only after status records what was done, so a retried reconcile may see it once more). A sub-step that
+   * handles a request alone (undo) consumes it, so that the ones after it do not see it.
    */
-  readonly action: ObservedWorld['action'];
+  #action: ObservedWorld['action'];
+  get action(): ObservedWorld['action'] {
+    return this.#action;
+  }
+  consumeAction(): void {
+    this.#action = undefined;
+  }
 
   constructor(world: ObservedWorld) {
     this.world = world;
@@ -58,12 +67,12 @@ export class PlanBuilder {
       handled !== undefined &&
       (handled === handledSignature(request, this.previous) || handled === request)
     ) {
-      this.action = undefined;
+      this.#action = undefined;
       this.clearAction = true;
       // Still there: the record follows the rollout as it moves on, so the request stays recognised.
       this.#actedOn = request;
     } else {
-      this.action = request;
+      this.#action = request;
       // No request pending (or a new one): the record of the last one has done its work.
       if (handled !== undefined) delete this.status.handledAction;
     }
@@ -118,10 +127,19 @@ export class PlanBuilder {
 
   #actedOn: ManualAction | undefined;
 
-  /** Marks the manual request as acted on: status records it, then the executor removes the annotation. */
-  actedOn(action: ManualAction): void {
+  /**
+   * Marks the manual request as acted on: status records it, then the executor removes the annotation. One carried
+   * out ends the ActionRefused condition of an earlier one that could not be (`refused`: this one could not either).
+   */
+  actedOn(action: ManualAction, opts: { refused?: boolean } = {}): void {
     this.clearAction = true;
     if (action !== 'abort') this.#actedOn = action;
+    if (opts.refused !== true && this.conditionOf('ActionRefused')?.status === 'True')
+      this.condition('ActionRefused', {
+        status: 'False',
+        reason: 'ActionAccepted',
+        message: `the last request (${action}) was taken`,
+      });
   }
 
   build(): Plan {
@@ -139,6 +157,8 @@ export class PlanBuilder {
       canaryWeight: this.canaryWeight,
       routes: this.routes,
       takeOverDeployment: this.takeOverDeployment,
+      revisionNumber: this.revisionNumber,
+      undoTemplate: this.undoTemplate,
       ...(this.podDisruptionBudget === undefined ? {} : { podDisruptionBudget: this.podDisruptionBudget }),
       clearAction: this.clearAction,
       flagOperations: this.flagOperations,

@@ -10,6 +10,7 @@ import { keepWarm } from './scaleDown.ts';
 import { revisionOf } from './revision.ts';
 import { runStep } from './step.ts';
 import { keepUnneededFlags, planFlagRestores } from './flags.ts';
+import { describeRollback, holdsRollback, withinRollbackWindow } from './rollbackWindow.ts';
 
 /** The stable revision of a flag-only Rollout before its first release. */
 export const unreleased = 'none';
@@ -95,6 +96,7 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
     status.canaryRevision = stable;
     b.enterStep(stepCount);
   }
+  delete status.rollbackWithinWindow;
   if (typeof b.action === 'string') {
     b.actedOn(b.action);
     b.event('Warning', 'ActionIgnored', `${b.action} ignored: no canary is in flight`);
@@ -133,6 +135,14 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   status.abort = false;
   delete status.abortedAt;
   delete status.analysis;
+  if (withinRollbackWindow(b, desired)) {
+    status.rollbackWithinWindow = true;
+    b.enterStep(stepCount); // every step skipped: full size next, then stable once background analysis passed
+    const over = superseded === undefined ? '' : ` (it replaces canary ${superseded})`;
+    b.event('Normal', 'RollbackWithinWindow', `${describeRollback(b, desired)}${over}`);
+    return;
+  }
+  delete status.rollbackWithinWindow;
   b.enterStep(0);
   if (superseded !== undefined) {
     b.event(
@@ -201,6 +211,8 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
         b.enterStep(steps.length);
       }
       return 'go';
+    default:
+      return 'go'; // undo: planUndo acted on it, and consumed it
   }
 }
 
@@ -243,13 +255,16 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
 
   if (index >= steps.length) {
     if (!ready) {
-      b.status.message = `promoting: waiting for canary pods (${readyOf(b, canary)}/${n} ready)`;
+      const rollback = status.rollbackWithinWindow === true ? 'rollback within window: steps skipped; ' : '';
+      b.status.message = `${rollback}promoting: waiting for canary pods (${readyOf(b, canary)}/${n} ready)`;
       setTraffic(b, status.weights?.canary ?? 0, { stable, canary });
       return;
     }
+    if (holdsRollback(b, stable, canary)) return;
     // Both Services now select the new revision, so setting the router back to 100% stable moves no request
     // to the old pods; the old stable ReplicaSet is left out of the plan and scales to 0.
     status.stableRevision = canary;
+    delete status.rollbackWithinWindow;
     keepUnneededFlags(b, steps); // promoted: the flags the steps set stay where they left them
     b.replicaSets = [{ revision: canary, replicas: n }];
     keepWarm(b, stable);

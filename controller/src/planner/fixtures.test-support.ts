@@ -111,6 +111,8 @@ export class SimCluster {
   action: ObservedWorld['action'];
   stepVerdicts = new Map<number, GateVerdict>();
   backgroundVerdict: GateVerdict | undefined;
+  /** The analysis runs the engine hands the planner (status.analysis.runs after this reconcile's measurements). */
+  analysisRuns: ObservedWorld['analysisRuns'];
   freeze: { message: string } | undefined;
   specErrors: ObservedWorld['specErrors'] = [];
   events: { reason: string; message: string; type: string }[] = [];
@@ -177,7 +179,7 @@ export class SimCluster {
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,
       freeze: this.freeze,
-      analysisRuns: undefined,
+      analysisRuns: this.analysisRuns,
       unleash: {
         defaultEnvironment: 'production',
         defaultProject: this.defaultProject,
@@ -210,7 +212,7 @@ export class SimCluster {
           readyReplicas: 0,
           availableReplicas: 0,
           pods: replicas,
-          sequence: this.createdRevisions.length,
+          revisionNumber: plan.revisionNumber?.revision === revision ? plan.revisionNumber.number : 0,
           createdAt: this.now.toISOString(),
         });
       } else {
@@ -218,6 +220,10 @@ export class SimCluster {
       }
     }
     for (const rs of this.replicaSets.values()) if (!wanted.has(rs.revision)) rs.replicas = 0;
+    const renumbered = plan.revisionNumber && this.replicaSets.get(plan.revisionNumber.revision);
+    if (renumbered) renumbered.revisionNumber = plan.revisionNumber!.number;
+    // An undo's template write lands (the Deployment's resourceVersion fence holds: nothing else writes it here).
+    if (plan.undoTemplate !== undefined) this.templateRevision = plan.undoTemplate.revision;
     for (const name of plan.deleteReplicaSets) {
       for (const [revision, rs] of this.replicaSets) if (rs.name === name) this.replicaSets.delete(revision);
     }
@@ -283,4 +289,13 @@ export function withCanary(spec = baseSpec()): SimCluster {
   sim.converge();
   sim.templateRevision = 'rev-b';
   return sim;
+}
+
+/** Releases `revision` through every step (a promote-full at the first pause that waits for one). */
+export function release(sim: SimCluster, revision: string): void {
+  sim.templateRevision = revision;
+  sim.converge(40);
+  sim.request('promote-full');
+  sim.converge(40);
+  if (sim.rollout.status?.stableRevision !== revision) throw new Error(`${revision} was not released`);
 }

@@ -19,6 +19,9 @@ export function planOldReplicaSets(b: PlanBuilder): void {
   ]);
   const old = b.world.replicaSets
     .filter((rs) => !inUse.has(rs.revision) && rs.replicas === 0 && rs.pods === 0)
-    .sort((x, y) => y.sequence - x.sequence || y.createdAt.localeCompare(x.createdAt) || x.name.localeCompare(y.name));
+    .sort(
+      (x, y) =>
+        y.revisionNumber - x.revisionNumber || y.createdAt.localeCompare(x.createdAt) || x.name.localeCompare(y.name),
+    );
   b.deleteReplicaSets = old.slice(limit).map((rs) => rs.name);
 }

@@ -15,6 +15,9 @@ import { planScaleDown } from './scaleDown.ts';
 import { recordScale } from './replicas.ts';
 import { reportAutoscalerOnDeployment } from './autoscaler.ts';
 import { finishStatus } from './phase.ts';
+import { planUndo } from './undo.ts';
+import { recordPreviousStable } from './rollbackWindow.ts';
+import { planRevisionNumber } from './revisionNumbers.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
 export function planRollout(world: ObservedWorld): Plan {
@@ -24,6 +27,7 @@ export function planRollout(world: ObservedWorld): Plan {
   if (typeof b.action === 'object') {
     b.clearAction = true;
     b.event('Warning', 'InvalidAction', b.action.invalid);
+    b.condition('ActionRefused', { status: 'True', reason: 'InvalidAction', message: b.action.invalid });
   }
 
   let steps: ResolvedStep[];
@@ -44,7 +48,9 @@ export function planRollout(world: ObservedWorld): Plan {
   if (world.traffic?.kind === 'invalid') return invalid(b, `${world.traffic.field}: ${world.traffic.message}`);
 
   b.condition('InvalidSpec', { status: 'False', reason: 'SpecValid', message: '' });
+  planUndo(b);
   planCanary(b, steps);
+  recordPreviousStable(b);
   if (b.invalidStep !== undefined) reportInvalidStep(b, b.invalidStep);
   planScaleDown(b);
   recordBlueGreen(b, steps);
@@ -53,6 +59,7 @@ export function planRollout(world: ObservedWorld): Plan {
   // A PodDisruptionBudget for the pods of every revision, as the spec asks (none: Sluice's is removed).
   if (rollout.spec.workloadRef !== undefined) b.podDisruptionBudget = { budget: rollout.spec.pdb };
   planOldReplicaSets(b);
+  planRevisionNumber(b);
   return finishStatus(b);
 }
 

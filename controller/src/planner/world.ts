@@ -28,9 +28,12 @@ export interface ObservedReplicaSet {
   availableReplicas: number;
   /** Pods that exist (status.replicas), ready or not: a ReplicaSet scaled to 0 may still be stopping some. */
   pods: number;
-  /** Creation order (1, 2, ...; 0 when unknown): the older of two old ReplicaSets is deleted first. */
-  sequence: number;
-  /** metadata.creationTimestamp, for ReplicaSets of the same sequence (whole seconds only). */
+  /**
+   * The revision number (1, 2, ...; 0 when unknown), as `kubectl sluice history` shows it and undo names it: the
+   * order in which revisions became the Deployment's template. The lower of two old ReplicaSets is deleted first.
+   */
+  revisionNumber: number;
+  /** metadata.creationTimestamp, for ReplicaSets of the same revision number (whole seconds only). */
   createdAt: string;
 }
 
@@ -136,6 +139,16 @@ export interface Plan {
    * removed). Absent: left as it is (an invalid spec touches nothing).
    */
   podDisruptionBudget?: { budget: PdbBudget | undefined };
+  /**
+   * The number the ReplicaSet of the Deployment's current template must carry (it is created with it, or renumbered):
+   * the newest template always has the highest. Undefined: every ReplicaSet keeps its number.
+   */
+  revisionNumber: { revision: string; number: number } | undefined;
+  /**
+   * An undo: write this ReplicaSet's pod template into the Deployment, fenced with the Deployment's resourceVersion
+   * (status.undo records the decision first). Undefined: the Deployment's template is left as it is.
+   */
+  undoTemplate: { replicaSet: string; revision: string } | undefined;
   /** Scale the template Deployment to 0 and record the user's replicas on it. */
   takeOverDeployment: { recordReplicas: number } | undefined;
   /** Remove the sluice.dev/action annotation (it was acted on, or refused), once status records what was done. */

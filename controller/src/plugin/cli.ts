@@ -1,26 +1,38 @@
 /**
- * kubectl-sluice: `kubectl sluice get|status [--watch]|promote [--full]|abort|retry|pause|resume|convert`.
+ * kubectl-sluice: `kubectl sluice get|status [--watch]|history|promote [--full]|abort|retry|undo|pause|resume|convert`.
  * Every action is a plain-kubectl equivalent underneath (the sluice.dev/action annotation, or spec.paused), so
  * the plugin adds convenience, never a second way to drive a rollout.
  */
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { actionAnnotation, type ManualAction } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
 import { convertLimits } from '../convert/convert.ts';
 import { converters } from '../convert/converters.ts';
 import { convertCommand } from './convertCommand.ts';
 import { describe, table, type EventLine } from './render.ts';
+import { historyTable, revisionLines, revisionsSummary } from './history.ts';
+import { rolloutLabel } from '../workload/names.ts';
 import { printable } from './terminalText.ts';
 
 const usage = `Usage: kubectl sluice <command> [name] [-n namespace | -A] [--kubeconfig file] [--context name]
 
 Commands:
   get [name]              list rollouts (phase, step, canary weight, age)
-  status <name> [--watch] phase, message, step, weights, conditions and recent events (blue-green: also
-                          its Services, steps and analyses)
+  status <name> [--watch] phase, message, step, weights, revisions, conditions and recent events
+                          (blue-green: also its Services, steps and analyses)
+  history <name>          the revisions kept, numbered as undo takes them (newest first)
   promote <name> [--full] end the current step (--full: skip every remaining step)
   abort <name>            move all traffic back to stable now
   retry <name>            start an aborted canary again from the first step
+  undo <name> [--to-revision N]
+                          put the Deployment's pod template back to the previous revision (or revision N)
   pause <name>            hold the rollout at its step (spec.paused=true)
   resume <name>           let it go on (spec.paused=false)
   convert -f <file|dir|-> [-o dir] [--strict]
@@ -30,7 +42,7 @@ Commands:
                           Needs no cluster. docs/migrating.md has the whole switch.
 
 Plain kubectl does the same:
-  kubectl annotate rollout <name> ${actionAnnotation}=promote|promote-full|abort|retry --overwrite
+  kubectl annotate rollout <name> ${actionAnnotation}=promote|promote-full|abort|retry|undo|undo:N --overwrite
   kubectl patch rollout <name> --type merge -p '{"spec":{"paused":true}}'`;
 
 const ref = { group: apiGroup, version: apiVersionName, plural: 'rollouts' };
@@ -42,6 +54,8 @@ interface Args {
   allNamespaces: boolean;
   full: boolean;
   watch: boolean;
+  /** undo: --to-revision N, as kubectl sluice history numbers them. */
+  toRevision: string | undefined;
   kubeconfig: string | undefined;
   context: string | undefined;
   /** convert: -f (repeatable), -o and --strict. */
@@ -58,6 +72,7 @@ export function parseArgs(argv: readonly string[]): Args {
     allNamespaces: false,
     full: false,
     watch: false,
+    toRevision: undefined,
     kubeconfig: undefined,
     context: undefined,
     files: [],
@@ -76,6 +91,7 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (a === '-A' || a === '--all-namespaces') args.allNamespaces = true;
     else if (a === '--full') args.full = true;
     else if (a === '-w' || a === '--watch') args.watch = true;
+    else if (a.startsWith('--to-revision')) args.toRevision = value();
     else if (a.startsWith('--kubeconfig')) args.kubeconfig = value();
     else if (a.startsWith('--context')) args.context = value();
     else if (a === '-f' || a.startsWith('--filename')) args.files.push(value());
@@ -132,13 +148,13 @@ export async function run(
       throw new Error(`${args.command} needs a rollout name: kubectl sluice ${args.command} <name>`);
     return args.name;
   };
-  const annotate = async (action: ManualAction) => {
+  const annotate = async (action: ManualAction, said = `${action} requested`) => {
     const name = needName();
     await custom.patchNamespacedCustomObject(
       { ...ref, namespace, name, body: { metadata: { annotations: { [actionAnnotation]: action } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    out(`rollout ${namespace}/${name}: ${action} requested`);
+    out(`rollout ${namespace}/${name}: ${said}`);
   };
   const setPaused = async (paused: boolean) => {
     const name = needName();
@@ -175,6 +191,20 @@ export async function run(
     case 'retry':
       await annotate(args.command);
       return 0;
+    case 'undo': {
+      const action = undoAction(args.toRevision);
+      const to = action === 'undo' ? 'the previous revision' : `revision ${args.toRevision}`;
+      await annotate(
+        action,
+        `undo to ${to} requested (${actionAnnotation}=${action}); kubectl sluice status ${needName()} -n ${namespace} shows the outcome`,
+      );
+      return 0;
+    }
+    case 'history': {
+      const rollout = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: needName() })) as Rollout;
+      out(historyTable(rollout, revisionLines(await replicaSetsOf(kc, rollout))));
+      return 0;
+    }
     case 'pause':
     case 'resume':
       await setPaused(args.command === 'pause');
@@ -209,12 +239,33 @@ async function status(
         message: e.message ?? '',
         time: e.lastTimestamp?.toISOString(),
       }));
-    const text = describe(rollout, lines, new Date());
+    const revisions = await replicaSetsOf(kc, rollout).then(
+      (sets) => revisionsSummary(rollout, revisionLines(sets)),
+      () => undefined, // a user who may read Rollouts but not ReplicaSets still gets the rest
+    );
+    const text = describe(rollout, lines, new Date(), revisions);
     if (text !== last) out(watch && last !== '' ? `\n${text}` : text);
     last = text;
     if (!watch) return 0;
     await new Promise((r) => setTimeout(r, 1_000));
   }
+}
+
+/** The annotation value of `undo [--to-revision N]`; a revision that is not a number is refused here already. */
+export function undoAction(toRevision: string | undefined): ManualAction {
+  if (toRevision === undefined) return 'undo';
+  if (!/^[1-9][0-9]{0,8}$/.test(toRevision))
+    throw new Error(`--to-revision ${toRevision}: a revision is a number, as kubectl sluice history lists them`);
+  return `undo:${Number(toRevision)}`;
+}
+
+/** The ReplicaSets Sluice runs for a Rollout (its revisions), by the Rollout label and its owner reference. */
+async function replicaSetsOf(kc: KubeConfig, rollout: Rollout) {
+  const list = await kc.makeApiClient(AppsV1Api).listNamespacedReplicaSet({
+    namespace: rollout.metadata.namespace!,
+    labelSelector: `${rolloutLabel}=${rollout.metadata.name}`,
+  });
+  return list.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid));
 }
 
 /** Standard input, read up to one byte past the per-source limit (the conversion then refuses it, naming the bound). */

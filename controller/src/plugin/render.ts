@@ -41,7 +41,8 @@ export interface EventLine {
   time: string | undefined;
 }
 
-export function describe(r: Rollout, events: readonly EventLine[], now: Date): string {
+/** `revisions`: the summary line of kubectl sluice history (history.ts), when the ReplicaSets could be read. */
+export function describe(r: Rollout, events: readonly EventLine[], now: Date, revisions?: string): string {
   const s = r.status ?? {};
   // Numbers from status are printed through String(), so that a non-number someone wrote there is cleaned too.
   const lines = [
@@ -53,7 +54,8 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date): s
     `Step:         ${printable(stepText(r))}`,
     `Weights:      canary ${printable(String(s.weights?.canary ?? 0))}%, stable ${printable(String(s.weights?.stable ?? 100))}%`,
     `Stable:       ${printable(s.stableRevision ?? '-')}`,
-    `Canary:       ${printable(s.canaryRevision ?? '-')}${s.abort === true ? ' (aborted)' : ''}`,
+    `Canary:       ${printable(s.canaryRevision ?? '-')}${s.abort === true ? ' (aborted)' : ''}${s.rollbackWithinWindow === true ? ' (rollback within window: steps skipped)' : ''}`,
+    ...(revisions === undefined || revisions === '' ? [] : [`Revisions:    ${revisions}`]),
     ...blueGreenServices(r, now),
   ];
   // Any strategy may keep the previous revision running for a while; blue-green does (scaleDownDelaySeconds).

@@ -45,6 +45,8 @@ export const abortPlan = (status: Partial<RolloutStatus> = {}): Plan => ({
   canaryWeight: 0,
   routes: [],
   takeOverDeployment: undefined,
+  revisionNumber: undefined,
+  undoTemplate: undefined,
   clearAction: true,
   flagOperations: [
     {

@@ -29,8 +29,9 @@ import type { PlannedFlagOperation } from '../flags/flagSteps.ts';
 import { revisionOf } from '../planner/revision.ts';
 import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
-import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceName } from '../workload/names.ts';
-import { buildReplicaSet, nextSequence, sequenceOf } from '../workload/objects.ts';
+import { recordedReplicasAnnotation, revisionLabel, serviceName } from '../workload/names.ts';
+import { buildReplicaSet } from '../workload/objects.ts';
+import { numberOfNew, renumberReplicaSet, writeUndoTemplate } from './revisionWrites.ts';
 import { applyService, stableServiceSelectsOther } from './services.ts';
 import { applyPodDisruptionBudget } from './pdb.ts';
 import { isConflict, isNotFound, statusCode } from '../kube/apiErrors.ts';
@@ -172,7 +173,8 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
 
   const current = new Map(ctx.replicaSets.map((rs) => [rs.metadata!.labels![revisionLabel]!, rs]));
   const wanted = new Map(plan.replicaSets.map((d) => [d.revision, d.replicas]));
-  let sequence = nextSequence(ctx.replicaSets);
+  const numbered = plan.revisionNumber;
+  if (numbered) await step(`number the ReplicaSet of ${numbered.revision}`, () => renumberReplicaSet(ctx, numbered));
   for (const [revision, replicas] of wanted) {
     const rs = current.get(revision);
     if (rs === undefined) {
@@ -187,15 +189,14 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
           ),
         );
       }
-      const body = buildReplicaSet(rollout, ctx.deployment, revision, replicas, sequence++);
+      const number = numberOfNew(ctx.replicaSets, plan.revisionNumber, revision);
+      const body = buildReplicaSet(rollout, ctx.deployment, revision, replicas, number);
       await step(`create ReplicaSet ${body.metadata?.name}`, () => {
         fence();
         return clients.apps.createNamespacedReplicaSet({ namespace, body });
       });
     } else if ((rs.spec?.replicas ?? 0) < replicas) {
-      // An old ReplicaSet brought back (the template reverted to it) is the newest again: the history keeps it.
-      const revived = (rs.spec?.replicas ?? 0) === 0 && sequenceOf(rs) < sequence - 1 ? sequence++ : undefined;
-      await step(`scale ReplicaSet ${rs.metadata?.name} to ${replicas}`, () => scale(ctx, rs, replicas, revived));
+      await step(`scale ReplicaSet ${rs.metadata?.name} to ${replicas}`, () => scale(ctx, rs, replicas));
     }
   }
 
@@ -212,6 +213,11 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
 
   if (plan.podDisruptionBudget !== undefined)
     await step('update the PodDisruptionBudget', () => applyPodDisruptionBudget(ctx, plan.podDisruptionBudget!.budget));
+
+  // Before the take-over's write, which would change the Deployment's resourceVersion that this one is fenced with.
+  const undo = plan.undoTemplate;
+  if (undo)
+    await step(`write the pod template of ${undo.revision} into the Deployment`, () => writeUndoTemplate(ctx, undo));
 
   if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined) {
     const d = ctx.deployment.metadata!.name!;
@@ -358,12 +364,10 @@ async function dropHandledAction(ctx: ExecuteContext, rv: { current: string | un
   }
 }
 
-async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number, sequence?: number): Promise<void> {
+async function scale(ctx: ExecuteContext, rs: V1ReplicaSet, replicas: number): Promise<void> {
   ctx.fence();
-  const renumber =
-    sequence === undefined ? {} : { metadata: { annotations: { [sequenceAnnotation]: String(sequence) } } };
   await ctx.clients.apps.patchNamespacedReplicaSet(
-    { namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { ...renumber, spec: { replicas } } },
+    { namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { spec: { replicas } } },
     merge,
   );
 }

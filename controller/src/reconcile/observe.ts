@@ -13,7 +13,7 @@ import type { ObservedReplicaSet, ObservedWorld } from '../planner/world.ts';
 import type { RouterSpecError } from '../routers/registry.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
-import { sequenceOf } from '../workload/objects.ts';
+import { revisionNumberOf } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
 
 export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
@@ -45,7 +45,7 @@ export function observeWorld(
     // status.replicas counts active pods only; pods still shutting down are in terminatingReplicas (Kubernetes
     // 1.33+, where the feature is on; absent elsewhere, and then they go uncounted).
     pods: (rs.status?.replicas ?? 0) + terminating(rs),
-    sequence: sequenceOf(rs),
+    revisionNumber: revisionNumberOf(rs),
     createdAt: timestamp(rs.metadata?.creationTimestamp),
   }));
 

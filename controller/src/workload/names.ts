@@ -8,7 +8,13 @@ export const rolloutLabel = 'sluice.dev/rollout';
 export const revisionLabel = 'sluice.dev/revision';
 /** On the Deployment: the replicas its user asked for, recorded when Sluice scaled it to 0. */
 export const recordedReplicasAnnotation = 'sluice.dev/replicas';
-/** On Sluice's ReplicaSets: 1 for the Rollout's first, then one more each; the lowest are deleted first. */
+/**
+ * On Sluice's ReplicaSets: the revision number people type (`kubectl sluice undo --to-revision 3`), as
+ * `kubectl rollout history` numbers a Deployment's: 1 for the Rollout's first, then one more each, and a revision
+ * that comes back (the template set back to it) takes the next number. The lowest are deleted first.
+ */
+export const revisionNumberAnnotation = 'sluice.dev/revision-number';
+/** What revisionNumberAnnotation was called before: still read from the ReplicaSets that carry only it. */
 export const sequenceAnnotation = 'sluice.dev/sequence';
 /** Holds a deleted Rollout until its Deployment runs the application again. */
 export const handoverFinalizer = 'sluice.dev/handover';

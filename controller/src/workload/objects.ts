@@ -4,14 +4,22 @@
  */
 import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/types.ts';
-import { ownedBy, replicaSetName, revisionLabel, rolloutLabel, sequenceAnnotation, serviceName } from './names.ts';
+import {
+  ownedBy,
+  replicaSetName,
+  revisionLabel,
+  revisionNumberAnnotation,
+  rolloutLabel,
+  sequenceAnnotation,
+  serviceName,
+} from './names.ts';
 
 export function buildReplicaSet(
   rollout: Rollout,
   deployment: V1Deployment,
   revision: string,
   replicas: number,
-  sequence: number,
+  revisionNumber: number,
 ): V1ReplicaSet {
   const template = structuredClone(deployment.spec!.template);
   const labels = { ...template.metadata?.labels, [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision };
@@ -23,8 +31,8 @@ export function buildReplicaSet(
       name: replicaSetName(rollout, revision),
       namespace: rollout.metadata.namespace!,
       labels: { [rolloutLabel]: rollout.metadata.name!, [revisionLabel]: revision },
-      // Creation order, for deleting the oldest first: creationTimestamp has whole seconds only.
-      annotations: { [sequenceAnnotation]: String(sequence) },
+      // Release order, for undo and for deleting the oldest first: creationTimestamp has whole seconds only.
+      annotations: { [revisionNumberAnnotation]: String(revisionNumber) },
       ownerReferences: ownedBy(rollout),
     },
     spec: {
@@ -40,15 +48,11 @@ export function buildReplicaSet(
   };
 }
 
-/** A ReplicaSet's place in creation order (sequenceAnnotation); 0 for one made before Sluice numbered them. */
-export function sequenceOf(rs: V1ReplicaSet): number {
-  const n = Number(rs.metadata?.annotations?.[sequenceAnnotation]);
+/** A ReplicaSet's revision number (revisionNumberAnnotation); 0 for one made before Sluice numbered them. */
+export function revisionNumberOf(rs: V1ReplicaSet): number {
+  const annotations = rs.metadata?.annotations;
+  const n = Number(annotations?.[revisionNumberAnnotation] ?? annotations?.[sequenceAnnotation]);
   return Number.isSafeInteger(n) && n > 0 ? n : 0;
-}
-
-/** The sequence for the next ReplicaSet of a Rollout that owns `existing`. */
-export function nextSequence(existing: readonly V1ReplicaSet[]): number {
-  return existing.reduce((max, rs) => Math.max(max, sequenceOf(rs)), 0) + 1;
 }
 
 export function buildService(rollout: Rollout, role: 'stable' | 'canary', revision: string): V1Service {

@@ -1,0 +1,95 @@
+/**
+ * Undo: `sluice.dev/action=undo` (the previous revision) or `undo:N` (revision N, as kubectl sluice history numbers
+ * them) puts the Deployment's pod template back to that revision's, as `kubectl rollout undo` does for a
+ * Deployment. The decision is recorded in status.undo before the executor writes the template (fenced with the
+ * Deployment's resourceVersion), so a failed write is written again, and a template changed by someone else in
+ * between is never overwritten. From then on the ordinary path runs: the old template is a new canary (a rollback
+ * within spec.rollbackWindow skips its steps), or it is stable's and the canary in flight is reverted.
+ */
+import { actionAnnotation, undoTarget } from '../api/controls.ts';
+import type { PlanBuilder } from './builder.ts';
+import { numberedHistory } from './revisionNumbers.ts';
+import type { ObservedReplicaSet } from './world.ts';
+
+const field = `metadata.annotations[${actionAnnotation}]`;
+
+export function planUndo(b: PlanBuilder): void {
+  carryOnPending(b);
+  const action = b.action;
+  if (typeof action !== 'string') return;
+  const target = undoTarget(action);
+  if (target === undefined) return;
+  b.consumeAction();
+  const chosen = chooseRevision(b, target);
+  if ('refused' in chosen) {
+    b.actedOn(action, { refused: true });
+    const message = `${field}: ${action}: ${chosen.refused}; nothing was changed`;
+    b.event('Warning', 'UndoRefused', message);
+    b.condition('ActionRefused', { status: 'True', reason: 'UndoRefused', message });
+    return;
+  }
+  b.actedOn(action);
+  const { rs } = chosen;
+  b.status.undo = {
+    revision: rs.revision,
+    revisionNumber: rs.revisionNumber,
+    from: b.world.deployment!.templateRevision,
+    requestedAt: b.now,
+  };
+  b.undoTemplate = { replicaSet: rs.name, revision: rs.revision };
+  b.event(
+    'Normal',
+    'UndoRequested',
+    `undo to revision ${rs.revisionNumber} (${rs.revision}): the Deployment's pod template goes back to it (a Git-driven setup must revert in Git too)`,
+  );
+}
+
+/** An undo decided earlier: written again until the Deployment has the template, dropped if another change came first. */
+function carryOnPending(b: PlanBuilder): void {
+  const pending = b.status.undo;
+  const template = b.world.deployment?.templateRevision;
+  if (pending === undefined) return;
+  const what = `undo to revision ${pending.revisionNumber} (${pending.revision})`;
+  if (template === pending.revision) {
+    delete b.status.undo; // done: the Deployment has the template, the canary path takes it from here
+    return;
+  }
+  if (template !== pending.from) {
+    delete b.status.undo;
+    b.event(
+      'Warning',
+      'UndoSuperseded',
+      `${what} dropped: the Deployment's pod template changed to ${template ?? 'nothing (the Deployment is gone)'} before it was written, and the newer change wins`,
+    );
+    return;
+  }
+  const rs = b.world.replicaSets.find((r) => r.revision === pending.revision);
+  if (rs === undefined) {
+    delete b.status.undo;
+    b.event('Warning', 'UndoRefused', `${what} dropped: its ReplicaSet was deleted before its template was written`);
+    return;
+  }
+  b.undoTemplate = { replicaSet: rs.name, revision: rs.revision };
+}
+
+function chooseRevision(b: PlanBuilder, target: number | 'previous'): { rs: ObservedReplicaSet } | { refused: string } {
+  const d = b.world.deployment;
+  if (d === undefined)
+    return { refused: 'undo needs spec.workloadRef: a flag-only Rollout has no pod template to go back to' };
+  const history = numberedHistory(b.world.replicaSets);
+  const kept = history.map((rs) => rs.revisionNumber).join(', ') || 'none';
+  const see = `kubectl sluice history ${b.world.rollout.metadata.name} lists the revisions kept (spec.revisionHistoryLimit)`;
+  if (target === 'previous') {
+    const rs = history.find((r) => r.revision !== d.templateRevision);
+    return rs !== undefined
+      ? { rs }
+      : { refused: `there is no earlier revision to go back to (kept: ${kept}); ${see}` };
+  }
+  const rs = history.find((r) => r.revisionNumber === target);
+  if (rs === undefined) return { refused: `there is no revision ${target} (kept: ${kept}); ${see}` };
+  if (rs.revision === d.templateRevision)
+    return {
+      refused: `revision ${target} is the current one (the Deployment's pod template is ${rs.revision}): name an earlier one; ${see}`,
+    };
+  return { rs };
+}

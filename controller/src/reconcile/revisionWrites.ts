@@ -1,0 +1,81 @@
+/**
+ * The executor's writes for revision history (issue 16): a ReplicaSet's revision number, and an undo's pod template
+ * written into the Deployment. Both are decided by the planner (plan.revisionNumber, plan.undoTemplate); these only
+ * carry them out. Errors are the caller's to name (execute.ts wraps each write).
+ */
+import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
+import { revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../workload/names.ts';
+import { revisionNumberOf } from '../workload/objects.ts';
+import type { Plan } from '../planner/world.ts';
+import type { ExecuteContext } from './execute.ts';
+
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+type Writer = Pick<ExecuteContext, 'clients' | 'fence'>;
+
+/** The number a ReplicaSet created now carries: the plan's for the current template, else the next free one. */
+export function numberOfNew(existing: readonly V1ReplicaSet[], planned: Plan['revisionNumber'], revision: string) {
+  if (planned?.revision === revision) return planned.number;
+  return Math.max(0, ...existing.map(revisionNumberOf)) + 1;
+}
+
+/** Gives the existing ReplicaSet of the current template the number the plan decided (a revision that came back). */
+export async function renumberReplicaSet(
+  ctx: Writer & Pick<ExecuteContext, 'replicaSets'>,
+  planned: NonNullable<Plan['revisionNumber']>,
+): Promise<void> {
+  const rs = ctx.replicaSets.find((r) => r.metadata?.labels?.[revisionLabel] === planned.revision);
+  if (rs === undefined || revisionNumberOf(rs) === planned.number) return; // created with it, or numbered already
+  ctx.fence();
+  await ctx.clients.apps.patchNamespacedReplicaSet(
+    {
+      namespace: rs.metadata!.namespace!,
+      name: rs.metadata!.name!,
+      body: { metadata: { annotations: { [revisionNumberAnnotation]: String(planned.number) } } },
+    },
+    merge,
+  );
+}
+
+/**
+ * The Deployment's pod template as it was when `rs` was built from it: Sluice's own labels (and a Deployment's
+ * pod-template-hash, as kubectl rollout undo drops it) taken off, so that it is the same revision again.
+ */
+export function templateOf(rs: V1ReplicaSet): V1PodTemplateSpec | undefined {
+  const template = rs.spec?.template;
+  if (template === undefined) return undefined;
+  const copy = structuredClone(template);
+  const labels = { ...copy.metadata?.labels };
+  for (const own of [rolloutLabel, revisionLabel, 'pod-template-hash']) delete labels[own];
+  copy.metadata = { ...copy.metadata, labels };
+  return copy;
+}
+
+/**
+ * Replaces the Deployment's pod template with the undo's. The patch carries the resourceVersion the planner saw: if
+ * the Deployment changed since (a newer template from someone else), the API server refuses it with a conflict,
+ * and the next reconcile decides again from what is there now; it never overwrites a change it has not seen.
+ */
+export async function writeUndoTemplate(
+  ctx: Writer & Pick<ExecuteContext, 'deployment' | 'replicaSets'>,
+  undo: { replicaSet: string; revision: string },
+): Promise<void> {
+  const rs = ctx.replicaSets.find((r) => r.metadata?.name === undo.replicaSet);
+  const template = rs === undefined ? undefined : templateOf(rs);
+  const d = ctx.deployment;
+  if (template === undefined || d?.metadata?.resourceVersion === undefined)
+    throw new Error(`ReplicaSet ${undo.replicaSet} or the Deployment is not in the cache`);
+  ctx.fence();
+  await ctx.clients.apps.patchNamespacedDeployment(
+    {
+      namespace: d.metadata.namespace!,
+      name: d.metadata.name!,
+      body: [
+        { op: 'replace', path: '/metadata/resourceVersion', value: d.metadata.resourceVersion },
+        { op: 'replace', path: '/spec/template', value: template },
+      ],
+    },
+    jsonPatch,
+  );
+}
