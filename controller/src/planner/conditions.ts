@@ -1,7 +1,8 @@
 /** metav1.Condition bookkeeping: a condition's lastTransitionTime changes only when its status does. */
 import type { Condition } from '../api/types.ts';
 
-export type ConditionType = 'Healthy' | 'Progressing' | 'Paused' | 'InvalidSpec' | 'AutoscalerOnDeployment';
+export type ConditionType =
+  'Healthy' | 'Progressing' | 'Paused' | 'InvalidSpec' | 'AutoscalerOnDeployment' | 'Restarting';
 
 export interface ConditionValue {
   status: 'True' | 'False' | 'Unknown';
@@ -27,7 +28,14 @@ export function setCondition(
       previous !== undefined && previous.status === value.status ? previous.lastTransitionTime : now.toISOString(),
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
   };
-  const order: ConditionType[] = ['Healthy', 'Progressing', 'Paused', 'InvalidSpec', 'AutoscalerOnDeployment'];
+  const order: ConditionType[] = [
+    'Healthy',
+    'Progressing',
+    'Paused',
+    'InvalidSpec',
+    'AutoscalerOnDeployment',
+    'Restarting',
+  ];
   return [...conditions.filter((c) => c.type !== type), next].sort(
     (a, b) => order.indexOf(a.type as ConditionType) - order.indexOf(b.type as ConditionType),
   );

@@ -15,6 +15,7 @@ import { planScaleDown } from './scaleDown.ts';
 import { recordScale } from './replicas.ts';
 import { reportAutoscalerOnDeployment } from './autoscaler.ts';
 import { finishStatus } from './phase.ts';
+import { planRestart } from './restart.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
 export function planRollout(world: ObservedWorld): Plan {
@@ -53,6 +54,7 @@ export function planRollout(world: ObservedWorld): Plan {
   // A PodDisruptionBudget for the pods of every revision, as the spec asks (none: Sluice's is removed).
   if (rollout.spec.workloadRef !== undefined) b.podDisruptionBudget = { budget: rollout.spec.pdb };
   planOldReplicaSets(b);
+  planRestart(b);
   return finishStatus(b);
 }
 

@@ -33,6 +33,7 @@ import { recordedReplicasAnnotation, revisionLabel, sequenceAnnotation, serviceN
 import { buildReplicaSet, nextSequence, sequenceOf } from '../workload/objects.ts';
 import { applyService, stableServiceSelectsOther } from './services.ts';
 import { applyPodDisruptionBudget } from './pdb.ts';
+import { evictPod } from './evictions.ts';
 import { isConflict, isNotFound, statusCode } from '../kube/apiErrors.ts';
 import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
@@ -247,6 +248,9 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
         if (!isNotFound(err) && !isConflict(err)) ctx.onPruneFailed(name, err);
       });
   }
+
+  // Last: a restart's eviction waits for nothing above, and nothing above waits for it.
+  for (const pod of plan.evictions) await step(`evict pod ${pod.name}`, () => evictPod(ctx, pod));
 }
 
 /** A write that failed, named for the status message: "set the canary weight to 0%: HTTP 422 ...". */

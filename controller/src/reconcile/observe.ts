@@ -15,6 +15,7 @@ import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
 import { sequenceOf } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
+import { observePods } from './pods.ts';
 
 export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
   return caches.replicaSets
@@ -36,7 +37,8 @@ export function observeWorld(
   const ref = rollout.spec.workloadRef;
   const d = ref === undefined ? undefined : caches.deployments.get(namespace, ref.name);
   const recorded = Number(d?.metadata?.annotations?.[recordedReplicasAnnotation]);
-  const replicaSets: ObservedReplicaSet[] = ownedReplicaSets(caches, rollout).map((rs) => ({
+  const owned = ownedReplicaSets(caches, rollout);
+  const replicaSets: ObservedReplicaSet[] = owned.map((rs) => ({
     name: rs.metadata!.name!,
     revision: rs.metadata!.labels![revisionLabel] ?? '',
     replicas: rs.spec?.replicas ?? 0,
@@ -71,6 +73,14 @@ export function observeWorld(
             templateRevision: revisionOf(d.spec.template),
           },
     replicaSets,
+    // Read only while a restart is pending: the pods are the one cache that grows with the Rollout's size.
+    pods:
+      rollout.spec.restartAt === undefined || rollout.spec.restartAt === rollout.status?.restartedAt
+        ? []
+        : observePods(
+            caches.pods.list(namespace).filter((p) => p.metadata.labels?.[rolloutLabel] === rollout.metadata.name),
+            new Set(owned.map((rs) => rs.metadata!.uid!)),
+          ),
     traffic: routing.router?.observe(),
     ...autoscalerOn(caches, rollout),
     ...(rollout.spec.service === undefined
