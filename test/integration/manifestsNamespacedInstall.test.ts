@@ -129,10 +129,11 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
       '/services': ['get', 'list', 'watch', 'create', 'patch'],
       'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
       'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
+      '/pods': ['list', 'watch'],
+      '/pods/eviction': ['create'],
       '/events': ['list', 'watch', 'create'],
       ...routerGrants(),
       '/secrets': [],
-      '/pods': [],
       'authentication.k8s.io/tokenreviews': [],
     };
     const nowhere = Object.fromEntries(Object.keys(namespaced).map((k) => [k, []]));

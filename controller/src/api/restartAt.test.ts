@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRestartAt } from './restartAt.ts';
+import { parseRestartAt, restartTimeFor } from './restartAt.ts';
 import { validateRollout } from './validate.ts';
 import type { Rollout } from './types.ts';
 
@@ -41,5 +41,16 @@ describe('validateRollout: spec.restartAt', () => {
     expect(errors.map((e) => [e.field, e.code])).toEqual([['spec.restartAt', 'InvalidTime']]);
     expect(errors[0]!.message).toMatch(/^"yesterday" is not an RFC 3339 time: write .* such as 2026-01-02T15:04:05Z/);
     expect(validateRollout(rollout('2026-11-30T12:00:00Z'), none)).toEqual([]);
+  });
+});
+
+describe('restartTimeFor (kubectl sluice restart)', () => {
+  it('writes now rounded up to the whole second, which parseRestartAt reads back', () => {
+    expect(restartTimeFor(new Date('2026-11-30T11:40:59.300Z'))).toBe('2026-11-30T11:41:00Z');
+    expect(restartTimeFor(new Date('2026-11-30T11:40:59.000Z'))).toBe('2026-11-30T11:40:59Z');
+    expect(parseRestartAt(restartTimeFor(new Date('2026-11-30T23:59:59.999Z')))).toEqual({
+      kind: 'time',
+      ms: Date.parse('2026-12-01T00:00:00Z'),
+    });
   });
 });

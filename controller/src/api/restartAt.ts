@@ -33,3 +33,12 @@ export function parseRestartAt(value: string): RestartTime {
   if (Number.isNaN(ms)) return refuse('is not an RFC 3339 time');
   return { kind: 'time', ms };
 }
+
+/**
+ * What `kubectl sluice restart` writes: now, rounded up to the next whole second, with no fraction. Pods carry
+ * whole-second creation times, so a pod created earlier in this second must count as older (it does: its time is
+ * below the rounded-up one), and the controller starts nothing before that second is over.
+ */
+export function restartTimeFor(now: Date): string {
+  return new Date(Math.ceil(now.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
