@@ -144,6 +144,15 @@ export async function startController(
       return undefined;
     },
   );
+  // Pods only for restarts: RBAC from before them costs restarts (which then say why), not the whole controller.
+  const podsListable = await firstServed(kc, podsRef, [podsRef.version], namespace).then(
+    () => true,
+    (err: unknown) => {
+      if (!isForbidden(err)) throw err;
+      log.warn({ kind: podsRef.kind, err }, 'not allowed to list pods: spec.restartAt waits, saying why');
+      return false;
+    },
+  );
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,
@@ -153,7 +162,7 @@ export async function startController(
     services: inform(servicesRef, rolloutLabel),
     podDisruptionBudgets: inform(podDisruptionBudgetsRef, rolloutLabel),
     // For spec.restartAt: the planner picks the stable pod to evict. Projected as they arrive (reconcile/pods.ts).
-    pods: inform<PodSummary>(podsRef, rolloutLabel, true, summarizePod),
+    pods: podsListable ? inform<PodSummary>(podsRef, rolloutLabel, true, summarizePod) : undefined,
     autoscalers: autoscalers === undefined ? emptyCache : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers),
     routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { baseSpec } from './fixtures.test-support.ts';
+import { planRollout } from './plan.ts';
 import { evictionRetryMs } from './restart.ts';
 import { RestartSim, runRestart, steadyRestartSim } from './restart.test-support.ts';
 
@@ -170,6 +171,21 @@ describe('when a restart may not go on', () => {
     sim.settleAll();
     expect(sim.converge().evictions).toEqual([]);
     expect(evicted(sim)).toHaveLength(1);
+  });
+
+  it('never counts as done when the controller may not list pods: it waits, saying why', () => {
+    const sim = steadyRestartSim();
+    sim.advance(2_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    const world = sim.world();
+    const plan = planRollout({ ...world, pods: [], podsUnavailable: 'the controller may not list pods' });
+    expect(plan.evictions).toEqual([]);
+    expect(plan.status.restartedAt).toBeUndefined();
+    expect(plan.status.conditions?.find((c) => c.type === 'Restarting')).toMatchObject({
+      status: 'False',
+      reason: 'PodsNotVisible',
+      message: 'the controller may not list pods',
+    });
   });
 
   it('a user pause holds it too', () => {

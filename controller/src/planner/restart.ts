@@ -52,6 +52,11 @@ export function planRestart(b: PlanBuilder): void {
     return;
   }
 
+  if (b.world.podsUnavailable !== undefined) {
+    // No pods seen is not "no pod older": it would record a restart that never happened.
+    b.condition('Restarting', { status: 'False', reason: 'PodsNotVisible', message: b.world.podsUnavailable });
+    return;
+  }
   const stable = b.status.stableRevision;
   const want = b.replicaSets.find((d) => d.revision === stable)?.replicas ?? 0;
   const pods = b.world.pods.filter((p) => p.revision === stable);

@@ -98,6 +98,8 @@ export interface ObservedWorld {
   replicaSets: ObservedReplicaSet[];
   /** The pods of those ReplicaSets, for spec.restartAt. */
   pods: ObservedPod[];
+  /** Why the pods cannot be seen (RBAC without pods), if so: a restart then waits, and never counts as done. */
+  podsUnavailable?: string;
   /** Absent when the rollout splits by replica ratio (no router object to read). */
   traffic: TrafficObservation | undefined;
   /**

@@ -20,8 +20,11 @@ export interface Caches {
   deployments: ObjectCache<V1Deployment>;
   replicaSets: ObjectCache<V1ReplicaSet>;
   services: ObjectCache<V1Service>;
-  /** Sluice's pods (labelled sluice.dev/rollout), projected to the few fields a restart reads (pods.ts). */
-  pods: ObjectCache<PodSummary>;
+  /**
+   * Sluice's pods (labelled sluice.dev/rollout), projected to the few fields a restart reads (pods.ts); undefined
+   * when RBAC does not let the controller list pods (restarts then say so, and wait).
+   */
+  pods: ObjectCache<PodSummary> | undefined;
   /** The PodDisruptionBudgets Sluice keeps for Rollouts (spec.pdb). */
   podDisruptionBudgets: ObjectCache<V1PodDisruptionBudget>;
   /** HorizontalPodAutoscalers, to say so when one still targets a Deployment that Sluice runs (empty if not allowed). */

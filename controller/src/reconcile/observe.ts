@@ -73,14 +73,7 @@ export function observeWorld(
             templateRevision: revisionOf(d.spec.template),
           },
     replicaSets,
-    // Read only while a restart is pending: the pods are the one cache that grows with the Rollout's size.
-    pods:
-      rollout.spec.restartAt === undefined || rollout.spec.restartAt === rollout.status?.restartedAt
-        ? []
-        : observePods(
-            caches.pods.list(namespace).filter((p) => p.metadata.labels?.[rolloutLabel] === rollout.metadata.name),
-            new Set(owned.map((rs) => rs.metadata!.uid!)),
-          ),
+    ...restartPods(caches, rollout, owned),
     traffic: routing.router?.observe(),
     ...autoscalerOn(caches, rollout),
     ...(rollout.spec.service === undefined
@@ -156,4 +149,27 @@ function timestamp(value: unknown): string {
 function terminating(rs: V1ReplicaSet): number {
   const n = (rs.status as { terminatingReplicas?: unknown } | undefined)?.terminatingReplicas;
   return typeof n === 'number' && n > 0 ? n : 0;
+}
+
+/**
+ * The Rollout's pods, read only while a restart is pending (the pods are the one cache that grows with the
+ * Rollout's size); when the controller may not list pods, why the restart cannot see them.
+ */
+function restartPods(
+  caches: Caches,
+  rollout: Rollout,
+  owned: V1ReplicaSet[],
+): Pick<ObservedWorld, 'pods' | 'podsUnavailable'> {
+  if (rollout.spec.restartAt === undefined || rollout.spec.restartAt === rollout.status?.restartedAt)
+    return { pods: [] };
+  if (caches.pods === undefined)
+    return {
+      pods: [],
+      podsUnavailable:
+        'the controller may not list pods (its ClusterRole or Role lacks list and watch on pods, and create on pods/eviction): apply the current manifests, then restart the controller',
+    };
+  const mine = caches.pods
+    .list(rollout.metadata.namespace)
+    .filter((p) => p.metadata.labels?.[rolloutLabel] === rollout.metadata.name);
+  return { pods: observePods(mine, new Set(owned.map((rs) => rs.metadata!.uid!))) };
 }
