@@ -3,6 +3,7 @@
  * releases a Deployment it refers to and has no template of its own). The canary strategy is converted here, the
  * blue-green one in argoBlueGreen.ts; what follows the strategy (workload, port, deadlines) is shared.
  */
+import { parseRestartAt } from '../api/restartAt.ts';
 import { rolloutLimits } from '../api/rollout.schema.ts';
 import { apiVersion } from '../api/types.ts';
 import { keptMetadata, noContext, type Conversion, type ConvertContext, type KubeManifest } from './conversion.ts';
@@ -24,6 +25,19 @@ const canaryReasons: Record<string, string> = {
   minPodsPerReplicaSet: 'Sluice has no minimum canary size',
   replicaProgressThreshold: 'Sluice waits for every canary pod to be available',
 };
+
+/**
+ * Argo's restartAt, the same field in Sluice: kept when Sluice can read it. One in the past is harmless: Sluice's
+ * pods are made after it, so the restart is recorded as done at once.
+ */
+function restartAtOf(value: unknown, drops: DropList): string | undefined {
+  const text = drops.string(value, 'spec.restartAt');
+  if (text === undefined) return undefined;
+  const read = parseRestartAt(text);
+  if (read.kind === 'time') return text;
+  drops.drop('spec.restartAt', read.message);
+  return undefined;
+}
 
 /** The template's first container port, which becomes the Services' port. */
 function firstPort(template: Fields | undefined): number | undefined {
@@ -271,7 +285,9 @@ export function convertArgoRollout(
   );
   setIf(out, 'progressDeadlineAbort', drops.boolean(spec['progressDeadlineAbort'], 'spec.progressDeadlineAbort'));
   setIf(out, 'revisionHistoryLimit', drops.integer(spec['revisionHistoryLimit'], 'spec.revisionHistoryLimit', 0, 1000));
+  setIf(out, 'restartAt', restartAtOf(spec['restartAt'], drops));
   const handled = ['workloadRef', 'replicas', 'selector', 'template', 'minReadySeconds', 'strategy', 'paused'];
+  handled.push('restartAt');
   handled.push('progressDeadlineSeconds', 'progressDeadlineAbort', 'revisionHistoryLimit');
   drops.rest(spec, 'spec', handled, (field) => `Sluice Rollouts have no ${field}`);
   const rollout: KubeManifest = { apiVersion, kind: 'Rollout', metadata: keptMetadata(input), spec: out };
