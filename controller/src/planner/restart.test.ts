@@ -193,6 +193,8 @@ describe('when a restart may not go on', () => {
     sim.advance(2_000);
     sim.rollout.spec.restartAt = sim.now.toISOString();
     expect(sim.reconcile().evictions).toEqual([]);
-    expect(condition(sim)?.message).toMatch(/paused/);
+    expect(condition(sim)).toMatchObject({ status: 'False', reason: 'RolloutPaused' });
+    sim.rollout.spec.paused = false; // resume: it goes on
+    expect(sim.reconcile().evictions).toHaveLength(1);
   });
 });

@@ -46,8 +46,8 @@ export function planRestart(b: PlanBuilder): void {
   if (held !== undefined) {
     b.condition('Restarting', {
       status: 'False',
-      reason: 'WaitingForRelease',
-      message: `${held} (restartAt ${requested})`,
+      reason: held.reason,
+      message: `${held.message} (restartAt ${requested})`,
     });
     return;
   }
@@ -122,16 +122,24 @@ export function planRestart(b: PlanBuilder): void {
 }
 
 /** Why a restart cannot go on now, if it cannot: the release in flight decides which pods are stable. */
-function holdReason(b: PlanBuilder): string | undefined {
+function holdReason(b: PlanBuilder): { reason: string; message: string } | undefined {
   const { status } = b;
+  const release = (message: string) => ({ reason: 'WaitingForRelease', message });
   if (status.abort === true)
-    return `the restart waits: the release of revision ${status.canaryRevision} was aborted (retry it, or release a new revision)`;
+    return release(
+      `the restart waits: the release of revision ${status.canaryRevision} was aborted (retry it, or release a new revision)`,
+    );
   if (status.canaryRevision !== status.stableRevision)
-    return `the restart waits until the release of revision ${status.canaryRevision} is done`;
-  if (b.degraded !== undefined) return `the restart waits while the rollout is Degraded: ${b.degraded.message}`;
+    return release(`the restart waits until the release of revision ${status.canaryRevision} is done`);
+  if (b.degraded !== undefined)
+    return {
+      reason: 'RolloutDegraded',
+      message: `the restart waits while the rollout is Degraded: ${b.degraded.message}`,
+    };
   // spec.paused holds everything, a restart under way too: a brake a user can pull halfway through.
-  if (b.paused || b.world.rollout.spec.paused === true) return 'the restart waits while the rollout is paused';
-  if (status.stableRevision === undefined) return 'the restart waits for a stable revision';
+  if (b.paused || b.world.rollout.spec.paused === true)
+    return { reason: 'RolloutPaused', message: 'the restart waits while the rollout is paused' };
+  if (status.stableRevision === undefined) return release('the restart waits for a stable revision');
   return undefined;
 }
 
