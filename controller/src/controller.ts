@@ -34,6 +34,7 @@ import {
   autoscalersRef,
   deploymentsRef,
   podDisruptionBudgetsRef,
+  podsRef,
   replicaSetsRef,
   servicesRef,
   type ResourceRef,
@@ -44,6 +45,7 @@ import type { Caches, ObjectCache } from './reconcile/caches.ts';
 import { EventRecorder } from './reconcile/eventRecorder.ts';
 import { WriteExpectations } from './reconcile/expectations.ts';
 import { BackgroundWork } from './reconcile/background.ts';
+import { summarizePod, type PodSummary } from './reconcile/pods.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { readSecrets } from './reconcile/secrets.ts';
 import { rolloutKeysFor } from './reconcile/triggers.ts';
@@ -92,9 +94,15 @@ export async function startController(
 ): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
   const informers: RunningInformer[] = [];
-  const inform = <T extends KubeObject>(resource: ResourceRef, labelSelector?: string, scoped = true): Informer<T> => {
+  const inform = <T extends KubeObject>(
+    resource: ResourceRef,
+    labelSelector?: string,
+    scoped = true,
+    project?: (obj: KubeObject) => T,
+  ): Informer<T> => {
     const informer = new Informer<T>(kc, {
       resource,
+      ...(project === undefined ? {} : { project }),
       ...(scoped && namespace !== undefined ? { namespace } : {}),
       ...(labelSelector === undefined ? {} : { labelSelector }),
       resyncPeriodMs: config.resyncPeriodMs,
@@ -136,6 +144,15 @@ export async function startController(
       return undefined;
     },
   );
+  // Pods only for restarts: RBAC from before them costs restarts (which then say why), not the whole controller.
+  const podsListable = await firstServed(kc, podsRef, [podsRef.version], namespace).then(
+    () => true,
+    (err: unknown) => {
+      if (!isForbidden(err)) throw err;
+      log.warn({ kind: podsRef.kind, err }, 'not allowed to list pods: spec.restartAt waits, saying why');
+      return false;
+    },
+  );
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,
@@ -144,6 +161,8 @@ export async function startController(
     replicaSets: inform(replicaSetsRef, rolloutLabel),
     services: inform(servicesRef, rolloutLabel),
     podDisruptionBudgets: inform(podDisruptionBudgetsRef, rolloutLabel),
+    // For spec.restartAt: the planner picks the stable pod to evict. Projected as they arrive (reconcile/pods.ts).
+    pods: podsListable ? inform<PodSummary>(podsRef, rolloutLabel, true, summarizePod) : undefined,
     autoscalers: autoscalers === undefined ? emptyCache : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers),
     routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),

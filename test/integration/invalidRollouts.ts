@@ -271,6 +271,24 @@ export const invalidRollouts: InvalidCase[] = [
     'spec.gates.freezeFlag',
     /at least 1 chars/,
   ),
+  rollout(
+    'a restartAt that is no time',
+    { ...validRollout, restartAt: 'yesterday' },
+    'spec.restartAt',
+    mustBe('date-time'),
+  ),
+  rollout(
+    'a restartAt on a day the calendar lacks',
+    { ...validRollout, restartAt: '2026-02-31T12:00:00Z' },
+    'spec.restartAt',
+    mustBe('date-time'),
+  ),
+  rollout(
+    'a restartAt without a zone',
+    { ...validRollout, restartAt: '2026-11-30T12:00:00' },
+    'spec.restartAt',
+    pattern,
+  ),
   rollout('an unknown spec field', { ...validRollout, progressDeadline: '10m' }, 'spec.progressDeadline', unknownField),
   rollout(
     'a rollback window of 11 revisions',

@@ -138,6 +138,21 @@ export const scaleDownStatus = mapList(
   { maxItems: maxWarmRevisions },
 );
 
+export const restartStatus = object(
+  'The restart Sluice is carrying out (spec.restartAt): present from its first eviction until every stable pod is newer.',
+  {
+    restartAt: text('The spec.restartAt this restart carries out.', { maxLength: 35 }),
+    startedAt: timestamp('When Sluice asked for its first eviction.'),
+    pod: text('The stable pod Sluice last asked to evict; asked again while a PodDisruptionBudget refuses it.', {
+      maxLength: 253,
+    }),
+    evictions: Type.Integer({ description: 'Stable pods Sluice has asked to evict so far.', minimum: 0 }),
+    reportedAt: Type.Optional(
+      timestamp('When the last PodEvicted Event was sent: at most one a minute, however many pods there are.'),
+    ),
+  },
+);
+
 export const rolloutStatus = object('What the controller observed and did; written only by the controller.', {
   observedGeneration: Type.Optional(
     Type.Integer({ description: 'The .metadata.generation this status describes.', format: 'int64', minimum: 0 }),
@@ -228,13 +243,17 @@ export const rolloutStatus = object('What the controller observed and did; writt
     }),
   ),
   blueGreen: Type.Optional(blueGreenStatus),
+  restartedAt: Type.Optional(
+    text('The spec.restartAt whose restart is done: every stable pod was then newer than it.', { maxLength: 35 }),
+  ),
+  restart: Type.Optional(restartStatus),
   scaleDown: Type.Optional(scaleDownStatus),
   undo: Type.Optional(undoStatus),
   rollbackWithinWindow: Type.Optional(rollbackWithinWindow),
   previousStableRevisions: Type.Optional(previousStableRevisions),
   conditions: Type.Optional(
     mapList(
-      'Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed; AutoscalerOnDeployment while a HorizontalPodAutoscaler still targets the Deployment; ActionRefused when the last sluice.dev/action request could not be carried out (False once a later one was).',
+      'Standard conditions: Healthy, Progressing, Paused, InvalidSpec and WriteFailed; AutoscalerOnDeployment while a HorizontalPodAutoscaler still targets the Deployment; ActionRefused when the last sluice.dev/action request could not be carried out (False once a later one was); Restarting while a spec.restartAt is not done yet.',
       condition,
       ['type'],
       {

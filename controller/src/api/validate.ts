@@ -14,6 +14,7 @@ import { conditionCostProblem } from '../analysis/celProgram.ts';
 import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
 import { metricLimits } from './analysis.schema.ts';
 import { DurationError, isDuration, longerThan, parseDuration } from './duration.ts';
+import { parseRestartAt, restartAtField } from './restartAt.ts';
 import { rolloutLimits } from './rollout.schema.ts';
 import {
   analysesOf,
@@ -33,7 +34,8 @@ export type SpecErrorCode =
   | 'InvalidStep'
   | 'OutOfRange'
   | 'TooExpensive'
-  | 'InvalidName';
+  | 'InvalidName'
+  | 'InvalidTime';
 
 export interface SpecError {
   /** Path of the offending field, e.g. spec.strategy.canary.steps[2].analysis.templates[0].templateName. */
@@ -308,7 +310,11 @@ export function validateRollout(rollout: Rollout, lookup: TemplateLookup): SpecE
     }
     throw err;
   }
+  const restartAt = rollout.spec.restartAt === undefined ? undefined : parseRestartAt(rollout.spec.restartAt);
   return [
+    ...(restartAt?.kind === 'invalid'
+      ? [{ field: restartAtField, code: 'InvalidTime' as const, message: restartAt.message }]
+      : []),
     ...rolloutLimitErrors(rollout),
     ...analyses.flatMap((analysis) => validateAnalysis(analysis, namespace, lookup)),
   ];

@@ -194,6 +194,31 @@ describe('convertArgo with an embedded template and numbers the API server refus
   });
 });
 
+describe('convertArgo: spec.restartAt', () => {
+  const convertRestart = (restartAt: unknown) =>
+    convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'web' },
+      spec: { workloadRef: { name: 'web' }, restartAt, strategy: { canary: { steps: [{ setWeight: 10 }] } } },
+    });
+
+  it('carries a readable restartAt over as it is, and drops one Sluice cannot read, saying why', () => {
+    const kept = convertRestart('2026-11-30T12:00:00Z');
+    expect(kept?.objects[0]?.['spec']).toMatchObject({ restartAt: '2026-11-30T12:00:00Z' });
+    expect(kept?.dropped).toEqual([]);
+    const dropped = convertRestart('last tuesday');
+    expect(dropped?.objects[0]?.['spec']).not.toHaveProperty('restartAt');
+    expect(dropped?.dropped).toEqual([
+      {
+        object: 'Rollout/web',
+        path: 'spec.restartAt',
+        reason: expect.stringContaining('is not an RFC 3339 time') as unknown,
+      },
+    ]);
+  });
+});
+
 describe('convertArgo with a header or mirror route that loses part of its match', () => {
   const convertSteps = (steps: unknown[]) =>
     convertArgo({

@@ -3,6 +3,7 @@
  * releases a Deployment it refers to and has no template of its own). The canary strategy is converted here, the
  * blue-green one in argoBlueGreen.ts; what follows the strategy (workload, port, deadlines) is shared.
  */
+import { parseRestartAt } from '../api/restartAt.ts';
 import { rolloutLimits } from '../api/rollout.schema.ts';
 import { maxRollbackWindow } from '../api/rollback.schema.ts';
 import { apiVersion } from '../api/types.ts';
@@ -40,6 +41,19 @@ function rollbackWindow(spec: Fields, blueGreen: boolean, drops: DropList): Fiel
   drops.rest(window, 'spec.rollbackWindow', ['revisions'], (field) => `Sluice rollbackWindow has no ${field}`);
   const revisions = drops.integer(window['revisions'], 'spec.rollbackWindow.revisions', 1, maxRollbackWindow);
   return revisions === undefined ? undefined : { revisions };
+}
+
+/**
+ * Argo's restartAt, the same field in Sluice: kept when Sluice can read it. One in the past is harmless: Sluice's
+ * pods are made after it, so the restart is recorded as done at once.
+ */
+function restartAtOf(value: unknown, drops: DropList): string | undefined {
+  const text = drops.string(value, 'spec.restartAt');
+  if (text === undefined) return undefined;
+  const read = parseRestartAt(text);
+  if (read.kind === 'time') return text;
+  drops.drop('spec.restartAt', read.message);
+  return undefined;
 }
 
 /** The template's first container port, which becomes the Services' port. */
@@ -289,8 +303,10 @@ export function convertArgoRollout(
   setIf(out, 'progressDeadlineAbort', drops.boolean(spec['progressDeadlineAbort'], 'spec.progressDeadlineAbort'));
   setIf(out, 'revisionHistoryLimit', drops.integer(spec['revisionHistoryLimit'], 'spec.revisionHistoryLimit', 0, 1000));
   setIf(out, 'rollbackWindow', rollbackWindow(spec, blueGreen !== undefined, drops));
+  setIf(out, 'restartAt', restartAtOf(spec['restartAt'], drops));
   const handled = ['workloadRef', 'replicas', 'selector', 'template', 'minReadySeconds', 'strategy', 'paused'];
   handled.push('progressDeadlineSeconds', 'progressDeadlineAbort', 'revisionHistoryLimit', 'rollbackWindow');
+  handled.push('restartAt');
   drops.rest(spec, 'spec', handled, (field) => `Sluice Rollouts have no ${field}`);
   const rollout: KubeManifest = { apiVersion, kind: 'Rollout', metadata: keptMetadata(input), spec: out };
   return { objects: deployment === undefined ? [rollout] : [deployment, rollout], dropped: drops.entries };

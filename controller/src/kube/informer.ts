@@ -64,6 +64,12 @@ export interface InformerOptions {
   backoff?: BackoffOptions;
   /** Objects per list page. Default 500. */
   pageSize?: number;
+  /**
+   * What the cache keeps of each object (after forCache), for kinds of which only a few fields are read (pods):
+   * the rest is dropped as it arrives, so the cache's weight is the projection's. It must keep
+   * metadata.name, namespace and resourceVersion.
+   */
+  project?: (obj: KubeObject) => KubeObject;
   /** Called each time the watch is restarted, for metrics and logs; it must not throw. */
   onRestart?: (kind: string, reason: RestartReason, error?: unknown) => void;
 }
@@ -82,6 +88,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #watchTimeoutSeconds: () => number;
   readonly #pageSize: number;
   readonly #onRestart: (kind: string, reason: RestartReason, error?: unknown) => void;
+  readonly #project: ((obj: KubeObject) => KubeObject) | undefined;
   readonly #backoff: Backoff;
   readonly #store = new ObjectStore<T>();
   readonly #handlers = new Set<InformerHandler<T>>();
@@ -103,6 +110,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#watchTimeoutSeconds = options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
     this.#pageSize = options.pageSize ?? 500;
     this.#onRestart = options.onRestart ?? (() => undefined);
+    this.#project = options.project;
     this.#backoff = new Backoff(options.backoff ?? { initialMs: 1_000, maxMs: 30_000 });
     this.synced = new Promise<void>((resolve, reject) => {
       this.#markSynced = resolve;
@@ -266,7 +274,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   #forCache(obj: T): T {
-    return forCache(obj, this.#resource);
+    const kept = forCache(obj, this.#resource);
+    return this.#project === undefined ? kept : (this.#project(kept) as T);
   }
 
   #notify(obj: T): void {

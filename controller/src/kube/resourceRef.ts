@@ -48,6 +48,13 @@ export const podDisruptionBudgetsRef: ResourceRef = {
   kind: 'PodDisruptionBudget',
   namespaced: true,
 };
+export const podsRef: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'pods',
+  kind: 'Pod',
+  namespaced: true,
+};
 export const configMapsRef: ResourceRef = {
   group: '',
   version: 'v1',

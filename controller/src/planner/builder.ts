@@ -32,8 +32,11 @@ export class PlanBuilder {
   /** Said after the status message, whatever the phase (flags an abort has not put back yet). */
   messageSuffix = '';
   deleteReplicaSets: string[] = [];
+  evictions: Plan['evictions'] = [];
   events: PlannedEvent[] = [];
   requeueAfterMs: number | undefined = undefined;
+  /** Set while spec.restartAt is replacing stable pods: what it is doing (the phase is Progressing meanwhile). */
+  restarting: string | undefined = undefined;
   /** Set when the rollout is Degraded (aborted, deadline passed): the reason becomes the Progressing condition. */
   degraded: { reason: string; message: string } | undefined = undefined;
   private pauses: PauseReason[] = [];
@@ -163,6 +166,7 @@ export class PlanBuilder {
       clearAction: this.clearAction,
       flagOperations: this.flagOperations,
       deleteReplicaSets: this.deleteReplicaSets,
+      evictions: this.evictions,
       events: this.events,
       requeueAfterMs: this.requeueAfterMs,
     };

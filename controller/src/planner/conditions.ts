@@ -2,7 +2,13 @@
 import type { Condition } from '../api/types.ts';
 
 export type ConditionType =
-  'Healthy' | 'Progressing' | 'Paused' | 'InvalidSpec' | 'AutoscalerOnDeployment' | 'ActionRefused';
+  | 'Healthy'
+  | 'Progressing'
+  | 'Paused'
+  | 'InvalidSpec'
+  | 'AutoscalerOnDeployment'
+  | 'ActionRefused'
+  | 'Restarting';
 
 export interface ConditionValue {
   status: 'True' | 'False' | 'Unknown';
@@ -35,6 +41,7 @@ export function setCondition(
     'InvalidSpec',
     'AutoscalerOnDeployment',
     'ActionRefused',
+    'Restarting',
   ];
   return [...conditions.filter((c) => c.type !== type), next].sort(
     (a, b) => order.indexOf(a.type as ConditionType) - order.indexOf(b.type as ConditionType),

@@ -10,7 +10,7 @@ import { flagKey, type FlagOperation } from '../flags/flagSteps.ts';
 import type { AdminFailure, AdminResult } from '../flags/unleashAdmin.ts';
 import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import { planRollout } from './plan.ts';
-import type { GateVerdict, ObservedReplicaSet, ObservedWorld, Plan } from './world.ts';
+import type { GateVerdict, ObservedPod, ObservedReplicaSet, ObservedWorld, Plan } from './world.ts';
 
 export const baseSpec = (overrides: Partial<RolloutSpec> = {}): RolloutSpec => ({
   workloadRef: { name: 'checkout' },
@@ -137,6 +137,8 @@ export class SimCluster {
   servicesTakeWrites = true;
   /** Outcomes of the flag operations the plans asked for, as the background keeps them. */
   flagOutcomes = new Map<string, { result: AdminResult; at: number }>();
+  /** The Rollout's pods, for restart stories (restart.test-support.ts keeps them in step with the ReplicaSets). */
+  pods: ObservedPod[] = [];
 
   constructor(spec: RolloutSpec = baseSpec()) {
     this.rollout = {
@@ -162,6 +164,7 @@ export class SimCluster {
               templateRevision: this.templateRevision,
             },
       replicaSets: [...this.replicaSets.values()].map((rs) => ({ ...rs })),
+      pods: this.pods.map((p) => ({ ...p })),
       traffic:
         this.routeInvalid !== undefined
           ? {

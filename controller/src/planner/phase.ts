@@ -34,6 +34,13 @@ export function finishStatus(b: PlanBuilder): Plan {
     status.phase = 'Paused';
     b.condition('Healthy', { status: 'False', reason: 'CanaryInFlight', message: status.message ?? '' });
     b.condition('Progressing', { status: 'True', reason: 'RolloutPaused', message: status.message ?? '' });
+  } else if (!inFlight && b.restarting !== undefined) {
+    // Healthy waits for the restart: `kubectl wait --for=condition=Healthy` after `kubectl sluice restart` returns
+    // once every stable pod is new and ready, and no Healthy Event is sent for each pod replaced.
+    status.phase = 'Progressing';
+    status.message = `restarting the stable pods: ${b.restarting}`;
+    b.condition('Healthy', { status: 'False', reason: 'Restarting', message: status.message });
+    b.condition('Progressing', { status: 'True', reason: 'Restarting', message: status.message });
   } else if (inFlight || stableReady < n) {
     status.phase = 'Progressing';
     if (!inFlight) status.message = `waiting for stable pods (${stableReady}/${n} ready)`;

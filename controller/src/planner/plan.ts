@@ -18,6 +18,7 @@ import { finishStatus } from './phase.ts';
 import { planUndo } from './undo.ts';
 import { recordPreviousStable } from './rollbackWindow.ts';
 import { planRevisionNumber } from './revisionNumbers.ts';
+import { planRestart } from './restart.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
 export function planRollout(world: ObservedWorld): Plan {
@@ -60,6 +61,7 @@ export function planRollout(world: ObservedWorld): Plan {
   if (rollout.spec.workloadRef !== undefined) b.podDisruptionBudget = { budget: rollout.spec.pdb };
   planOldReplicaSets(b);
   planRevisionNumber(b);
+  planRestart(b);
   return finishStatus(b);
 }
 

@@ -37,6 +37,22 @@ export interface ObservedReplicaSet {
   createdAt: string;
 }
 
+/**
+ * One of the Rollout's pods, as little of it as a restart needs (the cache keeps only this, see reconcile/pods.ts).
+ * Only pods of a ReplicaSet this Rollout owns are listed.
+ */
+export interface ObservedPod {
+  name: string;
+  uid: string;
+  revision: string;
+  /** metadata.creationTimestamp (whole seconds). */
+  createdAt: string;
+  /** Its Ready condition is True. */
+  ready: boolean;
+  /** It has a deletionTimestamp: on its way out, its replacement may not exist yet. */
+  deleting: boolean;
+}
+
 export interface UnleashView {
   /** The environment and project of a setFlag step that names none. */
   defaultEnvironment: string;
@@ -83,6 +99,10 @@ export interface ObservedWorld {
   /** Absent for flag-only Rollouts and when the Deployment does not exist. */
   deployment: ObservedDeployment | undefined;
   replicaSets: ObservedReplicaSet[];
+  /** The pods of those ReplicaSets, for spec.restartAt. */
+  pods: ObservedPod[];
+  /** Why the pods cannot be seen (RBAC without pods), if so: a restart then waits, and never counts as done. */
+  podsUnavailable?: string;
   /** Absent when the rollout splits by replica ratio (no router object to read). */
   traffic: TrafficObservation | undefined;
   /**
@@ -155,6 +175,11 @@ export interface Plan {
   clearAction: boolean;
   /** Unleash calls to hand to the background, after status is written and traffic has moved. */
   flagOperations: PlannedFlagOperation[];
+  /**
+   * Stable pods to evict through the Eviction API, for spec.restartAt (one at a time). A PodDisruptionBudget that
+   * refuses (429) is "not now": the plan's requeue asks again.
+   */
+  evictions: { name: string; uid: string }[];
   /** Names of old ReplicaSets (no pod, no role) beyond spec.revisionHistoryLimit, to delete. */
   deleteReplicaSets: string[];
   events: PlannedEvent[];

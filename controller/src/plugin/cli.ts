@@ -1,6 +1,7 @@
 /**
- * kubectl-sluice: `kubectl sluice get|status [--watch]|history|promote [--full]|abort|retry|undo|pause|resume|convert`.
- * Every action is a plain-kubectl equivalent underneath (the sluice.dev/action annotation, or spec.paused), so
+ * kubectl-sluice: `kubectl sluice get|status [--watch]|history|promote [--full]|abort|retry|undo|pause|resume|restart|
+ * convert`. Every action is a plain-kubectl equivalent underneath (the sluice.dev/action annotation, spec.paused or
+ * spec.restartAt), so
  * the plugin adds convenience, never a second way to drive a rollout.
  */
 import {
@@ -12,6 +13,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { actionAnnotation, type ManualAction } from '../api/controls.ts';
+import { restartTimeFor } from '../api/restartAt.ts';
 import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
 import { convertLimits } from '../convert/convert.ts';
 import { converters } from '../convert/converters.ts';
@@ -35,6 +37,9 @@ Commands:
                           put the Deployment's pod template back to the previous revision (or revision N)
   pause <name>            hold the rollout at its step (spec.paused=true)
   resume <name>           let it go on (spec.paused=false)
+  restart <name>          replace the stable pods, one at a time through the Eviction API, so that
+                          PodDisruptionBudgets are respected (spec.restartAt=now); during a release it waits
+                          until the release is done
   convert -f <file|dir|-> [-o dir] [--strict]
                           Argo Rollouts and Flagger objects to Sluice's, as YAML on stdout (or one file per
                           object in dir); what could not be carried over is listed on stderr. Exit status 0: all
@@ -43,7 +48,8 @@ Commands:
 
 Plain kubectl does the same:
   kubectl annotate rollout <name> ${actionAnnotation}=promote|promote-full|abort|retry|undo|undo:N --overwrite
-  kubectl patch rollout <name> --type merge -p '{"spec":{"paused":true}}'`;
+  kubectl patch rollout <name> --type merge -p '{"spec":{"paused":true}}'
+  kubectl patch rollout <name> --type merge -p '{"spec":{"restartAt":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'"}}'`;
 
 const ref = { group: apiGroup, version: apiVersionName, plural: 'rollouts' };
 
@@ -165,6 +171,16 @@ export async function run(
     out(`rollout ${namespace}/${name}: ${paused ? 'paused' : 'resumed'}`);
   };
 
+  const restart = async () => {
+    const name = needName();
+    const restartAt = restartTimeFor(new Date());
+    await custom.patchNamespacedCustomObject(
+      { ...ref, namespace, name, body: { spec: { restartAt } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    out(`rollout ${namespace}/${name}: restart of the stable pods requested (spec.restartAt=${restartAt})`);
+  };
+
   switch (args.command) {
     case 'get': {
       const list =
@@ -208,6 +224,9 @@ export async function run(
     case 'pause':
     case 'resume':
       await setPaused(args.command === 'pause');
+      return 0;
+    case 'restart':
+      await restart();
       return 0;
     default:
       throw new Error(`unknown command ${args.command}\n\n${usage}`);

@@ -204,3 +204,34 @@ suite('kubectl sluice status of a blue-green rollout', () => {
     expect(describe(hostile, [], now)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u);
   });
 });
+
+suite('kubectl sluice status: a restart (spec.restartAt)', () => {
+  const lines = (spec: Partial<Rollout['spec']>, status: Rollout['status']) => {
+    const r = rollout('checkout', 'Healthy', 2, 0);
+    return describe({ ...r, spec: { ...r.spec, ...spec }, status: { ...r.status, ...status } }, [], now).split('\n');
+  };
+
+  it('says where a restart stands: under way, asked for, done', () => {
+    expect(
+      lines(
+        { restartAt: '2026-11-29T02:59:00Z' },
+        {
+          restart: {
+            restartAt: '2026-11-29T02:59:00Z',
+            startedAt: '2026-11-29T02:59:30Z',
+            pod: 'checkout-a-x1',
+            evictions: 2,
+          },
+        },
+      ),
+    ).toContain(
+      'Restart:      of the pods created before 2026-11-29T02:59:00Z, started 30s ago, 2 evicted, last pod checkout-a-x1',
+    );
+    expect(lines({ restartAt: '2026-11-29T04:00:00Z' }, {})).toContain(
+      'Restart:      asked for 2026-11-29T04:00:00Z, not started',
+    );
+    const done = lines({ restartAt: '2026-11-29T02:00:00Z' }, { restartedAt: '2026-11-29T02:00:00Z' });
+    expect(done).toContain('Restarted:    the pods created before 2026-11-29T02:00:00Z');
+    expect(lines({}, {}).some((l) => l.startsWith('Restart'))).toBe(false);
+  });
+});

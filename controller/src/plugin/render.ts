@@ -65,6 +65,7 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date, re
         ? `Scale down:   revision ${printable(w.revision)} kept while users may still reach it`
         : `Scale down:   revision ${printable(w.revision)} kept until ${printable(w.scaleDownAt)} (${relativeTime(w.scaleDownAt, now)})`,
     );
+  lines.push(...restartLines(r, now));
   if ((s.pauseConditions ?? []).length > 0)
     lines.push(
       `Paused:       ${s.pauseConditions!.map((p) => `${printable(p.reason)} since ${age(p.startTime, now)}`).join(', ')}`,
@@ -84,6 +85,19 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date, re
       `  ${age(e.time, now).padStart(5)}  ${printable(e.type).padEnd(8)} ${printable(e.reason).padEnd(24)} ${printable(e.message)}`,
     );
   return lines.join('\n');
+}
+
+/** A restart of the stable pods (spec.restartAt): under way, asked for, or the last one done. */
+function restartLines(r: Rollout, now: Date): string[] {
+  const asked = r.spec.restartAt;
+  const s = r.status ?? {};
+  if (s.restart !== undefined)
+    return [
+      `Restart:      of the pods created before ${printable(s.restart.restartAt)}, started ${age(s.restart.startedAt, now)} ago, ${printable(String(s.restart.evictions))} evicted, last pod ${printable(s.restart.pod)}`,
+    ];
+  if (asked !== undefined && asked !== s.restartedAt)
+    return [`Restart:      asked for ${printable(asked)}, not started`];
+  return s.restartedAt === undefined ? [] : [`Restarted:    the pods created before ${printable(s.restartedAt)}`];
 }
 
 /** Where a blue-green rollout's two Services point; none for a canary. */

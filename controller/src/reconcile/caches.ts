@@ -8,6 +8,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Rollout } from '../api/types.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
+import type { PodSummary } from './pods.ts';
 
 export interface ObjectCache<T> {
   get(namespace: string | undefined, name: string): T | undefined;
@@ -19,6 +20,11 @@ export interface Caches {
   deployments: ObjectCache<V1Deployment>;
   replicaSets: ObjectCache<V1ReplicaSet>;
   services: ObjectCache<V1Service>;
+  /**
+   * Sluice's pods (labelled sluice.dev/rollout), projected to the few fields a restart reads (pods.ts); undefined
+   * when RBAC does not let the controller list pods (restarts then say so, and wait).
+   */
+  pods: ObjectCache<PodSummary> | undefined;
   /** The PodDisruptionBudgets Sluice keeps for Rollouts (spec.pdb). */
   podDisruptionBudgets: ObjectCache<V1PodDisruptionBudget>;
   /** HorizontalPodAutoscalers, to say so when one still targets a Deployment that Sluice runs (empty if not allowed). */

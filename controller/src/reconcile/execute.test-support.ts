@@ -59,6 +59,7 @@ export const abortPlan = (status: Partial<RolloutStatus> = {}): Plan => ({
     },
   ],
   deleteReplicaSets: [],
+  evictions: [],
   events: [{ type: 'Warning', reason: 'Aborted', message: 'aborted by a user request' }],
   requeueAfterMs: undefined,
 });

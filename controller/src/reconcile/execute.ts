@@ -31,10 +31,11 @@ import type { Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, serviceName } from '../workload/names.ts';
 import { buildReplicaSet } from '../workload/objects.ts';
-import { numberOfNew, renumberReplicaSet, writeUndoTemplate } from './revisionWrites.ts';
+import { numberOfNew, pruneReplicaSets, renumberReplicaSet, writeUndoTemplate } from './revisionWrites.ts';
 import { applyService, stableServiceSelectsOther } from './services.ts';
 import { applyPodDisruptionBudget } from './pdb.ts';
-import { isConflict, isNotFound, statusCode } from '../kube/apiErrors.ts';
+import { evictPod } from './evictions.ts';
+import { isConflict, statusCode } from '../kube/apiErrors.ts';
 import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
 import type { EventSink } from './eventRecorder.ts';
@@ -239,20 +240,10 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
     });
   }
 
-  for (const name of plan.deleteReplicaSets) {
-    const rs = ctx.replicaSets.find((r) => r.metadata?.name === name);
-    if (rs === undefined) continue;
-    fence();
-    // Preconditions: a ReplicaSet recreated under the same name, or changed since the cache saw it (kubectl scale,
-    // a status update), is not deleted: the 409 is routine, and the watch event of that change brings the next
-    // reconcile, which looks again. Gone already (404) is done.
-    const preconditions = { uid: rs.metadata!.uid!, resourceVersion: rs.metadata!.resourceVersion! };
-    await clients.apps
-      .deleteNamespacedReplicaSet({ namespace, name, body: { preconditions, propagationPolicy: 'Background' } })
-      .catch((err: unknown) => {
-        if (!isNotFound(err) && !isConflict(err)) ctx.onPruneFailed(name, err);
-      });
-  }
+  await pruneReplicaSets(ctx, plan.deleteReplicaSets);
+
+  // Last: a restart's eviction waits for nothing above, and nothing above waits for it.
+  for (const pod of plan.evictions) await step(`evict pod ${pod.name}`, () => evictPod(ctx, pod));
 }
 
 /** A write that failed, named for the status message: "set the canary weight to 0%: HTTP 422 ...". */

@@ -15,6 +15,7 @@ import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
 import type { Caches } from './caches.ts';
+import { observePods } from './pods.ts';
 
 export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
   return caches.replicaSets
@@ -36,7 +37,8 @@ export function observeWorld(
   const ref = rollout.spec.workloadRef;
   const d = ref === undefined ? undefined : caches.deployments.get(namespace, ref.name);
   const recorded = Number(d?.metadata?.annotations?.[recordedReplicasAnnotation]);
-  const replicaSets: ObservedReplicaSet[] = ownedReplicaSets(caches, rollout).map((rs) => ({
+  const owned = ownedReplicaSets(caches, rollout);
+  const replicaSets: ObservedReplicaSet[] = owned.map((rs) => ({
     name: rs.metadata!.name!,
     revision: rs.metadata!.labels![revisionLabel] ?? '',
     replicas: rs.spec?.replicas ?? 0,
@@ -71,6 +73,7 @@ export function observeWorld(
             templateRevision: revisionOf(d.spec.template),
           },
     replicaSets,
+    ...restartPods(caches, rollout, owned),
     traffic: routing.router?.observe(),
     ...autoscalerOn(caches, rollout),
     ...(rollout.spec.service === undefined
@@ -146,4 +149,27 @@ function timestamp(value: unknown): string {
 function terminating(rs: V1ReplicaSet): number {
   const n = (rs.status as { terminatingReplicas?: unknown } | undefined)?.terminatingReplicas;
   return typeof n === 'number' && n > 0 ? n : 0;
+}
+
+/**
+ * The Rollout's pods, read only while a restart is pending (the pods are the one cache that grows with the
+ * Rollout's size); when the controller may not list pods, why the restart cannot see them.
+ */
+function restartPods(
+  caches: Caches,
+  rollout: Rollout,
+  owned: V1ReplicaSet[],
+): Pick<ObservedWorld, 'pods' | 'podsUnavailable'> {
+  if (rollout.spec.restartAt === undefined || rollout.spec.restartAt === rollout.status?.restartedAt)
+    return { pods: [] };
+  if (caches.pods === undefined)
+    return {
+      pods: [],
+      podsUnavailable:
+        'the controller may not list pods (its ClusterRole or Role lacks list and watch on pods, and create on pods/eviction): apply the current manifests, then restart the controller',
+    };
+  const mine = caches.pods
+    .list(rollout.metadata.namespace)
+    .filter((p) => p.metadata.labels?.[rolloutLabel] === rollout.metadata.name);
+  return { pods: observePods(mine, new Set(owned.map((rs) => rs.metadata!.uid!))) };
 }

@@ -1,6 +1,6 @@
 /**
- * The executor's writes for revision history (issue 16): a ReplicaSet's revision number, and an undo's pod template
- * written into the Deployment. Both are decided by the planner (plan.revisionNumber, plan.undoTemplate); these only
+ * The executor's writes for revision history (issue 16): a ReplicaSet's revision number, an undo's pod template
+ * written into the Deployment, and old ReplicaSets pruned beyond revisionHistoryLimit. Both are decided by the planner (plan.revisionNumber, plan.undoTemplate); these only
  * carry them out. Errors are the caller's to name (execute.ts wraps each write).
  */
 import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
@@ -8,6 +8,7 @@ import { revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../worklo
 import { revisionNumberOf } from '../workload/objects.ts';
 import type { Plan } from '../planner/world.ts';
 import type { ExecuteContext } from './execute.ts';
+import { isConflict, isNotFound } from '../kube/apiErrors.ts';
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
@@ -78,4 +79,29 @@ export async function writeUndoTemplate(
     },
     jsonPatch,
   );
+}
+
+/** Deletes the old ReplicaSets the plan prunes (beyond spec.revisionHistoryLimit). */
+export async function pruneReplicaSets(
+  ctx: Writer & Pick<ExecuteContext, 'replicaSets' | 'onPruneFailed'>,
+  names: readonly string[],
+): Promise<void> {
+  for (const name of names) {
+    const rs = ctx.replicaSets.find((r) => r.metadata?.name === name);
+    if (rs === undefined) continue;
+    ctx.fence();
+    // Preconditions: a ReplicaSet recreated under the same name, or changed since the cache saw it (kubectl scale,
+    // a status update), is not deleted: the 409 is routine, and the watch event of that change brings the next
+    // reconcile, which looks again. Gone already (404) is done.
+    const preconditions = { uid: rs.metadata!.uid!, resourceVersion: rs.metadata!.resourceVersion! };
+    await ctx.clients.apps
+      .deleteNamespacedReplicaSet({
+        namespace: rs.metadata!.namespace!,
+        name,
+        body: { preconditions, propagationPolicy: 'Background' },
+      })
+      .catch((err: unknown) => {
+        if (!isNotFound(err) && !isConflict(err)) ctx.onPruneFailed(name, err);
+      });
+  }
 }

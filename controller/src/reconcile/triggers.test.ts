@@ -77,3 +77,25 @@ describe('rolloutKeysFor a HorizontalPodAutoscaler', () => {
     expect(rolloutKeysFor('HorizontalPodAutoscaler', hpa('Rollout', 'checkout'), cache)).toEqual(['shop/checkout']);
   });
 });
+
+describe('rolloutKeysFor a Pod', () => {
+  const restarting = rollout('web', { workloadRef: { name: 'web' }, restartAt: '2026-11-30T12:00:00Z' });
+  const restarted = rollout('api', { workloadRef: { name: 'api' }, restartAt: '2026-11-30T12:00:00Z' });
+  restarted.status = { restartedAt: '2026-11-30T12:00:00Z' };
+  const rollouts = [...all, restarting, restarted];
+  const withRestarts = {
+    get: (ns: string | undefined, name: string) =>
+      rollouts.find((r) => r.metadata.namespace === ns && r.metadata.name === name),
+    list: () => rollouts,
+  };
+  const podOf = (owner: string) => ({
+    metadata: { name: `${owner}-abc-x1`, namespace: 'shop', labels: { 'sluice.dev/rollout': owner } },
+  });
+
+  it('wakes only a Rollout whose restart is not done: the others read their ReplicaSets', () => {
+    expect(rolloutKeysFor('Pod', podOf('web'), withRestarts)).toEqual(['shop/web']);
+    expect(rolloutKeysFor('Pod', podOf('api'), withRestarts)).toEqual([]); // restartedAt records it
+    expect(rolloutKeysFor('Pod', podOf('checkout'), withRestarts)).toEqual([]); // no restartAt
+    expect(rolloutKeysFor('Pod', podOf('gone'), withRestarts)).toEqual([]);
+  });
+});

@@ -17,6 +17,7 @@ export type WatchedKind =
   | 'Deployment'
   | 'ReplicaSet'
   | 'Service'
+  | 'Pod'
   | 'HorizontalPodAutoscaler'
   | 'AnalysisTemplate'
   | 'ClusterAnalysisTemplate'
@@ -35,6 +36,16 @@ export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: Obj
       const labels = obj.metadata?.labels as Record<string, string> | undefined;
       const owner = labels?.[rolloutLabel];
       return owner === undefined || rollouts.get(namespace, owner) === undefined ? [] : [objectKey(namespace, owner)];
+    }
+    case 'Pod': {
+      // A pod going or becoming ready matters only to a restart in progress (spec.restartAt not done yet): the
+      // other Rollouts read their ReplicaSets' counts, which change too.
+      const owner = (obj.metadata?.labels as Record<string, string> | undefined)?.[rolloutLabel];
+      const rollout = owner === undefined ? undefined : rollouts.get(namespace, owner);
+      const restart = rollout?.spec.restartAt;
+      return rollout === undefined || restart === undefined || restart === rollout.status?.restartedAt
+        ? []
+        : [objectKey(namespace, owner!)];
     }
     case 'Deployment':
       return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === name));

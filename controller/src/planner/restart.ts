@@ -1,0 +1,164 @@
+/**
+ * spec.restartAt: the stable revision's pods are replaced without a canary, as `kubectl rollout restart` does for a
+ * Deployment, but through the Eviction API, so that every PodDisruptionBudget (the user's, or Sluice's own from
+ * spec.pdb) has its say. One pod at a time: the next eviction only once every stable pod is ready again, so stable
+ * never runs more than one pod short, whatever the budget allows. The decision (which pod) is recorded in
+ * status.restart before the executor evicts it; a budget that refuses (429) is asked again on the next requeue.
+ *
+ * A restart waits while a release is in flight (an abort, a pause or a Degraded rollout included): the release
+ * decides which pods are stable, and an abort must never wait behind an eviction. A restartAt in the future waits
+ * until then; one in the past that no stable pod predates is done at once.
+ */
+import { parseRestartAt } from '../api/restartAt.ts';
+import type { PlanBuilder } from './builder.ts';
+import type { ObservedPod } from './world.ts';
+
+/** How soon an eviction is asked again: a PodDisruptionBudget that refused wakes nobody when it allows. */
+export const evictionRetryMs = 5_000;
+/** At most one PodEvicted Event this often: a restart of 200 pods is not 200 Events. */
+export const podEvictedEventIntervalMs = 60_000;
+
+export function planRestart(b: PlanBuilder): void {
+  const requested = b.world.rollout.spec.restartAt;
+  if (requested === undefined || b.world.deployment === undefined || requested === b.status.restartedAt) {
+    finish(b);
+    return;
+  }
+  const time = parseRestartAt(requested);
+  if (time.kind === 'invalid') return; // validate.ts makes it InvalidSpec; the planner never gets here with one
+  // Creation timestamps have whole seconds: a pod created in the second of restartAt counts as older, and nothing
+  // starts before that second is over, so that no replacement ever counts as older.
+  const at = Math.ceil(time.ms / 1000) * 1000;
+  const now = b.world.now.getTime();
+  // A newer restartAt starts over (its own Events, its own count).
+  let restart = b.status.restart?.restartAt === requested ? b.status.restart : undefined;
+  if (restart === undefined) delete b.status.restart;
+  if (now < at) {
+    b.condition('Restarting', {
+      status: 'False',
+      reason: 'RestartScheduled',
+      message: `the stable pods restart at ${requested}`,
+    });
+    b.requeueAfter(at - now);
+    return;
+  }
+  const held = holdReason(b);
+  if (held !== undefined) {
+    b.condition('Restarting', {
+      status: 'False',
+      reason: held.reason,
+      message: `${held.message} (restartAt ${requested})`,
+    });
+    return;
+  }
+
+  if (b.world.podsUnavailable !== undefined) {
+    // No pods seen is not "no pod older": it would record a restart that never happened.
+    b.condition('Restarting', { status: 'False', reason: 'PodsNotVisible', message: b.world.podsUnavailable });
+    return;
+  }
+  const stable = b.status.stableRevision;
+  const want = b.replicaSets.find((d) => d.revision === stable)?.replicas ?? 0;
+  const pods = b.world.pods.filter((p) => p.revision === stable);
+  const older = pods.filter((p) => Date.parse(p.createdAt) < at);
+  const live = pods.filter((p) => !p.deleting);
+  const ready = live.filter((p) => p.ready).length;
+  if (older.length === 0 || want === 0) {
+    if (restart === undefined || ready >= want) {
+      if (restart !== undefined)
+        b.event(
+          'Normal',
+          'Restarted',
+          `every stable pod of revision ${stable} was replaced (${restart.evictions} evicted since ${restart.startedAt})`,
+        );
+      b.status.restartedAt = requested;
+      finish(b);
+      return;
+    }
+    restarting(b, `waiting for the last replacement pod to be ready (${ready}/${want} ready)`);
+    return;
+  }
+  // One at a time: the previous pod is gone and its replacement is ready before the next is asked for.
+  const leaving = pods.find((p) => p.deleting);
+  if (leaving !== undefined || ready < want) {
+    const why = leaving === undefined ? 'its replacement to be ready' : `pod ${leaving.name} to go`;
+    restarting(
+      b,
+      `waiting for ${why} before the next eviction (${ready}/${want} stable pods ready, ${older.length} to replace)`,
+    );
+    return;
+  }
+  const next = oldestFirst(older)[0]!;
+  const nowText = b.world.now.toISOString();
+  if (restart === undefined) {
+    b.event(
+      'Normal',
+      'RestartStarted',
+      `restarting the ${older.length} stable pod(s) of revision ${stable} created before ${requested}, one at a time, through the Eviction API`,
+    );
+    restart = { restartAt: requested, startedAt: nowText, pod: '', evictions: 0 };
+  }
+  let message: string;
+  if (restart.pod === next.name) {
+    // Asked before and still here: a PodDisruptionBudget said "not now" (or the cache has not seen it go yet).
+    message = `pod ${next.name} is not evicted yet: a PodDisruptionBudget allows no disruption now; asking again every ${evictionRetryMs / 1000}s (${older.length} to replace)`;
+  } else {
+    restart = { ...restart, pod: next.name, evictions: restart.evictions + 1 };
+    const last = restart.reportedAt === undefined ? undefined : Date.parse(restart.reportedAt);
+    if (last === undefined || !(now - last < podEvictedEventIntervalMs)) {
+      b.event(
+        'Normal',
+        'PodEvicted',
+        `evicting stable pod ${next.name} (${older.length} created before ${requested} left)`,
+      );
+      restart = { ...restart, reportedAt: nowText };
+    }
+    message = `evicting pod ${next.name} (${older.length} stable pod(s) created before ${requested} left)`;
+  }
+  b.status.restart = restart;
+  b.evictions = [{ name: next.name, uid: next.uid }];
+  b.requeueAfter(evictionRetryMs);
+  restarting(b, message);
+}
+
+/** Why a restart cannot go on now, if it cannot: the release in flight decides which pods are stable. */
+function holdReason(b: PlanBuilder): { reason: string; message: string } | undefined {
+  const { status } = b;
+  const release = (message: string) => ({ reason: 'WaitingForRelease', message });
+  if (status.abort === true)
+    return release(
+      `the restart waits: the release of revision ${status.canaryRevision} was aborted (retry it, or release a new revision)`,
+    );
+  if (status.canaryRevision !== status.stableRevision)
+    return release(`the restart waits until the release of revision ${status.canaryRevision} is done`);
+  if (b.degraded !== undefined)
+    return {
+      reason: 'RolloutDegraded',
+      message: `the restart waits while the rollout is Degraded: ${b.degraded.message}`,
+    };
+  // spec.paused holds everything, a restart under way too: a brake a user can pull halfway through.
+  if (b.paused || b.world.rollout.spec.paused === true)
+    return { reason: 'RolloutPaused', message: 'the restart waits while the rollout is paused' };
+  if (status.stableRevision === undefined) return release('the restart waits for a stable revision');
+  return undefined;
+}
+
+function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
+  return pods
+    .filter((p) => !p.deleting)
+    .sort((x, y) => Date.parse(x.createdAt) - Date.parse(y.createdAt) || x.name.localeCompare(y.name));
+}
+
+/** A restart under way: the condition says where it is, and the phase is Progressing until it is done. */
+function restarting(b: PlanBuilder, message: string): void {
+  b.restarting = message;
+  b.condition('Restarting', { status: 'True', reason: 'Restarting', message });
+}
+
+/** No restart pending: nothing of one is left in status. */
+function finish(b: PlanBuilder): void {
+  delete b.status.restart;
+  if (b.status.conditions?.some((c) => c.type === 'Restarting') !== true) return;
+  b.status.conditions = b.status.conditions.filter((c) => c.type !== 'Restarting');
+  if (b.status.conditions.length === 0) delete b.status.conditions;
+}
