@@ -2,13 +2,7 @@
 import type { Condition } from '../api/types.ts';
 
 export type ConditionType =
-  | 'Healthy'
-  | 'Progressing'
-  | 'Paused'
-  | 'InvalidSpec'
-  | 'AutoscalerOnDeployment'
-  | 'ActionRefused'
-  | 'Restarting';
+  'Healthy' | 'Progressing' | 'Paused' | 'InvalidSpec' | 'AutoscalerOnDeployment' | 'ActionRefused' | 'Restarting';
 
 export interface ConditionValue {
   status: 'True' | 'False' | 'Unknown';
