@@ -8,11 +8,13 @@ import { routerSchemas } from '../routers/schemas.ts';
 import { celRules, hasPath, mapList, object, objectName, percent, unleashName } from './common.schema.ts';
 import { blueGreenStrategy } from './blueGreen.schema.ts';
 import { analysisStep, args, maxSteps, pauseStep, rolloutLimits, setFlagStep, templates } from './stepParts.schema.ts';
+import { dynamicStableScale, scaleDownWhen } from './canaryScaling.schema.ts';
 
 export {
   analysisArg,
   analysisStep,
   analysisTemplateRef,
+  drainingRevisionArg,
   maxArgs,
   maxSteps,
   maxTemplatesPerAnalysis,
@@ -140,6 +142,8 @@ export const canaryStrategy = object(
         default: 30,
       }),
     ),
+    scaleDownWhen: Type.Optional(scaleDownWhen),
+    dynamicStableScale: Type.Optional(dynamicStableScale),
   },
   celRules({
     rule: '!has(self.analysis) || !has(self.analysis.startingStep) || !has(self.steps) || self.analysis.startingStep < size(self.steps)',
@@ -348,6 +352,20 @@ export const rolloutSpec = object(
       message:
         'blueGreen switches all traffic at once and has no header or mirror steps: remove trafficRouting.managedRoutes',
       fieldPath: '.trafficRouting.managedRoutes',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: `has(self.trafficRouting) || !(${hasPath('self.strategy.canary.dynamicStableScale')}) || !self.strategy.canary.dynamicStableScale`,
+      message:
+        'dynamicStableScale needs trafficRouting: without a router the split follows the pod ratio, so stable cannot shrink by itself (remove dynamicStableScale or set trafficRouting)',
+      fieldPath: '.strategy.canary.dynamicStableScale',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: `has(self.trafficRouting) || !(${hasPath('self.strategy.canary.scaleDownWhen')})`,
+      message:
+        'scaleDownWhen needs trafficRouting: without a router the previous revision is scaled down at once, so there is nothing to drain (remove scaleDownWhen or set trafficRouting)',
+      fieldPath: '.strategy.canary.scaleDownWhen',
       reason: 'FieldValueForbidden',
     },
     {

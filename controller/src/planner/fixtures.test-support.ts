@@ -111,6 +111,8 @@ export class SimCluster {
   action: ObservedWorld['action'];
   stepVerdicts = new Map<number, GateVerdict>();
   backgroundVerdict: GateVerdict | undefined;
+  /** The runs the analysis engine hands the planner (status.analysis.runs after its measurements). */
+  analysisRuns: ObservedWorld['analysisRuns'];
   freeze: { message: string } | undefined;
   specErrors: ObservedWorld['specErrors'] = [];
   events: { reason: string; message: string; type: string }[] = [];
@@ -177,7 +179,7 @@ export class SimCluster {
       stepVerdicts: this.stepVerdicts,
       backgroundVerdict: this.backgroundVerdict,
       freeze: this.freeze,
-      analysisRuns: undefined,
+      analysisRuns: this.analysisRuns,
       unleash: {
         defaultEnvironment: 'production',
         defaultProject: this.defaultProject,
