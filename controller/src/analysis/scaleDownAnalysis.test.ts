@@ -99,3 +99,43 @@ describe('the scale-down analysis (scaleDownWhen)', () => {
     expect(out.verdicts.get(scaleDownRunName)?.kind).toBe('done');
   });
 });
+
+describe('consecutiveSuccessLimit', () => {
+  const drainMetric = {
+    name: 'old-requests',
+    interval: '2s',
+    consecutiveSuccessLimit: 2,
+    failureLimit: 100,
+    successCondition: 'result < 0.5',
+    provider: { prometheus: { address: 'http://prom:9090', query: 'rps{revision="{{args.drainingRevision}}"}' } },
+  };
+
+  it('ends the metric as Successful at the streak, failures before it tolerated, and no sooner', async () => {
+    const answers = [5, 3, 0, 4, 0, 0, 7];
+    const s = setup([drainMetric], () => value(answers.shift()!), { args: [{ name: 'drainingRevision' }] });
+    const drain = { ...s.step(), name: scaleDownRunName, stepIndex: undefined, revision: 'a' };
+    drain.analysis = { ...drain.analysis, args: [{ name: 'drainingRevision', value: 'a' }] };
+    const phases: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const out = await s.reconcile([drain]);
+      phases.push(out.runs[0]!.phase);
+      s.clock.advance(2);
+    }
+    // 5, 3: still serving; 0 then 4 breaks the streak; 0, 0 is the streak: drained, and nothing more is measured.
+    expect(phases).toEqual(['Running', 'Running', 'Running', 'Running', 'Running', 'Successful', 'Successful']);
+    expect(s.provider.queries).toHaveLength(6);
+    expect(s.runs()[0]!.metrics[0]).toMatchObject({ successful: 3, failed: 3, consecutiveSuccesses: 2 });
+  });
+
+  it('keeps failureLimit: a revision that never drains fails the run once it is exceeded', async () => {
+    const s = setup([{ ...drainMetric, failureLimit: 2 }], () => value(9), { args: [{ name: 'drainingRevision' }] });
+    const drain = { ...s.step(), name: scaleDownRunName, stepIndex: undefined, revision: 'a' };
+    drain.analysis = { ...drain.analysis, args: [{ name: 'drainingRevision', value: 'a' }] };
+    let phase = '';
+    for (let i = 0; i < 4; i++) {
+      phase = (await s.reconcile([drain])).runs[0]!.phase;
+      s.clock.advance(2);
+    }
+    expect(phase).toBe('Failed');
+  });
+});
