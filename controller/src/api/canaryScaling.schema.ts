@@ -19,6 +19,5 @@ export const scaleDownWhen = object(
 
 export const dynamicStableScale = Type.Boolean({
   description:
-    "With a traffic router: stable shrinks as the canary grows, to ceil(replicas x (100 - weight)%) pods for the larger of the stable shares the router reads back and the step wants, so that a canary costs no extra pods. The trade-off: an abort is no longer instant. It scales stable back up first and moves traffic back only as stable's pods become ready (stable never gets more than its ready pods carry; status says how many pods it waits for). false: stable keeps its full size and an abort moves all traffic at once.",
-  default: false,
+    "With a traffic router: stable shrinks as the canary grows, to ceil(replicas x (100 - weight)%) pods for the larger of the stable shares the router reads back and the step wants, so that a canary costs no extra pods. The trade-off: an abort is no longer instant. It scales stable back up first and moves traffic back only as stable's pods become ready (stable never gets more than its ready pods carry; status says how many pods it waits for). Omitted or false: stable keeps its full size and an abort moves all traffic at once.",
 });
