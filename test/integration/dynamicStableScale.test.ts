@@ -125,4 +125,47 @@ describe('given a Gateway API canary with dynamicStableScale', () => {
       history.versions.some((v) => /waiting for 1 more stable pods \(3\/4 ready\)/.test(v.status?.message ?? '')),
     ).toBe(true);
   });
+
+  it('a promotion and a newer image mid-canary never give a backend more than its ready pods carry', async () => {
+    await createApp(ns.name, 'lean', { replicas, route: true });
+    await createRollout(ns.name, 'lean', {
+      ...routedSpec('lean'),
+      strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }], dynamicStableScale: true } },
+    });
+    const initial = await waitForRollout(ns.name, 'lean', 'lean Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = initial.status!.stableRevision!;
+    const timeline = await watchRoute(ns.name, 'lean');
+
+    await setImage(ns.name, 'lean', 'example.invalid/app:v2');
+    const at50 = await waitForRollout(ns.name, 'lean', 'paused at 50%', (r) => r.status?.phase === 'Paused');
+    const superseded = at50.status!.canaryRevision!;
+    await expect
+      .poll(async () => (await replicaSetsOf(ns.name, 'lean')).find((s) => s.revision === first)?.replicas, {
+        timeout: 20_000,
+      })
+      .toBe(2);
+    // A newer image while the canary has half the traffic and stable half its pods.
+    await setImage(ns.name, 'lean', 'example.invalid/app:v3');
+    const again = await waitForRollout(
+      ns.name,
+      'lean',
+      'the newest revision paused at 50%',
+      (r) => r.status?.phase === 'Paused' && r.status.canaryRevision !== superseded,
+    );
+    expect(await kubectlSluice(ns.name, 'promote', 'lean')).toMatch(/promote requested/);
+    await waitForRollout(
+      ns.name,
+      'lean',
+      'the newest revision Healthy',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === again.status?.canaryRevision,
+    );
+    expect(await routeCanaryWeight(ns.name, 'lean')).toBe(0);
+
+    const moments = await timeline.stop();
+    expect(overloaded(moments, replicas)).toEqual([]);
+    // The superseded canary kept the canary Service until the route read back 0%.
+    const moved = moments.findIndex((m) => m.canarySelects === again.status?.canaryRevision);
+    expect(moments.slice(0, moved).some((m) => m.canarySelects === superseded && m.canaryWeight === 50)).toBe(true);
+    expect(moments[moved - 1]?.canaryWeight ?? 0).toBe(0);
+  });
 });
