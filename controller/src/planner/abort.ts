@@ -1,8 +1,8 @@
 /**
  * Abort and retry. An abort moves all traffic back to stable in the reconcile that decides it and starts no pod
  * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0. With
- * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready. Every flag the
- * rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
+ * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready. Every
+ * flag the rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
  * invalid (a template deleted, the Deployment deleted, the route edited): nothing a spec error blocks may stand
  * between a user's abort and the traffic move.
  */
@@ -60,7 +60,7 @@ export function planAborted(b: PlanBuilder): void {
     if (left > 0) b.requeueAfter(left);
   }
   setTraffic(b, weight, { stable, canary });
-  b.messageSuffix = handBackWait(b, weight);
+  b.messageSuffix += handBackWait(b, weight); // after the flags still to restore, if any
 }
 
 function scaleDownLeftMs(b: PlanBuilder): number {
@@ -131,7 +131,7 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     return; // status keeps the weights the router still has
   }
   status.weights = { canary: weight, stable: 100 - weight };
-  b.messageSuffix = routerWritable
+  b.messageSuffix += routerWritable
     ? handBackWait(b, weight, full)
     : '; the traffic router cannot be written, so the canary was scaled to 0 at once';
 }
