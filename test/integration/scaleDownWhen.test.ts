@@ -150,6 +150,10 @@ describe('given a canary with a scale-down analysis of the previous revision', (
     expect(done.status?.phase).toBe('Healthy');
     expect(done.status?.abort).toBeUndefined();
     expect(done.status?.stableRevision).not.toBe(old);
-    expect((await drainRun('busy'))?.phase).not.toBe('Successful'); // never drained: the delay ended it
+    // Never drained: the delay ended it, and status says the run had no verdict in time.
+    expect(await drainRun('busy')).toMatchObject({
+      phase: 'Inconclusive',
+      message: expect.stringMatching(/^no verdict before scaleDownDelaySeconds ended the drain/),
+    });
   });
 });

@@ -94,6 +94,18 @@ function drained(b: PlanBuilder, revision: string): boolean {
   return false;
 }
 
+/**
+ * The delay ended a drain whose analysis had no verdict yet: it measures no more (the revision is gone), so status
+ * says so rather than showing it Running for ever. No verdict in time is what Inconclusive means.
+ */
+function endDrainRun(b: PlanBuilder, revision: string): void {
+  const run = drainRun(b, revision);
+  if (run === undefined || (run.phase !== 'Pending' && run.phase !== 'Running')) return;
+  const message = `no verdict before scaleDownDelaySeconds ended the drain (${run.message ?? 'no measurement'})`;
+  const ended = { ...run, phase: 'Inconclusive' as const, finishedAt: b.now, message: message.slice(0, 1024) };
+  b.status.analysis = { runs: b.status.analysis!.runs.map((r) => (r === run ? ended : r)) };
+}
+
 export function planScaleDown(b: PlanBuilder): void {
   if (!hasPods(b)) {
     delete b.status.scaleDown;
@@ -113,7 +125,9 @@ export function planScaleDown(b: PlanBuilder): void {
     const at = w.scaleDownAt ?? deadline(b); // users no longer reach it: the delay starts now
     // Its drain analysis started with the deadline, so a run exists only for a revision users no longer reach.
     if (w.scaleDownAt !== undefined && drained(b, w.revision)) return [];
-    return Date.parse(at) - now > 0 ? [{ ...w, scaleDownAt: at }] : []; // a time passed (or unreadable) ends it
+    if (Date.parse(at) - now > 0) return [{ ...w, scaleDownAt: at }];
+    endDrainRun(b, w.revision); // a time passed (or unreadable) ends it
+    return [];
   });
   for (const w of warm) {
     // Also when it is the canary again (the template set back to it): its warm pods are what makes that fast.

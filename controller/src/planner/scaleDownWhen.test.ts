@@ -73,6 +73,22 @@ describe('scaleDownWhen', () => {
     },
   );
 
+  it('ends a run still measuring when the delay scales the revision down, as Inconclusive', () => {
+    const sim = withCanary(spec());
+    promoted(sim);
+    drainRun(sim, 'Running');
+    sim.converge();
+    sim.advance(600_000);
+    sim.reconcile(); // the engine still carried the run on in this one
+    sim.analysisRuns = undefined; // and measures nothing once the revision no longer drains
+    sim.converge();
+    expect(sim.replicasOf('rev-a')).toBe(0);
+    const run = sim.rollout.status?.analysis?.runs.find((r) => r.name === scaleDownRunName);
+    expect(run).toMatchObject({ phase: 'Inconclusive', finishedAt: sim.now.toISOString() });
+    expect(run?.message).toBe('no verdict before scaleDownDelaySeconds ended the drain (old-traffic Running)');
+    expect(sim.rollout.status?.phase).toBe('Healthy');
+  });
+
   it('holds a revision users may still reach, whatever a run says', () => {
     const sim = withCanary(spec());
     sim.converge();
