@@ -15,6 +15,8 @@ export interface Exporter {
   url: string;
   /** From now on, this share of the service's requests on `track` answers 500. */
   setErrorRatio(service: string, track: TrafficSpec['track'], ratio: number): Promise<void>;
+  /** From now on, the service's requests on `track` come at this rate (0: its traffic stops). */
+  setRps(service: string, track: TrafficSpec['track'], rps: number): Promise<void>;
   stop(): void;
 }
 
@@ -38,6 +40,10 @@ export async function startExporter(
     async setErrorRatio(service, track, ratio) {
       const res = await fetch(`${url}/error-ratio?service=${service}&track=${track}&ratio=${ratio}`, { method: 'PUT' });
       if (!res.ok) throw new Error(`the exporter refused the error ratio: HTTP ${res.status}`);
+    },
+    async setRps(service, track, rps) {
+      const res = await fetch(`${url}/rps?service=${service}&track=${track}&rps=${rps}`, { method: 'PUT' });
+      if (!res.ok) throw new Error(`the exporter refused the rate: HTTP ${res.status}`);
     },
     stop: () => void child.kill('SIGTERM'),
   };

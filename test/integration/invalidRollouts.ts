@@ -203,6 +203,21 @@ export const invalidRollouts: InvalidCase[] = [
     /trafficRouting needs service/,
   ),
   rollout(
+    'dynamicStableScale without trafficRouting',
+    { ...workload, ...canary({ dynamicStableScale: true }) },
+    'spec.strategy.canary.dynamicStableScale',
+    /dynamicStableScale needs trafficRouting/,
+  ),
+  rollout(
+    'scaleDownWhen without trafficRouting',
+    {
+      ...workload,
+      ...canary({ scaleDownWhen: { analysis: { templates: [{ templateName: 'old-traffic' }] } } }),
+    },
+    'spec.strategy.canary.scaleDownWhen',
+    /scaleDownWhen needs trafficRouting/,
+  ),
+  rollout(
     'two routers',
     { ...validRollout, trafficRouting: { gatewayAPI: { httpRoute: 'a' }, nginx: { stableIngress: 'a' } } },
     'spec.trafficRouting',

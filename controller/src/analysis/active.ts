@@ -1,17 +1,26 @@
 /**
  * Which analyses should be measuring now, read from the Rollout's status the way the planner left it: the
- * analysis step the canary is at, and the background analysis from its startingStep until the last step is
- * done (a rollback within spec.rollbackWindow: from its start until it is promoted). Nothing measures without a canary in flight (canary revision differs from stable, not aborted).
+ * analysis step the canary is at, the background analysis from its startingStep until the last step is done (a
+ * rollback within spec.rollbackWindow: from its start until it is promoted), and the scale-down analysis of the
+ * previous stable revision while it drains after a promotion. Nothing measures the canary without one in flight
+ * (canary revision differs from stable, not aborted).
  */
-import { resolveBackgroundAnalysis, resolveSteps, type ResolvedStep } from '../api/steps.ts';
+import {
+  resolveBackgroundAnalysis,
+  resolveScaleDownAnalysis,
+  resolveSteps,
+  scaleDownRunName,
+  type ResolvedStep,
+} from '../api/steps.ts';
 import type { Rollout } from '../api/types.ts';
 import { analysisRunName, type ActiveAnalysis } from './engine.ts';
 
 export function activeAnalyses(rollout: Rollout): ActiveAnalysis[] {
   const status = rollout.status;
+  const draining = scaleDownAnalysis(rollout);
   const canary = status?.canaryRevision;
   if (status === undefined || canary === undefined || canary === status.stableRevision || status.abort === true)
-    return [];
+    return draining;
   let steps: ResolvedStep[];
   let background: ReturnType<typeof resolveBackgroundAnalysis>;
   try {
@@ -31,5 +40,17 @@ export function activeAnalyses(rollout: Rollout): ActiveAnalysis[] {
   if (background !== undefined && (window || (index >= background.startingStep && index < steps.length))) {
     active.push({ name: analysisRunName(undefined), revision: canary, analysis: background });
   }
-  return active;
+  return [...active, ...draining];
+}
+
+/**
+ * The scale-down analysis runs for the newest previous revision whose drain has started: the planner records its
+ * deadline (scaleDownAt) only once users no longer reach it, as read back. An older one still draining follows its
+ * deadline alone: a second promotion within the delay is rare, and status holds one run of each name.
+ */
+function scaleDownAnalysis(rollout: Rollout): ActiveAnalysis[] {
+  const draining = (rollout.status?.scaleDown ?? []).filter((w) => w.scaleDownAt !== undefined).at(-1);
+  if (draining === undefined) return [];
+  const analysis = resolveScaleDownAnalysis(rollout.spec, draining.revision);
+  return analysis === undefined ? [] : [{ name: scaleDownRunName, revision: draining.revision, analysis }];
 }

@@ -20,11 +20,11 @@ import { applyMeasurement, newMetricResult, nextMeasurementAt, planMetric } from
 import { describeRun, isRunFinished, runPhase, verdictOf, type PlannedMetric } from './run.ts';
 
 export interface ActiveAnalysis {
-  /** "step-<index>" for an analysis step, "background" for the background analysis. */
+  /** "step-<index>" for an analysis step, "background" for the background analysis, "scale-down" after a promotion. */
   name: string;
   /** Index of the analysis step; absent for background analysis. */
   stepIndex?: number;
-  /** The canary revision being judged. */
+  /** The canary revision being judged (the previous stable one for the scale-down analysis). */
   revision: string;
   analysis: ResolvedAnalysis;
 }
@@ -84,7 +84,7 @@ export function analysisRunName(stepIndex: number | undefined): string {
   return stepIndex === undefined ? 'background' : `step-${stepIndex}`;
 }
 
-/** Splits the engine's verdicts into the planner's ObservedWorld fields. */
+/** Splits the engine's verdicts into the planner's ObservedWorld fields (the scale-down run's is read from status). */
 export function splitVerdicts(verdicts: ReadonlyMap<string, GateVerdict>): {
   stepVerdicts: Map<number, GateVerdict>;
   backgroundVerdict: GateVerdict | undefined;
@@ -117,7 +117,8 @@ function metricsOf(
   deps: Pick<AnalysisDeps, 'templates'>,
 ): TemplateMetrics {
   const namespace = rollout.metadata.namespace ?? 'default';
-  const kind = active.stepIndex === undefined ? 'background' : 'step';
+  // A scale-down analysis ends as a step's does (count defaults to 1): only a finished run can say "drained".
+  const kind = active.name === analysisRunName(undefined) ? 'background' : 'step';
   const out: TemplateMetrics['metrics'] = [];
   const seen = new Set<string>();
   for (const ref of active.analysis.templates) {

@@ -26,6 +26,8 @@ export interface MetricPlan {
   failureLimit: number;
   inconclusiveLimit: number;
   consecutiveErrorLimit: number;
+  /** Successful measurements in a row that end the metric as Successful; undefined: only count ends it. */
+  consecutiveSuccessLimit?: number;
   dryRun: boolean;
 }
 
@@ -52,11 +54,15 @@ export function planMetric(metric: Metric, kind: AnalysisKind, field = `metrics[
   return {
     name: metric.name,
     intervalMs: parseDuration(metric.interval ?? defaults.interval, `${field}.interval`),
-    count: metric.count ?? (kind === 'step' ? 1 : undefined),
+    // A streak to wait for, without a count: measure until it comes (or a limit ends the metric).
+    count: metric.count ?? (kind === 'step' && metric.consecutiveSuccessLimit === undefined ? 1 : undefined),
     initialDelayMs: metric.initialDelay === undefined ? 0 : parseDuration(metric.initialDelay, `${field}.initialDelay`),
     failureLimit: metric.failureLimit ?? defaults.failureLimit,
     inconclusiveLimit: metric.inconclusiveLimit ?? defaults.inconclusiveLimit,
     consecutiveErrorLimit: metric.consecutiveErrorLimit ?? defaults.consecutiveErrorLimit,
+    ...(metric.consecutiveSuccessLimit === undefined
+      ? {}
+      : { consecutiveSuccessLimit: metric.consecutiveSuccessLimit }),
     dryRun: metric.dryRun ?? defaults.dryRun,
   };
 }
@@ -90,6 +96,8 @@ export function metricPhase(r: MetricResult, plan: MetricPlan): MetricPhase {
   if (r.failed > plan.failureLimit) return 'Failed';
   if (r.consecutiveErrors > plan.consecutiveErrorLimit) return 'Error';
   if (r.inconclusive > plan.inconclusiveLimit) return 'Inconclusive';
+  if (plan.consecutiveSuccessLimit !== undefined && (r.consecutiveSuccesses ?? 0) >= plan.consecutiveSuccessLimit)
+    return 'Successful';
   if (plan.count !== undefined && decisive(r) >= plan.count) {
     // Within every limit, but a metric never passes without one passing measurement.
     if (r.successful > 0) return 'Successful';
@@ -116,6 +124,17 @@ export function applyMeasurement(r: MetricResult, m: Measurement, plan: MetricPl
     inconclusive: r.inconclusive + (m.phase === 'Inconclusive' ? 1 : 0),
     errors: r.errors + (m.phase === 'Error' ? 1 : 0),
     consecutiveErrors: m.phase === 'Error' ? r.consecutiveErrors + 1 : 0,
+    // An error is retried and neither breaks nor extends a streak of successes.
+    ...(plan.consecutiveSuccessLimit === undefined
+      ? {}
+      : {
+          consecutiveSuccesses:
+            m.phase === 'Successful'
+              ? (r.consecutiveSuccesses ?? 0) + 1
+              : m.phase === 'Error'
+                ? (r.consecutiveSuccesses ?? 0)
+                : 0,
+        }),
     measurements: [...r.measurements, m].slice(-maxMeasurementsPerMetric),
   };
   return { ...next, phase: metricPhase(next, plan) };

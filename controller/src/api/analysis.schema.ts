@@ -228,6 +228,14 @@ export const metric = object(
         default: 0,
       }),
     ),
+    consecutiveSuccessLimit: Type.Optional(
+      Type.Integer({
+        description:
+          'Successful measurements in a row that end the metric as Successful at once (as in Argo Rollouts), e.g. a scale-down analysis that waits for the old revision to drain: failures before them count against failureLimit. Without count it measures until then.',
+        minimum: 1,
+        maximum: metricLimits.count,
+      }),
+    ),
     consecutiveErrorLimit: Type.Optional(
       Type.Integer({
         description:

@@ -46,5 +46,7 @@ describe('progress', () => {
     expect(analysisRunTitle(canarySteps, runOf(1))).toBe('Analysis of step 2');
     // A run of a step the spec no longer has (it changed since) still gets a name.
     expect(analysisRunTitle(steps, runOf(9))).toBe('Analysis of step 10');
+    // scaleDownWhen's run of the previous revision, which has no step.
+    expect(analysisRunTitle(canarySteps, { ...runOf(), name: 'scale-down' })).toBe('Scale-down analysis');
   });
 });

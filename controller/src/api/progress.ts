@@ -3,7 +3,14 @@
  * or those blue-green runs through, resolved by steps.ts and worded by describeStep, so that both strategies read
  * the same way), which of them is running, and what each analysis run judges. Pure.
  */
-import { blueGreenField, describeStep, readableSteps, resolveStep, type ResolvedStep } from './steps.ts';
+import {
+  blueGreenField,
+  scaleDownRunName,
+  describeStep,
+  readableSteps,
+  resolveStep,
+  type ResolvedStep,
+} from './steps.ts';
 import type { AnalysisRunStatus, RolloutSpec } from './types.ts';
 
 export type StrategyName = 'canary' | 'blueGreen';
@@ -56,6 +63,7 @@ export function stepState(index: number, currentStepIndex: number | undefined): 
  * blue-green the field the analysis comes from ("prePromotionAnalysis"), as the user never wrote its steps.
  */
 export function analysisRunTitle(steps: readonly ShownStep[], run: AnalysisRunStatus): string {
+  if (run.name === scaleDownRunName) return 'Scale-down analysis';
   if (run.stepIndex === undefined) return 'Background analysis';
   const field = steps[run.stepIndex]?.resolved?.field ?? '';
   const blueGreenPrefix = `${blueGreenField}.`;

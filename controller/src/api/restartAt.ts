@@ -3,7 +3,7 @@
  * only for Rollouts written since the rule came, so the controller reads it the same way and names the field when
  * it cannot: a restart that cannot be read must never be taken for "restart now" or "restart never".
  */
-import { restartAtPattern } from './rollout.schema.ts';
+import { restartAtPattern } from './restartAt.schema.ts';
 
 export const restartAtField = 'spec.restartAt';
 

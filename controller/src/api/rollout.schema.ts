@@ -8,12 +8,16 @@ import { routerSchemas } from '../routers/schemas.ts';
 import { celRules, hasPath, mapList, object, objectName, percent, unleashName } from './common.schema.ts';
 import { blueGreenStrategy } from './blueGreen.schema.ts';
 import { rollbackWindow } from './rollback.schema.ts';
+import { podDisruptionBudget } from './pdb.schema.ts';
+import { restartAtSchema } from './restartAt.schema.ts';
 import { analysisStep, args, maxSteps, pauseStep, rolloutLimits, setFlagStep, templates } from './stepParts.schema.ts';
+import { dynamicStableScale, scaleDownWhen } from './canaryScaling.schema.ts';
 
 export {
   analysisArg,
   analysisStep,
   analysisTemplateRef,
+  drainingRevisionArg,
   maxArgs,
   maxSteps,
   maxTemplatesPerAnalysis,
@@ -141,6 +145,8 @@ export const canaryStrategy = object(
         default: 30,
       }),
     ),
+    scaleDownWhen: Type.Optional(scaleDownWhen),
+    dynamicStableScale: Type.Optional(dynamicStableScale),
   },
   celRules({
     rule: '!has(self.analysis) || !has(self.analysis.startingStep) || !has(self.steps) || self.analysis.startingStep < size(self.steps)',
@@ -186,41 +192,6 @@ export const maxManagedRoutes = 8;
 
 /** The most pods a Rollout may ask for: far above any one release, low enough that a typo is refused. */
 export const maxReplicas = 10_000;
-
-const budget = (description: string) =>
-  Type.Union([Type.Integer(), Type.String()], {
-    description,
-    'x-kubernetes-int-or-string': true,
-    ...celRules({
-      rule: "type(self) == int ? self >= 0 && self <= 10000 : self.matches('^([0-9]|[1-9][0-9]|100)%$')",
-      message: 'a number of pods from 0 to 10000, or a percentage from 0% to 100%',
-    }),
-  });
-
-export const podDisruptionBudget = object(
-  "A PodDisruptionBudget that Sluice keeps for the Rollout's pods, of every revision (named after the Rollout, owned by it, removed with the field): drains and evictions never take more of them at once. Exactly one of minAvailable or maxUnavailable.",
-  {
-    minAvailable: Type.Optional(budget('Pods (or a percentage of them) that must stay available.')),
-    maxUnavailable: Type.Optional(budget('Pods (or a percentage of them) that may be unavailable at once.')),
-  },
-  celRules({
-    rule: '(has(self.minAvailable) ? 1 : 0) + (has(self.maxUnavailable) ? 1 : 0) == 1',
-    message: 'pdb has exactly one of minAvailable or maxUnavailable',
-  }),
-);
-
-/** An RFC 3339 time with a zone (a time without one is whose noon?): what `kubectl sluice restart` writes, and what Argo Rollouts' restartAt takes. */
-export const restartAtPattern =
-  '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$';
-
-const restartAtSchema = Type.String({
-  description:
-    "Restart the stable revision's pods: every stable pod created before this time (RFC 3339, such as 2026-01-02T15:04:05Z) is evicted, one at a time, through the Eviction API, so that PodDisruptionBudgets are respected; the next one once its replacement is ready. During a release it waits until the release is done; a time in the future waits until then. `kubectl sluice restart` sets it to now. status.restartedAt records it once done.",
-  // format date-time: the API server checks the calendar (and CEL would see a timestamp); the pattern asks for a zone.
-  format: 'date-time',
-  pattern: restartAtPattern,
-  maxLength: 35,
-});
 
 const routerNames = Object.keys(routerSchemas);
 
@@ -371,6 +342,20 @@ export const rolloutSpec = object(
       message:
         'rollbackWindow skips canary steps for a rollback of a Deployment: blue-green always runs its preview and analysis, and a flag-only release has no revisions to go back to; remove rollbackWindow',
       fieldPath: '.rollbackWindow',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: `has(self.trafficRouting) || !(${hasPath('self.strategy.canary.dynamicStableScale')}) || !self.strategy.canary.dynamicStableScale`,
+      message:
+        'dynamicStableScale needs trafficRouting: without a router the split follows the pod ratio, so stable cannot shrink by itself (remove dynamicStableScale or set trafficRouting)',
+      fieldPath: '.strategy.canary.dynamicStableScale',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: `has(self.trafficRouting) || !(${hasPath('self.strategy.canary.scaleDownWhen')})`,
+      message:
+        'scaleDownWhen needs trafficRouting: without a router the previous revision is scaled down at once, so there is nothing to drain (remove scaleDownWhen or set trafficRouting)',
+      fieldPath: '.strategy.canary.scaleDownWhen',
       reason: 'FieldValueForbidden',
     },
     {

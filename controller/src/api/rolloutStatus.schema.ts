@@ -46,6 +46,12 @@ export const metricResult = object('What analysis has measured for one metric.',
   inconclusive: Type.Integer({ description: 'Inconclusive measurements.', minimum: 0 }),
   errors: Type.Integer({ description: 'Measurements the provider could not take.', minimum: 0 }),
   consecutiveErrors: Type.Integer({ description: 'Errors since the last measurement that did not error.', minimum: 0 }),
+  consecutiveSuccesses: Type.Optional(
+    Type.Integer({
+      description: 'Successful measurements in a row (kept when the metric has a consecutiveSuccessLimit).',
+      minimum: 0,
+    }),
+  ),
   measurements: Type.Array(measurement, {
     description: `The newest measurements, oldest first (at most ${maxMeasurementsPerMetric}).`,
     maxItems: maxMeasurementsPerMetric,

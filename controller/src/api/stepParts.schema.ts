@@ -20,6 +20,9 @@ export const rolloutLimits = {
   progressDeadlineSeconds: 86_400,
 } as const;
 
+/** The argument a scale-down analysis's templates get from Sluice: the revision being drained. */
+export const drainingRevisionArg = 'drainingRevision';
+
 export const analysisArg = object('A value for an argument that the AnalysisTemplates declare.', {
   name: Type.String({
     description: "Name of the argument, as declared in the template's spec.args.",

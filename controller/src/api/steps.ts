@@ -6,7 +6,13 @@
 import type { TSchema } from 'typebox';
 import { formatDuration, parseDuration } from './duration.ts';
 import { canonicalMatch, describeRoute, type ManagedRoute } from '../routers/managedRoutes.ts';
-import { analysisTemplateRef, backgroundAnalysis, setFlagStep, stepActions } from './rollout.schema.ts';
+import {
+  analysisTemplateRef,
+  backgroundAnalysis,
+  drainingRevisionArg,
+  setFlagStep,
+  stepActions,
+} from './rollout.schema.ts';
 import type { AnalysisArg, BlueGreenStrategy, CanaryStep, RolloutSpec } from './types.ts';
 
 export type StepKind = (typeof stepActions)[number];
@@ -15,6 +21,9 @@ const stepKinds: readonly StepKind[] = stepActions;
 
 export const stepsField = 'spec.strategy.canary.steps';
 export const backgroundAnalysisField = 'spec.strategy.canary.analysis';
+export const scaleDownAnalysisField = 'spec.strategy.canary.scaleDownWhen.analysis';
+/** The name status gives the run of the analysis that tells when the previous stable revision has drained. */
+export const scaleDownRunName = 'scale-down';
 
 /** Field path of the step at `index`, as error messages and conditions name it. */
 export function stepField(index: number): string {
@@ -57,6 +66,8 @@ export interface ResolvedAnalysis {
   field: string;
   templates: ResolvedTemplateRef[];
   args: AnalysisArg[];
+  /** Arguments Sluice passes itself (the scale-down analysis's drainingRevision): a template may require them. */
+  provided?: string[];
 }
 
 interface StepBase {
@@ -281,11 +292,28 @@ export function resolveBackgroundAnalysis(
   };
 }
 
-/** Every analysis the spec runs, steps first, then the background one. */
+/**
+ * The analysis that tells when the previous stable revision has drained, after a promotion; its templates get
+ * drainingRevision from Sluice (`revision`: undefined while validating, when no revision is draining yet).
+ */
+export function resolveScaleDownAnalysis(spec: RolloutSpec, revision?: string): ResolvedAnalysis | undefined {
+  const when = spec.strategy.canary?.scaleDownWhen?.analysis;
+  if (when === undefined) return undefined;
+  const resolved = resolveAnalysis(scaleDownAnalysisField, when);
+  // Sluice's value wins: no one can know the revision when writing the spec.
+  const own = resolved.args.filter((a) => a.name !== drainingRevisionArg);
+  return {
+    ...resolved,
+    args: revision === undefined ? own : [...own, { name: drainingRevisionArg, value: revision }],
+    provided: [drainingRevisionArg],
+  };
+}
+
+/** Every analysis the spec runs, steps first, then the background one, then the scale-down one. */
 export function analysesOf(spec: RolloutSpec): ResolvedAnalysis[] {
   const fromSteps = resolveSteps(spec).flatMap((s) => (s.kind === 'analysis' ? [s.analysis] : []));
-  const background = resolveBackgroundAnalysis(spec);
-  return background === undefined ? fromSteps : [...fromSteps, background];
+  const others = [resolveBackgroundAnalysis(spec), resolveScaleDownAnalysis(spec)];
+  return [...fromSteps, ...others.filter((a) => a !== undefined)];
 }
 
 /** A Rollout without a workload releases only feature flags: it has no pods and moves no traffic. */

@@ -87,7 +87,7 @@ function validateAnalysis(analysis: ResolvedAnalysis, namespace: string, lookup:
     }
   });
 
-  const passed = new Set(analysis.args.map((a) => a.name));
+  const passed = new Set([...analysis.args.map((a) => a.name), ...(analysis.provided ?? [])]);
   for (const t of found) {
     for (const arg of t.spec.args ?? []) {
       if (arg.value !== undefined || arg.valueFrom !== undefined || passed.has(arg.name)) continue;

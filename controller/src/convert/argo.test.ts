@@ -173,6 +173,41 @@ describe("convertArgo's rollbackWindow", () => {
   });
 });
 
+describe('convertArgo: dynamicStableScale', () => {
+  const argo = (canary: object) =>
+    convertArgo({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'lean' },
+      spec: {
+        template: { spec: { containers: [{ name: 'app', image: 'app:v1', ports: [{ containerPort: 8080 }] }] } },
+        selector: { matchLabels: { app: 'lean' } },
+        strategy: { canary: { steps: [{ setWeight: 50 }], ...canary } },
+      },
+    });
+
+  it('maps behind a traffic router, where Sluice scales stable with the weight too', () => {
+    const result = argo({
+      dynamicStableScale: true,
+      canaryService: 'lean-canary',
+      stableService: 'lean-stable',
+      trafficRouting: { smi: { trafficSplitName: 'lean' } },
+    });
+    expect(result?.objects.at(-1)?.['spec']).toMatchObject({ strategy: { canary: { dynamicStableScale: true } } });
+    expect(result?.dropped.map((d) => d.path)).not.toContain('spec.strategy.canary.dynamicStableScale');
+  });
+
+  it('is dropped, with the reason, without one (the API server would refuse it)', () => {
+    const result = argo({ dynamicStableScale: true });
+    expect(result?.dropped).toContainEqual(
+      expect.objectContaining({
+        path: 'spec.strategy.canary.dynamicStableScale',
+        reason: 'Sluice scales stable with the weight only behind a traffic router',
+      }),
+    );
+  });
+});
+
 describe('convertArgo with an embedded template and numbers the API server refuses', () => {
   it('drops replicas and minReadySeconds that are not whole numbers, with the reason, from the Deployment', () => {
     const result = convertArgo({

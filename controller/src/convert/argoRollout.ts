@@ -18,7 +18,7 @@ const canaryReasons: Record<string, string> = {
   maxUnavailable: 'Sluice sizes the canary from the traffic weight',
   scaleDownDelaySeconds: 'Sluice scales the old stable down once promotion is read back',
   scaleDownDelayRevisionLimit: 'Sluice scales the old stable down once promotion is read back',
-  dynamicStableScale: 'Sluice keeps stable at full size until promotion',
+  dynamicStableScale: 'Sluice scales stable with the weight only behind a traffic router',
   antiAffinity: 'Sluice adds no anti-affinity between revisions: set it in the pod template if needed',
   canaryMetadata: 'Sluice labels the pods with their revision itself',
   stableMetadata: 'Sluice labels the pods with their revision itself',
@@ -166,10 +166,17 @@ function convertCanary(
   services(name, canary, drops);
   const routing = drops.fields(canary['trafficRouting'], `${path}.trafficRouting`);
   const trafficRouting = routing && convertTrafficRouting(routing, `${path}.trafficRouting`, drops, name);
+  // The same trade-off as Argo's (an abort waits for stable's pods), and the same need for a router.
+  const dynamic =
+    trafficRouting === undefined
+      ? undefined
+      : drops.boolean(canary['dynamicStableScale'], `${path}.dynamicStableScale`);
+  setIf(strategy, 'dynamicStableScale', dynamic);
   const handled = [
     'steps',
     'analysis',
     'abortScaleDownDelaySeconds',
+    ...(trafficRouting === undefined ? [] : ['dynamicStableScale']),
     'canaryService',
     'stableService',
     'trafficRouting',

@@ -186,6 +186,51 @@ describe('detailOf', () => {
     expect(d.events[0]?.reason).toBe('StepCompleted');
   });
 
+  it("shows scaleDownWhen's run of the previous revision with its template's thresholds", () => {
+    const base = rollout('shop', 'checkout');
+    const spec = {
+      strategy: {
+        canary: {
+          ...base.spec.strategy.canary!,
+          scaleDownWhen: { analysis: { templates: [{ templateName: 'error-rate' }] } },
+        },
+      },
+    };
+    const status: RolloutStatus = {
+      stableRevision: 'bbb',
+      canaryRevision: 'bbb',
+      analysis: {
+        runs: [
+          {
+            name: 'scale-down',
+            revision: 'aaa',
+            phase: 'Running',
+            startedAt: '2026-11-29T03:00:00Z',
+            metrics: [
+              {
+                name: 'error-rate',
+                phase: 'Running',
+                count: 0,
+                successful: 0,
+                failed: 0,
+                inconclusive: 0,
+                errors: 0,
+                consecutiveErrors: 0,
+                measurements: [],
+              },
+            ],
+          },
+        ],
+      },
+    };
+    const [run] = detailOf(rollout('shop', 'checkout', status, spec), sources).analysis;
+    expect(run).toMatchObject({ title: 'Scale-down analysis', revision: 'aaa' });
+    expect(run?.metrics[0]?.thresholds).toEqual([
+      { verdict: 'success', op: '<', value: 0.05 },
+      { verdict: 'failure', op: '>=', value: 0.1 },
+    ]);
+  });
+
   it('shows a metric whose template is gone without conditions rather than failing', () => {
     const d = detailOf(rollout('shop', 'checkout', withAnalysis), { ...sources, analysisTemplate: () => undefined });
     expect(d.analysis[0]?.metrics[0]).toMatchObject({ successCondition: undefined, thresholds: [] });

@@ -3,6 +3,7 @@
  * (each metric's measurements beside the thresholds read from its template), flags, Events and weight history.
  * `detailOf` and `summarize` are pure; `rolloutViews` reads them from the caches and the in-memory records.
  */
+import { scaleDownRunName } from '../api/steps.ts';
 import { analysisRunTitle, shownSteps, stepCount, stepState, strategyOf, type ShownStep } from '../api/progress.ts';
 import type {
   AnalysisRunStatus,
@@ -139,6 +140,7 @@ function templateRefsOf(
   steps: readonly ShownStep[],
   run: AnalysisRunStatus,
 ): { templateName: string; clusterScope?: boolean }[] {
+  if (run.name === scaleDownRunName) return r.spec.strategy.canary?.scaleDownWhen?.analysis.templates ?? [];
   if (run.stepIndex === undefined) return r.spec.strategy.canary?.analysis?.templates ?? [];
   const step = steps[run.stepIndex]?.resolved;
   return step?.kind === 'analysis' ? step.analysis.templates : [];

@@ -1,13 +1,15 @@
 /**
  * Abort and retry. An abort moves all traffic back to stable in the reconcile that decides it and starts no pod
- * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0. Every flag the
- * rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
+ * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0. With
+ * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready. Every
+ * flag the rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
  * invalid (a template deleted, the Deployment deleted, the route edited): nothing a spec error blocks may stand
  * between a user's abort and the traffic move.
  */
 import type { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
 import { desiredReplicas, readyOf, setTraffic, switchesByService } from './replicas.ts';
+import { handBackWait, handBackWeight, scalesStableDynamically, weightReadBack } from './dynamicStable.ts';
 
 export function abort(b: PlanBuilder, reason: string): void {
   recordAbort(b, reason);
@@ -49,11 +51,16 @@ export function planAborted(b: PlanBuilder): void {
     b.messageSuffix = `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`;
     return;
   }
-  if (left > 0 && canaryNow > 0) {
+  // dynamicStableScale: stable grows back first, and each weight leaves it no more than its ready pods carry; the
+  // canary keeps its pods while it has a share (as read back), whatever abortScaleDownDelaySeconds says.
+  const weight = scalesStableDynamically(b) ? handBackWeight(b) : 0;
+  const shared = weight > 0 || (scalesStableDynamically(b) && weightReadBack(b) > 0);
+  if ((left > 0 || shared) && canaryNow > 0) {
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
-    b.requeueAfter(left);
+    if (left > 0) b.requeueAfter(left);
   }
-  setTraffic(b, 0, { stable, canary });
+  setTraffic(b, weight, { stable, canary });
+  b.messageSuffix += handBackWait(b, weight); // after the flags still to restore, if any
 }
 
 function scaleDownLeftMs(b: PlanBuilder): number {
@@ -96,27 +103,36 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     .filter((rs) => rs.revision !== canary)
     .map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
   const left = scaleDownLeftMs(b);
+  // dynamicStableScale: stable shrank for the canary's share; it grows back to the full size status last recorded
+  // (the Deployment may be gone), and a writable router hands the share back only as stable's pods become ready.
+  const dynamic = scalesStableDynamically(b) && stableNow !== undefined;
+  const full = Math.max(stableNow?.replicas ?? 0, desiredReplicas(b) || (b.previous.replicas ?? 0));
+  if (dynamic) {
+    b.replicaSets = b.replicaSets.map((rs) => (rs.revision === stable ? { revision: stable, replicas: full } : rs));
+  }
+  const weight = dynamic && routerWritable ? handBackWeight(b, full) : 0;
+  const shared = dynamic && routerWritable && (weight > 0 || weightReadBack(b) > 0);
   // Every request goes to the canary (a blue-green switch through the router): with the router unwritable, scaling
   // it away would take the whole service down, so it keeps its pods until the router object is fixed.
   const allOnCanary = !routerWritable && (b.previous.weights?.canary ?? 0) >= 100;
-  if ((routerWritable && left > 0 && canaryNow > 0) || allOnCanary) {
+  if ((routerWritable && (left > 0 || shared) && canaryNow > 0) || allOnCanary) {
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
-    if (!allOnCanary) b.requeueAfter(left);
+    if (!allOnCanary && left > 0) b.requeueAfter(left);
   }
   if (stableNow === undefined) return; // a flag-only rollout, or no stable pods: there is no traffic to move
   // Blue-green without a router switches back with its active Service, which an invalid spec does not stop.
   if (writable === true || switchesByService(b)) {
     b.services = { stable, canary };
-    b.canaryWeight = 0;
+    b.canaryWeight = weight;
     b.routes = [];
   }
   if (allOnCanary) {
     b.messageSuffix = `; the traffic router cannot be written and sends every request to ${canary}, so its pods stay until the router object is fixed`;
     return; // status keeps the weights the router still has
   }
-  status.weights = { canary: 0, stable: 100 };
-  b.messageSuffix = routerWritable
-    ? ''
+  status.weights = { canary: weight, stable: 100 - weight };
+  b.messageSuffix += routerWritable
+    ? handBackWait(b, weight, full)
     : '; the traffic router cannot be written, so the canary was scaled to 0 at once';
 }
 

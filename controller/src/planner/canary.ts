@@ -11,6 +11,14 @@ import { revisionOf } from './revision.ts';
 import { runStep } from './step.ts';
 import { keepUnneededFlags, planFlagRestores } from './flags.ts';
 import { describeRollback, holdsRollback, withinRollbackWindow } from './rollbackWindow.ts';
+import {
+  handBackFirst,
+  mustHandBackFirst,
+  scalesStableDynamically,
+  sizeForStep,
+  stableBackendReads,
+  weightReadBack,
+} from './dynamicStable.ts';
 
 /** The stable revision of a flag-only Rollout before its first release. */
 export const unreleased = 'none';
@@ -33,6 +41,8 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
       b.event('Normal', 'Initialized', `revision ${desired} is the stable revision`);
     }
   }
+  // With dynamicStableScale, a canary replaced while it has traffic hands it back to a stable short of pods first.
+  if (mustHandBackFirst(b, desired)) return handBackFirst(b, desired);
   if (desired === status.stableRevision) return planSteady(b, steps);
 
   if (status.canaryRevision !== desired) startCanary(b, desired, steps.length);
@@ -109,7 +119,10 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   // status.analysis stays: the last canary's measurements are worth reading after it was promoted or removed.
   const n = desiredReplicas(b);
   if (world.deployment !== undefined) b.replicaSets = [{ revision: stable, replicas: n }];
-  setTraffic(b, 0, { stable, canary: stable });
+  // With dynamicStableScale, the old stable that kept a share was shrunk to it: the share the canary Service still
+  // has comes back once the stable backend reads back selecting the promoted revision (the canary's selects it too).
+  const handBack = scalesStableDynamically(b) && stableBackendReads(b) !== stable;
+  setTraffic(b, handBack ? weightReadBack(b) : 0, { stable, canary: stable });
   const takingOver = (world.deployment?.replicas ?? 0) > 0;
   if (world.rollout.spec.strategy.blueGreen !== undefined && takingOver && world.services?.stable !== stable) {
     // While the Deployment still runs its pods, blue-green's active Service may be the user's own, serving them:
@@ -257,7 +270,8 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     if (!ready) {
       const rollback = status.rollbackWithinWindow === true ? 'rollback within window: steps skipped; ' : '';
       b.status.message = `${rollback}promoting: waiting for canary pods (${readyOf(b, canary)}/${n} ready)`;
-      setTraffic(b, status.weights?.canary ?? 0, { stable, canary });
+      const weight = status.weights?.canary ?? 0;
+      setTraffic(b, scalesStableDynamically(b) ? sizeForStep(b, weight, pods) : weight, { stable, canary });
       return;
     }
     if (holdsRollback(b, stable, canary)) return;
@@ -268,13 +282,17 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     keepUnneededFlags(b, steps); // promoted: the flags the steps set stay where they left them
     b.replicaSets = [{ revision: canary, replicas: n }];
     keepWarm(b, stable);
-    setTraffic(b, 0, { stable: canary, canary });
+    // dynamicStableScale: the old stable runs only the pods for its share; the weight goes back to the stable
+    // backend once it reads back selecting the promoted revision (planSteady), never to the old pods.
+    setTraffic(b, scalesStableDynamically(b) ? weightReadBack(b) : 0, { stable: canary, canary });
     b.event('Normal', 'Promoted', `revision ${canary} is now stable (was ${stable})`);
     return;
   }
   const previousWeight = Math.min(status.weights?.canary ?? 0, target);
+  let weight = ready ? target : previousWeight;
+  if (scalesStableDynamically(b)) weight = sizeForStep(b, weight, pods);
   // A managed route sends requests to the canary whatever the weight: only while a canary pod is ready to take them.
-  setTraffic(b, ready ? target : previousWeight, { stable, canary }, readyOf(b, canary) > 0 ? routes : []);
+  setTraffic(b, weight, { stable, canary }, readyOf(b, canary) > 0 ? routes : []);
 }
 
 function promoteFlagOnly(b: PlanBuilder, steps: readonly ResolvedStep[]): void {

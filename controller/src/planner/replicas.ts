@@ -1,6 +1,7 @@
 /**
  * How many pods each revision runs. Stable keeps its full size while a canary is in flight, whatever the router:
- * an abort then only moves traffic and never has to start a pod. The canary runs ceil(N × weight%) pods, at
+ * an abort then only moves traffic and never has to start a pod (unless the spec trades that for fewer pods with
+ * dynamicStableScale: dynamicStable.ts). The canary runs ceil(N × weight%) pods, at
  * least one once it gets any traffic. With the replica-ratio router the traffic share therefore follows the pod
  * ratio canary / (stable + canary), a little under the weight; a traffic router gets the exact weight.
  */

@@ -6,9 +6,14 @@
  * revision's state is recorded in status.scaleDown (a deadline is the end time, not a countdown: status stays the
  * same from one reconcile to the next), so a restarted controller keeps it; the pods keep the size they have (never
  * scaled up for it) and go once the deadline passes.
+ *
+ * With spec.strategy.canary.scaleDownWhen, an analysis of the draining revision starts once its deadline is set
+ * (users no longer reach it, as read back); its success (drained) scales it down at once. Any other verdict changes
+ * nothing: the pods stay until the deadline, never less, and the promoted release is never aborted for it.
  */
 import { maxWarmRevisions } from '../api/rolloutStatus.schema.ts';
 import type { RolloutStatus } from '../api/types.ts';
+import { scaleDownRunName } from '../api/steps.ts';
 import type { PlanBuilder } from './builder.ts';
 
 type Warm = NonNullable<RolloutStatus['scaleDown']>[number];
@@ -64,6 +69,43 @@ function hold(b: PlanBuilder, revision: string): void {
   else entry.replicas = Math.max(entry.replicas, now);
 }
 
+/** The scale-down analysis of `revision`, as status records it after this reconcile's measurements. */
+function drainRun(b: PlanBuilder, revision: string, status = b.status) {
+  if (b.world.rollout.spec.strategy.canary?.scaleDownWhen === undefined) return undefined;
+  return status.analysis?.runs.find((r) => r.name === scaleDownRunName && r.revision === revision);
+}
+
+/** True once the scale-down analysis says the revision has drained; says so, and why the others wait, once. */
+function drained(b: PlanBuilder, revision: string): boolean {
+  const run = drainRun(b, revision);
+  if (run === undefined) return false;
+  const before = drainRun(b, revision, b.previous)?.phase;
+  if (run.phase === 'Successful') {
+    b.event('Normal', 'Drained', `revision ${revision} has drained (${run.message ?? 'analysis passed'}): scaled down`);
+    return true;
+  }
+  if (before !== run.phase && (run.phase === 'Failed' || run.phase === 'Inconclusive' || run.phase === 'Error')) {
+    b.event(
+      'Warning',
+      'DrainNotConfirmed',
+      `the scale-down analysis of revision ${revision} ended ${run.phase} (${run.message ?? ''}): its pods stay until scaleDownDelaySeconds`,
+    );
+  }
+  return false;
+}
+
+/**
+ * The delay ended a drain whose analysis had no verdict yet: it measures no more (the revision is gone), so status
+ * says so rather than showing it Running for ever. No verdict in time is what Inconclusive means.
+ */
+function endDrainRun(b: PlanBuilder, revision: string): void {
+  const run = drainRun(b, revision);
+  if (run === undefined || (run.phase !== 'Pending' && run.phase !== 'Running')) return;
+  const message = `no verdict before scaleDownDelaySeconds ended the drain (${run.message ?? 'no measurement'})`;
+  const ended = { ...run, phase: 'Inconclusive' as const, finishedAt: b.now, message: message.slice(0, 1024) };
+  b.status.analysis = { runs: b.status.analysis!.runs.map((r) => (r === run ? ended : r)) };
+}
+
 export function planScaleDown(b: PlanBuilder): void {
   if (!hasPods(b)) {
     delete b.status.scaleDown;
@@ -81,7 +123,11 @@ export function planScaleDown(b: PlanBuilder): void {
     if (w.revision === b.status.stableRevision || observed(b, w.revision) === 0) return [];
     if (w.scaleDownAt === undefined && w.revision === reached) return [w];
     const at = w.scaleDownAt ?? deadline(b); // users no longer reach it: the delay starts now
-    return Date.parse(at) - now > 0 ? [{ ...w, scaleDownAt: at }] : []; // a time passed (or unreadable) ends it
+    // Its drain analysis started with the deadline, so a run exists only for a revision users no longer reach.
+    if (w.scaleDownAt !== undefined && drained(b, w.revision)) return [];
+    if (Date.parse(at) - now > 0) return [{ ...w, scaleDownAt: at }];
+    endDrainRun(b, w.revision); // a time passed (or unreadable) ends it
+    return [];
   });
   for (const w of warm) {
     // Also when it is the canary again (the template set back to it): its warm pods are what makes that fast.

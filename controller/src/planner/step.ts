@@ -6,6 +6,7 @@ import type { PlanBuilder } from './builder.ts';
 import { abort } from './abort.ts';
 import { canaryPodsAt, canaryReplicas, desiredReplicas, fullSizeFrom, readyOf, switchesByService } from './replicas.ts';
 import { planSetFlag } from './flags.ts';
+import { handBackWeight, scalesStableDynamically, stablePodsFor } from './dynamicStable.ts';
 import { releaseNames } from './blueGreen.ts';
 
 export type StepOutcome = 'next' | 'wait' | 'aborted';
@@ -112,6 +113,13 @@ function setWeight(b: PlanBuilder, index: number, weight: number, where: string)
   const traffic = b.world.traffic;
   if (ready < pods) {
     b.status.message = `${where}: waiting for canary pods (${ready}/${pods} ready)`;
+    return stalled(b, where);
+  }
+  // With dynamicStableScale, a share handed back to stable waits for stable's pods to carry it.
+  const least = scalesStableDynamically(b) ? handBackWeight(b) : 0;
+  if (traffic?.kind === 'weights' && weight < least) {
+    const need = stablePodsFor(desiredReplicas(b), weight);
+    b.status.message = `${where}: waiting for stable pods before taking traffic off the canary (${readyOf(b, b.status.stableRevision)}/${need} ready)`;
     return stalled(b, where);
   }
   // The router must confirm the weight before the step counts as done: a write is not a fact until read back.

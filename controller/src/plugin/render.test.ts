@@ -55,6 +55,28 @@ suite('kubectl sluice output', () => {
     expect(text).toMatch(/60s\s+Normal\s+StepCompleted\s+step 1\/2 done/);
   });
 
+  it("lists a canary's analysis runs, the scale-down analysis of the previous revision among them", () => {
+    const r = rollout('checkout', 'Healthy', 2, 0);
+    r.status!.analysis = {
+      runs: [
+        { name: 'step-1', stepIndex: 1, revision: 'b', phase: 'Successful', startedAt: '', metrics: [] },
+        {
+          name: 'scale-down',
+          revision: 'a',
+          phase: 'Running',
+          message: 'old-requests 3/10',
+          startedAt: '',
+          metrics: [],
+        },
+      ],
+    };
+    const lines = describe(r, [], now).split('\n');
+    expect(lines.slice(lines.indexOf('Analysis:') + 1, lines.indexOf('Conditions:'))).toEqual([
+      '  Analysis of step 2     Successful   revision b',
+      '  Scale-down analysis    Running      revision a: old-requests 3/10',
+    ]);
+  });
+
   it('prints no escape sequence or line break that the cluster put in a name, status or Event', () => {
     const hostile = rollout('checkout\u001b[2J', 'Paused', 1, 20);
     hostile.status = {

@@ -70,7 +70,7 @@ export function describe(r: Rollout, events: readonly EventLine[], now: Date, re
     lines.push(
       `Paused:       ${s.pauseConditions!.map((p) => `${printable(p.reason)} since ${age(p.startTime, now)}`).join(', ')}`,
     );
-  lines.push(...blueGreenProgress(r));
+  lines.push(...blueGreenProgress(r), ...canaryAnalysis(r));
   lines.push('Conditions:');
   for (const c of s.conditions ?? []) {
     const message = printable(c.message ?? '');
@@ -128,8 +128,17 @@ function blueGreenProgress(r: Rollout): string[] {
     const state = stepState(step.index, s.currentStepIndex);
     lines.push(`  ${String(step.index + 1).padStart(2)}  ${state.padEnd(7)}  ${printable(step.text)}`);
   }
-  const runs = s.analysis?.runs ?? [];
-  if (runs.length > 0) lines.push('Analysis:');
+  return [...lines, ...analysisRuns(r, steps)];
+}
+
+/** A canary's analysis runs: its steps', the background one and the scale-down one of the previous revision. */
+function canaryAnalysis(r: Rollout): string[] {
+  return r.spec.strategy.blueGreen === undefined ? analysisRuns(r, shownSteps(r.spec)) : [];
+}
+
+function analysisRuns(r: Rollout, steps: ReturnType<typeof shownSteps>): string[] {
+  const runs = r.status?.analysis?.runs ?? [];
+  const lines = runs.length > 0 ? ['Analysis:'] : [];
   for (const run of runs) {
     const message = printable(run.message ?? '');
     lines.push(

@@ -140,8 +140,9 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   const dispatchFlags = () => {
     if (plan.flagOperations.length > 0) ctx.dispatchFlagOperations?.(plan.flagOperations);
   };
-  // An abort needs no Service change and no new pod (stable never shrank): its traffic move and its flag restores
-  // go first, so that nothing else that fails or waits (a scale refused, a quota) can hold them back.
+  // An abort needs no Service change and no new pod (stable never shrank; with dynamicStableScale the weight it
+  // writes is within what stable's ready pods carry already): its traffic move and its flag restores go first, so
+  // that nothing else that fails or waits (a scale refused, a quota) can hold them back.
   const abortFirst = plan.status.abort === true;
   // A weight that goes down, or managed routes removed at the same weight, take traffic off the canary: they go
   // before the Services and pods change, while the canary Service still selects the pods that had the share (a
