@@ -202,6 +202,33 @@ describe('the Helm chart, installed twice or uninstalled', () => {
     expect(shared).toEqual([]);
   });
 
+  // Defect: nameSuffix and instanceId are how two installs share a cluster (values.yaml), but every install's pods
+  // carry the same two labels and its Service, PodDisruptionBudget, NetworkPolicy and Deployment select by exactly
+  // those. Two installs in one namespace (the default sluice-system, the second with createNamespace: false) then
+  // select each other's pods: install a's Service sends its dashboard users (and their promote and abort clicks) to
+  // install b's controller half the time, and each controller pod falls under two PodDisruptionBudgets, which the
+  // eviction API refuses outright, so `kubectl drain` of a node running one hangs until someone deletes the pod.
+  it("given two installs in sluice-system with their own suffix and instance id, then neither selects the other one's pods", async () => {
+    const a = await attempt({ nameSuffix: '-a', instanceId: 'a' });
+    const b = await attempt({ nameSuffix: '-b', instanceId: 'b', createNamespace: false });
+    if ('refused' in a || 'refused' in b) throw new Error('both installs are documented as valid');
+    const podLabels = (objects: KubeObject[]) =>
+      (one(objects, 'Deployment').spec as { template: { metadata: { labels: Record<string, string> } } }).template
+        .metadata.labels;
+    const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    const selectors = (objects: KubeObject[]) => ({
+      Service: (one(objects, 'Service').spec as { selector: Record<string, string> }).selector,
+      PodDisruptionBudget: (
+        one(objects, 'PodDisruptionBudget').spec as { selector: { matchLabels: Record<string, string> } }
+      ).selector.matchLabels,
+      Deployment: (one(objects, 'Deployment').spec as { selector: { matchLabels: Record<string, string> } }).selector
+        .matchLabels,
+    });
+    for (const [kind, selector] of Object.entries(selectors(a.objects)))
+      expect(selects(selector, podLabels(b.objects)), `install a's ${kind} selects install b's pods`).toBe(false);
+  });
+
   // Defect: the chart creates sluice-system as a release object, so `helm uninstall` deletes the namespace and
   // everything in it, including the Secret the guide tells users to create there (sluice-unleash, the Unleash
   // admin token); and `helm upgrade --set createNamespace=false` (values.yaml: "false for a namespace that exists
