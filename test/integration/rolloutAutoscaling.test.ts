@@ -9,10 +9,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AutoscalingV2Api, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { TestProject } from 'vitest/node';
+import {
+  ApiregistrationV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  type V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
 import { freePort } from '../support/ports.ts';
+import { readPidFile } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
+import startTestServices from '../setup/global.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { startMetricsAdapter, type MetricsAdapter } from './metricsAdapter.ts';
 import {
@@ -26,7 +34,7 @@ import {
   waitForRollout,
 } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, kubectl, useNamespace } from './support.ts';
+import { adminKubeConfig, clusterInfo, kubectl, useNamespace } from './support.ts';
 
 const ns = useNamespace('autoscale');
 const info = inject('prometheus');
@@ -157,5 +165,61 @@ describe('given a canary paused at 25% on 2 replicas, with an autoscaler reading
     await waitForRollout(ns.name, 'busy', 'spec.replicas back to 2', (r) => r.spec.replicas === 2, 30_000);
     await expect.poll(sizes, { timeout: 20_000 }).toEqual([2, 1]);
     expect((await getRollout(ns.name, 'busy')).status?.phase).toBe('Paused');
+  });
+});
+
+// Review of the hpa-metrics work. Defect: a run killed while the adapter is registered (SIGKILL, a closed
+// terminal, a machine restarted with the control plane's etcd kept) leaves APIService v1beta2.custom.metrics.k8s.io
+// pointing at an adapter that no longer answers. Only startMetricsAdapter removes it, and only when an autoscaling
+// story runs again: the next run's harness (global setup, which reuses the running control plane through up())
+// leaves it. Until then discovery of that group fails, so the namespace controller keeps every deleted namespace
+// Terminating (NamespaceDeletionDiscoveryFailure): each later story's namespace, with its ReplicaSets and pods,
+// stays in the cluster for good, and kubectl prints a discovery error on every call.
+describe('given a run killed while the metrics adapter was registered', () => {
+  it("when the next run's harness starts on the same control plane, then a namespace can be deleted again", async () => {
+    const kc = adminKubeConfig();
+    const registration = kc.makeApiClient(ApiregistrationV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apiService = 'v1beta2.custom.metrics.k8s.io';
+    // The adapter of this file's stories dies as in a killed run: no unregistering.
+    const adapterPid = readPidFile(join(clusterInfo().dir, 'metrics-adapter', 'metrics-adapter.pid'));
+    expect(adapterPid, 'the adapter of the stories above is running').toBeDefined();
+    process.kill(-adapterPid!.pid, 'SIGKILL');
+    await waitFor(
+      async () => {
+        const api = await registration.readAPIServiceStatus({ name: apiService });
+        return api.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'False') ?? false;
+      },
+      { timeoutMs: 60_000, what: `APIService ${apiService} unavailable once its adapter is dead` },
+    );
+
+    // The next run: the integration project's global setup, reusing this control plane (it stops nothing of it).
+    const services = process.env['SLUICE_TEST_SERVICES'];
+    process.env['SLUICE_TEST_SERVICES'] = 'cluster';
+    try {
+      const teardown = await startTestServices({ provide: () => undefined } as unknown as TestProject);
+      await teardown();
+    } finally {
+      if (services === undefined) delete process.env['SLUICE_TEST_SERVICES'];
+      else process.env['SLUICE_TEST_SERVICES'] = services;
+    }
+
+    const name = `${ns.name}-later`;
+    await core.createNamespace({ body: { metadata: { name } } });
+    await core.deleteNamespace({ name });
+    let conditions = '';
+    await waitFor(
+      () =>
+        core.readNamespace({ name }).then(
+          (n) => {
+            conditions = JSON.stringify(n.status?.conditions?.filter((c) => c.status === 'True'));
+            return false;
+          },
+          (err: { code?: number }) => err.code === 404,
+        ),
+      { timeoutMs: 60_000, what: `namespace ${name} deleted` },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; its conditions: ${conditions}`);
+    });
   });
 });
