@@ -73,3 +73,59 @@ subjects:
 {{- define "sluice.roleKind" -}}
 {{- eq .Values.scope "cluster" | ternary "ClusterRole" "Role" -}}
 {{- end }}
+
+{{/*
+The flags and variables that extraArgs and extraEnv may not set, refused by name before anything renders. The
+controller takes a repeated flag's last value, and the kubelet a repeated variable's last entry, so without this an
+extra setting would silently undo one the chart's safety rests on: one leader (--leader-elect), on the Lease its
+Role grants (--leader-election-id, --leader-election-namespace, --instance-id), each replica under its own name
+(POD_NAME), in its own namespace (--namespace, POD_NAMESPACE); or set what a value of the chart sets, past the
+schema's checks; or put a token in plain text in the Deployment and the process list.
+*/}}
+{{- define "sluice.checkExtras" -}}
+{{- $owned := dict
+  "--leader-elect" "the chart always elects a leader"
+  "--leader-election-id" "the Lease is the one its Role grants: set instanceId"
+  "--leader-election-namespace" "the Lease is in the controller's namespace: set namespace"
+  "--instance-id" "set instanceId, which also names the Lease its Role grants"
+  "--namespace" "set scope"
+  "--pod-name" "each replica's identity in the Lease is its pod's name"
+  "--dashboard-actions" "set dashboard.actions, which also grants the rights the actions need"
+  "--analysis-allowed-hosts" "set analysisAllowedHosts"
+  "--unleash-url" "set unleash.url"
+  "--unleash-project" "set unleash.project"
+  "--unleash-environment" "set unleash.environment"
+  "--unleash-tenancy" "set unleash.tenancy"
+  "--unleash-admin-token" "a token only ever comes from a Secret: set unleash.adminTokenSecret"
+  "--unleash-client-token" "a token only ever comes from a Secret: set unleash.clientTokenSecret"
+-}}
+{{- range .Values.extraArgs }}
+{{- $flag := regexReplaceAll "=.*$" . "" }}
+{{- with get $owned $flag }}
+{{- fail (printf "extraArgs: %s is not accepted here: %s" $flag .) }}
+{{- end }}
+{{- end }}
+{{- $ownedEnv := dict
+  "SLUICE_LEADER_ELECT" "the chart always elects a leader"
+  "SLUICE_LEADER_ELECTION_ID" "the Lease is the one its Role grants: set instanceId"
+  "SLUICE_LEADER_ELECTION_NAMESPACE" "the Lease is in the controller's namespace: set namespace"
+  "SLUICE_INSTANCE_ID" "set instanceId, which also names the Lease its Role grants"
+  "SLUICE_NAMESPACE" "set scope"
+  "POD_NAME" "each replica's identity in the Lease is its pod's name"
+  "POD_NAMESPACE" "the chart sets it from the pod"
+  "SLUICE_DASHBOARD_ACTIONS" "set dashboard.actions, which also grants the rights the actions need"
+  "SLUICE_ANALYSIS_ALLOWED_HOSTS" "set analysisAllowedHosts"
+  "SLUICE_UNLEASH_URL" "set unleash.url"
+  "SLUICE_UNLEASH_PROJECT" "set unleash.project"
+  "SLUICE_UNLEASH_ENVIRONMENT" "set unleash.environment"
+  "SLUICE_UNLEASH_TENANCY" "set unleash.tenancy"
+  "SLUICE_UNLEASH_ADMIN_TOKEN" "a token only ever comes from a Secret: set unleash.adminTokenSecret"
+  "SLUICE_UNLEASH_CLIENT_TOKEN" "a token only ever comes from a Secret: set unleash.clientTokenSecret"
+-}}
+{{- range .Values.extraEnv }}
+{{- $name := .name }}
+{{- with get $ownedEnv $name }}
+{{- fail (printf "extraEnv: %s is not accepted here: %s" $name .) }}
+{{- end }}
+{{- end }}
+{{- end }}
