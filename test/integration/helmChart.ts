@@ -85,3 +85,20 @@ export function byKey(objects: KubeObject[]): Record<string, KubeObject> {
   if (new Set(keyed.map(([k]) => k)).size !== keyed.length) throw new Error('two objects with the same key');
   return Object.fromEntries(keyed);
 }
+
+/**
+ * The chart's objects as manifests/ has them: without the one annotation only helm reads, resource-policy keep on
+ * the Namespace the chart creates (helm uninstall would delete it with what the user put in it, such as the
+ * sluice-unleash Secret; kubectl apply -k has no uninstall to guard against).
+ */
+export function withoutHelmKeep(objects: KubeObject[]): KubeObject[] {
+  return objects.map((o) => {
+    const annotations = (o.metadata as { annotations?: Record<string, string> }).annotations;
+    if (o.kind !== 'Namespace' || annotations?.['helm.sh/resource-policy'] !== 'keep') return o;
+    const { 'helm.sh/resource-policy': _keep, ...rest } = annotations;
+    const metadata: Record<string, unknown> = { ...o.metadata };
+    if (Object.keys(rest).length === 0) delete metadata['annotations'];
+    else metadata['annotations'] = rest;
+    return { ...o, metadata } as KubeObject;
+  });
+}

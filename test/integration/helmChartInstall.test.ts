@@ -99,7 +99,7 @@ describe('helm install of the chart, the controller running as its ServiceAccoun
     expect(await lease('update', 'sluice-controller')).toBe(false);
   });
 
-  it('when uninstalled, then its ClusterRoles and bindings are gone with it', async () => {
+  it('when uninstalled, then its ClusterRoles and bindings are gone with it, and its Namespace is kept', async () => {
     const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
     const ours = async () =>
       (await rbac.listClusterRole()).items.map((r) => r.metadata!.name!).filter((n) => n.endsWith(suffix));
@@ -111,6 +111,9 @@ describe('helm install of the chart, the controller running as its ServiceAccoun
     expect(await ours()).toEqual([]);
     const bindings = (await rbac.listClusterRoleBinding()).items.filter((b) => b.metadata!.name!.endsWith(suffix));
     expect(bindings).toEqual([]);
+    // The Namespace stays (helm.sh/resource-policy: keep), with what the user put in it.
+    const kept = await kubectlAs(clusterInfo().kubeconfig, ['get', 'namespace', installNs, '-o', 'name']);
+    expect(kept.stdout.trim()).toBe(`namespace/${installNs}`);
   });
 });
 
