@@ -9,9 +9,18 @@ in the comments of its file there.
 {{- .Values.namespace | default (eq .Values.scope "cluster" | ternary "sluice-system" .Release.Namespace) -}}
 {{- end }}
 
-{{/* An object's name with the install's nameSuffix: (dict "root" $ "name" "sluice-routers"). */}}
+{{/*
+An object's name with the install's nameSuffix: (dict "root" $ "name" "sluice-routers"), and "clusterScoped" true
+for a ClusterRole or ClusterRoleBinding. In the namespace scope every team installs its own controller, so without
+a suffix those take the namespace's name as theirs: two installs with fixed names would fail on helm's ownership
+check, or with --take-ownership rebind the first team's ClusterRoleBinding to the second team's ServiceAccount.
+*/}}
 {{- define "sluice.name" -}}
-{{- printf "%s%s" .name .root.Values.nameSuffix -}}
+{{- $suffix := .root.Values.nameSuffix -}}
+{{- if and .clusterScoped (eq .root.Values.scope "namespace") (not $suffix) -}}
+{{- $suffix = printf "-%s" (include "sluice.namespace" .root) -}}
+{{- end -}}
+{{- printf "%s%s" .name $suffix -}}
 {{- end }}
 
 {{/* The labels of every object but the Namespace; the controller's own objects add their component. */}}
@@ -50,19 +59,20 @@ ServiceAccount. (dict "root" $ "kind" "ClusterRole" "name" "sluice-routers" "rul
 */}}
 {{- define "sluice.grant" -}}
 {{- $namespaced := eq .kind "Role" -}}
+{{- $object := dict "root" .root "name" .name "namespaced" $namespaced "clusterScoped" (not $namespaced) -}}
 apiVersion: rbac.authorization.k8s.io/v1
 kind: {{ .kind }}
-{{ include "sluice.metadata" (dict "root" .root "name" .name "namespaced" $namespaced) }}
+{{ include "sluice.metadata" $object }}
 rules:
 {{ .rules | trim | indent 2 }}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: {{ .kind }}Binding
-{{ include "sluice.metadata" (dict "root" .root "name" .name "namespaced" $namespaced) }}
+{{ include "sluice.metadata" $object }}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: {{ .kind }}
-  name: {{ include "sluice.name" . }}
+  name: {{ include "sluice.name" $object }}
 subjects:
   - kind: ServiceAccount
     name: {{ include "sluice.name" (dict "root" .root "name" "sluice") }}
