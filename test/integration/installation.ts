@@ -4,7 +4,7 @@
  * but a ServiceAccount's token.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,7 @@ export async function render(
   if (overlay !== undefined) {
     // Kustomize refuses absolute paths to other kustomizations: the overlay names them relative to itself.
     const overlayDir = mkdtempSync(join(tmpdir(), 'sluice-overlay-'));
+    copyFileSync(join(repoRoot, 'manifests/instance-label.yaml'), join(overlayDir, 'instance-label.yaml'));
     writeFileSync(
       join(overlayDir, 'kustomization.yaml'),
       stringify({
@@ -77,6 +78,9 @@ export async function render(
         namespace: overlay.namespace,
         nameSuffix: overlay.nameSuffix,
         resources: [relative(overlayDir, target)],
+        // As docs/getting-started.md has users do with a suffix: their own instance label, so that two installs
+        // select only their own pods.
+        ...(overlay.nameSuffix === '' ? {} : { replacements: [{ path: 'instance-label.yaml' }] }),
         ...(overlay.components === undefined
           ? {}
           : { components: overlay.components.map((c) => relative(overlayDir, join(repoRoot, c))) }),

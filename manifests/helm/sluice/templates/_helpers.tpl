@@ -29,10 +29,16 @@ app.kubernetes.io/name: sluice
 app.kubernetes.io/part-of: sluice
 {{- end }}
 
-{{/* What selects the controller's pods: its Deployment, Service, PodDisruptionBudget and NetworkPolicy. */}}
+{{/*
+What selects the controller's pods: its Deployment, Service, PodDisruptionBudget and NetworkPolicy. The instance
+label is this install's Deployment name (sluice<suffix>), as manifests/instance-label.yaml sets it in a kustomize
+overlay: without it two installs in one namespace select each other's pods (a Service sending dashboard users to
+the other controller, each pod under two PodDisruptionBudgets, which makes evictions fail).
+*/}}
 {{- define "sluice.selectorLabels" -}}
 app.kubernetes.io/name: sluice
 app.kubernetes.io/component: controller
+app.kubernetes.io/instance: {{ include "sluice.name" (dict "root" . "name" "sluice") }}
 {{- end }}
 
 {{/*
