@@ -21,6 +21,7 @@ import { convertCommand } from './convertCommand.ts';
 import { describe, table, type EventLine } from './render.ts';
 import { historyTable, revisionLines, revisionsSummary } from './history.ts';
 import { rolloutLabel } from '../workload/names.ts';
+import { outdatedCrdMessage, prunedSpecFields } from './specWrite.ts';
 import { printable } from './terminalText.ts';
 
 const usage = `Usage: kubectl sluice <command> [name] [-n namespace | -A] [--kubeconfig file] [--context name]
@@ -162,23 +163,25 @@ export async function run(
     );
     out(`rollout ${namespace}/${name}: ${said}`);
   };
-  const setPaused = async (paused: boolean) => {
+  /** Merge-patches spec fields and says `done` only when the answer holds them (an older CRD prunes them). */
+  const writeSpec = async (spec: Record<string, unknown>, done: string): Promise<number> => {
     const name = needName();
-    await custom.patchNamespacedCustomObject(
-      { ...ref, namespace, name, body: { spec: { paused } } },
+    const answer: unknown = await custom.patchNamespacedCustomObject(
+      { ...ref, namespace, name, body: { spec } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    out(`rollout ${namespace}/${name}: ${paused ? 'paused' : 'resumed'}`);
+    const pruned = prunedSpecFields(spec, answer);
+    if (pruned.length > 0) {
+      err(`error: ${outdatedCrdMessage(`${namespace}/${name}`, pruned)}`);
+      return 1;
+    }
+    out(`rollout ${namespace}/${name}: ${done}`);
+    return 0;
   };
-
-  const restart = async () => {
-    const name = needName();
+  const setPaused = (paused: boolean) => writeSpec({ paused }, paused ? 'paused' : 'resumed');
+  const restart = () => {
     const restartAt = restartTimeFor(new Date());
-    await custom.patchNamespacedCustomObject(
-      { ...ref, namespace, name, body: { spec: { restartAt } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-    out(`rollout ${namespace}/${name}: restart of the stable pods requested (spec.restartAt=${restartAt})`);
+    return writeSpec({ restartAt }, `restart of the stable pods requested (spec.restartAt=${restartAt})`);
   };
 
   switch (args.command) {
@@ -223,11 +226,9 @@ export async function run(
     }
     case 'pause':
     case 'resume':
-      await setPaused(args.command === 'pause');
-      return 0;
+      return setPaused(args.command === 'pause');
     case 'restart':
-      await restart();
-      return 0;
+      return restart();
     default:
       throw new Error(`unknown command ${args.command}\n\n${usage}`);
   }
