@@ -14,6 +14,7 @@ import { GiveUp, waitFor } from '../support/wait.ts';
 import { ensureCerts } from './certs.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './componentArgs.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { removeDeadMetricsApi, stopLeftoverMetricsAdapter } from './metricsApiService.ts';
 import { clusterBinDir, defaultClusterDir, defaultKubeconfig, routerCrdsFile } from './paths.ts';
 
 export interface ControlPlaneOptions {
@@ -74,6 +75,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
     // A cluster from an older checkout may lack them.
     installCrds(existing, join(bin, 'gateway-api-crds.yaml'));
     installCrds(existing, routerCrdsFile());
+    await removeDeadMetricsApi(existing);
     return existing;
   }
   await down(opts);
@@ -190,6 +192,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
 /** Stops every component (SIGTERM, then SIGKILL) and removes etcd's data; logs stay for a post-mortem. */
 export async function down(opts: ControlPlaneOptions = {}): Promise<void> {
   const r = resolved(opts);
+  await stopLeftoverMetricsAdapter(r.dir);
   for (const c of [...components].reverse()) await stopProcess(r.pidFile(c));
   rmSync(join(r.dir, 'etcd'), { recursive: true, force: true });
   rmSync(r.stateFile, { force: true });

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { metricsAdapterPidFile, metricsApi, unregisterMetricsApi } from '../cluster/metricsApiService.ts';
 import { repoRoot } from '../cluster/paths.ts';
 import { freePort } from '../support/ports.ts';
 import { readPidFile, startProcess, stopProcess, tailLog } from '../support/process.ts';
@@ -16,19 +17,12 @@ import { GiveUp, waitFor } from '../support/wait.ts';
 import { adminKubeConfig, clusterInfo } from './support.ts';
 
 /** What the autoscaler asks for: one API version, the one it prefers. */
-const group = 'custom.metrics.k8s.io';
-const version = 'v1beta2';
-const apiServiceName = `${version}.${group}`;
-const service = { name: 'sluice-metrics-adapter', namespace: 'kube-system' };
+const { group, version, apiServiceName, service } = metricsApi;
 
 export interface MetricsAdapter {
   /** Unregisters the API (a dead APIService would fail discovery, and so namespace deletion, for everyone), then stops. */
   stop(): Promise<void>;
 }
-
-const notFound = (err: unknown) => {
-  if ((err as { code?: number }).code !== 404) throw err;
-};
 
 /**
  * Serves each object metric `<resource>/<metric>` with its PromQL template (which sees .Namespace and .Name of the
@@ -56,12 +50,11 @@ export async function startMetricsAdapter(
   rmSync(certDir, { recursive: true, force: true }); // a certificate for this run, read once it is whole
   mkdirSync(certDir, { recursive: true });
   const port = await freePort();
-  const pidFile = join(dir, 'metrics-adapter.pid');
+  const pidFile = metricsAdapterPidFile(clusterInfo().dir);
   const logFile = join(dir, 'metrics-adapter.log');
   const kubeconfig = clusterInfo().kubeconfig;
   const stop = async () => {
-    await registration.deleteAPIService({ name: apiServiceName }).catch(notFound);
-    await core.deleteNamespacedService(service).catch(notFound);
+    await unregisterMetricsApi(kubeconfig);
     await stopProcess(pidFile);
   };
   await stop(); // what a run that died left behind

@@ -56,8 +56,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   exporter?.kill('SIGTERM');
-  await adapter?.stop();
-  await controller?.stop();
+  // The controller stops even when unregistering the adapter fails: a controller left running would hold its Lease.
+  try {
+    await adapter?.stop();
+  } finally {
+    await controller?.stop();
+  }
 });
 
 /** Starts the application's gauge at `value`; resolves once Prometheus has it, with a setter for the load. */
