@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, loadConfig, type ControllerConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
+import { resources } from './api/resources.ts';
 import { instrumentKubeConfig, type KubeVerb } from './kube/apiMetrics.ts';
+import { openApiPath, untilCrdsCurrent } from './kube/crdCurrency.ts';
+import { KubeJsonApi } from './kube/kubeJsonApi.ts';
 import { LeaderElector } from './kube/leaderElection.ts';
 import { leaderFence, type WriteFence } from './kube/writeFence.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -118,9 +121,18 @@ async function main(): Promise<void> {
     instrumented(),
   );
   running.controller = controller;
+  // Read while the informers list; awaited before leading (kube/crdCurrency.ts says why).
+  let crdsCurrent = false;
+  const crdsChecked = untilCrdsCurrent(
+    () => kc.makeApiClient(KubeJsonApi).get(openApiPath),
+    resources,
+    log,
+    stopping.signal,
+  );
   const server = healthServer({
     registry: metrics.registry,
-    ready: controller.ready,
+    // Not Ready on CRDs that would drop what it writes: a rolling update stops, the old replicas keep leading.
+    ready: () => crdsCurrent && controller.ready(),
     problem: wedgedReconcile(controller.queue),
   });
   await server.listen({ host: config.metricsAddress, port: config.metricsPort });
@@ -169,6 +181,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
   process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
 
+  try {
+    await crdsChecked;
+  } catch (err) {
+    if (stopping.signal.aborted) return; // shut down while waiting for the CRDs
+    throw err;
+  }
+  crdsCurrent = true;
   if (!config.leaderElect) {
     metrics.setLeader(true);
     controller.startWorkers();

@@ -40,6 +40,12 @@ export class KubeJsonApi {
     return JSON.parse(await res.body.text()) as KubeList<T>;
   }
 
+  /** One document as JSON, such as the API server's OpenAPI schema of a group version. */
+  async get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const res = await this.#get(path, {}, signal);
+    return JSON.parse(await res.body.text()) as T;
+  }
+
   /**
    * Calls onEvent for each event until the API server ends the watch (resolves), or the stream fails or `signal`
    * aborts it (rejects). onEvent runs synchronously, in stream order.

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { customResourceDefinition, type StructuralSchema } from '../api/crd.ts';
+import { resources, rolloutResource } from '../api/resources.ts';
+import { apiGroup } from '../api/types.ts';
+import { crdCurrency, missingFields, untilCrdsCurrent } from './crdCurrency.ts';
+
+/** What GET /openapi/v3/apis/sluice.dev/v1alpha1 answers for the CRDs this controller generates, changed by `edit`. */
+function publishedDocument(edit: (schemas: Record<string, StructuralSchema>) => void = () => undefined) {
+  const schemas: Record<string, StructuralSchema> = {};
+  for (const def of resources) {
+    const crd = customResourceDefinition(def) as {
+      spec: { versions: { schema: { openAPIV3Schema: StructuralSchema } }[] };
+    };
+    const schema = structuredClone(crd.spec.versions[0]!.schema.openAPIV3Schema);
+    // As the API server publishes it: metadata is a reference to ObjectMeta, the kind is named by its GVK.
+    (schema['properties'] as StructuralSchema)['metadata'] = {
+      allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }],
+    };
+    schema['x-kubernetes-group-version-kind'] = [{ group: apiGroup, kind: def.kind, version: 'v1alpha1' }];
+    schemas[`dev.sluice.v1alpha1.${def.kind}`] = schema;
+  }
+  edit(schemas);
+  return { components: { schemas } };
+}
+const props = (s: unknown) => (s as { properties: Record<string, StructuralSchema> }).properties;
+
+describe("comparing the cluster's published CRD schemas with the controller's own", () => {
+  it('given the CRDs of this release, then they are current', () => {
+    expect(crdCurrency(publishedDocument(), resources)).toEqual({ kind: 'current' });
+  });
+
+  it('given a Rollout CRD from before spec.restartAt and a status field, then both are named', () => {
+    const old = publishedDocument((schemas) => {
+      const rollout = schemas['dev.sluice.v1alpha1.Rollout']!;
+      delete props(props(rollout)['spec'])['restartAt'];
+      delete props(props(rollout)['status'])['phase'];
+    });
+    expect(crdCurrency(old, resources)).toEqual({
+      kind: 'behind',
+      missing: ['Rollout.spec.restartAt', 'Rollout.status.phase'],
+    });
+  });
+
+  it('given no schema of a kind (CRDs not installed), then it cannot tell', () => {
+    const none = publishedDocument((schemas) => delete schemas['dev.sluice.v1alpha1.Rollout']);
+    expect(crdCurrency(none, [rolloutResource]).kind).toBe('unknown');
+  });
+
+  it('given a published node that keeps unknown fields, then nothing below it is missing', () => {
+    const expected = { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } };
+    expect(missingFields(expected, { type: 'object', properties: { a: { type: 'object' } } }, 'X')).toEqual(['X.a.b']);
+    const open = {
+      type: 'object',
+      properties: { a: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    };
+    expect(missingFields(expected, open, 'X')).toEqual([]);
+  });
+
+  it('given items and maps, then their fields are compared too', () => {
+    const list = (item: StructuralSchema) => ({ type: 'object', properties: { l: { type: 'array', items: item } } });
+    const item = { type: 'object', properties: { x: { type: 'string' }, y: { type: 'string' } } };
+    const oldItem = { type: 'object', properties: { x: { type: 'string' } } };
+    expect(missingFields(list(item), list(oldItem), 'K')).toEqual(['K.l[].y']);
+  });
+});
+
+describe('waiting for current CRDs before leading', () => {
+  const signal = new AbortController().signal;
+
+  it('given CRDs behind, then it reports the fields and the command once, and resolves once they are updated', async () => {
+    const behind = publishedDocument((s) => delete props(props(s['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt']);
+    const answers = [behind, behind, publishedDocument()];
+    const errors: string[] = [];
+    const pauses: number[] = [];
+    await untilCrdsCurrent(
+      () => Promise.resolve(answers.shift()!),
+      resources,
+      { error: (_, m) => errors.push(m), warn: () => expect.fail('no warning') },
+      signal,
+      (ms) => Promise.resolve(void pauses.push(ms)),
+    );
+    expect(answers).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/Rollout\.spec\.restartAt/);
+    expect(errors[0]).toContain('kubectl apply --server-side -k crds/');
+    expect(pauses).toEqual([1_000, 2_000]);
+  });
+
+  it('given a schema it cannot read, then it warns and does not hold the controller back', async () => {
+    const warnings: string[] = [];
+    await untilCrdsCurrent(
+      () => Promise.reject(new Error('GET /openapi/v3/apis/sluice.dev/v1alpha1: HTTP 403')),
+      resources,
+      { error: () => expect.fail('no error'), warn: (f) => warnings.push(f.reason) },
+      signal,
+    );
+    expect(warnings).toEqual(['GET /openapi/v3/apis/sluice.dev/v1alpha1: HTTP 403']);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Whether the cluster's Sluice CRDs know every field this controller writes. helm installs crds/ only when missing
+ * and never upgrades them, so after `helm upgrade` a new controller can run on old CRDs: the API server then prunes
+ * the status fields it does not know and answers 200. A controller that writes status it cannot keep loses its
+ * decisions (the next reconcile plans from a status without them), so it must not lead until the CRDs are updated.
+ *
+ * The published OpenAPI v3 schema of sluice.dev/v1alpha1 is compared with the schemas this controller generates
+ * its CRDs from. Any authenticated identity may read it (system:discovery grants /openapi/*), so no RBAC is added.
+ */
+import type { ResourceDefinition, StructuralSchema } from '../api/crd.ts';
+import { toStructuralSchema } from '../api/crd.ts';
+import { apiGroup, apiVersionName } from '../api/types.ts';
+
+/** The command that brings a cluster's CRDs up to this controller's, for messages. */
+export const updateCrdsCommand = 'kubectl apply --server-side -k crds/';
+
+export const openApiPath = `/openapi/v3/apis/${apiGroup}/${apiVersionName}`;
+
+interface OpenApiDocument {
+  components?: { schemas?: Record<string, StructuralSchema> };
+}
+
+const isSchema = (v: unknown): v is StructuralSchema => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The paths (`Rollout.status.restartedAt`) that `expected` has and `published` lacks. A published node that keeps
+ * unknown fields, or that is a $ref (metadata's ObjectMeta), holds whatever is below it.
+ */
+export function missingFields(expected: StructuralSchema, published: StructuralSchema, path: string): string[] {
+  if (published['x-kubernetes-preserve-unknown-fields'] === true || published['allOf'] !== undefined) return [];
+  const missing: string[] = [];
+  const expectedProps = isSchema(expected['properties']) ? expected['properties'] : {};
+  const publishedProps = isSchema(published['properties']) ? published['properties'] : {};
+  for (const [name, child] of Object.entries(expectedProps)) {
+    const there = publishedProps[name];
+    if (!isSchema(there)) missing.push(`${path}.${name}`);
+    else if (isSchema(child)) missing.push(...missingFields(child, there, `${path}.${name}`));
+  }
+  for (const keyword of ['items', 'additionalProperties'] as const) {
+    const child = expected[keyword];
+    const there = published[keyword];
+    if (isSchema(child) && isSchema(there)) missing.push(...missingFields(child, there, `${path}[]`));
+    else if (isSchema(child) && isSchema(child['properties']) && !isSchema(there)) missing.push(`${path}[]`);
+  }
+  return missing;
+}
+
+/** What the controller's CRD would hold for a resource: its spec and status, as the generator writes them. */
+function ownSchema(def: ResourceDefinition): StructuralSchema {
+  const properties: StructuralSchema = { spec: toStructuralSchema(def.spec, 'spec') };
+  if (def.status !== undefined) properties['status'] = toStructuralSchema(def.status, 'status');
+  return { type: 'object', properties };
+}
+
+export type CrdCurrency =
+  | { kind: 'current' }
+  | { kind: 'behind'; missing: string[] }
+  /** The schema could not be read or holds no such kind: no CRD at all is the informers' error to report. */
+  | { kind: 'unknown'; reason: string };
+
+/** Compares the published schemas of `defs` with the controller's own. */
+export function crdCurrency(document: OpenApiDocument, defs: readonly ResourceDefinition[]): CrdCurrency {
+  const schemas = Object.values(document.components?.schemas ?? {});
+  const missing: string[] = [];
+  for (const def of defs) {
+    const published = schemas.find((s) =>
+      (s['x-kubernetes-group-version-kind'] as { group?: string; kind?: string }[] | undefined)?.some(
+        (gvk) => gvk.group === apiGroup && gvk.kind === def.kind,
+      ),
+    );
+    if (published === undefined)
+      return { kind: 'unknown', reason: `the API server publishes no schema of ${def.kind}` };
+    missing.push(...missingFields(ownSchema(def), published, def.kind));
+  }
+  return missing.length === 0 ? { kind: 'current' } : { kind: 'behind', missing };
+}
+
+/** The error a user reads when the CRDs are behind: the missing fields and the command that fixes it. */
+export function behindMessage(missing: readonly string[]): string {
+  const shown = missing.length > 8 ? [...missing.slice(0, 8), `and ${missing.length - 8} more`] : missing;
+  return (
+    `the ${apiGroup} CRDs in this cluster are older than this controller: they lack ${shown.join(', ')}, which ` +
+    `the API server would drop from what the controller writes. Not leading until they are updated: ${updateCrdsCommand} ` +
+    '(from this release; helm upgrade does not update CRDs)'
+  );
+}
+
+export interface CrdCurrencyReport {
+  error: (fields: { missing: string[] }, message: string) => void;
+  warn: (fields: { reason: string }, message: string) => void;
+}
+
+/**
+ * Resolves once the published CRDs hold every field of `defs` (read again with a growing pause, up to 30s, so that
+ * `kubectl apply -k crds/` takes effect without a restart, and a schema the API server is still publishing after
+ * a fresh apply costs a second, not 30), or at once when it cannot tell: not reading the schema is no reason to
+ * stop a controller. Rejects only when `signal` aborts.
+ */
+export async function untilCrdsCurrent(
+  read: () => Promise<OpenApiDocument>,
+  defs: readonly ResourceDefinition[],
+  report: CrdCurrencyReport,
+  signal: AbortSignal,
+  pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()),
+): Promise<void> {
+  let reported = '';
+  for (let waitMs = 1_000; ; waitMs = Math.min(waitMs * 2, 30_000)) {
+    signal.throwIfAborted();
+    let currency: CrdCurrency;
+    try {
+      currency = crdCurrency(await read(), defs);
+    } catch (err) {
+      currency = { kind: 'unknown', reason: err instanceof Error ? err.message : String(err) };
+    }
+    if (currency.kind === 'current') return;
+    if (currency.kind === 'unknown') {
+      report.warn({ reason: currency.reason }, `could not compare the ${apiGroup} CRDs with this controller's`);
+      return;
+    }
+    const message = behindMessage(currency.missing);
+    if (message !== reported) report.error({ missing: currency.missing }, message);
+    reported = message;
+    await pause(waitMs);
+  }
+}
