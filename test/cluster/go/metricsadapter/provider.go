@@ -67,8 +67,10 @@ func (p *prometheusProvider) GetMetricByName(ctx context.Context, name types.Nam
 	if !metricSelector.Empty() {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("metric %s: metric selectors are not supported (got %s)", info.Metric, metricSelector))
 	}
+	// The names come from the request's path, not from a stored object: escaped, a name cannot close the PromQL
+	// string it is written into and widen the query to other objects' series.
 	var query strings.Builder
-	if err := t.Execute(&query, name); err != nil {
+	if err := t.Execute(&query, types.NamespacedName{Namespace: promQLString(name.Namespace), Name: promQLString(name.Name)}); err != nil {
 		return nil, err
 	}
 	value, at, err := p.instantQuery(ctx, query.String())
@@ -151,6 +153,16 @@ func (p *prometheusProvider) instantQuery(ctx context.Context, query string) (*r
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("PromQL %s: value %q: %v", query, text, err)
 	}
-	// Milli-units, as the autoscaler compares them: 0.5 requests per second is 500m.
+	// Milli-units, as the autoscaler compares them: 0.5 requests per second is 500m. Past int64's range the
+	// conversion would wrap to a wrong value (even a negative one) that the autoscaler would act on: refused.
+	if math.Abs(v*1000) >= math.MaxInt64 {
+		return nil, time.Time{}, fmt.Errorf("PromQL %s: value %s is too large for a quantity in milli-units", query, text)
+	}
 	return resource.NewMilliQuantity(int64(v*1000), resource.DecimalSI), time.Unix(0, int64(at*1e9)), nil
+}
+
+// promQLString escapes text for the inside of a double-quoted PromQL string, whose escapes are Go's.
+func promQLString(text string) string {
+	quoted := strconv.Quote(text)
+	return quoted[1 : len(quoted)-1]
 }
