@@ -35,6 +35,19 @@ label is this install's Deployment name (sluice<suffix>), as manifests/instance-
 overlay: without it two installs in one namespace select each other's pods (a Service sending dashboard users to
 the other controller, each pod under two PodDisruptionBudgets, which makes evictions fail).
 */}}
+{{- /*
+The Deployment's own selector. It is immutable, so without a suffix it stays what 0.1 installed (the default install
+upgrades in place); with one it adds the instance label, as manifests/instance-label.yaml does in an overlay.
+*/ -}}
+{{- define "sluice.deploymentSelector" -}}
+{{- if .Values.nameSuffix -}}
+{{ include "sluice.selectorLabels" . }}
+{{- else -}}
+app.kubernetes.io/name: sluice
+app.kubernetes.io/component: controller
+{{- end }}
+{{- end }}
+
 {{- define "sluice.selectorLabels" -}}
 app.kubernetes.io/name: sluice
 app.kubernetes.io/component: controller
