@@ -9,8 +9,8 @@ describe('a rollback whose pods never become ready', () => {
   // Defect (planner/canary.ts planTraffic: past the last step, "waiting for canary pods" returns without
   // stalled(); a rollback within the window starts there, so progressDeadlineSeconds never applies to it). The
   // old image has been pruned from the registry (ImagePullBackOff) or no longer fits the cluster; the rollback
-  // sits at "rollback within window: steps skipped; promoting: waiting for canary pods (0/4 ready)" forever, never Degraded, no ProgressDeadlineExceeded
-  // Event, progressDeadlineAbort never fires. The same template outside the window (steps run) is reported after
+  // sits at "rollback within window: steps skipped; promoting: waiting for canary pods (0/4 ready)" forever,
+  // never Degraded, no ProgressDeadlineExceeded Event, progressDeadlineAbort never fires. The same template outside the window (steps run) is reported after
   // the deadline. An on-call engineer who undid a bad release is told nothing while the bad release keeps serving.
   it.each([
     ['within spec.rollbackWindow', { rollbackWindow: { revisions: 2 } }],
