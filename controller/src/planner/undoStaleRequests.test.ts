@@ -41,8 +41,7 @@ describe('an undo request that waited behind an invalid spec', () => {
     sim.specErrors = [];
     sim.converge(40);
 
-    expect(sim.templateRevision).toBe('rev-c');
-    expect(sim.eventReasons()).not.toContain('UndoRequested');
+    expect(sim.templateRevision).toBe('rev-c'); // today: rev-b, the undo fired against rev-c
   });
 });
 
