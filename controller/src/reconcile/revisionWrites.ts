@@ -4,7 +4,7 @@
  * carry them out. Errors are the caller's to name (execute.ts wraps each write).
  */
 import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
-import { revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../workload/names.ts';
+import { maxRevisionNumber, revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
 import type { Plan } from '../planner/world.ts';
 import type { ExecuteContext } from './execute.ts';
@@ -18,7 +18,8 @@ type Writer = Pick<ExecuteContext, 'clients' | 'fence'>;
 /** The number a ReplicaSet created now carries: the plan's for the current template, else the next free one. */
 export function numberOfNew(existing: readonly V1ReplicaSet[], planned: Plan['revisionNumber'], revision: string) {
   if (planned?.revision === revision) return planned.number;
-  return Math.max(0, ...existing.map(revisionNumberOf)) + 1;
+  // As the planner counts (planner/revisionNumbers.ts): the largest number is no number, so the next fits undo:N.
+  return Math.max(0, ...existing.map(revisionNumberOf).filter((n) => n < maxRevisionNumber)) + 1;
 }
 
 /** Gives the existing ReplicaSet of the current template the number the plan decided (a revision that came back). */
