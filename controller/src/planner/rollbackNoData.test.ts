@@ -66,4 +66,12 @@ describe('a rollback within the window whose background analysis has measured no
     expect(sim.rollout.status?.stableRevision).toBe('rev-b');
     expect(sim.rollout.status?.rollbackWithinWindow).toBe(true);
   });
+
+  it('is promoted once a dry-run metric has taken a measurement (nothing gates it, but it was looked at)', () => {
+    const sim = rollingBack([metric({ dryRun: true })]);
+    expect(sim.rollout.status?.message).toContain('no metric gates it');
+    sim.analysisRuns = run('rev-a', [metric({ dryRun: true, count: 1, failed: 1, phase: 'Running' })]);
+    sim.converge(40);
+    expect(sim.rollout.status?.stableRevision).toBe('rev-a');
+  });
 });
