@@ -43,6 +43,21 @@ describe('an undo request that waited behind an invalid spec', () => {
 
     expect(sim.templateRevision).toBe('rev-c'); // today: rev-b, the undo fired against rev-c
   });
+
+  it('is recorded at once and carried out once the spec is fixed, when the template did not change', () => {
+    const sim = twoReleases();
+    sim.specErrors = [
+      { field: 'spec.strategy.canary.analysis', message: 'template missing', code: 'TemplateNotFound' },
+    ];
+    sim.request('undo');
+    sim.reconcile();
+    expect(sim.rollout.status?.undo).toMatchObject({ revision: 'rev-a', from: 'rev-b' });
+    expect(sim.templateRevision).toBe('rev-b'); // nothing is written while the spec is invalid
+
+    sim.specErrors = [];
+    sim.reconcile();
+    expect(sim.templateRevision).toBe('rev-a');
+  });
 });
 
 describe('a rollback within spec.rollbackWindow that was aborted', () => {
