@@ -37,5 +37,13 @@ export const undoStatus = object(
     revisionNumber: Type.Integer({ description: 'Its number, as kubectl sluice history showed it.', minimum: 1 }),
     from: text("The revision of the Deployment's pod template when the undo was asked for.", { maxLength: 63 }),
     requestedAt: timestamp('When the controller acted on the request.'),
+    generation: Type.Optional(
+      Type.Integer({
+        description:
+          "The Deployment's metadata.generation when the undo was decided: a Deployment changed since (even back to the same template) is a newer change, and the undo is dropped.",
+        format: 'int64',
+        minimum: 0,
+      }),
+    ),
   },
 );

@@ -40,6 +40,7 @@ export function planUndo(b: PlanBuilder, { write = true } = {}): void {
     revisionNumber: rs.revisionNumber,
     from: b.world.deployment!.templateRevision,
     requestedAt: b.now,
+    ...(b.world.deployment!.generation === undefined ? {} : { generation: b.world.deployment!.generation }),
   };
   if (write) b.undoTemplate = { replicaSet: rs.name, revision: rs.revision };
   const when = write ? '' : ' once the spec is fixed, unless the template changes first';
@@ -60,12 +61,18 @@ function carryOnPending(b: PlanBuilder, write: boolean): void {
     delete b.status.undo; // done: the Deployment has the template, the canary path takes it from here
     return;
   }
-  if (template !== pending.from) {
+  // The same template at another generation is a newer change that put it back (the undo's write landed, then
+  // GitOps self-heal reverted it): written again, the undo would overwrite a change made after its decision.
+  const generation = b.world.deployment?.generation;
+  const changed = pending.generation !== undefined && generation !== undefined && generation !== pending.generation;
+  if (template !== pending.from || changed) {
     delete b.status.undo;
     b.event(
       'Warning',
       'UndoSuperseded',
-      `${what} dropped: the Deployment's pod template changed to ${template ?? 'nothing (the Deployment is gone)'} before it was written, and the newer change wins`,
+      template !== pending.from
+        ? `${what} dropped: the Deployment's pod template changed to ${template ?? 'nothing (the Deployment is gone)'} before it was written, and the newer change wins`
+        : `${what} dropped: the Deployment changed (generation ${pending.generation} to ${generation}) after it was decided, and the newer change wins`,
     );
     return;
   }
