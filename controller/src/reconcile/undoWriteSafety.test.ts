@@ -89,6 +89,32 @@ describe("the undo's template write", () => {
     expect(calls).toContain('patch Deployment checkout');
   });
 
+  it('holds no other write back when it is refused itself', async () => {
+    const old = replicaSet('old', template('shop/checkout:v0'));
+    const { ctx, calls } = withDeployment({}, [
+      rs('a', 4),
+      replicaSet('b', template('shop/checkout:v2-broken'), 1),
+      old,
+    ]);
+    (ctx.clients.apps as unknown as Record<string, unknown>).deleteNamespacedReplicaSet = (p: { name: string }) =>
+      Promise.resolve().then(() => calls.push(`delete ${p.name}`));
+    // The ReplicaSet the undo names is not in the cache: the write fails before it reaches the API server.
+    const plan: Plan = {
+      ...abortPlan({ abort: false, handledAction: undefined }),
+      replicaSets: [
+        { revision: 'a', replicas: 4 },
+        { revision: 'b', replicas: 1 },
+      ],
+      canaryWeight: 40,
+      flagOperations: [],
+      events: [],
+      deleteReplicaSets: ['checkout-old'],
+      undoTemplate: { replicaSet: `checkout-${goodRevision}`, revision: goodRevision },
+    };
+    await expect(executePlan(ctx, plan)).rejects.toThrow(/pod template of/);
+    expect(calls).toEqual(expect.arrayContaining(['route 40%', 'delete checkout-old']));
+  });
+
   // Defect (reconcile/revisionWrites.ts writeUndoTemplate, reconcile/observe.ts ownedReplicaSets). Anyone who may
   // create or edit ReplicaSets in the namespace can give one the Rollout's label, revision label, number and owner
   // reference (ownerReferences are not authorised), or edit the template of an old Sluice ReplicaSet. The undo then
