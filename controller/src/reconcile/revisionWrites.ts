@@ -6,6 +6,7 @@
 import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
 import { maxRevisionNumber, revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
+import { revisionOf } from '../planner/revision.ts';
 import type { Plan } from '../planner/world.ts';
 import type { ExecuteContext } from './execute.ts';
 import { isConflict, isNotFound } from '../kube/apiErrors.ts';
@@ -68,6 +69,13 @@ export async function writeUndoTemplate(
   const d = ctx.deployment;
   if (template === undefined || d?.metadata?.resourceVersion === undefined)
     throw new Error(`ReplicaSet ${undo.replicaSet} or the Deployment is not in the cache`);
+  // Labels, number and owner reference are anyone's to write who may edit ReplicaSets: only the content is the
+  // revision. Status and the UndoRequested Event named this revision; any other template is not written.
+  const content = revisionOf(template);
+  if (content !== undo.revision)
+    throw new Error(
+      `ReplicaSet ${undo.replicaSet} claims revision ${undo.revision} but its pod template is revision ${content} (edited, or not made by Sluice): the Deployment is left as it is; undo to another revision, or set the template in the Deployment yourself`,
+    );
   ctx.fence();
   await ctx.clients.apps.patchNamespacedDeployment(
     {
