@@ -8,7 +8,7 @@ import { abort, planAborted, retry } from './abort.ts';
 import { canaryPodsAt, desiredReplicas, readyOf, setTraffic } from './replicas.ts';
 import { keepWarm } from './scaleDown.ts';
 import { revisionOf } from './revision.ts';
-import { runStep } from './step.ts';
+import { runStep, stalled } from './step.ts';
 import { keepUnneededFlags, planFlagRestores } from './flags.ts';
 import { describeRollback, holdsRollback, withinRollbackWindow } from './rollbackWindow.ts';
 import {
@@ -270,6 +270,9 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     if (!ready) {
       const rollback = status.rollbackWithinWindow === true ? 'rollback within window: steps skipped; ' : '';
       b.status.message = `${rollback}promoting: waiting for canary pods (${readyOf(b, canary)}/${n} ready)`;
+      // No step runs past the last one, so the progress deadline is kept here: pods that never become ready (an
+      // image pruned from the registry) are reported, also for a rollback within the window, which starts here.
+      if (stalled(b, rollback === '' ? 'the promotion' : 'the rollback within window') === 'aborted') return;
       const weight = status.weights?.canary ?? 0;
       setTraffic(b, scalesStableDynamically(b) ? sizeForStep(b, weight, pods) : weight, { stable, canary });
       return;
