@@ -69,6 +69,8 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
     b.status.message = `spec.replicas is 0: the steps of ${status.canaryRevision} wait until the Rollout has pods (kubectl scale, or an autoscaler)`;
     return planTraffic(b, steps, index);
   }
+  // Past the last step (a rollback within the window starts there) no step looks at the pause: it holds here.
+  if (index >= steps.length && (spec.paused === true || world.freeze !== undefined)) return holdPastSteps(b);
   while (index < steps.length) {
     const step = steps[index]!;
     const where = `step ${index + 1}/${steps.length} (${describeStep(step)})`;
@@ -90,6 +92,33 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
     b.enterStep(index);
   }
   planTraffic(b, steps, index);
+}
+
+/**
+ * spec.paused or the freeze flag after the last step: nothing moves until resume. The canary keeps its pods and its
+ * weight, and is not promoted.
+ */
+function holdPastSteps(b: PlanBuilder): void {
+  const { status, world } = b;
+  const stable = status.stableRevision!;
+  const canary = status.canaryRevision!;
+  const what = status.rollbackWithinWindow === true ? `rollback within window ${canary}` : `promotion of ${canary}`;
+  if (world.rollout.spec.paused === true) {
+    b.pause('UserPaused');
+    b.status.message = `paused by spec.paused before the ${what}: resume with kubectl sluice resume ${world.rollout.metadata.name}`;
+  } else {
+    b.pause('FreezeFlag');
+    b.status.message = `held before the ${what}: ${world.freeze!.message}`;
+  }
+  if (world.deployment === undefined) return;
+  const n = desiredReplicas(b);
+  const pods = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
+  b.replicaSets = [
+    { revision: stable, replicas: n },
+    { revision: canary, replicas: pods },
+  ];
+  takeOverWhenStableReady(b, n);
+  setTraffic(b, status.weights?.canary ?? 0, { stable, canary });
 }
 
 /** The pod template is the stable one: no canary in flight (or the one in flight was reverted by the user). */

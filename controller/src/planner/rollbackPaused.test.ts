@@ -29,4 +29,20 @@ describe('a rollback within the window of a paused Rollout', () => {
     expect(sim.routeWeight).toBeLessThan(100); // a paused canary has at most its first step's weight
     expect(sim.rollout.status?.phase).toBe('Paused');
   });
+
+  it('holds a rollback within the window while the freeze flag is on, and carries it out once it is off', () => {
+    const sim = new SimCluster(baseSpec({ rollbackWindow: { revisions: 2 } }));
+    sim.converge();
+    release(sim, 'rev-b');
+    sim.freeze = { message: 'freeze flag deploy-freeze is enabled' };
+    sim.templateRevision = 'rev-a';
+    sim.converge(40);
+    expect(sim.rollout.status?.stableRevision).toBe('rev-b');
+    expect(sim.routeWeight).toBe(0);
+    expect(sim.rollout.status?.message).toContain('deploy-freeze');
+
+    sim.freeze = undefined;
+    sim.converge(40);
+    expect(sim.rollout.status?.stableRevision).toBe('rev-a');
+  });
 });
