@@ -230,7 +230,10 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
         );
         return 'go';
       }
-      if (index >= steps.length) return 'go';
+      if (index >= steps.length) {
+        if (status.rollbackWithinWindow === true) endRollbackHold(b, action);
+        return 'go';
+      }
       if (action === 'promote' && waitsOnTheCluster(steps[index]!)) {
         // Blue-green's preview and switch wait for pods and for the read-back, not for a person: skipping them would
         // analyse a preview with no pod, or start what comes after the switch while the old version still serves.
@@ -256,6 +259,29 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
     default:
       return 'go'; // undo: planUndo acted on it, and consumed it
   }
+}
+
+/**
+ * promote-full during a rollback within the window ends its hold, as it ends the remaining steps and analysis of any
+ * canary (what an Argo Rollouts user expects): it becomes stable once its pods are ready, and its background
+ * analysis stops, as a promoted canary's does. A promote has no step to end here, and says so.
+ */
+function endRollbackHold(b: PlanBuilder, action: 'promote' | 'promote-full'): void {
+  const canary = b.status.canaryRevision;
+  if (action === 'promote') {
+    b.event(
+      'Warning',
+      'ActionIgnored',
+      `promote ignored: rollback within window ${canary} has no step left to end; promote-full makes it stable without waiting for background analysis`,
+    );
+    return;
+  }
+  delete b.status.rollbackWithinWindow;
+  b.event(
+    'Normal',
+    'PromotedFull',
+    `rollback within window ${canary}: promote-full ends the hold and its background analysis: it becomes stable once its pods are ready`,
+  );
 }
 
 const waitsOnTheCluster = (step: ResolvedStep) => step.kind === 'preview' || step.kind === 'switch';
