@@ -47,6 +47,7 @@ function caches(d: V1Deployment): Caches {
     deployments: cache([d]),
     replicaSets: cache([replicaSet(a, v1, 1, 0), replicaSet(b, v2, 2, 4)]),
     services: cache([]),
+    pods: undefined,
     podDisruptionBudgets: cache([]),
     autoscalers: cache([]),
     routed: new Map(),
