@@ -81,7 +81,10 @@ describe('given a Rollout with a rollback window and background analysis on the 
 
     // 1. Undo to v1, the stable revision before: no step runs, all traffic goes to it, analysis judges it.
     const watch = await watchRollout(ns.name, 'back');
-    expect(await sluice('undo', 'back')).toMatch(/undo to the previous revision requested/);
+    // Named by number, resolved from the cluster: a second engineer's undo at the same moment names the same one.
+    expect(await sluice('undo', 'back')).toMatch(
+      /undo to the previous revision requested \(revision 1: sluice.dev\/action=undo:1\)/,
+    );
     const promoted = await waitForRollout(ns.name, 'back', 'v1 stable again', (r) => {
       return r.status?.phase === 'Healthy' && r.status.stableRevision === v1;
     });
@@ -122,6 +125,8 @@ describe('given a Rollout with a rollback window and background analysis on the 
     });
     expect(aborted.status).toMatchObject({ stableRevision: v1, phase: 'Degraded', rollbackWithinWindow: true });
     expect(aborted.status?.message).toMatch(/background analysis failed: .*error-rate/);
+    // Aborted: not good now, so no longer trusted to skip the steps.
+    expect(aborted.status?.previousStableRevisions ?? []).not.toContain(v2);
     await waitFor(async () => (await routeCanaryWeight(ns.name, 'back')) === 0, {
       timeoutMs: 10_000,
       what: 'all traffic back on v1',

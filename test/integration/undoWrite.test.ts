@@ -21,18 +21,20 @@ describe("writing an undo's pod template into the Deployment", () => {
     await createApp(ns.name, 'web', { replicas: 1, route: false });
     const v1 = await apps.readNamespacedDeployment({ namespace: ns.name, name: 'web' });
     // The ReplicaSet Sluice built from v1's template: its labels added, as workload/objects.ts adds them.
+    // Its revision label is the template's own revision: the write refuses a template that is not the revision named.
+    const x = revisionOf(v1.spec!.template);
     const template = structuredClone(v1.spec!.template);
     template.metadata!.labels = {
       ...template.metadata!.labels,
       'sluice.dev/rollout': 'web',
-      'sluice.dev/revision': 'x',
+      'sluice.dev/revision': x,
     };
     const rs: V1ReplicaSet = { metadata: { name: 'web-x' }, spec: { selector: {}, template } };
     await setImage(ns.name, 'web', 'example.invalid/app:v2');
     const ctx = { clients: clients() as unknown as Clients, fence: () => undefined, replicaSets: [rs] };
 
     // Planned from v1's Deployment, which has changed since: refused, and v2 stays.
-    const stale = await writeUndoTemplate({ ...ctx, deployment: v1 }, { replicaSet: 'web-x', revision: 'x' }).then(
+    const stale = await writeUndoTemplate({ ...ctx, deployment: v1 }, { replicaSet: 'web-x', revision: x }).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -45,7 +47,7 @@ describe("writing an undo's pod template into the Deployment", () => {
     for (let attempt = 1; ; attempt++) {
       const v2 = await apps.readNamespacedDeployment({ namespace: ns.name, name: 'web' });
       expect(v2.spec?.template.spec?.containers[0]?.image).toBe('example.invalid/app:v2');
-      const err = await writeUndoTemplate({ ...ctx, deployment: v2 }, { replicaSet: 'web-x', revision: 'x' }).then(
+      const err = await writeUndoTemplate({ ...ctx, deployment: v2 }, { replicaSet: 'web-x', revision: x }).then(
         () => undefined,
         (e: unknown) => e,
       );

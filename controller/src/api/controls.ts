@@ -44,6 +44,11 @@ function isManualAction(value: string): value is ManualAction {
 
 const field = `metadata.annotations[${actionAnnotation}]`;
 
+/** The value as a message quotes it: enough to recognise, never a pasted manifest (status messages are bounded). */
+function quoted(value: string): string {
+  return JSON.stringify(value.length <= 64 ? value : `${value.slice(0, 63)}…`);
+}
+
 /** Reads the pending manual request from a Rollout's annotations. */
 export function readActionRequest(annotations: Readonly<Record<string, string>> | undefined): ActionRequest {
   const value = annotations?.[actionAnnotation];
@@ -57,12 +62,12 @@ export function readActionRequest(annotations: Readonly<Record<string, string>> 
     return {
       kind: 'invalid',
       field,
-      message: `undo to ${JSON.stringify(revision)}: the revision is a number as kubectl sluice history lists them (undo:3), or plain undo for the previous one`,
+      message: `undo to ${quoted(revision)}: the revision is a number as kubectl sluice history lists them (undo:3), or plain undo for the previous one`,
     };
   }
   return {
     kind: 'invalid',
     field,
-    message: `unknown action ${JSON.stringify(value)}: use one of ${Object.keys(manualActions).join(', ')}, undo:<revision>`,
+    message: `unknown action ${quoted(value)}: use one of ${Object.keys(manualActions).join(', ')}, undo:<revision>`,
   };
 }

@@ -10,7 +10,7 @@ import { object, text, timestamp } from './common.schema.ts';
 export const maxRollbackWindow = 10;
 
 export const rollbackWindow = object(
-  'A new pod template equal to one of the last `revisions` stable revisions before the current stable (an undo, or a revert in Git) is a rollback within the window: its steps are skipped and it goes straight to full size and all traffic. Background analysis (strategy.canary.analysis) still runs, from the start: the rollback becomes stable once every gating metric has had a successful measurement, and is aborted (traffic back to stable) if the analysis fails. Without background analysis it becomes stable as soon as its pods are ready. Only revisions that were stable count, never a canary that was aborted. Canary only.',
+  'A new pod template equal to one of the last `revisions` stable revisions before the current stable (an undo, or a revert in Git) is a rollback within the window: its steps are skipped and it goes straight to full size and all traffic. Background analysis (strategy.canary.analysis) still runs, from the start: the rollback becomes stable once every gating metric has had a successful measurement (when every metric is a dry run, once one has taken a measurement: no data is never a pass), and is aborted (traffic back to stable) if the analysis fails. Without background analysis it becomes stable as soon as its pods are ready. Only revisions that were stable count, never a canary that was aborted. Canary only.',
   {
     revisions: Type.Integer({
       description: `How many previous stable revisions (the most recent first) a rollback may skip the steps for, 1 to ${maxRollbackWindow}.`,
@@ -37,5 +37,13 @@ export const undoStatus = object(
     revisionNumber: Type.Integer({ description: 'Its number, as kubectl sluice history showed it.', minimum: 1 }),
     from: text("The revision of the Deployment's pod template when the undo was asked for.", { maxLength: 63 }),
     requestedAt: timestamp('When the controller acted on the request.'),
+    generation: Type.Optional(
+      Type.Integer({
+        description:
+          "The Deployment's metadata.generation when the undo was decided: a Deployment changed since (even back to the same template) is a newer change, and the undo is dropped.",
+        format: 'int64',
+        minimum: 0,
+      }),
+    ),
   },
 );

@@ -21,6 +21,15 @@ function recordAbort(b: PlanBuilder, reason: string): void {
   b.status.abortedAt = b.now;
   b.event('Warning', 'Aborted', `${reason}; all traffic is back on stable ${b.status.stableRevision}`);
   b.degraded = { reason: 'RolloutAborted', message: reason };
+  // An abort proves the canary is not good now, whatever it was before: a rollback within spec.rollbackWindow that
+  // is aborted must not skip the steps again the next time the template goes back to it.
+  const known = b.status.previousStableRevisions;
+  const canary = b.status.canaryRevision;
+  if (known?.includes(canary ?? '') === true) {
+    const kept = known.filter((r) => r !== canary);
+    if (kept.length > 0) b.status.previousStableRevisions = kept;
+    else delete b.status.previousStableRevisions;
+  }
 }
 
 function keepAbortReason(b: PlanBuilder): void {

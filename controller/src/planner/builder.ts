@@ -5,6 +5,7 @@
 import type { ManualAction } from '../api/controls.ts';
 import type { Condition, RolloutStatus } from '../api/types.ts';
 import type { ManagedRoute } from '../routers/managedRoutes.ts';
+import { truncate } from '../analysis/errors.ts';
 import { setCondition, type ConditionType, type ConditionValue } from './conditions.ts';
 import type { DesiredReplicaSet, ObservedWorld, Plan, PlannedEvent } from './world.ts';
 
@@ -12,6 +13,9 @@ type PauseReason = 'PauseStep' | 'UserPaused' | 'AnalysisInconclusive' | 'Freeze
 
 /** The longest requeue a plan asks for; the work queue caps delays at the same hour. */
 const maxPlannedRequeueMs = 3_600_000;
+
+/** The bound of status.message (api/common.schema.ts text()); condition messages are kept to it too. */
+const maxStatusText = 1024;
 
 export class PlanBuilder {
   readonly world: ObservedWorld;
@@ -112,7 +116,9 @@ export class PlanBuilder {
     this.status.conditions = setCondition(
       this.status.conditions ?? [],
       type,
-      value,
+      // Messages quote what users wrote (an annotation may be 256 KiB): one past the CRD's bound makes every status
+      // write a 422, so nothing is recorded, an abort included.
+      { ...value, message: truncate(value.message, maxStatusText) },
       this.world.now,
       this.status.observedGeneration,
     );
@@ -146,6 +152,7 @@ export class PlanBuilder {
   }
 
   build(): Plan {
+    if (this.status.message !== undefined) this.status.message = truncate(this.status.message, maxStatusText);
     if (this.#actedOn !== undefined) this.status.handledAction = handledSignature(this.#actedOn, this.status);
     // Pause conditions keep the time they began, so "paused for 5m" stays true across reconciles.
     const before = this.previous.pauseConditions ?? [];

@@ -8,7 +8,7 @@ import { abort, planAborted, retry } from './abort.ts';
 import { canaryPodsAt, desiredReplicas, readyOf, setTraffic } from './replicas.ts';
 import { keepWarm } from './scaleDown.ts';
 import { revisionOf } from './revision.ts';
-import { runStep } from './step.ts';
+import { runStep, stalled } from './step.ts';
 import { keepUnneededFlags, planFlagRestores } from './flags.ts';
 import { describeRollback, holdsRollback, withinRollbackWindow } from './rollbackWindow.ts';
 import {
@@ -69,6 +69,8 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
     b.status.message = `spec.replicas is 0: the steps of ${status.canaryRevision} wait until the Rollout has pods (kubectl scale, or an autoscaler)`;
     return planTraffic(b, steps, index);
   }
+  // Past the last step (a rollback within the window starts there) no step looks at the pause: it holds here.
+  if (index >= steps.length && (spec.paused === true || world.freeze !== undefined)) return holdPastSteps(b);
   while (index < steps.length) {
     const step = steps[index]!;
     const where = `step ${index + 1}/${steps.length} (${describeStep(step)})`;
@@ -90,6 +92,33 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
     b.enterStep(index);
   }
   planTraffic(b, steps, index);
+}
+
+/**
+ * spec.paused or the freeze flag after the last step: nothing moves until resume. The canary keeps its pods and its
+ * weight, and is not promoted.
+ */
+function holdPastSteps(b: PlanBuilder): void {
+  const { status, world } = b;
+  const stable = status.stableRevision!;
+  const canary = status.canaryRevision!;
+  const what = status.rollbackWithinWindow === true ? `rollback within window ${canary}` : `promotion of ${canary}`;
+  if (world.rollout.spec.paused === true) {
+    b.pause('UserPaused');
+    b.status.message = `paused by spec.paused before the ${what}: resume with kubectl sluice resume ${world.rollout.metadata.name}`;
+  } else {
+    b.pause('FreezeFlag');
+    b.status.message = `held before the ${what}: ${world.freeze!.message}`;
+  }
+  if (world.deployment === undefined) return;
+  const n = desiredReplicas(b);
+  const pods = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
+  b.replicaSets = [
+    { revision: stable, replicas: n },
+    { revision: canary, replicas: pods },
+  ];
+  takeOverWhenStableReady(b, n);
+  setTraffic(b, status.weights?.canary ?? 0, { stable, canary });
 }
 
 /** The pod template is the stable one: no canary in flight (or the one in flight was reverted by the user). */
@@ -201,7 +230,10 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
         );
         return 'go';
       }
-      if (index >= steps.length) return 'go';
+      if (index >= steps.length) {
+        if (status.rollbackWithinWindow === true) endRollbackHold(b, action);
+        return 'go';
+      }
       if (action === 'promote' && waitsOnTheCluster(steps[index]!)) {
         // Blue-green's preview and switch wait for pods and for the read-back, not for a person: skipping them would
         // analyse a preview with no pod, or start what comes after the switch while the old version still serves.
@@ -227,6 +259,29 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
     default:
       return 'go'; // undo: planUndo acted on it, and consumed it
   }
+}
+
+/**
+ * promote-full during a rollback within the window ends its hold, as it ends the remaining steps and analysis of any
+ * canary (what an Argo Rollouts user expects): it becomes stable once its pods are ready, and its background
+ * analysis stops, as a promoted canary's does. A promote has no step to end here, and says so.
+ */
+function endRollbackHold(b: PlanBuilder, action: 'promote' | 'promote-full'): void {
+  const canary = b.status.canaryRevision;
+  if (action === 'promote') {
+    b.event(
+      'Warning',
+      'ActionIgnored',
+      `promote ignored: rollback within window ${canary} has no step left to end; promote-full makes it stable without waiting for background analysis`,
+    );
+    return;
+  }
+  delete b.status.rollbackWithinWindow;
+  b.event(
+    'Normal',
+    'PromotedFull',
+    `rollback within window ${canary}: promote-full ends the hold and its background analysis: it becomes stable once its pods are ready`,
+  );
 }
 
 const waitsOnTheCluster = (step: ResolvedStep) => step.kind === 'preview' || step.kind === 'switch';
@@ -270,6 +325,9 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
     if (!ready) {
       const rollback = status.rollbackWithinWindow === true ? 'rollback within window: steps skipped; ' : '';
       b.status.message = `${rollback}promoting: waiting for canary pods (${readyOf(b, canary)}/${n} ready)`;
+      // No step runs past the last one, so the progress deadline is kept here: pods that never become ready (an
+      // image pruned from the registry) are reported, also for a rollback within the window, which starts here.
+      if (stalled(b, rollback === '' ? 'the promotion' : 'the rollback within window') === 'aborted') return;
       const weight = status.weights?.canary ?? 0;
       setTraffic(b, scalesStableDynamically(b) ? sizeForStep(b, weight, pods) : weight, { stable, canary });
       return;

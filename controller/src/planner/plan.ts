@@ -110,7 +110,11 @@ function invalid(b: PlanBuilder, message: string): Plan {
     b.condition('Progressing', { status: 'False', reason: 'RolloutAborted', message: b.status.message });
     return b.build();
   }
-  if (typeof b.action === 'string') {
+  planUndo(b, { write: false });
+  if (b.status.undo !== undefined) {
+    const { revisionNumber, revision, from } = b.status.undo;
+    b.status.message = `invalid spec: ${message}; the undo to revision ${revisionNumber} (${revision}) is written once the spec is fixed, unless the Deployment's pod template (${from}) changes first`;
+  } else if (typeof b.action === 'string') {
     // Kept for when the spec is fixed: a promote or retry of a rollout that cannot run now would act on a guess.
     b.status.message = `invalid spec: ${message}; the ${b.action} request waits until the spec is fixed`;
   } else {

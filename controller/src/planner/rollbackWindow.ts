@@ -54,9 +54,14 @@ function analysisWait(b: PlanBuilder, canary: string): string | undefined {
   if (verdict?.kind === 'done') return undefined;
   const run = b.status.analysis?.runs.find((r) => r.name === 'background' && r.revision === canary);
   const metrics = run?.metrics ?? [];
-  // Dry-run metrics never gate, here as anywhere.
-  const passed =
-    verdict?.kind === 'running' && metrics.length > 0 && metrics.every((m) => m.dryRun === true || m.successful > 0);
+  const gating = metrics.filter((m) => m.dryRun !== true);
+  if (metrics.length > 0 && gating.length === 0) {
+    // Dry-run metrics never gate, here as anywhere; but no data is never a pass: with nothing that gates, the
+    // rollback waits for one measurement, so that it was at least looked at before it becomes stable.
+    if (verdict?.kind === 'running' && metrics.some((m) => m.count > 0)) return undefined;
+    return `stable once its dry-run background analysis has taken a measurement (no metric gates it; ${verdict?.message ?? 'not started yet'})`;
+  }
+  const passed = verdict?.kind === 'running' && gating.length > 0 && gating.every((m) => m.successful > 0);
   if (passed) return undefined;
   return `stable once background analysis has passed (${verdict?.message ?? 'not started yet'})`;
 }

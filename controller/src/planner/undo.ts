@@ -13,8 +13,13 @@ import type { ObservedReplicaSet } from './world.ts';
 
 const field = `metadata.annotations[${actionAnnotation}]`;
 
-export function planUndo(b: PlanBuilder): void {
-  carryOnPending(b);
+/**
+ * `write: false` while the spec is invalid: the request is resolved and recorded at once, against the template
+ * it was asked about, and written once the spec is fixed, unless the template changed meanwhile (a fix shipped
+ * with the spec's repair is newer than the request, and "the previous revision" of it would be the one undone).
+ */
+export function planUndo(b: PlanBuilder, { write = true } = {}): void {
+  carryOnPending(b, write);
   const action = b.action;
   if (typeof action !== 'string') return;
   const target = undoTarget(action);
@@ -35,17 +40,19 @@ export function planUndo(b: PlanBuilder): void {
     revisionNumber: rs.revisionNumber,
     from: b.world.deployment!.templateRevision,
     requestedAt: b.now,
+    ...(b.world.deployment!.generation === undefined ? {} : { generation: b.world.deployment!.generation }),
   };
-  b.undoTemplate = { replicaSet: rs.name, revision: rs.revision };
+  if (write) b.undoTemplate = { replicaSet: rs.name, revision: rs.revision };
+  const when = write ? '' : ' once the spec is fixed, unless the template changes first';
   b.event(
     'Normal',
     'UndoRequested',
-    `undo to revision ${rs.revisionNumber} (${rs.revision}): the Deployment's pod template goes back to it (a Git-driven setup must revert in Git too)`,
+    `undo to revision ${rs.revisionNumber} (${rs.revision}): the Deployment's pod template goes back to it${when} (a Git-driven setup must revert in Git too)`,
   );
 }
 
 /** An undo decided earlier: written again until the Deployment has the template, dropped if another change came first. */
-function carryOnPending(b: PlanBuilder): void {
+function carryOnPending(b: PlanBuilder, write: boolean): void {
   const pending = b.status.undo;
   const template = b.world.deployment?.templateRevision;
   if (pending === undefined) return;
@@ -54,12 +61,18 @@ function carryOnPending(b: PlanBuilder): void {
     delete b.status.undo; // done: the Deployment has the template, the canary path takes it from here
     return;
   }
-  if (template !== pending.from) {
+  // The same template at another generation is a newer change that put it back (the undo's write landed, then
+  // GitOps self-heal reverted it): written again, the undo would overwrite a change made after its decision.
+  const generation = b.world.deployment?.generation;
+  const changed = pending.generation !== undefined && generation !== undefined && generation !== pending.generation;
+  if (template !== pending.from || changed) {
     delete b.status.undo;
     b.event(
       'Warning',
       'UndoSuperseded',
-      `${what} dropped: the Deployment's pod template changed to ${template ?? 'nothing (the Deployment is gone)'} before it was written, and the newer change wins`,
+      template !== pending.from
+        ? `${what} dropped: the Deployment's pod template changed to ${template ?? 'nothing (the Deployment is gone)'} before it was written, and the newer change wins`
+        : `${what} dropped: the Deployment changed (generation ${pending.generation} to ${generation}) after it was decided, and the newer change wins`,
     );
     return;
   }
@@ -69,7 +82,7 @@ function carryOnPending(b: PlanBuilder): void {
     b.event('Warning', 'UndoRefused', `${what} dropped: its ReplicaSet was deleted before its template was written`);
     return;
   }
-  b.undoTemplate = { replicaSet: rs.name, revision: rs.revision };
+  if (write) b.undoTemplate = { replicaSet: rs.name, revision: rs.revision };
 }
 
 function chooseRevision(b: PlanBuilder, target: number | 'previous'): { rs: ObservedReplicaSet } | { refused: string } {

@@ -17,6 +17,11 @@ export interface ObservedDeployment {
   recordedReplicas: number | undefined;
   /** Revision (hash) of the Deployment's current pod template. */
   templateRevision: string;
+  /**
+   * metadata.generation: it moves with every change to the spec, so a pending undo can tell a write of its own
+   * that never landed from a newer change that put the same template back (GitOps self-heal).
+   */
+  generation?: number;
 }
 
 /** A ReplicaSet that Sluice owns for this Rollout. */

@@ -19,7 +19,8 @@ import { convertLimits } from '../convert/convert.ts';
 import { converters } from '../convert/converters.ts';
 import { convertCommand } from './convertCommand.ts';
 import { describe, table, type EventLine } from './render.ts';
-import { historyTable, revisionLines, revisionsSummary } from './history.ts';
+import { historyTable, previousRevisionNumber, revisionLines, revisionsSummary } from './history.ts';
+import { revisionOf } from '../planner/revision.ts';
 import { rolloutLabel } from '../workload/names.ts';
 import { outdatedCrdMessage, prunedSpecFields } from './specWrite.ts';
 import { printable } from './terminalText.ts';
@@ -35,7 +36,8 @@ Commands:
   abort <name>            move all traffic back to stable now
   retry <name>            start an aborted canary again from the first step
   undo <name> [--to-revision N]
-                          put the Deployment's pod template back to the previous revision (or revision N)
+                          put the Deployment's pod template back to the previous revision (or revision N); the
+                          previous one is looked up now and asked for by number, so two undos at once agree
   pause <name>            hold the rollout at its step (spec.paused=true)
   resume <name>           let it go on (spec.paused=false)
   restart <name>          replace the stable pods, one at a time through the Eviction API, so that
@@ -211,11 +213,14 @@ export async function run(
       await annotate(args.command);
       return 0;
     case 'undo': {
-      const action = undoAction(args.toRevision);
-      const to = action === 'undo' ? 'the previous revision' : `revision ${args.toRevision}`;
+      const action = undoAction(args.toRevision ?? String(await previousRevision(kc, namespace, needName())));
+      const to =
+        args.toRevision === undefined
+          ? `the previous revision requested (revision ${action.slice('undo:'.length)}: `
+          : `revision ${args.toRevision} requested (`;
       await annotate(
         action,
-        `undo to ${to} requested (${actionAnnotation}=${action}); kubectl sluice status ${needName()} -n ${namespace} shows the outcome`,
+        `undo to ${to}${actionAnnotation}=${action}); kubectl sluice status ${needName()} -n ${namespace} shows the outcome`,
       );
       return 0;
     }
@@ -277,6 +282,29 @@ export function undoAction(toRevision: string | undefined): ManualAction {
   if (!/^[1-9][0-9]{0,8}$/.test(toRevision))
     throw new Error(`--to-revision ${toRevision}: a revision is a number, as kubectl sluice history lists them`);
   return `undo:${Number(toRevision)}`;
+}
+
+/**
+ * The revision a plain `kubectl sluice undo` names: the one before the Deployment's current template, resolved here
+ * and written as undo:N, so that two engineers' undos converge instead of toggling back. (The bare `undo`
+ * annotation keeps meaning "the previous revision" for plain kubectl; the controller resolves that one.)
+ */
+async function previousRevision(kc: KubeConfig, namespace: string, name: string): Promise<number> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const rollout = (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as Rollout;
+  const workload = rollout.spec.workloadRef?.name;
+  if (workload === undefined)
+    throw new Error(
+      `rollout ${namespace}/${name} has no spec.workloadRef: a flag-only Rollout has no pod template to go back to`,
+    );
+  const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace, name: workload });
+  const current = d.spec?.template === undefined ? '' : revisionOf(d.spec.template);
+  const previous = previousRevisionNumber(revisionLines(await replicaSetsOf(kc, rollout)), current);
+  if (previous === undefined)
+    throw new Error(
+      `rollout ${namespace}/${name} has no earlier revision to go back to: kubectl sluice history ${name} lists the revisions kept`,
+    );
+  return previous;
 }
 
 /** The ReplicaSets Sluice runs for a Rollout (its revisions), by the Rollout label and its owner reference. */

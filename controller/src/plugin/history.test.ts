@@ -2,7 +2,7 @@ import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../api/types.ts';
 import { parseArgs, undoAction } from './cli.ts';
-import { historyTable, revisionLines, revisionsSummary } from './history.ts';
+import { historyTable, previousRevisionNumber, revisionLines, revisionsSummary } from './history.ts';
 import { describe as describeRollout } from './render.ts';
 
 const rs = (revision: string, annotations: Record<string, string>, replicas: number): V1ReplicaSet => ({
@@ -67,5 +67,19 @@ describe('kubectl sluice undo', () => {
 
   it.each(['0', 'abc', '-1', '2.5'])('refuses --to-revision %s before asking anything', (value) => {
     expect(() => undoAction(value)).toThrow(/a revision is a number, as kubectl sluice history lists them/);
+  });
+});
+
+describe('the revision a plain kubectl sluice undo names', () => {
+  const line = (number: number, revision: string) => ({ number, revision, replicas: 0, ready: 0 });
+  const lines = [line(3, 'c'), line(2, 'b'), line(1, 'a')];
+
+  it('is the newest one that is not the current template, by number', () => {
+    expect(previousRevisionNumber(lines, 'c')).toBe(2);
+  });
+
+  it('skips an unnumbered or forged number, and has none without an earlier revision', () => {
+    expect(previousRevisionNumber([line(999_999_999, 'x'), line(0, 'y'), ...lines], 'c')).toBe(2);
+    expect(previousRevisionNumber([line(1, 'a')], 'a')).toBeUndefined();
   });
 });

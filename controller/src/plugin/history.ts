@@ -5,7 +5,7 @@
  */
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { Rollout } from '../api/types.ts';
-import { revisionLabel } from '../workload/names.ts';
+import { maxRevisionNumber, revisionLabel } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
 import { printable } from './terminalText.ts';
 
@@ -26,6 +26,16 @@ export function revisionLines(sets: readonly V1ReplicaSet[]): RevisionLine[] {
       ready: rs.status?.readyReplicas ?? 0,
     }))
     .sort((x, y) => y.number - x.number || x.revision.localeCompare(y.revision));
+}
+
+/**
+ * The number of the revision before the Deployment's current template (`templateRevision`), as the controller
+ * takes a plain `undo`: the newest numbered one that is not the current template (the largest number is no number,
+ * as the planner counts). `kubectl sluice undo` names it (undo:N), so that two engineers who each ask for undo at
+ * once converge on one revision, where two plain `undo`s taken one after the other would toggle back.
+ */
+export function previousRevisionNumber(lines: readonly RevisionLine[], templateRevision: string): number | undefined {
+  return lines.find((l) => l.number > 0 && l.number < maxRevisionNumber && l.revision !== templateRevision)?.number;
 }
 
 /** What a revision is to the Rollout now: stable, the canary, a stable one of before (within reach of rollbackWindow). */

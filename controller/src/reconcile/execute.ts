@@ -35,7 +35,8 @@ import { numberOfNew, pruneReplicaSets, renumberReplicaSet, writeUndoTemplate } 
 import { applyService, stableServiceSelectsOther } from './services.ts';
 import { applyPodDisruptionBudget } from './pdb.ts';
 import { evictPod } from './evictions.ts';
-import { isConflict, statusCode } from '../kube/apiErrors.ts';
+import { isConflict } from '../kube/apiErrors.ts';
+import { step, WriteError } from './writeError.ts';
 import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
 import type { EventSink } from './eventRecorder.ts';
@@ -71,6 +72,8 @@ export const rolloutRef = { group: apiGroup, version: apiVersionName, plural: 'r
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
+export { WriteError } from './writeError.ts';
+
 /** The condition the executor sets when a write failed, and clears once a whole plan was carried out. */
 export const writeFailedCondition = 'WriteFailed';
 
@@ -86,13 +89,18 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
   }
   for (const event of plan.events) ctx.events.record(ctx.rollout, event);
 
-  // 2. The effects; a failure is reported in status and the key retried, the decisions stay recorded.
+  // 2. The effects; a failure is reported in status and the key retried, the decisions stay recorded. The undo's
+  // template write depends on none of the others, nor they on it: it starts first and runs beside them, so that a
+  // refused traffic write never holds an on-call engineer's undo back, nor a failed undo the rest.
+  const undoWrite = startUndoWrite(ctx, plan);
   let failure: Error | undefined;
   try {
-    await applyEffects(ctx, plan);
+    await applyEffects(ctx, plan, undoWrite);
   } catch (err) {
     failure = err instanceof Error ? err : new Error(String(err));
   }
+  const undoFailure = await undoWrite;
+  failure ??= undoFailure;
 
   // 3. The manual request, now that status says what was done with it (also when an effect failed: the request
   // is recorded, and status.handledAction keeps a retry from acting on it twice meanwhile).
@@ -120,7 +128,18 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
     );
 }
 
-async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
+/** The undo's template write, settled to its failure (undefined: written, or nothing to write). */
+function startUndoWrite(ctx: ExecuteContext, plan: Plan): Promise<Error | undefined> {
+  const undo = plan.undoTemplate;
+  if (undo === undefined) return Promise.resolve(undefined);
+  const what = `write the pod template of ${undo.revision} into the Deployment`;
+  return step(what, () => writeUndoTemplate(ctx, undo)).then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+}
+
+async function applyEffects(ctx: ExecuteContext, plan: Plan, undoWrite: Promise<Error | undefined>): Promise<void> {
   const { rollout, clients, fence } = ctx;
   const namespace = rollout.metadata.namespace!;
   const setWeight = async () => {
@@ -216,12 +235,9 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
   if (plan.podDisruptionBudget !== undefined)
     await step('update the PodDisruptionBudget', () => applyPodDisruptionBudget(ctx, plan.podDisruptionBudget!.budget));
 
-  // Before the take-over's write, which would change the Deployment's resourceVersion that this one is fenced with.
-  const undo = plan.undoTemplate;
-  if (undo)
-    await step(`write the pod template of ${undo.revision} into the Deployment`, () => writeUndoTemplate(ctx, undo));
-
-  if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined) {
+  // The take-over's write changes the Deployment's resourceVersion (the undo's write is fenced with it) and its
+  // generation (a pending undo takes a moved one for a newer change): it waits until the undo's has landed.
+  if (plan.takeOverDeployment !== undefined && ctx.deployment !== undefined && (await undoWrite) === undefined) {
     const d = ctx.deployment.metadata!.name!;
     await step(`scale Deployment ${d} to 0`, () => {
       fence();
@@ -245,43 +261,6 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan): Promise<void> {
 
   // Last: a restart's eviction waits for nothing above, and nothing above waits for it.
   for (const pod of plan.evictions) await step(`evict pod ${pod.name}`, () => evictPod(ctx, pod));
-}
-
-/** A write that failed, named for the status message: "set the canary weight to 0%: HTTP 422 ...". */
-export class WriteError extends Error {
-  readonly code: unknown;
-  constructor(what: string, cause: unknown) {
-    super(`could not ${what}: ${describeError(cause)}`, { cause });
-    this.name = 'WriteError';
-    this.code = (cause as { code?: unknown } | undefined)?.code;
-  }
-}
-
-async function step<T>(what: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    throw new WriteError(what, err);
-  }
-}
-
-function describeError(err: unknown): string {
-  const code = statusCode(err);
-  const body = (err as { body?: unknown } | undefined)?.body;
-  let said = '';
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      if (typeof parsed.message === 'string') said = parsed.message;
-    } catch {
-      said = '';
-    }
-  } else if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') {
-    said = (body as { message: string }).message;
-  }
-  if (said === '' && err instanceof Error) said = err.message;
-  const text = `${code === undefined ? '' : `HTTP ${code}: `}${said}`.replace(/\s+/g, ' ').trim();
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
 /** Says in status which write failed (best effort: the reconcile fails either way, and is retried). */

@@ -71,6 +71,7 @@ export function observeWorld(
             replicas: d.spec.replicas ?? 1,
             recordedReplicas: Number.isInteger(recorded) && recorded > 0 ? recorded : undefined,
             templateRevision: revisionOf(d.spec.template),
+            ...(d.metadata?.generation === undefined ? {} : { generation: d.metadata.generation }),
           },
     replicaSets,
     ...restartPods(caches, rollout, owned),

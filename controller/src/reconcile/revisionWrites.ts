@@ -4,8 +4,9 @@
  * carry them out. Errors are the caller's to name (execute.ts wraps each write).
  */
 import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
-import { revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../workload/names.ts';
+import { maxRevisionNumber, revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
+import { revisionOf } from '../planner/revision.ts';
 import type { Plan } from '../planner/world.ts';
 import type { ExecuteContext } from './execute.ts';
 import { isConflict, isNotFound } from '../kube/apiErrors.ts';
@@ -18,7 +19,8 @@ type Writer = Pick<ExecuteContext, 'clients' | 'fence'>;
 /** The number a ReplicaSet created now carries: the plan's for the current template, else the next free one. */
 export function numberOfNew(existing: readonly V1ReplicaSet[], planned: Plan['revisionNumber'], revision: string) {
   if (planned?.revision === revision) return planned.number;
-  return Math.max(0, ...existing.map(revisionNumberOf)) + 1;
+  // As the planner counts (planner/revisionNumbers.ts): the largest number is no number, so the next fits undo:N.
+  return Math.max(0, ...existing.map(revisionNumberOf).filter((n) => n < maxRevisionNumber)) + 1;
 }
 
 /** Gives the existing ReplicaSet of the current template the number the plan decided (a revision that came back). */
@@ -67,6 +69,13 @@ export async function writeUndoTemplate(
   const d = ctx.deployment;
   if (template === undefined || d?.metadata?.resourceVersion === undefined)
     throw new Error(`ReplicaSet ${undo.replicaSet} or the Deployment is not in the cache`);
+  // Labels, number and owner reference are anyone's to write who may edit ReplicaSets: only the content is the
+  // revision. Status and the UndoRequested Event named this revision; any other template is not written.
+  const content = revisionOf(template);
+  if (content !== undo.revision)
+    throw new Error(
+      `ReplicaSet ${undo.replicaSet} claims revision ${undo.revision} but its pod template is revision ${content} (edited, or not made by Sluice): the Deployment is left as it is; undo to another revision, or set the template in the Deployment yourself`,
+    );
   ctx.fence();
   await ctx.clients.apps.patchNamespacedDeployment(
     {

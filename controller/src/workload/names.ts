@@ -14,6 +14,11 @@ export const recordedReplicasAnnotation = 'sluice.dev/replicas';
  * that comes back (the template set back to it) takes the next number. The lowest are deleted first.
  */
 export const revisionNumberAnnotation = 'sluice.dev/revision-number';
+/**
+ * The largest revision number: the nine digits `undo:N` and `--to-revision` take. The annotation is anyone's to
+ * write who may edit ReplicaSets, so a larger one is read as no number at all.
+ */
+export const maxRevisionNumber = 999_999_999;
 /** What revisionNumberAnnotation was called before: still read from the ReplicaSets that carry only it. */
 export const sequenceAnnotation = 'sluice.dev/sequence';
 /** Holds a deleted Rollout until its Deployment runs the application again. */

@@ -5,6 +5,7 @@
 import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/types.ts';
 import {
+  maxRevisionNumber,
   ownedBy,
   replicaSetName,
   revisionLabel,
@@ -52,7 +53,7 @@ export function buildReplicaSet(
 export function revisionNumberOf(rs: V1ReplicaSet): number {
   const annotations = rs.metadata?.annotations;
   const n = Number(annotations?.[revisionNumberAnnotation] ?? annotations?.[sequenceAnnotation]);
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  return Number.isInteger(n) && n > 0 && n <= maxRevisionNumber ? n : 0;
 }
 
 export function buildService(rollout: Rollout, role: 'stable' | 'canary', revision: string): V1Service {
