@@ -34,3 +34,17 @@ describe('the ActionRefused condition of a garbage sluice.dev/action value', () 
     },
   );
 });
+
+describe('an InvalidSpec message longer than status keeps', () => {
+  // Status keeps a condition message cut to its bound; a planner that compared the uncut message with the stored
+  // one would see a change on every reconcile and send the same Warning Event each time, flooding the namespace.
+  it('is announced once, not on every reconcile', () => {
+    const sim = withCanary();
+    sim.converge(40);
+    sim.specErrors = [{ field: 'spec.strategy', message: 'x'.repeat(5_000), code: 'TemplateNotFound' }];
+    const first = sim.reconcile();
+    expect(first.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
+    const again = sim.reconcile();
+    expect(again.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(0);
+  });
+});

@@ -128,6 +128,12 @@ export class PlanBuilder {
     return this.previous.conditions?.find((c) => c.type === type);
   }
 
+  /** Whether status already says this (True, with this message as status keeps it: cut to its bound). */
+  alreadySays(type: ConditionType, message: string): boolean {
+    const before = this.conditionOf(type);
+    return before?.status === 'True' && before.message === truncate(message, maxStatusText);
+  }
+
   /** Moves to step `index`, whose clock starts now. */
   enterStep(index: number): void {
     this.status.currentStepIndex = index;

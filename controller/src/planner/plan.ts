@@ -68,8 +68,7 @@ export function planRollout(world: ObservedWorld): Plan {
 /** A step that needs a person (Unleash refused the token, the flag does not exist): InvalidSpec, held where it is. */
 function reportInvalidStep(b: PlanBuilder, problem: { field: string; message: string }): void {
   const message = `${problem.field}: ${problem.message}`;
-  const before = b.conditionOf('InvalidSpec');
-  if (before?.status !== 'True' || before.message !== message) b.event('Warning', 'InvalidSpec', message);
+  if (!b.alreadySays('InvalidSpec', message)) b.event('Warning', 'InvalidSpec', message);
   b.condition('InvalidSpec', { status: 'True', reason: 'InvalidSpec', message });
   b.degraded ??= { reason: 'InvalidSpec', message: `invalid spec: ${message}` };
 }
@@ -96,8 +95,7 @@ export function planDeletion(world: ObservedWorld): Plan {
  * they are, so a typo can never shift traffic; fixing the spec resumes from the same step.
  */
 function invalid(b: PlanBuilder, message: string): Plan {
-  const before = b.conditionOf('InvalidSpec');
-  if (before?.status !== 'True' || before.message !== message) b.event('Warning', 'InvalidSpec', message);
+  if (!b.alreadySays('InvalidSpec', message)) b.event('Warning', 'InvalidSpec', message);
   b.condition('InvalidSpec', { status: 'True', reason: 'InvalidSpec', message });
   if (abortApplies(b)) {
     // An abort is the one thing an invalid spec never blocks: it only needs stable, which status names.
