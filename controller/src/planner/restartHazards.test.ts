@@ -1,0 +1,93 @@
+/**
+ * Hostile review of spec.restartAt (issue 16): what an on-call engineer meets when a restart does not go to plan.
+ * Each test fails on the current planner and names the defect it shows.
+ */
+import { describe, expect, it } from 'vitest';
+import { SimCluster, baseSpec } from './fixtures.test-support.ts';
+import { RestartSim, steadyRestartSim } from './restart.test-support.ts';
+
+const condition = (sim: SimCluster) => sim.rollout.status?.conditions?.find((c) => c.type === 'Restarting');
+const evicted = (sim: RestartSim) => sim.evictions.filter((e) => e.code === 201).map((e) => e.pod);
+
+describe('a restart the planner cannot carry out', () => {
+  // Defect (planner/restart.ts:23): a Rollout without workloadRef (flag-only) has no pods to restart, and
+  // `kubectl sluice restart` on it prints "restart of the stable pods requested"; the planner then drops the request
+  // without a word (finish(): no condition, no Event, no error naming spec.restartAt), so the user believes the
+  // restart ran. The API server takes the field too (no CEL rule as for rollbackWindow). Bad input must get a clear
+  // error naming the field.
+  it('a flag-only Rollout with restartAt says, naming spec.restartAt, that it has no pods to restart', () => {
+    const sim = new SimCluster({ strategy: { canary: { steps: [{ pause: { duration: '1s' } }] } } });
+    sim.converge();
+    sim.advance(5_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    const plan = sim.reconcile();
+    expect(plan.status.restartedAt).toBeUndefined();
+    const said = plan.status.conditions?.filter(
+      (c) =>
+        (c.type === 'Restarting' || (c.type === 'InvalidSpec' && c.status === 'True')) && /restartAt/.test(c.message),
+    );
+    expect(said ?? []).not.toEqual([]);
+  });
+});
+
+describe('stable pods that are not ready', () => {
+  /** Four stable pods, the oldest of which is not ready (crash-looping, wedged: what a restart is for). */
+  function withOneBrokenPod(): { sim: RestartSim; broken: string } {
+    const sim = steadyRestartSim();
+    sim.podsBecomeReady = false;
+    const broken = sim.stablePods()[0]!;
+    sim.pods.find((p) => p.name === broken)!.ready = false;
+    sim.settlePods(); // the ReplicaSet now says 3/4 ready
+    sim.advance(5_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    return { sim, broken };
+  }
+
+  // Defect (planner/restart.ts:83-88): a stable pod that was not ready before the restart makes `ready < want`, and
+  // the condition says "waiting for its replacement to be ready" although nothing was evicted and no replacement
+  // exists. The on-call engineer looks for a replacement pod that is not there; the pod that blocks is not named.
+  it('says which stable pod is not ready, not that a replacement is awaited, when nothing was evicted', () => {
+    const { sim, broken } = withOneBrokenPod();
+    sim.reconcile();
+    expect(sim.evictions).toEqual([]);
+    const message = condition(sim)?.message ?? '';
+    expect(message).not.toMatch(/replacement/);
+    expect(message).toContain(broken);
+  });
+
+  // Defect (planner/restart.ts:83): the same Rollout never restarts at all: the one pod a restart would fix holds it
+  // forever (no deadline, no Warning). Evicting a stable pod that is not ready costs no ready pod, so it can go first
+  // without stable ever running more than one ready pod short.
+  it('replaces the broken pod first instead of waiting forever for it to become ready', () => {
+    const { sim, broken } = withOneBrokenPod();
+    for (let i = 0; i < 5; i++) {
+      sim.reconcile();
+      sim.advance(5_000);
+    }
+    expect(evicted(sim)).toEqual([broken]);
+  });
+});
+
+describe('a replacement pod that never becomes ready', () => {
+  // Defect (planner/restart.ts:83-89, no deadline): after the first eviction the replacement never turns ready (an
+  // image that cannot be pulled, a node without room). The restart waits forever with phase Progressing and no
+  // Warning Event: progressDeadlineSeconds counts only canary steps (step.ts stalled()), so nothing tells on-call
+  // that the restart is stuck with stable one pod short. Past the deadline a Warning must say so.
+  it('past progressDeadlineSeconds, a Warning Event says the restart is stuck and on which pod', () => {
+    const sim = steadyRestartSim(baseSpec({ progressDeadlineSeconds: 60 }));
+    sim.advance(5_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    expect(sim.reconcile().evictions).toHaveLength(1);
+    sim.podsBecomeReady = false;
+    for (let i = 0; i < 30; i++) {
+      sim.settlePods();
+      sim.reconcile();
+      sim.advance(10_000); // five minutes in all, five times the deadline
+    }
+    const replacement = sim.pods.find((p) => !p.ready && !p.deleting)!.name;
+    expect(sim.rollout.status?.restartedAt).toBeUndefined();
+    const warnings = sim.events.filter((e) => e.type === 'Warning');
+    expect(warnings.map((e) => e.message).join('\n')).toMatch(/restart/i);
+    expect(condition(sim)?.message).toContain(replacement);
+  });
+});
