@@ -91,3 +91,24 @@ describe('a replacement pod that never becomes ready', () => {
     expect(condition(sim)?.message).toContain(replacement);
   });
 });
+
+describe('a PodDisruptionBudget that never allows', () => {
+  // Defect (planner/restart.ts:102-104, no deadline): a budget that allows no disruption (minAvailable equal to the
+  // replicas, a common misconfiguration) holds the restart forever, asking every 5 s, with only a True Restarting
+  // condition and phase Progressing to show for it: no Warning Event ever, however long. `kubectl sluice restart`
+  // was asked for a reason (a rotated secret, a leak); on-call must hear that it is not happening.
+  it('past progressDeadlineSeconds, a Warning Event names the budget refusing the restart', () => {
+    const sim = steadyRestartSim(baseSpec({ progressDeadlineSeconds: 60 }));
+    sim.minAvailable = 4; // of 4
+    sim.advance(5_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    for (let i = 0; i < 60; i++) {
+      sim.reconcile();
+      sim.advance(5_000); // five minutes in all
+      sim.settlePods();
+    }
+    expect(evicted(sim)).toEqual([]);
+    const warnings = sim.events.filter((e) => e.type === 'Warning').map((e) => e.message);
+    expect(warnings.join('\n')).toMatch(/PodDisruptionBudget/);
+  });
+});
