@@ -112,3 +112,30 @@ describe('a PodDisruptionBudget that never allows', () => {
     expect(warnings.join('\n')).toMatch(/PodDisruptionBudget/);
   });
 });
+
+describe('clocks that disagree', () => {
+  // Defect (planner/restart.ts:29-31): "no replacement ever counts as older" holds only when the controller's clock
+  // agrees with the API server's, which stamps creationTimestamp. With the controller 3 s ahead (a node whose NTP
+  // drifted), the restart starts at restartAt by its own clock, the first replacements are stamped before
+  // restartAt by the API server, and each is evicted again once ready: more evictions than pods, each one a pod
+  // short. The planner can keep a margin, or compare with a time the API server stamped.
+  it('evicts each pod that predates restartAt once, never a replacement, with the controller 3 s ahead', () => {
+    const sim = steadyRestartSim();
+    const before = sim.stablePods();
+    sim.advance(60_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    const serverStamps = () => {
+      // The API server's clock is 3 s behind the controller's: what the sim made at sim.now is stamped 3 s earlier.
+      for (const p of sim.pods)
+        if (p.createdAt === sim.now.toISOString()) p.createdAt = new Date(sim.now.getTime() - 3_000).toISOString();
+    };
+    for (let round = 0; round < 40 && sim.rollout.status?.restartedAt === undefined; round++) {
+      sim.reconcile();
+      sim.advance(500);
+      sim.settlePods();
+      serverStamps();
+    }
+    expect(sim.rollout.status?.restartedAt).toBe(sim.rollout.spec.restartAt);
+    expect(evicted(sim).filter((p) => !before.includes(p))).toEqual([]);
+  });
+});
