@@ -139,3 +139,22 @@ describe('clocks that disagree', () => {
     expect(evicted(sim).filter((p) => !before.includes(p))).toEqual([]);
   });
 });
+
+describe('a Deployment with minReadySeconds', () => {
+  // Defect (planner/restart.ts:64-65 and 83): the restart paces on the pods' Ready condition, not on availability.
+  // With minReadySeconds (copied into Sluice's ReplicaSets, workload/objects.ts), a replacement counts as available
+  // only after it has stayed ready that long; the ReplicaSet's availableReplicas says so. The restart evicts the
+  // next pod as soon as the replacement is Ready, so a replacement that crashes in its first seconds (what
+  // minReadySeconds guards against) is not waited for, and stable runs more than one available pod short.
+  it('evicts the next pod only once the replacement is available, not merely ready', () => {
+    const sim = steadyRestartSim();
+    sim.advance(5_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    expect(sim.reconcile().evictions).toHaveLength(1);
+    sim.settleAll(); // the replacement exists and is Ready
+    const stable = sim.replicaSets.get('rev-a')!;
+    expect(stable.readyReplicas).toBe(4);
+    stable.availableReplicas = 3; // ...but not yet for minReadySeconds
+    expect(sim.reconcile().evictions).toEqual([]);
+  });
+});
