@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SimCluster, baseSpec } from './fixtures.test-support.ts';
+import { planRollout } from './plan.ts';
 import { RestartSim, steadyRestartSim } from './restart.test-support.ts';
 
 const condition = (sim: SimCluster) => sim.rollout.status?.conditions?.find((c) => c.type === 'Restarting');
@@ -156,5 +157,24 @@ describe('a Deployment with minReadySeconds', () => {
     expect(stable.readyReplicas).toBe(4);
     stable.availableReplicas = 3; // ...but not yet for minReadySeconds
     expect(sim.reconcile().evictions).toEqual([]);
+  });
+});
+
+describe('an eviction asked again after a crash', () => {
+  // Defect (planner/restart.ts:102-104): status.restart.pod still being there is read as "a PodDisruptionBudget
+  // refused", but the planner never learns what the Eviction API said. The same message shows when the controller
+  // was killed (or lost its Lease) between writing status.restart and evicting, when the eviction failed with 403
+  // (RBAC with pods list but not pods/eviction create) or 500 (two budgets), or when the cache has not seen the pod
+  // go yet. operations.md sends on-call to `kubectl get pdb` for a budget that never refused anything.
+  it('does not blame a PodDisruptionBudget for a pod it was never told about', () => {
+    const sim = steadyRestartSim();
+    sim.advance(5_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    const planned = planRollout(sim.world()); // status.restart recorded, then the process dies: no eviction sent
+    sim.rollout.status = planned.status;
+    sim.advance(1_000);
+    const replay = sim.reconcile(); // the next leader, with every pod still there
+    expect(replay.evictions).toEqual(planned.evictions); // the same pod again: no second pod, good
+    expect(condition(sim)?.message).not.toMatch(/PodDisruptionBudget allows no disruption/);
   });
 });
