@@ -69,6 +69,33 @@ describe('stable pods that are not ready', () => {
   });
 });
 
+describe('a stable pod stuck terminating', () => {
+  // Defect (planner/restart.ts:82-83): any stable pod with a deletionTimestamp holds the restart ("waiting for pod
+  // ... to go"), also one Sluice never evicted: a pod on a node that died stays Terminating until the node object is
+  // removed, often for hours, while its ReplicaSet has already made a ready replacement. The restart then never
+  // starts, with no deadline, though every pod the ReplicaSet asks for is ready. Only the pod the restart evicted
+  // (status.restart.pod) needs to be waited for; the rest is counted by readiness.
+  it('starts although a pod it did not evict is stuck Terminating, when every wanted stable pod is ready', () => {
+    const sim = steadyRestartSim();
+    const lost = sim.pods[0]!;
+    lost.deleting = true; // on a node that went away; never evicted by Sluice
+    lost.ready = false;
+    sim.pods.push({
+      ...lost,
+      name: 'checkout-rev-a-new',
+      uid: 'uid-new',
+      createdAt: sim.now.toISOString(),
+      ready: true,
+      deleting: false,
+    });
+    sim.advance(5_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    const plan = sim.reconcile();
+    expect(plan.evictions).toHaveLength(1);
+    expect(plan.evictions[0]!.name).not.toBe(lost.name);
+  });
+});
+
 describe('a replacement pod that never becomes ready', () => {
   // Defect (planner/restart.ts:83-89, no deadline): after the first eviction the replacement never turns ready (an
   // image that cannot be pulled, a node without room). The restart waits forever with phase Progressing and no
