@@ -20,7 +20,21 @@ export const podEvictedEventIntervalMs = 60_000;
 
 export function planRestart(b: PlanBuilder): void {
   const requested = b.world.rollout.spec.restartAt;
-  if (requested === undefined || b.world.deployment === undefined || requested === b.status.restartedAt) {
+  if (requested === undefined || requested === b.status.restartedAt) {
+    finish(b);
+    return;
+  }
+  if (b.world.rollout.spec.workloadRef === undefined) {
+    // A flag-only Rollout has no pods: dropping the request without a word would let the user believe it ran.
+    delete b.status.restart;
+    b.condition('Restarting', {
+      status: 'False',
+      reason: 'NoPodsToRestart',
+      message: `spec.restartAt ${requested} restarts nothing: this Rollout has no spec.workloadRef, so no pods (remove spec.restartAt)`,
+    });
+    return;
+  }
+  if (b.world.deployment === undefined) {
     finish(b);
     return;
   }
