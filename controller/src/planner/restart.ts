@@ -74,8 +74,10 @@ export function planRestart(b: PlanBuilder): void {
   const stable = b.status.stableRevision;
   const want = b.replicaSets.find((d) => d.revision === stable)?.replicas ?? 0;
   const pods = b.world.pods.filter((p) => p.revision === stable);
-  const older = pods.filter((p) => Date.parse(p.createdAt) < at);
+  // A pod already on its way out counts as gone: one Sluice never evicted (a finalizer that never clears, a node
+  // that died) may stay Terminating for hours, and its ReplicaSet has already replaced it.
   const live = pods.filter((p) => !p.deleting);
+  const older = live.filter((p) => Date.parse(p.createdAt) < at);
   const ready = live.filter((p) => p.ready).length;
   if (older.length === 0 || want === 0) {
     if (restart === undefined || ready >= want) {
@@ -93,7 +95,8 @@ export function planRestart(b: PlanBuilder): void {
     return;
   }
   // One at a time: the previous pod is gone and its replacement is ready before the next is asked for.
-  const leaving = pods.find((p) => p.deleting);
+  // Only the pod this restart evicted is waited for: that one is the restart's own disruption.
+  const leaving = pods.find((p) => p.deleting && p.name === restart?.pod);
   if (leaving !== undefined || ready < want) {
     const why = leaving === undefined ? 'its replacement to be ready' : `pod ${leaving.name} to go`;
     restarting(
@@ -158,9 +161,7 @@ function holdReason(b: PlanBuilder): { reason: string; message: string } | undef
 }
 
 function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
-  return pods
-    .filter((p) => !p.deleting)
-    .sort((x, y) => Date.parse(x.createdAt) - Date.parse(y.createdAt) || x.name.localeCompare(y.name));
+  return [...pods].sort((x, y) => Date.parse(x.createdAt) - Date.parse(y.createdAt) || x.name.localeCompare(y.name));
 }
 
 /** A restart under way: the condition says where it is, and the phase is Progressing until it is done. */
