@@ -2,7 +2,7 @@
  * spec.restartAt: the stable revision's pods are replaced without a canary, as `kubectl rollout restart` does for a
  * Deployment, but through the Eviction API, so that every PodDisruptionBudget (the user's, or Sluice's own from
  * spec.pdb) has its say. One pod at a time: the next eviction only once every stable pod is ready again, so stable
- * never runs more than one pod short, whatever the budget allows. The decision (which pod) is recorded in
+ * never runs more than one pod short, whatever the budget allows (available, counting minReadySeconds). The decision (which pod) is recorded in
  * status.restart before the executor evicts it; a budget that refuses (429) is asked again on the next requeue.
  *
  * A restart waits while a release is in flight (an abort, a pause or a Degraded rollout included): the release
@@ -73,12 +73,16 @@ export function planRestart(b: PlanBuilder): void {
   }
   const stable = b.status.stableRevision;
   const want = b.replicaSets.find((d) => d.revision === stable)?.replicas ?? 0;
+  const available = b.world.replicaSets.find((rs) => rs.revision === stable)?.availableReplicas ?? 0;
   const pods = b.world.pods.filter((p) => p.revision === stable);
   // A pod already on its way out counts as gone: one Sluice never evicted (a finalizer that never clears, a node
   // that died) may stay Terminating for hours, and its ReplicaSet has already replaced it.
   const live = pods.filter((p) => !p.deleting);
   const older = live.filter((p) => Date.parse(p.createdAt) < at);
-  const ready = live.filter((p) => p.ready).length;
+  // Paced on availability, as a Deployment's rollout is: with minReadySeconds a replacement counts only once it
+  // has stayed ready that long (the ReplicaSet's availableReplicas says so), so one that crashes in its first
+  // seconds is waited for. The pods' own Ready too: the ReplicaSet's status may lag an eviction by a moment.
+  const ready = Math.min(live.filter((p) => p.ready).length, available);
   if (older.length === 0 || want === 0) {
     if (restart === undefined || ready >= want) {
       if (restart !== undefined)
@@ -91,17 +95,17 @@ export function planRestart(b: PlanBuilder): void {
       finish(b);
       return;
     }
-    restarting(b, `waiting for the last replacement pod to be ready (${ready}/${want} ready)`);
+    restarting(b, `waiting for the last replacement pod to be available (${ready}/${want} available)`);
     return;
   }
   // One at a time: the previous pod is gone and its replacement is ready before the next is asked for.
   // Only the pod this restart evicted is waited for: that one is the restart's own disruption.
   const leaving = pods.find((p) => p.deleting && p.name === restart?.pod);
   if (leaving !== undefined || ready < want) {
-    const why = leaving === undefined ? 'its replacement to be ready' : `pod ${leaving.name} to go`;
+    const why = leaving === undefined ? 'its replacement to be available' : `pod ${leaving.name} to go`;
     restarting(
       b,
-      `waiting for ${why} before the next eviction (${ready}/${want} stable pods ready, ${older.length} to replace)`,
+      `waiting for ${why} before the next eviction (${ready}/${want} stable pods available, ${older.length} to replace)`,
     );
     return;
   }
