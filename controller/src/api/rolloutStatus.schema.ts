@@ -156,6 +156,11 @@ export const restartStatus = object(
     reportedAt: Type.Optional(
       timestamp('When the last PodEvicted Event was sent: at most one a minute, however many pods there are.'),
     ),
+    olderThan: Type.Optional(
+      timestamp(
+        "The newest creationTimestamp among the stable pods the restart found to replace, as the API server stamped it: a pod created later is a replacement, whatever the controller's clock says.",
+      ),
+    ),
   },
 );
 

@@ -78,7 +78,12 @@ export function planRestart(b: PlanBuilder): void {
   // A pod already on its way out counts as gone: one Sluice never evicted (a finalizer that never clears, a node
   // that died) may stay Terminating for hours, and its ReplicaSet has already replaced it.
   const live = pods.filter((p) => !p.deleting);
-  const older = live.filter((p) => Date.parse(p.createdAt) < at);
+  // Older by the API server's stamps only: the controller's clock may run ahead of the API server's, and then
+  // replacements made right after restartAt (by the controller's clock) are stamped before it. Every replacement
+  // is made after the restart's first eviction, so after each pod the restart found: newer than status.restart's
+  // olderThan (equal only within that pod's second, where whole-second stamps cannot tell).
+  const olderThan = restart?.olderThan === undefined ? Infinity : Date.parse(restart.olderThan);
+  const older = live.filter((p) => Date.parse(p.createdAt) < at && Date.parse(p.createdAt) <= olderThan);
   // Paced on availability, as a Deployment's rollout is: with minReadySeconds a replacement counts only once it
   // has stayed ready that long (the ReplicaSet's availableReplicas says so), so one that crashes in its first
   // seconds is waited for. The pods' own Ready too: the ReplicaSet's status may lag an eviction by a moment.
@@ -117,7 +122,14 @@ export function planRestart(b: PlanBuilder): void {
       'RestartStarted',
       `restarting the ${older.length} stable pod(s) of revision ${stable} created before ${requested}, one at a time, through the Eviction API`,
     );
-    restart = { restartAt: requested, startedAt: nowText, pod: '', evictions: 0 };
+    const newest = Math.max(...older.map((p) => Date.parse(p.createdAt)));
+    restart = {
+      restartAt: requested,
+      startedAt: nowText,
+      pod: '',
+      evictions: 0,
+      ...(Number.isFinite(newest) ? { olderThan: new Date(newest).toISOString() } : {}),
+    };
   }
   let message: string;
   if (restart.pod === next.name) {
