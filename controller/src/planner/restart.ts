@@ -103,18 +103,30 @@ export function planRestart(b: PlanBuilder): void {
     restarting(b, `waiting for the last replacement pod to be available (${ready}/${want} available)`);
     return;
   }
-  // One at a time: the previous pod is gone and its replacement is ready before the next is asked for.
+  // One at a time: the previous pod is gone and its replacement is available before the next is asked for.
   // Only the pod this restart evicted is waited for: that one is the restart's own disruption.
   const leaving = pods.find((p) => p.deleting && p.name === restart?.pod);
-  if (leaving !== undefined || ready < want) {
-    const why = leaving === undefined ? 'its replacement to be available' : `pod ${leaving.name} to go`;
+  // A stable pod that is not ready (crash-looping, wedged) goes first: it is what a restart is for, and evicting it
+  // costs no ready pod, so it need not wait for the others (the Eviction API and its budgets still decide).
+  const candidates = oldestFirst(older);
+  const next =
+    leaving !== undefined
+      ? undefined
+      : (candidates.find((p) => !p.ready) ?? (ready < want ? undefined : candidates[0]));
+  if (next === undefined) {
+    const notReady = live.filter((p) => !p.ready).map((p) => p.name);
+    const why =
+      leaving !== undefined
+        ? `pod ${leaving.name} to go`
+        : restart === undefined
+          ? `the stable pods to be available${notReady.length === 0 ? '' : ` (not ready: ${notReady.join(', ')})`}`
+          : `its replacement to be available${notReady.length === 0 ? '' : ` (not ready: ${notReady.join(', ')})`}`;
     restarting(
       b,
       `waiting for ${why} before the next eviction (${ready}/${want} stable pods available, ${older.length} to replace)`,
     );
     return;
   }
-  const next = oldestFirst(older)[0]!;
   const nowText = b.world.now.toISOString();
   if (restart === undefined) {
     b.event(
