@@ -11,7 +11,7 @@
  */
 import { parseRestartAt } from '../api/restartAt.ts';
 import type { PlanBuilder } from './builder.ts';
-import type { ObservedPod } from './world.ts';
+import type { EvictionAnswer, ObservedPod } from './world.ts';
 
 /** How soon an eviction is asked again: a PodDisruptionBudget that refused wakes nobody when it allows. */
 export const evictionRetryMs = 5_000;
@@ -145,8 +145,8 @@ export function planRestart(b: PlanBuilder): void {
   }
   let message: string;
   if (restart.pod === next.name) {
-    // Asked before and still here: a PodDisruptionBudget said "not now" (or the cache has not seen it go yet).
-    message = `pod ${next.name} is not evicted yet: a PodDisruptionBudget allows no disruption now; asking again every ${evictionRetryMs / 1000}s (${older.length} to replace)`;
+    // Asked before and still here: the message says what the Eviction API answered, never a guess.
+    message = `${notEvicted(next, b.world.lastEviction)}; asking again every ${evictionRetryMs / 1000}s (${older.length} to replace)`;
   } else {
     restart = { ...restart, pod: next.name, evictions: restart.evictions + 1 };
     const last = restart.reportedAt === undefined ? undefined : Date.parse(restart.reportedAt);
@@ -190,6 +190,17 @@ function holdReason(b: PlanBuilder): { reason: string; message: string } | undef
 
 function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
   return [...pods].sort((x, y) => Date.parse(x.createdAt) - Date.parse(y.createdAt) || x.name.localeCompare(y.name));
+}
+
+/** Why a pod asked for is still there, as the Eviction API said it (to this process: after a restart, unknown). */
+function notEvicted(pod: ObservedPod, answer: EvictionAnswer | undefined): string {
+  const heard = answer?.pod === pod.name && answer.uid === pod.uid ? answer : undefined;
+  if (heard?.code === 429)
+    return `pod ${pod.name} is not evicted yet: a PodDisruptionBudget allows no disruption now (${heard.message})`;
+  if (heard !== undefined && heard.code !== 201)
+    return `pod ${pod.name} is not evicted yet: the Eviction API answered ${heard.code === undefined ? 'nothing' : `HTTP ${heard.code}`}: ${heard.message}`;
+  if (heard !== undefined) return `pod ${pod.name} was evicted; its deletion is not seen yet`;
+  return `pod ${pod.name} is not evicted yet: no answer from the Eviction API seen for it (the controller restarted, or the eviction was not sent)`;
 }
 
 /** A restart under way: the condition says where it is, and the phase is Progressing until it is done. */
