@@ -12,6 +12,9 @@
 import { parseRestartAt } from '../api/restartAt.ts';
 import type { PlanBuilder } from './builder.ts';
 import type { EvictionAnswer, ObservedPod } from './world.ts';
+import type { RolloutStatus } from '../api/types.ts';
+
+type RestartStatus = NonNullable<RolloutStatus['restart']>;
 
 /** How soon an eviction is asked again: a PodDisruptionBudget that refused wakes nobody when it allows. */
 export const evictionRetryMs = 5_000;
@@ -100,7 +103,12 @@ export function planRestart(b: PlanBuilder): void {
       finish(b);
       return;
     }
-    restarting(b, `waiting for the last replacement pod to be available (${ready}/${want} available)`);
+    const notReady = live.filter((p) => !p.ready).map((p) => p.name);
+    waiting(
+      b,
+      restart,
+      `waiting for the last replacement pod to be available (${ready}/${want} available${notReady.length === 0 ? '' : `; not ready: ${notReady.join(', ')}`})`,
+    );
     return;
   }
   // One at a time: the previous pod is gone and its replacement is available before the next is asked for.
@@ -121,10 +129,9 @@ export function planRestart(b: PlanBuilder): void {
         : restart === undefined
           ? `the stable pods to be available${notReady.length === 0 ? '' : ` (not ready: ${notReady.join(', ')})`}`
           : `its replacement to be available${notReady.length === 0 ? '' : ` (not ready: ${notReady.join(', ')})`}`;
-    restarting(
-      b,
-      `waiting for ${why} before the next eviction (${ready}/${want} stable pods available, ${older.length} to replace)`,
-    );
+    const message = `waiting for ${why} before the next eviction (${ready}/${want} stable pods available, ${older.length} to replace)`;
+    if (restart === undefined) restarting(b, message);
+    else waiting(b, restart, message);
     return;
   }
   const nowText = b.world.now.toISOString();
@@ -140,15 +147,31 @@ export function planRestart(b: PlanBuilder): void {
       startedAt: nowText,
       pod: '',
       evictions: 0,
+      progressedAt: nowText,
       ...(Number.isFinite(newest) ? { olderThan: new Date(newest).toISOString() } : {}),
     };
   }
   let message: string;
   if (restart.pod === next.name) {
     // Asked before and still here: the message says what the Eviction API answered, never a guess.
-    message = `${notEvicted(next, b.world.lastEviction)}; asking again every ${evictionRetryMs / 1000}s (${older.length} to replace)`;
+    const refused = notEvicted(next, b.world.lastEviction);
+    message = `${refused}; asking again every ${evictionRetryMs / 1000}s (${older.length} to replace)`;
+    const stuck = overdue(b, restart, refused);
+    if (stuck !== undefined) {
+      b.status.restart = stuck;
+      b.evictions = [{ name: next.name, uid: next.uid }];
+      b.requeueAfter(evictionRetryMs);
+      b.restarting = message;
+      b.condition('Restarting', {
+        status: 'True',
+        reason: 'RestartStuck',
+        message: `the restart is stuck: ${message}`,
+      });
+      return;
+    }
   } else {
-    restart = { ...restart, pod: next.name, evictions: restart.evictions + 1 };
+    restart = { ...restart, pod: next.name, evictions: restart.evictions + 1, progressedAt: nowText };
+    delete restart.warnedAt;
     const last = restart.reportedAt === undefined ? undefined : Date.parse(restart.reportedAt);
     if (last === undefined || !(now - last < podEvictedEventIntervalMs)) {
       b.event(
@@ -201,6 +224,43 @@ function notEvicted(pod: ObservedPod, answer: EvictionAnswer | undefined): strin
     return `pod ${pod.name} is not evicted yet: the Eviction API answered ${heard.code === undefined ? 'nothing' : `HTTP ${heard.code}`}: ${heard.message}`;
   if (heard !== undefined) return `pod ${pod.name} was evicted; its deletion is not seen yet`;
   return `pod ${pod.name} is not evicted yet: no answer from the Eviction API seen for it (the controller restarted, or the eviction was not sent)`;
+}
+
+/** A restart under way that waits for the cluster; past progressDeadlineSeconds without an eviction, stuck. */
+function waiting(b: PlanBuilder, restart: RestartStatus, message: string): void {
+  const stuck = overdue(b, restart, message);
+  if (stuck === undefined) {
+    restarting(b, message);
+    return;
+  }
+  b.status.restart = stuck;
+  b.restarting = message;
+  // Stuck is said, never acted on: evicting more would take stable further short, and the wait goes on.
+  b.condition('Restarting', { status: 'True', reason: 'RestartStuck', message: `the restart is stuck: ${message}` });
+}
+
+/**
+ * The restart with its Warning recorded, when it has gone progressDeadlineSeconds without evicting a new pod (a
+ * replacement never available, a budget that never allows, a pod that never goes); undefined while in time. The
+ * Warning again each deadline, not each requeue: a budget asked every few seconds is not an Event each time.
+ */
+function overdue(b: PlanBuilder, restart: RestartStatus, problem: string): RestartStatus | undefined {
+  const deadlineSeconds = b.world.rollout.spec.progressDeadlineSeconds ?? 600;
+  const now = b.world.now.getTime();
+  const since = Date.parse(restart.progressedAt ?? restart.startedAt);
+  const due = since + deadlineSeconds * 1000;
+  if (!(now >= due)) {
+    b.requeueAfter(due - now);
+    return undefined;
+  }
+  const warned = restart.warnedAt === undefined ? undefined : Date.parse(restart.warnedAt);
+  if (warned !== undefined && now - warned < deadlineSeconds * 1000) return restart;
+  b.event(
+    'Warning',
+    'RestartStuck',
+    `the restart of the stable pods has evicted no new pod for ${Math.round((now - since) / 1000)}s (progressDeadlineSeconds ${deadlineSeconds}): ${problem}`,
+  );
+  return { ...restart, warnedAt: b.world.now.toISOString() };
 }
 
 /** A restart under way: the condition says where it is, and the phase is Progressing until it is done. */
