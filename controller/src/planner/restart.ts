@@ -271,6 +271,14 @@ function restarting(b: PlanBuilder, message: string): void {
 
 /** No restart pending: nothing of one is left in status. */
 function finish(b: PlanBuilder): void {
+  const stopped = b.status.restart;
+  // restartAt removed halfway: the pods not replaced yet stay, and the record that said so goes; an Event keeps it.
+  if (stopped !== undefined && b.world.rollout.spec.restartAt === undefined)
+    b.event(
+      'Normal',
+      'RestartStopped',
+      `spec.restartAt was removed: the restart for ${stopped.restartAt} stopped after ${stopped.evictions} eviction(s); the stable pods not replaced yet keep running`,
+    );
   delete b.status.restart;
   if (b.status.conditions?.some((c) => c.type === 'Restarting') !== true) return;
   b.status.conditions = b.status.conditions.filter((c) => c.type !== 'Restarting');
