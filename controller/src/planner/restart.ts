@@ -1,14 +1,16 @@
 /**
  * spec.restartAt: the stable revision's pods are replaced without a canary, as `kubectl rollout restart` does for a
  * Deployment, but through the Eviction API, so that every PodDisruptionBudget (the user's, or Sluice's own from
- * spec.pdb) has its say. One pod at a time: the next eviction only once every stable pod is ready again, so stable
- * never runs more than one pod short, whatever the budget allows (available, counting minReadySeconds). The decision (which pod) is recorded in
- * status.restart before the executor evicts it; a budget that refuses (429) is asked again on the next requeue.
+ * spec.pdb) has its say. One pod at a time: the next eviction only once every stable pod is available again
+ * (minReadySeconds counts), so stable never runs more than one pod short, whatever the budget allows; a stable pod
+ * that is not ready goes first, as evicting it costs no ready pod. The decision (which pod) is recorded in
+ * status.restart before the executor evicts it; a pod still there is asked for again on the next requeue, and the
+ * message says what the Eviction API answered. Past progressDeadlineSeconds without a new eviction, a Warning says
+ * the restart is stuck and on what; it never evicts more for that.
  *
  * A restart waits while a release is in flight (an abort, a pause or a Degraded rollout included): the release
  * decides which pods are stable, and an abort must never wait behind an eviction. A restartAt in the future waits
- * until then; one in the past that no stable pod predates is done at once.
- */
+ * until then; one in the past that no stable pod predates is done at once. */
 import { parseRestartAt } from '../api/restartAt.ts';
 import type { PlanBuilder } from './builder.ts';
 import type { EvictionAnswer, ObservedPod } from './world.ts';
