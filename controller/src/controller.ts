@@ -65,14 +65,18 @@ const sluiceRef = (r: { kind: string; plural: string; scope: string }): Resource
 const emptyCache: ObjectCache<never> = { get: () => undefined, list: () => [] };
 
 /** What the wiring needs of each informer, whatever kind it caches. */
-type RunningInformer = Pick<Informer, 'kind' | 'start' | 'stop' | 'hasSynced' | 'onChange' | 'get'>;
+type RunningInformer = Pick<Informer, 'kind' | 'start' | 'stop' | 'hasSynced' | 'synced' | 'onChange' | 'get'>;
 
 export interface Controller {
   caches: Caches;
   readonly ready: () => boolean;
   /** Calls the handler with the key (namespace/name) of each Rollout added, changed or deleted; returns its remover. For the dashboard. */
   onRolloutChange(handler: (key: string) => void): () => void;
-  /** Starts the workers (call when leading). */
+  /**
+   * Starts the workers (call when leading) once every cache has listed: before its first list a cache's emptiness
+   * is "not listed yet", and a reconcile would take it for "none" (no ReplicaSet: make one; no pod older than
+   * restartAt: the restart is done). /readyz says the same thing (ready()).
+   */
   startWorkers(): void;
   stop(): Promise<void>;
   queue: WorkQueue;
@@ -288,13 +292,26 @@ export async function startController(
   });
   for (const informer of informers) informer.start();
 
+  let stopped = false;
   return {
     caches,
     queue,
     ready: () => informers.every((i) => i.hasSynced()),
     onRolloutChange: (handler) => rollouts.onChange((_kind, key) => handler(key)),
-    startWorkers: () => queue.start(),
+    startWorkers: () => {
+      const listing = informers.filter((i) => !i.hasSynced()).map((i) => i.kind);
+      if (listing.length > 0) log.info({ kinds: listing }, 'workers wait for these caches to list');
+      // Rejected only when an informer is stopped before its first list: the controller is stopping, nothing starts.
+      // A stop() under way shuts the queue first: it must not be started after that.
+      Promise.all(informers.map((i) => i.synced)).then(
+        () => {
+          if (!stopped) queue.start();
+        },
+        () => undefined,
+      );
+    },
     async stop() {
+      stopped = true;
       measurements.close();
       flagOperations.close();
       await queue.shutdown();

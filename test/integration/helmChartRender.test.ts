@@ -118,6 +118,17 @@ describe('the Helm chart, rendered by helm', () => {
     expect(byKey(await helmTemplate({ instanceId: 'team-a' }))).toEqual(expected);
   });
 
+  it('given restartPods false, then the rules on pods and pods/eviction are left out, and nothing else', async () => {
+    const pods = new Set(['pods', 'pods/eviction']);
+    const expected = await defaultsChangedBy((objects) => {
+      const role = objects['ClusterRole//sluice']!;
+      const rules = rulesOf(role);
+      expect(rules.filter((r) => r.resources?.some((x) => pods.has(x)))).toHaveLength(2);
+      role['rules'] = rules.filter((r) => !r.resources?.some((x) => pods.has(x)));
+    });
+    expect(byKey(await helmTemplate({ restartPods: false }))).toEqual(expected);
+  });
+
   it('given replicas, resources and an image, then only the Deployment changes, in those fields', async () => {
     const resources = { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } };
     const expected = await defaultsChangedBy((objects) => {

@@ -156,6 +156,17 @@ export const restartStatus = object(
     reportedAt: Type.Optional(
       timestamp('When the last PodEvicted Event was sent: at most one a minute, however many pods there are.'),
     ),
+    progressedAt: Type.Optional(
+      timestamp(
+        'When the restart last asked to evict a new pod: past progressDeadlineSeconds without one it is stuck, and a Warning says why.',
+      ),
+    ),
+    warnedAt: Type.Optional(timestamp('When the last RestartStuck Warning was sent: one per deadline, not per retry.')),
+    olderThan: Type.Optional(
+      timestamp(
+        "The newest creationTimestamp among the stable pods the restart found to replace, as the API server stamped it: a pod created later is a replacement, whatever the controller's clock says.",
+      ),
+    ),
   },
 );
 

@@ -6,7 +6,7 @@
  */
 import type { RolloutSpec } from '../api/types.ts';
 import { SimCluster, baseSpec } from './fixtures.test-support.ts';
-import type { Plan } from './world.ts';
+import type { EvictionAnswer, ObservedWorld, Plan } from './world.ts';
 
 export class RestartSim extends SimCluster {
   /** minAvailable of a budget over every ready pod of the Rollout; undefined: none. */
@@ -21,6 +21,15 @@ export class RestartSim extends SimCluster {
     super(spec);
   }
 
+  /** What the Eviction API answered last, as the reconciler keeps it for the next plan. */
+  lastEviction: EvictionAnswer | undefined;
+
+  override world(): ObservedWorld {
+    const world = super.world();
+    if (this.lastEviction !== undefined) world.lastEviction = { ...this.lastEviction };
+    return world;
+  }
+
   override reconcile(): Plan {
     const plan = super.reconcile();
     for (const wanted of plan.evictions) {
@@ -29,9 +38,16 @@ export class RestartSim extends SimCluster {
       const ready = this.pods.filter((p) => p.ready && !p.deleting).length;
       if (this.minAvailable !== undefined && pod.ready && ready - 1 < this.minAvailable) {
         this.evictions.push({ pod: pod.name, code: 429 });
+        this.lastEviction = {
+          pod: pod.name,
+          uid: pod.uid,
+          code: 429,
+          message: `Cannot evict pod as it would violate the pod's disruption budget. The disruption budget checkout needs ${this.minAvailable} healthy pods and has ${ready} currently`,
+        };
         continue;
       }
       this.evictions.push({ pod: pod.name, code: 201 });
+      this.lastEviction = { pod: pod.name, uid: pod.uid, code: 201, message: 'evicted' };
       pod.deleting = true;
       pod.ready = false;
     }

@@ -197,4 +197,37 @@ describe('when a restart may not go on', () => {
     sim.rollout.spec.paused = false; // resume: it goes on
     expect(sim.reconcile().evictions).toHaveLength(1);
   });
+
+  it('restartAt removed halfway: no further eviction, and an Event says the restart stopped', () => {
+    const sim = steadyRestartSim();
+    sim.advance(2_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    expect(sim.reconcile().evictions).toHaveLength(1);
+    sim.settleAll();
+    delete sim.rollout.spec.restartAt;
+    const plan = sim.reconcile();
+    expect(plan.evictions).toEqual([]);
+    expect(plan.status.restart).toBeUndefined();
+    expect(condition(sim)).toBeUndefined();
+    expect(sim.events.filter((e) => e.reason === 'RestartStopped').map((e) => e.message)).toEqual([
+      expect.stringMatching(/spec\.restartAt was removed: .* stopped after 1 eviction/),
+    ]);
+    sim.reconcile();
+    expect(sim.eventReasons().filter((r) => r === 'RestartStopped')).toHaveLength(1);
+  });
+
+  it('a pod the Eviction API refused with another status: the message gives that status and its words, no budget', () => {
+    const sim = steadyRestartSim();
+    sim.advance(2_000);
+    sim.rollout.spec.restartAt = sim.now.toISOString();
+    const [first] = sim.reconcile().evictions;
+    Object.assign(
+      sim.pods.find((p) => p.name === first!.name)!,
+      { deleting: false, ready: true },
+    ); // never evicted
+    sim.lastEviction = { pod: first!.name, uid: first!.uid, code: 500, message: 'two budgets select this pod' };
+    expect(sim.reconcile().evictions).toEqual([first]);
+    expect(condition(sim)?.message).toMatch(/answered HTTP 500: two budgets select this pod; asking again/);
+    expect(condition(sim)?.message).not.toMatch(/PodDisruptionBudget allows/);
+  });
 });

@@ -58,6 +58,16 @@ export interface ObservedPod {
   deleting: boolean;
 }
 
+/** The Eviction API's answer to one eviction: 429 a budget refused, 201 evicted, anything else a failure. */
+export interface EvictionAnswer {
+  pod: string;
+  uid: string;
+  /** The HTTP status; undefined when no answer came (the connection failed). */
+  code: number | undefined;
+  /** What the API server said (a refusing budget's name is in it), or the error. */
+  message: string;
+}
+
 export interface UnleashView {
   /** The environment and project of a setFlag step that names none. */
   defaultEnvironment: string;
@@ -108,6 +118,11 @@ export interface ObservedWorld {
   pods: ObservedPod[];
   /** Why the pods cannot be seen (RBAC without pods), if so: a restart then waits, and never counts as done. */
   podsUnavailable?: string;
+  /**
+   * What the Eviction API last answered this process about one of the Rollout's pods (spec.restartAt), if it did
+   * since it started: a restart blames a PodDisruptionBudget only on a 429, never on a guess.
+   */
+  lastEviction?: EvictionAnswer;
   /** Absent when the rollout splits by replica ratio (no router object to read). */
   traffic: TrafficObservation | undefined;
   /**

@@ -181,7 +181,14 @@ export async function run(
     return 0;
   };
   const setPaused = (paused: boolean) => writeSpec({ paused }, paused ? 'paused' : 'resumed');
-  const restart = () => {
+  const restart = async () => {
+    const name = needName();
+    // Refused before writing: a flag-only Rollout has no pods, and the controller would only say so afterwards.
+    const current = (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as Rollout;
+    if (current.spec.workloadRef === undefined)
+      throw new Error(
+        `rollout ${namespace}/${name} has no spec.workloadRef: it runs no pods, so there is nothing to restart`,
+      );
     const restartAt = restartTimeFor(new Date());
     return writeSpec({ restartAt }, `restart of the stable pods requested (spec.restartAt=${restartAt})`);
   };

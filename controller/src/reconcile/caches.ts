@@ -13,6 +13,11 @@ import type { PodSummary } from './pods.ts';
 export interface ObjectCache<T> {
   get(namespace: string | undefined, name: string): T | undefined;
   list(namespace?: string): T[];
+  /**
+   * False until the cache's first list is in (an informer's hasSynced): until then its emptiness means "not listed
+   * yet", not "none". Absent for a cache that is never listed (a kind not served: empty is the truth).
+   */
+  hasSynced?: () => boolean;
 }
 
 export interface Caches {

@@ -5,7 +5,7 @@ import type { Clients } from './execute.ts';
 
 const rollout = { metadata: { name: 'checkout', namespace: 'shop' } } as Rollout;
 
-function cluster(answer: { code: number } | undefined) {
+function cluster(answer: { code: number; body?: string } | undefined) {
   const asked: unknown[] = [];
   const clients = {
     core: {
@@ -60,5 +60,50 @@ describe('evictPod', () => {
       ),
     ).rejects.toBe(notLeader);
     expect(asked).toHaveLength(1);
+  });
+
+  it('tells each answer as the API server said it: a refusing budget by name, a failure by its status', async () => {
+    const heard: unknown[] = [];
+    const answered = (a: unknown) => heard.push(a);
+    const refused = JSON.stringify({
+      kind: 'Status',
+      message: "Cannot evict pod as it would violate the pod's disruption budget.",
+      details: {
+        causes: [
+          {
+            reason: 'DisruptionBudget',
+            message: 'The disruption budget checkout needs 4 healthy pods and has 4 currently',
+          },
+        ],
+      },
+    });
+    await evictPod(
+      { rollout, clients: cluster({ code: 429, body: refused }).clients, fence: () => {} },
+      { name: 'p', uid: 'u' },
+      answered,
+    );
+    await evictPod(
+      { rollout, clients: cluster(undefined).clients, fence: () => {} },
+      { name: 'q', uid: 'v' },
+      answered,
+    );
+    await expect(
+      evictPod(
+        { rollout, clients: cluster({ code: 403 }).clients, fence: () => {} },
+        { name: 'r', uid: 'w' },
+        answered,
+      ),
+    ).rejects.toThrow('no');
+    expect(heard).toEqual([
+      {
+        pod: 'p',
+        uid: 'u',
+        code: 429,
+        message:
+          "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget checkout needs 4 healthy pods and has 4 currently",
+      },
+      { pod: 'q', uid: 'v', code: 201, message: 'evicted' },
+      { pod: 'r', uid: 'w', code: 403, message: 'no' },
+    ]);
   });
 });

@@ -27,7 +27,7 @@ import { actionAnnotation } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Condition, type Rollout, type RolloutStatus } from '../api/types.ts';
 import type { PlannedFlagOperation } from '../flags/flagSteps.ts';
 import { revisionOf } from '../planner/revision.ts';
-import type { Plan } from '../planner/world.ts';
+import type { EvictionAnswer, Plan } from '../planner/world.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, serviceName } from '../workload/names.ts';
 import { buildReplicaSet } from '../workload/objects.ts';
@@ -64,6 +64,8 @@ export interface ExecuteContext {
   onRolloutWritten: (resourceVersion: string) => void;
   /** Told of an old ReplicaSet that could not be deleted: housekeeping, so it never fails the reconcile. */
   onPruneFailed: (name: string, err: unknown) => void;
+  /** Told each answer of the Eviction API (spec.restartAt), for the next plan to say it as it was. */
+  onEvictionAnswered?: (answer: EvictionAnswer) => void;
   /** Hands Unleash operations to the background; called once status is written and traffic has moved. */
   dispatchFlagOperations?: (operations: readonly PlannedFlagOperation[]) => void;
 }
@@ -260,7 +262,8 @@ async function applyEffects(ctx: ExecuteContext, plan: Plan, undoWrite: Promise<
   await pruneReplicaSets(ctx, plan.deleteReplicaSets);
 
   // Last: a restart's eviction waits for nothing above, and nothing above waits for it.
-  for (const pod of plan.evictions) await step(`evict pod ${pod.name}`, () => evictPod(ctx, pod));
+  for (const pod of plan.evictions)
+    await step(`evict pod ${pod.name}`, () => evictPod(ctx, pod, ctx.onEvictionAnswered));
 }
 
 /** Says in status which write failed (best effort: the reconcile fails either way, and is retried). */

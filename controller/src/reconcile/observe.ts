@@ -169,6 +169,10 @@ function restartPods(
       podsUnavailable:
         'the controller may not list pods (its ClusterRole or Role lacks list and watch on pods, and create on pods/eviction): apply the current manifests, then restart the controller',
     };
+  // The controller's workers wait for every cache's first list (controller.ts); this is the planner's own guard, so
+  // that no other caller can take a pod cache not listed yet for "no stable pod older": a restart done with none.
+  if (caches.pods.hasSynced?.() === false)
+    return { pods: [], podsUnavailable: 'the pod cache has not listed the pods yet: the restart waits for it' };
   const mine = caches.pods
     .list(rollout.metadata.namespace)
     .filter((p) => p.metadata.labels?.[rolloutLabel] === rollout.metadata.name);

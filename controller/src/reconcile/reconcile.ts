@@ -16,7 +16,7 @@ import { parseObjectKey } from '../kube/objectKey.ts';
 import { planDeletion, planRollout } from '../planner/plan.ts';
 import { flagOfStep, type PlannedFlagOperation } from '../flags/flagSteps.ts';
 import { handoverFinalizer } from '../workload/names.ts';
-import type { UnleashView } from '../planner/world.ts';
+import type { EvictionAnswer, UnleashView } from '../planner/world.ts';
 import type { ReconcileResult } from '../queue/workQueue.ts';
 import { routerFor } from '../routers/registry.ts';
 import type { RouterDeps } from '../routers/router.ts';
@@ -60,11 +60,15 @@ export interface ReconcilerDeps {
 export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date());
   const monotonic = deps.monotonic ?? (() => performance.now());
+  // The Eviction API's last answer per Rollout, in memory: after a restart of the controller it is unknown, and the
+  // restart says so rather than guess (one entry per Rollout, dropped with it).
+  const evictionAnswers = new Map<string, EvictionAnswer>();
   return async (key) => {
     const { namespace, name } = parseObjectKey(key);
     const rollout = deps.caches.rollouts.get(namespace, name);
     if (rollout === undefined) {
       deps.expectations.seen(key, undefined);
+      evictionAnswers.delete(key);
       deps.measurements.forgetKey(key);
       deps.flagOperations.forgetKey(key);
       deps.onPlanned?.(namespace ?? '', name, undefined);
@@ -99,6 +103,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       caches: deps.caches,
       events: deps.events,
       onRolloutWritten,
+      onEvictionAnswered: (answer: EvictionAnswer) => evictionAnswers.set(key, answer),
       dispatchFlagOperations: (operations: readonly PlannedFlagOperation[]) => {
         const admin = deps.unleash.admin();
         if (!admin.ok) return;
@@ -128,6 +133,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     if (await ensureFinalizer(base)) return;
 
     const world = observeWorld(deps.caches, rollout, routing, at);
+    const answer = evictionAnswers.get(key);
+    if (answer !== undefined) world.lastEviction = answer;
     world.specErrors.push(...flagTenancyErrors(rollout, deps.unleash));
     const gates = observeGates(rollout, at, {
       templates: deps.templates,
