@@ -61,6 +61,20 @@ describe('review: dynamicStableScale abort', () => {
 });
 
 describe('review: dynamicStableScale, a canary replaced mid-flight', () => {
+  it('does not keep the share on a crashed canary while a fixed revision waits for the hand-back', () => {
+    // Same defect as the crashed-canary abort, through handBackFirst: the usual answer to a canary that crashes
+    // is to push a fix (rev-c). The crashed rev-b keeps 60% of requests, every one failing, until stable has grown
+    // back to 10 ready pods, although stable's 4 ready pods could take them now.
+    const sim = atSixtyPercent();
+    sim.podsBecomeReady = false;
+    rs(sim, 'rev-b').readyReplicas = 0;
+    rs(sim, 'rev-b').availableReplicas = 0;
+    sim.templateRevision = 'rev-c';
+    const plan = sim.reconcile();
+    expect(plan.status.message).toContain('canary rev-b is being replaced');
+    expect(plan.canaryWeight, 'a canary with no ready pod carries no share').toBe(0);
+  });
+
   it('does not carry a promote-full typed during the hand-back over to the revision that replaces the canary', () => {
     // Defect: handBackFirst (dynamicStable.ts) returns before applyAction, so the sluice.dev/action annotation is
     // neither applied nor refused while the superseded canary hands its share back, which takes as long as
