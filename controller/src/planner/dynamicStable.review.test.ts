@@ -60,6 +60,33 @@ describe('review: dynamicStableScale abort', () => {
   });
 });
 
+describe('review: dynamicStableScale turned off while stable is short of pods', () => {
+  it('does not hand 100% to a stable with 4 of 10 ready pods when the option is removed mid-abort', () => {
+    // Defect: abort.ts asks scalesStableDynamically() (the spec's flag) whether stable may have shrunk, not the
+    // cluster. The docs say "omitted or false: an abort moves all traffic at once", so an on-call who wants the
+    // abort to be instant removes the field: the next reconcile writes weight 0 and stable's 4 ready pods get
+    // every request. The bound should follow stable's ready pods, whatever the flag says now.
+    const sim = atSixtyPercent();
+    sim.podsBecomeReady = false;
+    sim.request('abort');
+    expect(sim.reconcile().canaryWeight).toBe(60);
+    delete sim.rollout.spec.strategy.canary!.dynamicStableScale;
+    const plan = sim.reconcile();
+    expect(rs(sim, 'rev-a').readyReplicas).toBe(4);
+    expect(plan.canaryWeight, 'stable’s 4 ready pods carry 40%').toBe(60);
+  });
+
+  it('does not hand 100% to the shrunk stable when the option is removed mid-canary and an abort follows', () => {
+    // Same defect: the option removed at 60% (stable still at 4 pods) and an abort before stable has grown back.
+    const sim = atSixtyPercent();
+    sim.podsBecomeReady = false;
+    delete sim.rollout.spec.strategy.canary!.dynamicStableScale;
+    sim.request('abort');
+    const plan = sim.reconcile();
+    expect(plan.canaryWeight, 'stable’s 4 ready pods carry 40%').toBe(60);
+  });
+});
+
 describe('review: dynamicStableScale, a canary replaced mid-flight', () => {
   it('does not keep the share on a crashed canary while a fixed revision waits for the hand-back', () => {
     // Same defect as the crashed-canary abort, through handBackFirst: the usual answer to a canary that crashes
