@@ -122,3 +122,27 @@ describe('review: dynamicStableScale, a canary replaced mid-flight', () => {
     expect(sim.rollout.status?.stableRevision, 'rev-c went through none of its steps').toBe('rev-a');
   });
 });
+
+describe('review: dynamicStableScale at setWeight 100', () => {
+  it('says the abort waits for the stable pods Sluice is starting, not that someone must restore them', () => {
+    // Defect (abort.ts planAborted): at 100% dynamicStableScale shrank stable to 0 pods itself; the abort scales
+    // it back to 10, but the "stable has no ready pod" branch runs first and tells the on-call "(restore its
+    // pods)", as if the ReplicaSet had been deleted by hand, and says nothing of the hand-back it waits for.
+    const spec = baseSpec({
+      strategy: { canary: { steps: [{ setWeight: 100 }, { pause: {} }], dynamicStableScale: true } },
+    });
+    const sim = new SimCluster(spec);
+    sim.deploymentReplicas = n;
+    sim.converge();
+    sim.templateRevision = 'rev-b';
+    sim.converge();
+    expect(sim.routeWeight).toBe(100);
+    expect(sim.replicasOf('rev-a')).toBe(0);
+    sim.podsBecomeReady = false;
+    sim.request('abort');
+    const plan = sim.reconcile();
+    expect(plan.replicaSets).toContainEqual({ revision: 'rev-a', replicas: n });
+    expect(plan.status.message).not.toContain('restore its pods');
+    expect(plan.status.message).toContain('waiting for 10 more stable pods (0/10 ready)');
+  });
+});
