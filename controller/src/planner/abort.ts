@@ -1,7 +1,8 @@
 /**
  * Abort and retry. An abort moves all traffic back to stable in the reconcile that decides it and starts no pod
  * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0. With
- * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready. Every
+ * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready (as long
+ * as stable is short of ready pods, even once the option is removed: dynamicStable.ts boundsHandBack). Every
  * flag the rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
  * invalid (a template deleted, the Deployment deleted, the route edited): nothing a spec error blocks may stand
  * between a user's abort and the traffic move.
@@ -9,7 +10,13 @@
 import type { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
 import { desiredReplicas, readyOf, setTraffic, switchesByService } from './replicas.ts';
-import { handBackWait, handBackWeight, scalesStableDynamically, weightReadBack } from './dynamicStable.ts';
+import {
+  boundsHandBack,
+  handBackWait,
+  handBackWeight,
+  scalesStableDynamically,
+  weightReadBack,
+} from './dynamicStable.ts';
 
 export function abort(b: PlanBuilder, reason: string): void {
   recordAbort(b, reason);
@@ -40,20 +47,24 @@ export function planAborted(b: PlanBuilder): void {
   const left = scaleDownLeftMs(b);
   const canaryNow = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
   b.replicaSets = [{ revision: stable, replicas: desiredReplicas(b) }];
+  const stableNow = world.replicaSets.find((rs) => rs.revision === stable)?.replicas ?? 0;
   if (readyOf(b, stable) === 0 && readyOf(b, canary) > 0) {
-    // Stable has no ready pod (its ReplicaSet was deleted or scaled by hand): moving the traffic now would send
-    // every request to nothing. The canary keeps its pods and its share until stable's pods are ready again.
+    // Stable has no ready pod: moving the traffic now would send every request to nothing. The canary keeps its
+    // pods and its share until stable's pods are ready. Either Sluice is starting them (stable was shrunk, by
+    // dynamicStableScale or by hand, and grows back in this plan), or they exist and do not become ready.
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
-    setTraffic(b, b.world.traffic?.kind === 'weights' ? b.world.traffic.canary : (b.status.weights?.canary ?? 0), {
-      stable,
-      canary,
-    });
-    b.messageSuffix = `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`;
+    const weight = weightReadBack(b);
+    setTraffic(b, b.world.traffic === undefined ? (b.status.weights?.canary ?? 0) : weight, { stable, canary });
+    b.messageSuffix =
+      stableNow > 0 && stableNow >= desiredReplicas(b)
+        ? `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`
+        : handBackWait(b, weight) || `; stable ${stable} has no ready pod yet: its pods are starting`;
     return;
   }
-  // dynamicStableScale: stable grows back first, and each weight leaves it no more than its ready pods carry; the
-  // canary keeps its pods while it has a share (as read back), whatever abortScaleDownDelaySeconds says.
-  const weight = scalesStableDynamically(b) ? handBackWeight(b) : 0;
+  // Stable short of ready pods behind a router (dynamicStableScale shrank it, even if the option is gone now):
+  // stable grows back first, and each weight leaves it no more than its ready pods carry; the canary keeps its pods
+  // while it has a share (as read back), whatever abortScaleDownDelaySeconds says.
+  const weight = boundsHandBack(b) ? handBackWeight(b) : 0;
   const shared = weight > 0 || (scalesStableDynamically(b) && weightReadBack(b) > 0);
   if ((left > 0 || shared) && canaryNow > 0) {
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
@@ -103,10 +114,11 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     .filter((rs) => rs.revision !== canary)
     .map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
   const left = scaleDownLeftMs(b);
-  // dynamicStableScale: stable shrank for the canary's share; it grows back to the full size status last recorded
-  // (the Deployment may be gone), and a writable router hands the share back only as stable's pods become ready.
-  const dynamic = scalesStableDynamically(b) && stableNow !== undefined;
+  // dynamicStableScale (or what it left, the option removed since): stable shrank for the canary's share; it grows
+  // back to the full size status last recorded (the Deployment may be gone), and a writable router hands the share
+  // back only as stable's pods become ready.
   const full = Math.max(stableNow?.replicas ?? 0, desiredReplicas(b) || (b.previous.replicas ?? 0));
+  const dynamic = stableNow !== undefined && boundsHandBack(b, full);
   if (dynamic) {
     b.replicaSets = b.replicaSets.map((rs) => (rs.revision === stable ? { revision: stable, replicas: full } : rs));
   }
