@@ -123,5 +123,23 @@ export function handBackFirst(b: PlanBuilder, desired: string): void {
   ];
   setTraffic(b, weight, { stable, canary });
   const why = desired === stable ? `the pod template is back at stable ${stable}` : `revision ${desired} replaces it`;
+  ignoreActionDuringHandBack(b, canary, why);
   status.message = `canary ${canary} is being replaced (${why})${handBackWait(b, weight) || '; waiting for the traffic router to confirm 0% on the canary'}`;
+}
+
+/**
+ * A request typed while the superseded canary hands its share back was meant for it (status still shows it), not
+ * for the revision that starts after the hand-back: it is recorded as handled and ignored now, with the reason,
+ * rather than left pending and applied to a revision nobody has looked at (a promote-full would make it stable with
+ * no step and no analysis). The hand-back already moves the traffic to stable, which is all an abort would do.
+ */
+function ignoreActionDuringHandBack(b: PlanBuilder, canary: string, why: string): void {
+  const action = b.action;
+  if (typeof action !== 'string') return;
+  b.actedOn(action);
+  b.event(
+    'Warning',
+    'ActionIgnored',
+    `${action} ignored: it was meant for canary ${canary}, which is being replaced (${why}) and hands its traffic back to stable ${b.status.stableRevision}; ask again once the next revision has started`,
+  );
 }
