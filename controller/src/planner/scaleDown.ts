@@ -117,6 +117,7 @@ function drainOver(b: PlanBuilder, revision: string): string | undefined {
   const { stableRevision, canaryRevision } = b.status;
   if (revision === stableRevision) return `revision ${revision} is stable again: it does not drain`;
   if (observed(b, revision) === 0) return `revision ${revision} has no pod left (scaled to 0 outside the drain)`;
+  if (revision === canaryRevision) return `revision ${revision} is the canary again: its traffic is not a drain`;
   if (!measuresDrains(b)) return 'scaleDownWhen was removed from the spec: the drain follows scaleDownDelaySeconds';
   return undefined;
 }
