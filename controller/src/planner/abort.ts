@@ -7,6 +7,7 @@
  * invalid (a template deleted, the Deployment deleted, the route edited): nothing a spec error blocks may stand
  * between a user's abort and the traffic move.
  */
+import { formatDuration } from '../api/duration.ts';
 import type { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
 import { desiredReplicas, readyOf, setTraffic, switchesByService } from './replicas.ts';
@@ -33,7 +34,28 @@ function recordAbort(b: PlanBuilder, reason: string): void {
 function keepAbortReason(b: PlanBuilder): void {
   if (b.degraded !== undefined) return;
   const before = b.conditionOf('Progressing');
-  b.degraded = { reason: 'RolloutAborted', message: before?.reason === 'RolloutAborted' ? before.message : 'aborted' };
+  const kept = before?.reason === 'RolloutAborted' || before?.reason === 'AbortStalled';
+  b.degraded = { reason: 'RolloutAborted', message: kept ? before.message : 'aborted' };
+}
+
+/**
+ * An abort that waits for stable's pods has the bound of a step that waits on the cluster: progressDeadlineSeconds,
+ * from the abort. Past it the rollout says so (Progressing reason AbortStalled, a Warning event once); it goes on
+ * waiting, since it never promotes and never moves traffic to pods that are not ready: a person has to find out
+ * why stable's pods do not become ready.
+ */
+function boundHandBack(b: PlanBuilder): void {
+  const deadlineMs = (b.world.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
+  const left = Date.parse(b.status.abortedAt ?? b.now) + deadlineMs - b.world.now.getTime();
+  if (left > 0) {
+    b.requeueAfter(left);
+    return;
+  }
+  const stable = b.status.stableRevision;
+  const message = `the abort has waited ${formatDuration(deadlineMs)} (progressDeadlineSeconds) for the pods of stable ${stable} to become ready; traffic stays where ready pods carry it: check why they do not start`;
+  if (b.conditionOf('Progressing')?.reason !== 'AbortStalled') b.event('Warning', 'AbortStalled', message);
+  b.degraded = { reason: 'AbortStalled', message: b.degraded?.message ?? 'aborted' };
+  b.messageSuffix += ` (stalled: ${formatDuration(deadlineMs)} without them)`;
 }
 
 export function planAborted(b: PlanBuilder): void {
@@ -59,6 +81,7 @@ export function planAborted(b: PlanBuilder): void {
       stableNow > 0 && stableNow >= desiredReplicas(b)
         ? `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`
         : handBackWait(b, weight) || `; stable ${stable} has no ready pod yet: its pods are starting`;
+    if (weight > 0) boundHandBack(b);
     return;
   }
   // Stable short of ready pods behind a router (dynamicStableScale shrank it, even if the option is gone now):
@@ -72,6 +95,7 @@ export function planAborted(b: PlanBuilder): void {
   }
   setTraffic(b, weight, { stable, canary });
   b.messageSuffix += handBackWait(b, weight); // after the flags still to restore, if any
+  if (weight > 0) boundHandBack(b);
 }
 
 function scaleDownLeftMs(b: PlanBuilder): number {
