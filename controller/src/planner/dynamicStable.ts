@@ -98,7 +98,7 @@ export function handBackWait(b: PlanBuilder, weight: number, n = desiredReplicas
 
 /**
  * A canary replaced while it still has a share (a newer template, or the template set back to stable) with stable
- * short of pods: the superseded canary keeps its pods and its Service, stable grows to full size, and its share
+ * shrunk: the superseded canary keeps its pods and its Service, stable grows to full size, and its share
  * comes back as stable's pods become ready. The new canary starts once the router reads back 0%: until then the
  * canary Service keeps selecting the pods that have the share.
  */
@@ -107,8 +107,9 @@ export function mustHandBackFirst(b: PlanBuilder, desired: string): boolean {
   if (world.deployment === undefined || !boundsHandBack(b)) return false;
   const canary = status.canaryRevision;
   if (canary === undefined || canary === status.stableRevision || canary === desired) return false;
-  if (weightReadBack(b) <= 0) return false;
-  return readyOf(b, status.stableRevision) < desiredReplicas(b);
+  // Not only while stable is short: stable just fully ready with the route still at 25% is a hand-back too (0% is
+  // written now), or the canary Service would select the new revision's unready pods while the 25% still stands.
+  return weightReadBack(b) > 0;
 }
 
 export function handBackFirst(b: PlanBuilder, desired: string): void {
