@@ -22,12 +22,19 @@ import {
 export function abort(b: PlanBuilder, reason: string): void {
   recordAbort(b, reason);
   planAborted(b);
+  // Said once the plan is known: with stable short of ready pods, part of the traffic stays on the canary for now.
+  const left = b.canaryWeight ?? 0;
+  const stable = b.status.stableRevision;
+  const where =
+    left > 0
+      ? `traffic goes back to stable ${stable} as its pods become ready (${left}% stays on the canary for now)`
+      : `all traffic is back on stable ${stable}`;
+  b.event('Warning', 'Aborted', `${reason}; ${where}`);
 }
 
 function recordAbort(b: PlanBuilder, reason: string): void {
   b.status.abort = true;
   b.status.abortedAt = b.now;
-  b.event('Warning', 'Aborted', `${reason}; all traffic is back on stable ${b.status.stableRevision}`);
   b.degraded = { reason: 'RolloutAborted', message: reason };
 }
 
@@ -124,7 +131,11 @@ export function abortApplies(b: PlanBuilder): boolean {
 export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): void {
   const { status, world } = b;
   if (b.action === 'abort') b.actedOn('abort');
-  if (status.abort !== true) recordAbort(b, `aborted by a user request while the spec is invalid (${specMessage})`);
+  if (status.abort !== true) {
+    const reason = `aborted by a user request while the spec is invalid (${specMessage})`;
+    recordAbort(b, reason);
+    b.event('Warning', 'Aborted', `${reason}; traffic goes back to stable ${status.stableRevision}`);
+  }
   keepAbortReason(b);
   planFlagRestores(b, { abort: true });
   const stable = status.stableRevision!;

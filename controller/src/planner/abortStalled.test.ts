@@ -27,6 +27,9 @@ describe('an abort whose stable pods never become ready', () => {
     const sim = abortedAtSixty();
     const plan = sim.reconcile();
     expect(plan.canaryWeight).toBe(60);
+    expect(sim.events.find((e) => e.reason === 'Aborted')?.message).toBe(
+      'aborted by a user request; traffic goes back to stable rev-a as its pods become ready (60% stays on the canary for now)',
+    );
     sim.advance(119_000);
     const later = sim.reconcile();
     expect(later.canaryWeight).toBe(60);
