@@ -51,6 +51,10 @@ export function activeAnalyses(rollout: Rollout): ActiveAnalysis[] {
 function scaleDownAnalysis(rollout: Rollout): ActiveAnalysis[] {
   const draining = (rollout.status?.scaleDown ?? []).filter((w) => w.scaleDownAt !== undefined).at(-1);
   if (draining === undefined) return [];
+  // The template set back to it makes it the canary (or stable) again: its traffic is no drain, and a verdict on it
+  // would scale down, or keep, the pods of a revision users are sent to on purpose.
+  const { canaryRevision, stableRevision } = rollout.status ?? {};
+  if (draining.revision === canaryRevision || draining.revision === stableRevision) return [];
   const analysis = resolveScaleDownAnalysis(rollout.spec, draining.revision);
   return analysis === undefined ? [] : [{ name: scaleDownRunName, revision: draining.revision, analysis }];
 }

@@ -42,6 +42,8 @@ export interface AnalysisInput {
 export interface DueMeasurement {
   /** "<run>/<revision>/<run start>/<metric>/<index>": the index-th measurement of the metric in that run. */
   id: string;
+  /** The run it belongs to (its name and revision): the reconciler submits a canary's and a drain's differently. */
+  run: { name: string; revision: string };
   metric: AnalysisTemplateSpec['metrics'][number];
   /** The template's declared args and the values the Rollout passes: resolved (Secrets read) in the background. */
   templateArgs: AnalysisTemplateSpec['args'];
@@ -208,6 +210,7 @@ function evaluateRun(
       if (state === undefined) {
         due.push({
           id,
+          run: { name: run.name, revision: run.revision },
           metric: m.spec,
           templateArgs: m.templateArgs,
           passedArgs: active.analysis.args,

@@ -96,9 +96,12 @@ export function metricPhase(r: MetricResult, plan: MetricPlan): MetricPhase {
   if (r.failed > plan.failureLimit) return 'Failed';
   if (r.consecutiveErrors > plan.consecutiveErrorLimit) return 'Error';
   if (r.inconclusive > plan.inconclusiveLimit) return 'Inconclusive';
-  if (plan.consecutiveSuccessLimit !== undefined && (r.consecutiveSuccesses ?? 0) >= plan.consecutiveSuccessLimit)
-    return 'Successful';
+  const streak = plan.consecutiveSuccessLimit;
+  if (streak !== undefined && streak > 0 && (r.consecutiveSuccesses ?? 0) >= streak) return 'Successful';
   if (plan.count !== undefined && decisive(r) >= plan.count) {
+    // The streak asked for is the pass: a count that runs out before it (or a streak longer than the count, which
+    // validation refuses) is no pass; a person decides, as for too many inconclusive measurements.
+    if (streak !== undefined) return r.failed > 0 && r.successful === 0 ? 'Failed' : 'Inconclusive';
     // Within every limit, but a metric never passes without one passing measurement.
     if (r.successful > 0) return 'Successful';
     return r.failed > 0 ? 'Failed' : 'Inconclusive';
@@ -198,6 +201,8 @@ export function describeMetric(r: MetricResult, plan: MetricPlan): string {
       if (r.inconclusive > plan.inconclusiveLimit) {
         return `metric ${r.name} inconclusive: ${m} ${times(r.inconclusive)}, inconclusiveLimit ${plan.inconclusiveLimit}`;
       }
+      if (plan.consecutiveSuccessLimit !== undefined && r.successful > 0)
+        return `metric ${r.name} inconclusive: ${decisive(r)} measurements without ${plan.consecutiveSuccessLimit} successes in a row (consecutiveSuccessLimit); last ${measured(r.measurements.at(-1))}`;
       return `metric ${r.name} inconclusive: none of ${decisive(r)} measurements passed; last ${m}`;
     }
     case 'Successful':

@@ -274,6 +274,13 @@ export const metric = object(
       reason: 'FieldValueForbidden',
     },
     {
+      rule: '!has(self.consecutiveSuccessLimit) || !has(self.count) || self.consecutiveSuccessLimit <= self.count',
+      message:
+        'consecutiveSuccessLimit can never be reached within count: lower it, raise count, or omit count (measure until the streak)',
+      fieldPath: '.consecutiveSuccessLimit',
+      reason: 'FieldValueInvalid',
+    },
+    {
       rule: `!has(self.compare) || (${hasPath('self.provider.prometheus.range')})`,
       message: 'compare needs series of samples: set provider.prometheus.range {lookback, step}',
       fieldPath: '.provider.prometheus',

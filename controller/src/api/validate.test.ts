@@ -261,6 +261,22 @@ describe('validateRollout: bounds the CRD also enforces, for objects older than 
     );
   });
 
+  it('refuses a consecutiveSuccessLimit of 0 or above count, naming the field', () => {
+    const field = 'AnalysisTemplate shop/heavy spec.metrics[0].consecutiveSuccessLimit';
+    expect(validateRollout(heavy, withMetric({ consecutiveSuccessLimit: 0 }))).toEqual([
+      { field, code: 'OutOfRange', message: '0 successes in a row is no evidence: set it to 1 or more' },
+    ]);
+    expect(validateRollout(heavy, withMetric({ count: 2, consecutiveSuccessLimit: 5 }))).toEqual([
+      {
+        field,
+        code: 'OutOfRange',
+        message: '5 successes in a row can never happen within count 2: lower it, raise count, or omit count',
+      },
+    ]);
+    expect(validateRollout(heavy, withMetric({ count: 5, consecutiveSuccessLimit: 5 }))).toEqual([]);
+    expect(validateRollout(heavy, withMetric({ consecutiveSuccessLimit: 5 }))).toEqual([]);
+  });
+
   it('refuses three nested comprehensions in a condition at validation time, naming the field', () => {
     const errors = validateRollout(
       heavy,

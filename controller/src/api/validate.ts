@@ -179,6 +179,16 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
     ];
     for (const [field, value, max] of counts)
       if (value !== undefined && value > max) outOfRange(field, `${value} is more than the ${max} allowed`);
+    // The CRD refuses both; an object stored before those rules is refused here, naming the field: a limit of 0 would
+    // pass a metric before any measurement, and one above count can never be reached.
+    const streak = m.consecutiveSuccessLimit;
+    if (streak !== undefined && streak < 1)
+      outOfRange(`${at}.consecutiveSuccessLimit`, `${streak} successes in a row is no evidence: set it to 1 or more`);
+    else if (streak !== undefined && m.count !== undefined && streak > m.count)
+      outOfRange(
+        `${at}.consecutiveSuccessLimit`,
+        `${streak} successes in a row can never happen within count ${m.count}: lower it, raise count, or omit count`,
+      );
     for (const name of ['successCondition', 'failureCondition'] as const) {
       const expression = m[name];
       if (expression === undefined) continue;

@@ -1,25 +1,40 @@
 /**
  * Abort and retry. An abort moves all traffic back to stable in the reconcile that decides it and starts no pod
  * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0. With
- * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready. Every
+ * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready (as long
+ * as stable is short of ready pods, even once the option is removed: dynamicStable.ts boundsHandBack). Every
  * flag the rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
  * invalid (a template deleted, the Deployment deleted, the route edited): nothing a spec error blocks may stand
  * between a user's abort and the traffic move.
  */
+import { formatDuration } from '../api/duration.ts';
 import type { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
 import { desiredReplicas, readyOf, setTraffic, switchesByService } from './replicas.ts';
-import { handBackWait, handBackWeight, scalesStableDynamically, weightReadBack } from './dynamicStable.ts';
+import {
+  boundsHandBack,
+  handBackWait,
+  handBackWeight,
+  scalesStableDynamically,
+  weightReadBack,
+} from './dynamicStable.ts';
 
 export function abort(b: PlanBuilder, reason: string): void {
   recordAbort(b, reason);
   planAborted(b);
+  // Said once the plan is known: with stable short of ready pods, part of the traffic stays on the canary for now.
+  const left = b.canaryWeight ?? 0;
+  const stable = b.status.stableRevision;
+  const where =
+    left > 0
+      ? `traffic goes back to stable ${stable} as its pods become ready (${left}% stays on the canary for now)`
+      : `all traffic is back on stable ${stable}`;
+  b.event('Warning', 'Aborted', `${reason}; ${where}`);
 }
 
 function recordAbort(b: PlanBuilder, reason: string): void {
   b.status.abort = true;
   b.status.abortedAt = b.now;
-  b.event('Warning', 'Aborted', `${reason}; all traffic is back on stable ${b.status.stableRevision}`);
   b.degraded = { reason: 'RolloutAborted', message: reason };
   // An abort proves the canary is not good now, whatever it was before: a rollback within spec.rollbackWindow that
   // is aborted must not skip the steps again the next time the template goes back to it.
@@ -35,7 +50,28 @@ function recordAbort(b: PlanBuilder, reason: string): void {
 function keepAbortReason(b: PlanBuilder): void {
   if (b.degraded !== undefined) return;
   const before = b.conditionOf('Progressing');
-  b.degraded = { reason: 'RolloutAborted', message: before?.reason === 'RolloutAborted' ? before.message : 'aborted' };
+  const kept = before?.reason === 'RolloutAborted' || before?.reason === 'AbortStalled';
+  b.degraded = { reason: 'RolloutAborted', message: kept ? before.message : 'aborted' };
+}
+
+/**
+ * An abort that waits for stable's pods has the bound of a step that waits on the cluster: progressDeadlineSeconds,
+ * from the abort. Past it the rollout says so (Progressing reason AbortStalled, a Warning event once); it goes on
+ * waiting, since it never promotes and never moves traffic to pods that are not ready: a person has to find out
+ * why stable's pods do not become ready.
+ */
+function boundHandBack(b: PlanBuilder): void {
+  const deadlineMs = (b.world.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
+  const left = Date.parse(b.status.abortedAt ?? b.now) + deadlineMs - b.world.now.getTime();
+  if (left > 0) {
+    b.requeueAfter(left);
+    return;
+  }
+  const stable = b.status.stableRevision;
+  const message = `the abort has waited ${formatDuration(deadlineMs)} (progressDeadlineSeconds) for the pods of stable ${stable} to become ready; traffic stays where ready pods carry it: check why they do not start`;
+  if (b.conditionOf('Progressing')?.reason !== 'AbortStalled') b.event('Warning', 'AbortStalled', message);
+  b.degraded = { reason: 'AbortStalled', message: b.degraded?.message ?? 'aborted' };
+  b.messageSuffix += ` (stalled: ${formatDuration(deadlineMs)} without them)`;
 }
 
 export function planAborted(b: PlanBuilder): void {
@@ -49,20 +85,25 @@ export function planAborted(b: PlanBuilder): void {
   const left = scaleDownLeftMs(b);
   const canaryNow = world.replicaSets.find((rs) => rs.revision === canary)?.replicas ?? 0;
   b.replicaSets = [{ revision: stable, replicas: desiredReplicas(b) }];
+  const stableNow = world.replicaSets.find((rs) => rs.revision === stable)?.replicas ?? 0;
   if (readyOf(b, stable) === 0 && readyOf(b, canary) > 0) {
-    // Stable has no ready pod (its ReplicaSet was deleted or scaled by hand): moving the traffic now would send
-    // every request to nothing. The canary keeps its pods and its share until stable's pods are ready again.
+    // Stable has no ready pod: moving the traffic now would send every request to nothing. The canary keeps its
+    // pods and its share until stable's pods are ready. Either Sluice is starting them (stable was shrunk, by
+    // dynamicStableScale or by hand, and grows back in this plan), or they exist and do not become ready.
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
-    setTraffic(b, b.world.traffic?.kind === 'weights' ? b.world.traffic.canary : (b.status.weights?.canary ?? 0), {
-      stable,
-      canary,
-    });
-    b.messageSuffix = `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`;
+    const weight = weightReadBack(b);
+    setTraffic(b, b.world.traffic === undefined ? (b.status.weights?.canary ?? 0) : weight, { stable, canary });
+    b.messageSuffix =
+      stableNow > 0 && stableNow >= desiredReplicas(b)
+        ? `; stable ${stable} has no ready pod, so traffic stays on the canary until it has (restore its pods)`
+        : handBackWait(b, weight) || `; stable ${stable} has no ready pod yet: its pods are starting`;
+    if (weight > 0) boundHandBack(b);
     return;
   }
-  // dynamicStableScale: stable grows back first, and each weight leaves it no more than its ready pods carry; the
-  // canary keeps its pods while it has a share (as read back), whatever abortScaleDownDelaySeconds says.
-  const weight = scalesStableDynamically(b) ? handBackWeight(b) : 0;
+  // Stable short of ready pods behind a router (dynamicStableScale shrank it, even if the option is gone now):
+  // stable grows back first, and each weight leaves it no more than its ready pods carry; the canary keeps its pods
+  // while it has a share (as read back), whatever abortScaleDownDelaySeconds says.
+  const weight = boundsHandBack(b) ? handBackWeight(b) : 0;
   const shared = weight > 0 || (scalesStableDynamically(b) && weightReadBack(b) > 0);
   if ((left > 0 || shared) && canaryNow > 0) {
     b.replicaSets.push({ revision: canary, replicas: canaryNow });
@@ -70,6 +111,7 @@ export function planAborted(b: PlanBuilder): void {
   }
   setTraffic(b, weight, { stable, canary });
   b.messageSuffix += handBackWait(b, weight); // after the flags still to restore, if any
+  if (weight > 0) boundHandBack(b);
 }
 
 function scaleDownLeftMs(b: PlanBuilder): number {
@@ -98,7 +140,11 @@ export function abortApplies(b: PlanBuilder): boolean {
 export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): void {
   const { status, world } = b;
   if (b.action === 'abort') b.actedOn('abort');
-  if (status.abort !== true) recordAbort(b, `aborted by a user request while the spec is invalid (${specMessage})`);
+  if (status.abort !== true) {
+    const reason = `aborted by a user request while the spec is invalid (${specMessage})`;
+    recordAbort(b, reason);
+    b.event('Warning', 'Aborted', `${reason}; traffic goes back to stable ${status.stableRevision}`);
+  }
   keepAbortReason(b);
   planFlagRestores(b, { abort: true });
   const stable = status.stableRevision!;
@@ -112,10 +158,11 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
     .filter((rs) => rs.revision !== canary)
     .map((rs) => ({ revision: rs.revision, replicas: rs.replicas }));
   const left = scaleDownLeftMs(b);
-  // dynamicStableScale: stable shrank for the canary's share; it grows back to the full size status last recorded
-  // (the Deployment may be gone), and a writable router hands the share back only as stable's pods become ready.
-  const dynamic = scalesStableDynamically(b) && stableNow !== undefined;
+  // dynamicStableScale (or what it left, the option removed since): stable shrank for the canary's share; it grows
+  // back to the full size status last recorded (the Deployment may be gone), and a writable router hands the share
+  // back only as stable's pods become ready.
   const full = Math.max(stableNow?.replicas ?? 0, desiredReplicas(b) || (b.previous.replicas ?? 0));
+  const dynamic = stableNow !== undefined && boundsHandBack(b, full);
   if (dynamic) {
     b.replicaSets = b.replicaSets.map((rs) => (rs.revision === stable ? { revision: stable, replicas: full } : rs));
   }

@@ -227,6 +227,25 @@ describe('dynamicStableScale: a canary replaced mid-flight', () => {
     expect(sim.routeWeight).toBe(60);
   });
 
+  it('keeps the canary Service on the replaced canary until 0% reads back, even once stable is fully ready', () => {
+    // Stable's last pods became ready between two reconciles while the route still gives the old canary 30%: the
+    // new canary may not take the canary Service in the plan that writes 0%, since the route and the Service are
+    // two writes (the real story saw the canary backend at 25% on a revision with no ready pod).
+    const sim = canaryOf(dynamic());
+    runSlowly(sim);
+    sim.templateRevision = 'rev-c';
+    const stable = sim.replicaSets.get('rev-a')!;
+    stable.replicas = n;
+    stable.readyReplicas = stable.availableReplicas = 7;
+    expect(sim.reconcile().canaryWeight).toBe(30);
+    stable.readyReplicas = stable.availableReplicas = n;
+    const plan = sim.reconcile();
+    expect(plan.canaryWeight).toBe(0);
+    expect(plan.services).toEqual({ stable: 'rev-a', canary: 'rev-b' });
+    expect(sim.rollout.status?.canaryRevision).toBe('rev-b');
+    expect(sim.reconcile().services).toEqual({ stable: 'rev-a', canary: 'rev-c' }); // 0% read back
+  });
+
   it('hands it back before a revert to stable removes the canary', () => {
     const sim = canaryOf(dynamic());
     runSlowly(sim);

@@ -30,19 +30,39 @@ export function stablePodsFor(full: number, canaryWeight: number): number {
   return Math.min(full, Math.ceil((full * share) / 100));
 }
 
-/** The largest share of traffic, in whole percent, that `ready` stable pods carry at full size `full`. */
+/** The largest share of traffic, in whole percent, that `ready` pods of a revision carry at full size `full`. */
 export function stableCarries(full: number, ready: number): number {
   if (full <= 0) return 100;
   return Math.min(100, Math.floor((ready * 100) / full));
 }
 
 /**
- * The lowest canary weight that leaves stable no more than its ready pods carry, and never above what the router
- * reads back now: traffic only ever moves toward stable here.
+ * Whether the hand-back to stable is bounded by its ready pods: behind a traffic router, with the option on or with
+ * stable short of ready pods whatever the option says now. The cluster decides, not the flag: the option removed
+ * mid-abort (or mid-canary) leaves stable with the pods it shrank to, and writing 0% then would hand every request
+ * to them.
+ */
+export function boundsHandBack(b: PlanBuilder, full = desiredReplicas(b)): boolean {
+  if (b.world.traffic === undefined) return false;
+  return scalesStableDynamically(b) || readyOf(b, b.status.stableRevision) < full;
+}
+
+/**
+ * The canary weight of a hand-back to stable: the lowest that leaves stable no more than its ready pods carry, and
+ * never above what the router reads back now (traffic only ever moves toward stable here). When the canary's ready
+ * pods cannot carry that share either (the usual reason to abort is a canary that crashes), neither side carries
+ * its share and each gets traffic in proportion to its ready pods: a canary with no ready pod gets none, at once.
  */
 export function handBackWeight(b: PlanBuilder, full = desiredReplicas(b)): number {
-  const least = 100 - stableCarries(full, readyOf(b, b.status.stableRevision));
-  return Math.min(weightReadBack(b), Math.max(0, least));
+  const stableReady = readyOf(b, b.status.stableRevision);
+  const canaryReady = readyOf(b, b.status.canaryRevision);
+  const now = weightReadBack(b);
+  let least = 100 - stableCarries(full, stableReady);
+  if (least > stableCarries(full, canaryReady)) {
+    const ready = stableReady + canaryReady;
+    least = ready === 0 ? now : Math.round((canaryReady * 100) / ready);
+  }
+  return Math.min(now, Math.max(0, least));
 }
 
 /**
@@ -73,22 +93,23 @@ export function stableBackendReads(b: PlanBuilder): string | undefined {
 export function handBackWait(b: PlanBuilder, weight: number, n = desiredReplicas(b)): string {
   const ready = readyOf(b, b.status.stableRevision);
   if (weight <= 0) return '';
-  return `; waiting for ${Math.max(1, n - ready)} more stable pods (${ready}/${n} ready) before moving the remaining ${weight}% of traffic off the canary (dynamicStableScale)`;
+  return `; waiting for ${Math.max(1, n - ready)} more stable pods (${ready}/${n} ready) before moving the remaining ${weight}% of traffic off the canary`;
 }
 
 /**
  * A canary replaced while it still has a share (a newer template, or the template set back to stable) with stable
- * short of pods: the superseded canary keeps its pods and its Service, stable grows to full size, and its share
+ * shrunk: the superseded canary keeps its pods and its Service, stable grows to full size, and its share
  * comes back as stable's pods become ready. The new canary starts once the router reads back 0%: until then the
  * canary Service keeps selecting the pods that have the share.
  */
 export function mustHandBackFirst(b: PlanBuilder, desired: string): boolean {
   const { status, world } = b;
-  if (!scalesStableDynamically(b) || world.deployment === undefined) return false;
+  if (world.deployment === undefined || !boundsHandBack(b)) return false;
   const canary = status.canaryRevision;
   if (canary === undefined || canary === status.stableRevision || canary === desired) return false;
-  if (weightReadBack(b) <= 0) return false;
-  return readyOf(b, status.stableRevision) < desiredReplicas(b);
+  // Not only while stable is short: stable just fully ready with the route still at 25% is a hand-back too (0% is
+  // written now), or the canary Service would select the new revision's unready pods while the 25% still stands.
+  return weightReadBack(b) > 0;
 }
 
 export function handBackFirst(b: PlanBuilder, desired: string): void {
@@ -103,5 +124,23 @@ export function handBackFirst(b: PlanBuilder, desired: string): void {
   ];
   setTraffic(b, weight, { stable, canary });
   const why = desired === stable ? `the pod template is back at stable ${stable}` : `revision ${desired} replaces it`;
+  ignoreActionDuringHandBack(b, canary, why);
   status.message = `canary ${canary} is being replaced (${why})${handBackWait(b, weight) || '; waiting for the traffic router to confirm 0% on the canary'}`;
+}
+
+/**
+ * A request typed while the superseded canary hands its share back was meant for it (status still shows it), not
+ * for the revision that starts after the hand-back: it is recorded as handled and ignored now, with the reason,
+ * rather than left pending and applied to a revision nobody has looked at (a promote-full would make it stable with
+ * no step and no analysis). The hand-back already moves the traffic to stable, which is all an abort would do.
+ */
+function ignoreActionDuringHandBack(b: PlanBuilder, canary: string, why: string): void {
+  const action = b.action;
+  if (typeof action !== 'string') return;
+  b.actedOn(action);
+  b.event(
+    'Warning',
+    'ActionIgnored',
+    `${action} ignored: it was meant for canary ${canary}, which is being replaced (${why}) and hands its traffic back to stable ${b.status.stableRevision}; ask again once the next revision has started`,
+  );
 }

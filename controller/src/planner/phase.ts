@@ -27,7 +27,8 @@ export function finishStatus(b: PlanBuilder): Plan {
 
   if (b.degraded !== undefined) {
     status.phase = 'Degraded';
-    status.message = b.degraded.reason === 'RolloutAborted' ? `aborted: ${b.degraded.message}` : b.degraded.message;
+    const aborted = b.degraded.reason === 'RolloutAborted' || b.degraded.reason === 'AbortStalled';
+    status.message = aborted ? `aborted: ${b.degraded.message}` : b.degraded.message;
     b.condition('Healthy', { status: 'False', reason: b.degraded.reason, message: b.degraded.message });
     b.condition('Progressing', { status: 'False', reason: b.degraded.reason, message: b.degraded.message });
   } else if (b.paused) {

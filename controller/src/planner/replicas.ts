@@ -65,8 +65,14 @@ export function desiredReplicas(b: PlanBuilder): number {
   return d.replicas > 0 ? d.replicas : (d.recordedReplicas ?? 1);
 }
 
+/**
+ * A revision's ready pods, never more than its ReplicaSet asks for: status.readyReplicas lags a scale-down (the
+ * pods being removed are still counted until the ReplicaSet controller recounts), and a hand-back that trusted it
+ * would give a shrunk stable traffic for pods that are terminating.
+ */
 export function readyOf(b: PlanBuilder, revision: string | undefined): number {
-  return b.world.replicaSets.find((rs) => rs.revision === revision)?.readyReplicas ?? 0;
+  const rs = b.world.replicaSets.find((r) => r.revision === revision);
+  return rs === undefined ? 0 : Math.min(rs.readyReplicas, rs.replicas);
 }
 
 /** Sets the weight and the managed routes (none unless given: promotion, abort and a steady rollout have none). */

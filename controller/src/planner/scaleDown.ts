@@ -69,14 +69,19 @@ function hold(b: PlanBuilder, revision: string): void {
   else entry.replicas = Math.max(entry.replicas, now);
 }
 
-/** The scale-down analysis of `revision`, as status records it after this reconcile's measurements. */
+/**
+ * The scale-down analysis of `revision`, as status records it after this reconcile's measurements; also after
+ * scaleDownWhen left the spec, so that the run it left in status can be ended.
+ */
 function drainRun(b: PlanBuilder, revision: string, status = b.status) {
-  if (b.world.rollout.spec.strategy.canary?.scaleDownWhen === undefined) return undefined;
   return status.analysis?.runs.find((r) => r.name === scaleDownRunName && r.revision === revision);
 }
 
+const measuresDrains = (b: PlanBuilder) => b.world.rollout.spec.strategy.canary?.scaleDownWhen !== undefined;
+
 /** True once the scale-down analysis says the revision has drained; says so, and why the others wait, once. */
 function drained(b: PlanBuilder, revision: string): boolean {
+  if (!measuresDrains(b)) return false;
   const run = drainRun(b, revision);
   if (run === undefined) return false;
   const before = drainRun(b, revision, b.previous)?.phase;
@@ -95,15 +100,26 @@ function drained(b: PlanBuilder, revision: string): boolean {
 }
 
 /**
- * The delay ended a drain whose analysis had no verdict yet: it measures no more (the revision is gone), so status
- * says so rather than showing it Running for ever. No verdict in time is what Inconclusive means.
+ * A drain ended (its delay passed, its pods went another way, or it is no longer a drain) while its analysis had no
+ * verdict: the engine measures it no more, so status says why rather than showing it Running for ever. No verdict
+ * is what Inconclusive means; it scales nothing down.
  */
-function endDrainRun(b: PlanBuilder, revision: string): void {
+function endDrainRun(b: PlanBuilder, revision: string, why: string): void {
   const run = drainRun(b, revision);
   if (run === undefined || (run.phase !== 'Pending' && run.phase !== 'Running')) return;
-  const message = `no verdict before scaleDownDelaySeconds ended the drain (${run.message ?? 'no measurement'})`;
+  const message = `${why} (${run.message ?? 'no measurement'})`;
   const ended = { ...run, phase: 'Inconclusive' as const, finishedAt: b.now, message: message.slice(0, 1024) };
   b.status.analysis = { runs: b.status.analysis!.runs.map((r) => (r === run ? ended : r)) };
+}
+
+/** Why a recorded drain is over before its delay, or no longer measured; undefined while it goes on. */
+function drainOver(b: PlanBuilder, revision: string): string | undefined {
+  const { stableRevision, canaryRevision } = b.status;
+  if (revision === stableRevision) return `revision ${revision} is stable again: it does not drain`;
+  if (observed(b, revision) === 0) return `revision ${revision} has no pod left (scaled to 0 outside the drain)`;
+  if (revision === canaryRevision) return `revision ${revision} is the canary again: its traffic is not a drain`;
+  if (!measuresDrains(b)) return 'scaleDownWhen was removed from the spec: the drain follows scaleDownDelaySeconds';
+  return undefined;
 }
 
 export function planScaleDown(b: PlanBuilder): void {
@@ -119,14 +135,17 @@ export function planScaleDown(b: PlanBuilder): void {
     warm = upsert(warm, { revision: reached });
   const now = b.world.now.getTime();
   warm = warm.flatMap((w): Warm[] => {
+    const over = drainOver(b, w.revision);
+    if (over !== undefined) endDrainRun(b, w.revision, over);
     // Stable is at full size anyway; a revision with no pod has nothing to drain.
     if (w.revision === b.status.stableRevision || observed(b, w.revision) === 0) return [];
     if (w.scaleDownAt === undefined && w.revision === reached) return [w];
     const at = w.scaleDownAt ?? deadline(b); // users no longer reach it: the delay starts now
-    // Its drain analysis started with the deadline, so a run exists only for a revision users no longer reach.
-    if (w.scaleDownAt !== undefined && drained(b, w.revision)) return [];
+    // Its drain analysis started with the deadline, so a run exists only for a revision users no longer reach; the
+    // canary again is no drain, whatever a verdict measured before says.
+    if (w.scaleDownAt !== undefined && over === undefined && drained(b, w.revision)) return [];
     if (Date.parse(at) - now > 0) return [{ ...w, scaleDownAt: at }];
-    endDrainRun(b, w.revision); // a time passed (or unreadable) ends it
+    endDrainRun(b, w.revision, 'no verdict before scaleDownDelaySeconds ended the drain'); // a time passed (or unreadable)
     return [];
   });
   for (const w of warm) {

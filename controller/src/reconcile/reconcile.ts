@@ -6,8 +6,8 @@
  * converges from whatever state it finds.
  */
 import type { Logger } from 'pino';
-import { resolveSteps } from '../api/steps.ts';
-import type { Measurement, Rollout } from '../api/types.ts';
+import { resolveSteps, scaleDownRunName } from '../api/steps.ts';
+import type { Measurement, Rollout, RolloutStatus } from '../api/types.ts';
 import type { SpecError } from '../api/validate.ts';
 import type { MeasureTaskDeps } from '../analysis/measureTask.ts';
 import type { AdminResult } from '../flags/unleashAdmin.ts';
@@ -152,7 +152,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       unleash: unleashView(deps, key, rollout, monotonic),
     });
     const plan = planRollout(world);
-    if (gates.requeueAfterMs !== undefined && plan.status.abort !== true) {
+    if (gates.requeueAfterMs !== undefined && (plan.status.abort !== true || drainsWithDeadline(plan.status))) {
       plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
     }
     // The router's object is older than Sluice's own last write to it: writing from it would only fail its guards.
@@ -162,9 +162,13 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, routerBehindMs);
     }
     await executePlan(executeContext, plan);
-    // Measurements are asked for only once the plan that needs them is written, and never for an aborted canary.
-    if (plan.status.abort !== true && plan.status.canaryRevision === rollout.status?.canaryRevision) {
-      for (const due of gates.due) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure));
+    // Measurements are asked for only once the plan that needs them is written: a canary's never while it is aborted
+    // or once replaced; the previous stable's drain is no canary measurement, and is measured while its drain lasts.
+    const canaryMeasures = plan.status.abort !== true && plan.status.canaryRevision === rollout.status?.canaryRevision;
+    for (const due of gates.due) {
+      const wanted =
+        due.run.name === scaleDownRunName ? drainsWithDeadline(plan.status, due.run.revision) : canaryMeasures;
+      if (wanted) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure));
     }
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
     const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
@@ -217,4 +221,11 @@ function unleashView(deps: ReconcilerDeps, key: string, rollout: Rollout, monoto
       return { kind: 'done', result: state.value, ageMs: Math.max(0, monotonic() - state.at) };
     },
   };
+}
+
+/** Whether a revision (any, by default) drains with a deadline set: its scale-down analysis measures while it does. */
+function drainsWithDeadline(status: RolloutStatus, revision?: string): boolean {
+  return (status.scaleDown ?? []).some(
+    (w) => w.scaleDownAt !== undefined && (revision === undefined || w.revision === revision),
+  );
 }
