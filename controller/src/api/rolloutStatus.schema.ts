@@ -265,6 +265,12 @@ export const rolloutStatus = object('What the controller observed and did; writt
   ),
   restart: Type.Optional(restartStatus),
   scaleDown: Type.Optional(scaleDownStatus),
+  stableShrunk: Type.Optional(
+    Type.Boolean({
+      description:
+        'True from the moment dynamicStableScale sized stable below full until its pods are all ready again: while it is, traffic goes back to stable only as fast as its ready pods carry it, even with the option removed.',
+    }),
+  ),
   undo: Type.Optional(undoStatus),
   rollbackWithinWindow: Type.Optional(rollbackWithinWindow),
   previousStableRevisions: Type.Optional(previousStableRevisions),

@@ -2,7 +2,7 @@
  * Abort and retry. An abort moves all traffic back to stable in the reconcile that decides it and starts no pod
  * (stable never shrank); the canary's pods stay for abortScaleDownDelaySeconds, then scale to 0. With
  * dynamicStableScale stable did shrink: it grows back first, and traffic returns as its pods become ready (as long
- * as stable is short of ready pods, even once the option is removed: dynamicStable.ts boundsHandBack). Every
+ * as a stable it shrank is short of ready pods, even once the option is removed: dynamicStable.ts boundsHandBack). Every
  * flag the rollout touched is put back. An abort works whenever a stable revision exists, even when the spec has become
  * invalid (a template deleted, the Deployment deleted, the route edited): nothing a spec error blocks may stand
  * between a user's abort and the traffic move.

@@ -146,3 +146,29 @@ describe('review: dynamicStableScale at setWeight 100', () => {
     expect(plan.status.message).toContain('waiting for 10 more stable pods (0/10 ready)');
   });
 });
+
+describe('without dynamicStableScale, an abort stays instant', () => {
+  // The bounded hand-back is the price of a stable that Sluice shrank. A stable Sluice never shrank, at full size
+  // with one pod not ready (crash-looping, or a node gone), still takes all traffic at once: the canary is what the
+  // abort is about, and keeping a share on it until the last stable pod recovers (maybe never) hurts more users
+  // than one pod less on stable does.
+  it('moves 100% to a full-size stable with 9 of 10 ready pods at once', () => {
+    const sim = new SimCluster(baseSpec({ strategy: { canary: { steps } } }));
+    sim.deploymentReplicas = n;
+    sim.converge();
+    sim.templateRevision = 'rev-b';
+    for (let i = 0; i < 30 && sim.rollout.status?.currentStepIndex !== 3; i++) {
+      sim.reconcile();
+      sim.settlePods();
+      sim.advance(1_000);
+    }
+    sim.converge();
+    expect(sim.routeWeight).toBe(60);
+    expect(sim.replicasOf('rev-a')).toBe(n);
+    sim.podsBecomeReady = false;
+    rs(sim, 'rev-a').readyReplicas = n - 1;
+    rs(sim, 'rev-a').availableReplicas = n - 1;
+    sim.request('abort');
+    expect(sim.reconcile().canaryWeight).toBe(0);
+  });
+});

@@ -37,14 +37,30 @@ export function stableCarries(full: number, ready: number): number {
 }
 
 /**
- * Whether the hand-back to stable is bounded by its ready pods: behind a traffic router, with the option on or with
- * stable short of ready pods whatever the option says now. The cluster decides, not the flag: the option removed
- * mid-abort (or mid-canary) leaves stable with the pods it shrank to, and writing 0% then would hand every request
- * to them.
+ * Whether the hand-back to stable is bounded by its ready pods: behind a traffic router, with the option on, or
+ * while a stable that the option shrank is still short of ready pods (status.stableShrunk) whatever the option says
+ * now: the option removed mid-abort (or mid-canary) leaves stable with the pods it shrank to, and writing 0% then
+ * would hand every request to them. A stable Sluice never shrank keeps the instant abort, one pod short or not:
+ * the canary is what the abort is about, and a share left on it until the last stable pod recovers (maybe never)
+ * hurts more users than one pod less on stable does.
  */
 export function boundsHandBack(b: PlanBuilder, full = desiredReplicas(b)): boolean {
   if (b.world.traffic === undefined) return false;
-  return scalesStableDynamically(b) || readyOf(b, b.status.stableRevision) < full;
+  if (scalesStableDynamically(b)) return true;
+  return b.previous.stableShrunk === true && readyOf(b, b.status.stableRevision) < full;
+}
+
+/**
+ * Records whether stable is (still) shrunk, for boundsHandBack: set when this plan sizes it below full for
+ * dynamicStableScale, cleared once it is planned at full size with all its pods ready.
+ */
+export function recordStableShrunk(b: PlanBuilder): void {
+  const stable = b.status.stableRevision;
+  if (stable === undefined) return;
+  const full = desiredReplicas(b);
+  const planned = b.replicaSets.find((r) => r.revision === stable)?.replicas;
+  if (scalesStableDynamically(b) && planned !== undefined && planned < full) b.status.stableShrunk = true;
+  else if (readyOf(b, stable) >= full) delete b.status.stableShrunk;
 }
 
 /**

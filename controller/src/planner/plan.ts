@@ -19,6 +19,7 @@ import { planUndo } from './undo.ts';
 import { recordPreviousStable } from './rollbackWindow.ts';
 import { planRevisionNumber } from './revisionNumbers.ts';
 import { planRestart } from './restart.ts';
+import { recordStableShrunk } from './dynamicStable.ts';
 import type { ObservedWorld, Plan } from './world.ts';
 
 export function planRollout(world: ObservedWorld): Plan {
@@ -62,6 +63,7 @@ export function planRollout(world: ObservedWorld): Plan {
   planOldReplicaSets(b);
   planRevisionNumber(b);
   planRestart(b);
+  recordStableShrunk(b);
   return finishStatus(b);
 }
 
