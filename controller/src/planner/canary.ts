@@ -329,7 +329,10 @@ function planTraffic(b: PlanBuilder, steps: readonly ResolvedStep[], index: numb
       // image pruned from the registry) are reported, also for a rollback within the window, which starts here.
       if (stalled(b, rollback === '' ? 'the promotion' : 'the rollback within window') === 'aborted') return;
       const weight = status.weights?.canary ?? 0;
-      setTraffic(b, scalesStableDynamically(b) ? sizeForStep(b, weight, pods) : weight, { stable, canary });
+      // A rollback within the window keeps stable at full size until it is promoted (dynamicStableScale or not):
+      // it is what an abort of the rollback goes back to, and the rollback's pods flapping is when that happens.
+      const dynamic = scalesStableDynamically(b) && status.rollbackWithinWindow !== true;
+      setTraffic(b, dynamic ? sizeForStep(b, weight, pods) : weight, { stable, canary });
       return;
     }
     if (holdsRollback(b, stable, canary)) return;
