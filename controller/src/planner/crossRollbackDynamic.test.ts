@@ -65,4 +65,18 @@ describe('a rollback within the window on a Rollout with dynamicStableScale', ()
     expect(sim.rollout.status?.rollbackWithinWindow).toBe(true);
     expect(sim.replicasOf('rev-b')).toBe(n);
   });
+
+  // Defect (same branch, canary.ts planTraffic past the last step with dynamicStable.ts sizeForStep): an autoscaler
+  // that scales the Rollout up during the hold (spec.replicas 10 to 14, the load that often comes with an incident
+  // being rolled back) leaves the rollback short of its new size, so the plan takes the "waiting for canary pods"
+  // branch at the 100% weight the hold wrote, and stable is sized for a 0% share: every stable pod is deleted at
+  // the moment the load rose, and an abort then has nothing warm to go back to.
+  it('keeps stable at full size when an autoscaler scales the Rollout up during the hold', () => {
+    const sim = rollingBack();
+    sim.rollout.spec.replicas = 14;
+    sim.podsBecomeReady = false;
+    sim.reconcile();
+    expect(sim.rollout.status?.rollbackWithinWindow).toBe(true);
+    expect(sim.replicasOf('rev-b')).toBeGreaterThanOrEqual(n);
+  });
 });
