@@ -10,6 +10,7 @@
 import type { ResourceDefinition, StructuralSchema } from '../api/crd.ts';
 import { toStructuralSchema } from '../api/crd.ts';
 import { apiGroup, apiVersionName } from '../api/types.ts';
+import { isForbidden, isNotFound } from './apiErrors.ts';
 
 /** The command that brings a cluster's CRDs up to this controller's, for messages. */
 export const updateCrdsCommand = 'kubectl apply --server-side -k crds/';
@@ -91,10 +92,29 @@ export interface CrdCurrencyReport {
 }
 
 /**
+ * One read of the published schemas, compared with `defs`. A read that failed says nothing about the CRDs unless
+ * the API server said it will not serve it (403: not allowed; 404: no OpenAPI v3 here), which no retry changes;
+ * a 5xx, a 429, a timeout or a lost connection may pass in a second, so it is 'unanswered', to be read again:
+ * taken as "cannot tell", one blip from an API server that is restarting would let a controller on old CRDs lead.
+ */
+async function readCrdCurrency(
+  read: () => Promise<OpenApiDocument>,
+  defs: readonly ResourceDefinition[],
+): Promise<CrdCurrency | { kind: 'unanswered'; reason: string }> {
+  try {
+    return crdCurrency(await read(), defs);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return isForbidden(err) || isNotFound(err) ? { kind: 'unknown', reason } : { kind: 'unanswered', reason };
+  }
+}
+
+/**
  * Resolves once the published CRDs hold every field of `defs` (read again with a growing pause, up to 30s, so that
  * `kubectl apply -k crds/` takes effect without a restart, and a schema the API server is still publishing after
- * a fresh apply costs a second, not 30), or at once when it cannot tell: not reading the schema is no reason to
- * stop a controller. Rejects only when `signal` aborts.
+ * a fresh apply costs a second, not 30), or at once when the API server says the schema cannot be read (403 or
+ * 404): not reading the schema is no reason to stop a controller. A read that failed otherwise is read again, with
+ * the same pause. Rejects only when `signal` aborts.
  */
 export async function untilCrdsCurrent(
   read: () => Promise<OpenApiDocument>,
@@ -106,19 +126,19 @@ export async function untilCrdsCurrent(
   let reported = '';
   for (let waitMs = 1_000; ; waitMs = Math.min(waitMs * 2, 30_000)) {
     signal.throwIfAborted();
-    let currency: CrdCurrency;
-    try {
-      currency = crdCurrency(await read(), defs);
-    } catch (err) {
-      currency = { kind: 'unknown', reason: err instanceof Error ? err.message : String(err) };
-    }
+    const currency = await readCrdCurrency(read, defs);
     if (currency.kind === 'current') return;
     if (currency.kind === 'unknown') {
       report.warn({ reason: currency.reason }, `could not compare the ${apiGroup} CRDs with this controller's`);
       return;
     }
-    const message = behindMessage(currency.missing);
-    if (message !== reported) report.error({ missing: currency.missing }, message);
+    const message =
+      currency.kind === 'behind'
+        ? behindMessage(currency.missing)
+        : `could not read the published ${apiGroup} CRD schemas (${currency.reason}); not leading until they are read, trying again in ${waitMs / 1000}s`;
+    if (currency.kind === 'behind' && message !== reported) report.error({ missing: currency.missing }, message);
+    // Each failed read is said: the pause grows to 30s, so that is never more than a line every 30s.
+    if (currency.kind === 'unanswered') report.warn({ reason: currency.reason }, message);
     reported = message;
     await pause(waitMs);
   }
