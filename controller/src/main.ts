@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   // Read while the informers list; awaited before leading (kube/crdCurrency.ts says why).
   let crdsCurrent = false;
   const crdsChecked = untilCrdsCurrent(
-    () => kc.makeApiClient(KubeJsonApi).get(openApiPath),
+    (signal) => kc.makeApiClient(KubeJsonApi).get(openApiPath, signal),
     resources,
     log,
     stopping.signal,

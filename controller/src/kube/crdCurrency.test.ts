@@ -127,3 +127,25 @@ describe('waiting for current CRDs before leading', () => {
     expect(pauses).toEqual([1_000, 2_000, 4_000]);
   });
 });
+
+describe('stopping while waiting for current CRDs', () => {
+  it('given CRDs behind and a pause under way, then aborting ends the wait at once, with the signal given to the read', async () => {
+    const behind = publishedDocument((s) => delete props(props(s['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt']);
+    const stop = new AbortController();
+    const given: AbortSignal[] = [];
+    const done = untilCrdsCurrent(
+      (signal) => Promise.resolve(void given.push(signal)).then(() => behind),
+      resources,
+      { error: () => undefined, warn: () => undefined },
+      stop.signal,
+    ).then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    await new Promise((r) => setTimeout(r, 20)); // the first read is behind: now in its 1s pause
+    stop.abort();
+    const outcome = await Promise.race([done, new Promise((r) => setTimeout(() => r('still pausing'), 200))]);
+    expect(outcome).toBe('rejected');
+    expect(given).toEqual([stop.signal]);
+  });
+});

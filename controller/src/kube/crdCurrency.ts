@@ -7,6 +7,7 @@
  * The published OpenAPI v3 schema of sluice.dev/v1alpha1 is compared with the schemas this controller generates
  * its CRDs from. Any authenticated identity may read it (system:discovery grants /openapi/*), so no RBAC is added.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceDefinition, StructuralSchema } from '../api/crd.ts';
 import { toStructuralSchema } from '../api/crd.ts';
 import { apiGroup, apiVersionName } from '../api/types.ts';
@@ -98,12 +99,14 @@ export interface CrdCurrencyReport {
  * taken as "cannot tell", one blip from an API server that is restarting would let a controller on old CRDs lead.
  */
 async function readCrdCurrency(
-  read: () => Promise<OpenApiDocument>,
+  read: (signal: AbortSignal) => Promise<OpenApiDocument>,
   defs: readonly ResourceDefinition[],
+  signal: AbortSignal,
 ): Promise<CrdCurrency | { kind: 'unanswered'; reason: string }> {
   try {
-    return crdCurrency(await read(), defs);
+    return crdCurrency(await untilAborted(read(signal), signal), defs);
   } catch (err) {
+    if (signal.aborted) throw signal.reason;
     const reason = err instanceof Error ? err.message : String(err);
     return isForbidden(err) || isNotFound(err) ? { kind: 'unknown', reason } : { kind: 'unanswered', reason };
   }
@@ -114,19 +117,21 @@ async function readCrdCurrency(
  * `kubectl apply -k crds/` takes effect without a restart, and a schema the API server is still publishing after
  * a fresh apply costs a second, not 30), or at once when the API server says the schema cannot be read (403 or
  * 404): not reading the schema is no reason to stop a controller. A read that failed otherwise is read again, with
- * the same pause. Rejects only when `signal` aborts.
+ * the same pause. Rejects only when `signal` aborts, at once: the read and the pause are given it, and not waited
+ * for past it.
  */
 export async function untilCrdsCurrent(
-  read: () => Promise<OpenApiDocument>,
+  read: (signal: AbortSignal) => Promise<OpenApiDocument>,
   defs: readonly ResourceDefinition[],
   report: CrdCurrencyReport,
   signal: AbortSignal,
-  pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()),
+  pause: (ms: number, signal: AbortSignal) => Promise<unknown> = (ms, signal) =>
+    sleep(ms, undefined, { signal, ref: false }),
 ): Promise<void> {
   let reported = '';
   for (let waitMs = 1_000; ; waitMs = Math.min(waitMs * 2, 30_000)) {
     signal.throwIfAborted();
-    const currency = await readCrdCurrency(read, defs);
+    const currency = await readCrdCurrency(read, defs, signal);
     if (currency.kind === 'current') return;
     if (currency.kind === 'unknown') {
       report.warn({ reason: currency.reason }, `could not compare the ${apiGroup} CRDs with this controller's`);
@@ -140,6 +145,19 @@ export async function untilCrdsCurrent(
     // Each failed read is said: the pause grows to 30s, so that is never more than a line every 30s.
     if (currency.kind === 'unanswered') report.warn({ reason: currency.reason }, message);
     reported = message;
-    await pause(waitMs);
+    await untilAborted(pause(waitMs, signal), signal);
   }
+}
+
+/**
+ * `work`, or its end when `signal` aborts: a SIGTERM must end the wait at once, and a read or pause that does not
+ * heed the signal (a request hung past it, a slow API server) would otherwise hold it until its own deadline.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
