@@ -18,7 +18,8 @@ export const updateCrdsCommand = 'kubectl apply --server-side -k crds/';
 
 export const openApiPath = `/openapi/v3/apis/${apiGroup}/${apiVersionName}`;
 
-interface OpenApiDocument {
+/** The part of an OpenAPI v3 document the comparison reads. */
+export interface OpenApiDocument {
   components?: { schemas?: Record<string, StructuralSchema> };
 }
 
@@ -146,6 +147,39 @@ export async function untilCrdsCurrent(
     if (currency.kind === 'unanswered') report.warn({ reason: currency.reason }, message);
     reported = message;
     await untilAborted(pause(waitMs, signal), signal);
+  }
+}
+
+/**
+ * Whether this replica may start its workers now that it has taken over the lease: one read, not a wait, as the
+ * lease is held and every second here is a second no one reconciles. The start-up check is not enough for a
+ * standby: the CRDs may have been replaced by older ones since (an older release's `kubectl apply -k crds/`), and
+ * a leader on them loses what it writes. False when they are behind or the read failed in a way that may pass (it
+ * cannot lead on CRDs it could not check), each reported; true when current, or when the API server will not
+ * serve the schema (403, 404), with a warning, as at start-up.
+ */
+export async function crdsLetLead(
+  read: (signal: AbortSignal) => Promise<OpenApiDocument>,
+  defs: readonly ResourceDefinition[],
+  report: CrdCurrencyReport,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const currency = await readCrdCurrency(read, defs, signal);
+  switch (currency.kind) {
+    case 'current':
+      return true;
+    case 'unknown':
+      report.warn({ reason: currency.reason }, `could not compare the ${apiGroup} CRDs with this controller's`);
+      return true;
+    case 'behind':
+      report.error({ missing: currency.missing }, behindMessage(currency.missing));
+      return false;
+    case 'unanswered':
+      report.warn(
+        { reason: currency.reason },
+        `could not read the published ${apiGroup} CRD schemas on taking over the lease (${currency.reason}); not leading on CRDs it could not check`,
+      );
+      return false;
   }
 }
 
