@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, type ControllerConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
 import { resources } from './api/resources.ts';
 import { instrumentKubeConfig, type KubeVerb } from './kube/apiMetrics.ts';
-import { openApiPath, untilCrdsCurrent } from './kube/crdCurrency.ts';
+import { crdsLetLead, openApiPath, untilCrdsCurrent, type OpenApiDocument } from './kube/crdCurrency.ts';
 import { KubeJsonApi } from './kube/kubeJsonApi.ts';
 import { LeaderElector } from './kube/leaderElection.ts';
 import { leaderFence, type WriteFence } from './kube/writeFence.ts';
@@ -65,6 +65,8 @@ async function main(): Promise<void> {
 
   // Filled once the informers run; the shutdown and leader callbacks are made before that.
   const running: { controller?: Controller; dashboard?: Dashboard } = {};
+  /** For /readyz: set once the CRDs were found current, cleared when a takeover finds them behind. */
+  let crdsCurrent = false;
   const stopping = new AbortController();
   const shutdown = async (code: number, why: string) => {
     if (stopping.signal.aborted) return;
@@ -93,11 +95,8 @@ async function main(): Promise<void> {
         leaseDurationMs: config.leaseDurationMs,
         renewDeadlineMs: config.renewDeadlineMs,
         retryPeriodMs: config.retryPeriodMs,
-        onStartedLeading: () => {
-          metrics.setLeader(true);
-          log.info('became the leader');
-          running.controller?.startWorkers();
-        },
+        // The CRDs again before any worker starts: they may have been replaced by older ones since start-up.
+        onStartedLeading: () => void takeOver(),
         // Like controller-runtime: a replica that lost its lease exits, and starts again as a follower.
         onStoppedLeading: () => {
           metrics.setLeader(false);
@@ -106,6 +105,28 @@ async function main(): Promise<void> {
         onError: (err) => log.warn({ err }, 'leader election request failed'),
       })
     : undefined;
+  const readCrdSchemas = (signal: AbortSignal) =>
+    kc.makeApiClient(KubeJsonApi).get<OpenApiDocument>(openApiPath, signal);
+  const takeOver = async () => {
+    log.info('became the leader');
+    const term = AbortSignal.any([stopping.signal, elector?.leadershipLost() ?? stopping.signal]);
+    let mayLead: boolean;
+    try {
+      mayLead = await crdsLetLead(readCrdSchemas, resources, log, term);
+    } catch {
+      return; // stopping, or the lease was lost meanwhile: onStoppedLeading has it
+    }
+    if (!mayLead) {
+      // Not Ready, and out: the release hands the lease on at once (to a replica that fits the CRDs, if any), and
+      // the restarted process waits for current CRDs before it campaigns again, as at start-up.
+      crdsCurrent = false;
+      void shutdown(1, 'the CRDs cannot keep what this controller writes');
+      return;
+    }
+    if (term.aborted) return; // the lease was lost during the read
+    metrics.setLeader(true);
+    running.controller?.startWorkers();
+  };
   // One fence for every write the reconciler makes: the executor checks it before it asks, the reconciler's client
   // again right before the request leaves (after its rate-limiter wait), and Unleash admin calls use fence.check
   // too. Not the Lease client (it must write to lead), not Events (they report, as in client-go), not the
@@ -122,13 +143,7 @@ async function main(): Promise<void> {
   );
   running.controller = controller;
   // Read while the informers list; awaited before leading (kube/crdCurrency.ts says why).
-  let crdsCurrent = false;
-  const crdsChecked = untilCrdsCurrent(
-    () => kc.makeApiClient(KubeJsonApi).get(openApiPath),
-    resources,
-    log,
-    stopping.signal,
-  );
+  const crdsChecked = untilCrdsCurrent(readCrdSchemas, resources, log, stopping.signal);
   const server = healthServer({
     registry: metrics.registry,
     // Not Ready on CRDs that would drop what it writes: a rolling update stops, the old replicas keep leading.

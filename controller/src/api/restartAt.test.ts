@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRestartAt, restartTimeFor } from './restartAt.ts';
+import { parseRestartAt, restartPending, restartTimeFor } from './restartAt.ts';
 import { validateRollout } from './validate.ts';
 import type { Rollout } from './types.ts';
 
@@ -52,5 +52,17 @@ describe('restartTimeFor (kubectl sluice restart)', () => {
       kind: 'time',
       ms: Date.parse('2026-12-01T00:00:00Z'),
     });
+  });
+});
+
+describe('whether a restart is pending', () => {
+  const at = '2026-01-02T15:04:05Z';
+  it('is pending until done, done on the stable revision of then, and pending again once another is stable', () => {
+    expect(restartPending(undefined, { restartedAt: at })).toBe(false);
+    expect(restartPending(at, undefined)).toBe(true);
+    expect(restartPending(at, { restartedAt: at, restartedRevision: 'b', stableRevision: 'b' })).toBe(false);
+    expect(restartPending(at, { restartedAt: at, restartedRevision: 'b', stableRevision: 'a' })).toBe(true);
+    // Recorded before restartedRevision was: done, as it was read then.
+    expect(restartPending(at, { restartedAt: at, stableRevision: 'a' })).toBe(false);
   });
 });

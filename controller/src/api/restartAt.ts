@@ -4,6 +4,7 @@
  * it cannot: a restart that cannot be read must never be taken for "restart now" or "restart never".
  */
 import { restartAtPattern } from './restartAt.schema.ts';
+import type { RolloutStatus } from './types.ts';
 
 export const restartAtField = 'spec.restartAt';
 
@@ -41,4 +42,16 @@ export function parseRestartAt(value: string): RestartTime {
  */
 export function restartTimeFor(now: Date): string {
   return new Date(Math.ceil(now.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * Whether spec.restartAt asks for more than is done. A restart is "every stable pod newer than restartAt", so one
+ * done on a revision that is no longer stable (an undo to a revision whose pods were kept warm, from before
+ * restartAt) is pending again until the stable revision's pods are looked at. A status without restartedRevision
+ * (written before it was recorded) counts as done on the current stable revision.
+ */
+export function restartPending(restartAt: string | undefined, status: RolloutStatus | undefined): boolean {
+  if (restartAt === undefined) return false;
+  if (status?.restartedAt !== restartAt) return true;
+  return status.restartedRevision !== undefined && status.restartedRevision !== status.stableRevision;
 }

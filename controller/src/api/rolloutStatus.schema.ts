@@ -263,6 +263,12 @@ export const rolloutStatus = object('What the controller observed and did; writt
   restartedAt: Type.Optional(
     text('The spec.restartAt whose restart is done: every stable pod was then newer than it.', { maxLength: 35 }),
   ),
+  restartedRevision: Type.Optional(
+    text(
+      'The stable revision when the restart of restartedAt was done: once another revision is stable (an undo to pods kept warm), its pods older than restartedAt are restarted too.',
+      { maxLength: 63 },
+    ),
+  ),
   restart: Type.Optional(restartStatus),
   scaleDown: Type.Optional(scaleDownStatus),
   stableShrunk: Type.Optional(

@@ -1,3 +1,4 @@
+import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { customResourceDefinition, type StructuralSchema } from '../api/crd.ts';
 import { resources, rolloutResource } from '../api/resources.ts';
@@ -86,14 +87,65 @@ describe('waiting for current CRDs before leading', () => {
     expect(pauses).toEqual([1_000, 2_000]);
   });
 
-  it('given a schema it cannot read, then it warns and does not hold the controller back', async () => {
+  // As KubeJsonApi throws it: the status in `code`, which is what says "will not serve it", not the message.
+  const refused = (code: number) =>
+    new ApiException(code, `GET /openapi/v3/apis/sluice.dev/v1alpha1: HTTP ${code}`, '', {});
+
+  for (const code of [403, 404])
+    it(`given a schema the API server will not serve (HTTP ${code}), then it warns and does not hold the controller back`, async () => {
+      const warnings: string[] = [];
+      await untilCrdsCurrent(
+        () => Promise.reject(refused(code)),
+        resources,
+        { error: () => expect.fail('no error'), warn: (f) => warnings.push(f.reason) },
+        signal,
+      );
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`GET /openapi/v3/apis/sluice.dev/v1alpha1: HTTP ${code}`);
+    });
+
+  it('given reads that fail for a while (503, a reset connection, a timeout), then it reads again until it can tell', async () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    const answers: (() => Promise<never> | Promise<ReturnType<typeof publishedDocument>>)[] = [
+      () => Promise.reject(refused(503)),
+      () => Promise.reject(reset),
+      () => Promise.reject(timeout),
+      () => Promise.resolve(publishedDocument()),
+    ];
     const warnings: string[] = [];
+    const pauses: number[] = [];
     await untilCrdsCurrent(
-      () => Promise.reject(new Error('GET /openapi/v3/apis/sluice.dev/v1alpha1: HTTP 403')),
+      () => answers.shift()!(),
       resources,
       { error: () => expect.fail('no error'), warn: (f) => warnings.push(f.reason) },
       signal,
+      (ms) => Promise.resolve(void pauses.push(ms)),
     );
-    expect(warnings).toEqual(['GET /openapi/v3/apis/sluice.dev/v1alpha1: HTTP 403']);
+    expect(answers).toEqual([]);
+    expect(warnings).toHaveLength(3);
+    expect(pauses).toEqual([1_000, 2_000, 4_000]);
+  });
+});
+
+describe('stopping while waiting for current CRDs', () => {
+  it('given CRDs behind and a pause under way, then aborting ends the wait at once, with the signal given to the read', async () => {
+    const behind = publishedDocument((s) => delete props(props(s['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt']);
+    const stop = new AbortController();
+    const given: AbortSignal[] = [];
+    const done = untilCrdsCurrent(
+      (signal) => Promise.resolve(void given.push(signal)).then(() => behind),
+      resources,
+      { error: () => undefined, warn: () => undefined },
+      stop.signal,
+    ).then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    await new Promise((r) => setTimeout(r, 20)); // the first read is behind: now in its 1s pause
+    stop.abort();
+    const outcome = await Promise.race([done, new Promise((r) => setTimeout(() => r('still pausing'), 200))]);
+    expect(outcome).toBe('rejected');
+    expect(given).toEqual([stop.signal]);
   });
 });

@@ -10,8 +10,10 @@
  *
  * A restart waits while a release is in flight (an abort, a pause or a Degraded rollout included): the release
  * decides which pods are stable, and an abort must never wait behind an eviction. A restartAt in the future waits
- * until then; one in the past that no stable pod predates is done at once. */
-import { parseRestartAt } from '../api/restartAt.ts';
+ * until then; one in the past that no stable pod predates is done at once. Done means done on the stable revision
+ * of then (status.restartedRevision): once another is stable, as after an undo to pods kept warm, its pods older
+ * than restartAt are replaced too. */
+import { parseRestartAt, restartPending } from '../api/restartAt.ts';
 import type { PlanBuilder } from './builder.ts';
 import type { EvictionAnswer, ObservedPod } from './world.ts';
 import type { RolloutStatus } from '../api/types.ts';
@@ -25,7 +27,7 @@ export const podEvictedEventIntervalMs = 60_000;
 
 export function planRestart(b: PlanBuilder): void {
   const requested = b.world.rollout.spec.restartAt;
-  if (requested === undefined || requested === b.status.restartedAt) {
+  if (requested === undefined || !restartPending(requested, b.status)) {
     finish(b);
     return;
   }
@@ -102,6 +104,7 @@ export function planRestart(b: PlanBuilder): void {
           `every stable pod of revision ${stable} was replaced (${restart.evictions} evicted since ${restart.startedAt})`,
         );
       b.status.restartedAt = requested;
+      if (stable !== undefined) b.status.restartedRevision = stable;
       finish(b);
       return;
     }
@@ -138,11 +141,22 @@ export function planRestart(b: PlanBuilder): void {
   }
   const nowText = b.world.now.toISOString();
   if (restart === undefined) {
-    b.event(
-      'Normal',
-      'RestartStarted',
-      `restarting the ${older.length} stable pod(s) of revision ${stable} created before ${requested}, one at a time, through the Eviction API`,
-    );
+    const doneOn = b.status.restartedAt === requested ? b.status.restartedRevision : undefined;
+    if (doneOn !== undefined) {
+      // Done on another revision: status must no longer say done while pods older than restartAt serve.
+      b.event(
+        'Normal',
+        'RestartReopened',
+        `the restart for ${requested} was done on revision ${doneOn}, and revision ${stable} is stable now with ${older.length} pod(s) created before it: restarting them too, one at a time, through the Eviction API`,
+      );
+      delete b.status.restartedAt;
+      delete b.status.restartedRevision;
+    } else
+      b.event(
+        'Normal',
+        'RestartStarted',
+        `restarting the ${older.length} stable pod(s) of revision ${stable} created before ${requested}, one at a time, through the Eviction API`,
+      );
     const newest = Math.max(...older.map((p) => Date.parse(p.createdAt)));
     restart = {
       restartAt: requested,

@@ -5,6 +5,7 @@
  */
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { readActionRequest } from '../api/controls.ts';
+import { restartPending } from '../api/restartAt.ts';
 import type { Rollout } from '../api/types.ts';
 import { validateRollout, type SpecError } from '../api/validate.ts';
 import { adoptionRefused } from './services.ts';
@@ -161,8 +162,7 @@ function restartPods(
   rollout: Rollout,
   owned: V1ReplicaSet[],
 ): Pick<ObservedWorld, 'pods' | 'podsUnavailable'> {
-  if (rollout.spec.restartAt === undefined || rollout.spec.restartAt === rollout.status?.restartedAt)
-    return { pods: [] };
+  if (!restartPending(rollout.spec.restartAt, rollout.status)) return { pods: [] };
   if (caches.pods === undefined)
     return {
       pods: [],

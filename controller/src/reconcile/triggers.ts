@@ -3,6 +3,7 @@
  * was deleted); this maps it to the keys of the Rollouts that read it, so a ReplicaSet becoming ready or a user
  * editing the route wakes exactly the Rollouts concerned and no other.
  */
+import { restartPending } from '../api/restartAt.ts';
 import { analysesOf } from '../api/steps.ts';
 import type { Rollout } from '../api/types.ts';
 import { objectKey } from '../kube/objectKey.ts';
@@ -42,8 +43,7 @@ export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: Obj
       // other Rollouts read their ReplicaSets' counts, which change too.
       const owner = (obj.metadata?.labels as Record<string, string> | undefined)?.[rolloutLabel];
       const rollout = owner === undefined ? undefined : rollouts.get(namespace, owner);
-      const restart = rollout?.spec.restartAt;
-      return rollout === undefined || restart === undefined || restart === rollout.status?.restartedAt
+      return rollout === undefined || !restartPending(rollout.spec.restartAt, rollout.status)
         ? []
         : [objectKey(namespace, owner!)];
     }
