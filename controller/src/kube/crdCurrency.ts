@@ -156,15 +156,24 @@ export async function untilCrdsCurrent(
  * standby: the CRDs may have been replaced by older ones since (an older release's `kubectl apply -k crds/`), and
  * a leader on them loses what it writes. False when they are behind or the read failed in a way that may pass (it
  * cannot lead on CRDs it could not check), each reported; true when current, or when the API server will not
- * serve the schema (403, 404), with a warning, as at start-up.
+ * serve the schema (403, 404), with a warning, as at start-up. A failed read is tried twice more, 0.5 s and 1 s
+ * later: refusing means exiting (the elector's release is final), and one dropped connection at a takeover should
+ * not cost a restart.
  */
 export async function crdsLetLead(
   read: (signal: AbortSignal) => Promise<OpenApiDocument>,
   defs: readonly ResourceDefinition[],
   report: CrdCurrencyReport,
   signal: AbortSignal,
+  pause: (ms: number, signal: AbortSignal) => Promise<unknown> = (ms, signal) =>
+    sleep(ms, undefined, { signal, ref: false }),
 ): Promise<boolean> {
-  const currency = await readCrdCurrency(read, defs, signal);
+  let currency = await readCrdCurrency(read, defs, signal);
+  for (const waitMs of [500, 1_000]) {
+    if (currency.kind !== 'unanswered') break;
+    await untilAborted(pause(waitMs, signal), signal);
+    currency = await readCrdCurrency(read, defs, signal);
+  }
   switch (currency.kind) {
     case 'current':
       return true;
