@@ -3,12 +3,7 @@
  * three watches merged in the order the API server wrote them (one etcd: resource versions are one sequence, so a
  * merge replays the states between two polls too). A story checks each state, not a sample.
  */
-import { KubeJsonApi } from '../../controller/src/kube/kubeJsonApi.ts';
-import { adminKubeConfig } from './support.ts';
-
-type Obj = Record<string, unknown> & {
-  metadata?: { name?: string; resourceVersion?: string; labels?: Record<string, string>; deletionTimestamp?: string };
-};
+import { watchMerged, type MergedTimeline, type WatchSource } from './mergedWatch.ts';
 
 interface Pod {
   metadata?: { labels?: Record<string, string>; deletionTimestamp?: string };
@@ -39,101 +34,34 @@ const isReady = (pod: Pod) =>
   pod.metadata?.deletionTimestamp === undefined &&
   (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
-export interface RouteTimeline {
-  /** Ends the watches and returns every state from the start; throws if a watch broke off. */
-  stop(): Promise<RouteMoment[]>;
-}
+export type RouteTimeline = MergedTimeline<RouteMoment>;
 
 export async function watchRoute(namespace: string, name: string): Promise<RouteTimeline> {
-  const api = adminKubeConfig().makeApiClient(KubeJsonApi);
-  const stopper = new AbortController();
-  const events: { rv: number; seq: number; kind: string; type: string; object: Obj }[] = [];
-  let broken: Error | undefined;
-  const sources = [
+  const sources: WatchSource[] = [
     { kind: 'route', path: `/apis/gateway.networking.k8s.io/v1/namespaces/${namespace}/httproutes`, q: {} },
     { kind: 'svc', path: `/api/v1/namespaces/${namespace}/services`, q: {} },
     { kind: 'pod', path: `/api/v1/namespaces/${namespace}/pods`, q: { labelSelector: `sluice.dev/rollout=${name}` } },
   ];
-  const initial = new Map<string, Map<string, Obj>>();
-  let start = 0;
-  const watches: Promise<void>[] = [];
-  for (const source of sources) {
-    const list = await api.list<Obj>(source.path, source.q);
-    const rv = Number(list.metadata?.resourceVersion);
-    start = Math.max(start, rv);
-    initial.set(source.kind, new Map((list.items ?? []).map((o) => [o.metadata!.name!, o])));
-    const query = { ...source.q, resourceVersion: String(rv), allowWatchBookmarks: false, timeoutSeconds: 900 };
-    watches.push(
-      api
-        .watch(
-          source.path,
-          query,
-          (e) => {
-            const object = e.object as Obj;
-            if (e.type === 'ERROR') broken ??= new Error(`${source.kind} watch failed: ${JSON.stringify(object)}`);
-            else if (e.type !== 'BOOKMARK')
-              events.push({
-                rv: Number(object.metadata?.resourceVersion),
-                seq: events.length,
-                kind: source.kind,
-                type: e.type,
-                object,
-              });
-          },
-          stopper.signal,
-        )
-        .then(
-          () => {
-            broken ??= new Error(`the API server ended the ${source.kind} watch: the timeline may have a hole`);
-          },
-          (err: unknown) => {
-            if (!stopper.signal.aborted) broken ??= err instanceof Error ? err : new Error(String(err));
-          },
-        ),
-    );
-  }
-  return {
-    async stop() {
-      stopper.abort();
-      await Promise.all(watches);
-      if (broken !== undefined) throw broken;
-      const state = new Map([...initial].map(([kind, objects]) => [kind, new Map(objects)]));
-      const moment = (rv: number): RouteMoment => {
-        const route = state.get('route')!.get(name) as Route | undefined;
-        const refs = route?.spec?.rules?.[0]?.backendRefs ?? [];
-        const weight = (role: string) => refs.find((r) => r.name === `${name}-${role}`)?.weight ?? 0;
-        const total = weight('stable') + weight('canary');
-        const selects = (role: string) =>
-          (state.get('svc')!.get(`${name}-${role}`) as Service | undefined)?.spec?.selector?.[revisionLabel];
-        const ready = new Map<string, number>();
-        for (const pod of state.get('pod')!.values() as Iterable<Pod>) {
-          const revision = pod.metadata?.labels?.[revisionLabel];
-          if (revision !== undefined && isReady(pod)) ready.set(revision, (ready.get(revision) ?? 0) + 1);
-        }
-        return {
-          rv,
-          canaryWeight: total === 0 ? undefined : Math.round((weight('canary') * 100) / total),
-          stableSelects: selects('stable'),
-          canarySelects: selects('canary'),
-          ready,
-        };
-      };
-      const ordered = [...events].sort((a, b) => a.rv - b.rv || a.seq - b.seq);
-      const apply = (e: (typeof events)[number]) => {
-        const objects = state.get(e.kind)!;
-        if (e.type === 'DELETED') objects.delete(e.object.metadata!.name!);
-        else objects.set(e.object.metadata!.name!, e.object);
-      };
-      for (const e of ordered) if (e.rv <= start) apply(e);
-      const moments = [moment(start)];
-      const later = ordered.filter((e) => e.rv > start);
-      for (const [i, e] of later.entries()) {
-        apply(e);
-        if (later[i + 1]?.rv !== e.rv) moments.push(moment(e.rv));
-      }
-      return moments;
-    },
-  };
+  return watchMerged(sources, (state, rv): RouteMoment => {
+    const route = state.get('route')!.get(name) as Route | undefined;
+    const refs = route?.spec?.rules?.[0]?.backendRefs ?? [];
+    const weight = (role: string) => refs.find((r) => r.name === `${name}-${role}`)?.weight ?? 0;
+    const total = weight('stable') + weight('canary');
+    const selects = (role: string) =>
+      (state.get('svc')!.get(`${name}-${role}`) as Service | undefined)?.spec?.selector?.[revisionLabel];
+    const ready = new Map<string, number>();
+    for (const pod of state.get('pod')!.values() as Iterable<Pod>) {
+      const revision = pod.metadata?.labels?.[revisionLabel];
+      if (revision !== undefined && isReady(pod)) ready.set(revision, (ready.get(revision) ?? 0) + 1);
+    }
+    return {
+      rv,
+      canaryWeight: total === 0 ? undefined : Math.round((weight('canary') * 100) / total),
+      stableSelects: selects('stable'),
+      canarySelects: selects('canary'),
+      ready,
+    };
+  });
 }
 
 /**
