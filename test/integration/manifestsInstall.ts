@@ -112,19 +112,11 @@ export function routerGrants(): Record<string, string[]> {
   return grants;
 }
 
-/**
- * What the cluster-wide install's ServiceAccount may do, in any namespace and cluster-wide: the ClusterRoles of
- * manifests/ (and of manifests/dashboard-actions when asked), and nothing on Pods, Secrets, Leases or RBAC. Shared
- * by the kustomize and Helm install stories, which must grant exactly the same.
- */
-export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<string, string[]> {
-  const dashboard = opts.dashboardActions ? ['create'] : [];
+/** What both installs grant: the Rollouts, the workloads Sluice runs and the routers it steers. */
+function workloadGrants(): Record<string, string[]> {
   return {
     'sluice.dev/rollouts': ['list', 'watch', 'patch'],
     'sluice.dev/rollouts/status': ['update', 'patch'],
-    'sluice.dev/rollouts/finalizers': ['update'],
-    'sluice.dev/analysistemplates': ['list', 'watch'],
-    'sluice.dev/clusteranalysistemplates': ['list', 'watch'],
     'apps/deployments': ['list', 'watch', 'patch'],
     'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
     '/services': ['get', 'list', 'watch', 'create', 'patch'],
@@ -134,6 +126,21 @@ export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<s
     '/pods/eviction': ['create'],
     '/events': ['list', 'watch', 'create'],
     ...routerGrants(),
+  };
+}
+
+/**
+ * What the cluster-wide install's ServiceAccount may do, in any namespace and cluster-wide: the ClusterRoles of
+ * manifests/ (and of manifests/dashboard-actions when asked), and nothing on Pods, Secrets, Leases or RBAC. Shared
+ * by the kustomize and Helm install stories, which must grant exactly the same.
+ */
+export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<string, string[]> {
+  const dashboard = opts.dashboardActions ? ['create'] : [];
+  return {
+    ...workloadGrants(),
+    'sluice.dev/rollouts/finalizers': ['update'],
+    'sluice.dev/analysistemplates': ['list', 'watch'],
+    'sluice.dev/clusteranalysistemplates': ['list', 'watch'],
     'authentication.k8s.io/tokenreviews': dashboard,
     'authorization.k8s.io/subjectaccessreviews': dashboard,
     '/secrets': [],
@@ -151,17 +158,7 @@ export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<s
 /** What the namespaced install's ServiceAccount may do in its own namespace (and, in any other, nothing). */
 export function namespaceOnlyGrants(): Record<string, string[]> {
   return {
-    'sluice.dev/rollouts': ['list', 'watch', 'patch'],
-    'sluice.dev/rollouts/status': ['update', 'patch'],
-    'apps/deployments': ['list', 'watch', 'patch'],
-    'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
-    '/services': ['get', 'list', 'watch', 'create', 'patch'],
-    'autoscaling/horizontalpodautoscalers': ['list', 'watch'],
-    'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
-    '/pods': ['list', 'watch'],
-    '/pods/eviction': ['create'],
-    '/events': ['list', 'watch', 'create'],
-    ...routerGrants(),
+    ...workloadGrants(),
     '/secrets': [],
     'authentication.k8s.io/tokenreviews': [],
   };

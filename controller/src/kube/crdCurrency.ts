@@ -113,6 +113,9 @@ async function readCrdCurrency(
   }
 }
 
+/** The pause between reads: one that does not keep the process alive on its own (ref: false). */
+const pauseUnref = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal, ref: false });
+
 /**
  * Resolves once the published CRDs hold every field of `defs` (read again with a growing pause, up to 30s, so that
  * `kubectl apply -k crds/` takes effect without a restart, and a schema the API server is still publishing after
@@ -126,8 +129,7 @@ export async function untilCrdsCurrent(
   defs: readonly ResourceDefinition[],
   report: CrdCurrencyReport,
   signal: AbortSignal,
-  pause: (ms: number, signal: AbortSignal) => Promise<unknown> = (ms, signal) =>
-    sleep(ms, undefined, { signal, ref: false }),
+  pause: (ms: number, signal: AbortSignal) => Promise<unknown> = pauseUnref,
 ): Promise<void> {
   let reported = '';
   for (let waitMs = 1_000; ; waitMs = Math.min(waitMs * 2, 30_000)) {
@@ -165,8 +167,7 @@ export async function crdsLetLead(
   defs: readonly ResourceDefinition[],
   report: CrdCurrencyReport,
   signal: AbortSignal,
-  pause: (ms: number, signal: AbortSignal) => Promise<unknown> = (ms, signal) =>
-    sleep(ms, undefined, { signal, ref: false }),
+  pause: (ms: number, signal: AbortSignal) => Promise<unknown> = pauseUnref,
 ): Promise<boolean> {
   let currency = await readCrdCurrency(read, defs, signal);
   for (const waitMs of [500, 1_000]) {
