@@ -1,29 +1,9 @@
 import { ApiException } from '@kubernetes/client-node';
+import type { StructuralSchema } from '../api/crd.ts';
 import { describe, expect, it } from 'vitest';
-import { customResourceDefinition, type StructuralSchema } from '../api/crd.ts';
 import { resources, rolloutResource } from '../api/resources.ts';
-import { apiGroup } from '../api/types.ts';
 import { crdCurrency, missingFields, untilCrdsCurrent } from './crdCurrency.ts';
-
-/** What GET /openapi/v3/apis/sluice.dev/v1alpha1 answers for the CRDs this controller generates, changed by `edit`. */
-function publishedDocument(edit: (schemas: Record<string, StructuralSchema>) => void = () => undefined) {
-  const schemas: Record<string, StructuralSchema> = {};
-  for (const def of resources) {
-    const crd = customResourceDefinition(def) as {
-      spec: { versions: { schema: { openAPIV3Schema: StructuralSchema } }[] };
-    };
-    const schema = structuredClone(crd.spec.versions[0]!.schema.openAPIV3Schema);
-    // As the API server publishes it: metadata is a reference to ObjectMeta, the kind is named by its GVK.
-    (schema['properties'] as StructuralSchema)['metadata'] = {
-      allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }],
-    };
-    schema['x-kubernetes-group-version-kind'] = [{ group: apiGroup, kind: def.kind, version: 'v1alpha1' }];
-    schemas[`dev.sluice.v1alpha1.${def.kind}`] = schema;
-  }
-  edit(schemas);
-  return { components: { schemas } };
-}
-const props = (s: unknown) => (s as { properties: Record<string, StructuralSchema> }).properties;
+import { behindDocument, props, publishedDocument } from './crdCurrency.test-support.ts';
 
 describe("comparing the cluster's published CRD schemas with the controller's own", () => {
   it('given the CRDs of this release, then they are current', () => {
@@ -69,7 +49,7 @@ describe('waiting for current CRDs before leading', () => {
   const signal = new AbortController().signal;
 
   it('given CRDs behind, then it reports the fields and the command once, and resolves once they are updated', async () => {
-    const behind = publishedDocument((s) => delete props(props(s['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt']);
+    const behind = behindDocument();
     const answers = [behind, behind, publishedDocument()];
     const errors: string[] = [];
     const pauses: number[] = [];
@@ -130,7 +110,7 @@ describe('waiting for current CRDs before leading', () => {
 
 describe('stopping while waiting for current CRDs', () => {
   it('given CRDs behind and a pause under way, then aborting ends the wait at once, with the signal given to the read', async () => {
-    const behind = publishedDocument((s) => delete props(props(s['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt']);
+    const behind = behindDocument();
     const stop = new AbortController();
     const given: AbortSignal[] = [];
     const done = untilCrdsCurrent(

@@ -1,25 +1,8 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { customResourceDefinition, type StructuralSchema } from '../api/crd.ts';
 import { resources } from '../api/resources.ts';
-import { apiGroup } from '../api/types.ts';
 import { crdsLetLead } from './crdCurrency.ts';
-
-/** What GET /openapi/v3/apis/sluice.dev/v1alpha1 answers for this release's CRDs, less Rollout.spec.restartAt if `behind`. */
-function publishedDocument(behind: boolean) {
-  const schemas: Record<string, StructuralSchema> = {};
-  for (const def of resources) {
-    const crd = customResourceDefinition(def) as {
-      spec: { versions: { schema: { openAPIV3Schema: StructuralSchema } }[] };
-    };
-    const schema = structuredClone(crd.spec.versions[0]!.schema.openAPIV3Schema);
-    schema['x-kubernetes-group-version-kind'] = [{ group: apiGroup, kind: def.kind, version: 'v1alpha1' }];
-    schemas[`dev.sluice.v1alpha1.${def.kind}`] = schema;
-  }
-  const props = (s: unknown) => (s as { properties: Record<string, StructuralSchema> }).properties;
-  if (behind) delete props(props(schemas['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt'];
-  return { components: { schemas } };
-}
+import { behindDocument, publishedDocument } from './crdCurrency.test-support.ts';
 
 /** crdsLetLead with one answer to its read, and what it reported. */
 async function takeOver(answer: () => Promise<unknown>) {
@@ -41,7 +24,7 @@ async function takeOver(answer: () => Promise<unknown>) {
 
 describe('a standby that takes over the lease checks the CRDs again before its workers start', () => {
   it('given CRDs replaced by older ones since start-up, then it may not lead, and says what is missing and the fix', async () => {
-    const outcome = await takeOver(() => Promise.resolve(publishedDocument(true)));
+    const outcome = await takeOver(() => Promise.resolve(behindDocument()));
     expect(outcome.mayLead).toBe(false);
     expect(outcome.reads).toBe(1);
     expect(outcome.errors).toHaveLength(1);
@@ -50,7 +33,7 @@ describe('a standby that takes over the lease checks the CRDs again before its w
   });
 
   it('given current CRDs, then it leads after one read, saying nothing', async () => {
-    const outcome = await takeOver(() => Promise.resolve(publishedDocument(false)));
+    const outcome = await takeOver(() => Promise.resolve(publishedDocument()));
     expect(outcome).toEqual({ mayLead: true, reads: 1, errors: [], warnings: [] });
   });
 
@@ -64,7 +47,7 @@ describe('a standby that takes over the lease checks the CRDs again before its w
   it('given one failed read and then current CRDs, then it leads: one dropped connection costs no restart', async () => {
     let n = 0;
     const outcome = await takeOver(() =>
-      n++ === 0 ? Promise.reject(new ApiException(503, 'HTTP 503', '', {})) : Promise.resolve(publishedDocument(false)),
+      n++ === 0 ? Promise.reject(new ApiException(503, 'HTTP 503', '', {})) : Promise.resolve(publishedDocument()),
     );
     expect(outcome).toEqual({ mayLead: true, reads: 2, errors: [], warnings: [] });
   });

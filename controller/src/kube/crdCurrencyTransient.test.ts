@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { customResourceDefinition, type StructuralSchema } from '../api/crd.ts';
 import { resources } from '../api/resources.ts';
-import { apiGroup } from '../api/types.ts';
 import { untilCrdsCurrent } from './crdCurrency.ts';
-
-/** What GET /openapi/v3/apis/sluice.dev/v1alpha1 answers for this release's CRDs, less Rollout.spec.restartAt. */
-function behindDocument() {
-  const schemas: Record<string, StructuralSchema> = {};
-  for (const def of resources) {
-    const crd = customResourceDefinition(def) as {
-      spec: { versions: { schema: { openAPIV3Schema: StructuralSchema } }[] };
-    };
-    const schema = structuredClone(crd.spec.versions[0]!.schema.openAPIV3Schema);
-    schema['x-kubernetes-group-version-kind'] = [{ group: apiGroup, kind: def.kind, version: 'v1alpha1' }];
-    schemas[`dev.sluice.v1alpha1.${def.kind}`] = schema;
-  }
-  const props = (s: unknown) => (s as { properties: Record<string, StructuralSchema> }).properties;
-  delete props(props(schemas['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt'];
-  return { components: { schemas } };
-}
+import { behindDocument } from './crdCurrency.test-support.ts';
 
 describe('a transient failure reading the published CRD schemas at start-up', () => {
   // Defect (crdCurrency.ts untilCrdsCurrent, the 'unknown' branch): ONE failed read (a 500 from an API server that
