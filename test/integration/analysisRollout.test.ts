@@ -5,12 +5,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { connectPrometheus, startPrometheus, type Prometheus } from '../fixtures/prometheus.ts';
 import { waitFor } from '../support/wait.ts';
-import { createErrorRateTemplate, startExporter, type ErrorRateLimits, type Exporter } from './analysisStory.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { createErrorRateTemplate, startExporter, type ErrorRateLimits, usePrometheusStory } from './analysisStory.ts';
 import {
   createApp,
   createRollout,
@@ -22,23 +21,11 @@ import {
   setImage,
   waitForRollout,
 } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
 
 const ns = useNamespace('analysis');
 const info = inject('prometheus');
-const exporters: Exporter[] = [];
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-});
-afterAll(async () => {
-  exporters.forEach((e) => e.stop());
-  await controller?.stop();
-});
+const { exporters } = usePrometheusStory(ns);
 
 /** Starts an exporter that the suite stops at its end. */
 async function exporter(traffic: TrafficSpec[], prom: Pick<Prometheus, 'setTargets' | 'query'>, job: string) {

@@ -5,11 +5,74 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Prometheus } from '../fixtures/prometheus.ts';
 import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
+import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { createAnalysisTemplate } from './rolloutStory.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
+import { adminKubeConfig } from './support.ts';
+
+/** What the tests of a Prometheus story share: the controller, and the exporters they start, stopped at the end. */
+export interface PrometheusStory {
+  controller: ControllerProcess;
+  readonly exporters: Exporter[];
+}
+
+/**
+ * Before the calling file's tests: the Sluice CRDs, a controller watching `ns`, then `setup` given Prometheus's
+ * address; after them, the exporters in `exporters` and the controller are stopped. Fails the suite at once when
+ * the run has no Prometheus.
+ */
+export function usePrometheusStory(
+  ns: { readonly name: string },
+  setup: (prometheusUrl: string) => Promise<void> = () => Promise.resolve(),
+): PrometheusStory {
+  const info = inject('prometheus');
+  const story = { exporters: [] as Exporter[] } as PrometheusStory;
+  beforeAll(async () => {
+    if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
+    await installSluiceCrds(adminKubeConfig());
+    story.controller = await startController({ namespace: ns.name });
+    await setup(info.url);
+  });
+  afterAll(async () => {
+    story.exporters.forEach((e) => e.stop());
+    await (story.controller as ControllerProcess | undefined)?.stop();
+  });
+  return story;
+}
+
+/**
+ * A scale-down AnalysisTemplate, old-traffic: the draining revision's requests per second, by the revision Sluice
+ * passes as drainingRevision; drained once below 0.5 twice in a row. Still serving is no failure (failureLimit), so
+ * only the delay ends a revision that never drains.
+ */
+export async function createDrainTemplate(namespace: string, address: string): Promise<void> {
+  await createAnalysisTemplate(
+    namespace,
+    'old-traffic',
+    [
+      {
+        name: 'old-requests',
+        interval: '1s',
+        consecutiveSuccessLimit: 2,
+        failureLimit: 1000,
+        successCondition: 'result < 0.5',
+        provider: {
+          prometheus: {
+            address,
+            timeout: '2s',
+            query: 'sum(rate(http_requests_total{service="{{args.drainingRevision}}"}[3s]))',
+          },
+        },
+      },
+    ],
+    [{ name: 'drainingRevision' }],
+  );
+}
 
 export interface Exporter {
   url: string;

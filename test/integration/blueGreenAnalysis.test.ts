@@ -5,13 +5,12 @@
  * is in, decided by the status write that records it, with no pod started and the old revision never shrunk.
  */
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { Rollout } from '../../controller/src/api/types.ts';
 import { replicaSetName, revisionLabel } from '../../controller/src/workload/names.ts';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
-import { createErrorRateTemplate, startExporter, type Exporter } from './analysisStory.ts';
+import { createErrorRateTemplate, startExporter, type Exporter, usePrometheusStory } from './analysisStory.ts';
 import { blueGreenSpec, podNames, selectedRevision, watchObject, writtenBefore } from './blueGreenStory.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
 import {
   createApp,
   createRollout,
@@ -21,23 +20,11 @@ import {
   setImage,
   waitForRollout,
 } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
 
 const ns = useNamespace('bg-analysis');
 const info = inject('prometheus');
-const exporters: Exporter[] = [];
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-});
-afterAll(async () => {
-  exporters.forEach((e) => e.stop());
-  await controller?.stop();
-});
+const { exporters } = usePrometheusStory(ns);
 
 /** An exporter for `service` whose new revision (the canary track) answers `errorRatio` 5xx. */
 async function newRevisionTraffic(service: string, errorRatio: number): Promise<Exporter> {

@@ -5,24 +5,14 @@
  * worker under a deadline: the offending analysis ends in Error saying the condition was too expensive, while
  * /healthz keeps answering and another Rollout in the same controller is promoted.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { describe, expect, inject, it } from 'vitest';
 import { clients, createApp, createRollout, routedSpec, setImage, waitForRollout } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
+import { usePrometheusStory } from './analysisStory.ts';
 
 const ns = useNamespace('pathological');
 const info = inject('prometheus');
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-});
-afterAll(async () => {
-  await controller?.stop();
-});
+const story = usePrometheusStory(ns);
 
 /** Asks /healthz every 100 ms; `stop` gives the slowest answer (a stalled loop shows as one long wait). */
 function healthProbe(url: string) {
@@ -96,10 +86,10 @@ describe('given an analysis whose condition is far too expensive for its result'
     const steadyBefore = await waitForRollout(ns.name, 'steady', 'Healthy', (r) => r.status?.phase === 'Healthy');
 
     // How slow /healthz is on this machine right now, with nothing expensive running: the bound below is on top.
-    const quiet = healthProbe(controller.metricsUrl);
+    const quiet = healthProbe(story.controller.metricsUrl);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const baseline = await quiet.stop();
-    const probe = healthProbe(controller.metricsUrl);
+    const probe = healthProbe(story.controller.metricsUrl);
     await setImage(ns.name, 'heavy', 'example.invalid/app:v2');
     await waitForRollout(
       ns.name,

@@ -5,12 +5,10 @@
  * 0 as soon as its traffic stops, well before scaleDownDelaySeconds; and when its traffic never stops, at the delay
  * and not before, with the promoted release left alone.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
-import { startExporter, type Exporter } from './analysisStory.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { startExporter, usePrometheusStory, createDrainTemplate } from './analysisStory.ts';
 import {
-  createAnalysisTemplate,
   createApp,
   createRollout,
   eventMessages,
@@ -21,46 +19,11 @@ import {
   setImage,
   waitForRollout,
 } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
 
 const ns = useNamespace('drain');
 const info = inject('prometheus');
-const exporters: Exporter[] = [];
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-  // The previous revision's requests per second, by the revision Sluice passes: drained once below 0.5 twice in a
-  // row; still serving is no failure (failureLimit), so only the delay ends a revision that never drains.
-  await createAnalysisTemplate(
-    ns.name,
-    'old-traffic',
-    [
-      {
-        name: 'old-requests',
-        interval: '1s',
-        consecutiveSuccessLimit: 2,
-        failureLimit: 1000,
-        successCondition: 'result < 0.5',
-        provider: {
-          prometheus: {
-            address: info.url,
-            timeout: '2s',
-            query: 'sum(rate(http_requests_total{service="{{args.drainingRevision}}"}[3s]))',
-          },
-        },
-      },
-    ],
-    [{ name: 'drainingRevision' }],
-  );
-});
-afterAll(async () => {
-  exporters.forEach((e) => e.stop());
-  await controller?.stop();
-});
+const { exporters } = usePrometheusStory(ns, (url) => createDrainTemplate(ns.name, url));
 
 const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 const replicasOf = async (app: string, revision: string) =>

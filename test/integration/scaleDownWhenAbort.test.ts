@@ -8,12 +8,10 @@
  * canary starves it: it never measures, so scaleDownWhen silently does nothing while any canary is aborted (an
  * aborted canary stays so until the next template), and the old revision keeps its pods for the whole delay.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
-import { startExporter, type Exporter } from './analysisStory.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { startExporter, usePrometheusStory, createDrainTemplate } from './analysisStory.ts';
 import {
-  createAnalysisTemplate,
   createApp,
   createRollout,
   getRollout,
@@ -23,44 +21,11 @@ import {
   setImage,
   waitForRollout,
 } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
 
 const ns = useNamespace('drain-abort');
 const info = inject('prometheus');
-const exporters: Exporter[] = [];
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-  await createAnalysisTemplate(
-    ns.name,
-    'old-traffic',
-    [
-      {
-        name: 'old-requests',
-        interval: '1s',
-        consecutiveSuccessLimit: 2,
-        failureLimit: 1000,
-        successCondition: 'result < 0.5',
-        provider: {
-          prometheus: {
-            address: info.url,
-            timeout: '2s',
-            query: 'sum(rate(http_requests_total{service="{{args.drainingRevision}}"}[3s]))',
-          },
-        },
-      },
-    ],
-    [{ name: 'drainingRevision' }],
-  );
-});
-afterAll(async () => {
-  exporters.forEach((e) => e.stop());
-  await controller?.stop();
-});
+const { exporters } = usePrometheusStory(ns, (url) => createDrainTemplate(ns.name, url));
 
 const app = 'aborted-next';
 const replicasOf = async (revision: string) =>

@@ -3,11 +3,10 @@
  * to the previous stable revision skips the steps, and the background analysis still judges it. A healthy rollback
  * is promoted once the analysis has measured a success; one that answers errors is aborted, traffic back to stable.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
 import { waitFor } from '../support/wait.ts';
-import { createErrorRateTemplate, startExporter, type Exporter } from './analysisStory.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { createErrorRateTemplate, startExporter, usePrometheusStory } from './analysisStory.ts';
 import {
   createApp,
   createRollout,
@@ -18,35 +17,24 @@ import {
   setImage,
   waitForRollout,
 } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
 import { watchRollout } from './rolloutWatch.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
 
 const ns = useNamespace('undo-analysis');
 const info = inject('prometheus');
-let exporter: Exporter | undefined;
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  if (info === null) throw new Error('this suite needs Prometheus: include "prometheus" in SLUICE_TEST_SERVICES');
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-});
-afterAll(async () => {
-  exporter?.stop();
-  await controller?.stop();
-});
+const { exporters } = usePrometheusStory(ns);
 
 const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 
 describe('given a Rollout with a rollback window and background analysis on the real Prometheus', () => {
   it('an undo within the window skips the steps and is promoted once analysis passed; a failing one is aborted', async () => {
     const prom = connectPrometheus(info!.url, info!.targetsDir);
-    exporter = await startExporter(
+    const exporter = await startExporter(
       [{ service: 'back', track: 'canary', rps: 200, errorRatio: 0, latencyMedian: 0.05 }],
       prom,
       'back-canary',
     );
+    exporters.push(exporter);
     // Measures until the rollout stops it (count far off): only its first success can promote a rollback. The first
     // measurement waits 4 s, so that the rollback is seen holding at 100% before it.
     await createErrorRateTemplate(ns.name, 'back-error-rate', info!.url, {
