@@ -7,7 +7,7 @@ import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { Rollout } from '../api/types.ts';
 import { maxRevisionNumber, revisionLabel } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
-import { printable } from './terminalText.ts';
+import { columns, printable } from './terminalText.ts';
 
 export interface RevisionLine {
   /** 0 for a ReplicaSet made before Sluice numbered them (undo cannot name it). */
@@ -59,15 +59,7 @@ export function historyTable(r: Rollout, lines: readonly RevisionLine[]): string
     `${l.ready}/${l.replicas}`,
     roleOf(r, l.revision),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [head, ...rows]
-    .map((row) =>
-      row
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return columns(head, rows);
 }
 
 /** The one line `kubectl sluice status` shows: "3 abc123 (stable), 2 def456, 1 0a1b2c (was stable)". */

@@ -5,7 +5,7 @@
 import { analysisRunTitle, shownSteps, stepCount, stepState } from '../api/progress.ts';
 import type { Rollout } from '../api/types.ts';
 import { age, relativeTime } from './age.ts';
-import { printable } from './terminalText.ts';
+import { columns, printable } from './terminalText.ts';
 
 export function stepText(r: Rollout): string {
   const total = stepCount(r.spec);
@@ -23,15 +23,7 @@ export function table(rollouts: readonly Rollout[], now: Date, withNamespace: bo
     r.status?.weights === undefined ? '-' : String(r.status.weights.canary),
     age(r.metadata.creationTimestamp, now),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [head, ...rows]
-    .map((row) =>
-      row
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return columns(head, rows);
 }
 
 export interface EventLine {

@@ -33,3 +33,16 @@ export function printable(text: string): string {
       c === '\t' || c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029' ? ' ' : '',
     );
 }
+
+/** Rows under a header, each column as wide as its widest cell, three spaces apart, as kubectl lays out a list. */
+export function columns(head: readonly string[], rows: readonly string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [head, ...rows]
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
