@@ -5,11 +5,11 @@
  * active revision ends the rollout.
  */
 import type { V1Service } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { revisionLabel } from '../../controller/src/workload/names.ts';
 import { blueGreenSpec, folded, selectedRevision, watchObject } from './blueGreenStory.ts';
 import { rolloutRef } from '../../controller/src/reconcile/execute.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { useController } from './controllerProcess.ts';
 import {
   clients,
   createApp,
@@ -23,17 +23,10 @@ import {
   waitForInvalidSpec,
   waitForRollout,
 } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
 
 const ns = useNamespace('blue-green');
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-});
-afterAll(async () => controller?.stop());
+useController(ns);
 
 const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 

@@ -2,8 +2,8 @@
  * Stories of the controller core against the real control plane: a canary through its steps with the Gateway
  * API router, manual promotion with kubectl sluice, abort, and a newer image mid-canary.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { describe, expect, it } from 'vitest';
+import { useController } from './controllerProcess.ts';
 import {
   clients,
   createApp,
@@ -16,17 +16,10 @@ import {
   kubectlSluice,
 } from './rolloutStory.ts';
 import { stepIndices, stepsRanOnce, watchRollout } from './rolloutWatch.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('canary');
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-});
-afterAll(async () => controller?.stop());
+useController(ns);
 
 const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 

@@ -6,11 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { repoRoot } from '../cluster/paths.ts';
 import { freePorts } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
-import { clusterInfo } from './support.ts';
+import { installSluiceCrds } from './sluiceCrds.ts';
+import { adminKubeConfig, clusterInfo } from './support.ts';
 
 export interface ControllerProcess {
   name: string;
@@ -137,4 +138,14 @@ export function useControllerPerTest(): (opts: ControllerOptions) => Promise<Con
     running = await startController(opts);
     return running;
   };
+}
+
+/** For stories whose tests share one controller: the Sluice CRDs and a controller watching `ns` before them, stopped after. */
+export function useController(ns: { readonly name: string }): void {
+  let controller: ControllerProcess | undefined;
+  beforeAll(async () => {
+    await installSluiceCrds(adminKubeConfig());
+    controller = await startController({ namespace: ns.name });
+  });
+  afterAll(async () => controller?.stop());
 }

@@ -3,9 +3,9 @@
  * (written with the Deployment's resourceVersion), a rollback outside spec.rollbackWindow runs every step, and a
  * target that does not exist changes nothing and says what to do. The window with analysis is undoAnalysis.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../controller/src/api/types.ts';
-import { startController, type ControllerProcess } from './controllerProcess.ts';
+import { useController } from './controllerProcess.ts';
 import {
   clients,
   createApp,
@@ -19,17 +19,10 @@ import {
   setImage,
   waitForRollout,
 } from './rolloutStory.ts';
-import { installSluiceCrds } from './sluiceCrds.ts';
-import { adminKubeConfig, useNamespace } from './support.ts';
+import { useNamespace } from './support.ts';
 
 const ns = useNamespace('undo');
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  await installSluiceCrds(adminKubeConfig());
-  controller = await startController({ namespace: ns.name });
-});
-afterAll(async () => controller?.stop());
+useController(ns);
 
 const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 const image = async (name: string) =>
