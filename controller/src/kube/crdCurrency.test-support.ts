@@ -1,6 +1,7 @@
 import { customResourceDefinition, type StructuralSchema } from '../api/crd.ts';
 import { resources } from '../api/resources.ts';
 import { apiGroup } from '../api/types.ts';
+import { untilCrdsCurrent, type OpenApiDocument } from './crdCurrency.ts';
 
 /** What GET /openapi/v3/apis/sluice.dev/v1alpha1 answers for the CRDs this controller generates, changed by `edit`. */
 export function publishedDocument(edit: (schemas: Record<string, StructuralSchema>) => void = () => undefined) {
@@ -27,3 +28,22 @@ export const props = (s: unknown) => (s as { properties: Record<string, Structur
 /** The published document of CRDs one field behind this controller: an older release's, without Rollout.spec.restartAt. */
 export const behindDocument = () =>
   publishedDocument((s) => delete props(props(s['dev.sluice.v1alpha1.Rollout'])['spec'])['restartAt']);
+
+/**
+ * How untilCrdsCurrent, reading with `read`, ends when `stop` aborts `abortAfterMs` after the start: 'rejected' or
+ * 'resolved', or 'still waiting' if it has not ended `withinMs` after the abort.
+ */
+export async function endOnAbort(
+  read: (signal: AbortSignal) => Promise<OpenApiDocument>,
+  stop: AbortController,
+  abortAfterMs: number,
+  withinMs: number,
+): Promise<string> {
+  const done = untilCrdsCurrent(read, resources, { error: () => undefined, warn: () => undefined }, stop.signal).then(
+    () => 'resolved',
+    () => 'rejected',
+  );
+  if (abortAfterMs > 0) await new Promise((r) => setTimeout(r, abortAfterMs));
+  stop.abort();
+  return Promise.race([done, new Promise<string>((r) => setTimeout(() => r('still waiting'), withinMs))]);
+}

@@ -3,7 +3,7 @@ import type { StructuralSchema } from '../api/crd.ts';
 import { describe, expect, it } from 'vitest';
 import { resources, rolloutResource } from '../api/resources.ts';
 import { crdCurrency, missingFields, untilCrdsCurrent } from './crdCurrency.ts';
-import { behindDocument, props, publishedDocument } from './crdCurrency.test-support.ts';
+import { behindDocument, endOnAbort, props, publishedDocument } from './crdCurrency.test-support.ts';
 
 describe("comparing the cluster's published CRD schemas with the controller's own", () => {
   it('given the CRDs of this release, then they are current', () => {
@@ -113,18 +113,13 @@ describe('stopping while waiting for current CRDs', () => {
     const behind = behindDocument();
     const stop = new AbortController();
     const given: AbortSignal[] = [];
-    const done = untilCrdsCurrent(
+    // The first read is behind: 20 ms later it is in its 1 s pause.
+    const outcome = await endOnAbort(
       (signal) => Promise.resolve(void given.push(signal)).then(() => behind),
-      resources,
-      { error: () => undefined, warn: () => undefined },
-      stop.signal,
-    ).then(
-      () => 'resolved',
-      () => 'rejected',
+      stop,
+      20,
+      200,
     );
-    await new Promise((r) => setTimeout(r, 20)); // the first read is behind: now in its 1s pause
-    stop.abort();
-    const outcome = await Promise.race([done, new Promise((r) => setTimeout(() => r('still pausing'), 200))]);
     expect(outcome).toBe('rejected');
     expect(given).toEqual([stop.signal]);
   });

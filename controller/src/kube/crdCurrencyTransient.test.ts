@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resources } from '../api/resources.ts';
 import { untilCrdsCurrent } from './crdCurrency.ts';
-import { behindDocument } from './crdCurrency.test-support.ts';
+import { behindDocument, endOnAbort } from './crdCurrency.test-support.ts';
 
 describe('a transient failure reading the published CRD schemas at start-up', () => {
   // Defect (crdCurrency.ts untilCrdsCurrent, the 'unknown' branch): ONE failed read (a 500 from an API server that
@@ -32,18 +32,7 @@ describe('a transient failure reading the published CRD schemas at start-up', ()
   // Defect (same loop): the read is not given `signal`, nor raced against it, so a SIGTERM while the OpenAPI read
   // hangs leaves the wait pending until the client's own deadline; the shutdown then leans on its 10 s exit timer.
   it('given a read that never answers, then aborting the signal ends the wait', async () => {
-    const stop = new AbortController();
-    const done = untilCrdsCurrent(
-      () => new Promise<never>(() => undefined),
-      resources,
-      { error: () => undefined, warn: () => undefined },
-      stop.signal,
-    ).then(
-      () => 'resolved',
-      () => 'rejected',
-    );
-    stop.abort();
-    const outcome = await Promise.race([done, new Promise((r) => setTimeout(() => r('hung'), 100))]);
+    const outcome = await endOnAbort(() => new Promise<never>(() => undefined), new AbortController(), 0, 100);
     expect(outcome).toBe('rejected');
   });
 });
