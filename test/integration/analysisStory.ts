@@ -6,12 +6,20 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { Prometheus } from '../fixtures/prometheus.ts';
+import { connectPrometheus, type Prometheus } from '../fixtures/prometheus.ts';
 import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { createAnalysisTemplate } from './rolloutStory.ts';
+import {
+  createAnalysisTemplate,
+  createApp,
+  createRollout,
+  kubectlSluice,
+  routedSpec,
+  setImage,
+  waitForRollout,
+} from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig } from './support.ts';
 
@@ -165,4 +173,53 @@ export async function createErrorRateTemplate(
     ],
     [{ name: 'service' }],
   );
+}
+
+/**
+ * A Rollout at its first revision with scale-down analysis old-traffic (createDrainTemplate), the previous stable's
+ * traffic flowing (an exporter added to `exporters`), and the promoted second revision.
+ */
+export async function promoteWithTraffic(
+  namespace: string,
+  exporters: Exporter[],
+  app: string,
+  scaleDownDelaySeconds: number,
+) {
+  const info = inject('prometheus');
+  await createApp(namespace, app, { replicas: 2, route: true });
+  await createRollout(namespace, app, {
+    ...routedSpec(app),
+    strategy: {
+      canary: {
+        steps: [{ setWeight: 50 }, { pause: {} }],
+        scaleDownDelaySeconds,
+        scaleDownWhen: { analysis: { templates: [{ templateName: 'old-traffic' }] } },
+      },
+    },
+  });
+  const first = await waitForRollout(namespace, app, `${app} Healthy`, (r) => r.status?.phase === 'Healthy');
+  const old = first.status!.stableRevision!;
+  // Users of the old revision: requests labelled with its revision, as a relabelled pod label would give them.
+  const prom = connectPrometheus(info!.url, info!.targetsDir);
+  const traffic = await startExporter(
+    [{ service: old, track: 'stable', rps: 40, errorRatio: 0, latencyMedian: 0.05 }],
+    prom,
+    `drain-${app}`,
+  );
+  exporters.push(traffic);
+  await setImage(namespace, app, 'example.invalid/app:v2');
+  await waitForRollout(namespace, app, 'paused at 50%', (r) => r.status?.phase === 'Paused');
+  await kubectlSluice(namespace, 'promote', app);
+  const promoted = await waitForRollout(
+    namespace,
+    app,
+    'promoted, the drain of the old revision started',
+    (r) => r.status?.stableRevision !== old && r.status?.scaleDown?.[0]?.scaleDownAt !== undefined,
+  );
+  return {
+    old,
+    traffic,
+    promotedAt: Date.now(),
+    scaleDownAt: Date.parse(promoted.status!.scaleDown![0]!.scaleDownAt!),
+  };
 }

@@ -5,76 +5,24 @@
  * 0 as soon as its traffic stops, well before scaleDownDelaySeconds; and when its traffic never stops, at the delay
  * and not before, with the promoted release left alone.
  */
-import { describe, expect, inject, it } from 'vitest';
-import { connectPrometheus } from '../fixtures/prometheus.ts';
-import { startExporter, usePrometheusStory, createDrainTemplate } from './analysisStory.ts';
-import {
-  createApp,
-  createRollout,
-  eventMessages,
-  getRollout,
-  kubectlSluice,
-  replicaSetsOf,
-  routedSpec,
-  setImage,
-  waitForRollout,
-} from './rolloutStory.ts';
+import { describe, expect, it } from 'vitest';
+import { createDrainTemplate, promoteWithTraffic, usePrometheusStory } from './analysisStory.ts';
+import { eventMessages, getRollout, kubectlSluice, replicaSetsOf } from './rolloutStory.ts';
 import { useNamespace } from './support.ts';
 
 const ns = useNamespace('drain');
-const info = inject('prometheus');
 const { exporters } = usePrometheusStory(ns, (url) => createDrainTemplate(ns.name, url));
 
 const sluice = (...args: string[]) => kubectlSluice(ns.name, ...args);
 const replicasOf = async (app: string, revision: string) =>
   (await replicaSetsOf(ns.name, app)).find((s) => s.revision === revision)?.replicas;
 
-/** A Rollout at its first revision, the previous stable's traffic flowing, and the promoted second revision. */
-async function promoteWithTraffic(app: string, scaleDownDelaySeconds: number) {
-  await createApp(ns.name, app, { replicas: 2, route: true });
-  await createRollout(ns.name, app, {
-    ...routedSpec(app),
-    strategy: {
-      canary: {
-        steps: [{ setWeight: 50 }, { pause: {} }],
-        scaleDownDelaySeconds,
-        scaleDownWhen: { analysis: { templates: [{ templateName: 'old-traffic' }] } },
-      },
-    },
-  });
-  const first = await waitForRollout(ns.name, app, `${app} Healthy`, (r) => r.status?.phase === 'Healthy');
-  const old = first.status!.stableRevision!;
-  // Users of the old revision: requests labelled with its revision, as a relabelled pod label would give them.
-  const prom = connectPrometheus(info!.url, info!.targetsDir);
-  const traffic = await startExporter(
-    [{ service: old, track: 'stable', rps: 40, errorRatio: 0, latencyMedian: 0.05 }],
-    prom,
-    `drain-${app}`,
-  );
-  exporters.push(traffic);
-  await setImage(ns.name, app, 'example.invalid/app:v2');
-  await waitForRollout(ns.name, app, 'paused at 50%', (r) => r.status?.phase === 'Paused');
-  await sluice('promote', app);
-  const promoted = await waitForRollout(
-    ns.name,
-    app,
-    'promoted, the drain of the old revision started',
-    (r) => r.status?.stableRevision !== old && r.status?.scaleDown?.[0]?.scaleDownAt !== undefined,
-  );
-  return {
-    old,
-    traffic,
-    promotedAt: Date.now(),
-    scaleDownAt: Date.parse(promoted.status!.scaleDown![0]!.scaleDownAt!),
-  };
-}
-
 const drainRun = async (app: string) =>
   (await getRollout(ns.name, app)).status?.analysis?.runs.find((r) => r.name === 'scale-down');
 
 describe('given a canary with a scale-down analysis of the previous revision', () => {
   it('when its traffic stops after the promotion, its ReplicaSet goes to 0 at once, well before the delay', async () => {
-    const { old, traffic, scaleDownAt } = await promoteWithTraffic('drained', 300);
+    const { old, traffic, scaleDownAt } = await promoteWithTraffic(ns.name, exporters, 'drained', 300);
     await expect.poll(async () => (await drainRun('drained'))?.phase, { timeout: 20_000 }).toBe('Running');
     expect((await drainRun('drained'))?.revision).toBe(old);
     // A negative needs a window: measurements come every second, and the old revision still serves.
@@ -101,7 +49,7 @@ describe('given a canary with a scale-down analysis of the previous revision', (
   });
 
   it('when its traffic never stops, its ReplicaSet goes at scaleDownDelaySeconds, not before', async () => {
-    const { old, scaleDownAt } = await promoteWithTraffic('busy', 12);
+    const { old, scaleDownAt } = await promoteWithTraffic(ns.name, exporters, 'busy', 12);
     await expect.poll(async () => (await drainRun('busy'))?.phase, { timeout: 20_000 }).toBe('Running');
     while (Date.now() < scaleDownAt - 1_500) {
       expect(await replicasOf('busy', old), 'the old revision before its delay').toBe(2);

@@ -8,23 +8,12 @@
  * canary starves it: it never measures, so scaleDownWhen silently does nothing while any canary is aborted (an
  * aborted canary stays so until the next template), and the old revision keeps its pods for the whole delay.
  */
-import { describe, expect, inject, it } from 'vitest';
-import { connectPrometheus } from '../fixtures/prometheus.ts';
-import { startExporter, usePrometheusStory, createDrainTemplate } from './analysisStory.ts';
-import {
-  createApp,
-  createRollout,
-  getRollout,
-  kubectlSluice,
-  replicaSetsOf,
-  routedSpec,
-  setImage,
-  waitForRollout,
-} from './rolloutStory.ts';
+import { describe, expect, it } from 'vitest';
+import { createDrainTemplate, promoteWithTraffic, usePrometheusStory } from './analysisStory.ts';
+import { getRollout, kubectlSluice, replicaSetsOf, setImage, waitForRollout } from './rolloutStory.ts';
 import { useNamespace } from './support.ts';
 
 const ns = useNamespace('drain-abort');
-const info = inject('prometheus');
 const { exporters } = usePrometheusStory(ns, (url) => createDrainTemplate(ns.name, url));
 
 const app = 'aborted-next';
@@ -33,36 +22,7 @@ const replicasOf = async (revision: string) =>
 
 describe('given the previous revision draining with a scale-down analysis', () => {
   it('when the next canary is aborted and the old traffic stops, the old ReplicaSet still goes at once', async () => {
-    await createApp(ns.name, app, { replicas: 2, route: true });
-    await createRollout(ns.name, app, {
-      ...routedSpec(app),
-      strategy: {
-        canary: {
-          steps: [{ setWeight: 50 }, { pause: {} }],
-          scaleDownDelaySeconds: 300,
-          scaleDownWhen: { analysis: { templates: [{ templateName: 'old-traffic' }] } },
-        },
-      },
-    });
-    const first = await waitForRollout(ns.name, app, 'Healthy', (r) => r.status?.phase === 'Healthy');
-    const old = first.status!.stableRevision!;
-    const prom = connectPrometheus(info!.url, info!.targetsDir);
-    const traffic = await startExporter(
-      [{ service: old, track: 'stable', rps: 40, errorRatio: 0, latencyMedian: 0.05 }],
-      prom,
-      `drain-${app}`,
-    );
-    exporters.push(traffic);
-    await setImage(ns.name, app, 'example.invalid/app:v2');
-    await waitForRollout(ns.name, app, 'paused at 50%', (r) => r.status?.phase === 'Paused');
-    await kubectlSluice(ns.name, 'promote', app);
-    const promoted = await waitForRollout(
-      ns.name,
-      app,
-      'promoted, the drain of the old revision started',
-      (r) => r.status?.stableRevision !== old && r.status?.scaleDown?.[0]?.scaleDownAt !== undefined,
-    );
-    const scaleDownAt = Date.parse(promoted.status!.scaleDown![0]!.scaleDownAt!);
+    const { old, traffic, scaleDownAt } = await promoteWithTraffic(ns.name, exporters, app, 300);
 
     // The next release starts and is aborted while the old revision still drains.
     await setImage(ns.name, app, 'example.invalid/app:v3');
