@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BlueGreenStrategy } from '../api/types.ts';
 import { analysis, blueGreen, released } from './blueGreen.test-support.ts';
-import type { SimCluster } from './fixtures.test-support.ts';
+import { SimCluster } from './fixtures.test-support.ts';
 
 /** rev-b switched in, its post-promotion analysis running; rev-a still at full size. */
 function switched(bg: Partial<BlueGreenStrategy> = {}): SimCluster {
@@ -122,5 +122,25 @@ describe('promote pressed at a switch that cannot complete', () => {
     // "it ends by itself once the pods are ready and it reads back; abort to give up, or promote-full to skip
     // every step": the pods are ready, the Service is what is stuck, and promote-full does not move it either.
     expect(ignored?.message).toMatch(/checkout-active.*selects rev-a/);
+  });
+});
+
+describe('Services the user made before the Rollout, not adopted yet', () => {
+  it('is not Healthy while the active Service is not yet the Rollout’s (it still selects the user’s pods)', () => {
+    // Seen in CI: the first plans ran before the adopted Service reached the cache (it sees only Sluice's labelled
+    // Services), so nothing said what users reach and the Rollout was Healthy with the active Service still on
+    // the user's own selector. Healthy waits for the Service to be this Rollout's and to select stable.
+    const sim = new SimCluster(blueGreen());
+    sim.servicesTakeWrites = false; // the adoption has not come back through the cache
+    sim.services = { stable: undefined, canary: undefined, stableUnseen: true };
+    for (let i = 0; i < 5; i++) {
+      sim.reconcile();
+      sim.settlePods();
+    }
+    expect(sim.rollout.status?.phase).not.toBe('Healthy');
+    expect(sim.rollout.status?.message).toContain('not created or adopted yet');
+    sim.servicesTakeWrites = true;
+    sim.converge();
+    expect(sim.rollout.status?.phase).toBe('Healthy');
   });
 });

@@ -130,7 +130,7 @@ export class SimCluster {
   /** The controller's --unleash-project. */
   defaultProject = 'default';
   /** The revision each Sluice Service selects (blue-green: stable = active, canary = preview). */
-  services: { stable: string | undefined; canary: string | undefined } = { stable: undefined, canary: undefined };
+  services: NonNullable<ObservedWorld['services']> = { stable: undefined, canary: undefined };
   /** A HorizontalPodAutoscaler that targets the Deployment, by name. */
   autoscalerOnDeployment: string | undefined;
   /** When false, Service writes do not land (a refused patch, a lagging cache). */

@@ -12,6 +12,16 @@ function reached(b: PlanBuilder): string | undefined {
   return services?.stable;
 }
 
+/**
+ * The Service users reach on the stable side is not this Rollout's yet (Sluice creates or adopts it in this
+ * plan): Healthy waits, or it would be said while an adopted Service still selects the user's own pods.
+ */
+function serviceUnseen(b: PlanBuilder): boolean {
+  const { traffic, services } = b.world;
+  if (traffic?.kind === 'weights' && traffic.revisions !== undefined) return false; // the subset says it
+  return services?.stableUnseen === true;
+}
+
 function serviceSaid(b: PlanBuilder): string {
   const { traffic, rollout } = b.world;
   if (traffic?.kind === 'weights' && traffic.revisions !== undefined) return 'the stable subset';
@@ -62,12 +72,13 @@ export function finishStatus(b: PlanBuilder): Plan {
     status.message = `waiting for the traffic router to confirm 100% on stable (reads ${b.world.traffic.canary}% on the canary)`;
     b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });
     b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
-  } else if (reached(b) !== undefined && reached(b) !== status.stableRevision) {
+  } else if (serviceUnseen(b) || (reached(b) !== undefined && reached(b) !== status.stableRevision)) {
     // Healthy waits for what users reach (the stable or blue-green active Service, or the router's stable subset)
     // to read back on stable: `kubectl wait --for=condition=Healthy` returns once users are really on it.
     const where = serviceSaid(b);
     status.phase = 'Progressing';
-    status.message = `waiting for ${where} to select revision ${status.stableRevision} (selects ${reached(b)})`;
+    const selects = serviceUnseen(b) ? 'not created or adopted yet' : `selects ${reached(b)}`;
+    status.message = `waiting for ${where} to select revision ${status.stableRevision} (${selects})`;
     b.condition('Healthy', { status: 'False', reason: 'TrafficNotConfirmed', message: status.message });
     b.condition('Progressing', { status: 'True', reason: 'TrafficShifting', message: status.message });
   } else {

@@ -130,7 +130,12 @@ export interface ObservedWorld {
    * missing or selects no revision); absent without spec.service. stable is blue-green's active Service, canary
    * its preview Service.
    */
-  services?: { stable: string | undefined; canary: string | undefined };
+  services?: {
+    stable: string | undefined;
+    canary: string | undefined;
+    /** The stable (blue-green: active) Service is not this Rollout's yet: not created, or not adopted yet. */
+    stableUnseen?: true;
+  };
   /** A HorizontalPodAutoscaler in the namespace that targets the Deployment Sluice runs, by name; absent if none. */
   autoscalerOnDeployment?: string;
   /** The pending manual request from the sluice.dev/action annotation, already parsed. */

@@ -84,6 +84,7 @@ export function observeWorld(
           services: {
             stable: selectedRevision(caches, rollout, 'stable'),
             canary: selectedRevision(caches, rollout, 'canary'),
+            ...(isOwnService(caches, rollout, 'stable') ? {} : { stableUnseen: true as const }),
           },
         }),
     action:
@@ -123,11 +124,16 @@ function serviceErrors(caches: Caches, rollout: Rollout): SpecError[] {
   return errors;
 }
 
+/** Whether the Service of this role is this Rollout's (created, or adopted: labelled) in the cache. */
+function isOwnService(caches: Caches, rollout: Rollout, role: 'stable' | 'canary'): boolean {
+  const service = caches.services.get(rollout.metadata.namespace, serviceName(rollout, role));
+  return service?.metadata?.labels?.[rolloutLabel] === rollout.metadata.name;
+}
+
 /** The revision a Service of this Rollout selects; undefined when it is missing or is another Rollout's. */
 function selectedRevision(caches: Caches, rollout: Rollout, role: 'stable' | 'canary'): string | undefined {
-  const service = caches.services.get(rollout.metadata.namespace, serviceName(rollout, role));
-  if (service?.metadata?.labels?.[rolloutLabel] !== rollout.metadata.name) return undefined;
-  return service?.spec?.selector?.[revisionLabel];
+  if (!isOwnService(caches, rollout, role)) return undefined;
+  return caches.services.get(rollout.metadata.namespace, serviceName(rollout, role))?.spec?.selector?.[revisionLabel];
 }
 
 /** The first HorizontalPodAutoscaler (by name) that targets the Rollout's Deployment, if any. */
