@@ -23,6 +23,7 @@ import {
 import { AnswerBudget } from './analysis/answerBudget.ts';
 import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
+import { prometheusMetricProvider } from './analysis/prometheusMetric.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
 import { isConflict, isForbidden } from './kube/apiErrors.ts';
@@ -231,13 +232,17 @@ export async function startController(
       clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
     },
     measure: {
-      provider: new PrometheusProvider({
-        userAgent: 'sluice',
-        // One budget for the whole process: every analysis of every Rollout shares it.
-        budget: new AnswerBudget(config.analysisAnswerBudget),
-        allowedHosts: config.analysisAllowedHosts,
-        debug: (details, message) => log.debug(details, message),
-      }),
+      providers: {
+        prometheus: prometheusMetricProvider(
+          new PrometheusProvider({
+            userAgent: 'sluice',
+            // One budget for the whole process: every analysis of every Rollout shares it.
+            budget: new AnswerBudget(config.analysisAnswerBudget),
+            allowedHosts: config.analysisAllowedHosts,
+            debug: (details, message) => log.debug(details, message),
+          }),
+        ),
+      },
       readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),
     },

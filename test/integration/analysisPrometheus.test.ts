@@ -23,6 +23,7 @@ import {
 } from '../../controller/src/analysis/engine.ts';
 import { measureInBackground } from '../../controller/src/analysis/measureTask.ts';
 import { PrometheusProvider } from '../../controller/src/analysis/prometheus.ts';
+import { prometheusMetricProvider } from '../../controller/src/analysis/prometheusMetric.ts';
 import { connectPrometheus } from '../fixtures/prometheus.ts';
 import type { TrafficSpec } from '../fixtures/trafficExporter.ts';
 import { freePort } from '../support/ports.ts';
@@ -117,7 +118,7 @@ async function analyse(
   const input = { rollout, now: opts.now ?? new Date(), runs: opts.runs ?? [], active: [active] };
   const first = evaluateAnalysis(input, deps);
   const taskDeps = {
-    provider,
+    providers: { prometheus: prometheusMetricProvider(provider) },
     readSecrets: () => Promise.resolve(() => undefined),
     clock: opts.clock ?? (() => new Date()),
   };

@@ -6,9 +6,13 @@
  * is ended when it overruns its deadline.
  */
 import { Environment, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
+import type { JsonValue } from './provider.ts';
 
-/** The value of `result`: a number for one value, a list for several, a list per series for a range. */
-export type CelValue = number | number[] | number[][];
+/**
+ * The value of `result`: a number for one value, a list for several, a list per series for a range; or a JSON
+ * value a provider read (a web endpoint's answer).
+ */
+export type CelValue = number | number[] | number[][] | JsonValue;
 
 /**
  * How deeply comprehensions (all, exists, map, filter...) may nest. Two covers every judgement of a range result

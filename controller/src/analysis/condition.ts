@@ -15,6 +15,8 @@
 import { compileCondition, type CelValue } from './celProgram.ts';
 import { CelSandbox } from './celSandbox.ts';
 import type { PromResult } from './prometheus.ts';
+import type { JsonValue } from './provider.ts';
+import { describeJson } from './providerAnswer.ts';
 
 export { compileCondition } from './celProgram.ts';
 
@@ -34,13 +36,19 @@ export interface Conditions {
 export type PromData = Exclude<PromResult, { kind: 'error' }>;
 
 /**
+ * What a condition judges: numbers (from any provider), or a JSON value that is not numbers (a web endpoint's
+ * `{"ok": true}`), which `result` then holds as it is.
+ */
+export type Judgeable = PromData | { kind: 'json'; value: Exclude<JsonValue, null | number> };
+
+/**
  * The most samples a condition judges. Prometheus itself returns at most 11,000 points per series; a result
  * beyond this is a query that should aggregate, and even a linear condition over it costs more than it tells.
  */
 export const maxConditionSamples = 11_000;
 
 /** Why `data` is too large to hand to a condition, or undefined. For the Prometheus client to check early too. */
-export function resultTooLarge(data: PromData): string | undefined {
+export function resultTooLarge(data: Judgeable): string | undefined {
   const samples = numbersOf(data).length;
   if (samples <= maxConditionSamples) return undefined;
   const series = data.kind === 'matrix' ? ` in ${data.series.length} series` : '';
@@ -55,8 +63,10 @@ function defaultSandbox(): CelSandbox {
 }
 
 /** The value of `result`: a number for one value, a list for several, a list per series for a range. */
-export function celResult(data: PromData): CelValue | undefined {
+export function celResult(data: Judgeable): CelValue | undefined {
   switch (data.kind) {
+    case 'json':
+      return data.value;
     case 'empty':
       return undefined;
     case 'scalar':
@@ -71,8 +81,9 @@ export function celResult(data: PromData): CelValue | undefined {
   }
 }
 
-function numbersOf(data: PromData): number[] {
-  return data.kind === 'empty' ? [] : data.kind === 'matrix' ? data.series.flat() : data.values;
+function numbersOf(data: Judgeable): number[] {
+  if (data.kind === 'empty' || data.kind === 'json') return [];
+  return data.kind === 'matrix' ? data.series.flat() : data.values;
 }
 
 type Outcome = { holds: boolean } | { error: string };
@@ -89,7 +100,9 @@ async function evaluate(name: string, expression: string, result: CelValue, sand
   if ('error' in evaluated) {
     const hint = Array.isArray(result)
       ? ` (result is a list of ${result.length}: use result[0] or result.all(x, ...))`
-      : '';
+      : typeof result === 'number'
+        ? ''
+        : ` (result is ${describeJson(result)}, not a number: compare it as what it is, or point the provider at a number)`;
     return { error: `${name} ${expression} could not be evaluated: ${evaluated.error}${hint}` };
   }
   const value = evaluated.value;
@@ -104,7 +117,7 @@ async function evaluate(name: string, expression: string, result: CelValue, sand
  */
 export async function judgeByConditions(
   conditions: Conditions,
-  data: PromData,
+  data: Judgeable,
   sandbox: CelSandbox = defaultSandbox(),
 ): Promise<ConditionVerdict> {
   const { successCondition: success, failureCondition: failure } = conditions;

@@ -9,6 +9,7 @@ import {
   type AnalysisOutcome,
 } from './engine.ts';
 import { measureInBackground } from './measureTask.ts';
+import { prometheusMetricProvider } from './prometheusMetric.ts';
 import type { PrometheusApi, PromResult } from './prometheus.ts';
 
 export const rollout: Rollout = {
@@ -76,7 +77,7 @@ export function setup(
     measurement: (id) => measured.get(id),
   };
   const taskDeps = {
-    provider: p,
+    providers: { prometheus: prometheusMetricProvider(p) },
     readSecrets: () =>
       Promise.resolve((ns: string, name: string, key: string) => more.secrets?.[`${ns}/${name}/${key}`]),
     clock: clock.now,

@@ -3,6 +3,7 @@ import type { Metric } from '../api/types.ts';
 import type { ResolvedArgs } from './args.ts';
 import { AnalysisConfigError } from './errors.ts';
 import { formatNumber, formatResult, takeMeasurement, type MeasureDeps, type MeasureInput } from './measure.ts';
+import { prometheusMetricProvider } from './prometheusMetric.ts';
 import type { PrometheusApi, PromResult, QueryOptions, RangeQueryOptions } from './prometheus.ts';
 
 interface Call {
@@ -37,7 +38,11 @@ const secrets: Record<string, string> = {
 };
 
 function deps(provider: PrometheusApi): MeasureDeps {
-  return { provider, readSecret: (ns, name, key) => secrets[`${ns}/${name}/${key}`], clock: () => finishedAt };
+  return {
+    providers: { prometheus: prometheusMetricProvider(provider) },
+    readSecret: (ns, name, key) => secrets[`${ns}/${name}/${key}`],
+    clock: () => finishedAt,
+  };
 }
 
 const args = (values: Record<string, string>, secretValues: string[] = []): ResolvedArgs => ({
@@ -113,7 +118,7 @@ describe('takeMeasurement with conditions', () => {
 
   it('queries a range over lookback when the metric has one, and gives the samples to the conditions', async () => {
     const metric: Metric = { ...errorRate, successCondition: 'result.all(x, x < 0.05)', failureCondition: undefined };
-    metric.provider = { prometheus: { ...errorRate.provider.prometheus, range: { lookback: '5m', step: '30s' } } };
+    metric.provider = { prometheus: { ...errorRate.provider.prometheus!, range: { lookback: '5m', step: '30s' } } };
     const provider = fakeProvider(() => ({ kind: 'matrix', series: [[0.01, 0.02]] }));
     expect(await takeMeasurement(input(metric), deps(provider))).toMatchObject({
       phase: 'Successful',
@@ -210,11 +215,11 @@ describe('takeMeasurement with compare', () => {
 });
 
 describe('takeMeasurement: headers, authentication and secrets', () => {
-  const withHeaders = (auth: NonNullable<Metric['provider']['prometheus']['authentication']>): Metric => ({
+  const withHeaders = (auth: NonNullable<NonNullable<Metric['provider']['prometheus']>['authentication']>): Metric => ({
     ...errorRate,
     provider: {
       prometheus: {
-        ...errorRate.provider.prometheus,
+        ...errorRate.provider.prometheus!,
         headers: [
           { name: 'X-Scope', value: 'org-{{args.service}}' },
           { name: 'X-Tenant', valueFrom: { secretKeyRef: { name: 'prom', key: 'tenant' } } },

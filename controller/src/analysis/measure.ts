@@ -1,19 +1,27 @@
 /**
- * Takes one measurement of a metric: renders the query, asks Prometheus (an instant query; a range query over
- * range.lookback when the metric has `range`; for `compare`, one range query per track), judges the answer by
- * the conditions or the statistical judge, and returns a Measurement for status. It never throws: a template it
- * cannot carry out, a Secret it cannot read or a Prometheus it cannot reach is an Error measurement with a
- * message saying what to do. Secret values are scrubbed from everything it returns.
+ * Takes one measurement of a metric: asks the metric's provider (provider.ts; for `compare`, once per track) under
+ * the provider's deadline, judges the answer by the conditions or the statistical judge, and returns a Measurement
+ * for status. This is where the provider contract is enforced, the same for every provider: empty is Inconclusive,
+ * an error or a throw is an Error, NaN and infinities never pass, a late provider is an Error. It never throws: a
+ * template it cannot carry out, a Secret it cannot read or a backend it cannot reach is an Error measurement with
+ * a message saying what to do. Secret values are scrubbed from everything it returns.
  */
 import type { TSchema } from 'typebox';
-import { metricCompare, prometheusProvider } from '../api/analysis.schema.ts';
-import { DurationError, parseDuration } from '../api/duration.ts';
-import type { Measurement, Metric, PrometheusProvider as PrometheusSpec } from '../api/types.ts';
-import { redact, renderQuery, renderText, type ReadSecret, type ResolvedArgs } from './args.ts';
-import { judgeByConditions, type MeasuredPhase, type PromData } from './condition.ts';
+import { metricCompare, providerKeys } from '../api/analysis.schema.ts';
+import { DurationError, formatDuration } from '../api/duration.ts';
+import type { Measurement, Metric } from '../api/types.ts';
+import { redact, type ReadSecret, type ResolvedArgs } from './args.ts';
+import { judgeByConditions, type Judgeable, type MeasuredPhase } from './condition.ts';
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
-import type { PrometheusApi, PromResult } from './prometheus.ts';
+import { fromJson, samplesOf } from './providerAnswer.ts';
+import {
+  providerKeyOf,
+  type ProviderAnswer,
+  type ProviderKey,
+  type ProviderSet,
+  type ProviderSpec,
+} from './provider.ts';
 
 export interface MeasureInput {
   metric: Metric;
@@ -29,10 +37,15 @@ export interface MeasureInput {
    * --analysis-allowed-hosts. Omitted: false, as for a namespaced AnalysisTemplate.
    */
   trusted?: boolean;
+  /** The Rollout analysed: a provider that creates objects (a Job) has them owned by it. */
+  rollout?: { name: string; uid: string | undefined };
+  /** The due measurement's id (engine.ts DueMeasurement.id): the same after a controller restart. */
+  measurementId?: string;
 }
 
 export interface MeasureDeps {
-  provider: PrometheusApi;
+  /** The providers this controller runs; a metric whose provider is missing is an Error measurement. */
+  providers: ProviderSet;
   readSecret: ReadSecret;
   /** Reads the time a measurement finished. */
   clock: () => Date;
@@ -43,7 +56,6 @@ function schemaDefault<T>(schema: TSchema): T {
 }
 
 const defaults = {
-  timeout: schemaDefault<string>(prometheusProvider.properties.timeout),
   direction: schemaDefault<Direction>(metricCompare.properties.direction),
   confidence: schemaDefault<number>(metricCompare.properties.confidence),
   allowedIncrease: schemaDefault<number>(metricCompare.properties.allowedIncrease),
@@ -65,7 +77,7 @@ function formatList(values: readonly number[]): string {
 }
 
 /** The measured value as short text: "0.31", "[0.2, 0.4]", "no data"; long lists are cut with their size. */
-export function formatResult(data: PromData): string {
+export function formatResult(data: Judgeable): string {
   let text: string;
   let size: number;
   switch (data.kind) {
@@ -81,6 +93,11 @@ export function formatResult(data: PromData): string {
       text = data.series.length === 1 ? formatList(data.series[0]!) : `[${data.series.map(formatList).join(', ')}]`;
       size = data.series.reduce((n, s) => n + s.length, 0);
       break;
+    case 'json':
+      text = JSON.stringify(data.value);
+      size = text.length;
+      if (text.length > maxValueLength) return `${text.slice(0, maxValueLength - 20)} … (${size} chars)`;
+      break;
   }
   const suffix = ` … (${size} values)`;
   return text.length <= maxValueLength ? text : `${text.slice(0, maxValueLength - suffix.length)}${suffix}`;
@@ -91,7 +108,7 @@ function readSecretOrFail(
   namespace: string,
   ref: { name: string; key: string },
   field: string,
-  secrets: string[],
+  scrubbed: string[],
 ): string {
   const value = deps.readSecret(namespace, ref.name, ref.key);
   if (value === undefined) {
@@ -101,51 +118,8 @@ function readSecretOrFail(
       `${field}: Secret ${namespace}/${ref.name} has no key "${ref.key}" (or does not exist): create it, or fix the secretKeyRef`,
     );
   }
-  secrets.push(value);
+  scrubbed.push(value);
   return value;
-}
-
-/** The HTTP headers of the queries: the metric's headers (plain or from Secrets) and its authentication. */
-function requestHeaders(
-  prom: PrometheusSpec,
-  args: ResolvedArgs,
-  input: MeasureInput,
-  deps: MeasureDeps,
-  secrets: string[],
-): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const base = `${input.field}.provider.prometheus`;
-  (prom.headers ?? []).forEach((h, i) => {
-    const field = `${base}.headers[${i}]`;
-    const ref = h.valueFrom?.secretKeyRef;
-    headers[h.name] =
-      ref !== undefined
-        ? readSecretOrFail(deps, input.namespace, ref, `${field}.valueFrom.secretKeyRef`, secrets)
-        : renderText(h.value ?? '', { args: args.values }, `${field}.value`);
-  });
-  const auth = prom.authentication;
-  if (auth?.bearerToken !== undefined) {
-    const token = readSecretOrFail(
-      deps,
-      input.namespace,
-      auth.bearerToken.secretKeyRef,
-      `${base}.authentication.bearerToken.secretKeyRef`,
-      secrets,
-    );
-    headers.Authorization = `Bearer ${token}`;
-  } else if (auth?.basicAuth !== undefined) {
-    const password = readSecretOrFail(
-      deps,
-      input.namespace,
-      auth.basicAuth.password.secretKeyRef,
-      `${base}.authentication.basicAuth.password.secretKeyRef`,
-      secrets,
-    );
-    const encoded = Buffer.from(`${auth.basicAuth.username}:${password}`).toString('base64');
-    secrets.push(encoded);
-    headers.Authorization = `Basic ${encoded}`;
-  }
-  return headers;
 }
 
 interface Judged {
@@ -161,16 +135,17 @@ const judgePhase: Record<JudgeClass, MeasuredPhase> = {
   NoData: 'Inconclusive',
 };
 
-function samplesOf(data: PromData): number[] {
-  return data.kind === 'empty' ? [] : data.kind === 'matrix' ? data.series.flat() : data.values;
-}
-
-async function measureCompare(metric: Metric, query: (track: string) => Promise<PromResult>): Promise<Judged> {
+async function measureCompare(
+  metric: Metric,
+  query: (track: 'canary' | 'stable') => Promise<ProviderAnswer>,
+): Promise<Judged> {
   const [canary, stable] = await Promise.all([query('canary'), query('stable')]);
-  if (canary.kind === 'error') return { phase: 'Error', message: canary.message };
-  if (stable.kind === 'error') return { phase: 'Error', message: stable.message };
+  const canarySamples = samplesOf(canary);
+  if ('error' in canarySamples) return { phase: 'Error', message: canarySamples.error };
+  const stableSamples = samplesOf(stable);
+  if ('error' in stableSamples) return { phase: 'Error', message: stableSamples.error };
   const c = metric.compare!;
-  const result = judge(samplesOf(canary), samplesOf(stable), {
+  const result = judge(canarySamples.samples, stableSamples.samples, {
     what: metric.name,
     direction: c.direction ?? defaults.direction,
     confidence: c.confidence ?? defaults.confidence,
@@ -188,44 +163,85 @@ async function measureCompare(metric: Metric, query: (track: string) => Promise<
   };
 }
 
-async function measureOnce(input: MeasureInput, deps: MeasureDeps, secrets: string[]): Promise<Judged> {
-  if (input.args instanceof AnalysisConfigError) return { phase: 'Error', message: input.args.message };
-  const { metric, startedAt } = input;
-  const args = input.args;
-  secrets.push(...args.secrets);
-  const prom = metric.provider.prometheus;
-  const base = `${input.field}.provider.prometheus`;
-  const timeoutMs = parseDuration(prom.timeout ?? defaults.timeout, `${base}.timeout`);
-  const headers = requestHeaders(prom, args, input, deps, secrets);
-  const range =
-    prom.range === undefined
-      ? undefined
-      : {
-          lookbackMs: parseDuration(prom.range.lookback, `${base}.range.lookback`),
-          stepMs: parseDuration(prom.range.step, `${base}.range.step`),
-        };
-  const ask = (extra: Record<string, string>): Promise<PromResult> => {
-    const promql = renderQuery(prom.query, args, extra, `${base}.query`);
-    const trusted = input.trusted ?? false;
-    const tenant = input.namespace;
-    if (range === undefined) return deps.provider.query(prom.address, promql, { timeoutMs, headers, trusted, tenant });
-    const start = new Date(startedAt.getTime() - range.lookbackMs);
-    return deps.provider.queryRange(prom.address, promql, {
-      start,
-      end: startedAt,
-      stepMs: range.stepMs,
-      timeoutMs,
-      headers,
-      trusted,
-      tenant,
-    });
-  };
-
-  if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }));
-  const data = await ask({});
-  if (data.kind === 'error') return { phase: 'Error', message: data.message };
+/** The provider's answer as the conditions judge it, or an Error/verdict that needs no judging. */
+async function judgeAnswer(metric: Metric, answer: ProviderAnswer): Promise<Judged> {
+  if (answer.kind === 'error') return { phase: 'Error', message: answer.message };
+  if (answer.kind === 'verdict') return { phase: answer.phase, value: answer.value, message: answer.message };
+  const data = answer.kind === 'json' ? fromJson(answer.value) : answer;
   const verdict = await judgeByConditions(metric, data);
   return { phase: verdict.phase, value: formatResult(data), message: verdict.message };
+}
+
+/**
+ * Waits for the provider at most its timeout (plus a moment, so that a provider that keeps its own deadline gives
+ * its own, more precise message), then aborts its signal and makes the measurement an Error: a provider that
+ * ignores its deadline cannot hold a measurement worker.
+ */
+async function withDeadline(
+  timeoutMs: number,
+  field: string,
+  ask: (signal: AbortSignal) => Promise<ProviderAnswer>,
+): Promise<ProviderAnswer> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<ProviderAnswer>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({
+        kind: 'error',
+        message: `${field} did not answer within ${formatDuration(timeoutMs)}: raise ${field}.timeout or make the measurement cheaper`,
+      });
+    }, timeoutMs + deadlineGraceMs);
+  });
+  try {
+    return await Promise.race([ask(controller.signal), late]);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+const deadlineGraceMs = 250;
+
+async function measureOnce(input: MeasureInput, deps: MeasureDeps, scrubbed: string[]): Promise<Judged> {
+  if (input.args instanceof AnalysisConfigError) return { phase: 'Error', message: input.args.message };
+  const { metric } = input;
+  const args = input.args;
+  scrubbed.push(...args.secrets);
+  const key = providerKeyOf(metric);
+  if (key === undefined) {
+    return {
+      phase: 'Error',
+      message: `${input.field}.provider: set exactly one of ${providerKeys.join(', ')}`,
+    };
+  }
+  const provider = deps.providers[key];
+  const field = `${input.field}.provider.${key}`;
+  if (provider === undefined) {
+    return { phase: 'Error', message: `${field}: this controller does not run the ${key} provider` };
+  }
+  const spec = metric.provider[key] as ProviderSpec<ProviderKey>;
+  const timeoutMs = provider.timeoutMs(spec, `${field}.timeout`);
+  const ask = (vars: Record<string, string>, track?: 'canary' | 'stable') =>
+    withDeadline(timeoutMs, field, async (signal) =>
+      provider.measure(spec, {
+        namespace: input.namespace,
+        rollout: input.rollout ?? { name: '', uid: undefined },
+        measurementId: input.measurementId ?? '',
+        field,
+        startedAt: input.startedAt,
+        trusted: input.trusted ?? false,
+        ...(track === undefined ? {} : { track }),
+        args,
+        vars,
+        secret: (ref, at) => readSecretOrFail(deps, input.namespace, ref, at, scrubbed),
+        scrub: (derived) => void scrubbed.push(derived),
+        signal,
+      }),
+    );
+
+  if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }, track));
+  return judgeAnswer(metric, await ask({}));
 }
 
 /** Takes one measurement. Never throws; every field it returns is free of secret values. */

@@ -9,10 +9,10 @@ import { resolveArgs, type ReadSecret, type ResolvedArgs } from './args.ts';
 import type { DueMeasurement } from './engine.ts';
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { takeMeasurement } from './measure.ts';
-import type { PrometheusApi } from './prometheus.ts';
+import type { ProviderSet } from './provider.ts';
 
 export interface MeasureTaskDeps {
-  provider: PrometheusApi;
+  providers: ProviderSet;
   /** Reads the named Secrets of a namespace (missing ones read as undefined); may reject (403, 5xx). */
   readSecrets: (namespace: string, refs: readonly { name: string; key: string }[]) => Promise<ReadSecret>;
   clock: () => Date;
@@ -59,8 +59,17 @@ export async function measureInBackground(
   }
   return takeMeasurement(
     // A ClusterAnalysisTemplate is a cluster admin's: it may query any host; a namespaced one only allowed hosts.
-    { metric: due.metric, args, namespace, field: due.field, startedAt, trusted: due.clusterScope },
-    { provider: deps.provider, readSecret, clock: deps.clock },
+    {
+      metric: due.metric,
+      args,
+      namespace,
+      field: due.field,
+      startedAt,
+      trusted: due.clusterScope,
+      rollout: { name: rollout.metadata.name ?? '', uid: rollout.metadata.uid },
+      measurementId: due.id,
+    },
+    { providers: deps.providers, readSecret, clock: deps.clock },
   );
 }
 

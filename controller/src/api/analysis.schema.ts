@@ -150,6 +150,21 @@ export const prometheusProvider = object('Measures with a PromQL query.', {
   authentication: Type.Optional(prometheusAuthentication),
 });
 
+/**
+ * The providers a metric may measure with, exactly one per metric. Each key has one implementation in
+ * controller/src/analysis/ behind the MetricProvider contract (analysis/provider.ts), which the engine enforces.
+ */
+export const providerKeys = ['prometheus'] as const;
+
+export const metricProvider = object(
+  'Where the measurement comes from: exactly one provider.',
+  { prometheus: Type.Optional(prometheusProvider) },
+  celRules({
+    rule: `${onlyOneOf([...providerKeys])} == 1`,
+    message: `a metric measures with exactly one provider: set one of ${providerKeys.join(', ')}`,
+  }),
+);
+
 export const metricCompare = object(
   'Judges the canary against stable over the same window, instead of against fixed conditions.',
   {
@@ -257,7 +272,7 @@ export const metric = object(
     dryRun: Type.Optional(
       Type.Boolean({ description: 'Record the metric without letting it gate the rollout.', default: false }),
     ),
-    provider: object('Where the measurement comes from.', { prometheus: prometheusProvider }),
+    provider: metricProvider,
     compare: Type.Optional(metricCompare),
   },
   celRules(

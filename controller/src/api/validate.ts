@@ -144,7 +144,7 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
     const durations: [string, string | undefined, string, string][] = [
       [
         `${at}.provider.prometheus.timeout`,
-        prom.timeout,
+        prom?.timeout,
         metricLimits.timeout,
         'a query that slow holds a measurement worker: make the query cheaper',
       ],
@@ -155,13 +155,13 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
         metricLimits.initialDelay,
         'use a pause step before the analysis for a longer wait',
       ],
-      [`${at}.provider.prometheus.range.lookback`, prom.range?.lookback, metricLimits.lookback, 'shorten it'],
+      [`${at}.provider.prometheus.range.lookback`, prom?.range?.lookback, metricLimits.lookback, 'shorten it'],
     ];
     for (const [field, value, max, advice] of durations) {
       const problem = value === undefined ? undefined : longerThan(value, max);
       if (problem !== undefined) outOfRange(field, `${problem}: ${advice}`);
     }
-    if (prom.range !== undefined && isDuration(prom.range.lookback) && isDuration(prom.range.step)) {
+    if (prom?.range !== undefined && isDuration(prom.range.lookback) && isDuration(prom.range.step)) {
       const stepMs = parseDuration(prom.range.step);
       const points = stepMs > 0 ? parseDuration(prom.range.lookback) / stepMs : Infinity;
       if (points > metricLimits.pointsPerSeries) {

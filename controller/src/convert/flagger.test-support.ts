@@ -54,7 +54,7 @@ export function sluiceProblems(objects: KubeManifest[]): string[] {
         for (const a of spec?.args ?? []) if (a.valueFrom !== undefined) args.set(a.name, 'from-the-rollout');
         for (const m of spec?.metrics ?? []) {
           try {
-            renderPromql(m.provider.prometheus.query, { args }, m.name);
+            renderPromql(m.provider.prometheus!.query, { args }, m.name);
           } catch (err) {
             problems.push(`${m.name}: ${(err as Error).message}`);
           }

@@ -36,7 +36,7 @@ describe('convertFlagger over the corpus', () => {
   it('says what it cannot validate: a produced template with a placeholder outside a string is a problem', () => {
     const broken = structuredClone(only('istio.yaml', 'Canary', 'podinfo').objects);
     const template = broken.find((o) => o.kind === 'AnalysisTemplate')!;
-    (template.spec as AnalysisTemplateSpec).metrics[0]!.provider.prometheus.query = 'rate(x[{{args.canaryService}}])';
+    (template.spec as AnalysisTemplateSpec).metrics[0]!.provider.prometheus!.query = 'rate(x[{{args.canaryService}}])';
     expect(sluiceProblems(broken)).toEqual([expect.stringContaining('outside a string literal')]);
   });
 
@@ -81,12 +81,12 @@ describe('convertFlagger over the corpus', () => {
       successCondition: 'result >= 99',
       provider: { prometheus: { address: 'http://prometheus:9090' } },
     });
-    expect(success.provider.prometheus.query).toContain('istio_requests_total{');
-    expect(success.provider.prometheus.query).toContain('[1m]');
+    expect(success.provider.prometheus!.query).toContain('istio_requests_total{');
+    expect(success.provider.prometheus!.query).toContain('[1m]');
     expect(duration.successCondition).toBe('result <= 500');
     // The metric's own interval is the query window; the check frequency is analysis.interval.
-    expect(duration.provider.prometheus.query).toContain('istio_request_duration_milliseconds_bucket{');
-    expect(duration.provider.prometheus.query).toContain('[30s]');
+    expect(duration.provider.prometheus!.query).toContain('istio_request_duration_milliseconds_bucket{');
+    expect(duration.provider.prometheus!.query).toContain('[30s]');
     expect(vs).toEqual({
       apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
@@ -126,7 +126,7 @@ describe('convertFlagger over the corpus', () => {
     expect(rs(out).trafficRouting).toEqual({ nginx: { stableIngress: 'podinfo' } });
     expect(canaryOf(out).steps).toHaveLength(20);
     expect(canaryOf(out).steps.at(-2)).toEqual({ setWeight: 50 });
-    const query = ts(out).metrics[0]!.provider.prometheus.query;
+    const query = ts(out).metrics[0]!.provider.prometheus!.query;
     expect(query).toContain(
       'nginx_ingress_controller_requests{namespace="{{args.namespace}}", service="{{args.canaryService}}"',
     );
@@ -166,8 +166,8 @@ describe('convertFlagger over the corpus', () => {
     ]);
     const metric = ts(out).metrics[0]!;
     expect(metric).toMatchObject({ name: 'error-rate', failureLimit: 1, successCondition: 'result <= 1' });
-    expect(metric.provider.prometheus.address).toBe('http://prometheus.monitoring:9090');
-    const query: string = metric.provider.prometheus.query;
+    expect(metric.provider.prometheus!.address).toBe('http://prometheus.monitoring:9090');
+    const query: string = metric.provider.prometheus!.query;
     expect(query).toContain('envoy_cluster_name=~"{{args.namespace}}_{{args.target}}-canary_[0-9a-zA-Z-]+"');
     expect(query).toContain('}[1m]');
     expect(query).not.toContain('interval');
@@ -202,8 +202,8 @@ describe('convertFlagger over the corpus', () => {
       },
     ]);
     const [duration, success] = ts(out).metrics as [Metric, Metric];
-    expect(duration.provider.prometheus.query).toContain('response_latency_ms_bucket{');
-    expect(success.provider.prometheus.query).toContain('direction="{{args.direction}}"}[2m]');
+    expect(duration.provider.prometheus!.query).toContain('response_latency_ms_bucket{');
+    expect(success.provider.prometheus!.query).toContain('direction="{{args.direction}}"}[2m]');
     expect(paths(out)).toEqual([
       'spec.service',
       'spec.analysis.metrics[0]',

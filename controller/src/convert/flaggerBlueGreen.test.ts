@@ -79,7 +79,7 @@ describe("Flagger's Kubernetes blue/green (the tutorial's Canary)", () => {
       ['revision', '7d9f8c6b5'],
     ]);
     for (const metric of template.metrics) {
-      const query = renderPromql(metric.provider.prometheus.query, { args }, metric.name);
+      const query = renderPromql(metric.provider.prometheus!.query, { args }, metric.name);
       const pods = new RegExp(`^${/kubernetes_pod_name=~"([^"]+)"/.exec(query)![1]!}$`);
       expect(pods.test(`${replicaSetName(rollout, '7d9f8c6b5')}-x7k2p`)).toBe(true);
       expect(pods.test(`${replicaSetName(rollout, '5f4c3b2a1')}-x7k2p`)).toBe(false);
@@ -106,7 +106,7 @@ describe("Flagger's blue/green through a mesh", () => {
   it("measures the preview with the MetricTemplate's query, 5 times", () => {
     expect(blueGreenOf(out).prePromotionAnalysis?.args).toEqual([{ name: 'service', value: 'reviews' }]);
     expect(ts(out).metrics[0]).toMatchObject({ name: 'error-ratio', count: 5, successCondition: 'result <= 1' });
-    expect(ts(out).metrics[0]!.provider.prometheus.query).toContain(
+    expect(ts(out).metrics[0]!.provider.prometheus!.query).toContain(
       'destination_service_name="{{args.service}}-canary"',
     );
   });

@@ -4,11 +4,12 @@
  * wire by the admin client (a replica that lost the lease sends none); operations on one flag share a lane, so a
  * restore never overtakes the set it undoes.
  */
-import { prometheusProvider } from '../api/analysis.schema.ts';
+import { metricLimits } from '../api/analysis.schema.ts';
 import { parseDuration } from '../api/duration.ts';
 import type { Measurement, Rollout } from '../api/types.ts';
 import type { DueMeasurement } from '../analysis/engine.ts';
 import { failedMeasurement, measureInBackground, type MeasureTaskDeps } from '../analysis/measureTask.ts';
+import { measurementTimeoutMs } from '../analysis/provider.ts';
 import { describeFlag } from '../flags/flagEnvironment.ts';
 import { flagKey, type FlagOperation, type PlannedFlagOperation } from '../flags/flagSteps.ts';
 import type { AdminResult, FlagAdmin } from '../flags/unleashAdmin.ts';
@@ -18,6 +19,8 @@ import type { BackgroundTask } from './background.ts';
 const measureSlackMs = 10_000;
 /** An Unleash operation is a few requests of at most 10 s each. */
 const flagOperationDeadlineMs = 60_000;
+/** A measurement whose provider's timeout cannot be read gets the schema's largest query timeout. */
+const maxMeasurementTimeoutMs = parseDuration(metricLimits.timeout);
 
 /** The background id of a measurement: the Rollout's uid keeps a recreated Rollout from reusing an outcome. */
 export function measurementTaskId(rollout: Rollout, id: string): string {
@@ -34,17 +37,8 @@ export function measurementTask(
   due: DueMeasurement,
   deps: MeasureTaskDeps,
 ): BackgroundTask<Measurement> {
-  let timeoutMs = 60_000; // the schema's maximum, should the template's be unreadable
-  try {
-    // The same default the measurement uses (measure.ts): the schema's.
-    timeoutMs = parseDuration(
-      due.metric.provider.prometheus.timeout ??
-        (prometheusProvider.properties.timeout as unknown as { default: string }).default,
-      'timeout',
-    );
-  } catch {
-    // the measurement itself reports the bad duration
-  }
+  // The schema's largest timeout, should the template's be unreadable; the measurement reports why.
+  const timeoutMs = measurementTimeoutMs(due.metric, deps.providers) ?? maxMeasurementTimeoutMs;
   return {
     key,
     id: measurementTaskId(rollout, due.id),

@@ -1,0 +1,57 @@
+/**
+ * How the engine reads a provider's answer the same way for every provider: a JSON value becomes numbers where it
+ * is numbers (so that NaN, empty and size rules apply to it as to a Prometheus answer) and stays a JSON value for
+ * the conditions otherwise; the statistical judge takes only numbers.
+ */
+import type { Judgeable } from './condition.ts';
+import type { JsonValue, ProviderAnswer } from './provider.ts';
+
+/** A value read from a document, as the conditions judge it. Nothing at the path, null or [] is no data. */
+export function fromJson(value: JsonValue | undefined): Judgeable {
+  if (value === undefined || value === null) return { kind: 'empty' };
+  if (typeof value === 'number') return { kind: 'scalar', values: [value] };
+  if (Array.isArray(value)) {
+    if (value.length === 0) return { kind: 'empty' };
+    if (value.every((v) => typeof v === 'number')) return { kind: 'vector', values: value };
+  }
+  return { kind: 'json', value };
+}
+
+/** The samples of one track for the statistical judge, or why the answer has none it can use. */
+export function samplesOf(answer: ProviderAnswer): { samples: number[] } | { error: string } {
+  switch (answer.kind) {
+    case 'error':
+      return { error: answer.message };
+    case 'verdict':
+      return { error: 'compare needs samples, and this provider gives a verdict: judge it with its own result' };
+    case 'json': {
+      const data = fromJson(answer.value);
+      if (data.kind === 'json') {
+        return {
+          error: `compare needs numbers, and the answer is ${describeJson(data.value)}: point the provider at a number or a list of numbers`,
+        };
+      }
+      return samplesOf(data);
+    }
+    case 'empty':
+      return { samples: [] };
+    case 'matrix':
+      return { samples: answer.series.flat() };
+    case 'scalar':
+    case 'vector':
+      return { samples: answer.values };
+  }
+}
+
+/** A JSON value named for a message: its type and a short form of it. */
+export function describeJson(value: JsonValue): string {
+  const kind = Array.isArray(value)
+    ? 'a list'
+    : value === null
+      ? 'null'
+      : typeof value === 'object'
+        ? 'an object'
+        : `a ${typeof value}`;
+  const text = JSON.stringify(value);
+  return `${kind} (${text.length > 60 ? `${text.slice(0, 57)}...` : text})`;
+}
