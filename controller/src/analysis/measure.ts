@@ -13,6 +13,7 @@ import { redact, renderQuery, renderText, type ReadSecret, type ResolvedArgs } f
 import { judgeByConditions, type MeasuredPhase, type PromData } from './condition.ts';
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
+import { judgeStatistics } from './judgeStatistics.ts';
 import type { PrometheusApi, PromResult } from './prometheus.ts';
 
 export interface MeasureInput {
@@ -152,6 +153,8 @@ interface Judged {
   phase: MeasuredPhase;
   value?: string | undefined;
   message?: string | undefined;
+  judge?: Measurement['judge'];
+  decidedBy?: Measurement['decidedBy'];
 }
 
 const judgePhase: Record<JudgeClass, MeasuredPhase> = {
@@ -185,6 +188,7 @@ async function measureCompare(metric: Metric, query: (track: string) => Promise<
     phase: judgePhase[result.classification],
     value: `${result.classification} (${numbers})`,
     message: result.reason,
+    judge: judgeStatistics(result),
   };
 }
 
@@ -225,7 +229,7 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, secrets: stri
   const data = await ask({});
   if (data.kind === 'error') return { phase: 'Error', message: data.message };
   const verdict = await judgeByConditions(metric, data);
-  return { phase: verdict.phase, value: formatResult(data), message: verdict.message };
+  return { phase: verdict.phase, value: formatResult(data), message: verdict.message, decidedBy: verdict.decidedBy };
 }
 
 /** Takes one measurement. Never throws; every field it returns is free of secret values. */
@@ -248,6 +252,8 @@ export async function takeMeasurement(input: MeasureInput, deps: MeasureDeps): P
     phase: judged.phase,
     ...(value === undefined ? {} : { value }),
     ...(message === undefined ? {} : { message }),
+    ...(judged.judge === undefined ? {} : { judge: judged.judge }),
+    ...(judged.decidedBy === undefined ? {} : { decidedBy: judged.decidedBy }),
     startedAt: input.startedAt.toISOString(),
     finishedAt: new Date(Math.max(finished.getTime(), input.startedAt.getTime())).toISOString(),
   };
