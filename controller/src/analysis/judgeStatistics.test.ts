@@ -37,3 +37,13 @@ describe('judgeStatistics', () => {
     expect(judgeStatistics(judge([1, 2], [], opts))).toEqual({ canaryCount: 2, stableCount: 0 });
   });
 });
+
+describe('judgeStatistics bounds', () => {
+  it('leaves out a mean beyond the bound the CRD can hold, and the CRD bound is an integer the API server reads', () => {
+    const stats = judgeStatistics(judge(samples(5e15), samples(1), opts));
+    expect(stats).not.toHaveProperty('canaryMean');
+    expect(stats.stableMean).toBeCloseTo(1.002);
+    expect(Value.Check(judgeStatisticsSchema, stats)).toBe(true);
+    expect(Number.isSafeInteger((judgeStatisticsSchema.properties.u as { maximum?: number }).maximum)).toBe(true);
+  });
+});

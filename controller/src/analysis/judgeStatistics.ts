@@ -5,14 +5,15 @@
  * with the spec directly. Only finite numbers are kept (JSON has no infinity; the judge's reason says it in
  * words), rounded to 6 significant digits so that status stays small and readable.
  */
+import { maxStatistic } from '../api/rolloutStatus.schema.ts';
 import type { Measurement } from '../api/types.ts';
 import type { JudgeResult } from './judge.ts';
 
 export type JudgeStatistics = NonNullable<Measurement['judge']>;
 
-/** Within the schema's bounds of a statistic: finite, and not beyond ±1e300. */
+/** Within the schema's bounds of a statistic: finite, and not beyond ±maxStatistic. */
 function bounded(n: number | undefined): number | undefined {
-  if (n === undefined || !Number.isFinite(n) || Math.abs(n) > 1e300) return undefined;
+  if (n === undefined || !Number.isFinite(n) || Math.abs(n) > maxStatistic) return undefined;
   return Number(n.toPrecision(6));
 }
 

@@ -23,9 +23,15 @@ const analysisPhase = (what: string) =>
     description: `Verdict of the ${what} so far.`,
   });
 
+/**
+ * The bound of a statistic in status (beyond it, it is left out). An integer: the API server reads a bound like
+ * 1e+300 from the CRD as an int64 and overflows, refusing every value.
+ */
+export const maxStatistic = 1e15;
+
 /** A finite number in status; the judge's statistics are finite or left out (JSON has no infinity). */
 const statistic = (description: string, options: { minimum?: number; maximum?: number } = {}) =>
-  Type.Number({ description, minimum: -1e300, maximum: 1e300, ...options });
+  Type.Number({ description, minimum: -maxStatistic, maximum: maxStatistic, ...options });
 
 export const judgeStatistics = object(
   "The statistical judge's numbers for one comparison (metric compare:), so that a verdict can be explained.",
