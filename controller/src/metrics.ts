@@ -5,7 +5,9 @@
  *
  * Label values are always from small, fixed sets (a result, a verb, a status code, a phase) or name a Rollout
  * that exists: per-rollout series are deleted by `forgetRollout` when the Rollout goes, so that the series count
- * follows the cluster instead of growing for the life of the process. Error messages and keys are never labels.
+ * follows the cluster instead of growing for the life of the process. The outcome counters are the exception that
+ * keeps the rule's aim: they are per namespace (a handful of fixed outcomes each), because a team reads them over
+ * weeks across Rollouts that come and go. Error messages and keys are never labels.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { rolloutPhase } from './api/rolloutStatus.schema.ts';
