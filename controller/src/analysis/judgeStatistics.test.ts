@@ -47,3 +47,12 @@ describe('judgeStatistics bounds', () => {
     expect(Number.isSafeInteger((judgeStatisticsSchema.properties.u as { maximum?: number }).maximum)).toBe(true);
   });
 });
+
+describe('judgeStatistics of a metric that can be negative', () => {
+  it('records a negative ratio of means, which the schema accepts', () => {
+    const stats = judgeStatistics(judge(samples(2), samples(-1), { ...opts, direction: 'either' }));
+    expect(stats.effectSize).toBeLessThan(0);
+    expect(stats.stableMean).toBeLessThan(0);
+    expect(Value.Check(judgeStatisticsSchema, stats)).toBe(true);
+  });
+});

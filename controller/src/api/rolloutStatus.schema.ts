@@ -38,8 +38,9 @@ export const judgeStatistics = object(
   {
     u: Type.Optional(statistic('Mann-Whitney U of the canary samples against the stable samples.', { minimum: 0 })),
     p: Type.Optional(statistic('p-value of the test in the direction the metric judges.', { minimum: 0, maximum: 1 })),
+    // No minimum: the means, and so their ratio, are negative for a metric that can be (a balance, a delta).
     effectSize: Type.Optional(
-      statistic('Effect size: the ratio of the canary mean to the stable mean (1 is no change).', { minimum: 0 }),
+      statistic('Effect size: the ratio of the canary mean to the stable mean (1 is no change).'),
     ),
     canaryCount: Type.Integer({ description: 'Canary samples judged (NaN samples dropped).', minimum: 0 }),
     stableCount: Type.Integer({ description: 'Stable samples judged (NaN samples dropped).', minimum: 0 }),
