@@ -88,4 +88,60 @@ describe('the outcome recording rules', () => {
     const count = outcomeRuleGroups().flatMap((g) => g.rules).length;
     expect(stdout).toMatch(new RegExp(`SUCCESS: ${count} rules found`));
   });
+
+  it.skipIf(promtool === undefined)(
+    'compute the change-failure rate and the lead time from the counters (promtool test rules)',
+    async () => {
+      const work = mkdtempSync(join(tmpdir(), 'sluice-outcome-rules-'));
+      writeFileSync(join(work, 'outcomes.rules.yaml'), stringify({ groups: outcomeRuleGroups() }));
+      // Over two days in shop: 3 promotions and 1 abort an hour (a failure rate of 1 in 4), half of the promotions
+      // within 5 minutes and half within 10; in blog, only promotions.
+      const counter = (namespace: string, outcome: string, perHour: number) => ({
+        series: `sluice_rollout_outcomes_total{namespace="${namespace}",outcome="${outcome}"}`,
+        values: `0+${perHour}x48`,
+      });
+      const bucket = (le: string, perHour: number) => ({
+        series: `sluice_rollout_duration_seconds_bucket{namespace="shop",outcome="promoted",le="${le}"}`,
+        values: `0+${perHour}x48`,
+      });
+      const samples = (record: string, values: Record<string, number>) => ({
+        expr: record,
+        eval_time: '48h',
+        exp_samples: Object.entries(values).map(([namespace, value]) => ({
+          labels: `${record}{namespace="${namespace}"}`,
+          value,
+        })),
+      });
+      const tests = {
+        rule_files: ['outcomes.rules.yaml'],
+        evaluation_interval: '5m',
+        tests: [
+          {
+            interval: '1h',
+            input_series: [
+              counter('shop', 'promoted', 3),
+              counter('shop', 'aborted_analysis', 1),
+              counter('blog', 'promoted', 2),
+              bucket('60', 0),
+              bucket('300', 2),
+              bucket('600', 4),
+              bucket('+Inf', 4),
+            ],
+            promql_expr_test: [
+              // No failure in blog is a rate of 0, not a missing one.
+              samples('namespace:sluice_change_failure_rate:ratio7d', { shop: 0.25, blog: 0 }),
+              samples('namespace:sluice_change_failure_rate:ratio30d', { shop: 0.25, blog: 0 }),
+              samples('namespace:sluice_rollout_lead_time_seconds:p50_7d', { shop: 300 }),
+            ],
+          },
+        ],
+      };
+      writeFileSync(join(work, 'outcomes.test.yaml'), stringify(tests));
+      const { stdout } = await promisify(execFile)(promtool!, ['test', 'rules', 'outcomes.test.yaml'], {
+        cwd: work,
+        encoding: 'utf8',
+      });
+      expect(stdout).toMatch(/SUCCESS/);
+    },
+  );
 });
