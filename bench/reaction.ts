@@ -27,7 +27,7 @@ import { freePort } from '../test/support/ports.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { contention, type Contention } from './machine.ts';
-import { startController } from './controller.ts';
+import { startController, type Snapshot } from './controller.ts';
 import {
   createBenchNodes,
   createNamespace,
@@ -41,6 +41,7 @@ import {
   type Kube,
 } from './kube.ts';
 import { startPromProxy } from './promProxy.ts';
+import { checkOutcomes, type OutcomeCheck, type OutcomeCounts } from './outcomeCheck.ts';
 import { armed, errorRatioQuery, runAborts, type AbortReaction } from './reactionAborts.ts';
 import { createBlueGreenApps, runBlueGreen, type BlueGreenReaction } from './reactionBlueGreen.ts';
 import { runPromotes, setImage, type PromoteReaction } from './reactionPromotes.ts';
@@ -63,6 +64,8 @@ export interface ReactionResult {
     /** JSON bytes of .status of a Rollout at a pause step with a background analysis of one metric (10 measurements kept). */
     statusBytesWithAnalysis: Summary;
   };
+  /** The outcome metrics' growth over each scenario against the aborts and promotions it ran. */
+  outcomes: OutcomeCheck[];
   /** Load and other test runs before and after the aborts and promotes. */
   machine: { atStart: Contention; atEnd: Contention };
   setup: { prometheusScrapeInterval: string; analysisInterval: string; rollouts: number; replicas: number };
@@ -184,16 +187,29 @@ export async function benchReaction(
     const statusBytes = services.map((s) => Buffer.byteLength(JSON.stringify(watched.rollouts.get(s)?.status ?? {})));
 
     const machineAtStart = contention();
+    const scrape = () => controller.scrape(); // throws if the controller died on the way
+    const outcomes: OutcomeCheck[] = [];
+    const check = async (scenario: string, before: Snapshot, ran: Partial<OutcomeCounts>) => {
+      const { check: result, after } = await checkOutcomes(scrape, ns, scenario, before, ran);
+      outcomes.push(result);
+      return after;
+    };
+    let counters = await scrape();
     const aborts = await runAborts(ctx, watched, exporter.url, prom, services, opts.aborts);
+    counters = await check('aborts', counters, { aborted_analysis: opts.aborts });
     const promotes = await runPromotes(ctx, watched, ns, promoteSteps, opts.promotes, nextImage);
+    counters = await check('promotes', counters, { promoted: promotes.releasesPromoted });
     const blueGreen = opts.blueGreen > 0 ? await runBlueGreen(ctx, ns, blueGreenApps, opts.blueGreen) : undefined;
-    await controller.scrape(); // throws if the controller died on the way
+    // Each blue-green round switches (not a promotion: the old revision stays stable through post-promotion
+    // analysis) and is aborted by a user request.
+    if (blueGreen !== undefined) await check('blue-green', counters, { aborted_user: blueGreen.samples.length });
     const machineAtEnd = contention();
     return {
       router: { name: opts.router, object: router.object },
       machine: { atStart: machineAtStart, atEnd: machineAtEnd },
       aborts,
       promotes,
+      outcomes,
       ...(blueGreen === undefined ? {} : { blueGreen }),
       cost: {
         promQueriesPerIntervalPerRollout: Math.round(queriesPerIntervalPerRollout * 100) / 100,

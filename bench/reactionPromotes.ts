@@ -14,6 +14,8 @@ export interface PromoteReaction {
   promoteToNextWeightMs: Summary;
   /** The plugin's annotation write answered -> next step's weight arrives by watch (ms). */
   annotationWrittenToNextWeightMs: Summary;
+  /** Releases promoted to stable on the way (a promote after the last step), for the outcome metrics' check. */
+  releasesPromoted: number;
 }
 
 export async function runPromotes(
@@ -41,6 +43,7 @@ export async function runPromotes(
       120_000,
     );
   let step = 1;
+  let releasesPromoted = 0;
   while (fromCall.length < count) {
     await atPause(step);
     await sleep(200);
@@ -59,6 +62,7 @@ export async function runPromotes(
         () => (watched.rollouts.get(name)?.status?.phase === 'Healthy' ? true : undefined),
         120_000,
       );
+      releasesPromoted += 1;
       await setImage(ctx.kube, ns, name, nextImage());
       step = 1;
       continue;
@@ -76,7 +80,11 @@ export async function runPromotes(
     fromWrite.push(arrived - written);
     step += 2;
   }
-  return { promoteToNextWeightMs: summarize(fromCall), annotationWrittenToNextWeightMs: summarize(fromWrite) };
+  return {
+    promoteToNextWeightMs: summarize(fromCall),
+    annotationWrittenToNextWeightMs: summarize(fromWrite),
+    releasesPromoted,
+  };
 }
 
 /** A new image on the Deployment: starts a new canary. */

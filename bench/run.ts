@@ -24,6 +24,7 @@ import { benchLabel, connect, deleteNamespace, deleteNodes, type Kube } from './
 import { contention, otherTestRuns } from './machine.ts';
 import { parseOptions } from './options.ts';
 import { benchReaction, type ReactionResult } from './reaction.ts';
+import { outcomeLines } from './outcomeCheck.ts';
 import { blueGreenTable, costTable, explanations, reactionTable, scaleTable } from './report.ts';
 import { benchScale, type ScaleResult } from './scale.ts';
 
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
         blueGreenRollouts: 3,
       });
       console.log(`\n${reactionTable(reaction)}\n`);
+      console.log(`${outcomeLines(reaction.outcomes).join('\n')}\n`);
       if (reaction.blueGreen !== undefined) console.log(`${blueGreenTable(reaction.blueGreen)}\n`);
     }
     const scale: ScaleResult[] = [];

@@ -253,6 +253,7 @@ export async function startController(
     events,
     expectations,
     log,
+    onTransition: (ns, transition) => metrics.countTransition(ns, transition),
     onPlanned: (ns, name, status) => {
       if (status === undefined) metrics.forgetRollout(ns, name);
       else if (status.weights !== undefined) metrics.setCanaryWeight(ns, name, status.weights.canary);

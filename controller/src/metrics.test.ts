@@ -35,6 +35,9 @@ const sluiceMetrics = {
   sluice_events_dropped_total: { type: 'counter', labels: [] },
   sluice_leader: { type: 'gauge', labels: [] },
   sluice_build_info: { type: 'gauge', labels: ['version', 'revision'] },
+  sluice_rollout_outcomes_total: { type: 'counter', labels: ['namespace', 'outcome'] },
+  sluice_rollout_duration_seconds: { type: 'histogram', labels: ['namespace', 'outcome'] },
+  sluice_analysis_runs_total: { type: 'counter', labels: ['namespace', 'result'] },
 };
 
 describe('createMetrics registry', () => {
@@ -76,6 +79,7 @@ describe('createMetrics registry', () => {
     metrics.observeReconcile({ outcome: 'error', durationMs: 5 });
     metrics.countKubeApiRequest('patch', 409);
     metrics.setCanaryWeight('shop', 'checkout', 20);
+    metrics.countTransition('shop', { outcome: 'promoted', durationSeconds: 90, analysisRuns: ['Successful'] });
     metrics.collectFrom({ queueDepth: () => ({ queued: 1, waiting: 0 }), rolloutPhases: () => ['Healthy'] });
     for (const [name, { labels }] of Object.entries(sluiceMetrics)) {
       for (const sample of await samples(metrics.registry, name)) {
@@ -229,5 +233,31 @@ describe('SluiceMetrics leader and build info', () => {
     expect(await createMetrics({ version: '0.1.0' }).registry.metrics()).toMatch(
       /^sluice_build_info\{version="0\.1\.0",revision="unknown"\} 1$/m,
     );
+  });
+});
+
+describe('SluiceMetrics.countTransition', () => {
+  it('counts the outcome, times the release, and counts each finished analysis run by namespace', async () => {
+    const metrics = createMetrics({ version: '0.1.0' });
+    metrics.countTransition('shop', { outcome: 'aborted_analysis', durationSeconds: 45, analysisRuns: ['Failed'] });
+    metrics.countTransition('shop', { outcome: 'promoted', durationSeconds: 1_200, analysisRuns: [] });
+    metrics.countTransition('shop', { analysisRuns: ['Successful', 'Inconclusive'] });
+    metrics.countTransition('blog', { outcome: 'deadline', analysisRuns: [] });
+    const { registry } = metrics;
+    const outcome = (namespace: string, value: string) =>
+      valueOf(registry, 'sluice_rollout_outcomes_total', { namespace, outcome: value });
+    expect(await outcome('shop', 'aborted_analysis')).toBe(1);
+    expect(await outcome('shop', 'promoted')).toBe(1);
+    expect(await outcome('blog', 'deadline')).toBe(1);
+    expect(await outcome('shop', 'deadline')).toBeUndefined();
+    const text = await registry.metrics();
+    expect(text).toMatch(/^sluice_rollout_duration_seconds_sum\{namespace="shop",outcome="promoted"\} 1200$/m);
+    expect(text).toMatch(
+      /^sluice_rollout_duration_seconds_bucket\{le="60",namespace="shop",outcome="aborted_analysis"\} 1$/m,
+    );
+    // A release whose start status does not record is counted, not timed.
+    expect(text).not.toMatch(/^sluice_rollout_duration_seconds_count\{namespace="blog"/m);
+    for (const result of ['Failed', 'Successful', 'Inconclusive'])
+      expect(await valueOf(registry, 'sluice_analysis_runs_total', { namespace: 'shop', result }), result).toBe(1);
   });
 });

@@ -5,12 +5,15 @@
  *
  * Label values are always from small, fixed sets (a result, a verb, a status code, a phase) or name a Rollout
  * that exists: per-rollout series are deleted by `forgetRollout` when the Rollout goes, so that the series count
- * follows the cluster instead of growing for the life of the process. Error messages and keys are never labels.
+ * follows the cluster instead of growing for the life of the process. The outcome counters are the exception that
+ * keeps the rule's aim: they are per namespace (a handful of fixed outcomes each), because a team reads them over
+ * weeks across Rollouts that come and go. Error messages and keys are never labels.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { rolloutPhase } from './api/rolloutStatus.schema.ts';
 import type { RolloutPhase } from './api/types.ts';
 import type { QueueDepth, ReconcileReport } from './queue/workQueue.ts';
+import type { StatusTransition } from './reconcile/outcomes.ts';
 
 export interface BuildInfo {
   version: string;
@@ -45,6 +48,11 @@ export interface SluiceMetrics {
   /** Deletes every series about a Rollout; call it when the Rollout is deleted or stops being handled here. */
   forgetRollout(namespace: string, rollout: string): void;
   setLeader(leading: boolean): void;
+  /**
+   * Counts the release outcome and the finished analysis runs of one status write that succeeded (see
+   * reconcile/outcomes.ts for why that counts each exactly once).
+   */
+  countTransition(namespace: string, transition: StatusTransition): void;
   /** Sets where scrape-time gauges read from; replaces earlier sources. */
   collectFrom(sources: MetricSources): void;
 }
@@ -126,6 +134,31 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
     registers,
   });
 
+  // Per namespace, not per Rollout: a team reads its change-failure rate and lead time over weeks, across Rollouts
+  // that come and go, and the series count follows the namespaces, not the releases.
+  const outcomes = new Counter({
+    name: 'sluice_rollout_outcomes_total',
+    help: 'Releases that ended, by namespace and outcome: promoted, aborted_analysis, aborted_user, or deadline (progressDeadlineSeconds passed).',
+    labelNames: ['namespace', 'outcome'] as const,
+    registers,
+  });
+
+  const releaseDuration = new Histogram({
+    name: 'sluice_rollout_duration_seconds',
+    help: 'Seconds from the start of a release (status.releaseStartedAt) to its outcome, by namespace and outcome.',
+    labelNames: ['namespace', 'outcome'] as const,
+    // From an abort seconds after the start to a release paused for a day for a manual promotion.
+    buckets: [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400],
+    registers,
+  });
+
+  const analysisRuns = new Counter({
+    name: 'sluice_analysis_runs_total',
+    help: 'Analysis runs that reached a verdict, by namespace and result (Successful, Failed, Inconclusive, Error).',
+    labelNames: ['namespace', 'result'] as const,
+    registers,
+  });
+
   const leader = new Gauge({
     name: 'sluice_leader',
     help: '1 while this replica holds the leader-election Lease (or runs without leader election), else 0.',
@@ -162,6 +195,12 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
     },
     setLeader(leading) {
       leader.set(leading ? 1 : 0);
+    },
+    countTransition(namespace, { outcome, durationSeconds, analysisRuns: results }) {
+      for (const result of results) analysisRuns.inc({ namespace, result });
+      if (outcome === undefined) return;
+      outcomes.inc({ namespace, outcome });
+      if (durationSeconds !== undefined) releaseDuration.observe({ namespace, outcome }, durationSeconds);
     },
     collectFrom(next) {
       sources = next;

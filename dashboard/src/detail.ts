@@ -313,6 +313,9 @@ function metricCard(m: MetricView, chartHost: HTMLElement): HTMLElement {
       `${m.count} measured · ${m.successful} passed · ${m.failed} failed · ${m.inconclusive} inconclusive · ${m.errors} errors`,
     ),
     h('p', { class: 'conditions' }, ...conditions),
+    m.explanation === undefined || m.phase === 'Running' || m.phase === 'Pending'
+      ? null
+      : h('p', { class: 'explanation', 'data-phase': m.phase }, `Why ${m.phase.toLowerCase()}: ${m.explanation}`),
     numeric ? chartHost : h('p', { class: 'muted' }, 'No numeric measurement to chart.'),
     table(
       ['Finished', 'Phase', 'Value'],

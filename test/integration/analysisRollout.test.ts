@@ -25,7 +25,8 @@ import { useNamespace } from './support.ts';
 
 const ns = useNamespace('analysis');
 const info = inject('prometheus');
-const { exporters } = usePrometheusStory(ns);
+const story = usePrometheusStory(ns);
+const { exporters } = story;
 
 /** Starts an exporter that the suite stops at its end. */
 async function exporter(traffic: TrafficSpec[], prom: Pick<Prometheus, 'setTargets' | 'query'>, job: string) {
@@ -110,6 +111,27 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
     await expect
       .poll(async () => (await eventMessages(ns.name, 'bad', 'Aborted'))[0], { timeout: 5_000 })
       .toMatch(/error-rate failed: measured 0\.\d+/);
+
+    // Why, in status: the cause of the abort, and the condition that failed the measurement.
+    expect(r.status?.abortCause).toBe('Analysis');
+    const failed = r.status?.analysis?.runs[0]?.metrics[0]?.measurements.findLast((m) => m.phase === 'Failed');
+    expect(failed?.decidedBy).toBe('failureCondition');
+    // Counted once, by the status write that recorded the abort; the reconciles after it count nothing more.
+    const metrics = async () => (await fetch(`${story.controller.metricsUrl}/metrics`)).text();
+    const series = (name: string, label: string) =>
+      new RegExp(`^${name}\\{namespace="${ns.name}",${label}\\} (\\d+)$`, 'm');
+    const outcome = series('sluice_rollout_outcomes_total', 'outcome="aborted_analysis"');
+    await expect.poll(async () => (await metrics()).match(outcome)?.[1], { timeout: 5_000 }).toBe('1');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const text = await metrics();
+    expect(text.match(outcome)?.[1]).toBe('1');
+    expect(text.match(series('sluice_analysis_runs_total', 'result="Failed"'))?.[1]).toBe('1');
+    expect(text).toMatch(
+      new RegExp(
+        `^sluice_rollout_duration_seconds_count\\{namespace="${ns.name}",outcome="aborted_analysis"\\} 1$`,
+        'm',
+      ),
+    );
   });
 
   it('when the canary is healthy (0.5% errors against a 5% threshold), it is promoted through every step', async () => {

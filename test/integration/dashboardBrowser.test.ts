@@ -13,6 +13,7 @@ import { repoRoot } from '../cluster/paths.ts';
 import { launchChromium } from './browser.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
 import { serviceAccountToken } from './dashboardStory.ts';
+import { writeFailedAnalysis } from './failedAnalysis.ts';
 import { createApp, createRollout, getRollout, requestAction, setImage, waitForRollout } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
@@ -145,6 +146,27 @@ describe('given the dashboard in chromium and a rollout about to start a canary'
     await page.locator('[data-chart="weight"] canvas').first().waitFor();
     await page.locator('table.events td').filter({ hasText: 'CanaryStarted' }).first().waitFor();
     await page.screenshot({ path: join(results, 'dashboard-detail.png'), fullPage: true });
+  });
+
+  it('the detail view says why a metric failed: the value against its condition, or canary against stable', async () => {
+    await rolloutWithTraffic('search', [{ setWeight: 20 }, { pause: {} }], true);
+    await waitForRollout(ns.name, 'search', 'search Healthy', (r) => r.status?.phase === 'Healthy');
+    await setImage(ns.name, 'search', 'example.invalid/app:v2');
+    const paused = await waitForRollout(ns.name, 'search', 'search paused', (r) => r.status?.phase === 'Paused');
+    await writeFailedAnalysis(ns.name, 'search', paused.status!.canaryRevision!);
+    // The controller takes the failed run as the engine's verdict: the canary is aborted, its analysis kept.
+    await waitForRollout(ns.name, 'search', 'search aborted', (r) => r.status?.abortCause === 'Analysis');
+    // A page of its own: the main page stays on checkout for the promote below.
+    const own = await browser.context.newPage();
+    await own.goto(controller.dashboardUrl);
+    await own.locator(row('search')).click();
+    const why = (metric: string) => own.locator(`.metric[data-metric="${metric}"] .explanation`);
+    await why('error-rate').filter({ hasText: 'Why failed: value 0.31 vs failureCondition result >= 0.1' }).waitFor();
+    expect(await why('latency').textContent()).toBe(
+      'Why failed: canary mean 0.412 vs stable mean 0.3, ratio 1.37, p=0.004, U=3410, 60/60 samples',
+    );
+    await own.screenshot({ path: join(results, 'dashboard-failed-metric.png'), fullPage: true });
+    await own.close();
   });
 
   it('promote, with a token whose user may patch the rollout, moves it on', async () => {

@@ -34,6 +34,25 @@ export function alertExpressions(): string[] {
   return alertGroups().flatMap((g) => g.rules.map((r) => r.expr));
 }
 
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
+/** The groups of examples/prometheus/sluice-outcomes.yaml: recording rules over the outcome metrics. */
+export function outcomeRuleGroups(): { name: string; interval?: string; rules: RecordingRule[] }[] {
+  return (
+    parse(readFileSync(join(repoRoot, 'examples/prometheus/sluice-outcomes.yaml'), 'utf8')) as {
+      spec: { groups: { name: string; rules: RecordingRule[] }[] };
+    }
+  ).spec.groups;
+}
+
+/** The series the example recording rules make, which the Grafana dashboard may read beside the controller's. */
+export function recordedNames(): Set<string> {
+  return new Set(outcomeRuleGroups().flatMap((g) => g.rules.map((r) => r.record)));
+}
+
 /** The dashboard's queries with Grafana's variables given values, so that they are plain PromQL. */
 export function dashboardExpressions(): string[] {
   const dashboard = JSON.parse(readFileSync(join(repoRoot, 'examples/grafana/sluice-dashboard.json'), 'utf8')) as {

@@ -45,14 +45,16 @@ describe('judgeByConditions', () => {
     await expect(judgeByConditions(both, scalar(0.31))).resolves.toEqual({
       phase: 'Failed',
       message: 'failureCondition result >= 0.10',
+      decidedBy: 'failureCondition',
     });
     await expect(judgeByConditions(onlySuccess, scalar(0.07))).resolves.toEqual({
       phase: 'Failed',
       message: 'successCondition result < 0.05 not met',
+      decidedBy: 'successCondition',
     });
-    expect((await judgeByConditions(both, scalar(0.07))).message).toBe(
-      'neither successCondition result < 0.05 nor failureCondition result >= 0.10 holds',
-    );
+    const neither = await judgeByConditions(both, scalar(0.07));
+    expect(neither.message).toBe('neither successCondition result < 0.05 nor failureCondition result >= 0.10 holds');
+    expect(neither.decidedBy).toBeUndefined();
   });
 
   describe('no data is never a pass', () => {
@@ -92,6 +94,7 @@ describe('judgeByConditions', () => {
       await expect(judgeByConditions(both, empty)).resolves.toEqual({
         phase: 'Inconclusive',
         message: 'the query returned no data; no data is never a pass',
+        decidedBy: 'noData',
       });
     });
 
@@ -103,6 +106,7 @@ describe('judgeByConditions', () => {
       await expect(judgeByConditions(both, scalar(NaN))).resolves.toEqual({
         phase: 'Inconclusive',
         message: 'the result holds NaN or an infinity; such a value is never a pass',
+        decidedBy: 'nonFinite',
       });
     });
   });
@@ -199,6 +203,7 @@ describe('the cost of a condition is bounded', () => {
     await expect(judgeByConditions({ successCondition: 'true' }, range(550, 20), sandbox)).resolves.toEqual({
       phase: 'Successful',
       message: undefined,
+      decidedBy: 'successCondition',
     });
   });
 });

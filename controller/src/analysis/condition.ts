@@ -22,9 +22,14 @@ export { compileCondition } from './celProgram.ts';
 
 export type MeasuredPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
 
+/** What decided a verdict: a condition, or the data itself (none, or NaN/Inf that is never a pass). */
+export type DecidedBy = 'successCondition' | 'failureCondition' | 'noData' | 'nonFinite';
+
 export interface ConditionVerdict {
   phase: MeasuredPhase;
   message: string | undefined;
+  /** Absent for an Error, and when the metric has no condition to decide. */
+  decidedBy?: DecidedBy;
 }
 
 export interface Conditions {
@@ -123,26 +128,36 @@ export async function judgeByConditions(
   const { successCondition: success, failureCondition: failure } = conditions;
   const result = celResult(data);
   if (result === undefined)
-    return { phase: 'Inconclusive', message: 'the query returned no data; no data is never a pass' };
+    return {
+      phase: 'Inconclusive',
+      message: 'the query returned no data; no data is never a pass',
+      decidedBy: 'noData',
+    };
   const tooLarge = resultTooLarge(data);
   if (tooLarge !== undefined) return { phase: 'Error', message: tooLarge };
 
   const failed = failure === undefined ? undefined : await evaluate('failureCondition', failure, result, sandbox);
   if (failed !== undefined && 'error' in failed) return { phase: 'Error', message: failed.error };
-  if (failed?.holds === true) return { phase: 'Failed', message: `failureCondition ${failure}` };
+  if (failed?.holds === true)
+    return { phase: 'Failed', message: `failureCondition ${failure}`, decidedBy: 'failureCondition' };
 
   if (numbersOf(data).some((n) => !Number.isFinite(n))) {
-    return { phase: 'Inconclusive', message: 'the result holds NaN or an infinity; such a value is never a pass' };
+    return {
+      phase: 'Inconclusive',
+      message: 'the result holds NaN or an infinity; such a value is never a pass',
+      decidedBy: 'nonFinite',
+    };
   }
   if (success === undefined) {
     return failure === undefined
       ? { phase: 'Error', message: 'the metric has neither successCondition nor failureCondition' }
-      : { phase: 'Successful', message: undefined };
+      : { phase: 'Successful', message: undefined, decidedBy: 'failureCondition' };
   }
   const succeeded = await evaluate('successCondition', success, result, sandbox);
   if ('error' in succeeded) return { phase: 'Error', message: succeeded.error };
-  if (succeeded.holds) return { phase: 'Successful', message: undefined };
-  if (failure === undefined) return { phase: 'Failed', message: `successCondition ${success} not met` };
+  if (succeeded.holds) return { phase: 'Successful', message: undefined, decidedBy: 'successCondition' };
+  if (failure === undefined)
+    return { phase: 'Failed', message: `successCondition ${success} not met`, decidedBy: 'successCondition' };
   return {
     phase: 'Inconclusive',
     message: `neither successCondition ${success} nor failureCondition ${failure} holds`,

@@ -38,6 +38,9 @@ export interface JudgeResult {
   p?: number;
   /** Canary mean / stable mean. */
   ratio?: number;
+  /** The means the ratio is of, for explaining a verdict ("canary 412 ms vs stable 300 ms"). */
+  canaryMean?: number;
+  stableMean?: number;
 }
 
 /** Fewer samples than this on either side is NoData: the normal approximation (and the test's power) needs them. */
@@ -127,11 +130,13 @@ export function judge(
         `the judge needs at least ${minSamplesPerSide} on each side (lengthen range.lookback, shorten range.step, or check that both tracks get traffic)`,
     };
   }
-  const ratio = ratioOf(mean(canary), mean(stable));
+  const means = { canaryMean: mean(canary), stableMean: mean(stable) };
+  const ratio = ratioOf(means.canaryMean, means.stableMean);
   if (Number.isNaN(ratio)) {
     return {
       classification: 'NoData',
       ...counts,
+      ...means,
       reason: `the means of ${opts.what} cannot be compared (both sides hold infinities)${droppedNote}`,
     };
   }
@@ -152,7 +157,7 @@ export function judge(
         ? 'infinitely higher than'
         : `${percent(ratio)} ${higher ? 'higher' : 'lower'} than`;
   const stats = `U=${test.u}, p${formatP(p)} ${significant ? '<' : '>='} ${Number(alpha.toPrecision(3))}`;
-  const base = { ...counts, u: test.u, p, ratio };
+  const base = { ...counts, ...means, u: test.u, p, ratio };
   const found = `canary ${opts.what} is ${change} stable (${stats})${droppedNote}`;
 
   if (significant && higher && opts.direction !== 'decrease' && ratio > opts.allowedIncrease) {

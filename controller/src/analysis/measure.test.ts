@@ -82,6 +82,7 @@ describe('takeMeasurement with conditions', () => {
       phase: 'Failed',
       value: '0.31',
       message: 'failureCondition result >= 0.10',
+      decidedBy: 'failureCondition',
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
     });
@@ -171,6 +172,9 @@ describe('takeMeasurement with compare', () => {
     expect(m.phase).toBe('Failed');
     expect(m.value).toMatch(/^High \(ratio 1\.3, p=[0-9.e-]+\)$/);
     expect(m.message).toMatch(/^canary latency is 30% higher than stable \(U=900, p.*\); allowed up to \+10%$/);
+    expect(m.judge).toMatchObject({ u: 900, effectSize: 1.3, canaryCount: 30, stableCount: 30 });
+    expect(m.judge?.p).toBeLessThan(0.02);
+    expect((m.judge?.canaryMean ?? 0) / (m.judge?.stableMean ?? 1)).toBeCloseTo(1.3);
     expect(provider.calls.map((c) => c.promql).sort()).toEqual([
       'p99{track="canary",svc="checkout"}',
       'p99{track="stable",svc="checkout"}',
@@ -199,6 +203,7 @@ describe('takeMeasurement with compare', () => {
   it('is Inconclusive without samples', async () => {
     const m = await takeMeasurement(input(latency), deps(fakeProvider(() => ({ kind: 'empty' }))));
     expect(m).toMatchObject({ phase: 'Inconclusive', value: 'NoData (0 canary, 0 stable samples)' });
+    expect(m.judge).toEqual({ canaryCount: 0, stableCount: 0 });
   });
 
   it('is an Error when either query fails', async () => {

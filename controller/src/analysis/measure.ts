@@ -14,6 +14,7 @@ import { redact, type ReadSecret, type ResolvedArgs } from './args.ts';
 import { judgeByConditions, type Judgeable, type MeasuredPhase } from './condition.ts';
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
+import { judgeStatistics } from './judgeStatistics.ts';
 import { fromJson, samplesOf } from './providerAnswer.ts';
 import {
   providerKeyOf,
@@ -126,6 +127,8 @@ interface Judged {
   phase: MeasuredPhase;
   value?: string | undefined;
   message?: string | undefined;
+  judge?: Measurement['judge'];
+  decidedBy?: Measurement['decidedBy'];
 }
 
 const judgePhase: Record<JudgeClass, MeasuredPhase> = {
@@ -160,6 +163,7 @@ async function measureCompare(
     phase: judgePhase[result.classification],
     value: `${result.classification} (${numbers})`,
     message: result.reason,
+    judge: judgeStatistics(result),
   };
 }
 
@@ -169,7 +173,7 @@ async function judgeAnswer(metric: Metric, answer: ProviderAnswer): Promise<Judg
   if (answer.kind === 'verdict') return { phase: answer.phase, value: answer.value, message: answer.message };
   const data = answer.kind === 'json' ? fromJson(answer.value) : answer;
   const verdict = await judgeByConditions(metric, data);
-  return { phase: verdict.phase, value: formatResult(data), message: verdict.message };
+  return { phase: verdict.phase, value: formatResult(data), message: verdict.message, decidedBy: verdict.decidedBy };
 }
 
 /**
@@ -264,6 +268,8 @@ export async function takeMeasurement(input: MeasureInput, deps: MeasureDeps): P
     phase: judged.phase,
     ...(value === undefined ? {} : { value }),
     ...(message === undefined ? {} : { message }),
+    ...(judged.judge === undefined ? {} : { judge: judged.judge }),
+    ...(judged.decidedBy === undefined ? {} : { decidedBy: judged.decidedBy }),
     startedAt: input.startedAt.toISOString(),
     finishedAt: new Date(Math.max(finished.getTime(), input.startedAt.getTime())).toISOString(),
   };

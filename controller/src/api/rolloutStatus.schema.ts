@@ -23,6 +23,32 @@ const analysisPhase = (what: string) =>
     description: `Verdict of the ${what} so far.`,
   });
 
+/**
+ * The bound of a statistic in status (beyond it, it is left out). An integer: the API server reads a bound like
+ * 1e+300 from the CRD as an int64 and overflows, refusing every value.
+ */
+export const maxStatistic = 1e15;
+
+/** A finite number in status; the judge's statistics are finite or left out (JSON has no infinity). */
+const statistic = (description: string, options: { minimum?: number; maximum?: number } = {}) =>
+  Type.Number({ description, minimum: -maxStatistic, maximum: maxStatistic, ...options });
+
+export const judgeStatistics = object(
+  "The statistical judge's numbers for one comparison (metric compare:), so that a verdict can be explained.",
+  {
+    u: Type.Optional(statistic('Mann-Whitney U of the canary samples against the stable samples.', { minimum: 0 })),
+    p: Type.Optional(statistic('p-value of the test in the direction the metric judges.', { minimum: 0, maximum: 1 })),
+    // No minimum: the means, and so their ratio, are negative for a metric that can be (a balance, a delta).
+    effectSize: Type.Optional(
+      statistic('Effect size: the ratio of the canary mean to the stable mean (1 is no change).'),
+    ),
+    canaryCount: Type.Integer({ description: 'Canary samples judged (NaN samples dropped).', minimum: 0 }),
+    stableCount: Type.Integer({ description: 'Stable samples judged (NaN samples dropped).', minimum: 0 }),
+    canaryMean: Type.Optional(statistic('Mean of the canary samples.')),
+    stableMean: Type.Optional(statistic('Mean of the stable samples.')),
+  },
+);
+
 export const measurement = object('One measurement of a metric.', {
   phase: Type.Enum(['Successful', 'Failed', 'Inconclusive', 'Error'], {
     description:
@@ -32,6 +58,13 @@ export const measurement = object('One measurement of a metric.', {
     text("The measured value as text (a number, a list of numbers, or the comparison's summary).", { maxLength: 256 }),
   ),
   message: Type.Optional(text('Why the measurement errored or was inconclusive.')),
+  judge: Type.Optional(judgeStatistics),
+  decidedBy: Type.Optional(
+    Type.Enum(['successCondition', 'failureCondition', 'noData', 'nonFinite'], {
+      description:
+        'What decided a measurement judged by conditions: the successCondition or the failureCondition (holding, or the successCondition not holding), no data, or a NaN or infinite value.',
+    }),
+  ),
   startedAt: timestamp('When the measurement started.'),
   finishedAt: Type.Optional(timestamp('When the measurement finished.')),
 });
@@ -201,6 +234,17 @@ export const rolloutStatus = object('What the controller observed and did; writt
     Type.Boolean({
       description: 'The canary revision was aborted: all traffic is on stable until a retry or a new revision.',
     }),
+  ),
+  abortCause: Type.Optional(
+    Type.Enum(['Analysis', 'User', 'ProgressDeadline'], {
+      description:
+        'Why the canary was aborted: analysis failed, a user asked, or progressDeadlineSeconds passed with progressDeadlineAbort.',
+    }),
+  ),
+  releaseStartedAt: Type.Optional(
+    timestamp(
+      'When Sluice first saw the newest release (canaryRevision) in flight: the release duration metric counts from it, also after a restart of the controller.',
+    ),
   ),
   abortedAt: Type.Optional(
     timestamp('When the abort happened; the canary is scaled down abortScaleDownDelaySeconds later.'),

@@ -48,6 +48,8 @@ export interface MeasurementView {
   value: number | null;
   text: string | undefined;
   message: string | undefined;
+  /** Why it has its phase: the value against the deciding condition, or canary against stable (the judge's numbers). */
+  explanation: string | undefined;
   startedAt: string;
   finishedAt: string | undefined;
 }
@@ -74,6 +76,8 @@ export interface MetricView {
   /** "mannWhitney, increase, confidence 0.98" for a statistical comparison. */
   compare: string | undefined;
   thresholds: ThresholdView[];
+  /** Why the metric has its phase, from its newest failed (or newest) measurement: see analysis/verdictExplanation.ts. */
+  explanation: string | undefined;
   measurements: MeasurementView[];
 }
 

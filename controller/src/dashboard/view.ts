@@ -3,6 +3,7 @@
  * (each metric's measurements beside the thresholds read from its template), flags, Events and weight history.
  * `detailOf` and `summarize` are pure; `rolloutViews` reads them from the caches and the in-memory records.
  */
+import { explainMeasurement, explainMetric } from '../analysis/verdictExplanation.ts';
 import { scaleDownRunName } from '../api/steps.ts';
 import { analysisRunTitle, shownSteps, stepCount, stepState, strategyOf, type ShownStep } from '../api/progress.ts';
 import type {
@@ -185,6 +186,7 @@ function runView(
 
 function metricView(result: MetricResult, metric: Metric | undefined): MetricView {
   const compare = metric?.compare;
+  const conditions = { successCondition: metric?.successCondition, failureCondition: metric?.failureCondition };
   return {
     name: result.name,
     phase: result.phase,
@@ -208,6 +210,7 @@ function metricView(result: MetricResult, metric: Metric | undefined): MetricVie
       ...thresholdsOf(metric?.successCondition, 'success'),
       ...thresholdsOf(metric?.failureCondition, 'failure'),
     ],
+    explanation: explainMetric(result, conditions),
     measurements: result.measurements.map((m) => {
       const value = m.value === undefined || m.value.trim() === '' ? NaN : Number(m.value);
       return {
@@ -215,6 +218,7 @@ function metricView(result: MetricResult, metric: Metric | undefined): MetricVie
         value: Number.isFinite(value) ? value : null,
         text: m.value,
         message: m.message,
+        explanation: explainMeasurement(m, conditions),
         startedAt: m.startedAt,
         finishedAt: m.finishedAt,
       };

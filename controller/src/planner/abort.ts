@@ -8,6 +8,7 @@
  * between a user's abort and the traffic move.
  */
 import { formatDuration } from '../api/duration.ts';
+import type { RolloutStatus } from '../api/types.ts';
 import type { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
 import { desiredReplicas, readyOf, setTraffic, switchesByService } from './replicas.ts';
@@ -19,8 +20,11 @@ import {
   weightReadBack,
 } from './dynamicStable.ts';
 
-export function abort(b: PlanBuilder, reason: string): void {
-  recordAbort(b, reason);
+/** Why a canary is aborted, recorded in status.abortCause (the outcome metrics count each cause). */
+export type AbortCause = NonNullable<RolloutStatus['abortCause']>;
+
+export function abort(b: PlanBuilder, reason: string, cause: AbortCause): void {
+  recordAbort(b, reason, cause);
   planAborted(b);
   // Said once the plan is known: with stable short of ready pods, part of the traffic stays on the canary for now.
   const left = b.canaryWeight ?? 0;
@@ -32,8 +36,9 @@ export function abort(b: PlanBuilder, reason: string): void {
   b.event('Warning', 'Aborted', `${reason}; ${where}`);
 }
 
-function recordAbort(b: PlanBuilder, reason: string): void {
+function recordAbort(b: PlanBuilder, reason: string, cause: AbortCause): void {
   b.status.abort = true;
+  b.status.abortCause = cause;
   b.status.abortedAt = b.now;
   b.degraded = { reason: 'RolloutAborted', message: reason };
   // An abort proves the canary is not good now, whatever it was before: a rollback within spec.rollbackWindow that
@@ -142,7 +147,7 @@ export function abortDespiteInvalidSpec(b: PlanBuilder, specMessage: string): vo
   if (b.action === 'abort') b.actedOn('abort');
   if (status.abort !== true) {
     const reason = `aborted by a user request while the spec is invalid (${specMessage})`;
-    recordAbort(b, reason);
+    recordAbort(b, reason, 'User');
     b.event('Warning', 'Aborted', `${reason}; traffic goes back to stable ${status.stableRevision}`);
   }
   keepAbortReason(b);
@@ -197,6 +202,7 @@ export function retry(b: PlanBuilder): void {
   b.status.abort = false;
   delete b.status.rollbackWithinWindow;
   delete b.status.abortedAt;
+  delete b.status.abortCause;
   delete b.status.analysis;
   b.enterStep(0);
   b.event('Normal', 'Retried', `canary ${b.status.canaryRevision} starts again from the first step`);

@@ -50,7 +50,7 @@ export function planCanary(b: PlanBuilder, steps: readonly ResolvedStep[]): void
   if (status.abort === true) return planAborted(b);
 
   const background = world.backgroundVerdict;
-  if (background?.kind === 'failed') return abort(b, `background analysis failed: ${background.message}`);
+  if (background?.kind === 'failed') return abort(b, `background analysis failed: ${background.message}`, 'Analysis');
   if (background?.kind === 'inconclusive') {
     // Holds where it is: no data is never a pass. An abort, or data coming back, ends the hold.
     b.pause('AnalysisInconclusive');
@@ -176,7 +176,10 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   // flags this canary's steps do not name are put back while it runs (planCanary).
   status.abort = false;
   delete status.abortedAt;
+  delete status.abortCause;
   delete status.analysis;
+  // A new release starts here (a superseding one too): its duration, for the outcome metrics, counts from now.
+  status.releaseStartedAt = b.now;
   if (withinRollbackWindow(b, desired)) {
     status.rollbackWithinWindow = true;
     b.enterStep(stepCount); // every step skipped: full size next, then stable once background analysis passed
@@ -211,7 +214,7 @@ function applyAction(b: PlanBuilder, steps: readonly ResolvedStep[]): 'go' | 'st
   switch (action) {
     case 'abort':
       if (status.abort === true) return 'go';
-      abort(b, 'aborted by a user request');
+      abort(b, 'aborted by a user request', 'User');
       return 'stop';
     case 'retry':
       if (status.abort !== true) {

@@ -166,7 +166,7 @@ function gate(b: PlanBuilder, index: number, where: string): StepOutcome {
       b.status.message = `${where}: inconclusive, ${verdict.message}; promote to go on or abort`;
       return 'wait';
     case 'failed':
-      abort(b, `${where} failed: ${verdict.message}`);
+      abort(b, `${where} failed: ${verdict.message}`, 'Analysis');
       return 'aborted';
   }
 }
@@ -186,7 +186,7 @@ export function stalled(b: PlanBuilder, where: string): StepOutcome {
   }
   const message = `progress deadline exceeded: ${where} made no progress for ${formatDuration(deadlineMs)} (${b.status.message ?? ''})`;
   if (spec.progressDeadlineAbort === true) {
-    abort(b, message);
+    abort(b, message, 'ProgressDeadline');
     return 'aborted';
   }
   if (b.conditionOf('Progressing')?.reason !== 'ProgressDeadlineExceeded')

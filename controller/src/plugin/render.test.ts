@@ -77,6 +77,58 @@ suite('kubectl sluice output', () => {
     ]);
   });
 
+  it('says under a failed run why each metric failed: the value against its condition, or canary against stable', () => {
+    const r = rollout('checkout', 'Paused', 1, 0);
+    const at = { startedAt: '2026-11-30T10:00:00Z' };
+    const metric = (name: string, phase: 'Failed' | 'Successful', measurement: Record<string, unknown>) => ({
+      name,
+      phase,
+      count: 1,
+      successful: 0,
+      failed: 1,
+      inconclusive: 0,
+      errors: 0,
+      consecutiveErrors: 0,
+      measurements: [{ phase, ...at, ...measurement }],
+    });
+    r.status!.analysis = {
+      runs: [
+        {
+          name: 'background',
+          revision: 'b',
+          phase: 'Failed',
+          ...at,
+          metrics: [
+            metric('error-rate', 'Failed', {
+              value: '0.31',
+              message: 'successCondition result < 0.05 not met',
+              decidedBy: 'successCondition',
+            }),
+            metric('latency', 'Failed', {
+              value: 'High (ratio 1.37, p=0.004)',
+              judge: {
+                u: 3410,
+                p: 0.004,
+                effectSize: 1.37,
+                canaryCount: 60,
+                stableCount: 60,
+                canaryMean: 0.412,
+                stableMean: 0.3,
+              },
+            }),
+            metric('saturation', 'Successful', { value: '0.2', decidedBy: 'successCondition' }),
+          ],
+        },
+      ],
+    };
+    const lines = describe(r, [], now).split('\n');
+    expect(lines.slice(lines.indexOf('Analysis:') + 1, lines.indexOf('Conditions:'))).toEqual([
+      '  Background analysis    Failed       revision b',
+      '    error-rate failed: value 0.31 vs successCondition result < 0.05 (not met)',
+      '    latency failed: canary mean 0.412 vs stable mean 0.3, ratio 1.37, p=0.004, U=3410, 60/60 samples',
+    ]);
+  });
+
   it('prints no escape sequence or line break that the cluster put in a name, status or Event', () => {
     const hostile = rollout('checkout\u001b[2J', 'Paused', 1, 20);
     hostile.status = {

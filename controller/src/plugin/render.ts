@@ -4,6 +4,7 @@
  */
 import { analysisRunTitle, shownSteps, stepCount, stepState } from '../api/progress.ts';
 import type { Rollout } from '../api/types.ts';
+import { explainMetric } from '../analysis/verdictExplanation.ts';
 import { age, relativeTime } from './age.ts';
 import { columns, printable } from './terminalText.ts';
 
@@ -136,6 +137,14 @@ function analysisRuns(r: Rollout, steps: ReturnType<typeof shownSteps>): string[
     lines.push(
       `  ${printable(analysisRunTitle(steps, run)).padEnd(22)} ${printable(run.phase).padEnd(12)} revision ${printable(run.revision)}${message === '' ? '' : `: ${message}`}`,
     );
+    // Why a metric did not pass, as the dashboard says it (the template's conditions are not read here: the
+    // measurement's message names the one that decided).
+    for (const metric of run.metrics) {
+      if (metric.phase !== 'Failed' && metric.phase !== 'Inconclusive') continue;
+      const why = explainMetric(metric);
+      if (why !== undefined)
+        lines.push(`    ${printable(metric.name)} ${metric.phase.toLowerCase()}: ${printable(why)}`);
+    }
   }
   return lines;
 }

@@ -66,6 +66,11 @@ export interface ExecuteContext {
   onPruneFailed: (name: string, err: unknown) => void;
   /** Told each answer of the Eviction API (spec.restartAt), for the next plan to say it as it was. */
   onEvictionAnswered?: (answer: EvictionAnswer) => void;
+  /**
+   * Told the plan's status once its write succeeded, with the status it replaced (the write is fenced by that
+   * status's resourceVersion, so the change between the two happened in this write): the outcome metrics.
+   */
+  onStatusWritten?: (before: RolloutStatus | undefined, after: RolloutStatus) => void;
   /** Hands Unleash operations to the background; called once status is written and traffic has moved. */
   dispatchFlagOperations?: (operations: readonly PlannedFlagOperation[]) => void;
 }
@@ -87,6 +92,7 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
   // 1. The decisions, before any of their effects.
   if (!sameJson(status, plan.status)) {
     await writeStatus(ctx, rv, plan.status);
+    ctx.onStatusWritten?.(ctx.rollout.status, plan.status);
     status = plan.status;
   }
   for (const event of plan.events) ctx.events.record(ctx.rollout, event);

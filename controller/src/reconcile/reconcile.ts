@@ -29,6 +29,7 @@ import { ensureFinalizer, handOver, isDeleting } from './handover.ts';
 import type { EventSink } from './eventRecorder.ts';
 import type { WriteExpectations } from './expectations.ts';
 import { observeWorld, ownedReplicaSets } from './observe.ts';
+import { reportTransitions, type StatusTransition } from './outcomes.ts';
 
 export interface ReconcilerDeps {
   caches: Caches;
@@ -49,6 +50,8 @@ export interface ReconcilerDeps {
   now?: () => Date;
   /** Monotonic clock of the background work (ms), to age its outcomes. */
   monotonic?: () => number;
+  /** Told what ended in each status write that succeeded (a release's outcome, analysis runs), for metrics. */
+  onTransition?: (namespace: string, transition: StatusTransition) => void;
   /** Told the outcome of each plan, for metrics (phase, weights) and for forgetting deleted rollouts. */
   onPlanned?: (
     namespace: string,
@@ -103,6 +106,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       caches: deps.caches,
       events: deps.events,
       onRolloutWritten,
+      onStatusWritten: reportTransitions((transition) => deps.onTransition?.(namespace ?? '', transition), now),
       onEvictionAnswered: (answer: EvictionAnswer) => evictionAnswers.set(key, answer),
       dispatchFlagOperations: (operations: readonly PlannedFlagOperation[]) => {
         const admin = deps.unleash.admin();
