@@ -15,13 +15,7 @@ import { judgeByConditions, type Judgeable, type MeasuredPhase } from './conditi
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
 import { fromJson, samplesOf } from './providerAnswer.ts';
-import {
-  providerKeyOf,
-  type ProviderAnswer,
-  type ProviderKey,
-  type ProviderSet,
-  type ProviderSpec,
-} from './provider.ts';
+import { providerKeyOf, type ProviderAnswer, type ProviderSet } from './provider.ts';
 
 export interface MeasureInput {
   metric: Metric;

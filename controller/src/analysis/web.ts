@@ -52,7 +52,8 @@ export function jsonDepth(text: string, max: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash takes the next character with it
+      if (c === 0x5c)
+        i++; // a backslash takes the next character with it
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

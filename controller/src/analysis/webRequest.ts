@@ -88,7 +88,8 @@ function renderBody(spec: WebSpec, request: ProviderRequest, headers: Headers): 
   const method = spec.method ?? 'GET';
   if (method === 'GET')
     throw new AnalysisConfigError('InvalidSpec', field, `${field}: a GET has no body: set method to POST or PUT`);
-  if (!jsonType.test(headers.get('Content-Type') ?? '')) return renderText(spec.body, { args: request.args.values, vars: request.vars }, field);
+  if (!jsonType.test(headers.get('Content-Type') ?? ''))
+    return renderText(spec.body, { args: request.args.values, vars: request.vars }, field);
   const jsonString = (value: string) => JSON.stringify(value).slice(1, -1);
   return renderText(spec.body, escapedValues(request, jsonString), field);
 }
