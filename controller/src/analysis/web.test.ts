@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Measurement, WebProvider } from '../api/types.ts';
 import { AnswerBudget } from './answerBudget.ts';
@@ -223,6 +224,17 @@ describe('web provider: bounds', () => {
       expect(m.phase).toBe('Error');
       expect(m.message).toMatch(/with more than 1 KiB/);
     }
+  });
+
+  it('the cap counts the bytes after decompression: a small gzip that inflates past it is refused', async () => {
+    const bomb = gzipSync(`{"ok":true,"pad":"${'0'.repeat(8 * 1024 * 1024)}"}`);
+    const target = await endpoint((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+      res.end(bomb);
+    });
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const m = await measureWeb({ url: target.url, jsonPath: '$.ok' });
+    expect(m).toMatchObject({ phase: 'Error', message: expect.stringMatching(/with more than 1024 KiB/) as unknown });
   });
 
   it('an answer nested deeper than the bound is refused before it is parsed', async () => {

@@ -123,6 +123,13 @@ describe('web request: headers and body', () => {
     expect(message).not.toContain('tok');
   });
 
+  it.each(['Host', 'content-length', 'Transfer-Encoding'])('refuses header %s, which HTTP itself sets', (key) => {
+    const { request } = requestWith({});
+    expect(() => buildWebRequest(spec({ headers: [{ key, value: 'x' }] }), request)).toThrow(
+      `${field}.headers[0].key: ${key} is set by HTTP itself`,
+    );
+  });
+
   it('a JSON body gets arguments escaped for a JSON string: they cannot add fields', () => {
     const { request } = requestWith({ service: 'x", "admin": true, "y": "' });
     const built = buildWebRequest(spec({ method: 'POST', body: '{"service": "{{args.service}}"}' }), request);

@@ -56,6 +56,18 @@ function renderUrl(spec: WebSpec, request: ProviderRequest): URL {
   return url;
 }
 
+const connectionHeaders = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+]);
+
 const jsonType = /^[^;]*[/+]json\s*(;|$)/i;
 
 function renderHeaders(spec: WebSpec, request: ProviderRequest): Headers {
@@ -63,6 +75,15 @@ function renderHeaders(spec: WebSpec, request: ProviderRequest): Headers {
   if (spec.body !== undefined) headers.set('Content-Type', 'application/json');
   (spec.headers ?? []).forEach((h, i) => {
     const field = `${request.field}.headers[${i}]`;
+    if (connectionHeaders.has(h.key.toLowerCase())) {
+      // HTTP itself sets these: fetch drops Host silently (so it could not pick another virtual host of an
+      // allowed address anyway) and fails on some of the others with a message that reads like a network fault.
+      throw new AnalysisConfigError(
+        'InvalidSpec',
+        `${field}.key`,
+        `${field}.key: ${h.key} is set by HTTP itself, not by a template: remove the header`,
+      );
+    }
     const ref = h.valueFrom?.secretKeyRef;
     const value =
       ref !== undefined
