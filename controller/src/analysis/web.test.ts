@@ -183,7 +183,13 @@ describe('web provider: the answer', () => {
       { successCondition: 'result == "x"' },
     );
     const inList = await measureWeb({ url: `${echo.url}/ok`, headers, jsonPath: '$.nested' });
-    const failed = await measureWeb({ url: `${echo.url}/fail`, headers, jsonPath: '$.echoed' });
+    const logged: unknown[] = [];
+    const failed = await measureWeb(
+      { url: `${echo.url}/fail`, headers, jsonPath: '$.echoed' },
+      { provider: { debug: (details, message) => void logged.push(details, message) } },
+    );
+    expect(logged).toContain('web answer refused');
+    expect(JSON.stringify(logged)).not.toContain('SECRET');
     expect(echo.seen[0]!.headers.authorization).toBe('tok-SECRET-42');
     for (const m of [atPath, inList, failed]) {
       expect(JSON.stringify(m)).not.toContain('SECRET');

@@ -10,7 +10,8 @@
  *
  * The answer is the endpoint owner's text, so it never reaches status or an error message: a message says the
  * HTTP status, the content type (when it is a plain media type) and the origin, and only the value at jsonPath
- * goes on (scrubbed of Secret values by the engine, even when the endpoint echoes one back). Its bytes are counted
+ * goes on (scrubbed of Secret values by the engine, even when the endpoint echoes one back); not even the debug log
+ * gets the text. Its bytes are counted
  * against the process's AnswerBudget as they arrive, shared with Prometheus, and capped per answer; its nesting is
  * bounded before it is parsed, so that no answer can cost the controller more than it can spare.
  */
@@ -34,7 +35,10 @@ export interface WebProviderOptions {
   maxAnswerBytes?: number;
   /** The deepest nesting of objects and lists an answer may have. 64 when omitted. */
   maxDepth?: number;
-  /** Where details that must not reach status go (the answer's first bytes when it is refused). */
+  /**
+   * Where details that must not reach status go. Never the answer's text: an endpoint may echo the request's
+   * headers, Secrets included, and the log is no place for them either.
+   */
   debug?: (details: Record<string, unknown>, message: string) => void;
 }
 
@@ -120,7 +124,7 @@ export function webMetricProvider(opts: WebProviderOptions): MetricProvider<'web
           message: `${answered}, a redirect, which is not followed: point ${base}.url at the final address`,
         };
       if (res.status < 200 || res.status >= 300) {
-        debug({ url: url.origin, status: res.status, body: text.slice(0, 2048) }, 'web answer refused');
+        debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer refused');
         return { kind: 'error', message: `${answered}: only a 2xx answer is measured` };
       }
       if (jsonDepth(text, maxDepth) > maxDepth)
@@ -129,7 +133,7 @@ export function webMetricProvider(opts: WebProviderOptions): MetricProvider<'web
       try {
         document = JSON.parse(text);
       } catch {
-        debug({ url: url.origin, status: res.status, body: text.slice(0, 2048) }, 'web answer is not JSON');
+        debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer is not JSON');
         return { kind: 'error', message: `${answered}, which is not JSON: point ${base}.url at a JSON endpoint` };
       }
       return { kind: 'json', value: evaluateJsonPath(path, document) as JsonValue | undefined };
