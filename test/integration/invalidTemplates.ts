@@ -226,6 +226,12 @@ export const invalidTemplates: InvalidCase[] = [
     pattern,
   ),
   template(
+    'a web url with a placeholder in its host',
+    { metrics: [metric({ provider: web({ url: 'http://{{args.service}}.shop:8080/health' }) })] },
+    'spec.metrics[0].provider.web.url',
+    pattern,
+  ),
+  template(
     'a metric with both prometheus and web',
     { metrics: [metric({ provider: { ...prometheus(), ...web() } })] },
     'spec.metrics[0].provider',

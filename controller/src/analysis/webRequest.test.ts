@@ -45,10 +45,15 @@ describe('web request: the URL', () => {
     expect(built.url.hash).toBe('');
   });
 
-  it('an argument in the host lands in the host, which web.ts then checks against the allowlist', () => {
-    const { request } = requestWith({ host: 'metadata.internal' });
-    expect(buildWebRequest(spec({ url: 'http://{{args.host}}:80/x' }), request).url.hostname).toBe('metadata.internal');
-  });
+  it.each(['http://{{args.host}}:80/x', 'http://health.shop:{{args.port}}/', '{{args.scheme}}://health.shop/'])(
+    'refuses a placeholder in the scheme, host or port: %s',
+    (url) => {
+      const { request } = requestWith({ host: 'metadata.internal', port: '80', scheme: 'http' });
+      expect(() => buildWebRequest(spec({ url }), request)).toThrow(
+        `${field}.url has a placeholder in its scheme, host or port`,
+      );
+    },
+  );
 
   it.each(['..', '.', '%2e%2e'])('refuses an argument %j that would climb the path', (value) => {
     const { request } = requestWith({ p: value });
@@ -61,9 +66,9 @@ describe('web request: the URL', () => {
     expect(build).toThrow(/\. or \.\. path segment/);
   });
 
-  it('names the field when the URL is not one once filled in, or names an unknown argument', () => {
-    const { request } = requestWith({ port: 'not-a-port' });
-    expect(() => buildWebRequest(spec({ url: 'http://health.shop:{{args.port}}/' }), request)).toThrow(
+  it('names the field when the URL is not one, or names an unknown argument', () => {
+    const { request } = requestWith({});
+    expect(() => buildWebRequest(spec({ url: 'http://health.shop:99999/' }), request)).toThrow(
       `${field}.url is not a URL`,
     );
     expect(() => buildWebRequest(spec({ url: 'http://health.shop/{{args.nope}}' }), request)).toThrow(

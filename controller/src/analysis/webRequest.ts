@@ -1,9 +1,10 @@
 /**
  * Builds the web provider's request from its spec (pure: nothing is sent here). Each text gets the escaping of the
  * place its arguments land in, so that an argument is only ever data:
- * - in the URL, {{args.x}} is URL-encoded (encodeURIComponent): it cannot add a path segment, a query parameter, a
- *   fragment or credentials; a value of "." or ".." (which URLs read as "climb") is refused. The host is checked
- *   against the allowlist after rendering (web.ts), so an argument in the host is held to the same rule;
+ * - in the URL, {{args.x}} may sit in the path or query only, never in the scheme, host or port (those are the
+ *   template's to name), and is URL-encoded (encodeURIComponent): it cannot add a path segment, a query parameter,
+ *   a fragment or credentials; a value of "." or ".." (which URLs read as "climb") is refused. The host is checked
+ *   against the allowlist after rendering (web.ts), on the URL as it will be sent;
  * - in a JSON body, it is escaped for a JSON string, so it cannot add fields; in any other body it is as written;
  * - in a header value, it is as written (a line break is refused by HTTP itself, naming only the header).
  * Values from Secrets (headers' valueFrom, secret arguments) are scrubbed from everything the measurement returns,
@@ -32,6 +33,17 @@ function escapedValues(request: ProviderRequest, escape: (value: string) => stri
 
 function renderUrl(spec: WebSpec, request: ProviderRequest): URL {
   const field = `${request.field}.url`;
+  // The scheme, host and port are the template's to name, never an argument's: a ClusterAnalysisTemplate may
+  // reach any host, and its arguments come from each Rollout that uses it, so a placeholder there would let any
+  // namespace pick where the admin's request goes.
+  const origin = /^[^:/?#]*:\/\/[^/?#]*/.exec(spec.url)?.[0] ?? spec.url;
+  if (origin.includes('{{')) {
+    throw new AnalysisConfigError(
+      'UnsafePlaceholder',
+      field,
+      `${field} has a placeholder in its scheme, host or port: write them out, and use {{args.<name>}} in the path or query only`,
+    );
+  }
   for (const secret of request.args.secrets) request.scrub(encodeURIComponent(secret));
   const rendered = renderText(spec.url, escapedValues(request, encodeURIComponent), field);
   let url: URL;

@@ -38,9 +38,10 @@ export function webProviderSchema(maxTimeout: string) {
     {
       url: Type.String({
         description:
-          'URL of the endpoint, http or https. {{args.<name>}} is replaced by the argument, URL-encoded (it cannot add a path segment, a query parameter or change the host). Redirects are not followed.',
+          'URL of the endpoint, http or https. {{args.<name>}} may sit in the path or query (not the host or port) and is replaced by the argument, URL-encoded: it cannot add a path segment or a query parameter. Redirects are not followed.',
         maxLength: 2048,
-        pattern: '^https?://[^\\s/?#]+[^\\s]*$',
+        // The host and port are written out: no placeholder (no braces) before the path.
+        pattern: '^https?://[^\\s/?#{}]+([/?#][^\\s]*)?$',
       }),
       method: Type.Optional(
         Type.Enum(['GET', 'POST', 'PUT'], { description: 'HTTP method: GET, POST or PUT.', default: 'GET' }),
