@@ -21,9 +21,9 @@ export const analysisSettings = {
     valueName: 'hosts',
     accepts: 'host, host:port, *.domain or *.domain:port entries separated by commas, or * for any host',
     description:
-      'Hosts a namespaced AnalysisTemplate may query (provider.prometheus.address); ClusterAnalysisTemplates, written by cluster admins, may query any. ' +
+      'Hosts a namespaced AnalysisTemplate may query (provider.prometheus.address, provider.web.url); ClusterAnalysisTemplates, written by cluster admins, may query any. ' +
       'An entry without a port allows every port. No address may carry credentials or use a scheme other than http(s).',
-    defaultText: '(none: only ClusterAnalysisTemplates may query Prometheus)',
+    defaultText: '(none: only ClusterAnalysisTemplates may query Prometheus or web endpoints)',
     default: () => [],
     parse: (text) => {
       const patterns = parseHostPatterns(text);

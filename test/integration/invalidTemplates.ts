@@ -14,6 +14,9 @@ import {
 const prometheus = (more: Spec = {}) => ({
   prometheus: { address: 'http://prometheus.monitoring:9090', query: 'up', ...more },
 });
+const web = (more: Spec = {}) => ({
+  web: { url: 'http://checkout.shop:8080/health', jsonPath: '{$.ok}', ...more },
+});
 const metric = (more: Spec = {}) => ({
   name: 'error-rate',
   successCondition: 'result < 0.05',
@@ -197,6 +200,42 @@ export const invalidTemplates: InvalidCase[] = [
     },
     'spec.metrics[0].provider.prometheus.authentication',
     /exactly one of bearerToken or basicAuth/,
+  ),
+  template(
+    'a web metric with a body on GET',
+    { metrics: [metric({ provider: web({ body: '{}' }) })] },
+    'spec.metrics[0].provider.web.body',
+    /a body is sent only with POST or PUT/,
+  ),
+  template(
+    'a web metric with DELETE',
+    { metrics: [metric({ provider: web({ method: 'DELETE' }) })] },
+    'spec.metrics[0].provider.web.method',
+    unsupported,
+  ),
+  template(
+    'a web timeout of 2m',
+    { metrics: [metric({ provider: web({ timeout: '2m' }) })] },
+    'spec.metrics[0].provider.web.timeout',
+    /must be at most 60s/,
+  ),
+  template(
+    'a web url that is not http(s)',
+    { metrics: [metric({ provider: web({ url: 'file:///etc/passwd' }) })] },
+    'spec.metrics[0].provider.web.url',
+    pattern,
+  ),
+  template(
+    'a web url with a placeholder in its host',
+    { metrics: [metric({ provider: web({ url: 'http://{{args.service}}.shop:8080/health' }) })] },
+    'spec.metrics[0].provider.web.url',
+    pattern,
+  ),
+  template(
+    'a metric with both prometheus and web',
+    { metrics: [metric({ provider: { ...prometheus(), ...web() } })] },
+    'spec.metrics[0].provider',
+    /exactly one provider/,
   ),
   {
     ...template(

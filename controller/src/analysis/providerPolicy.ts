@@ -75,20 +75,35 @@ export interface AddressCheck {
 
 const addressField = 'provider.prometheus.address';
 
+/** How messages name the address's field, and where credentials belong instead. */
+export interface AddressField {
+  field: string;
+  credentials: string;
+}
+
+const prometheusAddress: AddressField = {
+  field: addressField,
+  credentials: 'provider.prometheus.authentication with a secretKeyRef',
+};
+
 /** Why the analysis may not query `address`, naming the field and the setting; undefined when it may. */
-export function addressProblem(address: string, check: AddressCheck): string | undefined {
+export function addressProblem(
+  address: string,
+  check: AddressCheck,
+  { field, credentials }: AddressField = prometheusAddress,
+): string | undefined {
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    return `${addressField} is not a URL: write it like http://prometheus.monitoring:9090`;
+    return `${field} is not a URL: write it like http://prometheus.monitoring:9090`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `${addressField} uses ${url.protocol.slice(0, -1)}: only http and https are allowed`;
+    return `${field} uses ${url.protocol.slice(0, -1)}: only http and https are allowed`;
   }
   if (url.username !== '' || url.password !== '') {
     // The URL without its credentials: the message must not repeat them.
-    return `${addressField} carries credentials (user:password@): remove them and use provider.prometheus.authentication with a secretKeyRef`;
+    return `${field} carries credentials (user:password@): remove them and use ${credentials}`;
   }
   if (check.trusted) return undefined;
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
@@ -97,7 +112,7 @@ export function addressProblem(address: string, check: AddressCheck): string | u
   const list =
     check.allowedHosts.length === 0 ? 'which is empty' : `which is ${formatHostPatterns(check.allowedHosts)}`;
   return (
-    `${addressField}: host ${hostPort} is not in ${allowedHostsSetting} (${list}), and only ClusterAnalysisTemplates may query other hosts: ` +
+    `${field}: host ${hostPort} is not in ${allowedHostsSetting} (${list}), and only ClusterAnalysisTemplates may query other hosts: ` +
     'ask a cluster admin to allow the host, or use a ClusterAnalysisTemplate'
   );
 }

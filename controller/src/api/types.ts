@@ -11,6 +11,7 @@ import type {
   metricCompare,
   prometheusProvider,
   templateArg,
+  webProvider,
 } from './analysis.schema.ts';
 import type { blueGreenStrategy } from './blueGreen.schema.ts';
 import type { condition, secretKeySelector } from './common.schema.ts';
@@ -63,6 +64,7 @@ export type AnalysisTemplateSpec = Static<typeof analysisTemplateSpec>;
 export type Metric = Static<typeof metric>;
 export type MetricCompare = Static<typeof metricCompare>;
 export type PrometheusProvider = Static<typeof prometheusProvider>;
+export type WebProvider = Static<typeof webProvider>;
 export type TemplateArg = Static<typeof templateArg>;
 export type SecretKeySelector = Static<typeof secretKeySelector>;
 

@@ -227,6 +227,24 @@ describe('validateRollout: bounds the CRD also enforces, for objects older than 
     expect(validateRollout(rollout([{ pause: { duration: '720h' } }]), lookup)).toEqual([]);
   });
 
+  it('refuses a web request timeout above 60s, and accepts 60s', () => {
+    const web = (timeout: string): TemplateLookup => ({
+      analysisTemplate: () => ({
+        metrics: [{ ...metric('heavy'), provider: { web: { url: 'http://health:8080/', jsonPath: '$.ok', timeout } } }],
+      }),
+      clusterAnalysisTemplate: () => undefined,
+    });
+    expect(validateRollout(heavy, web('61s'))).toEqual([
+      {
+        field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.web.timeout',
+        code: 'OutOfRange',
+        message:
+          '61s is longer than the 60s allowed: a request that slow holds a measurement worker: make the endpoint faster',
+      },
+    ]);
+    expect(validateRollout(heavy, web('60s'))).toEqual([]);
+  });
+
   it('refuses a query timeout above 60s, a range of more than 11,000 points and counts beyond any use', () => {
     const errors = validateRollout(
       heavy,

@@ -148,6 +148,12 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
         metricLimits.timeout,
         'a query that slow holds a measurement worker: make the query cheaper',
       ],
+      [
+        `${at}.provider.web.timeout`,
+        m.provider.web?.timeout,
+        metricLimits.timeout,
+        'a request that slow holds a measurement worker: make the endpoint faster',
+      ],
       [`${at}.interval`, m.interval, metricLimits.interval, 'measure at least daily'],
       [
         `${at}.initialDelay`,
