@@ -10,8 +10,10 @@ import type { Measurement, Rollout } from '../api/types.ts';
 import type { DueMeasurement } from '../analysis/engine.ts';
 import { failedMeasurement, measureInBackground, type MeasureTaskDeps } from '../analysis/measureTask.ts';
 import { describeFlag } from '../flags/flagEnvironment.ts';
+import { traceFlagOperation, type FlagTrace } from '../flags/flagSpans.ts';
 import { flagKey, type FlagOperation, type PlannedFlagOperation } from '../flags/flagSteps.ts';
 import type { AdminResult, FlagAdmin } from '../flags/unleashAdmin.ts';
+import type { Span } from '../trace/span.ts';
 import type { BackgroundTask } from './background.ts';
 
 /** Slack on top of a measurement's own timeout: reading Secrets, and two queries for a comparison. */
@@ -33,6 +35,8 @@ export function measurementTask(
   rollout: Rollout,
   due: DueMeasurement,
   deps: MeasureTaskDeps,
+  /** The reconcile asking for it, which the measurement's span links to. */
+  scheduledBy?: Span,
 ): BackgroundTask<Measurement> {
   let timeoutMs = 60_000; // the schema's maximum, should the template's be unreadable
   try {
@@ -50,7 +54,7 @@ export function measurementTask(
     id: measurementTaskId(rollout, due.id),
     namespace: rollout.metadata.namespace ?? 'default',
     deadlineMs: timeoutMs + measureSlackMs,
-    run: () => measureInBackground(due, rollout, deps),
+    run: () => measureInBackground(due, rollout, deps, scheduledBy),
     onFailure: (why) => failedMeasurement(why, deps.clock()),
   };
 }
@@ -60,6 +64,7 @@ export function flagTask(
   rollout: Rollout,
   planned: PlannedFlagOperation,
   admin: FlagAdmin,
+  trace?: FlagTrace,
 ): BackgroundTask<AdminResult> {
   const op = planned.operation;
   return {
@@ -68,7 +73,7 @@ export function flagTask(
     lane: `flag/${flagKey(op.flag)}`,
     namespace: rollout.metadata.namespace ?? 'default',
     deadlineMs: flagOperationDeadlineMs,
-    run: () => runFlagOperation(op, admin),
+    run: () => traceFlagOperation(trace, op, () => runFlagOperation(op, admin)),
     onFailure: (why) => ({
       ok: false,
       kind: 'unreachable',

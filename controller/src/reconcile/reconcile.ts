@@ -29,6 +29,9 @@ import { ensureFinalizer, handOver, isDeleting } from './handover.ts';
 import type { EventSink } from './eventRecorder.ts';
 import type { WriteExpectations } from './expectations.ts';
 import { observeWorld, ownedReplicaSets } from './observe.ts';
+import { describePlan, traceReconcile } from './reconcileSpan.ts';
+import type { Span } from '../trace/span.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
 
 export interface ReconcilerDeps {
   caches: Caches;
@@ -55,6 +58,8 @@ export interface ReconcilerDeps {
     name: string,
     status: { phase?: string; weights?: { canary: number } } | undefined,
   ) => void;
+  /** A span per reconcile, its writes as children (reconcileSpan.ts); off when omitted. */
+  tracer?: Tracer;
 }
 
 export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise<ReconcileResult> {
@@ -63,7 +68,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
   // The Eviction API's last answer per Rollout, in memory: after a restart of the controller it is unknown, and the
   // restart says so rather than guess (one entry per Rollout, dropped with it).
   const evictionAnswers = new Map<string, EvictionAnswer>();
-  return async (key) => {
+  const tracer = deps.tracer ?? noopTracer;
+  const reconcile = async (key: string, span: Span): Promise<ReconcileResult> => {
     const { namespace, name } = parseObjectKey(key);
     const rollout = deps.caches.rollouts.get(namespace, name);
     if (rollout === undefined) {
@@ -109,7 +115,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
         if (!admin.ok) return;
         for (const op of operations) {
           if (op.retry) deps.flagOperations.forget(key, flagTaskId(rollout, op.id));
-          deps.flagOperations.submit(flagTask(key, rollout, op, admin.value));
+          deps.flagOperations.submit(flagTask(key, rollout, op, admin.value, { tracer, scheduledBy: span }));
         }
       },
       onPruneFailed: (rs: string, err: unknown) =>
@@ -123,6 +129,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
         const world = observeWorld(deps.caches, rollout, routing, at);
         world.unleash = unleashView(deps, key, rollout, monotonic);
         const plan = planDeletion(world);
+        describePlan(span, plan);
         await executePlan(executeContext, plan);
         // The restores wake the key when they end; the delay is only the bound for a lost wake-up.
         return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? 10_000, 10_000) };
@@ -152,6 +159,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       unleash: unleashView(deps, key, rollout, monotonic),
     });
     const plan = planRollout(world);
+    describePlan(span, plan);
     if (gates.requeueAfterMs !== undefined && (plan.status.abort !== true || drainsWithDeadline(plan.status))) {
       plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
     }
@@ -168,7 +176,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     for (const due of gates.due) {
       const wanted =
         due.run.name === scaleDownRunName ? drainsWithDeadline(plan.status, due.run.revision) : canaryMeasures;
-      if (wanted) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure));
+      if (wanted) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure, span));
     }
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
     const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
@@ -176,6 +184,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     deps.onPlanned?.(namespace ?? '', name, plan.status);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   };
+  return (key) => traceReconcile(tracer, key, (span) => reconcile(key, span));
 }
 
 /**
