@@ -42,7 +42,7 @@ const due = (): DueMeasurement => ({
     name: 'error-rate',
     successCondition: 'result < 0.05',
     provider: { prometheus: { address, query } },
-  } as DueMeasurement['metric'],
+  },
   templateArgs: [{ name: 'tenant', valueFrom: { secretKeyRef: { name: 'prom', key: 'tenant' } } }],
   passedArgs: [],
   template: 'ClusterAnalysisTemplate error-rate',
