@@ -2,7 +2,7 @@
  * The settings of tracing, under the OpenTelemetry SDKs' own environment variables so that a cluster's usual OTLP
  * configuration applies unchanged. Tracing is off unless an endpoint is set.
  */
-import { invalid, Refused, setting } from './settingParsers.ts';
+import { invalid, parseWholeNumber, Refused, setting } from './settingParsers.ts';
 
 /** An http(s) URL without credentials: the endpoint is logged (origin and path), and userinfo would be a secret. */
 function parseEndpoint(text: string): string | undefined | typeof invalid {
@@ -124,5 +124,27 @@ export const traceSettings = {
       const ratio = Number(text);
       return text.trim() !== '' && ratio >= 0 && ratio <= 1 ? ratio : invalid;
     },
+  }),
+  tracesQueueSize: setting({
+    flag: '--traces-queue-size',
+    env: 'OTEL_BSP_MAX_QUEUE_SIZE',
+    valueName: 'spans',
+    accepts: 'a whole number of spans from 1 to 65536',
+    description:
+      'Spans held for export at most; past it new spans are dropped and counted (sluice_trace_spans_total{result="dropped"}), ' +
+      'so a collector that is away never grows memory. Each span holds at most 24 attributes of at most 512 characters.',
+    defaultText: '2048',
+    default: () => 2048,
+    parse: parseWholeNumber(1, 65_536),
+  }),
+  tracesExportDelay: setting({
+    flag: '--traces-export-delay',
+    env: 'OTEL_BSP_SCHEDULE_DELAY',
+    valueName: 'ms',
+    accepts: 'a whole number of milliseconds from 100 to 60000',
+    description: 'How often spans are sent when fewer than a batch (512) are waiting.',
+    defaultText: '5000',
+    default: () => 5_000,
+    parse: parseWholeNumber(100, 60_000),
   }),
 };

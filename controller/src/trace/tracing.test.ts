@@ -14,6 +14,8 @@ const off: TraceConfig = {
   otlpHeaders: {},
   tracesSampler: 'parentbased_always_on',
   tracesSamplerArg: 1,
+  tracesQueueSize: 2048,
+  tracesExportDelay: 5_000,
 };
 const resource = { version: '0.1.0', instance: 'sluice-0', podName: 'sluice-0', podNamespace: 'sluice-system' };
 

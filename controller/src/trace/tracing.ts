@@ -21,7 +21,13 @@ export interface Tracing {
 
 export type TraceConfig = Pick<
   ControllerConfig,
-  'otlpEndpoint' | 'otlpTracesEndpoint' | 'otlpHeaders' | 'tracesSampler' | 'tracesSamplerArg'
+  | 'otlpEndpoint'
+  | 'otlpTracesEndpoint'
+  | 'otlpHeaders'
+  | 'tracesSampler'
+  | 'tracesSamplerArg'
+  | 'tracesQueueSize'
+  | 'tracesExportDelay'
 >;
 
 /** Who is sending: OpenTelemetry's semantic conventions for a service in a pod. */
@@ -67,7 +73,8 @@ export function startTracing(
   const target = `${where.origin}${where.pathname}`;
   // The queue gauge is read at scrape time, by when the processor exists.
   const counters = traceMetrics(deps.registry, () => processor.queued);
-  const processor = new BatchSpanProcessor(exporter, counters, deps.batch, {
+  const batch = { maxQueueSize: config.tracesQueueSize, scheduledDelayMs: config.tracesExportDelay, ...deps.batch };
+  const processor = new BatchSpanProcessor(exporter, counters, batch, {
     onExportStateChange: (outcome) => {
       if (outcome.ok) deps.log.info({ target }, 'trace export works again');
       else deps.log.warn({ target, why: outcome.reason }, 'trace export failed; spans are dropped while it does');
