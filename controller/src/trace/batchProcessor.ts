@@ -62,7 +62,9 @@ export class BatchSpanProcessor {
   ) {
     this.#exporter = exporter;
     this.#counters = counters;
-    this.#options = { ...defaultBatchOptions, ...options };
+    const merged = { ...defaultBatchOptions, ...options };
+    // A batch never larger than the queue (as the SDKs' processors): a small queue is sent when it fills.
+    this.#options = { ...merged, maxExportBatchSize: Math.min(merged.maxExportBatchSize, merged.maxQueueSize) };
     this.#report = report;
     this.#now = now;
     // Unref'd: a pending export never keeps a stopping process alive; shutdown() sends what is left.
