@@ -83,7 +83,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     // Our own last write has not reached the cache: planning from the older Rollout would undo it. Its watch
     // event wakes this key again; the delay is only the bound for a version the cache skipped.
     const behind = deps.expectations.behind(key);
-    if (behind !== undefined) return { requeueAfterMs: behind };
+    if (behind !== undefined) {
+      span.setAttribute('sluice.plan.reason', "waiting for the cache to show this controller's last write");
+      return { requeueAfterMs: behind };
+    }
     const ref = rollout.spec.workloadRef;
     const deployment = ref === undefined ? undefined : deps.caches.deployments.get(namespace, ref.name);
     // Recorded as each write lands, so that a later failure in the same reconcile cannot leave it out.

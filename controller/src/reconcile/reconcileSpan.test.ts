@@ -17,7 +17,7 @@ const plan = (events: Plan['events'], message: string): Plan =>
   }) as unknown as Plan;
 
 describe('the reconcile span', () => {
-  it("carries the plan's transitions as its decision and the first one's message as its reason", async () => {
+  it("carries the plan's transitions as its decision and the last one's message as its reason", async () => {
     const { ended, tracer } = recorder();
     const result = await traceReconcile(tracer, 'shop/checkout', (span) => {
       expect(tracer.currentSpan()).toBe(span);
@@ -38,7 +38,7 @@ describe('the reconcile span', () => {
       'sluice.rollout.namespace': 'shop',
       'sluice.rollout.name': 'checkout',
       'sluice.plan.decision': 'RolloutStepCompleted,TrafficShifting',
-      'sluice.plan.reason': 'step 2/6 done: weight 20',
+      'sluice.plan.reason': 'canary weight 20',
       'sluice.rollout.phase': 'Progressing',
       'sluice.rollout.step': 2,
       'sluice.rollout.canary_weight': 20,
@@ -65,6 +65,12 @@ describe('the reconcile span', () => {
       'HTTP 409',
     );
     expect(ended[0]!.status).toEqual({ code: 'error', message: 'HTTP 409' });
+  });
+
+  it('says "none" for a reconcile that returns before planning', async () => {
+    const { ended, tracer } = recorder();
+    await traceReconcile(tracer, 'shop/checkout', () => Promise.resolve({ requeueAfterMs: 100 }));
+    expect(ended[0]!.attributes.get('sluice.plan.decision')).toBe('none');
   });
 
   it('runs the reconcile as it is with tracing off', async () => {

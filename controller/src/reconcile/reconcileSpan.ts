@@ -18,7 +18,8 @@ export async function traceReconcile(
   if (!tracer.enabled) return reconcile(nonRecordingSpan);
   const { namespace, name } = parseObjectKey(key);
   const span = tracer.startSpan('sluice.reconcile', {
-    attributes: { 'sluice.rollout.namespace': namespace, 'sluice.rollout.name': name },
+    // "none" until a plan says otherwise: a reconcile that returns before planning decides nothing.
+    attributes: { 'sluice.rollout.namespace': namespace, 'sluice.rollout.name': name, 'sluice.plan.decision': 'none' },
   });
   try {
     const result = await tracer.withSpan(span, () => reconcile(span));
@@ -35,15 +36,16 @@ export async function traceReconcile(
 
 /**
  * The decision is the transitions the plan records (its Events' reasons, such as RolloutStepCompleted or
- * RolloutAborted), or "none" when it only converges or waits; the reason is the first Event's message, else the
- * status message the plan writes, which says what the Rollout is waiting for.
+ * RolloutAborted), or "none" when it only converges or waits; the reason is the last Event's message (the furthest
+ * transition: "Promoted" after "StepCompleted"), else the status message the plan writes, which says what the Rollout
+ * is waiting for.
  */
 export function describePlan(span: Span, plan: Plan): void {
   if (span.context === undefined) return;
   const reasons = plan.events.map((e) => e.reason);
   span.setAttributes({
     'sluice.plan.decision': reasons.length === 0 ? 'none' : [...new Set(reasons)].join(','),
-    'sluice.plan.reason': plan.events[0]?.message ?? plan.status.message,
+    'sluice.plan.reason': plan.events.at(-1)?.message ?? plan.status.message,
     'sluice.rollout.phase': plan.status.phase,
     'sluice.rollout.step': plan.status.currentStepIndex,
     'sluice.rollout.canary_weight': plan.canaryWeight,
