@@ -66,4 +66,16 @@ describe('the OTLP/HTTP JSON encoding', () => {
     expect(span.droppedAttributesCount).toBe(6);
     expect(span.attributes[0]!.value.stringValue).toHaveLength(512);
   });
+
+  it('never sends a lone surrogate: OTLP strings are UTF-8', () => {
+    const ended: FinishedSpan[] = [];
+    const tracer = new RecordingTracer({ onEnd: (s) => ended.push(s), sampleRatio: 1 });
+    const span = tracer.startSpan('sluice.measure');
+    span.setAttribute('cut', `${'x'.repeat(510)}😀😀`); // the cut falls between the halves of an emoji
+    span.setAttribute('tenant', `a${String.fromCharCode(0xd800)}b`);
+    span.end();
+    const body = JSON.stringify(encodeTraceRequest(source, ended));
+    expect(body).not.toMatch(/\\ud[89ab][0-9a-f]{2}/i);
+    expect(Buffer.from(body, 'utf8').toString('utf8')).toBe(body);
+  });
 });

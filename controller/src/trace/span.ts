@@ -80,9 +80,15 @@ function nonZeroHex(bytes: number): string {
   }
 }
 
+/**
+ * Strings cut to the bound and made well-formed UTF-16: a lone surrogate (from a cut between the two halves of an
+ * emoji, or in a tenant's own text) is no valid UTF-8, which OTLP strings must be; the collector here repairs it, but
+ * a strict receiver may refuse the whole batch for one bad string, everybody's spans with it.
+ */
 export function boundedValue(value: AttributeValue): AttributeValue {
-  if (typeof value !== 'string' || value.length <= maxValueLength) return value;
-  return `${value.slice(0, maxValueLength - 1)}…`;
+  if (typeof value !== 'string') return value;
+  const cut = value.length <= maxValueLength ? value : `${value.slice(0, maxValueLength - 1)}…`;
+  return cut.toWellFormed();
 }
 
 export function errorMessage(error: unknown): string {
