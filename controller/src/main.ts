@@ -94,9 +94,10 @@ async function main(): Promise<void> {
     }, 10_000).unref();
     await running.controller?.stop();
     log.debug('controller stopped');
-    // The last reconciles' spans, within the grace period: a collector that is away costs at most these 2 s.
-    await tracing.shutdown(2_000);
     await elector?.release();
+    // The last reconciles' spans, after the Lease is handed on: a collector that is away delays no failover, and
+    // costs at most these 2 s of the grace period.
+    await tracing.shutdown(2_000);
     await running.dashboard?.close();
     await server.close();
     log.info('stopped');

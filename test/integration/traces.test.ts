@@ -20,6 +20,7 @@ import { adminKubeConfig, useNamespace } from './support.ts';
 
 const ns = useNamespace('traces');
 const quiet = useNamespace('untraced');
+const stopping = useNamespace('flushed');
 const info = inject('prometheus');
 const queueSize = 32;
 let collector: OtelCollector;
@@ -202,5 +203,32 @@ describe('given a controller without an OTLP endpoint', () => {
     } finally {
       await plain.stop();
     }
+  }, 120_000);
+});
+
+describe('given a controller stopping with spans still queued', () => {
+  it('sends them on SIGTERM', async () => {
+    // A minute between exports: nothing leaves before the stop but what the stop itself sends.
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000' };
+    const flushed = await startController({ namespace: stopping.name, name: 'flushed', env });
+    const fromIt = () => collector.spans().filter((s) => s.resource['service.instance.id'] === 'flushed');
+    let reconciles: number;
+    try {
+      await createApp(stopping.name, 'last', { replicas: 1, route: true });
+      await createRollout(stopping.name, 'last', {
+        ...routedSpec('last'),
+        strategy: { canary: { steps: [{ setWeight: 50 }] } },
+      });
+      await waitForRollout(stopping.name, 'last', 'Healthy', (r) => r.status?.phase === 'Healthy');
+      reconciles = await flushed.metric('sluice_reconcile_duration_seconds_count');
+      expect(await flushed.metric('sluice_trace_queue_spans')).toBeGreaterThan(0);
+      expect(fromIt()).toEqual([]);
+    } finally {
+      await flushed.stop();
+    }
+    await waitFor(() => fromIt().filter((s) => s.name === 'sluice.reconcile').length >= reconciles, {
+      timeoutMs: 5_000,
+      what: 'the queued spans at the collector after SIGTERM',
+    });
   }, 120_000);
 });
