@@ -43,6 +43,13 @@ describe('loadConfig defaults', () => {
       unleashProject: 'default',
       analysisAllowedHosts: [],
       analysisAnswerBudget: 64 * 1024 * 1024,
+      otlpEndpoint: undefined,
+      otlpTracesEndpoint: undefined,
+      otlpHeaders: {},
+      tracesSampler: 'parentbased_always_on',
+      tracesSamplerArg: 1,
+      tracesQueueSize: 2048,
+      tracesExportDelay: 5_000,
       podName: 'sluice-7d9f-a1b2c3',
     });
   });
@@ -104,6 +111,13 @@ const accepted: { [K in keyof ControllerConfig]: [string, ControllerConfig[K]] }
     ],
   ],
   analysisAnswerBudget: ['128Mi', 128 * 1024 * 1024],
+  otlpEndpoint: ['http://otel-collector.observability:4318', 'http://otel-collector.observability:4318'],
+  otlpTracesEndpoint: ['https://otlp.example.com/v1/traces', 'https://otlp.example.com/v1/traces'],
+  otlpHeaders: ['api-key=s3cr%3Dt, X-Scope-OrgID=shop', { 'api-key': 's3cr=t', 'x-scope-orgid': 'shop' }],
+  tracesSampler: ['parentbased_traceidratio', 'parentbased_traceidratio'],
+  tracesSamplerArg: ['0.25', 0.25],
+  tracesQueueSize: ['64', 64],
+  tracesExportDelay: ['250', 250],
   podName: ['sluice-controller-5c9d8-xk2lp', 'sluice-controller-5c9d8-xk2lp'],
 };
 const names = Object.keys(settings) as (keyof ControllerConfig)[];

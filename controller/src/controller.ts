@@ -53,6 +53,7 @@ import { readSecrets } from './reconcile/secrets.ts';
 import { rolloutKeysFor } from './reconcile/triggers.ts';
 import { firstServed, routerDeps, routerObjectKey } from './routers/clusterDeps.ts';
 import { routerModules } from './routers/registry.ts';
+import { noopTracer, type Tracer } from './trace/tracer.ts';
 import { rolloutLabel } from './workload/names.ts';
 
 const sluiceRef = (r: { kind: string; plural: string; scope: string }): ResourceRef => ({
@@ -97,6 +98,8 @@ export async function startController(
   fence: () => void,
   /** The background's reads (the Secrets a measurement needs): a rate limit of their own, never ahead of a write. */
   readsKc: KubeConfig = eventsKc,
+  /** Spans of reconciles, measurements and Unleash calls; `kc` must carry the same tracer for the writes' spans. */
+  tracer: Tracer = noopTracer,
 ): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
   const informers: RunningInformer[] = [];
@@ -192,7 +195,7 @@ export async function startController(
       defaultProject: config.unleashProject,
       tenancy: config.unleashTenancy,
     },
-    { freezeGate: { onChange: () => wake.frozenRollouts() }, adminFence: fence },
+    { freezeGate: { onChange: () => wake.frozenRollouts() }, adminFence: fence, adminTracer: tracer },
   );
   const events = new EventRecorder({
     core: eventsKc.makeApiClient(CoreV1Api),
@@ -242,6 +245,7 @@ export async function startController(
             budget: answerBudget,
             allowedHosts: config.analysisAllowedHosts,
             debug: (details, message) => log.debug(details, message),
+            tracer,
           }),
         ),
         web: webMetricProvider({
@@ -252,6 +256,7 @@ export async function startController(
       },
       readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),
+      tracer,
     },
     unleash,
     measurements,
@@ -261,6 +266,7 @@ export async function startController(
     expectations,
     log,
     onTransition: (ns, transition) => metrics.countTransition(ns, transition),
+    tracer,
     onPlanned: (ns, name, status) => {
       if (status === undefined) metrics.forgetRollout(ns, name);
       else if (status.weights !== undefined) metrics.setCanaryWeight(ns, name, status.weights.canary);

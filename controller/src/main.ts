@@ -15,8 +15,11 @@ import { LeaderElector } from './kube/leaderElection.ts';
 import { leaderFence, type WriteFence } from './kube/writeFence.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type KubeApiVerb } from './metrics.ts';
+import type { Tracer } from './trace/tracer.ts';
 import { createDashboard, type Dashboard } from './dashboard/dashboard.ts';
 import { healthServer, wedgedReconcile } from './server/health.ts';
+import { machineHost } from './configHost.ts';
+import { startTracing } from './trace/tracing.ts';
 
 const version = '0.1.0';
 
@@ -46,11 +49,22 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   const metrics = createMetrics({ version });
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  // Off, and free, unless an OTLP endpoint is set (traceSettings.ts).
+  const tracing = startTracing(
+    config,
+    {
+      version,
+      instance: config.podName,
+      podName: process.env.POD_NAME,
+      podNamespace: process.env.POD_NAMESPACE ?? machineHost.podNamespace(),
+    },
+    { registry: metrics.registry, log },
+  );
 
   const base = new KubeConfig();
   if (config.kubeconfig !== undefined) base.loadFromFile(config.kubeconfig);
   else base.loadFromDefault();
-  const instrumented = (fence?: WriteFence) =>
+  const instrumented = (fence?: WriteFence, tracer?: Tracer) =>
     instrumentKubeConfig(
       base,
       (verb, code) => metrics.countKubeApiRequest(apiVerb(verb), code === 'error' ? undefined : code),
@@ -58,6 +72,7 @@ async function main(): Promise<void> {
         rateLimit: { qps: config.kubeApiQps, burst: config.kubeApiBurst },
         userAgent: `sluice/${version}`,
         ...(fence === undefined ? {} : { fence }),
+        ...(tracer === undefined ? {} : { tracer }),
       },
     );
   // The dashboard's client: unfenced, since a person's action is allowed on any replica (the reconciler has its own).
@@ -80,6 +95,9 @@ async function main(): Promise<void> {
     await running.controller?.stop();
     log.debug('controller stopped');
     await elector?.release();
+    // The last reconciles' spans, after the Lease is handed on: a collector that is away delays no failover, and
+    // costs at most these 2 s of the grace period.
+    await tracing.shutdown(2_000);
     await running.dashboard?.close();
     await server.close();
     log.info('stopped');
@@ -133,13 +151,14 @@ async function main(): Promise<void> {
   // dashboard's client (a person's action, allowed on any replica).
   const fence = leaderFence(elector);
   const controller = await startController(
-    instrumented(fence),
+    instrumented(fence, tracing.tracer),
     instrumented(),
     config,
     log,
     metrics,
     fence.check,
     instrumented(),
+    tracing.tracer,
   );
   running.controller = controller;
   // Read while the informers list; awaited before leading (kube/crdCurrency.ts says why).

@@ -2,12 +2,13 @@
  * Every setting of the controller, declared once: flag, environment variable, default, what it accepts and why it
  * exists. config.ts reads flags and variables against this table, and --help and the README table are rendered
  * from it, so none of them can disagree. Each area's entries live in a module of their own (clusterSettings.ts,
- * dashboardSettings.ts, unleashSettings.ts, analysisSettings.ts); this file composes them into the one table.
+ * dashboardSettings.ts, unleashSettings.ts, analysisSettings.ts, traceSettings.ts); this file composes them into the one table.
  */
 import { analysisSettings } from './analysisSettings.ts';
 import { clusterSettings, podSettings } from './clusterSettings.ts';
 import { dashboardSettings } from './dashboardSettings.ts';
 import type { Setting } from './settingParsers.ts';
+import { traceSettings } from './traceSettings.ts';
 import { unleashSettings } from './unleashSettings.ts';
 
 export { instanceIdLabel } from './clusterSettings.ts';
@@ -20,6 +21,7 @@ export const settings = {
   ...dashboardSettings,
   ...unleashSettings,
   ...analysisSettings,
+  ...traceSettings,
   ...podSettings,
 };
 

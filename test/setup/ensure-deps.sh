@@ -6,7 +6,8 @@
 #   - the local control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #     kubectl, kwok), built from Go modules into a cache outside the repo, keyed by the pinned go.sum files;
 #   - helm, for the Helm chart's tests, built the same way (test/setup/helm.sh).
-#   - the test fixtures built from Go the same way: the monitoring checkers and the custom metrics adapter.
+#   - the test fixtures built from Go the same way: the monitoring checkers, the custom metrics adapter and an
+#     OpenTelemetry Collector.
 # Usage: ensure-deps.sh [--cluster-only]   (--cluster-only skips the packages only the test fixtures use)
 set -euo pipefail
 
@@ -53,3 +54,5 @@ $cluster_only || "$root/test/setup/helm.sh" >/dev/null
 $cluster_only || "$root/test/setup/monitoring-tools.sh" >/dev/null
 # --- The custom metrics adapter that the autoscaling stories serve Prometheus series through --------------------
 $cluster_only || "$root/test/setup/metrics-adapter.sh" >/dev/null
+# --- The OpenTelemetry Collector that the traces story exports Sluice's spans to ----------------------------------
+$cluster_only || "$root/test/setup/otelcol.sh" >/dev/null

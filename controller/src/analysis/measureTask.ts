@@ -10,12 +10,17 @@ import type { DueMeasurement } from './engine.ts';
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { takeMeasurement } from './measure.ts';
 import type { ProviderSet } from './provider.ts';
+import type { Span } from '../trace/span.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
+import { traceMeasurement } from './measureSpan.ts';
 
 export interface MeasureTaskDeps {
   providers: ProviderSet;
   /** Reads the named Secrets of a namespace (missing ones read as undefined); may reject (403, 5xx). */
   readSecrets: (namespace: string, refs: readonly { name: string; key: string }[]) => Promise<ReadSecret>;
   clock: () => Date;
+  /** Each measurement is a span of its own trace (measureSpan.ts); off when omitted. */
+  tracer?: Tracer;
 }
 
 /** Every {secretKeyRef: {name, key}} anywhere in the given values. */
@@ -32,11 +37,17 @@ export function secretRefs(specs: readonly unknown[]): { name: string; key: stri
   return found;
 }
 
-export async function measureInBackground(
+/** `scheduledBy`: the reconcile that asked for it, which its span links to. */
+export function measureInBackground(
   due: DueMeasurement,
   rollout: Rollout,
   deps: MeasureTaskDeps,
+  scheduledBy?: Span,
 ): Promise<Measurement> {
+  return traceMeasurement(deps.tracer ?? noopTracer, scheduledBy, due, rollout, () => measure(due, rollout, deps));
+}
+
+async function measure(due: DueMeasurement, rollout: Rollout, deps: MeasureTaskDeps): Promise<Measurement> {
   const namespace = rollout.metadata.namespace ?? 'default';
   const startedAt = deps.clock();
   let args: ResolvedArgs | AnalysisConfigError;

@@ -16,8 +16,10 @@
  */
 import { formatDuration } from '../api/duration.ts';
 import { AnswerBudget, BudgetExhausted, type AnswerAccount } from './answerBudget.ts';
+import { tracePrometheusCall } from './measureSpan.ts';
 import { addressProblem, type HostPattern } from './providerPolicy.ts';
 import { defaultSampleLimits, interpretResponse, type PromResult, type SampleLimits } from './prometheusAnswer.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
 
 export { defaultSampleLimits, interpretResponse, type PromResult, type SampleLimits } from './prometheusAnswer.ts';
 
@@ -67,6 +69,8 @@ export interface PrometheusProviderOptions {
   sampleLimits?: SampleLimits;
   /** Where the full text of a refused or failed answer goes (never into status). */
   debug?: (details: Record<string, unknown>, message: string) => void;
+  /** Each call is a child span of the measurement's, when there is one (measureSpan.ts). */
+  tracer?: Tracer;
 }
 
 export const defaultMaxResponseBytes = 8 * 1024 * 1024;
@@ -84,6 +88,7 @@ export class PrometheusProvider implements PrometheusApi {
   readonly #allowedHosts: readonly HostPattern[];
   readonly #limits: SampleLimits;
   readonly #debug: NonNullable<PrometheusProviderOptions['debug']>;
+  readonly #tracer: Tracer;
 
   constructor(opts: PrometheusProviderOptions = {}) {
     this.#userAgent = opts.userAgent ?? 'sluice';
@@ -95,12 +100,15 @@ export class PrometheusProvider implements PrometheusApi {
     this.#allowedHosts = opts.allowedHosts ?? [];
     this.#limits = opts.sampleLimits ?? defaultSampleLimits;
     this.#debug = opts.debug ?? (() => undefined);
+    this.#tracer = opts.tracer ?? noopTracer;
   }
 
   query(address: string, promql: string, opts: QueryOptions): Promise<PromResult> {
     const form: Record<string, string> = { query: promql, timeout: promTimeout(opts.timeoutMs) };
     if (opts.time !== undefined) form.time = unixSeconds(opts.time);
-    return this.#post(address, 'api/v1/query', form, opts);
+    return tracePrometheusCall(this.#tracer, address, 'api/v1/query', () =>
+      this.#post(address, 'api/v1/query', form, opts),
+    );
   }
 
   queryRange(address: string, promql: string, opts: RangeQueryOptions): Promise<PromResult> {
@@ -111,7 +119,9 @@ export class PrometheusProvider implements PrometheusApi {
       step: String(opts.stepMs / 1000),
       timeout: promTimeout(opts.timeoutMs),
     };
-    return this.#post(address, 'api/v1/query_range', form, opts);
+    return tracePrometheusCall(this.#tracer, address, 'api/v1/query_range', () =>
+      this.#post(address, 'api/v1/query_range', form, opts),
+    );
   }
 
   async #post(

@@ -21,6 +21,8 @@ import {
   type StrategyChoice,
   type StrategyView,
 } from './flagEnvironment.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
+import { traceAdminRequest } from './flagSpans.ts';
 import { requestJson, withoutSecrets, type HttpOutcome, type HttpRequest } from './http.ts';
 import { unleashEnv } from './settings.ts';
 
@@ -65,6 +67,8 @@ export interface UnleashAdminOptions {
   timeoutMs?: number;
   /** Throws when this replica may not write; called right before each write leaves (not before reads). */
   fence?: (() => void) | undefined;
+  /** Each request is a child span of the flag operation's (flagSpans.ts); off when omitted. */
+  tracer?: Tracer | undefined;
 }
 
 type Call = { ok: true; body: unknown } | AdminFailure;
@@ -76,9 +80,11 @@ export class UnleashAdmin implements FlagAdmin {
   readonly #token: string;
   readonly #timeoutMs: number;
   readonly #fence: (() => void) | undefined;
+  readonly #tracer: Tracer;
 
   constructor(options: UnleashAdminOptions) {
     this.#fence = options.fence;
+    this.#tracer = options.tracer ?? noopTracer;
     this.#url = options.url.replace(/\/+$/, '');
     this.#token = options.adminToken;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
@@ -228,14 +234,11 @@ export class UnleashAdmin implements FlagAdmin {
     json?: unknown,
   ): Promise<Call> {
     const base = `${this.#url}/api/admin/projects/${encodeURIComponent(flag.project)}/features/${encodeURIComponent(flag.name)}`;
-    // The fence at the wire: a replica that lost the lease while this operation waited sends no write.
-    if (method !== 'GET') this.#fence?.();
-    const outcome = await requestJson({
-      method,
-      url: `${base}/environments/${encodeURIComponent(flag.environment)}${path}`,
-      headers: { Authorization: this.#token },
-      json,
-      timeoutMs: this.#timeoutMs,
+    const url = `${base}/environments/${encodeURIComponent(flag.environment)}${path}`;
+    const outcome = await traceAdminRequest(this.#tracer, flag, method, url, () => {
+      // The fence at the wire: a replica that lost the lease while this operation waited sends no write.
+      if (method !== 'GET') this.#fence?.();
+      return requestJson({ method, url, headers: { Authorization: this.#token }, json, timeoutMs: this.#timeoutMs });
     });
     if (outcome.answered && outcome.answer.status >= 200 && outcome.answer.status < 300)
       return { ok: true, body: outcome.answer.body };

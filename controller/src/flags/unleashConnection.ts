@@ -6,6 +6,7 @@ import { FreezeGate, type FreezeContext, type FreezeGateOptions, type FreezeRead
 import { missingSettings, unleashBaseUrl, type UnleashSettings } from './settings.ts';
 import { defaultTenancy, flagAllowed, type FlagTarget, type TenancyPolicy } from './tenancy.ts';
 import { UnleashAdmin, type FlagAdmin } from './unleashAdmin.ts';
+import type { Tracer } from '../trace/tracer.ts';
 
 /** Either the thing asked for, or why the settings do not allow it (a message for InvalidSpec). */
 export type Available<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -15,6 +16,8 @@ export interface UnleashConnectionOptions {
   adminTimeoutMs?: number;
   /** Throws when this replica may not write (not the leader); checked right before each Admin API write. */
   adminFence?: () => void;
+  /** Admin API requests become spans under their flag operation's (flagSpans.ts). */
+  adminTracer?: Tracer;
   /** Passed to the freeze gate (polling interval, change listener, clock, client factory). */
   freezeGate?: Omit<FreezeGateOptions, 'url' | 'clientToken'>;
 }
@@ -62,6 +65,7 @@ export class UnleashConnection {
         adminToken: this.#settings.adminToken!,
         timeoutMs: this.#options.adminTimeoutMs,
         fence: this.#options.adminFence,
+        tracer: this.#options.adminTracer,
       });
     }
     return { ok: true, value: this.#admin };

@@ -30,6 +30,8 @@ import {
 import { ConnectionPool, defaultRequestTimeoutMs, failureMeansDeadConnection } from './connectionPool.ts';
 import { TokenBucket, type RateLimit } from './rateLimit.ts';
 import { fenceAtSocket, notLeaderCause, type WriteFence } from './writeFence.ts';
+import type { Tracer } from '../trace/tracer.ts';
+import { traceKubeWrite } from './writeSpans.ts';
 
 export type KubeVerb =
   'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'other';
@@ -52,6 +54,8 @@ export interface KubeInstrumentation {
    * elector's own Lease client must not be fenced, or a replica could never become leader.
    */
   fence?: WriteFence;
+  /** Each write sent under a reconcile's span becomes its child (writeSpans.ts). For the reconciler's client. */
+  tracer?: Tracer;
 }
 
 const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -107,7 +111,10 @@ export class InstrumentedKubeConfig extends KubeConfig {
   constructor(instrumentation: KubeInstrumentation = {}) {
     super();
     this.#pool = new ConnectionPool({ requestTimeoutMs: instrumentation.requestTimeoutMs ?? defaultRequestTimeoutMs });
-    this.#httpApi = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), instrumentation, this.#pool);
+    const counted = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), instrumentation, this.#pool);
+    // Outermost: a write's span covers its fence checks and its wait for a token, as the reconcile waits for them.
+    const { tracer } = instrumentation;
+    this.#httpApi = tracer === undefined ? counted : tracedWrites(counted, tracer);
     this.#userAgent = instrumentation.userAgent ?? 'sluice';
   }
 
@@ -193,6 +200,20 @@ function instrumentedHttpLibrary(
       if (shared !== undefined && response.httpStatusCode === 401) pool.drop(shared);
       observe?.(verb, response.httpStatusCode, resource);
       return response;
+    },
+  });
+}
+
+/** `library` with a span for each write sent while a reconcile's span is current; everything else passes as it is. */
+function tracedWrites(library: HttpLibrary, tracer: Tracer): HttpLibrary {
+  return wrapHttpLibrary({
+    send(request: RequestContext): Promise<ResponseContext> {
+      const method = request.getHttpMethod().toUpperCase();
+      const parent = mutatingMethods.has(method) ? tracer.currentSpan() : undefined;
+      if (parent === undefined) return library.send(request).toPromise();
+      const { verb, resource } = describeRequest(method, request.getUrl());
+      const described = { method, url: request.getUrl(), verb, resource };
+      return traceKubeWrite(tracer, parent, described, () => library.send(request).toPromise());
     },
   });
 }

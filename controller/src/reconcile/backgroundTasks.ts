@@ -11,8 +11,10 @@ import type { DueMeasurement } from '../analysis/engine.ts';
 import { failedMeasurement, measureInBackground, type MeasureTaskDeps } from '../analysis/measureTask.ts';
 import { measurementTimeoutMs } from '../analysis/provider.ts';
 import { describeFlag } from '../flags/flagEnvironment.ts';
+import { traceFlagOperation, type FlagTrace } from '../flags/flagSpans.ts';
 import { flagKey, type FlagOperation, type PlannedFlagOperation } from '../flags/flagSteps.ts';
 import type { AdminResult, FlagAdmin } from '../flags/unleashAdmin.ts';
+import type { Span } from '../trace/span.ts';
 import type { BackgroundTask } from './background.ts';
 
 /** Slack on top of a measurement's own timeout: reading Secrets, and two queries for a comparison. */
@@ -36,6 +38,8 @@ export function measurementTask(
   rollout: Rollout,
   due: DueMeasurement,
   deps: MeasureTaskDeps,
+  /** The reconcile asking for it, which the measurement's span links to. */
+  scheduledBy?: Span,
 ): BackgroundTask<Measurement> {
   // The schema's largest timeout, should the template's be unreadable; the measurement reports why.
   const timeoutMs = measurementTimeoutMs(due.metric, deps.providers) ?? maxMeasurementTimeoutMs;
@@ -44,7 +48,7 @@ export function measurementTask(
     id: measurementTaskId(rollout, due.id),
     namespace: rollout.metadata.namespace ?? 'default',
     deadlineMs: timeoutMs + measureSlackMs,
-    run: () => measureInBackground(due, rollout, deps),
+    run: () => measureInBackground(due, rollout, deps, scheduledBy),
     onFailure: (why) => failedMeasurement(why, deps.clock()),
   };
 }
@@ -54,6 +58,7 @@ export function flagTask(
   rollout: Rollout,
   planned: PlannedFlagOperation,
   admin: FlagAdmin,
+  trace?: FlagTrace,
 ): BackgroundTask<AdminResult> {
   const op = planned.operation;
   return {
@@ -62,7 +67,7 @@ export function flagTask(
     lane: `flag/${flagKey(op.flag)}`,
     namespace: rollout.metadata.namespace ?? 'default',
     deadlineMs: flagOperationDeadlineMs,
-    run: () => runFlagOperation(op, admin),
+    run: () => traceFlagOperation(trace, op, () => runFlagOperation(op, admin)),
     onFailure: (why) => ({
       ok: false,
       kind: 'unreachable',

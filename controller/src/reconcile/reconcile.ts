@@ -30,6 +30,9 @@ import type { EventSink } from './eventRecorder.ts';
 import type { WriteExpectations } from './expectations.ts';
 import { observeWorld, ownedReplicaSets } from './observe.ts';
 import { reportTransitions, type StatusTransition } from './outcomes.ts';
+import { describePlan, traceReconcile } from './reconcileSpan.ts';
+import type { Span } from '../trace/span.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
 
 export interface ReconcilerDeps {
   caches: Caches;
@@ -58,6 +61,8 @@ export interface ReconcilerDeps {
     name: string,
     status: { phase?: string; weights?: { canary: number } } | undefined,
   ) => void;
+  /** A span per reconcile, its writes as children (reconcileSpan.ts); off when omitted. */
+  tracer?: Tracer;
 }
 
 export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise<ReconcileResult> {
@@ -66,7 +71,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
   // The Eviction API's last answer per Rollout, in memory: after a restart of the controller it is unknown, and the
   // restart says so rather than guess (one entry per Rollout, dropped with it).
   const evictionAnswers = new Map<string, EvictionAnswer>();
-  return async (key) => {
+  const tracer = deps.tracer ?? noopTracer;
+  const reconcile = async (key: string, span: Span): Promise<ReconcileResult> => {
     const { namespace, name } = parseObjectKey(key);
     const rollout = deps.caches.rollouts.get(namespace, name);
     if (rollout === undefined) {
@@ -80,7 +86,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     // Our own last write has not reached the cache: planning from the older Rollout would undo it. Its watch
     // event wakes this key again; the delay is only the bound for a version the cache skipped.
     const behind = deps.expectations.behind(key);
-    if (behind !== undefined) return { requeueAfterMs: behind };
+    if (behind !== undefined) {
+      span.setAttribute('sluice.plan.reason', "waiting for the cache to show this controller's last write");
+      return { requeueAfterMs: behind };
+    }
     const ref = rollout.spec.workloadRef;
     const deployment = ref === undefined ? undefined : deps.caches.deployments.get(namespace, ref.name);
     // Recorded as each write lands, so that a later failure in the same reconcile cannot leave it out.
@@ -113,7 +122,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
         if (!admin.ok) return;
         for (const op of operations) {
           if (op.retry) deps.flagOperations.forget(key, flagTaskId(rollout, op.id));
-          deps.flagOperations.submit(flagTask(key, rollout, op, admin.value));
+          deps.flagOperations.submit(flagTask(key, rollout, op, admin.value, { tracer, scheduledBy: span }));
         }
       },
       onPruneFailed: (rs: string, err: unknown) =>
@@ -127,6 +136,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
         const world = observeWorld(deps.caches, rollout, routing, at);
         world.unleash = unleashView(deps, key, rollout, monotonic);
         const plan = planDeletion(world);
+        describePlan(span, plan);
         await executePlan(executeContext, plan);
         // The restores wake the key when they end; the delay is only the bound for a lost wake-up.
         return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? 10_000, 10_000) };
@@ -156,6 +166,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       unleash: unleashView(deps, key, rollout, monotonic),
     });
     const plan = planRollout(world);
+    describePlan(span, plan);
     if (gates.requeueAfterMs !== undefined && (plan.status.abort !== true || drainsWithDeadline(plan.status))) {
       plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gates.requeueAfterMs);
     }
@@ -172,7 +183,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     for (const due of gates.due) {
       const wanted =
         due.run.name === scaleDownRunName ? drainsWithDeadline(plan.status, due.run.revision) : canaryMeasures;
-      if (wanted) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure));
+      if (wanted) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure, span));
     }
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
     const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
@@ -180,6 +191,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
     deps.onPlanned?.(namespace ?? '', name, plan.status);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   };
+  return (key) => traceReconcile(tracer, key, (span) => reconcile(key, span));
 }
 
 /**

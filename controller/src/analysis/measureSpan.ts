@@ -1,0 +1,88 @@
+/**
+ * The span of one measurement taken in the background. Its own trace, linked to the reconcile that asked for it
+ * rather than a child of it: the measurement runs for up to its timeout after that reconcile ended, and its result
+ * is read by a later reconcile, so as a child it would stretch a reconcile's trace over work the reconcile never
+ * waited for. The provider's calls (the Prometheus query) are children of this span.
+ *
+ * The query recorded is the template's, before its arguments are filled in: an argument may come from a Secret.
+ */
+import type { Measurement, Rollout } from '../api/types.ts';
+import type { Span } from '../trace/span.ts';
+import type { Tracer } from '../trace/tracer.ts';
+import type { DueMeasurement } from './engine.ts';
+import type { PromResult } from './prometheusAnswer.ts';
+
+export async function traceMeasurement(
+  tracer: Tracer,
+  scheduledBy: Span | undefined,
+  due: DueMeasurement,
+  rollout: Rollout,
+  measure: () => Promise<Measurement>,
+): Promise<Measurement> {
+  if (!tracer.enabled) return measure();
+  const [provider, spec] = Object.entries(due.metric.provider as Record<string, unknown>)[0] ?? [];
+  const query = (spec as { query?: unknown } | undefined)?.query;
+  const span = tracer.startSpan('sluice.measure', {
+    links: scheduledBy === undefined ? [] : [scheduledBy],
+    attributes: {
+      'sluice.rollout.namespace': rollout.metadata.namespace,
+      'sluice.rollout.name': rollout.metadata.name,
+      'sluice.analysis.run': due.run.name,
+      'sluice.analysis.revision': due.run.revision,
+      'sluice.analysis.template': due.template,
+      'sluice.analysis.metric': due.metric.name,
+      'sluice.analysis.provider': provider,
+      'sluice.analysis.query': typeof query === 'string' ? query : undefined,
+    },
+  });
+  try {
+    const measurement = await tracer.withSpan(span, measure);
+    span.setAttributes({
+      'sluice.measurement.phase': measurement.phase,
+      'sluice.measurement.value': measurement.value,
+    });
+    if (measurement.phase === 'Error') span.fail(measurement.message ?? 'the provider could not measure');
+    else span.succeed();
+    return measurement;
+  } catch (err) {
+    span.fail(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * A child span of the measurement's for one Prometheus API call: which server and endpoint, and the kind of answer
+ * (or the error that status would show). Not the filled-in query, nor the template's headers: both may hold a
+ * Secret's value.
+ */
+export async function tracePrometheusCall(
+  tracer: Tracer,
+  address: string,
+  path: string,
+  send: () => Promise<PromResult>,
+): Promise<PromResult> {
+  const parent = tracer.currentSpan();
+  if (parent === undefined) return send();
+  let server: string | undefined;
+  try {
+    server = new URL(address).host; // the host and port only: never userinfo
+  } catch {
+    // the call itself reports an address it cannot use
+  }
+  const span = tracer.startSpan(`prometheus ${path}`, {
+    kind: 'client',
+    parent,
+    attributes: { 'server.address': server, 'url.path': `/${path}`, 'http.request.method': 'POST' },
+  });
+  try {
+    const result = await send();
+    span.setAttribute('sluice.prometheus.result', result.kind);
+    if (result.kind === 'error') span.fail(result.message);
+    else span.succeed();
+    return result;
+  } finally {
+    span.end();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The settings of tracing, under the OpenTelemetry SDKs' own environment variables so that a cluster's usual OTLP
+ * configuration applies unchanged. Tracing is off unless an endpoint is set.
+ */
+import { invalid, parseWholeNumber, Refused, setting } from './settingParsers.ts';
+
+/** An http(s) URL without credentials: the endpoint is logged (origin and path), and userinfo would be a secret. */
+function parseEndpoint(text: string): string | undefined | typeof invalid {
+  if (text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return invalid;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '')
+    return invalid;
+  return text;
+}
+
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+const maxHeaders = 32;
+const maxHeadersLength = 8192;
+
+/**
+ * "key1=value1,key2=value2" with URL-encoded values (the W3C baggage form the OpenTelemetry specification uses).
+ * A refusal never repeats the text: it may hold an API key.
+ */
+export function parseOtlpHeaders(text: string): Readonly<Record<string, string>> | Refused {
+  if (text.length > maxHeadersLength) return new Refused(`is longer than ${maxHeadersLength} characters`);
+  const headers: Record<string, string> = {};
+  const entries = text.split(',').filter((entry) => entry.trim() !== '');
+  if (entries.length > maxHeaders) return new Refused(`has more than ${maxHeaders} headers`);
+  for (const [index, entry] of entries.entries()) {
+    const equals = entry.indexOf('=');
+    const name = entry.slice(0, Math.max(0, equals)).trim();
+    if (equals < 1 || !headerName.test(name))
+      return new Refused(`entry ${index + 1} is not name=value with a valid header name (values are not shown)`);
+    let value: string;
+    try {
+      value = decodeURIComponent(entry.slice(equals + 1).trim());
+    } catch {
+      return new Refused(`the value of ${name} is not URL-encoded text (values are not shown)`);
+    }
+    // A line break would end the header and start another one of the value's choosing.
+    if (/[\r\n\0]/.test(value)) return new Refused(`the value of ${name} holds a line break (values are not shown)`);
+    headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+export const samplers = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type SamplerName = (typeof samplers)[number];
+
+/** The share of new traces recorded. Every span of Sluice under a parent follows it, so parentbased_* means the same. */
+export function sampleRatio(sampler: SamplerName, arg: number): number {
+  if (sampler.endsWith('always_on')) return 1;
+  if (sampler.endsWith('always_off')) return 0;
+  return arg;
+}
+
+export const traceSettings = {
+  otlpEndpoint: setting<string | undefined>({
+    flag: '--otlp-endpoint',
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    valueName: 'url',
+    accepts: 'an http(s) URL without credentials',
+    description:
+      'OTLP/HTTP collector that traces are sent to, at <url>/v1/traces in the JSON encoding: a span per reconcile, ' +
+      'per Kubernetes write, per measurement and per Unleash call (docs/observability.md). Unset: no tracing at all.',
+    defaultText: '(none: tracing off)',
+    default: () => undefined,
+    parse: parseEndpoint,
+  }),
+  otlpTracesEndpoint: setting<string | undefined>({
+    flag: '--otlp-traces-endpoint',
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    valueName: 'url',
+    accepts: 'an http(s) URL without credentials',
+    description: 'The full URL traces are POSTed to, used as it is; wins over --otlp-endpoint.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: parseEndpoint,
+  }),
+  otlpHeaders: setting<Readonly<Record<string, string>>>({
+    flag: '--otlp-headers',
+    env: 'OTEL_EXPORTER_OTLP_HEADERS',
+    valueName: 'headers',
+    accepts: 'name=value pairs separated by commas, values URL-encoded',
+    description:
+      'Headers sent with every export, such as a vendor API key; in a cluster, from a Secret. Never logged. ' +
+      'Environment only: a flag would show them in the process list.',
+    defaultText: '(none)',
+    default: () => ({}),
+    parse: parseOtlpHeaders,
+    secret: { instead: 'OTEL_EXPORTER_OTLP_HEADERS (from a Secret)' },
+  }),
+  tracesSampler: setting<SamplerName>({
+    flag: '--traces-sampler',
+    env: 'OTEL_TRACES_SAMPLER',
+    valueName: 'sampler',
+    accepts: samplers.join(', '),
+    description: 'Which reconciles and background tasks start a recorded trace; their child spans follow them.',
+    defaultText: 'parentbased_always_on',
+    default: () => 'parentbased_always_on',
+    parse: (text) => ((samplers as readonly string[]).includes(text) ? (text as SamplerName) : invalid),
+  }),
+  tracesSamplerArg: setting<number>({
+    flag: '--traces-sampler-arg',
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    valueName: 'ratio',
+    accepts: 'a number from 0 to 1',
+    description: 'The share of traces recorded by the traceidratio samplers.',
+    defaultText: '1',
+    default: () => 1,
+    parse: (text) => {
+      const ratio = Number(text);
+      return text.trim() !== '' && ratio >= 0 && ratio <= 1 ? ratio : invalid;
+    },
+  }),
+  tracesQueueSize: setting({
+    flag: '--traces-queue-size',
+    env: 'OTEL_BSP_MAX_QUEUE_SIZE',
+    valueName: 'spans',
+    accepts: 'a whole number of spans from 1 to 65536',
+    description:
+      'Spans held for export at most; past it new spans are dropped and counted (sluice_trace_spans_total{result="dropped"}), ' +
+      'so a collector that is away never grows memory. Each span holds at most 24 attributes of at most 512 characters.',
+    defaultText: '2048',
+    default: () => 2048,
+    parse: parseWholeNumber(1, 65_536),
+  }),
+  tracesExportDelay: setting({
+    flag: '--traces-export-delay',
+    env: 'OTEL_BSP_SCHEDULE_DELAY',
+    valueName: 'ms',
+    accepts: 'a whole number of milliseconds from 100 to 60000',
+    description: 'How often spans are sent when fewer than a batch (512) are waiting.',
+    defaultText: '5000',
+    default: () => 5_000,
+    parse: parseWholeNumber(100, 60_000),
+  }),
+};
