@@ -21,6 +21,7 @@ import {
   type Rollout,
 } from './api/types.ts';
 import { AnswerBudget } from './analysis/answerBudget.ts';
+import { influxdbMetricProvider } from './analysis/influxdb.ts';
 import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { prometheusMetricProvider } from './analysis/prometheusMetric.ts';
@@ -223,6 +224,8 @@ export async function startController(
   const flagOperations = new BackgroundWork<AdminResult>(background);
   const core = kc.makeApiClient(CoreV1Api);
   const secretReader = readsKc.makeApiClient(CoreV1Api);
+  // One budget for the whole process: every analysis of every Rollout, whatever its provider, shares it.
+  const answerBudget = new AnswerBudget(config.analysisAnswerBudget);
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core, custom, policy: kc.makeApiClient(PolicyV1Api) },
@@ -236,12 +239,17 @@ export async function startController(
         prometheus: prometheusMetricProvider(
           new PrometheusProvider({
             userAgent: 'sluice',
-            // One budget for the whole process: every analysis of every Rollout shares it.
-            budget: new AnswerBudget(config.analysisAnswerBudget),
+            budget: answerBudget,
             allowedHosts: config.analysisAllowedHosts,
             debug: (details, message) => log.debug(details, message),
           }),
         ),
+        influxdb: influxdbMetricProvider({
+          userAgent: 'sluice',
+          budget: answerBudget,
+          allowedHosts: config.analysisAllowedHosts,
+          debug: (details, message) => log.debug(details, message),
+        }),
       },
       readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),

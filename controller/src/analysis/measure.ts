@@ -17,6 +17,7 @@ import { judge, type Direction, type JudgeClass } from './judge.ts';
 import { fromJson, samplesOf } from './providerAnswer.ts';
 import {
   providerKeyOf,
+  type MetricProvider,
   type ProviderAnswer,
   type ProviderKey,
   type ProviderSet,
@@ -215,7 +216,8 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, scrubbed: str
       message: `${input.field}.provider: set exactly one of ${providerKeys.join(', ')}`,
     };
   }
-  const provider = deps.providers[key];
+  // The key and its spec belong together, which TypeScript cannot follow through a union of keys.
+  const provider: MetricProvider | undefined = deps.providers[key];
   const field = `${input.field}.provider.${key}`;
   if (provider === undefined) {
     return { phase: 'Error', message: `${field}: this controller does not run the ${key} provider` };

@@ -202,7 +202,7 @@ function promTimeout(ms: number): string {
  * for the room it needs before holding any; bytes beyond it are counted too. Undefined (and the rest
  * discarded) when the body is larger than `max`.
  */
-async function readCounted(
+export async function readCounted(
   res: Response,
   max: number,
   account: AnswerAccount,
@@ -235,7 +235,7 @@ async function readCounted(
 }
 
 /** Turns fetch's "fetch failed" into its cause: "connect ECONNREFUSED 127.0.0.1:9", "getaddrinfo ENOTFOUND prom". */
-function describeNetworkError(err: unknown): string {
+export function describeNetworkError(err: unknown): string {
   let at: unknown = err;
   // fetch wraps the socket error in `cause`; follow the chain to the innermost one that says something.
   while (at instanceof Error && at.cause instanceof Error) at = at.cause;

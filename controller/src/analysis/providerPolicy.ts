@@ -71,24 +71,31 @@ export interface AddressCheck {
   /** The template is a ClusterAnalysisTemplate: written by a cluster admin, it may query any http(s) host. */
   trusted: boolean;
   allowedHosts: readonly HostPattern[];
+  /** The provider's key, for the field names in messages; prometheus when omitted. */
+  provider?: string;
 }
 
-const addressField = 'provider.prometheus.address';
+const exampleAddress: Record<string, string> = {
+  prometheus: 'http://prometheus.monitoring:9090',
+  influxdb: 'http://influxdb.monitoring:8086',
+};
 
 /** Why the analysis may not query `address`, naming the field and the setting; undefined when it may. */
 export function addressProblem(address: string, check: AddressCheck): string | undefined {
+  const provider = check.provider ?? 'prometheus';
+  const addressField = `provider.${provider}.address`;
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    return `${addressField} is not a URL: write it like http://prometheus.monitoring:9090`;
+    return `${addressField} is not a URL: write it like ${exampleAddress[provider] ?? 'http://host:port'}`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return `${addressField} uses ${url.protocol.slice(0, -1)}: only http and https are allowed`;
   }
   if (url.username !== '' || url.password !== '') {
     // The URL without its credentials: the message must not repeat them.
-    return `${addressField} carries credentials (user:password@): remove them and use provider.prometheus.authentication with a secretKeyRef`;
+    return `${addressField} carries credentials (user:password@): remove them and use provider.${provider}.authentication with a secretKeyRef`;
   }
   if (check.trusted) return undefined;
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);

@@ -13,6 +13,7 @@ import type {
   templateArg,
 } from './analysis.schema.ts';
 import type { blueGreenStrategy } from './blueGreen.schema.ts';
+import type { influxdbProvider } from './influxdbProvider.schema.ts';
 import type { condition, secretKeySelector } from './common.schema.ts';
 import type {
   analysisArg,
@@ -63,6 +64,7 @@ export type AnalysisTemplateSpec = Static<typeof analysisTemplateSpec>;
 export type Metric = Static<typeof metric>;
 export type MetricCompare = Static<typeof metricCompare>;
 export type PrometheusProvider = Static<typeof prometheusProvider>;
+export type InfluxdbProvider = Static<typeof influxdbProvider>;
 export type TemplateArg = Static<typeof templateArg>;
 export type SecretKeySelector = Static<typeof secretKeySelector>;
 

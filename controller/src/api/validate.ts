@@ -148,6 +148,12 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
         metricLimits.timeout,
         'a query that slow holds a measurement worker: make the query cheaper',
       ],
+      [
+        `${at}.provider.influxdb.timeout`,
+        m.provider.influxdb?.timeout,
+        metricLimits.timeout,
+        'a query that slow holds a measurement worker: make the query cheaper',
+      ],
       [`${at}.interval`, m.interval, metricLimits.interval, 'measure at least daily'],
       [
         `${at}.initialDelay`,
