@@ -63,8 +63,13 @@ providerConformance('influxdb', {
     ),
 });
 
-async function measure(provider: Metric['provider'], args: Record<string, string> = {}, secret?: string) {
-  const metric: Metric = { name: 'm', successCondition: 'result < 10', provider };
+async function measure(
+  provider: Metric['provider'],
+  args: Record<string, string> = {},
+  secret?: string,
+  judge: Partial<Metric> = { successCondition: 'result < 10' },
+) {
+  const metric: Metric = { name: 'm', ...judge, provider };
   return takeMeasurement(
     {
       metric,
@@ -135,6 +140,36 @@ describe('InfluxDB against the real influxd', () => {
     });
     expect(m.phase).toBe('Inconclusive');
     expect(m.value).toMatch(/^\[(NaN, )+1\]$|^\[(NaN, )*1, NaN\]$/);
+  });
+
+  it('compare takes each GROUP BY time() row of a track as a sample: a slower canary fails, a like one passes', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const points = Array.from({ length: 30 }, (_, i) => {
+      const t = now - i * 10;
+      const jitter = i % 5;
+      return [
+        `latency,svc=slow,track=stable ms=${100 + jitter} ${t}`,
+        `latency,svc=slow,track=canary ms=${200 + jitter} ${t}`,
+        `latency,svc=same,track=stable ms=${100 + jitter} ${t}`,
+        `latency,svc=same,track=canary ms=${100 + ((i + 2) % 5)} ${t}`,
+      ];
+    }).flat();
+    await influx().write(db, points);
+    const spec = {
+      influxdb: {
+        address: info!.url,
+        database: db,
+        query: `SELECT mean(ms) FROM latency WHERE svc = '{{args.svc}}' AND track = '{{track}}' AND time > now() - 6m GROUP BY time(10s) fill(none)`,
+      },
+    };
+    const judge = { compare: { direction: 'increase' as const } };
+    const slow = await measure(spec, { svc: 'slow' }, undefined, judge);
+    expect(slow, slow.message).toMatchObject({
+      phase: 'Failed',
+      value: expect.stringMatching(/^High \(ratio 1\.9/) as unknown,
+    });
+    const same = await measure(spec, { svc: 'same' }, undefined, judge);
+    expect(same, same.message).toMatchObject({ phase: 'Successful', value: expect.stringMatching(/^Pass/) as unknown });
   });
 
   it('authenticates with a password from a Secret, and the password is in no message', async () => {
