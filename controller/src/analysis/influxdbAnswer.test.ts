@@ -114,6 +114,14 @@ describe('interpretInfluxAnswer', () => {
     expect(read({ results: [{}, {}] })).toMatchObject({ message: expect.stringContaining('2 results') as unknown });
   });
 
+  it('refuses an answer InfluxDB cut short at its row limit (partial) rather than judge what is left', () => {
+    const series = [{ name: 'e', columns: ['time', 'v'], values: [[1, 1]], partial: true }];
+    expect(read(answer(series))).toMatchObject({ message: expect.stringContaining('cut its answer short') as unknown });
+    expect(
+      read({ results: [{ series: [{ name: 'e', columns: ['time', 'v'], values: [[1, 1]] }], partial: true }] }),
+    ).toMatchObject({ kind: 'error' });
+  });
+
   it('refuses an answer with more rows than Sluice reads, before reading them', () => {
     const rows = (n: number) => Array.from({ length: n }, (_, i) => [i, i]);
     const limits = { perSeries: 5, total: 8 };

@@ -82,6 +82,16 @@ export function interpretInfluxAnswer(address: string, status: number, text: str
   const result = record(body.results[0]);
   if (result === undefined) return { kind: 'error', message: `${where} answered a result Sluice cannot read` };
   if (result.error !== undefined) return refused(result.error);
+  // InfluxDB cuts an answer at its max-row-limit and marks it partial: judging what is left could pass a canary on
+  // the rows that happened to fit.
+  if (
+    result.partial === true ||
+    (Array.isArray(result.series) && result.series.some((x) => record(x)?.partial === true))
+  )
+    return {
+      kind: 'error',
+      message: `${where} cut its answer short (partial, at its max-row-limit): narrow the query (aggregate, a shorter time range)`,
+    };
   if (result.series === undefined) return { kind: 'empty' };
   if (!Array.isArray(result.series)) return { kind: 'error', message: `${where} answered series that are not a list` };
   return readSeries(where, result.series as unknown[], limits);
