@@ -1,8 +1,9 @@
 /**
- * Which addresses an analysis may query. A template's author picks provider.prometheus.address, and the controller
- * sends the query there from inside the cluster, with the headers and credentials the template names (read from
- * the Rollout namespace's Secrets). Unchecked, any namespace could point the controller at any service it can
- * reach (a cloud metadata endpoint, another tenant's API) and have that namespace's Secrets sent along.
+ * Which addresses an analysis may query. A template's author picks provider.prometheus.address (or
+ * provider.influxdb.address), and the controller sends the query there from inside the cluster, with the headers
+ * and credentials the template names (read from the Rollout namespace's Secrets). Unchecked, any namespace could
+ * point the controller at any service it can reach (a cloud metadata endpoint, another tenant's API) and have that
+ * namespace's Secrets sent along.
  *
  * The rule: a ClusterAnalysisTemplate (written by a cluster admin) is trusted and may query any http(s) host; a
  * namespaced AnalysisTemplate may query only the hosts of --analysis-allowed-hosts. With no list, namespaced
