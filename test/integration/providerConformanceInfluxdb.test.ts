@@ -121,6 +121,22 @@ describe('InfluxDB against the real influxd', () => {
     expect(await databases()).toContain(db);
   });
 
+  it("InfluxDB's parser reads regexes, divisions and literals where Sluice's scanner does", async () => {
+    // A quote inside a regex, a division before a string: were either read otherwise, the argument would leave its
+    // string and the query would find the pass track's point (Successful) instead of nothing.
+    const spec = {
+      influxdb: {
+        address: info!.url,
+        database: db,
+        query: `SELECT last(value) / 1 FROM errors WHERE track =~ /pa's"s/ OR track = '{{args.t}}'`,
+      },
+    };
+    const m = await measure(spec, { t: `x' OR track = 'pass` });
+    expect(m.phase, m.message).toBe('Inconclusive');
+    // The same query finds the point when the argument names the track: it was no query that finds nothing anyway.
+    expect((await measure(spec, { t: 'pass' })).phase).toBe('Successful');
+  });
+
   it('a template that would write is refused before InfluxDB sees it', async () => {
     const m = await measure({
       influxdb: { address: info!.url, database: db, query: 'SELECT value INTO copied FROM errors' },
