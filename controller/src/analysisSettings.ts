@@ -21,9 +21,9 @@ export const analysisSettings = {
     valueName: 'hosts',
     accepts: 'host, host:port, *.domain or *.domain:port entries separated by commas, or * for any host',
     description:
-      'Hosts a namespaced AnalysisTemplate may query (provider.prometheus.address, provider.web.url); ClusterAnalysisTemplates, written by cluster admins, may query any. ' +
+      'Hosts a namespaced AnalysisTemplate may query (provider.prometheus.address, provider.web.url, provider.influxdb.address); ClusterAnalysisTemplates, written by cluster admins, may query any. ' +
       'An entry without a port allows every port. No address may carry credentials or use a scheme other than http(s).',
-    defaultText: '(none: only ClusterAnalysisTemplates may query Prometheus or web endpoints)',
+    defaultText: '(none: only ClusterAnalysisTemplates may query Prometheus, InfluxDB or web endpoints)',
     default: () => [],
     parse: (text) => {
       const patterns = parseHostPatterns(text);
@@ -36,7 +36,7 @@ export const analysisSettings = {
     valueName: 'bytes',
     accepts: 'a size of at least 16Mi (like 64Mi or 1Gi)',
     description:
-      'Bytes of Prometheus answers the controller holds at once, over all analyses; one answer may be at most 8 MiB. ' +
+      'Bytes of Prometheus and InfluxDB answers the controller holds at once, over all analyses; one answer may be at most 8 MiB. ' +
       'A measurement whose answer finds no room before its timeout is an Error, measured again at the next interval.',
     defaultText: '64Mi',
     default: () => 64 * 1024 * 1024,

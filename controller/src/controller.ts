@@ -21,6 +21,7 @@ import {
   type Rollout,
 } from './api/types.ts';
 import { AnswerBudget } from './analysis/answerBudget.ts';
+import { influxdbMetricProvider } from './analysis/influxdb.ts';
 import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { prometheusMetricProvider } from './analysis/prometheusMetric.ts';
@@ -248,6 +249,12 @@ export async function startController(
             tracer,
           }),
         ),
+        influxdb: influxdbMetricProvider({
+          userAgent: 'sluice',
+          allowedHosts: config.analysisAllowedHosts,
+          budget: answerBudget,
+          debug: (details, message) => log.debug(details, message),
+        }),
         web: webMetricProvider({
           budget: answerBudget,
           allowedHosts: config.analysisAllowedHosts,

@@ -17,6 +17,14 @@ const prometheus = (more: Spec = {}) => ({
 const web = (more: Spec = {}) => ({
   web: { url: 'http://checkout.shop:8080/health', jsonPath: '{$.ok}', ...more },
 });
+const influxdb = (more: Spec = {}) => ({
+  influxdb: {
+    address: 'http://influxdb.monitoring:8086',
+    database: 'telegraf',
+    query: 'SELECT last(v) FROM m',
+    ...more,
+  },
+});
 const metric = (more: Spec = {}) => ({
   name: 'error-rate',
   successCondition: 'result < 0.05',
@@ -236,6 +244,36 @@ export const invalidTemplates: InvalidCase[] = [
     { metrics: [metric({ provider: { ...prometheus(), ...web() } })] },
     'spec.metrics[0].provider',
     /exactly one provider/,
+  ),
+  template(
+    'an InfluxDB metric without a database',
+    { metrics: [metric({ provider: { influxdb: { address: 'http://influxdb:8086', query: 'SELECT 1' } } })] },
+    'spec.metrics[0].provider.influxdb.database',
+    required,
+  ),
+  template(
+    'an InfluxDB database with a line break',
+    { metrics: [metric({ provider: influxdb({ database: 'tele\ngraf' }) })] },
+    'spec.metrics[0].provider.influxdb.database',
+    pattern,
+  ),
+  template(
+    'an InfluxDB timeout over the 60s bound',
+    { metrics: [metric({ provider: influxdb({ timeout: '2m' }) })] },
+    'spec.metrics[0].provider.influxdb.timeout',
+    /must be at most 60s/,
+  ),
+  template(
+    'both prometheus and influxdb in one metric',
+    { metrics: [metric({ provider: { ...prometheus(), ...influxdb() } })] },
+    'spec.metrics[0].provider',
+    /exactly one provider: set one of prometheus, .*influxdb/,
+  ),
+  template(
+    'InfluxDB compare with a query without {{track}}',
+    { metrics: [compared({ provider: influxdb() })] },
+    'spec.metrics[0].provider.influxdb.query',
+    /write \{\{track\}\} in the query/,
   ),
   {
     ...template(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Sluice's tests and demo need on a fresh machine, and nothing twice:
-#   - Debian packages (prometheus, postgresql, openssl, chromium, lua5.1 for the Argo CD health check's test) when
-#     missing;
+#   - Debian packages (prometheus, postgresql, openssl, chromium, lua5.1 for the Argo CD health check's test,
+#     influxdb for the InfluxDB analysis provider's) when missing;
 #   - node_modules from package-lock.json when missing or older than the lock;
 #   - the local control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #     kubectl, kwok), built from Go modules into a cache outside the repo, keyed by the pinned go.sum files;
@@ -19,7 +19,7 @@ log() { printf '[ensure-deps] %s\n' "$*" >&2; }
 
 # --- Debian packages ------------------------------------------------------------------------------
 need_pkgs=(openssl)
-$cluster_only || need_pkgs+=(prometheus postgresql chromium lua5.1)
+$cluster_only || need_pkgs+=(prometheus postgresql chromium lua5.1 influxdb)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,7 @@
 /**
  * Vitest global setup for the integration project: starts the real services once for the whole run and hands
  * their addresses to the tests through `inject()`. Which services start is `SLUICE_TEST_SERVICES`
- * (comma-separated, default `cluster,prometheus,unleash`). A control plane already running from
+ * (comma-separated, default `cluster,prometheus,unleash,influxdb`). A control plane already running from
  * `npm run cluster -- up` is reused and left running; whatever this setup started, it stops.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { runningControlPlane, up, down } from '../cluster/controlPlane.ts';
 import { repoRoot } from '../cluster/paths.ts';
+import { startInfluxdb, type InfluxdbInfo } from '../fixtures/influxdb.ts';
 import { startPrometheus, type PrometheusInfo } from '../fixtures/prometheus.ts';
 import { startUnleash, type UnleashInfo } from '../fixtures/unleash.ts';
 
@@ -23,6 +24,7 @@ declare module 'vitest' {
     cluster: ClusterInfo | null;
     prometheus: PrometheusInfo | null;
     unleash: UnleashInfo | null;
+    influxdb: InfluxdbInfo | null;
   }
 }
 
@@ -31,7 +33,7 @@ export const testScrapeInterval = '1s';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const wanted = new Set(
-    (process.env.SLUICE_TEST_SERVICES ?? 'cluster,prometheus,unleash').split(',').map((s) => s.trim()),
+    (process.env.SLUICE_TEST_SERVICES ?? 'cluster,prometheus,unleash,influxdb').split(',').map((s) => s.trim()),
   );
   // One folder per run: two test runs in one checkout must not delete each other's databases.
   const runDir = join(repoRoot, '.sluice', 'test-services', String(process.pid));
@@ -60,15 +62,29 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return { url: u.url, adminToken: u.adminToken, clientToken: u.clientToken };
   };
 
+  const startInflux = async () => {
+    if (!wanted.has('influxdb')) return null;
+    const dir = join(runDir, 'influxdb');
+    const influx = await startInfluxdb({ dir });
+    stops.push(() => influx.stop());
+    return { url: influx.url, dir };
+  };
+
   const teardown = async () => {
     await Promise.allSettled(stops.reverse().map((stop) => stop()));
     rmSync(runDir, { recursive: true, force: true });
   };
   try {
-    const [cluster, prometheus, unleash] = await Promise.all([startCluster(), startProm(), startUnl()]);
+    const [cluster, prometheus, unleash, influxdb] = await Promise.all([
+      startCluster(),
+      startProm(),
+      startUnl(),
+      startInflux(),
+    ]);
     project.provide('cluster', cluster);
     project.provide('prometheus', prometheus);
     project.provide('unleash', unleash);
+    project.provide('influxdb', influxdb);
   } catch (err) {
     await teardown();
     throw err;

@@ -16,7 +16,7 @@ import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
 import { judgeStatistics } from './judgeStatistics.ts';
 import { fromJson, samplesOf } from './providerAnswer.ts';
-import { providerKeyOf, type ProviderAnswer, type ProviderSet } from './provider.ts';
+import { providerKeyOf, type MetricProvider, type ProviderAnswer, type ProviderSet } from './provider.ts';
 
 export interface MeasureInput {
   metric: Metric;
@@ -213,7 +213,7 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, scrubbed: str
       message: `${input.field}.provider: set exactly one of ${providerKeys.join(', ')}`,
     };
   }
-  const provider = deps.providers[key];
+  const provider: MetricProvider | undefined = deps.providers[key];
   const field = `${input.field}.provider.${key}`;
   if (provider === undefined) {
     return { phase: 'Error', message: `${field}: this controller does not run the ${key} provider` };

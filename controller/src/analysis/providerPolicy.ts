@@ -1,8 +1,9 @@
 /**
- * Which addresses an analysis may query. A template's author picks provider.prometheus.address, and the controller
- * sends the query there from inside the cluster, with the headers and credentials the template names (read from
- * the Rollout namespace's Secrets). Unchecked, any namespace could point the controller at any service it can
- * reach (a cloud metadata endpoint, another tenant's API) and have that namespace's Secrets sent along.
+ * Which addresses an analysis may query. A template's author picks provider.prometheus.address (or
+ * provider.influxdb.address), and the controller sends the query there from inside the cluster, with the headers
+ * and credentials the template names (read from the Rollout namespace's Secrets). Unchecked, any namespace could
+ * point the controller at any service it can reach (a cloud metadata endpoint, another tenant's API) and have that
+ * namespace's Secrets sent along.
  *
  * The rule: a ClusterAnalysisTemplate (written by a cluster admin) is trusted and may query any http(s) host; a
  * namespaced AnalysisTemplate may query only the hosts of --analysis-allowed-hosts. With no list, namespaced
@@ -73,8 +74,6 @@ export interface AddressCheck {
   allowedHosts: readonly HostPattern[];
 }
 
-const addressField = 'provider.prometheus.address';
-
 /** How messages name the address's field, and where credentials belong instead. */
 export interface AddressField {
   field: string;
@@ -82,7 +81,7 @@ export interface AddressField {
 }
 
 const prometheusAddress: AddressField = {
-  field: addressField,
+  field: 'provider.prometheus.address',
   credentials: 'provider.prometheus.authentication with a secretKeyRef',
 };
 
@@ -96,7 +95,7 @@ export function addressProblem(
   try {
     url = new URL(address);
   } catch {
-    return `${field} is not a URL: write it like http://prometheus.monitoring:9090`;
+    return `${field} is not a URL: write it like http://prometheus.monitoring:9090 (scheme, host and port)`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return `${field} uses ${url.protocol.slice(0, -1)}: only http and https are allowed`;

@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import { celRules, duration, hasPath, labelName, mapList, object, secretKeySelector, text } from './common.schema.ts';
 import { durationPattern } from './duration.ts';
 import { webProviderSchema } from './webProvider.schema.ts';
+import { influxdbProvider } from './influxdbProvider.schema.ts';
 
 export const maxMetrics = 20;
 export const maxTemplateArgs = 32;
@@ -157,13 +158,14 @@ export const prometheusProvider = object('Measures with a PromQL query.', {
  */
 export const webProvider = webProviderSchema(metricLimits.timeout);
 
-export const providerKeys = ['prometheus', 'web'] as const;
+export const providerKeys = ['prometheus', 'web', 'influxdb'] as const;
 
 export const metricProvider = object(
   'Where the measurement comes from: exactly one provider.',
   {
     prometheus: Type.Optional(prometheusProvider),
     web: Type.Optional(webProvider),
+    influxdb: Type.Optional(influxdbProvider),
   },
   celRules({
     rule: `${onlyOneOf([...providerKeys])} == 1`,
@@ -302,10 +304,17 @@ export const metric = object(
       reason: 'FieldValueInvalid',
     },
     {
-      rule: `!has(self.compare) || (${hasPath('self.provider.prometheus.range')})`,
-      message: 'compare needs series of samples: set provider.prometheus.range {lookback, step}',
+      rule: `!has(self.compare) || has(self.provider.influxdb) || (${hasPath('self.provider.prometheus.range')})`,
+      message:
+        'compare needs series of samples: set provider.prometheus.range {lookback, step}, or use an InfluxDB query with GROUP BY time()',
       fieldPath: '.provider.prometheus',
       reason: 'FieldValueRequired',
+    },
+    {
+      rule: `!has(self.compare) || !(${hasPath('self.provider.influxdb.query')}) || self.provider.influxdb.query.contains('{{track}}')`,
+      message:
+        "compare runs the query once for canary and once for stable: write {{track}} in the query where the track tag value goes, as in WHERE track = '{{track}}'",
+      fieldPath: '.provider.influxdb.query',
     },
     {
       rule: `!has(self.compare) || !(${hasPath('self.provider.prometheus.query')}) || self.provider.prometheus.query.contains('{{track}}')`,

@@ -14,6 +14,7 @@ import type {
   webProvider,
 } from './analysis.schema.ts';
 import type { blueGreenStrategy } from './blueGreen.schema.ts';
+import type { influxdbProvider } from './influxdbProvider.schema.ts';
 import type { condition, secretKeySelector } from './common.schema.ts';
 import type {
   analysisArg,
@@ -65,6 +66,7 @@ export type Metric = Static<typeof metric>;
 export type MetricCompare = Static<typeof metricCompare>;
 export type PrometheusProvider = Static<typeof prometheusProvider>;
 export type WebProvider = Static<typeof webProvider>;
+export type InfluxdbProvider = Static<typeof influxdbProvider>;
 export type TemplateArg = Static<typeof templateArg>;
 export type SecretKeySelector = Static<typeof secretKeySelector>;
 

@@ -279,6 +279,31 @@ describe('validateRollout: bounds the CRD also enforces, for objects older than 
     );
   });
 
+  it('refuses an InfluxDB query timeout above 60s, for templates written before the schema said so', () => {
+    const influx = (timeout: string) => ({
+      analysisTemplate: () => ({
+        metrics: [
+          {
+            ...metric('heavy'),
+            provider: {
+              influxdb: { address: 'http://influxdb:8086', database: 'd', query: 'SELECT v FROM m', timeout },
+            },
+          },
+        ],
+      }),
+      clusterAnalysisTemplate: () => undefined,
+    });
+    expect(validateRollout(heavy, influx('2m'))).toEqual([
+      {
+        field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.influxdb.timeout',
+        code: 'OutOfRange',
+        message:
+          '2m is longer than the 60s allowed: a query that slow holds a measurement worker: make the query cheaper',
+      },
+    ]);
+    expect(validateRollout(heavy, influx('60s'))).toEqual([]);
+  });
+
   it('refuses a consecutiveSuccessLimit of 0 or above count, naming the field', () => {
     const field = 'AnalysisTemplate shop/heavy spec.metrics[0].consecutiveSuccessLimit';
     expect(validateRollout(heavy, withMetric({ consecutiveSuccessLimit: 0 }))).toEqual([

@@ -154,6 +154,12 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
         metricLimits.timeout,
         'a request that slow holds a measurement worker: make the endpoint faster',
       ],
+      [
+        `${at}.provider.influxdb.timeout`,
+        m.provider.influxdb?.timeout,
+        metricLimits.timeout,
+        'a query that slow holds a measurement worker: make the query cheaper',
+      ],
       [`${at}.interval`, m.interval, metricLimits.interval, 'measure at least daily'],
       [
         `${at}.initialDelay`,
