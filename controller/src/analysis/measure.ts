@@ -15,13 +15,7 @@ import { judgeByConditions, type Judgeable, type MeasuredPhase } from './conditi
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
 import { fromJson, samplesOf } from './providerAnswer.ts';
-import {
-  providerKeyOf,
-  type ProviderAnswer,
-  type ProviderKey,
-  type ProviderSet,
-  type ProviderSpec,
-} from './provider.ts';
+import { providerKeyOf, type ProviderAnswer, type ProviderSet } from './provider.ts';
 
 export interface MeasureInput {
   metric: Metric;
@@ -220,7 +214,8 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, scrubbed: str
   if (provider === undefined) {
     return { phase: 'Error', message: `${field}: this controller does not run the ${key} provider` };
   }
-  const spec = metric.provider[key] as ProviderSpec<ProviderKey>;
+  // The provider under `key` takes the spec under `key`: TypeScript cannot pair the two through a union of keys.
+  const spec = metric.provider[key] as never;
   const timeoutMs = provider.timeoutMs(spec, `${field}.timeout`);
   const ask = (vars: Record<string, string>, track?: 'canary' | 'stable') =>
     withDeadline(timeoutMs, field, async (signal) =>

@@ -42,7 +42,9 @@ export async function measureInBackground(
   let args: ResolvedArgs | AnalysisConfigError;
   let readSecret: ReadSecret = () => undefined;
   try {
-    readSecret = await deps.readSecrets(namespace, secretRefs([due.templateArgs, due.metric.provider]));
+    // Not a Job's pod spec: its pods read their Secrets themselves, and Sluice need not be allowed to.
+    const { job: _podsReadTheirOwn, ...others } = due.metric.provider;
+    readSecret = await deps.readSecrets(namespace, secretRefs([due.templateArgs, others]));
     args = resolveArgs(due.templateArgs, due.passedArgs, {
       rollout,
       readSecret,

@@ -6,6 +6,7 @@
 import { Type } from 'typebox';
 import { celRules, duration, hasPath, labelName, mapList, object, secretKeySelector, text } from './common.schema.ts';
 import { durationPattern } from './duration.ts';
+import { jobProvider } from './jobProvider.schema.ts';
 
 export const maxMetrics = 20;
 export const maxTemplateArgs = 32;
@@ -154,11 +155,14 @@ export const prometheusProvider = object('Measures with a PromQL query.', {
  * The providers a metric may measure with, exactly one per metric. Each key has one implementation in
  * controller/src/analysis/ behind the MetricProvider contract (analysis/provider.ts), which the engine enforces.
  */
-export const providerKeys = ['prometheus'] as const;
+export const providerKeys = ['prometheus', 'job'] as const;
 
 export const metricProvider = object(
   'Where the measurement comes from: exactly one provider.',
-  { prometheus: Type.Optional(prometheusProvider) },
+  {
+    prometheus: Type.Optional(prometheusProvider),
+    job: Type.Optional(jobProvider),
+  },
   celRules({
     rule: `${onlyOneOf([...providerKeys])} == 1`,
     message: `a metric measures with exactly one provider: set one of ${providerKeys.join(', ')}`,
