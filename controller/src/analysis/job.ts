@@ -25,20 +25,20 @@ import type { MetricProvider, ProviderAnswer, ProviderRequest } from './provider
 
 /** What the provider needs of Kubernetes; kube/jobClient.ts is the real one, with writes fenced. */
 export interface JobApi {
-  create(job: V1Job): Promise<V1Job>;
+  create: (job: V1Job) => Promise<V1Job>;
   /** Undefined when there is no such Job. */
-  read(namespace: string, name: string): Promise<V1Job | undefined>;
+  read: (namespace: string, name: string) => Promise<V1Job | undefined>;
   /** Deletes the Job with that uid and, in the background, its pods; a Job already gone is no error. */
-  delete(namespace: string, name: string, uid: string): Promise<void>;
+  delete: (namespace: string, name: string, uid: string) => Promise<void>;
   /** The pods the Job controller made for the Job with this uid. */
-  pods(namespace: string, jobUid: string): Promise<V1Pod[]>;
+  pods: (namespace: string, jobUid: string) => Promise<V1Pod[]>;
   /** The last `tailLines` lines of a container's log, at most `limitBytes` of them. */
-  log(
+  log: (
     namespace: string,
     pod: string,
     container: string | undefined,
     limits: { tailLines: number; limitBytes: number },
-  ): Promise<string>;
+  ) => Promise<string>;
 }
 
 export interface JobProviderOptions {

@@ -113,7 +113,7 @@ describe('the Job built from a template', () => {
     ],
     ['no pod template', { spec: { backoffLimit: 0 } }, /needs a pod template/],
   ])('refuses %s, naming the field', (_what, t, message) => {
-    expect(refusal(t as JobProviderSpec)).toMatch(message);
+    expect(refusal(t)).toMatch(message);
   });
 
   it("lets a ClusterAnalysisTemplate (a cluster admin's) use the host, but never another namespace or a selector", () => {
