@@ -239,3 +239,27 @@ describe("reading a Job's conditions", () => {
     expect(failedPod([pod('p', 1, 'Running')])).toBeUndefined();
   });
 });
+
+describe('a Job that reaches its deadline', () => {
+  const deadline = (job: V1Job) => {
+    job.status = {
+      conditions: [condition('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline')],
+    };
+  };
+  it('is an Error when the deadline is the timeout Sluice set (a late answer)', async () => {
+    const c = cluster(deadline);
+    expect(await jobMetricProvider(c.api, fast).measure({ ...spec, timeout: '30s' }, request())).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/did not finish within 30s/) as unknown,
+    });
+    expect(c.jobs.size).toBe(0);
+  });
+  it("is Failed when the template's own shorter deadline ran out (the check's own budget)", async () => {
+    const c = cluster(deadline);
+    const own = { ...spec, timeout: '30s', spec: { ...spec.spec, activeDeadlineSeconds: 5 } };
+    expect(await jobMetricProvider(c.api, fast).measure(own, request())).toMatchObject({
+      kind: 'verdict',
+      phase: 'Failed',
+    });
+  });
+});

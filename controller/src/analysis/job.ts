@@ -14,7 +14,7 @@
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { jobLimits } from '../api/jobProvider.schema.ts';
-import { parseDuration } from '../api/duration.ts';
+import { formatDuration, parseDuration } from '../api/duration.ts';
 import { statusCode } from '../kube/apiErrors.ts';
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { isMeasurementJob, jobName } from './jobIdentity.ts';
@@ -72,6 +72,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Whether the Job's activeDeadlineSeconds is the one buildJob derived from the timeout (not a shorter one of its own). */
+function deadlineIsTimeout(job: V1Job, timeoutMs: number): boolean {
+  return job.spec?.activeDeadlineSeconds === Math.max(1, Math.ceil(timeoutMs / 1000));
 }
 
 export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {}): MetricProvider<'job'> {
@@ -193,6 +198,13 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
             phase: 'Successful',
             value: outcome.reason,
             message: `Job ${request.namespace}/${name} completed`,
+          };
+        // The deadline Sluice set from the timeout is the timeout: an Error, as a late answer is for any provider.
+        // A shorter activeDeadlineSeconds of the template's own is the check's own budget: a failure.
+        if (outcome.phase === 'Failed' && outcome.reason === 'DeadlineExceeded' && deadlineIsTimeout(body, timeoutMs))
+          return {
+            kind: 'error',
+            message: `Job ${request.namespace}/${name} did not finish within ${formatDuration(timeoutMs)}: raise ${request.field}.timeout or make the check faster`,
           };
         if (outcome.phase === 'Failed') {
           const message = await failureMessage(finished, outcome.reason, outcome.message);

@@ -281,7 +281,8 @@ export const metric = object(
   },
   celRules(
     {
-      rule: 'has(self.successCondition) || has(self.failureCondition) || has(self.compare)',
+      // A Job judges itself (its conditions are the verdict): it needs neither conditions nor compare.
+      rule: 'has(self.successCondition) || has(self.failureCondition) || has(self.compare) || has(self.provider.job)',
       message: 'a metric needs a way to judge it: set successCondition, failureCondition or compare',
       reason: 'FieldValueRequired',
     },
