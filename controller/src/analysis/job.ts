@@ -174,7 +174,13 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
       const owner = { namespace: request.namespace, rollout: request.rollout, measurementId: request.measurementId };
       let body: V1Job;
       try {
-        body = buildJob(spec, { ...owner, field: request.field, trusted: request.trusted, timeoutMs });
+        body = buildJob(spec, {
+          ...owner,
+          field: request.field,
+          trusted: request.trusted,
+          timeoutMs,
+          args: request.args,
+        });
       } catch (err) {
         if (err instanceof AnalysisConfigError) return { kind: 'error', message: err.message };
         throw err;

@@ -10,6 +10,13 @@ const ctx = (more: Partial<JobTemplateContext> = {}): JobTemplateContext => ({
   field: 'AnalysisTemplate shop/smoke metrics[smoke].provider.job',
   trusted: false,
   timeoutMs: 600_000,
+  args: {
+    values: new Map([
+      ['service', 'checkout-canary'],
+      ['token', 's3cret'],
+    ]),
+    secrets: ['s3cret'],
+  },
   ...more,
 });
 
@@ -75,7 +82,11 @@ describe('the Job built from a template', () => {
   });
 
   it.each([
-    ['another namespace', { metadata: { namespace: 'kube-system' }, spec: template().spec }, /not kube-system/],
+    [
+      'another namespace',
+      { metadata: { namespace: 'kube-system' }, spec: template().spec } as JobProviderSpec,
+      /not "kube-system"/,
+    ],
     ['a selector of its own', template({ selector: { matchLabels: { app: 'x' } } }), /spec\.selector/],
     ['manualSelector', template({ manualSelector: true }), /spec\.manualSelector/],
     ['a fan-out of pods', template({ parallelism: 500 }), /spec\.parallelism: must be a whole number from 0 to 10/],
@@ -119,9 +130,38 @@ describe('the Job built from a template', () => {
   it("lets a ClusterAnalysisTemplate (a cluster admin's) use the host, but never another namespace or a selector", () => {
     const trusted = ctx({ trusted: true, field: 'ClusterAnalysisTemplate smoke metrics[smoke].provider.job' });
     expect(buildJob(template({}, { hostNetwork: true }), trusted).spec?.template.spec?.hostNetwork).toBe(true);
-    expect(refusal({ metadata: { namespace: 'kube-system' }, spec: template().spec }, trusted)).toMatch(
-      /not kube-system/,
-    );
+    expect(
+      refusal({ metadata: { namespace: 'kube-system' }, spec: template().spec } as JobProviderSpec, trusted),
+    ).toMatch(/not "kube-system"/);
     expect(refusal(template({ manualSelector: true }), trusted)).toMatch(/manualSelector/);
+  });
+});
+
+describe('template arguments in a Job', () => {
+  it('are replaced in every string of the template, as text', () => {
+    const t: JobProviderSpec = {
+      metadata: { labels: { target: '{{args.service}}' } },
+      spec: {
+        template: {
+          spec: podSpec({ containers: [{ name: 'c', image: 'i', args: ['http://{{args.service}}/healthz'] }] }),
+        },
+      },
+    };
+    const job = buildJob(t, ctx());
+    expect(job.spec?.template.spec?.containers[0]?.args).toEqual(['http://checkout-canary/healthz']);
+    expect(job.metadata?.labels?.target).toBe('checkout-canary');
+  });
+
+  it("never put a Secret's value into the Job, and name an unknown argument", () => {
+    const withSecret = template(
+      {},
+      { containers: [{ name: 'c', image: 'i', env: [{ name: 'T', value: '{{args.token}}' }] }] },
+    );
+    expect(refusal(withSecret)).toMatch(
+      /containers\[0\]\.env\[0\]\.value: an argument from a Secret would be stored in the Job/,
+    );
+    expect(refusal(template({}, { containers: [{ name: 'c', image: 'i', args: ['{{args.nope}}'] }] }))).toMatch(
+      /names no argument/,
+    );
   });
 });

@@ -15,6 +15,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { jobLimits, type JobProviderSpec } from '../api/jobProvider.schema.ts';
 import { revisionLabel, rolloutLabel } from '../workload/names.ts';
+import { renderText, type ResolvedArgs } from './args.ts';
 import { AnalysisConfigError } from './errors.ts';
 import { jobMetadata, type JobOwner } from './jobIdentity.ts';
 
@@ -31,6 +32,8 @@ export interface JobTemplateContext extends JobOwner {
   /** A ClusterAnalysisTemplate's: the pod-level restrictions do not apply. */
   trusted: boolean;
   timeoutMs: number;
+  /** The template's arguments, for {{args.<name>}} in any string of the template. */
+  args: ResolvedArgs;
 }
 
 function refuse(field: string, what: string): never {
@@ -42,6 +45,27 @@ function bounded(spec: Json, key: string, max: number, field: string): void {
   if (v === undefined || v === null) return;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)
     refuse(`${field}.spec.${key}`, `must be a whole number from 0 to ${max}`);
+}
+
+/**
+ * Replaces {{args.<name>}} in every string value (not in keys) of `value`, as plain text. A Secret's value never goes
+ * into the Job, where whoever may read Jobs would read it: the pod reads the Secret itself (env valueFrom).
+ */
+function renderArgs(value: unknown, args: ResolvedArgs, field: string): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return value;
+    const rendered = renderText(value, { args: args.values }, field);
+    if (args.secrets.some((secret) => secret !== '' && rendered.includes(secret)))
+      refuse(
+        field,
+        'an argument from a Secret would be stored in the Job: let the pod read the Secret itself (env valueFrom.secretKeyRef)',
+      );
+    return rendered;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => renderArgs(v, args, `${field}[${i}]`));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderArgs(v, args, `${field}.${k}`)]));
+  return value;
 }
 
 const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
@@ -89,15 +113,17 @@ export function buildJob(template: JobProviderSpec, ctx: JobTemplateContext): V1
   const size = Buffer.byteLength(JSON.stringify({ metadata: template.metadata, spec: template.spec }));
   if (size > jobLimits.templateBytes)
     refuse(field, `the Job template is ${size} bytes, more than ${jobLimits.templateBytes}: make it smaller`);
-  const ns = template.metadata?.namespace;
+  // Not in the schema (the API server prunes it), but a template that reached here some other way is refused.
+  const ns = (template.metadata as { namespace?: unknown } | undefined)?.namespace;
   if (ns !== undefined && ns !== ctx.namespace)
     refuse(
       `${field}.metadata.namespace`,
-      `a Job runs in the Rollout's namespace ${ctx.namespace}, not ${ns}: remove it`,
+      `a Job runs in the Rollout's namespace ${ctx.namespace}, not ${JSON.stringify(ns)}: remove it`,
     );
   if (!isObject(template.spec)) refuse(`${field}.spec`, 'must be a JobSpec object');
-  // A copy: the template is the cache's object, shared with every reconcile.
-  const spec = structuredClone(template.spec);
+  // A copy (the template is the cache's object, shared with every reconcile), arguments rendered.
+  const spec = renderArgs(template.spec, ctx.args, `${field}.spec`) as Json;
+  const metadata = renderArgs(template.metadata ?? {}, ctx.args, `${field}.metadata`) as JobProviderSpec['metadata'];
   for (const key of ['selector', 'manualSelector'])
     if (spec[key] !== undefined)
       refuse(`${field}.spec.${key}`, "Sluice's Job selects its own pods: remove it (the Job controller sets it)");
@@ -134,7 +160,7 @@ export function buildJob(template: JobProviderSpec, ctx: JobTemplateContext): V1
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: jobMetadata(ctx, template.metadata),
+    metadata: jobMetadata(ctx, metadata),
     spec: spec as unknown as V1Job['spec'],
   };
 }

@@ -6,7 +6,7 @@
  * namespace's rights through Sluice are checked by the controller (analysis/jobTemplate.ts) before it creates anything.
  */
 import { Type, type Static } from 'typebox';
-import { duration, object, objectName } from './common.schema.ts';
+import { duration, object } from './common.schema.ts';
 
 export const jobLimits = {
   /** The Job may run this long; a measurement holds a background slot meanwhile. */
@@ -28,10 +28,8 @@ export const jobProvider = object(
   "Runs a Kubernetes Job from this template in the Rollout's namespace for each measurement: Successful when the Job completes, Failed when it fails (with the tail of the failed pod's log in the message). Sluice names, labels and deletes the Job.",
   {
     metadata: Type.Optional(
+      // No namespace: a Job always runs in the Rollout's namespace (the controller refuses one that got here anyway).
       object('Labels and annotations for the Job (Sluice adds its own labels, which take precedence).', {
-        namespace: Type.Optional(
-          objectName("Must be the Rollout's namespace if set: a Job never runs in another namespace."),
-        ),
         labels: Type.Optional(stringMap('Labels of the Job.', jobLimits.labels)),
         annotations: Type.Optional(stringMap('Annotations of the Job.', jobLimits.annotations)),
       }),
