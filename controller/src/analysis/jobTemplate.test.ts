@@ -100,6 +100,11 @@ describe('the Job built from a template', () => {
       /volumes\[0\]\.hostPath/,
     ],
     [
+      'a port on the node',
+      template({}, { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80, hostPort: 80 }] }] }),
+      /containers\[0\]\.ports\[0\]\.hostPort/,
+    ],
+    [
       'a privileged container',
       template({}, { containers: [{ name: 'c', image: 'i', securityContext: { privileged: true } }] }),
       /containers\[0\]\.securityContext\.privileged/,

@@ -6,7 +6,7 @@
  * to the Job controller's pods whoever made the Job) is the tenant's; what reaches the node or other namespaces is
  * refused for a namespaced AnalysisTemplate (a ClusterAnalysisTemplate is a cluster admin's and may):
  * - another namespace: metadata.namespace must be absent or the Rollout's; owner references are never copied;
- * - the host: hostNetwork, hostPID, hostIPC, hostPath volumes, privileged containers, added capabilities, nodeName
+ * - the host: hostNetwork, hostPID, hostIPC, hostPath volumes, hostPort, privileged containers, added capabilities, nodeName
  *   (which skips the scheduler and with it taints and node restrictions);
  * - other pods: selector / manualSelector (a Job adopts every pod its selector matches, and its deletion takes them
  *   along), pod labels sluice.dev/rollout and sluice.dev/revision (the Services Sluice owns select on them);
@@ -94,6 +94,14 @@ function checkPodSpec(pod: Json, field: string): void {
           `${at}.${list}[${i}].securityContext.privileged`,
           'a namespaced AnalysisTemplate may not run privileged',
         );
+      const ports = isObject(c) && Array.isArray(c['ports']) ? (c['ports'] as unknown[]) : [];
+      ports.forEach((p, j) => {
+        if (isObject(p) && p['hostPort'] !== undefined && p['hostPort'] !== 0)
+          refuse(
+            `${at}.${list}[${i}].ports[${j}].hostPort`,
+            "a namespaced AnalysisTemplate may not bind the node's ports",
+          );
+      });
       const caps = isObject(sc['capabilities']) ? sc['capabilities'] : {};
       if (Array.isArray(caps['add']) && caps['add'].length > 0)
         refuse(
