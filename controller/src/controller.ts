@@ -26,10 +26,12 @@ import type { AdminResult } from './flags/unleashAdmin.ts';
 import { PrometheusProvider } from './analysis/prometheus.ts';
 import { prometheusMetricProvider } from './analysis/prometheusMetric.ts';
 import { webMetricProvider } from './analysis/web.ts';
+import { jobMetricProvider } from './analysis/job.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
 import { isConflict, isForbidden } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
+import { kubeJobApi } from './kube/jobClient.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
@@ -260,6 +262,8 @@ export async function startController(
           allowedHosts: config.analysisAllowedHosts,
           debug: (details, message) => log.debug(details, message),
         }),
+        // Creates and deletes through `kc`, fenced like the executor's writes; polls through the background's reads.
+        job: jobMetricProvider(kubeJobApi(kc, readsKc), { warn: (details, message) => log.warn(details, message) }),
       },
       readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),

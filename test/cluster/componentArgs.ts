@@ -75,6 +75,8 @@ export function apiserverArgs(c: ClusterCerts, etcd: number, port: number): stri
     '--proxy-client-key-file',
     c.frontProxyClient.key,
     '--profiling=false',
+    // kwok's nodes are reached at 127.0.0.1 (their InternalIP) for pods/log; their Hostname resolves nowhere.
+    '--kubelet-preferred-address-types=InternalIP',
     '--v',
     '1',
   ];
@@ -128,12 +130,11 @@ export function schedulerArgs(kubeconfig: string, port: number): string[] {
   return [...managedComponentArgs(kubeconfig, port), '--v', '1'];
 }
 
-export function kwokArgs(kubeconfig: string, stages: string, port: number): string[] {
+export function kwokArgs(kubeconfig: string, configs: string[], port: number): string[] {
   return [
     '--kubeconfig',
     kubeconfig,
-    '--config',
-    stages,
+    ...configs.flatMap((c) => ['--config', c]),
     '--manage-nodes-with-annotation-selector',
     'kwok.x-k8s.io/node=fake',
     '--cidr',
@@ -144,5 +145,8 @@ export function kwokArgs(kubeconfig: string, stages: string, port: number): stri
     '40',
     '--server-address',
     `127.0.0.1:${port}`,
+    // Published as the nodes' kubelet port, so that the API server reaches kwok for pods/log (kwokJobs.ts).
+    '--node-port',
+    String(port),
   ];
 }

@@ -13,6 +13,7 @@ import { isAlive, readPidFile, startProcess, stopProcess, tailLog, type ProcessS
 import { GiveUp, waitFor } from '../support/wait.ts';
 import { ensureCerts } from './certs.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './componentArgs.ts';
+import { writeKwokJobConfig } from './kwokJobs.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { removeDeadMetricsApi, stopLeftoverMetricsAdapter } from './metricsApiService.ts';
 import { clusterBinDir, defaultClusterDir, defaultKubeconfig, routerCrdsFile } from './paths.ts';
@@ -158,7 +159,7 @@ export async function up(opts: ControlPlaneOptions = {}): Promise<ControlPlane> 
 
     start('kube-controller-manager', controllerManagerArgs(certs, kc('kube-controller-manager'), controllerManager));
     start('kube-scheduler', schedulerArgs(kc('kube-scheduler'), scheduler));
-    start('kwok', kwokArgs(kc('kwok'), join(bin, 'kwok-stages.yaml'), kwok));
+    start('kwok', kwokArgs(kc('kwok'), [join(bin, 'kwok-stages.yaml'), writeKwokJobConfig(r.dir)], kwok));
 
     const core = adminConfig(cp).makeApiClient(CoreV1Api);
     for (let i = 0; i < r.nodes; i++) await core.createNode({ body: fakeNode(`kwok-node-${i}`) });

@@ -124,6 +124,9 @@ function workloadGrants(): Record<string, string[]> {
     'policy/poddisruptionbudgets': ['list', 'watch', 'create', 'patch', 'delete'],
     '/pods': ['list', 'watch'],
     '/pods/eviction': ['create'],
+    // The job metric provider: one Job per measurement, and the failed pod's log tail.
+    'batch/jobs': ['get', 'create', 'delete'],
+    '/pods/log': ['get'],
     '/events': ['list', 'watch', 'create'],
     ...routerGrants(),
   };

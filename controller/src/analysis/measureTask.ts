@@ -53,7 +53,9 @@ async function measure(due: DueMeasurement, rollout: Rollout, deps: MeasureTaskD
   let args: ResolvedArgs | AnalysisConfigError;
   let readSecret: ReadSecret = () => undefined;
   try {
-    readSecret = await deps.readSecrets(namespace, secretRefs([due.templateArgs, due.metric.provider]));
+    // Not a Job's pod spec: its pods read their Secrets themselves, and Sluice need not be allowed to.
+    const { job: _podsReadTheirOwn, ...others } = due.metric.provider;
+    readSecret = await deps.readSecrets(namespace, secretRefs([due.templateArgs, others]));
     args = resolveArgs(due.templateArgs, due.passedArgs, {
       rollout,
       readSecret,

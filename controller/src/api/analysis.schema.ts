@@ -8,6 +8,7 @@ import { celRules, duration, hasPath, labelName, mapList, object, secretKeySelec
 import { durationPattern } from './duration.ts';
 import { webProviderSchema } from './webProvider.schema.ts';
 import { influxdbProvider } from './influxdbProvider.schema.ts';
+import { jobProvider } from './jobProvider.schema.ts';
 
 export const maxMetrics = 20;
 export const maxTemplateArgs = 32;
@@ -158,7 +159,7 @@ export const prometheusProvider = object('Measures with a PromQL query.', {
  */
 export const webProvider = webProviderSchema(metricLimits.timeout);
 
-export const providerKeys = ['prometheus', 'web', 'influxdb'] as const;
+export const providerKeys = ['prometheus', 'web', 'influxdb', 'job'] as const;
 
 export const metricProvider = object(
   'Where the measurement comes from: exactly one provider.',
@@ -166,6 +167,7 @@ export const metricProvider = object(
     prometheus: Type.Optional(prometheusProvider),
     web: Type.Optional(webProvider),
     influxdb: Type.Optional(influxdbProvider),
+    job: Type.Optional(jobProvider),
   },
   celRules({
     rule: `${onlyOneOf([...providerKeys])} == 1`,
@@ -285,7 +287,8 @@ export const metric = object(
   },
   celRules(
     {
-      rule: 'has(self.successCondition) || has(self.failureCondition) || has(self.compare)',
+      // A Job judges itself (its conditions are the verdict): it needs neither conditions nor compare.
+      rule: 'has(self.successCondition) || has(self.failureCondition) || has(self.compare) || has(self.provider.job)',
       message: 'a metric needs a way to judge it: set successCondition, failureCondition or compare',
       reason: 'FieldValueRequired',
     },

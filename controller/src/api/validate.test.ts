@@ -245,6 +245,23 @@ describe('validateRollout: bounds the CRD also enforces, for objects older than 
     expect(validateRollout(heavy, web('60s'))).toEqual([]);
   });
 
+  it('refuses a Job timeout above 1h, and accepts one of exactly 1h', () => {
+    const jobLookup = (timeout: string): TemplateLookup => ({
+      analysisTemplate: () => ({
+        metrics: [{ name: 'smoke', provider: { job: { timeout, spec: { template: { spec: {} } } } } }],
+      }),
+      clusterAnalysisTemplate: () => undefined,
+    });
+    expect(validateRollout(heavy, jobLookup('2h'))).toEqual([
+      {
+        field: 'AnalysisTemplate shop/heavy spec.metrics[0].provider.job.timeout',
+        code: 'OutOfRange',
+        message: '2h is longer than the 1h allowed: split the check into shorter Jobs',
+      },
+    ]);
+    expect(validateRollout(heavy, jobLookup('1h'))).toEqual([]);
+  });
+
   it('refuses a query timeout above 60s, a range of more than 11,000 points and counts beyond any use', () => {
     const errors = validateRollout(
       heavy,

@@ -13,6 +13,7 @@ import { maxAutoPromotionSeconds } from './blueGreen.schema.ts';
 import { conditionCostProblem } from '../analysis/celProgram.ts';
 import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
 import { metricLimits } from './analysis.schema.ts';
+import { jobLimits } from './jobProvider.schema.ts';
 import { DurationError, isDuration, longerThan, parseDuration } from './duration.ts';
 import { parseRestartAt, restartAtField } from './restartAt.ts';
 import { rolloutLimits } from './rollout.schema.ts';
@@ -168,6 +169,7 @@ function metricLimitErrors(t: FoundTemplate): SpecError[] {
         'use a pause step before the analysis for a longer wait',
       ],
       [`${at}.provider.prometheus.range.lookback`, prom?.range?.lookback, metricLimits.lookback, 'shorten it'],
+      [`${at}.provider.job.timeout`, m.provider.job?.timeout, jobLimits.timeout, 'split the check into shorter Jobs'],
     ];
     for (const [field, value, max, advice] of durations) {
       const problem = value === undefined ? undefined : longerThan(value, max);

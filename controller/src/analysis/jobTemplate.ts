@@ -1,0 +1,174 @@
+/**
+ * Turns a `job` provider's template into the Job Sluice creates, refusing what a tenant could use to reach beyond
+ * their own rights through Sluice. Sluice creates the Job with its own ServiceAccount, cluster-wide; whoever may
+ * write an AnalysisTemplate may thereby run pods in the Rollout's namespace without being allowed to create pods.
+ * What stays inside that namespace's own limits (its ServiceAccounts, quota, Pod Security admission, which applies
+ * to the Job controller's pods whoever made the Job) is the tenant's; what reaches the node or other namespaces is
+ * refused for a namespaced AnalysisTemplate (a ClusterAnalysisTemplate is a cluster admin's and may):
+ * - another namespace: metadata.namespace must be absent or the Rollout's; owner references are never copied;
+ * - the host: hostNetwork, hostPID, hostIPC, hostPath volumes, hostPort, privileged containers, added capabilities, nodeName
+ *   (which skips the scheduler and with it taints and node restrictions);
+ * - other pods: selector / manualSelector (a Job adopts every pod its selector matches, and its deletion takes them
+ *   along), pod labels sluice.dev/rollout and sluice.dev/revision (the Services Sluice owns select on them);
+ * - size and fan-out: the template's JSON, completions, parallelism and backoffLimit are bounded.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import { jobLimits, type JobProviderSpec } from '../api/jobProvider.schema.ts';
+import { revisionLabel, rolloutLabel } from '../workload/names.ts';
+import { renderText, type ResolvedArgs } from './args.ts';
+import { AnalysisConfigError } from './errors.ts';
+import { jobMetadata, type JobOwner } from './jobIdentity.ts';
+
+/** How long a finished Job is kept should Sluice never come back to delete it (it deletes it at once otherwise). */
+export const finishedJobTtlSeconds = 3600;
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface JobTemplateContext extends JobOwner {
+  /** Where the provider's spec is, for messages. */
+  field: string;
+  /** A ClusterAnalysisTemplate's: the pod-level restrictions do not apply. */
+  trusted: boolean;
+  timeoutMs: number;
+  /** The template's arguments, for {{args.<name>}} in any string of the template. */
+  args: ResolvedArgs;
+}
+
+function refuse(field: string, what: string): never {
+  throw new AnalysisConfigError('InvalidSpec', field, `${field}: ${what}`);
+}
+
+function bounded(spec: Json, key: string, max: number, field: string): void {
+  const v = spec[key];
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)
+    refuse(`${field}.spec.${key}`, `must be a whole number from 0 to ${max}`);
+}
+
+/**
+ * Replaces {{args.<name>}} in every string value (not in keys) of `value`, as plain text. A Secret's value never goes
+ * into the Job, where whoever may read Jobs would read it: the pod reads the Secret itself (env valueFrom).
+ */
+function renderArgs(value: unknown, args: ResolvedArgs, field: string): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return value;
+    const rendered = renderText(value, { args: args.values }, field);
+    if (args.secrets.some((secret) => secret !== '' && rendered.includes(secret)))
+      refuse(
+        field,
+        'an argument from a Secret would be stored in the Job: let the pod read the Secret itself (env valueFrom.secretKeyRef)',
+      );
+    return rendered;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => renderArgs(v, args, `${field}[${i}]`));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderArgs(v, args, `${field}.${k}`)]));
+  return value;
+}
+
+const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/** The pod-level refusals of a namespaced template (see the file comment). */
+function checkPodSpec(pod: Json, field: string): void {
+  const at = `${field}.spec.template.spec`;
+  for (const key of ['hostNetwork', 'hostPID', 'hostIPC'])
+    if (pod[key] === true) refuse(`${at}.${key}`, 'a namespaced AnalysisTemplate may not share the host namespaces');
+  if (pod['nodeName'] !== undefined)
+    refuse(
+      `${at}.nodeName`,
+      'a namespaced AnalysisTemplate may not bypass the scheduler: use nodeSelector or affinity',
+    );
+  const volumes = Array.isArray(pod['volumes']) ? (pod['volumes'] as unknown[]) : [];
+  volumes.forEach((v, i) => {
+    if (isObject(v) && v['hostPath'] !== undefined)
+      refuse(`${at}.volumes[${i}].hostPath`, 'a namespaced AnalysisTemplate may not mount the host');
+  });
+  for (const list of containerLists) {
+    const containers = Array.isArray(pod[list]) ? (pod[list] as unknown[]) : [];
+    containers.forEach((c, i) => {
+      const sc = isObject(c) && isObject(c['securityContext']) ? c['securityContext'] : {};
+      if (sc['privileged'] === true)
+        refuse(
+          `${at}.${list}[${i}].securityContext.privileged`,
+          'a namespaced AnalysisTemplate may not run privileged',
+        );
+      const ports = isObject(c) && Array.isArray(c['ports']) ? (c['ports'] as unknown[]) : [];
+      ports.forEach((p, j) => {
+        if (isObject(p) && p['hostPort'] !== undefined && p['hostPort'] !== 0)
+          refuse(
+            `${at}.${list}[${i}].ports[${j}].hostPort`,
+            "a namespaced AnalysisTemplate may not bind the node's ports",
+          );
+      });
+      const caps = isObject(sc['capabilities']) ? sc['capabilities'] : {};
+      if (Array.isArray(caps['add']) && caps['add'].length > 0)
+        refuse(
+          `${at}.${list}[${i}].securityContext.capabilities.add`,
+          'a namespaced AnalysisTemplate may not add capabilities',
+        );
+    });
+  }
+}
+
+/**
+ * The Job to create for one measurement. Throws AnalysisConfigError (an Error measurement naming the field) for a
+ * template it refuses; what it does not check (a bad image name, a missing container) the API server refuses.
+ */
+export function buildJob(template: JobProviderSpec, ctx: JobTemplateContext): V1Job {
+  const { field } = ctx;
+  const size = Buffer.byteLength(JSON.stringify({ metadata: template.metadata, spec: template.spec }));
+  if (size > jobLimits.templateBytes)
+    refuse(field, `the Job template is ${size} bytes, more than ${jobLimits.templateBytes}: make it smaller`);
+  // Not in the schema (the API server prunes it), but a template that reached here some other way is refused.
+  const ns = (template.metadata as { namespace?: unknown } | undefined)?.namespace;
+  if (ns !== undefined && ns !== ctx.namespace)
+    refuse(
+      `${field}.metadata.namespace`,
+      `a Job runs in the Rollout's namespace ${ctx.namespace}, not ${JSON.stringify(ns)}: remove it`,
+    );
+  if (!isObject(template.spec)) refuse(`${field}.spec`, 'must be a JobSpec object');
+  // A copy (the template is the cache's object, shared with every reconcile), arguments rendered.
+  const spec = renderArgs(template.spec, ctx.args, `${field}.spec`) as Json;
+  const metadata = renderArgs(template.metadata ?? {}, ctx.args, `${field}.metadata`) as JobProviderSpec['metadata'];
+  for (const key of ['selector', 'manualSelector'])
+    if (spec[key] !== undefined)
+      refuse(`${field}.spec.${key}`, "Sluice's Job selects its own pods: remove it (the Job controller sets it)");
+  bounded(spec, 'completions', jobLimits.pods, field);
+  bounded(spec, 'parallelism', jobLimits.pods, field);
+  bounded(spec, 'backoffLimit', jobLimits.backoffLimit, field);
+  bounded(spec, 'backoffLimitPerIndex', jobLimits.backoffLimit, field);
+  const podTemplate = spec['template'];
+  if (!isObject(podTemplate) || !isObject(podTemplate['spec']))
+    refuse(`${field}.spec.template.spec`, 'the Job needs a pod template with containers');
+  const pod = podTemplate['spec'];
+  if (!ctx.trusted) checkPodSpec(pod, field);
+  const podMeta = isObject(podTemplate['metadata']) ? podTemplate['metadata'] : {};
+  const podLabels = isObject(podMeta['labels']) ? podMeta['labels'] : {};
+  for (const label of [rolloutLabel, revisionLabel])
+    if (podLabels[label] !== undefined)
+      refuse(`${field}.spec.template.metadata.labels`, `${label} is Sluice's: the Services it owns select on it`);
+  // Only labels and annotations of the pod template's metadata: no namespace, name or owner of the tenant's choice.
+  podTemplate['metadata'] = {
+    ...(isObject(podMeta['labels']) ? { labels: podMeta['labels'] } : {}),
+    ...(isObject(podMeta['annotations']) ? { annotations: podMeta['annotations'] } : {}),
+  };
+  // A Job refuses the pod default (Always); one attempt, so one failed pod fails the measurement unless asked.
+  pod['restartPolicy'] ??= 'Never';
+  spec['backoffLimit'] ??= 0;
+  spec['suspend'] = false;
+  const deadline = Math.max(1, Math.ceil(ctx.timeoutMs / 1000));
+  const asked = spec['activeDeadlineSeconds'];
+  spec['activeDeadlineSeconds'] =
+    typeof asked === 'number' && Number.isInteger(asked) && asked > 0 ? Math.min(asked, deadline) : deadline;
+  const ttl = spec['ttlSecondsAfterFinished'];
+  if (typeof ttl !== 'number' || ttl < 0 || ttl > finishedJobTtlSeconds)
+    spec['ttlSecondsAfterFinished'] = finishedJobTtlSeconds;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: jobMetadata(ctx, metadata),
+    spec: spec as unknown as V1Job['spec'],
+  };
+}
