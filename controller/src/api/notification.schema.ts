@@ -43,7 +43,11 @@ const header = object('An extra HTTP header sent with every delivery.', {
     pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
   }),
   // No control characters: a line break would end the header and start another.
-  value: Type.String({ description: 'Header value (no line breaks).', maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$' }),
+  value: Type.String({
+    description: 'Header value (no line breaks).',
+    maxLength: 4096,
+    pattern: '^[^\\x00-\\x1f\\x7f]*$',
+  }),
 });
 
 export const webhookSink = object('A generic webhook: a JSON POST signed with HMAC-SHA256.', {
@@ -106,7 +110,9 @@ export const notificationChannelSpec = object(
     cloudEvents: Type.Optional(cloudEventsSink),
     namespaceSelector: Type.Optional(namespaceSelector),
     dashboardURL: Type.Optional(
-      url("Base URL of the Sluice dashboard; messages link to the rollout's page (<dashboardURL>/#/rollouts/<ns>/<name>)."),
+      url(
+        "Base URL of the Sluice dashboard; messages link to the rollout's page (<dashboardURL>/#/rollouts/<ns>/<name>).",
+      ),
     ),
     runbookURL: Type.Optional(url('A runbook that messages link to.')),
   },
@@ -117,9 +123,7 @@ export const notificationChannelSpec = object(
 );
 
 export const notificationSubscription = object("Sends some of the Rollout's transitions to a NotificationChannel.", {
-  channel: objectName(
-    'Name of a NotificationChannel (cluster-scoped) whose namespaceSelector selects this namespace.',
-  ),
+  channel: objectName('Name of a NotificationChannel (cluster-scoped) whose namespaceSelector selects this namespace.'),
   on: Type.Array(
     Type.Enum([...notificationEvents], {
       description: `A transition: ${notificationEvents.join(', ')}.`,
