@@ -109,7 +109,7 @@ describe('DeliveryQueue', () => {
     expect(h.queue.depth).toBe(0);
   });
 
-  it("a namespace over its share loses its own oldest, not another namespace's", async () => {
+  it("a namespace over its share loses its own oldest, not another namespace's", () => {
     const h = harness(() => down, { perNamespace: 3, concurrency: 1 });
     h.queue.enqueue(item('other', 'o1'));
     for (let i = 1; i <= 5; i++) h.queue.enqueue(item('noisy', `n${i}`));

@@ -63,6 +63,13 @@ describe('webhookRequest', () => {
   it('leaves out what the notification and the channel do not have', () => {
     const { failedMetric: _, ...plain } = aborted;
     const req = webhookRequest(plain, { webhook: spec.webhook }, 'k', now);
-    expect(Object.keys(JSON.parse(req.body))).toEqual(['id', 'event', 'rollout', 'reason', 'message', 'time']);
+    expect(Object.keys(JSON.parse(req.body) as object)).toEqual([
+      'id',
+      'event',
+      'rollout',
+      'reason',
+      'message',
+      'time',
+    ]);
   });
 });
