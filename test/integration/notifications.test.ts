@@ -222,16 +222,13 @@ describe('given NotificationChannels of each kind and a Rollout subscribed to th
       ...spec('other', [{ setWeight: 50 }]),
       notifications: [{ channel: channelNames.webhook, on: subscribed }],
     });
-    await waitForRollout(outsider.name, 'other', 'other Healthy', (r) => r.status?.phase === 'Healthy');
+    const before = await waitForRollout(outsider.name, 'other', 'other Healthy', (r) => r.status?.phase === 'Healthy');
     await setImage(outsider.name, 'other', 'example.invalid/app:v2');
     await waitForRollout(
       outsider.name,
       'other',
-      'other promoted',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRevision === r.status.canaryRevision &&
-        (r.status.currentStepIndex ?? 0) >= 1,
+      'other promoted to v2',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== before.status!.stableRevision,
     );
     const messages = await waitFor(
       async () => {

@@ -101,7 +101,7 @@ describe('detectNotifications', () => {
   it('each step completed in one plan is its own notification; Promoted names the new stable revision', () => {
     const found = detectNotifications(
       rolloutWith(),
-      { phase: 'Progressing' },
+      { phase: 'Progressing', canaryRevision: 'v2', stableRevision: 'v1' },
       {
         status: { phase: 'Healthy', canaryRevision: 'v2', stableRevision: 'v2' },
         events: [
@@ -145,5 +145,28 @@ describe('detectNotifications', () => {
       now,
     );
     expect(found.map((n) => n.event)).toEqual(['Paused']);
+  });
+
+  it('a pause ended by a promote request is a step completed, not a promotion; the first stable revision is neither', () => {
+    const stepDone = detectNotifications(
+      rolloutWith(),
+      { phase: 'Paused', canaryRevision: 'v2', stableRevision: 'v1' },
+      {
+        status: { phase: 'Progressing', canaryRevision: 'v2', stableRevision: 'v1' },
+        events: [{ type: 'Normal', reason: 'Promoted', message: 'step 2/2 (pause) ended by a promote request' }],
+      },
+      now,
+    );
+    expect(stepDone.map((n) => [n.event, n.reason])).toEqual([['StepCompleted', 'StepCompleted']]);
+    const initial = detectNotifications(
+      rolloutWith(),
+      undefined,
+      {
+        status: { phase: 'Healthy', stableRevision: 'v1' },
+        events: [{ type: 'Normal', reason: 'Initialized', message: 'x' }],
+      },
+      now,
+    );
+    expect(initial).toEqual([]);
   });
 });

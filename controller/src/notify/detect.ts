@@ -95,6 +95,11 @@ export function detectNotifications(
       time: extra.time ?? now.toISOString(),
     });
 
+  // A promotion is a new stable revision recorded over a previous one (the first one is no release).
+  const promotedTo =
+    previous?.stableRevision !== undefined && status.stableRevision !== previous.stableRevision
+      ? status.stableRevision
+      : undefined;
   for (const e of plan.events) {
     if (e.reason === 'Aborted') {
       const at = status.abortedAt ?? now.toISOString();
@@ -102,12 +107,12 @@ export function detectNotifications(
       add('Aborted', canary, at, e.reason, e.message, { time: at, ...(failed ? { failedMetric: failed } : {}) });
       if (failed !== undefined)
         add('AnalysisFailed', canary, at, 'AnalysisFailed', e.message, { time: at, failedMetric: failed });
-    } else if (e.reason === 'Promoted') {
-      const promoted = status.stableRevision ?? canary;
-      add('Promoted', promoted, `stable=${promoted}`, e.reason, e.message);
-    } else if (e.reason === 'StepCompleted') {
+    } else if (e.reason === 'Promoted' && promotedTo !== undefined) {
+      add('Promoted', promotedTo, `stable=${promotedTo}`, e.reason, e.message);
+    } else if (e.reason === 'Promoted' || e.reason === 'StepCompleted') {
+      // A 'Promoted' Event that records no new stable revision is a step (a pause) ended by a promote request.
       // The message names the step ("step 2/6 (setWeight 50) done"): with the revision, it is that step's record.
-      add('StepCompleted', canary, e.message, e.reason, e.message);
+      add('StepCompleted', canary, e.message, 'StepCompleted', e.message);
     } else if (e.reason === 'Paused') {
       const since = status.pauseConditions?.map((p) => p.startTime).sort()[0] ?? now.toISOString();
       add('Paused', canary, `step=${status.currentStepIndex ?? 0},since=${since}`, e.reason, e.message);
