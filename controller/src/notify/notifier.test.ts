@@ -124,9 +124,23 @@ describe('Notifier', () => {
 
   it('a Slack URL from a Secret that is not http(s) is never fetched', async () => {
     const ch = channel('chat', { slack: { urlFrom: { name: 'hooks', key: 'key' } } });
-    const { notifier, counted } = notifierWith([ch]); // hooks/key holds a signing key, not a URL
+    const { notifier, counted, logs } = notifierWith([ch]); // hooks/key holds a signing key, not a URL
     notifier.notify(rolloutWith({}, [{ channel: 'chat', on: ['Aborted'] }]), undefined, abortPlan);
     await until(() => counted.includes('failed chat slack secret'));
     expect(counted).not.toContain('sent chat slack');
+    expect(logs.join('\n')).not.toContain('s3cret');
+  });
+
+  it('a channel with two sinks (written before the schema refused it) is reported, never guessed at', async () => {
+    const r = await receiver();
+    const ch = channel('both', {
+      webhook: { url: r.url, signingSecret: { name: 'hooks', key: 'key' } },
+      cloudEvents: { url: r.url },
+    });
+    const { notifier, events, counted } = notifierWith([ch]);
+    notifier.notify(rolloutWith({}, [{ channel: 'both', on: ['Aborted'] }]), undefined, abortPlan);
+    await until(() => counted.includes('dropped not_deliverable'));
+    expect(r.got).toEqual([]);
+    expect(events[0]!.message).toContain('the channel has 2 sinks, not one');
   });
 });

@@ -19,7 +19,7 @@ import { detectNotifications, type MetricConditionLookup, type RolloutNotificati
 import type { OutgoingRequest } from './message.ts';
 import type { NotificationMetrics, SinkName } from './metrics.ts';
 import { selectorMatches, type ReadNamespaceLabels } from './namespaceSelector.ts';
-import { sendRequest, type SendOutcome } from './send.ts';
+import { requestProblem, sendRequest, type SendOutcome } from './send.ts';
 import { slackRequest } from './slack.ts';
 import { webhookRequest } from './webhook.ts';
 
@@ -180,6 +180,9 @@ export class Notifier implements NotificationSink {
     const channel = this.#o.channels.get(undefined, d.channel);
     if (channel === undefined)
       return this.#notDeliverable(d, 'the channel was deleted: ask a platform admin, or remove the subscription');
+    const sinks = [channel.spec.webhook, channel.spec.slack, channel.spec.cloudEvents].filter((x) => x !== undefined);
+    if (sinks.length !== 1)
+      return this.#notDeliverable(d, `the channel has ${sinks.length} sinks, not one: ask a platform admin to fix it`);
     const labels = await this.#o.namespaceLabels(d.namespace);
     if (labels === undefined) return { kind: 'drop', reason: 'not_deliverable' }; // the namespace is gone
     if (!selectorMatches(channel.spec.namespaceSelector, labels))
@@ -196,6 +199,12 @@ export class Notifier implements NotificationSink {
       if (!(err instanceof SecretMissing)) throw err;
       this.#o.log.warn({ channel: d.channel, sink, problem: err.message }, 'notification channel secret unreadable');
       return { kind: 'retry', reason: 'secret' };
+    }
+    const problem = requestProblem(request);
+    if (problem !== undefined) {
+      // Said without the URL or the header's value: either may be (or hold) a secret.
+      this.#o.log.warn({ channel: d.channel, sink, problem }, 'notification cannot be sent; not retried');
+      return { kind: 'refused', reason: 'invalid_request' };
     }
     const outcome = await sendRequest(request, this.#o.timeoutMs ?? 10_000, this.#o.userAgent ?? 'sluice');
     if (outcome.kind === 'refused')

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { maxAnswerBytes, parseRetryAfter, sendRequest } from './send.ts';
+import { maxAnswerBytes, parseRetryAfter, requestProblem, sendRequest } from './send.ts';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -82,5 +82,19 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Mon, 30 Nov 2026 12:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('requestProblem', () => {
+  const request = { url: 'https://hooks.example.com/x', headers: { 'X-A': 'b' }, body: '{}' };
+  it('refuses what no retry can fix, without sending it', async () => {
+    expect(requestProblem(request)).toBeUndefined();
+    expect(requestProblem({ ...request, url: 'file:///etc/passwd' })).toBe("the URL's scheme is file:, not http(s)");
+    expect(requestProblem({ ...request, url: 'not a url' })).toBe('the URL cannot be parsed');
+    expect(requestProblem({ ...request, headers: { 'X-A': 'b\r\nX-Injected: 1' } })).toBe('header X-A cannot be sent');
+    expect(await sendRequest({ ...request, url: 'data:text/plain,hi' }, 1_000, 'ua')).toEqual({
+      kind: 'refused',
+      reason: 'invalid_request',
+    });
   });
 });

@@ -9,10 +9,32 @@ import type { OutgoingRequest } from './message.ts';
 export type SendOutcome =
   | { kind: 'delivered'; status: number }
   | { kind: 'retry'; reason: FailureReason; status?: number; retryAfterMs?: number }
-  | { kind: 'refused'; reason: FailureReason; status: number };
+  | { kind: 'refused'; reason: FailureReason; status?: number };
 
 /** The failure reasons, as the metric's `reason` label spells them: a small fixed set. */
-export type FailureReason = 'network' | 'timeout' | 'http_5xx' | 'http_429' | 'http_4xx' | 'redirect' | 'secret';
+export type FailureReason =
+  'network' | 'timeout' | 'http_5xx' | 'http_429' | 'http_4xx' | 'redirect' | 'secret' | 'invalid_request';
+
+/** Header names and values HTTP can carry: a line break in either would start another header. */
+const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** No control character (a tab aside, which HTTP allows); checked by code point, so no regular expression holds one. */
+const headerValueOk = (v: string) => [...v].every((c) => c === '\t' || (c >= ' ' && c !== '\x7f'));
+
+/** What no retry can fix: not an http(s) URL, or a header HTTP cannot carry (the schema refuses both; a Secret or an
+ * object written before the schema's rules could still hold one). */
+export function requestProblem(request: OutgoingRequest): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return 'the URL cannot be parsed';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `the URL's scheme is ${url.protocol}, not http(s)`;
+  for (const [name, value] of Object.entries(request.headers))
+    if (!headerName.test(name) || !headerValueOk(value))
+      return `header ${headerName.test(name) ? name : '(unprintable)'} cannot be sent`;
+  return undefined;
+}
 
 export const maxAnswerBytes = 64 * 1024;
 
@@ -31,6 +53,7 @@ export async function sendRequest(
   userAgent: string,
   now: () => Date = () => new Date(),
 ): Promise<SendOutcome> {
+  if (requestProblem(request) !== undefined) return { kind: 'refused', reason: 'invalid_request' };
   const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;
   try {
