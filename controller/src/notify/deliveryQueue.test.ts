@@ -5,8 +5,9 @@ import type { SendOutcome } from './send.ts';
 interface Item {
   namespace: string;
   key: string;
+  target: string;
 }
-const item = (namespace: string, key: string): Item => ({ namespace, key });
+const item = (namespace: string, key: string, target = 'hook'): Item => ({ namespace, key, target });
 
 /** A queue whose receiver answers with `answer`; records each attempt's time and every drop. */
 function harness(
@@ -149,5 +150,16 @@ describe('DeliveryQueue', () => {
       ['b', 'stopping'],
     ]);
     expect(h.queue.depth).toBe(0);
+  });
+
+  it('a receiver that does not answer holds at most its share of the senders; another receiver still gets its own', async () => {
+    const h = harness((d) => (d.target === 'slow' ? new Promise<SendOutcome>(() => undefined) : ok), {
+      concurrency: 4,
+    });
+    for (let i = 1; i <= 6; i++) h.queue.enqueue(item(`ns${i}`, `s${i}`, 'slow'));
+    h.queue.enqueue(item('ns7', 'f1', 'fast'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.attempts.filter((a) => a.key.startsWith('s'))).toHaveLength(2);
+    expect(h.delivered).toEqual(['f1']);
   });
 });

@@ -7,7 +7,8 @@
  *   its share loses its own oldest delivery; a full queue takes the oldest of the namespace holding the most.
  *   Either drop is counted (onDropped) with its reason.
  * - namespaces take turns: the worker goes round them, one ready delivery each, so one tenant's thousand
- *   notifications to a dead receiver never hold back another's.
+ *   notifications to a dead receiver never hold back another's; and one receiver (a channel) holds at most
+ *   `perTarget` of the senders, so a receiver that answers slowly cannot stall the others.
  * - a delivery is retried while the receiver is out of reach or answers 5xx/429, with exponential backoff and
  *   jitter (Retry-After is honoured up to `maxRetryAfterMs`), and dropped once older than `maxAgeMs`.
  * What it does not do: survive a restart. Deliveries waiting when the process dies are lost, as Events are; the
@@ -20,6 +21,8 @@ export interface Delivery {
   namespace: string;
   /** Delivery id + channel: what identifies it in logs. */
   key: string;
+  /** The receiver (the channel): one that is slow to answer may hold at most `perTarget` of the senders. */
+  target: string;
 }
 
 export type DropReason = 'queue_full' | 'namespace_share' | 'max_age' | 'refused' | 'stopping' | 'not_deliverable';
@@ -29,6 +32,8 @@ export interface DeliveryQueueOptions<D extends Delivery> {
   capacity?: number;
   perNamespace?: number;
   concurrency?: number;
+  /** Sends to one target at once; default half of concurrency. */
+  perTarget?: number;
   maxAgeMs?: number;
   /** First retry delay; each further one doubles, up to maxBackoffMs. */
   baseBackoffMs?: number;
@@ -64,6 +69,7 @@ export class DeliveryQueue<D extends Delivery> {
   #stopped = false;
   #pumpScheduled = false;
   #timer: NodeJS.Timeout | undefined;
+  readonly #activeByTarget = new Map<string, number>();
   /** Where the round of namespaces goes on from, so each gets its turn. */
   #turn = 0;
   #idle: (() => void) | undefined;
@@ -73,6 +79,7 @@ export class DeliveryQueue<D extends Delivery> {
       capacity: 1_000,
       perNamespace: 100,
       concurrency: 4,
+      perTarget: Math.max(1, Math.floor((options.concurrency ?? 4) / 2)),
       maxAgeMs: 60 * 60_000,
       baseBackoffMs: 1_000,
       maxBackoffMs: 5 * 60_000,
@@ -172,7 +179,12 @@ export class DeliveryQueue<D extends Delivery> {
       for (let k = 0; k < namespaces.length && this.#active < this.#o.concurrency; k++) {
         const ns = namespaces[(this.#turn + k) % namespaces.length]!;
         const lane = this.#lanes.get(ns)!;
-        const ready = lane.find((w) => w.attempts >= 0 && w.notBefore <= now);
+        const ready = lane.find(
+          (w) =>
+            w.attempts >= 0 &&
+            w.notBefore <= now &&
+            (this.#activeByTarget.get(w.delivery.target) ?? 0) < this.#o.perTarget,
+        );
         if (ready === undefined) continue;
         startedAny = true;
         this.#turn = (this.#turn + k + 1) % Math.max(1, namespaces.length);
@@ -208,8 +220,13 @@ export class DeliveryQueue<D extends Delivery> {
     const attempt = w.attempts + 1;
     w.attempts = -attempt; // negative: being sent (never dropped or started twice meanwhile)
     this.#active++;
+    const target = w.delivery.target;
+    this.#activeByTarget.set(target, (this.#activeByTarget.get(target) ?? 0) + 1);
     void this.#attempt(namespace, w, attempt).finally(() => {
       this.#active--;
+      const left = (this.#activeByTarget.get(target) ?? 1) - 1;
+      if (left > 0) this.#activeByTarget.set(target, left);
+      else this.#activeByTarget.delete(target);
       if (this.#active === 0 && this.#size === 0) this.#idle?.();
       this.#schedulePump();
     });

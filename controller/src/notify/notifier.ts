@@ -144,6 +144,7 @@ export class Notifier implements NotificationSink {
         this.#queue.enqueue({
           namespace,
           key: `${n.id}/${sub.channel}`,
+          target: sub.channel,
           notification: n,
           channel: sub.channel,
           subscription: i,
