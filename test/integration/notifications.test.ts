@@ -167,6 +167,8 @@ describe('given NotificationChannels of each kind and a Rollout subscribed to th
       });
     }
     expect(eventsOf(webhook.accepted())).toEqual(expected);
+    for (const sink of ['webhook', 'slack', 'cloudEvents'])
+      expect(await teamController.metric('sluice_notifications_sent_total', { sink }), sink).toBe(expected.length);
     expect(eventsOf(cloudEvents.accepted())).toEqual(expected);
     // Nothing lost: every delivery answered 503 came again and was accepted.
     const acceptedIds = new Set(webhook.accepted().map((r) => r.headers['x-sluice-delivery']));
