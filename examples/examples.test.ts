@@ -10,6 +10,7 @@ import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { analysisTemplateSpec } from '../controller/src/api/analysis.schema.ts';
+import { notificationChannelSpec } from '../controller/src/api/notification.schema.ts';
 import { rolloutSpec } from '../controller/src/api/rollout.schema.ts';
 import type { AnalysisTemplateSpec, Rollout } from '../controller/src/api/types.ts';
 import { validateRollout } from '../controller/src/api/validate.ts';
@@ -97,5 +98,13 @@ describe('examples/', () => {
     );
     const unused = schemaPaths(schema).filter((path) => !used.has(path));
     expect(unused, `add these fields to a manifest in ${relative(process.cwd(), import.meta.dirname)}/`).toEqual([]);
+  });
+
+  it('has NotificationChannels that match the schema and together use every field', () => {
+    const channels = manifests.filter((m) => m.kind === 'NotificationChannel');
+    expect(channels.length).toBeGreaterThan(0);
+    for (const c of channels) expect([...Value.Errors(notificationChannelSpec, c.spec)], c.metadata.name).toEqual([]);
+    const used = new Set(channels.flatMap((c) => valuePaths(c.spec)));
+    expect(schemaPaths(notificationChannelSpec).filter((path) => !used.has(path))).toEqual([]);
   });
 });

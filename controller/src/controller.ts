@@ -11,13 +11,19 @@ import {
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { clusterAnalysisTemplateResource, analysisTemplateResource, rolloutResource } from './api/resources.ts';
+import {
+  clusterAnalysisTemplateResource,
+  analysisTemplateResource,
+  notificationChannelResource,
+  rolloutResource,
+} from './api/resources.ts';
 import {
   apiGroup,
   apiVersionName,
   type AnalysisTemplate,
   type ClusterAnalysisTemplate,
   type Measurement,
+  type NotificationChannel,
   type Rollout,
 } from './api/types.ts';
 import { AnswerBudget } from './analysis/answerBudget.ts';
@@ -58,6 +64,7 @@ import { firstServed, routerDeps, routerObjectKey } from './routers/clusterDeps.
 import { routerModules } from './routers/registry.ts';
 import { noopTracer, type Tracer } from './trace/tracer.ts';
 import { rolloutLabel } from './workload/names.ts';
+import { createNotifier } from './notify/wiring.ts';
 
 const sluiceRef = (r: { kind: string; plural: string; scope: string }): ResourceRef => ({
   group: apiGroup,
@@ -165,6 +172,19 @@ export async function startController(
       return false;
     },
   );
+  // NotificationChannels (cluster-scoped): without their CRD or the right to list them, notifications are off.
+  const channelsRef = await firstServed(kc, sluiceRef(notificationChannelResource), [apiVersionName], undefined).catch(
+    (err: unknown) => {
+      if (!isForbidden(err)) throw err;
+      log.warn(
+        { kind: 'NotificationChannel', err },
+        'not allowed to list NotificationChannels: spec.notifications is ignored',
+      );
+      return undefined;
+    },
+  );
+  const channels: ObjectCache<NotificationChannel> =
+    channelsRef === undefined ? emptyCache : inform<NotificationChannel & KubeObject>(channelsRef, undefined, false);
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,
@@ -210,6 +230,15 @@ export async function startController(
         'event not recorded',
       );
     },
+  });
+  const notifications = createNotifier({
+    readsKc,
+    secretNamespace: config.leaderElectionNamespace,
+    channels,
+    caches,
+    events,
+    registry: metrics.registry,
+    log,
   });
   // Fed before the queue hears of a change: each version of a Rollout the cache takes, in order.
   const expectations = new WriteExpectations();
@@ -274,6 +303,7 @@ export async function startController(
     flagOperations,
     fence,
     events,
+    notifications,
     expectations,
     log,
     onTransition: (ns, transition) => metrics.countTransition(ns, transition),
@@ -345,6 +375,7 @@ export async function startController(
       measurements.close();
       flagOperations.close();
       await queue.shutdown();
+      await notifications.stop(2_000);
       await events.stop(2_000);
       unleash.close();
       log.debug('work queue drained');

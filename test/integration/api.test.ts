@@ -134,7 +134,7 @@ describe('invalid objects', () => {
     'refuses %s, naming the field',
     async (_title, c: InvalidCase, i) => {
       const obj = manifest(c.kind, c.name ?? `invalid-${i}`, c.spec);
-      if (c.kind === 'ClusterAnalysisTemplate') clusterScoped.push(obj);
+      if (!resourceOf(c.kind).namespaced) clusterScoped.push(obj);
       const message = await refusal(create(obj));
       expect(message).toContain(c.field);
       expect(message).toMatch(c.says);

@@ -43,7 +43,7 @@ const envOf = (objects: Record<string, KubeObject>) => containerOf(deploymentIn(
 describe('the Helm chart, rendered by helm', () => {
   it('given default values, when rendered, then it holds exactly the objects of kubectl kustomize manifests/', async () => {
     const kustomized = (await render('manifests')).objects;
-    expect(kustomized.length).toBe(15);
+    expect(kustomized.length).toBe(18);
     // The one difference, documented in templates/namespace.yaml: helm uninstall keeps the Namespace.
     expect(byKey(withoutHelmKeep(await helmTemplate()))).toEqual(byKey(kustomized));
   });

@@ -7,7 +7,7 @@ export type Spec = Record<string, unknown>;
 
 export interface InvalidCase {
   title: string;
-  kind: 'Rollout' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
+  kind: 'Rollout' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate' | 'NotificationChannel';
   spec: Spec;
   /** Overrides the generated object name, for rules about the name. */
   name?: string;

@@ -4,6 +4,7 @@
  */
 
 import type { InvalidCase } from './invalidCase.ts';
+import { invalidChannels } from './invalidChannels.ts';
 import { invalidRollouts } from './invalidRollouts.ts';
 import { invalidTemplates } from './invalidTemplates.ts';
 
@@ -11,4 +12,4 @@ export type { InvalidCase } from './invalidCase.ts';
 export { validRollout } from './invalidRollouts.ts';
 export { validTemplate } from './invalidTemplates.ts';
 
-export const invalidCases: InvalidCase[] = [...invalidRollouts, ...invalidTemplates];
+export const invalidCases: InvalidCase[] = [...invalidRollouts, ...invalidTemplates, ...invalidChannels];

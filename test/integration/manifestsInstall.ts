@@ -134,7 +134,8 @@ function workloadGrants(): Record<string, string[]> {
 
 /**
  * What the cluster-wide install's ServiceAccount may do, in any namespace and cluster-wide: the ClusterRoles of
- * manifests/ (and of manifests/dashboard-actions when asked), and nothing on Pods, Secrets, Leases or RBAC. Shared
+ * manifests/ (and of manifests/dashboard-actions when asked), and nothing on Pods, Secrets, Leases or RBAC (the
+ * notification channels' Secrets are a Role of the controller's own namespace). Shared
  * by the kustomize and Helm install stories, which must grant exactly the same.
  */
 export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<string, string[]> {
@@ -144,13 +145,15 @@ export function clusterWideGrants(opts: { dashboardActions: boolean }): Record<s
     'sluice.dev/rollouts/finalizers': ['update'],
     'sluice.dev/analysistemplates': ['list', 'watch'],
     'sluice.dev/clusteranalysistemplates': ['list', 'watch'],
+    // Notification channels, and the labels of a Rollout's namespace for a channel's namespaceSelector.
+    'sluice.dev/notificationchannels': ['list', 'watch'],
     'authentication.k8s.io/tokenreviews': dashboard,
     'authorization.k8s.io/subjectaccessreviews': dashboard,
     '/secrets': [],
     '/configmaps': [],
     '/serviceaccounts': [],
     '/serviceaccounts/token': [],
-    '/namespaces': [],
+    '/namespaces': ['get'],
     'apps/daemonsets': [],
     'coordination.k8s.io/leases': [],
     'rbac.authorization.k8s.io/clusterroles': [],

@@ -23,13 +23,16 @@ describe('manifests/ as kubectl kustomize renders it', () => {
       'ClusterRoleBinding/sluice-routers',
       'CustomResourceDefinition/analysistemplates.sluice.dev',
       'CustomResourceDefinition/clusteranalysistemplates.sluice.dev',
+      'CustomResourceDefinition/notificationchannels.sluice.dev',
       'CustomResourceDefinition/rollouts.sluice.dev',
       'Deployment/sluice',
       'Namespace/sluice-system',
       'NetworkPolicy/sluice',
       'PodDisruptionBudget/sluice',
       'Role/sluice-leader-election',
+      'Role/sluice-notification-secrets',
       'RoleBinding/sluice-leader-election',
+      'RoleBinding/sluice-notification-secrets',
       'Service/sluice',
       'ServiceAccount/sluice',
     ]);
@@ -118,7 +121,8 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     expect((deployment.spec as { replicas: number }).replicas).toBe(2);
     expect(container.args).toContain('--leader-elect=true');
     // The leader-election Role names the one Lease the controller takes with its default --leader-election-id.
-    const leaseRule = rulesOf(one(objects, 'Role')).find((r) => r.resourceNames !== undefined);
+    const leaseRole = ofKind(objects, 'Role').find((r) => r.metadata.name === 'sluice-leader-election')!;
+    const leaseRule = rulesOf(leaseRole).find((r) => r.resourceNames !== undefined);
     expect(leaseRule?.resourceNames).toEqual([
       settings.leaderElectionId.default({ instanceId: undefined, host: machineHost }),
     ]);
@@ -213,6 +217,10 @@ describe('manifests/ as kubectl kustomize renders it', () => {
     expect(ofKind(objects, 'CustomResourceDefinition')).toEqual([]);
     expect(ofKind(objects, 'ClusterRole').map((r) => rulesOf(r))).toEqual([
       [{ apiGroups: ['sluice.dev'], resources: ['clusteranalysistemplates'], verbs: ['list', 'watch'] }],
+      [
+        { apiGroups: ['sluice.dev'], resources: ['notificationchannels'], verbs: ['list', 'watch'] },
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
+      ],
     ]);
     const container = containerOf(one(objects, 'Deployment'));
     expect(container.args).toContain('--namespace=$(POD_NAMESPACE)');
@@ -220,14 +228,17 @@ describe('manifests/ as kubectl kustomize renders it', () => {
       name: 'POD_NAMESPACE',
       valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
     });
-    // The namespaced Role grants what the ClusterRole grants, less the cluster-scoped templates.
+    // The namespaced Role grants what the ClusterRole grants, less the cluster-scoped kinds (templates, notification
+    // channels and namespaces' labels: granted in their own ClusterRoles above).
     const clusterRoles = ofKind((await render('manifests')).objects, 'ClusterRole');
     const named = <T extends { metadata: { name: string } }>(list: T[], name: string) =>
       list.find((r) => r.metadata.name === name)!;
-    const cluster = rulesOf(named(clusterRoles, 'sluice')).map((r) => ({
-      ...r,
-      resources: r.resources!.filter((x) => x !== 'clusteranalysistemplates'),
-    }));
+    const cluster = rulesOf(named(clusterRoles, 'sluice'))
+      .filter((r) => !r.resources!.includes('notificationchannels') && !r.resources!.includes('namespaces'))
+      .map((r) => ({
+        ...r,
+        resources: r.resources!.filter((x) => x !== 'clusteranalysistemplates'),
+      }));
     expect(rulesOf(named(ofKind(objects, 'Role'), 'sluice'))).toEqual(cluster);
     // The routers' rules: the same in the namespace as across the cluster.
     expect(rulesOf(named(ofKind(objects, 'Role'), 'sluice-routers'))).toEqual(

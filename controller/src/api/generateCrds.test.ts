@@ -34,6 +34,7 @@ describe('crds/', () => {
     expect(kustomization.resources.sort()).toEqual([
       'analysistemplates.sluice.dev.yaml',
       'clusteranalysistemplates.sluice.dev.yaml',
+      'notificationchannels.sluice.dev.yaml',
       'rollouts.sluice.dev.yaml',
     ]);
   });

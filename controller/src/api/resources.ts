@@ -1,10 +1,11 @@
 /**
- * The three Sluice resources as the API server knows them: names, scope, schemas and `kubectl get` columns.
+ * The Sluice resources as the API server knows them: names, scope, schemas and `kubectl get` columns.
  * generateCrds.ts writes these to crds/; the controller uses the plurals to address them.
  */
 import { analysisTemplateSpec } from './analysis.schema.ts';
 import type { ResourceDefinition } from './crd.ts';
 import { maxNameWithService, maxNameWithWorkload, nameWithServicePattern } from '../workload/names.ts';
+import { notificationChannelSpec } from './notification.schema.ts';
 import { rolloutSpec } from './rollout.schema.ts';
 import { rolloutStatus } from './rolloutStatus.schema.ts';
 
@@ -113,4 +114,42 @@ export const clusterAnalysisTemplateResource: ResourceDefinition = {
   spec: analysisTemplateSpec,
 };
 
-export const resources = [rolloutResource, analysisTemplateResource, clusterAnalysisTemplateResource];
+export const notificationChannelResource: ResourceDefinition = {
+  kind: 'NotificationChannel',
+  plural: 'notificationchannels',
+  singular: 'notificationchannel',
+  scope: 'Cluster',
+  shortNames: ['nch'],
+  categories: ['sluice'],
+  description:
+    "A NotificationChannel is where a platform admin lets Rollouts send their transitions (aborted, promoted, ...): a signed webhook, a Slack incoming webhook or CloudEvents. Rollouts subscribe in spec.notifications; the channel's namespaceSelector says which namespaces may.",
+  spec: notificationChannelSpec,
+  printerColumns: [
+    { name: 'Webhook', type: 'string', jsonPath: '.spec.webhook.url', description: 'URL of a webhook sink.' },
+    {
+      name: 'CloudEvents',
+      type: 'string',
+      jsonPath: '.spec.cloudEvents.url',
+      description: 'URL of a CloudEvents sink.',
+    },
+    {
+      name: 'Slack-Secret',
+      type: 'string',
+      jsonPath: '.spec.slack.urlFrom.name',
+      description: "Secret (in the controller's namespace) holding a Slack sink's incoming-webhook URL.",
+    },
+    {
+      name: 'Age',
+      type: 'date',
+      jsonPath: '.metadata.creationTimestamp',
+      description: 'Time since the channel was created.',
+    },
+  ],
+};
+
+export const resources = [
+  rolloutResource,
+  analysisTemplateResource,
+  clusterAnalysisTemplateResource,
+  notificationChannelResource,
+];

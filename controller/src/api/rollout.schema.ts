@@ -12,6 +12,7 @@ import { podDisruptionBudget } from './pdb.schema.ts';
 import { restartAtSchema } from './restartAt.schema.ts';
 import { analysisStep, args, maxSteps, pauseStep, rolloutLimits, setFlagStep, templates } from './stepParts.schema.ts';
 import { dynamicStableScale, scaleDownWhen } from './canaryScaling.schema.ts';
+import { notifications } from './notification.schema.ts';
 
 export {
   analysisArg,
@@ -290,6 +291,7 @@ export const rolloutSpec = object(
       }),
     ),
     rollbackWindow: Type.Optional(rollbackWindow),
+    notifications: Type.Optional(notifications),
   },
   celRules(
     {

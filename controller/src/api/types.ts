@@ -15,6 +15,7 @@ import type {
 } from './analysis.schema.ts';
 import type { blueGreenStrategy } from './blueGreen.schema.ts';
 import type { influxdbProvider } from './influxdbProvider.schema.ts';
+import type { notificationChannelSpec, notificationEvents, notificationSubscription } from './notification.schema.ts';
 import type { condition, secretKeySelector } from './common.schema.ts';
 import type {
   analysisArg,
@@ -90,4 +91,15 @@ export interface ClusterAnalysisTemplate {
   kind: 'ClusterAnalysisTemplate';
   metadata: V1ObjectMeta;
   spec: AnalysisTemplateSpec;
+}
+
+export type NotificationChannelSpec = Static<typeof notificationChannelSpec>;
+export type NotificationSubscription = Static<typeof notificationSubscription>;
+export type NotificationEvent = (typeof notificationEvents)[number];
+
+export interface NotificationChannel {
+  apiVersion: typeof apiVersion;
+  kind: 'NotificationChannel';
+  metadata: V1ObjectMeta;
+  spec: NotificationChannelSpec;
 }

@@ -40,6 +40,7 @@ import { step, WriteError } from './writeError.ts';
 import { notLeaderCause } from '../kube/writeFence.ts';
 import type { Caches } from './caches.ts';
 import type { EventSink } from './eventRecorder.ts';
+import type { NotificationSink } from '../notify/notifier.ts';
 import { sameJson } from './sameJson.ts';
 
 export interface Clients {
@@ -60,6 +61,8 @@ export interface ExecuteContext {
   fence: () => void;
   /** Where the plan's Events go; they are written in the background, after this reconcile. */
   events: EventSink;
+  /** Hears of a plan once its status is written (spec.notifications); it only enqueues, delivery is elsewhere. */
+  notifications?: NotificationSink;
   /** Told the Rollout's resourceVersion after each write to it, as it happens (see expectations.ts). */
   onRolloutWritten: (resourceVersion: string) => void;
   /** Told of an old ReplicaSet that could not be deleted: housekeeping, so it never fails the reconcile. */
@@ -93,6 +96,8 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
   if (!sameJson(status, plan.status)) {
     await writeStatus(ctx, rv, plan.status);
     ctx.onStatusWritten?.(ctx.rollout.status, plan.status);
+    // Only once the decision is recorded: a notification never announces what a failed write could take back.
+    ctx.notifications?.notify(ctx.rollout, ctx.rollout.status, plan);
     status = plan.status;
   }
   for (const event of plan.events) ctx.events.record(ctx.rollout, event);

@@ -28,6 +28,7 @@ import { observeGates, type GateDeps } from './gates.ts';
 import { ensureFinalizer, handOver, isDeleting } from './handover.ts';
 import type { EventSink } from './eventRecorder.ts';
 import type { WriteExpectations } from './expectations.ts';
+import type { NotificationSink } from '../notify/notifier.ts';
 import { observeWorld, ownedReplicaSets } from './observe.ts';
 import { reportTransitions, type StatusTransition } from './outcomes.ts';
 import { describePlan, traceReconcile } from './reconcileSpan.ts';
@@ -47,6 +48,8 @@ export interface ReconcilerDeps {
   flagOperations: BackgroundWork<AdminResult>;
   fence: () => void;
   events: EventSink;
+  /** Hears of each plan whose status was written, for spec.notifications (delivered in the background). */
+  notifications?: NotificationSink;
   /** The Rollout versions written here that the cache has not shown yet (fed by the Rollout informer). */
   expectations: WriteExpectations;
   log: Logger;
@@ -114,6 +117,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       router: routing.router,
       caches: deps.caches,
       events: deps.events,
+      ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }),
       onRolloutWritten,
       onStatusWritten: reportTransitions((transition) => deps.onTransition?.(namespace ?? '', transition), now),
       onEvictionAnswered: (answer: EvictionAnswer) => evictionAnswers.set(key, answer),
