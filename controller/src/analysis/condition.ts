@@ -6,7 +6,7 @@
  *
  * The rule for missing or unusable data ("no data is never a pass"):
  * - an empty result is Inconclusive, whatever the conditions say: there is no number to judge;
- * - a result holding NaN or ±Inf is never Successful: the successCondition is not consulted; a failureCondition
+ * - a result holding NaN or ±Inf (anywhere: in a JSON object's field or a nested list too) is never Successful: the successCondition is not consulted; a failureCondition
  *   that holds still fails the measurement (a +Inf latency is a real failure), otherwise it is Inconclusive.
  * With finite data: a failureCondition that holds fails; then a successCondition that holds succeeds; when
  * neither holds the measurement is Failed if only a successCondition is set, Inconclusive if both are set,
@@ -16,7 +16,7 @@ import { compileCondition, type CelValue } from './celProgram.ts';
 import { CelSandbox } from './celSandbox.ts';
 import type { PromResult } from './prometheus.ts';
 import type { JsonValue } from './provider.ts';
-import { describeJson } from './providerAnswer.ts';
+import { describeJson, holdsNonFinite } from './providerAnswer.ts';
 
 export { compileCondition } from './celProgram.ts';
 
@@ -141,7 +141,9 @@ export async function judgeByConditions(
   if (failed?.holds === true)
     return { phase: 'Failed', message: `failureCondition ${failure}`, decidedBy: 'failureCondition' };
 
-  if (numbersOf(data).some((n) => !Number.isFinite(n))) {
+  const nonFinite =
+    data.kind === 'json' ? holdsNonFinite(data.value) : numbersOf(data).some((n) => !Number.isFinite(n));
+  if (nonFinite) {
     return {
       phase: 'Inconclusive',
       message: 'the result holds NaN or an infinity; such a value is never a pass',

@@ -89,7 +89,10 @@ export function formatResult(data: Judgeable): string {
       size = data.series.reduce((n, s) => n + s.length, 0);
       break;
     case 'json':
-      text = JSON.stringify(data.value);
+      // JSON writes an infinity as null; status shows it as what the conditions saw.
+      text = JSON.stringify(data.value, (_key, v: unknown) =>
+        typeof v === 'number' && !Number.isFinite(v) ? formatNumber(v) : v,
+      );
       size = text.length;
       if (text.length > maxValueLength) return `${text.slice(0, maxValueLength - 20)} … (${size} chars)`;
       break;

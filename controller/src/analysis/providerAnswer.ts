@@ -17,6 +17,33 @@ export function fromJson(value: JsonValue | undefined): Judgeable {
   return { kind: 'json', value };
 }
 
+/**
+ * The most values holdsNonFinite visits. A JSON result reaches it only once it is within the size bound
+ * (condition.ts resultTooLarge), which holds far fewer; the count keeps the walk bounded on its own terms.
+ */
+const maxWalk = 200_000;
+
+/**
+ * Whether a JSON value holds NaN or an infinity anywhere (JSON.parse reads 1e999 as Infinity), in an object's field
+ * or a nested list as well as at the top: such a value is never a pass, wherever it sits. Iterative, so that a
+ * deeply nested answer cannot overflow the stack; a value too large to walk counts as holding one (never a pass).
+ */
+export function holdsNonFinite(value: JsonValue): boolean {
+  const pending: JsonValue[] = [value];
+  for (let visited = 0; pending.length > 0; visited++) {
+    if (visited >= maxWalk) return true;
+    const next = pending.pop()!;
+    if (typeof next === 'number') {
+      if (!Number.isFinite(next)) return true;
+    } else if (next !== null && typeof next === 'object') {
+      // One at a time: spreading a list of a few hundred thousand values into push() exceeds the argument limit.
+      for (const item of Array.isArray(next) ? next : Object.values(next)) pending.push(item);
+      if (pending.length > maxWalk) return true;
+    }
+  }
+  return false;
+}
+
 /** The samples of one track for the statistical judge, or why the answer has none it can use. */
 export function samplesOf(answer: ProviderAnswer): { samples: number[] } | { error: string } {
   switch (answer.kind) {
