@@ -6,6 +6,7 @@ import {
   judgeByConditions,
   maxConditionSamples,
   type Conditions,
+  type Judgeable,
   type MeasuredPhase,
   type PromData,
 } from './condition.ts';
@@ -205,5 +206,20 @@ describe('the cost of a condition is bounded', () => {
       message: undefined,
       decidedBy: 'successCondition',
     });
+  });
+});
+
+describe('a failureCondition alone', () => {
+  const healthy: Conditions = { failureCondition: 'result == false' };
+  it.each<[string, Judgeable, MeasuredPhase]>([
+    ['passes true', { kind: 'json', value: true }, 'Successful'],
+    ['fails false', { kind: 'json', value: false }, 'Failed'],
+    ['passes a list of booleans', { kind: 'json', value: [true, true] }, 'Successful'],
+    ['passes no string, which it cannot tell from a pass', { kind: 'json', value: 'false' }, 'Error'],
+    ['passes no object', { kind: 'json', value: { healthy: 'false' } }, 'Error'],
+  ])('%s', async (_what, data, phase) => {
+    const verdict = await judgeByConditions(healthy, data);
+    expect(verdict.phase, verdict.message).toBe(phase);
+    if (phase === 'Error') expect(verdict.message).toMatch(/add a successCondition/);
   });
 });

@@ -10,7 +10,12 @@
  *   that holds still fails the measurement (a +Inf latency is a real failure), otherwise it is Inconclusive.
  * With finite data: a failureCondition that holds fails; then a successCondition that holds succeeds; when
  * neither holds the measurement is Failed if only a successCondition is set, Inconclusive if both are set,
- * and Successful if only a failureCondition is set (it did not hold on real data).
+ * and Successful if only a failureCondition is set (it did not hold on real data) and the result is numbers or
+ * true/false (a boolean, or a list of booleans).
+ * A failureCondition alone never passes any other JSON value (a string, an object, a list of strings): CEL's
+ * equality across types is simply false ("false" == false), so a condition that did not hold may only have
+ * compared a value it does not understand. Such a result is an Error asking for a successCondition, which then
+ * says what a pass looks like.
  */
 import { compileCondition, type CelValue } from './celProgram.ts';
 import { CelSandbox } from './celSandbox.ts';
@@ -91,6 +96,11 @@ function numbersOf(data: Judgeable): number[] {
   return data.kind === 'matrix' ? data.series.flat() : data.values;
 }
 
+/** A boolean, or a list of booleans only: what a failureCondition alone can judge besides numbers. */
+function isBooleans(value: JsonValue): boolean {
+  return typeof value === 'boolean' || (Array.isArray(value) && value.every((v) => typeof v === 'boolean'));
+}
+
 type Outcome = { holds: boolean } | { error: string };
 
 async function evaluate(name: string, expression: string, result: CelValue, sandbox: CelSandbox): Promise<Outcome> {
@@ -151,9 +161,15 @@ export async function judgeByConditions(
     };
   }
   if (success === undefined) {
-    return failure === undefined
-      ? { phase: 'Error', message: 'the metric has neither successCondition nor failureCondition' }
-      : { phase: 'Successful', message: undefined, decidedBy: 'failureCondition' };
+    if (failure === undefined)
+      return { phase: 'Error', message: 'the metric has neither successCondition nor failureCondition' };
+    if (data.kind === 'json' && !isBooleans(data.value)) {
+      return {
+        phase: 'Error',
+        message: `failureCondition ${failure} did not hold, but result is ${describeJson(data.value)}: a failureCondition alone judges numbers or true/false only, since a value of another type can fail to match without being good; add a successCondition that says what a pass looks like`,
+      };
+    }
+    return { phase: 'Successful', message: undefined, decidedBy: 'failureCondition' };
   }
   const succeeded = await evaluate('successCondition', success, result, sandbox);
   if ('error' in succeeded) return { phase: 'Error', message: succeeded.error };
