@@ -11,7 +11,7 @@ import { metricCompare, providerKeys } from '../api/analysis.schema.ts';
 import { DurationError, formatDuration } from '../api/duration.ts';
 import type { Measurement, Metric } from '../api/types.ts';
 import { redact, type ReadSecret, type ResolvedArgs } from './args.ts';
-import { judgeByConditions, type Judgeable, type MeasuredPhase } from './condition.ts';
+import { judgeByConditions, maxConditionSamples, type Judgeable, type MeasuredPhase } from './condition.ts';
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
 import { judgeStatistics } from './judgeStatistics.ts';
@@ -144,6 +144,18 @@ async function measureCompare(
   if ('error' in canarySamples) return { phase: 'Error', message: canarySamples.error };
   const stableSamples = samplesOf(stable);
   if ('error' in stableSamples) return { phase: 'Error', message: stableSamples.error };
+  // judge() runs on the event loop (it sorts and ranks every sample): the conditions' bound holds for it too.
+  for (const [track, { samples }] of [
+    ['canary', canarySamples],
+    ['stable', stableSamples],
+  ] as const) {
+    if (samples.length > maxConditionSamples) {
+      return {
+        phase: 'Error',
+        message: `compare got ${samples.length} ${track} samples, more than the ${maxConditionSamples} per track it may judge: aggregate the query, or raise its step`,
+      };
+    }
+  }
   const c = metric.compare!;
   const result = judge(canarySamples.samples, stableSamples.samples, {
     what: metric.name,
