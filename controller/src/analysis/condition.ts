@@ -21,7 +21,7 @@ import { compileCondition, type CelValue } from './celProgram.ts';
 import { CelSandbox } from './celSandbox.ts';
 import type { PromResult } from './prometheus.ts';
 import type { JsonValue } from './provider.ts';
-import { describeJson, holdsNonFinite } from './providerAnswer.ts';
+import { describeJson, holdsNonFinite, type Scrub } from './providerAnswer.ts';
 
 export { compileCondition } from './celProgram.ts';
 
@@ -103,7 +103,13 @@ function isBooleans(value: JsonValue): boolean {
 
 type Outcome = { holds: boolean } | { error: string };
 
-async function evaluate(name: string, expression: string, result: CelValue, sandbox: CelSandbox): Promise<Outcome> {
+async function evaluate(
+  name: string,
+  expression: string,
+  result: CelValue,
+  sandbox: CelSandbox,
+  scrub: Scrub,
+): Promise<Outcome> {
   const compiled = compileCondition(expression);
   if (!compiled.ok) return { error: `${name} ${expression} is not valid CEL: ${compiled.error}` };
   const evaluated = await sandbox.evaluate(expression, result);
@@ -117,7 +123,7 @@ async function evaluate(name: string, expression: string, result: CelValue, sand
       ? ` (result is a list of ${result.length}: use result[0] or result.all(x, ...))`
       : typeof result === 'number'
         ? ''
-        : ` (result is ${describeJson(result)}, not a number: compare it as what it is, or point the provider at a number)`;
+        : ` (result is ${describeJson(result, scrub)}, not a number: compare it as what it is, or point the provider at a number)`;
     return { error: `${name} ${expression} could not be evaluated: ${evaluated.error}${hint}` };
   }
   const value = evaluated.value;
@@ -128,12 +134,14 @@ async function evaluate(name: string, expression: string, result: CelValue, sand
 
 /**
  * Judges one measured result by the metric's conditions, following the rule in this file's comment. The
- * conditions run in `sandbox` (by default the process's one evaluator), never on the event loop.
+ * conditions run in `sandbox` (by default the process's one evaluator), never on the event loop. A message that
+ * quotes the result quotes it through `scrub` (the measurement's Secret values replaced) before cutting it short.
  */
 export async function judgeByConditions(
   conditions: Conditions,
   data: Judgeable,
   sandbox: CelSandbox = defaultSandbox(),
+  scrub: Scrub = (text) => text,
 ): Promise<ConditionVerdict> {
   const { successCondition: success, failureCondition: failure } = conditions;
   const result = celResult(data);
@@ -146,7 +154,8 @@ export async function judgeByConditions(
   const tooLarge = resultTooLarge(data);
   if (tooLarge !== undefined) return { phase: 'Error', message: tooLarge };
 
-  const failed = failure === undefined ? undefined : await evaluate('failureCondition', failure, result, sandbox);
+  const failed =
+    failure === undefined ? undefined : await evaluate('failureCondition', failure, result, sandbox, scrub);
   if (failed !== undefined && 'error' in failed) return { phase: 'Error', message: failed.error };
   if (failed?.holds === true)
     return { phase: 'Failed', message: `failureCondition ${failure}`, decidedBy: 'failureCondition' };
@@ -166,12 +175,12 @@ export async function judgeByConditions(
     if (data.kind === 'json' && !isBooleans(data.value)) {
       return {
         phase: 'Error',
-        message: `failureCondition ${failure} did not hold, but result is ${describeJson(data.value)}: a failureCondition alone judges numbers or true/false only, since a value of another type can fail to match without being good; add a successCondition that says what a pass looks like`,
+        message: `failureCondition ${failure} did not hold, but result is ${describeJson(data.value, scrub)}: a failureCondition alone judges numbers or true/false only, since a value of another type can fail to match without being good; add a successCondition that says what a pass looks like`,
       };
     }
     return { phase: 'Successful', message: undefined, decidedBy: 'failureCondition' };
   }
-  const succeeded = await evaluate('successCondition', success, result, sandbox);
+  const succeeded = await evaluate('successCondition', success, result, sandbox, scrub);
   if ('error' in succeeded) return { phase: 'Error', message: succeeded.error };
   if (succeeded.holds) return { phase: 'Successful', message: undefined, decidedBy: 'successCondition' };
   if (failure === undefined)

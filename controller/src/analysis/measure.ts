@@ -15,7 +15,7 @@ import { judgeByConditions, maxConditionSamples, type Judgeable, type MeasuredPh
 import { AnalysisConfigError, truncate } from './errors.ts';
 import { judge, type Direction, type JudgeClass } from './judge.ts';
 import { judgeStatistics } from './judgeStatistics.ts';
-import { fromJson, samplesOf } from './providerAnswer.ts';
+import { fromJson, samplesOf, type Scrub } from './providerAnswer.ts';
 import { providerKeyOf, type MetricProvider, type ProviderAnswer, type ProviderSet } from './provider.ts';
 
 export interface MeasureInput {
@@ -71,8 +71,11 @@ function formatList(values: readonly number[]): string {
   return `[${values.map(formatNumber).join(', ')}]`;
 }
 
-/** The measured value as short text: "0.31", "[0.2, 0.4]", "no data"; long lists are cut with their size. */
-export function formatResult(data: Judgeable): string {
+/**
+ * The measured value as short text: "0.31", "[0.2, 0.4]", "no data"; long lists are cut with their size. A JSON
+ * value goes through `scrub` whole before it is cut: a Secret straddling the cut would no longer be recognised.
+ */
+export function formatResult(data: Judgeable, scrub: Scrub = (text) => text): string {
   let text: string;
   let size: number;
   switch (data.kind) {
@@ -90,8 +93,10 @@ export function formatResult(data: Judgeable): string {
       break;
     case 'json':
       // JSON writes an infinity as null; status shows it as what the conditions saw.
-      text = JSON.stringify(data.value, (_key, v: unknown) =>
-        typeof v === 'number' && !Number.isFinite(v) ? formatNumber(v) : v,
+      text = scrub(
+        JSON.stringify(data.value, (_key, v: unknown) =>
+          typeof v === 'number' && !Number.isFinite(v) ? formatNumber(v) : v,
+        ),
       );
       size = text.length;
       if (text.length > maxValueLength) return `${text.slice(0, maxValueLength - 20)} … (${size} chars)`;
@@ -138,11 +143,12 @@ const judgePhase: Record<JudgeClass, MeasuredPhase> = {
 async function measureCompare(
   metric: Metric,
   query: (track: 'canary' | 'stable') => Promise<ProviderAnswer>,
+  scrub: Scrub,
 ): Promise<Judged> {
   const [canary, stable] = await Promise.all([query('canary'), query('stable')]);
-  const canarySamples = samplesOf(canary);
+  const canarySamples = samplesOf(canary, scrub);
   if ('error' in canarySamples) return { phase: 'Error', message: canarySamples.error };
-  const stableSamples = samplesOf(stable);
+  const stableSamples = samplesOf(stable, scrub);
   if ('error' in stableSamples) return { phase: 'Error', message: stableSamples.error };
   // judge() runs on the event loop (it sorts and ranks every sample): the conditions' bound holds for it too.
   for (const [track, { samples }] of [
@@ -177,12 +183,17 @@ async function measureCompare(
 }
 
 /** The provider's answer as the conditions judge it, or an Error/verdict that needs no judging. */
-async function judgeAnswer(metric: Metric, answer: ProviderAnswer): Promise<Judged> {
+async function judgeAnswer(metric: Metric, answer: ProviderAnswer, scrub: Scrub): Promise<Judged> {
   if (answer.kind === 'error') return { phase: 'Error', message: answer.message };
   if (answer.kind === 'verdict') return { phase: answer.phase, value: answer.value, message: answer.message };
   const data = answer.kind === 'json' ? fromJson(answer.value) : answer;
-  const verdict = await judgeByConditions(metric, data);
-  return { phase: verdict.phase, value: formatResult(data), message: verdict.message, decidedBy: verdict.decidedBy };
+  const verdict = await judgeByConditions(metric, data, undefined, scrub);
+  return {
+    phase: verdict.phase,
+    value: formatResult(data, scrub),
+    message: verdict.message,
+    decidedBy: verdict.decidedBy,
+  };
 }
 
 /**
@@ -254,8 +265,10 @@ async function measureOnce(input: MeasureInput, deps: MeasureDeps, scrubbed: str
       }),
     );
 
-  if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }, track));
-  return judgeAnswer(metric, await ask({}));
+  // Read when a message is written, once the provider has named every Secret value it used.
+  const scrub: Scrub = (text) => redact(text, scrubbed);
+  if (metric.compare !== undefined) return measureCompare(metric, (track) => ask({ track }, track), scrub);
+  return judgeAnswer(metric, await ask({}), scrub);
 }
 
 /** Takes one measurement. Never throws; every field it returns is free of secret values. */

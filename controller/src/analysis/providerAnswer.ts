@@ -45,7 +45,7 @@ export function holdsNonFinite(value: JsonValue): boolean {
 }
 
 /** The samples of one track for the statistical judge, or why the answer has none it can use. */
-export function samplesOf(answer: ProviderAnswer): { samples: number[] } | { error: string } {
+export function samplesOf(answer: ProviderAnswer, scrub: Scrub = asIs): { samples: number[] } | { error: string } {
   switch (answer.kind) {
     case 'error':
       return { error: answer.message };
@@ -55,10 +55,10 @@ export function samplesOf(answer: ProviderAnswer): { samples: number[] } | { err
       const data = fromJson(answer.value);
       if (data.kind === 'json') {
         return {
-          error: `compare needs numbers, and the answer is ${describeJson(data.value)}: point the provider at a number or a list of numbers`,
+          error: `compare needs numbers, and the answer is ${describeJson(data.value, scrub)}: point the provider at a number or a list of numbers`,
         };
       }
-      return samplesOf(data);
+      return samplesOf(data, scrub);
     }
     case 'empty':
       return { samples: [] };
@@ -70,8 +70,16 @@ export function samplesOf(answer: ProviderAnswer): { samples: number[] } | { err
   }
 }
 
-/** A JSON value named for a message: its type and a short form of it. */
-export function describeJson(value: JsonValue): string {
+/** Text as it may be shown: with the measurement's Secret values replaced (measure.ts), or as it is. */
+export type Scrub = (text: string) => string;
+
+const asIs: Scrub = (text) => text;
+
+/**
+ * A JSON value named for a message: its type and a short form of it. `scrub` runs on the whole text before it is
+ * cut, so that a Secret the value echoes cannot leave a part of itself that no longer matches at the cut.
+ */
+export function describeJson(value: JsonValue, scrub: Scrub = asIs): string {
   const kind = Array.isArray(value)
     ? 'a list'
     : value === null
@@ -79,6 +87,6 @@ export function describeJson(value: JsonValue): string {
       : typeof value === 'object'
         ? 'an object'
         : `a ${typeof value}`;
-  const text = JSON.stringify(value);
+  const text = scrub(JSON.stringify(value));
   return `${kind} (${text.length > 60 ? `${text.slice(0, 57)}...` : text})`;
 }
