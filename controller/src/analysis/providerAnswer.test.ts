@@ -25,6 +25,11 @@ describe('holdsNonFinite', () => {
 });
 
 describe('fromJson', () => {
+  it('reads null, [] and a list of nulls only as no data', () => {
+    for (const value of [null, [], [null, null]]) expect(fromJson(value)).toEqual({ kind: 'empty' });
+    expect(fromJson([null, 'down'])).toEqual({ kind: 'json', value: [null, 'down'] });
+  });
+
   it('reads a flat list of numbers as numbers, and anything else as JSON', () => {
     expect(fromJson([1, 2])).toEqual({ kind: 'vector', values: [1, 2] });
     expect(fromJson({ a: 1 })).toEqual({ kind: 'json', value: { a: 1 } });

@@ -6,12 +6,15 @@
 import type { Judgeable } from './condition.ts';
 import type { JsonValue, ProviderAnswer } from './provider.ts';
 
-/** A value read from a document, as the conditions judge it. Nothing at the path, null or [] is no data. */
+/**
+ * A value read from a document, as the conditions judge it. Nothing at the path, null, [] or a list of nulls only
+ * (`$.checks[*].status` where every status is null) is no data.
+ */
 export function fromJson(value: JsonValue | undefined): Judgeable {
   if (value === undefined || value === null) return { kind: 'empty' };
   if (typeof value === 'number') return { kind: 'scalar', values: [value] };
   if (Array.isArray(value)) {
-    if (value.length === 0) return { kind: 'empty' };
+    if (value.every((v) => v === null)) return { kind: 'empty' };
     if (value.every((v) => typeof v === 'number')) return { kind: 'vector', values: value };
   }
   return { kind: 'json', value };
