@@ -22,7 +22,7 @@ export const analysisSettings = {
     accepts: 'host, host:port, *.domain or *.domain:port entries separated by commas, or * for any host',
     description:
       'Hosts a namespaced AnalysisTemplate may query (provider.prometheus.address, provider.web.url, provider.influxdb.address); ClusterAnalysisTemplates, written by cluster admins, may query any. ' +
-      'An entry without a port allows every port. No address may carry credentials or use a scheme other than http(s).',
+      'An entry without a port allows every port; a wildcard (* or *.domain) never covers loopback, link-local (169.254.0.0/16) or cloud metadata hosts, which need an entry naming them. No address may carry credentials or use a scheme other than http(s).',
     defaultText: '(none: only ClusterAnalysisTemplates may query Prometheus, InfluxDB or web endpoints)',
     default: () => [],
     parse: (text) => {

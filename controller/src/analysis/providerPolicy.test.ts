@@ -68,3 +68,37 @@ describe('addressProblem', () => {
     expect(check('not a url', true)).toMatch(/^provider\.prometheus\.address is not a URL/);
   });
 });
+
+describe('a wildcard never covers the controller itself or its node', () => {
+  const check = (address: string, allowed: string) =>
+    addressProblem(address, { trusted: false, allowedHosts: patterns(allowed) });
+
+  it.each([
+    ['http://127.1:9090/', '*'],
+    ['http://localhost.:9090/', '*'],
+    ['http://[fe80::1]/', '*'],
+    ['http://[::169.254.169.254]/', '*'],
+    ['http://[64:ff9b::a9fe:a9fe]/', '*'],
+    ['http://metadata.google.internal/computeMetadata/v1/', '*.google.internal'],
+    ['http://100.100.100.200/latest/meta-data/', '*'],
+  ])('refuses %s under %s, naming why', (address, allowed) => {
+    expect(check(address, allowed)).toMatch(/loopback|link-local|unspecified|metadata/);
+  });
+
+  it.each([
+    ['http://10.0.0.7:9090/', '*'],
+    ['http://[::ffff:10.0.0.7]/', '*'],
+    ['http://[fd00::1]/', '*'],
+    ['http://prometheus.monitoring:9090/', '*'],
+    ['http://127.0.0.1:9090/', '127.0.0.1'],
+    ['http://127.0.0.1:9090/', '*, 127.0.0.1:9090'],
+    ['http://localhost:9090/', 'localhost'],
+    ['http://[::1]:9090/', '[::1]'],
+  ])('allows %s under %s (a service, or a host listed by name)', (address, allowed) => {
+    expect(check(address, allowed)).toBeUndefined();
+  });
+
+  it('a ClusterAnalysisTemplate reaches them without an entry', () => {
+    expect(addressProblem('http://127.0.0.1/', { trusted: true, allowedHosts: [] })).toBeUndefined();
+  });
+});

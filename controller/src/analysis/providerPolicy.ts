@@ -11,8 +11,15 @@
  * Whoever writes it, an address never carries credentials (they would sit in plain text in the template and in
  * every message that quotes the address) and is never anything but http or https.
  *
+ * A wildcard (`*`, `*.domain`) means "the services of the cluster", never the controller pod itself or its node:
+ * the request leaves from the controller, so NetworkPolicy that keeps a tenant off those addresses does not apply.
+ * Under a wildcard a namespaced template may not reach a loopback, link-local or unspecified IP (in any spelling
+ * the URL parser reads: 2852039166, 0xa9fea9fe, ::ffff:169.254.169.254, 0) nor a cloud metadata endpoint
+ * (fd00:ec2::254, metadata.google.internal, localhost); an entry naming that host exactly still allows it.
+ *
  * The check is on the host name as written; it does not resolve names, so an allowed name is trusted to point
- * where its owner says.
+ * where its owner says (a public name resolving to 127.0.0.1 passes a wildcard: allow names, not `*`, to rule
+ * that out).
  */
 
 /** One entry of the allowlist: a host (or `*.domain`), and a port when the entry names one. */
@@ -106,8 +113,17 @@ export function addressProblem(
   }
   if (check.trusted) return undefined;
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  if (check.allowedHosts.some((p) => hostMatches(p, url.hostname, port))) return undefined;
   const hostPort = `${url.hostname}:${port}`;
+  const matching = check.allowedHosts.filter((p) => hostMatches(p, url.hostname, port));
+  if (matching.some((p) => !p.host.includes('*'))) return undefined;
+  if (matching.length > 0) {
+    const reserved = reservedHost(url.hostname);
+    if (reserved === undefined) return undefined;
+    return (
+      `${field}: host ${hostPort} is ${reserved}, which a wildcard in ${allowedHostsSetting} does not cover: ` +
+      'ask a cluster admin to list the host itself, or use a ClusterAnalysisTemplate'
+    );
+  }
   const list =
     check.allowedHosts.length === 0 ? 'which is empty' : `which is ${formatHostPatterns(check.allowedHosts)}`;
   return (
@@ -122,4 +138,53 @@ function hostMatches(pattern: HostPattern, hostname: string, port: number): bool
   if (pattern.host.startsWith('*.'))
     return hostname.endsWith(pattern.host.slice(1)) && hostname.length > pattern.host.length - 1;
   return hostname === pattern.host;
+}
+
+/** Names of cloud metadata services (GCP, AWS): they hand out the node's credentials. */
+const metadataNames = new Set(['metadata', 'metadata.google.internal', 'instance-data', 'instance-data.ec2.internal']);
+
+/**
+ * What makes `hostname` (as URL.hostname gives it: IPv4 dotted, IPv6 in brackets and compressed) the controller's
+ * own or its node's rather than a service's, or undefined for an ordinary host.
+ */
+export function reservedHost(hostname: string): string | undefined {
+  const host = hostname.replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback (localhost)';
+  if (metadataNames.has(host)) return 'a cloud metadata endpoint';
+  if (host.startsWith('[')) return reservedIpv6(host.slice(1, -1));
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  return v4 === null ? undefined : reservedIpv4(v4.slice(1).map(Number));
+}
+
+function reservedIpv4([a, b, c, d]: number[]): string | undefined {
+  if (a === 127) return 'loopback (127.0.0.0/8)';
+  if (a === 0) return 'unspecified (0.0.0.0/8, which reaches the local host)';
+  if (a === 169 && b === 254) return 'link-local (169.254.0.0/16, where cloud metadata endpoints live)';
+  if (a === 100 && b === 100 && c === 100 && d === 200) return 'a cloud metadata endpoint';
+  return undefined;
+}
+
+/** The eight 16-bit groups of a compressed IPv6 address as URL writes it (hex only, at most one ::). */
+function ipv6Groups(address: string): number[] | undefined {
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const read = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const front = read(head);
+  const back = tail === undefined ? [] : read(tail);
+  const groups = [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+function reservedIpv6(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (g === undefined) return undefined;
+  const zeros = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (zeros(8)) return 'unspecified (::)';
+  if (zeros(7) && g[7] === 1) return 'loopback (::1)';
+  if ((g[0]! & 0xffc0) === 0xfe80) return 'link-local (fe80::/10)';
+  if (address === 'fd00:ec2::254') return 'a cloud metadata endpoint';
+  // An IPv4 address carried in IPv6 (mapped ::ffff:a.b.c.d, compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d).
+  const mapped = zeros(5) && (g[5] === 0xffff || g[5] === 0);
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0);
+  if (!mapped && !nat64) return undefined;
+  return reservedIpv4([g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff]);
 }
