@@ -156,6 +156,21 @@ describe('web request: headers and body', () => {
     expect(built.method).toBe('PUT');
   });
 
+  it('a Content-Type from a Secret leaves a body JSON-escaped', () => {
+    const { request } = requestWith({ service: 'x", "admin": true, "y": "' });
+    request.secret = () => 'text/plain';
+    const built = buildWebRequest(
+      spec({
+        method: 'POST',
+        body: '{"service": "{{args.service}}"}',
+        headers: [{ key: 'Content-Type', valueFrom: { secretKeyRef: { name: 'api', key: 'type' } } }],
+      }),
+      request,
+    );
+    expect(built.headers.get('content-type')).toBe('text/plain');
+    expect(JSON.parse(built.body!)).toEqual({ service: 'x", "admin": true, "y": "' });
+  });
+
   it('a body with GET is refused (the schema refuses it too)', () => {
     const { request } = requestWith({});
     expect(() => buildWebRequest(spec({ body: '{}' }), request)).toThrow(`${field}.body: a GET has no body`);

@@ -5,7 +5,10 @@
  *   template's to name), and is URL-encoded (encodeURIComponent): it cannot add a path segment, a query parameter,
  *   a fragment or credentials; a value of "." or ".." (which URLs read as "climb") is refused. The host is checked
  *   against the allowlist after rendering (web.ts), on the URL as it will be sent;
- * - in a JSON body, it is escaped for a JSON string, so it cannot add fields; in any other body it is as written;
+ * - in a JSON body, it is escaped for a JSON string, so it cannot add fields; in any other body it is as written.
+ *   Which it is follows the template's Content-Type as written, before any argument is filled in: a Content-Type
+ *   from an argument or a Secret (which a Rollout's namespace controls) counts as JSON, so that no value can
+ *   switch off the escaping of another;
  * - in a header value, it is as written (a line break is refused by HTTP itself, naming only the header).
  * Values from Secrets (headers' valueFrom, secret arguments) are scrubbed from everything the measurement returns,
  * in the forms they take here (URL-encoded, JSON-escaped).
@@ -115,14 +118,24 @@ function renderHeaders(spec: WebSpec, request: ProviderRequest): Headers {
   return headers;
 }
 
-function renderBody(spec: WebSpec, request: ProviderRequest, headers: Headers): string | undefined {
+/**
+ * Whether the body is JSON, read from the template alone: its last Content-Type header (as Headers keeps it), or
+ * application/json when it sets none. A value written out decides; one an argument or a Secret fills in cannot.
+ */
+function templateSaysRawBody(spec: WebSpec): boolean {
+  const contentType = (spec.headers ?? []).filter((h) => h.key.toLowerCase() === 'content-type').at(-1);
+  if (contentType === undefined) return false;
+  if (contentType.valueFrom !== undefined || (contentType.value ?? '').includes('{{')) return false;
+  return !jsonType.test(contentType.value ?? '');
+}
+
+function renderBody(spec: WebSpec, request: ProviderRequest): string | undefined {
   if (spec.body === undefined) return undefined;
   const field = `${request.field}.body`;
   const method = spec.method ?? 'GET';
   if (method === 'GET')
     throw new AnalysisConfigError('InvalidSpec', field, `${field}: a GET has no body: set method to POST or PUT`);
-  if (!jsonType.test(headers.get('Content-Type') ?? ''))
-    return renderText(spec.body, { args: request.args.values, vars: request.vars }, field);
+  if (templateSaysRawBody(spec)) return renderText(spec.body, { args: request.args.values, vars: request.vars }, field);
   const jsonString = (value: string) => JSON.stringify(value).slice(1, -1);
   return renderText(spec.body, escapedValues(request, jsonString), field);
 }
@@ -142,6 +155,6 @@ export function buildWebRequest(spec: WebSpec, request: ProviderRequest): WebReq
   const path = readJsonPath(spec.jsonPath, `${request.field}.jsonPath`);
   const url = renderUrl(spec, request);
   const headers = renderHeaders(spec, request);
-  const body = renderBody(spec, request, headers);
+  const body = renderBody(spec, request);
   return { url, method: spec.method ?? 'GET', headers, body, path };
 }
