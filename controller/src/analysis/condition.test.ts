@@ -4,6 +4,7 @@ import {
   celResult,
   compileCondition,
   judgeByConditions,
+  maxConditionJsonChars,
   maxConditionSamples,
   type Conditions,
   type Judgeable,
@@ -221,5 +222,20 @@ describe('a failureCondition alone', () => {
     const verdict = await judgeByConditions(healthy, data);
     expect(verdict.phase, verdict.message).toBe(phase);
     if (phase === 'Error') expect(verdict.message).toMatch(/add a successCondition/);
+  });
+});
+
+describe('a JSON result', () => {
+  const long = (chars: number): Judgeable => ({ kind: 'json', value: 'x'.repeat(chars - 2) });
+
+  it(`is handed to a condition only up to ${maxConditionJsonChars} characters of JSON`, async () => {
+    await expect(
+      judgeByConditions({ successCondition: 'size(result) > 0' }, long(maxConditionJsonChars + 1)),
+    ).resolves.toEqual({
+      phase: 'Error',
+      message: `the result is ${maxConditionJsonChars + 1} characters of JSON, more than the ${maxConditionJsonChars} (64 KiB) a condition may judge: point jsonPath at the part of the answer the conditions need`,
+    });
+    const within = await judgeByConditions({ successCondition: 'size(result) > 0' }, long(maxConditionJsonChars));
+    expect(within.phase).toBe('Successful');
   });
 });

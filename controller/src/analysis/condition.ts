@@ -1,7 +1,8 @@
 /**
  * successCondition / failureCondition: CEL over `result` (a number for a single value, a list of numbers for a
  * vector of several series, a list per series for a range). Each expression is compiled and type-checked once
- * and cached. Evaluation runs in a worker under a deadline (celSandbox.ts), on a result of bounded size; errors
+ * and cached. Evaluation runs in a worker under a deadline (celSandbox.ts), on a result of bounded size (at most
+ * maxConditionSamples numbers, or maxConditionJsonChars of JSON text for another value); errors
  * and overruns become an Error measurement, never a crash or a stalled event loop.
  *
  * The rule for missing or unusable data ("no data is never a pass"):
@@ -57,8 +58,20 @@ export type Judgeable = PromData | { kind: 'json'; value: Exclude<JsonValue, nul
  */
 export const maxConditionSamples = 11_000;
 
+/**
+ * The most JSON text (in characters, as JSON.stringify writes it) a condition judges. A web answer may be 1 MiB;
+ * copying that into the worker and walking it each measurement costs more than a condition should, and a
+ * condition needs the part of the document that decides, which jsonPath picks.
+ */
+export const maxConditionJsonChars = 64 * 1024;
+
 /** Why `data` is too large to hand to a condition, or undefined. For the Prometheus client to check early too. */
 export function resultTooLarge(data: Judgeable): string | undefined {
+  if (data.kind === 'json') {
+    const chars = JSON.stringify(data.value).length;
+    if (chars <= maxConditionJsonChars) return undefined;
+    return `the result is ${chars} characters of JSON, more than the ${maxConditionJsonChars} (64 KiB) a condition may judge: point jsonPath at the part of the answer the conditions need`;
+  }
   const samples = numbersOf(data).length;
   if (samples <= maxConditionSamples) return undefined;
   const series = data.kind === 'matrix' ? ` in ${data.series.length} series` : '';
