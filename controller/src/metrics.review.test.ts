@@ -21,4 +21,18 @@ describe('review: outcome counters as Prometheus reads them', () => {
     for (const outcome of ['promoted', 'aborted_analysis', 'aborted_user', 'deadline'])
       expect(text, outcome).toContain(`sluice_rollout_outcomes_total{namespace="shop",outcome="${outcome}"} 0`);
   });
+
+  // review: the outcome series are per namespace and never deleted (metrics.ts says "the series count follows the
+  // namespaces"), but nothing removes a namespace's series when its last Rollout goes. With a namespace per pull
+  // request (preview environments, a common pattern), every namespace that ever released adds ~19 series
+  // (outcomes, 17 for the duration histogram, analysis runs) for the life of the process, and a tenant who may
+  // create namespaces grows the controller's memory and the scrape without bound. Prometheus keeps the history
+  // already exported; the registry need not.
+  it("forgets a namespace's outcome series once its last Rollout is forgotten", async () => {
+    const metrics = createMetrics({ version: 'test' });
+    metrics.setCanaryWeight('pr-123', 'checkout', 20);
+    metrics.countTransition('pr-123', { outcome: 'promoted', durationSeconds: 60, analysisRuns: ['Successful'] });
+    metrics.forgetRollout('pr-123', 'checkout');
+    expect(await metrics.registry.metrics()).not.toMatch(/namespace="pr-123"/);
+  });
 });
