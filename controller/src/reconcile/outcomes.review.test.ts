@@ -93,6 +93,26 @@ describe('review: release outcomes', () => {
   });
 });
 
+describe('review: status after the release', () => {
+  // review: planSteady (canary.ts) clears status.abort and status.abortedAt when an aborted canary's template is
+  // reverted to stable, but not the new status.abortCause: the Rollout is Healthy with no canary in flight and
+  // status still says abortCause: Analysis until the next release. Anything that reads the documented field ("says
+  // why the canary was aborted") - a GitOps health check, a script, the next reader of the CRD - reports an abort
+  // that is over.
+  it('clears abortCause with abort when an aborted canary is reverted to stable', () => {
+    const sim = canary();
+    sim.converge();
+    sim.request('abort');
+    sim.converge();
+    expect(sim.rollout.status?.abortCause).toBe('User');
+    sim.action = undefined;
+    sim.templateRevision = 'rev-a';
+    sim.converge();
+    expect(sim.rollout.status?.abort).toBeUndefined();
+    expect(sim.rollout.status?.abortCause).toBeUndefined();
+  });
+});
+
 describe('review: release duration', () => {
   const inFlight: RolloutStatus = { stableRevision: 'a', canaryRevision: 'b' };
   const promoted: RolloutStatus = { stableRevision: 'b', canaryRevision: 'b' };
