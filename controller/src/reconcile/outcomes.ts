@@ -16,7 +16,8 @@ export const releaseOutcomes: readonly ReleaseOutcome[] = ['promoted', 'aborted_
 
 /** The verdict of a finished analysis run, as the `result` label of sluice_analysis_runs_total spells it. */
 export type AnalysisRunResult = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
-const finished: readonly string[] = ['Successful', 'Failed', 'Inconclusive', 'Error'] satisfies AnalysisRunResult[];
+export const analysisRunResults: readonly AnalysisRunResult[] = ['Successful', 'Failed', 'Inconclusive', 'Error'];
+const finished: readonly string[] = analysisRunResults;
 
 export interface StatusTransition {
   /** How the release ended in this write, if it did. */
