@@ -76,7 +76,9 @@ function replica(server: StatusServer, fence: () => void = () => {}) {
       .filter((v) => v.labels.outcome === 'aborted_user')
       .reduce((n, v) => n + v.value, 0);
   const timed = async () =>
-    (await metrics.registry.metrics()).match(/^sluice_rollout_duration_seconds_sum\S* (\S+)$/m)?.[1];
+    (await metrics.registry.metrics()).match(
+      /^sluice_rollout_duration_seconds_sum\{[^}]*outcome="aborted_user"\} (\S+)$/m,
+    )?.[1];
   return { metrics, context, aborted, timed };
 }
 
