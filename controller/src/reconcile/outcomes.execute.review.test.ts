@@ -27,4 +27,24 @@ describe('review: the outcome hook sits between the abort record and its traffic
     ).catch(() => undefined);
     expect(calls).toContain('route 0%');
   });
+
+  it('moves traffic back to stable after an abort even when the notifier throws, and tells why', async () => {
+    const { ctx, calls } = recorder();
+    const failed: string[] = [];
+    const plan = { ...abortPlan({ abortCause: 'User' }), clearAction: false };
+    await executePlan(
+      {
+        ...ctx,
+        notifications: {
+          notify: () => {
+            throw new Error('notification queue closed');
+          },
+        },
+        onHookFailed: (hook) => failed.push(hook),
+      },
+      plan,
+    );
+    expect(calls).toContain('route 0%');
+    expect(failed).toEqual(['notifications']);
+  });
 });
