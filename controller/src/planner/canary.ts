@@ -142,6 +142,7 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   }
   delete status.abort;
   delete status.abortedAt;
+  delete status.abortCause;
   // No canary in flight: any flag still recorded is one no release wants changed (the canary was reverted, or a
   // promotion left a flag its steps did not set): put it back, unless paused or frozen, when Unleash is left alone.
   if (world.rollout.spec.paused !== true && world.freeze === undefined) planFlagRestores(b, { keep: [] });
