@@ -179,6 +179,7 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   delete status.abortedAt;
   delete status.abortCause;
   delete status.analysis;
+  delete status.progressDeadlineExceededAt;
   // A new release starts here (a superseding one too): its duration, for the outcome metrics, counts from now.
   status.releaseStartedAt = b.now;
   if (withinRollbackWindow(b, desired)) {
