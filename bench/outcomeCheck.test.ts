@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from './controller.ts';
-import { checkOutcomes, outcomeLines } from './outcomeCheck.ts';
+import { checkOutcomes, outcomeExitCode, outcomeLines } from './outcomeCheck.ts';
 
 /** A scrape of a controller whose counters read `counts` ({outcome: value}) in namespace ns. */
 const snapshot = (counts: Record<string, number>, runs: Record<string, number> = {}): Snapshot => ({
@@ -64,6 +64,9 @@ describe('checkOutcomes', () => {
     expect(check.matches).toBe(false);
     expect(check.counted.aborted_analysis).toBe(2);
     expect(outcomeLines([check])[1]).toMatch(/^ {2}MISMATCH aborts/);
+    // The run fails on it, not only prints it.
+    expect(outcomeExitCode([{ ...check, matches: true }, check])).toBe(2);
+    expect(outcomeExitCode([{ ...check, matches: true }])).toBe(0);
   });
 
   it('flags an outcome never counted', async () => {

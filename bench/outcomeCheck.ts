@@ -93,3 +93,8 @@ export function outcomeLines(checks: readonly OutcomeCheck[]): string[] {
     ),
   ];
 }
+
+/** The benchmark's exit code for its outcome checks: 2 when any mismatched (1 is a run that failed), else 0. */
+export function outcomeExitCode(checks: readonly OutcomeCheck[]): number {
+  return checks.every((c) => c.matches) ? 0 : 2;
+}

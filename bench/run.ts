@@ -24,7 +24,7 @@ import { benchLabel, connect, deleteNamespace, deleteNodes, type Kube } from './
 import { contention, otherTestRuns } from './machine.ts';
 import { parseOptions } from './options.ts';
 import { benchReaction, type ReactionResult } from './reaction.ts';
-import { outcomeLines } from './outcomeCheck.ts';
+import { outcomeExitCode, outcomeLines } from './outcomeCheck.ts';
 import { blueGreenTable, costTable, explanations, reactionTable, scaleTable } from './report.ts';
 import { benchScale, type ScaleResult } from './scale.ts';
 
@@ -118,7 +118,8 @@ function controllerSource(
   return { entry: main, commit: sha, dirty };
 }
 
-async function main(): Promise<void> {
+/** Runs the benchmark; resolves to the process's exit code. */
+async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const progress = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
   if (opts.sizes.some((n) => n >= 10_000) && !opts.force) {
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
         );
       await deleteNodes(kube, nodes);
       progress(`deleted ${nodes.length} benchmark nodes`);
-      return;
+      return 0;
     }
     if (leftovers.length > 0)
       progress(
@@ -245,6 +246,10 @@ async function main(): Promise<void> {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     progress(`wrote ${relative(repoRoot, file)}`);
+    // The numbers are written either way; a mismatch fails the run, so that CI and scripts cannot miss it.
+    const code = outcomeExitCode(reaction?.outcomes ?? []);
+    if (code !== 0) progress(`the outcome metrics did not count what the benchmark ran (MISMATCH above): exit ${code}`);
+    return code;
   } finally {
     if (!reused) {
       progress('stopping the control plane this run started');
@@ -254,7 +259,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);

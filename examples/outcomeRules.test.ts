@@ -95,14 +95,16 @@ describe('the outcome recording rules', () => {
       const work = mkdtempSync(join(tmpdir(), 'sluice-outcome-rules-'));
       writeFileSync(join(work, 'outcomes.rules.yaml'), stringify({ groups: outcomeRuleGroups() }));
       // Over two days in shop: 3 promotions and 1 abort an hour (a failure rate of 1 in 4), half of the promotions
-      // within 5 minutes and half within 10; in blog, only promotions.
+      // within 5 minutes and half within 10; in blog, only promotions. The series start as the controller exports
+      // them: absent until it handles a Rollout in the namespace (here after an hour), then every outcome at 0
+      // before the first one ends - so the first hour's outcomes are counted by increase() too.
       const counter = (namespace: string, outcome: string, perHour: number) => ({
         series: `sluice_rollout_outcomes_total{namespace="${namespace}",outcome="${outcome}"}`,
-        values: `0+${perHour}x48`,
+        values: `_ 0+${perHour}x47`,
       });
       const bucket = (le: string, perHour: number) => ({
         series: `sluice_rollout_duration_seconds_bucket{namespace="shop",outcome="promoted",le="${le}"}`,
-        values: `0+${perHour}x48`,
+        values: `_ 0+${perHour}x47`,
       });
       const samples = (record: string, values: Record<string, number>) => ({
         expr: record,
@@ -121,7 +123,12 @@ describe('the outcome recording rules', () => {
             input_series: [
               counter('shop', 'promoted', 3),
               counter('shop', 'aborted_analysis', 1),
+              counter('shop', 'aborted_user', 0),
+              counter('shop', 'deadline', 0),
               counter('blog', 'promoted', 2),
+              counter('blog', 'aborted_analysis', 0),
+              counter('blog', 'aborted_user', 0),
+              counter('blog', 'deadline', 0),
               bucket('60', 0),
               bucket('300', 2),
               bucket('600', 4),

@@ -311,6 +311,7 @@ export async function startController(
     onPlanned: (ns, name, status) => {
       if (status === undefined) metrics.forgetRollout(ns, name);
       else if (status.weights !== undefined) metrics.setCanaryWeight(ns, name, status.weights.canary);
+      else metrics.noteRollout(ns, name);
     },
   });
 

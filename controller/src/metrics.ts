@@ -13,7 +13,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { rolloutPhase } from './api/rolloutStatus.schema.ts';
 import type { RolloutPhase } from './api/types.ts';
 import type { QueueDepth, ReconcileReport } from './queue/workQueue.ts';
-import type { StatusTransition } from './reconcile/outcomes.ts';
+import { analysisRunResults, releaseOutcomes, type StatusTransition } from './reconcile/outcomes.ts';
 
 export interface BuildInfo {
   version: string;
@@ -43,9 +43,17 @@ export interface SluiceMetrics {
   countKubeApiRequest(verb: KubeApiVerb, code: number | undefined): void;
   /** Counts one Event given up on (refused, or the API server out of reach through every retry). */
   countDroppedEvent(): void;
-  /** The canary's share of traffic in percent (0-100), as last written to the traffic router. */
+  /**
+   * Tells that a Rollout is handled here (each time it is planned): its namespace's outcome series are exported
+   * from then on, at 0 until something ends.
+   */
+  noteRollout(namespace: string, rollout: string): void;
+  /** The canary's share of traffic in percent (0-100), as last written to the traffic router; notes the Rollout. */
   setCanaryWeight(namespace: string, rollout: string, weight: number): void;
-  /** Deletes every series about a Rollout; call it when the Rollout is deleted or stops being handled here. */
+  /**
+   * Deletes every series about a Rollout, and its namespace's outcome series when it was the last Rollout there;
+   * call it when the Rollout is deleted or stops being handled here.
+   */
   forgetRollout(namespace: string, rollout: string): void;
   setLeader(leading: boolean): void;
   /**
@@ -147,8 +155,9 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
     name: 'sluice_rollout_duration_seconds',
     help: 'Seconds from the start of a release (status.releaseStartedAt) to its outcome, by namespace and outcome.',
     labelNames: ['namespace', 'outcome'] as const,
-    // From an abort seconds after the start to a release paused for a day for a manual promotion.
-    buckets: [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400],
+    // From an abort seconds after the start to a release paused for days for a manual promotion (over a weekend,
+    // or a week's soak): above the top bucket a quantile can only say "more than that".
+    buckets: [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 604_800],
     registers,
   });
 
@@ -174,6 +183,34 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
   });
   buildInfo.set({ version: build.version, revision: build.revision ?? 'unknown' }, 1);
 
+  // The Rollouts handled in each namespace that has outcome series. A counter series that first appears at 1 is
+  // an increase() of nothing (Prometheus has no earlier sample to subtract), so each namespace's series are
+  // exported at 0 as soon as a Rollout there is handled: the first outcome after a restart or a leader change is
+  // counted. They go when the namespace's last Rollout goes, so that a namespace per pull request does not grow
+  // the registry for the life of the process; Prometheus keeps what was already scraped. Only the promoted
+  // durations start at 0: they are the lead time the rules read, and a histogram is 19 series per outcome.
+  const rolloutsByNamespace = new Map<string, Set<string>>();
+  const namespaceSeries = (namespace: string): Set<string> => {
+    let rollouts = rolloutsByNamespace.get(namespace);
+    if (rollouts === undefined) {
+      rollouts = new Set();
+      rolloutsByNamespace.set(namespace, rollouts);
+      for (const outcome of releaseOutcomes) outcomes.inc({ namespace, outcome }, 0);
+      for (const result of analysisRunResults) analysisRuns.inc({ namespace, result }, 0);
+      releaseDuration.zero({ namespace, outcome: 'promoted' });
+    }
+    return rollouts;
+  };
+  const noteRollout = (namespace: string, rollout: string) => void namespaceSeries(namespace).add(rollout);
+  const forgetNamespace = (namespace: string) => {
+    rolloutsByNamespace.delete(namespace);
+    for (const outcome of releaseOutcomes) {
+      outcomes.remove({ namespace, outcome });
+      releaseDuration.remove({ namespace, outcome });
+    }
+    for (const result of analysisRunResults) analysisRuns.remove({ namespace, result });
+  };
+
   return {
     registry,
     observeReconcile({ outcome, durationMs }) {
@@ -187,16 +224,24 @@ export function createMetrics(build: BuildInfo): SluiceMetrics {
     countDroppedEvent() {
       droppedEvents.inc();
     },
+    noteRollout,
     setCanaryWeight(namespace, rollout, weight) {
+      noteRollout(namespace, rollout);
       canaryWeight.set({ namespace, rollout }, weight);
     },
     forgetRollout(namespace, rollout) {
       canaryWeight.remove({ namespace, rollout });
+      const rollouts = rolloutsByNamespace.get(namespace);
+      rollouts?.delete(rollout);
+      if (rollouts?.size === 0) forgetNamespace(namespace);
     },
     setLeader(leading) {
       leader.set(leading ? 1 : 0);
     },
     countTransition(namespace, { outcome, durationSeconds, analysisRuns: results }) {
+      // Counted before the reconcile that wrote it notes its Rollout (onPlanned comes after the writes): the
+      // namespace is tracked from here, so the Rollout noted next is the one whose forgetting removes it.
+      namespaceSeries(namespace);
       for (const result of results) analysisRuns.inc({ namespace, result });
       if (outcome === undefined) return;
       outcomes.inc({ namespace, outcome });

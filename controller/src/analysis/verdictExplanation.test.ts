@@ -8,10 +8,11 @@ const measured = (m: Partial<Measurement>): Measurement => ({ phase: 'Successful
 describe('explainMeasurement', () => {
   it('says the value against the condition that decided', () => {
     const failed = measured({ phase: 'Failed', value: '0.31', decidedBy: 'successCondition' });
+    // A measurement that recorded no condition is explained by the template's, which may have changed since: said so.
     expect(explainMeasurement(failed, { successCondition: 'result < 0.05' })).toBe(
-      'value 0.31 vs successCondition result < 0.05 (not met)',
+      "value 0.31 vs successCondition result < 0.05 (not met) (the template's condition now)",
     );
-    // Without the template, the condition comes from the measurement's message.
+    // The condition the measurement's message recorded.
     const byFailure = measured({
       phase: 'Failed',
       value: '0.31',
@@ -25,7 +26,7 @@ describe('explainMeasurement', () => {
       explainMeasurement(measured({ value: '0.01', decidedBy: 'successCondition' }), {
         successCondition: 'result < 0.05',
       }),
-    ).toBe('value 0.01 meets result < 0.05');
+    ).toBe("value 0.01 meets result < 0.05 (the template's condition now)");
   });
 
   it('says when the data decided: none, or NaN and infinities', () => {
@@ -54,8 +55,16 @@ describe('explainMeasurement', () => {
     expect(explainMeasurement(judged)).toBe(
       'canary mean 0.412 vs stable mean 0.3, ratio 1.37, p=0.0041, U=2410.5, 60/60 samples',
     );
+    // Not compared: the judge's reason (the message) says why; without it, only that it was not.
+    const tooFew =
+      'too few samples to compare latency: canary has 3, stable 0; the judge needs at least 8 on each side';
+    expect(
+      explainMeasurement(
+        measured({ phase: 'Inconclusive', message: tooFew, judge: { canaryCount: 3, stableCount: 0 } }),
+      ),
+    ).toBe(tooFew);
     expect(explainMeasurement(measured({ phase: 'Inconclusive', judge: { canaryCount: 3, stableCount: 0 } }))).toBe(
-      'too few samples to compare: 3 canary, 0 stable',
+      'canary vs stable not compared, 3/0 samples',
     );
   });
 
@@ -86,11 +95,23 @@ describe('explainMetric', () => {
       measured({ phase: 'Error', message: 'down' }),
     ];
     expect(explainMetric(result('Failed', [failedAt, ...later]), { successCondition: 'result < 0.05' })).toBe(
-      'value 0.31 vs successCondition result < 0.05 (not met)',
+      "value 0.31 vs successCondition result < 0.05 (not met) (the template's condition now)",
     );
     expect(explainMetric(result('Running', [failedAt, ...later]), { successCondition: 'result < 0.05' })).toBe(
-      'value 0.01 meets result < 0.05',
+      "value 0.01 meets result < 0.05 (the template's condition now)",
     );
     expect(explainMetric(result('Running', []))).toBeUndefined();
+  });
+
+  it('explains an Error by its errors in a row, and an Inconclusive without inconclusive measurements by the streak', () => {
+    const pass = measured({ value: '0.01', decidedBy: 'successCondition' });
+    const down = measured({ phase: 'Error', message: 'Prometheus was unreachable' });
+    expect(explainMetric(result('Error', [pass, down, down]))).toBe(
+      '2 errors in a row (consecutiveErrorLimit), the last: Prometheus was unreachable',
+    );
+    const failed = measured({ phase: 'Failed', value: '0.31', message: 'successCondition result < 0.05 not met' });
+    expect(explainMetric(result('Inconclusive', [failed, pass, pass]))).toMatch(/consecutiveSuccessLimit/);
+    const unsure = measured({ phase: 'Inconclusive', value: '0.07' });
+    expect(explainMetric(result('Inconclusive', [unsure, pass]))).toBe('value 0.07: neither condition holds');
   });
 });

@@ -246,6 +246,11 @@ export const rolloutStatus = object('What the controller observed and did; writt
       'When Sluice first saw the newest release (canaryRevision) in flight: the release duration metric counts from it, also after a restart of the controller.',
     ),
   ),
+  progressDeadlineExceededAt: Type.Optional(
+    timestamp(
+      'When the release in flight first passed progressDeadlineSeconds (without progressDeadlineAbort): the outcome metrics count the release then, as deadline, and not again when it is resumed, promoted or aborted.',
+    ),
+  ),
   abortedAt: Type.Optional(
     timestamp('When the abort happened; the canary is scaled down abortScaleDownDelaySeconds later.'),
   ),

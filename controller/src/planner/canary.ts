@@ -142,6 +142,7 @@ function planSteady(b: PlanBuilder, steps: readonly ResolvedStep[]): void {
   }
   delete status.abort;
   delete status.abortedAt;
+  delete status.abortCause;
   // No canary in flight: any flag still recorded is one no release wants changed (the canary was reverted, or a
   // promotion left a flag its steps did not set): put it back, unless paused or frozen, when Unleash is left alone.
   if (world.rollout.spec.paused !== true && world.freeze === undefined) planFlagRestores(b, { keep: [] });
@@ -178,6 +179,7 @@ function startCanary(b: PlanBuilder, desired: string, stepCount: number): void {
   delete status.abortedAt;
   delete status.abortCause;
   delete status.analysis;
+  delete status.progressDeadlineExceededAt;
   // A new release starts here (a superseding one too): its duration, for the outcome metrics, counts from now.
   status.releaseStartedAt = b.now;
   if (withinRollbackWindow(b, desired)) {

@@ -191,6 +191,8 @@ export function stalled(b: PlanBuilder, where: string): StepOutcome {
   }
   if (b.conditionOf('Progressing')?.reason !== 'ProgressDeadlineExceeded')
     b.event('Warning', 'ProgressDeadlineExceeded', message);
+  // Kept for the release, unlike the condition (a pause or a resume replaces it): the release is counted once.
+  b.status.progressDeadlineExceededAt ??= b.now;
   b.degraded = { reason: 'ProgressDeadlineExceeded', message };
   return 'wait';
 }

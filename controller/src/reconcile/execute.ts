@@ -67,6 +67,8 @@ export interface ExecuteContext {
   onRolloutWritten: (resourceVersion: string) => void;
   /** Told of an old ReplicaSet that could not be deleted: housekeeping, so it never fails the reconcile. */
   onPruneFailed: (name: string, err: unknown) => void;
+  /** Told of a metrics or notifications hook that threw after a status write (the plan goes on without it). */
+  onHookFailed?: (hook: 'metrics' | 'notifications', err: unknown) => void;
   /** Told each answer of the Eviction API (spec.restartAt), for the next plan to say it as it was. */
   onEvictionAnswered?: (answer: EvictionAnswer) => void;
   /**
@@ -87,6 +89,14 @@ export { WriteError } from './writeError.ts';
 /** The condition the executor sets when a write failed, and clears once a whole plan was carried out. */
 export const writeFailedCondition = 'WriteFailed';
 
+function bestEffort(ctx: ExecuteContext, hook: 'metrics' | 'notifications', run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    ctx.onHookFailed?.(hook, err);
+  }
+}
+
 export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void> {
   // Each write to the Rollout returns its new resourceVersion; a status write must build on the latest one.
   const rv = { current: ctx.rollout.metadata.resourceVersion };
@@ -95,9 +105,12 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<void
   // 1. The decisions, before any of their effects.
   if (!sameJson(status, plan.status)) {
     await writeStatus(ctx, rv, plan.status);
-    ctx.onStatusWritten?.(ctx.rollout.status, plan.status);
+    // Metrics and notifications are best effort and sit between an abort's record and its traffic move: a throw
+    // there is logged, never lets the move wait for a retry (which would throw the same way).
+    const before = ctx.rollout.status;
+    bestEffort(ctx, 'metrics', () => ctx.onStatusWritten?.(before, plan.status));
     // Only once the decision is recorded: a notification never announces what a failed write could take back.
-    ctx.notifications?.notify(ctx.rollout, ctx.rollout.status, plan);
+    bestEffort(ctx, 'notifications', () => ctx.notifications?.notify(ctx.rollout, before, plan));
     status = plan.status;
   }
   for (const event of plan.events) ctx.events.record(ctx.rollout, event);

@@ -3,7 +3,7 @@
  * not for a write refused by a conflict (then once, by the retry that lands), not for a replica that is not the
  * leader, not for a second replica racing with the same decision, not again on a later reconcile. The API server
  * here is a stand-in that keeps one status and refuses a write built on an older resourceVersion, as the real one
- * does for a PUT; the integration story (test/integration/outcomeMetrics.test.ts) runs against the real one.
+ * does for a PUT (no integration story runs this against the real API server yet).
  */
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../api/types.ts';
@@ -76,7 +76,9 @@ function replica(server: StatusServer, fence: () => void = () => {}) {
       .filter((v) => v.labels.outcome === 'aborted_user')
       .reduce((n, v) => n + v.value, 0);
   const timed = async () =>
-    (await metrics.registry.metrics()).match(/^sluice_rollout_duration_seconds_sum\S* (\S+)$/m)?.[1];
+    (await metrics.registry.metrics()).match(
+      /^sluice_rollout_duration_seconds_sum\{[^}]*outcome="aborted_user"\} (\S+)$/m,
+    )?.[1];
   return { metrics, context, aborted, timed };
 }
 

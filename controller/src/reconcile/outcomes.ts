@@ -16,7 +16,8 @@ export const releaseOutcomes: readonly ReleaseOutcome[] = ['promoted', 'aborted_
 
 /** The verdict of a finished analysis run, as the `result` label of sluice_analysis_runs_total spells it. */
 export type AnalysisRunResult = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
-const finished: readonly string[] = ['Successful', 'Failed', 'Inconclusive', 'Error'] satisfies AnalysisRunResult[];
+export const analysisRunResults: readonly AnalysisRunResult[] = ['Successful', 'Failed', 'Inconclusive', 'Error'];
+const finished: readonly string[] = analysisRunResults;
 
 export interface StatusTransition {
   /** How the release ended in this write, if it did. */
@@ -58,24 +59,33 @@ export function transitionOf(before: RolloutStatus | undefined, after: RolloutSt
   // Both statuses name the same release here (an outcome is never a new canary), so either's start will do;
   // `before`'s is the one that was read back.
   const started = Date.parse(before?.releaseStartedAt ?? after.releaseStartedAt ?? '');
-  if (Number.isFinite(started)) transition.durationSeconds = Math.max(0, (at.getTime() - started) / 1000);
+  // A start after the outcome (a clock that ran ahead, a status edited by hand) is as unknown as a missing one.
+  if (Number.isFinite(started) && started <= at.getTime()) transition.durationSeconds = (at.getTime() - started) / 1000;
   return transition;
 }
 
 function releaseOutcome(before: RolloutStatus, after: RolloutStatus): ReleaseOutcome | undefined {
   const canary = before.canaryRevision;
   const inFlight = canary !== undefined && canary !== before.stableRevision;
-  if (!inFlight || after.canaryRevision !== canary) return undefined; // nothing in flight, or superseded
+  if (!inFlight) return undefined;
+  // A release ends once: one that passed its deadline was counted then, whatever happens to it afterwards.
+  if (before.progressDeadlineExceededAt !== undefined) return undefined;
+  if (after.canaryRevision !== canary) {
+    // The pod template put back to stable (a git revert, a rollout undo) rolls the release back: a user's abort,
+    // unless it was aborted already (and counted then). A newer revision supersedes the release: nothing ended.
+    const reverted = after.canaryRevision === before.stableRevision && before.abort !== true;
+    return reverted ? 'aborted_user' : undefined;
+  }
   if (after.abort === true && before.abort !== true) {
     // Every abort the planner records carries its cause; one without (a status edited by hand) still counts.
     return abortOutcome[after.abortCause ?? 'User'];
   }
   if (after.abort !== true && after.stableRevision === canary) return 'promoted';
-  // Without progressDeadlineAbort the deadline only marks the rollout Degraded: it is counted when that is recorded
-  // (the reason stays while the step makes no progress, so once per deadline passed), and the release may still
-  // be promoted or aborted later, which counts too.
-  const reason = (s: RolloutStatus) => s.conditions?.find((c) => c.type === 'Progressing')?.reason;
-  if (after.abort !== true && reason(after) === deadlineReason && reason(before) !== deadlineReason) return 'deadline';
+  // Without progressDeadlineAbort the deadline only marks the rollout Degraded; the planner records when it first
+  // passed for this release, and the release is counted then. (A status written before that field existed says
+  // so by its condition alone: that deadline was counted by the controller that recorded it.)
+  const reason = before.conditions?.find((c) => c.type === 'Progressing')?.reason;
+  if (after.progressDeadlineExceededAt !== undefined && reason !== deadlineReason) return 'deadline';
   return undefined;
 }
 

@@ -129,6 +129,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
           deps.flagOperations.submit(flagTask(key, rollout, op, admin.value, { tracer, scheduledBy: span }));
         }
       },
+      onHookFailed: (hook: string, err: unknown) =>
+        deps.log.warn({ namespace, name, hook, err }, 'a hook after the status write failed; the plan went on'),
       onPruneFailed: (rs: string, err: unknown) =>
         deps.log.warn(
           { namespace, name, replicaSet: rs, err },
