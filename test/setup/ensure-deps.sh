@@ -34,6 +34,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian's packages may start their own services; the tests start private instances on free ports.
   pkill -x prometheus 2>/dev/null || true
+  # influxdb's starts influxd with Debian's config: every interface, :8086 and :8088, no authentication. Stopped by
+  # its own service (not by name, which would stop the test runs' own influxd too) and kept from starting at boot.
+  if [[ " ${missing[*]} " == *" influxdb "* ]]; then
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now influxdb >/dev/null 2>&1 || true
+    else
+      invoke-rc.d influxdb stop >/dev/null 2>&1 || true
+      update-rc.d influxdb disable >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 # --- npm packages ---------------------------------------------------------------------------------

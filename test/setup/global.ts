@@ -74,20 +74,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.allSettled(stops.reverse().map((stop) => stop()));
     rmSync(runDir, { recursive: true, force: true });
   };
-  try {
-    const [cluster, prometheus, unleash, influxdb] = await Promise.all([
-      startCluster(),
-      startProm(),
-      startUnl(),
-      startInflux(),
-    ]);
-    project.provide('cluster', cluster);
-    project.provide('prometheus', prometheus);
-    project.provide('unleash', unleash);
-    project.provide('influxdb', influxdb);
-  } catch (err) {
+  // Every start is awaited before a failure tears down: with Promise.all, the first failure (influxd missing, say)
+  // tore down while the others were still starting, and those that started afterwards were never stopped.
+  const [cluster, prometheus, unleash, influxdb] = await Promise.allSettled([
+    startCluster(),
+    startProm(),
+    startUnl(),
+    startInflux(),
+  ]);
+  const failed = [cluster, prometheus, unleash, influxdb].find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
     await teardown();
-    throw err;
+    throw failed.reason;
   }
+  const value = <T>(r: PromiseSettledResult<T>): T => (r as PromiseFulfilledResult<T>).value;
+  project.provide('cluster', value(cluster));
+  project.provide('prometheus', value(prometheus));
+  project.provide('unleash', value(unleash));
+  project.provide('influxdb', value(influxdb));
   return teardown;
 }

@@ -16,6 +16,7 @@ import { influxdbProvider } from '../api/influxdbProvider.schema.ts';
 import { formatDuration, parseDuration } from '../api/duration.ts';
 import type { InfluxdbProvider as InfluxdbSpec } from '../api/types.ts';
 import { AnswerBudget, BudgetExhausted } from './answerBudget.ts';
+import { redact } from './args.ts';
 import { interpretInfluxAnswer } from './influxdbAnswer.ts';
 import { escapeInfluxqlString, renderInfluxql } from './influxqlTemplate.ts';
 import { defaultAnswerBudgetBytes, defaultMaxResponseBytes, describeNetworkError, readCounted } from './prometheus.ts';
@@ -41,14 +42,31 @@ export interface InfluxdbClientOptions {
 
 const mib = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(1))} MiB`;
 
+/**
+ * The forms a secret can take in InfluxDB's words about a query: as written, as Sluice escaped it, and as InfluxDB
+ * quotes it back (QuoteString escapes \\ ' and line feeds but not ", QuoteIdent \\ " and line feeds but not ').
+ * They are removed before InfluxDB's words are cut and stripped of what status cannot hold (influxdbAnswer.ts).
+ */
+function influxSecretForms(secrets: readonly string[]): string[] {
+  const quoted = (s: string, quote: string) =>
+    s.replace(/[\\\n'"]/g, (c) => (c === '\n' ? '\\n' : c === '\\' || c === quote ? `\\${c}` : c));
+  return secrets.flatMap((s) => [
+    s,
+    quoted(s, "'"),
+    quoted(s, '"'),
+    ...(/[\r\0]/.test(s) ? [] : [escapeInfluxqlString(s)]),
+  ]);
+}
+
 /** Basic authentication from the spec, the password read from its Secret and the encoded form scrubbed. */
-function authorization(spec: InfluxdbSpec, request: ProviderRequest): string | undefined {
+function authorization(spec: InfluxdbSpec, request: ProviderRequest, secrets: string[]): string | undefined {
   const basic = spec.authentication?.basicAuth;
   if (basic === undefined) return undefined;
   const password = request.secret(
     basic.password.secretKeyRef,
     `${request.field}.authentication.basicAuth.password.secretKeyRef`,
   );
+  secrets.push(...influxSecretForms([password]));
   const encoded = Buffer.from(`${basic.username}:${password}`).toString('base64');
   request.scrub(encoded);
   return `Basic ${encoded}`;
@@ -74,8 +92,9 @@ export function influxdbMetricProvider(opts: InfluxdbClientOptions = {}): Metric
     for (const secret of request.args.secrets) {
       if (!/[\r\0]/.test(secret)) request.scrub(escapeInfluxqlString(secret));
     }
+    const secrets = influxSecretForms(request.args.secrets);
     const q = renderInfluxql(spec.query, { args: request.args.values, vars: request.vars }, `${request.field}.query`);
-    const auth = authorization(spec, request);
+    const auth = authorization(spec, request, secrets);
     const where = `InfluxDB at ${spec.address}`;
     const url = new URL('query', spec.address.endsWith('/') ? spec.address : `${spec.address}/`);
     url.searchParams.set('db', spec.database);
@@ -94,7 +113,7 @@ export function influxdbMetricProvider(opts: InfluxdbClientOptions = {}): Metric
           kind: 'error',
           message: `${where} answered with more than ${mib(maxBytes)}: narrow the query (aggregate, fewer GROUP BY tags, a LIMIT)`,
         };
-      const result = interpretInfluxAnswer(spec.address, res.status, body, limits);
+      const result = interpretInfluxAnswer(spec.address, res.status, body, limits, (text) => redact(text, secrets));
       if (result.kind === 'error' && res.status >= 300)
         debug({ address: spec.address, status: res.status, body: body.slice(0, 2048) }, 'InfluxDB answer refused');
       return result;

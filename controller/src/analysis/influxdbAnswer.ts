@@ -40,9 +40,20 @@ function record(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-/** Reads an answer of InfluxDB's /query (HTTP status and body text). Never throws. */
-export function interpretInfluxAnswer(address: string, status: number, text: string, limits: SampleLimits): PromResult {
+/**
+ * Reads an answer of InfluxDB's /query (HTTP status and body text). Never throws. `scrub` replaces Secret values in
+ * InfluxDB's words before they are cut and stripped: after, a secret with a non-ASCII character, a tab or two spaces,
+ * or one the cut falls in, no longer matches what the engine scrubs, and most of it would reach status.
+ */
+export function interpretInfluxAnswer(
+  address: string,
+  status: number,
+  text: string,
+  limits: SampleLimits,
+  scrub: (text: string) => string = (t) => t,
+): PromResult {
   const where = `InfluxDB at ${address}`;
+  const clean = (words: string, max: number) => sanitize(scrub(words), max);
   let body: Record<string, unknown> | undefined;
   try {
     body = record(JSON.parse(text));
@@ -51,7 +62,7 @@ export function interpretInfluxAnswer(address: string, status: number, text: str
   }
   const refused = (detail: unknown): PromResult => ({
     kind: 'error',
-    message: `${where} refused the query${typeof detail === 'string' ? `: ${sanitize(detail, 200)}` : ''}`,
+    message: `${where} refused the query${typeof detail === 'string' ? `: ${clean(detail, 200)}` : ''}`,
   });
   // InfluxDB answers a query it cannot parse with HTTP 400 and {"error": "..."}; that error is about the query.
   if (body !== undefined && typeof body.error === 'string' && (status === 400 || (status >= 200 && status < 300)))
@@ -94,10 +105,12 @@ export function interpretInfluxAnswer(address: string, status: number, text: str
     };
   if (result.series === undefined) return { kind: 'empty' };
   if (!Array.isArray(result.series)) return { kind: 'error', message: `${where} answered series that are not a list` };
-  return readSeries(where, result.series as unknown[], limits);
+  return readSeries(where, result.series as unknown[], limits, clean);
 }
 
-function readSeries(where: string, series: unknown[], limits: SampleLimits): PromResult {
+type Clean = (words: string, max: number) => string;
+
+function readSeries(where: string, series: unknown[], limits: SampleLimits, clean: Clean): PromResult {
   let total = 0;
   for (const s of series) {
     const rows = record(s)?.values;
@@ -116,7 +129,7 @@ function readSeries(where: string, series: unknown[], limits: SampleLimits): Pro
     };
   const lists: number[][] = [];
   for (const [i, s] of series.entries()) {
-    const read = readOne(where, record(s) ?? {}, i);
+    const read = readOne(where, record(s) ?? {}, i, clean);
     if (typeof read === 'string') return { kind: 'error', message: read };
     if (read.length > 0) lists.push(read);
   }
@@ -129,13 +142,13 @@ function readSeries(where: string, series: unknown[], limits: SampleLimits): Pro
 }
 
 /** The values of one series, or why they cannot be read (naming the series and column, never a value). */
-function readOne(where: string, series: Series, index: number): number[] | string {
-  const name = typeof series.name === 'string' ? sanitize(series.name, 64) : `#${index}`;
+function readOne(where: string, series: Series, index: number, clean: Clean): number[] | string {
+  const name = typeof series.name === 'string' ? clean(series.name, 64) : `#${index}`;
   if (!Array.isArray(series.columns) || !Array.isArray(series.values))
     return `${where} answered series ${name} without columns and values`;
   const column = series.columns.findIndex((c) => c !== 'time');
   if (column < 0) return `${where} answered series ${name} with no column besides time: SELECT a number`;
-  const columnName = typeof series.columns[column] === 'string' ? sanitize(series.columns[column], 64) : '?';
+  const columnName = typeof series.columns[column] === 'string' ? clean(series.columns[column], 64) : '?';
   const values: number[] = [];
   for (const row of series.values as unknown[]) {
     if (!Array.isArray(row)) return `${where} answered series ${name} with a row that is not a list`;

@@ -32,6 +32,17 @@ const placeholderPattern = /\{\{\s*([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z
 const regexAfterWords = new Set(['select', 'from', 'by', 'distinct']);
 const regexAfterPunctuation = new Set([',', '.', '(', '=~', '!~']);
 
+/** A bare word as InfluxDB's scanner reads it: a keyword or identifier, or a $bound parameter. */
+const wordPattern = /\$?[A-Za-z_][A-Za-z0-9_]*/y;
+
+/**
+ * A number as InfluxDB's scanner (scanNumber) reads it: a decimal (`1.5`, `.5`) ends at its last digit and takes no
+ * unit, so `1.5INTO` is 1.5 and the keyword INTO; an integer followed by `.` and no digit is that integer, the full
+ * stop eaten (`1./` is 1 and a division); only an integer takes letters and digits after it as a duration (`5m`,
+ * `1h30m`, `5INTO`).
+ */
+const numberPattern = /[0-9]*\.[0-9]+|[0-9]+\.(?![0-9])|[0-9]+(?:[A-Za-zµ]+[A-Za-z0-9µ]*)?/y;
+
 /** Statements Sluice never sends, named in the refusal; a query must start with SELECT or SHOW anyway. */
 const writingWords = new Set(['into', 'drop', 'delete', 'create', 'alter', 'grant', 'revoke', 'kill']);
 
@@ -110,7 +121,10 @@ function scan(template: string, field: string): Scanned {
         continue;
       }
       if (c === ';' && semicolon === undefined) semicolon = i;
-      const word = /^\$?[A-Za-z_][A-Za-z0-9_]*/.exec(template.slice(i, i + 256))?.[0];
+      // Both read from the whole query, never from a slice of it: a token cut in two would be read as two, and its
+      // second half as a keyword (BY before a `/`) that InfluxDB never sees.
+      wordPattern.lastIndex = i;
+      const word = wordPattern.exec(template)?.[0];
       if (word !== undefined) {
         const lower = word.toLowerCase();
         words.push(lower);
@@ -119,7 +133,8 @@ function scan(template: string, field: string): Scanned {
         i += word.length;
         continue;
       }
-      const number = /^[0-9]*\.?[0-9]+(?:[A-Za-zµ]+[A-Za-z0-9µ]*)?|^[0-9]+/.exec(template.slice(i, i + 64))?.[0];
+      numberPattern.lastIndex = i;
+      const number = numberPattern.exec(template)?.[0];
       if (number !== undefined) {
         regexNext = false;
         text += number;
