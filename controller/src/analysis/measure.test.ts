@@ -91,7 +91,7 @@ describe('takeMeasurement with conditions', () => {
         kind: 'query',
         address: 'http://prom:9090',
         promql: 'sum(rate(errors{service="checkout"}[1m]))',
-        opts: { timeoutMs: 10_000, headers: {}, trusted: false, tenant: 'shop' },
+        opts: { timeoutMs: 10_000, headers: {}, trusted: false, tenant: 'shop', secrets: [] },
       },
     ]);
   });
@@ -133,6 +133,7 @@ describe('takeMeasurement with conditions', () => {
       headers: {},
       trusted: false,
       tenant: 'shop',
+      secrets: [],
     });
   });
 
@@ -188,6 +189,7 @@ describe('takeMeasurement with compare', () => {
         headers: {},
         trusted: false,
         tenant: 'shop',
+        secrets: [],
       })),
     );
   });

@@ -319,3 +319,17 @@ describe('PrometheusProvider over a socket', () => {
     expect(logged).toEqual([{ address: url, status: 503, body: 'upstream connect error: secret-db.internal:5432' }]);
   });
 });
+
+describe('secret arguments in a bad_data answer', () => {
+  // Prometheus quotes the query back in a parse error; a secret argument with a tab or non-ASCII text would be
+  // folded and cut before the engine's redaction, leaving a part of it in status.
+  it('removes a secret from the words before folding and cutting them', () => {
+    const secret = 'tök\tsecret-value-123';
+    const body = JSON.stringify({ status: 'error', errorType: 'bad_data', error: `1:5: parse error near "${secret}"` });
+    const result = interpretResponse('http://prom.test:9090', 400, body, undefined, [secret]);
+    expect(result.kind).toBe('error');
+    const message = (result as { message: string }).message;
+    expect(message).toContain('[redacted]');
+    expect(message).not.toMatch(/secret-value|t.k/);
+  });
+});

@@ -15,6 +15,7 @@
  *   error, which is about the author's own query) keeps its words, cut and stripped. The rest goes to the debug log.
  */
 import { formatDuration } from '../api/duration.ts';
+import { redact } from './args.ts';
 import { AnswerBudget, BudgetExhausted, type AnswerAccount } from './answerBudget.ts';
 import { tracePrometheusCall } from './measureSpan.ts';
 import { addressProblem, type HostPattern } from './providerPolicy.ts';
@@ -31,6 +32,11 @@ interface QueryScope {
   trusted?: boolean;
   /** Whose query it is (the Rollout's namespace): one tenant holds at most half of the answer budget's rooms. */
   tenant?: string;
+  /**
+   * Secret values the query may hold (arguments from Secrets): removed from Prometheus's words before they are
+   * folded and cut for status, when a cut could still leave part of one; and from the debug log.
+   */
+  secrets?: readonly string[];
 }
 
 export interface QueryOptions extends QueryScope {
@@ -171,9 +177,10 @@ export class PrometheusProvider implements PrometheusApi {
           kind: 'error',
           message: `${where} answered with more than ${mib(this.#maxResponseBytes)}: narrow the query (aggregate with sum or topk)`,
         };
-      const result = interpretResponse(address, res.status, body, this.#limits);
+      const result = interpretResponse(address, res.status, body, this.#limits, opts.secrets);
       if (result.kind === 'error' && (res.status >= 300 || !body.startsWith('{"status":"success"'))) {
-        this.#debug({ address, status: res.status, body: body.slice(0, 2048) }, 'Prometheus answer refused');
+        const logged = redact(body.slice(0, 2048), opts.secrets ?? []);
+        this.#debug({ address, status: res.status, body: logged }, 'Prometheus answer refused');
       }
       return result;
     } catch (err) {

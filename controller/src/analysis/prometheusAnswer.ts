@@ -4,6 +4,7 @@
  * a server. Only a bad_data error keeps Prometheus's words, cut and stripped; the rest of an answer's text never
  * reaches status (prometheus.ts says why).
  */
+import { redact } from './args.ts';
 import { STATUS_CODES } from 'node:http';
 
 export type PromResult =
@@ -52,6 +53,7 @@ export function interpretResponse(
   status: number,
   text: string,
   limits: SampleLimits = defaultSampleLimits,
+  secrets: readonly string[] = [],
 ): PromResult {
   const where = `Prometheus at ${address}`;
   let body: ApiBody | undefined;
@@ -82,7 +84,8 @@ export function interpretResponse(
     const type = errorTypeOf(body);
     if (type === 'bad_data') {
       // A parse error: it is about the author's own query, which they need to fix, so its words are kept.
-      const detail = typeof body.error === 'string' ? `: ${sanitize(body.error, 160)}` : '';
+      // Secrets first: folding and cutting could leave part of one that the engine's redaction no longer finds.
+      const detail = typeof body.error === 'string' ? `: ${sanitize(redact(body.error, secrets), 160)}` : '';
       return { kind: 'error', message: `${where} refused the query (bad_data)${detail}` };
     }
     const hint =

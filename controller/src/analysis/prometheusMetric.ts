@@ -49,7 +49,13 @@ export function prometheusMetricProvider(client: PrometheusApi): MetricProvider<
       const timeoutMs = parseDuration(spec.timeout ?? defaultTimeout, `${base}.timeout`);
       const headers = requestHeaders(spec, request);
       const promql = renderQuery(spec.query, request.args, request.vars, `${base}.query`);
-      const scope = { timeoutMs, headers, trusted: request.trusted, tenant: request.namespace };
+      const scope = {
+        timeoutMs,
+        headers,
+        trusted: request.trusted,
+        tenant: request.namespace,
+        secrets: request.args.secrets,
+      };
       if (spec.range === undefined) return client.query(spec.address, promql, scope);
       const lookbackMs = parseDuration(spec.range.lookback, `${base}.range.lookback`);
       const stepMs = parseDuration(spec.range.step, `${base}.range.step`);
