@@ -13,8 +13,11 @@ export function slackEscape(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-/** A section's text is at most 3,000 characters in Slack; longer messages are cut, not refused. */
-const cut = (text: string, max = 2900) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/**
+ * Cuts text to at most `max` characters, the ellipsis included: Slack refuses a whole message (400 invalid_blocks,
+ * never retried) whose header is over 150 characters or a section over 3,000, so one character over loses it.
+ */
+const cut = (text: string, max = 2900) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 const icons: Record<string, string> = {
   Aborted: ':rotating_light:',
