@@ -129,7 +129,8 @@ export const notificationSubscription = object("Sends some of the Rollout's tran
       description: `A transition: ${notificationEvents.join(', ')}.`,
     }),
     {
-      description: 'The transitions to send.',
+      description:
+        "The transitions to send. Quote the key in YAML ('on': [Aborted]): kubectl reads YAML 1.1, where a bare on is the boolean true, and the API server then refuses a field named true.",
       minItems: 1,
       maxItems: notificationEvents.length,
       'x-kubernetes-list-type': 'set',
