@@ -28,8 +28,11 @@ export interface NotificationSink {
   notify(rollout: Rollout, previous: RolloutStatus | undefined, plan: Pick<Plan, 'status' | 'events'>): void;
 }
 
-/** Reads a key of a Secret in the controller's own namespace; undefined when the Secret or key is missing. */
-export type ReadChannelSecret = (name: string, key: string) => Promise<string | undefined>;
+/**
+ * Reads a key of a Secret in the controller's own namespace; undefined when the Secret or key is missing. Its bytes
+ * as they are (a Buffer): a signing key need not be UTF-8, and decoding it would sign with another key.
+ */
+export type ReadChannelSecret = (name: string, key: string) => Promise<Buffer | string | undefined>;
 
 export interface NotifierOptions {
   channels: ObjectCache<NotificationChannel>;
@@ -223,7 +226,7 @@ export class Notifier implements NotificationSink {
       return webhookRequest(n, spec, key, now);
     }
     if (spec.slack !== undefined) {
-      const url = await this.#secret(spec.slack.urlFrom);
+      const url = (await this.#secret(spec.slack.urlFrom)).toString('utf8');
       // The URL comes from a Secret, past the schema's check: only http(s), so a Secret cannot make Sluice read a file.
       if (!/^https?:\/\/\S+$/.test(url.trim()))
         throw new SecretMissing(
@@ -236,14 +239,14 @@ export class Notifier implements NotificationSink {
     return cloudEventRequest(n, spec, key, now);
   }
 
-  async #secret(ref: { name: string; key: string }): Promise<string> {
-    let value: string | undefined;
+  async #secret(ref: { name: string; key: string }): Promise<Buffer | string> {
+    let value: Buffer | string | undefined;
     try {
       value = await this.#o.readSecret(ref.name, ref.key);
     } catch (err) {
       throw new SecretMissing(`Secret ${ref.name} could not be read: ${err instanceof Error ? err.message : ''}`);
     }
-    if (value === undefined || value === '')
+    if (value === undefined || value.length === 0)
       throw new SecretMissing(`Secret ${ref.name} has no key ${ref.key} in the controller's namespace`);
     return value;
   }
