@@ -258,10 +258,13 @@ export class DeliveryQueue<D extends Delivery> {
   #remove(namespace: string, w: Waiting<D>, dropped?: DropReason): void {
     const lane = this.#lanes.get(namespace);
     const i = lane?.indexOf(w) ?? -1;
-    if (lane === undefined || i < 0) return;
-    lane.splice(i, 1);
-    this.#size--;
-    if (lane.length === 0) this.#lanes.delete(namespace);
+    if (lane !== undefined && i >= 0) {
+      lane.splice(i, 1);
+      this.#size--;
+      if (lane.length === 0) this.#lanes.delete(namespace);
+    }
+    // Not in a lane any more only when it was being sent as the queue stopped (stop() empties the lanes and counts
+    // the waiting ones only): it is lost all the same, and counted once, here.
     if (dropped !== undefined) this.#drop(w.delivery, dropped);
   }
 

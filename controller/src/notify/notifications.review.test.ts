@@ -160,3 +160,27 @@ describe("the 'on' field", () => {
     expect(description).toMatch(/true/);
   });
 });
+
+describe('what an on-call engineer sees when a delivery cannot start', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // review: a delivery being sent when the queue stops (shutdown, SIGTERM) and answered 5xx/429 after it, or refused,
+  // was neither delivered nor counted as dropped: sluice_notifications_dropped_total{reason="stopping"} said fewer
+  // notifications were lost on shutdown than were.
+  it('a delivery in flight when the queue stops, and not delivered, is counted as dropped (stopping)', async () => {
+    let answer: (o: SendOutcome) => void = () => undefined;
+    const h = harness(() => new Promise<SendOutcome>((resolve) => (answer = resolve)));
+    h.queue.enqueue(item('shop', 'a'));
+    await vi.advanceTimersByTimeAsync(0);
+    const stopped = h.queue.stop(1_000);
+    answer({ kind: 'retry', reason: 'http_5xx', status: 503 });
+    await vi.advanceTimersByTimeAsync(0);
+    await stopped;
+    expect(h.dropped).toEqual([['a', 'stopping']]);
+  });
+});
