@@ -187,7 +187,17 @@ export class Notifier implements NotificationSink {
     const sinks = [channel.spec.webhook, channel.spec.slack, channel.spec.cloudEvents].filter((x) => x !== undefined);
     if (sinks.length !== 1)
       return this.#notDeliverable(d, `the channel has ${sinks.length} sinks, not one: ask a platform admin to fix it`);
-    const labels = await this.#o.namespaceLabels(d.namespace);
+    let labels: Record<string, string> | undefined;
+    try {
+      labels = await this.#o.namespaceLabels(d.namespace);
+    } catch (err) {
+      // Said with its cause (often RBAC: get namespaces), never as the receiver being unreachable.
+      this.#o.log.warn(
+        { channel: d.channel, namespace: d.namespace, err: err instanceof Error ? err.message : String(err) },
+        "cannot read the namespace's labels to check the channel's namespaceSelector; retried",
+      );
+      return { kind: 'retry', reason: 'namespace' };
+    }
     if (labels === undefined) return { kind: 'drop', reason: 'not_deliverable' }; // the namespace is gone
     if (!selectorMatches(channel.spec.namespaceSelector, labels))
       return this.#notDeliverable(
