@@ -54,7 +54,11 @@ export const webhookSink = object('A generic webhook: a JSON POST signed with HM
   url: url('Where the JSON is POSTed (http or https).'),
   signingSecret: channelSecretKey('The HMAC-SHA256 key that signs each body (header X-Sluice-Signature).'),
   headers: Type.Optional(
-    Type.Array(header, { description: 'Extra headers, for example a bearer token.', maxItems: maxChannelHeaders }),
+    Type.Array(header, {
+      description:
+        'Extra headers, sent as written: they are plain text in this object, read by whoever may read NotificationChannels (the signature, from signingSecret, is what authenticates Sluice).',
+      maxItems: maxChannelHeaders,
+    }),
   ),
 });
 
