@@ -184,3 +184,20 @@ describe('what an on-call engineer sees when a delivery cannot start', () => {
     expect(h.dropped).toEqual([['a', 'stopping']]);
   });
 });
+
+describe('Slack text a tenant wrote', () => {
+  // review: a metric's name and condition (written by the tenant in an AnalysisTemplate) were put in `code` spans
+  // as they were: a backtick in them closed the span, and the rest was read as Slack formatting, so a tenant could
+  // make the failed-metric line of a shared channel's message say something else in bold ("*all clear*").
+  it('a backtick in a metric name or condition cannot close its code span', () => {
+    const n = {
+      ...aborted,
+      failedMetric: { name: 'rate` *all clear* `', value: '0.31', condition: 'failure when result > 0.1` *ok* `' },
+    };
+    const blocks = slackMessage(n, { slack: { urlFrom: { name: 's', key: 'k' } } }).blocks as {
+      text?: { text: string };
+    }[];
+    const line = blocks.map((b) => b.text?.text ?? '').find((t) => t.startsWith('*Failed metric*'))!;
+    expect(line.split('`')).toHaveLength(5); // two code spans, each opened and closed once
+  });
+});

@@ -19,6 +19,9 @@ export function slackEscape(text: string): string {
  */
 const cut = (text: string, max = 2900) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/** Text in a code span: a backtick in it would close the span, so it is shown as a look-alike (U+02CB). */
+const code = (text: string) => `\`${slackEscape(text).replaceAll('`', '\u02cb')}\``;
+
 const icons: Record<string, string> = {
   Aborted: ':rotating_light:',
   AnalysisFailed: ':x:',
@@ -46,12 +49,12 @@ export function slackMessage(n: RolloutNotification, channel: NotificationChanne
   ];
   if (n.failedMetric !== undefined) {
     const m = n.failedMetric;
-    const against = m.condition === undefined ? '' : ` against \`${slackEscape(m.condition)}\``;
+    const against = m.condition === undefined ? '' : ` against ${code(m.condition)}`;
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: cut(`*Failed metric* \`${slackEscape(m.name)}\`: ${slackEscape(m.value)}${against}`),
+        text: cut(`*Failed metric* ${code(m.name)}: ${slackEscape(m.value)}${against}`),
       },
     });
   }
