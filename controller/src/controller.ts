@@ -180,11 +180,20 @@ export async function startController(
         { kind: 'NotificationChannel', err },
         'not allowed to list NotificationChannels: spec.notifications is ignored',
       );
-      return undefined;
+      return null;
     },
   );
+  if (channelsRef === undefined)
+    // Said, not silent: Rollouts that subscribe get NotificationChannelNotFound Events, and the cause is here (the CRD
+    // came after this start, e.g. a helm upgrade that does not apply crds/): restart the controller once it exists.
+    log.warn(
+      { kind: 'NotificationChannel' },
+      'the NotificationChannel CRD is not installed: spec.notifications is ignored until the controller restarts after it is',
+    );
   const channels: ObjectCache<NotificationChannel> =
-    channelsRef === undefined ? emptyCache : inform<NotificationChannel & KubeObject>(channelsRef, undefined, false);
+    channelsRef === undefined || channelsRef === null
+      ? emptyCache
+      : inform<NotificationChannel & KubeObject>(channelsRef, undefined, false);
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,

@@ -5,7 +5,7 @@
  * connections) deliveries are retried and nothing is lost once they are back. A Rollout in a namespace the channel
  * does not select gets nothing sent, is told why in an Event, and still completes.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationEvent, RolloutSpec } from '../../controller/src/api/types.ts';
@@ -108,7 +108,11 @@ const eventsOf = (rs: ReceivedRequest[]) => rs.map((r) => String(r.headers['x-sl
 function verifies(r: ReceivedRequest): boolean {
   const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(r.headers['x-sluice-signature']));
   if (m === null) return false;
-  return createHmac('sha256', signingKey).update(`${m[1]}.${r.body}`).digest('hex') === m[2];
+  // As docs/notifications.md tells receivers to: the digests compared in constant time, never as strings.
+  return timingSafeEqual(
+    createHmac('sha256', signingKey).update(`${m[1]}.${r.body}`).digest(),
+    Buffer.from(m[2]!, 'hex'),
+  );
 }
 
 const subscribed: NotificationEvent[] = ['Aborted', 'Promoted', 'StepCompleted'];

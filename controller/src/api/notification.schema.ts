@@ -54,7 +54,11 @@ export const webhookSink = object('A generic webhook: a JSON POST signed with HM
   url: url('Where the JSON is POSTed (http or https).'),
   signingSecret: channelSecretKey('The HMAC-SHA256 key that signs each body (header X-Sluice-Signature).'),
   headers: Type.Optional(
-    Type.Array(header, { description: 'Extra headers, for example a bearer token.', maxItems: maxChannelHeaders }),
+    Type.Array(header, {
+      description:
+        'Extra headers, sent as written: they are plain text in this object, read by whoever may read NotificationChannels (the signature, from signingSecret, is what authenticates Sluice).',
+      maxItems: maxChannelHeaders,
+    }),
   ),
 });
 
@@ -129,7 +133,8 @@ export const notificationSubscription = object("Sends some of the Rollout's tran
       description: `A transition: ${notificationEvents.join(', ')}.`,
     }),
     {
-      description: 'The transitions to send.',
+      description:
+        "The transitions to send. Quote the key in YAML ('on': [Aborted]): kubectl reads YAML 1.1, where a bare on is the boolean true, and the API server then refuses a field named true.",
       minItems: 1,
       maxItems: notificationEvents.length,
       'x-kubernetes-list-type': 'set',

@@ -13,7 +13,7 @@ export const cloudEventsContentType = 'application/cloudevents+json';
 export function cloudEventRequest(
   n: RolloutNotification,
   channel: NotificationChannelSpec,
-  signingKey: string | undefined,
+  signingKey: string | Buffer | undefined,
   now: Date,
 ): OutgoingRequest {
   const { namespace, name } = n.rollout;

@@ -10,7 +10,12 @@
  *   notifications to a dead receiver never hold back another's; and one receiver (a channel) holds at most
  *   `perTarget` of the senders, so a receiver that answers slowly cannot stall the others.
  * - a delivery is retried while the receiver is out of reach or answers 5xx/429, with exponential backoff and
- *   jitter (Retry-After is honoured up to `maxRetryAfterMs`), and dropped once older than `maxAgeMs`.
+ *   jitter (Retry-After is honoured up to `maxRetryAfterMs`), and dropped once older than `maxAgeMs`. A 429, or any
+ *   answer with Retry-After, holds every delivery to that receiver (all namespaces'), not only the one that got it:
+ *   the receiver asked Sluice to slow down, not one message.
+ * - one namespace sends one receiver at most `burstPerNamespace` at once and `perNamespacePerMinute` a minute after
+ *   that (a token bucket per namespace and receiver): a tenant whose Rollout flaps cannot flood a shared channel.
+ *   Over the rate, deliveries wait (within the namespace's share and `maxAgeMs`), they are not dropped.
  * What it does not do: survive a restart. Deliveries waiting when the process dies are lost, as Events are; the
  * delivery id is deterministic, so a transition that is planned again after a restart repeats with the same id.
  */
@@ -39,6 +44,10 @@ export interface DeliveryQueueOptions<D extends Delivery> {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   maxRetryAfterMs?: number;
+  /** Sends one namespace may make to one target in a burst; default 10. */
+  burstPerNamespace?: number;
+  /** Sends one namespace may make to one target a minute, past the burst; default 10. */
+  perNamespacePerMinute?: number;
   onDelivered?: (delivery: D) => void;
   onFailed?: (delivery: D, outcome: Exclude<SendOutcome, { kind: 'delivered' }>) => void;
   onDropped?: (delivery: D, reason: DropReason) => void;
@@ -70,6 +79,10 @@ export class DeliveryQueue<D extends Delivery> {
   #pumpScheduled = false;
   #timer: NodeJS.Timeout | undefined;
   readonly #activeByTarget = new Map<string, number>();
+  /** Targets that answered 429 (or with Retry-After): nothing is sent to them before this time. */
+  readonly #pausedUntil = new Map<string, number>();
+  /** Per namespace and target, the token bucket of the send rate: tokens left at time `at`. */
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
   /** Where the round of namespaces goes on from, so each gets its turn. */
   #turn = 0;
   #idle: (() => void) | undefined;
@@ -84,6 +97,8 @@ export class DeliveryQueue<D extends Delivery> {
       baseBackoffMs: 1_000,
       maxBackoffMs: 5 * 60_000,
       maxRetryAfterMs: 10 * 60_000,
+      burstPerNamespace: 10,
+      perNamespacePerMinute: 10,
       now: Date.now,
       random: Math.random,
       ...options,
@@ -182,7 +197,7 @@ export class DeliveryQueue<D extends Delivery> {
         const ready = lane.find(
           (w) =>
             w.attempts >= 0 &&
-            w.notBefore <= now &&
+            this.#readyAt(w, now) <= now &&
             (this.#activeByTarget.get(w.delivery.target) ?? 0) < this.#o.perTarget,
         );
         if (ready === undefined) continue;
@@ -193,9 +208,43 @@ export class DeliveryQueue<D extends Delivery> {
       }
     }
     for (const lane of this.#lanes.values())
-      for (const w of lane) if (w.attempts >= 0 && w.notBefore > now) next = Math.min(next, w.notBefore);
+      for (const w of lane) {
+        if (w.attempts < 0) continue;
+        const at = this.#readyAt(w, now);
+        if (at > now) next = Math.min(next, at);
+      }
+    this.#forgetIdle(now);
     if (next !== Infinity && this.#active < this.#o.concurrency)
       this.#timer = setTimeout(() => this.#pump(), Math.max(0, next - now)).unref();
+  }
+
+  /** When a waiting delivery may be sent: its own backoff, its target's pause, and its namespace's rate there. */
+  #readyAt(w: Waiting<D>, now: number): number {
+    const { namespace, target } = w.delivery;
+    const paused = this.#pausedUntil.get(target) ?? 0;
+    const bucket = this.#bucket(namespace, target, now);
+    const tokenAt = bucket.tokens >= 1 ? now : now + ((1 - bucket.tokens) * 60_000) / this.#o.perNamespacePerMinute;
+    return Math.max(w.notBefore, paused, tokenAt);
+  }
+
+  /** The bucket of a namespace and target, refilled up to `now`. */
+  #bucket(namespace: string, target: string, now: number): { tokens: number; at: number } {
+    const key = `${namespace}\n${target}`;
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) this.#buckets.set(key, (bucket = { tokens: this.#o.burstPerNamespace, at: now }));
+    const refill = (Math.max(0, now - bucket.at) * this.#o.perNamespacePerMinute) / 60_000;
+    bucket.tokens = Math.min(this.#o.burstPerNamespace, bucket.tokens + refill);
+    bucket.at = now;
+    return bucket;
+  }
+
+  /** Drops full buckets and past pauses: what they say is what a missing entry says (bounded maps). */
+  #forgetIdle(now: number): void {
+    for (const [key, bucket] of this.#buckets) {
+      const tokens = bucket.tokens + (Math.max(0, now - bucket.at) * this.#o.perNamespacePerMinute) / 60_000;
+      if (tokens >= this.#o.burstPerNamespace) this.#buckets.delete(key);
+    }
+    for (const [target, until] of this.#pausedUntil) if (until <= now) this.#pausedUntil.delete(target);
   }
 
   #expire(now: number): void {
@@ -209,14 +258,18 @@ export class DeliveryQueue<D extends Delivery> {
   #remove(namespace: string, w: Waiting<D>, dropped?: DropReason): void {
     const lane = this.#lanes.get(namespace);
     const i = lane?.indexOf(w) ?? -1;
-    if (lane === undefined || i < 0) return;
-    lane.splice(i, 1);
-    this.#size--;
-    if (lane.length === 0) this.#lanes.delete(namespace);
+    if (lane !== undefined && i >= 0) {
+      lane.splice(i, 1);
+      this.#size--;
+      if (lane.length === 0) this.#lanes.delete(namespace);
+    }
+    // Not in a lane any more only when it was being sent as the queue stopped (stop() empties the lanes and counts
+    // the waiting ones only): it is lost all the same, and counted once, here.
     if (dropped !== undefined) this.#drop(w.delivery, dropped);
   }
 
   #start(namespace: string, w: Waiting<D>): void {
+    this.#bucket(namespace, w.delivery.target, this.#o.now()).tokens -= 1;
     const attempt = w.attempts + 1;
     w.attempts = -attempt; // negative: being sent (never dropped or started twice meanwhile)
     this.#active++;
@@ -252,6 +305,11 @@ export class DeliveryQueue<D extends Delivery> {
     const backoff = backoffMs(attempt, this.#o.baseBackoffMs, this.#o.maxBackoffMs, this.#o.random);
     const asked = Math.min(outcome.retryAfterMs ?? 0, this.#o.maxRetryAfterMs);
     const notBefore = now + Math.max(backoff, asked);
+    if (outcome.reason === 'http_429' || outcome.retryAfterMs !== undefined) {
+      // The receiver's own limit: every delivery to it waits, whichever namespace it comes from.
+      const target = w.delivery.target;
+      this.#pausedUntil.set(target, Math.max(this.#pausedUntil.get(target) ?? 0, notBefore));
+    }
     if (notBefore - w.enqueuedAt > this.#o.maxAgeMs) return this.#remove(namespace, w, 'max_age');
     w.attempts = attempt;
     w.notBefore = notBefore;

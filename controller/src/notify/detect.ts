@@ -108,11 +108,16 @@ export function detectNotifications(
       if (failed !== undefined)
         add('AnalysisFailed', canary, at, 'AnalysisFailed', e.message, { time: at, failedMetric: failed });
     } else if (e.reason === 'Promoted' && promotedTo !== undefined) {
-      add('Promoted', promotedTo, `stable=${promotedTo}`, e.reason, e.message);
+      // The release that was promoted (when it started, and over what), not only the revision: promoting v2 again
+      // after a rollback to v1 is another transition, which a receiver de-duplicating on the id must not drop.
+      const release = `from=${previous?.stableRevision ?? ''},started=${previous?.releaseStartedAt ?? ''}`;
+      add('Promoted', promotedTo, `stable=${promotedTo},${release}`, e.reason, e.message);
     } else if (e.reason === 'Promoted' || e.reason === 'StepCompleted') {
       // A 'Promoted' Event that records no new stable revision is a step (a pause) ended by a promote request.
       // The message names the step ("step 2/6 (setWeight 50) done"): with the revision, it is that step's record.
-      add('StepCompleted', canary, e.message, 'StepCompleted', e.message);
+      // With the step's start (as the status the plan was made from says it): the same step completed again after a
+      // retry of the same canary is another transition; the same plan made again is not.
+      add('StepCompleted', canary, `${e.message},started=${previous?.stepStartedAt ?? ''}`, 'StepCompleted', e.message);
     } else if (e.reason === 'Paused') {
       const since = status.pauseConditions?.map((p) => p.startTime).sort()[0] ?? now.toISOString();
       add('Paused', canary, `step=${status.currentStepIndex ?? 0},since=${since}`, e.reason, e.message);

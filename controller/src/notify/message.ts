@@ -53,7 +53,7 @@ export function notificationBody(n: RolloutNotification, channel: NotificationCh
  * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: the time inside the signed text lets a receiver
  * refuse a replayed old body; the v1 label leaves room for another scheme beside it later.
  */
-export function signatureHeader(secret: string, body: string, now: Date): string {
+export function signatureHeader(secret: string | Buffer, body: string, now: Date): string {
   const t = Math.floor(now.getTime() / 1000);
   const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
   return `t=${t},v1=${v1}`;

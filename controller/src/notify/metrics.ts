@@ -27,7 +27,7 @@ export function createNotificationMetrics(registry: Registry): NotificationMetri
   });
   const failures = new Counter({
     name: 'sluice_notification_failures_total',
-    help: 'Delivery attempts that failed, by channel, sink and reason (network, timeout, http_5xx, http_429, http_4xx, redirect, secret, invalid_request); 5xx, 429, network, timeout and secret are retried.',
+    help: 'Delivery attempts that failed, by channel, sink and reason (network, timeout, http_5xx, http_429, http_4xx, redirect, secret, namespace, invalid_request); 5xx, 429, network, timeout, secret and namespace (the labels of a namespace could not be read) are retried.',
     labelNames: ['channel', 'sink', 'reason'] as const,
     registers,
   });

@@ -144,3 +144,21 @@ describe('Notifier', () => {
     expect(events[0]!.message).toContain('the channel has 2 sinks, not one');
   });
 });
+
+describe('Notifier, when the namespace cannot be read', () => {
+  // review: a failed read of the namespace's labels (no `get namespaces` right, API server down) threw out of the
+  // delivery; the queue counted it as reason "network" and logged it at debug only, so an on-call engineer saw
+  // receivers "unreachable" for an hour while the receiver was fine and the real cause (RBAC) was never said.
+  it('is counted with its own reason and logged as a warning that says why', async () => {
+    const r = await receiver();
+    const ch = channel('ops', { webhook: { url: r.url, signingSecret: { name: 'hooks', key: 'key' } } });
+    const { notifier, counted, logs } = notifierWith([ch], {
+      namespaceLabels: () => Promise.reject(new Error('namespaces "shop" is forbidden')),
+    });
+    notifier.notify(rolloutWith({}, [{ channel: 'ops', on: ['Aborted'] }]), undefined, abortPlan);
+    await until(() => counted.some((c) => c.startsWith('failed ops webhook')));
+    expect(counted).toContain('failed ops webhook namespace');
+    expect(logs.join('\n')).toMatch(/forbidden.*namespaceSelector|namespaceSelector.*forbidden/s);
+    expect(r.got).toEqual([]);
+  });
+});

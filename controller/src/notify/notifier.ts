@@ -28,8 +28,11 @@ export interface NotificationSink {
   notify(rollout: Rollout, previous: RolloutStatus | undefined, plan: Pick<Plan, 'status' | 'events'>): void;
 }
 
-/** Reads a key of a Secret in the controller's own namespace; undefined when the Secret or key is missing. */
-export type ReadChannelSecret = (name: string, key: string) => Promise<string | undefined>;
+/**
+ * Reads a key of a Secret in the controller's own namespace; undefined when the Secret or key is missing. Its bytes
+ * as they are (a Buffer): a signing key need not be UTF-8, and decoding it would sign with another key.
+ */
+export type ReadChannelSecret = (name: string, key: string) => Promise<Buffer | string | undefined>;
 
 export interface NotifierOptions {
   channels: ObjectCache<NotificationChannel>;
@@ -184,7 +187,17 @@ export class Notifier implements NotificationSink {
     const sinks = [channel.spec.webhook, channel.spec.slack, channel.spec.cloudEvents].filter((x) => x !== undefined);
     if (sinks.length !== 1)
       return this.#notDeliverable(d, `the channel has ${sinks.length} sinks, not one: ask a platform admin to fix it`);
-    const labels = await this.#o.namespaceLabels(d.namespace);
+    let labels: Record<string, string> | undefined;
+    try {
+      labels = await this.#o.namespaceLabels(d.namespace);
+    } catch (err) {
+      // Said with its cause (often RBAC: get namespaces), never as the receiver being unreachable.
+      this.#o.log.warn(
+        { channel: d.channel, namespace: d.namespace, err: err instanceof Error ? err.message : String(err) },
+        "cannot read the namespace's labels to check the channel's namespaceSelector; retried",
+      );
+      return { kind: 'retry', reason: 'namespace' };
+    }
     if (labels === undefined) return { kind: 'drop', reason: 'not_deliverable' }; // the namespace is gone
     if (!selectorMatches(channel.spec.namespaceSelector, labels))
       return this.#notDeliverable(
@@ -223,7 +236,7 @@ export class Notifier implements NotificationSink {
       return webhookRequest(n, spec, key, now);
     }
     if (spec.slack !== undefined) {
-      const url = await this.#secret(spec.slack.urlFrom);
+      const url = (await this.#secret(spec.slack.urlFrom)).toString('utf8');
       // The URL comes from a Secret, past the schema's check: only http(s), so a Secret cannot make Sluice read a file.
       if (!/^https?:\/\/\S+$/.test(url.trim()))
         throw new SecretMissing(
@@ -236,14 +249,14 @@ export class Notifier implements NotificationSink {
     return cloudEventRequest(n, spec, key, now);
   }
 
-  async #secret(ref: { name: string; key: string }): Promise<string> {
-    let value: string | undefined;
+  async #secret(ref: { name: string; key: string }): Promise<Buffer | string> {
+    let value: Buffer | string | undefined;
     try {
       value = await this.#o.readSecret(ref.name, ref.key);
     } catch (err) {
       throw new SecretMissing(`Secret ${ref.name} could not be read: ${err instanceof Error ? err.message : ''}`);
     }
-    if (value === undefined || value === '')
+    if (value === undefined || value.length === 0)
       throw new SecretMissing(`Secret ${ref.name} has no key ${ref.key} in the controller's namespace`);
     return value;
   }

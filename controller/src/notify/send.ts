@@ -13,7 +13,15 @@ export type SendOutcome =
 
 /** The failure reasons, as the metric's `reason` label spells them: a small fixed set. */
 export type FailureReason =
-  'network' | 'timeout' | 'http_5xx' | 'http_429' | 'http_4xx' | 'redirect' | 'secret' | 'invalid_request';
+  | 'network'
+  | 'timeout'
+  | 'http_5xx'
+  | 'http_429'
+  | 'http_4xx'
+  | 'redirect'
+  | 'secret'
+  | 'namespace'
+  | 'invalid_request';
 
 /** Header names and values HTTP can carry: a line break in either would start another header. */
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;

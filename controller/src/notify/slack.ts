@@ -13,8 +13,14 @@ export function slackEscape(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-/** A section's text is at most 3,000 characters in Slack; longer messages are cut, not refused. */
-const cut = (text: string, max = 2900) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/**
+ * Cuts text to at most `max` characters, the ellipsis included: Slack refuses a whole message (400 invalid_blocks,
+ * never retried) whose header is over 150 characters or a section over 3,000, so one character over loses it.
+ */
+const cut = (text: string, max = 2900) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Text in a code span: a backtick in it would close the span, so it is shown as a look-alike (U+02CB). */
+const code = (text: string) => `\`${slackEscape(text).replaceAll('`', '\u02cb')}\``;
 
 const icons: Record<string, string> = {
   Aborted: ':rotating_light:',
@@ -43,12 +49,12 @@ export function slackMessage(n: RolloutNotification, channel: NotificationChanne
   ];
   if (n.failedMetric !== undefined) {
     const m = n.failedMetric;
-    const against = m.condition === undefined ? '' : ` against \`${slackEscape(m.condition)}\``;
+    const against = m.condition === undefined ? '' : ` against ${code(m.condition)}`;
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: cut(`*Failed metric* \`${slackEscape(m.name)}\`: ${slackEscape(m.value)}${against}`),
+        text: cut(`*Failed metric* ${code(m.name)}: ${slackEscape(m.value)}${against}`),
       },
     });
   }

@@ -6,7 +6,7 @@ import { notificationBody, reservedHeader, signatureHeader, type OutgoingRequest
 export function webhookRequest(
   n: RolloutNotification,
   channel: NotificationChannelSpec,
-  signingKey: string,
+  signingKey: string | Buffer,
   now: Date,
 ): OutgoingRequest {
   const sink = channel.webhook!;

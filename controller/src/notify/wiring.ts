@@ -78,7 +78,8 @@ export function createNotifier(w: NotifierWiring): Notifier {
       try {
         const secret = await core.readNamespacedSecret({ namespace: w.secretNamespace, name });
         const data = secret.data?.[key];
-        return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+        // The bytes, not their UTF-8 reading: a binary signing key read as text is another key.
+        return data === undefined ? undefined : Buffer.from(data, 'base64');
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
