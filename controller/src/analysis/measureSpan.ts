@@ -52,6 +52,9 @@ export async function traceMeasurement(
   }
 }
 
+/** The status message of a provider call's span that failed: the why, masked, is on the measurement's span. */
+export const providerCallFailed = "failed: the measurement's span says why";
+
 /**
  * A child span of the measurement's for one Prometheus API call: which server and endpoint, and the kind of answer
  * (or the error that status would show). Not the filled-in query, nor the template's headers: both may hold a
@@ -79,7 +82,9 @@ export async function tracePrometheusCall(
   try {
     const result = await send();
     span.setAttribute('sluice.prometheus.result', result.kind);
-    if (result.kind === 'error') span.fail(result.message);
+    // Not the result's message: a bad_data answer keeps Prometheus's words, which quote the filled-in query and so
+    // any Secret's value in it. The measurement's span gets that message once measure.ts has masked the Secrets.
+    if (result.kind === 'error') span.fail(providerCallFailed);
     else span.succeed();
     return result;
   } finally {
