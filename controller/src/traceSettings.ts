@@ -21,6 +21,18 @@ function parseEndpoint(text: string): string | undefined | typeof invalid {
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 const maxHeaders = 32;
 const maxHeadersLength = 8192;
+/** Headers that describe the request's own framing: one given here would make every export fail or be misread. */
+const clientOwnedHeaders = new Set([
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'expect',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 /**
  * "key1=value1,key2=value2" with URL-encoded values (the W3C baggage form the OpenTelemetry specification uses).
@@ -44,6 +56,14 @@ export function parseOtlpHeaders(text: string): Readonly<Record<string, string>>
     }
     // A line break would end the header and start another one of the value's choosing.
     if (/[\r\n\0]/.test(value)) return new Refused(`the value of ${name} holds a line break (values are not shown)`);
+    // What fetch refuses to send (a control character, or one past U+00FF) would fail every export, after a start
+    // that said "tracing on".
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+      return new Refused(
+        `the value of ${name} holds a control character or one past U+00FF, which no HTTP header can carry (values are not shown)`,
+      );
+    if (clientOwnedHeaders.has(name.toLowerCase()))
+      return new Refused(`${name} is set by the HTTP client for each export and cannot be given`);
     headers[name.toLowerCase()] = value;
   }
   return headers;
