@@ -69,6 +69,18 @@ export function parseOtlpHeaders(text: string): Readonly<Record<string, string>>
   return headers;
 }
 
+export type OtlpProtocol = 'http/json' | 'http/protobuf';
+
+/** The OTLP protocol setting: what Sluice can send to (both HTTP ones take its JSON), and gRPC refused by name. */
+function parseOtlpProtocol(text: string): OtlpProtocol | Refused | typeof invalid {
+  if (text === 'http/json' || text === 'http/protobuf') return text;
+  if (text === 'grpc')
+    return new Refused(
+      "grpc is not spoken: Sluice sends OTLP/HTTP JSON; point the endpoint at the collector's HTTP port (4318) and say http/json",
+    );
+  return invalid;
+}
+
 export const samplers = [
   'always_on',
   'always_off',
@@ -108,6 +120,28 @@ export const traceSettings = {
     defaultText: '(none)',
     default: () => undefined,
     parse: parseEndpoint,
+  }),
+  otlpProtocol: setting<OtlpProtocol>({
+    flag: '--otlp-protocol',
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    valueName: 'protocol',
+    accepts: 'http/json or http/protobuf',
+    description:
+      "The OTLP transport the cluster's settings name. Sluice sends OTLP/HTTP JSON, which an HTTP receiver takes " +
+      'where it takes protobuf; grpc is refused rather than sent JSON to a gRPC port that can never accept it.',
+    defaultText: 'http/json',
+    default: () => 'http/json',
+    parse: parseOtlpProtocol,
+  }),
+  otlpTracesProtocol: setting<OtlpProtocol | undefined>({
+    flag: '--otlp-traces-protocol',
+    env: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    valueName: 'protocol',
+    accepts: 'http/json or http/protobuf',
+    description: 'As --otlp-protocol, for traces only.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: parseOtlpProtocol,
   }),
   otlpHeaders: setting<Readonly<Record<string, string>>>({
     flag: '--otlp-headers',
