@@ -285,14 +285,19 @@ export async function startController(
           allowedHosts: config.analysisAllowedHosts,
           budget: answerBudget,
           debug: (details, message) => log.debug(details, message),
+          tracer,
         }),
         web: webMetricProvider({
           budget: answerBudget,
           allowedHosts: config.analysisAllowedHosts,
           debug: (details, message) => log.debug(details, message),
+          tracer,
         }),
         // Creates and deletes through `kc`, fenced like the executor's writes; polls through the background's reads.
-        job: jobMetricProvider(kubeJobApi(kc, readsKc), { warn: (details, message) => log.warn(details, message) }),
+        job: jobMetricProvider(kubeJobApi(kc, readsKc), {
+          warn: (details, message) => log.warn(details, message),
+          tracer,
+        }),
       },
       readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),

@@ -7,7 +7,7 @@
  * The query recorded is the template's, before its arguments are filled in: an argument may come from a Secret.
  */
 import type { Measurement, Rollout } from '../api/types.ts';
-import type { Span } from '../trace/span.ts';
+import { nonRecordingSpan, type Attributes, type Span } from '../trace/span.ts';
 import type { Tracer } from '../trace/tracer.ts';
 import type { DueMeasurement } from './engine.ts';
 import type { PromResult } from './prometheusAnswer.ts';
@@ -91,3 +91,43 @@ export async function tracePrometheusCall(
     span.end();
   }
 }
+
+/**
+ * A client span under the current measurement's for one outbound call of a provider (the web request, the InfluxDB
+ * query, a Job's create, wait or delete). `failed` says whether the result is a failure. Its status message is never
+ * the call's error text: an endpoint may quote back what it was sent, Secrets included; the measurement's span has
+ * the message once measure.ts has masked them. Outside a measurement's span (tracing off), `run` runs as it is.
+ */
+export async function traceProviderCall<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Attributes,
+  run: (span: Span) => Promise<T>,
+  failed: (result: T) => boolean,
+): Promise<T> {
+  const parent = tracer.currentSpan();
+  if (parent === undefined) return run(nonRecordingSpan);
+  const span = tracer.startSpan(name, { kind: 'client', parent, attributes });
+  try {
+    // Current while it runs: the Kubernetes writes a Job's create and delete send are its children.
+    const result = await tracer.withSpan(span, () => run(span));
+    if (failed(result)) span.fail(providerCallFailed);
+    else span.succeed();
+    return result;
+  } catch (err) {
+    span.fail(providerCallFailed);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** The path of a URL template as written, placeholders and all: never the filled-in one, nor the query string. */
+export function templatePath(template: string): string {
+  const rest = template.replace(/^[^:/?#]*:\/\/[^/?#]*/, '');
+  const path = rest.replace(/[?#].*$/s, '');
+  return path === '' ? '/' : path;
+}
+
+/** Whether a provider's answer is an error: its call's span then says it failed. */
+export const isError = (answer: { kind: string }): boolean => answer.kind === 'error';
