@@ -11,6 +11,7 @@ import {
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { metricProviders } from './analysis/providers.ts';
 import {
   clusterAnalysisTemplateResource,
   analysisTemplateResource,
@@ -26,18 +27,11 @@ import {
   type NotificationChannel,
   type Rollout,
 } from './api/types.ts';
-import { AnswerBudget } from './analysis/answerBudget.ts';
-import { influxdbMetricProvider } from './analysis/influxdb.ts';
 import type { AdminResult } from './flags/unleashAdmin.ts';
-import { PrometheusProvider } from './analysis/prometheus.ts';
-import { prometheusMetricProvider } from './analysis/prometheusMetric.ts';
-import { webMetricProvider } from './analysis/web.ts';
-import { jobMetricProvider } from './analysis/job.ts';
 import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
 import { isConflict, isForbidden } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
-import { kubeJobApi } from './kube/jobClient.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
@@ -268,8 +262,6 @@ export async function startController(
   const flagOperations = new BackgroundWork<AdminResult>(background);
   const core = kc.makeApiClient(CoreV1Api);
   const secretReader = readsKc.makeApiClient(CoreV1Api);
-  // One budget for the whole process: every analysis of every Rollout shares it, whichever provider reads.
-  const answerBudget = new AnswerBudget(config.analysisAnswerBudget);
   const reconcile = createReconciler({
     caches,
     clients: { apps: kc.makeApiClient(AppsV1Api), core, custom, policy: kc.makeApiClient(PolicyV1Api) },
@@ -279,30 +271,7 @@ export async function startController(
       clusterAnalysisTemplate: (name) => caches.clusterAnalysisTemplates.get(undefined, name)?.spec,
     },
     measure: {
-      providers: {
-        prometheus: prometheusMetricProvider(
-          new PrometheusProvider({
-            userAgent: 'sluice',
-            budget: answerBudget,
-            allowedHosts: config.analysisAllowedHosts,
-            debug: (details, message) => log.debug(details, message),
-            tracer,
-          }),
-        ),
-        influxdb: influxdbMetricProvider({
-          userAgent: 'sluice',
-          allowedHosts: config.analysisAllowedHosts,
-          budget: answerBudget,
-          debug: (details, message) => log.debug(details, message),
-        }),
-        web: webMetricProvider({
-          budget: answerBudget,
-          allowedHosts: config.analysisAllowedHosts,
-          debug: (details, message) => log.debug(details, message),
-        }),
-        // Creates and deletes through `kc`, fenced like the executor's writes; polls through the background's reads.
-        job: jobMetricProvider(kubeJobApi(kc, readsKc), { warn: (details, message) => log.warn(details, message) }),
-      },
+      providers: metricProviders({ config, kc, readsKc, log, tracer }),
       readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),
       tracer,

@@ -30,6 +30,42 @@ describe('trace settings', () => {
     expect(parseOtlpHeaders('')).toEqual({});
   });
 
+  // review: headers that fetch will never send were accepted. A value with a control character or a character
+  // past U+00FF (a key pasted with a stray tab, a "€" in a password), or a header the HTTP client owns
+  // (content-length, transfer-encoding, expect), passed the check and then made every export fail: the controller
+  // logs "tracing on" and no span ever reaches the collector. Bad input must be refused at start, naming the field.
+  it('refuses header values and names that no export could send', () => {
+    for (const text of [
+      'api-key=k-55aa%E2%82%AC',
+      'api-key=k-55aa%01',
+      'api-key=k-55aa%7F',
+      'content-length=5',
+      'transfer-encoding=chunked',
+      'expect=100-continue',
+    ]) {
+      const problems = problemsOf({ OTEL_EXPORTER_OTLP_HEADERS: text });
+      expect(problems, text).toHaveLength(1);
+      expect(problems[0]).toMatch(/^--otlp-headers \/ OTEL_EXPORTER_OTLP_HEADERS: /);
+      expect(problems[0]).not.toContain('k-55aa');
+    }
+    // Latin-1 text and inner spaces are sendable and stay accepted.
+    expect(parseOtlpHeaders('authorization=Basic%20abc%C3%A9')).toEqual({ authorization: 'Basic abcé' });
+  });
+
+  // review: OTEL_EXPORTER_OTLP_PROTOCOL was ignored. A cluster whose usual OTLP settings say grpc (endpoint :4317,
+  // as the OpenTelemetry Operator injects for gRPC SDKs) started Sluice with "tracing on" and every export then failed
+  // against the gRPC port: traces silently gone. The settings must refuse a protocol Sluice does not speak, naming it.
+  it('refuses an OTLP protocol other than HTTP', () => {
+    for (const env of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']) {
+      const problems = problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317', [env]: 'grpc' });
+      expect(problems, env).toHaveLength(1);
+      expect(problems[0]).toContain(env);
+      // The collector's HTTP receiver takes JSON where it takes protobuf: both are fine.
+      expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [env]: 'http/protobuf' })).toEqual([]);
+      expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [env]: 'http/json' })).toEqual([]);
+    }
+  });
+
   it('refuses the headers as a flag: it would show them in the process list', () => {
     expect(() => loadConfig(['--otlp-headers=api-key=k'], {})).toThrow(ConfigError);
   });

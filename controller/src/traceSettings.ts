@@ -21,6 +21,18 @@ function parseEndpoint(text: string): string | undefined | typeof invalid {
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 const maxHeaders = 32;
 const maxHeadersLength = 8192;
+/** Headers that describe the request's own framing: one given here would make every export fail or be misread. */
+const clientOwnedHeaders = new Set([
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'expect',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 /**
  * "key1=value1,key2=value2" with URL-encoded values (the W3C baggage form the OpenTelemetry specification uses).
@@ -44,9 +56,29 @@ export function parseOtlpHeaders(text: string): Readonly<Record<string, string>>
     }
     // A line break would end the header and start another one of the value's choosing.
     if (/[\r\n\0]/.test(value)) return new Refused(`the value of ${name} holds a line break (values are not shown)`);
+    // What fetch refuses to send (a control character, or one past U+00FF) would fail every export, after a start
+    // that said "tracing on".
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+      return new Refused(
+        `the value of ${name} holds a control character or one past U+00FF, which no HTTP header can carry (values are not shown)`,
+      );
+    if (clientOwnedHeaders.has(name.toLowerCase()))
+      return new Refused(`${name} is set by the HTTP client for each export and cannot be given`);
     headers[name.toLowerCase()] = value;
   }
   return headers;
+}
+
+export type OtlpProtocol = 'http/json' | 'http/protobuf';
+
+/** The OTLP protocol setting: what Sluice can send to (both HTTP ones take its JSON), and gRPC refused by name. */
+function parseOtlpProtocol(text: string): OtlpProtocol | Refused | typeof invalid {
+  if (text === 'http/json' || text === 'http/protobuf') return text;
+  if (text === 'grpc')
+    return new Refused(
+      "grpc is not spoken: Sluice sends OTLP/HTTP JSON; point the endpoint at the collector's HTTP port (4318) and say http/json",
+    );
+  return invalid;
 }
 
 export const samplers = [
@@ -88,6 +120,28 @@ export const traceSettings = {
     defaultText: '(none)',
     default: () => undefined,
     parse: parseEndpoint,
+  }),
+  otlpProtocol: setting<OtlpProtocol>({
+    flag: '--otlp-protocol',
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    valueName: 'protocol',
+    accepts: 'http/json or http/protobuf',
+    description:
+      "The OTLP transport the cluster's settings name. Sluice sends OTLP/HTTP JSON, which an HTTP receiver takes " +
+      'where it takes protobuf; grpc is refused rather than sent JSON to a gRPC port that can never accept it.',
+    defaultText: 'http/json',
+    default: () => 'http/json',
+    parse: parseOtlpProtocol,
+  }),
+  otlpTracesProtocol: setting<OtlpProtocol | undefined>({
+    flag: '--otlp-traces-protocol',
+    env: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    valueName: 'protocol',
+    accepts: 'http/json or http/protobuf',
+    description: 'As --otlp-protocol, for traces only.',
+    defaultText: '(none)',
+    default: () => undefined,
+    parse: parseOtlpProtocol,
   }),
   otlpHeaders: setting<Readonly<Record<string, string>>>({
     flag: '--otlp-headers',

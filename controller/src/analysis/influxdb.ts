@@ -23,6 +23,9 @@ import { defaultAnswerBudgetBytes, defaultMaxResponseBytes, describeNetworkError
 import { defaultSampleLimits, type PromResult, type SampleLimits } from './prometheusAnswer.ts';
 import type { MetricProvider, ProviderRequest } from './provider.ts';
 import { addressProblem, type HostPattern } from './providerPolicy.ts';
+import { isError, traceProviderCall } from './measureSpan.ts';
+import type { Span } from '../trace/span.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
 
 const defaultTimeout = (influxdbProvider.properties.timeout as unknown as { default: string }).default;
 
@@ -38,6 +41,8 @@ export interface InfluxdbClientOptions {
   sampleLimits?: SampleLimits;
   /** Where the start of a refused answer goes (never into status). */
   debug?: (details: Record<string, unknown>, message: string) => void;
+  /** A client span per query under the measurement's (measureSpan.ts); none when omitted. */
+  tracer?: Tracer;
 }
 
 const mib = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(1))} MiB`;
@@ -80,6 +85,7 @@ export function influxdbMetricProvider(opts: InfluxdbClientOptions = {}): Metric
   const maxBytes = Math.min(opts.maxResponseBytes ?? defaultMaxResponseBytes, budget.maxAnswerBytes);
   const limits = opts.sampleLimits ?? defaultSampleLimits;
   const debug = opts.debug ?? (() => undefined);
+  const tracer = opts.tracer ?? noopTracer;
 
   async function query(spec: InfluxdbSpec, request: ProviderRequest, timeoutMs: number): Promise<PromResult> {
     const problem = addressProblem(
@@ -103,34 +109,44 @@ export function influxdbMetricProvider(opts: InfluxdbClientOptions = {}): Metric
     url.searchParams.set('q', q);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': opts.userAgent ?? 'sluice' };
     if (auth !== undefined) headers.Authorization = auth;
-    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]);
-    const account = budget.open(request.namespace);
-    try {
-      const res = await fetch(url, { method: 'GET', headers, signal, redirect: 'manual' });
-      const body = await readCounted(res, maxBytes, account, signal);
-      if (body === undefined)
-        return {
-          kind: 'error',
-          message: `${where} answered with more than ${mib(maxBytes)}: narrow the query (aggregate, fewer GROUP BY tags, a LIMIT)`,
-        };
-      const result = interpretInfluxAnswer(spec.address, res.status, body, limits, (text) => redact(text, secrets));
-      if (result.kind === 'error' && res.status >= 300)
-        debug({ address: spec.address, status: res.status, body: body.slice(0, 2048) }, 'InfluxDB answer refused');
-      return result;
-    } catch (err) {
-      if (err instanceof BudgetExhausted)
-        return {
-          kind: 'error',
-          message: `${where}: its answer found no room in the controller's budget for answers in flight (${mib(budget.totalBytes)}) within ${formatDuration(timeoutMs)}: measured again at the next interval`,
-        };
-      if (signal.aborted)
-        return {
-          kind: 'error',
-          message: `${where} did not answer within ${formatDuration(timeoutMs)}: raise provider.influxdb.timeout or make the query cheaper`,
-        };
-      return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
-    } finally {
-      account.close();
+    // The path only: the query string holds the filled-in query, and so any Secret argument.
+    const attributes = { 'http.request.method': 'GET', 'server.address': url.host, 'url.path': url.pathname };
+    return traceProviderCall(tracer, 'influxdb query', attributes, (span) => send(span), isError);
+
+    async function send(span: Span): Promise<PromResult> {
+      const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]);
+      const account = budget.open(request.namespace);
+      try {
+        const res = await fetch(url, { method: 'GET', headers, signal, redirect: 'manual' });
+        span.setAttribute('http.response.status_code', res.status);
+        const body = await readCounted(res, maxBytes, account, signal);
+        if (body === undefined)
+          return {
+            kind: 'error',
+            message: `${where} answered with more than ${mib(maxBytes)}: narrow the query (aggregate, fewer GROUP BY tags, a LIMIT)`,
+          };
+        const result = interpretInfluxAnswer(spec.address, res.status, body, limits, (text) => redact(text, secrets));
+        if (result.kind === 'error' && res.status >= 300)
+          debug(
+            { address: spec.address, status: res.status, body: redact(body.slice(0, 2048), secrets) },
+            'InfluxDB answer refused',
+          );
+        return result;
+      } catch (err) {
+        if (err instanceof BudgetExhausted)
+          return {
+            kind: 'error',
+            message: `${where}: its answer found no room in the controller's budget for answers in flight (${mib(budget.totalBytes)}) within ${formatDuration(timeoutMs)}: measured again at the next interval`,
+          };
+        if (signal.aborted)
+          return {
+            kind: 'error',
+            message: `${where} did not answer within ${formatDuration(timeoutMs)}: raise provider.influxdb.timeout or make the query cheaper`,
+          };
+        return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
+      } finally {
+        account.close();
+      }
     }
   }
 

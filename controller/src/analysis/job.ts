@@ -22,6 +22,8 @@ import { logTail, logTailLimits } from './jobLogs.ts';
 import { exitCodeOf, failedPod, jobOutcome } from './jobStatus.ts';
 import { buildJob } from './jobTemplate.ts';
 import type { MetricProvider, ProviderAnswer, ProviderRequest } from './provider.ts';
+import { traceProviderCall } from './measureSpan.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
 
 /** What the provider needs of Kubernetes; kube/jobClient.ts is the real one, with writes fenced. */
 export interface JobApi {
@@ -46,6 +48,8 @@ export interface JobProviderOptions {
   pollMs?: { first: number; max: number };
   /** Told of what went wrong on the side (a delete that failed): never part of the measurement. */
   warn?: (details: Record<string, unknown>, message: string) => void;
+  /** Client spans under the measurement's for the Job's create, the wait for its outcome and its delete. */
+  tracer?: Tracer;
 }
 
 /** The status message's bound (measure.ts); the log tail gets what the sentence before it leaves. */
@@ -82,6 +86,12 @@ function deadlineIsTimeout(job: V1Job, timeoutMs: number): boolean {
 export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {}): MetricProvider<'job'> {
   const poll = options.pollMs ?? { first: 1_000, max: 10_000 };
   const warn = options.warn ?? (() => undefined);
+  const tracer = options.tracer ?? noopTracer;
+  const jobAttributes = (namespace: string, name: string) => ({
+    'k8s.namespace.name': namespace,
+    'k8s.job.name': name,
+  });
+  const isMessage = (result: unknown) => typeof result === 'string';
 
   /** The measurement's Job: the one a previous attempt left, if it is ours, or a new one. */
   async function ensureJob(body: V1Job, request: ProviderRequest): Promise<V1Job | string> {
@@ -159,7 +169,13 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
   async function remove(job: V1Job): Promise<void> {
     const { namespace, name, uid } = job.metadata as { namespace: string; name: string; uid: string };
     try {
-      await api.delete(namespace, name, uid);
+      await traceProviderCall(
+        tracer,
+        'job delete',
+        jobAttributes(namespace, name),
+        () => api.delete(namespace, name, uid),
+        () => false,
+      );
     } catch (err) {
       // The measurement's answer stands; the Job's ttlSecondsAfterFinished, or the Rollout's deletion, removes it.
       warn({ namespace, name, err }, 'deleting an analysis Job failed');
@@ -188,14 +204,26 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
       const name = jobName(owner);
       let job: V1Job | string;
       try {
-        job = await ensureJob(body, request);
+        job = await traceProviderCall(
+          tracer,
+          'job create',
+          jobAttributes(request.namespace, name),
+          () => ensureJob(body, request),
+          isMessage,
+        );
       } catch (err) {
         return { kind: 'error', message: `creating Job ${request.namespace}/${name} failed (${describeError(err)})` };
       }
       if (typeof job === 'string') return { kind: 'error', message: job };
       const created = job;
       try {
-        const finished = await awaitOutcome(created, request.signal);
+        const finished = await traceProviderCall(
+          tracer,
+          'job wait',
+          jobAttributes(request.namespace, name),
+          () => awaitOutcome(created, request.signal),
+          isMessage,
+        );
         if (typeof finished === 'string') return { kind: 'error', message: finished };
         const outcome = jobOutcome(finished);
         if (outcome.phase === 'Successful')

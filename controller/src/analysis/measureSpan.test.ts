@@ -103,6 +103,26 @@ describe('a measurement in the background', () => {
     expect(ended[1]!.links).toEqual([]);
   });
 
+  // review: a Secret's value reaches a span. Prometheus's bad_data answer quotes the filled-in query, and
+  // prometheusAnswer.ts keeps those words; the measurement's message then becomes the span's status message, so a
+  // Secret-sourced argument lands in the shared collector, which every tenant's on-call may read. The span must
+  // carry the words with the Secret's value masked.
+  it("never puts a Secret's value quoted back by Prometheus into a span", async () => {
+    answer = {
+      status: 400,
+      body: {
+        status: 'error',
+        errorType: 'bad_data',
+        error: '1:30: parse error: unexpected identifier "tenant-s3cret"',
+      },
+    };
+    const { ended, deps } = traced();
+    const measurement = await measureInBackground(due(), rollout, deps);
+    expect(measurement.phase).toBe('Error');
+    expect(ended.map((s) => s.status.code)).toEqual(['error', 'error']);
+    expect(JSON.stringify(ended.map((s) => [s.status, [...s.attributes]]))).not.toContain('tenant-s3cret');
+  });
+
   it('makes no span with tracing off', async () => {
     const { ended, deps } = traced();
     const measurement = await measureInBackground(due(), rollout, { ...deps, tracer: noopTracer });

@@ -25,6 +25,9 @@ import { describeNetworkError, readCounted } from './prometheus.ts';
 import type { JsonValue, MetricProvider, ProviderAnswer, ProviderRequest } from './provider.ts';
 import { addressProblem, type HostPattern } from './providerPolicy.ts';
 import { buildWebRequest } from './webRequest.ts';
+import { isError, templatePath, traceProviderCall } from './measureSpan.ts';
+import type { Span } from '../trace/span.ts';
+import { noopTracer, type Tracer } from '../trace/tracer.ts';
 
 export interface WebProviderOptions {
   /** The process's budget for answers in flight, shared with every other provider that reads answers. */
@@ -40,6 +43,8 @@ export interface WebProviderOptions {
    * headers, Secrets included, and the log is no place for them either.
    */
   debug?: (details: Record<string, unknown>, message: string) => void;
+  /** A client span per request under the measurement's (measureSpan.ts); none when omitted. */
+  tracer?: Tracer;
 }
 
 export const defaultWebAnswerBytes = 1024 * 1024;
@@ -82,12 +87,13 @@ export function webMetricProvider(opts: WebProviderOptions): MetricProvider<'web
   const maxBytes = Math.min(opts.maxAnswerBytes ?? defaultWebAnswerBytes, opts.budget.maxAnswerBytes);
   const maxDepth = opts.maxDepth ?? defaultWebDepth;
   const debug = opts.debug ?? (() => undefined);
+  const tracer = opts.tracer ?? noopTracer;
   const timeoutMs = (spec: WebSpec, field: string) => parseDuration(spec.timeout ?? webDefaultTimeout, field);
 
   async function measure(spec: WebSpec, request: ProviderRequest): Promise<ProviderAnswer> {
     const base = request.field;
     const limitMs = timeoutMs(spec, `${base}.timeout`);
-    let built;
+    let built: ReturnType<typeof buildWebRequest>;
     try {
       built = buildWebRequest(spec, request);
     } catch (err) {
@@ -105,53 +111,63 @@ export function webMetricProvider(opts: WebProviderOptions): MetricProvider<'web
     if (problem !== undefined) return { kind: 'error', message: problem };
     // The origin only: the path and query may carry arguments, and messages should not grow with them.
     const where = `${base}: ${url.origin}`;
-    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limitMs)]);
-    const account = opts.budget.open(request.namespace);
-    try {
-      const res = await fetch(url, {
-        method: built.method,
-        headers: built.headers,
-        ...(built.body === undefined ? {} : { body: built.body }),
-        signal,
-        redirect: 'manual',
-      });
-      const text = await readCounted(res, maxBytes, account, signal);
-      const answered = `${where} answered HTTP ${res.status} (${mediaType(res)})`;
-      if (text === undefined) return { kind: 'error', message: `${answered} with more than ${kib(maxBytes)}` };
-      if (res.status >= 300 && res.status < 400)
-        return {
-          kind: 'error',
-          message: `${answered}, a redirect, which is not followed: point ${base}.url at the final address`,
-        };
-      if (res.status < 200 || res.status >= 300) {
-        debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer refused');
-        return { kind: 'error', message: `${answered}: only a 2xx answer is measured` };
-      }
-      if (jsonDepth(text, maxDepth) > maxDepth)
-        return { kind: 'error', message: `${answered} nested deeper than ${maxDepth} levels, which is not read` };
-      let document: unknown;
+    const attributes = {
+      'http.request.method': built.method,
+      'server.address': url.host,
+      'url.path': templatePath(spec.url),
+    };
+    return traceProviderCall(tracer, `web ${built.method}`, attributes, (span) => send(span), isError);
+
+    async function send(span: Span): Promise<ProviderAnswer> {
+      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limitMs)]);
+      const account = opts.budget.open(request.namespace);
       try {
-        document = JSON.parse(text);
-      } catch {
-        debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer is not JSON');
-        return { kind: 'error', message: `${answered}, which is not JSON: point ${base}.url at a JSON endpoint` };
+        const res = await fetch(url, {
+          method: built.method,
+          headers: built.headers,
+          ...(built.body === undefined ? {} : { body: built.body }),
+          signal,
+          redirect: 'manual',
+        });
+        span.setAttribute('http.response.status_code', res.status);
+        const text = await readCounted(res, maxBytes, account, signal);
+        const answered = `${where} answered HTTP ${res.status} (${mediaType(res)})`;
+        if (text === undefined) return { kind: 'error', message: `${answered} with more than ${kib(maxBytes)}` };
+        if (res.status >= 300 && res.status < 400)
+          return {
+            kind: 'error',
+            message: `${answered}, a redirect, which is not followed: point ${base}.url at the final address`,
+          };
+        if (res.status < 200 || res.status >= 300) {
+          debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer refused');
+          return { kind: 'error', message: `${answered}: only a 2xx answer is measured` };
+        }
+        if (jsonDepth(text, maxDepth) > maxDepth)
+          return { kind: 'error', message: `${answered} nested deeper than ${maxDepth} levels, which is not read` };
+        let document: unknown;
+        try {
+          document = JSON.parse(text);
+        } catch {
+          debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer is not JSON');
+          return { kind: 'error', message: `${answered}, which is not JSON: point ${base}.url at a JSON endpoint` };
+        }
+        return { kind: 'json', value: evaluateJsonPath(path, document) as JsonValue | undefined };
+      } catch (err) {
+        if (err instanceof JsonPathError) return { kind: 'error', message: `${base}.jsonPath: ${err.message}` };
+        if (err instanceof BudgetExhausted)
+          return {
+            kind: 'error',
+            message: `${where}: its answer found no room in the controller's budget for answers in flight within ${formatDuration(limitMs)}, as other analyses held it: measured again at the next interval`,
+          };
+        if (signal.aborted)
+          return {
+            kind: 'error',
+            message: `${where} did not answer within ${formatDuration(limitMs)}: raise ${base}.timeout or make the endpoint faster`,
+          };
+        return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
+      } finally {
+        account.close();
       }
-      return { kind: 'json', value: evaluateJsonPath(path, document) as JsonValue | undefined };
-    } catch (err) {
-      if (err instanceof JsonPathError) return { kind: 'error', message: `${base}.jsonPath: ${err.message}` };
-      if (err instanceof BudgetExhausted)
-        return {
-          kind: 'error',
-          message: `${where}: its answer found no room in the controller's budget for answers in flight within ${formatDuration(limitMs)}, as other analyses held it: measured again at the next interval`,
-        };
-      if (signal.aborted)
-        return {
-          kind: 'error',
-          message: `${where} did not answer within ${formatDuration(limitMs)}: raise ${base}.timeout or make the endpoint faster`,
-        };
-      return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
-    } finally {
-      account.close();
     }
   }
 

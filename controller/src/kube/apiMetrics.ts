@@ -114,7 +114,8 @@ export class InstrumentedKubeConfig extends KubeConfig {
     const counted = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), instrumentation, this.#pool);
     // Outermost: a write's span covers its fence checks and its wait for a token, as the reconcile waits for them.
     const { tracer } = instrumentation;
-    this.#httpApi = tracer === undefined ? counted : tracedWrites(counted, tracer);
+    // Off (the no-op tracer main passes when no endpoint is set): no extra layer on every request.
+    this.#httpApi = tracer === undefined || !tracer.enabled ? counted : tracedWrites(counted, tracer);
     this.#userAgent = instrumentation.userAgent ?? 'sluice';
   }
 
