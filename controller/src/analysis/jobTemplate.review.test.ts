@@ -1,0 +1,117 @@
+/**
+ * Review of what a namespaced AnalysisTemplate (a tenant's) may ask of the Job Sluice's ServiceAccount creates.
+ */
+import { describe, expect, it } from 'vitest';
+import type { JobProviderSpec } from '../api/jobProvider.schema.ts';
+import { AnalysisConfigError } from './errors.ts';
+import { buildJob, type JobTemplateContext } from './jobTemplate.ts';
+
+const ctx = (more: Record<string, unknown> = {}): JobTemplateContext => {
+  const base = {
+    namespace: 'shop',
+    rollout: { name: 'checkout', uid: 'uid-1' },
+    measurementId: 'step-2/rev/at/smoke/0',
+    field: 'AnalysisTemplate shop/smoke metrics[smoke].provider.job',
+    trusted: false,
+    timeoutMs: 600_000,
+    args: { values: new Map<string, string>(), secrets: [] },
+    // Sluice's own identity, in the namespace the namespaced install runs in (manifests/namespaced).
+    controllerServiceAccount: { namespace: 'shop', name: 'sluice' },
+  };
+  return { ...base, ...more };
+};
+
+const template = (pod: Record<string, unknown> = {}, podMeta?: Record<string, unknown>): JobProviderSpec => ({
+  spec: {
+    template: {
+      ...(podMeta === undefined ? {} : { metadata: podMeta }),
+      spec: { containers: [{ name: 'smoke', image: 'curl' }], ...pod },
+    },
+  },
+});
+
+function refusal(t: JobProviderSpec, c = ctx()): string {
+  try {
+    buildJob(t, c);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AnalysisConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('the template was accepted');
+}
+
+describe('review: a namespaced template may not reach beyond its namespace through the Job', () => {
+  // review: with the namespaced install Sluice runs in the tenant's namespace; `serviceAccountName: sluice` gave the
+  // Job's pod the controller's own token (patch Deployments/Services, create Jobs, read analysis Secrets, cluster-wide
+  // reads), to anyone who may only write an AnalysisTemplate: a confused deputy.
+  it("refuses the controller's own ServiceAccount (serviceAccountName or the deprecated serviceAccount)", () => {
+    expect(refusal(template({ serviceAccountName: 'sluice' }))).toMatch(/serviceAccountName/);
+    expect(refusal(template({ serviceAccount: 'sluice' }))).toMatch(/serviceAccount\b/);
+    // Another namespace's controller of the same name is not ours; a ServiceAccount of the tenant's is theirs.
+    expect(() => buildJob(template({ serviceAccountName: 'smoke-tester' }), ctx())).not.toThrow();
+    expect(() =>
+      buildJob(
+        template({ serviceAccountName: 'sluice' }),
+        ctx({ controllerServiceAccount: { namespace: 'sluice-system', name: 'sluice' } }),
+      ),
+    ).not.toThrow();
+  });
+
+  // review: PriorityClasses are cluster-wide and not guarded by RBAC: a tenant's smoke test at a high priority
+  // preempts (evicts) other tenants' pods when the cluster is full.
+  it('refuses priorityClassName (and a raw priority) unless the template is a ClusterAnalysisTemplate', () => {
+    expect(refusal(template({ priorityClassName: 'business-critical' }))).toMatch(/priorityClassName/);
+    expect(refusal(template({ priority: 1_000_000_000 }))).toMatch(/priority/);
+    expect(() => buildJob(template({ priorityClassName: 'business-critical' }), ctx({ trusted: true }))).not.toThrow();
+  });
+
+  // review: a toleration of every taint (operator Exists, no key) or of the control plane's puts the tenant's pod on
+  // control-plane nodes (with nodeSelector node-role.kubernetes.io/control-plane), next to etcd and the API server.
+  it('refuses a toleration of every taint or of the control-plane taint', () => {
+    expect(refusal(template({ tolerations: [{ operator: 'Exists' }] }))).toMatch(/tolerations\[0\]/);
+    expect(
+      refusal(
+        template({
+          tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+        }),
+      ),
+    ).toMatch(/tolerations\[0\]/);
+    expect(refusal(template({ tolerations: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists' }] }))).toMatch(
+      /tolerations\[0\]/,
+    );
+    // A team's own dedicated pool stays the team's business.
+    expect(() =>
+      buildJob(
+        template({ tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'shop', effect: 'NoSchedule' }] }),
+        ctx(),
+      ),
+    ).not.toThrow();
+  });
+
+  // review: privileged and added capabilities are refused, but the same escape by another name was not: seccomp or
+  // AppArmor Unconfined (securityContext or the AppArmor annotation), procMount Unmasked, a Windows HostProcess
+  // container. Where no Pod Security admission runs these reach the node.
+  it('refuses seccomp/AppArmor Unconfined, procMount Unmasked and HostProcess, at pod and container level', () => {
+    expect(refusal(template({ securityContext: { seccompProfile: { type: 'Unconfined' } } }))).toMatch(
+      /securityContext\.seccompProfile/,
+    );
+    expect(
+      refusal(
+        template({
+          containers: [{ name: 's', image: 'c', securityContext: { appArmorProfile: { type: 'Unconfined' } } }],
+        }),
+      ),
+    ).toMatch(/containers\[0\]\.securityContext\.appArmorProfile/);
+    expect(
+      refusal(template({ containers: [{ name: 's', image: 'c', securityContext: { procMount: 'Unmasked' } }] })),
+    ).toMatch(/procMount/);
+    expect(refusal(template({ securityContext: { windowsOptions: { hostProcess: true } } }))).toMatch(/hostProcess/);
+    expect(
+      refusal(template({}, { annotations: { 'container.apparmor.security.beta.kubernetes.io/smoke': 'unconfined' } })),
+    ).toMatch(/apparmor/);
+    // RuntimeDefault stays allowed.
+    expect(() =>
+      buildJob(template({ securityContext: { seccompProfile: { type: 'RuntimeDefault' } } }), ctx()),
+    ).not.toThrow();
+  });
+});
