@@ -38,6 +38,7 @@ import { UnleashConnection } from './flags/unleashConnection.ts';
 import { isConflict, isForbidden } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
 import { kubeJobApi } from './kube/jobClient.ts';
+import { ownServiceAccount } from './kube/ownServiceAccount.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
@@ -292,7 +293,11 @@ export async function startController(
           debug: (details, message) => log.debug(details, message),
         }),
         // Creates and deletes through `kc`, fenced like the executor's writes; polls through the background's reads.
-        job: jobMetricProvider(kubeJobApi(kc, readsKc), { warn: (details, message) => log.warn(details, message) }),
+        // No Job runs as the controller's own ServiceAccount (the namespaced install shares the tenant's namespace).
+        job: jobMetricProvider(kubeJobApi(kc, readsKc), {
+          warn: (details, message) => log.warn(details, message),
+          controllerServiceAccount: ownServiceAccount(kc),
+        }),
       },
       readSecrets: (ns, refs) => readSecrets(secretReader, ns, refs),
       clock: () => new Date(),

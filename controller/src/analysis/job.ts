@@ -46,6 +46,8 @@ export interface JobProviderOptions {
   pollMs?: { first: number; max: number };
   /** Told of what went wrong on the side (a delete that failed): never part of the measurement. */
   warn?: (details: Record<string, unknown>, message: string) => void;
+  /** The ServiceAccount the controller runs as (kube/ownServiceAccount.ts): no Job may run as it. */
+  controllerServiceAccount?: { namespace: string; name: string } | undefined;
 }
 
 /** The status message's bound (measure.ts); the log tail gets what the sentence before it leaves. */
@@ -180,6 +182,7 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
           trusted: request.trusted,
           timeoutMs,
           args: request.args,
+          controllerServiceAccount: options.controllerServiceAccount,
         });
       } catch (err) {
         if (err instanceof AnalysisConfigError) return { kind: 'error', message: err.message };

@@ -8,6 +8,8 @@
  * - another namespace: metadata.namespace must be absent or the Rollout's; owner references are never copied;
  * - the host: hostNetwork, hostPID, hostIPC, hostPath volumes, hostPort, privileged containers, added capabilities, nodeName
  *   (which skips the scheduler and with it taints and node restrictions);
+ * - Sluice itself, whatever the template: the controller's own ServiceAccount (the namespaced install runs in the
+ *   tenant's namespace; its token would give the Job's pod every right of the controller);
  * - other pods: selector / manualSelector (a Job adopts every pod its selector matches, and its deletion takes them
  *   along), pod labels sluice.dev/rollout and sluice.dev/revision (the Services Sluice owns select on them);
  * - size and fan-out: the template's JSON, completions, parallelism and backoffLimit are bounded.
@@ -34,6 +36,8 @@ export interface JobTemplateContext extends JobOwner {
   timeoutMs: number;
   /** The template's arguments, for {{args.<name>}} in any string of the template. */
   args: ResolvedArgs;
+  /** The ServiceAccount the controller runs as, when known: no Job runs as it (see the file comment). */
+  controllerServiceAccount?: { namespace: string; name: string } | undefined;
 }
 
 function refuse(field: string, what: string): never {
@@ -69,6 +73,18 @@ function renderArgs(value: unknown, args: ResolvedArgs, field: string): unknown 
 }
 
 const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/** The controller's own ServiceAccount, refused whoever wrote the template (its arguments may come from a tenant). */
+function checkServiceAccount(pod: Json, ctx: JobTemplateContext): void {
+  const own = ctx.controllerServiceAccount;
+  if (own === undefined || own.namespace !== ctx.namespace) return;
+  for (const key of ['serviceAccountName', 'serviceAccount'])
+    if (pod[key] === own.name)
+      refuse(
+        `${ctx.field}.spec.template.spec.${key}`,
+        `${own.name} is the Sluice controller's own ServiceAccount: a Job never runs with the controller's rights; use a ServiceAccount of its own`,
+      );
+}
 
 /** The pod-level refusals of a namespaced template (see the file comment). */
 function checkPodSpec(pod: Json, field: string): void {
@@ -143,6 +159,7 @@ export function buildJob(template: JobProviderSpec, ctx: JobTemplateContext): V1
   if (!isObject(podTemplate) || !isObject(podTemplate['spec']))
     refuse(`${field}.spec.template.spec`, 'the Job needs a pod template with containers');
   const pod = podTemplate['spec'];
+  checkServiceAccount(pod, ctx);
   if (!ctx.trusted) checkPodSpec(pod, field);
   const podMeta = isObject(podTemplate['metadata']) ? podTemplate['metadata'] : {};
   const podLabels = isObject(podMeta['labels']) ? podMeta['labels'] : {};
