@@ -7,7 +7,10 @@
  * refused for a namespaced AnalysisTemplate (a ClusterAnalysisTemplate is a cluster admin's and may):
  * - another namespace: metadata.namespace must be absent or the Rollout's; owner references are never copied;
  * - the host: hostNetwork, hostPID, hostIPC, hostPath volumes, hostPort, privileged containers, added capabilities, nodeName
- *   (which skips the scheduler and with it taints and node restrictions);
+ *   (which skips the scheduler and with it taints and node restrictions), seccomp or AppArmor Unconfined (fields or
+ *   annotations), procMount Unmasked, Windows HostProcess containers, tolerating every taint or the control plane's;
+ * - other tenants: priorityClassName / priority (a PriorityClass is cluster-wide and not guarded by RBAC: a high one
+ *   preempts other namespaces' pods);
  * - Sluice itself, whatever the template: the controller's own ServiceAccount (the namespaced install runs in the
  *   tenant's namespace; its token would give the Job's pod every right of the controller);
  * - other pods: selector / manualSelector (a Job adopts every pod its selector matches, and its deletion takes them
@@ -74,6 +77,50 @@ function renderArgs(value: unknown, args: ResolvedArgs, field: string): unknown 
 
 const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
+/** The profile and mount options of a securityContext (pod or container) that take the node's protections off. */
+function checkSecurityContext(sc: Json, at: string): void {
+  const profile = (key: string) => (isObject(sc[key]) ? sc[key]['type'] : undefined);
+  if (profile('seccompProfile') === 'Unconfined')
+    refuse(`${at}.seccompProfile.type`, 'a namespaced AnalysisTemplate may not run without seccomp (Unconfined)');
+  if (profile('appArmorProfile') === 'Unconfined')
+    refuse(`${at}.appArmorProfile.type`, 'a namespaced AnalysisTemplate may not run without AppArmor (Unconfined)');
+  if (sc['procMount'] === 'Unmasked')
+    refuse(`${at}.procMount`, "a namespaced AnalysisTemplate may not unmask the node's /proc");
+  if (isObject(sc['windowsOptions']) && sc['windowsOptions']['hostProcess'] === true)
+    refuse(`${at}.windowsOptions.hostProcess`, 'a namespaced AnalysisTemplate may not run a HostProcess container');
+}
+
+/** Taints a namespaced template's pods may not tolerate: every taint at once, and the control plane's. */
+function checkTolerations(pod: Json, at: string): void {
+  const tolerations = Array.isArray(pod['tolerations']) ? (pod['tolerations'] as unknown[]) : [];
+  tolerations.forEach((t, i) => {
+    if (!isObject(t)) return;
+    const key = typeof t['key'] === 'string' ? t['key'] : '';
+    if (key === '' && t['operator'] === 'Exists')
+      refuse(`${at}.tolerations[${i}]`, 'a namespaced AnalysisTemplate may not tolerate every taint: name the key');
+    if (key.startsWith('node-role.kubernetes.io/'))
+      refuse(
+        `${at}.tolerations[${i}].key`,
+        `a namespaced AnalysisTemplate may not tolerate ${key} (control-plane nodes)`,
+      );
+  });
+}
+
+/** The legacy annotations that turn seccomp or AppArmor off, on the pod template. */
+function checkPodAnnotations(annotations: Json, field: string): void {
+  for (const [key, value] of Object.entries(annotations)) {
+    const profileKey =
+      key.startsWith('container.apparmor.security.beta.kubernetes.io/') ||
+      key.startsWith('container.seccomp.security.alpha.kubernetes.io/') ||
+      key === 'seccomp.security.alpha.kubernetes.io/pod';
+    if (profileKey && typeof value === 'string' && value.toLowerCase() === 'unconfined')
+      refuse(
+        `${field}.spec.template.metadata.annotations`,
+        `${key}: unconfined: a namespaced AnalysisTemplate may not run without seccomp or AppArmor`,
+      );
+  }
+}
+
 /** The controller's own ServiceAccount, refused whoever wrote the template (its arguments may come from a tenant). */
 function checkServiceAccount(pod: Json, ctx: JobTemplateContext): void {
   const own = ctx.controllerServiceAccount;
@@ -91,6 +138,14 @@ function checkPodSpec(pod: Json, field: string): void {
   const at = `${field}.spec.template.spec`;
   for (const key of ['hostNetwork', 'hostPID', 'hostIPC'])
     if (pod[key] === true) refuse(`${at}.${key}`, 'a namespaced AnalysisTemplate may not share the host namespaces');
+  for (const key of ['priorityClassName', 'priority'])
+    if (pod[key] !== undefined)
+      refuse(
+        `${at}.${key}`,
+        "a namespaced AnalysisTemplate may not choose a priority: it could preempt other namespaces' pods (a ClusterAnalysisTemplate may)",
+      );
+  if (isObject(pod['securityContext'])) checkSecurityContext(pod['securityContext'], `${at}.securityContext`);
+  checkTolerations(pod, at);
   if (pod['nodeName'] !== undefined)
     refuse(
       `${at}.nodeName`,
@@ -110,6 +165,7 @@ function checkPodSpec(pod: Json, field: string): void {
           `${at}.${list}[${i}].securityContext.privileged`,
           'a namespaced AnalysisTemplate may not run privileged',
         );
+      checkSecurityContext(sc, `${at}.${list}[${i}].securityContext`);
       const ports = isObject(c) && Array.isArray(c['ports']) ? (c['ports'] as unknown[]) : [];
       ports.forEach((p, j) => {
         if (isObject(p) && p['hostPort'] !== undefined && p['hostPort'] !== 0)
@@ -162,6 +218,7 @@ export function buildJob(template: JobProviderSpec, ctx: JobTemplateContext): V1
   checkServiceAccount(pod, ctx);
   if (!ctx.trusted) checkPodSpec(pod, field);
   const podMeta = isObject(podTemplate['metadata']) ? podTemplate['metadata'] : {};
+  if (!ctx.trusted && isObject(podMeta['annotations'])) checkPodAnnotations(podMeta['annotations'], field);
   const podLabels = isObject(podMeta['labels']) ? podMeta['labels'] : {};
   for (const label of [rolloutLabel, revisionLabel])
     if (podLabels[label] !== undefined)
