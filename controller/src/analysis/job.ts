@@ -8,6 +8,9 @@
  * (jobIdentity.ts): it adopts the Job the first attempt created instead of starting a second one. A Job of that
  * name that is not this measurement's is an Error, never adopted or deleted.
  *
+ * A create whose answer is lost (the API server stored the Job, the answer never came back) is read back: a Job of
+ * this measurement's found then is adopted, so that a network blip leaves no Job running that nobody deletes.
+ *
  * API requests per measurement: one GET (is the Job there already), one POST, then one GET per poll (after 1 s,
  * doubling to at most 10 s: a 1-minute Job costs about 9, a 10-minute one about 63), on failure one pod LIST and
  * one log GET, and one DELETE at the end, whatever the outcome (timeout included).
@@ -96,11 +99,17 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
     try {
       return await api.create(body);
     } catch (err) {
-      if (statusCode(err) !== 409) throw err;
-      // Created meanwhile (the same measurement on a replica that was leading a moment ago, say): check it the same way.
-      const raced = await api.read(namespace, name);
-      if (raced === undefined) throw err;
-      return isMeasurementJob(raced, owner) ? raced : notOurs;
+      if (statusCode(err) === 409) {
+        // Created meanwhile (the same measurement on a replica that was leading a moment ago, say): check it the same way.
+        const raced = await api.read(namespace, name);
+        if (raced === undefined) throw err;
+        return isMeasurementJob(raced, owner) ? raced : notOurs;
+      }
+      // The answer may be lost after the API server stored the Job (a reset, a 5xx from a proxy, a timeout): a Job of
+      // this measurement's that is there now is the one just created, and is waited for and deleted like it.
+      const stored = await api.read(namespace, name).catch(() => undefined);
+      if (stored !== undefined && isMeasurementJob(stored, owner)) return stored;
+      throw err;
     }
   }
 
