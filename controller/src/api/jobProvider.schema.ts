@@ -9,7 +9,7 @@ import { Type, type Static } from 'typebox';
 import { duration, object } from './common.schema.ts';
 
 export const jobLimits = {
-  /** The Job may run this long; a measurement holds a background slot meanwhile. */
+  /** The Job may run this long; a measurement holds a slot of the Job pool meanwhile (reconcile/backgroundTasks.ts). */
   timeout: '1h',
   defaultTimeout: '10m',
   /** The JSON of metadata + spec; a smoke test's Job is a few KiB, the API server's own limit 1.5 MiB per object. */

@@ -7,7 +7,7 @@ import type { DueMeasurement } from '../analysis/engine.ts';
 import { jobMetricProvider, type JobApi } from '../analysis/job.ts';
 import type { Measurement, Rollout } from '../api/types.ts';
 import { BackgroundWork, type BackgroundTask } from './background.ts';
-import { measurementTask } from './backgroundTasks.ts';
+import { jobMeasurementPool, measurementTask, withJobPool } from './backgroundTasks.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -87,5 +87,11 @@ describe('review: Job measurements and the background slots', () => {
     await tick();
     expect(started).toBe(true);
     bg.close();
+  });
+
+  it("the controller's options give Job measurements a bounded pool of their own, fair between namespaces", () => {
+    const options = withJobPool({ concurrency: 8, perNamespace: 2, wake: () => undefined });
+    expect(options).toMatchObject({ concurrency: 8, perNamespace: 2 });
+    expect(options.pools?.[jobMeasurementPool]).toEqual({ concurrency: 32, perNamespace: 2 });
   });
 });
