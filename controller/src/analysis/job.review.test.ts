@@ -97,4 +97,50 @@ describe('review: the job provider on a flaky network', () => {
     expect(answer).toMatchObject({ kind: 'error', message: expect.stringMatching(/serviceAccountName/) as unknown });
     expect(calls).toEqual([]);
   });
+
+  // review: three failed reads in a row ended the measurement as an Error, and deleted the Job: once the polls are
+  // 10 s apart that is a 30-second API blip (a control-plane upgrade, a 429 storm), and every running Job measurement
+  // of every Rollout turned into an Error, its check thrown away. A busy or restarting API server is waited out until
+  // the measurement's timeout; a refusal (403) still ends it.
+  it('waits out an API server that answers 429/5xx or not at all while the Job runs', async () => {
+    let reads = 0;
+    const jobs = new Map<string, V1Job>();
+    const api: JobApi = {
+      create: (job) => {
+        const made = { ...job, metadata: { ...job.metadata, uid: 'job-uid-1' }, status: {} };
+        jobs.set(job.metadata!.name!, made);
+        return Promise.resolve(made);
+      },
+      read: (_ns, n) => {
+        reads += 1;
+        if (reads === 1) return Promise.resolve(undefined); // ensureJob: not there yet
+        if (reads <= 4) return Promise.reject(Object.assign(new Error('Too Many Requests'), { code: 429 }));
+        if (reads <= 7) return Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+        if (reads <= 9) return Promise.reject(Object.assign(new Error('etcdserver: leader changed'), { code: 503 }));
+        return Promise.resolve({ ...jobs.get(n)!, status: complete });
+      },
+      delete: (_ns, n) => {
+        jobs.delete(n);
+        return Promise.resolve();
+      },
+      pods: () => Promise.resolve([]),
+      log: () => Promise.resolve(''),
+    };
+    const answer = await jobMetricProvider(api, fast).measure(spec, request());
+    expect(answer).toMatchObject({ kind: 'verdict', phase: 'Successful' });
+    expect(jobs.size).toBe(0);
+
+    let forbidden = 0;
+    const refused: JobApi = {
+      ...api,
+      read: (_ns, n) => {
+        forbidden += 1;
+        if (forbidden === 1) return Promise.resolve(undefined);
+        void n;
+        return Promise.reject(Object.assign(new Error('jobs.batch is forbidden'), { code: 403 }));
+      },
+    };
+    const denied = await jobMetricProvider(refused, fast).measure(spec, request());
+    expect(denied).toMatchObject({ kind: 'error', message: expect.stringMatching(/403/) as unknown });
+  });
 });

@@ -55,10 +55,16 @@ export interface JobProviderOptions {
 
 /** The status message's bound (measure.ts); the log tail gets what the sentence before it leaves. */
 const maxMessageLength = 1024;
-/** Reads that fail in a row before the measurement gives up on the API server (a blip is waited out). */
+/** Refused reads in a row before the measurement gives up (a busy API server is waited out: isTransient). */
 const maxFailedReads = 3;
 
 const defaultTimeout = jobLimits.defaultTimeout;
+
+/** No answer, 429 or a 5xx: the API server may answer on a later poll. */
+function isTransient(err: unknown): boolean {
+  const code = statusCode(err);
+  return code === undefined || code === 429 || code >= 500;
+}
 
 function describeError(err: unknown): string {
   const code = statusCode(err);
@@ -130,7 +136,9 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
         current = read;
         failedReads = 0;
       } catch (err) {
-        if (++failedReads >= maxFailedReads)
+        // A busy or restarting API server (429, 5xx, no answer) is waited out until the measurement's timeout: a
+        // blip must not throw away every running check. A refusal (403, 401, ...) will not go away by waiting.
+        if (!isTransient(err) && ++failedReads >= maxFailedReads)
           return `reading Job ${namespace}/${name} failed ${failedReads} times in a row (${describeError(err)})`;
       }
     }
