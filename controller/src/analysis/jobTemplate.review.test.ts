@@ -114,4 +114,29 @@ describe('review: a namespaced template may not reach beyond its namespace throu
       buildJob(template({ securityContext: { seccompProfile: { type: 'RuntimeDefault' } } }), ctx()),
     ).not.toThrow();
   });
+
+  // review: only hostPath was refused among the volume types the node mounts itself: a gitRepo volume runs git on the
+  // node with the tenant's repository (CVE-2024-10220: commands on the node), and nfs/iscsi/rbd/cephfs/glusterfs/fc/
+  // flexVolume make the node mount whatever server the tenant names, from the node's network. Pod Security
+  // "baseline" lets all of them through.
+  it('refuses volume types the node mounts itself (gitRepo, nfs, iscsi, flexVolume, ...), keeps the namespace ones', () => {
+    const vol = (v: Record<string, unknown>) => template({ volumes: [{ name: 'v', ...v }] });
+    expect(refusal(vol({ gitRepo: { repository: 'https://example.com/x.git' } }))).toMatch(/volumes\[0\]\.gitRepo/);
+    expect(refusal(vol({ nfs: { server: '10.0.0.1', path: '/' } }))).toMatch(/volumes\[0\]\.nfs/);
+    expect(refusal(vol({ iscsi: { targetPortal: '10.0.0.1:3260', iqn: 'x', lun: 0 } }))).toMatch(/volumes\[0\]\.iscsi/);
+    expect(refusal(vol({ flexVolume: { driver: 'x/y' } }))).toMatch(/volumes\[0\]\.flexVolume/);
+    for (const ok of [
+      { emptyDir: {} },
+      { configMap: { name: 'c' } },
+      { secret: { secretName: 's' } },
+      { projected: { sources: [] } },
+      { downwardAPI: { items: [] } },
+      { persistentVolumeClaim: { claimName: 'p' } },
+      { ephemeral: { volumeClaimTemplate: { spec: {} } } },
+      { csi: { driver: 'secrets-store.csi.k8s.io' } },
+      { image: { reference: 'busybox' } },
+    ])
+      expect(() => buildJob(vol(ok), ctx())).not.toThrow();
+    expect(() => buildJob(vol({ nfs: { server: 'n', path: '/' } }), ctx({ trusted: true }))).not.toThrow();
+  });
 });

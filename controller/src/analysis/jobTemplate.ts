@@ -6,7 +6,8 @@
  * to the Job controller's pods whoever made the Job) is the tenant's; what reaches the node or other namespaces is
  * refused for a namespaced AnalysisTemplate (a ClusterAnalysisTemplate is a cluster admin's and may):
  * - another namespace: metadata.namespace must be absent or the Rollout's; owner references are never copied;
- * - the host: hostNetwork, hostPID, hostIPC, hostPath volumes, hostPort, privileged containers, added capabilities, nodeName
+ * - the host: hostNetwork, hostPID, hostIPC, hostPath and the other volumes the node mounts itself (gitRepo, nfs,
+ *   iscsi, ...: only the namespace's volume types are allowed), hostPort, privileged containers, added capabilities, nodeName
  *   (which skips the scheduler and with it taints and node restrictions), seccomp or AppArmor Unconfined (fields or
  *   annotations), procMount Unmasked, Windows HostProcess containers, tolerating every taint or the control plane's;
  * - other tenants: priorityClassName / priority (a PriorityClass is cluster-wide and not guarded by RBAC: a high one
@@ -76,6 +77,23 @@ function renderArgs(value: unknown, args: ResolvedArgs, field: string): unknown 
 }
 
 const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * The volume types of Pod Security's "restricted" level (and image volumes): what the namespace holds. The others
+ * are mounted by the node itself from what the pod names: gitRepo runs git on the node (CVE-2024-10220), nfs, iscsi,
+ * rbd, cephfs, glusterfs, fc, flexVolume, ... reach any server from the node's network.
+ */
+const namespaceVolumeTypes = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'image',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 /** The profile and mount options of a securityContext (pod or container) that take the node's protections off. */
 function checkSecurityContext(sc: Json, at: string): void {
@@ -153,8 +171,15 @@ function checkPodSpec(pod: Json, field: string): void {
     );
   const volumes = Array.isArray(pod['volumes']) ? (pod['volumes'] as unknown[]) : [];
   volumes.forEach((v, i) => {
-    if (isObject(v) && v['hostPath'] !== undefined)
+    if (!isObject(v)) return;
+    if (v['hostPath'] !== undefined)
       refuse(`${at}.volumes[${i}].hostPath`, 'a namespaced AnalysisTemplate may not mount the host');
+    for (const type of Object.keys(v))
+      if (type !== 'name' && !namespaceVolumeTypes.has(type))
+        refuse(
+          `${at}.volumes[${i}].${type}`,
+          `a namespaced AnalysisTemplate may use only volumes of the namespace (${[...namespaceVolumeTypes].join(', ')}): the node mounts a ${type} volume itself`,
+        );
   });
   for (const list of containerLists) {
     const containers = Array.isArray(pod[list]) ? (pod[list] as unknown[]) : [];
