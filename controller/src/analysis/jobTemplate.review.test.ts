@@ -139,4 +139,16 @@ describe('review: a namespaced template may not reach beyond its namespace throu
       expect(() => buildJob(vol(ok), ctx())).not.toThrow();
     expect(() => buildJob(vol({ nfs: { server: 'n', path: '/' } }), ctx({ trusted: true }))).not.toThrow();
   });
+
+  // review: spec.managedBy hands the Job to another controller (MultiKueue dispatches it to another cluster): the
+  // built-in Job controller then enforces neither the activeDeadlineSeconds Sluice sets nor the ttl, so a Job a
+  // crashed controller left behind is never removed, and its pods may run outside the namespace's cluster.
+  it('refuses spec.managedBy other than the built-in Job controller', () => {
+    const managed = (by: string): JobProviderSpec => ({
+      spec: { managedBy: by, template: { spec: { containers: [{ name: 'smoke', image: 'curl' }] } } },
+    });
+    expect(refusal(managed('kueue.x-k8s.io/multikueue'))).toMatch(/spec\.managedBy/);
+    expect(() => buildJob(managed('kubernetes.io/job-controller'), ctx())).not.toThrow();
+    expect(() => buildJob(managed('kueue.x-k8s.io/multikueue'), ctx({ trusted: true }))).not.toThrow();
+  });
 });

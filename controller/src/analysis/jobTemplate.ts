@@ -16,6 +16,7 @@
  *   tenant's namespace; its token would give the Job's pod every right of the controller);
  * - other pods: selector / manualSelector (a Job adopts every pod its selector matches, and its deletion takes them
  *   along), pod labels sluice.dev/rollout and sluice.dev/revision (the Services Sluice owns select on them);
+ * - the Job's own bounds: spec.managedBy other than the built-in Job controller (which enforces the deadline and ttl);
  * - size and fan-out: the template's JSON, completions, parallelism and backoffLimit are bounded.
  */
 import type { V1Job } from '@kubernetes/client-node';
@@ -29,6 +30,9 @@ import { jobMetadata, type JobOwner } from './jobIdentity.ts';
 export const finishedJobTtlSeconds = 3600;
 
 type Json = Record<string, unknown>;
+
+/** spec.managedBy of a Job the built-in Job controller runs. */
+const builtInJobController = 'kubernetes.io/job-controller';
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -232,6 +236,12 @@ export function buildJob(template: JobProviderSpec, ctx: JobTemplateContext): V1
   for (const key of ['selector', 'manualSelector'])
     if (spec[key] !== undefined)
       refuse(`${field}.spec.${key}`, "Sluice's Job selects its own pods: remove it (the Job controller sets it)");
+  // Another controller's Job (MultiKueue, say) escapes the deadline and the ttl the built-in Job controller enforces.
+  if (!ctx.trusted && spec['managedBy'] !== undefined && spec['managedBy'] !== builtInJobController)
+    refuse(
+      `${field}.spec.managedBy`,
+      `a namespaced AnalysisTemplate's Job is run by the built-in Job controller (${builtInJobController}): remove it`,
+    );
   bounded(spec, 'completions', jobLimits.pods, field);
   bounded(spec, 'parallelism', jobLimits.pods, field);
   bounded(spec, 'backoffLimit', jobLimits.backoffLimit, field);
