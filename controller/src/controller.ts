@@ -50,6 +50,7 @@ import type { Caches, ObjectCache } from './reconcile/caches.ts';
 import { EventRecorder } from './reconcile/eventRecorder.ts';
 import { WriteExpectations } from './reconcile/expectations.ts';
 import { BackgroundWork } from './reconcile/background.ts';
+import { withJobPool } from './reconcile/backgroundTasks.ts';
 import { summarizePod, type PodSummary } from './reconcile/pods.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { readSecrets } from './reconcile/secrets.ts';
@@ -258,7 +259,8 @@ export async function startController(
     perNamespace: Math.max(2, Math.ceil(slots / 4)),
     wake: (key: string) => wakeKey.add(key),
   };
-  const measurements = new BackgroundWork<Measurement>(background);
+  // Job measurements sleep while their Job runs: a pool of their own, never holding the slots queries need.
+  const measurements = new BackgroundWork<Measurement>(withJobPool(background));
   const flagOperations = new BackgroundWork<AdminResult>(background);
   const core = kc.makeApiClient(CoreV1Api);
   const secretReader = readsKc.makeApiClient(CoreV1Api);

@@ -195,12 +195,26 @@ describe('the job provider', () => {
     const flaky = cluster();
     const read = flaky.api.read;
     let n = 0;
-    flaky.api.read = (ns, job) => (++n === 1 ? read(ns, job) : Promise.reject(new Error('connection reset')));
+    flaky.api.read = (ns, job) =>
+      ++n === 1 ? read(ns, job) : Promise.reject(Object.assign(new Error('jobs.batch is forbidden'), { code: 403 }));
     expect(await jobMetricProvider(flaky.api, fast).measure(spec, request())).toMatchObject({
       kind: 'error',
-      message: expect.stringMatching(/failed 3 times in a row \(connection reset\)/) as unknown,
+      message: expect.stringMatching(/failed 3 times in a row \(403: jobs.batch is forbidden\)/) as unknown,
     });
     expect(flaky.jobs.size).toBe(0);
+    // An API server that does not answer is waited out until the measurement's timeout (the signal), then the Job goes.
+    const down = cluster();
+    const readDown = down.api.read;
+    let m = 0;
+    down.api.read = (ns, job) => (++m === 1 ? readDown(ns, job) : Promise.reject(new Error('connection reset')));
+    const timeout = new AbortController();
+    setTimeout(() => timeout.abort(), 50);
+    expect(await jobMetricProvider(down.api, fast).measure(spec, request(timeout.signal))).toMatchObject({
+      kind: 'error',
+      message: 'stopped waiting for the Job at the measurement timeout',
+    });
+    expect(m).toBeGreaterThan(4);
+    expect(down.jobs.size).toBe(0);
   });
 });
 

@@ -8,6 +8,9 @@
  * (jobIdentity.ts): it adopts the Job the first attempt created instead of starting a second one. A Job of that
  * name that is not this measurement's is an Error, never adopted or deleted.
  *
+ * A create whose answer is lost (the API server stored the Job, the answer never came back) is read back: a Job of
+ * this measurement's found then is adopted, so that a network blip leaves no Job running that nobody deletes.
+ *
  * API requests per measurement: one GET (is the Job there already), one POST, then one GET per poll (after 1 s,
  * doubling to at most 10 s: a 1-minute Job costs about 9, a 10-minute one about 63), on failure one pod LIST and
  * one log GET, and one DELETE at the end, whatever the outcome (timeout included).
@@ -50,14 +53,22 @@ export interface JobProviderOptions {
   warn?: (details: Record<string, unknown>, message: string) => void;
   /** Client spans under the measurement's for the Job's create, the wait for its outcome and its delete. */
   tracer?: Tracer;
+  /** The ServiceAccount the controller runs as (kube/ownServiceAccount.ts): no Job may run as it. */
+  controllerServiceAccount?: { namespace: string; name: string } | undefined;
 }
 
 /** The status message's bound (measure.ts); the log tail gets what the sentence before it leaves. */
 const maxMessageLength = 1024;
-/** Reads that fail in a row before the measurement gives up on the API server (a blip is waited out). */
+/** Refused reads in a row before the measurement gives up (a busy API server is waited out: isTransient). */
 const maxFailedReads = 3;
 
 const defaultTimeout = jobLimits.defaultTimeout;
+
+/** No answer, 429 or a 5xx: the API server may answer on a later poll. */
+function isTransient(err: unknown): boolean {
+  const code = statusCode(err);
+  return code === undefined || code === 429 || code >= 500;
+}
 
 function describeError(err: unknown): string {
   const code = statusCode(err);
@@ -104,11 +115,17 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
     try {
       return await api.create(body);
     } catch (err) {
-      if (statusCode(err) !== 409) throw err;
-      // Created meanwhile (the same measurement on a replica that was leading a moment ago, say): check it the same way.
-      const raced = await api.read(namespace, name);
-      if (raced === undefined) throw err;
-      return isMeasurementJob(raced, owner) ? raced : notOurs;
+      if (statusCode(err) === 409) {
+        // Created meanwhile (the same measurement on a replica that was leading a moment ago, say): check it the same way.
+        const raced = await api.read(namespace, name);
+        if (raced === undefined) throw err;
+        return isMeasurementJob(raced, owner) ? raced : notOurs;
+      }
+      // The answer may be lost after the API server stored the Job (a reset, a 5xx from a proxy, a timeout): a Job of
+      // this measurement's that is there now is the one just created, and is waited for and deleted like it.
+      const stored = await api.read(namespace, name).catch(() => undefined);
+      if (stored !== undefined && isMeasurementJob(stored, owner)) return stored;
+      throw err;
     }
   }
 
@@ -129,7 +146,9 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
         current = read;
         failedReads = 0;
       } catch (err) {
-        if (++failedReads >= maxFailedReads)
+        // A busy or restarting API server (429, 5xx, no answer) is waited out until the measurement's timeout: a
+        // blip must not throw away every running check. A refusal (403, 401, ...) will not go away by waiting.
+        if (!isTransient(err) && ++failedReads >= maxFailedReads)
           return `reading Job ${namespace}/${name} failed ${failedReads} times in a row (${describeError(err)})`;
       }
     }
@@ -196,6 +215,7 @@ export function jobMetricProvider(api: JobApi, options: JobProviderOptions = {})
           trusted: request.trusted,
           timeoutMs,
           args: request.args,
+          controllerServiceAccount: options.controllerServiceAccount,
         });
       } catch (err) {
         if (err instanceof AnalysisConfigError) return { kind: 'error', message: err.message };

@@ -15,6 +15,12 @@ const controlCharacters = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 // eslint-disable-next-line no-control-regex
 const ansiSequences = /\u001B\[[0-?]*[ -/]*[@-~]/g;
 
+// Bidi overrides/embeddings/isolates, zero-width characters and the BOM: they reorder or hide the text a terminal
+// shows ("Trojan source"), so a status message would read differently from what it says.
+const invisibleFormatting = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
+/** Unicode line and paragraph separators: a line break by another name. */
+const unicodeLineBreaks = /[\u2028\u2029]/g;
+
 /** "password=...", "token: ...", "Authorization: Bearer ...": the value after a credential's name. */
 const namedCredential =
   /((?:pass(?:word|wd)?|secret|token|api[-_]?key|access[-_]?key|auth(?:orization)?|credentials?|private[-_]?key)["']?\s*[:=]\s*["']?)(?:(?:bearer|basic)\s+)?[^\s"',;&]+/gi;
@@ -34,9 +40,14 @@ export function maskCredentials(text: string): string {
     .replace(namedCredential, '$1[redacted]');
 }
 
-/** Strips control characters and terminal escapes, keeping tabs and newlines. */
+/** Strips control characters, terminal escapes and invisible formatting, keeping tabs and newlines. */
 export function stripControl(text: string): string {
-  return text.replace(ansiSequences, '').replace(/\r\n/g, '\n').replace(controlCharacters, '');
+  return text
+    .replace(ansiSequences, '')
+    .replace(/\r\n/g, '\n')
+    .replace(unicodeLineBreaks, '\n')
+    .replace(controlCharacters, '')
+    .replace(invisibleFormatting, '');
 }
 
 /**

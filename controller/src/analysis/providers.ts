@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ControllerConfig } from '../config.ts';
 import { kubeJobApi } from '../kube/jobClient.ts';
+import { ownServiceAccount } from '../kube/ownServiceAccount.ts';
 import type { Tracer } from '../trace/tracer.ts';
 import { AnswerBudget } from './answerBudget.ts';
 import { influxdbMetricProvider } from './influxdb.ts';
@@ -35,9 +36,11 @@ export function metricProviders({ config, kc, readsKc, log, tracer }: ProviderWi
     ),
     influxdb: influxdbMetricProvider({ userAgent: 'sluice', allowedHosts, budget, debug, tracer }),
     web: webMetricProvider({ budget, allowedHosts, debug, tracer }),
+    // No Job runs as the controller's own ServiceAccount (the namespaced install shares the tenant's namespace).
     job: jobMetricProvider(kubeJobApi(kc, readsKc), {
       warn: (details, message) => log.warn(details, message),
       tracer,
+      controllerServiceAccount: ownServiceAccount(kc),
     }),
   };
 }

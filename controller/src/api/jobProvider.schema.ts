@@ -9,7 +9,7 @@ import { Type, type Static } from 'typebox';
 import { duration, object } from './common.schema.ts';
 
 export const jobLimits = {
-  /** The Job may run this long; a measurement holds a background slot meanwhile. */
+  /** The Job may run this long; a measurement holds a slot of the Job pool meanwhile (reconcile/backgroundTasks.ts). */
   timeout: '1h',
   defaultTimeout: '10m',
   /** The JSON of metadata + spec; a smoke test's Job is a few KiB, the API server's own limit 1.5 MiB per object. */
@@ -37,7 +37,7 @@ export const jobProvider = object(
     spec: Type.Unsafe<Record<string, unknown>>({
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,
-      description: `A batch/v1 JobSpec (template, backoffLimit, ...), checked by the API server when the Job is created. At most ${jobLimits.templateBytes / 1024} KiB; completions and parallelism at most ${jobLimits.pods}; no selector or manualSelector; pods may not use the host's network, PID or IPC namespaces, hostPath volumes, nodeName or privileged containers unless the template is a ClusterAnalysisTemplate. backoffLimit defaults to 0 (one failed pod fails the measurement).`,
+      description: `A batch/v1 JobSpec (template, backoffLimit, ...), checked by the API server when the Job is created. At most ${jobLimits.templateBytes / 1024} KiB; completions and parallelism at most ${jobLimits.pods}; no selector or manualSelector; pods may not use the host's network, PID or IPC namespaces, hostPath or other node-mounted volumes (gitRepo, nfs, ...), hostPort, nodeName, privileged containers, added capabilities, Unconfined seccomp/AppArmor, a priorityClassName or tolerating every taint or the control plane's unless the template is a ClusterAnalysisTemplate. backoffLimit defaults to 0 (one failed pod fails the measurement).`,
     }),
     timeout: Type.Optional(
       duration(

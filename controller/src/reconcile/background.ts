@@ -11,6 +11,8 @@
  * - Each task has a deadline; past it the outcome is `onDeadline()` and the key is woken, whatever the task does.
  * - Fair between namespaces: at most `perNamespace` tasks of one namespace run at once, and waiting tasks are
  *   started namespace by namespace in turn, so one team's hanging provider cannot take every slot.
+ * - Pools: a task may name a pool of its own (`pools`), whose slots are counted apart from the others', with limits
+ *   of their own: work that sleeps for long (a Job measurement, up to an hour) cannot hold the slots quick work needs.
  * - Bounded: a namespace may have `maxWaitingPerNamespace` tasks waiting and all together about `maxWaiting`
  *   (past that, the namespace that asks for more gets a failure outcome, never another namespace), and at most
  *   `maxOutcomes` outcomes are kept (the oldest are forgotten first; a forgotten outcome only costs a repeat).
@@ -23,6 +25,8 @@ export interface BackgroundTask<R> {
   id: string;
   /** Tasks of one lane never run at the same time; the id is its own lane when omitted. */
   lane?: string;
+  /** The pool (BackgroundWorkOptions.pools) whose slots the task takes; the main slots when omitted or unknown. */
+  pool?: string;
   namespace: string;
   deadlineMs: number;
   run: (signal: AbortSignal) => Promise<R>;
@@ -39,10 +43,12 @@ export interface Outcome<R> {
 export type TaskState<R> = { kind: 'waiting' } | { kind: 'running' } | ({ kind: 'done' } & Outcome<R>) | undefined;
 
 export interface BackgroundWorkOptions {
-  /** Tasks running at once, in all. */
+  /** Tasks of the main pool running at once, in all. */
   concurrency: number;
-  /** Tasks of one namespace running at once. */
+  /** Tasks of the main pool of one namespace running at once. */
   perNamespace: number;
+  /** Pools of their own, by name: their tasks count against these limits, never against the main ones. */
+  pools?: Record<string, { concurrency: number; perNamespace: number }>;
   maxWaiting?: number;
   /** Tasks of one namespace that may wait; a quarter of maxWaiting when omitted. */
   maxWaitingPerNamespace?: number;
@@ -62,13 +68,14 @@ interface Entry<R> {
 export const maxTimerMs = 2 ** 31 - 1;
 
 export class BackgroundWork<R> {
-  readonly #o: Required<Omit<BackgroundWorkOptions, 'wake' | 'now'>> & Pick<BackgroundWorkOptions, 'wake'>;
+  readonly #o: Required<Omit<BackgroundWorkOptions, 'wake' | 'now' | 'pools'>> & Pick<BackgroundWorkOptions, 'wake'>;
+  /** Each pool's limits and what of them runs; '' is the main pool. */
+  readonly #pools = new Map<string, Pool>();
   readonly #now: () => number;
   /** Every task asked for and not yet forgotten, by key + id; insertion order is age, for eviction. */
   readonly #entries = new Map<string, Entry<R>>();
   /** Waiting tasks per namespace, in the order asked. */
   readonly #waiting = new Map<string, Entry<R>[]>();
-  readonly #runningPerNamespace = new Map<string, number>();
   readonly #busyLanes = new Set<string>();
   #running = 0;
   #waitingCount = 0;
@@ -83,6 +90,19 @@ export class BackgroundWork<R> {
       ...options,
     };
     this.#now = options.now ?? (() => performance.now());
+    this.#pools.set('', newPool(options.concurrency, options.perNamespace));
+    for (const [name, limits] of Object.entries(options.pools ?? {}))
+      if (name !== '') this.#pools.set(name, newPool(limits.concurrency, limits.perNamespace));
+  }
+
+  #poolOf(task: BackgroundTask<R>): Pool {
+    return (task.pool === undefined ? undefined : this.#pools.get(task.pool)) ?? this.#pools.get('')!;
+  }
+
+  /** Whether the task's pool has a slot for it, in all and for its namespace. */
+  #hasSlot(task: BackgroundTask<R>): boolean {
+    const pool = this.#poolOf(task);
+    return pool.running < pool.concurrency && (pool.perNamespace.get(task.namespace) ?? 0) < pool.limitPerNamespace;
   }
 
   /** Asks for a task; nothing happens when the same key and id is waiting, running or done. */
@@ -161,15 +181,13 @@ export class BackgroundWork<R> {
     }
   }
 
-  /** Starts waiting tasks while slots are free, one namespace at a time in turn. */
+  /** Starts waiting tasks while their pools have slots, one namespace at a time in turn. */
   #pump(): void {
     let started = true;
-    while (started && this.#running < this.#o.concurrency) {
+    while (started) {
       started = false;
       for (const [namespace, queue] of [...this.#waiting]) {
-        if (this.#running >= this.#o.concurrency) break;
-        if ((this.#runningPerNamespace.get(namespace) ?? 0) >= this.#o.perNamespace) continue;
-        const next = queue.find((e) => !this.#busyLanes.has(laneOf(e.task)));
+        const next = queue.find((e) => !this.#busyLanes.has(laneOf(e.task)) && this.#hasSlot(e.task));
         if (next === undefined) continue;
         this.#unqueue(next);
         // Round robin: a namespace that just started a task goes to the back of the line.
@@ -188,7 +206,9 @@ export class BackgroundWork<R> {
     const { task } = e;
     e.state = 'running';
     this.#running += 1;
-    this.#runningPerNamespace.set(task.namespace, (this.#runningPerNamespace.get(task.namespace) ?? 0) + 1);
+    const pool = this.#poolOf(task);
+    pool.running += 1;
+    pool.perNamespace.set(task.namespace, (pool.perNamespace.get(task.namespace) ?? 0) + 1);
     const lane = laneOf(task);
     this.#busyLanes.add(lane);
     const k = entryKey(task.key, task.id);
@@ -228,9 +248,10 @@ export class BackgroundWork<R> {
         // and the next write to the same flag must not overtake it.
         clearTimeout(timer);
         this.#running -= 1;
-        const n = (this.#runningPerNamespace.get(task.namespace) ?? 1) - 1;
-        if (n <= 0) this.#runningPerNamespace.delete(task.namespace);
-        else this.#runningPerNamespace.set(task.namespace, n);
+        pool.running -= 1;
+        const n = (pool.perNamespace.get(task.namespace) ?? 1) - 1;
+        if (n <= 0) pool.perNamespace.delete(task.namespace);
+        else pool.perNamespace.set(task.namespace, n);
         this.#busyLanes.delete(lane);
         this.#pump();
       });
@@ -253,6 +274,17 @@ export class BackgroundWork<R> {
       if (e.state === 'done') this.#entries.delete(k);
     }
   }
+}
+
+interface Pool {
+  concurrency: number;
+  limitPerNamespace: number;
+  running: number;
+  perNamespace: Map<string, number>;
+}
+
+function newPool(concurrency: number, limitPerNamespace: number): Pool {
+  return { concurrency, limitPerNamespace, running: 0, perNamespace: new Map() };
 }
 
 function entryKey(key: string, id: string): string {

@@ -15,7 +15,7 @@ import { traceFlagOperation, type FlagTrace } from '../flags/flagSpans.ts';
 import { flagKey, type FlagOperation, type PlannedFlagOperation } from '../flags/flagSteps.ts';
 import type { AdminResult, FlagAdmin } from '../flags/unleashAdmin.ts';
 import type { Span } from '../trace/span.ts';
-import type { BackgroundTask } from './background.ts';
+import type { BackgroundTask, BackgroundWorkOptions } from './background.ts';
 
 /** Slack on top of a measurement's own timeout: reading Secrets, and two queries for a comparison. */
 const measureSlackMs = 10_000;
@@ -23,6 +23,26 @@ const measureSlackMs = 10_000;
 const flagOperationDeadlineMs = 60_000;
 /** A measurement whose provider's timeout cannot be read gets the schema's largest query timeout. */
 const maxMeasurementTimeoutMs = parseDuration(metricLimits.timeout);
+
+/**
+ * The background pool of Job measurements (BackgroundWorkOptions.pools): a Job measurement sleeps while its Job runs,
+ * for up to an hour, and must not hold the slots that queries (Prometheus, web, InfluxDB) of other namespaces need.
+ */
+export const jobMeasurementPool = 'job';
+
+/**
+ * The measurements' background options with the Job pool added: mostly idle tasks (a GET every 10 s at most), so
+ * four times the main slots, and fair between namespaces the same way.
+ */
+export function withJobPool(options: BackgroundWorkOptions): BackgroundWorkOptions {
+  return {
+    ...options,
+    pools: {
+      ...options.pools,
+      [jobMeasurementPool]: { concurrency: options.concurrency * 4, perNamespace: options.perNamespace },
+    },
+  };
+}
 
 /** The background id of a measurement: the Rollout's uid keeps a recreated Rollout from reusing an outcome. */
 export function measurementTaskId(rollout: Rollout, id: string): string {
@@ -46,6 +66,7 @@ export function measurementTask(
   return {
     key,
     id: measurementTaskId(rollout, due.id),
+    ...(due.metric.provider.job === undefined ? {} : { pool: jobMeasurementPool }),
     namespace: rollout.metadata.namespace ?? 'default',
     deadlineMs: timeoutMs + measureSlackMs,
     run: () => measureInBackground(due, rollout, deps, scheduledBy),
