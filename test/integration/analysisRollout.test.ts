@@ -20,6 +20,7 @@ import {
   routedSpec,
   setImage,
   waitForRollout,
+  waitForPromotion,
 } from './rolloutStory.ts';
 import { useNamespace } from './support.ts';
 
@@ -152,13 +153,7 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
     });
     const healthy = await waitForRollout(ns.name, 'good', 'Healthy', (r) => r.status?.phase === 'Healthy');
     await setImage(ns.name, 'good', 'example.invalid/app:v2');
-    const done = await waitForRollout(
-      ns.name,
-      'good',
-      'promoted',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== healthy.status?.stableRevision,
-      90_000,
-    );
+    const done = await waitForPromotion(ns.name, 'good', healthy, 90_000);
     expect(done.status?.weights).toEqual({ canary: 0, stable: 100 });
     const run = done.status?.analysis?.runs.find((x) => x.name === 'step-3');
     expect(run?.phase).toBe('Successful');

@@ -19,6 +19,7 @@ import {
   routedSpec,
   setImage,
   waitForRollout,
+  waitForPromotion,
 } from './rolloutStory.ts';
 import { useNamespace } from './support.ts';
 
@@ -84,13 +85,7 @@ describe('given a Rollout whose analysis asks a web health endpoint', () => {
 
     healthy = true;
     await setImage(ns.name, 'shop', 'example.invalid/app:v2');
-    const promoted = await waitForRollout(
-      ns.name,
-      'shop',
-      'promoted',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== first.status?.stableRevision,
-      90_000,
-    );
+    const promoted = await waitForPromotion(ns.name, 'shop', first, 90_000);
     expect(promoted.status?.weights).toEqual({ canary: 0, stable: 100 });
     // The argument reached the endpoint as one path segment.
     expect(requests.some((q) => q.url === '/health/shop')).toBe(true);

@@ -14,7 +14,7 @@ import type { Rollout } from '../../controller/src/api/types.ts';
 import { repoRoot } from '../cluster/paths.ts';
 import { useControllerPerTest } from './controllerProcess.ts';
 import { applyYaml } from './installation.ts';
-import { patchTemplate, requestAction, troubleConditions, waitForRollout } from './rolloutStory.ts';
+import { patchTemplate, requestAction, troubleConditions, waitForRollout, waitForPromotion } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -142,12 +142,12 @@ describe('a converted canary runs', () => {
       metadata: { annotations: { 'example.sluice.dev/release': '2' } },
     });
     // Flagger's schedule became setWeight/pause(interval) steps: they run on their own, no promote needed.
-    const promoted = await waitForRollout(
+    const promoted = await waitForPromotion(
       flaggerNs.name,
       'podinfo',
-      'promoted through the VirtualService',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== first.status?.stableRevision,
+      first,
       120_000,
+      'promoted through the VirtualService',
     );
     expect(troubleConditions(promoted)).toEqual([]);
     expect(promoted.status?.weights).toEqual({ canary: 0, stable: 100 });

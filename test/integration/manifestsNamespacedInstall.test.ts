@@ -11,7 +11,7 @@ import { allowed, applyYaml, render, serviceAccountKubeconfig } from './installa
 import { replicaRatioCanaryThroughPromote } from './installCanaryStory.ts';
 import { accessMatrix, namespaceOnlyGrants, rolloutRef, useManifestsInstall } from './manifestsInstall.ts';
 import { containerOf, one } from './renderedManifests.ts';
-import { createApp, setImage, waitForRollout } from './rolloutStory.ts';
+import { createApp, setImage, waitForRollout, waitForPromotion } from './rolloutStory.ts';
 import { adminKubeConfig } from './support.ts';
 
 const install = useManifestsInstall();
@@ -78,12 +78,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
     });
     const blue = await waitForRollout(ns, 'cart', 'cart Healthy', (r) => r.status?.phase === 'Healthy');
     await setImage(ns, 'cart', 'example.invalid/app:v2');
-    const green = await waitForRollout(
-      ns,
-      'cart',
-      'Healthy on the new revision',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== blue.status?.stableRevision,
-    );
+    const green = await waitForPromotion(ns, 'cart', blue, undefined, 'Healthy on the new revision');
     const adopted = await core.readNamespacedService({ namespace: ns, name: 'cart' });
     expect(adopted.spec?.selector?.['sluice.dev/revision']).toBe(green.status?.stableRevision);
     await custom.deleteNamespacedCustomObject({ ...rolloutRef, namespace: ns, name: 'cart' });

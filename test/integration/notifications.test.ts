@@ -20,6 +20,7 @@ import {
   requestAction,
   setImage,
   waitForRollout,
+  waitForPromotion,
 } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
@@ -230,12 +231,7 @@ describe('given NotificationChannels of each kind and a Rollout subscribed to th
     });
     const before = await waitForRollout(outsider.name, 'other', 'other Healthy', (r) => r.status?.phase === 'Healthy');
     await setImage(outsider.name, 'other', 'example.invalid/app:v2');
-    await waitForRollout(
-      outsider.name,
-      'other',
-      'other promoted to v2',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== before.status!.stableRevision,
-    );
+    await waitForPromotion(outsider.name, 'other', before, undefined, 'other promoted to v2');
     const messages = await waitFor(
       async () => {
         const m = await eventMessages(outsider.name, 'other', 'NotificationNotSent');

@@ -6,7 +6,15 @@
  * /healthz keeps answering and another Rollout in the same controller is promoted.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { clients, createApp, createRollout, routedSpec, setImage, waitForRollout } from './rolloutStory.ts';
+import {
+  clients,
+  createApp,
+  createRollout,
+  routedSpec,
+  setImage,
+  waitForRollout,
+  waitForPromotion,
+} from './rolloutStory.ts';
 import { useNamespace } from './support.ts';
 import { usePrometheusStory } from './analysisStory.ts';
 
@@ -98,13 +106,7 @@ describe('given an analysis whose condition is far too expensive for its result'
       (r) => (r.status?.analysis?.runs[0]?.metrics[0]?.count ?? 0) > 0 || r.status?.abort === true,
     );
     await setImage(ns.name, 'steady', 'example.invalid/app:v2');
-    const steady = await waitForRollout(
-      ns.name,
-      'steady',
-      'promoted',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== steadyBefore.status?.stableRevision,
-      90_000,
-    );
+    const steady = await waitForPromotion(ns.name, 'steady', steadyBefore, 90_000);
     const heavy = await waitForRollout(ns.name, 'heavy', 'aborted', (r) => r.status?.abort === true, 60_000);
     const health = await probe.stop();
     console.log(

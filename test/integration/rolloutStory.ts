@@ -153,6 +153,26 @@ export async function waitForRollout(
   }
 }
 
+/**
+ * Waits until the Rollout is Healthy on a stable revision other than the one `before` had (its release was promoted),
+ * and returns the Rollout as it then was.
+ */
+export async function waitForPromotion(
+  namespace: string,
+  name: string,
+  before: Rollout,
+  timeoutMs?: number,
+  what = 'promoted',
+): Promise<Rollout> {
+  return waitForRollout(
+    namespace,
+    name,
+    what,
+    (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== before.status?.stableRevision,
+    timeoutMs,
+  );
+}
+
 /** Waits until the Rollout's InvalidSpec condition is True, and returns the Rollout as it then was. */
 export async function waitForInvalidSpec(namespace: string, name: string, timeoutMs?: number): Promise<Rollout> {
   return waitForRollout(

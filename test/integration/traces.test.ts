@@ -14,7 +14,7 @@ import { startOtelCollector, type CollectedSpan, type OtelCollector } from '../f
 import { waitFor } from '../support/wait.ts';
 import { createErrorRateTemplate, startExporter, type Exporter } from './analysisStory.ts';
 import { startController, type ControllerProcess } from './controllerProcess.ts';
-import { createApp, createRollout, routedSpec, setImage, waitForRollout } from './rolloutStory.ts';
+import { createApp, createRollout, routedSpec, setImage, waitForRollout, waitForPromotion } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
 
@@ -76,13 +76,7 @@ async function rollOut(name: string, image: string, first: boolean): Promise<num
   const before = await waitForRollout(ns.name, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
   const started = Date.now();
   await setImage(ns.name, name, image);
-  await waitForRollout(
-    ns.name,
-    name,
-    'promoted',
-    (r) => r.status?.phase === 'Healthy' && r.status.stableRevision !== before.status?.stableRevision,
-    120_000,
-  );
+  await waitForPromotion(ns.name, name, before, 120_000);
   return Date.now() - started;
 }
 

@@ -37,3 +37,12 @@ export function templateLabel(ref: { templateName: string; clusterScope: boolean
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** A backend's own words, fit for status: printable ASCII only, whitespace folded, at most `max` characters. */
+export function statusWords(text: string, max: number): string {
+  const clean = text
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return truncate(clean, max);
+}

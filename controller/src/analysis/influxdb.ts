@@ -13,13 +13,14 @@
  * The password travels in the Authorization header, never in the URL (which proxies and InfluxDB's own log keep).
  */
 import { influxdbProvider } from '../api/influxdbProvider.schema.ts';
-import { formatDuration, parseDuration } from '../api/duration.ts';
+import { parseDuration } from '../api/duration.ts';
 import type { InfluxdbProvider as InfluxdbSpec } from '../api/types.ts';
-import { AnswerBudget, BudgetExhausted } from './answerBudget.ts';
+import { AnswerBudget } from './answerBudget.ts';
 import { redact } from './args.ts';
 import { interpretInfluxAnswer } from './influxdbAnswer.ts';
 import { escapeInfluxqlString, renderInfluxql } from './influxqlTemplate.ts';
-import { defaultAnswerBudgetBytes, defaultMaxResponseBytes, describeNetworkError, readCounted } from './prometheus.ts';
+import { fetchWithinBudget } from './answerFetch.ts';
+import { defaultAnswerBudgetBytes, defaultMaxResponseBytes } from './prometheus.ts';
 import { defaultSampleLimits, type PromResult, type SampleLimits } from './prometheusAnswer.ts';
 import type { MetricProvider, ProviderRequest } from './provider.ts';
 import { addressProblem, type HostPattern } from './providerPolicy.ts';
@@ -114,39 +115,36 @@ export function influxdbMetricProvider(opts: InfluxdbClientOptions = {}): Metric
     return traceProviderCall(tracer, 'influxdb query', attributes, (span) => send(span), isError);
 
     async function send(span: Span): Promise<PromResult> {
-      const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]);
-      const account = budget.open(request.namespace);
-      try {
-        const res = await fetch(url, { method: 'GET', headers, signal, redirect: 'manual' });
-        span.setAttribute('http.response.status_code', res.status);
-        const body = await readCounted(res, maxBytes, account, signal);
-        if (body === undefined)
-          return {
-            kind: 'error',
-            message: `${where} answered with more than ${mib(maxBytes)}: narrow the query (aggregate, fewer GROUP BY tags, a LIMIT)`,
-          };
-        const result = interpretInfluxAnswer(spec.address, res.status, body, limits, (text) => redact(text, secrets));
-        if (result.kind === 'error' && res.status >= 300)
-          debug(
-            { address: spec.address, status: res.status, body: redact(body.slice(0, 2048), secrets) },
-            'InfluxDB answer refused',
-          );
-        return result;
-      } catch (err) {
-        if (err instanceof BudgetExhausted)
-          return {
-            kind: 'error',
-            message: `${where}: its answer found no room in the controller's budget for answers in flight (${mib(budget.totalBytes)}) within ${formatDuration(timeoutMs)}: measured again at the next interval`,
-          };
-        if (signal.aborted)
-          return {
-            kind: 'error',
-            message: `${where} did not answer within ${formatDuration(timeoutMs)}: raise provider.influxdb.timeout or make the query cheaper`,
-          };
-        return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
-      } finally {
-        account.close();
-      }
+      return fetchWithinBudget(
+        {
+          url,
+          init: { method: 'GET', headers },
+          budget,
+          tenant: request.namespace,
+          timeoutMs,
+          signal: request.signal,
+          maxBytes,
+          where,
+          noRoom: (within) =>
+            `${where}: its answer found no room in the controller's budget for answers in flight (${mib(budget.totalBytes)}) within ${within}: measured again at the next interval`,
+          timeoutHint: 'raise provider.influxdb.timeout or make the query cheaper',
+          answered: (res) => span.setAttribute('http.response.status_code', res.status),
+        },
+        (res, body): PromResult => {
+          if (body === undefined)
+            return {
+              kind: 'error',
+              message: `${where} answered with more than ${mib(maxBytes)}: narrow the query (aggregate, fewer GROUP BY tags, a LIMIT)`,
+            };
+          const result = interpretInfluxAnswer(spec.address, res.status, body, limits, (text) => redact(text, secrets));
+          if (result.kind === 'error' && res.status >= 300)
+            debug(
+              { address: spec.address, status: res.status, body: redact(body.slice(0, 2048), secrets) },
+              'InfluxDB answer refused',
+            );
+          return result;
+        },
+      );
     }
   }
 

@@ -17,21 +17,13 @@
  * words, cut and stripped; no other part of an answer's text reaches status, since its address is the author's.
  */
 import { STATUS_CODES } from 'node:http';
+import { statusWords } from './errors.ts';
 import type { PromResult, SampleLimits } from './prometheusAnswer.ts';
 
 interface Series {
   name?: unknown;
   columns?: unknown;
   values?: unknown;
-}
-
-/** InfluxDB's words, fit for status: printable ASCII only, whitespace folded, at most `max` characters. */
-function sanitize(text: string, max: number): string {
-  const clean = text
-    .replace(/[^\x20-\x7e]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -53,7 +45,7 @@ export function interpretInfluxAnswer(
   scrub: (text: string) => string = (t) => t,
 ): PromResult {
   const where = `InfluxDB at ${address}`;
-  const clean = (words: string, max: number) => sanitize(scrub(words), max);
+  const clean = (words: string, max: number) => statusWords(scrub(words), max);
   let body: Record<string, unknown> | undefined;
   try {
     body = record(JSON.parse(text));

@@ -14,7 +14,7 @@
  * value placed after one could end up outside the string it was written into.
  */
 import { AnalysisConfigError } from './errors.ts';
-import type { TemplateValues } from './promqlTemplate.ts';
+import { lookUpPlaceholder, type TemplateValues } from './promqlTemplate.ts';
 
 type Where = 'code' | "'" | '"' | 'regex' | 'comment';
 
@@ -207,28 +207,6 @@ export function escapeInfluxqlString(value: string): string {
   return value.replace(/[\\'"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
 
-function lookUp(name: string, values: TemplateValues, field: string, raw: string): string {
-  if (name.startsWith('args.')) {
-    const value = values.args.get(name.slice('args.'.length));
-    if (value !== undefined) return value;
-    const known =
-      values.args.size === 0 ? 'the template declares none' : `declared: ${[...values.args.keys()].join(', ')}`;
-    throw new AnalysisConfigError(
-      'UnknownPlaceholder',
-      field,
-      `${raw} names no argument of the template (${known}): declare it in spec.args or fix the name`,
-    );
-  }
-  const vars = values.vars ?? {};
-  const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
-  if (value !== undefined) return value;
-  const hint =
-    name === 'track'
-      ? '{{track}} is only replaced in metrics with compare'
-      : 'write {{args.<name>}} for a template argument';
-  throw new AnalysisConfigError('UnknownPlaceholder', field, `${raw} is not a placeholder Sluice knows: ${hint}`);
-}
-
 /**
  * Why `query` is not one read-only statement, or undefined. Sluice sends SELECT and SHOW only: a query that writes
  * (SELECT ... INTO) or changes the database must not run with the credentials a template borrows.
@@ -267,7 +245,7 @@ export function renderInfluxql(template: string, values: TemplateValues, field: 
         `${piece.raw} is ${place}: a value there could change the shape of the query. Put it inside a '...' string or a "..." identifier, e.g. WHERE service = '${piece.raw}'`,
       );
     }
-    const value = lookUp(piece.name, values, field, piece.raw);
+    const value = lookUpPlaceholder(piece.name, values, field, piece.raw);
     try {
       out += escapeInfluxqlString(value);
     } catch (err) {

@@ -5,25 +5,10 @@ import type { V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { jobMetricProvider, type JobApi } from './job.ts';
 import { jobName } from './jobIdentity.ts';
-import type { ProviderRequest } from './provider.ts';
+import { owner, request } from './job.test-support.ts';
 
-const owner = { namespace: 'shop', rollout: { name: 'checkout', uid: 'uid-1' }, measurementId: 'run/rev/at/smoke/0' };
 const name = jobName(owner);
 const complete = { conditions: [{ type: 'Complete', status: 'True', reason: 'Complete' }] };
-
-function request(): ProviderRequest {
-  return {
-    ...owner,
-    field: 'AnalysisTemplate shop/smoke metrics[smoke].provider.job',
-    startedAt: new Date(),
-    trusted: false,
-    args: { values: new Map(), secrets: [] },
-    vars: {},
-    secret: () => '',
-    scrub: () => undefined,
-    signal: new AbortController().signal,
-  };
-}
 
 const spec = { spec: { template: { spec: { containers: [{ name: 'smoke', image: 'curl' }] } } } };
 const fast = { pollMs: { first: 1, max: 4 } };

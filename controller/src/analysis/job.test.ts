@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { jobMetricProvider, type JobApi } from './job.ts';
 import { jobMetadata, jobName } from './jobIdentity.ts';
 import { failedPod, jobOutcome } from './jobStatus.ts';
-import type { ProviderRequest } from './provider.ts';
+import { owner, request } from './job.test-support.ts';
 
-const owner = { namespace: 'shop', rollout: { name: 'checkout', uid: 'uid-1' }, measurementId: 'run/rev/at/smoke/0' };
 const name = jobName(owner);
 
 const condition = (type: string, reason = type, message?: string) => ({
@@ -57,20 +56,6 @@ function cluster(progress: (job: V1Job, reads: number) => void = () => undefined
     },
   };
   return { api, jobs, calls, pods };
-}
-
-function request(signal = new AbortController().signal): ProviderRequest {
-  return {
-    ...owner,
-    field: 'AnalysisTemplate shop/smoke metrics[smoke].provider.job',
-    startedAt: new Date(),
-    trusted: false,
-    args: { values: new Map(), secrets: [] },
-    vars: {},
-    secret: () => '',
-    scrub: () => undefined,
-    signal,
-  };
 }
 
 const spec = { spec: { template: { spec: { containers: [{ name: 'smoke', image: 'curl' }] } } } };

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JobProviderSpec } from '../api/jobProvider.schema.ts';
-import { AnalysisConfigError } from './errors.ts';
+import { refusalOf } from './jobTemplate.test-support.ts';
 import { buildJob, type JobTemplateContext } from './jobTemplate.ts';
 
 const ctx = (more: Record<string, unknown> = {}): JobTemplateContext => {
@@ -30,15 +30,7 @@ const template = (pod: Record<string, unknown> = {}, podMeta?: Record<string, un
   },
 });
 
-function refusal(t: JobProviderSpec, c = ctx()): string {
-  try {
-    buildJob(t, c);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AnalysisConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('the template was accepted');
-}
+const refusal = (t: JobProviderSpec, c = ctx()) => refusalOf(t, c);
 
 describe('review: a namespaced template may not reach beyond its namespace through the Job', () => {
   // review: with the namespaced install Sluice runs in the tenant's namespace; `serviceAccountName: sluice` gave the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProviderSpec } from '../api/jobProvider.schema.ts';
-import { AnalysisConfigError } from './errors.ts';
+import { refusalOf } from './jobTemplate.test-support.ts';
 import { buildJob, finishedJobTtlSeconds, type JobTemplateContext } from './jobTemplate.ts';
 
 const ctx = (more: Partial<JobTemplateContext> = {}): JobTemplateContext => ({
@@ -29,15 +29,7 @@ const template = (spec: Record<string, unknown> = {}, pod: Record<string, unknow
   spec: { template: { spec: podSpec(pod) }, ...spec },
 });
 
-function refusal(t: JobProviderSpec, c = ctx()): string {
-  try {
-    buildJob(t, c);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AnalysisConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('the template was accepted');
-}
+const refusal = (t: JobProviderSpec, c = ctx()) => refusalOf(t, c);
 
 describe('the Job built from a template', () => {
   it("runs once, in the Rollout's namespace, within the measurement's timeout, and is removed by the cluster should Sluice never come back", () => {

@@ -2,16 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Value } from 'typebox/value';
 import { judgeStatistics as judgeStatisticsSchema } from '../api/rolloutStatus.schema.ts';
 import { judge } from './judge.ts';
+import { latencyJudgeOptions, samples } from './judge.test-support.ts';
 import { judgeStatistics } from './judgeStatistics.ts';
 
-const opts = {
-  what: 'latency',
-  direction: 'increase',
-  confidence: 0.98,
-  allowedIncrease: 1.1,
-  allowedDecrease: 0,
-} as const;
-const samples = (base: number, n = 20) => Array.from({ length: n }, (_, i) => base + (i % 5) / 1000);
+const opts = latencyJudgeOptions;
 
 describe('judgeStatistics', () => {
   it("records the judge's U, p, ratio, means and counts, within the status schema", () => {

@@ -8,7 +8,7 @@
  */
 import type { Measurement, Rollout } from '../api/types.ts';
 import { nonRecordingSpan, type Attributes, type Span } from '../trace/span.ts';
-import type { Tracer } from '../trace/tracer.ts';
+import { inSpan, type Tracer } from '../trace/tracer.ts';
 import type { DueMeasurement } from './engine.ts';
 import type { PromResult } from './prometheusAnswer.ts';
 
@@ -22,34 +22,31 @@ export async function traceMeasurement(
   if (!tracer.enabled) return measure();
   const [provider, spec] = Object.entries(due.metric.provider as Record<string, unknown>)[0] ?? [];
   const query = (spec as { query?: unknown } | undefined)?.query;
-  const span = tracer.startSpan('sluice.measure', {
-    links: scheduledBy === undefined ? [] : [scheduledBy],
-    attributes: {
-      'sluice.rollout.namespace': rollout.metadata.namespace,
-      'sluice.rollout.name': rollout.metadata.name,
-      'sluice.analysis.run': due.run.name,
-      'sluice.analysis.revision': due.run.revision,
-      'sluice.analysis.template': due.template,
-      'sluice.analysis.metric': due.metric.name,
-      'sluice.analysis.provider': provider,
-      'sluice.analysis.query': typeof query === 'string' ? query : undefined,
+  return inSpan(
+    tracer,
+    'sluice.measure',
+    {
+      links: scheduledBy === undefined ? [] : [scheduledBy],
+      attributes: {
+        'sluice.rollout.namespace': rollout.metadata.namespace,
+        'sluice.rollout.name': rollout.metadata.name,
+        'sluice.analysis.run': due.run.name,
+        'sluice.analysis.revision': due.run.revision,
+        'sluice.analysis.template': due.template,
+        'sluice.analysis.metric': due.metric.name,
+        'sluice.analysis.provider': provider,
+        'sluice.analysis.query': typeof query === 'string' ? query : undefined,
+      },
     },
-  });
-  try {
-    const measurement = await tracer.withSpan(span, measure);
-    span.setAttributes({
-      'sluice.measurement.phase': measurement.phase,
-      'sluice.measurement.value': measurement.value,
-    });
-    if (measurement.phase === 'Error') span.fail(measurement.message ?? 'the provider could not measure');
-    else span.succeed();
-    return measurement;
-  } catch (err) {
-    span.fail(err);
-    throw err;
-  } finally {
-    span.end();
-  }
+    measure,
+    (span, measurement) => {
+      span.setAttributes({
+        'sluice.measurement.phase': measurement.phase,
+        'sluice.measurement.value': measurement.value,
+      });
+      if (measurement.phase === 'Error') span.fail(measurement.message ?? 'the provider could not measure');
+    },
+  );
 }
 
 /** The status message of a provider call's span that failed: the why, masked, is on the measurement's span. */

@@ -14,9 +14,9 @@
  *   to write. Status gets the HTTP status and Prometheus's errorType; only a bad_data answer (Prometheus's parse
  *   error, which is about the author's own query) keeps its words, cut and stripped. The rest goes to the debug log.
  */
-import { formatDuration } from '../api/duration.ts';
 import { redact } from './args.ts';
-import { AnswerBudget, BudgetExhausted, type AnswerAccount } from './answerBudget.ts';
+import { AnswerBudget } from './answerBudget.ts';
+import { fetchWithinBudget } from './answerFetch.ts';
 import { tracePrometheusCall } from './measureSpan.ts';
 import { addressProblem, type HostPattern } from './providerPolicy.ts';
 import { defaultSampleLimits, interpretResponse, type PromResult, type SampleLimits } from './prometheusAnswer.ts';
@@ -159,49 +159,35 @@ export class PrometheusProvider implements PrometheusApi {
       }
     }
     const { timeoutMs } = opts;
-    const signal = AbortSignal.timeout(timeoutMs);
-    const account = this.#budget.open(opts.tenant ?? '');
-    try {
-      // POST with a form body: Prometheus accepts it on both endpoints, and long queries do not hit URL limits.
-      // Redirects are not followed: an allowed host could otherwise send the query on to one that is not.
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: requestHeaders,
-        body: new URLSearchParams(form).toString(),
-        signal,
-        redirect: 'manual',
-      });
-      const body = await readCounted(res, this.#maxResponseBytes, account, signal);
-      if (body === undefined)
-        return {
-          kind: 'error',
-          message: `${where} answered with more than ${mib(this.#maxResponseBytes)}: narrow the query (aggregate with sum or topk)`,
-        };
-      const result = interpretResponse(address, res.status, body, this.#limits, opts.secrets);
-      if (result.kind === 'error' && (res.status >= 300 || !body.startsWith('{"status":"success"'))) {
-        const logged = redact(body.slice(0, 2048), opts.secrets ?? []);
-        this.#debug({ address, status: res.status, body: logged }, 'Prometheus answer refused');
-      }
-      return result;
-    } catch (err) {
-      if (err instanceof BudgetExhausted) {
-        return {
-          kind: 'error',
-          message:
-            `${where}: its answer found no room in the controller's budget for answers in flight (${mib(this.#budget.totalBytes)}, ${budgetSetting}) ` +
-            `within ${formatDuration(timeoutMs)}, as other analyses held it: measured again at the next interval; raise the budget if this repeats`,
-        };
-      }
-      if (signal.aborted)
-        return {
-          kind: 'error',
-          message: `${where} did not answer within ${formatDuration(timeoutMs)}: raise provider.prometheus.timeout or make the query cheaper`,
-        };
-      return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
-    } finally {
-      // Held until here: the text and its parsed form are garbage once the numbers are out.
-      account.close();
-    }
+    // POST with a form body: Prometheus accepts it on both endpoints, and long queries do not hit URL limits.
+    return fetchWithinBudget(
+      {
+        url,
+        init: { method: 'POST', headers: requestHeaders, body: new URLSearchParams(form).toString() },
+        budget: this.#budget,
+        tenant: opts.tenant ?? '',
+        timeoutMs,
+        maxBytes: this.#maxResponseBytes,
+        where,
+        noRoom: (within) =>
+          `${where}: its answer found no room in the controller's budget for answers in flight (${mib(this.#budget.totalBytes)}, ${budgetSetting}) ` +
+          `within ${within}, as other analyses held it: measured again at the next interval; raise the budget if this repeats`,
+        timeoutHint: 'raise provider.prometheus.timeout or make the query cheaper',
+      },
+      (res, body): PromResult => {
+        if (body === undefined)
+          return {
+            kind: 'error',
+            message: `${where} answered with more than ${mib(this.#maxResponseBytes)}: narrow the query (aggregate with sum or topk)`,
+          };
+        const result = interpretResponse(address, res.status, body, this.#limits, opts.secrets);
+        if (result.kind === 'error' && (res.status >= 300 || !body.startsWith('{"status":"success"'))) {
+          const logged = redact(body.slice(0, 2048), opts.secrets ?? []);
+          this.#debug({ address, status: res.status, body: logged }, 'Prometheus answer refused');
+        }
+        return result;
+      },
+    );
   }
 }
 
@@ -211,55 +197,4 @@ function unixSeconds(d: Date): string {
 
 function promTimeout(ms: number): string {
   return `${Math.max(1, Math.ceil(ms))}ms`;
-}
-
-/**
- * Reads a body of at most `max` bytes, counting every byte against the answer's account as it arrives (waiting
- * for room while `signal` allows). A Content-Length is counted at once, so that an answer of known size waits
- * for the room it needs before holding any; bytes beyond it are counted too. Undefined (and the rest
- * discarded) when the body is larger than `max`.
- */
-export async function readCounted(
-  res: Response,
-  max: number,
-  account: AnswerAccount,
-  signal: AbortSignal,
-): Promise<string | undefined> {
-  if (res.body === null) return '';
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (Number.isSafeInteger(declared) && declared > max) {
-    await res.body.cancel().catch(() => undefined);
-    return undefined;
-  }
-  try {
-    if (Number.isSafeInteger(declared) && declared > 0) await account.grow(declared, signal);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > max) {
-        await res.body.cancel().catch(() => undefined);
-        return undefined;
-      }
-      await account.grow(size, signal);
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  } catch (err) {
-    await res.body.cancel().catch(() => undefined);
-    throw err;
-  }
-}
-
-/** Turns fetch's "fetch failed" into its cause: "connect ECONNREFUSED 127.0.0.1:9", "getaddrinfo ENOTFOUND prom". */
-export function describeNetworkError(err: unknown): string {
-  let at: unknown = err;
-  // fetch wraps the socket error in `cause`; follow the chain to the innermost one that says something.
-  while (at instanceof Error && at.cause instanceof Error) at = at.cause;
-  if (at instanceof AggregateError && at.errors.length > 0) {
-    return [...new Set(at.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))))].join('; ');
-  }
-  if (at instanceof Error)
-    return at.message !== '' ? at.message : 'code' in at && typeof at.code === 'string' ? at.code : at.name;
-  return String(at);
 }

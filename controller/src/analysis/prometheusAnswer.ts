@@ -6,6 +6,7 @@
  */
 import { redact } from './args.ts';
 import { STATUS_CODES } from 'node:http';
+import { statusWords } from './errors.ts';
 
 export type PromResult =
   | { kind: 'scalar' | 'vector'; values: number[] }
@@ -28,15 +29,6 @@ interface ApiBody {
   errorType?: unknown;
   error?: unknown;
   data?: { resultType?: unknown; result?: unknown };
-}
-
-/** Prometheus's own words, fit for status: printable ASCII only, whitespace folded, at most `max` characters. */
-function sanitize(text: string, max: number): string {
-  const clean = text
-    .replace(/[^\x20-\x7e]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
 
 /** An errorType as Prometheus writes them (bad_data, execution, timeout, ...), or nothing for anything else. */
@@ -85,7 +77,7 @@ export function interpretResponse(
     if (type === 'bad_data') {
       // A parse error: it is about the author's own query, which they need to fix, so its words are kept.
       // Secrets first: folding and cutting could leave part of one that the engine's redaction no longer finds.
-      const detail = typeof body.error === 'string' ? `: ${sanitize(redact(body.error, secrets), 160)}` : '';
+      const detail = typeof body.error === 'string' ? `: ${statusWords(redact(body.error, secrets), 160)}` : '';
       return { kind: 'error', message: `${where} refused the query (bad_data)${detail}` };
     }
     const hint =

@@ -98,7 +98,8 @@ export interface TemplateValues {
   vars?: Readonly<Record<string, string>>;
 }
 
-function lookUp(name: string, values: TemplateValues, field: string, raw: string): string {
+/** The value of placeholder `name` (PromQL, InfluxQL and plain text read them alike), or an error saying how to fix it. */
+export function lookUpPlaceholder(name: string, values: TemplateValues, field: string, raw: string): string {
   if (name.startsWith('args.')) {
     const arg = name.slice('args.'.length);
     const value = values.args.get(arg);
@@ -150,7 +151,7 @@ export function renderPromql(template: string, values: TemplateValues, field: st
         `${piece.raw} is ${place}: a value there could change the shape of the query. Put it inside a "..." string, e.g. {service="${piece.raw}"}`,
       );
     }
-    out += escapePromqlString(lookUp(piece.name, values, field, piece.raw), piece.where);
+    out += escapePromqlString(lookUpPlaceholder(piece.name, values, field, piece.raw), piece.where);
   }
   return out;
 }
@@ -158,6 +159,6 @@ export function renderPromql(template: string, values: TemplateValues, field: st
 /** Renders plain text such as an HTTP header value: placeholders are replaced as they are, wherever they are. */
 export function renderText(template: string, values: TemplateValues, field: string): string {
   return template.replace(new RegExp(placeholderPattern.source, 'g'), (raw, name: string) =>
-    lookUp(name, values, field, raw),
+    lookUpPlaceholder(name, values, field, raw),
   );
 }

@@ -5,18 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Measurement, MetricResult } from '../api/types.ts';
 import { judge } from './judge.ts';
+import { latencyJudgeOptions, samples } from './judge.test-support.ts';
 import { judgeStatistics } from './judgeStatistics.ts';
 import { explainMeasurement, explainMetric } from './verdictExplanation.ts';
 
 const at = { startedAt: '2026-11-30T10:00:00Z', finishedAt: '2026-11-30T10:00:01Z' };
-const opts = {
-  what: 'latency',
-  direction: 'increase',
-  confidence: 0.98,
-  allowedIncrease: 1.1,
-  allowedDecrease: 0,
-} as const;
-const samples = (base: number, n = 20) => Array.from({ length: n }, (_, i) => base + (i % 5) / 1000);
+const opts = latencyJudgeOptions;
 
 describe('review: explanations that send the on-call engineer the wrong way', () => {
   // review: when both tracks hold infinities (histogram_quantile over a histogram whose quantile falls in the +Inf

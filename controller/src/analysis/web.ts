@@ -15,13 +15,13 @@
  * against the process's AnswerBudget as they arrive, shared with Prometheus, and capped per answer; its nesting is
  * bounded before it is parsed, so that no answer can cost the controller more than it can spare.
  */
-import { parseDuration, formatDuration } from '../api/duration.ts';
+import { parseDuration } from '../api/duration.ts';
 import type { WebProvider as WebSpec } from '../api/types.ts';
 import { webDefaultTimeout } from '../api/webProvider.schema.ts';
-import { BudgetExhausted, type AnswerBudget } from './answerBudget.ts';
+import type { AnswerBudget } from './answerBudget.ts';
+import { fetchWithinBudget } from './answerFetch.ts';
 import { AnalysisConfigError } from './errors.ts';
 import { evaluateJsonPath, JsonPathError } from './jsonPath.ts';
-import { describeNetworkError, readCounted } from './prometheus.ts';
 import type { JsonValue, MetricProvider, ProviderAnswer, ProviderRequest } from './provider.ts';
 import { addressProblem, type HostPattern } from './providerPolicy.ts';
 import { buildWebRequest } from './webRequest.ts';
@@ -119,55 +119,54 @@ export function webMetricProvider(opts: WebProviderOptions): MetricProvider<'web
     return traceProviderCall(tracer, `web ${built.method}`, attributes, (span) => send(span), isError);
 
     async function send(span: Span): Promise<ProviderAnswer> {
-      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limitMs)]);
-      const account = opts.budget.open(request.namespace);
-      try {
-        const res = await fetch(url, {
-          method: built.method,
-          headers: built.headers,
-          ...(built.body === undefined ? {} : { body: built.body }),
-          signal,
-          redirect: 'manual',
-        });
-        span.setAttribute('http.response.status_code', res.status);
-        const text = await readCounted(res, maxBytes, account, signal);
-        const answered = `${where} answered HTTP ${res.status} (${mediaType(res)})`;
-        if (text === undefined) return { kind: 'error', message: `${answered} with more than ${kib(maxBytes)}` };
-        if (res.status >= 300 && res.status < 400)
-          return {
-            kind: 'error',
-            message: `${answered}, a redirect, which is not followed: point ${base}.url at the final address`,
-          };
-        if (res.status < 200 || res.status >= 300) {
-          debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer refused');
-          return { kind: 'error', message: `${answered}: only a 2xx answer is measured` };
-        }
-        if (jsonDepth(text, maxDepth) > maxDepth)
-          return { kind: 'error', message: `${answered} nested deeper than ${maxDepth} levels, which is not read` };
-        let document: unknown;
-        try {
-          document = JSON.parse(text);
-        } catch {
-          debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer is not JSON');
-          return { kind: 'error', message: `${answered}, which is not JSON: point ${base}.url at a JSON endpoint` };
-        }
-        return { kind: 'json', value: evaluateJsonPath(path, document) as JsonValue | undefined };
-      } catch (err) {
-        if (err instanceof JsonPathError) return { kind: 'error', message: `${base}.jsonPath: ${err.message}` };
-        if (err instanceof BudgetExhausted)
-          return {
-            kind: 'error',
-            message: `${where}: its answer found no room in the controller's budget for answers in flight within ${formatDuration(limitMs)}, as other analyses held it: measured again at the next interval`,
-          };
-        if (signal.aborted)
-          return {
-            kind: 'error',
-            message: `${where} did not answer within ${formatDuration(limitMs)}: raise ${base}.timeout or make the endpoint faster`,
-          };
-        return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
-      } finally {
-        account.close();
-      }
+      return fetchWithinBudget(
+        {
+          url,
+          init: {
+            method: built.method,
+            headers: built.headers,
+            ...(built.body === undefined ? {} : { body: built.body }),
+          },
+          budget: opts.budget,
+          tenant: request.namespace,
+          timeoutMs: limitMs,
+          signal: request.signal,
+          maxBytes,
+          where,
+          noRoom: (within) =>
+            `${where}: its answer found no room in the controller's budget for answers in flight within ${within}, as other analyses held it: measured again at the next interval`,
+          timeoutHint: `raise ${base}.timeout or make the endpoint faster`,
+          answered: (res) => span.setAttribute('http.response.status_code', res.status),
+        },
+        (res, text): ProviderAnswer => {
+          const answered = `${where} answered HTTP ${res.status} (${mediaType(res)})`;
+          if (text === undefined) return { kind: 'error', message: `${answered} with more than ${kib(maxBytes)}` };
+          if (res.status >= 300 && res.status < 400)
+            return {
+              kind: 'error',
+              message: `${answered}, a redirect, which is not followed: point ${base}.url at the final address`,
+            };
+          if (res.status < 200 || res.status >= 300) {
+            debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer refused');
+            return { kind: 'error', message: `${answered}: only a 2xx answer is measured` };
+          }
+          if (jsonDepth(text, maxDepth) > maxDepth)
+            return { kind: 'error', message: `${answered} nested deeper than ${maxDepth} levels, which is not read` };
+          let document: unknown;
+          try {
+            document = JSON.parse(text);
+          } catch {
+            debug({ url: url.origin, status: res.status, bytes: text.length }, 'web answer is not JSON');
+            return { kind: 'error', message: `${answered}, which is not JSON: point ${base}.url at a JSON endpoint` };
+          }
+          try {
+            return { kind: 'json', value: evaluateJsonPath(path, document) as JsonValue | undefined };
+          } catch (err) {
+            if (err instanceof JsonPathError) return { kind: 'error', message: `${base}.jsonPath: ${err.message}` };
+            throw err;
+          }
+        },
+      );
     }
   }
 

@@ -4,7 +4,7 @@
  * a child span per Admin API request. The token is a header of the request and appears in no span.
  */
 import type { Span } from '../trace/span.ts';
-import type { Tracer } from '../trace/tracer.ts';
+import { inSpan, type Tracer } from '../trace/tracer.ts';
 import type { FlagRef } from './flagEnvironment.ts';
 import type { FlagOperation } from './flagSteps.ts';
 import type { HttpOutcome } from './http.ts';
@@ -23,28 +23,24 @@ export async function traceFlagOperation(
 ): Promise<AdminResult> {
   if (trace === undefined || !trace.tracer.enabled) return run();
   const { tracer, scheduledBy } = trace;
-  const span = tracer.startSpan(`sluice.flag.${op.kind}`, {
-    links: scheduledBy === undefined ? [] : [scheduledBy],
-    attributes: {
-      ...flagAttributes(op.flag),
-      'sluice.flag.operation': op.kind,
-      'sluice.flag.percent': op.kind === 'set' ? op.percent : undefined,
+  return inSpan(
+    tracer,
+    `sluice.flag.${op.kind}`,
+    {
+      links: scheduledBy === undefined ? [] : [scheduledBy],
+      attributes: {
+        ...flagAttributes(op.flag),
+        'sluice.flag.operation': op.kind,
+        'sluice.flag.percent': op.kind === 'set' ? op.percent : undefined,
+      },
     },
-  });
-  try {
-    const result = await tracer.withSpan(span, run);
-    if (result.ok) span.succeed();
-    else {
+    run,
+    (span, result) => {
+      if (result.ok) return;
       span.setAttribute('sluice.flag.failure', result.kind);
       span.fail(result.message);
-    }
-    return result;
-  } catch (err) {
-    span.fail(err);
-    throw err;
-  } finally {
-    span.end();
-  }
+    },
+  );
 }
 
 /** A child span of the operation's for one Admin API request, from the fence check to the answer. */

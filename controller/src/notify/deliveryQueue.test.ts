@@ -1,36 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffMs, DeliveryQueue, type DeliveryQueueOptions, type DropReason } from './deliveryQueue.ts';
+import { backoffMs } from './deliveryQueue.ts';
+import { harness, item, ok } from './deliveryQueue.test-support.ts';
 import type { SendOutcome } from './send.ts';
 
-interface Item {
-  namespace: string;
-  key: string;
-  target: string;
-}
-const item = (namespace: string, key: string, target = 'hook'): Item => ({ namespace, key, target });
-
-/** A queue whose receiver answers with `answer`; records each attempt's time and every drop. */
-function harness(
-  answer: (d: Item, attempt: number) => SendOutcome | Promise<SendOutcome>,
-  options: Partial<DeliveryQueueOptions<Item>> = {},
-) {
-  const attempts: { key: string; at: number }[] = [];
-  const delivered: string[] = [];
-  const dropped: [string, DropReason][] = [];
-  const queue = new DeliveryQueue<Item>({
-    send: async (d, attempt) => {
-      attempts.push({ key: d.key, at: Date.now() });
-      return answer(d, attempt);
-    },
-    onDelivered: (d) => delivered.push(d.key),
-    onDropped: (d, reason) => dropped.push([d.key, reason]),
-    random: () => 0.5,
-    ...options,
-  });
-  return { queue, attempts, delivered, dropped };
-}
-
-const ok: SendOutcome = { kind: 'delivered', status: 200 };
 const down: SendOutcome = { kind: 'retry', reason: 'http_5xx', status: 503 };
 
 beforeEach(() => {

@@ -5,39 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RolloutStatus } from '../api/types.ts';
 import { notificationSubscription } from '../api/notification.schema.ts';
-import { DeliveryQueue, type DeliveryQueueOptions, type DropReason } from './deliveryQueue.ts';
+import { harness, item, ok } from './deliveryQueue.test-support.ts';
 import { detectNotifications } from './detect.ts';
 import { aborted, rolloutWith } from './fixtures.test-support.ts';
 import type { SendOutcome } from './send.ts';
 import { slackMessage } from './slack.ts';
-
-interface Item {
-  namespace: string;
-  key: string;
-  target: string;
-}
-const item = (namespace: string, key: string, target = 'hook'): Item => ({ namespace, key, target });
-const ok: SendOutcome = { kind: 'delivered', status: 200 };
-
-function harness(
-  answer: (d: Item, attempt: number) => SendOutcome | Promise<SendOutcome>,
-  options: Partial<DeliveryQueueOptions<Item>> = {},
-) {
-  const attempts: { key: string; at: number }[] = [];
-  const delivered: string[] = [];
-  const dropped: [string, DropReason][] = [];
-  const queue = new DeliveryQueue<Item>({
-    send: async (d, attempt) => {
-      attempts.push({ key: d.key, at: Date.now() });
-      return answer(d, attempt);
-    },
-    onDelivered: (d) => delivered.push(d.key),
-    onDropped: (d, reason) => dropped.push([d.key, reason]),
-    random: () => 0.5,
-    ...options,
-  });
-  return { queue, attempts, delivered, dropped };
-}
 
 describe('delivery queue under a rate-limiting receiver and a flapping tenant', () => {
   beforeEach(() => {

@@ -1,41 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { DueMeasurement } from '../analysis/engine.ts';
 import { jobMetricProvider, type JobApi } from '../analysis/job.ts';
-import type { Measurement, Rollout } from '../api/types.ts';
+import type { Measurement } from '../api/types.ts';
 import { measurementTask } from './backgroundTasks.ts';
+import { due, job, readsNothing, rolloutIn } from './backgroundTasks.test-support.ts';
 
-const rollout = {
-  apiVersion: 'sluice.dev/v1alpha1',
-  kind: 'Rollout',
-  metadata: { name: 'checkout', namespace: 'shop', uid: 'uid-1' },
-  spec: {},
-} as Rollout;
-
-function due(provider: DueMeasurement['metric']['provider']): DueMeasurement {
-  return {
-    id: 'step-1/rev/at/smoke/0',
-    run: { name: 'step-1', revision: 'rev' },
-    metric: { name: 'smoke', provider },
-    templateArgs: undefined,
-    passedArgs: [],
-    template: 'AnalysisTemplate shop/smoke',
-    clusterScope: false,
-    argsField: 'spec.strategy.canary.steps[1].analysis.args',
-    field: 'AnalysisTemplate shop/smoke metrics[smoke]',
-  };
-}
-
-const job = { spec: { template: { spec: { containers: [{ name: 'smoke', image: 'curl' }] } } } };
+const rollout = rolloutIn('shop');
 
 describe('a measurement as background work', () => {
   it("is given its provider's own timeout, a long Job's included, plus slack", () => {
-    const readsNothing: JobApi = {
-      create: () => Promise.reject(new Error('not in this test')),
-      read: () => Promise.resolve(undefined),
-      delete: () => Promise.resolve(),
-      pods: () => Promise.resolve([]),
-      log: () => Promise.resolve(''),
-    };
     const deps = {
       providers: { job: jobMetricProvider(readsNothing) },
       readSecrets: () => Promise.resolve(() => undefined),

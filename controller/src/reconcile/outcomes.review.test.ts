@@ -4,34 +4,10 @@
  * simulated cluster, each status write counted as the executor's hook counts it.
  */
 import { describe, expect, it } from 'vitest';
-import type { RolloutSpec, RolloutStatus } from '../api/types.ts';
-import { baseSpec, SimCluster, withCanary } from '../planner/fixtures.test-support.ts';
-import type { Plan } from '../planner/world.ts';
-import { transitionOf, type StatusTransition } from './outcomes.ts';
-import { sameJson } from './sameJson.ts';
-
-class CountingSim extends SimCluster {
-  transitions: StatusTransition[] = [];
-
-  override reconcile(): Plan {
-    const before = structuredClone(this.rollout.status);
-    const plan = super.reconcile();
-    if (!sameJson(before ?? {}, plan.status)) this.transitions.push(transitionOf(before, plan.status, this.now));
-    return plan;
-  }
-
-  outcomes(): string[] {
-    return this.transitions.flatMap((t) => (t.outcome === undefined ? [] : [t.outcome]));
-  }
-}
-
-function counting(sim: SimCluster): CountingSim {
-  const counted = Object.setPrototypeOf(sim, CountingSim.prototype) as CountingSim;
-  counted.transitions = [];
-  return counted;
-}
-
-const canary = (spec?: RolloutSpec) => counting(withCanary(spec));
+import type { RolloutStatus } from '../api/types.ts';
+import { baseSpec } from '../planner/fixtures.test-support.ts';
+import { transitionOf } from './outcomes.ts';
+import { canary } from './outcomes.test-support.ts';
 
 describe('review: release outcomes', () => {
   // review: a stalled release without progressDeadlineAbort is counted as `deadline` every time the Progressing

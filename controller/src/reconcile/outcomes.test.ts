@@ -4,37 +4,11 @@
  * write that does not land is the executor test's part, in outcomes.execute.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { RolloutSpec, RolloutStatus } from '../api/types.ts';
-import { baseSpec, SimCluster, withCanary } from '../planner/fixtures.test-support.ts';
+import type { RolloutStatus } from '../api/types.ts';
+import { baseSpec, SimCluster } from '../planner/fixtures.test-support.ts';
 import { blueGreen, released } from '../planner/blueGreen.test-support.ts';
-import type { Plan } from '../planner/world.ts';
-import { transitionOf, type StatusTransition } from './outcomes.ts';
-import { sameJson } from './sameJson.ts';
-
-/** A simulated cluster that records what each of its status writes ended. */
-class CountingSim extends SimCluster {
-  transitions: StatusTransition[] = [];
-
-  override reconcile(): Plan {
-    const before = structuredClone(this.rollout.status);
-    const plan = super.reconcile();
-    if (!sameJson(before ?? {}, plan.status)) this.transitions.push(transitionOf(before, plan.status, this.now));
-    return plan;
-  }
-
-  outcomes(): string[] {
-    return this.transitions.flatMap((t) => (t.outcome === undefined ? [] : [t.outcome]));
-  }
-}
-
-/** Counts from now on, on a cluster a fixture has set up (its earlier writes are not counted). */
-function counting(sim: SimCluster): CountingSim {
-  const counted = Object.setPrototypeOf(sim, CountingSim.prototype) as CountingSim;
-  counted.transitions = [];
-  return counted;
-}
-
-const canary = (spec?: RolloutSpec) => counting(withCanary(spec));
+import { transitionOf } from './outcomes.ts';
+import { canary, counting } from './outcomes.test-support.ts';
 
 describe('release outcomes, counted once per release', () => {
   it('counts a promotion once, timed from the first sight of the new revision', () => {

@@ -8,7 +8,7 @@ import { parseObjectKey } from '../kube/objectKey.ts';
 import type { Plan } from '../planner/world.ts';
 import type { ReconcileResult } from '../queue/workQueue.ts';
 import { nonRecordingSpan, type Span } from '../trace/span.ts';
-import type { Tracer } from '../trace/tracer.ts';
+import { inSpan, type Tracer } from '../trace/tracer.ts';
 
 export async function traceReconcile(
   tracer: Tracer,
@@ -17,21 +17,20 @@ export async function traceReconcile(
 ): Promise<ReconcileResult> {
   if (!tracer.enabled) return reconcile(nonRecordingSpan);
   const { namespace, name } = parseObjectKey(key);
-  const span = tracer.startSpan('sluice.reconcile', {
+  return inSpan(
+    tracer,
+    'sluice.reconcile',
     // "none" until a plan says otherwise: a reconcile that returns before planning decides nothing.
-    attributes: { 'sluice.rollout.namespace': namespace, 'sluice.rollout.name': name, 'sluice.plan.decision': 'none' },
-  });
-  try {
-    const result = await tracer.withSpan(span, () => reconcile(span));
-    span.setAttribute('sluice.requeue_after_ms', result?.requeueAfterMs);
-    span.succeed();
-    return result;
-  } catch (err) {
-    span.fail(err);
-    throw err;
-  } finally {
-    span.end();
-  }
+    {
+      attributes: {
+        'sluice.rollout.namespace': namespace,
+        'sluice.rollout.name': name,
+        'sluice.plan.decision': 'none',
+      },
+    },
+    reconcile,
+    (span, result) => span.setAttribute('sluice.requeue_after_ms', result?.requeueAfterMs),
+  );
 }
 
 /**

@@ -112,8 +112,10 @@ function anchoredClock(): () => bigint {
 }
 
 /**
- * Runs `work` inside a span: status OK when it resolves, ERROR (and rethrown) when it rejects, ended either way.
- * `describe` adds attributes from the result (a response code), or marks a result that is a failure, before the end.
+ * Runs `work` inside a span, current while it runs (the Kubernetes writes and provider calls it sends become its
+ * children): status OK when it resolves, ERROR (and rethrown) when it rejects, ended either way. `describe` adds
+ * attributes from the result (a requeue delay, a measurement's value), or marks a result that is a failure, before
+ * the end. The reconcile, a measurement and a flag operation all go through here.
  */
 export async function inSpan<T>(
   tracer: Tracer,
@@ -125,10 +127,9 @@ export async function inSpan<T>(
   if (!tracer.enabled) return work(nonRecordingSpan);
   const span = tracer.startSpan(name, options);
   try {
-    const result = await work(span);
+    const result = await tracer.withSpan(span, () => work(span));
     span.succeed();
     describe?.(span, result); // after succeed: a result that is a failure (an Error measurement) may say so
-
     return result;
   } catch (err) {
     span.fail(err);
