@@ -17,7 +17,7 @@ import {
   routedSpec,
   setImage,
   waitForRollout,
-  waitForPromotion,
+  promoteThroughTwoAnalyses,
 } from './rolloutStory.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, useNamespace } from './support.ts';
@@ -79,15 +79,7 @@ describe('given a Rollout whose analysis reads InfluxDB', () => {
   it('when the canary is healthy (0.5% errors against 5%), it is promoted through every step', async () => {
     await writeErrorRatio('good', 0.005);
     await createErrorRateTemplate('good-error-rate', 3);
-    await createApp(ns.name, 'good', { replicas: 2, route: true });
-    const analysis = analysisOf('good-error-rate', 'good');
-    await createRollout(ns.name, 'good', {
-      ...routedSpec('good'),
-      strategy: { canary: { steps: [{ setWeight: 20 }, analysis, { setWeight: 50 }, analysis] } },
-    });
-    const healthy = await waitForRollout(ns.name, 'good', 'Healthy', (r) => r.status?.phase === 'Healthy');
-    await setImage(ns.name, 'good', 'example.invalid/app:v2');
-    const done = await waitForPromotion(ns.name, 'good', healthy, 90_000);
+    const done = await promoteThroughTwoAnalyses(ns.name, 'good', analysisOf('good-error-rate', 'good'));
     expect(done.status?.weights).toEqual({ canary: 0, stable: 100 });
     const run = done.status?.analysis?.runs.find((x) => x.name === 'step-3');
     expect(run?.phase).toBe('Successful');

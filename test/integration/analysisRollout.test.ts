@@ -20,7 +20,7 @@ import {
   routedSpec,
   setImage,
   waitForRollout,
-  waitForPromotion,
+  promoteThroughTwoAnalyses,
 } from './rolloutStory.ts';
 import { useNamespace } from './support.ts';
 
@@ -143,17 +143,9 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
       'good-canary',
     );
     await errorRateTemplate('good-error-rate', info!.url, { count: 3 });
-    await createApp(ns.name, 'good', { replicas: 2, route: true });
-    const analysis = {
+    const done = await promoteThroughTwoAnalyses(ns.name, 'good', {
       analysis: { templates: [{ templateName: 'good-error-rate' }], args: [{ name: 'service', value: 'good' }] },
-    };
-    await createRollout(ns.name, 'good', {
-      ...routedSpec('good'),
-      strategy: { canary: { steps: [{ setWeight: 20 }, analysis, { setWeight: 50 }, analysis] } },
     });
-    const healthy = await waitForRollout(ns.name, 'good', 'Healthy', (r) => r.status?.phase === 'Healthy');
-    await setImage(ns.name, 'good', 'example.invalid/app:v2');
-    const done = await waitForPromotion(ns.name, 'good', healthy, 90_000);
     expect(done.status?.weights).toEqual({ canary: 0, stable: 100 });
     const run = done.status?.analysis?.runs.find((x) => x.name === 'step-3');
     expect(run?.phase).toBe('Successful');

@@ -1,6 +1,6 @@
 /** Building blocks of the controller stories: an app (Deployment + HTTPRoute), a Rollout, and ways to watch them. */
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
+import type { CanaryStep, Rollout, RolloutSpec } from '../../controller/src/api/types.ts';
 import { waitFor } from '../support/wait.ts';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -235,4 +235,23 @@ export async function kubectlSluice(namespace: string, ...args: string[]): Promi
     clusterInfo().kubeconfig,
   ]);
   return stdout;
+}
+
+/**
+ * A routed app of 2 replicas whose canary runs setWeight 20, `analysis`, setWeight 50, `analysis`: created Healthy,
+ * then given the v2 image; resolves with the Rollout once v2 is promoted (the analysis stories' healthy case).
+ */
+export async function promoteThroughTwoAnalyses(
+  namespace: string,
+  name: string,
+  analysis: CanaryStep,
+): Promise<Rollout> {
+  await createApp(namespace, name, { replicas: 2, route: true });
+  await createRollout(namespace, name, {
+    ...routedSpec(name),
+    strategy: { canary: { steps: [{ setWeight: 20 }, analysis, { setWeight: 50 }, analysis] } },
+  });
+  const healthy = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+  await setImage(namespace, name, 'example.invalid/app:v2');
+  return waitForPromotion(namespace, name, healthy, 90_000);
 }
