@@ -51,4 +51,8 @@ COPY package.json ./
 # The base image's unprivileged "node" user, by number so that Kubernetes can check runAsNonRoot.
 USER 1000:1000
 EXPOSE 8080 3100
-CMD ["node", "dist/controller/src/main.js"]
+# V8 settings for a long-running controller whose work comes in bursts (issue 20; `npm run bench` runs with them):
+# - --max-semi-space-size=2 (MiB): V8's young generation grows to 3 x 16 MiB by default and stays that size after a
+#   burst; 2 MiB halves the peak at 200 rollouts (398 -> 200 MiB) for scavenges that each take well under 1 ms.
+# - --optimize-for-size: smaller heap growth steps and less memory for compiled code; a further 200 -> 166 MiB.
+CMD ["node", "--max-semi-space-size=2", "--optimize-for-size", "dist/controller/src/main.js"]

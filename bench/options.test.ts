@@ -24,4 +24,12 @@ describe('npm run bench options', () => {
   it('runs no scale sizes with an empty --sizes, for the reaction only', () => {
     expect(parseOptions(['--sizes=', '--aborts', '20', '--promotes', '20']).sizes).toEqual([]);
   });
+
+  it("runs the controller with the image's node options unless --node-options says otherwise", () => {
+    expect(parseOptions([]).nodeOptions).toEqual(['--max-semi-space-size=2', '--optimize-for-size']);
+    expect(parseOptions(['--node-options', '--max-old-space-size=128']).nodeOptions).toEqual([
+      '--max-old-space-size=128',
+    ]);
+    expect(parseOptions(['--node-options=']).nodeOptions).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 /** The options of `npm run bench`, parsed from its command line (`--help` prints the usage). */
 import { join, resolve } from 'node:path';
+import { imageNodeFlags } from '../test/support/imageCommand.ts';
 import { benchRouters, isBenchRouter, type BenchRouter } from './routerObjects.ts';
 
 export interface Options {
@@ -22,7 +23,7 @@ export interface Options {
   entry: 'compiled' | 'source';
   /** A diff (git apply) to the exported controller: measures a proposed change without touching the work tree. */
   patch: string | undefined;
-  /** Node options for the controller process (e.g. "--max-old-space-size=128"). */
+  /** Node options for the controller process: the image's CMD's unless --node-options says (e.g. "--max-old-space-size=128"). */
   nodeOptions: string[];
   /** Skip the canary of the scale runs (start-up, takeover, memory and idle only), for sizes whose canary takes too long. */
   canary: boolean;
@@ -59,7 +60,7 @@ export function parseOptions(argv: readonly string[]): Options {
     commit: undefined,
     entry: 'compiled',
     patch: undefined,
-    nodeOptions: [],
+    nodeOptions: imageNodeFlags(),
     canary: true,
     cleanup: false,
     cleanupRun: undefined,

@@ -44,6 +44,8 @@ export interface ControllerOptions {
   allNamespaces?: boolean;
   /** The script to run instead of controller/src/main.ts, such as the image's dist/controller/src/main.js. */
   entry?: string;
+  /** Options for node before the script, such as the image's heap settings. */
+  nodeFlags?: string[];
 }
 
 export async function startController(opts: ControllerOptions): Promise<ControllerProcess> {
@@ -60,6 +62,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const child = spawn(
     process.execPath,
     [
+      ...(opts.nodeFlags ?? []),
       opts.entry ?? join(repoRoot, 'controller/src/main.ts'),
       '--kubeconfig',
       opts.kubeconfig ?? clusterInfo().kubeconfig,

@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symli
 import { dirname, isAbsolute, join, matchesGlob, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../cluster/paths.ts';
+import { dockerInstructions, splitNodeCommand } from '../support/imageCommand.ts';
 
 interface Stage {
   name: string;
@@ -29,22 +30,12 @@ export interface ImagePayload {
   cmd: string[];
   /** The script CMD runs, as a path on this machine. */
   entry: string;
+  /** The options CMD gives node before the script (V8's heap settings). */
+  nodeFlags: string[];
 }
 
 const run = promisify(execFile);
 
-/** Instructions of the Dockerfile, one per line (continuation lines joined), comments dropped. */
-export function dockerInstructions(text: string): { op: string; args: string }[] {
-  return text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const [op = '', ...rest] = line.split(/\s+/);
-      return { op: op.toUpperCase(), args: rest.join(' ') };
-    });
-}
 
 function ignored(path: string, patterns: string[]): boolean {
   return patterns.some(
@@ -113,7 +104,8 @@ export async function buildImagePayload(scratch: string): Promise<ImagePayload> 
   const final = stage;
   if (final === undefined || cmd === undefined) throw new Error('Dockerfile: no stage or no CMD');
   const workdir = join(final.root, final.workdir);
-  return { root: final.root, workdir, cmd, entry: join(workdir, cmd[1]!) };
+  const { nodeFlags, script } = splitNodeCommand(cmd);
+  return { root: final.root, workdir, cmd, entry: join(workdir, script), nodeFlags };
 }
 
 async function runStep(stage: Stage, command: string, cwd: string): Promise<void> {

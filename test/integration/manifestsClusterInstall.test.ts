@@ -50,6 +50,7 @@ describe('cluster-wide install, the controller running as its ServiceAccount', (
       namespace: installNs,
       name: 'sluice-cluster',
       entry: install.payload.entry,
+      nodeFlags: install.payload.nodeFlags,
       kubeconfig: saKubeconfig,
       allNamespaces: true,
       extraArgs: [

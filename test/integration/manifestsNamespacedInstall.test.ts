@@ -39,6 +39,7 @@ describe('namespaced install, the controller running as its ServiceAccount', () 
       namespace: nsInstall.name,
       name: 'sluice-namespaced',
       entry: install.payload.entry,
+      nodeFlags: install.payload.nodeFlags,
       kubeconfig: saKubeconfig,
       allNamespaces: true,
       extraArgs: [...args, `--leader-election-namespace=${nsInstall.name}`],

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { machineHost, settings } from '../../controller/src/config.ts';
 import { repoRoot } from '../cluster/paths.ts';
-import { dockerInstructions } from './imagePayload.ts';
+import { dockerInstructions } from '../support/imageCommand.ts';
 import { render } from './installation.ts';
 import { containerOf, ofKind, one, podSpecOf, rulesOf } from './renderedManifests.ts';
 
