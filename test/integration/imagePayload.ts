@@ -36,7 +36,6 @@ export interface ImagePayload {
 
 const run = promisify(execFile);
 
-
 function ignored(path: string, patterns: string[]): boolean {
   return patterns.some(
     (p) => path === p || path.startsWith(`${p}/`) || matchesGlob(path, p) || matchesGlob(path, `**/${p}`),
