@@ -4,16 +4,11 @@
  * no request. It fails safe: until the client has synchronized, after it reports an error, or when it has not
  * heard from Unleash for a long while, every freeze flag reads as frozen, with a message that says why.
  */
-import { InMemStorageProvider, Unleash, type UnleashConfig } from 'unleash-client';
+import type { UnleashConfig } from 'unleash-client';
 import { unleashEnv } from './settings.ts';
+import { createUnleashClient, reasonOf, type FreezeClient } from './unleashClient.ts';
 
-/** The part of unleash-client's Unleash the gate uses; tests pass a fake. */
-export interface FreezeClient {
-  on(event: 'changed' | 'unchanged' | 'error' | 'warn', listener: (arg?: unknown) => void): unknown;
-  isEnabled(name: string, context: { properties: Record<string, string> }): boolean;
-  getFeatureToggleDefinition(name: string): unknown;
-  destroy(): void;
-}
+export type { FreezeClient };
 
 export interface FreezeGateOptions {
   /** Base URL of the Unleash server (settings.ts: unleashBaseUrl). */
@@ -75,8 +70,8 @@ export class FreezeGate {
       refreshInterval: refreshIntervalMs,
       timeout: timeoutMs,
       disableMetrics: true,
-      // No backup file in the temp folder: a restarted controller must hear from Unleash before it trusts a flag.
-      storageProvider: new InMemStorageProvider(),
+      // No backup file in the temp folder (unleashClient.ts keeps flags in memory): a restarted controller must hear
+      // from Unleash before it trusts a flag.
       skipInstanceCountWarning: true,
     };
     this.#client = (options.createClient ?? createUnleashClient(options.onLateReport))(config);
@@ -146,45 +141,4 @@ export class FreezeGate {
     this.#destroyed = true;
     this.#client.destroy();
   }
-}
-
-function reasonOf(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  // unleash-client prefixes its repository's errors; the rest says what happened.
-  return text
-    .replace(/^Unleash Repository error: /, '')
-    .replace(/^request to \S+ failed, reason: /, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/**
- * unleash-client 6.12's destroy() removes every listener from its repository while a poll may still be in flight
- * (make-fetch-happen retries it for seconds). When that poll fails, the repository emits 'error' with nobody
- * listening, which ends the process with an unhandled rejection. So after destroy the gate listens again, and
- * only reports what arrives late.
- */
-function createUnleashClient(
-  onLateReport: ((what: string) => void) | undefined,
-): (config: UnleashConfig) => FreezeClient {
-  return (config) => {
-    const client = new Unleash(config);
-    const destroy = client.destroy.bind(client);
-    return {
-      on: (event, listener) => client.on(event, listener),
-      isEnabled: (name, context) => client.isEnabled(name, context),
-      getFeatureToggleDefinition: (name) => client.getFeatureToggleDefinition(name),
-      destroy: () => {
-        destroy();
-        const repository = (client as unknown as { repository?: { on?: unknown } }).repository;
-        if (repository !== undefined && typeof repository.on === 'function') {
-          (repository.on as (event: string, listener: (err: unknown) => void) => void).call(
-            repository,
-            'error',
-            (err) => onLateReport?.(reasonOf(err)),
-          );
-        }
-      },
-    };
-  };
 }
