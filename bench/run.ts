@@ -216,7 +216,8 @@ async function main(): Promise<number> {
       console.log(`\n${scaleTable(scale)}\n`);
     }
     if (reaction !== undefined) console.log(`${costTable(reaction, scale)}\n`);
-    for (const e of explanations) console.log(`- ${e}`);
+    // The explanations are those of the reaction and scale tables; --compare prints its own notes.
+    if (reaction !== undefined || scale.length > 0) for (const e of explanations) console.log(`- ${e}`);
 
     const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
     const out = {
