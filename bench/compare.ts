@@ -36,7 +36,7 @@ import {
   deployment,
   forEachLimit,
   listWatch,
-  merge,
+  releaseAll,
   rollout,
   rolloutRef,
   waitNodesReady,
@@ -240,22 +240,7 @@ async function runContender(ctx: BenchContext, n: number, who: Contender, idleSe
     const requestsBefore = await c.requests();
     const cpuBefore = cpuSecondsOf(c.pid);
     const canaryStart = performance.now();
-    await forEachLimit(names, ctx.clientConcurrency, async (name) => {
-      await withRetry(
-        () =>
-          kube.apps.patchNamespacedDeployment(
-            {
-              namespace: ns,
-              name,
-              body: {
-                spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } },
-              },
-            },
-            merge,
-          ),
-        `patch ${name}`,
-      );
-    });
+    await releaseAll(kube, ns, names, ctx.clientConcurrency);
     await waitFor(() => finishedAt.size === n, {
       timeoutMs,
       intervalMs: 100,

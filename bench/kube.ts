@@ -123,6 +123,29 @@ export function deployment(name: string, replicas: number, image = 'example.inva
   };
 }
 
+/** Gives every Deployment `names` the image v2 at once (at most `concurrency` patches in flight): a release of all. */
+export async function releaseAll(
+  kube: Kube,
+  namespace: string,
+  names: readonly string[],
+  concurrency: number,
+): Promise<void> {
+  await forEachLimit(names, concurrency, async (name) => {
+    await withRetry(
+      () =>
+        kube.apps.patchNamespacedDeployment(
+          {
+            namespace,
+            name,
+            body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } } },
+          },
+          merge,
+        ),
+      `patch ${name}`,
+    );
+  });
+}
+
 export function httpRoute(name: string) {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
