@@ -3,8 +3,7 @@
  * its Go module by test/setup/argo-rollouts.sh), its CRDs (from the same module), its Rollout for one benchmarked
  * Deployment, and the process itself: namespaced, at the benchmark's QPS and burst, on free loopback ports.
  */
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
