@@ -60,7 +60,7 @@ export interface ControllerFigures {
     idleAfterTakeoverGc: number;
     /** The kernel's high-water mark (VmHWM) over the whole run. */
     peakHwm: number;
-    /** The largest of the 1 Hz VmRSS samples. */
+    /** The largest of the 1 Hz VmRSS samples, from the controller's first answer on (VmHWM covers its start-up). */
     peakSampled: number;
     idleAfterCanary: number;
     idleAfterCanaryGc: number;
@@ -78,7 +78,7 @@ export interface Comparison {
 }
 
 export const compareNotes = [
-  'Compared: N Deployments of 4 replicas (kwok pods), each with a Rollout canary setWeight 25/50/75, no pauses, no traffic router (replica ratio); both controllers at the same QPS and burst, one at a time, each in its own namespace.',
+  'Compared: N Deployments of 4 replicas (kwok pods), each with a Rollout canary setWeight 25/50/75, no pauses, no traffic router (replica ratio); both controllers at the same QPS and burst (Sluice at its --concurrency, Argo at its default 10 rollout threads), one at a time, each in its own namespace.',
   "Taken over: from the controller's start (objects created before it) until every Rollout is Healthy on its first revision and every Deployment is at 0 replicas (Argo: workloadRef scaleDown onsuccess).",
   'Reads are get and list requests the controller counted itself (watches apart); writes are create, update, patch and delete.',
   "RSS after GC: Sluice after V8's full collection through the inspector; Argo after runtime.GC() through pprof's heap?gc=1. Go returns freed pages to the OS in the background (the scavenger), so Argo's RSS right after its GC can stay higher than its live heap.",
