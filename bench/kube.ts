@@ -13,8 +13,11 @@ import {
   setHeaderOptions,
   Watch,
 } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RolloutSpec } from '../controller/src/api/types.ts';
+import { clusterBinDir } from '../test/cluster/paths.ts';
 
 export const rolloutRef = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts' };
 export const routeRef = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' };
@@ -43,6 +46,24 @@ export function connect(kubeconfig: string): Kube {
     core: kc.makeApiClient(CoreV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
   };
+}
+
+/** `kubectl apply --server-side -k dir`, as a user installs CRDs. */
+export function applyServerSide(kube: Kube, dir: string): void {
+  execFileSync(
+    join(clusterBinDir(), 'kubectl'),
+    [
+      '--kubeconfig',
+      kube.kubeconfig,
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=sluice-bench',
+      '-k',
+      dir,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 /** Runs fn over items with at most `limit` calls in flight. */
@@ -100,6 +121,29 @@ export function deployment(name: string, replicas: number, image = 'example.inva
       },
     },
   };
+}
+
+/** Gives every Deployment `names` the image v2 at once (at most `concurrency` patches in flight): a release of all. */
+export async function releaseAll(
+  kube: Kube,
+  namespace: string,
+  names: readonly string[],
+  concurrency: number,
+): Promise<void> {
+  await forEachLimit(names, concurrency, async (name) => {
+    await withRetry(
+      () =>
+        kube.apps.patchNamespacedDeployment(
+          {
+            namespace,
+            name,
+            body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } } },
+          },
+          merge,
+        ),
+      `patch ${name}`,
+    );
+  });
 }
 
 export function httpRoute(name: string) {

@@ -32,4 +32,12 @@ describe('npm run bench options', () => {
     ]);
     expect(parseOptions(['--node-options=']).nodeOptions).toEqual([]);
   });
+
+  it('compares with Argo Rollouts only when --compare argo asks, and names what it can compare with', () => {
+    expect(parseOptions([]).compare).toBeUndefined();
+    expect(parseOptions(['--compare', 'argo', '--sizes', '100,1000']).compare).toBe('argo');
+    expect(parseOptions(['--compare=argo']).compare).toBe('argo');
+    expect(() => parseOptions(['--compare', 'flagger'])).toThrow('--compare takes argo (Argo Rollouts)');
+    expect(() => parseOptions(['--compare'])).toThrow('--compare needs a value');
+  });
 });

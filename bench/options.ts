@@ -33,13 +33,16 @@ export interface Options {
   cleanupRun: string | undefined;
   /** The traffic router of the reaction benchmark's apps (the scale runs always use an HTTPRoute). */
   router: BenchRouter;
+  /** Runs the --sizes scale scenario for Sluice and for this controller, one after the other (compare.ts). */
+  compare: 'argo' | undefined;
 }
 
 const usage = [
-  `usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router ${benchRouters.join('|')}] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]`,
+  `usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router ${benchRouters.join('|')}] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]] [--compare argo]`,
   '  --sizes=           no scale runs: the reaction benchmark only',
   '  --blue-green N     rounds of blue-green switch and switch back through an active Service and through an HTTPRoute (0 skips them)',
   `  --router NAME      the reaction benchmark's apps route through ${benchRouters[0]} (an HTTPRoute, the default), grpcRoute (a GRPCRoute), istio (a VirtualService, host-based), istioSubsets (a VirtualService and a DestinationRule), nginx (a stable Ingress; the weight is read from Sluice's canary Ingress) or smi (a TrafficSplit)`,
+  '  --compare argo     each --sizes run side by side with Argo Rollouts v1.9.1 (4-replica Deployments, replica-ratio canary), instead of the scale runs',
 ].join('\n');
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -65,6 +68,7 @@ export function parseOptions(argv: readonly string[]): Options {
     cleanup: false,
     cleanupRun: undefined,
     router: 'gatewayAPI',
+    compare: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -151,6 +155,13 @@ export function parseOptions(argv: readonly string[]): Options {
         const v = value();
         if (!isBenchRouter(v)) throw new Error(`--router is one of ${benchRouters.join(', ')}; got ${v}`);
         o.router = v;
+        break;
+      }
+      case '--compare': {
+        const v = value();
+        if (v !== 'argo')
+          throw new Error(`--compare takes argo (Argo Rollouts), the only controller it runs; got ${v}`);
+        o.compare = v;
         break;
       }
       case '-h':

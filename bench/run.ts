@@ -1,12 +1,13 @@
 /**
  * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router gatewayAPI|grpcRoute|istio|istioSubsets|nginx|smi] [--out bench/results/<date>.json]
  *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force]
- *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]]`
+ *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]] [--compare argo]`
  *
  * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
  * again; one that was running is reused and left running): reaction times, memory, throughput, API load and
  * cost per rollout. Prints tables and writes the numbers as JSON. The options are in options.ts (`--help`). Each scenario has its own namespace and its
- * own controller process, and is cleaned up after. Not a test: nothing here passes or fails on a number.
+ * own controller process, and is cleaned up after. With --compare argo the sizes run side by side with Argo
+ * Rollouts (compare.ts) instead of the scale runs. Not a test: nothing here passes or fails on a number.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,33 +18,22 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { crdsDir } from '../controller/src/api/generateCrds.ts';
 import { resources } from '../controller/src/api/resources.ts';
 import { down, runningControlPlane, up } from '../test/cluster/controlPlane.ts';
-import { clusterBinDir, repoRoot } from '../test/cluster/paths.ts';
+import { repoRoot } from '../test/cluster/paths.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
-import { benchLabel, connect, deleteNamespace, deleteNodes, type Kube } from './kube.ts';
+import { applyServerSide, benchLabel, connect, deleteNamespace, deleteNodes, type Kube } from './kube.ts';
 import { contention, otherTestRuns } from './machine.ts';
 import { parseOptions } from './options.ts';
 import { benchReaction, type ReactionResult } from './reaction.ts';
 import { outcomeExitCode, outcomeLines } from './outcomeCheck.ts';
 import { blueGreenTable, costTable, explanations, reactionTable, scaleTable } from './report.ts';
 import { benchScale, type ScaleResult } from './scale.ts';
+import { compareAt, prepareArgo } from './compare.ts';
+import { compareNotes, comparisonTable, type Comparison } from './compareFigures.ts';
 
 /** `kubectl apply --server-side -k crds/`, as a user installs them, then waits until every Sluice kind is served. */
 async function installCrds(kube: Kube): Promise<void> {
-  execFileSync(
-    join(clusterBinDir(), 'kubectl'),
-    [
-      '--kubeconfig',
-      kube.kubeconfig,
-      'apply',
-      '--server-side',
-      '--force-conflicts',
-      '--field-manager=sluice-bench',
-      '-k',
-      crdsDir,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  applyServerSide(kube, crdsDir);
   const custom = kube.kc.makeApiClient(CustomObjectsApi);
   for (const def of resources) {
     await waitFor(
@@ -193,6 +183,8 @@ async function main(): Promise<number> {
     progress(
       `controller flags: --kube-api-qps ${opts.qps} --kube-api-burst ${opts.burst} --concurrency ${opts.concurrency}${opts.nodeOptions.length > 0 ? `; node ${opts.nodeOptions.join(' ')}` : ''}; logs in ${relative(repoRoot, workDir)}`,
     );
+    // Built (or found in the cache) before anything is measured, so that a failed build costs no run.
+    const argo = opts.compare === 'argo' ? await prepareArgo(ctx) : undefined;
 
     let reaction: ReactionResult | undefined;
     if (opts.reaction && (opts.aborts > 0 || opts.promotes > 0 || opts.blueGreen > 0)) {
@@ -209,13 +201,23 @@ async function main(): Promise<number> {
       if (reaction.blueGreen !== undefined) console.log(`${blueGreenTable(reaction.blueGreen)}\n`);
     }
     const scale: ScaleResult[] = [];
-    for (const n of opts.sizes) {
+    const compare: Comparison[] = [];
+    if (argo !== undefined) {
+      for (const n of opts.sizes) {
+        progress(`compare: ${n} rollouts, Sluice then Argo Rollouts`);
+        compare.push(await compareAt(ctx, n, { idleSeconds: opts.idleSeconds, argoBinary: argo.binary }));
+        console.log(`\n${comparisonTable(compare.at(-1)!)}\n`);
+      }
+      for (const e of compareNotes) console.log(`- ${e}`);
+    }
+    for (const n of argo === undefined ? opts.sizes : []) {
       progress(`scale: ${n} rollouts`);
       scale.push(await benchScale(ctx, n, { idleSeconds: opts.idleSeconds, canary: opts.canary }));
       console.log(`\n${scaleTable(scale)}\n`);
     }
     if (reaction !== undefined) console.log(`${costTable(reaction, scale)}\n`);
-    for (const e of explanations) console.log(`- ${e}`);
+    // The explanations are those of the reaction and scale tables; --compare prints its own notes.
+    if (reaction !== undefined || scale.length > 0) for (const e of explanations) console.log(`- ${e}`);
 
     const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
     const out = {
@@ -240,6 +242,7 @@ async function main(): Promise<number> {
       options: opts,
       reaction,
       scale,
+      compare: argo === undefined ? undefined : { argoRollouts: argo.version, runs: compare, notes: compareNotes },
       notes: explanations,
     };
     const file = resolve(repoRoot, opts.out);

@@ -35,7 +35,7 @@ import {
   deployment,
   forEachLimit,
   httpRoute,
-  merge,
+  releaseAll,
   rollout,
   rolloutRef,
   routed,
@@ -222,22 +222,7 @@ export async function benchScale(
       const cpuBefore = cpuCounters({ ...pids, sluice: c.pid });
       const canaryStart = wallNow();
       const perfStart = performance.now();
-      await forEachLimit(names, ctx.clientConcurrency, async (name) => {
-        await withRetry(
-          () =>
-            kube.apps.patchNamespacedDeployment(
-              {
-                namespace: ns,
-                name,
-                body: {
-                  spec: { template: { spec: { containers: [{ name: 'app', image: 'example.invalid/app:v2' }] } } },
-                },
-              },
-              merge,
-            ),
-          `patch ${name}`,
-        );
-      });
+      await releaseAll(kube, ns, names, ctx.clientConcurrency);
       const triggerSeconds = (performance.now() - perfStart) / 1000;
       const progress = setInterval(
         () =>
