@@ -8,6 +8,10 @@ import {
   CustomObjectsApi,
   PolicyV1Api,
   type KubeConfig,
+  type V1Deployment,
+  type V1PodDisruptionBudget,
+  type V1ReplicaSet,
+  type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -32,6 +36,7 @@ import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
 import { isConflict, isForbidden } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
+import { InternTable } from './kube/internTable.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
@@ -52,6 +57,13 @@ import { WriteExpectations } from './reconcile/expectations.ts';
 import { BackgroundWork } from './reconcile/background.ts';
 import { withJobPool } from './reconcile/backgroundTasks.ts';
 import { summarizePod, type PodSummary } from './reconcile/pods.ts';
+import {
+  projectAutoscaler,
+  projectDeployment,
+  projectPodDisruptionBudget,
+  projectReplicaSet,
+  projectService,
+} from './reconcile/projection.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { readSecrets } from './reconcile/secrets.ts';
 import { rolloutKeysFor } from './reconcile/triggers.ts';
@@ -108,15 +120,18 @@ export async function startController(
 ): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
   const informers: RunningInformer[] = [];
+  // One table for every cache: the same namespaces, label keys and values and images repeat across kinds.
+  const strings = new InternTable();
   const inform = <T extends KubeObject>(
     resource: ResourceRef,
     labelSelector?: string,
     scoped = true,
-    project?: (obj: KubeObject) => T,
+    project?: (obj: KubeObject) => KubeObject,
   ): Informer<T> => {
     const informer = new Informer<T>(kc, {
       resource,
-      ...(project === undefined ? {} : { project }),
+      // Projected to the fields Sluice reads (reconcile/projection.ts), then its repeated strings shared.
+      project: (obj) => strings.internValues(project === undefined ? obj : project(obj)),
       ...(scoped && namespace !== undefined ? { namespace } : {}),
       ...(labelSelector === undefined ? {} : { labelSelector }),
       resyncPeriodMs: config.resyncPeriodMs,
@@ -192,14 +207,22 @@ export async function startController(
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,
-    deployments: inform(deploymentsRef),
+    deployments: inform<V1Deployment & KubeObject>(deploymentsRef, undefined, true, projectDeployment),
     // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
-    replicaSets: inform(replicaSetsRef, rolloutLabel),
-    services: inform(servicesRef, rolloutLabel),
-    podDisruptionBudgets: inform(podDisruptionBudgetsRef, rolloutLabel),
+    replicaSets: inform<V1ReplicaSet & KubeObject>(replicaSetsRef, rolloutLabel, true, projectReplicaSet),
+    services: inform<V1Service & KubeObject>(servicesRef, rolloutLabel, true, projectService),
+    podDisruptionBudgets: inform<V1PodDisruptionBudget & KubeObject>(
+      podDisruptionBudgetsRef,
+      rolloutLabel,
+      true,
+      projectPodDisruptionBudget,
+    ),
     // For spec.restartAt: the planner picks the stable pod to evict. Projected as they arrive (reconcile/pods.ts).
     pods: podsListable ? inform<PodSummary>(podsRef, rolloutLabel, true, summarizePod) : undefined,
-    autoscalers: autoscalers === undefined ? emptyCache : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers),
+    autoscalers:
+      autoscalers === undefined
+        ? emptyCache
+        : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers, undefined, true, projectAutoscaler),
     routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
     clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(
