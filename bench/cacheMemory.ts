@@ -10,7 +10,8 @@
  *
  * Modes: `empty` (nothing cached: the process's own heap), `whole` (as the API server sent them), `before` (forCache:
  * managedFields and last-applied dropped, pods summarized: the caches before the projection), `projected`
- * (the projection of each kind), `interned` (projected and interned: the caches as the controller keeps them now).
+ * (the projection of each kind), `interned` (projected and interned), `shared` (cacheTransforms: projected, interned,
+ * and the pod specs of Deployments and ReplicaSets shared: the caches as the controller keeps them now).
  */
 import { spawnSync } from 'node:child_process';
 import { forCache } from '../controller/src/kube/informerDecisions.ts';
@@ -41,10 +42,13 @@ import {
   projectPodDisruptionBudget,
   projectReplicaSet,
   projectService,
+  cacheTransforms,
   type Projection,
 } from '../controller/src/reconcile/projection.ts';
 
-const modes = ['empty', 'whole', 'before', 'projected', 'interned'] as const;
+type Transforms = ReturnType<typeof cacheTransforms>;
+
+const modes = ['empty', 'whole', 'before', 'projected', 'interned', 'shared'] as const;
 type Mode = (typeof modes)[number];
 
 interface CachedKind {
@@ -52,6 +56,8 @@ interface CachedKind {
   ref: ResourceRef;
   make: (i: number) => Record<string, unknown>;
   projection: Projection | undefined;
+  /** Its transform in cacheTransforms. */
+  transform: keyof Transforms;
   /** Projected before this change too (pods): `before` applies it. */
   projectedBefore?: boolean;
 }
@@ -64,18 +70,50 @@ const rolloutRef: ResourceRef = {
   namespaced: true,
 };
 const kinds: CachedKind[] = [
-  { name: 'Rollout', ref: rolloutRef, make: apiServerRollout, projection: undefined },
-  { name: 'Deployment', ref: deploymentsRef, make: apiServerDeployment, projection: projectDeployment },
-  { name: 'ReplicaSet', ref: replicaSetsRef, make: (i) => apiServerReplicaSet(i), projection: projectReplicaSet },
-  { name: 'Service', ref: servicesRef, make: (i) => apiServerService(i), projection: projectService },
-  { name: 'Pod', ref: podsRef, make: (i) => apiServerPod(i), projection: summarizePod, projectedBefore: true },
+  { name: 'Rollout', ref: rolloutRef, make: apiServerRollout, projection: undefined, transform: 'whole' },
+  {
+    name: 'Deployment',
+    ref: deploymentsRef,
+    make: apiServerDeployment,
+    projection: projectDeployment,
+    transform: 'deployment',
+  },
+  {
+    name: 'ReplicaSet',
+    ref: replicaSetsRef,
+    make: (i) => apiServerReplicaSet(i),
+    projection: projectReplicaSet,
+    transform: 'replicaSet',
+  },
+  {
+    name: 'Service',
+    ref: servicesRef,
+    make: (i) => apiServerService(i),
+    projection: projectService,
+    transform: 'service',
+  },
+  {
+    name: 'Pod',
+    ref: podsRef,
+    make: (i) => apiServerPod(i),
+    projection: summarizePod,
+    transform: 'pod',
+    projectedBefore: true,
+  },
   {
     name: 'PodDisruptionBudget',
     ref: podDisruptionBudgetsRef,
     make: apiServerPodDisruptionBudget,
     projection: projectPodDisruptionBudget,
+    transform: 'podDisruptionBudget',
   },
-  { name: 'HorizontalPodAutoscaler', ref: autoscalersRef, make: apiServerAutoscaler, projection: projectAutoscaler },
+  {
+    name: 'HorizontalPodAutoscaler',
+    ref: autoscalersRef,
+    make: apiServerAutoscaler,
+    projection: projectAutoscaler,
+    transform: 'autoscaler',
+  },
 ];
 
 function heapAfterGc(): number {
@@ -86,9 +124,11 @@ function heapAfterGc(): number {
 }
 
 /** What the cache keeps of one parsed object in this mode. */
-function keeper(mode: Mode, kind: CachedKind, strings: InternTable): (obj: KubeObject) => KubeObject {
+function keeper(mode: Mode, kind: CachedKind, strings: InternTable, transforms: Transforms): Projection {
   const project = kind.projection ?? ((o: KubeObject) => o);
   switch (mode) {
+    case 'shared':
+      return (o: KubeObject) => transforms[kind.transform](forCache(o, kind.ref));
     case 'whole':
       return (o) => o;
     case 'before':
@@ -96,7 +136,7 @@ function keeper(mode: Mode, kind: CachedKind, strings: InternTable): (obj: KubeO
     case 'projected':
       return (o) => project(forCache(o, kind.ref));
     default:
-      return (o) => strings.internValues(project(forCache(o, kind.ref)));
+      return (o: KubeObject) => strings.internValues(project(forCache(o, kind.ref)));
   }
 }
 
@@ -113,11 +153,12 @@ function listPage(kind: CachedKind, start: number, end: number): { items: KubeOb
 /** Fills one Map per kind, as the informers' stores are, from list pages parsed as the informer parses them. */
 function fill(n: number, mode: Mode): Map<string, Map<string, KubeObject>> {
   const strings = new InternTable();
+  const transforms = cacheTransforms();
   const caches = new Map<string, Map<string, KubeObject>>();
   if (mode === 'empty') return caches;
   for (const kind of kinds) {
     const store = new Map<string, KubeObject>();
-    const keep = keeper(mode, kind, strings);
+    const keep = keeper(mode, kind, strings, transforms);
     for (let start = 0; start < n; start += 500) {
       const parsed = listPage(kind, start, Math.min(n, start + 500));
       for (const item of parsed.items) {

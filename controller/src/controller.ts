@@ -36,7 +36,6 @@ import { rolloutSelector, type ControllerConfig } from './config.ts';
 import { UnleashConnection } from './flags/unleashConnection.ts';
 import { isConflict, isForbidden } from './kube/apiErrors.ts';
 import { Informer } from './kube/informer.ts';
-import { InternTable } from './kube/internTable.ts';
 import { notLeaderCause } from './kube/writeFence.ts';
 import type { KubeObject } from './kube/objectStore.ts';
 import { parseObjectKey } from './kube/objectKey.ts';
@@ -56,14 +55,8 @@ import { EventRecorder } from './reconcile/eventRecorder.ts';
 import { WriteExpectations } from './reconcile/expectations.ts';
 import { BackgroundWork } from './reconcile/background.ts';
 import { withJobPool } from './reconcile/backgroundTasks.ts';
-import { summarizePod, type PodSummary } from './reconcile/pods.ts';
-import {
-  projectAutoscaler,
-  projectDeployment,
-  projectPodDisruptionBudget,
-  projectReplicaSet,
-  projectService,
-} from './reconcile/projection.ts';
+import type { PodSummary } from './reconcile/pods.ts';
+import { cacheTransforms } from './reconcile/projection.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { readSecrets } from './reconcile/secrets.ts';
 import { rolloutKeysFor } from './reconcile/triggers.ts';
@@ -120,8 +113,8 @@ export async function startController(
 ): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
   const informers: RunningInformer[] = [];
-  // One table for every cache: the same namespaces, label keys and values and images repeat across kinds.
-  const strings = new InternTable();
+  // Each kind projected to the fields Sluice reads, its repeated strings and pod specs shared (projection.ts).
+  const transforms = cacheTransforms();
   const inform = <T extends KubeObject>(
     resource: ResourceRef,
     labelSelector?: string,
@@ -130,8 +123,7 @@ export async function startController(
   ): Informer<T> => {
     const informer = new Informer<T>(kc, {
       resource,
-      // Projected to the fields Sluice reads (reconcile/projection.ts), then its repeated strings shared.
-      project: (obj) => strings.internValues(project === undefined ? obj : project(obj)),
+      project: project ?? transforms.whole,
       ...(scoped && namespace !== undefined ? { namespace } : {}),
       ...(labelSelector === undefined ? {} : { labelSelector }),
       resyncPeriodMs: config.resyncPeriodMs,
@@ -207,22 +199,22 @@ export async function startController(
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,
-    deployments: inform<V1Deployment & KubeObject>(deploymentsRef, undefined, true, projectDeployment),
+    deployments: inform<V1Deployment & KubeObject>(deploymentsRef, undefined, true, transforms.deployment),
     // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
-    replicaSets: inform<V1ReplicaSet & KubeObject>(replicaSetsRef, rolloutLabel, true, projectReplicaSet),
-    services: inform<V1Service & KubeObject>(servicesRef, rolloutLabel, true, projectService),
+    replicaSets: inform<V1ReplicaSet & KubeObject>(replicaSetsRef, rolloutLabel, true, transforms.replicaSet),
+    services: inform<V1Service & KubeObject>(servicesRef, rolloutLabel, true, transforms.service),
     podDisruptionBudgets: inform<V1PodDisruptionBudget & KubeObject>(
       podDisruptionBudgetsRef,
       rolloutLabel,
       true,
-      projectPodDisruptionBudget,
+      transforms.podDisruptionBudget,
     ),
     // For spec.restartAt: the planner picks the stable pod to evict. Projected as they arrive (reconcile/pods.ts).
-    pods: podsListable ? inform<PodSummary>(podsRef, rolloutLabel, true, summarizePod) : undefined,
+    pods: podsListable ? inform<PodSummary>(podsRef, rolloutLabel, true, transforms.pod) : undefined,
     autoscalers:
       autoscalers === undefined
         ? emptyCache
-        : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers, undefined, true, projectAutoscaler),
+        : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers, undefined, true, transforms.autoscaler),
     routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
     clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(

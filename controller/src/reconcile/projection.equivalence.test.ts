@@ -7,7 +7,6 @@ import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../api/types.ts';
 import { forCache } from '../kube/informerDecisions.ts';
-import { InternTable } from '../kube/internTable.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 import {
   autoscalersRef,
@@ -33,14 +32,7 @@ import {
 import type { Caches, ObjectCache } from './caches.ts';
 import { observeWorld } from './observe.ts';
 import { summarizePod } from './pods.ts';
-import {
-  projectAutoscaler,
-  projectDeployment,
-  projectPodDisruptionBudget,
-  projectReplicaSet,
-  projectService,
-  type Projection,
-} from './projection.ts';
+import { cacheTransforms, type Projection } from './projection.ts';
 import { templateOf } from './revisionWrites.ts';
 
 type Json = Record<string, unknown>;
@@ -90,26 +82,26 @@ function cluster(image: string) {
   };
 }
 
-/** The caches from those objects: whole (forCache only), or as the controller keeps them (projected, interned). */
+/** The caches from those objects: whole (forCache only), or as the controller keeps them (cacheTransforms). */
 function caches(world: ReturnType<typeof cluster>, projected: boolean): Caches {
-  const strings = new InternTable();
-  const keep = <T>(objects: unknown[], ref: ResourceRef, projection: Projection, always = false): ObjectCache<T> =>
+  const transforms = cacheTransforms();
+  const keep = <T>(objects: unknown[], ref: ResourceRef, transform: Projection, before?: Projection): ObjectCache<T> =>
     cache(
       objects.map((o) => {
         const whole = forCache(structuredClone(o) as KubeObject, ref);
-        return (projected ? strings.internValues(projection(whole)) : always ? projection(whole) : whole) as T;
+        return (projected ? transform(whole) : before === undefined ? whole : before(whole)) as T;
       }),
     );
   const rolloutRef = { ...deploymentsRef, group: 'sluice.dev', kind: 'Rollout', plural: 'rollouts' };
   return {
-    rollouts: keep([world.rollout], rolloutRef, (o) => o),
-    deployments: keep(world.deployments, deploymentsRef, projectDeployment),
-    replicaSets: keep(world.replicaSets, replicaSetsRef, projectReplicaSet),
-    services: keep(world.services, servicesRef, projectService),
+    rollouts: keep([world.rollout], rolloutRef, transforms.whole),
+    deployments: keep(world.deployments, deploymentsRef, transforms.deployment),
+    replicaSets: keep(world.replicaSets, replicaSetsRef, transforms.replicaSet),
+    services: keep(world.services, servicesRef, transforms.service),
     // Pods were projected before this change (pods.ts): only the interning is new for them.
-    pods: keep(world.pods, podsRef, summarizePod, true),
-    podDisruptionBudgets: keep(world.podDisruptionBudgets, podDisruptionBudgetsRef, projectPodDisruptionBudget),
-    autoscalers: keep(world.autoscalers, autoscalersRef, projectAutoscaler),
+    pods: keep(world.pods, podsRef, transforms.pod, summarizePod),
+    podDisruptionBudgets: keep(world.podDisruptionBudgets, podDisruptionBudgetsRef, transforms.podDisruptionBudget),
+    autoscalers: keep(world.autoscalers, autoscalersRef, transforms.autoscaler),
     routed: new Map(),
     analysisTemplates: cache([]),
     clusterAnalysisTemplates: cache([]),
@@ -155,5 +147,18 @@ describe('readers of projected objects decide as with the whole ones', () => {
     const [whole, kept] = [rs(caches(world, false)), rs(caches(world, true))];
     expect(templateOf(kept)).toEqual(templateOf(whole));
     expect(revisionOf(templateOf(kept)!)).toBe(world.rollout.status.stableRevision);
+  });
+
+  it('shares one pod spec between a Deployment and the ReplicaSet of its template, and keeps them equal to the whole', () => {
+    const world = cluster('registry.example.com/shop/svc-7:1.4.0');
+    const [whole, kept] = [caches(world, false), caches(world, true)];
+    const podSpec = (c: Caches) => [
+      c.deployments.get('team-7', 'svc-7')!.spec!.template.spec,
+      c.replicaSets.list('team-7')[0]!.spec!.template!.spec,
+    ];
+    const [deployment, replicaSet] = podSpec(kept);
+    expect(deployment).toBe(replicaSet);
+    expect(podSpec(kept)).toEqual(podSpec(whole));
+    expect(podSpec(whole)[0]).not.toBe(podSpec(whole)[1]);
   });
 });

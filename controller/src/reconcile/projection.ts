@@ -38,7 +38,10 @@
  * it writes), AnalysisTemplates, NotificationChannels and the routers' objects (their spec is what the routers read
  * and patch, and their shapes are the routers' business). Pods are projected in pods.ts (summarizePod).
  */
+import { InternTable } from '../kube/internTable.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
+import { SharedValues } from '../kube/sharedValues.ts';
+import { summarizePod } from './pods.ts';
 
 /** A projection of one kind: what the cache keeps of an object (or of a watch bookmark, which has only metadata). */
 export type Projection = (obj: KubeObject) => KubeObject;
@@ -61,6 +64,38 @@ export const projectPodDisruptionBudget: Projection = (obj) =>
   project(obj, { spec: ['minAvailable', 'maxUnavailable', 'selector'] });
 
 export const projectAutoscaler: Projection = (obj) => project(obj, { spec: ['scaleTargetRef'] });
+
+/**
+ * What the informers apply to each object before it enters its cache: the kind's projection, then every string that
+ * repeats interned (kube/internTable.ts), and for Deployments and ReplicaSets the pod spec shared with every equal
+ * one already cached (kube/sharedValues.ts: a Deployment's and its current ReplicaSet's are equal). One table of
+ * each for all the caches: the same namespaces, labels and images repeat across kinds.
+ */
+export function cacheTransforms(strings = new InternTable(), podSpecs = new SharedValues()) {
+  const cached =
+    (projection: Projection): Projection =>
+    (obj) =>
+      strings.internValues(projection(obj));
+  const sharingPodSpec =
+    (projection: Projection): Projection =>
+    (obj) => {
+      const kept = cached(projection)(obj);
+      const spec = kept.spec as { template?: { spec?: unknown } } | undefined;
+      const podSpec = spec?.template?.spec;
+      if (podSpec === null || typeof podSpec !== 'object') return kept;
+      return { ...kept, spec: { ...spec, template: { ...spec!.template, spec: podSpecs.share(podSpec) } } };
+    };
+  return {
+    /** For the kinds kept whole (Rollouts, templates, channels, the routers' objects). */
+    whole: cached((obj) => obj),
+    deployment: sharingPodSpec(projectDeployment),
+    replicaSet: sharingPodSpec(projectReplicaSet),
+    service: cached(projectService),
+    podDisruptionBudget: cached(projectPodDisruptionBudget),
+    autoscaler: cached(projectAutoscaler),
+    pod: cached(summarizePod),
+  };
+}
 
 /**
  * apiVersion, kind and metadata as they are; of each named top-level section only the named fields. A section or a
