@@ -21,6 +21,7 @@ import {
 } from './apiServerObjects.test-support.ts';
 import { summarizePod } from './pods.ts';
 import {
+  cacheTransforms,
   projectAutoscaler,
   projectDeployment,
   projectPodDisruptionBudget,
@@ -161,5 +162,16 @@ describe('what the caches keep of each kind', () => {
     const before = structuredClone(whole);
     projectReplicaSet(whole);
     expect(whole).toEqual(before);
+  });
+
+  it('takes bookmarks and odd shapes through every transform the informers apply without failing or adding to them', () => {
+    const transforms = cacheTransforms();
+    const bookmark = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { resourceVersion: '42' } };
+    for (const transform of Object.values(transforms)) expect(transform(structuredClone(bookmark))).toBeDefined();
+    for (const transform of [transforms.deployment, transforms.replicaSet, transforms.whole])
+      expect(transform(structuredClone(bookmark))).toEqual(bookmark);
+    const odd = { metadata: { name: 'd' }, spec: { template: { spec: 'not an object' } } };
+    expect(transforms.deployment(structuredClone(odd))).toEqual(odd);
+    expect(transforms.replicaSet({ metadata: { name: 'r' }, spec: null })).toEqual({ metadata: { name: 'r' } });
   });
 });
