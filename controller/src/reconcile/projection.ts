@@ -76,14 +76,22 @@ export function cacheTransforms(strings = new InternTable(), podSpecs = new Shar
     (projection: Projection): Projection =>
     (obj) =>
       strings.internValues(projection(obj));
+  // A pod spec already cached is not walked again: only a new one is interned, once, as it enters the table.
   const sharingPodSpec =
     (projection: Projection): Projection =>
     (obj) => {
-      const kept = cached(projection)(obj);
+      const kept = projection(obj);
       const spec = kept.spec as { template?: { spec?: unknown } } | undefined;
       const podSpec = spec?.template?.spec;
-      if (podSpec === null || typeof podSpec !== 'object') return kept;
-      return { ...kept, spec: { ...spec, template: { ...spec!.template, spec: podSpecs.share(podSpec) } } };
+      if (podSpec === null || typeof podSpec !== 'object') return strings.internValues(kept);
+      const known = podSpecs.share(podSpec);
+      if (known === podSpec) strings.internValues(podSpec);
+      // The template without its pod spec is walked, then given the shared one (added, not deleted and put back:
+      // a deleted property would turn every cached template into a slower, larger dictionary-mode object).
+      const { spec: _walkedAlready, ...template } = spec!.template!;
+      const result = strings.internValues({ ...kept, spec: { ...spec, template } });
+      (template as { spec?: unknown }).spec = known;
+      return result;
     };
   return {
     /** For the kinds kept whole (Rollouts, templates, channels, the routers' objects). */
