@@ -8,6 +8,10 @@ import {
   CustomObjectsApi,
   PolicyV1Api,
   type KubeConfig,
+  type V1Deployment,
+  type V1PodDisruptionBudget,
+  type V1ReplicaSet,
+  type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -51,7 +55,8 @@ import { EventRecorder } from './reconcile/eventRecorder.ts';
 import { WriteExpectations } from './reconcile/expectations.ts';
 import { BackgroundWork } from './reconcile/background.ts';
 import { withJobPool } from './reconcile/backgroundTasks.ts';
-import { summarizePod, type PodSummary } from './reconcile/pods.ts';
+import type { PodSummary } from './reconcile/pods.ts';
+import { cacheTransforms } from './reconcile/projection.ts';
 import { createReconciler } from './reconcile/reconcile.ts';
 import { readSecrets } from './reconcile/secrets.ts';
 import { rolloutKeysFor } from './reconcile/triggers.ts';
@@ -108,15 +113,17 @@ export async function startController(
 ): Promise<Controller> {
   const namespace = config.namespace === '' ? undefined : config.namespace;
   const informers: RunningInformer[] = [];
+  // Each kind projected to the fields Sluice reads, its repeated strings and pod specs shared (projection.ts).
+  const transforms = cacheTransforms();
   const inform = <T extends KubeObject>(
     resource: ResourceRef,
     labelSelector?: string,
     scoped = true,
-    project?: (obj: KubeObject) => T,
+    project?: (obj: KubeObject) => KubeObject,
   ): Informer<T> => {
     const informer = new Informer<T>(kc, {
       resource,
-      ...(project === undefined ? {} : { project }),
+      project: project ?? transforms.whole,
       ...(scoped && namespace !== undefined ? { namespace } : {}),
       ...(labelSelector === undefined ? {} : { labelSelector }),
       resyncPeriodMs: config.resyncPeriodMs,
@@ -192,14 +199,22 @@ export async function startController(
   const rollouts = inform<Rollout & KubeObject>(sluiceRef(rolloutResource), rolloutSelector(config));
   const caches: Caches = {
     rollouts,
-    deployments: inform(deploymentsRef),
+    deployments: inform<V1Deployment & KubeObject>(deploymentsRef, undefined, true, transforms.deployment),
     // Only Sluice's own ReplicaSets and Services: the rest of the cluster is none of its business.
-    replicaSets: inform(replicaSetsRef, rolloutLabel),
-    services: inform(servicesRef, rolloutLabel),
-    podDisruptionBudgets: inform(podDisruptionBudgetsRef, rolloutLabel),
+    replicaSets: inform<V1ReplicaSet & KubeObject>(replicaSetsRef, rolloutLabel, true, transforms.replicaSet),
+    services: inform<V1Service & KubeObject>(servicesRef, rolloutLabel, true, transforms.service),
+    podDisruptionBudgets: inform<V1PodDisruptionBudget & KubeObject>(
+      podDisruptionBudgetsRef,
+      rolloutLabel,
+      true,
+      transforms.podDisruptionBudget,
+    ),
     // For spec.restartAt: the planner picks the stable pod to evict. Projected as they arrive (reconcile/pods.ts).
-    pods: podsListable ? inform<PodSummary>(podsRef, rolloutLabel, true, summarizePod) : undefined,
-    autoscalers: autoscalers === undefined ? emptyCache : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers),
+    pods: podsListable ? inform<PodSummary>(podsRef, rolloutLabel, true, transforms.pod) : undefined,
+    autoscalers:
+      autoscalers === undefined
+        ? emptyCache
+        : inform<V2HorizontalPodAutoscaler & KubeObject>(autoscalers, undefined, true, transforms.autoscaler),
     routed,
     analysisTemplates: inform<AnalysisTemplate & KubeObject>(sluiceRef(analysisTemplateResource)),
     clusterAnalysisTemplates: inform<ClusterAnalysisTemplate & KubeObject>(

@@ -65,9 +65,10 @@ export interface InformerOptions {
   /** Objects per list page. Default 500. */
   pageSize?: number;
   /**
-   * What the cache keeps of each object (after forCache), for kinds of which only a few fields are read (pods):
-   * the rest is dropped as it arrives, so the cache's weight is the projection's. It must keep
-   * metadata.name, namespace and resourceVersion.
+   * What the cache keeps of each object (after forCache): the fields its readers use (reconcile/projection.ts,
+   * reconcile/pods.ts), with their repeated strings shared (internTable.ts). The rest is dropped as it arrives, so
+   * the cache's weight is the projection's. It must keep metadata.name, namespace and resourceVersion, and it may
+   * change the object it is given (freshly parsed, held by nobody else) but must return the one to cache.
    */
   project?: (obj: KubeObject) => KubeObject;
   /** Called each time the watch is restarted, for metrics and logs; it must not throw. */

@@ -1,4 +1,8 @@
-/** The cached world the reconciler reads: one informer cache per kind, all filled by watches (no API call). */
+/**
+ * The cached world the reconciler reads: one informer cache per kind, all filled by watches (no API call). The
+ * built-in kinds are kept projected to the fields Sluice reads (projection.ts): a reader needing another field adds
+ * it there, with a test that shows it kept.
+ */
 import type {
   V1Deployment,
   V1PodDisruptionBudget,

@@ -1,0 +1,39 @@
+/**
+ * One copy of each JSON value that repeats whole across cached objects: a Deployment's pod spec and the pod spec of
+ * the ReplicaSet built from it are equal, and each is a few hundred small objects once parsed. A value is known by
+ * the SHA-256 of its JSON (the API server writes an object's fields in one order, so equal values serialize
+ * equally); a value seen before is replaced by the copy already cached.
+ *
+ * The table holds its values weakly: once no cached object holds a value any more, it is collected, and its entry
+ * goes with it. It is also bounded, like InternTable, so that many values alive at once cannot grow it without
+ * limit. A shared value is shared by several cached objects: like every cached object, it must not be modified.
+ */
+import { createHash } from 'node:crypto';
+
+export class SharedValues {
+  readonly #values = new Map<string, WeakRef<object>>();
+  readonly #maxEntries: number;
+  readonly #forget = new FinalizationRegistry<string>((hash) => {
+    if (this.#values.get(hash)?.deref() === undefined) this.#values.delete(hash);
+  });
+
+  constructor(maxEntries = 50_000) {
+    this.#maxEntries = maxEntries;
+  }
+
+  /** Entries held now (some may be values collected a moment ago). */
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** The cached copy of a value equal to `value`, or `value` itself, kept for the next one. */
+  share<T extends object>(value: T): T {
+    const hash = createHash('sha256').update(JSON.stringify(value)).digest('base64');
+    const known = this.#values.get(hash)?.deref();
+    if (known !== undefined) return known as T;
+    if (this.#values.size >= this.#maxEntries) this.#values.clear();
+    this.#values.set(hash, new WeakRef(value));
+    this.#forget.register(value, hash);
+    return value;
+  }
+}
