@@ -55,6 +55,14 @@ describe("the controller process and client-node's generated models", () => {
     expect(generatedModels(urls)).toEqual([]);
   });
 
+  it('the plugin (bin/kubectl-sluice.js) loads none either', () => {
+    const { urls, status, stderr } = loadedBy('plugin', ['bin/kubectl-sluice.js', 'help']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(urls.some((u) => u.endsWith('/@kubernetes/client-node/dist/config.js'))).toBe(true);
+    expect(generatedModels(urls)).toEqual([]);
+  });
+
   it('negative control: KubeConfig imported without the hook loads them all', () => {
     const { urls, status } = loadedBy('bare', [
       '--input-type=module',

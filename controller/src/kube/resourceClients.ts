@@ -6,7 +6,6 @@
  */
 import type {
   CoreV1Event,
-  CoreV1EventList,
   V1Deployment,
   V1Eviction,
   V1Job,
@@ -37,6 +36,13 @@ interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
+
+/** An Event as the API server sends it: its timestamps are strings. */
+export type EventJson = Omit<CoreV1Event, 'firstTimestamp' | 'lastTimestamp' | 'eventTime'> & {
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+};
 
 const seg = encodeURIComponent;
 const core = (ns: string, plural: string, name?: string) =>
@@ -74,7 +80,11 @@ export class CoreClient extends JsonClient {
   createNamespacedEvent(p: { namespace: string; body: CoreV1Event }): Promise<CoreV1Event> {
     return this.api.create(core(p.namespace, 'events'), p.body);
   }
-  listNamespacedEvent(p: { namespace: string; fieldSelector?: string; limit?: number }): Promise<CoreV1EventList> {
+  listNamespacedEvent(p: {
+    namespace: string;
+    fieldSelector?: string;
+    limit?: number;
+  }): Promise<{ items: EventJson[] }> {
     return this.api.get(core(p.namespace, 'events'), undefined, {
       fieldSelector: p.fieldSelector,
       limit: p.limit,
@@ -147,6 +157,9 @@ const custom = (t: CustomTarget, name?: string) =>
 export class CustomObjectsClient extends JsonClient {
   getNamespacedCustomObject(p: CustomTarget & { name: string }): Promise<object> {
     return this.api.get(custom(p, p.name));
+  }
+  listClusterCustomObject(p: Omit<CustomTarget, 'namespace'>): Promise<object> {
+    return this.api.get(`/apis/${seg(p.group)}/${seg(p.version)}/${p.plural}`);
   }
   listNamespacedCustomObject(p: CustomTarget & { labelSelector?: string }): Promise<object> {
     return this.api.get(custom(p), undefined, { labelSelector: p.labelSelector });
