@@ -1,17 +1,21 @@
 /**
  * A module resolve hook that lets client-node's KubeConfig load without the generated models: client-node's
- * dist/config.js imports two names from './gen/index.js', which re-exports every model and API class (75 MiB of
- * the controller's RSS); this hook sends that one import to clientNodeGen.ts, which exports just those two. Every
- * other import resolves as usual.
+ * dist/config.js imports two names from './gen/index.js', which re-exports every model and API class (125 MiB of
+ * RSS for config.js with it, 81 without); this hook sends that one import to clientNodeGen.ts, which exports just
+ * those two. Every other import resolves as usual.
  *
  * ESM links a module's whole static graph before it evaluates any of it, so the hook must be registered before the
- * graph that reaches config.js is imported: the process entries (main.ts, bin/kubectl-sluice.js) import this
- * module first, then the rest with a dynamic import. Only node: built-ins here, for the same reason.
+ * graph that reaches config.js is imported: the process entries (main.ts, bin/kubectl-sluice.js) import this module
+ * first, then the rest with a dynamic import. Only node: built-ins here, for the same reason.
  */
 import { registerHooks } from 'node:module';
 
-/** clientNodeGen beside this file: .ts when Node runs the source, .js in the compiled image. */
-const genUrl = new URL(`./clientNodeGen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+/**
+ * Where the hook sends config.js's import: clientNodeGen beside this file, .ts when Node runs the source, .js in the
+ * compiled image. A URL, not an import, so that nothing loads it but config.js.
+ */
+export const genUrl = new URL(`./clientNodeGen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+  .href;
 
 /** Whether the import of `specifier` from `parentUrl` is config.js's import of client-node's generated index. */
 export function isGeneratedIndexOfConfig(specifier: string, parentUrl: string | undefined): boolean {
