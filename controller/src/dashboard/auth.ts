@@ -61,7 +61,7 @@ export class KubernetesAuthorizer implements Authorizer {
   readonly #audience: string;
   readonly #rejected: RejectedTokens;
 
-  /** `kc` should be the dashboard's own (see main.ts): its rate limit is what these reviews may spend. */
+  /** `kc` should be the dashboard's own (see runController.ts): its rate limit is what these reviews may spend. */
   constructor(kc: KubeConfig, options: KubernetesAuthorizerOptions = {}) {
     this.#authn = new ReviewClient(jsonApi(kc));
     this.#authz = this.#authn;

@@ -10,7 +10,8 @@
  * the ~60 s between the API server's bookmarks on a quiet watch, so every quiet watch would be torn down twice a
  * minute; and it sends its request outside the Configuration, past the HTTP library that counts requests.
  * Why not the typed clients for writes either: each of them loads client-node's ObjectSerializer and with it every
- * generated model (about 30 MiB of the controller's RSS), to turn JSON into classes nobody here needs.
+ * generated model (the idle controller: 183 MiB of RSS with them, 145 without), to turn JSON into classes nobody
+ * here needs.
  */
 import type { Configuration, ResponseContext } from '@kubernetes/client-node';
 import { ApiException, HttpMethod } from './clientNode.ts';
