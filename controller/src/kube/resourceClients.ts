@@ -96,9 +96,7 @@ export class CoreClient extends JsonClient {
   listNamespacedPod(p: { namespace: string; labelSelector?: string; limit?: number }): Promise<V1PodList> {
     return this.api.get(core(p.namespace, 'pods'), undefined, { labelSelector: p.labelSelector, limit: p.limit });
   }
-  readNamespacedPodLog(
-    p: Named & { container?: string; tailLines?: number; limitBytes?: number; previous?: boolean },
-  ): Promise<string> {
+  readNamespacedPodLog(p: Named & { container?: string; tailLines?: number; limitBytes?: number }): Promise<string> {
     const { namespace, name, ...query } = p;
     return this.api.text(`${core(namespace, 'pods', name)}/log`, { query });
   }
