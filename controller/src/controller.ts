@@ -2,18 +2,15 @@
  * Wires the controller: one informer per kind feeding one work queue, whose handler is reconcile(key). Nothing
  * here decides anything about a rollout; it only connects the parts and starts and stops them in order.
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PolicyV1Api,
-  type KubeConfig,
-  type V1Deployment,
-  type V1PodDisruptionBudget,
-  type V1ReplicaSet,
-  type V1Service,
-  type V2HorizontalPodAutoscaler,
+import type {
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1ReplicaSet,
+  V1Service,
+  V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
+import type { KubeConfig } from './kube/clientNode.ts';
+import { AppsClient, CoreClient, CustomObjectsClient, PolicyClient, jsonApi } from './kube/resourceClients.ts';
 import type { Logger } from 'pino';
 import { metricProviders } from './analysis/providers.ts';
 import {
@@ -224,7 +221,8 @@ export async function startController(
     ),
   };
 
-  const custom = kc.makeApiClient(CustomObjectsApi);
+  const writes = jsonApi(kc);
+  const custom = new CustomObjectsClient(writes);
   const toRouters = routerDeps(custom, routed, servedRefs);
   // Woken by the freeze gate when a freeze flag changes or Unleash comes back; filled in once the queue exists.
   const wake = { frozenRollouts: () => {} };
@@ -240,7 +238,7 @@ export async function startController(
     { freezeGate: { onChange: () => wake.frozenRollouts() }, adminFence: fence, adminTracer: tracer },
   );
   const events = new EventRecorder({
-    core: eventsKc.makeApiClient(CoreV1Api),
+    core: new CoreClient(jsonApi(eventsKc)),
     reportingInstance: config.podName,
     onDropped: (event, why, err) => {
       metrics.countDroppedEvent();
@@ -277,11 +275,15 @@ export async function startController(
   // Job measurements sleep while their Job runs: a pool of their own, never holding the slots queries need.
   const measurements = new BackgroundWork<Measurement>(withJobPool(background));
   const flagOperations = new BackgroundWork<AdminResult>(background);
-  const core = kc.makeApiClient(CoreV1Api);
-  const secretReader = readsKc.makeApiClient(CoreV1Api);
+  const secretReader = new CoreClient(jsonApi(readsKc));
   const reconcile = createReconciler({
     caches,
-    clients: { apps: kc.makeApiClient(AppsV1Api), core, custom, policy: kc.makeApiClient(PolicyV1Api) },
+    clients: {
+      apps: new AppsClient(writes),
+      core: new CoreClient(writes),
+      custom,
+      policy: new PolicyClient(writes),
+    },
     routerDeps: toRouters,
     templates: {
       analysisTemplate: (ns, name) => caches.analysisTemplates.get(ns, name)?.spec,

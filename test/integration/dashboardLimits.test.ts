@@ -2,7 +2,7 @@
  * The dashboard's token checks against the real API server: tokens bound to the dashboard's audience and tokens
  * for the API server's own audience are both accepted, tokens for any other audience are not, a made-up token is
  * reviewed once and then answered from memory, and a withdrawn RoleBinding stops an accepted token at once.
- * The reviews are counted on the dashboard's own KubeConfig, the one main.ts gives it, with its own rate limit.
+ * The reviews are counted on the dashboard's own KubeConfig, the one runController.ts gives it, with its own rate limit.
  * A flood of 600 action requests with made-up tokens, from one address or from many, meets the per-address limit
  * or the in-flight cap, and a write on the reconciler's client meanwhile does not wait (the figures are printed).
  */
@@ -108,7 +108,7 @@ describe('given 600 action requests with made-up tokens', () => {
       (verb, code, resource) => reviews.push(`${verb} ${resource} ${code}`),
       { rateLimit: { qps: 5, burst: 10 } },
     );
-    // The reconciler's client, as main.ts makes it: its writes must not wait behind the dashboard's reviews.
+    // The reconciler's client, as runController.ts makes it: its writes must not wait behind the dashboard's reviews.
     const reconcilerKc = instrumentKubeConfig(adminKubeConfig(), () => undefined, {
       rateLimit: { qps: 50, burst: 100 },
     });

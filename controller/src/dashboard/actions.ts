@@ -3,14 +3,8 @@
  * (the sluice.dev/action annotation for promote, promote-full, abort and retry; spec.paused for pause and resume),
  * followed by an Event on the Rollout that names the user who asked, so `kubectl describe` shows who did what.
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/clientNode.ts';
+import { CoreClient, CustomObjectsClient, PatchStrategy, jsonApi } from '../kube/resourceClients.ts';
 import { actionAnnotation } from '../api/controls.ts';
 import type { Rollout } from '../api/types.ts';
 import { rolloutEvent } from '../reconcile/eventRecorder.ts';
@@ -44,12 +38,9 @@ export interface RolloutWriter {
 }
 
 export function kubernetesRolloutWriter(kc: KubeConfig, reportingInstance: string): RolloutWriter {
-  const clients = {
-    apps: kc.makeApiClient(AppsV1Api),
-    core: kc.makeApiClient(CoreV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-  };
-  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const api = jsonApi(kc);
+  const clients = { core: new CoreClient(api), custom: new CustomObjectsClient(api) };
+  const merge = PatchStrategy.MergePatch;
   return {
     async request(rollout, action) {
       await clients.custom.patchNamespacedCustomObject(

@@ -15,12 +15,9 @@
  * revoked token or RoleBinding stops working at once. The reviews go through a KubeConfig of the dashboard's own,
  * with its own rate limit, never the reconciler's. The token never reaches a log line or an error message.
  */
-import {
-  AuthenticationV1Api,
-  AuthorizationV1Api,
-  type KubeConfig,
-  type V1TokenReviewStatus,
-} from '@kubernetes/client-node';
+import type { V1TokenReviewStatus } from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/clientNode.ts';
+import { ReviewClient, jsonApi } from '../kube/resourceClients.ts';
 import { apiGroup } from '../api/types.ts';
 import { RejectedTokens } from './rejectedTokens.ts';
 
@@ -59,15 +56,15 @@ export interface KubernetesAuthorizerOptions {
 }
 
 export class KubernetesAuthorizer implements Authorizer {
-  readonly #authn: AuthenticationV1Api;
-  readonly #authz: AuthorizationV1Api;
+  readonly #authn: ReviewClient;
+  readonly #authz: ReviewClient;
   readonly #audience: string;
   readonly #rejected: RejectedTokens;
 
-  /** `kc` should be the dashboard's own (see main.ts): its rate limit is what these reviews may spend. */
+  /** `kc` should be the dashboard's own (see runController.ts): its rate limit is what these reviews may spend. */
   constructor(kc: KubeConfig, options: KubernetesAuthorizerOptions = {}) {
-    this.#authn = kc.makeApiClient(AuthenticationV1Api);
-    this.#authz = kc.makeApiClient(AuthorizationV1Api);
+    this.#authn = new ReviewClient(jsonApi(kc));
+    this.#authz = this.#authn;
     this.#audience = options.audience ?? defaultDashboardAudience;
     this.#rejected = options.rejected ?? new RejectedTokens();
   }

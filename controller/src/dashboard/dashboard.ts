@@ -1,6 +1,6 @@
 /**
  * Wires the dashboard to a running controller: the Rollout informer's changes feed the weight history and the
- * stream, an Event feed keeps each rollout's recent Events, and the HTTP server answers from those. main.ts starts
+ * stream, an Event feed keeps each rollout's recent Events, and the HTTP server answers from those. runController.ts starts
  * it after the health server and closes it on shutdown.
  */
 import { hostname } from 'node:os';

@@ -14,6 +14,7 @@
  * Not covered: client-node's Watch, Exec, Attach, PortForward, Log and Metrics, which open their own connections;
  * Sluice uses none of them (informers watch through KubeJsonApi).
  */
+import type { ApiConstructor, ApiType, HttpLibrary, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import {
   IsomorphicFetchHttpLibrary,
   KubeConfig,
@@ -21,12 +22,7 @@ import {
   createConfiguration,
   setHeaderMiddleware,
   wrapHttpLibrary,
-  type ApiConstructor,
-  type ApiType,
-  type HttpLibrary,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+} from './clientNode.ts';
 import { ConnectionPool, defaultRequestTimeoutMs, failureMeansDeadConnection } from './connectionPool.ts';
 import { TokenBucket, type RateLimit } from './rateLimit.ts';
 import { fenceAtSocket, notLeaderCause, type WriteFence } from './writeFence.ts';

@@ -6,7 +6,7 @@ import { behindDocument, endOnAbort } from './crdCurrency.test-support.ts';
 describe('a transient failure reading the published CRD schemas at start-up', () => {
   // Defect (crdCurrency.ts untilCrdsCurrent, the 'unknown' branch): ONE failed read (a 500 from an API server that
   // is restarting, a request timeout from the pooled client on a slow or hung /openapi/v3 answer) resolves the
-  // wait at once, and main.ts then marks the replica Ready and campaigns for the lease. A new controller on CRDs
+  // wait at once, and runController.ts then marks the replica Ready and campaigns for the lease. A new controller on CRDs
   // that are behind (the exact helm-upgrade case this check exists for) thus leads on a blip, its status writes are
   // pruned by the API server, and it plans from status that lost its decisions. The old replicas had kept leading
   // correctly; a transient error must be read again (as 'behind' is) before it is taken as "cannot tell".

@@ -4,14 +4,17 @@
  * before a write leaves): a replica that is not the leader never starts or deletes a Job. Reads (the Job, its pods,
  * a log) go through the background's read client, with a rate limit of its own, so polling never delays a write.
  */
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig } from './clientNode.ts';
+import { BatchClient, CoreClient, jsonApi } from './resourceClients.ts';
 import type { JobApi } from '../analysis/job.ts';
 import { isNotFound } from './apiErrors.ts';
 
 export function kubeJobApi(writes: KubeConfig, reads: KubeConfig): JobApi {
-  const batchWrites = writes.makeApiClient(BatchV1Api);
-  const batchReads = reads.makeApiClient(BatchV1Api);
-  const coreReads = reads.makeApiClient(CoreV1Api);
+  const batchWrites = new BatchClient(jsonApi(writes));
+  const readApi = jsonApi(reads);
+  const batchReads = new BatchClient(readApi);
+  const coreReads = new CoreClient(readApi);
   return {
     create: (job) => batchWrites.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job }),
     async read(namespace, name): Promise<V1Job | undefined> {

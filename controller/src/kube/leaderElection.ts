@@ -13,14 +13,8 @@
  * leadershipLost() lets writes that are waiting (in the rate limiter) give up the moment leadership ends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  CoordinationV1Api,
-  Observable,
-  V1MicroTime,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from './clientNode.ts';
+import { CoordinationClient, jsonApi, type Lease } from './resourceClients.ts';
 import { isConflict, isNotFound } from './apiErrors.ts';
 import { NotLeaderError } from './writeFence.ts';
 import {
@@ -53,7 +47,7 @@ export interface LeaderElectionOptions {
 type LeaseWrite = 'create' | 'replace';
 
 export class LeaderElector {
-  readonly #api: CoordinationV1Api;
+  readonly #api: CoordinationClient;
   readonly #namespace: string;
   readonly #name: string;
   readonly #identity: string;
@@ -66,7 +60,7 @@ export class LeaderElector {
   readonly #releasing = new AbortController();
   #running: Promise<void> | undefined;
   /** The Lease as last read or written: the base of the next write. */
-  #lease: V1Lease | undefined;
+  #lease: Lease | undefined;
   #observed: ObservedLease | undefined;
   #observedAtMs = 0;
   #lastRenewAtMs: number | undefined;
@@ -85,7 +79,7 @@ export class LeaderElector {
       retryPeriodMs: this.#retryPeriodMs,
     });
     if (options.identity === '') throw new Error('a leader elector needs a non-empty identity');
-    this.#api = kc.makeApiClient(CoordinationV1Api);
+    this.#api = new CoordinationClient(jsonApi(kc));
     this.#namespace = options.namespace;
     this.#name = options.name;
     this.#identity = options.identity;
@@ -129,7 +123,7 @@ export class LeaderElector {
       try {
         await this.#write(
           'replace',
-          { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: new V1MicroTime() } },
+          { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime() } },
           signal,
         );
         this.#lease = undefined;
@@ -204,8 +198,8 @@ export class LeaderElector {
   }
 
   /** The Lease this replica writes for `action`: its own record on top of the one it read. */
-  #nextLease(action: Exclude<ElectionAction, { kind: 'wait' }>): V1Lease {
-    const time = new V1MicroTime();
+  #nextLease(action: Exclude<ElectionAction, { kind: 'wait' }>): Lease {
+    const time = microTime();
     const mine = {
       holderIdentity: this.#identity,
       leaseDurationSeconds: this.#leaseDurationMs / 1000,
@@ -228,24 +222,24 @@ export class LeaderElector {
     };
   }
 
-  async #read(signal: AbortSignal): Promise<V1Lease | undefined> {
+  async #read(signal: AbortSignal): Promise<Lease | undefined> {
     try {
-      return await this.#api.readNamespacedLease({ name: this.#name, namespace: this.#namespace }, withSignal(signal));
+      return await this.#api.readNamespacedLease({ name: this.#name, namespace: this.#namespace }, signal);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  async #write(how: LeaseWrite, body: V1Lease, signal: AbortSignal): Promise<V1Lease> {
+  async #write(how: LeaseWrite, body: Lease, signal: AbortSignal): Promise<Lease> {
     const target = { namespace: this.#namespace, body };
     return how === 'create'
-      ? this.#api.createNamespacedLease(target, withSignal(signal))
-      : this.#api.replaceNamespacedLease({ ...target, name: this.#name }, withSignal(signal));
+      ? this.#api.createNamespacedLease(target, signal)
+      : this.#api.replaceNamespacedLease({ ...target, name: this.#name }, signal);
   }
 
   /** Remembers the Lease, and when this replica first saw its current version (the start of its expiry clock). */
-  #observe(lease: V1Lease | undefined): void {
+  #observe(lease: Lease | undefined): void {
     this.#lease = lease;
     const version = lease?.metadata?.resourceVersion ?? '';
     if (lease === undefined || version !== this.#observed?.resourceVersion) this.#observedAtMs = now();
@@ -303,20 +297,12 @@ function now(): number {
   return performance.now();
 }
 
-/** Per-call options that abort the request with `signal` (client-node has no other per-request timeout). */
-function withSignal(signal: AbortSignal): ConfigurationOptions {
-  return {
-    middleware: [
-      {
-        pre: (req) => {
-          req.setSignal(signal);
-          return new Observable(Promise.resolve(req));
-        },
-        post: (res) => new Observable(Promise.resolve(res)),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  };
+/**
+ * Now as a MicroTime, the format of a Lease's renewTime and acquireTime: RFC 3339 with six fractional digits, as
+ * client-node's V1MicroTime wrote it (JavaScript's clock has milliseconds, so the last three are zeros).
+ */
+export function microTime(at: Date = new Date()): string {
+  return at.toISOString().replace(/Z$/, '000Z');
 }
 
 async function pause(ms: number, stop: AbortSignal): Promise<void> {

@@ -3,7 +3,8 @@
  * and of namespaces' labels (on the background client, never ahead of a reconcile's write), and the failed
  * metric's condition from the templates the Rollout names.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/clientNode.ts';
+import { CoreClient, jsonApi } from '../kube/resourceClients.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AnalysisTemplateSpec, NotificationChannel, Rollout } from '../api/types.ts';
@@ -54,7 +55,7 @@ export function metricCondition(
 }
 
 export function createNotifier(w: NotifierWiring): Notifier {
-  const core = w.readsKc.makeApiClient(CoreV1Api);
+  const core = new CoreClient(jsonApi(w.readsKc));
   const template = (ref: { templateName: string; clusterScope?: boolean }, namespace: string) =>
     ref.clusterScope === true
       ? w.caches.clusterAnalysisTemplates.get(undefined, ref.templateName)?.spec

@@ -4,14 +4,8 @@
  * spec.restartAt), so
  * the plugin adds convenience, never a second way to drive a rollout.
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { KubeConfig } from '../kube/clientNode.ts';
+import { AppsClient, CoreClient, CustomObjectsClient, PatchStrategy, jsonApi } from '../kube/resourceClients.ts';
 import { actionAnnotation, type ManualAction } from '../api/controls.ts';
 import { restartTimeFor } from '../api/restartAt.ts';
 import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
@@ -131,9 +125,21 @@ function currentNamespace(kc: KubeConfig, args: Args): string {
  * field values), so it is made printable like every other string from the cluster.
  */
 export function errorText(err: unknown): string {
-  const e = err as { body?: { message?: unknown }; message?: unknown } | null | undefined;
-  const message = e?.body?.message ?? e?.message ?? err;
+  const e = err as { body?: unknown; message?: unknown } | null | undefined;
+  const message = statusMessageOf(e?.body) ?? e?.message ?? err;
   return `error: ${printable(typeof message === 'string' ? message : String(message))}`;
+}
+
+/** The message of the API server's Status, which an ApiException carries as text (or, elsewhere, parsed). */
+function statusMessageOf(body: unknown): unknown {
+  let status = body;
+  if (typeof body === 'string')
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  return (status as { message?: unknown } | null | undefined)?.message;
 }
 
 export async function run(
@@ -150,7 +156,7 @@ export async function run(
     return convertCommand(args, { out, err, stdin: () => readBounded(process.stdin) }, converters);
   }
   const kc = kubeConfig(args);
-  const custom = kc.makeApiClient(CustomObjectsApi);
+  const custom = new CustomObjectsClient(jsonApi(kc));
   const namespace = currentNamespace(kc, args);
   const needName = () => {
     if (args.name === undefined)
@@ -161,7 +167,7 @@ export async function run(
     const name = needName();
     await custom.patchNamespacedCustomObject(
       { ...ref, namespace, name, body: { metadata: { annotations: { [actionAnnotation]: action } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      PatchStrategy.MergePatch,
     );
     out(`rollout ${namespace}/${name}: ${said}`);
   };
@@ -170,7 +176,7 @@ export async function run(
     const name = needName();
     const answer: unknown = await custom.patchNamespacedCustomObject(
       { ...ref, namespace, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      PatchStrategy.MergePatch,
     );
     const pruned = prunedSpecFields(spec, answer);
     if (pruned.length > 0) {
@@ -253,8 +259,9 @@ async function status(
   watch: boolean,
   out: (s: string) => void,
 ): Promise<number> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
+  const api = jsonApi(kc);
+  const custom = new CustomObjectsClient(api);
+  const core = new CoreClient(api);
   let last = '';
   for (;;) {
     const rollout = (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as Rollout;
@@ -269,7 +276,7 @@ async function status(
         type: e.type ?? '',
         reason: e.reason ?? '',
         message: e.message ?? '',
-        time: e.lastTimestamp?.toISOString(),
+        time: e.lastTimestamp,
       }));
     const revisions = await replicaSetsOf(kc, rollout).then(
       (sets) => revisionsSummary(rollout, revisionLines(sets)),
@@ -297,14 +304,18 @@ export function undoAction(toRevision: string | undefined): ManualAction {
  * annotation keeps meaning "the previous revision" for plain kubectl; the controller resolves that one.)
  */
 async function previousRevision(kc: KubeConfig, namespace: string, name: string): Promise<number> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const rollout = (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as Rollout;
+  const api = jsonApi(kc);
+  const rollout = (await new CustomObjectsClient(api).getNamespacedCustomObject({
+    ...ref,
+    namespace,
+    name,
+  })) as Rollout;
   const workload = rollout.spec.workloadRef?.name;
   if (workload === undefined)
     throw new Error(
       `rollout ${namespace}/${name} has no spec.workloadRef: a flag-only Rollout has no pod template to go back to`,
     );
-  const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace, name: workload });
+  const d = await new AppsClient(api).readNamespacedDeployment({ namespace, name: workload });
   const current = d.spec?.template === undefined ? '' : revisionOf(d.spec.template);
   const previous = previousRevisionNumber(revisionLines(await replicaSetsOf(kc, rollout)), current);
   if (previous === undefined)
@@ -316,7 +327,7 @@ async function previousRevision(kc: KubeConfig, namespace: string, name: string)
 
 /** The ReplicaSets Sluice runs for a Rollout (its revisions), by the Rollout label and its owner reference. */
 async function replicaSetsOf(kc: KubeConfig, rollout: Rollout) {
-  const list = await kc.makeApiClient(AppsV1Api).listNamespacedReplicaSet({
+  const list = await new AppsClient(jsonApi(kc)).listNamespacedReplicaSet({
     namespace: rollout.metadata.namespace!,
     labelSelector: `${rolloutLabel}=${rollout.metadata.name}`,
   });

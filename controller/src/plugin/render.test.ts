@@ -168,6 +168,12 @@ suite('kubectl sluice output', () => {
     expect(errorText({ body: { message: 'rollouts.sluice.dev "a\u001b]0;x\u0007b" not found' } })).toBe(
       'error: rollouts.sluice.dev "ab" not found',
     );
+    // As an ApiException carries it: the Status as text, with a message that repeats headers and body.
+    const notFound = Object.assign(new Error('HTTP-Code: 404\nMessage: GET ...\nBody: ...\nHeaders: {}'), {
+      code: 404,
+      body: JSON.stringify({ kind: 'Status', message: 'rollouts.sluice.dev "gone" not found' }),
+    });
+    expect(errorText(notFound)).toBe('error: rollouts.sluice.dev "gone" not found');
     expect(errorText(new Error('connect ECONNREFUSED\r\n\u001b[1Afake'))).toBe('error: connect ECONNREFUSED  fake');
   });
 

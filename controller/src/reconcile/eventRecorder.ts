@@ -12,7 +12,8 @@
  * grow memory; and ones still waiting when the process is killed are lost. stop() sends what it can first.
  */
 import { randomBytes } from 'node:crypto';
-import type { CoreV1Event, CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import type { CoreClient } from '../kube/resourceClients.ts';
 import { apiVersion, type Rollout } from '../api/types.ts';
 import { isConflict, statusCode } from '../kube/apiErrors.ts';
 import type { PlannedEvent } from '../planner/world.ts';
@@ -23,7 +24,7 @@ export interface EventSink {
 
 export interface EventRecorderOptions {
   /** A client of its own, so that Events have a rate limit apart from the reconciles' writes. */
-  core: Pick<CoreV1Api, 'createNamespacedEvent'>;
+  core: Pick<CoreClient, 'createNamespacedEvent'>;
   /** Who reports the Events (the pod name). */
   reportingInstance: string;
   /** Events waiting at most; default 1,000. */

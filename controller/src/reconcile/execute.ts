@@ -14,15 +14,14 @@
  * Every write is fenced at the wire (kube/apiMetrics.ts, flags/unleashAdmin.ts): a replica that is no longer leader
  * sends nothing. A write that fails is reported in status (condition WriteFailed) and the key is retried.
  */
-import type {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PolicyV1Api,
-  V1Deployment,
-  V1ReplicaSet,
-} from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  type AppsClient,
+  type CoreClient,
+  type CustomObjectsClient,
+  type PolicyClient,
+} from '../kube/resourceClients.ts';
 import { actionAnnotation } from '../api/controls.ts';
 import { apiGroup, apiVersionName, type Condition, type Rollout, type RolloutStatus } from '../api/types.ts';
 import type { PlannedFlagOperation } from '../flags/flagSteps.ts';
@@ -44,10 +43,10 @@ import type { NotificationSink } from '../notify/notifier.ts';
 import { sameJson } from './sameJson.ts';
 
 export interface Clients {
-  apps: AppsV1Api;
-  core: CoreV1Api;
-  custom: CustomObjectsApi;
-  policy: PolicyV1Api;
+  apps: AppsClient;
+  core: CoreClient;
+  custom: CustomObjectsClient;
+  policy: PolicyClient;
 }
 
 export interface ExecuteContext {
@@ -81,8 +80,8 @@ export interface ExecuteContext {
 }
 
 export const rolloutRef = { group: apiGroup, version: apiVersionName, plural: 'rollouts' };
-const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const merge = PatchStrategy.MergePatch;
+const jsonPatch = PatchStrategy.JsonPatch;
 
 export { WriteError } from './writeError.ts';
 

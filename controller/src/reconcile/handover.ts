@@ -4,15 +4,16 @@
  * (planner/plan.ts planDeletion) and its Deployment has been scaled back to the recorded replicas and has that many
  * pods available; only then does the garbage collector remove Sluice's pods.
  */
-import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { PatchStrategy } from '../kube/resourceClients.ts';
 import type { Rollout } from '../api/types.ts';
 import { handoverFinalizer, recordedReplicasAnnotation } from '../workload/names.ts';
 import type { ExecuteContext } from './execute.ts';
 import { rolloutRef } from './execute.ts';
 import { releaseServices } from './services.ts';
 
-const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const merge = PatchStrategy.MergePatch;
+const jsonPatch = PatchStrategy.JsonPatch;
 
 /**
  * Adds the finalizer to a Rollout that has a workload, or that has recorded a feature flag it is about to change (a

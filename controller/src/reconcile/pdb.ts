@@ -3,14 +3,15 @@
  * of every revision by the sluice.dev/rollout label, so that it follows stable, canary and preview as they come and
  * go. A PodDisruptionBudget of that name that is not Sluice's is never taken over: the write fails, naming it.
  */
-import { PatchStrategy, setHeaderOptions, type V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { PatchStrategy } from '../kube/resourceClients.ts';
 import { isNotFound } from '../kube/apiErrors.ts';
 import type { PdbBudget } from '../planner/world.ts';
 import { ownedBy, rolloutLabel } from '../workload/names.ts';
 import type { ExecuteContext } from './execute.ts';
 import { sameJson } from './sameJson.ts';
 
-const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const merge = PatchStrategy.MergePatch;
 
 /** The budget as the API server keeps it: exactly the field the spec sets, the other one absent. */
 function budgetOf(spec: V1PodDisruptionBudget['spec']): PdbBudget {

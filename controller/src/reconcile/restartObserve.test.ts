@@ -1,6 +1,6 @@
 /**
  * Hostile review of spec.restartAt (issue 16): what the planner is told about pods before the pod cache has
- * listed them. The controller starts its workers without waiting for the informers to sync (main.ts calls
+ * listed them. The controller starts its workers without waiting for the informers to sync (runController.ts calls
  * startWorkers at once without leader election, and a new leader takes a released Lease at once), and the pod
  * list is the largest one (20 pages for 10,000 pods), so the Rollouts are reconciled first.
  */

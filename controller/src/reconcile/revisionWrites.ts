@@ -3,7 +3,8 @@
  * written into the Deployment, and old ReplicaSets pruned beyond revisionHistoryLimit. Both are decided by the planner (plan.revisionNumber, plan.undoTemplate); these only
  * carry them out. Errors are the caller's to name (execute.ts wraps each write).
  */
-import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import { PatchStrategy } from '../kube/resourceClients.ts';
 import { maxRevisionNumber, revisionLabel, revisionNumberAnnotation, rolloutLabel } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
 import { revisionOf } from '../planner/revision.ts';
@@ -11,8 +12,8 @@ import type { Plan } from '../planner/world.ts';
 import type { ExecuteContext } from './execute.ts';
 import { isConflict, isNotFound } from '../kube/apiErrors.ts';
 
-const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const merge = PatchStrategy.MergePatch;
+const jsonPatch = PatchStrategy.JsonPatch;
 
 type Writer = Pick<ExecuteContext, 'clients' | 'fence'>;
 

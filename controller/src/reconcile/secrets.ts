@@ -3,13 +3,13 @@
  * measurement just before it measures and held only for that measurement. Sluice watches no Secrets: it reads the
  * few it is pointed at, in the Rollout's own namespace, and only for an analysis that is measuring.
  */
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreClient } from '../kube/resourceClients.ts';
 import { isForbidden, isNotFound, statusCode } from '../kube/apiErrors.ts';
 import type { ReadSecret } from '../analysis/args.ts';
 
 /** Reads the named Secrets of a namespace; a missing Secret reads as undefined (the analysis says which). */
 export async function readSecrets(
-  core: CoreV1Api,
+  core: Pick<CoreClient, 'readNamespacedSecret'>,
   namespace: string,
   refs: readonly { name: string }[],
 ): Promise<ReadSecret> {

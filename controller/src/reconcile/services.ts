@@ -6,7 +6,8 @@
  * without a selector (ExternalName, the API server's own `kubernetes`), is never touched: a tenant must not be able
  * to repoint a Service that was not made to select pods by label.
  */
-import { PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
+import { PatchStrategy } from '../kube/resourceClients.ts';
 import type { Rollout } from '../api/types.ts';
 import { isConflict } from '../kube/apiErrors.ts';
 import { adoptedSelectorAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
@@ -14,7 +15,7 @@ import { buildService } from '../workload/objects.ts';
 import type { ExecuteContext } from './execute.ts';
 import { sameJson } from './sameJson.ts';
 
-const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const merge = PatchStrategy.MergePatch;
 
 type Role = 'stable' | 'canary';
 

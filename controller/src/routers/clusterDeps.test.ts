@@ -1,4 +1,4 @@
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsClient } from '../kube/resourceClients.ts';
 import { describe, expect, it } from 'vitest';
 import { WriteExpectations } from '../reconcile/expectations.ts';
 import { routerDeps, routerObjectKey } from './clusterDeps.ts';
@@ -21,7 +21,7 @@ function apiAnswering(resourceVersion: string) {
   const api = {
     patchNamespacedCustomObject: answer('patch'),
     createNamespacedCustomObject: answer('create'),
-  } as unknown as CustomObjectsApi;
+  } as unknown as CustomObjectsClient;
   return { api, calls };
 }
 

@@ -8,7 +8,8 @@
  * WriteFailed condition and a warning for nothing. `behind()` tells the reconcile to let the write's event arrive
  * first (it wakes the Rollout when it does); an abort does not wait.
  */
-import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/clientNode.ts';
+import { PatchStrategy, type CustomObjectsClient } from '../kube/resourceClients.ts';
 import { isNotFound } from '../kube/apiErrors.ts';
 import { KubeJsonApi } from '../kube/kubeJsonApi.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
@@ -25,7 +26,7 @@ export const routerObjectKey = (kind: string, namespace: string | undefined, nam
 const writeMemoryMs = 5_000;
 
 export function routerDeps(
-  custom: CustomObjectsApi,
+  custom: CustomObjectsClient,
   routed: ReadonlyMap<string, ObjectCache<KubeObject>>,
   served: ReadonlyMap<string, ResourceRef>,
   writes = new WriteExpectations({ ttlMs: writeMemoryMs }),
@@ -47,7 +48,7 @@ export function routerDeps(
     jsonPatch: async (kind, ns, name, ops) => {
       const answer: unknown = await custom.patchNamespacedCustomObject(
         { ...target(kind, ns), name, body: ops },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        PatchStrategy.JsonPatch,
       );
       remember(kind, ns, name, answer);
     },

@@ -1,6 +1,6 @@
 /**
  * Turns the trace settings into a tracer: the no-op tracer when no endpoint is set, else a recording tracer whose
- * spans go through a BatchSpanProcessor to an OTLP/HTTP JSON exporter. main.ts calls this once at start and
+ * spans go through a BatchSpanProcessor to an OTLP/HTTP JSON exporter. runController.ts calls this once at start and
  * shutdown() on SIGTERM, after the work queue has drained, so that the last reconciles' spans are sent.
  */
 import type { Registry } from 'prom-client';
