@@ -75,4 +75,20 @@ describe('the freeze gate over a lazily loaded unleash-client', () => {
     expect(heard).toEqual(['error', 'changed']);
     client.destroy();
   });
+
+  it('leaves nothing running when destroyed while it waits to load again, so a stopping controller exits', async () => {
+    vi.useFakeTimers();
+    const { made, module } = fakeModule();
+    let loads = 0;
+    const client = createUnleashClient(undefined, () =>
+      ++loads === 1 ? Promise.reject(new Error('EMFILE: too many open files')) : Promise.resolve(module),
+    )({ url: `${url}/api`, appName: 'sluice', refreshInterval: 5_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(1);
+    client.destroy();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(loads).toBe(1);
+    expect(made).toHaveLength(0);
+  });
 });
