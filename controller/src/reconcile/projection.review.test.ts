@@ -7,8 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { forCache } from '../kube/informerDecisions.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 import { deploymentsRef, replicaSetsRef } from '../kube/resourceRef.ts';
+import { revisionOf } from '../planner/revision.ts';
+import { buildReplicaSet } from '../workload/objects.ts';
 import { apiServerDeployment, apiServerReplicaSet } from './apiServerObjects.test-support.ts';
 import { cacheTransforms } from './projection.ts';
+import type { Rollout } from '../api/types.ts';
 
 describe('pod specs shared between cached objects', () => {
   // review: cacheTransforms gives every cached Deployment and ReplicaSet with an equal pod spec the same object,
@@ -32,5 +35,36 @@ describe('pod specs shared between cached objects', () => {
       // A frozen value refuses the write: that is the fix.
     }
     expect(theirs.spec!.template!.spec!.containers[0]!.image).toBe(image);
+  });
+});
+
+describe('fields the equivalence fixtures do not carry', () => {
+  // review: the API server fixtures (apiServerObjects.test-support.ts) have no minReadySeconds and no
+  // terminatingReplicas, so dropping either from the projection failed no test (tried: all of reconcile/ and kube/
+  // stayed green). A built ReplicaSet would lose the Deployment's minReadySeconds (pods counted available at once),
+  // and pods still shutting down would go uncounted. These pin them.
+  it("keeps a Deployment's minReadySeconds for the ReplicaSets built from it", () => {
+    const transforms = cacheTransforms();
+    const whole = forCache(apiServerDeployment(7) as KubeObject, deploymentsRef) as V1Deployment;
+    whole.spec!.minReadySeconds = 30;
+    const kept = transforms.deployment(structuredClone(whole) as KubeObject) as V1Deployment;
+    const rollout = { metadata: { name: 'svc-7', namespace: 'team-7', uid: 'u' }, spec: {} } as unknown as Rollout;
+    const revision = revisionOf(whole.spec!.template);
+    const built = buildReplicaSet(rollout, kept, revision, 1, 1);
+    expect(built.spec?.minReadySeconds).toBe(30);
+    expect(built).toEqual(buildReplicaSet(rollout, whole, revision, 1, 1));
+  });
+
+  it("keeps a ReplicaSet's minReadySeconds and terminatingReplicas", () => {
+    const transforms = cacheTransforms();
+    const whole = apiServerReplicaSet(7) as { spec: Record<string, unknown>; status: Record<string, unknown> };
+    whole.spec.minReadySeconds = 30;
+    whole.status.terminatingReplicas = 2;
+    const kept = transforms.replicaSet(forCache(whole as KubeObject, replicaSetsRef)) as {
+      spec?: { minReadySeconds?: number };
+      status?: { terminatingReplicas?: number };
+    };
+    expect(kept.spec?.minReadySeconds).toBe(30);
+    expect(kept.status?.terminatingReplicas).toBe(2);
   });
 });
