@@ -19,11 +19,33 @@ export function dockerInstructions(text: string): { op: string; args: string }[]
     });
 }
 
+/**
+ * node's options that take their value as the next word when written without "=" (`--require ./tracing.js`): that
+ * word is the option's, not the script. (V8's options, like --max-semi-space-size, take theirs only after "=".)
+ */
+const optionsWithValue = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--env-file',
+  '--env-file-if-exists',
+  '--title',
+  '--disable-warning',
+  '--redirect-warnings',
+  '--unhandled-rejections',
+  '--dns-result-order',
+]);
+
 /** `[node, ...options, script]` split into node's options and the script. */
 export function splitNodeCommand(cmd: readonly string[]): { nodeFlags: string[]; script: string } {
   if (cmd[0] !== 'node') throw new Error(`the image's CMD starts with ${String(cmd[0])}, not node`);
-  const at = cmd.findIndex((word, i) => i > 0 && !word.startsWith('-'));
-  if (at < 0) throw new Error(`the image's CMD ${JSON.stringify(cmd)} names no script`);
+  let at = 1;
+  while (at < cmd.length && cmd[at]!.startsWith('-')) at += optionsWithValue.has(cmd[at]!) ? 2 : 1;
+  if (at >= cmd.length) throw new Error(`the image's CMD ${JSON.stringify(cmd)} names no script`);
   return { nodeFlags: cmd.slice(1, at), script: cmd[at]! };
 }
 

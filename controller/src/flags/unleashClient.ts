@@ -17,7 +17,11 @@ export interface FreezeClient {
 type Event = Parameters<FreezeClient['on']>[0];
 type Listener = (arg?: unknown) => void;
 
-/** Makes clients that load unleash-client when the first one is made; `onLateReport` hears errors after destroy. */
+/**
+ * Makes clients that load unleash-client when the first one is made; `onLateReport` hears errors after destroy. A
+ * load that fails (or a client that refuses to be made) is reported to the 'error' listeners, so the gate holds
+ * and says why, and is tried again after the refresh interval, as unleash-client polls again after a failed poll.
+ */
 export function createUnleashClient(
   onLateReport: ((what: string) => void) | undefined,
   load: () => Promise<typeof import('unleash-client')> = () => import('unleash-client'),
@@ -26,22 +30,36 @@ export function createUnleashClient(
     const listeners: [Event, Listener][] = [];
     let client: FreezeClient | undefined;
     let destroyed = false;
-    void load().then(
-      (unleash) => {
-        if (destroyed) return;
-        // No backup file in the temp folder: a restarted controller must hear from Unleash before it trusts a flag.
-        client = wrap(
-          new unleash.Unleash({ ...config, storageProvider: new unleash.InMemStorageProvider() }),
-          onLateReport,
-        );
-        for (const [event, listener] of listeners) client.on(event, listener);
-      },
-      (err: unknown) => {
-        if (destroyed) return;
-        const reason = `the Unleash client could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
-        for (const [event, listener] of listeners) if (event === 'error') listener(new Error(reason));
-      },
-    );
+    let retry: NodeJS.Timeout | undefined;
+    const failed = (what: string, err: unknown) => {
+      const reason = `the Unleash client could not be ${what}: ${err instanceof Error ? err.message : String(err)}`;
+      for (const [event, listener] of listeners) if (event === 'error') listener(new Error(reason));
+      if (destroyed) return; // a listener may have stopped it
+      // Unref'd: a controller on its way out does not wait for it (destroy clears it too).
+      retry = setTimeout(start, config.refreshInterval ?? 15_000).unref();
+    };
+    const start = () => {
+      retry = undefined;
+      void load().then(
+        (unleash) => {
+          if (destroyed) return;
+          let made: import('unleash-client').Unleash;
+          try {
+            // No backup file in the temp folder: a restarted controller must hear from Unleash before it trusts a flag.
+            made = new unleash.Unleash({ ...config, storageProvider: new unleash.InMemStorageProvider() });
+          } catch (err) {
+            failed('made', err);
+            return;
+          }
+          client = wrap(made, onLateReport);
+          for (const [event, listener] of listeners) client.on(event, listener);
+        },
+        (err: unknown) => {
+          if (!destroyed) failed('loaded', err);
+        },
+      );
+    };
+    start();
     return {
       on(event, listener) {
         listeners.push([event, listener]);
@@ -52,6 +70,7 @@ export function createUnleashClient(
       getFeatureToggleDefinition: (name) => client?.getFeatureToggleDefinition(name),
       destroy() {
         destroyed = true;
+        clearTimeout(retry);
         client?.destroy();
       },
     };

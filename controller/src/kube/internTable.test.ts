@@ -54,4 +54,12 @@ describe('InternTable', () => {
     expect(() => table.internValues({ inner: frozen })).not.toThrow();
     expect(table.size).toBe(1);
   });
+
+  it('starts again empty when its strings together would pass the character bound', () => {
+    const table = new InternTable({ maxChars: 100 });
+    for (let i = 0; i < 9; i++) table.intern(`value-${i}`.padEnd(10, '.'));
+    expect(table.size).toBe(9);
+    table.intern('x'.repeat(20)); // 90 + 20 > 100
+    expect(table.size).toBe(1);
+  });
 });

@@ -4,16 +4,22 @@
  * pod templates: JSON.parse gives each object its own copies (V8 shares property names, and string values of at
  * most 10 characters, not longer values). Interned as an object enters the cache, they are kept once.
  *
- * The table is bounded, so that a tenant writing objects with unique label values cannot grow it without limit:
- * when it is full it starts again empty. The strings already shared stay shared (the cached objects hold them, not
- * the table); only later copies of them are not found again until they come back into the table. Long strings (a
- * JSON blob in an annotation, a script in a command) are left alone: they rarely repeat, and each would take a
- * slot from the short ones that do.
+ * The table is bounded in entries and in characters, so that a tenant writing objects with unique label values,
+ * or long unique annotations, cannot grow it without limit nor make it hold megabytes of strings no cached object
+ * holds any more: when it is full it starts again empty. The strings already shared stay shared (the cached objects
+ * hold them, not the table); only later copies of them are not found again until they come back into the table.
+ * Long strings (a JSON blob in an annotation, a script in a command) are left alone: they rarely repeat, and each
+ * would take a slot from the short ones that do.
  */
 
 export interface InternTableOptions {
-  /** Strings kept at most before the table starts again empty. Default 50,000 (a few MiB at most). */
+  /** Strings kept at most before the table starts again empty. Default 50,000. */
   maxEntries?: number;
+  /**
+   * Characters kept at most (all strings together) before the table starts again empty. Default 1,000,000: at most
+   * about 2 MiB of strings, two-byte ones included, whatever a tenant writes.
+   */
+  maxChars?: number;
   /** Longer strings are not interned. Default 256. */
   maxLength?: number;
 }
@@ -28,10 +34,13 @@ export class InternTable {
   readonly #strings = new Map<string, string>();
   readonly #maxEntries: number;
   readonly #maxLength: number;
+  readonly #maxChars: number;
+  #chars = 0;
 
   constructor(options: InternTableOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 50_000;
     this.#maxLength = options.maxLength ?? 256;
+    this.#maxChars = options.maxChars ?? 1_000_000;
   }
 
   /** How many strings the table holds now. */
@@ -44,8 +53,12 @@ export class InternTable {
     if (value.length > this.#maxLength) return value;
     const known = this.#strings.get(value);
     if (known !== undefined) return known;
-    if (this.#strings.size >= this.#maxEntries) this.#strings.clear();
+    if (this.#strings.size >= this.#maxEntries || this.#chars + value.length > this.#maxChars) {
+      this.#strings.clear();
+      this.#chars = 0;
+    }
     this.#strings.set(value, value);
+    this.#chars += value.length;
     return value;
   }
 

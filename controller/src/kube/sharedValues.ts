@@ -6,7 +6,9 @@
  *
  * The table holds its values weakly: once no cached object holds a value any more, it is collected, and its entry
  * goes with it. It is also bounded, like InternTable, so that many values alive at once cannot grow it without
- * limit. A shared value is shared by several cached objects: like every cached object, it must not be modified.
+ * limit. A shared value is shared by several cached objects, of any namespace: its holder freezes it (deepFreeze)
+ * once it has finished with it, so that a reader that forgets to copy it before a change fails there, instead of
+ * changing another team's cached objects.
  */
 import { createHash } from 'node:crypto';
 
@@ -36,4 +38,19 @@ export class SharedValues {
     this.#forget.register(value, hash);
     return value;
   }
+}
+
+/**
+ * Freezes a JSON value and everything in it, walked with a stack of its own (no recursion, whatever its depth).
+ * Values already frozen are not walked again.
+ */
+export function deepFreeze<T>(root: T): T {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object' || Object.isFrozen(node)) continue;
+    Object.freeze(node);
+    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') pending.push(value);
+  }
+  return root;
 }

@@ -40,7 +40,7 @@
  */
 import { InternTable } from '../kube/internTable.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
-import { SharedValues } from '../kube/sharedValues.ts';
+import { deepFreeze, SharedValues } from '../kube/sharedValues.ts';
 import { summarizePod } from './pods.ts';
 
 /** A projection of one kind: what the cache keeps of an object (or of a watch bookmark, which has only metadata). */
@@ -68,8 +68,8 @@ export const projectAutoscaler: Projection = (obj) => project(obj, { spec: ['sca
 /**
  * What the informers apply to each object before it enters its cache: the kind's projection, then every string that
  * repeats interned (kube/internTable.ts), and for Deployments and ReplicaSets the pod spec shared with every equal
- * one already cached (kube/sharedValues.ts: a Deployment's and its current ReplicaSet's are equal). One table of
- * each for all the caches: the same namespaces, labels and images repeat across kinds.
+ * one already cached (kube/sharedValues.ts: a Deployment's and its current ReplicaSet's are equal), frozen. One
+ * table of each for all the caches: the same namespaces, labels and images repeat across kinds.
  */
 export function cacheTransforms(strings = new InternTable(), podSpecs = new SharedValues()) {
   const cached =
@@ -85,7 +85,8 @@ export function cacheTransforms(strings = new InternTable(), podSpecs = new Shar
       const podSpec = spec?.template?.spec;
       if (podSpec === null || typeof podSpec !== 'object') return strings.internValues(kept);
       const known = podSpecs.share(podSpec);
-      if (known === podSpec) strings.internValues(podSpec);
+      // Interned, then frozen: from here on it is every equal pod spec's, in any namespace, and nobody's to change.
+      if (known === podSpec) deepFreeze(strings.internValues(podSpec));
       // The template without its pod spec is walked, then given the shared one (added, not deleted and put back:
       // a deleted property would turn every cached template into a slower, larger dictionary-mode object).
       const { spec: _walkedAlready, ...template } = spec!.template!;
