@@ -19,7 +19,7 @@ export interface Options {
   force: boolean;
   /** Run the controller of this commit (exported from git) instead of the work tree's. */
   commit: string | undefined;
-  /** compiled: tsc's JavaScript, as the image runs it; source: the .ts files through Node's type stripping. */
+  /** compiled: the bundle the image runs (controller/bundle.ts); source: the .ts files through Node's type stripping. */
   entry: 'compiled' | 'source';
   /** A diff (git apply) to the exported controller: measures a proposed change without touching the work tree. */
   patch: string | undefined;

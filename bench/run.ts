@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
@@ -102,6 +102,17 @@ function controllerSource(
     progress(
       `note: tsc reported errors compiling the controller: ${String((err as { stdout?: string }).stdout ?? err).slice(0, 500)}`,
     );
+  }
+  // The image runs the bundle (controller/bundle.ts); a commit from before it had one runs tsc's main.js.
+  if (existsSync(join(srcDir, 'controller/bundle.ts'))) {
+    // The bundler resolves packages upwards from the sources: an exported commit gets the checkout's node_modules.
+    if (!existsSync(join(srcDir, 'node_modules')))
+      symlinkSync(join(repoRoot, 'node_modules'), join(srcDir, 'node_modules'));
+    execFileSync(process.execPath, [join(srcDir, 'controller/bundle.ts'), '--out-dir', join(outDir, 'bundle')], {
+      cwd: srcDir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return { entry: join(outDir, 'bundle/controller.js'), commit: sha, dirty };
   }
   const main = join(outDir, 'controller/src/main.js');
   if (!existsSync(main)) throw new Error(`compiling the controller produced no ${main}`);

@@ -1,6 +1,6 @@
 /**
- * Sluice's entry point (`npm start`, and the container's command, compiled to dist/controller/src/main.js):
- * registers the hook that keeps client-node's generated models out of the process (kube/clientNodeHook.ts), then
+ * Sluice's entry point from source (`npm start`; the image runs the bundle dist/bundle/controller.js, which
+ * resolves the same import at build time: controller/bundle.ts): registers the hook that keeps client-node's generated models out of the process (kube/clientNodeHook.ts), then
  * runs the controller (runController.ts). The hook must be in place before the controller's modules are linked,
  * hence the dynamic import.
  */

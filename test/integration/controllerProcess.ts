@@ -42,7 +42,7 @@ export interface ControllerOptions {
   kubeconfig?: string;
   /** Handle the Rollouts of every namespace: no --namespace (pair it with --instance-id in extraArgs). */
   allNamespaces?: boolean;
-  /** The script to run instead of controller/src/main.ts, such as the image's dist/controller/src/main.js. */
+  /** The script to run instead of controller/src/main.ts, such as the image's dist/bundle/controller.js. */
   entry?: string;
   /** Options for node before the script, such as the image's heap settings. */
   nodeFlags?: string[];
