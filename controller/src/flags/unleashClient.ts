@@ -17,6 +17,9 @@ export interface FreezeClient {
 type Event = Parameters<FreezeClient['on']>[0];
 type Listener = (arg?: unknown) => void;
 
+/** Loads unleash-client ahead of the first client (the module is cached; a failure is retried when one is made). */
+export const preloadUnleashClient = (): Promise<unknown> => import('unleash-client').catch(() => undefined);
+
 /**
  * Makes clients that load unleash-client when the first one is made; `onLateReport` hears errors after destroy. A
  * load that fails (or a client that refuses to be made) is reported to the 'error' listeners, so the gate holds

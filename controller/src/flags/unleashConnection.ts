@@ -6,6 +6,7 @@ import { FreezeGate, type FreezeContext, type FreezeGateOptions, type FreezeRead
 import { missingSettings, unleashBaseUrl, type UnleashSettings } from './settings.ts';
 import { defaultTenancy, flagAllowed, type FlagTarget, type TenancyPolicy } from './tenancy.ts';
 import { UnleashAdmin, type FlagAdmin } from './unleashAdmin.ts';
+import { preloadUnleashClient } from './unleashClient.ts';
 import type { Tracer } from '../trace/tracer.ts';
 
 /** Either the thing asked for, or why the settings do not allow it (a message for InvalidSpec). */
@@ -32,6 +33,11 @@ export class UnleashConnection {
   constructor(settings: UnleashSettings, options: UnleashConnectionOptions = {}) {
     this.#settings = settings;
     this.#options = options;
+    // Loading unleash-client blocks the event loop for about 0.1 s: with a client token set, a freeze flag may come
+    // with any Rollout, so that happens now, at start, rather than in the reconcile of the first one (which may
+    // be an abort). Without one, the gate can never start, and the module is never loaded.
+    if (options.freezeGate?.createClient === undefined && missingSettings(settings, 'client') === undefined)
+      setImmediate(() => void preloadUnleashClient());
   }
 
   get defaultEnvironment(): string {
