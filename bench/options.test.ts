@@ -26,7 +26,7 @@ describe('npm run bench options', () => {
   });
 
   it("runs the controller with the image's node options unless --node-options says otherwise", () => {
-    expect(parseOptions([]).nodeOptions).toEqual(['--max-semi-space-size=2', '--optimize-for-size']);
+    expect(parseOptions([]).nodeOptions).toEqual(['--max-semi-space-size=2', '--optimize-for-size', '--expose-gc']);
     expect(parseOptions(['--node-options', '--max-old-space-size=128']).nodeOptions).toEqual([
       '--max-old-space-size=128',
     ]);

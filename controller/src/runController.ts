@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from './kube/clientNode.ts';
 import { ConfigError, loadConfig, type ControllerConfig } from './config.ts';
 import { startController, type Controller } from './controller.ts';
+import { startIdleCollector } from './queue/idleCollector.ts';
 import { resources } from './api/resources.ts';
 import { instrumentKubeConfig, type KubeVerb } from './kube/apiMetrics.ts';
 import { crdsLetLead, openApiPath, untilCrdsCurrent, type OpenApiDocument } from './kube/crdCurrency.ts';
@@ -161,6 +162,11 @@ async function main(): Promise<void> {
     tracing.tracer,
   );
   running.controller = controller;
+  // With node's --expose-gc (the image's command), memory grown in a burst is given back once the queue goes quiet.
+  startIdleCollector({
+    queue: controller.queue,
+    onCollected: (ms) => log.debug({ ms: Math.round(ms) }, 'the work queue went quiet: memory given back'),
+  });
   // Read while the informers list; awaited before leading (kube/crdCurrency.ts says why).
   const crdsChecked = untilCrdsCurrent(readCrdSchemas, resources, log, stopping.signal);
   const server = healthServer({

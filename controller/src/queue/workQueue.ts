@@ -127,6 +127,7 @@ export class WorkQueue {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** When each run in flight started; the Map's order is the order they started in, so the first is the oldest. */
   readonly #runStartedAt = new Map<string, number>();
+  #runs = 0;
   /** Keys in flight per namespace, for the per-namespace cap. */
   readonly #inFlightByNamespace = new Map<string, number>();
   /** Keys added while in flight: they go back to #ready when their run ends. */
@@ -174,6 +175,11 @@ export class WorkQueue {
 
   get depth(): QueueDepth {
     return { queued: this.#readyCount + this.#dirty.size, waiting: this.#timers.size };
+  }
+
+  /** Reconciles finished since the queue was made: a count that moves while there is work (queue/idleCollector.ts). */
+  get runs(): number {
+    return this.#runs;
   }
 
   /**
@@ -315,6 +321,7 @@ export class WorkQueue {
     }
     this.#inFlight.delete(key);
     this.#runStartedAt.delete(key);
+    this.#runs++;
     const namespace = namespaceOfKey(key);
     const left = (this.#inFlightByNamespace.get(namespace) ?? 1) - 1;
     if (left > 0) this.#inFlightByNamespace.set(namespace, left);

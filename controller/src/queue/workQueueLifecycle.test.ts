@@ -44,6 +44,25 @@ describe('WorkQueue: shutdown', () => {
   });
 });
 
+describe('WorkQueue: runs', () => {
+  it('counts every finished run, failed ones too, and not the keys still waiting', async () => {
+    const held = heldHandler();
+    const { queue } = makeQueue(held.handler);
+    queue.start();
+    queue.add('a');
+    queue.add('b');
+    await settle();
+    expect(queue.runs).toBe(0);
+    held.runs[0]!.fail(new Error('refused'));
+    await settle();
+    expect(queue.runs).toBe(1);
+    held.runs[1]!.finish(undefined);
+    await settle();
+    expect(queue.runs).toBe(2);
+    await queue.shutdown();
+  });
+});
+
 describe('WorkQueue: options and hooks', () => {
   it.each([
     ['no workers', { concurrency: 0 }, /concurrency/],
