@@ -37,12 +37,21 @@ interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
-/** An Event as the API server sends it: its timestamps are strings. */
+/**
+ * An Event as the API server sends it: its timestamps are strings, and null where unset. One written through
+ * events.k8s.io/v1 reads back with `"lastTimestamp": null` (metav1.Time is a struct, which omitempty never drops)
+ * and only eventTime set.
+ */
 export type EventJson = Omit<CoreV1Event, 'firstTimestamp' | 'lastTimestamp' | 'eventTime'> & {
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  eventTime?: string;
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
 };
+
+/** When an Event last happened: lastTimestamp, else eventTime (events.k8s.io), as `kubectl get events` reads it. */
+export function eventTimeOf(e: EventJson): string | undefined {
+  return e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? undefined;
+}
 
 const seg = encodeURIComponent;
 const core = (ns: string, plural: string, name?: string) =>
