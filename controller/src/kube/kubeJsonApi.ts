@@ -111,7 +111,15 @@ export class KubeJsonApi {
 
   async #json<T>(method: HttpMethod, path: string, sent: Sent): Promise<T> {
     const res = await this.#send(method, path, sent);
-    return JSON.parse(await res.body.text()) as T;
+    const text = await res.body.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      // A proxy's HTML page, or an empty or cut-off body: say which request, and what came instead of JSON.
+      const type = res.headers['content-type'] ?? 'no content type';
+      const what = text === '' ? 'an empty body' : `a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`;
+      throw new Error(`${method} ${path}: HTTP ${res.httpStatusCode} (${type}) with ${what}`, { cause: err });
+    }
   }
 
   async #send(method: HttpMethod, path: string, sent: Sent): Promise<ResponseContext> {

@@ -37,18 +37,36 @@ interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
-/** An Event as the API server sends it: its timestamps are strings. */
+/**
+ * An Event as the API server sends it: its timestamps are strings, and null where unset. One written through
+ * events.k8s.io/v1 reads back with `"lastTimestamp": null` (metav1.Time is a struct, which omitempty never drops)
+ * and only eventTime set.
+ */
 export type EventJson = Omit<CoreV1Event, 'firstTimestamp' | 'lastTimestamp' | 'eventTime'> & {
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  eventTime?: string;
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
 };
 
-const seg = encodeURIComponent;
+/** When an Event last happened: lastTimestamp, else eventTime (events.k8s.io), as `kubectl get events` reads it. */
+export function eventTimeOf(e: EventJson): string | undefined {
+  return e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? undefined;
+}
+
+/**
+ * One path segment: encoded, and never '', '.' or '..', which no Kubernetes object is named (apimachinery's
+ * IsValidPathSegmentName) and which the URL parser would resolve, sending the request to another resource (the
+ * namespace itself, or the whole collection). Refused before anything is sent.
+ */
+function seg(value: string, what = 'name'): string {
+  if (value === '' || value === '.' || value === '..')
+    throw new Error(`${JSON.stringify(value)} is not a ${what} Kubernetes allows in a path: nothing was sent`);
+  return encodeURIComponent(value);
+}
 const core = (ns: string, plural: string, name?: string) =>
-  `/api/v1/namespaces/${seg(ns)}/${plural}${name === undefined ? '' : `/${seg(name)}`}`;
+  `/api/v1/namespaces/${seg(ns, 'namespace')}/${plural}${name === undefined ? '' : `/${seg(name)}`}`;
 const group = (gv: string, ns: string, plural: string, name?: string) =>
-  `/apis/${gv}/namespaces/${seg(ns)}/${plural}${name === undefined ? '' : `/${seg(name)}`}`;
+  `/apis/${gv}/namespaces/${seg(ns, 'namespace')}/${plural}${name === undefined ? '' : `/${seg(name)}`}`;
 
 /** Requests with a signal carry it; the rest leave the HTTP layer's own timeout in charge. */
 const withSignal = (signal: AbortSignal | undefined): RequestOptions => (signal === undefined ? {} : { signal });
@@ -62,25 +80,25 @@ class JsonClient {
 }
 
 export class CoreClient extends JsonClient {
-  readNamespace(p: { name: string }): Promise<V1Namespace> {
+  async readNamespace(p: { name: string }): Promise<V1Namespace> {
     return this.api.get(`/api/v1/namespaces/${seg(p.name)}`);
   }
-  readNamespacedSecret(p: Named): Promise<V1Secret> {
+  async readNamespacedSecret(p: Named): Promise<V1Secret> {
     return this.api.get(core(p.namespace, 'secrets', p.name));
   }
-  readNamespacedService(p: Named): Promise<V1Service> {
+  async readNamespacedService(p: Named): Promise<V1Service> {
     return this.api.get(core(p.namespace, 'services', p.name));
   }
-  createNamespacedService(p: { namespace: string; body: V1Service }): Promise<V1Service> {
+  async createNamespacedService(p: { namespace: string; body: V1Service }): Promise<V1Service> {
     return this.api.create(core(p.namespace, 'services'), p.body);
   }
-  patchNamespacedService(p: Named & { body: object }, strategy: PatchStrategy): Promise<V1Service> {
+  async patchNamespacedService(p: Named & { body: object }, strategy: PatchStrategy): Promise<V1Service> {
     return this.api.patch(core(p.namespace, 'services', p.name), p.body, strategy);
   }
-  createNamespacedEvent(p: { namespace: string; body: CoreV1Event }): Promise<CoreV1Event> {
+  async createNamespacedEvent(p: { namespace: string; body: CoreV1Event }): Promise<CoreV1Event> {
     return this.api.create(core(p.namespace, 'events'), p.body);
   }
-  listNamespacedEvent(p: {
+  async listNamespacedEvent(p: {
     namespace: string;
     fieldSelector?: string;
     limit?: number;
@@ -90,53 +108,55 @@ export class CoreClient extends JsonClient {
       limit: p.limit,
     });
   }
-  createNamespacedPodEviction(p: Named & { body: V1Eviction }): Promise<V1Eviction> {
+  async createNamespacedPodEviction(p: Named & { body: V1Eviction }): Promise<V1Eviction> {
     return this.api.create(`${core(p.namespace, 'pods', p.name)}/eviction`, p.body);
   }
-  listNamespacedPod(p: { namespace: string; labelSelector?: string; limit?: number }): Promise<V1PodList> {
+  async listNamespacedPod(p: { namespace: string; labelSelector?: string; limit?: number }): Promise<V1PodList> {
     return this.api.get(core(p.namespace, 'pods'), undefined, { labelSelector: p.labelSelector, limit: p.limit });
   }
-  readNamespacedPodLog(p: Named & { container?: string; tailLines?: number; limitBytes?: number }): Promise<string> {
+  async readNamespacedPodLog(
+    p: Named & { container?: string; tailLines?: number; limitBytes?: number },
+  ): Promise<string> {
     const { namespace, name, ...query } = p;
     return this.api.text(`${core(namespace, 'pods', name)}/log`, { query });
   }
 }
 
 export class AppsClient extends JsonClient {
-  readNamespacedDeployment(p: Named): Promise<V1Deployment> {
+  async readNamespacedDeployment(p: Named): Promise<V1Deployment> {
     return this.api.get(group('apps/v1', p.namespace, 'deployments', p.name));
   }
-  patchNamespacedDeployment(p: Named & { body: object }, strategy: PatchStrategy): Promise<V1Deployment> {
+  async patchNamespacedDeployment(p: Named & { body: object }, strategy: PatchStrategy): Promise<V1Deployment> {
     return this.api.patch(group('apps/v1', p.namespace, 'deployments', p.name), p.body, strategy);
   }
-  listNamespacedReplicaSet(p: { namespace: string; labelSelector?: string }): Promise<{ items: V1ReplicaSet[] }> {
+  async listNamespacedReplicaSet(p: { namespace: string; labelSelector?: string }): Promise<{ items: V1ReplicaSet[] }> {
     return this.api.get(group('apps/v1', p.namespace, 'replicasets'), undefined, { labelSelector: p.labelSelector });
   }
-  createNamespacedReplicaSet(p: { namespace: string; body: V1ReplicaSet }): Promise<V1ReplicaSet> {
+  async createNamespacedReplicaSet(p: { namespace: string; body: V1ReplicaSet }): Promise<V1ReplicaSet> {
     return this.api.create(group('apps/v1', p.namespace, 'replicasets'), p.body);
   }
-  patchNamespacedReplicaSet(p: Named & { body: object }, strategy: PatchStrategy): Promise<V1ReplicaSet> {
+  async patchNamespacedReplicaSet(p: Named & { body: object }, strategy: PatchStrategy): Promise<V1ReplicaSet> {
     return this.api.patch(group('apps/v1', p.namespace, 'replicasets', p.name), p.body, strategy);
   }
-  deleteNamespacedReplicaSet(p: Named & { body: DeleteOptions }): Promise<V1Status> {
+  async deleteNamespacedReplicaSet(p: Named & { body: DeleteOptions }): Promise<V1Status> {
     return this.api.delete(group('apps/v1', p.namespace, 'replicasets', p.name), p.body);
   }
 }
 
 export class PolicyClient extends JsonClient {
-  createNamespacedPodDisruptionBudget(p: {
+  async createNamespacedPodDisruptionBudget(p: {
     namespace: string;
     body: V1PodDisruptionBudget;
   }): Promise<V1PodDisruptionBudget> {
     return this.api.create(group('policy/v1', p.namespace, 'poddisruptionbudgets'), p.body);
   }
-  patchNamespacedPodDisruptionBudget(
+  async patchNamespacedPodDisruptionBudget(
     p: Named & { body: object },
     strategy: PatchStrategy,
   ): Promise<V1PodDisruptionBudget> {
     return this.api.patch(group('policy/v1', p.namespace, 'poddisruptionbudgets', p.name), p.body, strategy);
   }
-  deleteNamespacedPodDisruptionBudget(p: Named & { body: DeleteOptions }): Promise<V1Status> {
+  async deleteNamespacedPodDisruptionBudget(p: Named & { body: DeleteOptions }): Promise<V1Status> {
     return this.api.delete(group('policy/v1', p.namespace, 'poddisruptionbudgets', p.name), p.body);
   }
 }
@@ -150,47 +170,47 @@ interface CustomTarget {
 }
 
 const custom = (t: CustomTarget, name?: string) =>
-  group(`${seg(t.group)}/${seg(t.version)}`, t.namespace, t.plural, name);
+  group(`${seg(t.group, 'group')}/${seg(t.version, 'version')}`, t.namespace, t.plural, name);
 
 export class CustomObjectsClient extends JsonClient {
-  getNamespacedCustomObject(p: CustomTarget & { name: string }): Promise<object> {
+  async getNamespacedCustomObject(p: CustomTarget & { name: string }): Promise<object> {
     return this.api.get(custom(p, p.name));
   }
-  listClusterCustomObject(p: Omit<CustomTarget, 'namespace'>): Promise<object> {
-    return this.api.get(`/apis/${seg(p.group)}/${seg(p.version)}/${p.plural}`);
+  async listClusterCustomObject(p: Omit<CustomTarget, 'namespace'>): Promise<object> {
+    return this.api.get(`/apis/${seg(p.group, 'group')}/${seg(p.version, 'version')}/${p.plural}`);
   }
-  listNamespacedCustomObject(p: CustomTarget & { labelSelector?: string }): Promise<object> {
+  async listNamespacedCustomObject(p: CustomTarget & { labelSelector?: string }): Promise<object> {
     return this.api.get(custom(p), undefined, { labelSelector: p.labelSelector });
   }
-  createNamespacedCustomObject(p: CustomTarget & { body: object }): Promise<object> {
+  async createNamespacedCustomObject(p: CustomTarget & { body: object }): Promise<object> {
     return this.api.create(custom(p), p.body);
   }
-  patchNamespacedCustomObject(
+  async patchNamespacedCustomObject(
     p: CustomTarget & { name: string; body: object },
     strategy: PatchStrategy,
   ): Promise<object> {
     return this.api.patch(custom(p, p.name), p.body, strategy);
   }
-  patchNamespacedCustomObjectStatus(
+  async patchNamespacedCustomObjectStatus(
     p: CustomTarget & { name: string; body: object },
     strategy: PatchStrategy,
   ): Promise<object> {
     return this.api.patch(`${custom(p, p.name)}/status`, p.body, strategy);
   }
-  replaceNamespacedCustomObjectStatus(p: CustomTarget & { name: string; body: object }): Promise<object> {
+  async replaceNamespacedCustomObjectStatus(p: CustomTarget & { name: string; body: object }): Promise<object> {
     return this.api.replace(`${custom(p, p.name)}/status`, p.body);
   }
 }
 
 export class BatchClient extends JsonClient {
-  createNamespacedJob(p: { namespace: string; body: V1Job }): Promise<V1Job> {
+  async createNamespacedJob(p: { namespace: string; body: V1Job }): Promise<V1Job> {
     return this.api.create(group('batch/v1', p.namespace, 'jobs'), p.body);
   }
-  readNamespacedJob(p: Named): Promise<V1Job> {
+  async readNamespacedJob(p: Named): Promise<V1Job> {
     return this.api.get(group('batch/v1', p.namespace, 'jobs', p.name));
   }
   /** The propagation policy goes in the query as well as the body, as the typed client sent it. */
-  deleteNamespacedJob(p: Named & { propagationPolicy?: string; body: DeleteOptions }): Promise<V1Status> {
+  async deleteNamespacedJob(p: Named & { propagationPolicy?: string; body: DeleteOptions }): Promise<V1Status> {
     return this.api.delete(group('batch/v1', p.namespace, 'jobs', p.name), p.body, {
       query: { propagationPolicy: p.propagationPolicy },
     });
@@ -203,23 +223,23 @@ export type Lease = Omit<V1Lease, 'spec'> & {
 };
 
 export class CoordinationClient extends JsonClient {
-  readNamespacedLease(p: Named, signal?: AbortSignal): Promise<Lease> {
+  async readNamespacedLease(p: Named, signal?: AbortSignal): Promise<Lease> {
     return this.api.get(group('coordination.k8s.io/v1', p.namespace, 'leases', p.name), signal);
   }
-  createNamespacedLease(p: { namespace: string; body: Lease }, signal?: AbortSignal): Promise<Lease> {
+  async createNamespacedLease(p: { namespace: string; body: Lease }, signal?: AbortSignal): Promise<Lease> {
     return this.api.create(group('coordination.k8s.io/v1', p.namespace, 'leases'), p.body, withSignal(signal));
   }
-  replaceNamespacedLease(p: Named & { body: Lease }, signal?: AbortSignal): Promise<Lease> {
+  async replaceNamespacedLease(p: Named & { body: Lease }, signal?: AbortSignal): Promise<Lease> {
     return this.api.replace(group('coordination.k8s.io/v1', p.namespace, 'leases', p.name), p.body, withSignal(signal));
   }
 }
 
 /** TokenReview and SubjectAccessReview: the dashboard asks the API server who a token is and what it may do. */
 export class ReviewClient extends JsonClient {
-  createTokenReview(p: { body: V1TokenReview }): Promise<V1TokenReview> {
+  async createTokenReview(p: { body: V1TokenReview }): Promise<V1TokenReview> {
     return this.api.create('/apis/authentication.k8s.io/v1/tokenreviews', p.body);
   }
-  createSubjectAccessReview(p: { body: V1SubjectAccessReview }): Promise<V1SubjectAccessReview> {
+  async createSubjectAccessReview(p: { body: V1SubjectAccessReview }): Promise<V1SubjectAccessReview> {
     return this.api.create('/apis/authorization.k8s.io/v1/subjectaccessreviews', p.body);
   }
 }

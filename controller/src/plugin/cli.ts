@@ -5,7 +5,15 @@
  * the plugin adds convenience, never a second way to drive a rollout.
  */
 import { KubeConfig } from '../kube/clientNode.ts';
-import { AppsClient, CoreClient, CustomObjectsClient, PatchStrategy, jsonApi } from '../kube/resourceClients.ts';
+import {
+  AppsClient,
+  CoreClient,
+  CustomObjectsClient,
+  PatchStrategy,
+  eventTimeOf,
+  jsonApi,
+  type EventJson,
+} from '../kube/resourceClients.ts';
 import { actionAnnotation, type ManualAction } from '../api/controls.ts';
 import { restartTimeFor } from '../api/restartAt.ts';
 import { apiGroup, apiVersionName, type Rollout } from '../api/types.ts';
@@ -269,14 +277,16 @@ async function status(
       namespace,
       fieldSelector: `involvedObject.name=${name},involvedObject.kind=Rollout`,
     });
+    // An Event written through events.k8s.io/v1 has no lastTimestamp (null), only eventTime: sorted and aged by that.
+    const at = (e: EventJson) => new Date(eventTimeOf(e) ?? 0).getTime() || 0;
     const lines: EventLine[] = events.items
-      .sort((a, b) => new Date(a.lastTimestamp ?? 0).getTime() - new Date(b.lastTimestamp ?? 0).getTime())
+      .sort((a, b) => at(a) - at(b))
       .slice(-10)
       .map((e) => ({
         type: e.type ?? '',
         reason: e.reason ?? '',
         message: e.message ?? '',
-        time: e.lastTimestamp,
+        time: eventTimeOf(e),
       }));
     const revisions = await replicaSetsOf(kc, rollout).then(
       (sets) => revisionsSummary(rollout, revisionLines(sets)),
