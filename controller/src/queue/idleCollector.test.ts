@@ -67,3 +67,80 @@ describe('startIdleCollector', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+// review: the collector's trigger is "any run, then 10 s without one", so it is not once per burst. Each collection
+// is V8's last-resort flavour (several full mark-compacts, the whole heap), paid on the event loop.
+describe('startIdleCollector (review: when a collection is owed)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const MiB = 1024 * 1024;
+
+  function setup(extra: { nextDueInMs?: () => number | undefined; started?: boolean } = {}) {
+    const queue = { ...fakeQueue(), ...extra };
+    const collect = vi.fn();
+    const heap = { bytes: 30 * MiB };
+    // A plain variable, not a literal: the options named here are what the fix adds.
+    const options = {
+      queue,
+      collect,
+      quietMs: 10_000,
+      checkMs: 1_000,
+      now: () => Date.now(),
+      heapBytes: () => heap.bytes,
+    };
+    const stop = startIdleCollector(options);
+    return { queue, collect, heap, stop };
+  }
+
+  // review: a controller holding 1,000 Rollouts' caches, one of which runs a background analysis every 20 s, has
+  // `runs` move every 20 s and its queue quiet for 10 s in between: it paid a last-resort full collection of the
+  // whole heap every 20 s for as long as that analysis ran (30 an hour per Rollout cadence, forever), though
+  // nothing grew and nothing was given back. Memory to give back is heap grown since the last collection.
+  it('collects once after a burst, not after every lone run of a periodic requeue while the heap stays the same', () => {
+    const { queue, collect, heap, stop } = setup();
+    queue.runs = 1_000;
+    heap.bytes = 400 * MiB;
+    vi.advanceTimersByTime(15_000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    heap.bytes = 120 * MiB; // what the collection left
+    for (let t = 0; t < 30; t++) {
+      queue.runs += 1; // the analysis measures again
+      vi.advanceTimersByTime(20_000);
+    }
+    expect(collect).toHaveBeenCalledTimes(1);
+    stop();
+  });
+
+  // review: a standby replica (leader election on, the usual two replicas) lists and watches every object into its
+  // caches but never runs a reconcile, so `runs` stays 0 and nothing was ever "owed"; and its queue, never started,
+  // holds every Rollout's key as "queued" (controller.ts adds keys on every informer event), so it never looked
+  // idle either: the replica that holds as much as the leader never gave its grown heap back.
+  it('gives memory back on a replica that does not reconcile once its caches have grown and it is quiet', () => {
+    const { queue, collect, heap, stop } = setup({ started: false });
+    vi.advanceTimersByTime(5_000);
+    heap.bytes = 300 * MiB; // the informers' lists
+    queue.depth.queued = 1_000; // a key per Rollout, waiting for workers that start only on the leader
+    vi.advanceTimersByTime(30_000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(120_000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    stop();
+  });
+
+  // review: `depth.queued` counts keys ready now, not those on a requeue timer. A Rollout whose next analysis
+  // measurement (or pause end) is due in 2 s still got the collection, so a failing measurement and the abort's
+  // traffic move waited behind a whole-heap pause that was avoidable: the queue knew work was due.
+  it('does not start a collection when a requeued key is due within the quiet time', () => {
+    let due: number | undefined = 2_000;
+    const { queue, collect, heap, stop } = setup({ nextDueInMs: () => due });
+    queue.runs = 10;
+    heap.bytes = 300 * MiB;
+    vi.advanceTimersByTime(60_000);
+    expect(collect).not.toHaveBeenCalled();
+    due = undefined;
+    vi.advanceTimersByTime(2_000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    stop();
+  });
+});
