@@ -16,18 +16,29 @@ describe('startIdleCollector', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  const MiB = 1024 * 1024;
+
   function setup() {
     const queue = fakeQueue();
     const collect = vi.fn();
-    const stop = startIdleCollector({ queue, collect, quietMs: 10_000, checkMs: 1_000, now: () => Date.now() });
-    return { queue, collect, stop };
+    const heap = { bytes: 30 * MiB };
+    const stop = startIdleCollector({
+      queue,
+      collect,
+      quietMs: 10_000,
+      checkMs: 1_000,
+      now: () => Date.now(),
+      heapBytes: () => heap.bytes,
+    });
+    return { queue, collect, heap, stop };
   }
 
   it('collects once after a burst, when no reconcile has run for the quiet time, and not again while idle', () => {
-    const { queue, collect, stop } = setup();
+    const { queue, collect, heap, stop } = setup();
     vi.advanceTimersByTime(60_000);
     expect(collect).not.toHaveBeenCalled(); // no work yet: nothing to give back
     queue.runs = 500;
+    heap.bytes = 200 * MiB;
     vi.advanceTimersByTime(1_000);
     vi.advanceTimersByTime(9_000);
     expect(collect).not.toHaveBeenCalled();
@@ -35,15 +46,17 @@ describe('startIdleCollector', () => {
     expect(collect).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(120_000);
     expect(collect).toHaveBeenCalledTimes(1);
-    queue.runs = 501; // the next burst owes one more
+    queue.runs = 501; // the next burst, which grew the heap again, owes one more
+    heap.bytes = 300 * MiB;
     vi.advanceTimersByTime(12_000);
     expect(collect).toHaveBeenCalledTimes(2);
     stop();
   });
 
   it('waits while keys are queued or a reconcile is running, however long since the last run finished', () => {
-    const { queue, collect, stop } = setup();
+    const { queue, collect, heap, stop } = setup();
     queue.runs = 1;
+    heap.bytes = 200 * MiB;
     vi.advanceTimersByTime(1_000);
     queue.depth.queued = 3;
     vi.advanceTimersByTime(30_000);

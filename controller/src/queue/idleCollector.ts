@@ -1,20 +1,34 @@
 /**
  * Gives memory back once the controller goes quiet after a burst (issue 20). V8 grows its old generation while a
- * thousand rollouts move and keeps it until a full collection, which nothing triggers on an idle controller: the
- * idle figure would depend on when V8 last happened to collect. So, once the work queue has had no run for
- * `quietMs` after some work, one full collection runs, and then none until the next burst.
+ * thousand rollouts move (or while the informers list them, on the leader and on a standby alike) and keeps it until
+ * a full collection, which nothing triggers on an idle controller: the idle figure would depend on when V8 last
+ * happened to collect. So, once the V8 heap has grown well past what the last collection left and the work queue
+ * has been quiet for `quietMs`, one full collection runs, and then none until the heap grows again.
+ *
+ * Owed by growth, not by runs: a Rollout whose analysis measures every 20 s makes a reconcile every 20 s, and a
+ * collection after each would be a whole-heap pause every 20 s that gives nothing back. And not started while a
+ * requeued key is due within `quietMs` (a measurement, a pause's end): the pause would land in front of it.
  *
  * It needs `gc`, which node exposes with --expose-gc (the image's command has it); without it this does nothing.
- * The collection pauses the event loop for tens of milliseconds, only on an idle queue: it cannot stand between a
- * reconcile and its writes, and an event arriving during it waits no longer than for one of V8's own collections.
+ * The collection pauses the event loop (tens of milliseconds at 100 rollouts, more with a bigger heap), only on an
+ * idle queue: it cannot stand between a reconcile and its writes, and an event arriving during it waits for it.
  */
+import { getHeapStatistics } from 'node:v8';
+
 export interface QueueActivity {
   /** Reconciles finished so far (WorkQueue.runs). */
   readonly runs: number;
   /** Keys ready or running now. */
   readonly depth: { queued: number };
+  /**
+   * Whether workers take the queued keys; false on a replica that does not lead, whose queue holds a key per Rollout
+   * and runs none (then the queued keys are not work about to happen). True when omitted.
+   */
+  readonly started?: boolean;
   /** How long the oldest run in flight has been running; undefined when none is. */
   oldestRunMs(): number | undefined;
+  /** In how many ms the soonest requeued key is due; undefined when none waits on a timer. */
+  nextDueInMs?(): number | undefined;
 }
 
 export interface IdleCollectorOptions {
@@ -23,6 +37,13 @@ export interface IdleCollectorOptions {
   quietMs?: number;
   /** How often to look. */
   checkMs?: number;
+  /**
+   * The V8 heap's size in bytes (committed: what the process holds for it); v8.getHeapStatistics().total_heap_size
+   * when omitted.
+   */
+  heapBytes?: () => number;
+  /** How much the heap must have grown since the last collection (or the start) for one to be owed. 16 MiB. */
+  minGrowthBytes?: number;
   /** The collection; globalThis.gc when node runs with --expose-gc. */
   collect?: (() => void) | undefined;
   now?: () => number;
@@ -36,23 +57,33 @@ export function startIdleCollector(options: IdleCollectorOptions): () => void {
   if (collect === undefined) return () => undefined;
   const quietMs = options.quietMs ?? 10_000;
   const now = options.now ?? (() => performance.now());
-  let seenRuns = options.queue.runs;
+  const heapBytes = options.heapBytes ?? (() => getHeapStatistics().total_heap_size);
+  const minGrowthBytes = options.minGrowthBytes ?? 16 * 1024 * 1024;
+  const { queue } = options;
+  let seenRuns = queue.runs;
   let lastRunAt = now();
-  let owed = false;
+  // What there was at the start, or what the last collection left: a collection is owed once the heap has grown
+  // by a quarter of that and at least minGrowthBytes.
+  let baseline = heapBytes();
   const timer = setInterval(() => {
-    const runs = options.queue.runs;
+    const runs = queue.runs;
     if (runs !== seenRuns) {
       seenRuns = runs;
       lastRunAt = now();
-      owed = true;
       return;
     }
-    const idle = options.queue.depth.queued === 0 && options.queue.oldestRunMs() === undefined;
-    if (!owed || !idle || now() - lastRunAt < quietMs) return;
-    owed = false;
+    const heap = heapBytes();
+    // Shrunk on its own (V8 collected): the owed growth counts from there.
+    if (heap < baseline) baseline = heap;
+    if (heap - baseline < Math.max(minGrowthBytes, baseline / 4)) return;
+    const readyWork = queue.started !== false && queue.depth.queued > 0;
+    if (readyWork || queue.oldestRunMs() !== undefined || now() - lastRunAt < quietMs) return;
+    const dueInMs = queue.nextDueInMs?.();
+    if (dueInMs !== undefined && dueInMs < quietMs) return;
     const startedAt = now();
     collect();
     options.onCollected?.(now() - startedAt);
+    baseline = heapBytes();
   }, options.checkMs ?? 2_000);
   // Never what keeps the process alive.
   timer.unref();

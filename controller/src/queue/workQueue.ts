@@ -182,6 +182,18 @@ export class WorkQueue {
     return this.#runs;
   }
 
+  /** Whether workers take keys: false until start() (a follower's queue holds keys it never runs) and after shutdown. */
+  get started(): boolean {
+    return this.#started && this.#stopping === undefined;
+  }
+
+  /** In how many ms the soonest key waiting on a timer is due; undefined when none waits (queue/idleCollector.ts). */
+  nextDueInMs(): number | undefined {
+    let soonest: number | undefined;
+    for (const { dueAt } of this.#timers.values()) if (soonest === undefined || dueAt < soonest) soonest = dueAt;
+    return soonest === undefined ? undefined : Math.max(0, soonest - this.#clock.now());
+  }
+
   /**
    * How long the oldest reconcile in flight has been running; undefined when none is (an idle queue, or one not
    * started: a follower's). For the liveness probe: every request a reconcile makes has a deadline, so a run far

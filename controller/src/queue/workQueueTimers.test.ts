@@ -21,6 +21,24 @@ describe('WorkQueue: timers', () => {
     expect(queue.depth).toEqual({ queued: 0, waiting: 0 });
   });
 
+  // For the idle collector (idleCollector.ts), which must not start a whole-heap pause just before a key is due.
+  it('says when the soonest requeued key is due, and whether workers take keys', async () => {
+    const { queue, clock } = makeQueue(vi.fn<ReconcileHandler>(async () => {}));
+    expect(queue.nextDueInMs()).toBeUndefined();
+    expect(queue.started).toBe(false); // a follower's queue: keys wait for a leader's workers
+    queue.addAfter('a', 30_000);
+    queue.addAfter('b', 5_000);
+    expect(queue.nextDueInMs()).toBe(5_000);
+    queue.start();
+    expect(queue.started).toBe(true);
+    await clock.advance(2_000);
+    expect(queue.nextDueInMs()).toBe(3_000);
+    await clock.advance(3_000);
+    expect(queue.nextDueInMs()).toBe(25_000);
+    await queue.shutdown();
+    expect(queue.started).toBe(false);
+  });
+
   it('keeps the earliest of two delays for one key', async () => {
     const handler = vi.fn<ReconcileHandler>(async () => {});
     const { queue, clock } = makeQueue(handler);
