@@ -44,6 +44,10 @@ export async function bundleController(outDir: string): Promise<void> {
       dir: outDir,
       format: 'esm',
       minify: true,
+      // Class and function names as in the sources: pino logs an error's type from err.constructor.name, and a
+      // stack trace names its frames by them. Minified, an API refusal was logged as {"type":"au"}, not
+      // {"type":"ApiException"}. About 180 kB more source (7%).
+      keepNames: true,
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
       // V8 keeps a module's source as one-byte text only if every character is ASCII; one "…" in a library's
