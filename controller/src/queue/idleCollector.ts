@@ -10,8 +10,10 @@
  * requeued key is due within `quietMs` (a measurement, a pause's end): the pause would land in front of it.
  *
  * It needs `gc`, which node exposes with --expose-gc (the image's command has it); without it this does nothing.
- * The collection pauses the event loop (tens of milliseconds at 100 rollouts, more with a bigger heap), only on an
- * idle queue: it cannot stand between a reconcile and its writes, and an event arriving during it waits for it.
+ * The collection pauses the event loop, in proportion to the live heap: measured with the image's node flags on
+ * the 2-core test machine, about 0.3 s for 100 MiB of cache-like objects and 1.4 s for 300 MiB (a plain major
+ * collection: 0.1 and 0.5 s). Only on an idle queue: it cannot stand between a reconcile and its writes, but an
+ * event arriving during it waits for it, hence once per growth and never with a key due.
  */
 import { getHeapStatistics } from 'node:v8';
 
