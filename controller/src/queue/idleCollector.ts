@@ -65,7 +65,7 @@ export function startIdleCollector(options: IdleCollectorOptions): () => void {
   let seenRuns = queue.runs;
   let lastRunAt = now();
   // What there was at the start, or what the last collection left: a collection is owed once the heap has grown
-  // by a quarter of that and at least minGrowthBytes.
+  // by an eighth of that and at least minGrowthBytes (less is not worth a pause that grows with the heap).
   let baseline = heapBytes();
   const timer = setInterval(() => {
     const runs = queue.runs;
@@ -77,7 +77,7 @@ export function startIdleCollector(options: IdleCollectorOptions): () => void {
     const heap = heapBytes();
     // Shrunk on its own (V8 collected): the owed growth counts from there.
     if (heap < baseline) baseline = heap;
-    if (heap - baseline < Math.max(minGrowthBytes, baseline / 4)) return;
+    if (heap - baseline < Math.max(minGrowthBytes, baseline / 8)) return;
     const readyWork = queue.started !== false && queue.depth.queued > 0;
     if (readyWork || queue.oldestRunMs() !== undefined || now() - lastRunAt < quietMs) return;
     const dueInMs = queue.nextDueInMs?.();
