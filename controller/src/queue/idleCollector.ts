@@ -46,7 +46,7 @@ export interface IdleCollectorOptions {
   heapBytes?: () => number;
   /** How much the heap must have grown since the last collection (or the start) for one to be owed. 16 MiB. */
   minGrowthBytes?: number;
-  /** The collection; globalThis.gc when node runs with --expose-gc. */
+  /** The collection; node's gc() in its last-resort flavour (lastResortGc) when node runs with --expose-gc. */
   collect?: (() => void) | undefined;
   now?: () => number;
   /** Told each time memory was given back, with how long the collection took. */
