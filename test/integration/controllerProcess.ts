@@ -4,12 +4,14 @@
  * admin's kubeconfig or another one, and its logs in .sluice/test-logs/ for a post-mortem.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { repoRoot } from '../cluster/paths.ts';
+import { exitCause } from '../support/exitCause.ts';
 import { freePorts } from '../support/ports.ts';
-import { waitFor } from '../support/wait.ts';
+import { GiveUp, waitFor } from '../support/wait.ts';
 import { installSluiceCrds } from './sluiceCrds.ts';
 import { adminKubeConfig, clusterInfo } from './support.ts';
 
@@ -48,7 +50,32 @@ export interface ControllerOptions {
   nodeFlags?: string[];
 }
 
+/**
+ * A port that freePorts found free and that someone else bound, or used as the local end of a connection, before
+ * the controller listened: the harness's race, not the controller's fault, so the start is tried again on new ports.
+ */
+const portTaken = (cause: string): boolean => cause.includes('EADDRINUSE');
+
 export async function startController(opts: ControllerOptions): Promise<ControllerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startControllerOnce(opts);
+    } catch (err) {
+      if (!(err instanceof ControllerExited) || !portTaken(err.exitCause) || attempt === 3) throw err;
+    }
+  }
+}
+
+/** Thrown at once (GiveUp): a process that exited will not become ready. */
+class ControllerExited extends GiveUp {
+  readonly exitCause: string;
+  constructor(message: string, exitCause: string) {
+    super(message);
+    this.exitCause = exitCause;
+  }
+}
+
+async function startControllerOnce(opts: ControllerOptions): Promise<ControllerProcess> {
   const name = opts.name ?? 'sluice';
   const [port, dashboardPort] = (await freePorts(2)) as [number, number];
   const basePath =
@@ -58,7 +85,13 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       ?.replace(/\/?$/, '/') ?? '/';
   const logDir = join(repoRoot, '.sluice', 'test-logs');
   mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(join(logDir, `${opts.namespace}-${name}.log`), { flags: 'a' });
+  const logPath = join(logDir, `${opts.namespace}-${name}.log`);
+  // Only this start's lines are read for the cause: the file gathers every start in the namespace.
+  const logStart = await stat(logPath).then(
+    (st) => st.size,
+    () => 0,
+  );
+  const log = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(
     process.execPath,
     [
@@ -117,16 +150,26 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       return sum;
     },
   };
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null)
-        throw new Error(
-          `controller exited with ${child.exitCode}; see .sluice/test-logs/${opts.namespace}-${name}.log`,
-        );
-      return (await fetch(`${metricsUrl}/readyz`)).ok;
-    },
-    { timeoutMs: 30_000, what: `controller ${name} /readyz` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) {
+          // The pipes may still hold its last words: wait for them to reach the file.
+          await new Promise((r) => log.end(r));
+          const cause = exitCause(readFileSync(logPath, 'utf8').slice(logStart));
+          throw new ControllerExited(
+            `controller exited with ${child.exitCode} (${cause}); see .sluice/test-logs/${opts.namespace}-${name}.log`,
+            cause,
+          );
+        }
+        return (await fetch(`${metricsUrl}/readyz`)).ok;
+      },
+      { timeoutMs: 30_000, what: `controller ${name} /readyz` },
+    );
+  } catch (err) {
+    await proc.kill();
+    throw err;
+  }
   return proc;
 }
 
