@@ -114,11 +114,11 @@ export async function prepareArgo(ctx: BenchContext): Promise<{ binary: string; 
   return { binary, version: argoVersion };
 }
 
-/** Runs the scenario at size n for Sluice, then for Argo Rollouts, on the same fake nodes. */
+/** Runs the scenario at size n for Sluice, then for Argo Rollouts (unless no binary is given), on the same fake nodes. */
 export async function compareAt(
   ctx: BenchContext,
   n: number,
-  opts: { idleSeconds: number; argoBinary: string },
+  opts: { idleSeconds: number; argoBinary: string | undefined },
 ): Promise<Comparison> {
   // Peak pods per app: the Deployment's 4 and the Rollout's 4 while it takes over.
   const podsPerNode = 3000;
@@ -131,6 +131,8 @@ export async function compareAt(
   try {
     await waitNodesReady(ctx.kube, nodes, 60_000);
     const s = await runContender(ctx, n, sluice, opts.idleSeconds);
+    if (opts.argoBinary === undefined)
+      return { rollouts: n, replicasPerRollout: replicas, order: ['Sluice'], sluice: s };
     const a = await runContender(ctx, n, argo(opts.argoBinary), opts.idleSeconds);
     return { rollouts: n, replicasPerRollout: replicas, order: ['Sluice', 'Argo Rollouts'], sluice: s, argo: a };
   } finally {

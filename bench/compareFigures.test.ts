@@ -98,4 +98,17 @@ describe('the side-by-side table', () => {
     };
     expect(comparisonTable(c).split('\n')).toContain('| RSS peak, VmHWM (MiB) | 100 | 200 | 0.50 |');
   });
+
+  it("given Sluice's side alone (--compare sluice), then one column of Sluice's figures and no ratio", () => {
+    const c: Comparison = {
+      rollouts: 1000,
+      replicasPerRollout: 4,
+      order: ['Sluice'],
+      sluice: figures({ rssMiB: { ...figures({}).rssMiB, peakHwm: 160.4 } }),
+    };
+    const lines = comparisonTable(c).split('\n');
+    expect(lines[0]).toBe('| N = 1,000 | Sluice |');
+    expect(lines).toContain('| RSS peak, VmHWM (MiB) | 160 |');
+    expect(lines.every((l) => !l.includes('Argo'))).toBe(true);
+  });
 });

@@ -74,7 +74,8 @@ export interface Comparison {
   /** Which controller ran first (each on its own namespace, the other's objects deleted before). */
   order: string[];
   sluice: ControllerFigures;
-  argo: ControllerFigures;
+  /** Absent when only Sluice's side ran (--compare sluice). */
+  argo?: ControllerFigures;
 }
 
 export const compareNotes = [
@@ -109,13 +110,20 @@ export function ratio(sluice: number, argo: number): string {
 
 /** The side-by-side table in Markdown, one per size, as the README shows it. */
 export function comparisonTable(c: Comparison): string {
+  if (c.argo === undefined) {
+    const lines = [`| N = ${c.rollouts.toLocaleString('en')} | Sluice |`, '| --- | ---: |'];
+    for (const [label, pick, digits] of rows)
+      lines.push(`| ${label} | ${round(pick(c.sluice), digits).toFixed(digits)} |`);
+    return lines.join('\n');
+  }
+  const argo = c.argo;
   const lines = [
     `| N = ${c.rollouts.toLocaleString('en')} | Sluice | Argo Rollouts | Sluice / Argo |`,
     '| --- | ---: | ---: | ---: |',
   ];
   for (const [label, pick, digits] of rows) {
     const s = round(pick(c.sluice), digits);
-    const a = round(pick(c.argo), digits);
+    const a = round(pick(argo), digits);
     lines.push(`| ${label} | ${s.toFixed(digits)} | ${a.toFixed(digits)} | ${ratio(s, a)} |`);
   }
   return lines.join('\n');

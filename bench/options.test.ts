@@ -37,7 +37,10 @@ describe('npm run bench options', () => {
     expect(parseOptions([]).compare).toBeUndefined();
     expect(parseOptions(['--compare', 'argo', '--sizes', '100,1000']).compare).toBe('argo');
     expect(parseOptions(['--compare=argo']).compare).toBe('argo');
-    expect(() => parseOptions(['--compare', 'flagger'])).toThrow('--compare takes argo (Argo Rollouts)');
+    expect(parseOptions(['--compare', 'sluice']).compare).toBe('sluice');
+    expect(() => parseOptions(['--compare', 'flagger'])).toThrow(
+      "--compare takes argo (Sluice and Argo Rollouts side by side) or sluice (Sluice's side alone); got flagger",
+    );
     expect(() => parseOptions(['--compare'])).toThrow('--compare needs a value');
   });
 });

@@ -33,16 +33,20 @@ export interface Options {
   cleanupRun: string | undefined;
   /** The traffic router of the reaction benchmark's apps (the scale runs always use an HTTPRoute). */
   router: BenchRouter;
-  /** Runs the --sizes scale scenario for Sluice and for this controller, one after the other (compare.ts). */
-  compare: 'argo' | undefined;
+  /**
+   * Runs the compared scenario (compare.ts) at each of --sizes: argo for Sluice and Argo Rollouts one after the
+   * other; sluice for Sluice's side alone, to measure a change to Sluice on that scenario in a third of the time.
+   */
+  compare: 'argo' | 'sluice' | undefined;
 }
 
 const usage = [
-  `usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router ${benchRouters.join('|')}] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]] [--compare argo]`,
+  `usage: npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router ${benchRouters.join('|')}] [--out file.json] [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force] [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]] [--compare argo|sluice]`,
   '  --sizes=           no scale runs: the reaction benchmark only',
   '  --blue-green N     rounds of blue-green switch and switch back through an active Service and through an HTTPRoute (0 skips them)',
   `  --router NAME      the reaction benchmark's apps route through ${benchRouters[0]} (an HTTPRoute, the default), grpcRoute (a GRPCRoute), istio (a VirtualService, host-based), istioSubsets (a VirtualService and a DestinationRule), nginx (a stable Ingress; the weight is read from Sluice's canary Ingress) or smi (a TrafficSplit)`,
   '  --compare argo     each --sizes run side by side with Argo Rollouts v1.9.1 (4-replica Deployments, replica-ratio canary), instead of the scale runs',
+  "  --compare sluice   Sluice's side of that comparison alone (to measure a change to Sluice on the same scenario)",
 ].join('\n');
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -159,8 +163,10 @@ export function parseOptions(argv: readonly string[]): Options {
       }
       case '--compare': {
         const v = value();
-        if (v !== 'argo')
-          throw new Error(`--compare takes argo (Argo Rollouts), the only controller it runs; got ${v}`);
+        if (v !== 'argo' && v !== 'sluice')
+          throw new Error(
+            `--compare takes argo (Sluice and Argo Rollouts side by side) or sluice (Sluice's side alone); got ${v}`,
+          );
         o.compare = v;
         break;
       }

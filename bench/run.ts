@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--sizes 100,1000] [--aborts 50] [--promotes 20] [--blue-green 20] [--router gatewayAPI|grpcRoute|istio|istioSubsets|nginx|smi] [--out bench/results/<date>.json]
  *   [--qps 100] [--burst 200] [--concurrency 8] [--idle-seconds 30] [--client-concurrency 32] [--no-reaction] [--no-canary] [--force]
- *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]] [--compare argo]`
+ *   [--commit REV] [--patch FILE] [--entry compiled|source] [--node-options "--max-old-space-size=128"] [--cleanup[=RUN]] [--compare argo|sluice]`
  *
  * Benchmarks the controller against the local control plane (started if it is not running, and then stopped
  * again; one that was running is reused and left running): reaction times, memory, throughput, API load and
@@ -213,15 +213,15 @@ async function main(): Promise<number> {
     }
     const scale: ScaleResult[] = [];
     const compare: Comparison[] = [];
-    if (argo !== undefined) {
+    if (opts.compare !== undefined) {
       for (const n of opts.sizes) {
-        progress(`compare: ${n} rollouts, Sluice then Argo Rollouts`);
-        compare.push(await compareAt(ctx, n, { idleSeconds: opts.idleSeconds, argoBinary: argo.binary }));
+        progress(`compare: ${n} rollouts, ${argo === undefined ? "Sluice's side alone" : 'Sluice then Argo Rollouts'}`);
+        compare.push(await compareAt(ctx, n, { idleSeconds: opts.idleSeconds, argoBinary: argo?.binary }));
         console.log(`\n${comparisonTable(compare.at(-1)!)}\n`);
       }
       for (const e of compareNotes) console.log(`- ${e}`);
     }
-    for (const n of argo === undefined ? opts.sizes : []) {
+    for (const n of opts.compare === undefined ? opts.sizes : []) {
       progress(`scale: ${n} rollouts`);
       scale.push(await benchScale(ctx, n, { idleSeconds: opts.idleSeconds, canary: opts.canary }));
       console.log(`\n${scaleTable(scale)}\n`);
@@ -253,7 +253,8 @@ async function main(): Promise<number> {
       options: opts,
       reaction,
       scale,
-      compare: argo === undefined ? undefined : { argoRollouts: argo.version, runs: compare, notes: compareNotes },
+      compare:
+        opts.compare === undefined ? undefined : { argoRollouts: argo?.version, runs: compare, notes: compareNotes },
       notes: explanations,
     };
     const file = resolve(repoRoot, opts.out);
