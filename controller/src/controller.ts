@@ -47,7 +47,7 @@ import {
 } from './kube/resourceRef.ts';
 import type { SluiceMetrics } from './metrics.ts';
 import { WorkQueue } from './queue/workQueue.ts';
-import type { Caches, ObjectCache } from './reconcile/caches.ts';
+import { indexReplicaSet, indexRollout, type Caches, type ObjectCache } from './reconcile/caches.ts';
 import { EventRecorder } from './reconcile/eventRecorder.ts';
 import { WriteExpectations } from './reconcile/expectations.ts';
 import { BackgroundWork } from './reconcile/background.ts';
@@ -112,15 +112,22 @@ export async function startController(
   const informers: RunningInformer[] = [];
   // Each kind projected to the fields Sluice reads, its repeated strings and pod specs shared (projection.ts).
   const transforms = cacheTransforms();
+  // The lookups a reconcile and an event make by something other than name (caches.ts listMatching).
+  const indexes = new Map<string, (obj: KubeObject) => string | undefined>([
+    ['Rollout', indexRollout],
+    ['ReplicaSet', indexReplicaSet],
+  ]);
   const inform = <T extends KubeObject>(
     resource: ResourceRef,
     labelSelector?: string,
     scoped = true,
     project?: (obj: KubeObject) => KubeObject,
   ): Informer<T> => {
+    const indexBy = indexes.get(resource.kind);
     const informer = new Informer<T>(kc, {
       resource,
       project: project ?? transforms.whole,
+      ...(indexBy === undefined ? {} : { indexBy }),
       ...(scoped && namespace !== undefined ? { namespace } : {}),
       ...(labelSelector === undefined ? {} : { labelSelector }),
       resyncPeriodMs: config.resyncPeriodMs,

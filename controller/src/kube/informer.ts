@@ -46,7 +46,7 @@ export type { RestartReason } from './informerDecisions.ts';
  */
 export type InformerHandler<T = KubeObject> = (kind: string, key: string, object: T) => void;
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   resource: ResourceRef;
   /** Watch one namespace; all namespaces when omitted. */
   namespace?: string;
@@ -71,6 +71,8 @@ export interface InformerOptions {
    * change the object it is given (freshly parsed, held by nobody else) but must return the one to cache.
    */
   project?: (obj: KubeObject) => KubeObject;
+  /** The value each cached object is also found by (listIndexed), computed on the projected object. */
+  indexBy?: (obj: T) => string | undefined;
   /** Called each time the watch is restarted, for metrics and logs; it must not throw. */
   onRestart?: (kind: string, reason: RestartReason, error?: unknown) => void;
 }
@@ -91,7 +93,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #onRestart: (kind: string, reason: RestartReason, error?: unknown) => void;
   readonly #project: ((obj: KubeObject) => KubeObject) | undefined;
   readonly #backoff: Backoff;
-  readonly #store = new ObjectStore<T>();
+  readonly #store: ObjectStore<T>;
   readonly #handlers = new Set<InformerHandler<T>>();
   readonly #stopper = new AbortController();
   #running: Promise<void> | undefined;
@@ -99,7 +101,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   #markSynced: () => void = () => undefined;
   #failSync: (err: Error) => void = () => undefined;
 
-  constructor(kc: KubeConfig, options: InformerOptions) {
+  constructor(kc: KubeConfig, options: InformerOptions<T>) {
+    this.#store = new ObjectStore<T>(options.indexBy);
     this.kind = options.resource.kind;
     this.#kc = kc;
     this.#api = kc.makeApiClient(KubeJsonApi);
@@ -145,6 +148,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Cached objects of one namespace, or of all. Do not modify them: other readers share them. */
   list(namespace?: string): T[] {
     return this.#store.list(namespace);
+  }
+
+  /** Cached objects of a namespace with this index value (options.indexBy); undefined without an index. */
+  listIndexed(namespace: string | undefined, value: string): T[] | undefined {
+    return this.#store.listIndexed(namespace, value);
   }
 
   /** Registers a handler; returns the function that removes it. */

@@ -12,6 +12,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Rollout } from '../api/types.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
+import { rolloutLabel } from '../workload/names.ts';
 import type { PodSummary } from './pods.ts';
 
 export interface ObjectCache<T> {
@@ -22,6 +23,39 @@ export interface ObjectCache<T> {
    * yet", not "none". Absent for a cache that is never listed (a kind not served: empty is the truth).
    */
   hasSynced?: () => boolean;
+  /**
+   * The objects of a namespace whose index value is `value` (the informer's indexBy, wired in controller.ts: the
+   * Rollouts by indexRollout, the ReplicaSets by indexReplicaSet); undefined, or absent, for a cache kept without
+   * an index. Read it through listMatching, which falls back to list() and always applies its own test.
+   */
+  listIndexed?(namespace: string | undefined, value: string): T[] | undefined;
+}
+
+/** The Rollouts' index: the Deployment a Rollout runs (spec.workloadRef.name). */
+export const indexRollout = (r: KubeObject): string | undefined => {
+  // Read as the user wrote it: the cache holds Rollouts that fail validation too.
+  const name: unknown = (r.spec as { workloadRef?: { name?: unknown } } | undefined)?.workloadRef?.name;
+  return typeof name === 'string' ? name : undefined;
+};
+
+/** The ReplicaSets' index: the Rollout that made one (its sluice.dev/rollout label). */
+export const indexReplicaSet = (rs: KubeObject): string | undefined => {
+  const name: unknown = (rs.metadata?.labels as Record<string, unknown> | undefined)?.[rolloutLabel];
+  return typeof name === 'string' ? name : undefined;
+};
+
+/**
+ * The objects of `namespace` for which `matches` holds, where `value` is the index value every one of them has: read
+ * from the cache's index when it keeps one, else from the whole namespace. `matches` is applied either way, so the
+ * index only narrows what is tested, and a cache kept without an index (a test's) gives the same answer.
+ */
+export function listMatching<T>(
+  cache: ObjectCache<T>,
+  namespace: string | undefined,
+  value: string,
+  matches: (obj: T) => boolean,
+): T[] {
+  return (cache.listIndexed?.(namespace, value) ?? cache.list(namespace)).filter(matches);
 }
 
 export interface Caches {

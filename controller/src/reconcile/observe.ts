@@ -15,17 +15,19 @@ import type { RouterSpecError } from '../routers/registry.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { recordedReplicasAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
 import { revisionNumberOf } from '../workload/objects.ts';
-import type { Caches } from './caches.ts';
+import { listMatching, type Caches } from './caches.ts';
 import { observePods } from './pods.ts';
 
 export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
-  return caches.replicaSets
-    .list(rollout.metadata.namespace)
-    .filter(
-      (rs) =>
-        rs.metadata?.labels?.[rolloutLabel] === rollout.metadata.name &&
-        rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid),
-    );
+  const name = rollout.metadata.name ?? '';
+  return listMatching(
+    caches.replicaSets,
+    rollout.metadata.namespace,
+    name,
+    (rs) =>
+      rs.metadata?.labels?.[rolloutLabel] === name &&
+      rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid) === true,
+  );
 }
 
 export function observeWorld(

@@ -10,7 +10,7 @@ import { objectKey } from '../kube/objectKey.ts';
 import type { KubeObject } from '../kube/objectStore.ts';
 import { routerReaders } from '../routers/registry.ts';
 import { rolloutLabel } from '../workload/names.ts';
-import type { ObjectCache } from './caches.ts';
+import { listMatching, type ObjectCache } from './caches.ts';
 
 /** Sluice's own kinds and the workload's; any other kind is a traffic router's (routers/registry.ts). */
 export type WatchedKind =
@@ -29,6 +29,8 @@ export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: Obj
   const name = obj.metadata?.name ?? '';
   const keys = (list: Rollout[]) => list.map((r) => objectKey(r.metadata.namespace, r.metadata.name!));
   const inNamespace = () => rollouts.list(namespace);
+  const runningDeployment = (deployment: string) =>
+    listMatching(rollouts, namespace, deployment, (r) => r.spec?.workloadRef?.name === deployment);
   switch (kind) {
     case 'Rollout':
       return [objectKey(namespace, name)];
@@ -48,13 +50,13 @@ export function rolloutKeysFor(kind: WatchedKind, obj: KubeObject, rollouts: Obj
         : [objectKey(namespace, owner!)];
     }
     case 'Deployment':
-      return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === name));
+      return keys(runningDeployment(name));
     case 'HorizontalPodAutoscaler': {
       const target = (obj as { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }).spec?.scaleTargetRef;
       // One moved onto the Rollout (as AutoscalerOnDeployment asks) wakes it too, so that the condition goes.
       if (target?.kind === 'Rollout') return keys(inNamespace().filter((r) => r.metadata.name === target.name));
       if (target?.kind !== 'Deployment') return [];
-      return keys(inNamespace().filter((r) => r.spec.workloadRef?.name === target.name));
+      return keys(typeof target.name === 'string' ? runningDeployment(target.name) : []);
     }
     case 'AnalysisTemplate':
       return keys(inNamespace().filter((r) => uses(r, name, false)));
