@@ -72,8 +72,7 @@ export class ObjectStore<T extends KubeObject> {
     return found;
   }
 
-  #unindex(namespace: string, name: string, obj: T): void {
-    const value = this.#indexBy?.(obj);
+  #unindex(namespace: string, name: string, value: string | undefined): void {
     if (value === undefined) return;
     const values = this.#index.get(namespace);
     const names = values?.get(value);
@@ -84,8 +83,7 @@ export class ObjectStore<T extends KubeObject> {
     if (values!.size === 0) this.#index.delete(namespace);
   }
 
-  #addToIndex(namespace: string, name: string, obj: T): void {
-    const value = this.#indexBy?.(obj);
+  #addToIndex(namespace: string, name: string, value: string | undefined): void {
     if (value === undefined) return;
     let values = this.#index.get(namespace);
     if (values === undefined) {
@@ -111,8 +109,14 @@ export class ObjectStore<T extends KubeObject> {
     const before = objects.get(name);
     objects.set(name, obj);
     if (this.#indexBy !== undefined) {
-      if (before !== undefined) this.#unindex(namespace, name, before);
-      this.#addToIndex(namespace, name, obj);
+      // Left in place when the value is the same (most updates: a status): its order among the value's objects
+      // stays that of list(), and no set or map is dropped and rebuilt per event.
+      const was = before === undefined ? undefined : this.#indexBy(before);
+      const now = this.#indexBy(obj);
+      if (was !== now) {
+        this.#unindex(namespace, name, was);
+        this.#addToIndex(namespace, name, now);
+      }
     }
     if (before === undefined) this.#size++;
     return before === undefined || !sameVersion(before, obj);
@@ -125,7 +129,7 @@ export class ObjectStore<T extends KubeObject> {
     const before = objects?.get(name);
     if (objects === undefined || before === undefined) return false;
     objects.delete(name);
-    this.#unindex(namespace, name, before);
+    this.#unindex(namespace, name, this.#indexBy?.(before));
     this.#size--;
     if (objects.size === 0) this.#byNamespace.delete(namespace);
     return true;
