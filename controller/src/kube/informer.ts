@@ -150,7 +150,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.#store.list(namespace);
   }
 
-  /** Cached objects of a namespace with this index value (options.indexBy); undefined without an index. */
+  /** Cached objects of a namespace (all, as list(), when none is given) with this index value (options.indexBy); undefined without an index. */
   listIndexed(namespace: string | undefined, value: string): T[] | undefined {
     return this.#store.listIndexed(namespace, value);
   }

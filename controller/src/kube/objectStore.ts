@@ -55,19 +55,22 @@ export class ObjectStore<T extends KubeObject> {
   }
 
   /**
-   * The objects of `namespace` whose index value (indexBy) is `value`; undefined when the store keeps no index, so
-   * that a caller can tell "none" from "not indexed" and filter list() instead.
+   * The objects of `namespace` (of every namespace when it is undefined, as list()) whose index value (indexBy) is
+   * `value`; undefined when the store keeps no index, so that a caller can tell "none" from "not indexed" and filter
+   * list() instead.
    */
   listIndexed(namespace: string | undefined, value: string): T[] | undefined {
     if (this.#indexBy === undefined) return undefined;
-    const ns = namespace ?? clusterScope;
-    const names = this.#index.get(ns)?.get(value);
-    if (names === undefined) return [];
-    const objects = this.#byNamespace.get(ns);
     const found: T[] = [];
-    for (const name of names) {
-      const obj = objects?.get(name);
-      if (obj !== undefined) found.push(obj);
+    // As list(): no namespace means every namespace (a controller watching all of them), not the cluster scope.
+    for (const ns of namespace === undefined ? this.#index.keys() : [namespace]) {
+      const names = this.#index.get(ns)?.get(value);
+      if (names === undefined) continue;
+      const objects = this.#byNamespace.get(ns);
+      for (const name of names) {
+        const obj = objects?.get(name);
+        if (obj !== undefined) found.push(obj);
+      }
     }
     return found;
   }
