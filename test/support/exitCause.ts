@@ -17,6 +17,7 @@ export function exitCause(logText: string): string {
     }
   }
   // Node's report of an uncaught error ends with its version: the error's own line says more.
-  const thrown = lines.findLast((l) => /^[A-Z]\w*(Error|Exception)\b/.test(l));
+  // A plain `Error: ...` as well as `TypeError: ...`, `SomeException: ...`.
+  const thrown = lines.findLast((l) => /^(?:[A-Z]\w*)?(?:Error|Exception)\b/.test(l));
   return (thrown ?? lines.at(-1) ?? '(the log is empty)').slice(0, 500);
 }
