@@ -156,7 +156,9 @@ async function startControllerOnce(opts: ControllerOptions): Promise<ControllerP
         if (child.exitCode !== null) {
           // The pipes may still hold its last words: wait for them to reach the file.
           await new Promise((r) => log.end(r));
-          const cause = exitCause(readFileSync(logPath, 'utf8').slice(logStart));
+          // logStart counts bytes: cut the bytes, then decode (a string's slice counts UTF-16 units, and skips this
+          // start's lines once the file holds multi-byte characters).
+          const cause = exitCause(readFileSync(logPath).subarray(logStart).toString('utf8'));
           throw new ControllerExited(
             `controller exited with ${child.exitCode} (${cause}); see .sluice/test-logs/${opts.namespace}-${name}.log`,
             cause,
