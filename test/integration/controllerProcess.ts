@@ -153,14 +153,15 @@ async function startControllerOnce(opts: ControllerOptions): Promise<ControllerP
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) {
+        // Ended by a signal (the OOM killer, V8's abort on a full heap) sets signalCode, not exitCode.
+        if (child.exitCode !== null || child.signalCode !== null) {
           // The pipes may still hold its last words: wait for them to reach the file.
           await new Promise((r) => log.end(r));
           // logStart counts bytes: cut the bytes, then decode (a string's slice counts UTF-16 units, and skips this
           // start's lines once the file holds multi-byte characters).
           const cause = exitCause(readFileSync(logPath).subarray(logStart).toString('utf8'));
           throw new ControllerExited(
-            `controller exited with ${child.exitCode} (${cause}); see .sluice/test-logs/${opts.namespace}-${name}.log`,
+            `controller exited with ${child.exitCode ?? `signal ${child.signalCode}`} (${cause}); see .sluice/test-logs/${opts.namespace}-${name}.log`,
             cause,
           );
         }
