@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { repoRoot } from '../cluster/paths.ts';
 import { exitCause } from '../support/exitCause.ts';
@@ -119,8 +120,11 @@ async function startControllerOnce(opts: ControllerOptions): Promise<ControllerP
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Not ended by the first of the two pipes to end (the other may still carry lines): once both are closed.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  void closed.then(() => log.end());
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const metricsUrl = `http://127.0.0.1:${port}`;
   const proc: ControllerProcess = {
@@ -155,7 +159,13 @@ async function startControllerOnce(opts: ControllerOptions): Promise<ControllerP
       async () => {
         // Ended by a signal (the OOM killer, V8's abort on a full heap) sets signalCode, not exitCode.
         if (child.exitCode !== null || child.signalCode !== null) {
-          // The pipes may still hold its last words: wait for them to reach the file.
+          // 'exit' can come before its last words are read from the pipes: wait until they are closed ('close'), for
+          // a while (a process it left behind may hold them open), then stop reading and flush the file.
+          await Promise.race([closed, sleep(5_000, undefined, { ref: false })]);
+          child.stdout.unpipe(log);
+          child.stderr.unpipe(log);
+          child.stdout.destroy();
+          child.stderr.destroy();
           await new Promise((r) => log.end(r));
           // logStart counts bytes: cut the bytes, then decode (a string's slice counts UTF-16 units, and skips this
           // start's lines once the file holds multi-byte characters).
