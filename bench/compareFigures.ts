@@ -85,6 +85,19 @@ export const compareNotes = [
   "RSS after GC: Sluice after V8's full collection through the inspector; Argo after runtime.GC() through pprof's heap?gc=1. Go returns freed pages to the OS in the background (the scavenger), so Argo's RSS right after its GC can stay higher than its live heap.",
 ];
 
+/** The notes of Sluice's side alone (--compare sluice): the same scenario, and nothing said of a run that did not happen. */
+const sluiceAloneNotes = [
+  "Sluice's figures alone, on the scenario of the side-by-side comparison: N Deployments of 4 replicas (kwok pods), each with a Rollout canary setWeight 25/50/75, no pauses, no traffic router (replica ratio); Sluice at the bench's QPS, burst and --concurrency. No other controller ran: no ratio is given.",
+  "Taken over: from the controller's start (objects created before it) until every Rollout is Healthy on its first revision and every Deployment is at 0 replicas.",
+  'Reads are get and list requests the controller counted itself (watches apart); writes are create, update, patch and delete.',
+  "RSS after GC: after V8's full collection through the inspector.",
+];
+
+/** The notes printed and written beside the compared runs: the side-by-side run's, or those of Sluice alone. */
+export function compareNotesFor(argoRan: boolean): string[] {
+  return argoRan ? compareNotes : sluiceAloneNotes;
+}
+
 type Row = [label: string, pick: (f: ControllerFigures) => number, digits: number];
 
 const rows: Row[] = [

@@ -29,7 +29,7 @@ import { outcomeExitCode, outcomeLines } from './outcomeCheck.ts';
 import { blueGreenTable, costTable, explanations, reactionTable, scaleTable } from './report.ts';
 import { benchScale, type ScaleResult } from './scale.ts';
 import { compareAt, prepareArgo } from './compare.ts';
-import { compareNotes, comparisonTable, type Comparison } from './compareFigures.ts';
+import { compareNotesFor, comparisonTable, type Comparison } from './compareFigures.ts';
 
 /** `kubectl apply --server-side -k crds/`, as a user installs them, then waits until every Sluice kind is served. */
 async function installCrds(kube: Kube): Promise<void> {
@@ -219,7 +219,7 @@ async function main(): Promise<number> {
         compare.push(await compareAt(ctx, n, { idleSeconds: opts.idleSeconds, argoBinary: argo?.binary }));
         console.log(`\n${comparisonTable(compare.at(-1)!)}\n`);
       }
-      for (const e of compareNotes) console.log(`- ${e}`);
+      for (const e of compareNotesFor(argo !== undefined)) console.log(`- ${e}`);
     }
     for (const n of opts.compare === undefined ? opts.sizes : []) {
       progress(`scale: ${n} rollouts`);
@@ -254,7 +254,9 @@ async function main(): Promise<number> {
       reaction,
       scale,
       compare:
-        opts.compare === undefined ? undefined : { argoRollouts: argo?.version, runs: compare, notes: compareNotes },
+        opts.compare === undefined
+          ? undefined
+          : { argoRollouts: argo?.version, runs: compare, notes: compareNotesFor(argo !== undefined) },
       notes: explanations,
     };
     const file = resolve(repoRoot, opts.out);
