@@ -227,11 +227,24 @@ export function installCrds(cp: ControlPlane, file: string): void {
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  execFileSync(
-    kubectl,
-    ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', '--timeout=30s', '-f', file],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  // kubectl wait fails at once, instead of waiting, on a CRD the API server has not yet given any condition
+  // (".status.conditions accessor error: <nil>"): a moment after the apply, that is a CRD still on its way.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+    try {
+      execFileSync(
+        kubectl,
+        ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', `--timeout=${seconds}s`, '-f', file],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      return;
+    } catch (err) {
+      const { stderr } = err as { stderr?: Buffer | string };
+      if (!String(stderr ?? '').includes('.status.conditions accessor error') || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
 }
 
 function fakeNode(name: string) {
