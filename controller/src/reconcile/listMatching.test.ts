@@ -50,4 +50,19 @@ describe('listMatching', () => {
     expect(indexReplicaSet({ metadata: { name: 'x', labels: { 'sluice.dev/rollout': 'orders' } } })).toBe('orders');
     expect(indexReplicaSet({ metadata: { name: 'x' } })).toBeUndefined();
   });
+
+  // review: list(undefined) means every namespace; the store's listIndexed(undefined) read only the cluster-scope
+  // bucket, so a lookup without a namespace found nothing with the index and everything without it.
+  it('given no namespace, then the indexed cache finds what the unindexed one finds', () => {
+    const inTwo = [
+      rollout('orders', 'orders'),
+      { ...rollout('orders', 'orders'), metadata: { namespace: 'b', name: 'orders', resourceVersion: '1' } },
+    ];
+    const names = (list: Rollout[]) => list.map((r) => `${r.metadata.namespace}/${r.metadata.name}`).sort();
+    expect(names(listMatching(cacheOf(inTwo, indexRollout), undefined, 'orders', runs('orders')))).toEqual([
+      'a/orders',
+      'b/orders',
+    ]);
+    expect(names(listMatching(cacheOf(inTwo), undefined, 'orders', runs('orders')))).toEqual(['a/orders', 'b/orders']);
+  });
 });
