@@ -115,7 +115,8 @@ describe('given a Rollout whose analysis reads InfluxDB', () => {
     expect(r.status?.message).toMatch(/metric error-rate failed: measured 0\.3 \(failureCondition result >= 0\.10\)/);
     expect(r.status?.currentStepIndex).toBe(1); // never went past the analysis
     expect(r.status?.weights).toEqual({ canary: 0, stable: 100 });
-    expect(await routeCanaryWeight(ns.name, 'bad')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => routeCanaryWeight(ns.name, 'bad'), { timeout: 10_000 }).toBe(0);
     await expect
       .poll(async () => (await eventMessages(ns.name, 'bad', 'Aborted'))[0], { timeout: 5_000 })
       .toMatch(/error-rate failed: measured 0\.3/);

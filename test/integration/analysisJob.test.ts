@@ -91,7 +91,8 @@ describe('given a Rollout whose analysis step runs a smoke-test Job', () => {
     await rolloutWithSmokeTest('bad', 'smoke-fail');
     await setImage(ns.name, 'bad', 'example.invalid/app:v2');
     const aborted = await waitForRollout(ns.name, 'bad', 'aborted', (r) => r.status?.abort === true, 90_000);
-    expect(await routeCanaryWeight(ns.name, 'bad')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => routeCanaryWeight(ns.name, 'bad'), { timeout: 10_000 }).toBe(0);
     const measurement = aborted.status?.analysis?.runs[0]?.metrics[0]?.measurements?.at(-1);
     expect(measurement?.phase).toBe('Failed');
     expect(measurement?.message).toMatch(/exited with code 1; log tail:\nsmoke test: GET/);

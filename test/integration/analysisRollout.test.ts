@@ -197,7 +197,8 @@ describe('given a Rollout whose analysis reads Prometheus', () => {
       expect(r.status?.message).toMatch(/Prometheus at http:\/\/127\.0\.0\.1:\d+ was unreachable 4 times in a row/);
       expect(r.status?.currentStepIndex).toBe(1); // never went past the analysis
       expect(r.status?.analysis?.runs[0]?.metrics[0]?.errors).toBeGreaterThanOrEqual(4);
-      expect(await routeCanaryWeight(ns.name, 'flaky')).toBe(0);
+      // status records the decision before its traffic move (execute.ts): wait the one write that follows
+      await expect.poll(() => routeCanaryWeight(ns.name, 'flaky'), { timeout: 10_000 }).toBe(0);
     } finally {
       await own.stop();
     }

@@ -97,7 +97,8 @@ describe('given a Rollout whose analysis asks a web health endpoint', () => {
     expect(aborted.status?.message).toMatch(
       /metric health failed: measured false \(failureCondition result == false\)/,
     );
-    expect(await routeCanaryWeight(ns.name, 'shop')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => routeCanaryWeight(ns.name, 'shop'), { timeout: 10_000 }).toBe(0);
     // Replicas return to stable: the promoted revision keeps its pods, the aborted one is scaled to 0.
     await expect
       .poll(
@@ -130,7 +131,8 @@ describe('given a Rollout whose analysis asks a web health endpoint', () => {
       `AnalysisTemplate ${ns.name}/web-elsewhere spec.metrics[0].provider.web.url: host localhost:${port} is not in --analysis-allowed-hosts / SLUICE_ANALYSIS_ALLOWED_HOSTS (which is 127.0.0.1)`,
     );
     expect(aborted.status?.message).toMatch(/metric health errored/);
-    expect(await routeCanaryWeight(ns.name, 'elsewhere')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => routeCanaryWeight(ns.name, 'elsewhere'), { timeout: 10_000 }).toBe(0);
     expect(requests.filter((q) => q.host.startsWith('localhost') || q.url === '/health/elsewhere')).toEqual([]);
   });
 });

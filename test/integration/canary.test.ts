@@ -62,7 +62,8 @@ describe('given a Deployment and a Rollout with the Gateway API router', () => {
       (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision,
     );
     expect(done.status?.weights).toEqual({ canary: 0, stable: 100 });
-    expect(await routeCanaryWeight(ns.name, 'web')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => routeCanaryWeight(ns.name, 'web'), { timeout: 10_000 }).toBe(0);
     const sets = await replicaSetsOf(ns.name, 'web');
     expect(sets.find((s) => s.revision === done.status!.stableRevision)?.replicas).toBe(3);
     // Drain-safe: the old stable keeps its pods scaleDownDelaySeconds after the promotion, then goes.

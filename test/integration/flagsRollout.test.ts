@@ -202,7 +202,8 @@ describe('given Unleash that cannot be used', () => {
     );
     expect(r.status?.phase).toBe('Degraded');
     expect(r.status?.message).toMatch(/setFlag.*(401|403|token)/i);
-    expect(await routeCanaryWeight(wrongToken.namespace, 'web')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => routeCanaryWeight(wrongToken.namespace, 'web'), { timeout: 10_000 }).toBe(0);
     expect((await flagState(flag)).rollouts).toEqual([]);
   });
 });

@@ -63,7 +63,8 @@ export async function canaryThroughDashboardPromote(controller: ControllerProces
     'Healthy on the new revision',
     (r) => r.status?.phase === 'Healthy' && r.status.stableRevision === paused.status?.canaryRevision,
   );
-  expect(await routeCanaryWeight(ns, 'web')).toBe(0);
+  // status records the decision before its traffic move (execute.ts): wait the one write that follows
+  await expect.poll(() => routeCanaryWeight(ns, 'web'), { timeout: 10_000 }).toBe(0);
   const apps = adminKubeConfig().makeApiClient(AppsV1Api);
   expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas).toBe(0);
 

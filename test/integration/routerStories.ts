@@ -88,7 +88,8 @@ export function routerStories(ns: { readonly name: string }, story: RoutedStory)
     );
     expect(done.status?.stableRevision).not.toBe(stable);
     expect(done.status?.weights).toEqual({ canary: 0, stable: 100 });
-    expect(await story.canaryWeight(ns.name, 'web')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => story.canaryWeight(ns.name, 'web'), { timeout: 10_000 }).toBe(0);
   });
 
   it('when aborted at 50%, the object reads 0% right after the abort is recorded', async () => {

@@ -106,7 +106,8 @@ describe('given a Rollout with two revisions', () => {
       expect(after.status?.undo).toBeUndefined();
       expect(await image('bad')).toBe('example.invalid/app:v2');
     }
-    expect(await routeCanaryWeight(ns.name, 'bad')).toBe(0);
+    // status records the decision before its traffic move (execute.ts): wait the one write that follows
+    await expect.poll(() => routeCanaryWeight(ns.name, 'bad'), { timeout: 10_000 }).toBe(0);
     await expect
       .poll(async () => (await eventMessages(ns.name, 'bad', 'UndoRefused')).join('\n'), { timeout: 5_000 })
       .toMatch(/undo:9: there is no revision 9.*nothing was changed/);
