@@ -51,6 +51,8 @@ describe('review: an API answer that drips', () => {
       ),
       new Promise<string>((resolve) => setTimeout(() => resolve('still reading after 3 s'), 3_000)),
     ]);
-    expect(outcome).toMatch(/^failed: /);
+    expect(outcome).toMatch(
+      /^failed: GET \/apis\/apps\/v1\/namespaces\/shop\/deployments\/web: HTTP 200 .*could not be read/,
+    );
   });
 });
