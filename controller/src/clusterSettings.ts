@@ -120,11 +120,16 @@ export const clusterSettings = {
     flag: '--lease-duration',
     env: 'SLUICE_LEASE_DURATION',
     valueName: 'duration',
-    accepts: `a duration longer than 0 and at most 576h ${durationExamples}`,
+    // Whole seconds: the Lease holds it as spec.leaseDurationSeconds, an int32, and the API server refuses every
+    // write of 15.5 (no replica would ever lead).
+    accepts: 'a duration in whole seconds, longer than 0 and at most 576h (like 15s or 1m30s)',
     description: 'How long the other replicas wait after the last renewal before they take the Lease over.',
     defaultText: '15s',
     default: () => 15_000,
-    parse: parseDurationAtLeast(0),
+    parse: (text) => {
+      const ms = parseDurationAtLeast(0)(text);
+      return ms === invalid || ms % 1000 !== 0 ? invalid : ms;
+    },
   }),
   renewDeadlineMs: setting({
     flag: '--renew-deadline',

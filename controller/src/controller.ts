@@ -90,6 +90,8 @@ export interface Controller {
   startWorkers(): void;
   stop(): Promise<void>;
   queue: WorkQueue;
+  /** Measurements and Unleash operations in flight (for the idle collector: their end wakes a key). */
+  backgroundRunning(): number;
 }
 
 /**
@@ -361,6 +363,7 @@ export async function startController(
   return {
     caches,
     queue,
+    backgroundRunning: () => measurements.running + flagOperations.running,
     ready: () => informers.every((i) => i.hasSynced()),
     onRolloutChange: (handler) => rollouts.onChange((_kind, key) => handler(key)),
     startWorkers: () => {

@@ -165,6 +165,7 @@ async function main(): Promise<void> {
   // With node's --expose-gc (the image's command), memory grown in a burst is given back once the queue goes quiet.
   startIdleCollector({
     queue: controller.queue,
+    backgroundBusy: () => controller.backgroundRunning() > 0,
     onCollected: (ms) => log.info({ ms: Math.round(ms) }, 'the work queue went quiet: memory given back'),
   });
   // Read while the informers list; awaited before leading (kube/crdCurrency.ts says why).

@@ -56,6 +56,9 @@ export interface KubeInstrumentation {
 
 const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** A pooled request's whole answer may take this many request timeouts (2 minutes by default), never longer. */
+const answerDeadlineFactor = 4;
+
 // The namespace object's own subresources: /api/v1/namespaces/{name}/status is not a resource named "status".
 const namespaceSubresources = new Set(['status', 'finalize']);
 
@@ -160,10 +163,14 @@ export function dropConnections(kc: KubeConfig): void {
 
 function instrumentedHttpLibrary(
   inner: HttpLibrary,
-  { observe, rateLimit, fence }: KubeInstrumentation,
+  { observe, rateLimit, fence, requestTimeoutMs = defaultRequestTimeoutMs }: KubeInstrumentation,
   pool: ConnectionPool,
 ): HttpLibrary {
   const bucket = rateLimit === undefined ? undefined : new TokenBucket(rateLimit);
+  // The pool bounds the wait for the headers and between two body chunks; an answer that drips a byte now and then
+  // would restart that bound for ever and hold the reconcile that asked. The whole answer, body read included
+  // (fetch aborts it with the request's signal), gets this bound, counted from when it is sent.
+  const answerDeadlineMs = answerDeadlineFactor * requestTimeoutMs;
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
       const { verb, resource } = describeRequest(request.getHttpMethod(), request.getUrl());
@@ -181,7 +188,12 @@ function instrumentedHttpLibrary(
       if (write) fence.check(what);
       // Lists and watches keep a connection of their own (see connectionPool.ts); the rest share the pool.
       const shared = verb === 'list' || verb === 'watch' ? undefined : pool.dispatcherFor(request.getDispatcher());
-      if (shared !== undefined) request.setDispatcher(write ? fenceAtSocket(shared, fence, what) : shared);
+      if (shared !== undefined) {
+        request.setDispatcher(write ? fenceAtSocket(shared, fence, what) : shared);
+        const deadline = AbortSignal.timeout(answerDeadlineMs);
+        const own = request.getSignal();
+        request.setSignal(own === undefined ? deadline : AbortSignal.any([own, deadline]));
+      }
       let response: ResponseContext;
       try {
         response = await inner.send(request).toPromise();

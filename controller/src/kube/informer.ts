@@ -55,7 +55,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   resyncPeriodMs?: number;
   /**
    * Restart a watch that delivered no event and no bookmark for this long. The API server sends a bookmark about
-   * every 60 s on a quiet watch, so the default (150 s) is two missed bookmarks and a margin.
+   * every 60 s on a quiet watch, so the default (150 s) is two missed bookmarks and a margin. Also the bound of each
+   * list page.
    */
   noProgressTimeoutMs?: number;
   /** The API server ends each watch after this many seconds; default a random 5 to 10 minutes. */
@@ -197,10 +198,12 @@ export class Informer<T extends KubeObject = KubeObject> {
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
     do {
+      // A page with no answer within the no-progress bound fails, as a silent watch ends: a list has a connection of
+      // its own with no deadline (apiMetrics.ts), and a relist that hangs would leave the cache as it was for ever.
       const page = await this.#api.list<T>(
         this.#path,
         { labelSelector: this.#labelSelector, limit: this.#pageSize, continue: continueToken },
-        stop,
+        AbortSignal.any([stop, AbortSignal.timeout(this.#noProgressTimeoutMs)]),
       );
       for (const item of page.items ?? []) items.push(this.#forCache(item));
       resourceVersion = page.metadata?.resourceVersion;

@@ -111,7 +111,13 @@ export class KubeJsonApi {
 
   async #json<T>(method: HttpMethod, path: string, sent: Sent): Promise<T> {
     const res = await this.#send(method, path, sent);
-    const text = await res.body.text();
+    // Cut off (a reset, the answer's deadline in apiMetrics.ts): say which request, as for a body that is not JSON.
+    const text = await res.body.text().catch((err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`${method} ${path}: HTTP ${res.httpStatusCode} with a body that could not be read: ${why}`, {
+        cause: err,
+      });
+    });
     try {
       return JSON.parse(text) as T;
     } catch (err) {

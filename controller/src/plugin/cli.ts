@@ -24,6 +24,7 @@ import { describe, table, type EventLine } from './render.ts';
 import { historyTable, previousRevisionNumber, revisionLines, revisionsSummary } from './history.ts';
 import { revisionOf } from '../planner/revision.ts';
 import { rolloutLabel } from '../workload/names.ts';
+import { isSluiceReplicaSet } from '../workload/objects.ts';
 import { outdatedCrdMessage, prunedSpecFields } from './specWrite.ts';
 import { printable } from './terminalText.ts';
 
@@ -335,13 +336,17 @@ async function previousRevision(kc: KubeConfig, namespace: string, name: string)
   return previous;
 }
 
-/** The ReplicaSets Sluice runs for a Rollout (its revisions), by the Rollout label and its owner reference. */
+/**
+ * The ReplicaSets Sluice runs for a Rollout (its revisions): the ones the controller counts (isSluiceReplicaSet), so
+ * that history lists its revisions and undo names one it has, never one of a ReplicaSet someone else made with the
+ * Rollout's labels and owner reference.
+ */
 async function replicaSetsOf(kc: KubeConfig, rollout: Rollout) {
   const list = await new AppsClient(jsonApi(kc)).listNamespacedReplicaSet({
     namespace: rollout.metadata.namespace!,
     labelSelector: `${rolloutLabel}=${rollout.metadata.name}`,
   });
-  return list.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid));
+  return list.items.filter((rs) => isSluiceReplicaSet(rollout, rs));
 }
 
 /** Standard input, read up to one byte past the per-source limit (the conversion then refuses it, naming the bound). */

@@ -51,6 +51,11 @@ export interface IdleCollectorOptions {
   now?: () => number;
   /** Told each time memory was given back, with how long the collection took. */
   onCollected?: (ms: number) => void;
+  /**
+   * Whether work off the queue is in flight (measurements, Unleash operations: reconcile/background.ts): its end
+   * wakes a key (a failed measurement, an abort's flag restore), so it is work about to be due. Never when omitted.
+   */
+  backgroundBusy?: () => boolean;
 }
 
 /** Starts watching the queue; returns the function that stops it. */
@@ -82,6 +87,7 @@ export function startIdleCollector(options: IdleCollectorOptions): () => void {
     if (readyWork || queue.oldestRunMs() !== undefined || now() - lastRunAt < quietMs) return;
     const dueInMs = queue.nextDueInMs?.();
     if (dueInMs !== undefined && dueInMs < quietMs) return;
+    if (options.backgroundBusy?.() === true) return;
     const startedAt = now();
     collect();
     options.onCollected?.(now() - startedAt);

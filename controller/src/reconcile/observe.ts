@@ -13,53 +13,21 @@ import { revisionOf } from '../planner/revision.ts';
 import type { ObservedReplicaSet, ObservedWorld } from '../planner/world.ts';
 import type { RouterSpecError } from '../routers/registry.ts';
 import type { TrafficRouter } from '../routers/router.ts';
-import {
-  recordedReplicasAnnotation,
-  replicaSetName,
-  revisionLabel,
-  rolloutLabel,
-  serviceName,
-} from '../workload/names.ts';
-import { revisionNumberOf } from '../workload/objects.ts';
+import { recordedReplicasAnnotation, revisionLabel, rolloutLabel, serviceName } from '../workload/names.ts';
+import { isSluiceReplicaSet, revisionNumberOf } from '../workload/objects.ts';
 import { listMatching, type Caches } from './caches.ts';
 import { observePods } from './pods.ts';
 
 /**
- * The ReplicaSets this Rollout owns, one per revision. Anyone who may create ReplicaSets in the namespace can make a
- * second one with the same labels and owner reference; the planner and the executor must still mean the same one by
- * a revision, so the one Sluice names (workload/names.ts replicaSetName) wins, else the oldest, then by name. The
- * others are left as they are: they are not Sluice's to scale or delete.
+ * The ReplicaSets this Rollout owns, one per revision: the ones Sluice made (workload/objects.ts isSluiceReplicaSet,
+ * by the name it gives each revision). Anyone who may create ReplicaSets in the namespace can make others with the
+ * same labels and owner reference; those are left as they are, not Sluice's to count, scale or delete, even when
+ * Sluice's own of that revision is missing (then it is made, as for any missing revision).
  */
 export function ownedReplicaSets(caches: Caches, rollout: Rollout): V1ReplicaSet[] {
-  const name = rollout.metadata.name ?? '';
-  const owned = listMatching(
-    caches.replicaSets,
-    rollout.metadata.namespace,
-    name,
-    (rs) =>
-      rs.metadata?.labels?.[rolloutLabel] === name &&
-      rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid) === true,
+  return listMatching(caches.replicaSets, rollout.metadata.namespace, rollout.metadata.name ?? '', (rs) =>
+    isSluiceReplicaSet(rollout, rs),
   );
-  const byRevision = new Map<string, V1ReplicaSet>();
-  for (const rs of owned) {
-    const revision = rs.metadata?.labels?.[revisionLabel] ?? '';
-    const kept = byRevision.get(revision);
-    if (kept === undefined || preferred(rs, kept, replicaSetName(rollout, revision))) byRevision.set(revision, rs);
-  }
-  return byRevision.size === owned.length
-    ? owned
-    : owned.filter((rs) => byRevision.get(rs.metadata?.labels?.[revisionLabel] ?? '') === rs);
-}
-
-/** Whether `a` is the revision's ReplicaSet rather than `b`: the one Sluice names, else the older, else by name. */
-function preferred(a: V1ReplicaSet, b: V1ReplicaSet, canonicalName: string): boolean {
-  const aName = a.metadata?.name ?? '';
-  const bName = b.metadata?.name ?? '';
-  if ((aName === canonicalName) !== (bName === canonicalName)) return aName === canonicalName;
-  const aCreated = timestamp(a.metadata?.creationTimestamp);
-  const bCreated = timestamp(b.metadata?.creationTimestamp);
-  if (aCreated !== bCreated) return aCreated < bCreated;
-  return aName < bName;
 }
 
 export function observeWorld(

@@ -45,14 +45,10 @@ describe('ownedReplicaSets', () => {
     expect(owned([other, foreignOlder, ours])).toEqual(['checkout-def', 'checkout-abc']);
   });
 
-  it('without the one Sluice names, keeps the oldest, then the first by name, in either order', () => {
+  it("without the one Sluice names, keeps none of them: they are not Sluice's, whatever their age", () => {
     const newer = replicaSet('checkout-abc-y', 'abc', '2026-11-30T12:00:00Z');
-    const sameTimeB = replicaSet('checkout-abc-b', 'abc', '2026-11-28T10:00:00Z');
-    const sameTimeA = replicaSet('checkout-abc-a', 'abc', '2026-11-28T10:00:00Z');
-    expect(owned([newer, foreignOlder])).toEqual(['checkout-abc-x']);
-    expect(owned([foreignOlder, newer])).toEqual(['checkout-abc-x']);
-    expect(owned([sameTimeB, newer, sameTimeA])).toEqual(['checkout-abc-a']);
-    expect(owned([sameTimeA, sameTimeB])).toEqual(['checkout-abc-a']);
+    expect(owned([newer, foreignOlder])).toEqual([]);
+    expect(owned([foreignOlder, newer, other])).toEqual(['checkout-def']);
   });
 
   it('returns every ReplicaSet, in the cache order, when no revision is claimed twice', () => {

@@ -49,6 +49,25 @@ export function buildReplicaSet(
   };
 }
 
+/**
+ * Whether `rs` is one Sluice made for `rollout`: the Rollout label, an owner reference to this Rollout (by uid) and
+ * the name buildReplicaSet gives its revision. Anyone who may create ReplicaSets in the namespace can copy the
+ * labels and the owner reference, never the name of a revision Sluice's own already holds; one under any other
+ * name (or with no revision label) is not Sluice's, and is never counted, scaled, numbered, undone from or pruned.
+ * The planner (reconcile/observe.ts), the executor and kubectl sluice all read a Rollout's ReplicaSets through it.
+ */
+export function isSluiceReplicaSet(rollout: Rollout, rs: V1ReplicaSet): boolean {
+  const labels = rs.metadata?.labels;
+  const revision = labels?.[revisionLabel];
+  return (
+    revision !== undefined &&
+    revision !== '' &&
+    labels?.[rolloutLabel] === rollout.metadata.name &&
+    rs.metadata?.name === replicaSetName(rollout, revision) &&
+    rs.metadata.ownerReferences?.some((o) => o.uid === rollout.metadata.uid) === true
+  );
+}
+
 /** A ReplicaSet's revision number (revisionNumberAnnotation); 0 for one made before Sluice numbered them. */
 export function revisionNumberOf(rs: V1ReplicaSet): number {
   const annotations = rs.metadata?.annotations;
