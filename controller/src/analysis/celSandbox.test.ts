@@ -43,7 +43,9 @@ describe('CelSandbox', () => {
 
     expect(outcome).toEqual({ overBudget: 'it ran longer than 200 ms' });
     expect(took).toBeLessThan(2_000);
-    expect(worstLag).toBeLessThan(100);
+    // Evaluated on this thread, the condition would hold the event loop for its whole 200 ms budget; in the worker,
+    // what lag there is comes from other processes on the machine (117 ms seen in CI beside a parallel test run).
+    expect(worstLag).toBeLessThan(200);
     expect(sandbox.overruns).toBeGreaterThanOrEqual(1);
   }, 10_000);
 
