@@ -43,18 +43,33 @@ export async function fetchWithinBudget<T>(
   const signal = call.signal === undefined ? timeout : AbortSignal.any([call.signal, timeout]);
   const account = call.budget.open(call.tenant);
   try {
-    const res = await fetch(call.url, { ...call.init, signal, redirect: 'manual' });
-    call.answered?.(res);
-    const body = await readCounted(res, call.maxBytes, account, signal);
-    return read(res, body);
-  } catch (err) {
-    if (err instanceof BudgetExhausted) return { kind: 'error', message: call.noRoom(formatDuration(timeoutMs)) };
-    if (signal.aborted)
+    let answer: { res: Response; body: string | undefined };
+    try {
+      const res = await fetch(call.url, { ...call.init, signal, redirect: 'manual' });
+      call.answered?.(res);
+      answer = { res, body: await readCounted(res, call.maxBytes, account, signal) };
+    } catch (err) {
+      if (err instanceof BudgetExhausted) return { kind: 'error', message: call.noRoom(formatDuration(timeoutMs)) };
+      if (timeout.aborted)
+        return {
+          kind: 'error',
+          message: `${where} did not answer within ${formatDuration(timeoutMs)}: ${call.timeoutHint}`,
+        };
+      // The measurement was cancelled (its Rollout moved on or went away): neither the provider's fault nor slow.
+      if (signal.aborted) return { kind: 'error', message: `${where}: the call was cancelled before its answer came` };
+      return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
+    }
+    // Outside the network's catch: an answer the reader cannot make sense of is not an unreachable provider, and an
+    // on-call engineer told "unreachable" would look at the network instead of at the answer.
+    try {
+      return read(answer.res, answer.body);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
       return {
         kind: 'error',
-        message: `${where} did not answer within ${formatDuration(timeoutMs)}: ${call.timeoutHint}`,
+        message: `${where} answered HTTP ${answer.res.status}, and the answer could not be read: ${why}`,
       };
-    return { kind: 'error', message: `${where} was unreachable: ${describeNetworkError(err)}` };
+    }
   } finally {
     account.close();
   }
