@@ -4,13 +4,11 @@
  * hand, which is easy to miss). The API server then prunes the unknown field and answers 200 with a warning, so the
  * patch "succeeds", the controller never sees a restart, and the plugin says one was requested.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from './cli.ts';
+import { localKubeconfig } from './localKubeconfig.test-support.ts';
 
 let server: Server | undefined;
 afterEach(() => server?.close());
@@ -39,18 +37,7 @@ async function apiServerWithOldCrd(): Promise<{ kubeconfig: string; patches: str
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'sluice-plugin-')), 'config');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'old', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'me', user: { token: 'x' } }],
-      contexts: [{ name: 'old', context: { cluster: 'old', user: 'me', namespace: 'shop' } }],
-      'current-context': 'old',
-    }),
-  );
+  const kubeconfig = localKubeconfig(port, 'old');
   return { kubeconfig, patches };
 }
 

@@ -5,13 +5,11 @@
  * and `"firstTimestamp": null` (metav1.Time is a struct, so omitempty never drops it) and only `eventTime` (a
  * MicroTime) says when it happened.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from './cli.ts';
+import { localKubeconfig } from './localKubeconfig.test-support.ts';
 
 let server: Server | undefined;
 afterEach(() => server?.close());
@@ -39,18 +37,7 @@ async function apiServer(events: object[]): Promise<string> {
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'sluice-plugin-')), 'config');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'me', user: { token: 'x' } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'me', namespace: 'shop' } }],
-      'current-context': 'c',
-    }),
-  );
+  const kubeconfig = localKubeconfig(port);
   return kubeconfig;
 }
 

@@ -4,14 +4,12 @@
  * ReplicaSet with the Rollout label and an owner reference). They must agree on the revisions, or `kubectl sluice
  * undo` names a revision the controller does not have.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { revisionOf } from '../planner/revision.ts';
 import { run } from './cli.ts';
+import { localKubeconfig } from './localKubeconfig.test-support.ts';
 
 let server: Server | undefined;
 afterEach(() => server?.close());
@@ -65,18 +63,7 @@ async function apiServer(replicaSets: object[], patches: unknown[]): Promise<str
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'sluice-plugin-')), 'config');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'me', user: { token: 'x' } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'me', namespace: 'shop' } }],
-      'current-context': 'c',
-    }),
-  );
+  const kubeconfig = localKubeconfig(port);
   return kubeconfig;
 }
 
