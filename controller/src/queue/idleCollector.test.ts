@@ -12,26 +12,31 @@ function fakeQueue() {
   };
 }
 
+const MiB = 1024 * 1024;
+
+/** A collector on a fake queue, quiet after 10 s, looking every second, with a heap of 30 MiB to start with. */
+function setup(
+  extra: { nextDueInMs?: () => number | undefined; started?: boolean } = {},
+  backgroundBusy?: () => boolean,
+) {
+  const queue = { ...fakeQueue(), ...extra };
+  const collect = vi.fn();
+  const heap = { bytes: 30 * MiB };
+  const stop = startIdleCollector({
+    queue,
+    collect,
+    quietMs: 10_000,
+    checkMs: 1_000,
+    now: () => Date.now(),
+    heapBytes: () => heap.bytes,
+    ...(backgroundBusy === undefined ? {} : { backgroundBusy }),
+  });
+  return { queue, collect, heap, stop };
+}
+
 describe('startIdleCollector', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
-
-  const MiB = 1024 * 1024;
-
-  function setup() {
-    const queue = fakeQueue();
-    const collect = vi.fn();
-    const heap = { bytes: 30 * MiB };
-    const stop = startIdleCollector({
-      queue,
-      collect,
-      quietMs: 10_000,
-      checkMs: 1_000,
-      now: () => Date.now(),
-      heapBytes: () => heap.bytes,
-    });
-    return { queue, collect, heap, stop };
-  }
 
   it('collects once after a burst, when no reconcile has run for the quiet time, and not again while idle', () => {
     const { queue, collect, heap, stop } = setup();
@@ -87,25 +92,6 @@ describe('startIdleCollector (review: when a collection is owed)', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  const MiB = 1024 * 1024;
-
-  function setup(extra: { nextDueInMs?: () => number | undefined; started?: boolean } = {}) {
-    const queue = { ...fakeQueue(), ...extra };
-    const collect = vi.fn();
-    const heap = { bytes: 30 * MiB };
-    // A plain variable, not a literal: the options named here are what the fix adds.
-    const options = {
-      queue,
-      collect,
-      quietMs: 10_000,
-      checkMs: 1_000,
-      now: () => Date.now(),
-      heapBytes: () => heap.bytes,
-    };
-    const stop = startIdleCollector(options);
-    return { queue, collect, heap, stop };
-  }
-
   // review: a controller holding 1,000 Rollouts' caches, one of which runs a background analysis every 20 s, has
   // `runs` move every 20 s and its queue quiet for 10 s in between: it paid a last-resort full collection of the
   // whole heap every 20 s for as long as that analysis ran (30 an hour per Rollout cadence, forever), though
@@ -152,6 +138,23 @@ describe('startIdleCollector (review: when a collection is owed)', () => {
     vi.advanceTimersByTime(60_000);
     expect(collect).not.toHaveBeenCalled();
     due = undefined;
+    vi.advanceTimersByTime(2_000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    stop();
+  });
+
+  // review: a canary whose analysis measures a slow endpoint (a 30 s timeout), or an abort whose Unleash flag restore
+  // is still being sent, runs outside the queue (reconcile/background.ts) and wakes its key when it ends: the queue
+  // looks quiet, and a whole-heap collection (1.4 s at 300 MiB) would land in front of the answer that decides the
+  // abort, or in the middle of the restore.
+  it('does not start a collection while a measurement or an Unleash operation is in flight', () => {
+    let busy = true;
+    const { queue, collect, heap, stop } = setup({}, () => busy);
+    queue.runs = 10;
+    heap.bytes = 300 * MiB;
+    vi.advanceTimersByTime(60_000);
+    expect(collect).not.toHaveBeenCalled();
+    busy = false;
     vi.advanceTimersByTime(2_000);
     expect(collect).toHaveBeenCalledTimes(1);
     stop();
