@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactedValue, rolloutLogger, type LogLevel } from './log.ts';
+import { createLogger, hideSecrets, redactedValue, rolloutLogger, type LogLevel } from './log.ts';
 
 /** A logger whose lines are parsed into `lines` instead of going to stdout. */
 function capture(level: LogLevel = 'info') {
@@ -81,7 +81,10 @@ describe('createLogger redaction', () => {
   it('hides secrets bound into a child logger too', () => {
     const { log, lines } = capture();
     log.child({ unleash: { token: 's3cr3t' } }).info('connected');
-    expect(JSON.stringify(lines[0])).not.toContain('s3cr3t');
+    log.child({ namespace: 'shop' }).child({ headers: { cookie: 's3cr3t' } }).info('a child of a child');
+    expect(lines).toHaveLength(2);
+    expect(JSON.stringify(lines)).not.toContain('s3cr3t');
+    expect(lines[1]).toMatchObject({ namespace: 'shop', headers: { cookie: redactedValue } });
   });
 });
 
@@ -109,5 +112,35 @@ describe('rolloutLogger', () => {
     rolloutLogger(log, { namespace: 'shop', name: 'checkout' });
     log.info('controller started');
     expect(lines[0]).not.toHaveProperty('namespace');
+  });
+});
+
+describe('hideSecrets', () => {
+  it('gives back the very object when it holds no secret, so that a plain line allocates nothing for it', () => {
+    const fields = { namespace: 'shop', name: 'checkout', route: { weight: 20, headers: { accept: 'text/plain' } } };
+    expect(hideSecrets(fields)).toBe(fields);
+  });
+
+  it('never edits the caller\'s object: the levels holding a secret are copied', () => {
+    const fields = { provider: { url: 'http://prom', headers: { Authorization: 'Bearer s3cr3t' } }, other: { a: 1 } };
+    const hidden = hideSecrets(fields);
+    expect(hidden).toEqual({ provider: { url: 'http://prom', headers: { Authorization: redactedValue } }, other: { a: 1 } });
+    expect(fields.provider.headers.Authorization).toBe('Bearer s3cr3t');
+    expect(hidden.other).toBe(fields.other);
+  });
+
+  it('hides a secret carried by an error, and the line still has its message and stack', () => {
+    const { log, lines } = capture();
+    const err = Object.assign(new Error('unleash refused the call'), { token: 's3cr3t' });
+    log.error({ err }, 'flag step failed');
+    expect(JSON.stringify(lines[0])).not.toContain('s3cr3t');
+    expect(lines[0]!.err).toMatchObject({ message: 'unleash refused the call', token: redactedValue });
+    expect((lines[0]!.err as { stack: string }).stack).toMatch(/log\.test\.ts/);
+  });
+
+  it('hides secrets in the objects of an array, which counts as no level', () => {
+    const { log, lines } = capture();
+    log.info({ providers: [{ password: 's3cr3t' }] }, 'providers');
+    expect(JSON.stringify(lines[0])).not.toContain('s3cr3t');
   });
 });

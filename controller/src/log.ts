@@ -12,8 +12,8 @@ export type LogLevel = (typeof logLevels)[number];
 
 /**
  * Fields whose values never reach a log line, wherever they appear in the first levels of an object: API tokens
- * (Unleash, Prometheus bearer tokens, Kubernetes service-account tokens), passwords and auth headers. pino's paths
- * match one level per segment, so each name is listed at the top level, one level down and under `headers`.
+ * (Unleash, Prometheus bearer tokens, Kubernetes service-account tokens), passwords and auth headers. Matched by
+ * name at the top level, one level down and under `headers` (hideSecrets).
  */
 const secretFields = [
   'token',
@@ -32,14 +32,47 @@ const secretFields = [
   'Cookie',
 ];
 
-export const redactedPaths: readonly string[] = secretFields.flatMap((field) => [
-  field,
-  `*.${field}`,
-  `headers.${field}`,
-  `*.headers.${field}`,
-]);
-
 export const redactedValue = '[redacted]';
+
+const secretNames: ReadonlySet<string> = new Set(secretFields);
+
+/**
+ * `fields` with the value of every secret field replaced by `redactedValue`: at the top level, one level down, and
+ * under `headers` one level down (`token`, `*.token`, `headers.token`, `*.headers.token`). The same object when it
+ * holds none, so that a line without secrets costs a walk of its keys and nothing else: pino's own redaction
+ * (fast-redact, with those paths as wildcards) ran on every object-valued field of every line and every child
+ * logger, and was the largest single allocation of the controller's reconcile loop (issue 20). Never edits `fields`:
+ * a level that holds a secret is copied.
+ */
+export function hideSecrets<T extends object>(fields: T): T {
+  return hideIn(fields, 2) as T;
+}
+
+/** `levels`: how many levels below `obj` are still looked into (besides `headers`, which is always looked into). */
+function hideIn(obj: object, levels: number): object {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    const value = (obj as Record<string, unknown>)[key];
+    let kept = value;
+    if (secretNames.has(key)) kept = value === undefined ? value : redactedValue;
+    // The items of an array are looked into as the array itself is: a list of providers hides their passwords too.
+    else if (Array.isArray(value)) kept = hideIn(value, levels);
+    else if (value !== null && typeof value === 'object' && (levels > 1 || key === 'headers'))
+      kept = hideIn(value, levels - 1);
+    if (kept === value) continue;
+    copy ??= copyOf(obj);
+    copy[key] = kept;
+  }
+  return copy ?? obj;
+}
+
+/** A plain copy to censor: an Error keeps what its serializer prints (name, message, stack are not enumerable). */
+function copyOf(obj: object): Record<string, unknown> {
+  if (Array.isArray(obj)) return obj.slice() as unknown as Record<string, unknown>;
+  if (obj instanceof Error) return { ...obj, type: obj.name, message: obj.message, stack: obj.stack };
+  return { ...obj };
+}
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -48,18 +81,25 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level,
       base: { component: 'sluice' },
       // "level":"warn" rather than 40: readable in kubectl logs, and what most log pipelines expect.
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: hideSecrets },
       timestamp: stdTimeFunctions.isoTime,
       serializers: { err: stdSerializers.errWithCause },
-      redact: { paths: [...redactedPaths], censor: redactedValue },
     },
     options.destination ?? pino.destination(1),
   );
+  // pino applies formatters.bindings to the root's bindings only, not to a child's: children hide theirs here. Every
+  // child inherits this `child` (pino makes each child with Object.create of its parent).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with each child as `this`
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, hideSecrets(bindings), childOptions);
+  } as typeof logger.child;
+  return logger;
 }
 
 /** Names the Rollout (and the revision being rolled out, when known) that a log line is about. */

@@ -191,9 +191,13 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
         due.run.name === scaleDownRunName ? drainsWithDeadline(plan.status, due.run.revision) : canaryMeasures;
       if (wanted) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure, span));
     }
-    // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice.
-    const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
-    for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
+    // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice. The child
+    // logger only when there is a line for it: pino serializes and redacts its fields on creation, which made it the
+    // largest allocation of a reconcile that had nothing to say (issue 20).
+    if (plan.events.length > 0) {
+      const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
+      for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
+    }
     deps.onPlanned?.(namespace ?? '', name, plan.status);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   };
