@@ -164,7 +164,7 @@ function fill(n: number, mode: Mode): { caches: Map<string, Map<string, KubeObje
     for (let start = 0; start < n; start += 500) {
       const parsed = listPage(kind, start, Math.min(n, start + 500));
       const started = performance.now();
-      const kept = parsed.items.map(keep);
+      const kept = parsed.items.map((obj) => keep(obj));
       transformMs += performance.now() - started;
       for (const obj of kept) store.set(`${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`, obj);
     }

@@ -69,9 +69,10 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
    * What the cache keeps of each object (after forCache): the fields its readers use (reconcile/projection.ts,
    * reconcile/pods.ts), with their repeated strings shared (internTable.ts). The rest is dropped as it arrives, so
    * the cache's weight is the projection's. It must keep metadata.name, namespace and resourceVersion, and it may
-   * change the object it is given (freshly parsed, held by nobody else) but must return the one to cache.
+   * change the object it is given (freshly parsed, held by nobody else) but must return the one to cache. `cached`
+   * is the object the cache holds under the same name, if any, for parts of it that have not changed to be kept.
    */
-  project?: (obj: KubeObject) => KubeObject;
+  project?: (obj: KubeObject, cached: KubeObject | undefined) => KubeObject;
   /** The value each cached object is also found by (listIndexed), computed on the projected object. */
   indexBy?: (obj: T) => string | undefined;
   /** Called each time the watch is restarted, for metrics and logs; it must not throw. */
@@ -92,7 +93,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #watchTimeoutSeconds: () => number;
   readonly #pageSize: number;
   readonly #onRestart: (kind: string, reason: RestartReason, error?: unknown) => void;
-  readonly #project: ((obj: KubeObject) => KubeObject) | undefined;
+  readonly #project: ((obj: KubeObject, cached: KubeObject | undefined) => KubeObject) | undefined;
   readonly #backoff: Backoff;
   readonly #store: ObjectStore<T>;
   readonly #handlers = new Set<InformerHandler<T>>();
@@ -287,7 +288,9 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   #forCache(obj: T): T {
     const kept = forCache(obj, this.#resource);
-    return this.#project === undefined ? kept : (this.#project(kept) as T);
+    if (this.#project === undefined) return kept;
+    const cached = kept.metadata?.name === undefined ? undefined : this.#store.get(kept.metadata.namespace, kept.metadata.name);
+    return this.#project(kept, cached) as T;
   }
 
   #notify(obj: T): void {

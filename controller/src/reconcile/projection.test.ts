@@ -175,3 +175,66 @@ describe('what the caches keep of each kind', () => {
     expect(transforms.replicaSet({ metadata: { name: 'r' }, spec: null })).toEqual({ metadata: { name: 'r' } });
   });
 });
+
+describe('an event of an object the cache holds at the same generation', () => {
+  /** The fields these cases change or read, of an object as the API server sends it and as the cache keeps it. */
+  interface Json {
+    metadata: { resourceVersion?: string; generation?: number; uid?: string };
+    spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
+    status?: unknown;
+  }
+  const fields = (obj: unknown) => obj as Json;
+  const event = (obj: Json, change: (o: Json) => void) => {
+    const next = structuredClone(obj);
+    change(next);
+    return forCache(next as unknown as KubeObject, deploymentsRef);
+  };
+
+  it('keeps the spec already cached (its pod template the same object) and takes the new metadata and status', () => {
+    const t = cacheTransforms();
+    const first = t.deployment(forCache(apiServerDeployment(1) as KubeObject, deploymentsRef));
+    const update = event(fields(apiServerDeployment(1)), (d) => {
+      d.metadata.resourceVersion = '9001';
+      d.status = { availableReplicas: 3 };
+    });
+    const second = t.deployment(update, first);
+    expect(second.spec).toBe(first.spec);
+    expect(second.metadata?.resourceVersion).toBe('9001');
+    expect(second.status).toEqual({ availableReplicas: 3 });
+    expect(second).toEqual(t.deployment(structuredClone(update)));
+  });
+
+  it('projects a changed spec anew: the API server bumps the generation with every change to it', () => {
+    const t = cacheTransforms();
+    const first = t.deployment(forCache(apiServerDeployment(1) as KubeObject, deploymentsRef));
+    const update = event(fields(apiServerDeployment(1)), (d) => {
+      d.metadata.generation = 4;
+      d.spec.template.spec.containers[0]!.image = 'registry.example/app:v2';
+    });
+    const second = fields(t.deployment(update, first));
+    expect(second.spec).not.toBe(first.spec);
+    expect(second.spec.template.spec.containers[0]!.image).toBe('registry.example/app:v2');
+  });
+
+  it('projects anew an object made again under the same name (another uid), even at the same generation', () => {
+    const t = cacheTransforms();
+    const first = t.replicaSet(forCache(apiServerReplicaSet(1) as KubeObject, replicaSetsRef));
+    const again = fields(structuredClone(apiServerReplicaSet(1)));
+    again.metadata.uid = 'another-uid';
+    again.spec.template.spec.containers[0]!.image = 'registry.example/app:v2';
+    const second = fields(t.replicaSet(forCache(again as unknown as KubeObject, replicaSetsRef), first));
+    expect(second.spec).not.toBe(first.spec);
+    expect(second.spec.template.spec.containers[0]!.image).toBe('registry.example/app:v2');
+  });
+
+  it('projects anew when either side has no generation to compare', () => {
+    const t = cacheTransforms();
+    const first = t.replicaSet(forCache(apiServerReplicaSet(1) as KubeObject, replicaSetsRef));
+    const update = fields(structuredClone(apiServerReplicaSet(1)));
+    delete update.metadata.generation;
+    update.spec.replicas = 7;
+    const second = fields(t.replicaSet(forCache(update as unknown as KubeObject, replicaSetsRef), first));
+    expect(second.spec).not.toBe(first.spec);
+    expect(second.spec.replicas).toBe(7);
+  });
+});

@@ -43,8 +43,11 @@ import type { KubeObject } from '../kube/objectStore.ts';
 import { deepFreeze, SharedValues } from '../kube/sharedValues.ts';
 import { summarizePod } from './pods.ts';
 
-/** A projection of one kind: what the cache keeps of an object (or of a watch bookmark, which has only metadata). */
-export type Projection = (obj: KubeObject) => KubeObject;
+/**
+ * A projection of one kind: what the cache keeps of an object (or of a watch bookmark, which has only metadata).
+ * `cached` is what the cache holds under the same name, if anything.
+ */
+export type Projection = (obj: KubeObject, cached?: KubeObject) => KubeObject;
 
 export const projectDeployment: Projection = (obj) =>
   project(obj, {
@@ -79,8 +82,15 @@ export function cacheTransforms(strings = new InternTable(), podSpecs = new Shar
   // A pod spec already cached is not walked again: only a new one is interned, once, as it enters the table.
   const sharingPodSpec =
     (projection: Projection): Projection =>
-    (obj) => {
+    (obj, cached) => {
       const kept = projection(obj);
+      const same = unchangedSpec(kept, cached);
+      if (same !== undefined) {
+        // Walked with a frozen stand-in for the spec (the walk skips frozen values), which then takes its place.
+        const result: KubeObject = strings.internValues({ ...kept, spec: notWalked as unknown });
+        result.spec = same;
+        return result;
+      }
       const spec = kept.spec as { template?: { spec?: unknown } } | undefined;
       const podSpec = spec?.template?.spec;
       if (podSpec === null || typeof podSpec !== 'object') return strings.internValues(kept);
@@ -104,6 +114,23 @@ export function cacheTransforms(strings = new InternTable(), podSpecs = new Shar
     autoscaler: cached(projectAutoscaler),
     pod: cached(summarizePod),
   };
+}
+
+const notWalked = Object.freeze({});
+
+/**
+ * The spec already cached for this object, when the event is of the same object (uid) at the same generation: the
+ * API server bumps metadata.generation of a Deployment or ReplicaSet on every change to its spec, so the spec is the
+ * one already projected, interned and shared. Most of their events are status updates (a pod became ready): those
+ * then cost no walk of the pod template, and the template keeps its identity, so its revision is hashed once
+ * (observe.ts templateRevisionOf) rather than on every reconcile (issue 20).
+ */
+function unchangedSpec(kept: KubeObject, cached: KubeObject | undefined): unknown {
+  const now = kept.metadata;
+  const before = cached?.metadata;
+  if (now?.uid === undefined || now.generation === undefined || before === undefined) return undefined;
+  if (before.uid !== now.uid || before.generation !== now.generation || kept.spec === undefined) return undefined;
+  return cached!.spec;
 }
 
 /**
