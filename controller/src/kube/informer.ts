@@ -289,7 +289,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   #forCache(obj: T): T {
     const kept = forCache(obj, this.#resource);
     if (this.#project === undefined) return kept;
-    const cached = kept.metadata?.name === undefined ? undefined : this.#store.get(kept.metadata.namespace, kept.metadata.name);
+    const cached =
+      kept.metadata?.name === undefined ? undefined : this.#store.get(kept.metadata.namespace, kept.metadata.name);
     return this.#project(kept, cached) as T;
   }
 
