@@ -46,9 +46,16 @@ export class StepError extends Error {
 
 /** The one action of a step. */
 export function stepKind(step: CanaryStep, field = 'step'): StepKind {
-  const present = stepKinds.filter((kind) => step[kind] !== undefined);
-  const [only] = present;
-  if (present.length !== 1 || only === undefined) {
+  // Counted without building a list: this runs for every step several times in every reconcile.
+  let only: StepKind | undefined;
+  let count = 0;
+  for (const kind of stepKinds) {
+    if (step[kind] === undefined) continue;
+    only = kind;
+    count++;
+  }
+  if (count !== 1 || only === undefined) {
+    const present = stepKinds.filter((kind) => step[kind] !== undefined);
     const found = present.length === 0 ? 'none' : present.join(' and ');
     throw new StepError(field, `a step has exactly one action (${stepKinds.join(', ')}), found ${found}`);
   }

@@ -3,6 +3,7 @@
  * Keeping it in one small object lets each sub-step read as "decide, record, return" without passing ten values.
  */
 import type { ManualAction } from '../api/controls.ts';
+import { resolveSteps, type ResolvedStep } from '../api/steps.ts';
 import type { Condition, RolloutStatus } from '../api/types.ts';
 import type { ManagedRoute } from '../routers/managedRoutes.ts';
 import { truncate } from '../analysis/errors.ts';
@@ -56,6 +57,12 @@ export class PlanBuilder {
   }
   consumeAction(): void {
     this.#action = undefined;
+  }
+
+  #steps: ResolvedStep[] | undefined;
+  /** The spec's steps, resolved once per plan: several sub-steps read them. Throws as resolveSteps does. */
+  get steps(): readonly ResolvedStep[] {
+    return (this.#steps ??= resolveSteps(this.world.rollout.spec));
   }
 
   constructor(world: ObservedWorld) {

@@ -10,6 +10,17 @@ export interface ConditionValue {
   message: string;
 }
 
+/** The order conditions are listed in, whatever order they were set in. */
+const order: readonly ConditionType[] = [
+  'Healthy',
+  'Progressing',
+  'Paused',
+  'InvalidSpec',
+  'AutoscalerOnDeployment',
+  'ActionRefused',
+  'Restarting',
+];
+
 /** Returns the conditions with `type` set to `value`, keeping the transition time when the status is unchanged. */
 export function setCondition(
   conditions: readonly Condition[],
@@ -28,15 +39,6 @@ export function setCondition(
       previous !== undefined && previous.status === value.status ? previous.lastTransitionTime : now.toISOString(),
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
   };
-  const order: ConditionType[] = [
-    'Healthy',
-    'Progressing',
-    'Paused',
-    'InvalidSpec',
-    'AutoscalerOnDeployment',
-    'ActionRefused',
-    'Restarting',
-  ];
   return [...conditions.filter((c) => c.type !== type), next].sort(
     (a, b) => order.indexOf(a.type as ConditionType) - order.indexOf(b.type as ConditionType),
   );

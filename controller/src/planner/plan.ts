@@ -4,7 +4,7 @@
  * has decided. The reasons it records become the status message, the conditions and the Events.
  */
 import { DurationError } from '../api/duration.ts';
-import { readableSteps, resolveSteps, StepError, type ResolvedStep } from '../api/steps.ts';
+import { readableSteps, StepError, type ResolvedStep } from '../api/steps.ts';
 import { abortApplies, abortDespiteInvalidSpec } from './abort.ts';
 import { PlanBuilder } from './builder.ts';
 import { planFlagRestores } from './flags.ts';
@@ -32,9 +32,9 @@ export function planRollout(world: ObservedWorld): Plan {
     b.condition('ActionRefused', { status: 'True', reason: 'InvalidAction', message: b.action.invalid });
   }
 
-  let steps: ResolvedStep[];
+  let steps: readonly ResolvedStep[];
   try {
-    steps = resolveSteps(rollout.spec);
+    steps = b.steps;
   } catch (err) {
     if (err instanceof StepError || err instanceof DurationError) return invalid(b, err.message);
     throw err;

@@ -1,5 +1,5 @@
 /** One step of the canary: is it done, does it wait, or did it end the canary? */
-import { canaryWeightAt, managedRoutesAt, resolveSteps, type ResolvedStep } from '../api/steps.ts';
+import { canaryWeightAt, managedRoutesAt, type ResolvedStep } from '../api/steps.ts';
 import { describeRoute, sameRoutes } from '../routers/managedRoutes.ts';
 import { formatDuration } from '../api/duration.ts';
 import type { PlanBuilder } from './builder.ts';
@@ -33,7 +33,7 @@ export function runStep(b: PlanBuilder, step: ResolvedStep, where: string): Step
 
 /** A blue-green flag set just before the switch waits for the new revision at full size, as the switch does. */
 function beforeTheSwitch(b: PlanBuilder, index: number, where: string): StepOutcome | undefined {
-  const steps = resolveSteps(b.world.rollout.spec);
+  const steps = b.steps;
   const fullAt = fullSizeFrom(steps);
   if (fullAt === undefined || index < fullAt || steps[index + 1] === undefined) return undefined;
   if (steps.slice(index).every((s) => s.kind !== 'switch')) return undefined; // after the switch
@@ -49,7 +49,7 @@ function beforeTheSwitch(b: PlanBuilder, index: number, where: string): StepOutc
  * pre-promotion analysis that follows measures the preview, so it must not start against nothing.
  */
 function preview(b: PlanBuilder, index: number, service: string, where: string): StepOutcome {
-  const pods = canaryPodsAt(b, resolveSteps(b.world.rollout.spec), index);
+  const pods = canaryPodsAt(b, b.steps, index);
   const canary = b.status.canaryRevision;
   const ready = readyOf(b, canary);
   if (ready < pods) {
@@ -86,7 +86,7 @@ function switchActive(b: PlanBuilder, index: number, service: string, where: str
  */
 function setRoute(b: PlanBuilder, index: number, where: string): StepOutcome {
   const { world } = b;
-  const steps = resolveSteps(world.rollout.spec);
+  const steps = b.steps;
   const wanted = managedRoutesAt(steps, index, managedRoutesOf(b));
   const pods = canaryReplicas(desiredReplicas(b), canaryWeightAt(steps, index), wanted.length > 0);
   const ready = readyOf(b, b.status.canaryRevision);
@@ -107,7 +107,7 @@ const managedRoutesOf = (b: PlanBuilder) => b.world.rollout.spec.trafficRouting?
 
 function setWeight(b: PlanBuilder, index: number, weight: number, where: string): StepOutcome {
   // The pods planTraffic asks for: with a managed route in force, one even at weight 0, or the route is dropped.
-  const routed = managedRoutesAt(resolveSteps(b.world.rollout.spec), index, managedRoutesOf(b)).length > 0;
+  const routed = managedRoutesAt(b.steps, index, managedRoutesOf(b)).length > 0;
   const pods = canaryReplicas(desiredReplicas(b), weight, routed);
   const ready = readyOf(b, b.status.canaryRevision);
   const traffic = b.world.traffic;
