@@ -81,7 +81,10 @@ describe('createLogger redaction', () => {
   it('hides secrets bound into a child logger too', () => {
     const { log, lines } = capture();
     log.child({ unleash: { token: 's3cr3t' } }).info('connected');
-    log.child({ namespace: 'shop' }).child({ headers: { cookie: 's3cr3t' } }).info('a child of a child');
+    log
+      .child({ namespace: 'shop' })
+      .child({ headers: { cookie: 's3cr3t' } })
+      .info('a child of a child');
     expect(lines).toHaveLength(2);
     expect(JSON.stringify(lines)).not.toContain('s3cr3t');
     expect(lines[1]).toMatchObject({ namespace: 'shop', headers: { cookie: redactedValue } });
@@ -121,20 +124,25 @@ describe('hideSecrets', () => {
     expect(hideSecrets(fields)).toBe(fields);
   });
 
-  it('never edits the caller\'s object: the levels holding a secret are copied', () => {
+  it("never edits the caller's object: the levels holding a secret are copied", () => {
     const fields = { provider: { url: 'http://prom', headers: { Authorization: 'Bearer s3cr3t' } }, other: { a: 1 } };
     const hidden = hideSecrets(fields);
-    expect(hidden).toEqual({ provider: { url: 'http://prom', headers: { Authorization: redactedValue } }, other: { a: 1 } });
+    expect(hidden).toEqual({
+      provider: { url: 'http://prom', headers: { Authorization: redactedValue } },
+      other: { a: 1 },
+    });
     expect(fields.provider.headers.Authorization).toBe('Bearer s3cr3t');
     expect(hidden.other).toBe(fields.other);
   });
 
   it('hides a secret carried by an error, and the line still has its message and stack', () => {
     const { log, lines } = capture();
-    const err = Object.assign(new Error('unleash refused the call'), { token: 's3cr3t' });
+    const cause = new Error('HTTP 401');
+    const err = Object.assign(new Error('unleash refused the call', { cause }), { token: 's3cr3t' });
     log.error({ err }, 'flag step failed');
     expect(JSON.stringify(lines[0])).not.toContain('s3cr3t');
     expect(lines[0]!.err).toMatchObject({ message: 'unleash refused the call', token: redactedValue });
+    expect(JSON.stringify(lines[0]!.err)).toContain('HTTP 401');
     expect((lines[0]!.err as { stack: string }).stack).toMatch(/log\.test\.ts/);
   });
 

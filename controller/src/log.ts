@@ -67,10 +67,13 @@ function hideIn(obj: object, levels: number): object {
   return copy ?? obj;
 }
 
-/** A plain copy to censor: an Error keeps what its serializer prints (name, message, stack are not enumerable). */
+/** A plain copy to censor: an Error keeps what its serializer prints (name, message, stack, cause: not enumerable). */
 function copyOf(obj: object): Record<string, unknown> {
   if (Array.isArray(obj)) return obj.slice() as unknown as Record<string, unknown>;
-  if (obj instanceof Error) return { ...obj, type: obj.name, message: obj.message, stack: obj.stack };
+  if (obj instanceof Error) {
+    const { name, message, stack, cause } = obj;
+    return { ...obj, type: name, message, stack, ...(cause === undefined ? {} : { cause }) };
+  }
   return { ...obj };
 }
 
