@@ -70,7 +70,10 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
    * reconcile/pods.ts), with their repeated strings shared (internTable.ts). The rest is dropped as it arrives, so
    * the cache's weight is the projection's. It must keep metadata.name, namespace and resourceVersion, and it may
    * change the object it is given (freshly parsed, held by nobody else) but must return the one to cache. `cached`
-   * is the object the cache holds under the same name, if any, for parts of it that have not changed to be kept.
+   * is the object the cache holds under the same name, if any, for parts of it that have not changed to be kept:
+   * given for watch events only, which come in the API server's order. A list is the repair of whatever the cache
+   * missed or got wrong (a watch that lost events, an API server whose history went back), so its objects are
+   * projected whole, with `cached` undefined.
    */
   project?: (obj: KubeObject, cached: KubeObject | undefined) => KubeObject;
   /** The value each cached object is also found by (listIndexed), computed on the projected object. */
@@ -206,7 +209,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         { labelSelector: this.#labelSelector, limit: this.#pageSize, continue: continueToken },
         AbortSignal.any([stop, AbortSignal.timeout(this.#noProgressTimeoutMs)]),
       );
-      for (const item of page.items ?? []) items.push(this.#forCache(item));
+      // Nothing of the cached copies is kept: a list is what repairs them (`project`).
+      for (const item of page.items ?? []) items.push(this.#forCache(item, false));
       resourceVersion = page.metadata?.resourceVersion;
       continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
     } while (continueToken !== undefined);
@@ -277,7 +281,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   ): { reason: 'expired' | 'error'; error: Error } | undefined {
     const failure = watchFailure(this.kind, event);
     if (failure !== undefined) return failure;
-    const obj = this.#forCache(event.object as T);
+    const obj = this.#forCache(event.object as T, true);
     const rv = obj.metadata?.resourceVersion;
     if (rv !== undefined && rv !== '') state.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return undefined;
@@ -286,11 +290,14 @@ export class Informer<T extends KubeObject = KubeObject> {
     return undefined;
   }
 
-  #forCache(obj: T): T {
+  /** `fromWatch`: a watch event, whose projection may keep what has not changed of the cached copy. */
+  #forCache(obj: T, fromWatch: boolean): T {
     const kept = forCache(obj, this.#resource);
     if (this.#project === undefined) return kept;
     const cached =
-      kept.metadata?.name === undefined ? undefined : this.#store.get(kept.metadata.namespace, kept.metadata.name);
+      !fromWatch || kept.metadata?.name === undefined
+        ? undefined
+        : this.#store.get(kept.metadata.namespace, kept.metadata.name);
     return this.#project(kept, cached) as T;
   }
 

@@ -123,7 +123,9 @@ const notWalked = Object.freeze({});
  * API server bumps metadata.generation of a Deployment or ReplicaSet on every change to its spec, so the spec is the
  * one already projected, interned and shared. Most of their events are status updates (a pod became ready): those
  * then cost no walk of the pod template, and the template keeps its identity, so its revision is hashed once
- * (observe.ts templateRevisionOf) rather than on every reconcile (issue 20).
+ * (observe.ts templateRevisionOf) rather than on every reconcile (issue 20). The informer gives the cached copy for
+ * watch events only: a relist projects every object whole, so that it still repairs a cache that went wrong (an API
+ * server whose history went back reuses a generation for another spec).
  */
 function unchangedSpec(kept: KubeObject, cached: KubeObject | undefined): unknown {
   const now = kept.metadata;
