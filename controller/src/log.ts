@@ -45,11 +45,23 @@ const secretNames: ReadonlySet<string> = new Set(secretFields);
  * a level that holds a secret is copied.
  */
 export function hideSecrets<T extends object>(fields: T): T {
-  return hideIn(fields, 2) as T;
+  return hideIn(fields, 2, 0) as T;
 }
 
-/** `levels`: how many levels below `obj` are still looked into (besides `headers`, which is always looked into). */
-function hideIn(obj: object, levels: number): object {
+/**
+ * How deep hideIn goes at most, whatever the levels: an array does not count as a level and `headers` is always
+ * looked into, so without a bound an array that holds itself, or headers that lead back to themselves, would recurse
+ * until the stack overflows and the RangeError escape the log call. Past it the value goes to pino's stringify as it
+ * is, which prints a cycle as "[Circular]". Deeper than any path hidden (`*.headers.token`, in a list or two).
+ */
+const maxDepth = 6;
+
+/**
+ * `levels`: how many levels below `obj` are still looked into (besides `headers`, which is always looked into);
+ * `depth`: how many walks lead to `obj`.
+ */
+function hideIn(obj: object, levels: number, depth: number): object {
+  if (depth > maxDepth) return obj;
   let copy: Record<string, unknown> | undefined;
   for (const key in obj) {
     if (!Object.hasOwn(obj, key)) continue;
@@ -57,9 +69,9 @@ function hideIn(obj: object, levels: number): object {
     let kept = value;
     if (secretNames.has(key)) kept = value === undefined ? value : redactedValue;
     // The items of an array are looked into as the array itself is: a list of providers hides their passwords too.
-    else if (Array.isArray(value)) kept = hideIn(value, levels);
+    else if (Array.isArray(value)) kept = hideIn(value, levels, depth + 1);
     else if (value !== null && typeof value === 'object' && (levels > 1 || key === 'headers'))
-      kept = hideIn(value, levels - 1);
+      kept = hideIn(value, levels - 1, depth + 1);
     if (kept === value) continue;
     copy ??= copyOf(obj);
     copy[key] = kept;
