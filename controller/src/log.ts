@@ -102,6 +102,18 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { component: 'sluice' },
       // "level":"warn" rather than 40: readable in kubectl logs, and what most log pipelines expect.
       formatters: { level: (label) => ({ level: label }), log: hideSecrets },
+      // The objects interpolated into the message (%j, %o, %O) are hidden too, as pino's redaction hid them:
+      // formatters.log sees the merge object only. Nothing is done for a line without such arguments.
+      hooks: {
+        logMethod(args, method) {
+          const values = args as unknown[];
+          for (let i = typeof values[0] === 'string' ? 1 : 2; i < values.length; i++) {
+            const value = values[i];
+            if (value !== null && typeof value === 'object') values[i] = hideSecrets(value);
+          }
+          method.apply(this, args);
+        },
+      },
       timestamp: stdTimeFunctions.isoTime,
       serializers: { err: stdSerializers.errWithCause },
     },
