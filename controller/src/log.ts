@@ -79,12 +79,23 @@ function hideIn(obj: object, levels: number, depth: number): object {
   return copy ?? obj;
 }
 
-/** A plain copy to censor: an Error keeps what its serializer prints (name, message, stack, cause: not enumerable). */
+/**
+ * A copy to censor. An Error stays an Error of its class, with its own fields as they are (message, stack, cause
+ * and an AggregateError's errors are not enumerable), so that pino's err serializer prints it as it prints the
+ * original: its type (read from the constructor), message, stack, cause and errors. Every field is a writable value,
+ * for the secret to be replaced even in a frozen error.
+ */
 function copyOf(obj: object): Record<string, unknown> {
   if (Array.isArray(obj)) return obj.slice() as unknown as Record<string, unknown>;
   if (obj instanceof Error) {
-    const { name, message, stack, cause } = obj;
-    return { ...obj, type: name, message, stack, ...(cause === undefined ? {} : { cause }) };
+    const fields: Record<PropertyKey, PropertyDescriptor> = Object.getOwnPropertyDescriptors(obj);
+    for (const key of Reflect.ownKeys(fields)) {
+      const field = fields[key]!;
+      // A getter (V8's stack is one, of the original only) is read, as the spread of a plain object reads it.
+      const value: unknown = 'value' in field ? field.value : Reflect.get(obj, key);
+      fields[key] = { value, enumerable: field.enumerable === true, writable: true, configurable: true };
+    }
+    return Object.create(Object.getPrototypeOf(obj) as object, fields) as Record<string, unknown>;
   }
   return { ...obj };
 }
