@@ -54,11 +54,13 @@ COPY package.json ./
 USER 1000:1000
 EXPOSE 8080 3100
 # V8 settings for a long-running controller whose work comes in bursts (issue 20; `npm run bench` runs with them):
-# - --max-semi-space-size=2 (MiB): V8's young generation grows to 3 x 16 MiB by default and stays that size after a
-#   burst; 2 MiB halves the peak at 200 rollouts (398 -> 200 MiB).
-# - --optimize-for-size: smaller heap growth steps and less memory for compiled code; a further 200 -> 166 MiB.
-#   Both cost CPU (more frequent collections): at 300 rollouts the controller used 0.36 of a core in the canary with
-#   them and 0.23 without (README, Performance); its peak was 127 MiB with them and 309 MiB without.
+# - --optimize-for-size: the old generation grows in small steps and V8 keeps the young generation at its smallest;
+#   with the next option, the peak at 300 rollouts is 124 MiB instead of 258 with V8's defaults.
+# - --max-semi-space-size=2 (MiB): bounds the young generation (16 MiB semi-spaces by default, kept after a burst).
+#   Beside --optimize-for-size it changes nothing today (4 and 8 measured the same); it keeps the bound if a V8
+#   stops pinning the young generation.
+#   The price is CPU: a scavenge per MiB allocated, 4.6 s of collection at 300 rollouts against 1.3 s with V8's
+#   defaults (bench/results/2026-12-01-gc-dial/), and a few ms on a promote (README, Performance).
 # - --expose-gc: lets the controller run one full collection once its work queue goes quiet after a burst
 #   (queue/idleCollector.ts), so that what it grew to is given back rather than kept until V8 happens to collect.
 CMD ["node", "--max-semi-space-size=2", "--optimize-for-size", "--expose-gc", "dist/bundle/controller.js"]
