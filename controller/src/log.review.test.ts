@@ -3,16 +3,8 @@
  * hideSecrets, a walk of the fields run as pino's formatters.log, and a patched logger.child.
  */
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactedValue, type Logger, type LogLevel } from './log.ts';
-
-function capture(level: LogLevel = 'info') {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level,
-    destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
-  });
-  return { log, lines };
-}
+import { redactedValue, type Logger } from './log.ts';
+import { captureLog } from './log.test-support.ts';
 
 describe('review: a log call on a cyclic value', () => {
   // review: hideIn walks an array at the same depth as its holder (levels is not decremented for arrays) and walks
@@ -23,7 +15,7 @@ describe('review: a log call on a cyclic value', () => {
   // out of the catch that was handling the failure: the reconcile's error is replaced by a stack overflow, and the
   // unhandledRejection handler throwing takes the process down.
   it('logs an array that holds itself, as before, instead of throwing a stack overflow', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     const loop: unknown[] = ['a'];
     loop.push(loop);
     expect(() =>
@@ -34,7 +26,7 @@ describe('review: a log call on a cyclic value', () => {
   });
 
   it('logs headers that lead back to themselves, instead of throwing a stack overflow', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     const headers: Record<string, unknown> = { authorization: 'Bearer s3cr3t' };
     headers.headers = headers;
     expect(() => log.info({ request: { headers } }, 'a request')).not.toThrow();
@@ -55,7 +47,7 @@ describe('review: a secret interpolated into the message', () => {
     ['%O', (log: Logger) => log.info('unleash provider %O', provider)],
     ['%j after the fields', (log: Logger) => log.info({ step: 2 }, 'unleash provider %j', provider)],
   ])('hides a token in an object interpolated with %s', (_directive, call) => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     call(log);
     expect(JSON.stringify(lines[0])).not.toContain('s3cr3t');
     expect(lines[0]!.msg).toContain(redactedValue);
@@ -68,7 +60,7 @@ describe('review: an error whose secret is hidden', () => {
   // ApiException (alerts and queries on err.type miss exactly the errors that carried a credential), and an
   // AggregateError's errors (not enumerable, not copied) are dropped from the line.
   it('keeps the error type and the errors of an AggregateError', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     log.error({ err: Object.assign(new TypeError('bad header'), { token: 's3cr3t' }) }, 'a call failed');
     const inner = new Error('HTTP 401 from unleash');
     log.error({ err: Object.assign(new AggregateError([inner], 'every flag call failed'), { token: 's3cr3t' }) }, 'x');

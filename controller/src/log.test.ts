@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, hideSecrets, redactedValue, rolloutLogger, type LogLevel } from './log.ts';
-
-/** A logger whose lines are parsed into `lines` instead of going to stdout. */
-function capture(level: LogLevel = 'info') {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level,
-    destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
-  });
-  return { log, lines };
-}
+import { hideSecrets, redactedValue, rolloutLogger } from './log.ts';
+import { captureLog } from './log.test-support.ts';
 
 describe('createLogger', () => {
   it('writes one JSON object per line with the component, a readable level and an ISO time', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     log.info({ rollouts: 3 }, 'watching rollouts');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ component: 'sluice', level: 'info', msg: 'watching rollouts', rollouts: 3 });
@@ -22,7 +13,7 @@ describe('createLogger', () => {
   });
 
   it('drops lines below the configured level', () => {
-    const { log, lines } = capture('warn');
+    const { log, lines } = captureLog('warn');
     log.debug('noise');
     log.info('still noise');
     log.warn('lease lost');
@@ -31,13 +22,13 @@ describe('createLogger', () => {
   });
 
   it('logs trace lines when asked to', () => {
-    const { log, lines } = capture('trace');
+    const { log, lines } = captureLog('trace');
     log.trace('watch event');
     expect(lines).toMatchObject([{ level: 'trace', msg: 'watch event' }]);
   });
 
   it('serializes an error with its message, stack and cause', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     log.error({ err: new Error('patch failed', { cause: new Error('409 Conflict') }) }, 'reconcile failed');
     const err = lines[0]!.err as Record<string, unknown>;
     expect(err.message).toMatch(/patch failed/);
@@ -60,7 +51,7 @@ describe('createLogger redaction', () => {
     ],
     ['a bearer token of a provider', { provider: { bearerToken: 's3cr3t' } }, ['provider', 'bearerToken']],
   ])('hides %s', (_what, fields, path) => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     log.info(fields, 'calling a provider');
     const raw = JSON.stringify(lines[0]);
     expect(raw).not.toContain('s3cr3t');
@@ -70,7 +61,7 @@ describe('createLogger redaction', () => {
   });
 
   it('keeps fields that merely look similar', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     log.info(
       { tokenSecretName: 'unleash-admin', headers: { accept: 'application/json' } },
       'reading a secret reference',
@@ -79,7 +70,7 @@ describe('createLogger redaction', () => {
   });
 
   it('hides secrets bound into a child logger too', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     log.child({ unleash: { token: 's3cr3t' } }).info('connected');
     log
       .child({ namespace: 'shop' })
@@ -93,7 +84,7 @@ describe('createLogger redaction', () => {
 
 describe('rolloutLogger', () => {
   it('puts the namespace, name and revision on every line', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     const rolloutLog = rolloutLogger(log, { namespace: 'shop', name: 'checkout', revision: '7f9c6d' });
     rolloutLog.info({ weight: 20 }, 'set canary weight');
     rolloutLog.warn('analysis inconclusive');
@@ -104,14 +95,14 @@ describe('rolloutLogger', () => {
   });
 
   it('leaves the revision out when it is not known yet', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     rolloutLogger(log, { namespace: 'shop', name: 'checkout' }).info('first reconcile');
     expect(lines[0]).toMatchObject({ namespace: 'shop', name: 'checkout' });
     expect(lines[0]).not.toHaveProperty('revision');
   });
 
   it('does not change the parent logger', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     rolloutLogger(log, { namespace: 'shop', name: 'checkout' });
     log.info('controller started');
     expect(lines[0]).not.toHaveProperty('namespace');
@@ -136,7 +127,7 @@ describe('hideSecrets', () => {
   });
 
   it('hides a secret carried by an error, and the line still has its message and stack', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     const cause = new Error('HTTP 401');
     const err = Object.assign(new Error('unleash refused the call', { cause }), { token: 's3cr3t' });
     log.error({ err }, 'flag step failed');
@@ -147,7 +138,7 @@ describe('hideSecrets', () => {
   });
 
   it('hides secrets in the objects of an array, which counts as no level', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     log.info({ providers: [{ password: 's3cr3t' }] }, 'providers');
     expect(JSON.stringify(lines[0])).not.toContain('s3cr3t');
   });

@@ -1,5 +1,4 @@
 /** A dashboard server on fake caches, a fake authorizer and a fake writer, for the server's tests. */
-import { pino } from 'pino';
 import type { Rollout } from '../api/types.ts';
 import type { RolloutWriter } from './actions.ts';
 import type { Asset } from './assets.ts';
@@ -11,6 +10,7 @@ import { allowedDashboardHosts } from './hostCheck.ts';
 import { dashboardServer, type DashboardServerDeps } from './server.ts';
 import { RolloutStream } from './stream.ts';
 import { rolloutViews } from './view.ts';
+import { captureLog } from '../log.test-support.ts';
 
 export const alice = { username: 'alice', uid: 'u1', groups: ['system:authenticated'], extra: undefined };
 
@@ -89,11 +89,7 @@ export function setup(overrides: Partial<DashboardServerDeps> = {}) {
   const state = { ready: true };
   const authorizer = new FakeAuthorizer();
   const writer = new FakeWriter();
-  const lines: Record<string, unknown>[] = [];
-  const log = pino(
-    { level: 'debug' },
-    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
-  );
+  const { log, lines } = captureLog('debug');
   const stream = new RolloutStream(views, { flushMs: 10 });
   const app = dashboardServer({
     views,

@@ -9,6 +9,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InstrumentedKubeConfig, instrumentKubeConfig, type KubeInstrumentation } from './apiMetrics.ts';
 import { leaderFence, NotLeaderError, type WriteFence } from './writeFence.ts';
+import { localKubeConfig } from './localKubeConfig.test-support.ts';
 
 let server: Server;
 let url: string;
@@ -37,13 +38,7 @@ afterEach(async () => {
 });
 
 function client(instrumentation: Omit<KubeInstrumentation, 'observe'>): CoreV1Api {
-  const plain = new InstrumentedKubeConfig();
-  plain.loadFromOptions({
-    clusters: [{ name: 'local', server: url, skipTLSVerify: true }],
-    users: [{ name: 'sluice', token: 'secret' }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'sluice' }],
-    currentContext: 'local',
-  });
+  const plain = localKubeConfig(url, 'secret', new InstrumentedKubeConfig());
   return instrumentKubeConfig(plain, () => undefined, instrumentation).makeApiClient(CoreV1Api);
 }
 

@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instrumentKubeConfig } from './apiMetrics.ts';
-import { KubeConfig } from './clientNode.ts';
 import { AppsClient, jsonApi } from './resourceClients.ts';
+import { localKubeConfig } from './localKubeConfig.test-support.ts';
 
 let server: Server | undefined;
 afterEach(() => {
@@ -35,13 +35,7 @@ describe('review: an API answer that drips', () => {
   // whole controller after its wedged-reconcile bound; meanwhile that Rollout (an abort in progress, say) waits.
   // Every request but a watch should end within a bound of its own, with an error naming it.
   it('fails a read whose body never ends within a few request timeouts', async () => {
-    const base = new KubeConfig();
-    base.loadFromOptions({
-      clusters: [{ name: 'c', server: await drippingApiServer(), skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const base = localKubeConfig(await drippingApiServer());
     const kc = instrumentKubeConfig(base, () => undefined, { requestTimeoutMs: 200 });
     const read = new AppsClient(jsonApi(kc)).readNamespacedDeployment({ namespace: 'shop', name: 'web' });
     const outcome = await Promise.race([

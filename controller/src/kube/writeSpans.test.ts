@@ -12,6 +12,7 @@ import { RecordingTracer } from '../trace/tracer.ts';
 import { InstrumentedKubeConfig, instrumentKubeConfig } from './apiMetrics.ts';
 import { leaderFence, NotLeaderError } from './writeFence.ts';
 import { objectOfPath } from './writeSpans.ts';
+import { localKubeConfig } from './localKubeConfig.test-support.ts';
 
 let server: Server;
 let url: string;
@@ -37,13 +38,7 @@ afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
 function traced(leading = () => true) {
   const ended: FinishedSpan[] = [];
   const tracer = new RecordingTracer({ onEnd: (s) => ended.push(s), sampleRatio: 1 });
-  const plain = new InstrumentedKubeConfig();
-  plain.loadFromOptions({
-    clusters: [{ name: 'local', server: url, skipTLSVerify: true }],
-    users: [{ name: 'sluice', token: 'secret' }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'sluice' }],
-    currentContext: 'local',
-  });
+  const plain = localKubeConfig(url, 'secret', new InstrumentedKubeConfig());
   const fence = leaderFence({ isLeader: leading, leadershipLost: () => new AbortController().signal });
   const core = instrumentKubeConfig(plain, () => undefined, { tracer, fence }).makeApiClient(CoreV1Api);
   return { ended, tracer, core };

@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import type { NotificationChannel } from '../api/types.ts';
 import type { Caches } from '../reconcile/caches.ts';
 import { channel, rolloutWith } from './fixtures.test-support.ts';
 import { createNotifier } from './wiring.ts';
+import { localKubeConfig } from '../kube/localKubeConfig.test-support.ts';
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -49,13 +49,7 @@ describe('createNotifier: the signing key as the Secret holds it', () => {
         return res.end(JSON.stringify({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'shop', labels: {} } }));
       res.writeHead(404).end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
     });
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'local', server: api, skipTLSVerify: true }],
-      users: [{ name: 'sluice', token: 't' }],
-      contexts: [{ name: 'local', cluster: 'local', user: 'sluice' }],
-      currentContext: 'local',
-    });
+    const kc = localKubeConfig(api);
     const channels: NotificationChannel[] = [
       channel('ops', { webhook: { url: `${hook}/in`, signingSecret: { name: 'hooks', key: 'key' } } }),
     ];

@@ -4,7 +4,7 @@
  * startWorkers at once without leader election, and a new leader takes a released Lease at once), and the pod
  * list is the largest one (20 pages for 10,000 pods), so the Rollouts are reconciled first.
  */
-import { KubeConfig, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../api/types.ts';
 import { Informer } from '../kube/informer.ts';
@@ -15,6 +15,7 @@ import { revisionLabel, rolloutLabel } from '../workload/names.ts';
 import type { Caches, ObjectCache } from './caches.ts';
 import { observeWorld } from './observe.ts';
 import { summarizePod, type PodSummary } from './pods.ts';
+import { localKubeConfig } from '../kube/localKubeConfig.test-support.ts';
 
 const template = { metadata: { labels: { app: 'checkout' } }, spec: { containers: [{ name: 'app', image: 'a:1' }] } };
 const stable = revisionOf(template);
@@ -75,13 +76,7 @@ describe('a restart before the pod cache has synced', () => {
   // the restart done forever without restarting anything: no data taken for a pass. The PodsNotVisible path exists
   // for missing RBAC; a cache that has not listed yet must be treated the same way (or workers must wait for sync).
   it('never records the restart as done from a pod cache that has not listed yet', () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:9' }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = localKubeConfig('https://127.0.0.1:9');
     const unsynced = new Informer<PodSummary>(kc, {
       resource: podsRef,
       labelSelector: rolloutLabel,
