@@ -6,6 +6,7 @@
  * converges from whatever state it finds.
  */
 import type { Logger } from 'pino';
+import { rolloutLogger } from '../log.ts';
 import { resolveSteps, scaleDownRunName } from '../api/steps.ts';
 import type { Measurement, Rollout, RolloutStatus } from '../api/types.ts';
 import type { SpecError } from '../api/validate.ts';
@@ -192,10 +193,14 @@ export function createReconciler(deps: ReconcilerDeps): (key: string) => Promise
       if (wanted) deps.measurements.submit(measurementTask(key, rollout, due, deps.measure, span));
     }
     // Logged once the plan is carried out: a plan lost to a conflict is planned again, not logged twice. The child
-    // logger only when there is a line for it: pino serializes and redacts its fields on creation, which made it the
-    // largest allocation of a reconcile that had nothing to say (issue 20).
+    // logger only when there is a line for it: pino serializes its fields on creation, which a reconcile with
+    // nothing to say need not pay for (issue 20).
     if (plan.events.length > 0) {
-      const log = deps.log.child({ namespace, name, revision: plan.status.canaryRevision });
+      const log = rolloutLogger(deps.log, {
+        namespace: namespace ?? '',
+        name,
+        ...(plan.status.canaryRevision === undefined ? {} : { revision: plan.status.canaryRevision }),
+      });
       for (const e of plan.events) log.info({ reason: e.reason, type: e.type }, e.message);
     }
     deps.onPlanned?.(namespace ?? '', name, plan.status);
